@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libsva base layer: errors, the world, the object allocator, logging, reports and the trace.
+ *
+ * Every piece of libsva state belongs to a world (struct sva_world): there are no mutable
+ * globals, so any number of worlds can live in one process. A world is created with a backend
+ * (native threads or the deterministic simulator, see sva/sync.h) and owns the allocator counts,
+ * the log sink, the report counters and the trace ring.
+ *
+ * Errors are negative errno values everywhere; sva_strerror() names them.
+ */
+#ifndef SVA_BASE_H
+#define SVA_BASE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sva_world;
+
+#define SVA_STR_(x) #x
+#define SVA_STR(x)  SVA_STR_(x)
+/* A code site, "file:line", used to name where an actor blocked or a lock was taken. */
+#define SVA_HERE __FILE__ ":" SVA_STR(__LINE__)
+
+#define SVA_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+
+/* ---- errors -------------------------------------------------------------------------- */
+
+/* Name and describe a negative errno ("-EBUSY: Device or resource busy"). */
+const char *sva_strerror(int err);
+
+/* ---- the world ----------------------------------------------------------------------- */
+
+enum sva_backend {
+	SVA_BACKEND_NATIVE, /* pthreads, real parallelism */
+	SVA_BACKEND_SIM,    /* fibers, one actor at a time, scheduler chooses every step */
+};
+
+enum sva_log_level {
+	SVA_LOG_ERR,
+	SVA_LOG_WARN,
+	SVA_LOG_INFO,
+	SVA_LOG_DEBUG,
+};
+
+struct sva_world_config {
+	enum sva_backend backend;
+	/* sim: seed of the random scheduling policy (used when no schedule is given). */
+	uint64_t seed;
+	/* sim: replay this schedule string (see sva_world_schedule()); NULL = random policy. */
+	const char *schedule;
+	/* sim: never preempt; run each actor until it blocks or ends (the enumerator's default). */
+	bool nonpreemptive;
+	/* Events kept in the trace ring; 0 = SVA_TRACE_DEFAULT_CAPACITY. */
+	size_t trace_capacity;
+	/* Messages above this level are not logged. Default (0) = SVA_LOG_ERR. */
+	enum sva_log_level log_level;
+	/* sim: stack size of each actor's fiber; 0 = default. */
+	size_t stack_size;
+};
+
+/* Create a world. NULL config = native backend, defaults. Returns 0 or -ENOMEM/-EINVAL. */
+int sva_world_create(const struct sva_world_config *config, struct sva_world **out);
+/* Destroy a world: joins what it can, frees every object the allocator still tracks. */
+void sva_world_destroy(struct sva_world *w);
+enum sva_backend sva_world_backend(const struct sva_world *w);
+/* Logical step in sim, nanoseconds since creation in native. */
+uint64_t sva_world_now(struct sva_world *w);
+
+/* ---- the object allocator ------------------------------------------------------------ */
+
+/*
+ * Every libsva object is allocated through sva_alloc() with its type, so a test can assert that
+ * nothing of a type leaked, and so allocation failures can be injected (the kernel's fail-nth).
+ * Layers add their types here, grouped by layer.
+ */
+#define SVA_OBJ_TYPES(X)                                                                           \
+	X(TEST, "test")                                                                            \
+	X(STRING, "string")                                                                        \
+	X(TRACE_RING, "trace_ring")                                                                \
+	X(ACTOR, "actor")                                                                          \
+	X(FIBER_STACK, "fiber_stack")                                                              \
+	X(SCHEDULER, "scheduler")                                                                  \
+	X(WORKQUEUE, "workqueue")                                                                  \
+	X(EXPLORER, "explorer")                                                                    \
+	X(PASID_SPACE, "pasid_space")                                                              \
+	X(PASID_CHUNK, "pasid_chunk")
+
+enum sva_obj_type {
+#define SVA_OBJ_ENUM(name, str) SVA_OBJ_##name,
+	SVA_OBJ_TYPES(SVA_OBJ_ENUM)
+#undef SVA_OBJ_ENUM
+		SVA_OBJ_NR
+};
+
+const char *sva_obj_type_name(enum sva_obj_type type);
+/* Zeroed memory for one object of @type; NULL when out of memory or when a failure is injected. */
+void *sva_alloc(struct sva_world *w, enum sva_obj_type type, size_t size);
+/* Free an object from sva_alloc(); NULL is ignored. */
+void sva_free(struct sva_world *w, enum sva_obj_type type, void *obj);
+/* Live objects of @type / of every type. */
+long sva_alloc_live(struct sva_world *w, enum sva_obj_type type);
+long sva_alloc_live_total(struct sva_world *w);
+/* Total allocations attempted so far (failed ones included). */
+unsigned long sva_alloc_attempts(struct sva_world *w);
+/*
+ * Fail the @nth allocation attempted from now on (1 = the next one); 0 disables. Only one
+ * allocation fails. sva_alloc_injected() tells whether it has happened since.
+ */
+void sva_alloc_fail_nth(struct sva_world *w, unsigned long nth);
+bool sva_alloc_injected(struct sva_world *w);
+/*
+ * Describe live objects ("2 actor, 1 pasid_chunk") into @buf, ignoring the types in @ignore
+ * (a bit per type, may be 0). Returns the number of live objects not ignored.
+ */
+long sva_alloc_describe_live(struct sva_world *w, uint64_t ignore, char *buf, size_t len);
+
+/* ---- logging --------------------------------------------------------------------------- */
+
+typedef void (*sva_log_sink)(void *ctx, enum sva_log_level level, const char *msg);
+
+void sva_log(struct sva_world *w, enum sva_log_level level, const char *fmt, ...) SVA_PRINTF(3, 4);
+void sva_world_set_log_level(struct sva_world *w, enum sva_log_level level);
+/* NULL sink restores the default (stderr). */
+void sva_world_set_log_sink(struct sva_world *w, sva_log_sink sink, void *ctx);
+
+/* ---- reports: problems the world detected ---------------------------------------------- */
+
+#define SVA_REPORT_KINDS(X)                                                                        \
+	X(DEADLOCK, "deadlock")                                                                    \
+	X(LOCK_NOT_OWNER, "lock released by non-owner")                                            \
+	X(LOCK_HELD_AT_EXIT, "lock held at actor exit")                                            \
+	X(SLEEP_IN_ATOMIC, "sleeping while holding a spinlock")                                    \
+	X(REFCOUNT, "refcount misuse")                                                             \
+	X(SCHEDULE_DIVERGED, "schedule diverged")                                                  \
+	X(BAD_USAGE, "API misuse")
+
+enum sva_report_kind {
+#define SVA_REPORT_ENUM(name, str) SVA_REPORT_##name,
+	SVA_REPORT_KINDS(SVA_REPORT_ENUM)
+#undef SVA_REPORT_ENUM
+		SVA_REPORT_NR
+};
+
+/* Record a problem: counted, logged at ERR, traced; the first one's text is kept. */
+void sva_report(struct sva_world *w, enum sva_report_kind kind, const char *fmt, ...)
+	SVA_PRINTF(3, 4);
+const char *sva_report_kind_name(enum sva_report_kind kind);
+unsigned long sva_report_count(struct sva_world *w, enum sva_report_kind kind);
+unsigned long sva_report_total(struct sva_world *w);
+/* Text of the first report ("deadlock: ..."), or "" when none. */
+const char *sva_report_first(struct sva_world *w);
+
+/* ---- the trace ------------------------------------------------------------------------- */
+
+#define SVA_TRACE_DEFAULT_CAPACITY 65536
+#define SVA_TRACE_MAX_FIELDS       4
+
+enum sva_trace_phase {
+	SVA_TRACE_INSTANT,
+	SVA_TRACE_BEGIN, /* a lifetime starts on the track */
+	SVA_TRACE_END,
+};
+
+/* One key/value of an event. Keys and string values must outlive the world (literals). */
+struct sva_trace_field {
+	const char *key;
+	const char *str; /* non-NULL: a string value, else num */
+	uint64_t num;
+};
+
+#define SVA_TF(k, v)  ((struct sva_trace_field){ .key = (k), .num = (uint64_t)(v) })
+#define SVA_TFS(k, s) ((struct sva_trace_field){ .key = (k), .str = (s) })
+
+struct sva_trace_event {
+	uint64_t time;
+	int actor; /* actor id, -1 outside any actor */
+	enum sva_trace_phase phase;
+	const char *name;  /* "pasid.alloc" */
+	const char *track; /* NULL = the actor's own track; else a named track ("pasid") */
+	uint64_t track_id; /* which object on the named track (the PASID value...) */
+	unsigned nfields;
+	struct sva_trace_field fields[SVA_TRACE_MAX_FIELDS];
+};
+
+/* Subscribers see every event as it is emitted (the checker is one). */
+typedef void (*sva_event_fn)(void *ctx, struct sva_world *w, const struct sva_trace_event *ev);
+int sva_world_subscribe(struct sva_world *w, sva_event_fn fn, void *ctx);
+void sva_world_unsubscribe(struct sva_world *w, sva_event_fn fn, void *ctx);
+
+void sva_trace_emit(struct sva_world *w, enum sva_trace_phase phase, const char *name,
+		    const char *track, uint64_t track_id, const struct sva_trace_field *fields,
+		    unsigned nfields);
+
+#define SVA_TRACE_FIELDS_(...) ((const struct sva_trace_field[]){ { 0 }, __VA_ARGS__ } + 1)
+#define SVA_TRACE_NFIELDS_(...)                                                                   \
+	((unsigned)(sizeof((const struct sva_trace_field[]){ { 0 }, __VA_ARGS__ }) /              \
+		    sizeof(struct sva_trace_field)) -                                              \
+	 1u)
+/* sva_trace(w, "pasid.alloc", SVA_TF("pasid", id), SVA_TF("max", max)) on the actor's track. */
+#define sva_trace(w, name, ...)                                                                    \
+	sva_trace_emit((w), SVA_TRACE_INSTANT, (name), NULL, 0, SVA_TRACE_FIELDS_(__VA_ARGS__),   \
+		       SVA_TRACE_NFIELDS_(__VA_ARGS__))
+/* An event on a named track; phase BEGIN/END draws lifetimes. */
+#define sva_trace_track(w, phase, name, track, id, ...)                                           \
+	sva_trace_emit((w), (phase), (name), (track), (id), SVA_TRACE_FIELDS_(__VA_ARGS__),       \
+		       SVA_TRACE_NFIELDS_(__VA_ARGS__))
+
+/* Events recorded since creation / currently held / overwritten because the ring was full. */
+unsigned long sva_trace_recorded(struct sva_world *w);
+size_t sva_trace_held(struct sva_world *w);
+unsigned long sva_trace_dropped(struct sva_world *w);
+/* The @i-th held event, oldest first; -ENOENT past the end. */
+int sva_trace_get(struct sva_world *w, size_t i, struct sva_trace_event *out);
+/* One line per event. Returns 0 or -EIO. */
+int sva_trace_write_text(struct sva_world *w, FILE *out);
+/* Chrome Trace Event JSON (opens in Perfetto): a track per actor and per named track. */
+int sva_trace_write_chrome_json(struct sva_world *w, FILE *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SVA_BASE_H */

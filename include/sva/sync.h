@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libsva concurrency layer: kernel-shaped primitives with two backends, chosen per world.
+ *
+ *  - native: every actor is a pthread; primitives are real locks and condition variables.
+ *  - sim:    every actor is a fiber; exactly one runs at a time and every primitive operation
+ *            (and every sva_sched_point()) hands control to the scheduler, whose policy
+ *            (seeded random, replay of a schedule string, or the bounded-preemption
+ *            enumerator of sva_explore()) picks who runs next. A run is a pure function of
+ *            (program, schedule).
+ *
+ * Code above this layer never asks which backend runs it.
+ *
+ * The structures below are public only so they can be embedded; touch them through the
+ * functions. Every primitive is bound to its world at init. Blocking functions are macros that
+ * record the call site, so a deadlock report names where each actor is stuck.
+ */
+#ifndef SVA_SYNC_H
+#define SVA_SYNC_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "sva/base.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sva_actor;
+
+struct sva_list_head {
+	struct sva_list_head *next, *prev;
+};
+
+/*
+ * A wait channel: the one low-level blocking mechanism every primitive is built on. Native: a
+ * pthread mutex and condition variable. Sim: a FIFO of blocked actors (the lock is a no-op
+ * because only one actor runs).
+ */
+struct sva_wchan {
+	struct sva_world *w;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct sva_list_head waiters;
+};
+
+/* ---- actors (kthread-like) ----------------------------------------------------------- */
+
+typedef int (*sva_actor_fn)(void *arg);
+
+enum {
+	/* A service actor (workqueue worker...): the world's run ends without waiting for it. */
+	SVA_ACTOR_DAEMON = 1u << 0,
+};
+
+/* Start an actor running fn(arg). In sim it first runs when the scheduler picks it. */
+int sva_actor_spawn(struct sva_world *w, const char *name, sva_actor_fn fn, void *arg,
+		    unsigned flags, struct sva_actor **out);
+/* Wait for @a to end, store its return value, free it. Callable from an actor or from outside. */
+#define sva_actor_join(a, ret) sva_actor_join_at((a), (ret), SVA_HERE)
+int sva_actor_join_at(struct sva_actor *a, int *ret, const char *site);
+/* Deliver a fatal signal: killable waits of @a return -EINTR; @a sees sva_fatal_signal_pending(). */
+void sva_actor_kill(struct sva_actor *a);
+bool sva_actor_exited(struct sva_actor *a);
+const char *sva_actor_name(const struct sva_actor *a);
+unsigned sva_actor_id(const struct sva_actor *a);
+
+/* The calling actor, or NULL outside any actor of @w. */
+struct sva_actor *sva_current(struct sva_world *w);
+bool sva_fatal_signal_pending(struct sva_world *w);
+
+/*
+ * Run the world until every non-daemon actor has ended. Native: waits for them. Sim: drives the
+ * scheduler. Returns 0, or -EDEADLK when every live actor is blocked (reported with each actor's
+ * name and blocking site).
+ */
+int sva_world_run(struct sva_world *w);
+
+/* An explicit scheduling point (a DMA page access, between a read and a write...). */
+#define sva_sched_point(w) sva_sched_point_at((w), SVA_HERE)
+void sva_sched_point_at(struct sva_world *w, const char *site);
+/* Give way: native sched_yield(); sim a scheduling point. */
+void sva_yield(struct sva_world *w);
+/* Sleep: native nanosleep(); sim a scheduling point (time is logical there). */
+void sva_msleep(struct sva_world *w, unsigned ms);
+
+/*
+ * The schedule so far, as a compact printable string that sva_world_config.schedule replays:
+ * one letter per decision ('a' = actor 0 ... 'z' = 25, "[N]" beyond) with a repeat count.
+ * Empty in native. Returns the length (even if truncated to @len).
+ */
+size_t sva_world_schedule(struct sva_world *w, char *buf, size_t len);
+/* Context switches so far (sim). */
+unsigned long sva_world_switches(struct sva_world *w);
+
+/* ---- mutex ---------------------------------------------------------------------------- */
+
+struct sva_mutex {
+	struct sva_wchan wc;
+	const char *name;
+	struct sva_actor *owner;
+	const char *owner_site;
+	struct sva_list_head held; /* in the owner's list of held locks */
+};
+
+void sva_mutex_init(struct sva_world *w, struct sva_mutex *m, const char *name);
+void sva_mutex_destroy(struct sva_mutex *m);
+#define sva_mutex_lock(m) sva_mutex_lock_at((m), SVA_HERE)
+void sva_mutex_lock_at(struct sva_mutex *m, const char *site);
+bool sva_mutex_trylock(struct sva_mutex *m);
+void sva_mutex_unlock(struct sva_mutex *m);
+bool sva_mutex_is_locked(struct sva_mutex *m);
+/* True when the calling actor owns @m (lockdep_assert_held). */
+bool sva_mutex_held(struct sva_mutex *m);
+
+/* ---- spinlock: a lock whose holder must not sleep --------------------------------------- */
+
+struct sva_spinlock {
+	struct sva_wchan wc; /* sim only */
+	atomic_int locked;   /* native fast path */
+	const char *name;
+	struct sva_actor *owner;
+};
+
+void sva_spin_lock_init(struct sva_world *w, struct sva_spinlock *s, const char *name);
+void sva_spin_lock_destroy(struct sva_spinlock *s);
+#define sva_spin_lock(s) sva_spin_lock_at((s), SVA_HERE)
+void sva_spin_lock_at(struct sva_spinlock *s, const char *site);
+void sva_spin_unlock(struct sva_spinlock *s);
+
+/* ---- rw-semaphore ---------------------------------------------------------------------- */
+
+struct sva_rwsem {
+	struct sva_wchan wc;
+	const char *name;
+	int readers;             /* active readers */
+	unsigned waiting_writers; /* writers queued: new readers wait behind them */
+	struct sva_actor *writer;
+};
+
+void sva_rwsem_init(struct sva_world *w, struct sva_rwsem *s, const char *name);
+void sva_rwsem_destroy(struct sva_rwsem *s);
+#define sva_down_read(s)  sva_down_read_at((s), SVA_HERE)
+#define sva_down_write(s) sva_down_write_at((s), SVA_HERE)
+void sva_down_read_at(struct sva_rwsem *s, const char *site);
+void sva_down_write_at(struct sva_rwsem *s, const char *site);
+bool sva_down_read_trylock(struct sva_rwsem *s);
+bool sva_down_write_trylock(struct sva_rwsem *s);
+void sva_up_read(struct sva_rwsem *s);
+void sva_up_write(struct sva_rwsem *s);
+bool sva_rwsem_is_write_locked(struct sva_rwsem *s);
+
+/* ---- wait queue -------------------------------------------------------------------------- */
+
+struct sva_waitq {
+	struct sva_wchan wc;
+	const char *name;
+};
+
+void sva_waitq_init(struct sva_world *w, struct sva_waitq *q, const char *name);
+void sva_waitq_destroy(struct sva_waitq *q);
+/* Wake every waiter; they re-check their conditions. */
+void sva_wake_up(struct sva_waitq *q);
+
+/* Internal helpers of the wait_event macros. */
+void sva_waitq_prepare_(struct sva_waitq *q, const char *site, bool killable);
+/* Returns -EINTR when @killable and a fatal signal is pending, else 0 after a wake-up. */
+int sva_waitq_sleep_(struct sva_waitq *q, const char *site, bool killable);
+void sva_waitq_finish_(struct sva_waitq *q, bool killable);
+
+/*
+ * Sleep until @cond is true. @cond is evaluated with the queue's channel held; whoever makes it
+ * true must do so before calling sva_wake_up(). Conditions read shared state with atomics.
+ */
+#define sva_wait_event(q, cond)                                                                    \
+	do {                                                                                       \
+		sva_waitq_prepare_((q), SVA_HERE, false);                                          \
+		while (!(cond))                                                                    \
+			sva_waitq_sleep_((q), SVA_HERE, false);                                    \
+		sva_waitq_finish_((q), false);                                                     \
+	} while (0)
+
+/* As sva_wait_event(), but a fatal signal ends the wait: evaluates to 0 or -EINTR. */
+#define sva_wait_event_killable(q, cond)                                                           \
+	({                                                                                         \
+		int sva_we_ret_ = 0;                                                               \
+		sva_waitq_prepare_((q), SVA_HERE, true);                                           \
+		while (!(cond)) {                                                                  \
+			sva_we_ret_ = sva_waitq_sleep_((q), SVA_HERE, true);                       \
+			if (sva_we_ret_)                                                           \
+				break;                                                             \
+		}                                                                                  \
+		sva_waitq_finish_((q), true);                                                      \
+		sva_we_ret_;                                                                       \
+	})
+
+/* ---- completion ---------------------------------------------------------------------------- */
+
+struct sva_completion {
+	struct sva_waitq wq;
+	atomic_uint done;
+};
+
+void sva_completion_init(struct sva_world *w, struct sva_completion *c, const char *name);
+void sva_completion_destroy(struct sva_completion *c);
+void sva_completion_reinit(struct sva_completion *c);
+void sva_complete(struct sva_completion *c);
+void sva_complete_all(struct sva_completion *c);
+#define sva_wait_for_completion(c)          sva_wait_for_completion_at((c), SVA_HERE, false)
+#define sva_wait_for_completion_killable(c) sva_wait_for_completion_at((c), SVA_HERE, true)
+int sva_wait_for_completion_at(struct sva_completion *c, const char *site, bool killable);
+bool sva_completion_done(struct sva_completion *c);
+
+/* ---- atomics: every operation is a scheduling point in sim ---------------------------------- */
+
+struct sva_atomic {
+	struct sva_world *w;
+	atomic_long v;
+};
+
+void sva_atomic_init(struct sva_world *w, struct sva_atomic *a, long v);
+long sva_atomic_read(struct sva_atomic *a);
+void sva_atomic_set(struct sva_atomic *a, long v);
+long sva_atomic_add_return(struct sva_atomic *a, long d);
+static inline long sva_atomic_inc_return(struct sva_atomic *a)
+{
+	return sva_atomic_add_return(a, 1);
+}
+static inline long sva_atomic_dec_return(struct sva_atomic *a)
+{
+	return sva_atomic_add_return(a, -1);
+}
+/* If the value is @old, set it to @new. Returns the value seen. */
+long sva_atomic_cmpxchg(struct sva_atomic *a, long old, long new_value);
+/* Add @d unless the value is @u. Returns true if added. */
+bool sva_atomic_add_unless(struct sva_atomic *a, long d, long u);
+
+/* ---- refcount_t: saturating, never wraps, misuse reported ------------------------------------ */
+
+/* As the kernel's refcount_t: a misused count is parked at INT_MIN / 2 and stays there. */
+#define SVA_REFCOUNT_SATURATED (-0x40000000L)
+#define SVA_REFCOUNT_MAX       0x7fffffffL
+
+struct sva_refcount {
+	struct sva_atomic a;
+	const char *name;
+};
+
+void sva_refcount_init(struct sva_world *w, struct sva_refcount *r, const char *name, long v);
+long sva_refcount_read(struct sva_refcount *r);
+void sva_refcount_set(struct sva_refcount *r, long v);
+/* Increment; from zero (use after free) or at saturation it reports and saturates. */
+void sva_refcount_inc(struct sva_refcount *r);
+/* Increment unless zero. Returns false when zero. */
+bool sva_refcount_inc_not_zero(struct sva_refcount *r);
+/* Decrement; true when it reached zero. Underflow reports and saturates. */
+bool sva_refcount_dec_and_test(struct sva_refcount *r);
+/* Decrement that must not reach zero (reports if it does). */
+void sva_refcount_dec(struct sva_refcount *r);
+
+/* ---- workqueue ----------------------------------------------------------------------------- */
+
+struct sva_work;
+struct sva_workqueue;
+typedef void (*sva_work_fn)(struct sva_work *work);
+
+struct sva_work {
+	struct sva_list_head entry;
+	sva_work_fn fn;
+	struct sva_workqueue *wq; /* where it was last queued */
+	uint64_t seq;             /* queue order, for flushing */
+	bool pending;
+};
+
+enum {
+	SVA_WQ_ORDERED = 1u << 0, /* one worker: items run one at a time in queue order */
+};
+
+void sva_work_init(struct sva_work *work, sva_work_fn fn);
+int sva_workqueue_create(struct sva_world *w, const char *name, unsigned flags,
+			 unsigned max_active, struct sva_workqueue **out);
+/* Flush, stop the workers, free. */
+void sva_workqueue_destroy(struct sva_workqueue *wq);
+/* Queue @work unless it is already pending; true if queued. */
+bool sva_queue_work(struct sva_workqueue *wq, struct sva_work *work);
+/* Wait until @work is neither pending nor running. True if it had to wait. */
+#define sva_flush_work(work) sva_flush_work_at((work), SVA_HERE)
+bool sva_flush_work_at(struct sva_work *work, const char *site);
+/* Wait until every work queued before the call has run. */
+#define sva_flush_workqueue(wq) sva_flush_workqueue_at((wq), SVA_HERE)
+void sva_flush_workqueue_at(struct sva_workqueue *wq, const char *site);
+
+/* ---- the explorer: bounded-preemption enumeration of a closed program ------------------------ */
+
+/*
+ * A closed program: @setup builds fresh state in a new world and spawns the actors; the world
+ * runs; @check returns 0 when the outcome is right, or a negative errno and a message in @msg.
+ * Reports raised by the world (deadlock, lock misuse, refcount misuse) also fail a schedule.
+ */
+struct sva_program {
+	const char *name;
+	int (*setup)(struct sva_world *w, void *arg);
+	int (*check)(struct sva_world *w, void *arg, int run_result, char *msg, size_t len);
+	void (*teardown)(struct sva_world *w, void *arg); /* optional, before the world goes */
+	void *arg;
+};
+
+struct sva_explore_config {
+	unsigned preemption_bound;  /* K */
+	unsigned long max_schedules; /* 0 = no limit */
+	bool keep_going;             /* count every failing schedule instead of stopping at one */
+	struct sva_world_config world; /* backend is forced to sim */
+	/* Called every @progress_every schedules when set. */
+	void (*progress)(void *ctx, unsigned long schedules, unsigned long failures);
+	void *progress_ctx;
+	unsigned long progress_every;
+};
+
+struct sva_explore_result {
+	unsigned long schedules;  /* runs executed */
+	unsigned long failures;   /* runs that failed */
+	bool exhausted;           /* every schedule within the bound was explored */
+	unsigned long max_decisions; /* longest run, in scheduling decisions */
+	char schedule[4096];       /* the first failing schedule (replayable) */
+	char message[1024];        /* what failed */
+};
+
+/* Explore; returns 0 (see result), or a negative errno if a run could not be set up. */
+int sva_explore(const struct sva_explore_config *config, const struct sva_program *program,
+		struct sva_explore_result *result);
+/* Run @program once under @config (any backend); 0 when it passed, else -EFAULT and @msg. */
+int sva_program_run_once(const struct sva_world_config *config, const struct sva_program *program,
+			 char *schedule, size_t schedule_len, char *msg, size_t msg_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SVA_SYNC_H */

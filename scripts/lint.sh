@@ -1,0 +1,20 @@
+#!/bin/sh
+# Lint: clang-format (check, or --fix to rewrite) and cppcheck on every C file of the project.
+set -eu
+cd "$(dirname "$0")/.."
+
+FILES=$(find include src tools tests bench examples -name '*.[ch]' 2>/dev/null | sort)
+
+if [ "${1:-}" = "--fix" ]; then
+	clang-format -i $FILES
+	exit 0
+fi
+
+echo "lint: clang-format"
+clang-format --dry-run --Werror $FILES
+
+echo "lint: cppcheck"
+cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
+	--inline-suppr --suppress=missingIncludeSystem -D__GNUC__ -D__x86_64__ \
+	-I include -I src $(find src tools -name '*.c' | sort)
+echo "lint: clean"

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The trace: structured events (time, actor, name, track, up to four fields) kept in a bounded
+ * ring, handed to subscribers as they are emitted, and exported as text or as Chrome Trace
+ * Event JSON (Perfetto opens it): one track per actor, one per object of a named track.
+ *
+ * Time is the world's clock: the logical step in sim (exported as microseconds so the
+ * timeline reads as steps), nanoseconds in native.
+ *
+ * Locking: the ring and the actor-name table are under ring->lock. Subscribers are set up
+ * before actors run and are called outside the lock.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "world.h"
+
+struct sva_trace_ring {
+	pthread_mutex_t lock;
+	struct sva_trace_event *events;
+	size_t allocated; /* grows by doubling up to capacity, so short runs stay cheap */
+	size_t capacity;
+	size_t head; /* next slot to write */
+	size_t held;
+	unsigned long recorded;
+	char **actor_names; /* by actor id */
+	size_t nactor_names;
+};
+
+int sva_trace_ring_create(struct sva_world *w, size_t capacity)
+{
+	struct sva_trace_ring *r = sva_alloc(w, SVA_OBJ_TRACE_RING, sizeof(*r));
+
+	if (!r)
+		return -ENOMEM;
+	r->capacity = capacity ? capacity : SVA_TRACE_DEFAULT_CAPACITY;
+	pthread_mutex_init(&r->lock, NULL);
+	w->trace = r;
+	return 0;
+}
+
+void sva_trace_ring_destroy(struct sva_world *w)
+{
+	struct sva_trace_ring *r = w->trace;
+
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nactor_names; i++)
+		free(r->actor_names[i]);
+	free(r->actor_names);
+	free(r->events);
+	pthread_mutex_destroy(&r->lock);
+	sva_free(w, SVA_OBJ_TRACE_RING, r);
+	w->trace = NULL;
+}
+
+void sva_trace_name_actor(struct sva_world *w, int id, const char *name)
+{
+	struct sva_trace_ring *r = w->trace;
+	char *copy = strdup(name);
+
+	if (!copy || id < 0) {
+		free(copy);
+		return;
+	}
+	pthread_mutex_lock(&r->lock);
+	if ((size_t)id >= r->nactor_names) {
+		size_t n = (size_t)id + 16;
+		char **names = realloc(r->actor_names, n * sizeof(*names));
+
+		if (!names) {
+			pthread_mutex_unlock(&r->lock);
+			free(copy);
+			return;
+		}
+		memset(names + r->nactor_names, 0, (n - r->nactor_names) * sizeof(*names));
+		r->actor_names = names;
+		r->nactor_names = n;
+	}
+	free(r->actor_names[id]);
+	r->actor_names[id] = copy;
+	pthread_mutex_unlock(&r->lock);
+}
+
+int sva_world_subscribe(struct sva_world *w, sva_event_fn fn, void *ctx)
+{
+	if (w->nsubscribers == SVA_MAX_SUBSCRIBERS)
+		return -ENOSPC;
+	w->subscribers[w->nsubscribers++] = (struct sva_subscriber){ fn, ctx };
+	return 0;
+}
+
+void sva_world_unsubscribe(struct sva_world *w, sva_event_fn fn, void *ctx)
+{
+	for (unsigned i = 0; i < w->nsubscribers; i++) {
+		if (w->subscribers[i].fn == fn && w->subscribers[i].ctx == ctx) {
+			w->subscribers[i] = w->subscribers[--w->nsubscribers];
+			return;
+		}
+	}
+}
+
+/* Make room for one more event; false if memory ran out (the event is dropped). */
+static bool sva_trace_ring_room(struct sva_trace_ring *r)
+{
+	struct sva_trace_event *ev;
+	size_t n;
+
+	if (r->held < r->allocated || r->allocated == r->capacity)
+		return true;
+	/* not wrapped yet: events are [0, held), head == held */
+	n = r->allocated ? r->allocated * 2 : 64;
+	if (n > r->capacity)
+		n = r->capacity;
+	ev = realloc(r->events, n * sizeof(*ev));
+	if (!ev)
+		return false;
+	r->events = ev;
+	r->allocated = n;
+	return true;
+}
+
+void sva_trace_emit(struct sva_world *w, enum sva_trace_phase phase, const char *name,
+		    const char *track, uint64_t track_id, const struct sva_trace_field *fields,
+		    unsigned nfields)
+{
+	struct sva_trace_ring *r = w->trace;
+	struct sva_trace_event ev = {
+		.time = sva_world_now(w),
+		.actor = sva_sched_current_id(w),
+		.phase = phase,
+		.name = name,
+		.track = track,
+		.track_id = track_id,
+		.nfields = nfields < SVA_TRACE_MAX_FIELDS ? nfields : SVA_TRACE_MAX_FIELDS,
+	};
+
+	memcpy(ev.fields, fields, ev.nfields * sizeof(*fields));
+	pthread_mutex_lock(&r->lock);
+	if (sva_trace_ring_room(r)) {
+		r->events[r->head] = ev;
+		r->head = (r->head + 1) % r->capacity;
+		if (r->held < r->capacity)
+			r->held++;
+	}
+	r->recorded++;
+	pthread_mutex_unlock(&r->lock);
+	for (unsigned i = 0; i < w->nsubscribers; i++)
+		w->subscribers[i].fn(w->subscribers[i].ctx, w, &ev);
+}
+
+unsigned long sva_trace_recorded(struct sva_world *w)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&w->trace->lock);
+	n = w->trace->recorded;
+	pthread_mutex_unlock(&w->trace->lock);
+	return n;
+}
+
+size_t sva_trace_held(struct sva_world *w)
+{
+	size_t n;
+
+	pthread_mutex_lock(&w->trace->lock);
+	n = w->trace->held;
+	pthread_mutex_unlock(&w->trace->lock);
+	return n;
+}
+
+unsigned long sva_trace_dropped(struct sva_world *w)
+{
+	return sva_trace_recorded(w) - sva_trace_held(w);
+}
+
+int sva_trace_get(struct sva_world *w, size_t i, struct sva_trace_event *out)
+{
+	struct sva_trace_ring *r = w->trace;
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&r->lock);
+	if (i < r->held) {
+		*out = r->events[(r->head + r->capacity - r->held + i) % r->capacity];
+		ret = 0;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return ret;
+}
+
+static const char *sva_trace_actor_name(struct sva_world *w, int id, char *buf, size_t len)
+{
+	struct sva_trace_ring *r = w->trace;
+	const char *name = NULL;
+
+	if (id < 0)
+		return "world";
+	pthread_mutex_lock(&r->lock);
+	if ((size_t)id < r->nactor_names)
+		name = r->actor_names[id];
+	snprintf(buf, len, "%s", name ? name : "?");
+	pthread_mutex_unlock(&r->lock);
+	return buf;
+}
+
+static const char sva_trace_phase_marks[] = { ' ', '[', ']' };
+
+int sva_trace_write_text(struct sva_world *w, FILE *out)
+{
+	struct sva_trace_event ev;
+	char actor[64];
+
+	for (size_t i = 0; sva_trace_get(w, i, &ev) == 0; i++) {
+		fprintf(out, "%10llu %-12s %c%s", (unsigned long long)ev.time,
+			sva_trace_actor_name(w, ev.actor, actor, sizeof(actor)),
+			sva_trace_phase_marks[ev.phase], ev.name);
+		if (ev.track)
+			fprintf(out, " %s:%llu", ev.track, (unsigned long long)ev.track_id);
+		for (unsigned f = 0; f < ev.nfields; f++) {
+			if (ev.fields[f].str)
+				fprintf(out, " %s=%s", ev.fields[f].key, ev.fields[f].str);
+			else
+				fprintf(out, " %s=%llu", ev.fields[f].key,
+					(unsigned long long)ev.fields[f].num);
+		}
+		fputc('\n', out);
+	}
+	return ferror(out) ? -EIO : 0;
+}
+
+/* Named tracks become Chrome "processes" numbered from 2 in order of first appearance. */
+struct sva_trace_tracks {
+	const char *names[64];
+	unsigned n;
+};
+
+static unsigned sva_trace_track_pid(struct sva_trace_tracks *t, const char *track)
+{
+	for (unsigned i = 0; i < t->n; i++)
+		if (strcmp(t->names[i], track) == 0)
+			return i + 2;
+	if (t->n == sizeof(t->names) / sizeof(t->names[0]))
+		return t->n + 1; /* fold the overflow into the last one */
+	t->names[t->n++] = track;
+	return t->n + 1;
+}
+
+static int sva_trace_dump_json(FILE *out, json_t *obj, bool *first)
+{
+	int ret;
+
+	if (!obj)
+		return -ENOMEM;
+	if (!*first)
+		fputs(",\n", out);
+	*first = false;
+	ret = json_dumpf(obj, out, JSON_COMPACT);
+	json_decref(obj);
+	return ret ? -EIO : 0;
+}
+
+static json_t *sva_trace_meta(const char *what, unsigned pid, uint64_t tid, const char *name)
+{
+	return json_pack("{s:s, s:s, s:i, s:I, s:{s:s}}", "name", what, "ph", "M", "pid", (int)pid,
+			 "tid", (json_int_t)tid, "args", "name", name);
+}
+
+static json_t *sva_trace_event_json(struct sva_world *w, const struct sva_trace_event *ev,
+				    struct sva_trace_tracks *tracks)
+{
+	static const char *const phases[] = { "i", "B", "E" };
+	double ts = sva_world_backend(w) == SVA_BACKEND_SIM ? (double)ev->time
+							     : (double)ev->time / 1000.0;
+	json_t *args = json_object();
+	json_t *obj;
+	unsigned pid = ev->track ? sva_trace_track_pid(tracks, ev->track) : 1;
+	uint64_t tid = ev->track ? ev->track_id : (uint64_t)(ev->actor + 1);
+
+	for (unsigned f = 0; args && f < ev->nfields; f++) {
+		const struct sva_trace_field *fl = &ev->fields[f];
+
+		json_object_set_new(args, fl->key,
+				    fl->str ? json_string(fl->str) : json_integer((json_int_t)fl->num));
+	}
+	if (args && ev->track)
+		json_object_set_new(args, "actor", json_integer(ev->actor));
+	obj = json_pack("{s:s, s:s, s:f, s:i, s:I, s:o}", "name", ev->name, "ph",
+			phases[ev->phase], "ts", ts, "pid", (int)pid, "tid", (json_int_t)tid, "args",
+			args);
+	if (obj && ev->phase == SVA_TRACE_INSTANT)
+		json_object_set_new(obj, "s", json_string("t"));
+	return obj;
+}
+
+int sva_trace_write_chrome_json(struct sva_world *w, FILE *out)
+{
+	struct sva_trace_tracks tracks = { .n = 0 };
+	struct sva_trace_event ev;
+	bool first = true;
+	int max_actor = -1;
+	char name[64];
+	int ret = 0;
+
+	fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n", out);
+	for (size_t i = 0; ret == 0 && sva_trace_get(w, i, &ev) == 0; i++) {
+		if (ev.actor > max_actor)
+			max_actor = ev.actor;
+		ret = sva_trace_dump_json(out, sva_trace_event_json(w, &ev, &tracks), &first);
+	}
+	if (ret == 0)
+		ret = sva_trace_dump_json(out, sva_trace_meta("process_name", 1, 0, "actors"), &first);
+	for (int a = -1; ret == 0 && a <= max_actor; a++)
+		ret = sva_trace_dump_json(
+			out,
+			sva_trace_meta("thread_name", 1, (uint64_t)(a + 1),
+				       sva_trace_actor_name(w, a, name, sizeof(name))),
+			&first);
+	for (unsigned t = 0; ret == 0 && t < tracks.n; t++)
+		ret = sva_trace_dump_json(out, sva_trace_meta("process_name", t + 2, 0, tracks.names[t]),
+					  &first);
+	fputs("\n]}\n", out);
+	if (ret == 0 && ferror(out))
+		ret = -EIO;
+	return ret;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The world's insides, shared by src/base and src/sync (the foundation). Layers above use the
+ * public functions of sva/base.h and sva/sync.h instead.
+ *
+ * Locking: the allocator, report and trace state are protected by plain pthread mutexes of
+ * their own. They are infrastructure, not part of the model: they never block across actors
+ * and contain no scheduling point, so they are safe under both backends.
+ */
+#ifndef SVA_BASE_WORLD_H
+#define SVA_BASE_WORLD_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "sva/base.h"
+#include "sva/sync.h"
+
+struct sva_sched;
+struct sva_trace_ring;
+
+#define SVA_MAX_SUBSCRIBERS 8
+
+struct sva_subscriber {
+	sva_event_fn fn;
+	void *ctx;
+};
+
+struct sva_world {
+	struct sva_world_config config;
+
+	/* allocator (alloc.c) */
+	atomic_long live[SVA_OBJ_NR];
+	atomic_ulong attempts;
+	atomic_ulong fail_at; /* the attempt number that fails; 0 = none */
+	atomic_bool injected;
+	pthread_mutex_t objects_lock;
+	struct sva_list_head objects; /* every live object, freed at world destroy */
+
+	/* logging and reports (log.c) */
+	enum sva_log_level log_level;
+	sva_log_sink log_sink;
+	void *log_ctx;
+	pthread_mutex_t report_lock;
+	unsigned long reports[SVA_REPORT_NR];
+	char first_report[1024];
+
+	/* trace (trace.c) */
+	struct sva_trace_ring *trace;
+	struct sva_subscriber subscribers[SVA_MAX_SUBSCRIBERS];
+	unsigned nsubscribers;
+
+	/* concurrency (src/sync) */
+	struct sva_sched *sched;
+};
+
+/* Allocator accounting for memory that is not malloc'd (fiber stacks). */
+bool sva_alloc_account(struct sva_world *w, enum sva_obj_type type, long delta);
+/* Free every object still tracked (world destroy). */
+void sva_alloc_release_all(struct sva_world *w);
+
+int sva_trace_ring_create(struct sva_world *w, size_t capacity);
+void sva_trace_ring_destroy(struct sva_world *w);
+/* Remember actor @id's name for trace output (the actor may be gone by then). */
+void sva_trace_name_actor(struct sva_world *w, int id, const char *name);
+
+/* Provided by src/sync: the backend of a world. */
+int sva_sched_create(struct sva_world *w, const struct sva_world_config *config);
+void sva_sched_destroy(struct sva_world *w);
+int sva_sched_current_id(struct sva_world *w);
+
+#endif /* SVA_BASE_WORLD_H */

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Actors, the kthreads of libsva: spawn, join, kill, and the bookkeeping done when one ends
+ * (locks still held are reported, joiners and sva_world_run() are woken).
+ *
+ * Ownership: the world's scheduler lists every actor until it is joined (or the world is
+ * destroyed). Ids are given in spawn order, so they are deterministic under sim.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "sched.h"
+
+int sva_actor_spawn(struct sva_world *w, const char *name, sva_actor_fn fn, void *arg,
+		    unsigned flags, struct sva_actor **out)
+{
+	struct sva_sched *s = w->sched;
+	struct sva_actor *a;
+	int ret;
+
+	if (!fn)
+		return -EINVAL;
+	a = sva_alloc(w, SVA_OBJ_ACTOR, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->w = w;
+	a->fn = fn;
+	a->arg = arg;
+	a->flags = flags;
+	snprintf(a->name, sizeof(a->name), "%s", name ? name : "actor");
+	sva_list_init(&a->held);
+	sva_list_init(&a->wnode);
+	sva_wchan_init(w, &a->exit_wc);
+	pthread_mutex_init(&a->lock, NULL);
+	atomic_store(&a->state, SVA_ACTOR_RUNNABLE);
+
+	pthread_mutex_lock(&s->lock);
+	a->id = s->next_id++;
+	sva_list_add_tail(&a->node, &s->actors);
+	pthread_mutex_unlock(&s->lock);
+	atomic_fetch_add(&s->live, 1);
+	if (!(flags & SVA_ACTOR_DAEMON))
+		atomic_fetch_add(&s->live_nondaemon, 1);
+	sva_trace_name_actor(w, a->id, a->name);
+
+	ret = s->sim ? sva_sim_spawn(a) : sva_native_spawn(a);
+	if (ret) {
+		atomic_store(&a->state, SVA_ACTOR_EXITED);
+		sva_actor_exited_(a);
+		sva_actor_free_(a);
+		return ret;
+	}
+	sva_trace(w, "actor.spawn", SVA_TF("actor", a->id));
+	if (out)
+		*out = a;
+	return 0;
+}
+
+void sva_actor_exited_(struct sva_actor *a)
+{
+	struct sva_sched *s = a->w->sched;
+	struct sva_mutex *m;
+
+	sva_list_for_each_entry(m, &a->held, held)
+		sva_report(a->w, SVA_REPORT_LOCK_HELD_AT_EXIT,
+			   "actor %s ended holding mutex %s (taken at %s)", a->name, m->name,
+			   m->owner_site);
+	sva_trace(a->w, "actor.exit", SVA_TF("ret", (uint64_t)(int64_t)a->ret));
+
+	sva_wchan_lock(&a->exit_wc);
+	atomic_store(&a->state, SVA_ACTOR_EXITED);
+	sva_wchan_wake_all(&a->exit_wc);
+	sva_wchan_unlock(&a->exit_wc);
+
+	atomic_fetch_sub(&s->live, 1);
+	if (!(a->flags & SVA_ACTOR_DAEMON))
+		atomic_fetch_sub(&s->live_nondaemon, 1);
+	sva_wchan_lock(&s->idle_wc);
+	sva_wchan_wake_all(&s->idle_wc);
+	sva_wchan_unlock(&s->idle_wc);
+}
+
+void sva_actor_free_(struct sva_actor *a)
+{
+	struct sva_sched *s = a->w->sched;
+
+	pthread_mutex_lock(&s->lock);
+	sva_list_del(&a->node);
+	pthread_mutex_unlock(&s->lock);
+	if (s->sim)
+		sva_sim_free_actor(a);
+	sva_wchan_destroy(&a->exit_wc);
+	pthread_mutex_destroy(&a->lock);
+	sva_free(a->w, SVA_OBJ_ACTOR, a);
+}
+
+int sva_actor_join_at(struct sva_actor *a, int *ret, const char *site)
+{
+	struct sva_sched *s = a->w->sched;
+	int err = 0;
+
+	if (a == sva_sched_current(s)) {
+		sva_report(a->w, SVA_REPORT_BAD_USAGE, "actor %s joins itself at %s", a->name, site);
+		return -EDEADLK;
+	}
+	sva_might_sleep(a->w, site, "join");
+	sva_wchan_lock(&a->exit_wc);
+	while (atomic_load(&a->state) != SVA_ACTOR_EXITED && err == 0)
+		err = sva_wchan_sleep(&a->exit_wc, site, "join", false);
+	sva_wchan_unlock(&a->exit_wc);
+	if (err)
+		return err;
+	if (!s->sim)
+		sva_native_join(a);
+	if (ret)
+		*ret = a->ret;
+	sva_actor_free_(a);
+	return 0;
+}
+
+void sva_actor_kill(struct sva_actor *a)
+{
+	struct sva_sched *s = a->w->sched;
+
+	sva_sched_point_at(a->w, SVA_HERE);
+	atomic_store(&a->killed, true);
+	sva_trace(a->w, "actor.kill", SVA_TF("actor", a->id));
+	if (!s->sim) {
+		sva_native_kill(a);
+		return;
+	}
+	if (atomic_load(&a->state) == SVA_ACTOR_BLOCKED && a->block_killable)
+		sva_sim_wake(a);
+}
+
+bool sva_actor_exited(struct sva_actor *a)
+{
+	return atomic_load(&a->state) == SVA_ACTOR_EXITED;
+}
+
+const char *sva_actor_name(const struct sva_actor *a)
+{
+	return a->name;
+}
+
+unsigned sva_actor_id(const struct sva_actor *a)
+{
+	return (unsigned)a->id;
+}
+
+bool sva_fatal_signal_pending(struct sva_world *w)
+{
+	struct sva_actor *cur = sva_sched_current(w->sched);
+
+	return cur && atomic_load(&cur->killed);
+}

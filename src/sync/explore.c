@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The explorer: every schedule of a closed program with at most K preemptions, depth first
+ * (the CHESS observation: few preemptions find most concurrency bugs).
+ *
+ * Each schedule runs in a fresh sim world. The world replays a prefix of decisions and then
+ * continues non-preemptively (the running actor goes on until it blocks or ends), recording
+ * every decision with the actors that could have run. To backtrack, take the deepest decision
+ * that still has an untried alternative within the preemption budget, and replay up to it with
+ * that alternative. Choosing another actor while the current one could go on costs one
+ * preemption; choosing after it blocked or ended is free.
+ *
+ * A schedule fails when the check says so, the world reported a problem (deadlock, lock or
+ * refcount misuse), or objects of the program leaked.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sched.h"
+
+/* Infrastructure that lives as long as the world, not the program's objects. */
+#define SVA_EXPLORE_IGNORED_TYPES                                                                  \
+	((1ull << SVA_OBJ_ACTOR) | (1ull << SVA_OBJ_FIBER_STACK) | (1ull << SVA_OBJ_SCHEDULER) |   \
+	 (1ull << SVA_OBJ_TRACE_RING))
+
+struct sva_run_outcome {
+	bool failed;
+	struct sva_decision *decisions; /* malloc'd copy */
+	size_t ndecisions;
+	char *schedule;
+	size_t schedule_len;
+	char *msg;
+	size_t msg_len;
+};
+
+static bool sva_program_verdict(struct sva_world *w, const struct sva_program *p, int run,
+				char *msg, size_t len)
+{
+	int chk = 0;
+	char leaks[256];
+
+	msg[0] = '\0';
+	if (p->check)
+		chk = p->check(w, p->arg, run, msg, len);
+	if (p->teardown)
+		p->teardown(w, p->arg);
+	if (chk) {
+		if (!msg[0])
+			snprintf(msg, len, "check failed: %s", sva_strerror(chk));
+		return true;
+	}
+	if (sva_report_total(w)) {
+		snprintf(msg, len, "%s", sva_report_first(w));
+		return true;
+	}
+	if (run) {
+		snprintf(msg, len, "run ended with %s", sva_strerror(run));
+		return true;
+	}
+	if (sva_alloc_describe_live(w, SVA_EXPLORE_IGNORED_TYPES, leaks, sizeof(leaks))) {
+		snprintf(msg, len, "leak: %s", leaks);
+		return true;
+	}
+	return false;
+}
+
+static int sva_program_run(const struct sva_world_config *config, const struct sva_program *p,
+			   struct sva_run_outcome *out)
+{
+	struct sva_world *w;
+	int ret, run;
+
+	ret = sva_world_create(config, &w);
+	if (ret)
+		return ret;
+	ret = p->setup(w, p->arg);
+	if (ret) {
+		if (out->msg_len)
+			snprintf(out->msg, out->msg_len, "setup of %s failed: %s",
+				 p->name ? p->name : "program", sva_strerror(ret));
+		sva_world_destroy(w);
+		return ret;
+	}
+	run = sva_world_run(w);
+	out->failed = sva_program_verdict(w, p, run, out->msg, out->msg_len);
+	if (out->schedule_len)
+		sva_world_schedule(w, out->schedule, out->schedule_len);
+	if (w->sched->sim && out->decisions) {
+		size_t n = w->sched->ndecisions;
+		struct sva_decision *d = realloc(out->decisions, (n ? n : 1) * sizeof(*d));
+
+		if (d) {
+			memcpy(d, w->sched->decisions, n * sizeof(*d));
+			out->decisions = d;
+			out->ndecisions = n;
+		}
+	}
+	sva_world_destroy(w);
+	return 0;
+}
+
+int sva_program_run_once(const struct sva_world_config *config, const struct sva_program *program,
+			 char *schedule, size_t schedule_len, char *msg, size_t msg_len)
+{
+	char dummy[1];
+	struct sva_run_outcome out = {
+		.schedule = schedule,
+		.schedule_len = schedule_len,
+		.msg = msg ? msg : dummy,
+		.msg_len = msg ? msg_len : sizeof(dummy),
+	};
+	int ret = sva_program_run(config, program, &out);
+
+	if (ret)
+		return ret;
+	return out.failed ? -EFAULT : 0;
+}
+
+/* The options of decision @d in enumeration order: the default first, then by id. */
+static unsigned sva_decision_options(const struct sva_decision *d, uint16_t *opt)
+{
+	unsigned n = 0;
+	int def = d->current >= 0 ? d->current : __builtin_ctzll(d->runnable);
+
+	opt[n++] = (uint16_t)def;
+	for (int id = 0; id < 64; id++)
+		if ((d->runnable & (1ull << id)) && id != def)
+			opt[n++] = (uint16_t)id;
+	return n;
+}
+
+/*
+ * Next prefix after a run that took @dec; false when the tree within @bound is exhausted.
+ * @pre is scratch space for the preemption counts.
+ */
+static bool sva_explore_backtrack(const struct sva_decision *dec, size_t n, unsigned bound,
+				  unsigned *pre, struct sva_decision *prefix, size_t *nprefix)
+{
+	uint16_t opt[64];
+
+	for (size_t i = 0, p = 0; i < n; i++) {
+		pre[i] = (unsigned)p;
+		p += dec[i].current >= 0 && dec[i].chosen != dec[i].current;
+	}
+	for (size_t d = n; d-- > 0;) {
+		unsigned nopt = sva_decision_options(&dec[d], opt);
+		unsigned idx = 0;
+
+		while (idx < nopt && opt[idx] != dec[d].chosen)
+			idx++;
+		for (unsigned j = idx + 1; j < nopt; j++) {
+			unsigned cost = dec[d].current >= 0 && opt[j] != dec[d].current;
+
+			if (pre[d] + cost > bound)
+				continue;
+			memcpy(prefix, dec, d * sizeof(*dec));
+			prefix[d] = dec[d];
+			prefix[d].chosen = opt[j];
+			*nprefix = d + 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+struct sva_explorer {
+	struct sva_run_outcome out;
+	struct sva_decision *prefix;
+	unsigned *pre;
+	size_t nprefix, cap;
+	char *prefix_str;
+	size_t prefix_str_len;
+	char msg[1024];
+	char schedule[sizeof(((struct sva_explore_result *)0)->schedule)];
+};
+
+static int sva_explorer_grow(struct sva_explorer *x, size_t n)
+{
+	void *a, *b;
+
+	if (n <= x->cap)
+		return 0;
+	a = realloc(x->prefix, n * sizeof(*x->prefix));
+	if (a)
+		x->prefix = a;
+	b = realloc(x->pre, n * sizeof(*x->pre));
+	if (b)
+		x->pre = b;
+	if (!a || !b)
+		return -ENOMEM;
+	x->cap = n;
+	return 0;
+}
+
+static int sva_explorer_prefix_string(struct sva_explorer *x)
+{
+	size_t need = sva_schedule_encode(x->prefix, x->nprefix, NULL, 0) + 1;
+
+	if (need > x->prefix_str_len) {
+		char *s = realloc(x->prefix_str, need);
+
+		if (!s)
+			return -ENOMEM;
+		x->prefix_str = s;
+		x->prefix_str_len = need;
+	}
+	sva_schedule_encode(x->prefix, x->nprefix, x->prefix_str, x->prefix_str_len);
+	return 0;
+}
+
+static void sva_explorer_free(struct sva_explorer *x)
+{
+	free(x->out.decisions);
+	free(x->prefix);
+	free(x->pre);
+	free(x->prefix_str);
+}
+
+int sva_explore(const struct sva_explore_config *config, const struct sva_program *program,
+		struct sva_explore_result *res)
+{
+	struct sva_explorer x = { .nprefix = 0 };
+	struct sva_world_config wc = config->world;
+	int ret = 0;
+
+	memset(res, 0, sizeof(*res));
+	wc.backend = SVA_BACKEND_SIM;
+	wc.nonpreemptive = true;
+	x.out.decisions = malloc(sizeof(*x.out.decisions));
+	if (!x.out.decisions)
+		return -ENOMEM;
+	for (;;) {
+		if (config->max_schedules && res->schedules >= config->max_schedules)
+			break;
+		ret = sva_explorer_prefix_string(&x);
+		if (ret)
+			break;
+		wc.schedule = x.prefix_str;
+		x.out.msg = x.msg;
+		x.out.msg_len = sizeof(x.msg);
+		x.out.schedule = x.schedule;
+		x.out.schedule_len = sizeof(x.schedule);
+		ret = sva_program_run(&wc, program, &x.out);
+		if (ret) {
+			snprintf(res->message, sizeof(res->message), "%s", x.msg);
+			break;
+		}
+		res->schedules++;
+		if (x.out.ndecisions > res->max_decisions)
+			res->max_decisions = x.out.ndecisions;
+		if (x.out.failed && res->failures++ == 0) {
+			snprintf(res->schedule, sizeof(res->schedule), "%s", x.schedule);
+			snprintf(res->message, sizeof(res->message), "%s", x.msg);
+		}
+		if (config->progress && config->progress_every &&
+		    res->schedules % config->progress_every == 0)
+			config->progress(config->progress_ctx, res->schedules, res->failures);
+		if (x.out.failed && !config->keep_going)
+			break;
+		ret = sva_explorer_grow(&x, x.out.ndecisions + 1);
+		if (ret)
+			break;
+		if (!sva_explore_backtrack(x.out.decisions, x.out.ndecisions,
+					   config->preemption_bound, x.pre, x.prefix, &x.nprefix)) {
+			res->exhausted = true;
+			break;
+		}
+	}
+	sva_explorer_free(&x);
+	return ret;
+}

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fibers for the sim backend; see fiber.h for the design and the sanitizer protocol.
+ *
+ * Rules: exactly one fiber runs per scheduler; a fiber is destroyed only while another one
+ * runs; a fiber's entry function never returns (it switches away with from_exits = true).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "fiber.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SVA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SVA_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define SVA_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SVA_TSAN 1
+#endif
+#endif
+
+#ifdef SVA_ASAN
+void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom, size_t size);
+void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_old,
+				     size_t *size_old);
+#endif
+#ifdef SVA_TSAN
+void *__tsan_get_current_fiber(void);
+void *__tsan_create_fiber(unsigned flags);
+void __tsan_destroy_fiber(void *fiber);
+void __tsan_switch_to_fiber(void *fiber, unsigned flags);
+#endif
+
+#if defined(__x86_64__)
+void sva_fiber_swap(void **save_sp, void *load_sp);
+void sva_fiber_trampoline(void);
+#endif
+
+/* Called on a fiber's stack once the switch to it is complete. */
+static void sva_fiber_arrived(struct sva_fiber *self, void *fake_stack)
+{
+#ifdef SVA_ASAN
+	struct sva_fiber *from = self->came_from;
+	const void *lo;
+	size_t size;
+
+	__sanitizer_finish_switch_fiber(fake_stack, &lo, &size);
+	if (from && !from->map) { /* the main fiber: learn its stack on the way out */
+		from->stack_lo = lo;
+		from->stack_size = size;
+	}
+#else
+	(void)self;
+	(void)fake_stack;
+#endif
+}
+
+static void sva_fiber_start(struct sva_fiber *self)
+{
+	sva_fiber_arrived(self, NULL);
+	self->entry(self->arg);
+	__builtin_unreachable(); /* entry switches away for good */
+}
+
+#if !defined(__x86_64__)
+static void sva_fiber_start_uc(unsigned hi, unsigned lo)
+{
+	sva_fiber_start((struct sva_fiber *)(((uintptr_t)hi << 32) | lo));
+}
+#endif
+
+void sva_fiber_init_main(struct sva_fiber *f)
+{
+	memset(f, 0, sizeof(*f));
+#ifdef SVA_TSAN
+	f->tsan_fiber = __tsan_get_current_fiber();
+#endif
+}
+
+int sva_fiber_create(struct sva_fiber *f, size_t stack_size, void (*entry)(void *), void *arg)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t size = (stack_size + page - 1) / page * page;
+	void *map;
+
+	memset(f, 0, sizeof(*f));
+	map = mmap(NULL, size + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
+		   -1, 0);
+	if (map == MAP_FAILED)
+		return -ENOMEM;
+	if (mprotect(map, page, PROT_NONE)) { /* guard page below the stack */
+		munmap(map, size + page);
+		return -ENOMEM;
+	}
+	f->map = map;
+	f->map_size = size + page;
+	f->stack_lo = (char *)map + page;
+	f->stack_size = size;
+	f->entry = entry;
+	f->arg = arg;
+#if defined(__x86_64__)
+	{
+		/* 8 words as sva_fiber_swap pops them; trampoline entered with rsp % 16 == 0 */
+		uint64_t *sp = (uint64_t *)((char *)f->stack_lo + size - 80);
+		uint32_t csr[2];
+
+		__asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(csr[0]), "=m"(csr[1]));
+		memset(sp, 0, 80);
+		sp[0] = (uint64_t)csr[0] | ((uint64_t)csr[1] << 32);
+		sp[3] = (uint64_t)(uintptr_t)sva_fiber_start; /* r13 */
+		sp[4] = (uint64_t)(uintptr_t)f;               /* r12 */
+		sp[7] = (uint64_t)(uintptr_t)sva_fiber_trampoline;
+		f->sp = sp;
+	}
+#else
+	getcontext(&f->uc);
+	f->uc.uc_stack.ss_sp = (void *)f->stack_lo;
+	f->uc.uc_stack.ss_size = size;
+	f->uc.uc_link = NULL;
+	makecontext(&f->uc, (void (*)(void))sva_fiber_start_uc, 2, (unsigned)((uintptr_t)f >> 32),
+		    (unsigned)(uintptr_t)f);
+#endif
+#ifdef SVA_TSAN
+	f->tsan_fiber = __tsan_create_fiber(0);
+#endif
+	return 0;
+}
+
+void sva_fiber_destroy(struct sva_fiber *f)
+{
+	if (!f->map)
+		return;
+#ifdef SVA_TSAN
+	__tsan_destroy_fiber(f->tsan_fiber);
+#endif
+	munmap(f->map, f->map_size);
+	f->map = NULL;
+}
+
+void sva_fiber_switch(struct sva_fiber *from, struct sva_fiber *to, bool from_exits)
+{
+	void *fake_stack = NULL;
+
+	to->came_from = from;
+#ifdef SVA_ASAN
+	__sanitizer_start_switch_fiber(from_exits ? NULL : &fake_stack, to->stack_lo,
+				       to->stack_size);
+#else
+	(void)from_exits;
+#endif
+#ifdef SVA_TSAN
+	__tsan_switch_to_fiber(to->tsan_fiber, 0);
+#endif
+#if defined(__x86_64__)
+	sva_fiber_swap(&from->sp, to->sp);
+#else
+	swapcontext(&from->uc, &to->uc);
+#endif
+	sva_fiber_arrived(from, fake_stack);
+}

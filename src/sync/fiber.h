@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fibers: user-level execution contexts for the sim backend.
+ *
+ * A fiber has its own mmap'd stack with a guard page. Switching saves the callee-saved
+ * registers on the current stack and loads the other's (x86-64: a dozen instructions in
+ * fiber_switch_x86_64.S; elsewhere ucontext). Every switch is announced to the sanitizers:
+ * AddressSanitizer learns the new stack (__sanitizer_start/finish_switch_fiber) and
+ * ThreadSanitizer sees each fiber as its own thread of execution (__tsan_switch_to_fiber),
+ * so sanitizer builds of sim runs stay clean and meaningful.
+ */
+#ifndef SVA_SYNC_FIBER_H
+#define SVA_SYNC_FIBER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#if !defined(__x86_64__)
+#include <ucontext.h>
+#endif
+
+struct sva_fiber {
+	void *sp; /* saved stack pointer while switched out */
+#if !defined(__x86_64__)
+	ucontext_t uc;
+#endif
+	void *map;            /* mmap'd region, guard page included; NULL for the main fiber */
+	size_t map_size;
+	const void *stack_lo; /* usable stack, for AddressSanitizer */
+	size_t stack_size;
+	void *asan_fake_stack;
+	void *tsan_fiber;
+	struct sva_fiber *came_from; /* who switched to us last */
+	void (*entry)(void *arg);
+	void *arg;
+};
+
+/* The fiber of the thread that drives the scheduler. */
+void sva_fiber_init_main(struct sva_fiber *f);
+/* A new fiber that will run entry(arg) when first switched to. entry must never return. */
+int sva_fiber_create(struct sva_fiber *f, size_t stack_size, void (*entry)(void *), void *arg);
+/* Free the stack; @f must not be running. */
+void sva_fiber_destroy(struct sva_fiber *f);
+/* Switch from @from (the running fiber) to @to. @from_exits: @from will never run again. */
+void sva_fiber_switch(struct sva_fiber *from, struct sva_fiber *to, bool from_exits);
+
+#endif /* SVA_SYNC_FIBER_H */

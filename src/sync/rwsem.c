@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Read-write semaphores (mmap_lock is one). Writers are preferred: once a writer waits, new
+ * readers queue behind it, as in the kernel, so a reader that re-takes the lock while a writer
+ * waits deadlocks here too.
+ */
+#include "sched.h"
+
+void sva_rwsem_init(struct sva_world *w, struct sva_rwsem *s, const char *name)
+{
+	sva_wchan_init(w, &s->wc);
+	s->name = name ? name : "rwsem";
+	s->readers = 0;
+	s->waiting_writers = 0;
+	s->writer = NULL;
+}
+
+void sva_rwsem_destroy(struct sva_rwsem *s)
+{
+	if (s->readers || s->writer)
+		sva_report(s->wc.w, SVA_REPORT_BAD_USAGE, "rwsem %s destroyed while held", s->name);
+	sva_wchan_destroy(&s->wc);
+}
+
+void sva_down_read_at(struct sva_rwsem *s, const char *site)
+{
+	sva_might_sleep(s->wc.w, site, "down_read");
+	sva_wchan_lock(&s->wc);
+	while (s->writer || s->waiting_writers)
+		if (sva_wchan_sleep(&s->wc, site, s->name, false))
+			goto out;
+	s->readers++;
+out:
+	sva_wchan_unlock(&s->wc);
+}
+
+void sva_down_write_at(struct sva_rwsem *s, const char *site)
+{
+	sva_might_sleep(s->wc.w, site, "down_write");
+	sva_wchan_lock(&s->wc);
+	s->waiting_writers++;
+	while (s->writer || s->readers)
+		if (sva_wchan_sleep(&s->wc, site, s->name, false))
+			break;
+	s->waiting_writers--;
+	if (!s->writer && !s->readers)
+		s->writer = sva_sched_owner(s->wc.w->sched);
+	sva_wchan_unlock(&s->wc);
+}
+
+bool sva_down_read_trylock(struct sva_rwsem *s)
+{
+	bool taken;
+
+	sva_sched_point_at(s->wc.w, SVA_HERE);
+	sva_wchan_lock(&s->wc);
+	taken = !s->writer && !s->waiting_writers;
+	if (taken)
+		s->readers++;
+	sva_wchan_unlock(&s->wc);
+	return taken;
+}
+
+bool sva_down_write_trylock(struct sva_rwsem *s)
+{
+	bool taken;
+
+	sva_sched_point_at(s->wc.w, SVA_HERE);
+	sva_wchan_lock(&s->wc);
+	taken = !s->writer && !s->readers;
+	if (taken)
+		s->writer = sva_sched_owner(s->wc.w->sched);
+	sva_wchan_unlock(&s->wc);
+	return taken;
+}
+
+void sva_up_read(struct sva_rwsem *s)
+{
+	sva_sched_point_at(s->wc.w, SVA_HERE);
+	sva_wchan_lock(&s->wc);
+	if (s->readers <= 0) {
+		sva_wchan_unlock(&s->wc);
+		sva_report(s->wc.w, SVA_REPORT_LOCK_NOT_OWNER, "up_read of rwsem %s with no reader",
+			   s->name);
+		return;
+	}
+	if (--s->readers == 0)
+		sva_wchan_wake_all(&s->wc);
+	sva_wchan_unlock(&s->wc);
+}
+
+void sva_up_write(struct sva_rwsem *s)
+{
+	struct sva_actor *me = sva_sched_owner(s->wc.w->sched);
+
+	sva_sched_point_at(s->wc.w, SVA_HERE);
+	sva_wchan_lock(&s->wc);
+	if (s->writer != me) {
+		struct sva_actor *writer = s->writer;
+
+		sva_wchan_unlock(&s->wc);
+		sva_report(s->wc.w, SVA_REPORT_LOCK_NOT_OWNER, "%s releases rwsem %s written by %s",
+			   me->name, s->name, writer ? writer->name : "nobody");
+		return;
+	}
+	s->writer = NULL;
+	sva_wchan_wake_all(&s->wc);
+	sva_wchan_unlock(&s->wc);
+}
+
+bool sva_rwsem_is_write_locked(struct sva_rwsem *s)
+{
+	bool locked;
+
+	sva_wchan_lock(&s->wc);
+	locked = s->writer != NULL;
+	sva_wchan_unlock(&s->wc);
+	return locked;
+}

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scheduler object of a world and the calls that do not depend much on the backend:
+ * creation, the current actor, the clock, scheduling points, sva_world_run().
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sched.h"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SVA_DEFAULT_STACK (1024 * 1024)
+#else
+#define SVA_DEFAULT_STACK (256 * 1024)
+#endif
+
+static uint64_t sva_clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void sva_actor_init_outside(struct sva_sched *s)
+{
+	struct sva_actor *o = &s->outside;
+
+	o->w = s->w;
+	o->id = -1;
+	snprintf(o->name, sizeof(o->name), "outside");
+	sva_list_init(&o->node);
+	sva_list_init(&o->held);
+	sva_list_init(&o->wnode);
+}
+
+int sva_sched_create(struct sva_world *w, const struct sva_world_config *config)
+{
+	struct sva_sched *s = sva_alloc(w, SVA_OBJ_SCHEDULER, sizeof(*s));
+	int ret = 0;
+
+	if (!s)
+		return -ENOMEM;
+	s->w = w;
+	s->sim = config->backend == SVA_BACKEND_SIM;
+	s->stack_size = config->stack_size ? config->stack_size : SVA_DEFAULT_STACK;
+	pthread_mutex_init(&s->lock, NULL);
+	sva_list_init(&s->actors);
+	sva_wchan_init(w, &s->idle_wc);
+	sva_actor_init_outside(s);
+	w->sched = s;
+	if (s->sim)
+		ret = sva_sim_create(s, config);
+	else if (pthread_key_create(&s->current_key, NULL))
+		ret = -EAGAIN;
+	s->t0_ns = sva_clock_ns();
+	if (ret) {
+		sva_wchan_destroy(&s->idle_wc);
+		pthread_mutex_destroy(&s->lock);
+		sva_free(w, SVA_OBJ_SCHEDULER, s);
+		w->sched = NULL;
+	}
+	return ret;
+}
+
+void sva_sched_destroy(struct sva_world *w)
+{
+	struct sva_sched *s = w->sched;
+	struct sva_actor *a, *tmp;
+
+	if (!s)
+		return;
+	sva_list_for_each_entry_safe(a, tmp, &s->actors, node)
+	{
+		if (!s->sim)
+			sva_native_join(a);
+		sva_actor_free_(a);
+	}
+	if (s->sim)
+		sva_sim_destroy(s);
+	else
+		pthread_key_delete(s->current_key);
+	sva_wchan_destroy(&s->idle_wc);
+	pthread_mutex_destroy(&s->lock);
+	sva_free(w, SVA_OBJ_SCHEDULER, s);
+	w->sched = NULL;
+}
+
+struct sva_actor *sva_sched_current(struct sva_sched *s)
+{
+	if (s->sim)
+		return s->current;
+	return pthread_getspecific(s->current_key);
+}
+
+struct sva_actor *sva_sched_owner(struct sva_sched *s)
+{
+	struct sva_actor *cur = sva_sched_current(s);
+
+	return cur ? cur : &s->outside;
+}
+
+struct sva_actor *sva_current(struct sva_world *w)
+{
+	return sva_sched_current(w->sched);
+}
+
+int sva_sched_current_id(struct sva_world *w)
+{
+	struct sva_actor *cur = w->sched ? sva_sched_current(w->sched) : NULL;
+
+	return cur ? cur->id : -1;
+}
+
+uint64_t sva_world_now(struct sva_world *w)
+{
+	struct sva_sched *s = w->sched;
+
+	if (!s)
+		return 0;
+	return s->sim ? s->steps : sva_clock_ns() - s->t0_ns;
+}
+
+void sva_sched_point_at(struct sva_world *w, const char *site)
+{
+	(void)site;
+	if (w->sched->sim)
+		sva_sim_point(w->sched);
+}
+
+void sva_might_sleep(struct sva_world *w, const char *site, const char *what)
+{
+	struct sva_sched *s = w->sched;
+	struct sva_actor *cur;
+
+	if (!s->sim)
+		return;
+	cur = s->current;
+	if (cur && cur->spin_depth)
+		sva_report(w, SVA_REPORT_SLEEP_IN_ATOMIC, "%s: %s at %s while holding a spinlock",
+			   cur->name, what, site);
+	sva_sim_point(s);
+}
+
+void sva_yield(struct sva_world *w)
+{
+	if (w->sched->sim)
+		sva_sim_point(w->sched);
+	else
+		sched_yield();
+}
+
+void sva_msleep(struct sva_world *w, unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	if (w->sched->sim)
+		sva_sim_point(w->sched);
+	else
+		nanosleep(&ts, NULL);
+}
+
+int sva_world_run(struct sva_world *w)
+{
+	struct sva_sched *s = w->sched;
+	int ret = 0;
+
+	if (sva_sched_current(s)) {
+		sva_report(w, SVA_REPORT_BAD_USAGE, "sva_world_run called from actor %s",
+			   sva_sched_current(s)->name);
+		return -EINVAL;
+	}
+	if (s->sim)
+		return sva_sim_drive(s);
+	sva_wchan_lock(&s->idle_wc);
+	while (atomic_load(&s->live_nondaemon) && ret == 0)
+		ret = sva_wchan_sleep(&s->idle_wc, SVA_HERE, "world run", false);
+	sva_wchan_unlock(&s->idle_wc);
+	return ret;
+}
+
+size_t sva_world_schedule(struct sva_world *w, char *buf, size_t len)
+{
+	struct sva_sched *s = w->sched;
+
+	if (!s->sim) {
+		if (len)
+			buf[0] = '\0';
+		return 0;
+	}
+	return sva_schedule_encode(s->decisions, s->ndecisions, buf, len);
+}
+
+unsigned long sva_world_switches(struct sva_world *w)
+{
+	return w->sched->switches;
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scheduler's insides, shared by the files of src/sync.
+ *
+ * Every primitive is written once, on top of the wait channel (struct sva_wchan):
+ *
+ *	sva_sched_point_at(w, site);        a primitive operation begins: sim may switch here
+ *	sva_wchan_lock(wc);                 native: pthread mutex; sim: nothing (one actor runs)
+ *	while (!condition)
+ *		sva_wchan_sleep(wc, ...);   native: condition wait; sim: block, scheduler picks
+ *	...change state...
+ *	sva_wchan_wake_all(wc);             native: broadcast; sim: waiters become runnable
+ *	sva_wchan_unlock(wc);
+ *
+ * Nothing between lock and unlock may be a scheduling point: in sim that keeps the condition
+ * check and the sleep atomic, as the pthread mutex does in native.
+ *
+ * Locking (native): sched->lock protects the actor list and the live counts; actor->lock
+ * protects actor->blocked_on (so a kill can find the channel to wake). Order: actor->lock,
+ * then a wchan lock; a sleeper never holds both.
+ */
+#ifndef SVA_SYNC_SCHED_H
+#define SVA_SYNC_SCHED_H
+
+#include "../base/list.h"
+#include "../base/world.h"
+#include "fiber.h"
+
+enum sva_actor_state {
+	SVA_ACTOR_RUNNABLE,
+	SVA_ACTOR_BLOCKED,
+	SVA_ACTOR_EXITED,
+};
+
+struct sva_actor {
+	struct sva_world *w;
+	int id; /* spawn order; -1 for the "outside" pseudo-actor */
+	char name[32];
+	unsigned flags;
+	sva_actor_fn fn;
+	void *arg;
+	int ret;
+	_Atomic enum sva_actor_state state;
+	atomic_bool killed;
+	struct sva_list_head node; /* sched->actors */
+	struct sva_list_head held; /* mutexes held, for reports */
+	unsigned spin_depth;       /* spinlocks held (sim) */
+	struct sva_wchan exit_wc;  /* joiners */
+
+	/* where it sleeps */
+	struct sva_wchan *blocked_on;
+	const char *block_site;
+	const char *block_what;
+	bool block_killable;
+	struct sva_list_head wnode; /* sim: in blocked_on->waiters */
+
+	/* native */
+	pthread_t thread;
+	bool thread_started;
+	pthread_mutex_t lock;
+
+	/* sim */
+	struct sva_fiber fiber;
+};
+
+/* One scheduling decision with more than one runnable actor (sim). */
+struct sva_decision {
+	uint16_t chosen;
+	int16_t current; /* the actor that was running and could go on, or -1 */
+	uint64_t runnable; /* bit per actor id (ids < 64) */
+};
+
+struct sva_sched {
+	struct sva_world *w;
+	bool sim;
+	pthread_mutex_t lock;
+	struct sva_list_head actors;
+	int next_id;
+	atomic_uint live;           /* actors not exited */
+	atomic_uint live_nondaemon; /* of which not daemons */
+	struct sva_wchan idle_wc; /* native: sva_world_run waits for live_nondaemon == 0 */
+	struct sva_actor outside; /* owner of locks taken outside any actor */
+	size_t stack_size;
+
+	/* native */
+	pthread_key_t current_key;
+	uint64_t t0_ns;
+
+	/* sim */
+	struct sva_actor *current;
+	struct sva_fiber main_fiber;
+	struct sva_actor *zombie; /* exited actor whose stack awaits freeing */
+	uint64_t steps;
+	unsigned long switches;
+	bool deadlocked;
+	bool nonpreemptive;
+	uint64_t rng[4];
+	uint16_t *replay; /* decisions to replay first */
+	size_t nreplay;
+	struct sva_decision *decisions; /* decisions taken */
+	size_t ndecisions, decisions_cap;
+};
+
+static inline struct sva_sched *sva_sched_of(struct sva_world *w)
+{
+	return w->sched;
+}
+
+/* current actor, or NULL outside any actor */
+struct sva_actor *sva_sched_current(struct sva_sched *s);
+/* the lock owner to record for the caller: the current actor or &s->outside */
+struct sva_actor *sva_sched_owner(struct sva_sched *s);
+
+/* wait channels */
+void sva_wchan_init(struct sva_world *w, struct sva_wchan *wc);
+void sva_wchan_destroy(struct sva_wchan *wc);
+void sva_wchan_lock(struct sva_wchan *wc);
+void sva_wchan_unlock(struct sva_wchan *wc);
+/*
+ * Sleep on @wc (held) until woken. 0 after a wake-up; -EINTR when @killable and a fatal signal
+ * is pending; -EDEADLK when sim has nothing left to run (reported).
+ */
+int sva_wchan_sleep(struct sva_wchan *wc, const char *site, const char *what, bool killable);
+void sva_wchan_wake_all(struct sva_wchan *wc);
+
+/* A sleeping primitive begins: scheduling point plus the sleep-in-atomic check. */
+void sva_might_sleep(struct sva_world *w, const char *site, const char *what);
+
+/* sim */
+int sva_sim_create(struct sva_sched *s, const struct sva_world_config *config);
+void sva_sim_destroy(struct sva_sched *s);
+void sva_sim_point(struct sva_sched *s);
+/* The current actor has become blocked or exited: run someone else. */
+void sva_sim_block(struct sva_sched *s);
+void sva_sim_wake(struct sva_actor *a);
+int sva_sim_spawn(struct sva_actor *a);
+void sva_sim_exit(struct sva_actor *a); /* never returns */
+/* From outside any actor: run until nothing is runnable. -EDEADLK if a non-daemon is stuck. */
+int sva_sim_drive(struct sva_sched *s);
+void sva_sim_free_actor(struct sva_actor *a);
+
+/* native */
+int sva_native_spawn(struct sva_actor *a);
+void sva_native_join(struct sva_actor *a);
+void sva_native_kill(struct sva_actor *a);
+/* killable sleeps publish their channel so sva_actor_kill() can wake them (native) */
+void sva_wchan_enter_killable(struct sva_wchan *wc);
+void sva_wchan_leave_killable(struct sva_wchan *wc);
+
+/* actor bookkeeping shared by both backends */
+void sva_actor_exited_(struct sva_actor *a);
+void sva_actor_free_(struct sva_actor *a);
+
+/* schedule strings */
+size_t sva_schedule_encode(const struct sva_decision *d, size_t n, char *buf, size_t len);
+/* Parse into a new array (*out, malloc'd). 0 or -EINVAL. */
+int sva_schedule_decode(const char *str, uint16_t **out, size_t *n);
+
+#endif /* SVA_SYNC_SCHED_H */

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sim backend: actors are fibers, exactly one runs, and the scheduler decides at every
+ * scheduling point who runs next.
+ *
+ * A decision is taken whenever more than one actor could run. The policy is, in order:
+ * replay the recorded decisions given at creation; then either keep the running actor
+ * (non-preemptive, the enumerator's default continuation) or pick uniformly with a seeded
+ * xoshiro256** generator. Every decision is recorded, so any run can be printed as a schedule
+ * string and replayed exactly.
+ *
+ * Control returns to the driving ("main") fiber only when nothing is runnable: then either
+ * every non-daemon actor has ended, or the run is deadlocked and the report names each
+ * blocked actor, what it waits for, where, and the mutexes it holds.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sched.h"
+
+static uint64_t sva_rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t sva_rng_next(uint64_t s[4])
+{
+	uint64_t result = sva_rotl(s[1] * 5, 7) * 9;
+	uint64_t t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = sva_rotl(s[3], 45);
+	return result;
+}
+
+static void sva_rng_seed(uint64_t s[4], uint64_t seed)
+{
+	for (int i = 0; i < 4; i++) { /* splitmix64 */
+		uint64_t z = (seed += 0x9e3779b97f4a7c15ull);
+
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+		s[i] = z ^ (z >> 31);
+	}
+}
+
+int sva_sim_create(struct sva_sched *s, const struct sva_world_config *config)
+{
+	sva_fiber_init_main(&s->main_fiber);
+	sva_rng_seed(s->rng, config->seed);
+	s->nonpreemptive = config->nonpreemptive;
+	if (config->schedule && sva_schedule_decode(config->schedule, &s->replay, &s->nreplay))
+		return -EINVAL;
+	return 0;
+}
+
+void sva_sim_destroy(struct sva_sched *s)
+{
+	if (s->zombie)
+		sva_fiber_destroy(&s->zombie->fiber);
+	free(s->replay);
+	free(s->decisions);
+}
+
+/* Free the stack of the actor that ended just before we got here. */
+static void sva_sim_reap(struct sva_sched *s)
+{
+	if (s->zombie) {
+		sva_fiber_destroy(&s->zombie->fiber);
+		sva_alloc_account(s->w, SVA_OBJ_FIBER_STACK, -1);
+		s->zombie = NULL;
+	}
+}
+
+static void sva_sim_switch(struct sva_sched *s, struct sva_actor *from, struct sva_actor *to,
+			   bool from_exits)
+{
+	struct sva_fiber *ff = from ? &from->fiber : &s->main_fiber;
+	struct sva_fiber *tf = to ? &to->fiber : &s->main_fiber;
+
+	s->current = to;
+	s->switches++;
+	sva_fiber_switch(ff, tf, from_exits);
+	sva_sim_reap(s);
+}
+
+static void sva_sim_record(struct sva_sched *s, struct sva_actor *chosen, struct sva_actor *cur,
+			   uint64_t runnable)
+{
+	struct sva_decision *d;
+
+	if (s->ndecisions == s->decisions_cap) {
+		size_t cap = s->decisions_cap ? s->decisions_cap * 2 : 256;
+		struct sva_decision *n = realloc(s->decisions, cap * sizeof(*n));
+
+		if (!n)
+			return; /* the schedule string will be short; the run goes on */
+		s->decisions = n;
+		s->decisions_cap = cap;
+	}
+	d = &s->decisions[s->ndecisions++];
+	d->chosen = (uint16_t)chosen->id;
+	d->current = cur ? (int16_t)cur->id : -1;
+	d->runnable = runnable;
+}
+
+static struct sva_actor *sva_sim_replayed(struct sva_sched *s, int want)
+{
+	struct sva_actor *a;
+
+	sva_list_for_each_entry(a, &s->actors, node)
+		if (a->id == want && atomic_load(&a->state) == SVA_ACTOR_RUNNABLE)
+			return a;
+	sva_report(s->w, SVA_REPORT_SCHEDULE_DIVERGED,
+		   "decision %zu of the schedule names actor %d, which cannot run there",
+		   s->ndecisions, want);
+	s->nreplay = s->ndecisions; /* stop replaying */
+	return NULL;
+}
+
+/* Pick who runs next; @cur is the running actor (NULL from main), runnable or not. */
+static struct sva_actor *sva_sim_pick(struct sva_sched *s, struct sva_actor *cur)
+{
+	struct sva_actor *a, *first = NULL, *chosen = NULL;
+	bool cur_runnable = cur && atomic_load(&cur->state) == SVA_ACTOR_RUNNABLE;
+	uint64_t runnable = 0;
+	unsigned n = 0;
+
+	sva_list_for_each_entry(a, &s->actors, node)
+	{
+		if (atomic_load(&a->state) != SVA_ACTOR_RUNNABLE)
+			continue;
+		if (!first)
+			first = a;
+		if (a->id < 64)
+			runnable |= 1ull << a->id;
+		n++;
+	}
+	if (n <= 1)
+		return first;
+	if (s->ndecisions < s->nreplay)
+		chosen = sva_sim_replayed(s, s->replay[s->ndecisions]);
+	if (!chosen && s->nonpreemptive)
+		chosen = cur_runnable ? cur : first;
+	if (!chosen) {
+		unsigned k = (unsigned)(sva_rng_next(s->rng) % n);
+
+		sva_list_for_each_entry(a, &s->actors, node)
+		{
+			if (atomic_load(&a->state) == SVA_ACTOR_RUNNABLE && k-- == 0) {
+				chosen = a;
+				break;
+			}
+		}
+	}
+	sva_sim_record(s, chosen, cur_runnable ? cur : NULL, runnable);
+	return chosen;
+}
+
+void sva_sim_point(struct sva_sched *s)
+{
+	struct sva_actor *cur = s->current;
+	struct sva_actor *next;
+
+	s->steps++;
+	if (!cur)
+		return;
+	next = sva_sim_pick(s, cur);
+	if (next != cur)
+		sva_sim_switch(s, cur, next, false);
+}
+
+void sva_sim_block(struct sva_sched *s)
+{
+	struct sva_actor *cur = s->current;
+
+	s->steps++;
+	sva_sim_switch(s, cur, sva_sim_pick(s, cur), false);
+}
+
+void sva_sim_wake(struct sva_actor *a)
+{
+	if (atomic_load(&a->state) != SVA_ACTOR_BLOCKED)
+		return;
+	sva_list_del(&a->wnode);
+	a->blocked_on = NULL;
+	atomic_store(&a->state, SVA_ACTOR_RUNNABLE);
+}
+
+static void sva_sim_actor_main(void *arg)
+{
+	struct sva_actor *a = arg;
+
+	sva_sim_reap(a->w->sched);
+	a->ret = a->fn(a->arg);
+	sva_actor_exited_(a);
+	sva_sim_exit(a);
+}
+
+int sva_sim_spawn(struct sva_actor *a)
+{
+	struct sva_sched *s = a->w->sched;
+	int ret;
+
+	if (!sva_alloc_account(a->w, SVA_OBJ_FIBER_STACK, 1))
+		return -ENOMEM;
+	ret = sva_fiber_create(&a->fiber, s->stack_size, sva_sim_actor_main, a);
+	if (ret)
+		sva_alloc_account(a->w, SVA_OBJ_FIBER_STACK, -1);
+	return ret;
+}
+
+void sva_sim_exit(struct sva_actor *a)
+{
+	struct sva_sched *s = a->w->sched;
+
+	s->zombie = a;
+	s->steps++;
+	sva_sim_switch(s, a, sva_sim_pick(s, a), true);
+	__builtin_unreachable();
+}
+
+void sva_sim_free_actor(struct sva_actor *a)
+{
+	if (a->fiber.map) {
+		sva_fiber_destroy(&a->fiber);
+		sva_alloc_account(a->w, SVA_OBJ_FIBER_STACK, -1);
+	}
+}
+
+/* Append "name (what at site, holding ...)" for one blocked actor. */
+static size_t sva_sim_describe_blocked(struct sva_actor *a, char *buf, size_t len)
+{
+	struct sva_mutex *m;
+	size_t off = 0;
+	int r;
+
+	r = snprintf(buf, len, "%s%s blocked on %s at %s", a->flags & SVA_ACTOR_DAEMON ? "[daemon] " : "",
+		     a->name, a->block_what ? a->block_what : "?",
+		     a->block_site ? a->block_site : "?");
+	off = r > 0 ? (size_t)r : 0;
+	sva_list_for_each_entry(m, &a->held, held)
+	{
+		if (off >= len)
+			break;
+		r = snprintf(buf + off, len - off, ", holding mutex %s taken at %s", m->name,
+			     m->owner_site);
+		off += r > 0 ? (size_t)r : 0;
+	}
+	return off < len ? off : len;
+}
+
+static int sva_sim_check_deadlock(struct sva_sched *s)
+{
+	char msg[900];
+	size_t off = 0;
+	unsigned stuck = 0;
+	struct sva_actor *a;
+
+	sva_list_for_each_entry(a, &s->actors, node)
+		if (atomic_load(&a->state) == SVA_ACTOR_BLOCKED && !(a->flags & SVA_ACTOR_DAEMON))
+			stuck++;
+	if (!stuck)
+		return 0;
+	msg[0] = '\0';
+	sva_list_for_each_entry(a, &s->actors, node)
+	{
+		if (atomic_load(&a->state) != SVA_ACTOR_BLOCKED || off + 2 >= sizeof(msg))
+			continue;
+		if (off)
+			off += (size_t)snprintf(msg + off, sizeof(msg) - off, "; ");
+		off += sva_sim_describe_blocked(a, msg + off, sizeof(msg) - off);
+	}
+	sva_report(s->w, SVA_REPORT_DEADLOCK, "every live actor is blocked: %s", msg);
+	s->deadlocked = true;
+	return -EDEADLK;
+}
+
+int sva_sim_drive(struct sva_sched *s)
+{
+	struct sva_actor *next;
+
+	if (s->deadlocked)
+		return -EDEADLK;
+	next = sva_sim_pick(s, NULL);
+	if (next)
+		sva_sim_switch(s, NULL, next, false);
+	return sva_sim_check_deadlock(s);
+}

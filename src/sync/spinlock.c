@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Spinlocks: locks whose holder must not sleep.
+ *
+ * native: a test-and-test-and-set lock on one atomic word, with a yield after a while of
+ *         spinning (actors may outnumber cores); no owner bookkeeping, to stay fast.
+ * sim:    a scheduling point, then a wait on the lock's channel while it is taken (spinning
+ *         modelled as blocking); the holder's spin depth makes any sleeping primitive taken
+ *         inside report SLEEP_IN_ATOMIC.
+ */
+#include <sched.h>
+
+#include "sched.h"
+
+void sva_spin_lock_init(struct sva_world *w, struct sva_spinlock *s, const char *name)
+{
+	sva_wchan_init(w, &s->wc);
+	atomic_init(&s->locked, 0);
+	s->name = name ? name : "spinlock";
+	s->owner = NULL;
+}
+
+void sva_spin_lock_destroy(struct sva_spinlock *s)
+{
+	sva_wchan_destroy(&s->wc);
+}
+
+static inline void sva_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+static void sva_spin_lock_native(struct sva_spinlock *s)
+{
+	unsigned spins = 0;
+
+	while (atomic_exchange_explicit(&s->locked, 1, memory_order_acquire)) {
+		while (atomic_load_explicit(&s->locked, memory_order_relaxed)) {
+			if (++spins % 128 == 0)
+				sched_yield();
+			else
+				sva_cpu_relax();
+		}
+	}
+}
+
+void sva_spin_lock_at(struct sva_spinlock *s, const char *site)
+{
+	struct sva_sched *sc = s->wc.w->sched;
+	struct sva_actor *owner;
+
+	if (!sc->sim) {
+		sva_spin_lock_native(s);
+		return;
+	}
+	owner = sva_sched_owner(sc);
+	sva_sim_point(sc);
+	while (s->owner)
+		if (sva_wchan_sleep(&s->wc, site, s->name, false))
+			return;
+	s->owner = owner;
+	owner->spin_depth++;
+}
+
+void sva_spin_unlock(struct sva_spinlock *s)
+{
+	struct sva_sched *sc = s->wc.w->sched;
+	struct sva_actor *me;
+
+	if (!sc->sim) {
+		atomic_store_explicit(&s->locked, 0, memory_order_release);
+		return;
+	}
+	me = sva_sched_owner(sc);
+	sva_sim_point(sc);
+	if (s->owner != me) {
+		sva_report(s->wc.w, SVA_REPORT_LOCK_NOT_OWNER, "%s releases spinlock %s owned by %s",
+			   me->name, s->name, s->owner ? s->owner->name : "nobody");
+		return;
+	}
+	me->spin_depth--;
+	s->owner = NULL;
+	sva_wchan_wake_all(&s->wc);
+}

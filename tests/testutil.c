@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the tests; see testutil.h. */
+#include <stdio.h>
+
+#include "testutil.h"
+
+struct sva_world *sva_test_world(enum sva_backend backend, uint64_t seed)
+{
+	struct sva_world_config c = { .backend = backend, .seed = seed };
+	struct sva_world *w = NULL;
+
+	assert_int_equal(sva_world_create(&c, &w), 0);
+	assert_non_null(w);
+	return w;
+}
+
+static void sva_test_null_sink(void *ctx, enum sva_log_level level, const char *msg)
+{
+	(void)ctx;
+	(void)level;
+	(void)msg;
+}
+
+void sva_test_quiet(struct sva_world *w)
+{
+	sva_world_set_log_sink(w, sva_test_null_sink, NULL);
+}
+
+void sva_test_world_done(struct sva_world *w)
+{
+	char leaks[256];
+	long live = sva_alloc_describe_live(w, SVA_TEST_IGNORED_TYPES, leaks, sizeof(leaks));
+
+	if (live)
+		fprintf(stderr, "leak: %s\n", leaks);
+	assert_int_equal(live, 0);
+	if (sva_report_total(w))
+		fprintf(stderr, "unexpected report: %s\n", sva_report_first(w));
+	assert_int_equal(sva_report_total(w), 0);
+	sva_world_destroy(w);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers shared by the cmocka tests: world creation for either backend and the leak check
+ * every test ends with.
+ */
+#ifndef SVA_TESTUTIL_H
+#define SVA_TESTUTIL_H
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "sva/base.h"
+#include "sva/sync.h"
+
+/* Infrastructure types that live as long as the world. */
+#define SVA_TEST_IGNORED_TYPES                                                                     \
+	((1ull << SVA_OBJ_ACTOR) | (1ull << SVA_OBJ_FIBER_STACK) | (1ull << SVA_OBJ_SCHEDULER) |   \
+	 (1ull << SVA_OBJ_TRACE_RING))
+
+struct sva_world *sva_test_world(enum sva_backend backend, uint64_t seed);
+/* Assert no program object leaked and no problem was reported, then destroy. */
+void sva_test_world_done(struct sva_world *w);
+/* Keep log messages out of the test output (reports are still counted). */
+void sva_test_quiet(struct sva_world *w);
+
+#endif
