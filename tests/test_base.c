@@ -1,5 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The base layer: error names, the object allocator (counts per type, wrong-type
+ * frees refused, fail-nth, release at world destroy), logging and reports, world creation.
+ */
+#include <stdio.h>
+#include <string.h>
+
 #include "testutil.h"
+
+static void test_strerror_names_errno(void **state)
+{
+	(void)state;
+	assert_string_equal(sva_strerror(-EBUSY), "-EBUSY: Device or resource busy");
+	assert_string_equal(sva_strerror(EOVERFLOW),
+			    "-EOVERFLOW: Value too large for defined data type");
+	assert_string_equal(sva_strerror(-ENOSPC), "-ENOSPC: No space left on device");
+	assert_string_equal(sva_strerror(0), "0: Success");
+	assert_string_equal(sva_strerror(-4242), "unknown error");
+}
+
+static void test_world_create_rejects_bad_backend(void **state)
+{
+	struct sva_world_config c = { .backend = (enum sva_backend)7 };
+	struct sva_world *w = NULL;
+	(void)state;
+
+	assert_int_equal(sva_world_create(&c, &w), -EINVAL);
+	assert_null(w);
+	assert_int_equal(sva_world_create(NULL, &w), 0);
+	assert_int_equal(sva_world_backend(w), SVA_BACKEND_NATIVE);
+	sva_test_world_done(w);
+}
+
+static void test_alloc_counts_live_objects_per_type(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+	void *a, *b, *c;
+	char desc[128];
+	(void)state;
+
+	a = sva_alloc(w, SVA_OBJ_TEST, 24);
+	b = sva_alloc(w, SVA_OBJ_TEST, 1);
+	c = sva_alloc(w, SVA_OBJ_STRING, 100);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(c);
+	assert_int_equal((uintptr_t)a % _Alignof(max_align_t), 0);
+	assert_int_equal(((unsigned char *)c)[99], 0); /* zeroed */
+	assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), 2);
+	assert_int_equal(sva_alloc_live(w, SVA_OBJ_STRING), 1);
+	assert_int_equal(sva_alloc_describe_live(w, SVA_TEST_IGNORED_TYPES, desc, sizeof(desc)), 3);
+	assert_string_equal(desc, "2 test, 1 string");
+	assert_int_equal(sva_alloc_describe_live(w, 1ull << SVA_OBJ_TEST | SVA_TEST_IGNORED_TYPES,
+						 desc, sizeof(desc)),
+			 1);
+	sva_free(w, SVA_OBJ_TEST, a);
+	sva_free(w, SVA_OBJ_TEST, b);
+	sva_free(w, SVA_OBJ_STRING, c);
+	sva_free(w, SVA_OBJ_STRING, NULL);
+	assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), 0);
+	assert_string_equal(sva_obj_type_name(SVA_OBJ_PASID_CHUNK), "pasid_chunk");
+	sva_test_world_done(w);
+}
+
+static void test_free_of_wrong_type_is_refused_and_reported(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+	void *a = sva_alloc(w, SVA_OBJ_TEST, 8);
+	(void)state;
+
+	sva_test_quiet(w);
+	sva_free(w, SVA_OBJ_STRING, a); /* wrong type: refused, still live */
+	assert_int_equal(sva_report_count(w, SVA_REPORT_BAD_USAGE), 1);
+	assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), 1);
+	assert_non_null(strstr(sva_report_first(w), "wrong type"));
+	sva_free(w, SVA_OBJ_TEST, a);
+	assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), 0);
+	sva_world_destroy(w);
+}
+
+static void test_fail_nth_fails_exactly_one_allocation(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+	void *p[5];
+	(void)state;
+
+	sva_alloc_fail_nth(w, 3);
+	assert_false(sva_alloc_injected(w));
+	for (int i = 0; i < 5; i++)
+		p[i] = sva_alloc(w, SVA_OBJ_TEST, 16);
+	assert_non_null(p[0]);
+	assert_non_null(p[1]);
+	assert_null(p[2]);
+	assert_non_null(p[3]);
+	assert_non_null(p[4]);
+	assert_true(sva_alloc_injected(w));
+	assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), 4);
+	for (int i = 0; i < 5; i++)
+		sva_free(w, SVA_OBJ_TEST, p[i]);
+
+	/* fail_nth(0) disables; re-arming clears the injected flag */
+	sva_alloc_fail_nth(w, 1);
+	sva_alloc_fail_nth(w, 0);
+	p[0] = sva_alloc(w, SVA_OBJ_TEST, 16);
+	assert_non_null(p[0]);
+	assert_false(sva_alloc_injected(w));
+	sva_free(w, SVA_OBJ_TEST, p[0]);
+	assert_true(sva_alloc_attempts(w) >= 7);
+	sva_test_world_done(w);
+}
+
+/* The sweep every later layer uses: fail each allocation of an operation in turn. */
+static int three_allocs(struct sva_world *w, void **out)
+{
+	for (int i = 0; i < 3; i++) {
+		out[i] = sva_alloc(w, SVA_OBJ_TEST, 32);
+		if (!out[i]) {
+			while (i--)
+				sva_free(w, SVA_OBJ_TEST, out[i]);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void test_fail_nth_sweep_reaches_every_allocation(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+	void *p[3];
+	unsigned long n;
+	(void)state;
+
+	for (n = 1;; n++) {
+		int ret;
+
+		sva_alloc_fail_nth(w, n);
+		ret = three_allocs(w, p);
+		if (!sva_alloc_injected(w)) {
+			assert_int_equal(ret, 0);
+			break;
+		}
+		assert_int_equal(ret, -ENOMEM);
+		assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), 0); /* prior state restored */
+	}
+	assert_int_equal(n, 4);
+	for (int i = 0; i < 3; i++)
+		sva_free(w, SVA_OBJ_TEST, p[i]);
+	sva_test_world_done(w);
+}
+
+static void test_world_destroy_frees_what_is_left(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 1);
+	(void)state;
+
+	/* LeakSanitizer fails this test if destroy does not free them */
+	for (int i = 0; i < 10; i++)
+		assert_non_null(sva_alloc(w, SVA_OBJ_TEST, 64));
+	assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), 10);
+	sva_world_destroy(w);
+}
+
+struct log_capture {
+	int count;
+	enum sva_log_level last_level;
+	char last[256];
+};
+
+static void capture_sink(void *ctx, enum sva_log_level level, const char *msg)
+{
+	struct log_capture *c = ctx;
+
+	c->count++;
+	c->last_level = level;
+	snprintf(c->last, sizeof(c->last), "%s", msg);
+}
+
+static void test_log_levels_and_sink(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+	struct log_capture cap = { 0 };
+	(void)state;
+
+	sva_world_set_log_sink(w, capture_sink, &cap);
+	sva_log(w, SVA_LOG_INFO, "hidden %d", 1); /* default level: errors only */
+	assert_int_equal(cap.count, 0);
+	sva_world_set_log_level(w, SVA_LOG_INFO);
+	sva_log(w, SVA_LOG_INFO, "pasid %u bound", 5u);
+	sva_log(w, SVA_LOG_DEBUG, "still hidden");
+	assert_int_equal(cap.count, 1);
+	assert_int_equal(cap.last_level, SVA_LOG_INFO);
+	assert_string_equal(cap.last, "pasid 5 bound");
+	sva_world_set_log_sink(w, NULL, NULL);
+	sva_test_world_done(w);
+}
+
+static void test_reports_counted_logged_and_first_kept(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+	struct log_capture cap = { 0 };
+	(void)state;
+
+	sva_world_set_log_sink(w, capture_sink, &cap);
+	assert_string_equal(sva_report_first(w), "");
+	sva_report(w, SVA_REPORT_REFCOUNT, "refcount %s underflow", "mm_users");
+	sva_report(w, SVA_REPORT_DEADLOCK, "second");
+	sva_report(w, SVA_REPORT_REFCOUNT, "third");
+	assert_int_equal(sva_report_count(w, SVA_REPORT_REFCOUNT), 2);
+	assert_int_equal(sva_report_count(w, SVA_REPORT_DEADLOCK), 1);
+	assert_int_equal(sva_report_total(w), 3);
+	assert_string_equal(sva_report_first(w), "refcount misuse: refcount mm_users underflow");
+	assert_int_equal(cap.count, 3); /* reports are logged at ERR, enabled by default */
+	assert_int_equal(cap.last_level, SVA_LOG_ERR);
+	assert_string_equal(sva_report_kind_name(SVA_REPORT_DEADLOCK), "deadlock");
+	sva_world_destroy(w);
+}
+
 int main(void)
 {
-	return 0;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_strerror_names_errno),
+		cmocka_unit_test(test_world_create_rejects_bad_backend),
+		cmocka_unit_test(test_alloc_counts_live_objects_per_type),
+		cmocka_unit_test(test_free_of_wrong_type_is_refused_and_reported),
+		cmocka_unit_test(test_fail_nth_fails_exactly_one_allocation),
+		cmocka_unit_test(test_fail_nth_sweep_reaches_every_allocation),
+		cmocka_unit_test(test_world_destroy_frees_what_is_left),
+		cmocka_unit_test(test_log_levels_and_sink),
+		cmocka_unit_test(test_reports_counted_logged_and_first_kept),
+	};
+
+	return cmocka_run_group_tests_name("base", tests, NULL, NULL);
 }

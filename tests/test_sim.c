@@ -1,5 +1,318 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sim backend: determinism (same seed, byte-identical trace; different seeds, different
+ * interleavings; a recorded schedule replays exactly), deadlock reports naming each actor and
+ * site, schedule strings, misuse of the scheduler.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "testutil.h"
+
+struct chatter {
+	struct sva_world *w;
+	struct sva_mutex lock;
+	int log[400];
+	int nlog;
+};
+
+static int chatter_actor(void *arg)
+{
+	struct chatter *c = arg;
+	int me = (int)sva_actor_id(sva_current(c->w));
+
+	for (int i = 0; i < 40; i++) {
+		sva_mutex_lock(&c->lock);
+		c->log[c->nlog++] = me;
+		sva_trace(c->w, "chatter.step", SVA_TF("i", i));
+		sva_mutex_unlock(&c->lock);
+		sva_sched_point(c->w);
+	}
+	return 0;
+}
+
+/* Run three chatter actors; return the trace text and the schedule (malloc'd). */
+static void chatter_run(const struct sva_world_config *wc, char **trace, char **schedule)
+{
+	struct chatter c = { .nlog = 0 };
+	struct sva_world *w;
+	size_t len;
+	FILE *f;
+
+	assert_int_equal(sva_world_create(wc, &w), 0);
+	c.w = w;
+	sva_mutex_init(w, &c.lock, "chatter");
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(sva_actor_spawn(w, "chatter", chatter_actor, &c, 0, NULL), 0);
+	assert_int_equal(sva_world_run(w), 0);
+	assert_int_equal(c.nlog, 120);
+
+	f = open_memstream(trace, &len);
+	assert_non_null(f);
+	assert_int_equal(sva_trace_write_text(w, f), 0);
+	fclose(f);
+	len = sva_world_schedule(w, NULL, 0);
+	*schedule = malloc(len + 1);
+	assert_int_equal(sva_world_schedule(w, *schedule, len + 1), len);
+	sva_mutex_destroy(&c.lock);
+	sva_test_world_done(w);
+}
+
+static void test_same_seed_byte_identical_trace(void **state)
+{
+	struct sva_world_config wc = { .backend = SVA_BACKEND_SIM, .seed = 42 };
+	char *t1, *t2, *s1, *s2;
+	(void)state;
+
+	chatter_run(&wc, &t1, &s1);
+	chatter_run(&wc, &t2, &s2);
+	assert_true(strlen(t1) > 1000);
+	assert_string_equal(t1, t2);
+	assert_string_equal(s1, s2);
+	free(t1);
+	free(t2);
+	free(s1);
+	free(s2);
+}
+
+static void test_different_seeds_different_interleavings(void **state)
+{
+	struct sva_world_config a = { .backend = SVA_BACKEND_SIM, .seed = 1 };
+	struct sva_world_config b = { .backend = SVA_BACKEND_SIM, .seed = 2 };
+	char *t1, *t2, *s1, *s2;
+	(void)state;
+
+	chatter_run(&a, &t1, &s1);
+	chatter_run(&b, &t2, &s2);
+	assert_string_not_equal(s1, s2);
+	assert_string_not_equal(t1, t2);
+	free(t1);
+	free(t2);
+	free(s1);
+	free(s2);
+}
+
+static void test_recorded_schedule_replays_exactly(void **state)
+{
+	struct sva_world_config rnd = { .backend = SVA_BACKEND_SIM, .seed = 7 };
+	struct sva_world_config rep = { .backend = SVA_BACKEND_SIM, .seed = 999 };
+	char *t1, *t2, *s1, *s2;
+	(void)state;
+
+	chatter_run(&rnd, &t1, &s1);
+	rep.schedule = s1; /* a different seed: only the schedule decides */
+	chatter_run(&rep, &t2, &s2);
+	assert_string_equal(s1, s2);
+	assert_string_equal(t1, t2);
+	free(t1);
+	free(t2);
+	free(s1);
+	free(s2);
+}
+
+static void test_bad_schedule_string_rejected(void **state)
+{
+	static const char *const bad[] = { "a0", "A", "[x]", "[70000]", "ab-c", "[3" };
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct sva_world_config wc = { .backend = SVA_BACKEND_SIM, .schedule = bad[i] };
+		struct sva_world *w = NULL;
+
+		assert_int_equal(sva_world_create(&wc, &w), -EINVAL);
+		assert_null(w);
+	}
+}
+
+static void test_diverging_schedule_reported(void **state)
+{
+	/* decision 0 names actor 5, which does not exist */
+	struct sva_world_config wc = { .backend = SVA_BACKEND_SIM, .schedule = "f" };
+	struct chatter c = { .nlog = 0 };
+	struct sva_world *w;
+	(void)state;
+
+	assert_int_equal(sva_world_create(&wc, &w), 0);
+	sva_test_quiet(w);
+	c.w = w;
+	sva_mutex_init(w, &c.lock, "chatter");
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(sva_actor_spawn(w, "chatter", chatter_actor, &c, 0, NULL), 0);
+	assert_int_equal(sva_world_run(w), 0);
+	assert_int_equal(c.nlog, 80); /* the run still completes */
+	assert_int_equal(sva_report_count(w, SVA_REPORT_SCHEDULE_DIVERGED), 1);
+	sva_mutex_destroy(&c.lock);
+	sva_world_destroy(w);
+}
+
+struct waiter {
+	struct sva_world *w;
+	struct sva_completion done;
+	struct sva_mutex m;
+	int line;
+};
+
+static int wait_forever(void *arg)
+{
+	struct waiter *x = arg;
+
+	sva_mutex_lock(&x->m);
+	x->line = __LINE__ + 1;
+	sva_wait_for_completion(&x->done);
+	sva_mutex_unlock(&x->m);
+	return 0;
+}
+
+static void test_deadlock_names_actor_site_and_held_lock(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 3);
+	struct waiter x = { .w = w };
+	char site[64];
+	(void)state;
+
+	sva_test_quiet(w);
+	sva_completion_init(w, &x.done, "never_done");
+	sva_mutex_init(w, &x.m, "outer");
+	assert_int_equal(sva_actor_spawn(w, "sleeper", wait_forever, &x, 0, NULL), 0);
+	assert_int_equal(sva_world_run(w), -EDEADLK);
+	assert_int_equal(sva_report_count(w, SVA_REPORT_DEADLOCK), 1);
+	snprintf(site, sizeof(site), "tests/test_sim.c:%d", x.line);
+	assert_non_null(strstr(sva_report_first(w), "sleeper blocked on never_done"));
+	assert_non_null(strstr(sva_report_first(w), site));
+	assert_non_null(strstr(sva_report_first(w), "holding mutex outer"));
+	/* a second run does not pretend to make progress */
+	assert_int_equal(sva_world_run(w), -EDEADLK);
+	sva_world_destroy(w); /* abandons the blocked fiber without leaking */
+}
+
+static int idle_daemon(void *arg)
+{
+	struct waiter *x = arg;
+
+	sva_wait_for_completion(&x->done);
+	return 7;
+}
+
+static void test_blocked_daemon_is_not_a_deadlock(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 3);
+	struct waiter x = { .w = w };
+	struct sva_actor *d;
+	int ret = 0;
+	(void)state;
+
+	sva_completion_init(w, &x.done, "work");
+	assert_int_equal(sva_actor_spawn(w, "daemon", idle_daemon, &x, SVA_ACTOR_DAEMON, &d), 0);
+	assert_int_equal(sva_world_run(w), 0);
+	assert_false(sva_actor_exited(d));
+	/* completing from outside, then joining from outside, drives the scheduler */
+	sva_complete(&x.done);
+	assert_int_equal(sva_actor_join(d, &ret), 0);
+	assert_int_equal(ret, 7);
+	sva_completion_destroy(&x.done);
+	sva_test_world_done(w);
+}
+
+static void test_join_outside_with_nothing_runnable_is_deadlock(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 3);
+	struct waiter x = { .w = w };
+	struct sva_actor *d;
+	(void)state;
+
+	sva_test_quiet(w);
+	sva_completion_init(w, &x.done, "work");
+	assert_int_equal(sva_actor_spawn(w, "daemon", idle_daemon, &x, SVA_ACTOR_DAEMON, &d), 0);
+	assert_int_equal(sva_world_run(w), 0);
+	assert_int_equal(sva_actor_join(d, NULL), -EDEADLK);
+	assert_int_equal(sva_report_count(w, SVA_REPORT_DEADLOCK), 1);
+	sva_world_destroy(w);
+}
+
+static int self_join(void *arg)
+{
+	struct waiter *x = arg;
+
+	return sva_actor_join(sva_current(x->w), NULL);
+}
+
+static void test_self_join_refused(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 3);
+	struct waiter x = { .w = w };
+	struct sva_actor *a;
+	int ret = 0;
+	(void)state;
+
+	sva_test_quiet(w);
+	assert_int_equal(sva_actor_spawn(w, "selfish", self_join, &x, 0, &a), 0);
+	assert_int_equal(sva_world_run(w), 0);
+	assert_int_equal(sva_actor_join(a, &ret), 0);
+	assert_int_equal(ret, -EDEADLK);
+	assert_int_equal(sva_report_count(w, SVA_REPORT_BAD_USAGE), 1);
+	sva_world_destroy(w);
+}
+
+static int count_steps(void *arg)
+{
+	struct waiter *x = arg;
+
+	for (int i = 0; i < 1000; i++)
+		sva_sched_point(x->w);
+	return 0;
+}
+
+static void test_clock_is_logical_and_switches_counted(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 11);
+	struct waiter x = { .w = w };
+	(void)state;
+
+	assert_int_equal(sva_world_now(w), 0);
+	assert_int_equal(sva_actor_spawn(w, "a", count_steps, &x, 0, NULL), 0);
+	assert_int_equal(sva_actor_spawn(w, "b", count_steps, &x, 0, NULL), 0);
+	assert_int_equal(sva_world_run(w), 0);
+	assert_true(sva_world_now(w) >= 2000);
+	assert_true(sva_world_switches(w) > 100); /* random policy switches often */
+	sva_test_world_done(w);
+}
+
+static void test_nonpreemptive_runs_each_actor_to_the_end(void **state)
+{
+	struct sva_world_config wc = { .backend = SVA_BACKEND_SIM, .nonpreemptive = true };
+	struct sva_world *w;
+	struct waiter x;
+	char sched[64];
+	(void)state;
+
+	assert_int_equal(sva_world_create(&wc, &w), 0);
+	x.w = w;
+	assert_int_equal(sva_actor_spawn(w, "a", count_steps, &x, 0, NULL), 0);
+	assert_int_equal(sva_actor_spawn(w, "b", count_steps, &x, 0, NULL), 0);
+	assert_int_equal(sva_world_run(w), 0);
+	/* the first pick, then a's 1000 points while b could run; then b runs alone */
+	sva_world_schedule(w, sched, sizeof(sched));
+	assert_string_equal(sched, "a1001");
+	assert_true(sva_world_switches(w) <= 3);
+	sva_test_world_done(w);
+}
+
 int main(void)
 {
-	return 0;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_same_seed_byte_identical_trace),
+		cmocka_unit_test(test_different_seeds_different_interleavings),
+		cmocka_unit_test(test_recorded_schedule_replays_exactly),
+		cmocka_unit_test(test_bad_schedule_string_rejected),
+		cmocka_unit_test(test_diverging_schedule_reported),
+		cmocka_unit_test(test_deadlock_names_actor_site_and_held_lock),
+		cmocka_unit_test(test_blocked_daemon_is_not_a_deadlock),
+		cmocka_unit_test(test_join_outside_with_nothing_runnable_is_deadlock),
+		cmocka_unit_test(test_self_join_refused),
+		cmocka_unit_test(test_clock_is_logical_and_switches_counted),
+		cmocka_unit_test(test_nonpreemptive_runs_each_actor_to_the_end),
+	};
+
+	return cmocka_run_group_tests_name("sim", tests, NULL, NULL);
 }

@@ -1,5 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The trace: a bounded ring (oldest dropped first), subscribers, the text export and the
+ * Chrome Trace Event JSON export (parsed back and checked field by field).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
 #include "testutil.h"
+
+static void test_ring_keeps_the_newest(void **state)
+{
+	struct sva_world_config c = { .backend = SVA_BACKEND_SIM, .trace_capacity = 8 };
+	struct sva_trace_event ev;
+	struct sva_world *w;
+	(void)state;
+
+	assert_int_equal(sva_world_create(&c, &w), 0);
+	for (int i = 0; i < 20; i++)
+		sva_trace(w, "tick", SVA_TF("i", i));
+	assert_int_equal(sva_trace_recorded(w), 20);
+	assert_int_equal(sva_trace_held(w), 8);
+	assert_int_equal(sva_trace_dropped(w), 12);
+	assert_int_equal(sva_trace_get(w, 0, &ev), 0);
+	assert_string_equal(ev.name, "tick");
+	assert_int_equal(ev.nfields, 1);
+	assert_string_equal(ev.fields[0].key, "i");
+	assert_int_equal(ev.fields[0].num, 12);
+	assert_int_equal(sva_trace_get(w, 7, &ev), 0);
+	assert_int_equal(ev.fields[0].num, 19);
+	assert_int_equal(sva_trace_get(w, 8, &ev), -ENOENT);
+	assert_int_equal(ev.actor, -1); /* emitted outside any actor */
+	sva_test_world_done(w);
+}
+
+static void test_fields_are_capped_and_zero_fields_work(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+	struct sva_trace_event ev;
+	(void)state;
+
+	sva_trace(w, "bare");
+	sva_trace(w, "many", SVA_TF("a", 1), SVA_TF("b", 2), SVA_TF("c", 3), SVA_TF("d", 4),
+		  SVA_TF("e", 5));
+	assert_int_equal(sva_trace_get(w, 0, &ev), 0);
+	assert_int_equal(ev.nfields, 0);
+	assert_int_equal(sva_trace_get(w, 1, &ev), 0);
+	assert_int_equal(ev.nfields, SVA_TRACE_MAX_FIELDS);
+	assert_string_equal(ev.fields[3].key, "d");
+	sva_test_world_done(w);
+}
+
+struct seen {
+	int n;
+	char last[32];
+};
+
+static void count_events(void *ctx, struct sva_world *w, const struct sva_trace_event *ev)
+{
+	struct seen *s = ctx;
+
+	(void)w;
+	s->n++;
+	snprintf(s->last, sizeof(s->last), "%s", ev->name);
+}
+
+static void test_subscribers_see_every_event(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+	struct seen a = { 0 }, b = { 0 };
+	(void)state;
+
+	assert_int_equal(sva_world_subscribe(w, count_events, &a), 0);
+	assert_int_equal(sva_world_subscribe(w, count_events, &b), 0);
+	sva_trace(w, "one");
+	sva_world_unsubscribe(w, count_events, &b);
+	sva_trace(w, "two");
+	assert_int_equal(a.n, 2);
+	assert_string_equal(a.last, "two");
+	assert_int_equal(b.n, 1);
+	sva_test_world_done(w);
+}
+
+static int traced_actor(void *arg)
+{
+	struct sva_world *w = arg;
+
+	sva_trace_track(w, SVA_TRACE_BEGIN, "pasid.live", "pasid", 5, SVA_TFS("mm", "mm1"));
+	sva_sched_point(w);
+	sva_trace(w, "fault", SVA_TF("addr", 0x1000));
+	sva_trace_track(w, SVA_TRACE_END, "pasid.live", "pasid", 5);
+	return 0;
+}
+
+static char *export(struct sva_world *w, int (*fn)(struct sva_world *, FILE *))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(fn(w, f), 0);
+	fclose(f);
+	return buf;
+}
+
+static void test_text_export(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 5);
+	char *text;
+	(void)state;
+
+	assert_int_equal(sva_actor_spawn(w, "dev0", traced_actor, w, 0, NULL), 0);
+	assert_int_equal(sva_world_run(w), 0);
+	text = export(w, sva_trace_write_text);
+	assert_non_null(strstr(text, "dev0         [pasid.live pasid:5 mm=mm1\n"));
+	assert_non_null(strstr(text, "dev0          fault addr=4096\n"));
+	assert_non_null(strstr(text, "dev0         ]pasid.live pasid:5\n"));
+	free(text);
+	sva_test_world_done(w);
+}
+
+static json_t *find_event(json_t *events, const char *name, const char *ph)
+{
+	size_t i;
+	json_t *ev;
+
+	json_array_foreach(events, i, ev)
+	{
+		if (strcmp(json_string_value(json_object_get(ev, "name")), name) == 0 &&
+		    strcmp(json_string_value(json_object_get(ev, "ph")), ph) == 0)
+			return ev;
+	}
+	return NULL;
+}
+
+static void test_chrome_json_export_parses_with_tracks(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 5);
+	json_error_t err;
+	json_t *root, *events, *ev;
+	char *text;
+	(void)state;
+
+	assert_int_equal(sva_actor_spawn(w, "dev0", traced_actor, w, 0, NULL), 0);
+	assert_int_equal(sva_world_run(w), 0);
+	text = export(w, sva_trace_write_chrome_json);
+	root = json_loads(text, 0, &err);
+	if (!root)
+		fprintf(stderr, "json: %s at %d\n%s\n", err.text, err.line, text);
+	assert_non_null(root);
+	events = json_object_get(root, "traceEvents");
+	assert_true(json_is_array(events));
+
+	ev = find_event(events, "fault", "i");
+	assert_non_null(ev);
+	assert_int_equal(json_integer_value(json_object_get(ev, "pid")), 1);
+	assert_int_equal(json_integer_value(json_object_get(ev, "tid")), 1); /* actor 0 */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(ev, "args"), "addr")),
+			 0x1000);
+
+	ev = find_event(events, "pasid.live", "B");
+	assert_non_null(ev);
+	assert_int_equal(json_integer_value(json_object_get(ev, "pid")), 2); /* the pasid track */
+	assert_int_equal(json_integer_value(json_object_get(ev, "tid")), 5);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(ev, "args"), "mm")),
+			    "mm1");
+	assert_non_null(find_event(events, "pasid.live", "E"));
+
+	/* metadata names the tracks */
+	ev = find_event(events, "thread_name", "M");
+	assert_non_null(ev);
+	ev = find_event(events, "process_name", "M");
+	assert_non_null(ev);
+	json_decref(root);
+	free(text);
+	sva_test_world_done(w);
+}
+
 int main(void)
 {
-	return 0;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ring_keeps_the_newest),
+		cmocka_unit_test(test_fields_are_capped_and_zero_fields_work),
+		cmocka_unit_test(test_subscribers_see_every_event),
+		cmocka_unit_test(test_text_export),
+		cmocka_unit_test(test_chrome_json_export_parses_with_tracks),
+	};
+
+	return cmocka_run_group_tests_name("trace", tests, NULL, NULL);
 }

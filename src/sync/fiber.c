@@ -32,6 +32,7 @@
 void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom, size_t size);
 void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_old,
 				     size_t *size_old);
+void __asan_unpoison_memory_region(const volatile void *addr, size_t size);
 #endif
 #ifdef SVA_TSAN
 void *__tsan_get_current_fiber(void);
@@ -141,6 +142,10 @@ void sva_fiber_destroy(struct sva_fiber *f)
 		return;
 #ifdef SVA_TSAN
 	__tsan_destroy_fiber(f->tsan_fiber);
+#endif
+#ifdef SVA_ASAN
+	/* a fiber abandoned mid-call (deadlock) leaves its frames' redzones poisoned */
+	__asan_unpoison_memory_region(f->stack_lo, f->stack_size);
 #endif
 	munmap(f->map, f->map_size);
 	f->map = NULL;

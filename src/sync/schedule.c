@@ -78,7 +78,7 @@ int sva_schedule_decode(const char *str, uint16_t **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	while (*str && ret == 0) {
+	while (ret == 0 && *str) {
 		unsigned long id, rep = 1;
 		char *end;
 
