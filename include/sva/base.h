@@ -62,6 +62,8 @@ struct sva_world_config {
 	size_t trace_capacity;
 	/* Messages above this level are not logged. Default (0) = SVA_LOG_ERR. */
 	enum sva_log_level log_level;
+	/* Log nothing at all (reports are still counted and traced). */
+	bool quiet;
 	/* sim: stack size of each actor's fiber; 0 = default. */
 	size_t stack_size;
 };

@@ -332,6 +332,11 @@ int sva_explore(const struct sva_explore_config *config, const struct sva_progra
 /* Run @program once under @config (any backend); 0 when it passed, else -EFAULT and @msg. */
 int sva_program_run_once(const struct sva_world_config *config, const struct sva_program *program,
 			 char *schedule, size_t schedule_len, char *msg, size_t msg_len);
+/* Sees the world of a run after its verdict, before it is destroyed (to print or export). */
+typedef void (*sva_run_observer)(void *ctx, struct sva_world *w, bool failed, const char *msg);
+int sva_program_run_observed(const struct sva_world_config *config,
+			     const struct sva_program *program, sva_run_observer observe,
+			     void *ctx, char *msg, size_t msg_len);
 
 #ifdef __cplusplus
 }

@@ -44,7 +44,7 @@ static void sva_vlog(struct sva_world *w, enum sva_log_level level, const char *
 {
 	char msg[1024];
 
-	if (level > w->log_level)
+	if (level > w->log_level || w->config.quiet)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	w->log_sink(w->log_ctx, level, msg);

@@ -20,8 +20,8 @@
 #include "sched.h"
 
 /* Infrastructure that lives as long as the world, not the program's objects. */
-#define SVA_EXPLORE_IGNORED_TYPES                                                                  \
-	((1ull << SVA_OBJ_ACTOR) | (1ull << SVA_OBJ_FIBER_STACK) | (1ull << SVA_OBJ_SCHEDULER) |   \
+#define SVA_EXPLORE_IGNORED_TYPES                                                                \
+	((1ull << SVA_OBJ_ACTOR) | (1ull << SVA_OBJ_FIBER_STACK) | (1ull << SVA_OBJ_SCHEDULER) | \
 	 (1ull << SVA_OBJ_TRACE_RING))
 
 struct sva_run_outcome {
@@ -32,6 +32,8 @@ struct sva_run_outcome {
 	size_t schedule_len;
 	char *msg;
 	size_t msg_len;
+	sva_run_observer observe;
+	void *observe_ctx;
 };
 
 static bool sva_program_verdict(struct sva_world *w, const struct sva_program *p, int run,
@@ -96,12 +98,16 @@ static int sva_program_run(const struct sva_world_config *config, const struct s
 			out->ndecisions = n;
 		}
 	}
+	if (out->observe)
+		out->observe(out->observe_ctx, w, out->failed, out->msg);
 	sva_world_destroy(w);
 	return 0;
 }
 
-int sva_program_run_once(const struct sva_world_config *config, const struct sva_program *program,
-			 char *schedule, size_t schedule_len, char *msg, size_t msg_len)
+static int sva_program_run_with(const struct sva_world_config *config,
+				const struct sva_program *program, char *schedule,
+				size_t schedule_len, sva_run_observer observe, void *ctx, char *msg,
+				size_t msg_len)
 {
 	char dummy[1];
 	struct sva_run_outcome out = {
@@ -109,12 +115,28 @@ int sva_program_run_once(const struct sva_world_config *config, const struct sva
 		.schedule_len = schedule_len,
 		.msg = msg ? msg : dummy,
 		.msg_len = msg ? msg_len : sizeof(dummy),
+		.observe = observe,
+		.observe_ctx = ctx,
 	};
 	int ret = sva_program_run(config, program, &out);
 
 	if (ret)
 		return ret;
 	return out.failed ? -EFAULT : 0;
+}
+
+int sva_program_run_once(const struct sva_world_config *config, const struct sva_program *program,
+			 char *schedule, size_t schedule_len, char *msg, size_t msg_len)
+{
+	return sva_program_run_with(config, program, schedule, schedule_len, NULL, NULL, msg,
+				    msg_len);
+}
+
+int sva_program_run_observed(const struct sva_world_config *config,
+			     const struct sva_program *program, sva_run_observer observe, void *ctx,
+			     char *msg, size_t msg_len)
+{
+	return sva_program_run_with(config, program, NULL, 0, observe, ctx, msg, msg_len);
 }
 
 /* The options of decision @d in enumeration order: the default first, then by id. */

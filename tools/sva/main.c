@@ -1,5 +1,124 @@
-/* placeholder, replaced below */
-int main(void)
+/* SPDX-License-Identifier: MIT */
+/*
+ * sva: the libsva command-line tool.
+ *
+ *   sva run [PROGRAM]            run a program once and show its timeline and summary;
+ *                                with no program, a tour of what libsva does today
+ *   sva explore PROGRAM          enumerate its schedules with at most K preemptions
+ *   sva replay PROGRAM SCHEDULE  re-run one schedule exactly
+ *   sva programs | version | help [COMMAND]
+ *
+ * Exit codes: 0 clean, 1 a violation was found, 2 usage error (one line on stderr).
+ * PROGRAM is a built-in program for now (sva programs); scenario files come with the
+ * scenario language.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "programs.h"
+
+static const struct sva_cli_command sva_commands[] = {
+	{ "run", "[PROGRAM] [--seed S] [--native] [--schedule STR] [--trace FILE.json] [--quiet]",
+	  "run a program once: timeline, summary, verdict (no PROGRAM: the tour)", sva_cmd_run },
+	{ "explore", "PROGRAM [-k K] [--max N] [--keep-going]",
+	  "enumerate every schedule with at most K preemptions (default 2)", sva_cmd_explore },
+	{ "replay", "PROGRAM SCHEDULE [--trace FILE.json] [--quiet]",
+	  "re-run one schedule exactly, as printed by run or explore", sva_cmd_replay },
+	{ "programs", "", "list the built-in programs", sva_cmd_programs },
+	{ "version", "", "print the version", sva_cmd_version },
+	{ "help", "[COMMAND]", "show this help, or a command's", sva_cmd_help },
+};
+
+#define SVA_NCOMMANDS (sizeof(sva_commands) / sizeof(sva_commands[0]))
+
+const struct sva_cli_command *sva_cli_find(const char *name)
 {
-	return 0;
+	for (size_t i = 0; i < SVA_NCOMMANDS; i++)
+		if (strcmp(sva_commands[i].name, name) == 0)
+			return &sva_commands[i];
+	return NULL;
+}
+
+void sva_cli_usage(FILE *out)
+{
+	fprintf(out, "usage: sva COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < SVA_NCOMMANDS; i++)
+		fprintf(out, "  %-9s %s\n", sva_commands[i].name, sva_commands[i].summary);
+	fprintf(out, "\nexit codes: 0 clean, 1 violation found, 2 usage error\n"
+		     "run `sva help COMMAND` for a command's options\n");
+}
+
+int sva_cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("sva: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return SVA_EXIT_USAGE;
+}
+
+int sva_cmd_help(int argc, char **argv)
+{
+	const struct sva_cli_command *c;
+
+	if (argc < 2) {
+		sva_cli_usage(stdout);
+		return SVA_EXIT_OK;
+	}
+	c = sva_cli_find(argv[1]);
+	if (!c)
+		return sva_cli_error("help: no command '%s'", argv[1]);
+	printf("usage: sva %s %s\n  %s\n", c->name, c->args, c->summary);
+	if (strcmp(c->name, "run") == 0 || strcmp(c->name, "explore") == 0 ||
+	    strcmp(c->name, "replay") == 0) {
+		printf("\nprograms:\n");
+		sva_tool_programs_list(stdout);
+	}
+	return SVA_EXIT_OK;
+}
+
+int sva_cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("sva (libsva) %s\n", SVA_VERSION);
+	return SVA_EXIT_OK;
+}
+
+int sva_cmd_programs(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	sva_tool_programs_list(stdout);
+	return SVA_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const struct sva_cli_command *c;
+
+	if (argc < 2)
+		return sva_cli_error("no command; try `sva help`");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return sva_cmd_help(1, argv);
+	if (strcmp(argv[1], "--version") == 0)
+		return sva_cmd_version(1, argv);
+	c = sva_cli_find(argv[1]);
+	if (!c)
+		return sva_cli_error("unknown command '%s'; try `sva help`", argv[1]);
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			char *help_argv[] = { "help", argv[1], NULL };
+
+			return sva_cmd_help(2, help_argv);
+		}
+	}
+	return c->fn(argc - 1, argv + 1);
 }
