@@ -88,7 +88,8 @@ static void test_lost_update_found_with_one_preemption(void **state)
 
 	/* the printed schedule replays the same failure, deterministically, twice */
 	for (int i = 0; i < 2; i++) {
-		struct sva_world_config wc = { .backend = SVA_BACKEND_SIM, .schedule = res.schedule,
+		struct sva_world_config wc = { .backend = SVA_BACKEND_SIM,
+					       .schedule = res.schedule,
 					       .nonpreemptive = true };
 
 		assert_int_equal(sva_program_run_once(&wc, &prog, schedule, sizeof(schedule), msg,

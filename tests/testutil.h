@@ -18,8 +18,8 @@
 #include "sva/sync.h"
 
 /* Infrastructure types that live as long as the world. */
-#define SVA_TEST_IGNORED_TYPES                                                                     \
-	((1ull << SVA_OBJ_ACTOR) | (1ull << SVA_OBJ_FIBER_STACK) | (1ull << SVA_OBJ_SCHEDULER) |   \
+#define SVA_TEST_IGNORED_TYPES                                                                   \
+	((1ull << SVA_OBJ_ACTOR) | (1ull << SVA_OBJ_FIBER_STACK) | (1ull << SVA_OBJ_SCHEDULER) | \
 	 (1ull << SVA_OBJ_TRACE_RING))
 
 struct sva_world *sva_test_world(enum sva_backend backend, uint64_t seed);

@@ -27,7 +27,7 @@ struct sva_world;
 #define SVA_STR_(x) #x
 #define SVA_STR(x)  SVA_STR_(x)
 /* A code site, "file:line", used to name where an actor blocked or a lock was taken. */
-#define SVA_HERE __FILE__ ":" SVA_STR(__LINE__)
+#define SVA_HERE    __FILE__ ":" SVA_STR(__LINE__)
 
 #define SVA_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 
@@ -83,16 +83,16 @@ uint64_t sva_world_now(struct sva_world *w);
  * nothing of a type leaked, and so allocation failures can be injected (the kernel's fail-nth).
  * Layers add their types here, grouped by layer.
  */
-#define SVA_OBJ_TYPES(X)                                                                           \
-	X(TEST, "test")                                                                            \
-	X(STRING, "string")                                                                        \
-	X(TRACE_RING, "trace_ring")                                                                \
-	X(ACTOR, "actor")                                                                          \
-	X(FIBER_STACK, "fiber_stack")                                                              \
-	X(SCHEDULER, "scheduler")                                                                  \
-	X(WORKQUEUE, "workqueue")                                                                  \
-	X(EXPLORER, "explorer")                                                                    \
-	X(PASID_SPACE, "pasid_space")                                                              \
+#define SVA_OBJ_TYPES(X)              \
+	X(TEST, "test")               \
+	X(STRING, "string")           \
+	X(TRACE_RING, "trace_ring")   \
+	X(ACTOR, "actor")             \
+	X(FIBER_STACK, "fiber_stack") \
+	X(SCHEDULER, "scheduler")     \
+	X(WORKQUEUE, "workqueue")     \
+	X(EXPLORER, "explorer")       \
+	X(PASID_SPACE, "pasid_space") \
 	X(PASID_CHUNK, "pasid_chunk")
 
 enum sva_obj_type {
@@ -135,13 +135,13 @@ void sva_world_set_log_sink(struct sva_world *w, sva_log_sink sink, void *ctx);
 
 /* ---- reports: problems the world detected ---------------------------------------------- */
 
-#define SVA_REPORT_KINDS(X)                                                                        \
-	X(DEADLOCK, "deadlock")                                                                    \
-	X(LOCK_NOT_OWNER, "lock released by non-owner")                                            \
-	X(LOCK_HELD_AT_EXIT, "lock held at actor exit")                                            \
-	X(SLEEP_IN_ATOMIC, "sleeping while holding a spinlock")                                    \
-	X(REFCOUNT, "refcount misuse")                                                             \
-	X(SCHEDULE_DIVERGED, "schedule diverged")                                                  \
+#define SVA_REPORT_KINDS(X)                                     \
+	X(DEADLOCK, "deadlock")                                 \
+	X(LOCK_NOT_OWNER, "lock released by non-owner")         \
+	X(LOCK_HELD_AT_EXIT, "lock held at actor exit")         \
+	X(SLEEP_IN_ATOMIC, "sleeping while holding a spinlock") \
+	X(REFCOUNT, "refcount misuse")                          \
+	X(SCHEDULE_DIVERGED, "schedule diverged")               \
 	X(BAD_USAGE, "API misuse")
 
 enum sva_report_kind {
@@ -163,7 +163,7 @@ const char *sva_report_first(struct sva_world *w);
 /* ---- the trace ------------------------------------------------------------------------- */
 
 #define SVA_TRACE_DEFAULT_CAPACITY 65536
-#define SVA_TRACE_MAX_FIELDS       4
+#define SVA_TRACE_MAX_FIELDS	   4
 
 enum sva_trace_phase {
 	SVA_TRACE_INSTANT,
@@ -202,17 +202,17 @@ void sva_trace_emit(struct sva_world *w, enum sva_trace_phase phase, const char 
 		    unsigned nfields);
 
 #define SVA_TRACE_FIELDS_(...) ((const struct sva_trace_field[]){ { 0 }, __VA_ARGS__ } + 1)
-#define SVA_TRACE_NFIELDS_(...)                                                                   \
-	((unsigned)(sizeof((const struct sva_trace_field[]){ { 0 }, __VA_ARGS__ }) /              \
-		    sizeof(struct sva_trace_field)) -                                              \
+#define SVA_TRACE_NFIELDS_(...)                                                      \
+	((unsigned)(sizeof((const struct sva_trace_field[]){ { 0 }, __VA_ARGS__ }) / \
+		    sizeof(struct sva_trace_field)) -                                \
 	 1u)
 /* sva_trace(w, "pasid.alloc", SVA_TF("pasid", id), SVA_TF("max", max)) on the actor's track. */
-#define sva_trace(w, name, ...)                                                                    \
-	sva_trace_emit((w), SVA_TRACE_INSTANT, (name), NULL, 0, SVA_TRACE_FIELDS_(__VA_ARGS__),   \
+#define sva_trace(w, name, ...)                                                                 \
+	sva_trace_emit((w), SVA_TRACE_INSTANT, (name), NULL, 0, SVA_TRACE_FIELDS_(__VA_ARGS__), \
 		       SVA_TRACE_NFIELDS_(__VA_ARGS__))
 /* An event on a named track; phase BEGIN/END draws lifetimes. */
-#define sva_trace_track(w, phase, name, track, id, ...)                                           \
-	sva_trace_emit((w), (phase), (name), (track), (id), SVA_TRACE_FIELDS_(__VA_ARGS__),       \
+#define sva_trace_track(w, phase, name, track, id, ...)                                     \
+	sva_trace_emit((w), (phase), (name), (track), (id), SVA_TRACE_FIELDS_(__VA_ARGS__), \
 		       SVA_TRACE_NFIELDS_(__VA_ARGS__))
 
 /* Events recorded since creation / currently held / overwritten because the ring was full. */

@@ -17,12 +17,12 @@
 extern "C" {
 #endif
 
-#define SVA_IOMMU_NO_PASID           0u
+#define SVA_IOMMU_NO_PASID	     0u
 #define SVA_IOMMU_FIRST_GLOBAL_PASID 1u
-#define SVA_PASID_INVALID            UINT32_MAX
+#define SVA_PASID_INVALID	     UINT32_MAX
 /* PCIe PASIDs are at most 20 bits: max_pasids is at most 2^20. */
-#define SVA_PASID_WIDTH_MAX 20u
-#define SVA_PASID_MAX       (1u << SVA_PASID_WIDTH_MAX)
+#define SVA_PASID_WIDTH_MAX	     20u
+#define SVA_PASID_MAX		     (1u << SVA_PASID_WIDTH_MAX)
 
 struct sva_pasid_space;
 

@@ -60,7 +60,8 @@ int sva_actor_spawn(struct sva_world *w, const char *name, sva_actor_fn fn, void
 /* Wait for @a to end, store its return value, free it. Callable from an actor or from outside. */
 #define sva_actor_join(a, ret) sva_actor_join_at((a), (ret), SVA_HERE)
 int sva_actor_join_at(struct sva_actor *a, int *ret, const char *site);
-/* Deliver a fatal signal: killable waits of @a return -EINTR; @a sees sva_fatal_signal_pending(). */
+/* Deliver a fatal signal: killable waits of @a return -EINTR; @a sees sva_fatal_signal_pending().
+ */
 void sva_actor_kill(struct sva_actor *a);
 bool sva_actor_exited(struct sva_actor *a);
 const char *sva_actor_name(const struct sva_actor *a);
@@ -134,7 +135,7 @@ void sva_spin_unlock(struct sva_spinlock *s);
 struct sva_rwsem {
 	struct sva_wchan wc;
 	const char *name;
-	int readers;             /* active readers */
+	int readers;		  /* active readers */
 	unsigned waiting_writers; /* writers queued: new readers wait behind them */
 	struct sva_actor *writer;
 };
@@ -173,26 +174,26 @@ void sva_waitq_finish_(struct sva_waitq *q, bool killable);
  * Sleep until @cond is true. @cond is evaluated with the queue's channel held; whoever makes it
  * true must do so before calling sva_wake_up(). Conditions read shared state with atomics.
  */
-#define sva_wait_event(q, cond)                                                                    \
-	do {                                                                                       \
-		sva_waitq_prepare_((q), SVA_HERE, false);                                          \
-		while (!(cond))                                                                    \
-			sva_waitq_sleep_((q), SVA_HERE, false);                                    \
-		sva_waitq_finish_((q), false);                                                     \
+#define sva_wait_event(q, cond)                                 \
+	do {                                                    \
+		sva_waitq_prepare_((q), SVA_HERE, false);       \
+		while (!(cond))                                 \
+			sva_waitq_sleep_((q), SVA_HERE, false); \
+		sva_waitq_finish_((q), false);                  \
 	} while (0)
 
 /* As sva_wait_event(), but a fatal signal ends the wait: evaluates to 0 or -EINTR. */
-#define sva_wait_event_killable(q, cond)                                                           \
-	({                                                                                         \
-		int sva_we_ret_ = 0;                                                               \
-		sva_waitq_prepare_((q), SVA_HERE, true);                                           \
-		while (!(cond)) {                                                                  \
-			sva_we_ret_ = sva_waitq_sleep_((q), SVA_HERE, true);                       \
-			if (sva_we_ret_)                                                           \
-				break;                                                             \
-		}                                                                                  \
-		sva_waitq_finish_((q), true);                                                      \
-		sva_we_ret_;                                                                       \
+#define sva_wait_event_killable(q, cond)                                     \
+	({                                                                   \
+		int sva_we_ret_ = 0;                                         \
+		sva_waitq_prepare_((q), SVA_HERE, true);                     \
+		while (!(cond)) {                                            \
+			sva_we_ret_ = sva_waitq_sleep_((q), SVA_HERE, true); \
+			if (sva_we_ret_)                                     \
+				break;                                       \
+		}                                                            \
+		sva_waitq_finish_((q), true);                                \
+		sva_we_ret_;                                                 \
 	})
 
 /* ---- completion ---------------------------------------------------------------------------- */
@@ -207,7 +208,7 @@ void sva_completion_destroy(struct sva_completion *c);
 void sva_completion_reinit(struct sva_completion *c);
 void sva_complete(struct sva_completion *c);
 void sva_complete_all(struct sva_completion *c);
-#define sva_wait_for_completion(c)          sva_wait_for_completion_at((c), SVA_HERE, false)
+#define sva_wait_for_completion(c)	    sva_wait_for_completion_at((c), SVA_HERE, false)
 #define sva_wait_for_completion_killable(c) sva_wait_for_completion_at((c), SVA_HERE, true)
 int sva_wait_for_completion_at(struct sva_completion *c, const char *site, bool killable);
 bool sva_completion_done(struct sva_completion *c);
@@ -269,7 +270,7 @@ struct sva_work {
 	struct sva_list_head entry;
 	sva_work_fn fn;
 	struct sva_workqueue *wq; /* where it was last queued */
-	uint64_t seq;             /* queue order, for flushing */
+	uint64_t seq;		  /* queue order, for flushing */
 	bool pending;
 };
 
@@ -278,8 +279,8 @@ enum {
 };
 
 void sva_work_init(struct sva_work *work, sva_work_fn fn);
-int sva_workqueue_create(struct sva_world *w, const char *name, unsigned flags,
-			 unsigned max_active, struct sva_workqueue **out);
+int sva_workqueue_create(struct sva_world *w, const char *name, unsigned flags, unsigned max_active,
+			 struct sva_workqueue **out);
 /* Flush, stop the workers, free. */
 void sva_workqueue_destroy(struct sva_workqueue *wq);
 /* Queue @work unless it is already pending; true if queued. */
@@ -307,9 +308,9 @@ struct sva_program {
 };
 
 struct sva_explore_config {
-	unsigned preemption_bound;  /* K */
-	unsigned long max_schedules; /* 0 = no limit */
-	bool keep_going;             /* count every failing schedule instead of stopping at one */
+	unsigned preemption_bound;     /* K */
+	unsigned long max_schedules;   /* 0 = no limit */
+	bool keep_going;	       /* count every failing schedule instead of stopping at one */
 	struct sva_world_config world; /* backend is forced to sim */
 	/* Called every @progress_every schedules when set. */
 	void (*progress)(void *ctx, unsigned long schedules, unsigned long failures);
@@ -318,12 +319,12 @@ struct sva_explore_config {
 };
 
 struct sva_explore_result {
-	unsigned long schedules;  /* runs executed */
-	unsigned long failures;   /* runs that failed */
-	bool exhausted;           /* every schedule within the bound was explored */
+	unsigned long schedules;     /* runs executed */
+	unsigned long failures;	     /* runs that failed */
+	bool exhausted;		     /* every schedule within the bound was explored */
 	unsigned long max_decisions; /* longest run, in scheduling decisions */
-	char schedule[4096];       /* the first failing schedule (replayable) */
-	char message[1024];        /* what failed */
+	char schedule[4096];	     /* the first failing schedule (replayable) */
+	char message[1024];	     /* what failed */
 };
 
 /* Explore; returns 0 (see result), or a negative errno if a run could not be set up. */
@@ -335,8 +336,8 @@ int sva_program_run_once(const struct sva_world_config *config, const struct sva
 /* Sees the world of a run after its verdict, before it is destroyed (to print or export). */
 typedef void (*sva_run_observer)(void *ctx, struct sva_world *w, bool failed, const char *msg);
 int sva_program_run_observed(const struct sva_world_config *config,
-			     const struct sva_program *program, sva_run_observer observe,
-			     void *ctx, char *msg, size_t msg_len);
+			     const struct sva_program *program, sva_run_observer observe, void *ctx,
+			     char *msg, size_t msg_len);
 
 #ifdef __cplusplus
 }

@@ -13,7 +13,10 @@ struct sva_errno_name {
 	const char *text;
 };
 
-#define SVA_E(e, text) { e, "-" #e ": " text }
+#define SVA_E(e, text)              \
+	{                           \
+		e, "-" #e ": " text \
+	}
 
 static const struct sva_errno_name sva_errno_names[] = {
 	SVA_E(EPERM, "Operation not permitted"),

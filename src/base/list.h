@@ -51,7 +51,7 @@ static inline void sva_list_del(struct sva_list_head *n)
 	sva_list_init(n);
 }
 
-#define sva_list_entry(ptr, type, member) sva_container_of(ptr, type, member)
+#define sva_list_entry(ptr, type, member)     sva_container_of(ptr, type, member)
 #define sva_list_first_entry(h, type, member) sva_list_entry((h)->next, type, member)
 
 #define sva_list_for_each(pos, h) for ((pos) = (h)->next; (pos) != (h); (pos) = (pos)->next)
@@ -60,10 +60,10 @@ static inline void sva_list_del(struct sva_list_head *n)
 	for ((pos) = sva_list_entry((h)->next, __typeof__(*(pos)), member); &(pos)->member != (h); \
 	     (pos) = sva_list_entry((pos)->member.next, __typeof__(*(pos)), member))
 
-#define sva_list_for_each_entry_safe(pos, tmp, h, member)                                          \
-	for ((pos) = sva_list_entry((h)->next, __typeof__(*(pos)), member),                        \
-	    (tmp) = sva_list_entry((pos)->member.next, __typeof__(*(pos)), member);                \
-	     &(pos)->member != (h);                                                                \
-	     (pos) = (tmp), (tmp) = sva_list_entry((tmp)->member.next, __typeof__(*(pos)), member))
+#define sva_list_for_each_entry_safe(pos, tmp, h, member)                           \
+	for ((pos) = sva_list_entry((h)->next, __typeof__(*(pos)), member),         \
+	    (tmp) = sva_list_entry((pos)->member.next, __typeof__(*(pos)), member); \
+	     &(pos)->member != (h); (pos) = (tmp),                                  \
+	    (tmp) = sva_list_entry((tmp)->member.next, __typeof__(*(pos)), member))
 
 #endif /* SVA_BASE_LIST_H */

@@ -273,7 +273,7 @@ static json_t *sva_trace_event_json(struct sva_world *w, const struct sva_trace_
 {
 	static const char *const phases[] = { "i", "B", "E" };
 	double ts = sva_world_backend(w) == SVA_BACKEND_SIM ? (double)ev->time
-							     : (double)ev->time / 1000.0;
+							    : (double)ev->time / 1000.0;
 	json_t *args = json_object();
 	json_t *obj;
 	unsigned pid = ev->track ? sva_trace_track_pid(tracks, ev->track) : 1;
@@ -283,13 +283,13 @@ static json_t *sva_trace_event_json(struct sva_world *w, const struct sva_trace_
 		const struct sva_trace_field *fl = &ev->fields[f];
 
 		json_object_set_new(args, fl->key,
-				    fl->str ? json_string(fl->str) : json_integer((json_int_t)fl->num));
+				    fl->str ? json_string(fl->str)
+					    : json_integer((json_int_t)fl->num));
 	}
 	if (args && ev->track)
 		json_object_set_new(args, "actor", json_integer(ev->actor));
-	obj = json_pack("{s:s, s:s, s:f, s:i, s:I, s:o}", "name", ev->name, "ph",
-			phases[ev->phase], "ts", ts, "pid", (int)pid, "tid", (json_int_t)tid, "args",
-			args);
+	obj = json_pack("{s:s, s:s, s:f, s:i, s:I, s:o}", "name", ev->name, "ph", phases[ev->phase],
+			"ts", ts, "pid", (int)pid, "tid", (json_int_t)tid, "args", args);
 	if (obj && ev->phase == SVA_TRACE_INSTANT)
 		json_object_set_new(obj, "s", json_string("t"));
 	return obj;
@@ -311,7 +311,8 @@ int sva_trace_write_chrome_json(struct sva_world *w, FILE *out)
 		ret = sva_trace_dump_json(out, sva_trace_event_json(w, &ev, &tracks), &first);
 	}
 	if (ret == 0)
-		ret = sva_trace_dump_json(out, sva_trace_meta("process_name", 1, 0, "actors"), &first);
+		ret = sva_trace_dump_json(out, sva_trace_meta("process_name", 1, 0, "actors"),
+					  &first);
 	for (int a = -1; ret == 0 && a <= max_actor; a++)
 		ret = sva_trace_dump_json(
 			out,
@@ -319,8 +320,8 @@ int sva_trace_write_chrome_json(struct sva_world *w, FILE *out)
 				       sva_trace_actor_name(w, a, name, sizeof(name))),
 			&first);
 	for (unsigned t = 0; ret == 0 && t < tracks.n; t++)
-		ret = sva_trace_dump_json(out, sva_trace_meta("process_name", t + 2, 0, tracks.names[t]),
-					  &first);
+		ret = sva_trace_dump_json(
+			out, sva_trace_meta("process_name", t + 2, 0, tracks.names[t]), &first);
 	fputs("\n]}\n", out);
 	if (ret == 0 && ferror(out))
 		ret = -EIO;

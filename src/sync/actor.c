@@ -61,7 +61,7 @@ void sva_actor_exited_(struct sva_actor *a)
 	struct sva_sched *s = a->w->sched;
 	struct sva_mutex *m;
 
-	sva_list_for_each_entry(m, &a->held, held)
+	sva_list_for_each_entry (m, &a->held, held)
 		sva_report(a->w, SVA_REPORT_LOCK_HELD_AT_EXIT,
 			   "actor %s ended holding mutex %s (taken at %s)", a->name, m->name,
 			   m->owner_site);
@@ -100,7 +100,8 @@ int sva_actor_join_at(struct sva_actor *a, int *ret, const char *site)
 	int err = 0;
 
 	if (a == sva_sched_current(s)) {
-		sva_report(a->w, SVA_REPORT_BAD_USAGE, "actor %s joins itself at %s", a->name, site);
+		sva_report(a->w, SVA_REPORT_BAD_USAGE, "actor %s joins itself at %s", a->name,
+			   site);
 		return -EDEADLK;
 	}
 	sva_might_sleep(a->w, site, "join");

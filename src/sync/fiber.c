@@ -94,8 +94,8 @@ int sva_fiber_create(struct sva_fiber *f, size_t stack_size, void (*entry)(void 
 	void *map;
 
 	memset(f, 0, sizeof(*f));
-	map = mmap(NULL, size + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
-		   -1, 0);
+	map = mmap(NULL, size + page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (map == MAP_FAILED)
 		return -ENOMEM;
 	if (mprotect(map, page, PROT_NONE)) { /* guard page below the stack */
@@ -118,7 +118,7 @@ int sva_fiber_create(struct sva_fiber *f, size_t stack_size, void (*entry)(void 
 		memset(sp, 0, 80);
 		sp[0] = (uint64_t)csr[0] | ((uint64_t)csr[1] << 32);
 		sp[3] = (uint64_t)(uintptr_t)sva_fiber_start; /* r13 */
-		sp[4] = (uint64_t)(uintptr_t)f;               /* r12 */
+		sp[4] = (uint64_t)(uintptr_t)f;		      /* r12 */
 		sp[7] = (uint64_t)(uintptr_t)sva_fiber_trampoline;
 		f->sp = sp;
 	}

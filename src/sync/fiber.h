@@ -24,7 +24,7 @@ struct sva_fiber {
 #if !defined(__x86_64__)
 	ucontext_t uc;
 #endif
-	void *map;            /* mmap'd region, guard page included; NULL for the main fiber */
+	void *map; /* mmap'd region, guard page included; NULL for the main fiber */
 	size_t map_size;
 	const void *stack_lo; /* usable stack, for AddressSanitizer */
 	size_t stack_size;

@@ -39,8 +39,9 @@ void sva_mutex_lock_at(struct sva_mutex *m, const char *site)
 	if (m->owner == owner && owner->id >= 0) {
 		/* would sleep forever: say so instead (the kernel's lockdep would) */
 		sva_wchan_unlock(&m->wc);
-		sva_report(m->wc.w, SVA_REPORT_DEADLOCK, "%s locks mutex %s again at %s (taken at %s)",
-			   owner->name, m->name, site, m->owner_site);
+		sva_report(m->wc.w, SVA_REPORT_DEADLOCK,
+			   "%s locks mutex %s again at %s (taken at %s)", owner->name, m->name,
+			   site, m->owner_site);
 		return;
 	}
 	while (m->owner)

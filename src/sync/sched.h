@@ -44,7 +44,7 @@ struct sva_actor {
 	atomic_bool killed;
 	struct sva_list_head node; /* sched->actors */
 	struct sva_list_head held; /* mutexes held, for reports */
-	unsigned spin_depth;       /* spinlocks held (sim) */
+	unsigned spin_depth;	   /* spinlocks held (sim) */
 	struct sva_wchan exit_wc;  /* joiners */
 
 	/* where it sleeps */
@@ -66,7 +66,7 @@ struct sva_actor {
 /* One scheduling decision with more than one runnable actor (sim). */
 struct sva_decision {
 	uint16_t chosen;
-	int16_t current; /* the actor that was running and could go on, or -1 */
+	int16_t current;   /* the actor that was running and could go on, or -1 */
 	uint64_t runnable; /* bit per actor id (ids < 64) */
 };
 
@@ -76,10 +76,10 @@ struct sva_sched {
 	pthread_mutex_t lock;
 	struct sva_list_head actors;
 	int next_id;
-	atomic_uint live;           /* actors not exited */
+	atomic_uint live;	    /* actors not exited */
 	atomic_uint live_nondaemon; /* of which not daemons */
-	struct sva_wchan idle_wc; /* native: sva_world_run waits for live_nondaemon == 0 */
-	struct sva_actor outside; /* owner of locks taken outside any actor */
+	struct sva_wchan idle_wc;   /* native: sva_world_run waits for live_nondaemon == 0 */
+	struct sva_actor outside;   /* owner of locks taken outside any actor */
 	size_t stack_size;
 
 	/* native */

@@ -76,8 +76,9 @@ void sva_spin_unlock(struct sva_spinlock *s)
 	me = sva_sched_owner(sc);
 	sva_sim_point(sc);
 	if (s->owner != me) {
-		sva_report(s->wc.w, SVA_REPORT_LOCK_NOT_OWNER, "%s releases spinlock %s owned by %s",
-			   me->name, s->name, s->owner ? s->owner->name : "nobody");
+		sva_report(s->wc.w, SVA_REPORT_LOCK_NOT_OWNER,
+			   "%s releases spinlock %s owned by %s", me->name, s->name,
+			   s->owner ? s->owner->name : "nobody");
 		return;
 	}
 	me->spin_depth--;

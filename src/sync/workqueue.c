@@ -72,7 +72,8 @@ static int sva_wq_worker_main(void *arg)
 		sva_wchan_unlock(&wq->wc);
 		if (!work)
 			return 0;
-		sva_trace(wq->w, "work.run", SVA_TFS("wq", wq->name), SVA_TF("seq", wk->running_seq));
+		sva_trace(wq->w, "work.run", SVA_TFS("wq", wq->name),
+			  SVA_TF("seq", wk->running_seq));
 		work->fn(work);
 		sva_sched_point_at(wq->w, SVA_HERE);
 		sva_wchan_lock(&wq->wc);
@@ -82,8 +83,8 @@ static int sva_wq_worker_main(void *arg)
 	}
 }
 
-int sva_workqueue_create(struct sva_world *w, const char *name, unsigned flags,
-			 unsigned max_active, struct sva_workqueue **out)
+int sva_workqueue_create(struct sva_world *w, const char *name, unsigned flags, unsigned max_active,
+			 struct sva_workqueue **out)
 {
 	struct sva_workqueue *wq = sva_alloc(w, SVA_OBJ_WORKQUEUE, sizeof(*wq));
 	char wname[48];
@@ -101,8 +102,8 @@ int sva_workqueue_create(struct sva_world *w, const char *name, unsigned flags,
 	for (unsigned i = 0; i < wq->nworkers && ret == 0; i++) {
 		wq->workers[i].wq = wq;
 		snprintf(wname, sizeof(wname), "%s/%u", wq->name, i);
-		ret = sva_actor_spawn(w, wname, sva_wq_worker_main, &wq->workers[i], SVA_ACTOR_DAEMON,
-				      &wq->workers[i].actor);
+		ret = sva_actor_spawn(w, wname, sva_wq_worker_main, &wq->workers[i],
+				      SVA_ACTOR_DAEMON, &wq->workers[i].actor);
 	}
 	if (ret) {
 		sva_workqueue_destroy(wq);
