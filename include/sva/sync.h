@@ -119,16 +119,33 @@ bool sva_mutex_held(struct sva_mutex *m);
 
 struct sva_spinlock {
 	struct sva_wchan wc; /* sim only */
-	atomic_int locked;   /* native fast path */
+	atomic_int locked;   /* native */
+	bool sim;	     /* copied from the world at init: the native path stays inline */
 	const char *name;
-	struct sva_actor *owner;
+	struct sva_actor *owner; /* sim only */
 };
 
 void sva_spin_lock_init(struct sva_world *w, struct sva_spinlock *s, const char *name);
 void sva_spin_lock_destroy(struct sva_spinlock *s);
+void sva_spin_lock_slow_(struct sva_spinlock *s, const char *site);
+void sva_spin_unlock_slow_(struct sva_spinlock *s);
+
 #define sva_spin_lock(s) sva_spin_lock_at((s), SVA_HERE)
-void sva_spin_lock_at(struct sva_spinlock *s, const char *site);
-void sva_spin_unlock(struct sva_spinlock *s);
+static inline void sva_spin_lock_at(struct sva_spinlock *s, const char *site)
+{
+	if (__builtin_expect(!s->sim, 1) &&
+	    !atomic_exchange_explicit(&s->locked, 1, memory_order_acquire))
+		return; /* native, uncontended */
+	sva_spin_lock_slow_(s, site);
+}
+
+static inline void sva_spin_unlock(struct sva_spinlock *s)
+{
+	if (__builtin_expect(!s->sim, 1))
+		atomic_store_explicit(&s->locked, 0, memory_order_release);
+	else
+		sva_spin_unlock_slow_(s);
+}
 
 /* ---- rw-semaphore ---------------------------------------------------------------------- */
 

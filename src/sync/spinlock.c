@@ -3,7 +3,8 @@
  * Spinlocks: locks whose holder must not sleep.
  *
  * native: a test-and-test-and-set lock on one atomic word, with a yield after a while of
- *         spinning (actors may outnumber cores); no owner bookkeeping, to stay fast.
+ *         spinning (actors may outnumber cores); no owner bookkeeping, to stay fast. The
+ *         uncontended path is inline in sva/sync.h.
  * sim:    a scheduling point, then a wait on the lock's channel while it is taken (spinning
  *         modelled as blocking); the holder's spin depth makes any sleeping primitive taken
  *         inside report SLEEP_IN_ATOMIC.
@@ -16,6 +17,7 @@ void sva_spin_lock_init(struct sva_world *w, struct sva_spinlock *s, const char 
 {
 	sva_wchan_init(w, &s->wc);
 	atomic_init(&s->locked, 0);
+	s->sim = w->config.backend == SVA_BACKEND_SIM;
 	s->name = name ? name : "spinlock";
 	s->owner = NULL;
 }
@@ -46,12 +48,13 @@ static void sva_spin_lock_native(struct sva_spinlock *s)
 	}
 }
 
-void sva_spin_lock_at(struct sva_spinlock *s, const char *site)
+/* Contended in native, or any lock in sim. */
+void sva_spin_lock_slow_(struct sva_spinlock *s, const char *site)
 {
 	struct sva_sched *sc = s->wc.w->sched;
 	struct sva_actor *owner;
 
-	if (!sc->sim) {
+	if (!s->sim) {
 		sva_spin_lock_native(s);
 		return;
 	}
@@ -64,15 +67,11 @@ void sva_spin_lock_at(struct sva_spinlock *s, const char *site)
 	owner->spin_depth++;
 }
 
-void sva_spin_unlock(struct sva_spinlock *s)
+void sva_spin_unlock_slow_(struct sva_spinlock *s)
 {
 	struct sva_sched *sc = s->wc.w->sched;
 	struct sva_actor *me;
 
-	if (!sc->sim) {
-		atomic_store_explicit(&s->locked, 0, memory_order_release);
-		return;
-	}
 	me = sva_sched_owner(sc);
 	sva_sim_point(sc);
 	if (s->owner != me) {
