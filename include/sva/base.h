@@ -83,16 +83,25 @@ uint64_t sva_world_now(struct sva_world *w);
  * nothing of a type leaked, and so allocation failures can be injected (the kernel's fail-nth).
  * Layers add their types here, grouped by layer.
  */
-#define SVA_OBJ_TYPES(X)              \
-	X(TEST, "test")               \
-	X(STRING, "string")           \
-	X(TRACE_RING, "trace_ring")   \
-	X(ACTOR, "actor")             \
-	X(FIBER_STACK, "fiber_stack") \
-	X(SCHEDULER, "scheduler")     \
-	X(WORKQUEUE, "workqueue")     \
-	X(EXPLORER, "explorer")       \
-	X(PASID_SPACE, "pasid_space") \
+#define SVA_OBJ_TYPES(X)                \
+	X(TEST, "test")                 \
+	X(STRING, "string")             \
+	X(TRACE_RING, "trace_ring")     \
+	X(ACTOR, "actor")               \
+	X(FIBER_STACK, "fiber_stack")   \
+	X(SCHEDULER, "scheduler")       \
+	X(WORKQUEUE, "workqueue")       \
+	X(EXPLORER, "explorer")         \
+	X(PHYS, "phys")                 \
+	X(MM, "mm")                     \
+	X(VMA, "vma")                   \
+	X(MMU_NOTIFIER, "mmu_notifier") \
+	X(SWAP_SLOT, "swap_slot")       \
+	X(FILE, "file")                 \
+	X(FDTABLE, "fdtable")           \
+	X(PROCESS, "process")           \
+	X(TASK, "task")                 \
+	X(PASID_SPACE, "pasid_space")   \
 	X(PASID_CHUNK, "pasid_chunk")
 
 enum sva_obj_type {

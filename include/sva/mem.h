@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libsva physical memory: frames in a per-world arena, and 4-level page tables.
+ *
+ * Frames ("struct page") are 4 KiB, zeroed when allocated, refcounted; -ENOMEM when the arena is
+ * exhausted. Page tables are x86-64-like: 4 levels of 512 entries, 48-bit virtual addresses,
+ * 4 KiB pages; every entry is a 64-bit atomic, published with release stores, because the IOMMU
+ * walks these tables from another actor while the mm changes them. Table pages come from the
+ * same arena.
+ *
+ * Freeing is two-phase, as in the kernel's mmu_gather: zapping a range hands the data pages it
+ * unmapped and the table pages it emptied to a gather; the caller invalidates every cache that
+ * may hold them (mmu notifiers: IOTLB, ATC) and only then finishes the gather, which drops the
+ * pages. A walker can therefore never see a reused page through a stale entry (reference §9.3).
+ */
+#ifndef SVA_MEM_H
+#define SVA_MEM_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "sva/base.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SVA_PAGE_SHIFT 12
+#define SVA_PAGE_SIZE  (1ull << SVA_PAGE_SHIFT)
+#define SVA_PAGE_MASK  (~(SVA_PAGE_SIZE - 1))
+#define SVA_VA_BITS    48
+/* User addresses are [0, SVA_TASK_SIZE): the lower half of the canonical space. */
+#define SVA_TASK_SIZE  (1ull << (SVA_VA_BITS - 1))
+#define SVA_PT_LEVELS  4
+#define SVA_PT_ENTRIES 512
+
+/* Page-table entry bits, x86-64-like, plus software bits. */
+#define SVA_PTE_PRESENT	 (1ull << 0)
+#define SVA_PTE_WRITE	 (1ull << 1)
+#define SVA_PTE_USER	 (1ull << 2)
+#define SVA_PTE_ACCESSED (1ull << 5)
+#define SVA_PTE_DIRTY	 (1ull << 6)
+#define SVA_PTE_COW	 (1ull << 9)  /* software: write-protected for copy-on-write */
+#define SVA_PTE_SWAP	 (1ull << 10) /* software, not present: reclaimed, pfn field = swap slot */
+#define SVA_PTE_NX	 (1ull << 63)
+#define SVA_PTE_PFN_MASK 0x000ffffffffff000ull
+
+static inline uint64_t sva_pte_pfn(uint64_t pte)
+{
+	return (pte & SVA_PTE_PFN_MASK) >> SVA_PAGE_SHIFT;
+}
+
+static inline uint64_t sva_pte_make(uint64_t pfn, uint64_t flags)
+{
+	return (pfn << SVA_PAGE_SHIFT) | flags;
+}
+
+/* ---- frames ---------------------------------------------------------------------------- */
+
+struct sva_phys;
+
+enum {
+	SVA_PAGE_ANON = 1u << 0,     /* anonymous memory (reclaimable) */
+	SVA_PAGE_TABLE = 1u << 1,    /* a page-table page */
+	SVA_PAGE_RESERVED = 1u << 2, /* pfn 0: never handed out, so an entry of 0 maps nothing */
+};
+
+struct sva_page {
+	atomic_long refcount;
+	uint64_t pfn;
+	atomic_uint flags;
+};
+
+/* An arena of @nframes frames (pfn 0 reserved). 0, -EINVAL or -ENOMEM. */
+int sva_phys_create(struct sva_world *w, size_t nframes, struct sva_phys **out);
+/* Frees the arena; frames still allocated are reported as a leak (SVA_REPORT_BAD_USAGE). */
+void sva_phys_destroy(struct sva_phys *phys);
+/* A zeroed frame with refcount 1; NULL when the arena is exhausted or a failure is injected. */
+struct sva_page *sva_page_alloc(struct sva_phys *phys, unsigned flags);
+void sva_page_get(struct sva_page *page);
+/* Drop a reference; the frame returns to the arena at zero. Underflow is reported, not done. */
+void sva_page_put(struct sva_page *page);
+long sva_page_count(struct sva_page *page);
+void *sva_page_address(struct sva_page *page);
+/* The frame of @pfn, or NULL when it is outside the arena. */
+struct sva_page *sva_pfn_to_page(struct sva_phys *phys, uint64_t pfn);
+size_t sva_phys_free_frames(struct sva_phys *phys);
+size_t sva_phys_total_frames(struct sva_phys *phys);
+struct sva_world *sva_phys_world(struct sva_phys *phys);
+
+/* ---- page tables ------------------------------------------------------------------------ */
+
+typedef _Atomic uint64_t sva_pte_t;
+
+struct sva_pgtable {
+	struct sva_phys *phys;
+	struct sva_page *root; /* level-4 table (PML4) */
+};
+
+#define SVA_TLB_BATCH 64
+
+/*
+ * Pages waiting for an invalidation before they may be freed (the kernel's mmu_gather). The
+ * owner supplies @flush: invalidate [start, end) in every cache, then call sva_tlb_finish().
+ * The gather calls it itself when its batch is full, so gathering never allocates.
+ */
+struct sva_mmu_gather {
+	struct sva_phys *phys;
+	uint64_t start, end; /* range to invalidate: [start, end), empty when start >= end */
+	void (*flush)(struct sva_mmu_gather *tlb, void *ctx);
+	void *ctx;
+	size_t npages;
+	struct sva_page *pages[SVA_TLB_BATCH];
+};
+
+int sva_pgtable_init(struct sva_pgtable *pt, struct sva_phys *phys);
+/* Free every table page; all leaf entries must already be zapped (reported otherwise). */
+void sva_pgtable_destroy(struct sva_pgtable *pt);
+
+static inline uint64_t sva_pte_read(sva_pte_t *e)
+{
+	return atomic_load_explicit(e, memory_order_acquire);
+}
+
+static inline void sva_pte_write(sva_pte_t *e, uint64_t v)
+{
+	atomic_store_explicit(e, v, memory_order_release);
+}
+
+/*
+ * The leaf entry of @va. With @alloc, missing intermediate tables are allocated (NULL and
+ * *@err = -ENOMEM when the arena is exhausted); without, NULL when a level is absent.
+ */
+sva_pte_t *sva_pgtable_walk(struct sva_pgtable *pt, uint64_t va, bool alloc, int *err);
+
+/*
+ * What hardware sees: the leaf value of @va (0 when a level is absent), setting ACCESSED (and
+ * DIRTY when @write and the entry is present and writable) atomically, as an MMU or IOMMU does.
+ */
+uint64_t sva_pgtable_hw_walk(struct sva_pgtable *pt, uint64_t va, bool write);
+
+/*
+ * Clear every leaf entry in [start, end) (page-aligned). Present entries' pages and the table
+ * pages that became empty go to @tlb, whose range grows to cover them; swap entries are returned
+ * through @swap_free(ctx, slot) when it is given.
+ */
+void sva_pgtable_zap_range(struct sva_pgtable *pt, uint64_t start, uint64_t end,
+			   struct sva_mmu_gather *tlb, void (*swap_free)(void *ctx, uint64_t slot),
+			   void *ctx);
+
+/*
+ * Apply @set / @clear to the flags of every present leaf entry in [start, end); the range whose
+ * entries changed is added to @tlb (nothing is freed). Returns the number of entries changed.
+ */
+size_t sva_pgtable_protect(struct sva_pgtable *pt, uint64_t start, uint64_t end, uint64_t set,
+			   uint64_t clear, struct sva_mmu_gather *tlb);
+
+void sva_tlb_gather_init(struct sva_mmu_gather *tlb, struct sva_phys *phys,
+			 void (*flush)(struct sva_mmu_gather *tlb, void *ctx), void *ctx);
+/* Queue @page (its reference is dropped at finish) and cover [start, end); may flush. */
+void sva_tlb_gather_page(struct sva_mmu_gather *tlb, struct sva_page *page, uint64_t start,
+			 uint64_t end);
+void sva_tlb_gather_range(struct sva_mmu_gather *tlb, uint64_t start, uint64_t end);
+/* After the owner invalidated [tlb->start, tlb->end): drop the pages, empty the range. */
+void sva_tlb_finish(struct sva_mmu_gather *tlb);
+/* The end of an operation: call @flush if anything is gathered or a range is pending. */
+void sva_tlb_gather_done(struct sva_mmu_gather *tlb);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SVA_MEM_H */
