@@ -298,6 +298,88 @@ static void test_nonpreemptive_runs_each_actor_to_the_end(void **state)
 	sva_test_world_done(w);
 }
 
+struct tw_prog {
+	struct sva_world *w;
+	struct sva_task_work a, b, late;
+	int order[3];
+	int n;
+	int add_after_exit;
+	struct sva_actor *user;
+};
+
+static void tw_a(struct sva_task_work *tw)
+{
+	struct tw_prog *p = (struct tw_prog *)((char *)tw - offsetof(struct tw_prog, a));
+
+	p->order[p->n++] = 1;
+}
+
+static void tw_b(struct sva_task_work *tw)
+{
+	struct tw_prog *p = (struct tw_prog *)((char *)tw - offsetof(struct tw_prog, b));
+
+	p->order[p->n++] = 2;
+}
+
+static void tw_late(struct sva_task_work *tw)
+{
+	struct tw_prog *p = (struct tw_prog *)((char *)tw - offsetof(struct tw_prog, late));
+
+	p->order[p->n++] = 3;
+}
+
+static int tw_user(void *arg)
+{
+	struct tw_prog *p = arg;
+	struct sva_actor *me = sva_current(p->w);
+
+	p->a.fn = tw_a;
+	p->b.fn = tw_b;
+	p->late.fn = tw_late;
+	assert_int_equal(sva_task_work_add(me, &p->a), 0);
+	assert_int_equal(sva_task_work_add(me, &p->b), 0);
+	assert_int_equal(p->n, 0); /* nothing runs until asked */
+	sva_task_work_run(p->w);
+	assert_int_equal(p->n, 2);
+	assert_int_equal(sva_task_work_add(me, &p->late), 0);
+	return 0; /* late runs at exit, in this actor */
+}
+
+static int tw_kthread(void *arg)
+{
+	struct tw_prog *p = arg;
+	struct sva_task_work tw = { .fn = tw_a };
+
+	p->add_after_exit = sva_task_work_add(p->user, &tw); /* the user task has exited */
+	return sva_task_work_add(sva_current(p->w), &tw);
+}
+
+static void test_task_work_runs_in_order_and_at_exit(void **state)
+{
+	for (int b = 0; b < 2; b++) {
+		struct sva_world *w = sva_test_world(b ? SVA_BACKEND_SIM : SVA_BACKEND_NATIVE, 9);
+		struct tw_prog p = { .w = w };
+		struct sva_actor *k;
+		int ret = 0;
+		(void)state;
+
+		assert_int_equal(sva_actor_spawn(w, "user", tw_user, &p, SVA_ACTOR_USER, &p.user),
+				 0);
+		assert_int_equal(sva_world_run(w), 0);
+		assert_int_equal(p.n, 3);
+		assert_int_equal(p.order[0], 1);
+		assert_int_equal(p.order[1], 2);
+		assert_int_equal(p.order[2], 3);
+		assert_int_equal(sva_actor_spawn(w, "kthread", tw_kthread, &p, 0, &k), 0);
+		assert_int_equal(sva_world_run(w), 0);
+		assert_int_equal(sva_actor_join(k, &ret), 0);
+		assert_int_equal(ret, -ESRCH);		    /* not a user task */
+		assert_int_equal(p.add_after_exit, -ESRCH); /* exit_task_work has run */
+		assert_int_equal(sva_actor_join(p.user, NULL), 0);
+		sva_test_world_done(w);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_self_join_refused),
 		cmocka_unit_test(test_clock_is_logical_and_switches_counted),
 		cmocka_unit_test(test_nonpreemptive_runs_each_actor_to_the_end),
+		cmocka_unit_test(test_task_work_runs_in_order_and_at_exit),
 	};
 
 	return cmocka_run_group_tests_name("sim", tests, NULL, NULL);

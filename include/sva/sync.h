@@ -52,6 +52,8 @@ typedef int (*sva_actor_fn)(void *arg);
 enum {
 	/* A service actor (workqueue worker...): the world's run ends without waiting for it. */
 	SVA_ACTOR_DAEMON = 1u << 0,
+	/* A user task (a process's thread): it can take task_work. */
+	SVA_ACTOR_USER = 1u << 1,
 };
 
 /* Start an actor running fn(arg). In sim it first runs when the scheduler picks it. */
@@ -66,6 +68,26 @@ void sva_actor_kill(struct sva_actor *a);
 bool sva_actor_exited(struct sva_actor *a);
 const char *sva_actor_name(const struct sva_actor *a);
 unsigned sva_actor_id(const struct sva_actor *a);
+
+/*
+ * task_work: callbacks a user task runs on its way back to user space or at exit (the final
+ * fput's release runs this way). Adding fails with -ESRCH for an actor that is not a user task
+ * or has run its exit-time task_work already.
+ */
+struct sva_task_work {
+	struct sva_list_head node;
+	void (*fn)(struct sva_task_work *tw);
+};
+
+int sva_task_work_add(struct sva_actor *a, struct sva_task_work *tw);
+/* Run the calling actor's pending task_work, in the order added. */
+void sva_task_work_run(struct sva_world *w);
+/* Run it one last time and refuse more (exit_task_work). */
+void sva_task_work_exit(struct sva_world *w);
+/* The per-actor pointer its owner layer keeps (the process layer's task). */
+void sva_actor_set_owner(struct sva_actor *a, void *owner);
+void *sva_actor_owner(const struct sva_actor *a);
+unsigned sva_actor_flags(const struct sva_actor *a);
 
 /* The calling actor, or NULL outside any actor of @w. */
 struct sva_actor *sva_current(struct sva_world *w);

@@ -30,6 +30,7 @@ int sva_actor_spawn(struct sva_world *w, const char *name, sva_actor_fn fn, void
 	snprintf(a->name, sizeof(a->name), "%s", name ? name : "actor");
 	sva_list_init(&a->held);
 	sva_list_init(&a->wnode);
+	sva_list_init(&a->task_works);
 	sva_wchan_init(w, &a->exit_wc);
 	pthread_mutex_init(&a->lock, NULL);
 	atomic_store(&a->state, SVA_ACTOR_RUNNABLE);
@@ -154,4 +155,73 @@ bool sva_fatal_signal_pending(struct sva_world *w)
 	struct sva_actor *cur = sva_sched_current(w->sched);
 
 	return cur && atomic_load(&cur->killed);
+}
+
+int sva_task_work_add(struct sva_actor *a, struct sva_task_work *tw)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&a->lock);
+	if (!(a->flags & SVA_ACTOR_USER) || a->task_works_closed)
+		ret = -ESRCH;
+	else
+		sva_list_add_tail(&tw->node, &a->task_works);
+	pthread_mutex_unlock(&a->lock);
+	return ret;
+}
+
+/* Take the pending list (and close it when @closing), then run it unlocked. */
+static void sva_task_work_drain(struct sva_world *w, bool closing)
+{
+	struct sva_actor *cur = sva_sched_current(w->sched);
+	struct sva_list_head todo;
+
+	if (!cur)
+		return;
+	for (;;) {
+		struct sva_task_work *tw;
+
+		pthread_mutex_lock(&cur->lock);
+		if (sva_list_empty(&cur->task_works)) {
+			if (closing)
+				cur->task_works_closed = true;
+			pthread_mutex_unlock(&cur->lock);
+			return;
+		}
+		todo = cur->task_works;
+		todo.next->prev = &todo;
+		todo.prev->next = &todo;
+		sva_list_init(&cur->task_works);
+		pthread_mutex_unlock(&cur->lock);
+		while (!sva_list_empty(&todo)) {
+			tw = sva_list_first_entry(&todo, struct sva_task_work, node);
+			sva_list_del(&tw->node);
+			tw->fn(tw);
+		}
+	}
+}
+
+void sva_task_work_run(struct sva_world *w)
+{
+	sva_task_work_drain(w, false);
+}
+
+void sva_task_work_exit(struct sva_world *w)
+{
+	sva_task_work_drain(w, true);
+}
+
+void sva_actor_set_owner(struct sva_actor *a, void *owner)
+{
+	a->owner = owner;
+}
+
+void *sva_actor_owner(const struct sva_actor *a)
+{
+	return a->owner;
+}
+
+unsigned sva_actor_flags(const struct sva_actor *a)
+{
+	return a->flags;
 }

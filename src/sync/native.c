@@ -13,6 +13,7 @@ static void *sva_native_thread(void *arg)
 
 	pthread_setspecific(a->w->sched->current_key, a);
 	a->ret = a->fn(a->arg);
+	sva_task_work_exit(a->w); /* late task_work still runs in the actor */
 	sva_actor_exited_(a);
 	return NULL;
 }

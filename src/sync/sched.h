@@ -42,10 +42,13 @@ struct sva_actor {
 	int ret;
 	_Atomic enum sva_actor_state state;
 	atomic_bool killed;
-	struct sva_list_head node; /* sched->actors */
-	struct sva_list_head held; /* mutexes held, for reports */
-	unsigned spin_depth;	   /* spinlocks held (sim) */
-	struct sva_wchan exit_wc;  /* joiners */
+	struct sva_list_head node;	 /* sched->actors */
+	struct sva_list_head held;	 /* mutexes held, for reports */
+	unsigned spin_depth;		 /* spinlocks held (sim) */
+	struct sva_list_head task_works; /* under lock */
+	bool task_works_closed;		 /* under lock: exit_task_work has run */
+	void *owner;			 /* the layer above's object (a process's task) */
+	struct sva_wchan exit_wc;	 /* joiners */
 
 	/* where it sleeps */
 	struct sva_wchan *blocked_on;

@@ -196,6 +196,7 @@ static void sva_sim_actor_main(void *arg)
 
 	sva_sim_reap(a->w->sched);
 	a->ret = a->fn(a->arg);
+	sva_task_work_exit(a->w); /* late task_work still runs in the actor */
 	sva_actor_exited_(a);
 	sva_sim_exit(a);
 }
