@@ -97,6 +97,7 @@ uint64_t sva_world_now(struct sva_world *w);
 	X(VMA, "vma")                   \
 	X(MMU_NOTIFIER, "mmu_notifier") \
 	X(SWAP_SLOT, "swap_slot")       \
+	X(FS, "fs")                     \
 	X(FILE, "file")                 \
 	X(FDTABLE, "fdtable")           \
 	X(PROCESS, "process")           \
