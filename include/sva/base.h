@@ -31,6 +31,9 @@ struct sva_world;
 
 #define SVA_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 
+/* The structure that embeds @ptr as its @member. */
+#define sva_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
+
 /* ---- errors -------------------------------------------------------------------------- */
 
 /* Name and describe a negative errno ("-EBUSY: Device or resource busy"). */

@@ -75,7 +75,7 @@ struct sva_page {
 int sva_phys_create(struct sva_world *w, size_t nframes, struct sva_phys **out);
 /* Frees the arena; frames still allocated are reported as a leak (SVA_REPORT_BAD_USAGE). */
 void sva_phys_destroy(struct sva_phys *phys);
-/* A zeroed frame with refcount 1; NULL when the arena is exhausted or a failure is injected. */
+/* A zeroed frame with refcount 1; NULL when the arena is exhausted. */
 struct sva_page *sva_page_alloc(struct sva_phys *phys, unsigned flags);
 void sva_page_get(struct sva_page *page);
 /* Drop a reference; the frame returns to the arena at zero. Underflow is reported, not done. */
@@ -129,7 +129,8 @@ static inline void sva_pte_write(sva_pte_t *e, uint64_t v)
 
 /*
  * The leaf entry of @va. With @alloc, missing intermediate tables are allocated (NULL and
- * *@err = -ENOMEM when the arena is exhausted); without, NULL when a level is absent.
+ * *@err = -ENOMEM when the arena is exhausted); without, NULL and -ENOENT when a level is absent.
+ * @va >= SVA_TASK_SIZE: NULL and -EFAULT. *@err is 0 on success; @err may be NULL.
  */
 sva_pte_t *sva_pgtable_walk(struct sva_pgtable *pt, uint64_t va, bool alloc, int *err);
 
@@ -142,7 +143,9 @@ uint64_t sva_pgtable_hw_walk(struct sva_pgtable *pt, uint64_t va, bool write);
 /*
  * Clear every leaf entry in [start, end) (page-aligned). Present entries' pages and the table
  * pages that became empty go to @tlb, whose range grows to cover them; swap entries are returned
- * through @swap_free(ctx, slot) when it is given.
+ * through @swap_free(ctx, slot) when it is given. A freed table adds the part of [start, end) it
+ * translates, as the kernel's pte_free_tlb(): invalidating [start, end) must drop every cached
+ * entry, of any level, used to translate an address in the range.
  */
 void sva_pgtable_zap_range(struct sva_pgtable *pt, uint64_t start, uint64_t end,
 			   struct sva_mmu_gather *tlb, void (*swap_free)(void *ctx, uint64_t slot),
@@ -155,6 +158,7 @@ void sva_pgtable_zap_range(struct sva_pgtable *pt, uint64_t start, uint64_t end,
 size_t sva_pgtable_protect(struct sva_pgtable *pt, uint64_t start, uint64_t end, uint64_t set,
 			   uint64_t clear, struct sva_mmu_gather *tlb);
 
+/* @flush NULL: no cache to invalidate, the gather finishes itself when it would flush. */
 void sva_tlb_gather_init(struct sva_mmu_gather *tlb, struct sva_phys *phys,
 			 void (*flush)(struct sva_mmu_gather *tlb, void *ctx), void *ctx);
 /* Queue @page (its reference is dropped at finish) and cover [start, end); may flush. */

@@ -92,21 +92,21 @@ enum {
 	SVA_VM_DONTCOPY = 1u << 4,   /* fork: the child has no such mapping */
 	SVA_VM_WIPEONFORK = 1u << 5, /* fork: the child's is empty (fresh zero pages) */
 	SVA_VM_DONTEXPAND = 1u << 6, /* mremap may not grow it */
-	SVA_VM_IO = 1u << 7,         /* device memory: pages not the arena's to free or copy */
+	SVA_VM_IO = 1u << 7,	     /* device memory: pages not the arena's to free or copy */
 };
 
 enum { /* mmap flags */
-	SVA_MAP_PRIVATE = 0,
-	SVA_MAP_SHARED = 1u << 0,
-	SVA_MAP_FIXED = 1u << 1,
-	SVA_MAP_POPULATE = 1u << 2,
+       SVA_MAP_PRIVATE = 0,
+       SVA_MAP_SHARED = 1u << 0,
+       SVA_MAP_FIXED = 1u << 1,
+       SVA_MAP_POPULATE = 1u << 2,
 };
 
 enum { /* prot */
-	SVA_PROT_NONE = 0,
-	SVA_PROT_READ = SVA_VM_READ,
-	SVA_PROT_WRITE = SVA_VM_WRITE,
-	SVA_PROT_EXEC = SVA_VM_EXEC,
+       SVA_PROT_NONE = 0,
+       SVA_PROT_READ = SVA_VM_READ,
+       SVA_PROT_WRITE = SVA_VM_WRITE,
+       SVA_PROT_EXEC = SVA_VM_EXEC,
 };
 
 /* What a driver's mapping does (the kernel's vm_operations_struct). */
@@ -205,8 +205,9 @@ struct sva_mmu_notifier_ops {
 struct sva_mmu_notifier {
 	const struct sva_mmu_notifier_ops *ops;
 	struct sva_mm *mm;
-	struct sva_list_head node;
-	bool released;
+	struct sva_list_head node;  /* under the mm's notifier lock */
+	bool released;		    /* off the list (exit_mmap or unregister) */
+	atomic_bool release_called; /* release has run (once) */
 	struct sva_work free_work;
 };
 

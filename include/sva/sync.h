@@ -103,6 +103,12 @@ int sva_world_run(struct sva_world *w);
 /* An explicit scheduling point (a DMA page access, between a read and a write...). */
 #define sva_sched_point(w) sva_sched_point_at((w), SVA_HERE)
 void sva_sched_point_at(struct sva_world *w, const char *site);
+/*
+ * A function that may sleep begins (the kernel's might_sleep): a scheduling point, and in sim a
+ * report when the caller holds a spinlock.
+ */
+void sva_might_sleep(struct sva_world *w, const char *site, const char *what);
+
 /* Give way: native sched_yield(); sim a scheduling point. */
 void sva_yield(struct sva_world *w);
 /* Sleep: native nanosleep(); sim a scheduling point (time is logical there). */

@@ -11,8 +11,6 @@
 
 #include "sva/sync.h" /* struct sva_list_head */
 
-#define sva_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
-
 static inline void sva_list_init(struct sva_list_head *h)
 {
 	h->next = h;

@@ -126,9 +126,6 @@ void sva_wchan_unlock(struct sva_wchan *wc);
 int sva_wchan_sleep(struct sva_wchan *wc, const char *site, const char *what, bool killable);
 void sva_wchan_wake_all(struct sva_wchan *wc);
 
-/* A sleeping primitive begins: scheduling point plus the sleep-in-atomic check. */
-void sva_might_sleep(struct sva_world *w, const char *site, const char *what);
-
 /* sim */
 int sva_sim_create(struct sva_sched *s, const struct sva_world_config *config);
 void sva_sim_destroy(struct sva_sched *s);

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Physical memory: an arena of 4 KiB frames per world, each with its struct sva_page.
+ *
+ * Layout: one sva_alloc'd object of type PHYS holds struct sva_phys, the pages[] array (indexed
+ * by pfn), the free stack and the page-aligned frame data (see phys.h), so a world destroyed
+ * after an abandoned run frees an arena left behind with everything else.
+ *
+ * Rules:
+ *  - pfn 0 is reserved (SVA_PAGE_RESERVED, refcount 0, never on the free stack), so a page-table
+ *    entry of 0 maps nothing.
+ *  - A frame's refcount is a C11 atomic, not a refcount_t: taking and dropping a page reference
+ *    is not a scheduling point in sim (it is a CPU instruction, not a lock). Whoever holds a
+ *    reference owns a share of the frame: a present page-table entry holds one, a gather holds
+ *    the one the entry held until its flush is done (pgtable.c, gather.c).
+ *  - A frame is on the free stack iff its refcount is 0 (pfn 0 excepted). get or put of a frame
+ *    at 0 is reported (SVA_REPORT_REFCOUNT) and changes nothing, so misuse cannot corrupt the
+ *    free stack.
+ *  - @lock (a spinlock: a scheduling point in sim) protects the free stack and @nfree; nothing
+ *    else is done under it. Frames are zeroed by the allocator after the pop, outside the lock.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "phys.h"
+
+/* pfns must fit the entry's pfn field. */
+#define SVA_PHYS_MAX_FRAMES  (SVA_PTE_PFN_MASK >> SVA_PAGE_SHIFT)
+#define SVA_PAGE_VALID_FLAGS (SVA_PAGE_ANON | SVA_PAGE_TABLE)
+
+/* Bytes of the arena object, with slack to align the data; 0 when it does not fit a size_t. */
+static size_t sva_phys_size(size_t nframes, size_t *stack_off, size_t *data_off)
+{
+	size_t per_frame = sizeof(struct sva_page) + sizeof(uint64_t) + SVA_PAGE_SIZE;
+	size_t fixed = sizeof(struct sva_phys) + SVA_PAGE_SIZE;
+
+	if (nframes > (SIZE_MAX - fixed) / per_frame)
+		return 0;
+	*stack_off = sizeof(struct sva_phys) + nframes * sizeof(struct sva_page);
+	*data_off = *stack_off + nframes * sizeof(uint64_t);
+	return fixed + nframes * per_frame;
+}
+
+static void sva_phys_init_frames(struct sva_phys *phys)
+{
+	size_t n = phys->nframes;
+
+	for (size_t pfn = 0; pfn < n; pfn++) {
+		atomic_init(&phys->pages[pfn].refcount, 0);
+		phys->pages[pfn].pfn = pfn;
+		atomic_init(&phys->pages[pfn].flags, 0);
+	}
+	atomic_init(&phys->pages[0].flags, SVA_PAGE_RESERVED);
+	/* Lowest pfn on top: frames are handed out in pfn order from a fresh arena. */
+	for (size_t i = 0; i < n - 1; i++)
+		phys->free_stack[i] = n - 1 - i;
+	atomic_init(&phys->nfree, n - 1);
+}
+
+int sva_phys_create(struct sva_world *w, size_t nframes, struct sva_phys **out)
+{
+	size_t stack_off, data_off, size;
+	struct sva_phys *phys;
+	uintptr_t data;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	if (!w || nframes < 2 || nframes > SVA_PHYS_MAX_FRAMES)
+		return -EINVAL;
+	size = sva_phys_size(nframes, &stack_off, &data_off);
+	if (!size)
+		return -ENOMEM;
+	phys = sva_alloc(w, SVA_OBJ_PHYS, size);
+	if (!phys)
+		return -ENOMEM;
+	phys->w = w;
+	phys->nframes = nframes;
+	phys->free_stack = (uint64_t *)(void *)((char *)phys + stack_off);
+	data = ((uintptr_t)phys + data_off + SVA_PAGE_SIZE - 1) & ~(uintptr_t)(SVA_PAGE_SIZE - 1);
+	phys->data = (unsigned char *)data;
+	sva_spin_lock_init(w, &phys->lock, "phys");
+	sva_phys_init_frames(phys);
+	*out = phys;
+	return 0;
+}
+
+/* Frames with a reference, and how many of them are page tables (for the leak report). */
+static size_t sva_phys_count_used(struct sva_phys *phys, size_t *tables)
+{
+	size_t used = 0;
+
+	*tables = 0;
+	for (size_t pfn = 1; pfn < phys->nframes; pfn++) {
+		struct sva_page *page = &phys->pages[pfn];
+
+		if (atomic_load(&page->refcount) <= 0)
+			continue;
+		used++;
+		if (atomic_load(&page->flags) & SVA_PAGE_TABLE)
+			(*tables)++;
+	}
+	return used;
+}
+
+void sva_phys_destroy(struct sva_phys *phys)
+{
+	size_t used, tables;
+
+	if (!phys)
+		return;
+	used = sva_phys_count_used(phys, &tables);
+	if (used)
+		sva_report(phys->w, SVA_REPORT_BAD_USAGE,
+			   "phys arena destroyed with %zu frames still allocated (%zu page tables)",
+			   used, tables);
+	sva_spin_lock_destroy(&phys->lock);
+	sva_free(phys->w, SVA_OBJ_PHYS, phys);
+}
+
+/* ---- the free stack ------------------------------------------------------------------- */
+
+/* Take a free pfn; 0 when there is none. */
+static uint64_t sva_phys_pop(struct sva_phys *phys)
+{
+	uint64_t pfn = 0;
+	size_t n;
+
+	sva_spin_lock(&phys->lock);
+	n = atomic_load_explicit(&phys->nfree, memory_order_relaxed);
+	if (n) {
+		pfn = phys->free_stack[n - 1];
+		atomic_store_explicit(&phys->nfree, n - 1, memory_order_relaxed);
+	}
+	sva_spin_unlock(&phys->lock);
+	return pfn;
+}
+
+static void sva_phys_push(struct sva_phys *phys, uint64_t pfn)
+{
+	size_t n;
+
+	sva_spin_lock(&phys->lock);
+	n = atomic_load_explicit(&phys->nfree, memory_order_relaxed);
+	phys->free_stack[n] = pfn;
+	atomic_store_explicit(&phys->nfree, n + 1, memory_order_relaxed);
+	sva_spin_unlock(&phys->lock);
+}
+
+/* ---- frames --------------------------------------------------------------------------- */
+
+struct sva_page *sva_page_alloc(struct sva_phys *phys, unsigned flags)
+{
+	struct sva_page *page;
+	uint64_t pfn = sva_phys_pop(phys);
+
+	if (!pfn)
+		return NULL;
+	page = &phys->pages[pfn];
+	memset(phys->data + pfn * SVA_PAGE_SIZE, 0, SVA_PAGE_SIZE);
+	atomic_store_explicit(&page->flags, flags & SVA_PAGE_VALID_FLAGS, memory_order_relaxed);
+	atomic_store_explicit(&page->refcount, 1, memory_order_release);
+	return page;
+}
+
+static void sva_page_misuse(struct sva_page *page, const char *op)
+{
+	struct sva_phys *phys = sva_page_phys(page);
+
+	sva_report(phys->w, SVA_REPORT_REFCOUNT, "page %s of %s pfn %llu", op,
+		   page->pfn ? "free" : "reserved", (unsigned long long)page->pfn);
+}
+
+void sva_page_get(struct sva_page *page)
+{
+	long v = atomic_load_explicit(&page->refcount, memory_order_relaxed);
+
+	do {
+		if (v <= 0) {
+			sva_page_misuse(page, "get");
+			return;
+		}
+	} while (!atomic_compare_exchange_weak_explicit(
+		&page->refcount, &v, v + 1, memory_order_relaxed, memory_order_relaxed));
+}
+
+void sva_page_put(struct sva_page *page)
+{
+	long v = atomic_load_explicit(&page->refcount, memory_order_relaxed);
+
+	do {
+		if (v <= 0) {
+			sva_page_misuse(page, "put");
+			return;
+		}
+	} while (!atomic_compare_exchange_weak_explicit(
+		&page->refcount, &v, v - 1, memory_order_acq_rel, memory_order_relaxed));
+	if (v > 1)
+		return;
+	atomic_store_explicit(&page->flags, 0, memory_order_relaxed);
+	sva_phys_push(sva_page_phys(page), page->pfn);
+}
+
+long sva_page_count(struct sva_page *page)
+{
+	return atomic_load_explicit(&page->refcount, memory_order_acquire);
+}
+
+void *sva_page_address(struct sva_page *page)
+{
+	return sva_page_phys(page)->data + page->pfn * SVA_PAGE_SIZE;
+}
+
+struct sva_page *sva_pfn_to_page(struct sva_phys *phys, uint64_t pfn)
+{
+	if (pfn >= phys->nframes)
+		return NULL;
+	return &phys->pages[pfn];
+}
+
+size_t sva_phys_free_frames(struct sva_phys *phys)
+{
+	return atomic_load_explicit(&phys->nfree, memory_order_relaxed);
+}
+
+size_t sva_phys_total_frames(struct sva_phys *phys)
+{
+	return phys->nframes;
+}
+
+struct sva_world *sva_phys_world(struct sva_phys *phys)
+{
+	return phys->w;
+}

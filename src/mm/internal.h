@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The insides of the mm layer, shared by the files of src/mm. See sva/mm.h for the rules.
+ *
+ * struct sva_mm_sys: every mm of one kernel. @lock (a mutex) protects the mm list and the drop
+ * hooks; @swap_lock (a spinlock) the swap slots. Notifier frees are deferred to @srcu_wq.
+ *
+ * struct sva_mm: @vmas is an array sorted by start address, protected by mmap_lock; leaf
+ * entries of @pgt change under @ptl; @notifiers under @notifier_lock (callbacks hold it for
+ * read). Lock order: mmap_lock -> notifier_lock; mmap_lock -> ptl; never notifier_lock or any
+ * sleeping lock under ptl.
+ */
+#ifndef SVA_MM_INTERNAL_H
+#define SVA_MM_INTERNAL_H
+
+#include "../base/list.h"
+#include "sva/fs.h"
+#include "sva/mm.h"
+
+#define SVA_MM_MAX_DROP_HOOKS 4
+/* Where mmap looks for room when no address is given. */
+#define SVA_MMAP_BASE	      0x10000000ull
+
+struct sva_mm_drop_hook_entry {
+	sva_mm_drop_hook fn;
+	void *ctx;
+};
+
+struct sva_mm_sys {
+	struct sva_world *w;
+	struct sva_phys *phys;
+	struct sva_mutex lock;
+	struct sva_list_head mms;
+	unsigned next_id;
+	struct sva_mm_drop_hook_entry hooks[SVA_MM_MAX_DROP_HOOKS];
+	unsigned nhooks;
+	struct sva_workqueue *srcu_wq;
+
+	struct sva_spinlock swap_lock;
+	void **swap_slots; /* slot i (>= 1): a page's contents */
+	size_t nslots;
+	uint64_t *free_slots;
+	size_t nfree;
+};
+
+struct sva_mm {
+	struct sva_mm_sys *sys;
+	struct sva_world *w;
+	unsigned id;
+	char name[24];
+	struct sva_refcount users;
+	struct sva_refcount count;
+	struct sva_rwsem mmap_lock;
+	struct sva_spinlock ptl;
+	struct sva_pgtable pgt;
+	struct sva_vma **vmas;
+	size_t nvmas, vmas_cap;
+	struct sva_rwsem notifier_lock;
+	struct sva_list_head notifiers;
+	_Atomic(void *) iommu_data;
+	atomic_bool dead;
+	struct sva_list_head sys_node;
+};
+
+/* vma.c (mmap_lock held for write unless said otherwise) */
+struct sva_vma *sva_vma_alloc(struct sva_mm *mm, uint64_t start, uint64_t end, unsigned flags);
+void sva_vma_free(struct sva_vma *vma); /* close op, fput, free */
+int sva_vma_insert(struct sva_mm *mm, struct sva_vma *vma);
+void sva_vma_remove_at(struct sva_mm *mm, size_t i);
+/* Index of the first VMA ending after @addr (nvmas if none). Read lock enough. */
+size_t sva_vma_index_after(struct sva_mm *mm, uint64_t addr);
+/* Split @mm->vmas[i] at @addr (strictly inside): [start, addr) stays at i. */
+int sva_vma_split(struct sva_mm *mm, size_t i, uint64_t addr);
+/* Merge anonymous neighbours with equal flags around index @i. */
+void sva_vma_merge_around(struct sva_mm *mm, size_t i);
+/* A free range of @len at or above @hint; 0 if none. */
+uint64_t sva_vma_find_room(struct sva_mm *mm, uint64_t hint, uint64_t len);
+bool sva_vma_is_anon(const struct sva_vma *vma);
+
+/* Leaf bits for a page of @vma (COW and DIRTY are the caller's business). */
+uint64_t sva_vma_pte_flags(const struct sva_vma *vma, bool write);
+
+/* notifier.c */
+void sva_mm_notify_invalidate(struct sva_mm *mm, uint64_t start, uint64_t end);
+void sva_mm_notify_release(struct sva_mm *mm);
+/* A gather whose flush invalidates the mm's notifiers, then frees. */
+void sva_mm_tlb_init(struct sva_mmu_gather *tlb, struct sva_mm *mm);
+
+/* mmap.c: unmap [start, end) (mmap_lock held for write) */
+int sva_mm_do_munmap(struct sva_mm *mm, uint64_t start, uint64_t end);
+void sva_mm_zap_vma_range(struct sva_mm *mm, uint64_t start, uint64_t end,
+			  struct sva_mmu_gather *tlb);
+
+/* swap.c */
+int sva_swap_store(struct sva_mm_sys *sys, const void *data, uint64_t *slot);
+/* Copy a slot's contents into @data; -ENOENT for a bad slot. */
+int sva_swap_load(struct sva_mm_sys *sys, uint64_t slot, void *data);
+void sva_swap_free(struct sva_mm_sys *sys, uint64_t slot);
+void sva_swap_free_cb(void *ctx, uint64_t slot); /* ctx = sys */
+void sva_swap_destroy(struct sva_mm_sys *sys);
+
+#endif

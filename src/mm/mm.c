@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Address spaces: the subsystem, creation, the two counts, exit_mmap and __mmdrop.
+ *
+ * users -> 0 runs exit_mmap in the caller of the last mmput: the notifiers' release first (the
+ * IOMMU blocks the PASID before any page goes), then every VMA is unmapped and its file put,
+ * then the page tables are freed, then the count users held is dropped. count -> 0 runs
+ * __mmdrop: the drop hooks (the IOMMU core frees the PASID there), then the mm is freed.
+ * Every notifier and SVA domain holds count, which is why the PASID outlives exit_mmap until the
+ * last unbind (reference §3).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define SVA_MM_DEFAULT_FRAMES 16384
+
+int sva_mm_sys_create(struct sva_world *w, const struct sva_mm_sys_config *cfg,
+		      struct sva_mm_sys **out)
+{
+	struct sva_mm_sys *sys = sva_alloc(w, SVA_OBJ_MM, sizeof(*sys));
+	size_t frames = cfg && cfg->frames ? cfg->frames : SVA_MM_DEFAULT_FRAMES;
+	int ret;
+
+	if (!sys)
+		return -ENOMEM;
+	sys->w = w;
+	sva_mutex_init(w, &sys->lock, "mm_sys");
+	sva_spin_lock_init(w, &sys->swap_lock, "swap");
+	sva_list_init(&sys->mms);
+	ret = sva_phys_create(w, frames, &sys->phys);
+	if (ret == 0) {
+		ret = sva_workqueue_create(w, "srcu", SVA_WQ_ORDERED, 1, &sys->srcu_wq);
+		if (ret)
+			sva_phys_destroy(sys->phys);
+	}
+	if (ret) {
+		sva_free(w, SVA_OBJ_MM, sys);
+		return ret;
+	}
+	*out = sys;
+	return 0;
+}
+
+void sva_mm_sys_destroy(struct sva_mm_sys *sys)
+{
+	if (!sys)
+		return;
+	sva_workqueue_destroy(sys->srcu_wq);
+	if (!sva_list_empty(&sys->mms))
+		sva_report(sys->w, SVA_REPORT_BAD_USAGE, "mm subsystem destroyed with live mms");
+	sva_swap_destroy(sys);
+	sva_phys_destroy(sys->phys);
+	sva_mutex_destroy(&sys->lock);
+	sva_spin_lock_destroy(&sys->swap_lock);
+	sva_free(sys->w, SVA_OBJ_MM, sys);
+}
+
+struct sva_phys *sva_mm_sys_phys(struct sva_mm_sys *sys)
+{
+	return sys->phys;
+}
+
+int sva_mm_sys_add_drop_hook(struct sva_mm_sys *sys, sva_mm_drop_hook fn, void *ctx)
+{
+	int ret = -ENOSPC;
+
+	sva_mutex_lock(&sys->lock);
+	if (sys->nhooks < SVA_MM_MAX_DROP_HOOKS) {
+		sys->hooks[sys->nhooks++] = (struct sva_mm_drop_hook_entry){ fn, ctx };
+		ret = 0;
+	}
+	sva_mutex_unlock(&sys->lock);
+	return ret;
+}
+
+void sva_mm_sys_synchronize(struct sva_mm_sys *sys)
+{
+	sva_flush_workqueue(sys->srcu_wq);
+}
+
+int sva_mm_create(struct sva_mm_sys *sys, const char *name, struct sva_mm **out)
+{
+	struct sva_mm *mm = sva_alloc(sys->w, SVA_OBJ_MM, sizeof(*mm));
+	int ret;
+
+	if (!mm)
+		return -ENOMEM;
+	mm->sys = sys;
+	mm->w = sys->w;
+	ret = sva_pgtable_init(&mm->pgt, sys->phys);
+	if (ret) {
+		sva_free(sys->w, SVA_OBJ_MM, mm);
+		return ret;
+	}
+	sva_mutex_lock(&sys->lock);
+	mm->id = ++sys->next_id;
+	sva_list_add_tail(&mm->sys_node, &sys->mms);
+	sva_mutex_unlock(&sys->lock);
+	if (name)
+		snprintf(mm->name, sizeof(mm->name), "%s", name);
+	else
+		snprintf(mm->name, sizeof(mm->name), "mm%u", mm->id);
+	sva_refcount_init(sys->w, &mm->users, "mm_users", 1);
+	sva_refcount_init(sys->w, &mm->count, "mm_count", 1);
+	sva_rwsem_init(sys->w, &mm->mmap_lock, "mmap_lock");
+	sva_spin_lock_init(sys->w, &mm->ptl, "page_table_lock");
+	sva_rwsem_init(sys->w, &mm->notifier_lock, "mmu_notifiers");
+	sva_list_init(&mm->notifiers);
+	sva_trace_track(sys->w, SVA_TRACE_BEGIN, "mm", "mm", mm->id, SVA_TFS("name", mm->name));
+	*out = mm;
+	return 0;
+}
+
+void sva_mmget(struct sva_mm *mm)
+{
+	sva_refcount_inc(&mm->users);
+}
+
+bool sva_mmget_not_zero(struct sva_mm *mm)
+{
+	return sva_refcount_inc_not_zero(&mm->users);
+}
+
+void sva_mmgrab(struct sva_mm *mm)
+{
+	sva_refcount_inc(&mm->count);
+}
+
+/* Unmap everything, free the tables: the address space is gone, the struct stays. */
+static void sva_exit_mmap(struct sva_mm *mm)
+{
+	struct sva_mmu_gather tlb;
+
+	sva_trace(mm->w, "mm.exit_mmap", SVA_TF("mm", mm->id));
+	sva_mm_notify_release(mm);
+
+	sva_down_write(&mm->mmap_lock);
+	sva_mm_tlb_init(&tlb, mm);
+	for (size_t i = 0; i < mm->nvmas; i++)
+		sva_mm_zap_vma_range(mm, mm->vmas[i]->start, mm->vmas[i]->end, &tlb);
+	sva_tlb_gather_done(&tlb);
+	while (mm->nvmas) {
+		struct sva_vma *vma = mm->vmas[mm->nvmas - 1];
+
+		sva_vma_remove_at(mm, mm->nvmas - 1);
+		sva_vma_free(vma);
+	}
+	sva_pgtable_destroy(&mm->pgt);
+	atomic_store(&mm->dead, true);
+	sva_up_write(&mm->mmap_lock);
+}
+
+void sva_mmput(struct sva_mm *mm)
+{
+	sva_might_sleep(mm->w, SVA_HERE, "mmput");
+	if (!sva_refcount_dec_and_test(&mm->users))
+		return;
+	sva_exit_mmap(mm);
+	sva_mmdrop(mm);
+}
+
+static void sva___mmdrop(struct sva_mm *mm)
+{
+	struct sva_mm_sys *sys = mm->sys;
+	struct sva_mm_drop_hook_entry hooks[SVA_MM_MAX_DROP_HOOKS];
+	unsigned nhooks;
+
+	if (!atomic_load(&mm->dead))
+		sva_report(mm->w, SVA_REPORT_REFCOUNT, "%s: mm_count reached 0 before exit_mmap",
+			   mm->name);
+	if (!sva_list_empty(&mm->notifiers))
+		sva_report(mm->w, SVA_REPORT_REFCOUNT, "%s: freed with notifiers registered",
+			   mm->name);
+	sva_mutex_lock(&sys->lock);
+	nhooks = sys->nhooks;
+	memcpy(hooks, sys->hooks, sizeof(hooks));
+	sva_list_del(&mm->sys_node);
+	sva_mutex_unlock(&sys->lock);
+	for (unsigned i = 0; i < nhooks; i++)
+		hooks[i].fn(hooks[i].ctx, mm);
+	sva_trace(mm->w, "mm.mmdrop", SVA_TF("mm", mm->id));
+	sva_trace_track(mm->w, SVA_TRACE_END, "mm", "mm", mm->id);
+	sva_rwsem_destroy(&mm->mmap_lock);
+	sva_rwsem_destroy(&mm->notifier_lock);
+	sva_spin_lock_destroy(&mm->ptl);
+	free(mm->vmas);
+	sva_free(mm->w, SVA_OBJ_MM, mm);
+}
+
+void sva_mmdrop(struct sva_mm *mm)
+{
+	if (sva_refcount_dec_and_test(&mm->count))
+		sva___mmdrop(mm);
+}
+
+long sva_mm_users(struct sva_mm *mm)
+{
+	return sva_refcount_read(&mm->users);
+}
+
+long sva_mm_count(struct sva_mm *mm)
+{
+	return sva_refcount_read(&mm->count);
+}
+
+const char *sva_mm_name(const struct sva_mm *mm)
+{
+	return mm->name;
+}
+
+unsigned sva_mm_id(const struct sva_mm *mm)
+{
+	return mm->id;
+}
+
+struct sva_world *sva_mm_world(const struct sva_mm *mm)
+{
+	return mm->w;
+}
+
+struct sva_mm_sys *sva_mm_sys_of(const struct sva_mm *mm)
+{
+	return mm->sys;
+}
+
+struct sva_rwsem *sva_mm_mmap_lock(struct sva_mm *mm)
+{
+	return &mm->mmap_lock;
+}
+
+struct sva_pgtable *sva_mm_pgtable(struct sva_mm *mm)
+{
+	return &mm->pgt;
+}
+
+bool sva_mm_is_dead(struct sva_mm *mm)
+{
+	return atomic_load(&mm->dead);
+}
+
+void *sva_mm_iommu_data(struct sva_mm *mm)
+{
+	return atomic_load_explicit(&mm->iommu_data, memory_order_acquire);
+}
+
+void sva_mm_set_iommu_data(struct sva_mm *mm, void *data)
+{
+	atomic_store_explicit(&mm->iommu_data, data, memory_order_release);
+}

@@ -1,0 +1,597 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The mm layer: the two counts and the order of exit_mmap and __mmdrop, mmap/munmap/mprotect
+ * with VMA split and merge, demand faults and their errors, copy-on-write fork with its
+ * invalidations, DONTCOPY / WIPEONFORK, mmu notifiers (register, release, unregister, deferred
+ * put), page reclaim and swap-in, allocation failures, and faults racing munmap under the sim
+ * scheduler.
+ */
+#include <string.h>
+
+#include "sva/mm.h"
+#include "testutil.h"
+
+#define PAGE SVA_PAGE_SIZE
+
+struct mm_env {
+	struct sva_world *w;
+	struct sva_mm_sys *sys;
+};
+
+static void env_init(struct mm_env *e, enum sva_backend b, size_t frames)
+{
+	struct sva_mm_sys_config cfg = { .frames = frames };
+
+	e->w = sva_test_world(b, 1);
+	assert_int_equal(sva_mm_sys_create(e->w, &cfg, &e->sys), 0);
+}
+
+static void env_done(struct mm_env *e)
+{
+	size_t total = sva_phys_total_frames(sva_mm_sys_phys(e->sys));
+
+	sva_mm_sys_synchronize(e->sys);
+	/* every frame is back: data pages and page-table pages */
+	assert_int_equal(sva_phys_free_frames(sva_mm_sys_phys(e->sys)), total - 1);
+	sva_mm_sys_destroy(e->sys);
+	sva_test_world_done(e->w);
+}
+
+/* ---- counts and teardown order ---- */
+
+struct drop_probe {
+	int drops;
+	bool dead_at_drop;
+	long count_at_drop;
+};
+
+static void drop_hook(void *ctx, struct sva_mm *mm)
+{
+	struct drop_probe *p = ctx;
+
+	p->drops++;
+	p->dead_at_drop = sva_mm_is_dead(mm);
+	p->count_at_drop = sva_mm_count(mm);
+}
+
+static void test_users_and_count_rules(void **state)
+{
+	struct drop_probe probe = { 0 };
+	struct mm_env e;
+	struct sva_mm *mm;
+	uint64_t a;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 256);
+	assert_int_equal(sva_mm_sys_add_drop_hook(e.sys, drop_hook, &probe), 0);
+	assert_int_equal(sva_mm_create(e.sys, NULL, &mm), 0);
+	assert_int_equal(sva_mm_users(mm), 1);
+	assert_int_equal(sva_mm_count(mm), 1);
+	assert_int_equal(sva_mm_mmap(mm, 0, 4 * PAGE, SVA_PROT_READ | SVA_PROT_WRITE,
+				     SVA_MAP_POPULATE, NULL, 0, &a),
+			 0);
+
+	sva_mmgrab(mm); /* a bond: count only */
+	assert_true(sva_mmget_not_zero(mm));
+	assert_int_equal(sva_mm_users(mm), 2);
+	sva_mmput(mm);
+	sva_mmput(mm); /* last user: exit_mmap, then users' count is dropped */
+	assert_true(sva_mm_is_dead(mm));
+	assert_int_equal(sva_mm_users(mm), 0);
+	assert_int_equal(sva_mm_count(mm), 1);
+	assert_false(sva_mmget_not_zero(mm)); /* a fault handler's view of a dead mm */
+	assert_int_equal(probe.drops, 0);     /* the bond keeps the struct (and later the PASID) */
+	sva_mmdrop(mm);
+	assert_int_equal(probe.drops, 1);
+	assert_true(probe.dead_at_drop); /* __mmdrop after exit_mmap */
+	assert_int_equal(probe.count_at_drop, 0);
+	env_done(&e);
+}
+
+static void test_mmdrop_before_exit_is_reported(void **state)
+{
+	struct mm_env e;
+	struct sva_mm *mm;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_NATIVE, 64);
+	sva_test_quiet(e.w);
+	assert_int_equal(sva_mm_create(e.sys, NULL, &mm), 0);
+	sva_mmgrab(mm);
+	sva_mmput(mm);
+	sva_mmput(mm); /* one put too many: refcount misuse, saturated, no second exit_mmap */
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_REFCOUNT), 1);
+	assert_true(sva_mm_users(mm) < 0);
+	sva_mmdrop(mm);
+	sva_mm_sys_destroy(e.sys);
+	sva_world_destroy(e.w);
+}
+
+/* ---- mmap, munmap, mprotect ---- */
+
+static void test_mmap_split_merge(void **state)
+{
+	struct mm_env e;
+	struct sva_mm *mm;
+	uint64_t a, b;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_NATIVE, 256);
+	assert_int_equal(sva_mm_create(e.sys, NULL, &mm), 0);
+	assert_int_equal(
+		sva_mm_mmap(mm, 0, 8 * PAGE, SVA_PROT_READ | SVA_PROT_WRITE, 0, NULL, 0, &a), 0);
+	assert_int_equal(a & ~SVA_PAGE_MASK, 0);
+	assert_int_equal(sva_mm_vma_count(mm), 1);
+	/* a hole in the middle splits it */
+	assert_int_equal(sva_mm_munmap(mm, a + 2 * PAGE, 2 * PAGE), 0);
+	assert_int_equal(sva_mm_vma_count(mm), 2);
+	assert_null(sva_vma_lookup(mm, a + 2 * PAGE));
+	assert_non_null(sva_vma_lookup(mm, a + 5 * PAGE));
+	/* refilling it with the same flags merges back */
+	assert_int_equal(sva_mm_mmap(mm, a + 2 * PAGE, 2 * PAGE, SVA_PROT_READ | SVA_PROT_WRITE,
+				     SVA_MAP_FIXED, NULL, 0, &b),
+			 0);
+	assert_int_equal(b, a + 2 * PAGE);
+	assert_int_equal(sva_mm_vma_count(mm), 1);
+	/* mprotect of the middle splits in three, and back merges */
+	assert_int_equal(sva_mm_mprotect(mm, a + 3 * PAGE, PAGE, SVA_PROT_READ), 0);
+	assert_int_equal(sva_mm_vma_count(mm), 3);
+	assert_int_equal(sva_vma_lookup(mm, a + 3 * PAGE)->flags & SVA_VM_WRITE, 0);
+	assert_int_equal(sva_mm_mprotect(mm, a + 3 * PAGE, PAGE, SVA_PROT_READ | SVA_PROT_WRITE),
+			 0);
+	assert_int_equal(sva_mm_vma_count(mm), 1);
+	/* errors name no state change */
+	assert_int_equal(sva_mm_munmap(mm, a + 1, PAGE), -EINVAL);
+	assert_int_equal(sva_mm_mprotect(mm, a + 6 * PAGE, 4 * PAGE, SVA_PROT_READ), -ENOMEM);
+	assert_int_equal(sva_mm_vma_count(mm), 1);
+	assert_int_equal(sva_mm_mmap(mm, 0, 0, SVA_PROT_READ, 0, NULL, 0, &b), -EINVAL);
+	sva_mmput(mm);
+	env_done(&e);
+}
+
+static void test_faults_and_their_errors(void **state)
+{
+	struct mm_env e;
+	struct sva_mm *mm;
+	uint64_t a, ro;
+	char buf[16] = "hello, device";
+	char out[16] = { 1 };
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_NATIVE, 256);
+	assert_int_equal(sva_mm_create(e.sys, NULL, &mm), 0);
+	assert_int_equal(
+		sva_mm_mmap(mm, 0, 4 * PAGE, SVA_PROT_READ | SVA_PROT_WRITE, 0, NULL, 0, &a), 0);
+	assert_int_equal(sva_mm_mmap(mm, 0, PAGE, SVA_PROT_READ, 0, NULL, 0, &ro), 0);
+	/* demand-zero */
+	assert_int_equal(sva_mm_access(mm, a + PAGE + 100, out, sizeof(out), false), 0);
+	for (size_t i = 0; i < sizeof(out); i++)
+		assert_int_equal(out[i], 0);
+	/* a write across a page boundary, read back */
+	assert_int_equal(sva_mm_access(mm, a + PAGE - 5, buf, sizeof(buf), true), 0);
+	memset(out, 0, sizeof(out));
+	assert_int_equal(sva_mm_access(mm, a + PAGE - 5, out, sizeof(out), false), 0);
+	assert_string_equal(out, buf);
+	/* errors */
+	assert_int_equal(sva_mm_fault(mm, ro, SVA_FAULT_FLAG_WRITE), -EACCES);
+	assert_int_equal(sva_mm_access(mm, ro, buf, 1, true), -EACCES);
+	assert_int_equal(sva_mm_fault(mm, a + 64 * PAGE, 0), -EFAULT);
+	assert_int_equal(sva_mm_fault(mm, ro, SVA_FAULT_FLAG_INSTRUCTION), -EACCES);
+	assert_int_equal(sva_mm_fault(mm, ro, SVA_FAULT_FLAG_REMOTE), 0);
+	/* PROT_NONE keeps the page but refuses access; giving access back shows the data */
+	assert_int_equal(sva_mm_mprotect(mm, a, 2 * PAGE, SVA_PROT_NONE), 0);
+	assert_int_equal(sva_mm_access(mm, a + PAGE, out, 1, false), -EACCES);
+	assert_int_equal(sva_mm_mprotect(mm, a, 2 * PAGE, SVA_PROT_READ), 0);
+	assert_int_equal(sva_mm_access(mm, a + PAGE - 5, out, sizeof(out), false), 0);
+	assert_string_equal(out, buf);
+	sva_mmput(mm);
+	env_done(&e);
+}
+
+/* ---- notifiers ---- */
+
+#define MAX_INVAL 64
+
+struct recorder {
+	struct sva_mmu_notifier mn;
+	int releases, frees;
+	unsigned ninval;
+	uint64_t start[MAX_INVAL], end[MAX_INVAL];
+};
+
+static void rec_release(struct sva_mmu_notifier *mn, struct sva_mm *mm)
+{
+	struct recorder *r = sva_container_of(mn, struct recorder, mn);
+
+	(void)mm;
+	r->releases++;
+}
+
+static void rec_invalidate(struct sva_mmu_notifier *mn, struct sva_mm *mm, uint64_t start,
+			   uint64_t end)
+{
+	struct recorder *r = sva_container_of(mn, struct recorder, mn);
+
+	(void)mm;
+	if (r->ninval < MAX_INVAL) {
+		r->start[r->ninval] = start;
+		r->end[r->ninval] = end;
+	}
+	r->ninval++;
+}
+
+static void rec_free(struct sva_mmu_notifier *mn)
+{
+	struct recorder *r = sva_container_of(mn, struct recorder, mn);
+
+	r->frees++;
+}
+
+static const struct sva_mmu_notifier_ops rec_ops = {
+	.release = rec_release,
+	.invalidate = rec_invalidate,
+	.free_notifier = rec_free,
+};
+
+/* True when one recorded invalidation covers [start, end). */
+static bool rec_covered(const struct recorder *r, uint64_t start, uint64_t end)
+{
+	for (unsigned i = 0; i < r->ninval && i < MAX_INVAL; i++)
+		if (r->start[i] <= start && r->end[i] >= end)
+			return true;
+	return false;
+}
+
+static void test_notifier_sees_munmap_mprotect_reclaim(void **state)
+{
+	struct recorder r = { .mn.ops = &rec_ops };
+	struct mm_env e;
+	struct sva_mm *mm;
+	uint64_t a;
+	char byte = 7;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 256);
+	assert_int_equal(sva_mm_create(e.sys, NULL, &mm), 0);
+	assert_int_equal(sva_mmu_notifier_register(&r.mn, mm), 0);
+	assert_int_equal(sva_mm_count(mm), 2); /* the subscription holds count */
+	assert_int_equal(sva_mm_mmap(mm, 0, 16 * PAGE, SVA_PROT_READ | SVA_PROT_WRITE,
+				     SVA_MAP_POPULATE, NULL, 0, &a),
+			 0);
+
+	r.ninval = 0;
+	assert_int_equal(sva_mm_munmap(mm, a + 4 * PAGE, 2 * PAGE), 0);
+	assert_true(r.ninval >= 1);
+	assert_true(rec_covered(&r, a + 4 * PAGE, a + 6 * PAGE));
+
+	r.ninval = 0;
+	assert_int_equal(sva_mm_mprotect(mm, a + 8 * PAGE, 3 * PAGE, SVA_PROT_READ), 0);
+	assert_true(rec_covered(&r, a + 8 * PAGE, a + 11 * PAGE));
+	assert_false(rec_covered(&r, a, a + PAGE)); /* not more than needed */
+
+	r.ninval = 0;
+	assert_int_equal(sva_mm_access(mm, a + 12 * PAGE, &byte, 1, true), 0);
+	assert_true(sva_mm_sys_reclaim(e.sys, 1000) >= 10);
+	assert_true(rec_covered(&r, a + 12 * PAGE, a + 13 * PAGE));
+	byte = 0;
+	assert_int_equal(sva_mm_access(mm, a + 12 * PAGE, &byte, 1, false), 0);
+	assert_int_equal(byte, 7); /* swapped back in, contents intact */
+
+	/* exit: release once, then the deferred put frees it and drops the count */
+	sva_mmput(mm);
+	assert_int_equal(r.releases, 1);
+	assert_int_equal(sva_mm_count(mm), 1);
+	sva_mmu_notifier_put(&r.mn);
+	sva_mm_sys_synchronize(e.sys);
+	assert_int_equal(r.frees, 1);
+	assert_int_equal(r.releases, 1);
+	env_done(&e);
+}
+
+static void test_notifier_register_needs_users_and_unregister_releases(void **state)
+{
+	struct recorder r = { .mn.ops = &rec_ops };
+	struct mm_env e;
+	struct sva_mm *mm;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_NATIVE, 64);
+	assert_int_equal(sva_mm_create(e.sys, NULL, &mm), 0);
+	assert_int_equal(sva_mmu_notifier_register(&r.mn, mm), 0);
+	sva_mmu_notifier_unregister(&r.mn);
+	assert_int_equal(r.releases, 1); /* unregister of a live mm runs release */
+	assert_int_equal(sva_mm_count(mm), 1);
+	sva_mmgrab(mm);
+	sva_mmput(mm);
+	assert_int_equal(r.releases, 1); /* not again at exit: it was gone */
+	assert_int_equal(sva_mmu_notifier_register(&r.mn, mm), -EINVAL); /* users == 0 */
+	sva_mmdrop(mm);
+	env_done(&e);
+}
+
+/* ---- fork ---- */
+
+static void test_fork_copy_on_write(void **state)
+{
+	struct recorder parent_rec = { .mn.ops = &rec_ops }, child_rec = { .mn.ops = &rec_ops };
+	struct mm_env e;
+	struct sva_mm *parent, *child;
+	uint64_t a;
+	char p = 'P', c = 'C', x = 0;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 256);
+	assert_int_equal(sva_mm_create(e.sys, "parent", &parent), 0);
+	assert_int_equal(
+		sva_mm_mmap(parent, 0, 4 * PAGE, SVA_PROT_READ | SVA_PROT_WRITE, 0, NULL, 0, &a),
+		0);
+	assert_int_equal(sva_mm_access(parent, a, &p, 1, true), 0);
+	assert_int_equal(sva_mmu_notifier_register(&parent_rec.mn, parent), 0);
+	sva_mm_set_iommu_data(parent, &e); /* stands for the parent's PASID */
+
+	assert_int_equal(sva_mm_dup(parent, "child", &child), 0);
+	assert_null(sva_mm_iommu_data(child)); /* the child gets no PASID */
+	/* the parent's writable translation was invalidated: its device must not write on */
+	assert_true(rec_covered(&parent_rec, a, a + PAGE));
+	assert_int_equal(sva_mmu_notifier_register(&child_rec.mn, child), 0);
+
+	assert_int_equal(sva_mm_access(child, a, &x, 1, false), 0);
+	assert_int_equal(x, 'P'); /* shared until written */
+	child_rec.ninval = 0;
+	assert_int_equal(sva_mm_access(child, a, &c, 1, true), 0);
+	assert_true(rec_covered(&child_rec, a, a + PAGE)); /* the COW break invalidated */
+	assert_int_equal(sva_mm_access(parent, a, &x, 1, false), 0);
+	assert_int_equal(x, 'P');
+	assert_int_equal(sva_mm_access(child, a, &x, 1, false), 0);
+	assert_int_equal(x, 'C');
+	/* the parent writes too: it is the only mapping left, written in place */
+	p = 'Q';
+	assert_int_equal(sva_mm_access(parent, a, &p, 1, true), 0);
+	assert_int_equal(sva_mm_access(child, a, &x, 1, false), 0);
+	assert_int_equal(x, 'C');
+
+	sva_mmu_notifier_unregister(&child_rec.mn);
+	sva_mmu_notifier_unregister(&parent_rec.mn);
+	sva_mmput(child);
+	sva_mmput(parent);
+	env_done(&e);
+}
+
+static void test_fork_dontcopy_wipeonfork_shared(void **state)
+{
+	struct mm_env e;
+	struct sva_mm *parent, *child;
+	uint64_t dc, wof, sh;
+	char v = 9, x = 1;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_NATIVE, 256);
+	assert_int_equal(sva_mm_create(e.sys, "parent", &parent), 0);
+	/* apart from each other, so they do not merge */
+	assert_int_equal(sva_mm_mmap(parent, 0x20000000, PAGE, SVA_PROT_READ | SVA_PROT_WRITE,
+				     SVA_MAP_FIXED, NULL, 0, &dc),
+			 0);
+	assert_int_equal(sva_mm_mmap(parent, 0x20010000, PAGE, SVA_PROT_READ | SVA_PROT_WRITE,
+				     SVA_MAP_FIXED, NULL, 0, &wof),
+			 0);
+	assert_int_equal(sva_mm_mmap(parent, 0x20020000, PAGE, SVA_PROT_READ | SVA_PROT_WRITE,
+				     SVA_MAP_FIXED | SVA_MAP_SHARED, NULL, 0, &sh),
+			 0);
+	assert_int_equal(sva_mm_vma_count(parent), 3);
+	sva_down_write(sva_mm_mmap_lock(parent));
+	sva_vma_lookup(parent, dc)->flags |= SVA_VM_DONTCOPY;
+	sva_vma_lookup(parent, wof)->flags |= SVA_VM_WIPEONFORK;
+	sva_up_write(sva_mm_mmap_lock(parent));
+	assert_int_equal(sva_mm_access(parent, dc, &v, 1, true), 0);
+	assert_int_equal(sva_mm_access(parent, wof, &v, 1, true), 0);
+	assert_int_equal(sva_mm_access(parent, sh, &v, 1, true), 0);
+
+	assert_int_equal(sva_mm_dup(parent, "child", &child), 0);
+	assert_null(sva_vma_lookup(child, dc)); /* DONTCOPY: absent */
+	assert_int_equal(sva_mm_access(child, dc, &x, 1, false), -EFAULT);
+	assert_int_equal(sva_mm_access(child, wof, &x, 1, false), 0);
+	assert_int_equal(x, 0); /* WIPEONFORK: there, empty */
+	/* shared: one page for both */
+	v = 42;
+	assert_int_equal(sva_mm_access(child, sh, &v, 1, true), 0);
+	assert_int_equal(sva_mm_access(parent, sh, &x, 1, false), 0);
+	assert_int_equal(x, 42);
+	sva_mmput(child);
+	sva_mmput(parent);
+	env_done(&e);
+}
+
+/* ---- allocation failures ---- */
+
+static void test_out_of_frames(void **state)
+{
+	struct mm_env e;
+	struct sva_mm *mm;
+	uint64_t a;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_NATIVE, 32); /* a tiny machine */
+	assert_int_equal(sva_mm_create(e.sys, NULL, &mm), 0);
+	assert_int_equal(
+		sva_mm_mmap(mm, 0, 64 * PAGE, SVA_PROT_READ | SVA_PROT_WRITE, 0, NULL, 0, &a), 0);
+	assert_int_equal(sva_mm_mmap(mm, a, 64 * PAGE, SVA_PROT_READ | SVA_PROT_WRITE,
+				     SVA_MAP_FIXED | SVA_MAP_POPULATE, NULL, 0, &a),
+			 -ENOMEM);
+	/* reclaim makes room, and the mm still works */
+	assert_true(sva_mm_sys_reclaim(e.sys, 8) > 0);
+	assert_int_equal(sva_mm_fault(mm, a + 63 * PAGE, SVA_FAULT_FLAG_WRITE), 0);
+	sva_mmput(mm);
+	env_done(&e);
+}
+
+static void test_fail_nth_mmap_and_dup(void **state)
+{
+	struct mm_env e;
+	struct sva_mm *mm, *child;
+	uint64_t a, b;
+	int ret;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_NATIVE, 256);
+	assert_int_equal(sva_mm_create(e.sys, NULL, &mm), 0);
+	assert_int_equal(sva_mm_mmap(mm, 0, 4 * PAGE, SVA_PROT_READ | SVA_PROT_WRITE,
+				     SVA_MAP_POPULATE, NULL, 0, &a),
+			 0);
+	for (unsigned long n = 1;; n++) {
+		size_t vmas = sva_mm_vma_count(mm);
+
+		sva_alloc_fail_nth(e.w, n);
+		ret = sva_mm_mmap(mm, 0, PAGE, SVA_PROT_READ, 0, NULL, 0, &b);
+		if (!sva_alloc_injected(e.w)) {
+			assert_int_equal(ret, 0);
+			break;
+		}
+		assert_int_equal(ret, -ENOMEM);
+		assert_int_equal(sva_mm_vma_count(mm), vmas);
+	}
+	for (unsigned long n = 1;; n++) {
+		sva_alloc_fail_nth(e.w, n);
+		ret = sva_mm_dup(mm, "child", &child);
+		if (!sva_alloc_injected(e.w)) {
+			assert_int_equal(ret, 0);
+			break;
+		}
+		assert_int_equal(ret, -ENOMEM);
+		assert_int_equal(sva_alloc_live(e.w, SVA_OBJ_MM), 2); /* sys and mm only */
+	}
+	sva_mmput(child);
+	sva_mmput(mm);
+	env_done(&e);
+}
+
+/* ---- concurrency: faults racing munmap and reclaim ---- */
+
+struct race {
+	struct mm_env e;
+	struct sva_mm *mm;
+	uint64_t a;
+	int writer_errors;
+};
+
+static int race_writer(void *arg)
+{
+	struct race *r = arg;
+
+	for (int i = 0; i < 8; i++) {
+		char v = (char)i;
+		int ret = sva_mm_access(r->mm, r->a + (uint64_t)(i % 4) * PAGE, &v, 1, true);
+
+		if (ret && ret != -EFAULT)
+			r->writer_errors++;
+	}
+	return 0;
+}
+
+static int race_unmapper(void *arg)
+{
+	struct race *r = arg;
+
+	sva_mm_munmap(r->mm, r->a + PAGE, 2 * PAGE);
+	return 0;
+}
+
+static int race_reclaimer(void *arg)
+{
+	struct race *r = arg;
+
+	sva_mm_sys_reclaim(r->e.sys, 4);
+	return 0;
+}
+
+static int race_setup(struct sva_world *w, void *arg)
+{
+	struct race *r = arg;
+	struct sva_mm_sys_config cfg = { .frames = 128 };
+	int ret;
+
+	r->e.w = w;
+	r->writer_errors = 0;
+	ret = sva_mm_sys_create(w, &cfg, &r->e.sys);
+	if (ret == 0)
+		ret = sva_mm_create(r->e.sys, NULL, &r->mm);
+	if (ret == 0)
+		ret = sva_mm_mmap(r->mm, 0, 4 * PAGE, SVA_PROT_READ | SVA_PROT_WRITE,
+				  SVA_MAP_POPULATE, NULL, 0, &r->a);
+	if (ret == 0)
+		ret = sva_actor_spawn(w, "writer", race_writer, r, 0, NULL);
+	if (ret == 0)
+		ret = sva_actor_spawn(w, "unmapper", race_unmapper, r, 0, NULL);
+	if (ret == 0)
+		ret = sva_actor_spawn(w, "reclaimer", race_reclaimer, r, 0, NULL);
+	return ret;
+}
+
+static int race_check(struct sva_world *w, void *arg, int run, char *msg, size_t len)
+{
+	struct race *r = arg;
+	struct sva_phys *phys = sva_mm_sys_phys(r->e.sys);
+
+	(void)w;
+	sva_mmput(r->mm);
+	sva_mm_sys_synchronize(r->e.sys);
+	if (run)
+		return run;
+	if (r->writer_errors) {
+		snprintf(msg, len, "%d unexpected access errors", r->writer_errors);
+		return -1;
+	}
+	if (sva_phys_free_frames(phys) != sva_phys_total_frames(phys) - 1) {
+		snprintf(msg, len, "frames leaked: %zu free of %zu", sva_phys_free_frames(phys),
+			 sva_phys_total_frames(phys) - 1);
+		return -1;
+	}
+	return 0;
+}
+
+static void race_teardown(struct sva_world *w, void *arg)
+{
+	struct race *r = arg;
+
+	(void)w;
+	sva_mm_sys_destroy(r->e.sys);
+}
+
+static void test_faults_race_munmap_and_reclaim(void **state)
+{
+	struct race r;
+	struct sva_program prog = { "fault-race", race_setup, race_check, race_teardown, &r };
+	struct sva_explore_config cfg = { .preemption_bound = 1, .max_schedules = 3000 };
+	struct sva_explore_result res;
+	(void)state;
+
+	assert_int_equal(sva_explore(&cfg, &prog, &res), 0);
+	if (res.failures)
+		fprintf(stderr, "%s\nschedule %s\n", res.message, res.schedule);
+	assert_int_equal(res.failures, 0);
+	assert_true(res.schedules > 100);
+	for (uint64_t seed = 1; seed <= 20; seed++) {
+		struct sva_world_config wc = { .backend = SVA_BACKEND_SIM, .seed = seed };
+		char msg[256];
+
+		assert_int_equal(sva_program_run_once(&wc, &prog, NULL, 0, msg, sizeof(msg)), 0);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_users_and_count_rules),
+		cmocka_unit_test(test_mmdrop_before_exit_is_reported),
+		cmocka_unit_test(test_mmap_split_merge),
+		cmocka_unit_test(test_faults_and_their_errors),
+		cmocka_unit_test(test_notifier_sees_munmap_mprotect_reclaim),
+		cmocka_unit_test(test_notifier_register_needs_users_and_unregister_releases),
+		cmocka_unit_test(test_fork_copy_on_write),
+		cmocka_unit_test(test_fork_dontcopy_wipeonfork_shared),
+		cmocka_unit_test(test_out_of_frames),
+		cmocka_unit_test(test_fail_nth_mmap_and_dup),
+		cmocka_unit_test(test_faults_race_munmap_and_reclaim),
+	};
+
+	return cmocka_run_group_tests_name("mm", tests, NULL, NULL);
+}
