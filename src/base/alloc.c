@@ -119,7 +119,7 @@ void sva_alloc_release_all(struct sva_world *w)
 	struct sva_obj_header *h, *tmp;
 
 	pthread_mutex_lock(&w->objects_lock);
-	sva_list_for_each_entry_safe (h, tmp, &w->objects, node) {
+	sva_list_for_each_entry_safe(h, tmp, &w->objects, node) {
 		atomic_fetch_sub(&w->live[h->type], 1);
 		sva_list_del(&h->node);
 		free(h);

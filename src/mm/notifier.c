@@ -35,7 +35,7 @@ void sva_mm_notify_invalidate(struct sva_mm *mm, uint64_t start, uint64_t end)
 	sva_trace(mm->w, "mm.invalidate", SVA_TF("mm", mm->id), SVA_TF("start", start),
 		  SVA_TF("end", end));
 	sva_down_read(&mm->notifier_lock);
-	sva_list_for_each_entry (mn, &mm->notifiers, node)
+	sva_list_for_each_entry(mn, &mm->notifiers, node)
 		if (mn->ops->invalidate)
 			mn->ops->invalidate(mn, mm, start, end);
 	sva_up_read(&mm->notifier_lock);
@@ -56,13 +56,13 @@ void sva_mm_notify_release(struct sva_mm *mm)
 	struct sva_mmu_notifier *mn, *tmp;
 
 	sva_down_read(&mm->notifier_lock);
-	sva_list_for_each_entry (mn, &mm->notifiers, node)
+	sva_list_for_each_entry(mn, &mm->notifiers, node)
 		sva_mmu_notifier_call_release(mn, mm);
 	sva_up_read(&mm->notifier_lock);
 
 	/* unhook them all: nothing will be invalidated any more */
 	sva_down_write(&mm->notifier_lock);
-	sva_list_for_each_entry_safe (mn, tmp, &mm->notifiers, node) {
+	sva_list_for_each_entry_safe(mn, tmp, &mm->notifiers, node) {
 		sva_list_del(&mn->node);
 		mn->released = true;
 	}

@@ -62,10 +62,14 @@ void sva_actor_exited_(struct sva_actor *a)
 	struct sva_sched *s = a->w->sched;
 	struct sva_mutex *m;
 
-	sva_list_for_each_entry (m, &a->held, held)
+	/* report, then release: nobody else may unlock it, and the actor is about to go */
+	while (!sva_list_empty(&a->held)) {
+		m = sva_list_first_entry(&a->held, struct sva_mutex, held);
 		sva_report(a->w, SVA_REPORT_LOCK_HELD_AT_EXIT,
 			   "actor %s ended holding mutex %s (taken at %s)", a->name, m->name,
 			   m->owner_site);
+		sva_mutex_release_orphan_(m);
+	}
 	sva_trace(a->w, "actor.exit", SVA_TF("ret", (uint64_t)(int64_t)a->ret));
 
 	sva_wchan_lock(&a->exit_wc);

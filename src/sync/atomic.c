@@ -108,7 +108,7 @@ bool sva_refcount_inc_not_zero(struct sva_refcount *r)
 {
 	long old = sva_refcount_add(r, 1, true);
 
-	if (old == SVA_REFCOUNT_MAX)
+	if (old < 0 || old == SVA_REFCOUNT_MAX)
 		sva_refcount_saturate(r, "increment overflow");
 	return old != 0;
 }

@@ -108,3 +108,13 @@ bool sva_mutex_held(struct sva_mutex *m)
 	sva_wchan_unlock(&m->wc);
 	return held;
 }
+
+void sva_mutex_release_orphan_(struct sva_mutex *m)
+{
+	sva_wchan_lock(&m->wc);
+	m->owner = NULL;
+	m->owner_site = NULL;
+	sva_list_del(&m->held);
+	sva_wchan_wake_all(&m->wc);
+	sva_wchan_unlock(&m->wc);
+}

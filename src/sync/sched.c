@@ -73,7 +73,7 @@ void sva_sched_destroy(struct sva_world *w)
 
 	if (!s)
 		return;
-	sva_list_for_each_entry_safe (a, tmp, &s->actors, node) {
+	sva_list_for_each_entry_safe(a, tmp, &s->actors, node) {
 		if (!s->sim)
 			sva_native_join(a);
 		sva_actor_free_(a);

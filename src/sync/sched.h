@@ -147,6 +147,9 @@ void sva_native_kill(struct sva_actor *a);
 void sva_wchan_enter_killable(struct sva_wchan *wc);
 void sva_wchan_leave_killable(struct sva_wchan *wc);
 
+/* A mutex whose owner ended: released so that no one points at the dead actor. */
+void sva_mutex_release_orphan_(struct sva_mutex *m);
+
 /* actor bookkeeping shared by both backends */
 void sva_actor_exited_(struct sva_actor *a);
 void sva_actor_free_(struct sva_actor *a);

@@ -113,7 +113,7 @@ static struct sva_actor *sva_sim_replayed(struct sva_sched *s, int want)
 {
 	struct sva_actor *a;
 
-	sva_list_for_each_entry (a, &s->actors, node)
+	sva_list_for_each_entry(a, &s->actors, node)
 		if (a->id == want && atomic_load(&a->state) == SVA_ACTOR_RUNNABLE)
 			return a;
 	sva_report(s->w, SVA_REPORT_SCHEDULE_DIVERGED,
@@ -131,7 +131,7 @@ static struct sva_actor *sva_sim_pick(struct sva_sched *s, struct sva_actor *cur
 	uint64_t runnable = 0;
 	unsigned n = 0;
 
-	sva_list_for_each_entry (a, &s->actors, node) {
+	sva_list_for_each_entry(a, &s->actors, node) {
 		if (atomic_load(&a->state) != SVA_ACTOR_RUNNABLE)
 			continue;
 		if (!first)
@@ -149,7 +149,7 @@ static struct sva_actor *sva_sim_pick(struct sva_sched *s, struct sva_actor *cur
 	if (!chosen) {
 		unsigned k = (unsigned)(sva_rng_next(s->rng) % n);
 
-		sva_list_for_each_entry (a, &s->actors, node) {
+		sva_list_for_each_entry(a, &s->actors, node) {
 			if (atomic_load(&a->state) == SVA_ACTOR_RUNNABLE && k-- == 0) {
 				chosen = a;
 				break;
@@ -243,7 +243,7 @@ static size_t sva_sim_describe_blocked(struct sva_actor *a, char *buf, size_t le
 		     a->flags & SVA_ACTOR_DAEMON ? "[daemon] " : "", a->name,
 		     a->block_what ? a->block_what : "?", a->block_site ? a->block_site : "?");
 	off = r > 0 ? (size_t)r : 0;
-	sva_list_for_each_entry (m, &a->held, held) {
+	sva_list_for_each_entry(m, &a->held, held) {
 		if (off >= len)
 			break;
 		r = snprintf(buf + off, len - off, ", holding mutex %s taken at %s", m->name,
@@ -260,13 +260,13 @@ static int sva_sim_check_deadlock(struct sva_sched *s)
 	unsigned stuck = 0;
 	struct sva_actor *a;
 
-	sva_list_for_each_entry (a, &s->actors, node)
+	sva_list_for_each_entry(a, &s->actors, node)
 		if (atomic_load(&a->state) == SVA_ACTOR_BLOCKED && !(a->flags & SVA_ACTOR_DAEMON))
 			stuck++;
 	if (!stuck)
 		return 0;
 	msg[0] = '\0';
-	sva_list_for_each_entry (a, &s->actors, node) {
+	sva_list_for_each_entry(a, &s->actors, node) {
 		if (atomic_load(&a->state) != SVA_ACTOR_BLOCKED || off + 2 >= sizeof(msg))
 			continue;
 		if (off)

@@ -101,7 +101,7 @@ void sva_wchan_wake_all(struct sva_wchan *wc)
 		pthread_cond_broadcast(&wc->cond);
 		return;
 	}
-	sva_list_for_each_entry_safe (a, tmp, &wc->waiters, wnode)
+	sva_list_for_each_entry_safe(a, tmp, &wc->waiters, wnode)
 		sva_sim_wake(a);
 }
 

@@ -29,6 +29,7 @@ struct sva_workqueue {
 	struct sva_wchan wc;
 	struct sva_list_head pending;
 	uint64_t next_seq;
+	bool draining; /* destroy: only work queued by this queue's own items is accepted */
 	bool stopping;
 	unsigned nworkers;
 	struct sva_wq_worker workers[SVA_WQ_MAX_WORKERS];
@@ -41,17 +42,29 @@ void sva_work_init(struct sva_work *work, sva_work_fn fn)
 	work->fn = fn;
 }
 
+static bool sva_wq_running(struct sva_workqueue *wq, const struct sva_work *work, uint64_t upto);
+
+/* The oldest pending work no other worker is running: a work never runs twice at once. */
+static struct sva_work *sva_wq_first_runnable(struct sva_workqueue *wq)
+{
+	struct sva_work *work;
+
+	sva_list_for_each_entry(work, &wq->pending, entry)
+		if (!sva_wq_running(wq, work, 0))
+			return work;
+	return NULL;
+}
+
 static struct sva_work *sva_wq_next_locked(struct sva_wq_worker *wk)
 {
 	struct sva_workqueue *wq = wk->wq;
 	struct sva_work *work;
 
-	while (sva_list_empty(&wq->pending) && !wq->stopping)
+	while (!(work = sva_wq_first_runnable(wq)) && !wq->stopping)
 		if (sva_wchan_sleep(&wq->wc, SVA_HERE, "workqueue idle", false))
 			return NULL;
-	if (sva_list_empty(&wq->pending))
-		return NULL; /* stopping */
-	work = sva_list_first_entry(&wq->pending, struct sva_work, entry);
+	if (!work)
+		return NULL; /* stopping, and nothing left */
 	sva_list_del(&work->entry);
 	work->pending = false;
 	wk->running = work;
@@ -113,11 +126,29 @@ int sva_workqueue_create(struct sva_world *w, const char *name, unsigned flags, 
 	return 0;
 }
 
+/* True while anything is pending or running. */
+static bool sva_wq_busy(struct sva_workqueue *wq)
+{
+	return !sva_list_empty(&wq->pending) || sva_wq_running(wq, NULL, UINT64_MAX);
+}
+
+/* drain_workqueue: flush until empty; work queued by running items is still accepted. */
+static void sva_workqueue_drain(struct sva_workqueue *wq)
+{
+	sva_wchan_lock(&wq->wc);
+	wq->draining = true;
+	while (sva_wq_busy(wq))
+		if (sva_wchan_sleep(&wq->wc, SVA_HERE, "drain_workqueue", false))
+			break;
+	sva_wchan_unlock(&wq->wc);
+}
+
 void sva_workqueue_destroy(struct sva_workqueue *wq)
 {
 	if (!wq)
 		return;
-	sva_flush_workqueue(wq);
+	sva_might_sleep(wq->w, SVA_HERE, "destroy_workqueue");
+	sva_workqueue_drain(wq);
 	sva_wchan_lock(&wq->wc);
 	wq->stopping = true;
 	sva_wchan_wake_all(&wq->wc);
@@ -129,21 +160,37 @@ void sva_workqueue_destroy(struct sva_workqueue *wq)
 	sva_free(wq->w, SVA_OBJ_WORKQUEUE, wq);
 }
 
+/* Is the caller one of @wq's workers (queueing chained work)? */
+static bool sva_wq_is_own_worker(struct sva_workqueue *wq)
+{
+	struct sva_actor *cur = sva_current(wq->w);
+
+	for (unsigned i = 0; cur && i < wq->nworkers; i++)
+		if (wq->workers[i].actor == cur)
+			return true;
+	return false;
+}
+
 bool sva_queue_work(struct sva_workqueue *wq, struct sva_work *work)
 {
-	bool queued = false;
+	bool queued = false, refused = false;
 
 	sva_sched_point_at(wq->w, SVA_HERE);
 	sva_wchan_lock(&wq->wc);
-	if (!work->pending && !wq->stopping) {
+	if (wq->stopping || (wq->draining && !sva_wq_is_own_worker(wq))) {
+		refused = true;
+	} else if (!work->pending) {
 		work->pending = true;
-		work->wq = wq;
+		__atomic_store_n(&work->wq, wq, __ATOMIC_RELEASE);
 		work->seq = ++wq->next_seq;
 		sva_list_add_tail(&work->entry, &wq->pending);
 		sva_wchan_wake_all(&wq->wc);
 		queued = true;
 	}
 	sva_wchan_unlock(&wq->wc);
+	if (refused)
+		sva_report(wq->w, SVA_REPORT_BAD_USAGE,
+			   "work queued on workqueue %s being destroyed", wq->name);
 	return queued;
 }
 
@@ -160,11 +207,11 @@ static bool sva_wq_running(struct sva_workqueue *wq, const struct sva_work *work
 
 bool sva_flush_work_at(struct sva_work *work, const char *site)
 {
-	struct sva_workqueue *wq = work->wq;
+	struct sva_workqueue *wq = __atomic_load_n(&work->wq, __ATOMIC_ACQUIRE);
 	bool waited = false;
 
 	if (!wq)
-		return false;
+		return false; /* never queued: nothing to wait for */
 	sva_might_sleep(wq->w, site, "flush_work");
 	sva_wchan_lock(&wq->wc);
 	while (work->pending || sva_wq_running(wq, work, 0)) {
