@@ -44,16 +44,18 @@ int sva_actor_spawn(struct sva_world *w, const char *name, sva_actor_fn fn, void
 		atomic_fetch_add(&s->live_nondaemon, 1);
 	sva_trace_name_actor(w, a->id, a->name);
 
+	if (out)
+		*out = a; /* before it runs: it may look itself up through *out */
 	ret = s->sim ? sva_sim_spawn(a) : sva_native_spawn(a);
 	if (ret) {
+		if (out)
+			*out = NULL;
 		atomic_store(&a->state, SVA_ACTOR_EXITED);
 		sva_actor_exited_(a);
 		sva_actor_free_(a);
 		return ret;
 	}
 	sva_trace(w, "actor.spawn", SVA_TF("actor", a->id));
-	if (out)
-		*out = a;
 	return 0;
 }
 

@@ -137,6 +137,10 @@ int sva_sim_spawn(struct sva_actor *a);
 void sva_sim_exit(struct sva_actor *a); /* never returns */
 /* From outside any actor: run until nothing is runnable. -EDEADLK if a non-daemon is stuck. */
 int sva_sim_drive(struct sva_sched *s);
+/* The same without judging who is left blocked (the outside waits for its own condition). */
+int sva_sim_run_idle(struct sva_sched *s);
+/* Report every blocked actor, after @waiter (what the outside waits for) when given. */
+int sva_sim_report_deadlock(struct sva_sched *s, const char *waiter);
 void sva_sim_free_actor(struct sva_actor *a);
 
 /* native */

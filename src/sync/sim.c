@@ -253,19 +253,25 @@ static size_t sva_sim_describe_blocked(struct sva_actor *a, char *buf, size_t le
 	return off < len ? off : len;
 }
 
-static int sva_sim_check_deadlock(struct sva_sched *s)
+static bool sva_sim_nondaemon_blocked(struct sva_sched *s)
 {
-	char msg[900];
-	size_t off = 0;
-	unsigned stuck = 0;
 	struct sva_actor *a;
 
 	sva_list_for_each_entry(a, &s->actors, node)
 		if (atomic_load(&a->state) == SVA_ACTOR_BLOCKED && !(a->flags & SVA_ACTOR_DAEMON))
-			stuck++;
-	if (!stuck)
-		return 0;
+			return true;
+	return false;
+}
+
+int sva_sim_report_deadlock(struct sva_sched *s, const char *waiter)
+{
+	char msg[900];
+	size_t off = 0;
+	struct sva_actor *a;
+
 	msg[0] = '\0';
+	if (waiter)
+		off = (size_t)snprintf(msg, sizeof(msg), "%s", waiter);
 	sva_list_for_each_entry(a, &s->actors, node) {
 		if (atomic_load(&a->state) != SVA_ACTOR_BLOCKED || off + 2 >= sizeof(msg))
 			continue;
@@ -278,7 +284,7 @@ static int sva_sim_check_deadlock(struct sva_sched *s)
 	return -EDEADLK;
 }
 
-int sva_sim_drive(struct sva_sched *s)
+int sva_sim_run_idle(struct sva_sched *s)
 {
 	struct sva_actor *next;
 
@@ -287,5 +293,14 @@ int sva_sim_drive(struct sva_sched *s)
 	next = sva_sim_pick(s, NULL);
 	if (next)
 		sva_sim_switch(s, NULL, next, false);
-	return sva_sim_check_deadlock(s);
+	return 0;
+}
+
+int sva_sim_drive(struct sva_sched *s)
+{
+	int ret = sva_sim_run_idle(s);
+
+	if (ret == 0 && sva_sim_nondaemon_blocked(s))
+		ret = sva_sim_report_deadlock(s, NULL);
+	return ret;
 }

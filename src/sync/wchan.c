@@ -52,18 +52,13 @@ static bool sva_killed(struct sva_actor *a, bool killable)
 static int sva_wchan_sleep_outside(struct sva_sched *s, const char *site, const char *what)
 {
 	unsigned long switches = s->switches;
-	int ret = sva_sim_drive(s);
+	char waiter[160];
+	int ret = sva_sim_run_idle(s);
 
-	if (ret)
+	if (ret || s->switches != switches)
 		return ret;
-	if (s->switches == switches) {
-		sva_report(s->w, SVA_REPORT_DEADLOCK,
-			   "waiting outside any actor for %s at %s, and no actor can run", what,
-			   site);
-		s->deadlocked = true;
-		return -EDEADLK;
-	}
-	return 0;
+	snprintf(waiter, sizeof(waiter), "the outside waits for %s at %s", what, site);
+	return sva_sim_report_deadlock(s, waiter);
 }
 
 int sva_wchan_sleep(struct sva_wchan *wc, const char *site, const char *what, bool killable)

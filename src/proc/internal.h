@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The insides of the process layer, shared by the files of src/proc.
+ *
+ * Locking: k->lock (a mutex) protects the process list, the character devices, every
+ * process's task list, children, state, exit code and its mm / fdt pointers. A task's own
+ * t->mm and t->fdt are changed only by the task itself. An fd table's slots are under its
+ * spinlock; a file taken from a slot gets a reference (fget) before the lock is dropped.
+ *
+ * References: a task holds a user of its mm and a reference on its fd table; a process is
+ * freed when it is reaped (by its parent, from outside, or by the reaper work for orphans),
+ * which joins its tasks' actors.
+ */
+#ifndef SVA_PROC_INTERNAL_H
+#define SVA_PROC_INTERNAL_H
+
+#include <setjmp.h>
+
+#include "../base/list.h"
+#include "sva/proc.h"
+
+#define SVA_NR_OPEN 256
+
+struct sva_chrdev {
+	char name[32];
+	const struct sva_file_operations *fops;
+	void *priv;
+	struct sva_list_head node;
+};
+
+struct sva_kernel {
+	struct sva_world *w;
+	struct sva_mm_sys *mm_sys;
+	struct sva_fs *fs;
+	struct sva_mutex lock;
+	struct sva_list_head processes;
+	struct sva_list_head chrdevs;
+	int next_pid;
+	struct sva_workqueue *reaper_wq;
+	struct sva_work reaper_work;
+};
+
+struct sva_fdtable {
+	struct sva_world *w;
+	struct sva_refcount users;
+	struct sva_spinlock lock;
+	struct sva_file *files[SVA_NR_OPEN];
+};
+
+enum sva_process_state {
+	SVA_PROCESS_RUNNING,
+	SVA_PROCESS_ZOMBIE,
+};
+
+struct sva_process {
+	struct sva_kernel *k;
+	int pid;
+	char name[32];
+	struct sva_process *parent;
+	struct sva_list_head children;
+	struct sva_list_head sibling;
+	struct sva_list_head node; /* k->processes */
+	struct sva_list_head tasks;
+	struct sva_list_head dead_tasks; /* exited, actors to join at reap */
+	unsigned nthreads;		 /* live tasks; written with __atomic under the lock */
+	unsigned mm_threads;		 /* tasks still holding the mm / the fd table */
+	unsigned fdt_threads;
+	enum sva_process_state state; /* written with __atomic under the lock */
+	bool killed;
+	bool autoreap; /* nobody will wait: the reaper frees it */
+	bool claimed;  /* a waiter (parent, outside, reaper) has taken it */
+	int exit_code;
+	struct sva_mm *mm;
+	struct sva_fdtable *fdt;
+	struct sva_waitq wait; /* state changes, thread exits */
+};
+
+struct sva_task {
+	struct sva_process *p;
+	struct sva_actor *actor;
+	int tid;
+	struct sva_mm *mm;
+	struct sva_fdtable *fdt;
+	sva_task_fn fn;
+	void *arg;
+	int exit_code;
+	jmp_buf exit_jmp;
+	void *priv[SVA_TASK_PRIVATE_SLOTS];
+	struct sva_list_head node;
+};
+
+/* files.c */
+int sva_fdtable_create(struct sva_world *w, struct sva_fdtable **out);
+int sva_fdtable_dup(struct sva_fdtable *old, struct sva_fdtable **out);
+void sva_fdtable_get(struct sva_fdtable *fdt);
+/* Drop a reference; the last one closes every fd (exit_files). */
+void sva_fdtable_put(struct sva_fdtable *fdt);
+int sva_fd_install(struct sva_fdtable *fdt, struct sva_file *file);
+/* The file of @fd with a reference, or NULL. */
+struct sva_file *sva_fget(struct sva_fdtable *fdt, int fd);
+
+/* syscall.c: the system-call boundary, where a pending SIGKILL ends the task */
+void sva_syscall_enter(struct sva_task *t);
+long sva_syscall_return(struct sva_task *t, long ret);
+
+/* process.c */
+__attribute__((noreturn)) void sva_task_exit_now(struct sva_task *t);
+
+#endif

@@ -1,0 +1,578 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Processes: start, exit status and reaping, fork with copy-on-write and no PASID, threads,
+ * exec, the order of do_exit (exit_mm before exit_files before task_work), the fd<->mm cycle
+ * of seeds 000 and 004, kill of a thread blocked in a driver, fds passed to another process,
+ * orphans, and misuse. Tests named seedNNN_* also run alone as CTest tests of that name.
+ */
+#include <string.h>
+
+#include "sva/proc.h"
+#include "testutil.h"
+
+#define PAGE SVA_PAGE_SIZE
+
+struct env {
+	struct sva_world *w;
+	struct sva_kernel *k;
+};
+
+static void env_init(struct env *e, enum sva_backend b, uint64_t seed)
+{
+	e->w = sva_test_world(b, seed);
+	assert_int_equal(sva_kernel_create(e->w, NULL, &e->k), 0);
+}
+
+static void env_done(struct env *e)
+{
+	struct sva_phys *phys = sva_mm_sys_phys(sva_kernel_mm_sys(e->k));
+
+	sva_kernel_quiesce(e->k);
+	assert_int_equal(sva_kernel_processes(e->k), 0);
+	assert_int_equal(sva_phys_free_frames(phys), sva_phys_total_frames(phys) - 1);
+	sva_kernel_destroy(e->k);
+	sva_test_world_done(e->w);
+}
+
+/* Every story runs on native threads and under three sim schedules. */
+struct backend_case {
+	enum sva_backend backend;
+	uint64_t seed;
+};
+
+static const struct backend_case backend_cases[] = {
+	{ SVA_BACKEND_NATIVE, 0 },
+	{ SVA_BACKEND_SIM, 1 },
+	{ SVA_BACKEND_SIM, 2 },
+	{ SVA_BACKEND_SIM, 3 },
+};
+
+#define FOR_EACH_BACKEND(bc)                                \
+	for (const struct backend_case *bc = backend_cases; \
+	     bc < backend_cases + sizeof(backend_cases) / sizeof(backend_cases[0]); bc++)
+
+/* ---- a plain life ---- */
+
+static int simple_main(struct sva_task *t, void *arg)
+{
+	char in[8] = "libsva", out[8] = { 0 };
+	uint64_t a;
+
+	(void)arg;
+	if (sva_sys_mmap(t, 0, 4 * PAGE, SVA_PROT_READ | SVA_PROT_WRITE, 0, -1, 0, &a))
+		return 1;
+	if (sva_sys_write_mem(t, a + PAGE, in, sizeof(in)) ||
+	    sva_sys_read_mem(t, a + PAGE, out, sizeof(out)) || strcmp(in, out) ||
+	    sva_sys_touch(t, a, 4 * PAGE, true))
+		return 2;
+	return 42;
+}
+
+static void test_process_lives_and_is_reaped(void **state)
+{
+	(void)state;
+	FOR_EACH_BACKEND(bc)
+	{
+		struct env e;
+		struct sva_process *p;
+		int status = 0;
+
+		env_init(&e, bc->backend, bc->seed);
+		assert_int_equal(sva_process_start(e.k, "simple", simple_main, NULL, &p), 0);
+		assert_int_equal(sva_process_wait(p, &status), 0);
+		assert_int_equal(status, 42);
+		env_done(&e);
+	}
+}
+
+/* ---- fork ---- */
+
+struct fork_case {
+	uint64_t a;
+	char child_saw;
+	int child_status;
+	bool child_has_iommu_data;
+};
+
+static int fork_child(struct sva_task *t, void *arg)
+{
+	struct fork_case *c = arg;
+	char v = 'C';
+
+	c->child_has_iommu_data = sva_mm_iommu_data(sva_task_mm(t)) != NULL;
+	sva_sys_read_mem(t, c->a, &c->child_saw, 1);
+	return sva_sys_write_mem(t, c->a, &v, 1) ? 1 : 7;
+}
+
+static int fork_parent(struct sva_task *t, void *arg)
+{
+	struct fork_case *c = arg;
+	char v = 'P';
+	int pid;
+
+	if (sva_sys_mmap(t, 0, PAGE, SVA_PROT_READ | SVA_PROT_WRITE, 0, -1, 0, &c->a) ||
+	    sva_sys_write_mem(t, c->a, &v, 1))
+		return 1;
+	sva_mm_set_iommu_data(sva_task_mm(t), c); /* stands for the parent's PASID */
+	pid = sva_sys_fork(t, "child", fork_child, c);
+	if (pid <= 0 || sva_sys_wait(t, pid, &c->child_status) != pid)
+		return 2;
+	sva_sys_read_mem(t, c->a, &v, 1);
+	sva_mm_set_iommu_data(sva_task_mm(t), NULL);
+	return v == 'P' ? 0 : 3;
+}
+
+static void test_fork_copy_on_write_and_no_pasid(void **state)
+{
+	(void)state;
+	FOR_EACH_BACKEND(bc)
+	{
+		struct fork_case c = { 0 };
+		struct env e;
+		struct sva_process *p;
+		int status = -1;
+
+		env_init(&e, bc->backend, bc->seed);
+		assert_int_equal(sva_process_start(e.k, "parent", fork_parent, &c, &p), 0);
+		assert_int_equal(sva_process_wait(p, &status), 0);
+		assert_int_equal(status, 0);
+		assert_int_equal(c.child_saw, 'P');
+		assert_int_equal(c.child_status, 7);
+		assert_false(c.child_has_iommu_data);
+		env_done(&e);
+	}
+}
+
+/* ---- a test driver: the order of exit, and the fd<->mm cycle ---- */
+
+struct drv {
+	struct sva_kernel *k;
+	bool take_users; /* open takes mmget (the historic bug) instead of mmgrab */
+	struct sva_mm *mm;
+	int opens, releases;
+	bool mm_dead_at_release;
+	struct sva_actor *released_by;
+	struct sva_actor *opener;
+	struct sva_completion never; /* a driver call that waits forever */
+	int wait_ret;
+};
+
+static int drv_open(struct sva_file *file)
+{
+	struct drv *d = file->private_data;
+	struct sva_task *t = sva_task_current(d->k);
+
+	d->opens++;
+	d->mm = sva_task_mm(t);
+	d->opener = sva_current(sva_kernel_world(d->k));
+	if (d->take_users)
+		sva_mmget(d->mm);
+	else
+		sva_mmgrab(d->mm);
+	return 0;
+}
+
+static void drv_release(struct sva_file *file)
+{
+	struct drv *d = file->private_data;
+
+	d->releases++;
+	d->mm_dead_at_release = sva_mm_is_dead(d->mm);
+	d->released_by = sva_current(sva_kernel_world(d->k));
+	if (d->take_users)
+		sva_mmput(d->mm);
+	else
+		sva_mmdrop(d->mm);
+}
+
+static int drv_mmap(struct sva_file *file, struct sva_vma *vma)
+{
+	(void)file;
+	vma->flags |= SVA_VM_DONTCOPY | SVA_VM_DONTEXPAND | SVA_VM_WIPEONFORK;
+	return 0;
+}
+
+static long drv_ioctl(struct sva_file *file, unsigned cmd, unsigned long arg)
+{
+	struct drv *d = file->private_data;
+
+	(void)cmd;
+	(void)arg;
+	d->wait_ret = sva_wait_for_completion_killable(&d->never);
+	return d->wait_ret;
+}
+
+static const struct sva_file_operations drv_fops = {
+	.open = drv_open,
+	.release = drv_release,
+	.mmap = drv_mmap,
+	.ioctl = drv_ioctl,
+};
+
+/* Open the device, map it, and exit without closing or unmapping (uacce's users do). */
+static int open_map_exit(struct sva_task *t, void *arg)
+{
+	int fd = sva_sys_open(t, "acc0");
+	uint64_t a;
+
+	(void)arg;
+	if (fd < 0)
+		return 1;
+	if (sva_sys_mmap(t, 0, PAGE, SVA_PROT_READ | SVA_PROT_WRITE, SVA_MAP_SHARED, fd, 0, &a))
+		return 2;
+	sva_sys_exit(t, 5);
+}
+
+static void drv_env(struct env *e, struct drv *d, enum sva_backend b, uint64_t seed)
+{
+	env_init(e, b, seed);
+	d->k = e->k;
+	sva_completion_init(e->w, &d->never, "never");
+	assert_int_equal(sva_chrdev_register(e->k, "acc0", &drv_fops, d), 0);
+}
+
+static void seed004_exit_order_mm_before_files(void **state)
+{
+	(void)state;
+	FOR_EACH_BACKEND(bc)
+	{
+		struct drv d = { 0 };
+		struct sva_process *p;
+		struct env e;
+		int status;
+
+		drv_env(&e, &d, bc->backend, bc->seed);
+		assert_int_equal(sva_process_start(e.k, "worker", open_map_exit, NULL, &p), 0);
+		assert_int_equal(sva_process_wait(p, &status), 0);
+		assert_int_equal(status, 5);
+		/* release ran, after exit_mmap, from the exiting task itself (task_work) */
+		assert_int_equal(d.releases, 1);
+		assert_true(d.mm_dead_at_release);
+		assert_ptr_equal(d.released_by, d.opener);
+		sva_completion_destroy(&d.never);
+		env_done(&e);
+	}
+}
+
+static void seed000_fd_mm_cycle_with_mmget_leaks(void **state)
+{
+	(void)state;
+	FOR_EACH_BACKEND(bc)
+	{
+		struct drv d = { .take_users = true };
+		struct sva_process *p;
+		struct env e;
+		uint64_t a;
+		int status;
+
+		drv_env(&e, &d, bc->backend, bc->seed);
+		sva_test_quiet(e.w);
+		assert_int_equal(sva_process_start(e.k, "nginx-worker", open_map_exit, NULL, &p),
+				 0);
+		assert_int_equal(sva_process_wait(p, &status), 0);
+		sva_kernel_quiesce(e.k);
+		/* the cycle: the mm keeps the VMA, the VMA the file, the file the mm */
+		assert_int_equal(d.releases, 0);
+		assert_false(sva_mm_is_dead(d.mm));
+		assert_int_equal(sva_mm_users(d.mm), 1);
+		assert_int_equal(sva_alloc_live(e.w, SVA_OBJ_FILE), 2); /* the file + acc0 */
+		/* the leak check sees it */
+		assert_true(sva_alloc_describe_live(e.w, SVA_TEST_IGNORED_TYPES, NULL, 0) > 0);
+
+		/* break it by hand: unmapping puts the file, whose release puts the mm */
+		sva_down_read(sva_mm_mmap_lock(d.mm));
+		a = sva_vma_lookup(d.mm, 0x10000000) ? 0x10000000 : 0;
+		sva_up_read(sva_mm_mmap_lock(d.mm));
+		assert_true(a != 0);
+		sva_mmgrab(d.mm); /* the caller of munmap holds the mm, as any caller must */
+		assert_int_equal(sva_mm_munmap(d.mm, a, PAGE), 0);
+		sva_kernel_quiesce(e.k);
+		assert_int_equal(d.releases, 1);
+		assert_true(sva_mm_is_dead(d.mm)); /* the release's mmput was the last user */
+		sva_mmdrop(d.mm);
+		sva_completion_destroy(&d.never);
+		env_done(&e);
+	}
+}
+
+static void seed000_fd_mm_cycle_with_mmgrab_exits_clean(void **state)
+{
+	(void)state;
+	FOR_EACH_BACKEND(bc)
+	{
+		struct drv d = { .take_users = false };
+		struct sva_process *p;
+		struct env e;
+		int status;
+
+		drv_env(&e, &d, bc->backend, bc->seed);
+		assert_int_equal(sva_process_start(e.k, "nginx-worker", open_map_exit, NULL, &p),
+				 0);
+		assert_int_equal(sva_process_wait(p, &status), 0);
+		assert_int_equal(d.releases, 1);
+		sva_completion_destroy(&d.never);
+		env_done(&e); /* nothing left: the leak check is clean */
+	}
+}
+
+/* ---- kill ---- */
+
+struct kill_case {
+	int victim_pid;
+	int victim_status;
+	int kill_ret;
+};
+
+static int blocked_in_driver(struct sva_task *t, void *arg)
+{
+	int fd = sva_sys_open(t, "acc0");
+
+	(void)arg;
+	if (fd < 0)
+		return 1;
+	sva_sys_ioctl(t, fd, 1, 0); /* waits until killed */
+	return 2;		    /* never reached: the kill ends the task at the return */
+}
+
+static int killer(struct sva_task *t, void *arg)
+{
+	struct kill_case *c = arg;
+
+	c->victim_pid = sva_sys_fork(t, "victim", blocked_in_driver, NULL);
+	if (c->victim_pid <= 0)
+		return 1;
+	for (int i = 0; i < 50; i++) /* let it get into the driver, any schedule */
+		sva_yield(sva_kernel_world(sva_task_kernel(t)));
+	c->kill_ret = sva_sys_kill(t, c->victim_pid);
+	return sva_sys_wait(t, c->victim_pid, &c->victim_status) == c->victim_pid ? 0 : 2;
+}
+
+static void test_kill_of_a_thread_blocked_in_a_driver(void **state)
+{
+	(void)state;
+	FOR_EACH_BACKEND(bc)
+	{
+		struct drv d = { 0 };
+		struct kill_case c = { 0 };
+		struct sva_process *p;
+		struct env e;
+		int status = -1;
+
+		drv_env(&e, &d, bc->backend, bc->seed);
+		assert_int_equal(sva_process_start(e.k, "killer", killer, &c, &p), 0);
+		assert_int_equal(sva_process_wait(p, &status), 0);
+		assert_int_equal(status, 0);
+		assert_int_equal(c.kill_ret, 0);
+		assert_int_equal(c.victim_status, 128 + 9);
+		/* either it was in the driver's wait (woken with -EINTR) or never got there */
+		assert_true(d.wait_ret == -EINTR || d.opens == d.releases);
+		assert_int_equal(d.releases, d.opens);
+		sva_completion_destroy(&d.never);
+		env_done(&e);
+	}
+}
+
+/* ---- fd passing ---- */
+
+struct pass_case {
+	struct drv *d;
+	int receiver_pid;
+	int releases_after_sender_exit;
+	struct sva_completion sent, sender_gone;
+};
+
+static int receiver(struct sva_task *t, void *arg)
+{
+	struct pass_case *c = arg;
+
+	sva_wait_for_completion(&c->sender_gone);
+	c->releases_after_sender_exit = c->d->releases;
+	return sva_sys_close(t, 0) == 0 ? 0 : 1; /* its first and only fd */
+}
+
+static int sender(struct sva_task *t, void *arg)
+{
+	struct pass_case *c = arg;
+	int fd = sva_sys_open(t, "acc0");
+
+	if (fd < 0 || sva_sys_send_fd(t, fd, c->receiver_pid) != 0)
+		return 1;
+	return 0; /* exits holding fd: the receiver's copy keeps the file */
+}
+
+static void test_fd_passed_to_another_process(void **state)
+{
+	(void)state;
+	FOR_EACH_BACKEND(bc)
+	{
+		struct drv d = { 0 };
+		struct pass_case c = { .d = &d };
+		struct sva_process *r, *s;
+		struct env e;
+		int status = -1;
+
+		drv_env(&e, &d, bc->backend, bc->seed);
+		sva_completion_init(e.w, &c.sender_gone, "sender_gone");
+		assert_int_equal(sva_process_start(e.k, "receiver", receiver, &c, &r), 0);
+		c.receiver_pid = sva_process_pid(r);
+		assert_int_equal(sva_process_start(e.k, "sender", sender, &c, &s), 0);
+		assert_int_equal(sva_process_wait(s, &status), 0);
+		assert_int_equal(status, 0);
+		sva_kernel_quiesce(e.k);
+		sva_complete(&c.sender_gone);
+		assert_int_equal(sva_process_wait(r, &status), 0);
+		assert_int_equal(status, 0);
+		assert_int_equal(c.releases_after_sender_exit, 0);
+		sva_kernel_quiesce(e.k);
+		assert_int_equal(d.releases, 1); /* the last holder closed it */
+		sva_completion_destroy(&c.sender_gone);
+		sva_completion_destroy(&d.never);
+		env_done(&e);
+	}
+}
+
+/* ---- threads and exec ---- */
+
+struct thread_case {
+	long users_seen;
+	uint64_t a;
+	int thread_ret;
+	bool old_mm_dead;
+};
+
+static int second_thread(struct sva_task *t, void *arg)
+{
+	struct thread_case *c = arg;
+	char v = 'T';
+
+	c->users_seen = sva_mm_users(sva_task_mm(t));
+	return sva_sys_write_mem(t, c->a, &v, 1);
+}
+
+static int threads_then_exec(struct sva_task *t, void *arg)
+{
+	struct thread_case *c = arg;
+	struct sva_mm *old;
+	char v = 0;
+	int tid;
+
+	if (sva_sys_mmap(t, 0, PAGE, SVA_PROT_READ | SVA_PROT_WRITE, 0, -1, 0, &c->a))
+		return 1;
+	tid = sva_sys_clone(t, second_thread, c);
+	if (tid <= 0 || tid == sva_sys_getpid(t))
+		return 2;
+	while (v != 'T') { /* shared memory: the thread's write shows here */
+		sva_yield(sva_kernel_world(sva_task_kernel(t)));
+		if (sva_sys_read_mem(t, c->a, &v, 1))
+			return 3;
+	}
+	old = sva_task_mm(t);
+	sva_mmgrab(old);
+	if (sva_sys_exec(t, "exec'd"))
+		return 4;
+	c->old_mm_dead = sva_mm_is_dead(old);
+	sva_mmdrop(old);
+	/* the new address space is empty */
+	return sva_sys_read_mem(t, c->a, &v, 1) == -EFAULT ? 0 : 5;
+}
+
+static void test_threads_share_the_mm_and_exec_replaces_it(void **state)
+{
+	(void)state;
+	FOR_EACH_BACKEND(bc)
+	{
+		struct thread_case c = { 0 };
+		struct sva_process *p;
+		struct env e;
+		int status = -1;
+
+		env_init(&e, bc->backend, bc->seed);
+		assert_int_equal(sva_process_start(e.k, "threads", threads_then_exec, &c, &p), 0);
+		assert_int_equal(sva_process_wait(p, &status), 0);
+		assert_int_equal(status, 0);
+		assert_true(c.users_seen >= 2); /* each thread holds a user */
+		assert_true(c.old_mm_dead);
+		env_done(&e);
+	}
+}
+
+/* ---- orphans and errors ---- */
+
+static int forgetful_parent(struct sva_task *t, void *arg)
+{
+	(void)arg;
+	if (sva_sys_fork(t, "orphan", simple_main, NULL) <= 0)
+		return 1;
+	return sva_sys_wait(t, 12345, NULL) == -ECHILD ? 0 : 2; /* and never waits for it */
+}
+
+static void test_orphans_are_reaped(void **state)
+{
+	(void)state;
+	FOR_EACH_BACKEND(bc)
+	{
+		struct sva_process *p;
+		struct env e;
+		int status = -1;
+
+		env_init(&e, bc->backend, bc->seed);
+		assert_int_equal(sva_process_start(e.k, "parent", forgetful_parent, NULL, &p), 0);
+		assert_int_equal(sva_process_wait(p, &status), 0);
+		assert_int_equal(status, 0);
+		/* the orphan finishes on its own; env_done checks nothing is left */
+		for (int i = 0; i < 1000 && sva_kernel_processes(e.k); i++) {
+			sva_world_run(e.w);
+			sva_kernel_quiesce(e.k);
+		}
+		env_done(&e);
+	}
+}
+
+static int bad_calls(struct sva_task *t, void *arg)
+{
+	uint64_t a;
+
+	(void)arg;
+	if (sva_sys_open(t, "nothing") != -ENODEV || sva_sys_close(t, 3) != -EBADF ||
+	    sva_sys_dup(t, -1) != -EBADF || sva_sys_ioctl(t, 9, 0, 0) != -EBADF ||
+	    sva_sys_mmap(t, 0, PAGE, SVA_PROT_READ, 0, 7, 0, &a) != -EBADF ||
+	    sva_sys_kill(t, 999) != -ESRCH || sva_sys_send_fd(t, 0, 1) != -EBADF ||
+	    sva_sys_wait(t, -1, NULL) != -ECHILD)
+		return 1;
+	return 0;
+}
+
+static void test_bad_system_calls_fail_cleanly(void **state)
+{
+	struct sva_process *p;
+	struct env e;
+	int status = -1;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 3);
+	assert_int_equal(sva_process_start(e.k, "clumsy", bad_calls, NULL, &p), 0);
+	assert_int_equal(sva_process_wait(p, &status), 0);
+	assert_int_equal(status, 0);
+	assert_int_equal(sva_chrdev_unregister(e.k, "nothing"), -ENOENT);
+	env_done(&e);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_process_lives_and_is_reaped),
+		cmocka_unit_test(test_fork_copy_on_write_and_no_pasid),
+		cmocka_unit_test(seed004_exit_order_mm_before_files),
+		cmocka_unit_test(seed000_fd_mm_cycle_with_mmget_leaks),
+		cmocka_unit_test(seed000_fd_mm_cycle_with_mmgrab_exits_clean),
+		cmocka_unit_test(test_kill_of_a_thread_blocked_in_a_driver),
+		cmocka_unit_test(test_fd_passed_to_another_process),
+		cmocka_unit_test(test_threads_share_the_mm_and_exec_replaces_it),
+		cmocka_unit_test(test_orphans_are_reaped),
+		cmocka_unit_test(test_bad_system_calls_fail_cleanly),
+	};
+
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	return cmocka_run_group_tests_name("proc", tests, NULL, NULL);
+}
