@@ -315,8 +315,8 @@ int sva_sys_clone(struct sva_task *t, sva_task_fn fn, void *arg)
 	return (int)sva_syscall_return(t, sva_do_clone(t, fn, arg));
 }
 
-/* Kill every task of @p but @except. */
-static void sva_process_signal(struct sva_process *p, struct sva_task *except)
+/* Kill every task of @p but the one of tid @except (0: all, and the process counts as killed). */
+static void sva_process_signal(struct sva_process *p, int except)
 {
 	struct sva_task *t;
 
@@ -324,7 +324,7 @@ static void sva_process_signal(struct sva_process *p, struct sva_task *except)
 	if (!except)
 		p->killed = true;
 	sva_list_for_each_entry(t, &p->tasks, node)
-		if (t != except)
+		if (t->tid != except)
 			sva_actor_kill(t->actor);
 	sva_mutex_unlock(&p->k->lock);
 }
@@ -335,7 +335,7 @@ static int sva_do_exec(struct sva_task *t, const char *name)
 	struct sva_mm *old = t->mm, *mm;
 	int ret;
 
-	sva_process_signal(p, t); /* de_thread: the other threads go */
+	sva_process_signal(p, t->tid); /* de_thread: the other threads go */
 	ret = sva_wait_event_killable(&p->wait,
 				      __atomic_load_n(&p->nthreads, __ATOMIC_ACQUIRE) == 1);
 	if (ret)
@@ -363,7 +363,7 @@ int sva_sys_exec(struct sva_task *t, const char *name)
 void sva_process_kill(struct sva_process *p)
 {
 	sva_trace(p->k->w, "process.kill", SVA_TF("pid", p->pid));
-	sva_process_signal(p, NULL);
+	sva_process_signal(p, 0);
 }
 
 static struct sva_process *sva_process_find(struct sva_kernel *k, int pid)
