@@ -557,6 +557,36 @@ static void test_bad_system_calls_fail_cleanly(void **state)
 	env_done(&e);
 }
 
+/* Fail each allocation of a whole life (start, mmap, fork, wait, exit) in turn. */
+static void test_fail_nth_whole_life(void **state)
+{
+	unsigned long n;
+	(void)state;
+
+	for (n = 1;; n++) {
+		struct fork_case c = { 0 };
+		struct sva_process *p;
+		struct env e;
+		int ret, status = -1;
+
+		env_init(&e, SVA_BACKEND_SIM, n);
+		sva_test_quiet(e.w);
+		sva_alloc_fail_nth(e.w, n);
+		ret = sva_process_start(e.k, "parent", fork_parent, &c, &p);
+		if (ret == 0)
+			assert_int_equal(sva_process_wait(p, &status), 0);
+		else
+			assert_int_equal(ret, -ENOMEM);
+		if (!sva_alloc_injected(e.w)) {
+			assert_int_equal(status, 0);
+			env_done(&e);
+			break;
+		}
+		env_done(&e); /* whatever failed, nothing leaked and nothing was misused */
+	}
+	assert_true(n > 10);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -570,6 +600,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_threads_share_the_mm_and_exec_replaces_it),
 		cmocka_unit_test(test_orphans_are_reaped),
 		cmocka_unit_test(test_bad_system_calls_fail_cleanly),
+		cmocka_unit_test(test_fail_nth_whole_life),
 	};
 
 	if (argc > 1)

@@ -263,7 +263,7 @@ static int sva_do_fork(struct sva_task *t, const char *name, sva_task_fn fn, voi
 	struct sva_process *child = sva_process_alloc(t->p->k, name ? name : t->p->name, t->p);
 	struct sva_fdtable *fdt;
 	struct sva_mm *mm;
-	int ret;
+	int ret, pid;
 
 	if (!child)
 		return -ENOMEM;
@@ -278,10 +278,12 @@ static int sva_do_fork(struct sva_task *t, const char *name, sva_task_fn fn, voi
 		sva_process_free(child);
 		return ret;
 	}
-	ret = sva_process_launch(child, mm, fdt, fn, arg);
-	sva_trace(t->p->k->w, "process.fork", SVA_TF("parent", t->p->pid),
-		  SVA_TF("child", child->pid));
-	return ret ? ret : child->pid;
+	pid = child->pid;
+	ret = sva_process_launch(child, mm, fdt, fn, arg); /* frees @child on failure */
+	if (ret)
+		return ret;
+	sva_trace(t->p->k->w, "process.fork", SVA_TF("parent", t->p->pid), SVA_TF("child", pid));
+	return pid;
 }
 
 int sva_sys_fork(struct sva_task *t, const char *name, sva_task_fn fn, void *arg)
