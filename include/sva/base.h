@@ -106,7 +106,16 @@ uint64_t sva_world_now(struct sva_world *w);
 	X(PROCESS, "process")           \
 	X(TASK, "task")                 \
 	X(PASID_SPACE, "pasid_space")   \
-	X(PASID_CHUNK, "pasid_chunk")
+	X(PASID_CHUNK, "pasid_chunk")   \
+	X(IOMMU, "iommu")               \
+	X(IOMMU_GROUP, "iommu_group")   \
+	X(DEVICE, "device")             \
+	X(DOMAIN, "domain")             \
+	X(IOMMU_MM, "iommu_mm")         \
+	X(BOND, "bond")                 \
+	X(PASID_TABLE, "pasid_table")   \
+	X(IOTLB, "iotlb")               \
+	X(FAULT_RECORD, "fault_record")
 
 enum sva_obj_type {
 #define SVA_OBJ_ENUM(name, str) SVA_OBJ_##name,

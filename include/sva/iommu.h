@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libsva IOMMU core. For now: the global PASID space (the kernel's iommu_global_pasid_ida).
+ * libsva IOMMU core: the global PASID space, IOMMU instances behind a driver ops table,
+ * devices and groups, domains and attach handles, and SVA bind / unbind (kernel v6.19).
  *
  * PASIDs are 20-bit IDs. 0 is IOMMU_NO_PASID (DMA without PASID, never handed out); IDs are
  * given lowest-free-first from [1, max - 1] where max is the calling device's max_pasids, as
  * the kernel's IDA does. There is no quarantine: a freed ID is at once the next candidate.
+ *
+ * The lifetime rules (reference §3-4): an mm gets its PASID at its first bind and keeps it
+ * until __mmdrop; a bind never holds mm_users, only mm_count (through its SVA domain and the
+ * driver's notifier); the same (group, mm) bound again returns the same handle; the last unbind
+ * of a handle detaches it, and the last device of a domain frees the domain.
  */
 #ifndef SVA_IOMMU_H
 #define SVA_IOMMU_H
@@ -12,6 +18,7 @@
 #include <stdint.h>
 
 #include "sva/base.h"
+#include "sva/mm.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,6 +49,168 @@ bool sva_pasid_is_allocated(struct sva_pasid_space *space, uint32_t pasid);
 uint32_t sva_pasid_allocated(struct sva_pasid_space *space);
 /* Bytes the space uses now (grows and shrinks with use). */
 size_t sva_pasid_space_bytes(struct sva_pasid_space *space);
+
+/* ---- the IOMMU subsystem ---------------------------------------------------------------- */
+
+struct sva_iommu_sys;
+struct sva_iommu;
+struct sva_iommu_group;
+struct sva_device;
+struct sva_domain;
+
+/* The subsystem of one kernel: the global PASID space, iommu_sva_lock, every IOMMU. */
+int sva_iommu_sys_create(struct sva_mm_sys *mm_sys, struct sva_iommu_sys **out);
+/* IOMMUs and devices must be gone; PASIDs of live mms are reported. */
+void sva_iommu_sys_destroy(struct sva_iommu_sys *sys);
+struct sva_pasid_space *sva_iommu_sys_pasids(struct sva_iommu_sys *sys);
+struct sva_world *sva_iommu_sys_world(struct sva_iommu_sys *sys);
+
+/* ---- the driver interface ----------------------------------------------------------------- */
+
+enum sva_domain_type {
+	SVA_DOMAIN_BLOCKED, /* no DMA: the state of a detached PASID */
+	SVA_DOMAIN_PAGING,  /* an I/O page table the driver maps itself */
+	SVA_DOMAIN_SVA,	    /* translates through an mm's page table */
+};
+
+struct sva_domain_ops {
+	/*
+	 * Program @dev's entry for @pasid to use @domain (@old: the domain there before, or
+	 * NULL). The blocked domain's set_dev_pasid is how a PASID is detached.
+	 */
+	int (*set_dev_pasid)(struct sva_domain *domain, struct sva_device *dev, uint32_t pasid,
+			     struct sva_domain *old);
+	/* Paging domains: map / unmap I/O virtual addresses (driver-defined pages). */
+	int (*map)(struct sva_domain *domain, uint64_t iova, uint64_t pfn, unsigned prot);
+	int (*unmap)(struct sva_domain *domain, uint64_t iova);
+	/* Free the domain (the core dropped its mm count for SVA domains first). */
+	void (*free)(struct sva_domain *domain);
+};
+
+struct sva_domain {
+	enum sva_domain_type type;
+	const struct sva_domain_ops *ops;
+	struct sva_iommu *owner;
+	unsigned id;
+	/* SVA domains, set by the core */
+	struct sva_mm *mm;	   /* holds a count (mmgrab) */
+	unsigned users;		   /* devices attached through it, under iommu_sva_lock */
+	struct sva_list_head next; /* in the mm's iommu data, under iommu_sva_lock */
+	/* I/O page faults (a later layer) */
+	void *iopf_handler;
+};
+
+struct sva_iommu_ops {
+	/* A device is being added: the driver sets up its state (dev->iommu_priv). */
+	int (*probe_device)(struct sva_device *dev);
+	void (*release_device)(struct sva_device *dev);
+	/* A new SVA domain for @mm (registers the driver's mmu notifier). -EOPNOTSUPP if NULL. */
+	int (*domain_alloc_sva)(struct sva_device *dev, struct sva_mm *mm, struct sva_domain **out);
+	int (*domain_alloc_paging)(struct sva_device *dev, struct sva_domain **out);
+	/* The driver's blocked domain (static; its set_dev_pasid detaches). */
+	struct sva_domain *blocked_domain;
+};
+
+struct sva_iommu_config {
+	const char *name;
+	const struct sva_iommu_ops *ops;
+	unsigned pasid_bits; /* the instance's PASID width (max_pasids = 1 << bits) */
+	void *priv;	     /* the driver's instance */
+};
+
+/* Register an IOMMU instance. 0, -EINVAL, -ENOMEM. */
+int sva_iommu_register(struct sva_iommu_sys *sys, const struct sva_iommu_config *cfg,
+		       struct sva_iommu **out);
+/* Its devices must be gone (reported otherwise). */
+void sva_iommu_unregister(struct sva_iommu *iommu);
+void *sva_iommu_priv(struct sva_iommu *iommu);
+const char *sva_iommu_name(const struct sva_iommu *iommu);
+struct sva_iommu_sys *sva_iommu_sys_of(struct sva_iommu *iommu);
+
+/* ---- devices and groups --------------------------------------------------------------------- */
+
+struct sva_device_config {
+	const char *name;
+	unsigned pasid_bits;	       /* the device's PASID capability; 0 = no PASID */
+	bool ats, pri;		       /* capabilities */
+	struct sva_device *same_group; /* join that device's group (NULL: a group of its own) */
+};
+
+struct sva_device {
+	char name[32];
+	struct sva_iommu *iommu;
+	struct sva_iommu_group *group;
+	uint32_t max_pasids; /* min(device, IOMMU); 0 = no PASID support */
+	bool ats, pri;
+	void *iommu_priv; /* the IOMMU driver's per-device state */
+	void *priv;	  /* the device model's */
+	struct sva_list_head group_node;
+	struct sva_list_head iommu_node;
+};
+
+/* Add a device behind @iommu: probe_device, then the group. 0, -EINVAL, -ENOMEM, probe's. */
+int sva_device_add(struct sva_iommu *iommu, const struct sva_device_config *cfg,
+		   struct sva_device **out);
+/* Every PASID of it must be detached (reported otherwise). */
+void sva_device_remove(struct sva_device *dev);
+
+/* ---- attach handles and generic PASID attach ------------------------------------------------ */
+
+/* What group->pasid_array holds for an attached PASID (the kernel's iommu_attach_handle). */
+struct sva_attach_handle {
+	struct sva_domain *domain;
+};
+
+/*
+ * Attach @domain to @pasid of every PASID-capable device of @dev's group: the slot is reserved,
+ * each device programmed (rolled back on failure), and only then @handle (may be NULL)
+ * published. -ENODEV, -EOPNOTSUPP, -EINVAL (PASID 0, beyond a device's max_pasids, a domain of
+ * another IOMMU), -EBUSY (slot taken), -ENOMEM, or the driver's error.
+ */
+int sva_iommu_attach_device_pasid(struct sva_domain *domain, struct sva_device *dev, uint32_t pasid,
+				  struct sva_attach_handle *handle);
+/* Detach: every device's entry goes to the blocked domain, then the slot is erased. */
+void sva_iommu_detach_device_pasid(struct sva_domain *domain, struct sva_device *dev,
+				   uint32_t pasid);
+/*
+ * The handle attached at (group, @pasid): -ENOENT if none, -EBUSY if the entry is not a
+ * handle of @type (a bare domain, or another type).
+ */
+int sva_iommu_attach_handle_get(struct sva_iommu_group *group, uint32_t pasid,
+				enum sva_domain_type type, struct sva_attach_handle **out);
+/* The domain attached at @dev's (group, @pasid), or NULL. For drivers and device models. */
+struct sva_domain *sva_iommu_get_domain_for_pasid(struct sva_device *dev, uint32_t pasid);
+
+/* A paging domain the caller maps itself (driver's domain_alloc_paging). */
+int sva_iommu_paging_domain_alloc(struct sva_device *dev, struct sva_domain **out);
+void sva_iommu_domain_free(struct sva_domain *domain);
+
+/* A PASID for a driver's own use (the "private PASID"), from the global space. */
+uint32_t sva_iommu_alloc_global_pasid(struct sva_device *dev);
+void sva_iommu_free_global_pasid(struct sva_iommu_sys *sys, uint32_t pasid);
+
+/* ---- SVA ---------------------------------------------------------------------------------- */
+
+/* A bond of a device (group) to an mm (the kernel's struct iommu_sva). */
+struct sva_bond;
+
+/*
+ * Bind @dev to @mm (the caller holds a user of @mm). The same (group, mm) returns the same
+ * bond with one more user. -ENODEV, -EOVERFLOW (the mm's PASID does not fit @dev), -ENOSPC,
+ * -EBUSY (the PASID slot holds another mm or a non-SVA domain), -ENOMEM, -EOPNOTSUPP, or the
+ * driver's error; on error everything is as before, except that a PASID once given to the mm
+ * stays with it.
+ */
+int sva_bind_device(struct sva_device *dev, struct sva_mm *mm, struct sva_bond **out);
+/* Drop a user of @bond; the last one detaches and frees it (never the PASID). */
+void sva_unbind_device(struct sva_bond *bond);
+uint32_t sva_bond_pasid(struct sva_bond *bond);
+struct sva_device *sva_bond_device(struct sva_bond *bond);
+unsigned sva_bond_users(struct sva_bond *bond);
+/* The PASID of @mm (mm_get_enqcmd_pasid), or SVA_PASID_INVALID. Lockless. */
+uint32_t sva_mm_get_pasid(struct sva_mm *mm);
+/* SVA domains of @mm (for tests and the checker). */
+unsigned sva_mm_sva_domains(struct sva_iommu_sys *sys, struct sva_mm *mm);
 
 #ifdef __cplusplus
 }

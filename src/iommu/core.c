@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The IOMMU core: the subsystem, IOMMU instances, devices and groups, and the generic attach
+ * and detach of a device PASID (the kernel's iommu.c).
+ *
+ * Lock order: iommu_sva_lock -> group->mutex -> driver locks (see internal.h).
+ *
+ * A PASID slot of a group is reserved before any device is programmed and published (with its
+ * attach handle) only after every PASID-capable device of the group was programmed, so a
+ * lookup never finds a half-attached PASID; detach programs every device back to the blocked
+ * domain and then erases the slot.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+int sva_iommu_sys_create(struct sva_mm_sys *mm_sys, struct sva_iommu_sys **out)
+{
+	struct sva_world *w = sva_phys_world(sva_mm_sys_phys(mm_sys));
+	struct sva_iommu_sys *sys = sva_alloc(w, SVA_OBJ_IOMMU, sizeof(*sys));
+	int ret;
+
+	if (!sys)
+		return -ENOMEM;
+	sys->w = w;
+	sys->mm_sys = mm_sys;
+	sva_mutex_init(w, &sys->sva_lock, "iommu_sva_lock");
+	sva_mutex_init(w, &sys->lock, "iommu_sys");
+	sva_list_init(&sys->iommus);
+	sva_list_init(&sys->sva_mms);
+	ret = sva_pasid_space_create(w, SVA_PASID_MAX, &sys->pasids);
+	if (ret == 0)
+		ret = sva_iommu_sva_init(sys);
+	if (ret) {
+		sva_pasid_space_destroy(sys->pasids);
+		sva_free(w, SVA_OBJ_IOMMU, sys);
+		return ret;
+	}
+	*out = sys;
+	return 0;
+}
+
+void sva_iommu_sys_destroy(struct sva_iommu_sys *sys)
+{
+	if (!sys)
+		return;
+	if (!sva_list_empty(&sys->iommus))
+		sva_report(sys->w, SVA_REPORT_BAD_USAGE, "IOMMU subsystem destroyed with IOMMUs");
+	if (sva_pasid_allocated(sys->pasids))
+		sva_report(sys->w, SVA_REPORT_BAD_USAGE, "%u PASIDs still allocated at destroy",
+			   sva_pasid_allocated(sys->pasids));
+	sva_pasid_space_destroy(sys->pasids);
+	sva_mutex_destroy(&sys->sva_lock);
+	sva_mutex_destroy(&sys->lock);
+	sva_free(sys->w, SVA_OBJ_IOMMU, sys);
+}
+
+struct sva_pasid_space *sva_iommu_sys_pasids(struct sva_iommu_sys *sys)
+{
+	return sys->pasids;
+}
+
+struct sva_world *sva_iommu_sys_world(struct sva_iommu_sys *sys)
+{
+	return sys->w;
+}
+
+unsigned sva_iommu_next_domain_id(struct sva_iommu_sys *sys)
+{
+	unsigned id;
+
+	sva_mutex_lock(&sys->lock);
+	id = ++sys->next_domain_id;
+	sva_mutex_unlock(&sys->lock);
+	return id;
+}
+
+/* ---- IOMMU instances ---- */
+
+int sva_iommu_register(struct sva_iommu_sys *sys, const struct sva_iommu_config *cfg,
+		       struct sva_iommu **out)
+{
+	struct sva_iommu *iommu;
+
+	if (!cfg || !cfg->ops || cfg->pasid_bits > SVA_PASID_WIDTH_MAX)
+		return -EINVAL;
+	iommu = sva_alloc(sys->w, SVA_OBJ_IOMMU, sizeof(*iommu));
+	if (!iommu)
+		return -ENOMEM;
+	iommu->sys = sys;
+	snprintf(iommu->name, sizeof(iommu->name), "%s", cfg->name ? cfg->name : "iommu");
+	iommu->ops = cfg->ops;
+	iommu->priv = cfg->priv;
+	iommu->max_pasids = cfg->pasid_bits ? 1u << cfg->pasid_bits : 0;
+	sva_list_init(&iommu->devices);
+	sva_mutex_lock(&sys->lock);
+	sva_list_add_tail(&iommu->node, &sys->iommus);
+	sva_mutex_unlock(&sys->lock);
+	*out = iommu;
+	return 0;
+}
+
+void sva_iommu_unregister(struct sva_iommu *iommu)
+{
+	struct sva_iommu_sys *sys = iommu->sys;
+
+	sva_mutex_lock(&sys->lock);
+	if (!sva_list_empty(&iommu->devices))
+		sva_report(sys->w, SVA_REPORT_BAD_USAGE, "IOMMU %s unregistered with devices",
+			   iommu->name);
+	sva_list_del(&iommu->node);
+	sva_mutex_unlock(&sys->lock);
+	sva_free(sys->w, SVA_OBJ_IOMMU, iommu);
+}
+
+void *sva_iommu_priv(struct sva_iommu *iommu)
+{
+	return iommu->priv;
+}
+
+const char *sva_iommu_name(const struct sva_iommu *iommu)
+{
+	return iommu->name;
+}
+
+struct sva_iommu_sys *sva_iommu_sys_of(struct sva_iommu *iommu)
+{
+	return iommu->sys;
+}
+
+struct sva_iommu_sys *sva_iommu_sys_of_device(struct sva_device *dev)
+{
+	return dev->iommu->sys;
+}
+
+/* ---- groups and devices ---- */
+
+static struct sva_iommu_group *sva_group_alloc(struct sva_iommu_sys *sys)
+{
+	struct sva_iommu_group *g = sva_alloc(sys->w, SVA_OBJ_IOMMU_GROUP, sizeof(*g));
+
+	if (!g)
+		return NULL;
+	sva_mutex_init(sys->w, &g->mutex, "group_mutex");
+	sva_list_init(&g->devices);
+	sva_mutex_lock(&sys->lock);
+	g->id = ++sys->next_group_id;
+	sva_mutex_unlock(&sys->lock);
+	return g;
+}
+
+static void sva_group_free(struct sva_iommu_sys *sys, struct sva_iommu_group *g)
+{
+	if (g->nslots)
+		sva_report(sys->w, SVA_REPORT_BAD_USAGE, "group %u freed with %zu PASIDs attached",
+			   g->id, g->nslots);
+	free(g->slots);
+	sva_mutex_destroy(&g->mutex);
+	sva_free(sys->w, SVA_OBJ_IOMMU_GROUP, g);
+}
+
+int sva_device_add(struct sva_iommu *iommu, const struct sva_device_config *cfg,
+		   struct sva_device **out)
+{
+	struct sva_iommu_sys *sys = iommu->sys;
+	struct sva_iommu_group *g;
+	struct sva_device *dev;
+	uint32_t dev_max;
+	int ret;
+
+	if (!cfg || cfg->pasid_bits > SVA_PASID_WIDTH_MAX ||
+	    (cfg->same_group && cfg->same_group->iommu != iommu))
+		return -EINVAL;
+	dev = sva_alloc(sys->w, SVA_OBJ_DEVICE, sizeof(*dev));
+	if (!dev)
+		return -ENOMEM;
+	snprintf(dev->name, sizeof(dev->name), "%s", cfg->name ? cfg->name : "device");
+	dev->iommu = iommu;
+	dev_max = cfg->pasid_bits ? 1u << cfg->pasid_bits : 0;
+	dev->max_pasids = dev_max < iommu->max_pasids ? dev_max : iommu->max_pasids;
+	dev->ats = cfg->ats;
+	dev->pri = cfg->pri;
+	g = cfg->same_group ? cfg->same_group->group : sva_group_alloc(sys);
+	if (!g) {
+		sva_free(sys->w, SVA_OBJ_DEVICE, dev);
+		return -ENOMEM;
+	}
+	ret = iommu->ops->probe_device ? iommu->ops->probe_device(dev) : 0;
+	if (ret) {
+		if (!cfg->same_group)
+			sva_group_free(sys, g);
+		sva_free(sys->w, SVA_OBJ_DEVICE, dev);
+		return ret;
+	}
+	dev->group = g;
+	sva_mutex_lock(&g->mutex);
+	sva_list_add_tail(&dev->group_node, &g->devices);
+	g->ndevices++;
+	sva_mutex_unlock(&g->mutex);
+	sva_mutex_lock(&sys->lock);
+	sva_list_add_tail(&dev->iommu_node, &iommu->devices);
+	sva_mutex_unlock(&sys->lock);
+	sva_trace(sys->w, "device.add", SVA_TFS("device", dev->name),
+		  SVA_TF("max_pasids", dev->max_pasids), SVA_TF("group", g->id));
+	*out = dev;
+	return 0;
+}
+
+void sva_device_remove(struct sva_device *dev)
+{
+	struct sva_iommu_sys *sys = dev->iommu->sys;
+	struct sva_iommu_group *g = dev->group;
+	bool last;
+
+	sva_mutex_lock(&sys->lock);
+	sva_list_del(&dev->iommu_node);
+	sva_mutex_unlock(&sys->lock);
+	sva_mutex_lock(&g->mutex);
+	sva_list_del(&dev->group_node);
+	last = --g->ndevices == 0;
+	sva_mutex_unlock(&g->mutex);
+	if (dev->iommu->ops->release_device)
+		dev->iommu->ops->release_device(dev);
+	if (last)
+		sva_group_free(sys, g);
+	sva_trace(sys->w, "device.remove", SVA_TFS("device", dev->name));
+	sva_free(sys->w, SVA_OBJ_DEVICE, dev);
+}
+
+/* ---- the PASID array (group->mutex held) ---- */
+
+static size_t sva_slot_index(struct sva_iommu_group *g, uint32_t pasid)
+{
+	size_t lo = 0, hi = g->nslots;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (g->slots[mid].pasid < pasid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static struct sva_pasid_slot *sva_slot_find(struct sva_iommu_group *g, uint32_t pasid)
+{
+	size_t i = sva_slot_index(g, pasid);
+
+	return i < g->nslots && g->slots[i].pasid == pasid ? &g->slots[i] : NULL;
+}
+
+/* Reserve @pasid: -EBUSY if taken, -ENOMEM. */
+static int sva_slot_reserve(struct sva_iommu_group *g, uint32_t pasid)
+{
+	size_t i = sva_slot_index(g, pasid);
+
+	if (i < g->nslots && g->slots[i].pasid == pasid)
+		return -EBUSY;
+	if (g->nslots == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 8;
+		struct sva_pasid_slot *s = realloc(g->slots, cap * sizeof(*s));
+
+		if (!s)
+			return -ENOMEM;
+		g->slots = s;
+		g->cap = cap;
+	}
+	memmove(&g->slots[i + 1], &g->slots[i], (g->nslots - i) * sizeof(*g->slots));
+	g->slots[i] = (struct sva_pasid_slot){ .pasid = pasid, .reserved = true };
+	g->nslots++;
+	return 0;
+}
+
+static void sva_slot_erase(struct sva_iommu_group *g, uint32_t pasid)
+{
+	size_t i = sva_slot_index(g, pasid);
+
+	if (i >= g->nslots || g->slots[i].pasid != pasid)
+		return;
+	memmove(&g->slots[i], &g->slots[i + 1], (g->nslots - i - 1) * sizeof(*g->slots));
+	g->nslots--;
+}
+
+/* ---- attach / detach ---- */
+
+static int sva_attach_check(struct sva_domain *domain, struct sva_device *dev, uint32_t pasid)
+{
+	const struct sva_iommu_ops *ops;
+
+	if (!dev || !dev->group)
+		return -ENODEV;
+	ops = dev->iommu->ops;
+	if (!domain->ops || !domain->ops->set_dev_pasid || !ops->blocked_domain ||
+	    !ops->blocked_domain->ops || !ops->blocked_domain->ops->set_dev_pasid)
+		return -EOPNOTSUPP;
+	if (domain->owner != dev->iommu || pasid == SVA_IOMMU_NO_PASID)
+		return -EINVAL;
+	return 0;
+}
+
+/* Program every PASID-capable device of @g; on failure undo those done. */
+static int sva_group_set_pasid(struct sva_iommu_group *g, struct sva_domain *domain, uint32_t pasid)
+{
+	struct sva_device *d, *failed = NULL;
+	int ret = 0;
+
+	sva_list_for_each_entry(d, &g->devices, group_node) {
+		if (!d->max_pasids)
+			continue;
+		ret = domain->ops->set_dev_pasid(domain, d, pasid, NULL);
+		if (ret) {
+			failed = d;
+			break;
+		}
+	}
+	if (!failed)
+		return 0;
+	sva_list_for_each_entry(d, &g->devices, group_node) {
+		struct sva_domain *blocked = d->iommu->ops->blocked_domain;
+
+		if (d == failed)
+			break;
+		if (d->max_pasids)
+			blocked->ops->set_dev_pasid(blocked, d, pasid, domain);
+	}
+	return ret;
+}
+
+int sva_iommu_attach_device_pasid(struct sva_domain *domain, struct sva_device *dev, uint32_t pasid,
+				  struct sva_attach_handle *handle)
+{
+	struct sva_iommu_group *g;
+	struct sva_pasid_slot *slot;
+	struct sva_device *d;
+	int ret = sva_attach_check(domain, dev, pasid);
+
+	if (ret)
+		return ret;
+	g = dev->group;
+	sva_mutex_lock(&g->mutex);
+	sva_list_for_each_entry(d, &g->devices, group_node) {
+		if (d->max_pasids && pasid >= d->max_pasids) {
+			ret = -EINVAL;
+			goto out;
+		}
+	}
+	ret = sva_slot_reserve(g, pasid);
+	if (ret)
+		goto out;
+	ret = sva_group_set_pasid(g, domain, pasid);
+	if (ret) {
+		sva_slot_erase(g, pasid);
+		goto out;
+	}
+	if (handle)
+		handle->domain = domain;
+	slot = sva_slot_find(g, pasid); /* published only now */
+	slot->domain = domain;
+	slot->handle = handle;
+	slot->reserved = false;
+	sva_trace(dev->iommu->sys->w, "iommu.attach", SVA_TFS("device", dev->name),
+		  SVA_TF("pasid", pasid), SVA_TF("domain", domain->id));
+out:
+	sva_mutex_unlock(&g->mutex);
+	return ret;
+}
+
+void sva_iommu_detach_device_pasid(struct sva_domain *domain, struct sva_device *dev,
+				   uint32_t pasid)
+{
+	struct sva_iommu_group *g = dev->group;
+	struct sva_device *d;
+
+	sva_mutex_lock(&g->mutex);
+	sva_list_for_each_entry(d, &g->devices, group_node) {
+		struct sva_domain *blocked = d->iommu->ops->blocked_domain;
+
+		if (d->max_pasids && blocked->ops->set_dev_pasid(blocked, d, pasid, domain))
+			sva_log(dev->iommu->sys->w, SVA_LOG_WARN, "%s: blocking PASID %u failed",
+				d->name, pasid);
+	}
+	sva_slot_erase(g, pasid);
+	sva_mutex_unlock(&g->mutex);
+	sva_trace(dev->iommu->sys->w, "iommu.detach", SVA_TFS("device", dev->name),
+		  SVA_TF("pasid", pasid), SVA_TF("domain", domain->id));
+}
+
+int sva_iommu_attach_handle_get(struct sva_iommu_group *g, uint32_t pasid,
+				enum sva_domain_type type, struct sva_attach_handle **out)
+{
+	struct sva_pasid_slot *slot;
+	int ret = 0;
+
+	sva_mutex_lock(&g->mutex);
+	slot = sva_slot_find(g, pasid);
+	if (!slot || slot->reserved)
+		ret = -ENOENT;
+	else if (!slot->handle || slot->domain->type != type)
+		ret = -EBUSY;
+	else
+		*out = slot->handle;
+	sva_mutex_unlock(&g->mutex);
+	return ret;
+}
+
+struct sva_domain *sva_iommu_get_domain_for_pasid(struct sva_device *dev, uint32_t pasid)
+{
+	struct sva_pasid_slot *slot;
+	struct sva_domain *domain = NULL;
+
+	sva_mutex_lock(&dev->group->mutex);
+	slot = sva_slot_find(dev->group, pasid);
+	if (slot && !slot->reserved)
+		domain = slot->domain;
+	sva_mutex_unlock(&dev->group->mutex);
+	return domain;
+}
+
+/* ---- domains ---- */
+
+int sva_iommu_paging_domain_alloc(struct sva_device *dev, struct sva_domain **out)
+{
+	struct sva_domain *domain;
+	int ret;
+
+	if (!dev->iommu->ops->domain_alloc_paging)
+		return -EOPNOTSUPP;
+	ret = dev->iommu->ops->domain_alloc_paging(dev, &domain);
+	if (ret)
+		return ret;
+	domain->type = SVA_DOMAIN_PAGING;
+	domain->owner = dev->iommu;
+	domain->id = sva_iommu_next_domain_id(dev->iommu->sys);
+	*out = domain;
+	return 0;
+}
+
+void sva_iommu_domain_free(struct sva_domain *domain)
+{
+	struct sva_mm *mm = domain->type == SVA_DOMAIN_SVA ? domain->mm : NULL;
+
+	if (mm)
+		sva_mmdrop(mm); /* as iommu_domain_free: the mm count first, then the driver */
+	domain->ops->free(domain);
+}
+
+/* ---- private PASIDs ---- */
+
+uint32_t sva_iommu_alloc_global_pasid(struct sva_device *dev)
+{
+	uint32_t pasid;
+
+	if (!dev->max_pasids || sva_pasid_alloc(dev->iommu->sys->pasids, dev->max_pasids, &pasid))
+		return SVA_PASID_INVALID;
+	sva_trace(dev->iommu->sys->w, "pasid.alloc_private", SVA_TF("pasid", pasid),
+		  SVA_TFS("device", dev->name));
+	return pasid;
+}
+
+void sva_iommu_free_global_pasid(struct sva_iommu_sys *sys, uint32_t pasid)
+{
+	if (pasid == SVA_PASID_INVALID) {
+		sva_log(sys->w, SVA_LOG_WARN, "freeing the invalid PASID");
+		return;
+	}
+	sva_pasid_free(sys->pasids, pasid);
+}

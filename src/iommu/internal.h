@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The insides of the IOMMU core, shared by the files of src/iommu.
+ *
+ * Lock order (the kernel's): iommu_sva_lock -> group->mutex -> driver locks. Allocating an SVA
+ * domain registers the driver's mmu notifier, which takes mmap_lock for write: so
+ * iommu_sva_lock -> mmap_lock as well. sys->lock protects the IOMMU list and the id counters.
+ */
+#ifndef SVA_IOMMU_INTERNAL_H
+#define SVA_IOMMU_INTERNAL_H
+
+#include "../base/list.h"
+#include "sva/iommu.h"
+
+struct sva_iommu_sys {
+	struct sva_world *w;
+	struct sva_mm_sys *mm_sys;
+	struct sva_pasid_space *pasids;
+	struct sva_mutex sva_lock; /* iommu_sva_lock: every bind and unbind */
+	struct sva_mutex lock;
+	struct sva_list_head iommus;
+	struct sva_list_head sva_mms; /* iommu_mm with at least one SVA domain (iommu_sva_mms) */
+	unsigned next_domain_id;
+	unsigned next_group_id;
+};
+
+struct sva_iommu {
+	struct sva_iommu_sys *sys;
+	char name[32];
+	const struct sva_iommu_ops *ops;
+	void *priv;
+	uint32_t max_pasids;
+	struct sva_list_head devices; /* under sys->lock */
+	struct sva_list_head node;
+};
+
+/* One entry of group->pasid_array. */
+struct sva_pasid_slot {
+	uint32_t pasid;
+	bool reserved; /* taken, devices being programmed: not visible to lookups */
+	struct sva_domain *domain;
+	struct sva_attach_handle *handle; /* NULL: a bare domain */
+};
+
+struct sva_iommu_group {
+	unsigned id;
+	struct sva_mutex mutex;
+	struct sva_list_head devices; /* under mutex */
+	unsigned ndevices;
+	struct sva_pasid_slot *slots; /* sorted by PASID, under mutex */
+	size_t nslots, cap;
+};
+
+/* The kernel's struct iommu_mm_data. */
+struct sva_iommu_mm {
+	uint32_t pasid;
+	struct sva_mm *mm;
+	struct sva_list_head sva_domains; /* under iommu_sva_lock */
+	struct sva_list_head sys_node;	  /* in sys->sva_mms while it has domains */
+};
+
+/* The kernel's struct iommu_sva. */
+struct sva_bond {
+	struct sva_attach_handle handle;
+	struct sva_device *dev;
+	unsigned users; /* under iommu_sva_lock */
+};
+
+struct sva_iommu_sys *sva_iommu_sys_of_device(struct sva_device *dev);
+unsigned sva_iommu_next_domain_id(struct sva_iommu_sys *sys);
+/* iommu-sva.c: register the __mmdrop hook that drops an mm's PASID. */
+int sva_iommu_sva_init(struct sva_iommu_sys *sys);
+
+#endif

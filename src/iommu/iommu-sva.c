@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SVA bind and unbind (the kernel's iommu-sva.c, v6.19).
+ *
+ * Lock order: iommu_sva_lock -> group->mutex -> driver locks; iommu_sva_lock -> mmap_lock
+ * (the driver registers its notifier while allocating an SVA domain).
+ *
+ * References: a bond holds no user of the mm. Its SVA domain holds a count (mmgrab), the
+ * driver's notifier another. The mm's iommu data and its PASID are created at the first bind,
+ * never rolled back, and dropped only by the __mmdrop hook below, when the last count goes:
+ * after the last domain and notifier are gone, so a PASID is never reused while a device can
+ * still use it.
+ */
+#include <errno.h>
+
+#include "internal.h"
+
+static struct sva_iommu_mm *sva_iommu_mm_of(struct sva_mm *mm)
+{
+	return sva_mm_iommu_data(mm);
+}
+
+uint32_t sva_mm_get_pasid(struct sva_mm *mm)
+{
+	struct sva_iommu_mm *im = sva_iommu_mm_of(mm);
+
+	return im ? im->pasid : SVA_PASID_INVALID;
+}
+
+/* __mmdrop: mm_pasid_drop. Takes no IOMMU lock: it can run inside an unbind. */
+static void sva_iommu_mm_drop(void *ctx, struct sva_mm *mm)
+{
+	struct sva_iommu_sys *sys = ctx;
+	struct sva_iommu_mm *im = sva_iommu_mm_of(mm);
+
+	if (!im)
+		return;
+	if (!sva_list_empty(&im->sva_domains))
+		sva_report(sys->w, SVA_REPORT_REFCOUNT, "%s dropped with SVA domains attached",
+			   sva_mm_name(mm));
+	sva_pasid_free(sys->pasids, im->pasid);
+	sva_trace_track(sys->w, SVA_TRACE_END, "pasid", "pasid", im->pasid,
+			SVA_TF("mm", sva_mm_id(mm)));
+	sva_mm_set_iommu_data(mm, NULL);
+	sva_free(sys->w, SVA_OBJ_IOMMU_MM, im);
+}
+
+int sva_iommu_sva_init(struct sva_iommu_sys *sys)
+{
+	return sva_mm_sys_add_drop_hook(sys->mm_sys, sva_iommu_mm_drop, sys);
+}
+
+/* iommu_alloc_mm_data (iommu_sva_lock held): the mm's PASID, made at its first bind. */
+static int sva_iommu_mm_get(struct sva_iommu_sys *sys, struct sva_device *dev, struct sva_mm *mm,
+			    struct sva_iommu_mm **out)
+{
+	struct sva_iommu_mm *im = sva_iommu_mm_of(mm);
+	int ret;
+
+	if (im) {
+		if (im->pasid >= dev->max_pasids)
+			return -EOVERFLOW;
+		*out = im;
+		return 0;
+	}
+	im = sva_alloc(sys->w, SVA_OBJ_IOMMU_MM, sizeof(*im));
+	if (!im)
+		return -ENOMEM;
+	ret = sva_pasid_alloc(sys->pasids, dev->max_pasids, &im->pasid);
+	if (ret) {
+		sva_free(sys->w, SVA_OBJ_IOMMU_MM, im);
+		return ret == -ENOMEM ? -ENOMEM : -ENOSPC;
+	}
+	im->mm = mm;
+	sva_list_init(&im->sva_domains);
+	sva_list_init(&im->sys_node);
+	sva_mm_set_iommu_data(mm, im); /* published; never rolled back */
+	sva_trace_track(sys->w, SVA_TRACE_BEGIN, "pasid", "pasid", im->pasid,
+			SVA_TF("mm", sva_mm_id(mm)));
+	*out = im;
+	return 0;
+}
+
+/* Attach through one of the mm's SVA domains (sharing across devices of one IOMMU). */
+static struct sva_domain *sva_try_shared_domain(struct sva_iommu_mm *im, struct sva_device *dev,
+						struct sva_bond *bond)
+{
+	struct sva_domain *domain;
+
+	sva_list_for_each_entry(domain, &im->sva_domains, next) {
+		if (sva_iommu_attach_device_pasid(domain, dev, im->pasid, &bond->handle) == 0) {
+			domain->users++;
+			return domain;
+		}
+	}
+	return NULL;
+}
+
+/* A new SVA domain for @mm, attached to @dev. */
+static int sva_new_domain(struct sva_iommu_sys *sys, struct sva_iommu_mm *im,
+			  struct sva_device *dev, struct sva_bond *bond)
+{
+	const struct sva_iommu_ops *ops = dev->iommu->ops;
+	struct sva_domain *domain;
+	int ret;
+
+	if (!ops->domain_alloc_sva)
+		return -EOPNOTSUPP;
+	ret = ops->domain_alloc_sva(dev, im->mm, &domain);
+	if (ret)
+		return ret;
+	domain->type = SVA_DOMAIN_SVA;
+	domain->owner = dev->iommu;
+	domain->mm = im->mm;
+	domain->id = sva_iommu_next_domain_id(sys);
+	sva_mmgrab(im->mm);
+	ret = sva_iommu_attach_device_pasid(domain, dev, im->pasid, &bond->handle);
+	if (ret) {
+		sva_iommu_domain_free(domain);
+		return ret;
+	}
+	domain->users = 1;
+	if (sva_list_empty(&im->sva_domains))
+		sva_list_add_tail(&im->sys_node, &sys->sva_mms);
+	sva_list_add_tail(&domain->next, &im->sva_domains);
+	return 0;
+}
+
+/* iommu_sva_lock held. */
+static int sva_bind_locked(struct sva_iommu_sys *sys, struct sva_device *dev, struct sva_mm *mm,
+			   struct sva_bond **out)
+{
+	struct sva_attach_handle *handle;
+	struct sva_iommu_mm *im;
+	struct sva_bond *bond;
+	int ret;
+
+	ret = sva_iommu_mm_get(sys, dev, mm, &im);
+	if (ret)
+		return ret;
+	ret = sva_iommu_attach_handle_get(dev->group, im->pasid, SVA_DOMAIN_SVA, &handle);
+	if (ret == 0) {
+		bond = sva_container_of(handle, struct sva_bond, handle);
+		if (handle->domain->mm != mm)
+			return -EBUSY;
+		bond->users++;
+		*out = bond;
+		return 0;
+	}
+	if (ret != -ENOENT)
+		return ret;
+	bond = sva_alloc(sys->w, SVA_OBJ_BOND, sizeof(*bond));
+	if (!bond)
+		return -ENOMEM;
+	if (!sva_try_shared_domain(im, dev, bond)) {
+		ret = sva_new_domain(sys, im, dev, bond);
+		if (ret) {
+			sva_free(sys->w, SVA_OBJ_BOND, bond);
+			return ret;
+		}
+	}
+	bond->users = 1;
+	bond->dev = dev;
+	*out = bond;
+	return 0;
+}
+
+int sva_bind_device(struct sva_device *dev, struct sva_mm *mm, struct sva_bond **out)
+{
+	struct sva_iommu_sys *sys;
+	int ret;
+
+	if (!dev || !dev->group)
+		return -ENODEV;
+	sys = dev->iommu->sys;
+	sva_mutex_lock(&sys->sva_lock);
+	ret = sva_bind_locked(sys, dev, mm, out);
+	sva_mutex_unlock(&sys->sva_lock);
+	if (ret) {
+		sva_log(sys->w, SVA_LOG_DEBUG, "bind %s to %s: %s", dev->name, sva_mm_name(mm),
+			sva_strerror(ret));
+		return ret;
+	}
+	sva_trace(sys->w, "sva.bind", SVA_TFS("device", dev->name), SVA_TF("mm", sva_mm_id(mm)),
+		  SVA_TF("pasid", sva_mm_get_pasid(mm)), SVA_TF("users", (*out)->users));
+	return 0;
+}
+
+void sva_unbind_device(struct sva_bond *bond)
+{
+	struct sva_device *dev = bond->dev;
+	struct sva_iommu_sys *sys = dev->iommu->sys;
+	struct sva_domain *domain = bond->handle.domain;
+	struct sva_iommu_mm *im = sva_iommu_mm_of(domain->mm);
+	uint32_t pasid = im->pasid;
+	unsigned mm_id = sva_mm_id(domain->mm);
+	bool last;
+
+	sva_mutex_lock(&sys->sva_lock);
+	last = --bond->users == 0;
+	if (last) {
+		sva_iommu_detach_device_pasid(domain, dev, pasid);
+		if (--domain->users == 0) {
+			sva_list_del(&domain->next);
+			if (sva_list_empty(&im->sva_domains))
+				sva_list_del(&im->sys_node);
+			sva_iommu_domain_free(domain); /* never the PASID: that is __mmdrop's */
+		}
+	}
+	sva_mutex_unlock(&sys->sva_lock);
+	sva_trace(sys->w, "sva.unbind", SVA_TFS("device", dev->name), SVA_TF("mm", mm_id),
+		  SVA_TF("pasid", pasid), SVA_TF("last", last));
+	if (last)
+		sva_free(sys->w, SVA_OBJ_BOND, bond);
+}
+
+uint32_t sva_bond_pasid(struct sva_bond *bond)
+{
+	return sva_mm_get_pasid(bond->handle.domain->mm);
+}
+
+struct sva_device *sva_bond_device(struct sva_bond *bond)
+{
+	return bond->dev;
+}
+
+unsigned sva_bond_users(struct sva_bond *bond)
+{
+	return bond->users;
+}
+
+unsigned sva_mm_sva_domains(struct sva_iommu_sys *sys, struct sva_mm *mm)
+{
+	struct sva_iommu_mm *im;
+	struct sva_domain *d;
+	unsigned n = 0;
+
+	sva_mutex_lock(&sys->sva_lock);
+	im = sva_iommu_mm_of(mm);
+	if (im)
+		sva_list_for_each_entry(d, &im->sva_domains, next)
+			n++;
+	sva_mutex_unlock(&sys->sva_lock);
+	return n;
+}

@@ -1,0 +1,608 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The IOMMU core against a mock driver (as iommufd's selftest mocks an IOMMU): PASID
+ * allocation and lifetime, bind/unbind semantics of v6.19 (handle sharing, domain sharing,
+ * -EOVERFLOW, -EBUSY), attach with rollback, private PASIDs, the references a bond holds, and
+ * exact error unwinding under a failure at every allocation. Tests named seedNNN_* also run
+ * alone as CTest tests of that name.
+ */
+#include <string.h>
+
+#include "sva/iommu.h"
+#include "sva/proc.h"
+#include "testutil.h"
+
+/* ---- the mock driver ---- */
+
+#define MOCK_SLOTS 16
+
+struct mock_entry {
+	uint32_t pasid;
+	unsigned domain_id; /* 0: blocked / none */
+};
+
+struct mock_dev {
+	struct mock_entry entries[MOCK_SLOTS];
+	bool fail_set; /* set_dev_pasid fails for this device */
+};
+
+struct mock_domain {
+	struct sva_domain dom;
+	struct sva_mmu_notifier mn;
+	struct sva_world *w;
+	bool has_notifier;
+};
+
+struct mock_iommu {
+	struct sva_world *w;
+	struct sva_domain blocked;
+	struct sva_iommu *iommu;
+	int releases; /* notifier release calls */
+};
+
+static struct mock_entry *mock_entry(struct sva_device *dev, uint32_t pasid, bool create)
+{
+	struct mock_dev *md = dev->iommu_priv;
+
+	for (int i = 0; i < MOCK_SLOTS; i++)
+		if (md->entries[i].pasid == pasid)
+			return &md->entries[i];
+	for (int i = 0; create && i < MOCK_SLOTS; i++) {
+		if (!md->entries[i].pasid) {
+			md->entries[i].pasid = pasid;
+			return &md->entries[i];
+		}
+	}
+	return NULL;
+}
+
+/* The domain id programmed for @pasid on @dev (0: none). */
+static unsigned mock_programmed(struct sva_device *dev, uint32_t pasid)
+{
+	struct mock_entry *e = mock_entry(dev, pasid, false);
+
+	return e ? e->domain_id : 0;
+}
+
+static int mock_set_dev_pasid(struct sva_domain *domain, struct sva_device *dev, uint32_t pasid,
+			      struct sva_domain *old)
+{
+	struct mock_dev *md = dev->iommu_priv;
+	struct mock_entry *e;
+
+	(void)old;
+	if (md->fail_set && domain->type != SVA_DOMAIN_BLOCKED)
+		return -EIO;
+	e = mock_entry(dev, pasid, true);
+	if (!e)
+		return -ENOSPC;
+	e->domain_id = domain->type == SVA_DOMAIN_BLOCKED ? 0 : domain->id;
+	if (!e->domain_id)
+		e->pasid = 0;
+	return 0;
+}
+
+static void mock_notifier_release(struct sva_mmu_notifier *mn, struct sva_mm *mm)
+{
+	struct mock_domain *d = sva_container_of(mn, struct mock_domain, mn);
+	struct mock_iommu *mi = sva_iommu_priv(d->dom.owner);
+
+	(void)mm;
+	mi->releases++;
+}
+
+static void mock_notifier_free(struct sva_mmu_notifier *mn)
+{
+	struct mock_domain *d = sva_container_of(mn, struct mock_domain, mn);
+
+	sva_free(d->w, SVA_OBJ_DOMAIN, d);
+}
+
+static const struct sva_mmu_notifier_ops mock_mn_ops = {
+	.release = mock_notifier_release,
+	.free_notifier = mock_notifier_free,
+};
+
+static void mock_domain_free(struct sva_domain *domain)
+{
+	struct mock_domain *d = sva_container_of(domain, struct mock_domain, dom);
+
+	if (d->has_notifier)
+		sva_mmu_notifier_put(&d->mn); /* freed after the grace period */
+	else
+		sva_free(d->w, SVA_OBJ_DOMAIN, d);
+}
+
+static const struct sva_domain_ops mock_domain_ops = {
+	.set_dev_pasid = mock_set_dev_pasid,
+	.free = mock_domain_free,
+};
+
+static int mock_probe(struct sva_device *dev)
+{
+	struct mock_iommu *mi = sva_iommu_priv(dev->iommu);
+
+	dev->iommu_priv = sva_alloc(mi->w, SVA_OBJ_TEST, sizeof(struct mock_dev));
+	return dev->iommu_priv ? 0 : -ENOMEM;
+}
+
+static void mock_release(struct sva_device *dev)
+{
+	struct mock_iommu *mi = sva_iommu_priv(dev->iommu);
+
+	sva_free(mi->w, SVA_OBJ_TEST, dev->iommu_priv);
+}
+
+static struct mock_domain *mock_domain_new(struct sva_world *w)
+{
+	struct mock_domain *d = sva_alloc(w, SVA_OBJ_DOMAIN, sizeof(*d));
+
+	if (d) {
+		d->w = w;
+		d->dom.ops = &mock_domain_ops;
+	}
+	return d;
+}
+
+static int mock_alloc_sva(struct sva_device *dev, struct sva_mm *mm, struct sva_domain **out)
+{
+	struct mock_iommu *mi = sva_iommu_priv(dev->iommu);
+	struct mock_domain *d = mock_domain_new(mi->w);
+	int ret;
+
+	if (!d)
+		return -ENOMEM;
+	d->mn.ops = &mock_mn_ops;
+	ret = sva_mmu_notifier_register(&d->mn, mm);
+	if (ret) {
+		sva_free(mi->w, SVA_OBJ_DOMAIN, d);
+		return ret;
+	}
+	d->has_notifier = true;
+	*out = &d->dom;
+	return 0;
+}
+
+static int mock_alloc_paging(struct sva_device *dev, struct sva_domain **out)
+{
+	struct mock_iommu *mi = sva_iommu_priv(dev->iommu);
+	struct mock_domain *d = mock_domain_new(mi->w);
+
+	if (!d)
+		return -ENOMEM;
+	*out = &d->dom;
+	return 0;
+}
+
+/* ---- the environment ---- */
+
+struct env {
+	struct sva_world *w;
+	struct sva_kernel *k;
+	struct sva_iommu_sys *sys;
+	struct mock_iommu mi;
+	struct sva_iommu_ops ops;
+	struct sva_mm *mm;
+};
+
+static void env_init(struct env *e, enum sva_backend b, uint64_t seed)
+{
+	struct sva_iommu_config cfg = { .name = "mock0", .pasid_bits = 20 };
+
+	memset(e, 0, sizeof(*e));
+	e->w = sva_test_world(b, seed);
+	assert_int_equal(sva_kernel_create(e->w, NULL, &e->k), 0);
+	assert_int_equal(sva_iommu_sys_create(sva_kernel_mm_sys(e->k), &e->sys), 0);
+	e->mi.w = e->w;
+	e->mi.blocked.type = SVA_DOMAIN_BLOCKED;
+	e->mi.blocked.ops = &mock_domain_ops;
+	e->ops = (struct sva_iommu_ops){
+		.probe_device = mock_probe,
+		.release_device = mock_release,
+		.domain_alloc_sva = mock_alloc_sva,
+		.domain_alloc_paging = mock_alloc_paging,
+		.blocked_domain = &e->mi.blocked,
+	};
+	cfg.ops = &e->ops;
+	cfg.priv = &e->mi;
+	assert_int_equal(sva_iommu_register(e->sys, &cfg, &e->mi.iommu), 0);
+	e->mi.blocked.owner = e->mi.iommu;
+	assert_int_equal(sva_mm_create(sva_kernel_mm_sys(e->k), "mm", &e->mm), 0);
+}
+
+static struct sva_device *env_dev(struct env *e, const char *name, unsigned bits,
+				  struct sva_device *same_group)
+{
+	struct sva_device_config cfg = { .name = name,
+					 .pasid_bits = bits,
+					 .same_group = same_group };
+	struct sva_device *dev;
+
+	assert_int_equal(sva_device_add(e->mi.iommu, &cfg, &dev), 0);
+	return dev;
+}
+
+/* Tear down: the mm (if still a user), devices, IOMMU; every PASID must be back. */
+static void env_done(struct env *e, struct sva_device **devs, int ndevs)
+{
+	if (e->mm)
+		sva_mmput(e->mm);
+	sva_kernel_quiesce(e->k);
+	assert_int_equal(sva_pasid_allocated(sva_iommu_sys_pasids(e->sys)), 0);
+	for (int i = ndevs; i-- > 0;)
+		sva_device_remove(devs[i]);
+	sva_iommu_unregister(e->mi.iommu);
+	sva_iommu_sys_destroy(e->sys);
+	sva_kernel_destroy(e->k);
+	sva_test_world_done(e->w);
+}
+
+/* ---- seed 001: one PASID per mm, kept, freed only at __mmdrop ---- */
+
+static void seed001_one_pasid_per_mm_kept_until_mmdrop(void **state)
+{
+	struct env e;
+	struct sva_device *devs[2];
+	struct sva_bond *a, *b;
+	uint32_t pasid;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 1);
+	devs[0] = env_dev(&e, "dev0", 20, NULL);
+	devs[1] = env_dev(&e, "dev1", 20, NULL);
+	assert_int_equal(sva_mm_get_pasid(e.mm), SVA_PASID_INVALID); /* none before a bind */
+	assert_int_equal(sva_bind_device(devs[0], e.mm, &a), 0);
+	pasid = sva_bond_pasid(a);
+	assert_int_equal(pasid, 1); /* lowest free */
+	assert_int_equal(sva_bind_device(devs[1], e.mm, &b), 0);
+	assert_int_equal(sva_bond_pasid(b), pasid); /* shared by every device */
+	sva_unbind_device(a);
+	sva_unbind_device(b);
+	/* unbind never frees the PASID: a rebind gets the same one */
+	assert_true(sva_pasid_is_allocated(sva_iommu_sys_pasids(e.sys), pasid));
+	assert_int_equal(sva_bind_device(devs[1], e.mm, &b), 0);
+	assert_int_equal(sva_bond_pasid(b), pasid);
+	/* the mm exits while bound: exit_mmap, release; the PASID is still held */
+	sva_mmput(e.mm);
+	assert_int_equal(e.mi.releases, 1);
+	assert_true(sva_pasid_is_allocated(sva_iommu_sys_pasids(e.sys), pasid));
+	sva_unbind_device(b);
+	sva_kernel_quiesce(e.k); /* the notifier's deferred free drops the last count */
+	assert_false(sva_pasid_is_allocated(sva_iommu_sys_pasids(e.sys), pasid));
+	e.mm = NULL;
+	env_done(&e, devs, 2);
+}
+
+static void seed001_private_pasid_never_collides(void **state)
+{
+	struct env e;
+	struct sva_device *devs[1];
+	struct sva_bond *a;
+	uint32_t priv;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_NATIVE, 0);
+	devs[0] = env_dev(&e, "dev0", 20, NULL);
+	priv = sva_iommu_alloc_global_pasid(devs[0]);
+	assert_int_equal(priv, 1);
+	assert_int_equal(sva_bind_device(devs[0], e.mm, &a), 0);
+	assert_int_not_equal(sva_bond_pasid(a), priv);
+	sva_unbind_device(a);
+	sva_iommu_free_global_pasid(e.sys, priv);
+	env_done(&e, devs, 1);
+}
+
+static void test_pasid_bounded_by_device_and_eoverflow(void **state)
+{
+	struct env e;
+	struct sva_device *devs[3];
+	struct sva_bond *a;
+	struct sva_mm *mm2;
+	uint32_t priv;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_NATIVE, 0);
+	devs[0] = env_dev(&e, "wide", 20, NULL);
+	devs[1] = env_dev(&e, "narrow", 1, NULL); /* max_pasids 2: only PASID 1 */
+	devs[2] = env_dev(&e, "nopasid", 0, NULL);
+	assert_int_equal(sva_bind_device(devs[2], e.mm, &a), -ENOSPC); /* no PASID support */
+	priv = sva_iommu_alloc_global_pasid(devs[0]);		       /* takes 1 */
+	assert_int_equal(sva_bind_device(devs[1], e.mm, &a), -ENOSPC); /* nothing fits */
+	assert_int_equal(sva_mm_get_pasid(e.mm), SVA_PASID_INVALID);
+	assert_int_equal(sva_bind_device(devs[0], e.mm, &a), 0); /* gets 2 */
+	assert_int_equal(sva_bond_pasid(a), 2);
+	assert_int_equal(sva_mm_create(sva_kernel_mm_sys(e.k), "mm2", &mm2), 0);
+	sva_iommu_free_global_pasid(e.sys, priv);
+	/* the mm's PASID 2 does not fit the narrow device: no migration, -EOVERFLOW */
+	{
+		struct sva_bond *b;
+
+		assert_int_equal(sva_bind_device(devs[1], e.mm, &b), -EOVERFLOW);
+		/* another mm still fits it */
+		assert_int_equal(sva_bind_device(devs[1], mm2, &b), 0);
+		assert_int_equal(sva_bond_pasid(b), 1);
+		sva_unbind_device(b);
+	}
+	sva_unbind_device(a);
+	sva_mmput(mm2);
+	env_done(&e, devs, 3);
+}
+
+/* ---- seed 002: handle sharing and domain sharing ---- */
+
+static void seed002_same_device_twice_same_handle(void **state)
+{
+	struct env e;
+	struct sva_device *devs[1];
+	struct sva_bond *a, *b;
+	uint32_t pasid;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 2);
+	devs[0] = env_dev(&e, "dev0", 20, NULL);
+	assert_int_equal(sva_bind_device(devs[0], e.mm, &a), 0);
+	assert_int_equal(sva_bind_device(devs[0], e.mm, &b), 0); /* a second queue */
+	assert_ptr_equal(a, b);
+	assert_int_equal(sva_bond_users(a), 2);
+	pasid = sva_bond_pasid(a);
+	sva_unbind_device(b); /* the first queue keeps working */
+	assert_int_equal(sva_bond_users(a), 1);
+	assert_int_not_equal(mock_programmed(devs[0], pasid), 0);
+	sva_unbind_device(a);
+	assert_int_equal(mock_programmed(devs[0], pasid), 0);
+	assert_int_equal(sva_mm_sva_domains(e.sys, e.mm), 0);
+	env_done(&e, devs, 1);
+}
+
+static void seed002_two_devices_share_a_domain(void **state)
+{
+	struct env e;
+	struct sva_device *devs[2];
+	struct sva_bond *a, *b;
+	uint32_t pasid;
+	long count0;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 3);
+	devs[0] = env_dev(&e, "dev0", 20, NULL);
+	devs[1] = env_dev(&e, "dev1", 20, NULL);
+	count0 = sva_mm_count(e.mm);
+	assert_int_equal(sva_bind_device(devs[0], e.mm, &a), 0);
+	assert_int_equal(sva_bind_device(devs[1], e.mm, &b), 0);
+	assert_ptr_not_equal(a, b);
+	pasid = sva_bond_pasid(a);
+	assert_int_equal(sva_mm_sva_domains(e.sys, e.mm), 1); /* shared */
+	assert_int_equal(mock_programmed(devs[0], pasid), mock_programmed(devs[1], pasid));
+	/* the bond holds counts (domain + notifier), never a user */
+	assert_int_equal(sva_mm_count(e.mm), count0 + 2);
+	assert_int_equal(sva_mm_users(e.mm), 1);
+	sva_unbind_device(a); /* removes only dev0's entry */
+	assert_int_equal(mock_programmed(devs[0], pasid), 0);
+	assert_int_not_equal(mock_programmed(devs[1], pasid), 0);
+	assert_int_equal(sva_mm_sva_domains(e.sys, e.mm), 1);
+	sva_unbind_device(b);
+	assert_int_equal(sva_mm_sva_domains(e.sys, e.mm), 0);
+	env_done(&e, devs, 2);
+}
+
+static void test_group_members_share_the_handle(void **state)
+{
+	struct env e;
+	struct sva_device *devs[2];
+	struct sva_bond *a, *b;
+	uint32_t pasid;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_NATIVE, 0);
+	devs[0] = env_dev(&e, "fn0", 20, NULL);
+	devs[1] = env_dev(&e, "fn1", 20, devs[0]); /* one group */
+	assert_int_equal(sva_bind_device(devs[0], e.mm, &a), 0);
+	pasid = sva_bond_pasid(a);
+	/* both functions programmed by one attach */
+	assert_int_not_equal(mock_programmed(devs[1], pasid), 0);
+	assert_int_equal(sva_bind_device(devs[1], e.mm, &b), 0);
+	assert_ptr_equal(a, b); /* keyed by (group, PASID) */
+	assert_ptr_equal(sva_bond_device(b), devs[0]);
+	sva_unbind_device(b);
+	sva_unbind_device(a);
+	assert_int_equal(mock_programmed(devs[1], pasid), 0);
+	env_done(&e, devs, 2);
+}
+
+/* ---- -EBUSY, attach and rollback ---- */
+
+static void test_slot_held_by_another_domain_is_ebusy(void **state)
+{
+	struct env e;
+	struct sva_device *devs[1];
+	struct sva_domain *paging;
+	struct sva_bond *a;
+	uint32_t pasid;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_NATIVE, 0);
+	devs[0] = env_dev(&e, "dev0", 20, NULL);
+	assert_int_equal(sva_bind_device(devs[0], e.mm, &a), 0);
+	pasid = sva_bond_pasid(a);
+	sva_unbind_device(a);
+	/* a driver's paging domain now sits at the mm's PASID */
+	assert_int_equal(sva_iommu_paging_domain_alloc(devs[0], &paging), 0);
+	assert_int_equal(sva_iommu_attach_device_pasid(paging, devs[0], pasid, NULL), 0);
+	assert_int_equal(sva_iommu_attach_device_pasid(paging, devs[0], pasid, NULL), -EBUSY);
+	assert_int_equal(sva_bind_device(devs[0], e.mm, &a), -EBUSY);
+	assert_int_equal(sva_mm_sva_domains(e.sys, e.mm), 0); /* nothing left behind */
+	sva_iommu_detach_device_pasid(paging, devs[0], pasid);
+	assert_int_equal(sva_bind_device(devs[0], e.mm, &a), 0);
+	sva_unbind_device(a);
+	sva_iommu_domain_free(paging);
+	env_done(&e, devs, 1);
+}
+
+static void test_attach_checks_and_rollback(void **state)
+{
+	struct env e;
+	struct sva_device *devs[3];
+	struct sva_domain *paging;
+	struct mock_dev *md;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_NATIVE, 0);
+	devs[0] = env_dev(&e, "fn0", 20, NULL);
+	devs[1] = env_dev(&e, "fn1", 4, devs[0]); /* a narrower member */
+	devs[2] = env_dev(&e, "fn2", 20, devs[0]);
+	assert_int_equal(sva_iommu_paging_domain_alloc(devs[0], &paging), 0);
+	assert_int_equal(sva_iommu_attach_device_pasid(paging, devs[0], 0, NULL), -EINVAL);
+	assert_int_equal(sva_iommu_attach_device_pasid(paging, devs[0], 16, NULL), -EINVAL);
+	/* the third member fails: the others are rolled back, the slot released */
+	md = devs[2]->iommu_priv;
+	md->fail_set = true;
+	assert_int_equal(sva_iommu_attach_device_pasid(paging, devs[0], 5, NULL), -EIO);
+	assert_int_equal(mock_programmed(devs[0], 5), 0);
+	assert_int_equal(mock_programmed(devs[1], 5), 0);
+	assert_null(sva_iommu_get_domain_for_pasid(devs[0], 5));
+	md->fail_set = false;
+	assert_int_equal(sva_iommu_attach_device_pasid(paging, devs[0], 5, NULL), 0);
+	assert_ptr_equal(sva_iommu_get_domain_for_pasid(devs[2], 5), paging);
+	assert_int_equal(mock_programmed(devs[2], 5), paging->id);
+	sva_iommu_detach_device_pasid(paging, devs[0], 5);
+	assert_int_equal(mock_programmed(devs[2], 5), 0);
+	sva_iommu_domain_free(paging);
+	env_done(&e, devs, 3);
+}
+
+/* ---- exact unwinding under every allocation failure ---- */
+
+static void seed001_bind_unwinds_exactly_at_every_failure(void **state)
+{
+	unsigned long n;
+	(void)state;
+
+	for (n = 1;; n++) {
+		struct env e;
+		struct sva_device *devs[1];
+		struct sva_bond *a;
+		long count0;
+		int ret;
+
+		env_init(&e, SVA_BACKEND_SIM, n);
+		devs[0] = env_dev(&e, "dev0", 20, NULL);
+		count0 = sva_mm_count(e.mm);
+		sva_alloc_fail_nth(e.w, n);
+		ret = sva_bind_device(devs[0], e.mm, &a);
+		if (!sva_alloc_injected(e.w)) {
+			assert_int_equal(ret, 0);
+			sva_unbind_device(a);
+			env_done(&e, devs, 1);
+			break;
+		}
+		assert_int_equal(ret, -ENOMEM);
+		/* exactly as before, but a PASID once given stays with the mm */
+		assert_int_equal(sva_mm_sva_domains(e.sys, e.mm), 0);
+		assert_int_equal(sva_mm_count(e.mm), count0);
+		assert_int_equal(sva_alloc_live(e.w, SVA_OBJ_BOND), 0);
+		assert_int_equal(sva_alloc_live(e.w, SVA_OBJ_DOMAIN), 0);
+		assert_null(sva_iommu_get_domain_for_pasid(devs[0], 1));
+		assert_true(sva_pasid_allocated(sva_iommu_sys_pasids(e.sys)) <= 1);
+		/* and it works afterwards */
+		assert_int_equal(sva_bind_device(devs[0], e.mm, &a), 0);
+		sva_unbind_device(a);
+		env_done(&e, devs, 1);
+	}
+	assert_true(n >= 3);
+}
+
+/* ---- seed 004: the bond holds count, not users ---- */
+
+struct bind_drv {
+	struct env *e;
+	struct sva_device *dev;
+	struct sva_bond *bond;
+	int releases;
+};
+
+static int bind_open(struct sva_file *file)
+{
+	struct bind_drv *d = file->private_data;
+	struct sva_task *t = sva_task_current(d->e->k);
+
+	return sva_bind_device(d->dev, sva_task_mm(t), &d->bond);
+}
+
+static void bind_release(struct sva_file *file)
+{
+	struct bind_drv *d = file->private_data;
+
+	sva_unbind_device(d->bond);
+	d->releases++;
+}
+
+static int bind_mmap(struct sva_file *file, struct sva_vma *vma)
+{
+	(void)file;
+	vma->flags |= SVA_VM_DONTCOPY | SVA_VM_DONTEXPAND | SVA_VM_WIPEONFORK;
+	return 0;
+}
+
+static const struct sva_file_operations bind_fops = {
+	.open = bind_open,
+	.release = bind_release,
+	.mmap = bind_mmap,
+};
+
+static int open_map_exit(struct sva_task *t, void *arg)
+{
+	int fd = sva_sys_open(t, "acc0");
+	uint64_t a;
+
+	(void)arg;
+	if (fd < 0)
+		return 1;
+	if (sva_sys_mmap(t, 0, SVA_PAGE_SIZE, SVA_PROT_READ | SVA_PROT_WRITE, SVA_MAP_SHARED, fd, 0,
+			 &a))
+		return 2;
+	return 0; /* exit without close, without munmap */
+}
+
+static void seed004_bound_process_exits_clean(void **state)
+{
+	for (uint64_t seed = 0; seed < 4; seed++) {
+		struct env e;
+		struct sva_device *devs[1];
+		struct bind_drv d;
+		struct sva_process *p;
+		int status = -1;
+		(void)state;
+
+		env_init(&e, seed ? SVA_BACKEND_SIM : SVA_BACKEND_NATIVE, seed);
+		devs[0] = env_dev(&e, "acc0", 20, NULL);
+		d = (struct bind_drv){ .e = &e, .dev = devs[0] };
+		assert_int_equal(sva_chrdev_register(e.k, "acc0", &bind_fops, &d), 0);
+		assert_int_equal(sva_process_start(e.k, "worker", open_map_exit, NULL, &p), 0);
+		assert_int_equal(sva_process_wait(p, &status), 0);
+		assert_int_equal(status, 0);
+		sva_kernel_quiesce(e.k);
+		assert_int_equal(d.releases, 1); /* the release ran: no fd<->mm cycle */
+		assert_int_equal(e.mi.releases, 1);
+		env_done(&e, devs, 1); /* and every PASID is back */
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(seed001_one_pasid_per_mm_kept_until_mmdrop),
+		cmocka_unit_test(seed001_private_pasid_never_collides),
+		cmocka_unit_test(test_pasid_bounded_by_device_and_eoverflow),
+		cmocka_unit_test(seed002_same_device_twice_same_handle),
+		cmocka_unit_test(seed002_two_devices_share_a_domain),
+		cmocka_unit_test(test_group_members_share_the_handle),
+		cmocka_unit_test(test_slot_held_by_another_domain_is_ebusy),
+		cmocka_unit_test(test_attach_checks_and_rollback),
+		cmocka_unit_test(seed001_bind_unwinds_exactly_at_every_failure),
+		cmocka_unit_test(seed004_bound_process_exits_clean),
+	};
+
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	return cmocka_run_group_tests_name("iommu", tests, NULL, NULL);
+}
