@@ -28,6 +28,8 @@ struct sva_trace_ring {
 	unsigned long recorded;
 	char **actor_names; /* by actor id */
 	size_t nactor_names;
+	char **strings; /* interned string values: open addressing, owned by the ring */
+	size_t nstrings, strings_cap;
 };
 
 int sva_trace_ring_create(struct sva_world *w, size_t capacity)
@@ -51,6 +53,9 @@ void sva_trace_ring_destroy(struct sva_world *w)
 	for (size_t i = 0; i < r->nactor_names; i++)
 		free(r->actor_names[i]);
 	free(r->actor_names);
+	for (size_t i = 0; i < r->strings_cap; i++)
+		free(r->strings[i]);
+	free(r->strings);
 	free(r->events);
 	pthread_mutex_destroy(&r->lock);
 	sva_free(w, SVA_OBJ_TRACE_RING, r);
@@ -103,6 +108,57 @@ void sva_world_unsubscribe(struct sva_world *w, sva_event_fn fn, void *ctx)
 	}
 }
 
+static uint64_t sva_trace_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+static bool sva_trace_strings_grow(struct sva_trace_ring *r)
+{
+	size_t cap = r->strings_cap ? r->strings_cap * 2 : 64;
+	char **t = calloc(cap, sizeof(*t));
+
+	if (!t)
+		return false;
+	for (size_t i = 0; i < r->strings_cap; i++) {
+		size_t j;
+
+		if (!r->strings[i])
+			continue;
+		for (j = sva_trace_hash(r->strings[i]) & (cap - 1); t[j]; j = (j + 1) & (cap - 1))
+			;
+		t[j] = r->strings[i];
+	}
+	free(r->strings);
+	r->strings = t;
+	r->strings_cap = cap;
+	return true;
+}
+
+/*
+ * A copy of @s owned by the ring (lock held): string values name objects (an mm, a device)
+ * that may be freed long before the trace is written. NULL when out of memory.
+ */
+static const char *sva_trace_intern(struct sva_trace_ring *r, const char *s)
+{
+	size_t i;
+
+	if ((r->nstrings + 1) * 2 > r->strings_cap && !sva_trace_strings_grow(r))
+		return NULL;
+	for (i = sva_trace_hash(s) & (r->strings_cap - 1); r->strings[i];
+	     i = (i + 1) & (r->strings_cap - 1))
+		if (strcmp(r->strings[i], s) == 0)
+			return r->strings[i];
+	r->strings[i] = strdup(s);
+	if (r->strings[i])
+		r->nstrings++;
+	return r->strings[i];
+}
+
 /* Make room for one more event; false if memory ran out (the event is dropped). */
 static bool sva_trace_ring_room(struct sva_trace_ring *r)
 {
@@ -140,6 +196,13 @@ void sva_trace_emit(struct sva_world *w, enum sva_trace_phase phase, const char 
 
 	memcpy(ev.fields, fields, ev.nfields * sizeof(*fields));
 	pthread_mutex_lock(&r->lock);
+	for (unsigned f = 0; f < ev.nfields; f++) {
+		if (!ev.fields[f].str)
+			continue;
+		ev.fields[f].str = sva_trace_intern(r, ev.fields[f].str);
+		if (!ev.fields[f].str)
+			ev.fields[f].str = "?";
+	}
 	if (sva_trace_ring_room(r)) {
 		r->events[r->head] = ev;
 		r->head = (r->head + 1) % r->capacity;

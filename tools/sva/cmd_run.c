@@ -303,7 +303,7 @@ static int sva_tour(void)
 	if (!res)
 		return sva_cli_error("run: out of memory");
 	printf("libsva %s: the foundation (worlds, the sim scheduler, the explorer, the global "
-	       "PASID space)\n\n",
+	       "PASID space) and the kernel substrate (mm, processes, files)\n\n",
 	       SVA_VERSION);
 	printf("[1] four processes share one 4-bit PASID space; the last binds a device with "
 	       "max_pasids 4\n");
@@ -326,6 +326,12 @@ static int sva_tour(void)
 
 	printf("\n[4] an AB/BA lock-order inversion\n");
 	bad |= sva_explore_program("abba", &abba, res) != SVA_EXIT_VIOLATION;
+
+	printf("\n[5] a process maps a device whose open took mm_users, and exits (seed 000)\n");
+	bad |= sva_show_run("fd-mm-cycle", &churn, false, NULL, NULL, 0) != SVA_EXIT_VIOLATION;
+
+	printf("\n[6] the same device taking mm_count, as the kernel does since 2016\n");
+	bad |= sva_show_run("fd-mm-clean", &churn, false, NULL, NULL, 0) != SVA_EXIT_OK;
 
 	printf("\ntour: %s\n", bad ? "SOMETHING DID NOT BEHAVE" : "every step behaved as expected");
 	free(res);

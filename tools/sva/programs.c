@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sva/iommu.h"
+#include "prog.h"
 #include "programs.h"
 
 /* ---- pasid-churn ---- */
@@ -252,37 +253,78 @@ static int abba_setup(struct sva_world *w, void *arg)
 struct sva_tool_program_def {
 	const char *name;
 	const char *summary;
-	size_t state_size;
-	bool locked; /* counters only */
+	size_t (*state_size)(void);
+	void (*init)(void *state, int param); /* may be NULL */
+	int param;
 	struct sva_program program;
 	void (*summarize)(void *arg, FILE *out);
 };
 
+static size_t churn_size(void)
+{
+	return sizeof(struct churn_state);
+}
+
+static size_t counter_size(void)
+{
+	return sizeof(struct counter);
+}
+
+static void counter_init(void *state, int locked)
+{
+	((struct counter *)state)->locked = locked;
+}
+
+static size_t abba_size(void)
+{
+	return sizeof(struct abba);
+}
+
 static const struct sva_tool_program_def sva_tool_programs[] = {
 	{ "pasid-churn",
 	  "processes allocate, hold and free PASIDs; one device is narrow",
-	  sizeof(struct churn_state),
-	  false,
+	  churn_size,
+	  NULL,
+	  0,
 	  { "pasid-churn", churn_setup, churn_check, churn_teardown, NULL },
 	  churn_summarize },
 	{ "lost-update",
 	  "two actors increment a counter without a lock",
-	  sizeof(struct counter),
-	  false,
+	  counter_size,
+	  counter_init,
+	  0,
 	  { "lost-update", counter_setup, counter_check, NULL, NULL },
 	  counter_summarize },
 	{ "locked-counter",
 	  "the same increments under a mutex",
-	  sizeof(struct counter),
-	  true,
+	  counter_size,
+	  counter_init,
+	  1,
 	  { "locked-counter", counter_setup, counter_check, NULL, NULL },
 	  counter_summarize },
 	{ "abba",
 	  "two actors take two mutexes in opposite orders",
-	  sizeof(struct abba),
-	  false,
+	  abba_size,
+	  NULL,
+	  0,
 	  { "abba", abba_setup, NULL, NULL, NULL },
 	  NULL },
+	{ "fd-mm-cycle",
+	  "a device whose open holds mm_users: the exit never completes (seed 000)",
+	  sva_prog_cycle_size,
+	  sva_prog_cycle_init,
+	  1,
+	  { "fd-mm-cycle", sva_prog_cycle_setup, sva_prog_cycle_check, sva_prog_cycle_teardown,
+	    NULL },
+	  sva_prog_cycle_summarize },
+	{ "fd-mm-clean",
+	  "the same device holding mm_count: the exit completes (seed 004)",
+	  sva_prog_cycle_size,
+	  sva_prog_cycle_init,
+	  0,
+	  { "fd-mm-clean", sva_prog_cycle_setup, sva_prog_cycle_check, sva_prog_cycle_teardown,
+	    NULL },
+	  sva_prog_cycle_summarize },
 };
 
 #define SVA_TOOL_NPROGRAMS (sizeof(sva_tool_programs) / sizeof(sva_tool_programs[0]))
@@ -302,11 +344,11 @@ int sva_tool_program_instance(const char *name, struct sva_tool_program *out, vo
 
 	if (!d)
 		return -ENOENT;
-	state = calloc(1, d->state_size);
+	state = calloc(1, d->state_size());
 	if (!state)
 		return -ENOMEM;
-	if (d->program.setup == counter_setup)
-		((struct counter *)state)->locked = d->locked;
+	if (d->init)
+		d->init(state, d->param);
 	out->name = d->name;
 	out->summary = d->summary;
 	out->program = d->program;

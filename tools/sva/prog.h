@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* The tool's program modules (one file each), gathered into the table of programs.c. */
+#ifndef SVA_TOOL_PROG_H
+#define SVA_TOOL_PROG_H
+
+#include <stdio.h>
+
+#include "sva/sync.h"
+
+void sva_prog_cycle_init(void *state, int take_users);
+int sva_prog_cycle_setup(struct sva_world *w, void *arg);
+int sva_prog_cycle_check(struct sva_world *w, void *arg, int run, char *msg, size_t len);
+void sva_prog_cycle_teardown(struct sva_world *w, void *arg);
+void sva_prog_cycle_summarize(void *arg, FILE *out);
+size_t sva_prog_cycle_size(void);
+
+#endif
