@@ -180,6 +180,24 @@ static void test_chrome_json_export_parses_with_tracks(void **state)
 	sva_test_world_done(w);
 }
 
+static void test_string_values_are_copied(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+	struct sva_trace_event a, b;
+	char name[16];
+	(void)state;
+
+	snprintf(name, sizeof(name), "mm7");
+	sva_trace(w, "mm.create", SVA_TFS("name", name));
+	snprintf(name, sizeof(name), "gone"); /* the object and its name are freed */
+	sva_trace(w, "mm.create", SVA_TFS("name", "mm7"));
+	assert_int_equal(sva_trace_get(w, 0, &a), 0);
+	assert_int_equal(sva_trace_get(w, 1, &b), 0);
+	assert_string_equal(a.fields[0].str, "mm7");
+	assert_ptr_equal(a.fields[0].str, b.fields[0].str); /* interned once */
+	sva_test_world_done(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +206,7 @@ int main(void)
 		cmocka_unit_test(test_subscribers_see_every_event),
 		cmocka_unit_test(test_text_export),
 		cmocka_unit_test(test_chrome_json_export_parses_with_tracks),
+		cmocka_unit_test(test_string_values_are_copied),
 	};
 
 	return cmocka_run_group_tests_name("trace", tests, NULL, NULL);
