@@ -46,8 +46,8 @@ expect 1 "the schedule replays the failure" -- "$SVA" replay lost-update "$sched
 grep -q "^verdict: VIOLATION: lost update" "$TMP/out" || { echo "FAIL: replay verdict"; fails=$((fails + 1)); }
 expect 0 "explore clean at K=2" -- "$SVA" explore locked-counter -k 2
 grep -q "(all within the bound)" "$TMP/out" || { echo "FAIL: not exhausted"; fails=$((fails + 1)); }
-expect 1 "abba deadlock" -- "$SVA" explore abba -k 1
-grep -q "deadlock" "$TMP/out" || { echo "FAIL: no deadlock named"; fails=$((fails + 1)); }
+expect 1 "abba inversion" -- "$SVA" explore abba -k 1
+grep -q "lock order inversion" "$TMP/out" || { echo "FAIL: no inversion named"; fails=$((fails + 1)); }
 expect 0 "trace export" -- "$SVA" run pasid-churn --quiet --trace "$TMP/t.json"
 grep -q '"traceEvents"' "$TMP/t.json" || { echo "FAIL: trace file"; fails=$((fails + 1)); }
 

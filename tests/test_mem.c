@@ -1101,9 +1101,28 @@ static void test_hw_walk_races_zap_sim(void **state)
 		race_run(SVA_BACKEND_SIM, seed, 4);
 }
 
+static void test_walks_of_destroyed_tables_find_nothing(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+	struct sva_pgtable pt;
+	struct sva_phys *phys;
+	int err = 0;
+	(void)state;
+
+	assert_int_equal(sva_phys_create(w, 16, &phys), 0);
+	assert_int_equal(sva_pgtable_init(&pt, phys), 0);
+	sva_pgtable_destroy(&pt);
+	assert_int_equal(sva_pgtable_hw_walk(&pt, 0x1000, true), 0);
+	assert_null(sva_pgtable_walk(&pt, 0x1000, true, &err));
+	assert_int_equal(err, -ENOENT);
+	sva_phys_destroy(phys);
+	sva_test_world_done(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_walks_of_destroyed_tables_find_nothing),
 		cmocka_unit_test(test_phys_create_rejects_bad_args),
 		cmocka_unit_test(test_phys_create_fails_cleanly_on_enomem),
 		cmocka_unit_test(test_phys_fresh_arena),

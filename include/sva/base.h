@@ -161,6 +161,7 @@ void sva_world_set_log_sink(struct sva_world *w, sva_log_sink sink, void *ctx);
 	X(DEADLOCK, "deadlock")                                 \
 	X(LOCK_NOT_OWNER, "lock released by non-owner")         \
 	X(LOCK_HELD_AT_EXIT, "lock held at actor exit")         \
+	X(LOCK_ORDER, "lock order inversion")                   \
 	X(SLEEP_IN_ATOMIC, "sleeping while holding a spinlock") \
 	X(REFCOUNT, "refcount misuse")                          \
 	X(SCHEDULE_DIVERGED, "schedule diverged")               \
@@ -193,7 +194,7 @@ enum sva_trace_phase {
 	SVA_TRACE_END,
 };
 
-/* One key/value of an event. Keys and string values must outlive the world (literals). */
+/* One key/value of an event. Keys must be literals; string values are copied. */
 struct sva_trace_field {
 	const char *key;
 	const char *str; /* non-NULL: a string value, else num */

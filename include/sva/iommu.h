@@ -64,6 +64,8 @@ int sva_iommu_sys_create(struct sva_mm_sys *mm_sys, struct sva_iommu_sys **out);
 void sva_iommu_sys_destroy(struct sva_iommu_sys *sys);
 struct sva_pasid_space *sva_iommu_sys_pasids(struct sva_iommu_sys *sys);
 struct sva_world *sva_iommu_sys_world(struct sva_iommu_sys *sys);
+/* The mm subsystem it serves (drivers take page-table frames from its arena). */
+struct sva_mm_sys *sva_iommu_sys_mm_sys(struct sva_iommu_sys *sys);
 
 /* ---- the driver interface ----------------------------------------------------------------- */
 

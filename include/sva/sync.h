@@ -131,6 +131,7 @@ struct sva_mutex {
 	struct sva_actor *owner;
 	const char *owner_site;
 	struct sva_list_head held; /* in the owner's list of held locks */
+	uint16_t dep_class;	   /* lockdep (sim): class + 1 once looked up */
 };
 
 void sva_mutex_init(struct sva_world *w, struct sva_mutex *m, const char *name);
@@ -151,6 +152,7 @@ struct sva_spinlock {
 	bool sim;	     /* copied from the world at init: the native path stays inline */
 	const char *name;
 	struct sva_actor *owner; /* sim only */
+	uint16_t dep_class;	 /* lockdep (sim): class + 1 once looked up */
 };
 
 void sva_spin_lock_init(struct sva_world *w, struct sva_spinlock *s, const char *name);
@@ -183,6 +185,7 @@ struct sva_rwsem {
 	int readers;		  /* active readers */
 	unsigned waiting_writers; /* writers queued: new readers wait behind them */
 	struct sva_actor *writer;
+	uint16_t dep_class; /* lockdep (sim): class + 1 once looked up */
 };
 
 void sva_rwsem_init(struct sva_world *w, struct sva_rwsem *s, const char *name);

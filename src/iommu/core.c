@@ -67,6 +67,11 @@ struct sva_world *sva_iommu_sys_world(struct sva_iommu_sys *sys)
 	return sys->w;
 }
 
+struct sva_mm_sys *sva_iommu_sys_mm_sys(struct sva_iommu_sys *sys)
+{
+	return sys->mm_sys;
+}
+
 unsigned sva_iommu_next_domain_id(struct sva_iommu_sys *sys)
 {
 	unsigned id;

@@ -44,9 +44,10 @@ static inline unsigned sva_pt_index(uint64_t va, int level)
 	return (unsigned)(va >> sva_pt_shift(level)) & (SVA_PT_ENTRIES - 1);
 }
 
+/* The top table, or NULL once the tables were destroyed (exit_mmap): nothing to walk. */
 static inline sva_pte_t *sva_pt_root(struct sva_pgtable *pt)
 {
-	return sva_page_address(pt->root);
+	return pt->root ? sva_page_address(pt->root) : NULL;
 }
 
 /* The table an intermediate entry @v (present) points to; NULL (reported) if it is corrupt. */
@@ -124,8 +125,8 @@ sva_pte_t *sva_pgtable_walk(struct sva_pgtable *pt, uint64_t va, bool alloc, int
 	int ret = -EFAULT;
 
 	if (va < SVA_TASK_SIZE) {
-		ret = 0;
 		table = sva_pt_root(pt);
+		ret = table ? 0 : -ENOENT;
 		for (int level = SVA_PT_LEVELS; table && level > 1; level--)
 			table = sva_pt_next(pt, &table[sva_pt_index(va, level)], alloc, &ret);
 	}
@@ -160,6 +161,8 @@ uint64_t sva_pgtable_hw_walk(struct sva_pgtable *pt, uint64_t va, bool write)
 	if (va >= SVA_TASK_SIZE)
 		return 0;
 	table = sva_pt_root(pt);
+	if (!table)
+		return 0;
 	for (int level = SVA_PT_LEVELS; level > 1; level--) {
 		uint64_t v = sva_pte_read(&table[sva_pt_index(va, level)]);
 

@@ -13,6 +13,7 @@ void sva_mutex_init(struct sva_world *w, struct sva_mutex *m, const char *name)
 	m->owner = NULL;
 	m->owner_site = NULL;
 	sva_list_init(&m->held);
+	m->dep_class = 0;
 }
 
 void sva_mutex_destroy(struct sva_mutex *m)
@@ -28,6 +29,7 @@ static void sva_mutex_take(struct sva_mutex *m, struct sva_actor *owner, const c
 	m->owner = owner;
 	m->owner_site = site;
 	sva_list_add(&m->held, &owner->held);
+	sva_lockdep_acquired(m->wc.w->sched, m, &m->dep_class, m->name, site);
 }
 
 void sva_mutex_lock_at(struct sva_mutex *m, const char *site)
@@ -35,6 +37,7 @@ void sva_mutex_lock_at(struct sva_mutex *m, const char *site)
 	struct sva_actor *owner = sva_sched_owner(m->wc.w->sched);
 
 	sva_might_sleep(m->wc.w, site, "mutex lock");
+	sva_lockdep_acquire(m->wc.w->sched, &m->dep_class, m->name, site);
 	sva_wchan_lock(&m->wc);
 	if (m->owner == owner && owner->id >= 0) {
 		/* would sleep forever: say so instead (the kernel's lockdep would) */
@@ -84,6 +87,7 @@ void sva_mutex_unlock(struct sva_mutex *m)
 	m->owner = NULL;
 	m->owner_site = NULL;
 	sva_list_del(&m->held);
+	sva_lockdep_release(m->wc.w->sched, m);
 	sva_wchan_wake_all(&m->wc);
 	sva_wchan_unlock(&m->wc);
 }

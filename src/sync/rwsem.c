@@ -13,6 +13,7 @@ void sva_rwsem_init(struct sva_world *w, struct sva_rwsem *s, const char *name)
 	s->readers = 0;
 	s->waiting_writers = 0;
 	s->writer = NULL;
+	s->dep_class = 0;
 }
 
 void sva_rwsem_destroy(struct sva_rwsem *s)
@@ -25,11 +26,13 @@ void sva_rwsem_destroy(struct sva_rwsem *s)
 void sva_down_read_at(struct sva_rwsem *s, const char *site)
 {
 	sva_might_sleep(s->wc.w, site, "down_read");
+	sva_lockdep_acquire(s->wc.w->sched, &s->dep_class, s->name, site);
 	sva_wchan_lock(&s->wc);
 	while (s->writer || s->waiting_writers)
 		if (sva_wchan_sleep(&s->wc, site, s->name, false))
 			goto out;
 	s->readers++;
+	sva_lockdep_acquired(s->wc.w->sched, s, &s->dep_class, s->name, site);
 out:
 	sva_wchan_unlock(&s->wc);
 }
@@ -37,14 +40,17 @@ out:
 void sva_down_write_at(struct sva_rwsem *s, const char *site)
 {
 	sva_might_sleep(s->wc.w, site, "down_write");
+	sva_lockdep_acquire(s->wc.w->sched, &s->dep_class, s->name, site);
 	sva_wchan_lock(&s->wc);
 	s->waiting_writers++;
 	while (s->writer || s->readers)
 		if (sva_wchan_sleep(&s->wc, site, s->name, false))
 			break;
 	s->waiting_writers--;
-	if (!s->writer && !s->readers)
+	if (!s->writer && !s->readers) {
 		s->writer = sva_sched_owner(s->wc.w->sched);
+		sva_lockdep_acquired(s->wc.w->sched, s, &s->dep_class, s->name, site);
+	}
 	sva_wchan_unlock(&s->wc);
 }
 
@@ -55,8 +61,11 @@ bool sva_down_read_trylock(struct sva_rwsem *s)
 	sva_sched_point_at(s->wc.w, SVA_HERE);
 	sva_wchan_lock(&s->wc);
 	taken = !s->writer && !s->waiting_writers;
-	if (taken)
+	if (taken) {
 		s->readers++;
+		sva_lockdep_acquired(s->wc.w->sched, s, &s->dep_class, s->name,
+				     "down_read_trylock");
+	}
 	sva_wchan_unlock(&s->wc);
 	return taken;
 }
@@ -68,8 +77,11 @@ bool sva_down_write_trylock(struct sva_rwsem *s)
 	sva_sched_point_at(s->wc.w, SVA_HERE);
 	sva_wchan_lock(&s->wc);
 	taken = !s->writer && !s->readers;
-	if (taken)
+	if (taken) {
 		s->writer = sva_sched_owner(s->wc.w->sched);
+		sva_lockdep_acquired(s->wc.w->sched, s, &s->dep_class, s->name,
+				     "down_write_trylock");
+	}
 	sva_wchan_unlock(&s->wc);
 	return taken;
 }
@@ -84,6 +96,7 @@ void sva_up_read(struct sva_rwsem *s)
 			   s->name);
 		return;
 	}
+	sva_lockdep_release(s->wc.w->sched, s);
 	if (--s->readers == 0)
 		sva_wchan_wake_all(&s->wc);
 	sva_wchan_unlock(&s->wc);
@@ -104,6 +117,7 @@ void sva_up_write(struct sva_rwsem *s)
 		return;
 	}
 	s->writer = NULL;
+	sva_lockdep_release(s->wc.w->sched, s);
 	sva_wchan_wake_all(&s->wc);
 	sva_wchan_unlock(&s->wc);
 }

@@ -51,6 +51,7 @@ int sva_sched_create(struct sva_world *w, const struct sva_world_config *config)
 	sva_list_init(&s->actors);
 	sva_wchan_init(w, &s->idle_wc);
 	sva_actor_init_outside(s);
+	sva_lockdep_init(s);
 	w->sched = s;
 	if (s->sim)
 		ret = sva_sim_create(s, config);
@@ -82,6 +83,7 @@ void sva_sched_destroy(struct sva_world *w)
 		sva_sim_destroy(s);
 	else
 		pthread_key_delete(s->current_key);
+	sva_lockdep_destroy(s);
 	sva_wchan_destroy(&s->idle_wc);
 	pthread_mutex_destroy(&s->lock);
 	sva_free(w, SVA_OBJ_SCHEDULER, s);

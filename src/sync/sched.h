@@ -26,6 +26,35 @@
 #include "../base/world.h"
 #include "fiber.h"
 
+/* ---- lockdep (lockdep.c): lock-order checking, sim only ---- */
+
+#define SVA_LOCKDEP_DEPTH    48	  /* locks one actor may hold: the kernel's MAX_LOCK_DEPTH */
+#define SVA_LOCKDEP_CLASSES  256  /* lock classes (names) per world; a multiple of 64 */
+#define SVA_LOCKDEP_EDGES    4096 /* "A before B" edges per world */
+#define SVA_LOCKDEP_REPORTED 64	  /* pairs remembered as reported */
+
+/* A lock an actor holds, in its acquisition-ordered stack. */
+struct sva_held_lock {
+	const void *lock;
+	const char *site; /* where it was taken */
+	uint16_t cls;
+};
+
+struct sva_lock_class;
+struct sva_lock_edge;
+
+/* The world's lock classes and the order edges between them. */
+struct sva_lockdep {
+	bool on; /* sim, and no limit reached */
+	unsigned nclasses, nedges, nreported;
+	size_t classes_cap, edges_cap, names_cap, names_len;
+	struct sva_lock_class *classes;
+	uint16_t *buckets; /* class + 1 by name hash, 0 = empty */
+	char *names;	   /* class names, NUL-separated */
+	struct sva_lock_edge *edges;
+	uint32_t reported[SVA_LOCKDEP_REPORTED]; /* class pairs, lower << 16 | higher */
+};
+
 enum sva_actor_state {
 	SVA_ACTOR_RUNNABLE,
 	SVA_ACTOR_BLOCKED,
@@ -64,6 +93,8 @@ struct sva_actor {
 
 	/* sim */
 	struct sva_fiber fiber;
+	unsigned ld_depth; /* lockdep: every lock held, in acquisition order */
+	struct sva_held_lock ld_held[SVA_LOCKDEP_DEPTH];
 };
 
 /* One scheduling decision with more than one runnable actor (sim). */
@@ -102,6 +133,7 @@ struct sva_sched {
 	size_t nreplay;
 	struct sva_decision *decisions; /* decisions taken */
 	size_t ndecisions, decisions_cap;
+	struct sva_lockdep lockdep;
 };
 
 static inline struct sva_sched *sva_sched_of(struct sva_world *w)
@@ -113,6 +145,40 @@ static inline struct sva_sched *sva_sched_of(struct sva_world *w)
 struct sva_actor *sva_sched_current(struct sva_sched *s);
 /* the lock owner to record for the caller: the current actor or &s->outside */
 struct sva_actor *sva_sched_owner(struct sva_sched *s);
+
+/* lockdep: off (and each hook one test) in native */
+void sva_lockdep_init(struct sva_sched *s);
+void sva_lockdep_destroy(struct sva_sched *s);
+void sva_lockdep_acquire_(struct sva_sched *s, uint16_t *cache, const char *name, const char *site);
+void sva_lockdep_acquired_(struct sva_sched *s, const void *lock, uint16_t *cache, const char *name,
+			   const char *site);
+void sva_lockdep_release_(struct sva_sched *s, const void *lock);
+
+/*
+ * A blocking acquisition of a lock named @name (its class, kept in the lock's @cache) begins at
+ * @site: record and check its order after every lock the caller holds.
+ */
+static inline void sva_lockdep_acquire(struct sva_sched *s, uint16_t *cache, const char *name,
+				       const char *site)
+{
+	if (s->lockdep.on)
+		sva_lockdep_acquire_(s, cache, name, site);
+}
+
+/* @lock was taken (blocking or trylock): push it on the owner's held stack. */
+static inline void sva_lockdep_acquired(struct sva_sched *s, const void *lock, uint16_t *cache,
+					const char *name, const char *site)
+{
+	if (s->lockdep.on)
+		sva_lockdep_acquired_(s, lock, cache, name, site);
+}
+
+/* @lock was released: remove it from the owner's held stack, wherever it is. */
+static inline void sva_lockdep_release(struct sva_sched *s, const void *lock)
+{
+	if (s->lockdep.on)
+		sva_lockdep_release_(s, lock);
+}
 
 /* wait channels */
 void sva_wchan_init(struct sva_world *w, struct sva_wchan *wc);

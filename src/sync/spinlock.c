@@ -20,6 +20,7 @@ void sva_spin_lock_init(struct sva_world *w, struct sva_spinlock *s, const char 
 	s->sim = w->config.backend == SVA_BACKEND_SIM;
 	s->name = name ? name : "spinlock";
 	s->owner = NULL;
+	s->dep_class = 0;
 }
 
 void sva_spin_lock_destroy(struct sva_spinlock *s)
@@ -60,11 +61,13 @@ void sva_spin_lock_slow_(struct sva_spinlock *s, const char *site)
 	}
 	owner = sva_sched_owner(sc);
 	sva_sim_point(sc);
+	sva_lockdep_acquire(sc, &s->dep_class, s->name, site);
 	while (s->owner)
 		if (sva_wchan_sleep(&s->wc, site, s->name, false))
 			return;
 	s->owner = owner;
 	owner->spin_depth++;
+	sva_lockdep_acquired(sc, s, &s->dep_class, s->name, site);
 }
 
 void sva_spin_unlock_slow_(struct sva_spinlock *s)
@@ -82,5 +85,6 @@ void sva_spin_unlock_slow_(struct sva_spinlock *s)
 	}
 	me->spin_depth--;
 	s->owner = NULL;
+	sva_lockdep_release(sc, s);
 	sva_wchan_wake_all(&s->wc);
 }

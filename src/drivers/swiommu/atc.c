@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A device's ATC: lookup, fill and invalidation (see atc.h).
+ *
+ * Lock: the ATC spinlock, a leaf; the generation is bumped before the lock is taken.
+ */
+#include <errno.h>
+
+#include "atc.h"
+
+int sva_atc_init(struct sva_atc *atc, struct sva_world *w, unsigned entries)
+{
+	if (!entries || entries > SVA_ATC_MAX_ENTRIES)
+		return -EINVAL;
+	atc->e = sva_alloc(w, SVA_OBJ_IOTLB, entries * sizeof(*atc->e));
+	if (!atc->e)
+		return -ENOMEM;
+	atc->w = w;
+	atc->n = entries;
+	atc->next = 0;
+	atomic_init(&atc->gen, 0);
+	atc->hits = atc->fills = atc->invalidations = atc->valid = 0;
+	sva_spin_lock_init(w, &atc->lock, "atc");
+	return 0;
+}
+
+void sva_atc_destroy(struct sva_atc *atc)
+{
+	sva_spin_lock_destroy(&atc->lock);
+	sva_free(atc->w, SVA_OBJ_IOTLB, atc->e);
+	atc->e = NULL;
+}
+
+static struct sva_atc_entry *sva_atc_slot(struct sva_atc *atc, uint32_t pasid, uint64_t vpn)
+{
+	for (unsigned i = 0; i < atc->n; i++)
+		if (atc->e[i].valid && atc->e[i].pasid == pasid && atc->e[i].vpn == vpn)
+			return &atc->e[i];
+	return NULL;
+}
+
+bool sva_atc_find(struct sva_atc *atc, uint32_t pasid, uint64_t vpn, struct sva_ats_completion *out)
+{
+	struct sva_atc_entry *e;
+
+	sva_spin_lock(&atc->lock);
+	e = sva_atc_slot(atc, pasid, vpn);
+	if (e) {
+		*out = e->c;
+		atc->hits++;
+	}
+	sva_spin_unlock(&atc->lock);
+	return e != NULL;
+}
+
+/* An empty slot, else the round-robin victim. */
+static struct sva_atc_entry *sva_atc_victim(struct sva_atc *atc)
+{
+	struct sva_atc_entry *e;
+
+	for (unsigned i = 0; i < atc->n; i++)
+		if (!atc->e[i].valid) {
+			atc->valid++;
+			return &atc->e[i];
+		}
+	e = &atc->e[atc->next];
+	atc->next = (atc->next + 1) % atc->n;
+	return e;
+}
+
+bool sva_atc_fill(struct sva_atc *atc, uint32_t pasid, uint64_t vpn,
+		  const struct sva_ats_completion *c, uint64_t gen)
+{
+	struct sva_atc_entry *e;
+	bool filled = false;
+
+	sva_spin_lock(&atc->lock);
+	if (atomic_load_explicit(&atc->gen, memory_order_acquire) == gen) {
+		e = sva_atc_slot(atc, pasid, vpn);
+		if (!e)
+			e = sva_atc_victim(atc);
+		*e = (struct sva_atc_entry){ .valid = true, .pasid = pasid, .vpn = vpn, .c = *c };
+		atc->fills++;
+		filled = true;
+	}
+	sva_spin_unlock(&atc->lock);
+	return filled;
+}
+
+void sva_atc_invalidate(struct sva_atc *atc, uint32_t pasid, uint64_t vpn, uint64_t npages)
+{
+	uint64_t last;
+
+	if (!npages)
+		return;
+	last = npages == SVA_ATC_ALL || npages - 1 > UINT64_MAX - vpn ? UINT64_MAX
+								      : vpn + (npages - 1);
+	if (npages == SVA_ATC_ALL)
+		vpn = 0;
+	atomic_fetch_add_explicit(&atc->gen, 1, memory_order_seq_cst);
+	sva_spin_lock(&atc->lock);
+	atc->invalidations++;
+	for (unsigned i = 0; i < atc->n; i++) {
+		struct sva_atc_entry *e = &atc->e[i];
+
+		if (e->valid && e->pasid == pasid && e->vpn >= vpn && e->vpn <= last) {
+			e->valid = false;
+			atc->valid--;
+		}
+	}
+	sva_spin_unlock(&atc->lock);
+}

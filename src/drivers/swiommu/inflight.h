@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a device has in flight, and how an invalidation waits for it. Two kinds of section:
+ *
+ *  - DMA sections (sva_dma_begin / sva_dma_end, and each page of the DMA helpers): the device
+ *    uses frames it translated. A per-device rw-semaphore: DMA holds it for read; whoever
+ *    invalidates takes it for write and releases it at once, which returns only after every
+ *    section that began before has ended (writers are preferred, so it is not starved). In
+ *    sim, both are scheduling points, so the explorer interleaves DMA with invalidations.
+ *
+ *  - walk sections: the IOMMU reading a PASID entry's domain and walking its page table on an
+ *    IOTLB miss. They must be waited for too (a table page is freed after the invalidation,
+ *    the tables of an exited mm after release, a domain after its detach), but sva_translate()
+ *    runs inside or outside DMA sections and the rw-semaphore does not nest, so walks use an
+ *    SRCU-like pair of counters: a walker increments the counter of the current index; a
+ *    synchroniser flips the index and waits for the old counter to drain, twice, so it waits
+ *    for every walker that may have read state older than its change. Walkers never block.
+ *    A walk known to run inside a DMA section (the DMA helpers') needs no walk section: the
+ *    synchroniser waits for DMA sections after walks.
+ *
+ * sva_inflight_sync(): after changing translation state (page table, PASID entry) and
+ * flushing the caches, wait for walks, then for DMA sections, that may have used the old
+ * state. Might sleep: a mutex, a wait queue, the rw-semaphore.
+ *
+ * Lock order: (domain lock) -> sync lock -> the walk wait queue; (domain lock) -> dma
+ * rw-semaphore. A DMA section takes no lock of the kernel (mmap_lock, a domain's, the core's):
+ * an invalidation holding those waits for it.
+ */
+#ifndef SVA_SWIOMMU_INFLIGHT_H
+#define SVA_SWIOMMU_INFLIGHT_H
+
+#include <stdatomic.h>
+
+#include "sva/sync.h"
+
+struct sva_inflight {
+	struct sva_rwsem dma;
+	atomic_long walkers[2];
+	atomic_uint idx;
+	atomic_uint waiting; /* synchronisers waiting for walkers: walkers wake them */
+	struct sva_waitq wq;
+	struct sva_mutex sync_lock;
+};
+
+void sva_inflight_init(struct sva_inflight *f, struct sva_world *w);
+void sva_inflight_destroy(struct sva_inflight *f);
+
+static inline unsigned sva_inflight_walk_begin(struct sva_inflight *f)
+{
+	unsigned i = atomic_load_explicit(&f->idx, memory_order_relaxed) & 1;
+
+	/* seq_cst: ordered before the walker's reads of the PASID entry and the IOTLB gen */
+	atomic_fetch_add_explicit(&f->walkers[i], 1, memory_order_seq_cst);
+	return i;
+}
+
+void sva_inflight_walk_wake_(struct sva_inflight *f);
+
+static inline void sva_inflight_walk_end(struct sva_inflight *f, unsigned i)
+{
+	if (atomic_fetch_sub_explicit(&f->walkers[i], 1, memory_order_seq_cst) == 1 &&
+	    atomic_load_explicit(&f->waiting, memory_order_seq_cst))
+		sva_inflight_walk_wake_(f);
+}
+
+/* Wait for walks, then DMA sections, that began before the call. Might sleep. */
+void sva_inflight_sync(struct sva_inflight *f);
+
+#endif /* SVA_SWIOMMU_INFLIGHT_H */

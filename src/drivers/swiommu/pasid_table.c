@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A device's PASID table: the directory, lazily allocated leaves, and entry updates (see
+ * pasid_table.h for the entry format and who reads what).
+ *
+ * Locks: the table lock (mutex) around leaf allocation and every entry write; it is taken
+ * under the attached domain's lock and nothing is taken under it. Readers are lock-free.
+ */
+#include <errno.h>
+
+#include "../../base/list.h"
+#include "pasid_table.h"
+
+int sva_pasid_table_init(struct sva_pasid_table *t, struct sva_world *w, uint32_t max_pasids)
+{
+	t->w = w;
+	t->max_pasids = max_pasids;
+	t->ndir = ((size_t)max_pasids + SVA_PASID_LEAF_ENTRIES - 1) >> SVA_PASID_LEAF_BITS;
+	t->leaves = 0;
+	t->dir = NULL;
+	if (t->ndir) {
+		t->dir = sva_alloc(w, SVA_OBJ_PASID_TABLE, t->ndir * sizeof(*t->dir));
+		if (!t->dir)
+			return -ENOMEM;
+	}
+	sva_mutex_init(w, &t->lock, "pasid_table");
+	return 0;
+}
+
+void sva_pasid_table_destroy(struct sva_pasid_table *t)
+{
+	for (size_t i = 0; i < t->ndir; i++)
+		sva_free(t->w, SVA_OBJ_PASID_TABLE,
+			 atomic_load_explicit(&t->dir[i], memory_order_relaxed));
+	sva_free(t->w, SVA_OBJ_PASID_TABLE, t->dir);
+	t->dir = NULL;
+	t->ndir = 0;
+	t->max_pasids = 0;
+	sva_mutex_destroy(&t->lock);
+}
+
+struct sva_pasid_entry *sva_pasid_table_get(struct sva_pasid_table *t, uint32_t pasid)
+{
+	struct sva_pasid_entry *e = sva_pasid_table_entry(t, pasid), *leaf;
+	size_t i = pasid >> SVA_PASID_LEAF_BITS;
+
+	if (e || pasid >= t->max_pasids)
+		return e;
+	sva_mutex_lock(&t->lock);
+	leaf = atomic_load_explicit(&t->dir[i], memory_order_relaxed);
+	if (!leaf) {
+		leaf = sva_alloc(t->w, SVA_OBJ_PASID_TABLE, SVA_PASID_LEAF_ENTRIES * sizeof(*leaf));
+		if (leaf) {
+			for (unsigned j = 0; j < SVA_PASID_LEAF_ENTRIES; j++)
+				sva_list_init(&leaf[j].node);
+			/* zeroed entries (invalid) visible before the leaf */
+			atomic_store_explicit(&t->dir[i], leaf, memory_order_release);
+			t->leaves++;
+		}
+	}
+	sva_mutex_unlock(&t->lock);
+	return leaf ? &leaf[pasid & (SVA_PASID_LEAF_ENTRIES - 1)] : NULL;
+}
+
+void sva_pasid_entry_set(struct sva_pasid_table *t, struct sva_pasid_entry *e,
+			 enum sva_pasid_entry_state state, struct sva_domain *domain)
+{
+	uint32_t did = domain ? domain->id : 0;
+
+	sva_mutex_lock(&t->lock);
+	atomic_store_explicit(&e->domain, domain, memory_order_release);
+	atomic_store_explicit(&e->word, sva_pasid_word(state, did), memory_order_seq_cst);
+	sva_mutex_unlock(&t->lock);
+}
+
+size_t sva_pasid_table_in_use(struct sva_pasid_table *t)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->ndir; i++) {
+		struct sva_pasid_entry *leaf =
+			atomic_load_explicit(&t->dir[i], memory_order_acquire);
+
+		for (unsigned j = 0; leaf && j < SVA_PASID_LEAF_ENTRIES; j++)
+			if (sva_pasid_word_state(sva_pasid_entry_word(&leaf[j])) !=
+			    SVA_PASID_ENTRY_INVALID)
+				n++;
+	}
+	return n;
+}

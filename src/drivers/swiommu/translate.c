@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Translation: what the swiommu hardware does for a DMA request, an ATS translation request,
+ * and the DMA helpers device models use.
+ *
+ * A request (device, PASID, address, access):
+ *  1. PASID checks: the device has no PASID support (max_pasids 0), or the PASID is beyond it.
+ *  2. The PASID entry (one atomic word: state and domain id): invalid, blocking (reported or
+ *     silent), or translating.
+ *  3. The IOTLB, keyed by (domain id, PASID, page): a hit that grants what the access needs
+ *     ends here. Lock-free, no reference taken: the hit path reads no domain.
+ *  4. Otherwise, inside a walk section (inflight.h; the DMA helpers' own DMA section covers
+ *     their walks, which saves two atomic read-modify-writes): re-read the entry and its
+ *     domain, refuse if the mm has been released (its table may be freed: never walk it),
+ *     walk the page table as
+ *     hardware does (accessed / dirty set atomically), fill the IOTLB if no invalidation ran
+ *     meanwhile, and judge the access: not present, user request to a supervisor page, write
+ *     to a read-only page, execute from a no-execute page.
+ * A fault is logged with its reason (the kernel's dmesg) unless the entry is blocking-silent,
+ * where it is only counted as silenced. Faults are never cached.
+ *
+ * The frame of a translation may be touched only inside a DMA section (sva_dma_begin/end):
+ * an invalidation waits for the sections that began before it, then the mm frees the frame.
+ * In sim, every translation, every walk and every page of the DMA helpers is a scheduling
+ * point. In native the hit path is kept small and out of the slow path's way.
+ *
+ * Locks: none on the hit path; a walk takes an IOTLB set spinlock to fill; a fault takes the
+ * fault log spinlock; ATS takes the ATC spinlock; a DMA section holds the device's dma
+ * rw-semaphore for read. Nothing here sleeps except sva_dma_begin() and the DMA helpers.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* A walker retrying a PASID entry caught between its two stores gives up after this. */
+#define SVA_SW_ENTRY_RETRIES 1000000
+
+/* How a translation is asked for. */
+enum {
+	SVA_SW_ATS = 1u << 0,	 /* a translation request: write permission if the page allows */
+	SVA_SW_MISSED = 1u << 1, /* the caller already missed in the IOTLB: walk directly */
+	SVA_SW_IN_SECTION = 1u << 2, /* inside a DMA section, which covers the walk too */
+};
+
+struct sva_sw_tr {
+	uint64_t pfn;
+	unsigned perm; /* SVA_IOTLB_* */
+	enum sva_fault_reason reason;
+	bool silent; /* blocked silently: counted, not logged */
+	bool hit;
+};
+
+/* What an IOTLB entry must grant for @access. */
+static unsigned sva_sw_need(unsigned access)
+{
+	unsigned need = SVA_IOTLB_R;
+
+	if (access & SVA_ACCESS_WRITE)
+		need |= SVA_IOTLB_W;
+	if (access & SVA_ACCESS_EXEC)
+		need |= SVA_IOTLB_X;
+	if (!(access & SVA_ACCESS_PRIV))
+		need |= SVA_IOTLB_U;
+	return need;
+}
+
+static unsigned sva_sw_pte_perm(uint64_t pte)
+{
+	unsigned perm;
+
+	if (!(pte & SVA_PTE_PRESENT))
+		return 0;
+	perm = SVA_IOTLB_R;
+	if (pte & SVA_PTE_USER)
+		perm |= SVA_IOTLB_U;
+	if (pte & SVA_PTE_WRITE)
+		perm |= SVA_IOTLB_WP | (pte & SVA_PTE_DIRTY ? SVA_IOTLB_W : 0);
+	if (!(pte & SVA_PTE_NX))
+		perm |= SVA_IOTLB_X;
+	return perm;
+}
+
+static enum sva_fault_reason sva_sw_perm_check(unsigned perm, unsigned access)
+{
+	if (!(perm & SVA_IOTLB_R))
+		return SVA_FAULT_NOT_PRESENT;
+	if (!(access & SVA_ACCESS_PRIV) && !(perm & SVA_IOTLB_U))
+		return SVA_FAULT_USER;
+	if ((access & SVA_ACCESS_WRITE) && !(perm & SVA_IOTLB_WP))
+		return SVA_FAULT_WRITE;
+	if ((access & SVA_ACCESS_EXEC) && !(perm & SVA_IOTLB_X))
+		return SVA_FAULT_EXEC;
+	return SVA_FAULT_NONE;
+}
+
+/* The reason an entry in @state does not translate. */
+static enum sva_fault_reason sva_sw_state_reason(enum sva_pasid_entry_state state, bool *silent)
+{
+	*silent = state == SVA_PASID_ENTRY_BLOCKING_SILENT;
+	return state == SVA_PASID_ENTRY_INVALID ? SVA_FAULT_PASID_INVALID : SVA_FAULT_PASID_BLOCKED;
+}
+
+/* The translating domain of @e, consistent with its word; NULL when it no longer translates. */
+static struct sva_sw_domain *sva_sw_entry_domain(struct sva_pasid_entry *e, struct sva_sw_tr *tr)
+{
+	for (long i = 0; i < SVA_SW_ENTRY_RETRIES; i++) {
+		uint64_t word = atomic_load(&e->word); /* seq_cst: after walk_begin */
+		enum sva_pasid_entry_state state = sva_pasid_word_state(word);
+		struct sva_domain *d;
+
+		if (state != SVA_PASID_ENTRY_TRANSLATING) {
+			tr->reason = sva_sw_state_reason(state, &tr->silent);
+			return NULL;
+		}
+		d = atomic_load(&e->domain);
+		if (d && d->type != SVA_DOMAIN_BLOCKED && d->id == sva_pasid_word_did(word))
+			return sva_sw_domain_of(d);
+	}
+	tr->reason = SVA_FAULT_PASID_INVALID;
+	return NULL;
+}
+
+/*
+ * An IOTLB miss: walk the domain's page table, fill the IOTLB. The walk must be waited for by
+ * invalidations: inside a DMA section it is (they wait for the section); otherwise it runs in
+ * a walk section of its own.
+ */
+static __attribute__((noinline)) void
+sva_sw_walk(struct sva_sw_device *sdev, struct sva_pasid_entry *e, const struct sva_iotlb_key *key,
+	    uint64_t va, unsigned access, unsigned flags, struct sva_sw_tr *tr)
+{
+	struct sva_iotlb *iotlb = sdev->iotlb;
+	bool own = !(flags & SVA_SW_IN_SECTION);
+	unsigned idx = own ? sva_inflight_walk_begin(&sdev->inflight) : 0;
+	uint64_t gen = sva_iotlb_gen(iotlb); /* before the entry and the table are read */
+	struct sva_sw_domain *sd = sva_sw_entry_domain(e, tr);
+	bool write = (access & SVA_ACCESS_WRITE) || (flags & SVA_SW_ATS);
+	uint64_t pte;
+
+	sva_sw_count(&sdev->c.iotlb_misses);
+	if (!sd)
+		goto out;
+	if (atomic_load(&sd->released)) { /* the mm is exiting: its table may be freed */
+		tr->reason = SVA_FAULT_PASID_BLOCKED;
+		tr->silent = true;
+		goto out;
+	}
+	if (sdev->sim)
+		sva_sched_point(sdev->sw->w); /* the walk reads memory another actor changes */
+	pte = sva_pgtable_hw_walk(sd->pt, va, write);
+	sva_sw_count(&sdev->c.walks);
+	tr->perm = sva_sw_pte_perm(pte);
+	tr->pfn = sva_pte_pfn(pte);
+	tr->reason = sva_sw_perm_check(tr->perm, access);
+	if (tr->perm && key->did == sd->dom.id)
+		sva_iotlb_insert(iotlb, key, tr->pfn, tr->perm, gen);
+out:
+	if (own)
+		sva_inflight_walk_end(&sdev->inflight, idx);
+}
+
+/* Whether a hit with @perm answers the request without a walk. */
+static bool sva_sw_hit_usable(unsigned perm, unsigned access, bool ats)
+{
+	unsigned need = sva_sw_need(access);
+
+	if ((perm & need) != need)
+		return false;
+	/* ATS asks for write permission when the page allows it: set dirty first */
+	return !ats || (perm & SVA_IOTLB_W) || !(perm & SVA_IOTLB_WP);
+}
+
+static inline __attribute__((always_inline)) void sva_sw_translate(struct sva_sw_device *sdev,
+								   uint32_t pasid, uint64_t va,
+								   unsigned access, unsigned flags,
+								   struct sva_sw_tr *tr)
+{
+	uint32_t max = sdev->table.max_pasids;
+	struct sva_pasid_entry *e;
+	struct sva_iotlb_result r;
+	struct sva_iotlb_key key;
+	uint64_t word;
+
+	*tr = (struct sva_sw_tr){ .reason = SVA_FAULT_NONE };
+	if (!max || pasid >= max) {
+		tr->reason = max ? SVA_FAULT_PASID_RANGE : SVA_FAULT_NO_PASID_SUPPORT;
+		return;
+	}
+	e = sva_pasid_table_entry(&sdev->table, pasid);
+	word = sva_pasid_entry_word(e);
+	if (sva_pasid_word_state(word) != SVA_PASID_ENTRY_TRANSLATING) {
+		tr->reason = sva_sw_state_reason(sva_pasid_word_state(word), &tr->silent);
+		return;
+	}
+	if (va >= SVA_TASK_SIZE) {
+		tr->reason = SVA_FAULT_NOT_PRESENT;
+		return;
+	}
+	key = (struct sva_iotlb_key){ .did = sva_pasid_word_did(word),
+				      .pasid = pasid,
+				      .vpn = va >> SVA_PAGE_SHIFT };
+	if (!(flags & SVA_SW_MISSED) && sva_iotlb_lookup(sdev->iotlb, &key, &r) &&
+	    sva_sw_hit_usable(r.perm, access, flags & SVA_SW_ATS)) {
+		tr->pfn = r.pfn;
+		tr->perm = r.perm;
+		tr->hit = true;
+		sva_sw_count(&sdev->c.iotlb_hits);
+		return;
+	}
+	sva_sw_walk(sdev, e, &key, va, access, flags, tr);
+}
+
+static unsigned sva_sw_access_of(unsigned perm)
+{
+	return (perm & SVA_IOTLB_R ? SVA_ACCESS_READ : 0) |
+	       (perm & SVA_IOTLB_WP ? SVA_ACCESS_WRITE : 0) |
+	       (perm & SVA_IOTLB_X ? SVA_ACCESS_EXEC : 0);
+}
+
+/* Everything but a native IOTLB hit: the scheduling point, a miss, a fault. */
+static __attribute__((noinline)) int sva_translate_slow(struct sva_sw_device *sdev, uint32_t pasid,
+							uint64_t va, unsigned access,
+							unsigned flags, struct sva_translation *out)
+{
+	struct sva_sw_tr tr;
+
+	if (sdev->sim)
+		sva_sched_point(sdev->sw->w);
+	sva_sw_translate(sdev, pasid, va, access, flags, &tr);
+	out->iotlb_hit = tr.hit;
+	out->reason = tr.reason;
+	if (__builtin_expect(tr.reason != SVA_FAULT_NONE, 0)) {
+		out->pfn = 0;
+		out->perm = 0;
+		sva_sw_fault(sdev, pasid, va, access, tr.reason, tr.silent);
+		return -EFAULT;
+	}
+	out->pfn = tr.pfn;
+	out->perm = sva_sw_access_of(tr.perm);
+	return 0;
+}
+
+/* sva_translate(), with SVA_SW_IN_SECTION when the DMA helpers call it. */
+static inline __attribute__((always_inline)) int
+sva_sw_translate_dev(struct sva_device *dev, uint32_t pasid, uint64_t va, unsigned access,
+		     unsigned flags, struct sva_translation *out)
+{
+	struct sva_sw_device *sdev = sva_sw_device_of(dev);
+	struct sva_iotlb_result r;
+	bool missed = false;
+	uint64_t word;
+
+	/* the hit path, kept small: PASID entry, IOTLB set, done */
+	if (__builtin_expect(!sdev->sim && pasid < sdev->table.max_pasids && va < SVA_TASK_SIZE,
+			     1)) {
+		word = sva_pasid_entry_word(sva_pasid_table_entry(&sdev->table, pasid));
+		missed = sva_pasid_word_state(word) == SVA_PASID_ENTRY_TRANSLATING;
+		if (missed &&
+		    sva_iotlb_lookup(sdev->iotlb,
+				     &(struct sva_iotlb_key){ .did = sva_pasid_word_did(word),
+							      .pasid = pasid,
+							      .vpn = va >> SVA_PAGE_SHIFT },
+				     &r) &&
+		    sva_sw_hit_usable(r.perm, access, false)) {
+			sva_sw_count(&sdev->c.iotlb_hits);
+			*out = (struct sva_translation){ .pfn = r.pfn,
+							 .perm = sva_sw_access_of(r.perm),
+							 .reason = SVA_FAULT_NONE,
+							 .iotlb_hit = true };
+			return 0;
+		}
+	}
+	/* missed: looked up in vain (the slow path re-reads the entry, walks directly) */
+	return sva_translate_slow(sdev, pasid, va, access, flags | (missed ? SVA_SW_MISSED : 0),
+				  out);
+}
+
+int sva_translate(struct sva_device *dev, uint32_t pasid, uint64_t va, unsigned access,
+		  struct sva_translation *out)
+{
+	return sva_sw_translate_dev(dev, pasid, va, access, 0, out);
+}
+
+void sva_dma_begin(struct sva_device *dev)
+{
+	sva_down_read(&sva_sw_device_of(dev)->inflight.dma);
+}
+
+void sva_dma_end(struct sva_device *dev)
+{
+	sva_up_read(&sva_sw_device_of(dev)->inflight.dma);
+}
+
+/* ---- ATS ---- */
+
+static bool sva_sw_pasid_level(enum sva_fault_reason reason)
+{
+	return reason == SVA_FAULT_NO_PASID_SUPPORT || reason == SVA_FAULT_PASID_RANGE ||
+	       reason == SVA_FAULT_PASID_INVALID || reason == SVA_FAULT_PASID_BLOCKED;
+}
+
+/*
+ * A translation request asks for everything the page allows (no-write hint clear): a writable
+ * page is marked dirty and granted W. A page-level refusal is a completion with R = W = 0 and
+ * is not logged (the device may then issue a page request); a PASID-level one is an error
+ * (logged) unless the entry is blocking-silent, which completes with R = W = 0 silently.
+ */
+int sva_ats_translate(struct sva_device *dev, uint32_t pasid, uint64_t va,
+		      struct sva_ats_completion *out)
+{
+	struct sva_sw_device *sdev = sva_sw_device_of(dev);
+	struct sva_sw_tr tr;
+	uint64_t gen;
+
+	*out = (struct sva_ats_completion){ .page_size = SVA_PAGE_SIZE };
+	if (!dev->ats)
+		return -EOPNOTSUPP;
+	if (sdev->sim)
+		sva_sched_point(sdev->sw->w);
+	sva_sw_count(&sdev->c.ats_requests);
+	gen = sva_atc_gen(&sdev->atc); /* before the IOTLB and the table are read */
+	sva_sw_translate(sdev, pasid, va, SVA_ACCESS_READ, SVA_SW_ATS, &tr);
+	if (sva_sw_pasid_level(tr.reason)) {
+		sva_sw_fault(sdev, pasid, va, SVA_ACCESS_READ, tr.reason, tr.silent);
+		return tr.silent ? 0 : -EFAULT;
+	}
+	if (tr.reason != SVA_FAULT_NONE)
+		return 0;
+	out->pfn = tr.pfn;
+	out->r = true;
+	out->w = tr.perm & SVA_IOTLB_W;
+	out->x = tr.perm & SVA_IOTLB_X;
+	sva_atc_fill(&sdev->atc, pasid, va >> SVA_PAGE_SHIFT, out, gen);
+	return 0;
+}
+
+bool sva_atc_lookup(struct sva_device *dev, uint32_t pasid, uint64_t va,
+		    struct sva_ats_completion *out)
+{
+	if (!dev->ats)
+		return false;
+	return sva_atc_find(&sva_sw_device_of(dev)->atc, pasid, va >> SVA_PAGE_SHIFT, out);
+}
+
+/* ---- DMA helpers ---- */
+
+static int sva_dma_copy(struct sva_device *dev, uint32_t pasid, uint64_t va, char *buf, size_t len,
+			bool write, struct sva_dma_status *st)
+{
+	struct sva_swiommu *sw = sva_sw_device_of(dev)->sw;
+	unsigned access = write ? SVA_ACCESS_WRITE : SVA_ACCESS_READ;
+
+	*st = (struct sva_dma_status){ .reason = SVA_FAULT_NONE };
+	if (len && va + (len - 1) < va)
+		return -EINVAL;
+	while (st->done < len) {
+		uint64_t cur = va + st->done;
+		size_t off = (size_t)(cur & ~SVA_PAGE_MASK);
+		size_t chunk =
+			SVA_PAGE_SIZE - off < len - st->done ? SVA_PAGE_SIZE - off : len - st->done;
+		struct sva_translation t;
+		char *frame;
+
+		sva_dma_begin(dev);
+		if (sva_sw_translate_dev(dev, pasid, cur, access, SVA_SW_IN_SECTION, &t)) {
+			sva_dma_end(dev);
+			st->reason = t.reason;
+			st->fault_addr = cur;
+			return -EFAULT;
+		}
+		if (sw->sim)
+			sva_sched_point(sw->w); /* translated, not yet accessed */
+		frame = (char *)sva_page_address(sva_pfn_to_page(sw->phys, t.pfn)) + off;
+		if (write)
+			memcpy(frame, buf + st->done, chunk);
+		else
+			memcpy(buf + st->done, frame, chunk);
+		sva_dma_end(dev);
+		st->done += chunk;
+	}
+	return 0;
+}
+
+int sva_dma_read(struct sva_device *dev, uint32_t pasid, uint64_t va, void *buf, size_t len,
+		 struct sva_dma_status *st)
+{
+	struct sva_dma_status local;
+
+	return sva_dma_copy(dev, pasid, va, buf, len, false, st ? st : &local);
+}
+
+int sva_dma_write(struct sva_device *dev, uint32_t pasid, uint64_t va, const void *buf, size_t len,
+		  struct sva_dma_status *st)
+{
+	struct sva_dma_status local;
+
+	/* the buffer is only read: the cast serves the shared copy loop */
+	return sva_dma_copy(dev, pasid, va, (char *)(uintptr_t)buf, len, true, st ? st : &local);
+}
