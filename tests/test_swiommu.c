@@ -553,7 +553,7 @@ static void test_mprotect_munmap_invalidate_iotlb_and_atc(void **state)
 	env_done(&e);
 }
 
-static void test_exit_mmap_blocks_silently_then_unbind_invalidates(void **state)
+static void seed003_three_phases_bind_exit_unbind(void **state)
 {
 	struct env e;
 	struct sva_device *dev;
@@ -602,6 +602,26 @@ static void test_exit_mmap_blocks_silently_then_unbind_invalidates(void **state)
 	assert_int_equal(sva_dma_read(dev, pasid, a, buf, sizeof(buf), &st), -EFAULT);
 	assert_int_equal(st.reason, SVA_FAULT_PASID_INVALID);
 	assert_int_equal(sva_swiommu_faults_logged(e.sw), logged + 1);
+
+	/* the PASID returns only when the mm is dropped (the notifier's deferred put) */
+	{
+		struct sva_mm *next;
+		struct sva_bond *nb;
+
+		assert_true(sva_pasid_is_allocated(sva_iommu_sys_pasids(e.isys), pasid));
+		assert_int_equal(sva_mm_create(e.mm_sys, "next", &next), 0);
+		assert_int_equal(sva_bind_device(dev, next, &nb), 0);
+		assert_int_not_equal(sva_bond_pasid(nb), pasid); /* not reused early */
+		sva_unbind_device(nb);
+		sva_mmput(next);
+		sva_mm_sys_synchronize(e.mm_sys);
+		assert_false(sva_pasid_is_allocated(sva_iommu_sys_pasids(e.isys), pasid));
+		assert_int_equal(sva_mm_create(e.mm_sys, "after", &next), 0);
+		assert_int_equal(sva_bind_device(dev, next, &nb), 0);
+		assert_int_equal(sva_bond_pasid(nb), pasid); /* lowest free again: now reusable */
+		sva_unbind_device(nb);
+		sva_mmput(next);
+	}
 	env_done(&e);
 }
 
@@ -1325,7 +1345,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_pasid_checks),
 		cmocka_unit_test(test_readonly_and_protections),
 		cmocka_unit_test(test_mprotect_munmap_invalidate_iotlb_and_atc),
-		cmocka_unit_test(test_exit_mmap_blocks_silently_then_unbind_invalidates),
+		cmocka_unit_test(seed003_three_phases_bind_exit_unbind),
 		cmocka_unit_test(test_unbind_invalidates),
 		cmocka_unit_test(test_two_devices_share_domain_iotlb_and_atc),
 		cmocka_unit_test(test_dma_helpers_stop_at_first_fault),
