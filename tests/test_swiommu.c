@@ -1268,6 +1268,9 @@ static int stress_process(void *arg)
 {
 	struct stress *s = arg;
 
+	/* let the devices get going first: the churn must meet DMA, not precede it */
+	for (long spin = 0; spin < 10000000 && atomic_load(&s->reads) < 64; spin++)
+		sva_yield(s->e.w);
 	for (int i = 0; i < 300; i++) {
 		uint64_t va = s->base + (uint64_t)(i % STRESS_PAGES) * PAGE, b;
 
