@@ -115,7 +115,10 @@ uint64_t sva_world_now(struct sva_world *w);
 	X(BOND, "bond")                 \
 	X(PASID_TABLE, "pasid_table")   \
 	X(IOTLB, "iotlb")               \
-	X(FAULT_RECORD, "fault_record")
+	X(FAULT_RECORD, "fault_record") \
+	X(IOPF_QUEUE, "iopf_queue")     \
+	X(IOPF_GROUP, "iopf_group")     \
+	X(IOPF_PARAM, "iopf_param")
 
 enum sva_obj_type {
 #define SVA_OBJ_ENUM(name, str) SVA_OBJ_##name,

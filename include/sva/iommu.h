@@ -57,6 +57,10 @@ struct sva_iommu;
 struct sva_iommu_group;
 struct sva_device;
 struct sva_domain;
+struct sva_iopf_group;
+struct sva_iommu_fault_param;
+struct sva_page_request;
+struct sva_page_response;
 
 /* The subsystem of one kernel: the global PASID space, iommu_sva_lock, every IOMMU. */
 int sva_iommu_sys_create(struct sva_mm_sys *mm_sys, struct sva_iommu_sys **out);
@@ -98,8 +102,8 @@ struct sva_domain {
 	struct sva_mm *mm;	   /* holds a count (mmgrab) */
 	unsigned users;		   /* devices attached through it, under iommu_sva_lock */
 	struct sva_list_head next; /* in the mm's iommu data, under iommu_sva_lock */
-	/* I/O page faults (a later layer) */
-	void *iopf_handler;
+	/* I/O page faults: handles a group of page requests (the SVA handler for SVA domains) */
+	int (*iopf_handler)(struct sva_iopf_group *group);
 };
 
 struct sva_iommu_ops {
@@ -111,6 +115,9 @@ struct sva_iommu_ops {
 	int (*domain_alloc_paging)(struct sva_device *dev, struct sva_domain **out);
 	/* The driver's blocked domain (static; its set_dev_pasid detaches). */
 	struct sva_domain *blocked_domain;
+	/* Deliver a page-group response to the device (@last: the group's last request). */
+	int (*page_response)(struct sva_device *dev, const struct sva_page_request *last,
+			     const struct sva_page_response *resp);
 };
 
 struct sva_iommu_config {
@@ -148,6 +155,7 @@ struct sva_device {
 	void *priv;	  /* the device model's */
 	struct sva_list_head group_node;
 	struct sva_list_head iommu_node;
+	struct sva_iommu_fault_param *fault_param; /* I/O page faults (io-pgfault.c) */
 };
 
 /* Add a device behind @iommu: probe_device, then the group. 0, -EINVAL, -ENOMEM, probe's. */
@@ -190,6 +198,81 @@ void sva_iommu_domain_free(struct sva_domain *domain);
 /* A PASID for a driver's own use (the "private PASID"), from the global space. */
 uint32_t sva_iommu_alloc_global_pasid(struct sva_device *dev);
 void sva_iommu_free_global_pasid(struct sva_iommu_sys *sys, uint32_t pasid);
+
+/* ---- I/O page faults (the kernel's io-pgfault.c) ------------------------------------------- */
+
+enum sva_page_response_code {
+	SVA_PAGE_RESP_SUCCESS = 0, /* retry: the page is there now */
+	SVA_PAGE_RESP_INVALID = 1, /* do not retry: the access fails */
+	SVA_PAGE_RESP_FAILURE = 2, /* the device stops issuing requests until reset */
+};
+
+enum {
+	SVA_IOPF_READ = 1u << 0,
+	SVA_IOPF_WRITE = 1u << 1,
+	SVA_IOPF_EXEC = 1u << 2,
+};
+
+/* One PCIe page request (a PRI "Page Request Message"). */
+struct sva_page_request {
+	uint32_t pasid;
+	bool pasid_valid;
+	uint64_t addr;	 /* page-aligned */
+	unsigned access; /* SVA_IOPF_* */
+	bool priv;	 /* a privileged (supervisor) request */
+	uint32_t grpid;	 /* the page request group index */
+	bool last;	 /* last request of its group */
+};
+
+struct sva_page_response {
+	uint32_t pasid;
+	bool pasid_valid;
+	uint32_t grpid;
+	enum sva_page_response_code code;
+};
+
+struct sva_iommu_fault_param;
+struct sva_iopf_queue;
+
+/* A page-request group, built by the core from partial requests and the last one. */
+struct sva_iopf_group {
+	struct sva_page_request last;
+	struct sva_page_request *faults; /* every request of the group, the last one included */
+	unsigned nfaults;
+	struct sva_device *dev;
+	struct sva_domain *domain;    /* the domain attached at the PASID when reported */
+	struct sva_list_head pending; /* on the device's pending list until answered */
+	struct sva_work work;	      /* the handler's work on the queue */
+	struct sva_iommu_fault_param *fault_param;
+};
+
+/* A fault queue: one per IOMMU that has PRI, with its workqueue. */
+int sva_iopf_queue_alloc(struct sva_iommu_sys *sys, const char *name, struct sva_iopf_queue **out);
+/* Every device must have been removed. */
+void sva_iopf_queue_free(struct sva_iopf_queue *q);
+/* Enable I/O page faults for @dev on @q: -ENODEV (driver has no page_response), -EBUSY. */
+int sva_iopf_queue_add_device(struct sva_iopf_queue *q, struct sva_device *dev);
+/* Disable: partial requests freed, every pending group answered INVALID. */
+void sva_iopf_queue_remove_device(struct sva_iopf_queue *q, struct sva_device *dev);
+/* Wait until every fault work queued so far on @dev's queue has run. */
+void sva_iopf_queue_flush_dev(struct sva_device *dev);
+/* Drop every partial request of @q (after a hardware queue overflow). */
+void sva_iopf_queue_discard_partial(struct sva_iopf_queue *q);
+/* Answer every pending group of @dev on @pasid INVALID (the end of draining a detach). */
+void sva_iopf_dev_abort_pasid(struct sva_device *dev, uint32_t pasid);
+
+/*
+ * From the IOMMU driver's page-request thread: one request. Partial requests are kept until
+ * the last of their group; then the group goes to the handler of the domain attached at its
+ * PASID. No domain or no handler: answered INVALID (-EINVAL); no memory for the group:
+ * answered FAILURE. 0 when taken.
+ */
+int sva_iommu_report_device_fault(struct sva_device *dev, const struct sva_page_request *req);
+/* Answer @group once (later answers, and answers after the device left, are no-ops). */
+void sva_iopf_group_response(struct sva_iopf_group *group, enum sva_page_response_code code);
+void sva_iopf_free_group(struct sva_iopf_group *group);
+/* Groups waiting for an answer on @dev (for tests and the checker). */
+unsigned sva_iopf_dev_pending(struct sva_device *dev);
 
 /* ---- SVA ---------------------------------------------------------------------------------- */
 

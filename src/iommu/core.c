@@ -30,6 +30,7 @@ int sva_iommu_sys_create(struct sva_mm_sys *mm_sys, struct sva_iommu_sys **out)
 	sva_mutex_init(w, &sys->lock, "iommu_sys");
 	sva_list_init(&sys->iommus);
 	sva_list_init(&sys->sva_mms);
+	sva_iopf_sys_init(sys);
 	ret = sva_pasid_space_create(w, SVA_PASID_MAX, &sys->pasids);
 	if (ret == 0)
 		ret = sva_iommu_sva_init(sys);
@@ -52,6 +53,7 @@ void sva_iommu_sys_destroy(struct sva_iommu_sys *sys)
 		sva_report(sys->w, SVA_REPORT_BAD_USAGE, "%u PASIDs still allocated at destroy",
 			   sva_pasid_allocated(sys->pasids));
 	sva_pasid_space_destroy(sys->pasids);
+	sva_spin_lock_destroy(&sys->fault_param_lock);
 	sva_mutex_destroy(&sys->sva_lock);
 	sva_mutex_destroy(&sys->lock);
 	sva_free(sys->w, SVA_OBJ_IOMMU, sys);
@@ -149,6 +151,7 @@ static struct sva_iommu_group *sva_group_alloc(struct sva_iommu_sys *sys)
 	if (!g)
 		return NULL;
 	sva_mutex_init(sys->w, &g->mutex, "group_mutex");
+	sva_spin_lock_init(sys->w, &g->xa_lock, "pasid_array");
 	sva_list_init(&g->devices);
 	sva_mutex_lock(&sys->lock);
 	g->id = ++sys->next_group_id;
@@ -162,6 +165,7 @@ static void sva_group_free(struct sva_iommu_sys *sys, struct sva_iommu_group *g)
 		sva_report(sys->w, SVA_REPORT_BAD_USAGE, "group %u freed with %zu PASIDs attached",
 			   g->id, g->nslots);
 	free(g->slots);
+	sva_spin_lock_destroy(&g->xa_lock);
 	sva_mutex_destroy(&g->mutex);
 	sva_free(sys->w, SVA_OBJ_IOMMU_GROUP, g);
 }
@@ -234,7 +238,7 @@ void sva_device_remove(struct sva_device *dev)
 	sva_free(sys->w, SVA_OBJ_DEVICE, dev);
 }
 
-/* ---- the PASID array (group->mutex held) ---- */
+/* ---- the PASID array (group->mutex held to change it, with xa_lock) ---- */
 
 static size_t sva_slot_index(struct sva_iommu_group *g, uint32_t pasid)
 {
@@ -353,20 +357,26 @@ int sva_iommu_attach_device_pasid(struct sva_domain *domain, struct sva_device *
 			goto out;
 		}
 	}
+	sva_spin_lock(&g->xa_lock);
 	ret = sva_slot_reserve(g, pasid);
+	sva_spin_unlock(&g->xa_lock);
 	if (ret)
 		goto out;
 	ret = sva_group_set_pasid(g, domain, pasid);
+	sva_spin_lock(&g->xa_lock);
 	if (ret) {
 		sva_slot_erase(g, pasid);
-		goto out;
+	} else {
+		if (handle)
+			handle->domain = domain;
+		slot = sva_slot_find(g, pasid); /* published only now */
+		slot->domain = domain;
+		slot->handle = handle;
+		slot->reserved = false;
 	}
-	if (handle)
-		handle->domain = domain;
-	slot = sva_slot_find(g, pasid); /* published only now */
-	slot->domain = domain;
-	slot->handle = handle;
-	slot->reserved = false;
+	sva_spin_unlock(&g->xa_lock);
+	if (ret)
+		goto out;
 	sva_trace(dev->iommu->sys->w, "iommu.attach", SVA_TFS("device", dev->name),
 		  SVA_TF("pasid", pasid), SVA_TF("domain", domain->id));
 out:
@@ -388,7 +398,9 @@ void sva_iommu_detach_device_pasid(struct sva_domain *domain, struct sva_device 
 			sva_log(dev->iommu->sys->w, SVA_LOG_WARN, "%s: blocking PASID %u failed",
 				d->name, pasid);
 	}
+	sva_spin_lock(&g->xa_lock);
 	sva_slot_erase(g, pasid);
+	sva_spin_unlock(&g->xa_lock);
 	sva_mutex_unlock(&g->mutex);
 	sva_trace(dev->iommu->sys->w, "iommu.detach", SVA_TFS("device", dev->name),
 		  SVA_TF("pasid", pasid), SVA_TF("domain", domain->id));
@@ -400,7 +412,7 @@ int sva_iommu_attach_handle_get(struct sva_iommu_group *g, uint32_t pasid,
 	struct sva_pasid_slot *slot;
 	int ret = 0;
 
-	sva_mutex_lock(&g->mutex);
+	sva_spin_lock(&g->xa_lock);
 	slot = sva_slot_find(g, pasid);
 	if (!slot || slot->reserved)
 		ret = -ENOENT;
@@ -408,21 +420,27 @@ int sva_iommu_attach_handle_get(struct sva_iommu_group *g, uint32_t pasid,
 		ret = -EBUSY;
 	else
 		*out = slot->handle;
-	sva_mutex_unlock(&g->mutex);
+	sva_spin_unlock(&g->xa_lock);
 	return ret;
+}
+
+struct sva_domain *sva_iommu_pasid_domain(struct sva_device *dev, uint32_t pasid)
+{
+	struct sva_iommu_group *g = dev->group;
+	struct sva_pasid_slot *slot;
+	struct sva_domain *domain = NULL;
+
+	sva_spin_lock(&g->xa_lock);
+	slot = sva_slot_find(g, pasid);
+	if (slot && !slot->reserved)
+		domain = slot->domain;
+	sva_spin_unlock(&g->xa_lock);
+	return domain;
 }
 
 struct sva_domain *sva_iommu_get_domain_for_pasid(struct sva_device *dev, uint32_t pasid)
 {
-	struct sva_pasid_slot *slot;
-	struct sva_domain *domain = NULL;
-
-	sva_mutex_lock(&dev->group->mutex);
-	slot = sva_slot_find(dev->group, pasid);
-	if (slot && !slot->reserved)
-		domain = slot->domain;
-	sva_mutex_unlock(&dev->group->mutex);
-	return domain;
+	return sva_iommu_pasid_domain(dev, pasid);
 }
 
 /* ---- domains ---- */

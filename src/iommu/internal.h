@@ -22,6 +22,7 @@ struct sva_iommu_sys {
 	struct sva_list_head sva_mms; /* iommu_mm with at least one SVA domain (iommu_sva_mms) */
 	unsigned next_domain_id;
 	unsigned next_group_id;
+	struct sva_spinlock fault_param_lock; /* publishes dev->fault_param, takes its refs */
 };
 
 struct sva_iommu {
@@ -44,10 +45,16 @@ struct sva_pasid_slot {
 
 struct sva_iommu_group {
 	unsigned id;
-	struct sva_mutex mutex;
+	struct sva_mutex mutex;	      /* serialises attach and detach */
 	struct sva_list_head devices; /* under mutex */
 	unsigned ndevices;
-	struct sva_pasid_slot *slots; /* sorted by PASID, under mutex */
+	/*
+	 * The PASID array: sorted by PASID, changed with both mutex and xa_lock held, read with
+	 * either. The fault path reads it under xa_lock alone (the kernel's xarray lock), since a
+	 * detach holds the mutex while it drains the faults that are being reported.
+	 */
+	struct sva_spinlock xa_lock;
+	struct sva_pasid_slot *slots;
 	size_t nslots, cap;
 };
 
@@ -68,6 +75,14 @@ struct sva_bond {
 
 struct sva_iommu_sys *sva_iommu_sys_of_device(struct sva_device *dev);
 unsigned sva_iommu_next_domain_id(struct sva_iommu_sys *sys);
+/* The domain attached at (@dev's group, @pasid), read under xa_lock only; NULL if none. */
+struct sva_domain *sva_iommu_pasid_domain(struct sva_device *dev, uint32_t pasid);
+/* io-pgfault.c: set up / tear down the fault-param lookup lock of the subsystem. */
+void sva_iopf_sys_init(struct sva_iommu_sys *sys);
+/* io-pgfault.c: the fault queue's workqueue, for handlers that defer to it. */
+struct sva_workqueue *sva_iopf_group_wq(struct sva_iopf_group *group);
+/* iommu-sva.c: the I/O page-fault handler of SVA domains. */
+int sva_iommu_sva_handle_iopf(struct sva_iopf_group *group);
 /* iommu-sva.c: register the __mmdrop hook that drops an mm's PASID. */
 int sva_iommu_sva_init(struct sva_iommu_sys *sys);
 

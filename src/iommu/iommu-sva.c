@@ -112,6 +112,7 @@ static int sva_new_domain(struct sva_iommu_sys *sys, struct sva_iommu_mm *im,
 	domain->type = SVA_DOMAIN_SVA;
 	domain->owner = dev->iommu;
 	domain->mm = im->mm;
+	domain->iopf_handler = sva_iommu_sva_handle_iopf;
 	domain->id = sva_iommu_next_domain_id(sys);
 	sva_mmgrab(im->mm);
 	ret = sva_iommu_attach_device_pasid(domain, dev, im->pasid, &bond->handle);
@@ -242,4 +243,65 @@ unsigned sva_mm_sva_domains(struct sva_iommu_sys *sys, struct sva_mm *mm)
 			n++;
 	sva_mutex_unlock(&sys->sva_lock);
 	return n;
+}
+
+/* ---- I/O page faults on SVA domains (iommu_sva_handle_iopf) ---- */
+
+/* The VMA flags a request needs, and the fault flags it maps to. */
+static unsigned sva_iopf_vm_flags(const struct sva_page_request *f, unsigned *fault_flags)
+{
+	unsigned need = 0;
+
+	*fault_flags = SVA_FAULT_FLAG_REMOTE | (f->priv ? 0 : SVA_FAULT_FLAG_USER);
+	if (f->access & SVA_IOPF_READ)
+		need |= SVA_VM_READ;
+	if (f->access & SVA_IOPF_WRITE) {
+		need |= SVA_VM_WRITE;
+		*fault_flags |= SVA_FAULT_FLAG_WRITE;
+	}
+	if (f->access & SVA_IOPF_EXEC) {
+		need |= SVA_VM_EXEC;
+		*fault_flags |= SVA_FAULT_FLAG_INSTRUCTION;
+	}
+	return need;
+}
+
+/* One request against @mm: a transient user, mmap_lock for read, an exact VMA lookup. */
+static enum sva_page_response_code sva_iopf_handle_mm(struct sva_mm *mm,
+						      const struct sva_page_request *f)
+{
+	enum sva_page_response_code code = SVA_PAGE_RESP_INVALID;
+	unsigned need, flags;
+	struct sva_vma *vma;
+
+	if (!f->pasid_valid)
+		return SVA_PAGE_RESP_INVALID;
+	if (!sva_mmget_not_zero(mm)) /* the process has exited */
+		return SVA_PAGE_RESP_INVALID;
+	need = sva_iopf_vm_flags(f, &flags);
+	sva_down_read(sva_mm_mmap_lock(mm));
+	vma = sva_vma_lookup(mm, f->addr); /* no stack expansion */
+	if (vma && (vma->flags & need) == need &&
+	    sva_handle_mm_fault(vma, f->addr, flags) == SVA_VM_FAULT_OK)
+		code = SVA_PAGE_RESP_SUCCESS;
+	sva_up_read(sva_mm_mmap_lock(mm));
+	sva_mmput(mm);
+	return code;
+}
+
+static void sva_iopf_work(struct sva_work *work)
+{
+	struct sva_iopf_group *group = sva_container_of(work, struct sva_iopf_group, work);
+	enum sva_page_response_code code = SVA_PAGE_RESP_SUCCESS;
+
+	for (unsigned i = 0; i < group->nfaults && code == SVA_PAGE_RESP_SUCCESS; i++)
+		code = sva_iopf_handle_mm(group->domain->mm, &group->faults[i]);
+	sva_iopf_group_response(group, code);
+	sva_iopf_free_group(group);
+}
+
+int sva_iommu_sva_handle_iopf(struct sva_iopf_group *group)
+{
+	sva_work_init(&group->work, sva_iopf_work);
+	return sva_queue_work(sva_iopf_group_wq(group), &group->work) ? 0 : -EBUSY;
 }

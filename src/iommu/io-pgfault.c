@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * I/O page faults (the kernel's io-pgfault.c): page requests reported by an IOMMU driver are
+ * collected per device until the last request of their group, handed as a group to the
+ * handler of the domain attached at the PASID, and answered once.
+ *
+ * Objects and references: a fault queue (one per IOMMU with PRI) owns an unordered workqueue
+ * on which handlers run. A device on a queue has a fault param: its partial requests and its
+ * pending (unanswered) groups, under param->lock. dev->fault_param is published and its
+ * references taken under the subsystem's fault_param_lock; the queue holds one reference, each
+ * report and each group another, and the last put frees it - so a response after the device
+ * left the queue is a harmless no-op.
+ *
+ * Lock order: group mutex -> (driver) -> param->lock; fault_param_lock and the group's xa_lock
+ * are leaves. The report path takes no group mutex: a detach holds it while draining.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct sva_iopf_queue {
+	struct sva_iommu_sys *sys;
+	char name[32];
+	struct sva_workqueue *wq;
+	struct sva_mutex lock; /* the device list */
+	struct sva_list_head devices;
+};
+
+struct sva_iommu_fault_param {
+	struct sva_device *dev;
+	struct sva_iopf_queue *queue;
+	struct sva_refcount users;
+	struct sva_mutex lock; /* partial, faults */
+	struct sva_page_request *partial;
+	size_t npartial, cap;
+	struct sva_list_head faults; /* pending groups */
+	struct sva_list_head queue_node;
+};
+
+void sva_iopf_sys_init(struct sva_iommu_sys *sys)
+{
+	sva_spin_lock_init(sys->w, &sys->fault_param_lock, "fault_param");
+}
+
+/* ---- the fault param and its references ---- */
+
+static struct sva_iommu_fault_param *sva_iopf_get_param(struct sva_device *dev)
+{
+	struct sva_iommu_sys *sys = dev->iommu->sys;
+	struct sva_iommu_fault_param *p;
+
+	sva_spin_lock(&sys->fault_param_lock);
+	p = dev->fault_param;
+	if (p)
+		sva_refcount_inc(&p->users);
+	sva_spin_unlock(&sys->fault_param_lock);
+	return p;
+}
+
+static void sva_iopf_put_param(struct sva_iommu_fault_param *p)
+{
+	struct sva_world *w = p->dev->iommu->sys->w;
+
+	if (!sva_refcount_dec_and_test(&p->users))
+		return;
+	free(p->partial);
+	sva_mutex_destroy(&p->lock);
+	sva_free(w, SVA_OBJ_IOPF_PARAM, p);
+}
+
+/* ---- queues ---- */
+
+int sva_iopf_queue_alloc(struct sva_iommu_sys *sys, const char *name, struct sva_iopf_queue **out)
+{
+	struct sva_iopf_queue *q = sva_alloc(sys->w, SVA_OBJ_IOPF_QUEUE, sizeof(*q));
+	int ret;
+
+	if (!q)
+		return -ENOMEM;
+	q->sys = sys;
+	snprintf(q->name, sizeof(q->name), "%s", name ? name : "iopf");
+	sva_mutex_init(sys->w, &q->lock, "iopf_queue");
+	sva_list_init(&q->devices);
+	ret = sva_workqueue_create(sys->w, q->name, 0, 2, &q->wq);
+	if (ret) {
+		sva_mutex_destroy(&q->lock);
+		sva_free(sys->w, SVA_OBJ_IOPF_QUEUE, q);
+		return ret;
+	}
+	*out = q;
+	return 0;
+}
+
+void sva_iopf_queue_free(struct sva_iopf_queue *q)
+{
+	if (!q)
+		return;
+	if (!sva_list_empty(&q->devices))
+		sva_report(q->sys->w, SVA_REPORT_BAD_USAGE, "fault queue %s freed with devices",
+			   q->name);
+	sva_workqueue_destroy(q->wq);
+	sva_mutex_destroy(&q->lock);
+	sva_free(q->sys->w, SVA_OBJ_IOPF_QUEUE, q);
+}
+
+int sva_iopf_queue_add_device(struct sva_iopf_queue *q, struct sva_device *dev)
+{
+	struct sva_iommu_sys *sys = q->sys;
+	struct sva_iommu_fault_param *p;
+	int ret = 0;
+
+	if (!dev->iommu->ops->page_response)
+		return -ENODEV;
+	p = sva_alloc(sys->w, SVA_OBJ_IOPF_PARAM, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->dev = dev;
+	p->queue = q;
+	sva_refcount_init(sys->w, &p->users, "iopf_param", 1);
+	sva_mutex_init(sys->w, &p->lock, "iopf_param");
+	sva_list_init(&p->faults);
+	sva_mutex_lock(&q->lock);
+	sva_spin_lock(&sys->fault_param_lock);
+	if (dev->fault_param)
+		ret = -EBUSY;
+	else
+		dev->fault_param = p;
+	sva_spin_unlock(&sys->fault_param_lock);
+	if (ret == 0)
+		sva_list_add_tail(&p->queue_node, &q->devices);
+	sva_mutex_unlock(&q->lock);
+	if (ret) {
+		sva_mutex_destroy(&p->lock);
+		sva_free(sys->w, SVA_OBJ_IOPF_PARAM, p);
+	}
+	return ret;
+}
+
+/* Answer @group (param->lock held) if still pending. */
+static void sva_iopf_respond_locked(struct sva_iopf_group *group, enum sva_page_response_code code)
+{
+	struct sva_device *dev = group->dev;
+	struct sva_page_response resp = {
+		.pasid = group->last.pasid,
+		.pasid_valid = group->last.pasid_valid,
+		.grpid = group->last.grpid,
+		.code = code,
+	};
+
+	if (sva_list_empty(&group->pending))
+		return; /* answered already, or the device left */
+	sva_list_del(&group->pending);
+	sva_trace(dev->iommu->sys->w, "iopf.response", SVA_TFS("device", dev->name),
+		  SVA_TF("pasid", resp.pasid), SVA_TF("grpid", resp.grpid), SVA_TF("code", code));
+	dev->iommu->ops->page_response(dev, &group->last, &resp);
+}
+
+/* Answer every pending group (matching @pasid unless @all) INVALID; param->lock held. */
+static void sva_iopf_abort_locked(struct sva_iommu_fault_param *p, bool all, uint32_t pasid)
+{
+	struct sva_iopf_group *g, *tmp;
+
+	sva_list_for_each_entry_safe(g, tmp, &p->faults, pending)
+		if (all || g->last.pasid == pasid)
+			sva_iopf_respond_locked(g, SVA_PAGE_RESP_INVALID);
+}
+
+void sva_iopf_queue_remove_device(struct sva_iopf_queue *q, struct sva_device *dev)
+{
+	struct sva_iommu_sys *sys = q->sys;
+	struct sva_iommu_fault_param *p;
+
+	sva_mutex_lock(&q->lock);
+	sva_spin_lock(&sys->fault_param_lock);
+	p = dev->fault_param;
+	dev->fault_param = NULL;
+	sva_spin_unlock(&sys->fault_param_lock);
+	if (p)
+		sva_list_del(&p->queue_node);
+	sva_mutex_unlock(&q->lock);
+	if (!p)
+		return;
+	sva_mutex_lock(&p->lock);
+	p->npartial = 0;
+	sva_iopf_abort_locked(p, true, 0);
+	sva_mutex_unlock(&p->lock);
+	sva_iopf_put_param(p); /* the queue's reference */
+}
+
+void sva_iopf_queue_flush_dev(struct sva_device *dev)
+{
+	struct sva_iommu_fault_param *p = sva_iopf_get_param(dev);
+
+	if (!p)
+		return;
+	sva_flush_workqueue(p->queue->wq);
+	sva_iopf_put_param(p);
+}
+
+void sva_iopf_queue_discard_partial(struct sva_iopf_queue *q)
+{
+	struct sva_iommu_fault_param *p;
+
+	sva_mutex_lock(&q->lock);
+	sva_list_for_each_entry(p, &q->devices, queue_node) {
+		sva_mutex_lock(&p->lock);
+		p->npartial = 0;
+		sva_mutex_unlock(&p->lock);
+	}
+	sva_mutex_unlock(&q->lock);
+}
+
+void sva_iopf_dev_abort_pasid(struct sva_device *dev, uint32_t pasid)
+{
+	struct sva_iommu_fault_param *p = sva_iopf_get_param(dev);
+
+	if (!p)
+		return;
+	sva_mutex_lock(&p->lock);
+	sva_iopf_abort_locked(p, false, pasid);
+	sva_mutex_unlock(&p->lock);
+	sva_iopf_put_param(p);
+}
+
+unsigned sva_iopf_dev_pending(struct sva_device *dev)
+{
+	struct sva_iommu_fault_param *p = sva_iopf_get_param(dev);
+	struct sva_iopf_group *g;
+	unsigned n = 0;
+
+	if (!p)
+		return 0;
+	sva_mutex_lock(&p->lock);
+	sva_list_for_each_entry(g, &p->faults, pending)
+		n++;
+	sva_mutex_unlock(&p->lock);
+	sva_iopf_put_param(p);
+	return n;
+}
+
+/* ---- reporting ---- */
+
+/* Answer a lone request without a group (no domain, no memory...). */
+static void sva_iopf_respond_request(struct sva_device *dev, const struct sva_page_request *req,
+				     enum sva_page_response_code code)
+{
+	struct sva_page_response resp = {
+		.pasid = req->pasid,
+		.pasid_valid = req->pasid_valid,
+		.grpid = req->grpid,
+		.code = code,
+	};
+
+	if (!req->last)
+		return; /* PRI answers groups, not requests */
+	sva_trace(dev->iommu->sys->w, "iopf.response", SVA_TFS("device", dev->name),
+		  SVA_TF("pasid", resp.pasid), SVA_TF("grpid", resp.grpid), SVA_TF("code", code));
+	dev->iommu->ops->page_response(dev, req, &resp);
+}
+
+static int sva_iopf_add_partial(struct sva_iommu_fault_param *p, const struct sva_page_request *req)
+{
+	int ret = 0;
+
+	sva_mutex_lock(&p->lock);
+	if (p->npartial == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 8;
+		struct sva_page_request *n = realloc(p->partial, cap * sizeof(*n));
+
+		if (n) {
+			p->partial = n;
+			p->cap = cap;
+		} else {
+			ret = -ENOMEM;
+		}
+	}
+	if (ret == 0)
+		p->partial[p->npartial++] = *req;
+	sva_mutex_unlock(&p->lock);
+	return ret;
+}
+
+/* Build the group of @last from the partials of its group id; NULL when out of memory. */
+static struct sva_iopf_group *sva_iopf_group_build(struct sva_iommu_fault_param *p,
+						   const struct sva_page_request *last,
+						   struct sva_domain *domain)
+{
+	struct sva_world *w = p->dev->iommu->sys->w;
+	struct sva_iopf_group *g = sva_alloc(w, SVA_OBJ_IOPF_GROUP, sizeof(*g));
+	size_t kept = 0;
+
+	sva_mutex_lock(&p->lock);
+	if (g)
+		g->faults = malloc((p->npartial + 1) * sizeof(*g->faults));
+	for (size_t i = 0; i < p->npartial; i++) { /* the group's partials leave either way */
+		const struct sva_page_request *r = &p->partial[i];
+
+		if (r->grpid == last->grpid && r->pasid == last->pasid) {
+			if (g && g->faults)
+				g->faults[g->nfaults++] = *r;
+		} else {
+			p->partial[kept++] = *r;
+		}
+	}
+	p->npartial = kept;
+	if (g && g->faults) {
+		g->faults[g->nfaults++] = *last;
+		g->last = *last;
+		g->dev = p->dev;
+		g->domain = domain;
+		g->fault_param = p;
+		sva_refcount_inc(&p->users);
+		sva_list_add_tail(&g->pending, &p->faults);
+	}
+	sva_mutex_unlock(&p->lock);
+	if (g && !g->faults) {
+		sva_free(w, SVA_OBJ_IOPF_GROUP, g);
+		g = NULL;
+	}
+	return g;
+}
+
+int sva_iommu_report_device_fault(struct sva_device *dev, const struct sva_page_request *req)
+{
+	struct sva_iommu_fault_param *p = sva_iopf_get_param(dev);
+	struct sva_domain *domain = NULL;
+	struct sva_iopf_group *g;
+	int ret = 0;
+
+	sva_trace(dev->iommu->sys->w, "iopf.report", SVA_TFS("device", dev->name),
+		  SVA_TF("pasid", req->pasid), SVA_TF("addr", req->addr),
+		  SVA_TF("grpid", req->grpid));
+	if (req->pasid_valid)
+		domain = sva_iommu_pasid_domain(dev, req->pasid);
+	if (!p || !domain || !domain->iopf_handler) {
+		sva_iopf_respond_request(dev, req, SVA_PAGE_RESP_INVALID);
+		ret = -EINVAL;
+	} else if (!req->last) {
+		ret = sva_iopf_add_partial(p, req);
+	} else {
+		g = sva_iopf_group_build(p, req, domain);
+		if (!g) {
+			sva_iopf_respond_request(dev, req, SVA_PAGE_RESP_FAILURE);
+			ret = -ENOMEM;
+		} else if ((ret = domain->iopf_handler(g)) != 0) {
+			sva_iopf_group_response(g, SVA_PAGE_RESP_FAILURE);
+			sva_iopf_free_group(g);
+		}
+	}
+	if (p)
+		sva_iopf_put_param(p);
+	return ret;
+}
+
+void sva_iopf_group_response(struct sva_iopf_group *group, enum sva_page_response_code code)
+{
+	struct sva_iommu_fault_param *p = group->fault_param;
+
+	sva_mutex_lock(&p->lock);
+	sva_iopf_respond_locked(group, code);
+	sva_mutex_unlock(&p->lock);
+}
+
+void sva_iopf_free_group(struct sva_iopf_group *group)
+{
+	struct sva_iommu_fault_param *p = group->fault_param;
+	struct sva_world *w = p->dev->iommu->sys->w;
+
+	sva_mutex_lock(&p->lock);
+	sva_list_del(&group->pending); /* unanswered: never answered now */
+	sva_mutex_unlock(&p->lock);
+	free(group->faults);
+	sva_free(w, SVA_OBJ_IOPF_GROUP, group);
+	sva_iopf_put_param(p);
+}
+
+struct sva_workqueue *sva_iopf_group_wq(struct sva_iopf_group *group)
+{
+	return group->fault_param->queue->wq;
+}
