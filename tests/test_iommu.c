@@ -2,9 +2,10 @@
 /*
  * The IOMMU core against a mock driver (as iommufd's selftest mocks an IOMMU): PASID
  * allocation and lifetime, bind/unbind semantics of v6.19 (handle sharing, domain sharing,
- * -EOVERFLOW, -EBUSY), attach with rollback, private PASIDs, the references a bond holds, and
- * exact error unwinding under a failure at every allocation. Tests named seedNNN_* also run
- * alone as CTest tests of that name.
+ * -EOVERFLOW, -EBUSY), attach with rollback, private PASIDs, the references a bond holds,
+ * exact error unwinding under a failure at every allocation, and the core's I/O page-fault
+ * path (groups, one answer each, the SVA handler's answers, draining). Tests named seedNNN_*
+ * also run alone as CTest tests of that name.
  */
 #include <string.h>
 
@@ -33,11 +34,15 @@ struct mock_domain {
 	bool has_notifier;
 };
 
+#define MOCK_RESPONSES 32
+
 struct mock_iommu {
 	struct sva_world *w;
 	struct sva_domain blocked;
 	struct sva_iommu *iommu;
 	int releases; /* notifier release calls */
+	unsigned nresp;
+	struct sva_page_response resp[MOCK_RESPONSES];
 };
 
 static struct mock_entry *mock_entry(struct sva_device *dev, uint32_t pasid, bool create)
@@ -79,6 +84,18 @@ static int mock_set_dev_pasid(struct sva_domain *domain, struct sva_device *dev,
 	e->domain_id = domain->type == SVA_DOMAIN_BLOCKED ? 0 : domain->id;
 	if (!e->domain_id)
 		e->pasid = 0;
+	return 0;
+}
+
+static int mock_page_response(struct sva_device *dev, const struct sva_page_request *last,
+			      const struct sva_page_response *resp)
+{
+	struct mock_iommu *mi = sva_iommu_priv(dev->iommu);
+
+	(void)last;
+	if (mi->nresp < MOCK_RESPONSES)
+		mi->resp[mi->nresp] = *resp;
+	mi->nresp++;
 	return 0;
 }
 
@@ -202,6 +219,7 @@ static void env_init(struct env *e, enum sva_backend b, uint64_t seed)
 		.domain_alloc_sva = mock_alloc_sva,
 		.domain_alloc_paging = mock_alloc_paging,
 		.blocked_domain = &e->mi.blocked,
+		.page_response = mock_page_response,
 	};
 	cfg.ops = &e->ops;
 	cfg.priv = &e->mi;
@@ -587,6 +605,212 @@ static void seed004_bound_process_exits_clean(void **state)
 	}
 }
 
+/* ---- I/O page faults in the core ---- */
+
+struct iopf_env {
+	struct env e;
+	struct sva_device *devs[1];
+	struct sva_iopf_queue *q;
+	struct sva_bond *bond;
+	uint32_t pasid;
+	uint64_t rw, ro;
+};
+
+static void iopf_init(struct iopf_env *ie, enum sva_backend b, uint64_t seed)
+{
+	env_init(&ie->e, b, seed);
+	ie->devs[0] = env_dev(&ie->e, "acc0", 20, NULL);
+	assert_int_equal(sva_iopf_queue_alloc(ie->e.sys, "iopf", &ie->q), 0);
+	assert_int_equal(sva_iopf_queue_add_device(ie->q, ie->devs[0]), 0);
+	assert_int_equal(sva_iopf_queue_add_device(ie->q, ie->devs[0]), -EBUSY);
+	assert_int_equal(sva_bind_device(ie->devs[0], ie->e.mm, &ie->bond), 0);
+	ie->pasid = sva_bond_pasid(ie->bond);
+	assert_int_equal(sva_mm_mmap(ie->e.mm, 0, 4 * SVA_PAGE_SIZE, SVA_PROT_READ | SVA_PROT_WRITE,
+				     0, NULL, 0, &ie->rw),
+			 0);
+	assert_int_equal(
+		sva_mm_mmap(ie->e.mm, 0, SVA_PAGE_SIZE, SVA_PROT_READ, 0, NULL, 0, &ie->ro), 0);
+}
+
+static void iopf_done(struct iopf_env *ie)
+{
+	if (ie->bond)
+		sva_unbind_device(ie->bond);
+	sva_iopf_queue_remove_device(ie->q, ie->devs[0]);
+	sva_iopf_queue_free(ie->q);
+	env_done(&ie->e, ie->devs, 1);
+}
+
+static struct sva_page_request iopf_req(struct iopf_env *ie, uint64_t addr, unsigned access,
+					uint32_t grpid, bool last)
+{
+	return (struct sva_page_request){ .pasid = ie->pasid,
+					  .pasid_valid = true,
+					  .addr = addr,
+					  .access = access,
+					  .grpid = grpid,
+					  .last = last };
+}
+
+/* Is @addr mapped in the mm's page table (as a device would see it)? */
+static bool iopf_mapped(struct iopf_env *ie, uint64_t addr)
+{
+	return sva_pgtable_hw_walk(sva_mm_pgtable(ie->e.mm), addr, false) & SVA_PTE_PRESENT;
+}
+
+static void test_iopf_group_answered_once(void **state)
+{
+	for (uint64_t seed = 0; seed < 3; seed++) {
+		struct iopf_env ie = { 0 };
+		struct sva_page_request r;
+		(void)state;
+
+		iopf_init(&ie, seed ? SVA_BACKEND_SIM : SVA_BACKEND_NATIVE, seed);
+		r = iopf_req(&ie, ie.rw, SVA_IOPF_READ, 7, false);
+		assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), 0);
+		r = iopf_req(&ie, ie.rw + SVA_PAGE_SIZE, SVA_IOPF_WRITE, 7, true);
+		assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), 0);
+		sva_iopf_queue_flush_dev(ie.devs[0]);
+		assert_int_equal(ie.e.mi.nresp, 1); /* one response per group */
+		assert_int_equal(ie.e.mi.resp[0].code, SVA_PAGE_RESP_SUCCESS);
+		assert_int_equal(ie.e.mi.resp[0].grpid, 7);
+		assert_int_equal(ie.e.mi.resp[0].pasid, ie.pasid);
+		assert_true(iopf_mapped(&ie, ie.rw));		      /* the partial was handled */
+		assert_true(iopf_mapped(&ie, ie.rw + SVA_PAGE_SIZE)); /* and the last */
+		assert_int_equal(sva_iopf_dev_pending(ie.devs[0]), 0);
+		iopf_done(&ie);
+	}
+}
+
+static void test_iopf_invalid_answers(void **state)
+{
+	struct iopf_env ie = { 0 };
+	struct sva_page_request r;
+	(void)state;
+
+	iopf_init(&ie, SVA_BACKEND_SIM, 4);
+	r = iopf_req(&ie, ie.ro, SVA_IOPF_WRITE, 1, true); /* a write to a read-only VMA */
+	assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), 0);
+	r = iopf_req(&ie, 0x7000000000ull, SVA_IOPF_READ, 2, true); /* no VMA */
+	assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), 0);
+	/* sticky: the first error ends the group; the later page is not faulted in */
+	r = iopf_req(&ie, 0x7000000000ull, SVA_IOPF_READ, 3, false);
+	assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), 0);
+	r = iopf_req(&ie, ie.rw + 2 * SVA_PAGE_SIZE, SVA_IOPF_READ, 3, true);
+	assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), 0);
+	sva_iopf_queue_flush_dev(ie.devs[0]);
+	assert_int_equal(ie.e.mi.nresp, 3);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(ie.e.mi.resp[i].code, SVA_PAGE_RESP_INVALID);
+	assert_false(iopf_mapped(&ie, ie.rw + 2 * SVA_PAGE_SIZE));
+	/* no domain at a PASID: INVALID at once, and only for the last of a group */
+	r = iopf_req(&ie, ie.rw, SVA_IOPF_READ, 4, false);
+	r.pasid = 999;
+	assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), -EINVAL);
+	assert_int_equal(ie.e.mi.nresp, 3);
+	r.last = true;
+	assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), -EINVAL);
+	assert_int_equal(ie.e.mi.nresp, 4);
+	assert_int_equal(ie.e.mi.resp[3].code, SVA_PAGE_RESP_INVALID);
+	iopf_done(&ie);
+}
+
+static void test_iopf_dead_mm_answers_invalid(void **state)
+{
+	struct iopf_env ie = { 0 };
+	struct sva_page_request r;
+	(void)state;
+
+	iopf_init(&ie, SVA_BACKEND_SIM, 5);
+	sva_mmput(ie.e.mm); /* the process exits while bound */
+	ie.e.mm = NULL;
+	r = iopf_req(&ie, ie.rw, SVA_IOPF_READ, 1, true);
+	assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), 0);
+	sva_iopf_queue_flush_dev(ie.devs[0]);
+	assert_int_equal(ie.e.mi.nresp, 1);
+	assert_int_equal(ie.e.mi.resp[0].code, SVA_PAGE_RESP_INVALID);
+	iopf_done(&ie);
+}
+
+static void test_iopf_no_memory_answers_failure(void **state)
+{
+	struct iopf_env ie = { 0 };
+	struct sva_page_request r;
+	(void)state;
+
+	iopf_init(&ie, SVA_BACKEND_SIM, 6);
+	r = iopf_req(&ie, ie.rw, SVA_IOPF_READ, 1, true);
+	sva_alloc_fail_nth(ie.e.w, 1); /* the group */
+	assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), -ENOMEM);
+	assert_int_equal(ie.e.mi.nresp, 1);
+	assert_int_equal(ie.e.mi.resp[0].code, SVA_PAGE_RESP_FAILURE);
+	assert_int_equal(sva_alloc_live(ie.e.w, SVA_OBJ_IOPF_GROUP), 0);
+	iopf_done(&ie);
+}
+
+/* A handler that keeps its groups, so that draining can be seen answering them. */
+struct keeper {
+	struct sva_iopf_group *groups[8];
+	unsigned n;
+};
+
+static int keep_group(struct sva_iopf_group *group)
+{
+	struct keeper *k = group->dev->priv;
+
+	k->groups[k->n++] = group;
+	return 0;
+}
+
+static void test_iopf_abort_and_remove_answer_pending(void **state)
+{
+	struct iopf_env ie = { 0 };
+	struct sva_page_request r;
+	struct sva_domain *paging;
+	struct keeper k = { .n = 0 };
+	(void)state;
+
+	iopf_init(&ie, SVA_BACKEND_NATIVE, 0);
+	ie.devs[0]->priv = &k;
+	assert_int_equal(sva_iommu_paging_domain_alloc(ie.devs[0], &paging), 0);
+	paging->iopf_handler = keep_group;
+	assert_int_equal(sva_iommu_attach_device_pasid(paging, ie.devs[0], 50, NULL), 0);
+	/* a partial, discarded as after a queue overflow */
+	r = (struct sva_page_request){ .pasid = 50,
+				       .pasid_valid = true,
+				       .addr = 0x1000,
+				       .access = SVA_IOPF_READ,
+				       .grpid = 1,
+				       .last = false };
+	assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), 0);
+	sva_iopf_queue_discard_partial(ie.q);
+	r.last = true;
+	assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), 0);
+	assert_int_equal(k.n, 1);
+	assert_int_equal(k.groups[0]->nfaults, 1); /* the partial was dropped */
+	r.grpid = 2;
+	assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), 0);
+	assert_int_equal(sva_iopf_dev_pending(ie.devs[0]), 2);
+	/* draining a detach: every pending group of the PASID answered INVALID */
+	sva_iopf_dev_abort_pasid(ie.devs[0], 50);
+	assert_int_equal(ie.e.mi.nresp, 2);
+	assert_int_equal(ie.e.mi.resp[0].code, SVA_PAGE_RESP_INVALID);
+	assert_int_equal(sva_iopf_dev_pending(ie.devs[0]), 0);
+	sva_iopf_group_response(k.groups[0], SVA_PAGE_RESP_SUCCESS); /* too late: no-op */
+	assert_int_equal(ie.e.mi.nresp, 2);
+	/* one more, then the device leaves the queue: answered too */
+	r.grpid = 3;
+	assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), 0);
+	sva_iommu_detach_device_pasid(paging, ie.devs[0], 50);
+	sva_iopf_queue_remove_device(ie.q, ie.devs[0]);
+	assert_int_equal(ie.e.mi.nresp, 3);
+	for (unsigned i = 0; i < k.n; i++)
+		sva_iopf_free_group(k.groups[i]);
+	sva_iommu_domain_free(paging);
+	assert_int_equal(sva_iopf_queue_add_device(ie.q, ie.devs[0]), 0); /* for iopf_done */
+	iopf_done(&ie);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -600,6 +824,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_attach_checks_and_rollback),
 		cmocka_unit_test(seed001_bind_unwinds_exactly_at_every_failure),
 		cmocka_unit_test(seed004_bound_process_exits_clean),
+		cmocka_unit_test(test_iopf_group_answered_once),
+		cmocka_unit_test(test_iopf_invalid_answers),
+		cmocka_unit_test(test_iopf_dead_mm_answers_invalid),
+		cmocka_unit_test(test_iopf_no_memory_answers_failure),
+		cmocka_unit_test(test_iopf_abort_and_remove_answer_pending),
 	};
 
 	if (argc > 1)
