@@ -303,7 +303,8 @@ static int sva_tour(void)
 	if (!res)
 		return sva_cli_error("run: out of memory");
 	printf("libsva %s: the foundation (worlds, the sim scheduler, the explorer, the global "
-	       "PASID space) and the kernel substrate (mm, processes, files)\n\n",
+	       "PASID space), the kernel substrate (mm, processes, files), the IOMMU core and a "
+	       "software IOMMU\n\n",
 	       SVA_VERSION);
 	printf("[1] four processes share one 4-bit PASID space; the last binds a device with "
 	       "max_pasids 4\n");
@@ -332,6 +333,10 @@ static int sva_tour(void)
 
 	printf("\n[6] the same device taking mm_count, as the kernel does since 2016\n");
 	bad |= sva_show_run("fd-mm-clean", &churn, false, NULL, NULL, 0) != SVA_EXIT_OK;
+
+	printf("\n[7] a device bound to a process reads its memory by DMA; the process exits while "
+	       "bound (seed 003)\n");
+	bad |= sva_show_run("pasid-lifetime", &churn, false, NULL, NULL, 0) != SVA_EXIT_OK;
 
 	printf("\ntour: %s\n", bad ? "SOMETHING DID NOT BEHAVE" : "every step behaved as expected");
 	free(res);

@@ -14,4 +14,10 @@ void sva_prog_cycle_teardown(struct sva_world *w, void *arg);
 void sva_prog_cycle_summarize(void *arg, FILE *out);
 size_t sva_prog_cycle_size(void);
 
+int sva_prog_life_setup(struct sva_world *w, void *arg);
+int sva_prog_life_check(struct sva_world *w, void *arg, int run, char *msg, size_t len);
+void sva_prog_life_teardown(struct sva_world *w, void *arg);
+void sva_prog_life_summarize(void *arg, FILE *out);
+size_t sva_prog_life_size(void);
+
 #endif

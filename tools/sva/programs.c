@@ -325,6 +325,14 @@ static const struct sva_tool_program_def sva_tool_programs[] = {
 	  { "fd-mm-clean", sva_prog_cycle_setup, sva_prog_cycle_check, sva_prog_cycle_teardown,
 	    NULL },
 	  sva_prog_cycle_summarize },
+	{ "pasid-lifetime",
+	  "bound DMA, exit while bound (silent abort), unbind, the PASID back (seed 003)",
+	  sva_prog_life_size,
+	  NULL,
+	  0,
+	  { "pasid-lifetime", sva_prog_life_setup, sva_prog_life_check, sva_prog_life_teardown,
+	    NULL },
+	  sva_prog_life_summarize },
 };
 
 #define SVA_TOOL_NPROGRAMS (sizeof(sva_tool_programs) / sizeof(sva_tool_programs[0]))
