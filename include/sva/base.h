@@ -118,7 +118,9 @@ uint64_t sva_world_now(struct sva_world *w);
 	X(FAULT_RECORD, "fault_record") \
 	X(IOPF_QUEUE, "iopf_queue")     \
 	X(IOPF_GROUP, "iopf_group")     \
-	X(IOPF_PARAM, "iopf_param")
+	X(IOPF_PARAM, "iopf_param")     \
+	X(UACCE, "uacce")               \
+	X(UACCE_QUEUE, "uacce_queue")
 
 enum sva_obj_type {
 #define SVA_OBJ_ENUM(name, str) SVA_OBJ_##name,

@@ -138,6 +138,12 @@ int sva_mm_mmap(struct sva_mm *mm, uint64_t addr, uint64_t len, unsigned prot, u
 int sva_mm_munmap(struct sva_mm *mm, uint64_t addr, uint64_t len);
 /* Change protection of [addr, addr + len), splitting VMAs; -ENOMEM if a hole is inside. */
 int sva_mm_mprotect(struct sva_mm *mm, uint64_t addr, uint64_t len, unsigned prot);
+/*
+ * Zap the pages of every VMA of @mm whose ops are @ops and private data @private_data (a driver
+ * revoking its mappings: the VMAs stay, later faults go to the driver again). Pages are freed
+ * after the notifiers' invalidation. Takes mmap_lock for write. Returns the VMAs zapped.
+ */
+size_t sva_mm_zap_vmas(struct sva_mm *mm, const struct sva_vm_ops *ops, void *private_data);
 /* The VMA containing @addr, or NULL (caller holds mmap_lock). No stack growth. */
 struct sva_vma *sva_vma_lookup(struct sva_mm *mm, uint64_t addr);
 /* Number of VMAs (caller holds mmap_lock or the mm is quiet). */

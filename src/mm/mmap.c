@@ -234,3 +234,23 @@ int sva_mm_mprotect(struct sva_mm *mm, uint64_t addr, uint64_t len, unsigned pro
 			  SVA_TF("len", len), SVA_TF("prot", prot));
 	return ret;
 }
+
+size_t sva_mm_zap_vmas(struct sva_mm *mm, const struct sva_vm_ops *ops, void *private_data)
+{
+	struct sva_mmu_gather tlb;
+	size_t n = 0;
+
+	sva_down_write(&mm->mmap_lock);
+	sva_mm_tlb_init(&tlb, mm);
+	for (size_t i = 0; i < mm->nvmas; i++) {
+		struct sva_vma *vma = mm->vmas[i];
+
+		if (vma->ops != ops || vma->private_data != private_data)
+			continue;
+		sva_mm_zap_vma_range(mm, vma->start, vma->end, &tlb);
+		n++;
+	}
+	sva_tlb_gather_done(&tlb);
+	sva_up_write(&mm->mmap_lock);
+	return n;
+}
