@@ -39,3 +39,14 @@ void sva_test_world_done(struct sva_world *w)
 	assert_int_equal(sva_report_total(w), 0);
 	sva_world_destroy(w);
 }
+
+int sva_test_open_map(struct sva_task *t, const char *name)
+{
+	int fd = sva_sys_open(t, name);
+	uint64_t a;
+
+	if (fd < 0)
+		return fd;
+	return sva_sys_mmap(t, 0, SVA_PAGE_SIZE, SVA_PROT_READ | SVA_PROT_WRITE, SVA_MAP_SHARED, fd,
+			    0, &a);
+}

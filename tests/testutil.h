@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "sva/base.h"
+#include "sva/proc.h"
 #include "sva/sync.h"
 
 /* Infrastructure types that live as long as the world. */
@@ -27,5 +28,8 @@ struct sva_world *sva_test_world(enum sva_backend backend, uint64_t seed);
 void sva_test_world_done(struct sva_world *w);
 /* Keep log messages out of the test output (reports are still counted). */
 void sva_test_quiet(struct sva_world *w);
+
+/* In a task: open character device @name and map one page of it shared. 0 or an error. */
+int sva_test_open_map(struct sva_task *t, const char *name);
 
 #endif

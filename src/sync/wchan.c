@@ -100,36 +100,31 @@ void sva_wchan_wake_all(struct sva_wchan *wc)
 		sva_sim_wake(a);
 }
 
-void sva_wchan_enter_killable(struct sva_wchan *wc)
+/* Publish (or withdraw, @wc NULL) the channel a killable sleep of the caller waits on. */
+static void sva_wchan_publish_killable(struct sva_world *w, struct sva_wchan *wc)
 {
-	struct sva_sched *s = wc->w->sched;
+	struct sva_sched *s = w->sched;
 	struct sva_actor *cur;
 
 	if (s->sim)
-		return;
+		return; /* sim wakes the actor directly */
 	cur = sva_sched_current(s);
 	if (!cur)
 		return;
 	pthread_mutex_lock(&cur->lock);
 	cur->blocked_on = wc;
-	cur->block_killable = true;
+	cur->block_killable = wc != NULL;
 	pthread_mutex_unlock(&cur->lock);
+}
+
+void sva_wchan_enter_killable(struct sva_wchan *wc)
+{
+	sva_wchan_publish_killable(wc->w, wc);
 }
 
 void sva_wchan_leave_killable(struct sva_wchan *wc)
 {
-	struct sva_sched *s = wc->w->sched;
-	struct sva_actor *cur;
-
-	if (s->sim)
-		return;
-	cur = sva_sched_current(s);
-	if (!cur)
-		return;
-	pthread_mutex_lock(&cur->lock);
-	cur->blocked_on = NULL;
-	cur->block_killable = false;
-	pthread_mutex_unlock(&cur->lock);
+	sva_wchan_publish_killable(wc->w, NULL);
 }
 
 void sva_native_kill(struct sva_actor *a)
