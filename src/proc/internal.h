@@ -105,5 +105,11 @@ long sva_syscall_return(struct sva_task *t, long ret);
 
 /* process.c */
 __attribute__((noreturn)) void sva_task_exit_now(struct sva_task *t);
+void sva_process_free(struct sva_process *p);
+
+/* exit.c */
+void sva_do_exit(struct sva_task *t);
+bool sva_process_is_zombie(struct sva_process *p);
+void sva_reaper_work(struct sva_work *work);
 
 #endif

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Exit, wait and reap.
+ *
+ * do_exit follows the kernel's order, which is what the SVA lifetime rules rest on:
+ *   exit_mm        - the task lets go of its mm (mmput); the last user runs exit_mmap, whose
+ *                    notifier release blocks the PASID, and whose unmap puts mapped files;
+ *   exit_files     - the fd table is put; the last reference closes every fd (fput);
+ *   exit_task_work - the deferred final fputs run here: a driver's release (unbind) happens
+ *                    after exit_mm, never before.
+ * The last task makes the process a zombie; its reaper (the parent, the outside, or the reaper
+ * work for orphans) joins the tasks' actors and frees it. Locking: see internal.h.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define SVA_EXIT_KILLED (128 + 9)
+
+/* ---- exit ---- */
+
+static void sva_exit_mm(struct sva_task *t)
+{
+	struct sva_mm *mm = t->mm;
+
+	sva_mutex_lock(&t->p->k->lock);
+	t->mm = NULL;
+	if (--t->p->mm_threads == 0)
+		t->p->mm = NULL;
+	sva_mutex_unlock(&t->p->k->lock);
+	sva_mmput(mm);
+}
+
+static void sva_exit_files(struct sva_task *t)
+{
+	struct sva_fdtable *fdt = t->fdt;
+
+	sva_mutex_lock(&t->p->k->lock);
+	t->fdt = NULL;
+	if (--t->p->fdt_threads == 0)
+		t->p->fdt = NULL;
+	sva_mutex_unlock(&t->p->k->lock);
+	sva_fdtable_put(fdt);
+}
+
+/* The last thread is gone: become a zombie; children lose their parent. */
+static void sva_process_zombify(struct sva_process *p, int code)
+{
+	struct sva_process *c, *tmp;
+	bool reap = false;
+
+	p->exit_code = p->killed ? SVA_EXIT_KILLED : code;
+	__atomic_store_n(&p->state, SVA_PROCESS_ZOMBIE, __ATOMIC_RELEASE);
+	sva_list_for_each_entry_safe(c, tmp, &p->children, sibling) {
+		sva_list_del(&c->sibling);
+		c->parent = NULL;
+		c->autoreap = true;
+		reap |= c->state == SVA_PROCESS_ZOMBIE && !c->claimed;
+	}
+	reap |= p->parent == NULL && p->autoreap;
+	if (reap)
+		sva_queue_work(p->k->reaper_wq, &p->k->reaper_work);
+}
+
+void sva_do_exit(struct sva_task *t)
+{
+	struct sva_process *p = t->p;
+	struct sva_kernel *k = p->k;
+
+	sva_trace(k->w, "task.exit", SVA_TF("pid", p->pid), SVA_TF("tid", t->tid),
+		  SVA_TF("code", (uint64_t)(int64_t)t->exit_code));
+	sva_exit_mm(t);
+	sva_exit_files(t);
+	sva_task_work_exit(k->w);
+
+	sva_mutex_lock(&k->lock);
+	sva_list_del(&t->node);
+	sva_list_add_tail(&t->node, &p->dead_tasks);
+	if (__atomic_sub_fetch(&p->nthreads, 1, __ATOMIC_RELEASE) == 0)
+		sva_process_zombify(p, t->exit_code);
+	/*
+	 * Wake under the lock: a parent still linked is not a zombie yet, so it cannot be freed
+	 * under us; and @p itself is freed only after its reaper joined this task's actor.
+	 */
+	sva_wake_up(&p->wait);
+	if (p->parent)
+		sva_wake_up(&p->parent->wait);
+	sva_mutex_unlock(&k->lock);
+}
+
+void sva_sys_exit(struct sva_task *t, int code)
+{
+	t->exit_code = code;
+	sva_task_exit_now(t);
+}
+
+/* ---- wait and reap ---- */
+
+/* Join @p's ended tasks and free it (it is a zombie nobody else will reap). */
+static void sva_process_reap(struct sva_process *p)
+{
+	struct sva_kernel *k = p->k;
+	struct sva_task *t, *tmp;
+
+	sva_list_for_each_entry_safe(t, tmp, &p->dead_tasks, node) {
+		sva_actor_join(t->actor, NULL);
+		sva_list_del(&t->node);
+		sva_free(k->w, SVA_OBJ_TASK, t);
+	}
+	sva_process_free(p);
+}
+
+void sva_reaper_work(struct sva_work *work)
+{
+	struct sva_kernel *k = sva_container_of(work, struct sva_kernel, reaper_work);
+
+	for (;;) {
+		struct sva_process *p, *found = NULL;
+
+		sva_mutex_lock(&k->lock);
+		sva_list_for_each_entry(p, &k->processes, node) {
+			if (p->autoreap && p->state == SVA_PROCESS_ZOMBIE && !p->claimed) {
+				p->claimed = true;
+				found = p;
+				break;
+			}
+		}
+		sva_mutex_unlock(&k->lock);
+		if (!found)
+			return;
+		sva_process_reap(found);
+	}
+}
+
+bool sva_process_is_zombie(struct sva_process *p)
+{
+	return __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == SVA_PROCESS_ZOMBIE;
+}
+
+int sva_process_wait(struct sva_process *p, int *status)
+{
+	bool mine;
+
+	sva_mutex_lock(&p->k->lock);
+	mine = !p->claimed && !p->parent && !p->autoreap;
+	p->claimed |= mine;
+	sva_mutex_unlock(&p->k->lock);
+	if (!mine) {
+		sva_report(p->k->w, SVA_REPORT_BAD_USAGE,
+			   "process %d is not to be waited from outside", p->pid);
+		return -ECHILD;
+	}
+	sva_wait_event(&p->wait, sva_process_is_zombie(p));
+	if (!sva_process_is_zombie(p))
+		return -EDEADLK;
+	if (status)
+		*status = p->exit_code;
+	sva_process_reap(p);
+	return 0;
+}
+
+/* Claim a child of @parent matching @pid (-1: any), preferring a zombie; NULL if none. */
+static struct sva_process *sva_child_claim(struct sva_process *parent, int pid)
+{
+	struct sva_process *c, *match = NULL;
+
+	sva_list_for_each_entry(c, &parent->children, sibling) {
+		if ((pid != -1 && c->pid != pid) || c->claimed)
+			continue;
+		match = c;
+		if (c->state == SVA_PROCESS_ZOMBIE)
+			break;
+	}
+	if (match)
+		match->claimed = true;
+	return match;
+}
+
+static int sva_do_wait(struct sva_task *t, int pid, int *status)
+{
+	struct sva_process *parent = t->p, *c;
+	int ret;
+
+	sva_mutex_lock(&parent->k->lock);
+	c = sva_child_claim(parent, pid);
+	sva_mutex_unlock(&parent->k->lock);
+	if (!c)
+		return -ECHILD;
+	ret = sva_wait_event_killable(&parent->wait, sva_process_is_zombie(c));
+	if (ret) {
+		sva_mutex_lock(&parent->k->lock);
+		c->claimed = false;
+		sva_mutex_unlock(&parent->k->lock);
+		return ret;
+	}
+	if (status)
+		*status = c->exit_code;
+	ret = c->pid;
+	sva_process_reap(c);
+	return ret;
+}
+
+int sva_sys_wait(struct sva_task *t, int pid, int *status)
+{
+	sva_syscall_enter(t);
+	return (int)sva_syscall_return(t, sva_do_wait(t, pid, status));
+}
