@@ -30,10 +30,10 @@ struct sva_uacce_device {
 	unsigned flags;
 	const struct sva_uacce_ops *ops;
 	void *priv;
-	struct sva_mutex mutex; /* queues, removed */
+	struct sva_mutex mutex; /* queues; removed is set under it, read anywhere */
 	struct sva_list_head queues;
 	unsigned nqueues;
-	bool removed;
+	atomic_bool removed;
 	struct sva_refcount refs;
 };
 
@@ -41,11 +41,11 @@ struct sva_uacce_queue {
 	struct sva_uacce_device *u;
 	struct sva_bond *bond; /* NULL once unbound */
 	uint32_t pasid;
-	enum sva_uacce_q_state state; /* under u->mutex */
+	enum sva_uacce_q_state state; /* changed under u->mutex and mutex; read under either */
 	struct sva_mm *mm;	      /* the opener's, compared only */
 	void *priv;
 	struct sva_list_head node;
-	struct sva_mutex mutex;		       /* mms */
+	struct sva_mutex mutex; /* mms, and state against faults and mmap (under mmap_lock) */
 	struct sva_mm *mms[SVA_UACCE_MAX_MMS]; /* mms that mapped it, grabbed */
 	unsigned nmms;
 };
@@ -69,9 +69,11 @@ static void sva_uacce_put_queue(struct sva_uacce_queue *q)
 		return;
 	if (ops->stop_queue)
 		ops->stop_queue(q); /* waits for work in flight */
+	sva_mutex_lock(&q->mutex);  /* a concurrent fault must not see the queue half put */
 	if (ops->put_queue)
 		ops->put_queue(q);
 	q->state = SVA_UACCE_Q_ZOMBIE;
+	sva_mutex_unlock(&q->mutex);
 }
 
 /* Unbind @q (u->mutex held): after its queue was stopped, so no DMA on the PASID is left. */
@@ -81,6 +83,13 @@ static void sva_uacce_unbind(struct sva_uacce_queue *q)
 		return;
 	sva_unbind_device(q->bond);
 	q->bond = NULL;
+}
+
+static void sva_uacce_set_state(struct sva_uacce_queue *q, enum sva_uacce_q_state state)
+{
+	sva_mutex_lock(&q->mutex);
+	q->state = state;
+	sva_mutex_unlock(&q->mutex);
 }
 
 static bool sva_uacce_mm_ok(struct sva_uacce_queue *q, struct sva_mm *mm)
@@ -113,7 +122,7 @@ static int sva_uacce_open(struct sva_file *file)
 	q->mm = mm;
 	sva_mutex_init(u->w, &q->mutex, "uacce_queue");
 	sva_mutex_lock(&u->mutex);
-	if (u->removed || !u->parent->max_pasids)
+	if (atomic_load(&u->removed) || !u->parent->max_pasids)
 		ret = -ENODEV; /* no device, or no PASID to give the queue */
 	else
 		ret = sva_bind_device(u->parent, mm, &q->bond);
@@ -171,38 +180,48 @@ static long sva_uacce_ioctl(struct sva_file *file, unsigned cmd, unsigned long a
 	if (!sva_uacce_mm_ok(q, sva_uacce_current_mm(u)))
 		return -EPERM;
 	if (cmd != SVA_UACCE_CMD_START_Q && cmd != SVA_UACCE_CMD_PUT_Q) {
-		if (u->removed) /* read racily: the driver checks its queue's own state */
+		if (atomic_load(&u->removed)) /* the driver checks its queue's own state */
 			return -ENODEV;
 		return u->ops->ioctl ? u->ops->ioctl(q, cmd, arg) : -EINVAL;
 	}
 	sva_mutex_lock(&u->mutex);
-	if (u->removed)
+	if (atomic_load(&u->removed))
 		ret = -ENODEV;
 	else if (cmd == SVA_UACCE_CMD_PUT_Q)
 		sva_uacce_put_queue(q);
 	else if (q->state != SVA_UACCE_Q_INIT)
 		ret = -EINVAL;
 	else if (!u->ops->start_queue || (ret = u->ops->start_queue(q)) == 0)
-		q->state = SVA_UACCE_Q_STARTED;
+		sva_uacce_set_state(q, SVA_UACCE_Q_STARTED);
 	sva_mutex_unlock(&u->mutex);
 	return ret;
 }
 
-/* Remember @mm as one that maps @q, for removal. */
-static int sva_uacce_note_mm(struct sva_uacce_queue *q, struct sva_mm *mm)
+/*
+ * Under q->mutex (the queue cannot be put meanwhile): is @q still there, does @region hold
+ * @pages, and remember @mm as one that maps it, for removal.
+ */
+static int sva_uacce_map_check(struct sva_uacce_queue *q, struct sva_mm *mm,
+			       enum sva_uacce_region region, uint64_t pages)
 {
+	const struct sva_uacce_ops *ops = q->u->ops;
 	int ret = 0;
 
 	sva_mutex_lock(&q->mutex);
-	for (unsigned i = 0; i < q->nmms; i++)
+	if (atomic_load(&q->u->removed))
+		ret = -ENODEV;
+	else if (q->state == SVA_UACCE_Q_ZOMBIE ||
+		 pages > (ops->region_pages ? ops->region_pages(q, region) : 0))
+		ret = -EINVAL;
+	for (unsigned i = 0; ret == 0 && i < q->nmms; i++)
 		if (q->mms[i] == mm)
 			goto out;
-	if (q->nmms == SVA_UACCE_MAX_MMS) {
+	if (ret == 0 && q->nmms == SVA_UACCE_MAX_MMS)
 		ret = -ENOSPC;
-		goto out;
+	if (ret == 0) {
+		sva_mmgrab(mm);
+		q->mms[q->nmms++] = mm;
 	}
-	sva_mmgrab(mm);
-	q->mms[q->nmms++] = mm;
 out:
 	sva_mutex_unlock(&q->mutex);
 	return ret;
@@ -215,19 +234,17 @@ out:
 static int sva_uacce_mmap(struct sva_file *file, struct sva_vma *vma)
 {
 	struct sva_uacce_queue *q = file->private_data;
-	struct sva_uacce_device *u = q->u;
 	uint64_t pages = (vma->end - vma->start) >> SVA_PAGE_SHIFT;
 	enum sva_uacce_region region = vma->pgoff ? SVA_UACCE_QFRT_DUS : SVA_UACCE_QFRT_MMIO;
-	uint64_t have = u->ops->region_pages ? u->ops->region_pages(q, region) : 0;
+	int ret;
 
 	if (!sva_uacce_mm_ok(q, vma->mm))
 		return -EPERM;
-	if (u->removed)
-		return -ENODEV;
-	if (vma->pgoff > 1 || q->state == SVA_UACCE_Q_ZOMBIE || pages > have)
+	if (vma->pgoff > 1)
 		return -EINVAL;
-	if (sva_uacce_note_mm(q, vma->mm))
-		return -ENOSPC;
+	ret = sva_uacce_map_check(q, vma->mm, region, pages);
+	if (ret)
+		return ret;
 	vma->flags |= SVA_VM_DONTCOPY | SVA_VM_DONTEXPAND | SVA_VM_WIPEONFORK | SVA_VM_SHARED;
 	vma->ops = &sva_uacce_vm_ops;
 	vma->private_data = q;
@@ -245,11 +262,15 @@ static struct sva_page *sva_uacce_vm_fault(struct sva_vma *vma, uint64_t addr)
 {
 	struct sva_uacce_queue *q = vma->private_data;
 	uint64_t pg = vma->pgoff + ((addr - vma->start) >> SVA_PAGE_SHIFT);
+	struct sva_page *page = NULL; /* NULL: SIGBUS */
 
-	if (q->u->removed || q->state == SVA_UACCE_Q_ZOMBIE || !q->u->ops->region_page)
-		return NULL; /* SIGBUS */
-	return pg == 0 ? q->u->ops->region_page(q, SVA_UACCE_QFRT_MMIO, 0)
-		       : q->u->ops->region_page(q, SVA_UACCE_QFRT_DUS, pg - 1);
+	sva_mutex_lock(&q->mutex); /* the queue cannot be put meanwhile */
+	if (!atomic_load(&q->u->removed) && q->state != SVA_UACCE_Q_ZOMBIE &&
+	    q->u->ops->region_page)
+		page = pg == 0 ? q->u->ops->region_page(q, SVA_UACCE_QFRT_MMIO, 0)
+			       : q->u->ops->region_page(q, SVA_UACCE_QFRT_DUS, pg - 1);
+	sva_mutex_unlock(&q->mutex);
+	return page;
 }
 
 static const struct sva_vm_ops sva_uacce_vm_ops = {
@@ -317,7 +338,7 @@ void sva_uacce_remove(struct sva_uacce_device *u)
 
 	sva_chrdev_unregister(u->k, u->name); /* no new opens */
 	sva_mutex_lock(&u->mutex);
-	u->removed = true;
+	atomic_store(&u->removed, true);
 	sva_list_for_each_entry(q, &u->queues, node) {
 		sva_uacce_put_queue(q);
 		sva_uacce_unbind(q);
@@ -365,7 +386,12 @@ uint32_t sva_uacce_queue_pasid(struct sva_uacce_queue *q)
 
 enum sva_uacce_q_state sva_uacce_queue_state(struct sva_uacce_queue *q)
 {
-	return q->state;
+	enum sva_uacce_q_state state;
+
+	sva_mutex_lock(&q->mutex);
+	state = q->state;
+	sva_mutex_unlock(&q->mutex);
+	return state;
 }
 
 struct sva_uacce_device *sva_uacce_queue_device(struct sva_uacce_queue *q)
