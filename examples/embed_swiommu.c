@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A device model on the software IOMMU: the kernel objects it needs, a process bound to the
- * device, DMA through the helpers, a page fault resolved the way PRI would, a hand-made
- * in-flight section, ATS with the device's ATC, the counters and the fault log, and the
- * teardown in the kernel's order. The same code is in docs/embedding.md.
+ * device, DMA through the helpers (a page never touched made present by a PRI page request),
+ * a hand-made in-flight section, ATS with the device's ATC, the counters and the fault log,
+ * and the teardown in the kernel's order. The same code is in docs/embedding.md.
  *
  * Build: part of the libsva build (examples/embed_swiommu); run it without arguments.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -64,19 +63,16 @@ int main(void)
 	CHECK(sva_bind_device(dev, mm, &bond));
 	pasid = sva_bond_pasid(bond);
 
-	/* 4. DMA with the helpers: page by page, each page inside an in-flight section. */
+	/* 4. DMA with the helpers: page by page, each page inside an in-flight section. dst was
+	 *    never touched: its translation faults, and the device, PRI-capable, sends a page
+	 *    request, waits for the response (SUCCESS: the kernel made the page present) and
+	 *    translates again. Without PRI the helper would stop with -EFAULT at the fault; the
+	 *    model would then call sva_mm_fault() itself, outside any section, and retry. */
 	CHECK(sva_dma_read(dev, pasid, src, out, sizeof(out), &st));
 	printf("read %zu bytes: \"%s\"\n", st.done, out);
-	if (sva_dma_write(dev, pasid, dst, out, sizeof(out), &st) == -EFAULT) {
-		/* dst was never touched: not present. Resolve it as a page request would, outside
-		 * any section, then retry. */
-		printf("write stopped at %#llx: %s\n", (unsigned long long)st.fault_addr,
-		       sva_fault_reason_name(st.reason));
-		CHECK(sva_mm_fault(mm, st.fault_addr,
-				   SVA_FAULT_FLAG_WRITE | SVA_FAULT_FLAG_USER |
-					   SVA_FAULT_FLAG_REMOTE));
-		CHECK(sva_dma_write(dev, pasid, dst, out, sizeof(out), &st));
-	}
+	CHECK(sva_dma_write(dev, pasid, dst, out, sizeof(out), &st));
+	printf("wrote %zu bytes to a new page after %u page request(s): %s\n", st.done,
+	       st.pri_requests, st.response == SVA_PAGE_RESP_SUCCESS ? "SUCCESS" : "refused");
 
 	/* 5. A hand-made access: the frame is valid only until sva_dma_end(). */
 	sva_dma_begin(dev);
@@ -98,6 +94,9 @@ int main(void)
 	       (unsigned long long)s.iotlb_hits, (unsigned long long)s.iotlb_misses,
 	       (unsigned long long)s.walks,
 	       (unsigned long long)s.faults_reported[SVA_FAULT_NOT_PRESENT]);
+	printf("PRI: %llu page requests, %llu answered SUCCESS\n",
+	       (unsigned long long)s.prq_requests,
+	       (unsigned long long)s.prq_responses[SVA_PAGE_RESP_SUCCESS]);
 	for (size_t i = 0; sva_swiommu_fault_get(sw, i, &rec) == 0; i++)
 		printf("fault: %s PASID %u addr %#llx: %s\n", rec.device, rec.pasid,
 		       (unsigned long long)rec.addr, sva_fault_reason_name(rec.reason));

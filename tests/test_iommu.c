@@ -803,6 +803,25 @@ static void test_iopf_abort_and_remove_answer_pending(void **state)
 	iopf_done(&ie);
 }
 
+static void test_iopf_abort_drops_the_pasids_partials(void **state)
+{
+	struct iopf_env ie = { 0 };
+	struct sva_page_request r;
+	(void)state;
+
+	iopf_init(&ie, SVA_BACKEND_SIM, 8);
+	r = iopf_req(&ie, ie.rw + 3 * SVA_PAGE_SIZE, SVA_IOPF_WRITE, 9, false);
+	assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), 0);
+	sva_iopf_dev_abort_pasid(ie.devs[0], ie.pasid); /* a detach drains the PASID */
+	/* the same group index again: only this request is handled */
+	r = iopf_req(&ie, ie.rw, SVA_IOPF_READ, 9, true);
+	assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), 0);
+	sva_iopf_queue_flush_dev(ie.devs[0]);
+	assert_true(iopf_mapped(&ie, ie.rw));
+	assert_false(iopf_mapped(&ie, ie.rw + 3 * SVA_PAGE_SIZE)); /* the stale partial: gone */
+	iopf_done(&ie);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -821,6 +840,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_iopf_dead_mm_answers_invalid),
 		cmocka_unit_test(test_iopf_no_memory_answers_failure),
 		cmocka_unit_test(test_iopf_abort_and_remove_answer_pending),
+		cmocka_unit_test(test_iopf_abort_drops_the_pasids_partials),
 	};
 
 	if (argc > 1)

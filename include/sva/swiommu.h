@@ -13,12 +13,19 @@
  *    device reaches its ATC;
  *  - mmu-notifier ops: invalidate flushes IOTLB and ATCs for the range (the whole PASID above a
  *    threshold) and waits for DMA in flight; release turns the mm's entries blocking-silent;
- *  - a fault log (the kernel's dmesg) with counters per reason.
+ *  - a fault log (the kernel's dmesg) with counters per reason;
+ *  - PRI: a bounded page-request queue (PRQ) per instance that devices send page requests to,
+ *    drained by the instance's "prq" thread into the core's I/O page-fault path
+ *    (sva_iommu_report_device_fault), and responses delivered back to the waiting device; on
+ *    overflow requests are dropped and a last request of its group gets an automatic SUCCESS;
+ *    stop markers are discarded; a detach drains the queue and the fault queue before the
+ *    PASID can have another owner.
  *
  * The embedding API for device models: sva_translate(), sva_ats_translate(), and the DMA
  * helpers sva_dma_read() / sva_dma_write(), which translate page by page inside an in-flight
  * section that invalidations wait for (so no DMA reaches a frame after its invalidation
- * completed). See docs/embedding.md.
+ * completed). A PRI-capable device (sva_device_config.pri) resolves its faults with page
+ * requests: sva_pri_request(), and the DMA helpers do it on their own. See docs/embedding.md.
  */
 #ifndef SVA_SWIOMMU_H
 #define SVA_SWIOMMU_H
@@ -39,6 +46,7 @@ struct sva_swiommu_config {
 	unsigned atc_entries;	  /* per device; 0 = 32 */
 	uint64_t flush_all_pages; /* invalidations of more pages flush the whole PASID; 0 = 64 */
 	size_t fault_log_entries; /* 0 = 256 */
+	unsigned prq_entries;	  /* the page-request queue (PRI); 0 = 64 */
 };
 
 int sva_swiommu_create(struct sva_iommu_sys *sys, const struct sva_swiommu_config *cfg,
@@ -110,16 +118,63 @@ bool sva_atc_lookup(struct sva_device *dev, uint32_t pasid, uint64_t va,
 /* ---- DMA helpers for device models ---------------------------------------------------------- */
 
 struct sva_dma_status {
-	size_t done;		      /* bytes transferred */
-	enum sva_fault_reason reason; /* why it stopped (SVA_FAULT_NONE when complete) */
-	uint64_t fault_addr;	      /* the address that faulted */
+	size_t done;			      /* bytes transferred */
+	enum sva_fault_reason reason;	      /* why it stopped (SVA_FAULT_NONE when complete) */
+	uint64_t fault_addr;		      /* the address that faulted */
+	unsigned pri_requests;		      /* page requests issued (PRI-capable devices) */
+	enum sva_page_response_code response; /* the last page response, if pri_requests */
 };
 
-/* Copy [va, va + len) on @pasid to @buf (read) or from it (write), page by page. */
+/*
+ * Copy [va, va + len) on @pasid to @buf (read) or from it (write), page by page. 0 when
+ * complete; -EFAULT at the first fault not resolved (st->reason, st->fault_addr); -EINVAL when
+ * the range wraps. A PRI-capable device resolves a NOT_PRESENT or WRITE fault with a page
+ * request (outside the DMA section) and translates again on SUCCESS, up to SVA_PRI_RETRIES
+ * times per page (automatic responses of an overflowed queue not counted); INVALID ends the
+ * copy with -EFAULT; FAILURE, or a device whose PRI is stopped, with -EIO; a fatal signal while
+ * waiting with -EINTR.
+ */
 int sva_dma_read(struct sva_device *dev, uint32_t pasid, uint64_t va, void *buf, size_t len,
 		 struct sva_dma_status *st);
 int sva_dma_write(struct sva_device *dev, uint32_t pasid, uint64_t va, const void *buf, size_t len,
 		  struct sva_dma_status *st);
+
+/* ---- PRI: page requests from the device (PCIe Page Request Interface) ------------------------ */
+
+/* Requests in one page-request group; groups a device may have outstanding (PRGI 9 bits). */
+#define SVA_PRI_GROUP_MAX   32u
+#define SVA_PRI_OUTSTANDING 32u
+/* SUCCESS responses the DMA helpers act on for one page before they give up. */
+#define SVA_PRI_RETRIES	    16u
+#define SVA_PAGE_RESP_CODES 3u /* SUCCESS, INVALID, FAILURE */
+
+struct sva_pri_page {
+	uint64_t va;	 /* any address in the page */
+	unsigned access; /* SVA_ACCESS_READ | WRITE | EXEC, and SVA_ACCESS_PRIV */
+};
+
+/*
+ * Send the page requests of one group (@n pages, the last one last-in-group, one group index)
+ * and wait for the group's response: 0 and *@code. SUCCESS: translate again (the pages were
+ * made present; they may be gone again by then); INVALID: the access fails; FAILURE: the
+ * device's PRI is stopped until sva_pri_reset(). The IOMMU answers at once INVALID when the
+ * PASID entry does not translate, and SUCCESS when its queue overflowed and the last request
+ * was dropped (the call then returns once the queue has reopened, as a retry would). Errors:
+ * -EOPNOTSUPP (no PRI capability), -EINVAL (@n is 0 or above SVA_PRI_GROUP_MAX, PASID out of
+ * range), -EIO (PRI stopped), -EINTR (a fatal signal while waiting; the response is consumed when
+ * it comes). Must not be called inside a DMA section. A group larger than the IOMMU's queue
+ * (cfg.prq_entries) can never be queued whole: its last request is always dropped.
+ */
+int sva_pri_request_group(struct sva_device *dev, uint32_t pasid, const struct sva_pri_page *pages,
+			  unsigned n, enum sva_page_response_code *code);
+/* One request, last in its group (the common case). */
+int sva_pri_request(struct sva_device *dev, uint32_t pasid, uint64_t va, unsigned access,
+		    enum sva_page_response_code *code);
+/* A PASID stop marker: queued like a request, discarded by the IOMMU, never answered. */
+int sva_pri_stop_marker(struct sva_device *dev, uint32_t pasid);
+/* Reset the device's PRI after a FAILURE response (PCIe: PRI disabled and enabled again). */
+void sva_pri_reset(struct sva_device *dev);
+bool sva_pri_is_stopped(struct sva_device *dev);
 
 /* ---- state, counters, the fault log ------------------------------------------------------------
  */
@@ -140,6 +195,14 @@ struct sva_swiommu_stats {
 	uint64_t faults_reported[SVA_FAULT_NR];
 	uint64_t faults_silenced; /* aborted while blocking-silent */
 	uint64_t iotlb_entries;	  /* valid now */
+	/* PRI */
+	uint64_t prq_requests;	     /* page requests queued in the PRQ */
+	uint64_t prq_overflows;	     /* requests dropped: the PRQ was full or overflowed */
+	uint64_t prq_auto_responses; /* automatic SUCCESS for a dropped last request */
+	uint64_t prq_refused;	     /* requests on an entry that does not translate (INVALID) */
+	uint64_t prq_stop_markers;   /* stop markers discarded */
+	uint64_t prq_responses[SVA_PAGE_RESP_CODES]; /* responses delivered, by code */
+	uint64_t prq_unmatched; /* responses that matched no outstanding group */
 };
 
 void sva_swiommu_get_stats(struct sva_swiommu *sw, struct sva_swiommu_stats *out);

@@ -167,6 +167,17 @@ static void sva_iopf_abort_locked(struct sva_iommu_fault_param *p, bool all, uin
 			sva_iopf_respond_locked(g, SVA_PAGE_RESP_INVALID);
 }
 
+/* Forget the partial requests of @pasid (param->lock held). */
+static void sva_iopf_drop_partial_locked(struct sva_iommu_fault_param *p, uint32_t pasid)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < p->npartial; i++)
+		if (p->partial[i].pasid != pasid)
+			p->partial[kept++] = p->partial[i];
+	p->npartial = kept;
+}
+
 void sva_iopf_queue_remove_device(struct sva_iopf_queue *q, struct sva_device *dev)
 {
 	struct sva_iommu_sys *sys = q->sys;
@@ -219,6 +230,7 @@ void sva_iopf_dev_abort_pasid(struct sva_device *dev, uint32_t pasid)
 	if (!p)
 		return;
 	sva_mutex_lock(&p->lock);
+	sva_iopf_drop_partial_locked(p, pasid); /* or a reuse of the PASID would inherit them */
 	sva_iopf_abort_locked(p, false, pasid);
 	sva_mutex_unlock(&p->lock);
 	sva_iopf_put_param(p);
@@ -330,8 +342,8 @@ int sva_iommu_report_device_fault(struct sva_device *dev, const struct sva_page_
 	int ret = 0;
 
 	sva_trace(dev->iommu->sys->w, "iopf.report", SVA_TFS("device", dev->name),
-		  SVA_TF("pasid", req->pasid), SVA_TF("addr", req->addr),
-		  SVA_TF("grpid", req->grpid));
+		  SVA_TF("pasid", req->pasid), SVA_TF("grpid", req->grpid),
+		  SVA_TF("last", req->last));
 	if (req->pasid_valid)
 		domain = sva_iommu_pasid_domain(dev, req->pasid);
 	if (!p || !domain || !domain->iopf_handler) {

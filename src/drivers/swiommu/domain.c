@@ -11,13 +11,21 @@
  * release (which blocks every entry on the list) and a detach never miss each other, and the
  * core may free the old domain as soon as set_dev_pasid returns.
  *
+ * A detach (the blocked domain's set_dev_pasid with the old domain, under the core's group
+ * mutex) first makes the entry invalid, so the device's page requests for the PASID are
+ * refused from then on, and then drains those already sent (prq.c): the PRQ, the core's fault
+ * queue, and whatever is still pending is answered INVALID. No request sent while the PASID
+ * had this owner is handled after the detach returns, so none meets the PASID's next owner.
+ *
  * SVA attach refuses a domain whose mm is exiting (release ran, or exit_mmap is done) with
  * -EINVAL, as SMMUv3 does (reference §5): a translating entry is never created on a page
  * table that is going away.
  *
  * Lock order: iommu_sva_lock -> group mutex (the core) -> domain lock -> pasid table lock;
  * domain lock -> walk sync / dma rw-semaphore; domain lock -> iotlb set / atc spinlocks. At most
- * one domain lock is held at a time.
+ * one domain lock is held at a time. The PRQ drain runs under the group mutex with no domain
+ * lock held: the fault handlers it waits for take mmap_lock and, through invalidations, domain
+ * locks.
  *
  * References: an SVA domain is freed by its notifier's free_notifier after mmu_notifier_put
  * (the core dropped the domain's mm count before calling free); a paging domain at free.
@@ -230,10 +238,13 @@ static int sva_sw_blocked_set(struct sva_domain *domain, struct sva_device *dev,
 		: sva_pasid_table_get(&sdev->table, pasid);
 	if (!e)
 		return old ? 0 : -ENOMEM;
-	if (old)
-		sva_sw_entry_leave(sdev, e, pasid, SVA_PASID_ENTRY_INVALID, NULL);
-	else
+	if (!old) {
 		sva_sw_entry_leave(sdev, e, pasid, SVA_PASID_ENTRY_BLOCKING_REPORTING, domain);
+		return 0;
+	}
+	/* a detach: no new page request for the PASID, then drain what was sent before */
+	sva_sw_entry_leave(sdev, e, pasid, SVA_PASID_ENTRY_INVALID, NULL);
+	sva_sw_prq_drain_pasid(sdev, pasid);
 	return 0;
 }
 

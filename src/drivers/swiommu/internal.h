@@ -19,6 +19,9 @@
  *   domain lock -> walk sync lock -> walk wait queue; domain lock -> dma rw-semaphore
  *   iotlb set lock, atc lock, fault log lock: leaves, under nothing but a DMA section or a
  *   domain lock.
+ *   PRI (prq.h): group mutex -> PRQ drain (waits for the "prq" thread, which takes none of
+ *   the locks above); the core's fault-param lock -> the device's PRI lock; the PRQ lock
+ *   and the PRI lock are leaves. No DMA section is held while waiting for a page response.
  * Spinlocks are leaves; nothing that sleeps runs under one.
  */
 #ifndef SVA_SWIOMMU_INTERNAL_H
@@ -29,6 +32,7 @@
 #include "inflight.h"
 #include "iotlb.h"
 #include "pasid_table.h"
+#include "prq.h"
 #include "sva/swiommu.h"
 
 #define SVA_SW_DEFAULT_PASID_BITS 20
@@ -76,9 +80,12 @@ struct sva_swiommu {
 	struct sva_domain blocked;
 	struct sva_iotlb *iotlb;
 	struct sva_fault_log log;
-	struct sva_mutex lock;		  /* devices, retired */
+	struct sva_mutex lock;		  /* devices, retired, prq, npri */
 	struct sva_list_head devices;	  /* struct sva_sw_device */
 	struct sva_swiommu_stats retired; /* counters of removed devices */
+	struct sva_sw_prq *prq;		  /* PRI: while a PRI-capable device is probed */
+	unsigned npri;			  /* PRI-capable devices */
+	struct sva_sw_prq_counters pc;
 };
 
 struct sva_sw_device {
@@ -93,6 +100,8 @@ struct sva_sw_device {
 	struct sva_list_head node; /* in sw->devices */
 	char pad_[64];		   /* keep the hit counters off the read-mostly lines above */
 	struct sva_sw_counters c;
+	struct sva_sw_pri pri;	/* the device's PRI: outstanding page-request groups */
+	struct sva_sw_prq *prq; /* its IOMMU's page-request queue (PRI-capable devices) */
 };
 
 struct sva_sw_domain {

@@ -9,7 +9,11 @@
  * and every PASID of the device must be detached by then (reported otherwise). Counters of a
  * removed device are folded into the instance's.
  *
- * Lock: sw->lock (mutex) protects the device list and the retired counters; taken alone.
+ * PRI-capable devices share the instance's page-request queue (prq.c), made with the first of
+ * them and freed with the last; each is on the queue's fault queue from probe to release.
+ *
+ * Lock: sw->lock (mutex) protects the device list, the retired counters and the PRQ pointer;
+ * only the PRQ's creation runs under it (never its destruction, which joins its thread).
  */
 #include <errno.h>
 #include <string.h>
@@ -39,13 +43,15 @@ static void sva_sw_config_defaults(struct sva_swiommu *sw, const struct sva_swio
 		c->flush_all_pages = SVA_SW_DEFAULT_FLUSH_ALL;
 	if (!c->fault_log_entries)
 		c->fault_log_entries = SVA_SW_DEFAULT_FAULT_LOG;
+	if (!c->prq_entries)
+		c->prq_entries = SVA_SW_DEFAULT_PRQ;
 }
 
 static bool sva_sw_config_valid(const struct sva_swiommu_config *c)
 {
 	return c->pasid_bits <= SVA_PASID_WIDTH_MAX && c->iotlb_sets <= SVA_IOTLB_MAX_SETS &&
 	       c->iotlb_ways <= SVA_IOTLB_MAX_WAYS && c->atc_entries <= SVA_ATC_MAX_ENTRIES &&
-	       c->fault_log_entries <= SVA_SW_MAX_FAULT_LOG;
+	       c->fault_log_entries <= SVA_SW_MAX_FAULT_LOG && c->prq_entries <= SVA_SW_MAX_PRQ;
 }
 
 /* The parts that need no core: IOTLB, fault log. */
@@ -72,6 +78,7 @@ static void sva_sw_init_ops(struct sva_swiommu *sw)
 		.domain_alloc_sva = sva_sw_domain_alloc_sva,
 		.domain_alloc_paging = sva_sw_domain_alloc_paging,
 		.blocked_domain = &sw->blocked,
+		.page_response = sva_sw_page_response,
 	};
 	sw->blocked = (struct sva_domain){ .type = SVA_DOMAIN_BLOCKED, .ops = &sva_sw_blocked_ops };
 }
@@ -138,6 +145,31 @@ struct sva_swiommu *sva_swiommu_of(struct sva_device *dev)
 
 /* ---- devices ---- */
 
+/* The device context's parts that need no other device: PASID table, ATC, sections, PRI. */
+static int sva_sw_device_init(struct sva_swiommu *sw, struct sva_sw_device *sdev)
+{
+	int ret = sva_pasid_table_init(&sdev->table, sw->w, sdev->dev->max_pasids);
+
+	if (ret)
+		return ret;
+	ret = sva_atc_init(&sdev->atc, sw->w, sw->cfg.atc_entries);
+	if (ret) {
+		sva_pasid_table_destroy(&sdev->table);
+		return ret;
+	}
+	sva_inflight_init(&sdev->inflight, sw->w);
+	sva_sw_pri_init(&sdev->pri, sw->w);
+	return 0;
+}
+
+static void sva_sw_device_fini(struct sva_sw_device *sdev)
+{
+	sva_sw_pri_destroy(&sdev->pri);
+	sva_inflight_destroy(&sdev->inflight);
+	sva_atc_destroy(&sdev->atc);
+	sva_pasid_table_destroy(&sdev->table);
+}
+
 static int sva_sw_probe_device(struct sva_device *dev)
 {
 	struct sva_swiommu *sw = sva_iommu_priv(dev->iommu);
@@ -150,19 +182,19 @@ static int sva_sw_probe_device(struct sva_device *dev)
 	sdev->dev = dev;
 	sdev->iotlb = sw->iotlb;
 	sdev->sim = sw->sim;
-	ret = sva_pasid_table_init(&sdev->table, sw->w, dev->max_pasids);
+	ret = sva_sw_device_init(sw, sdev);
 	if (ret)
 		goto free;
-	ret = sva_atc_init(&sdev->atc, sw->w, sw->cfg.atc_entries);
+	dev->iommu_priv = sdev; /* the PRQ's fault queue answers through it */
+	ret = dev->pri ? sva_sw_prq_add_device(sw, sdev) : 0;
 	if (ret) {
-		sva_pasid_table_destroy(&sdev->table);
+		dev->iommu_priv = NULL;
+		sva_sw_device_fini(sdev);
 		goto free;
 	}
-	sva_inflight_init(&sdev->inflight, sw->w);
 	sva_mutex_lock(&sw->lock);
 	sva_list_add_tail(&sdev->node, &sw->devices);
 	sva_mutex_unlock(&sw->lock);
-	dev->iommu_priv = sdev;
 	return 0;
 free:
 	sva_free(sw->w, SVA_OBJ_PASID_TABLE, sdev);
@@ -191,13 +223,12 @@ static void sva_sw_release_device(struct sva_device *dev)
 	if (in_use)
 		sva_report(sw->w, SVA_REPORT_BAD_USAGE, "%s released with %zu PASID entries in use",
 			   dev->name, in_use);
+	sva_sw_prq_remove_device(sw, sdev); /* drained, off the fault queue */
 	sva_mutex_lock(&sw->lock);
 	sva_list_del(&sdev->node);
 	sva_sw_device_stats(sdev, &sw->retired);
 	sva_mutex_unlock(&sw->lock);
-	sva_inflight_destroy(&sdev->inflight);
-	sva_atc_destroy(&sdev->atc);
-	sva_pasid_table_destroy(&sdev->table);
+	sva_sw_device_fini(sdev);
 	dev->iommu_priv = NULL;
 	sva_free(sw->w, SVA_OBJ_PASID_TABLE, sdev);
 }
@@ -208,6 +239,25 @@ enum sva_pasid_entry_state sva_swiommu_pasid_state(struct sva_device *dev, uint3
 
 	return sva_pasid_word_state(
 		sva_pasid_entry_word(sva_pasid_table_entry(&sdev->table, pasid)));
+}
+
+static uint64_t sva_sw_read(_Atomic uint64_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+static void sva_sw_prq_stats(struct sva_swiommu *sw, struct sva_swiommu_stats *out)
+{
+	struct sva_sw_prq_counters *pc = &sw->pc;
+
+	out->prq_requests = sva_sw_read(&pc->requests);
+	out->prq_overflows = sva_sw_read(&pc->overflows);
+	out->prq_auto_responses = sva_sw_read(&pc->auto_responses);
+	out->prq_refused = sva_sw_read(&pc->refused);
+	out->prq_stop_markers = sva_sw_read(&pc->stop_markers);
+	out->prq_unmatched = sva_sw_read(&pc->unmatched);
+	for (unsigned i = 0; i < SVA_PAGE_RESP_CODES; i++)
+		out->prq_responses[i] = sva_sw_read(&pc->responses[i]);
 }
 
 void sva_swiommu_get_stats(struct sva_swiommu *sw, struct sva_swiommu_stats *out)
@@ -228,4 +278,5 @@ void sva_swiommu_get_stats(struct sva_swiommu *sw, struct sva_swiommu_stats *out
 		out->faults_reported[i] =
 			atomic_load_explicit(&sw->log.reported[i], memory_order_relaxed);
 	out->faults_silenced = atomic_load_explicit(&sw->log.silenced, memory_order_relaxed);
+	sva_sw_prq_stats(sw, out);
 }

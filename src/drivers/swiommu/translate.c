@@ -24,9 +24,15 @@
  * In sim, every translation, every walk and every page of the DMA helpers is a scheduling
  * point. In native the hit path is kept small and out of the slow path's way.
  *
+ * The DMA helpers of a PRI-capable device resolve NOT_PRESENT and WRITE faults with a page
+ * request (pri.c): end the section, request, wait for the response, and on SUCCESS begin again
+ * and translate again (bounded: SVA_PRI_RETRIES per page). Waiting inside a section would
+ * deadlock: the fault handler's copy-on-write break invalidates, and waits for sections.
+ *
  * Locks: none on the hit path; a walk takes an IOTLB set spinlock to fill; a fault takes the
  * fault log spinlock; ATS takes the ATC spinlock; a DMA section holds the device's dma
- * rw-semaphore for read. Nothing here sleeps except sva_dma_begin() and the DMA helpers.
+ * rw-semaphore for read. Nothing here sleeps except sva_dma_begin() and the DMA helpers (a
+ * page request waits with no section held).
  */
 #include <errno.h>
 #include <string.h>
@@ -345,11 +351,43 @@ bool sva_atc_lookup(struct sva_device *dev, uint32_t pasid, uint64_t va,
 
 /* ---- DMA helpers ---- */
 
+/*
+ * A fault of the DMA helpers at @cur, outside the section: a PRI-capable device asks for the
+ * page and waits for the response (never inside a section: the fault handler's invalidations
+ * wait for sections). 0: SUCCESS, translate again; else the helper's error.
+ */
+static int sva_dma_fault(struct sva_device *dev, uint32_t pasid, uint64_t cur, unsigned access,
+			 enum sva_fault_reason reason, unsigned *retries, struct sva_dma_status *st)
+{
+	enum sva_page_response_code code;
+	bool automatic;
+	int ret;
+
+	st->reason = reason;
+	st->fault_addr = cur;
+	if (!dev->pri || (reason != SVA_FAULT_NOT_PRESENT && reason != SVA_FAULT_WRITE) ||
+	    *retries >= SVA_PRI_RETRIES)
+		return -EFAULT;
+	ret = sva_sw_pri_request(dev, pasid, cur, access, &code, &automatic);
+	if (ret)
+		return ret == -EINVAL ? -EFAULT : ret; /* -EIO (PRI stopped), -EINTR */
+	st->pri_requests++;
+	st->response = code;
+	if (!automatic) /* an overflow's automatic SUCCESS says nothing about the page */
+		(*retries)++;
+	if (code == SVA_PAGE_RESP_SUCCESS) {
+		st->reason = SVA_FAULT_NONE;
+		return 0;
+	}
+	return code == SVA_PAGE_RESP_INVALID ? -EFAULT : -EIO;
+}
+
 static int sva_dma_copy(struct sva_device *dev, uint32_t pasid, uint64_t va, char *buf, size_t len,
 			bool write, struct sva_dma_status *st)
 {
 	struct sva_swiommu *sw = sva_sw_device_of(dev)->sw;
 	unsigned access = write ? SVA_ACCESS_WRITE : SVA_ACCESS_READ;
+	unsigned retries = 0;
 
 	*st = (struct sva_dma_status){ .reason = SVA_FAULT_NONE };
 	if (len && va + (len - 1) < va)
@@ -361,13 +399,15 @@ static int sva_dma_copy(struct sva_device *dev, uint32_t pasid, uint64_t va, cha
 			SVA_PAGE_SIZE - off < len - st->done ? SVA_PAGE_SIZE - off : len - st->done;
 		struct sva_translation t;
 		char *frame;
+		int ret;
 
 		sva_dma_begin(dev);
 		if (sva_sw_translate_dev(dev, pasid, cur, access, SVA_SW_IN_SECTION, &t)) {
 			sva_dma_end(dev);
-			st->reason = t.reason;
-			st->fault_addr = cur;
-			return -EFAULT;
+			ret = sva_dma_fault(dev, pasid, cur, access, t.reason, &retries, st);
+			if (ret)
+				return ret;
+			continue; /* the page was made present: begin again, translate again */
 		}
 		if (sw->sim)
 			sva_sched_point(sw->w); /* translated, not yet accessed */
@@ -378,6 +418,7 @@ static int sva_dma_copy(struct sva_device *dev, uint32_t pasid, uint64_t va, cha
 			memcpy(buf + st->done, frame, chunk);
 		sva_dma_end(dev);
 		st->done += chunk;
+		retries = 0;
 	}
 	return 0;
 }
