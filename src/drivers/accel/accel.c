@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The software accelerator device: creation and removal, its work queues as uacce devices, and
+ * the uacce ops of a queue (the parent driver's side). See sva/accel.h for the contract and
+ * internal.h for objects, references and locks.
+ *
+ * A queue (ctx) is made at open (get_queue: a dedicated WQ takes one, and the opener's PASID is
+ * programmed into it), started by START_Q, stopped by stop_queue (PUT_Q, release, removal:
+ * engine.c aborts its descriptors and waits for its jobs) and freed by put_queue. uacce calls
+ * these under its device mutex, one at a time per queue; they take the WQ lock inside it.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+static struct sva_accel_wq *sva_accel_wq_of(struct sva_uacce_queue *q)
+{
+	return sva_uacce_priv(sva_uacce_queue_device(q));
+}
+
+/* ---- uacce ops ---- */
+
+static int sva_accel_get_queue(struct sva_uacce_device *u, uint32_t pasid,
+			       struct sva_uacce_queue *q)
+{
+	struct sva_accel_wq *wq = sva_uacce_priv(u);
+	struct sva_accel *a = wq->a;
+	struct sva_accel_ctx *ctx = sva_alloc(a->w, SVA_OBJ_ACCEL_CTX, sizeof(*ctx));
+	int ret = 0;
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->wq = wq;
+	ctx->q = q;
+	ctx->pasid = pasid;
+	ctx->state = SVA_ACCEL_CTX_INIT;
+	sva_list_init(&ctx->node);
+	sva_spin_lock(&wq->lock);
+	if (wq->mode == SVA_ACCEL_WQ_DEDICATED && !sva_list_empty(&wq->ctxs)) {
+		ret = -EBUSY;
+	} else {
+		if (wq->mode == SVA_ACCEL_WQ_DEDICATED)
+			wq->pasid = pasid; /* the WQ's PASID, programmed at open */
+		sva_list_add_tail(&ctx->node, &wq->ctxs);
+	}
+	sva_spin_unlock(&wq->lock);
+	if (ret) {
+		sva_log(a->w, SVA_LOG_INFO, "accel %s: dedicated WQ %s is already open", a->name,
+			wq->name);
+		sva_free(a->w, SVA_OBJ_ACCEL_CTX, ctx);
+		return ret;
+	}
+	sva_uacce_queue_set_priv(q, ctx);
+	sva_trace(a->w, "accel.open", SVA_TFS("wq", wq->name), SVA_TF("pasid", pasid));
+	return 0;
+}
+
+static void sva_accel_put_queue(struct sva_uacce_queue *q)
+{
+	struct sva_accel_ctx *ctx = sva_uacce_queue_priv(q);
+	struct sva_accel_wq *wq = ctx->wq;
+	struct sva_world *w = wq->a->w;
+
+	sva_spin_lock(&wq->lock);
+	sva_list_del(&ctx->node);
+	if (wq->mode == SVA_ACCEL_WQ_DEDICATED)
+		wq->pasid = SVA_PASID_INVALID;
+	sva_spin_unlock(&wq->lock);
+	sva_trace(w, "accel.close", SVA_TFS("wq", wq->name), SVA_TF("pasid", ctx->pasid));
+	sva_free(w, SVA_OBJ_ACCEL_CTX, ctx);
+}
+
+static int sva_accel_start_queue(struct sva_uacce_queue *q)
+{
+	struct sva_accel_ctx *ctx = sva_uacce_queue_priv(q);
+	struct sva_accel_wq *wq = ctx->wq;
+	int ret = 0;
+
+	sva_spin_lock(&wq->lock);
+	if (ctx->state == SVA_ACCEL_CTX_INIT)
+		ctx->state = SVA_ACCEL_CTX_STARTED;
+	else
+		ret = -EINVAL;
+	sva_spin_unlock(&wq->lock);
+	return ret;
+}
+
+static void sva_accel_stop_queue(struct sva_uacce_queue *q)
+{
+	sva_accel_ctx_stop(sva_uacce_queue_priv(q));
+}
+
+/* The portal: one page per WQ, shared by its opens (the MMIO region); no shared memory. */
+static struct sva_page *sva_accel_region_page(struct sva_uacce_queue *q,
+					      enum sva_uacce_region region, uint64_t offset)
+{
+	struct sva_accel_wq *wq = sva_accel_wq_of(q);
+
+	if (region != SVA_UACCE_QFRT_MMIO || offset)
+		return NULL;
+	sva_page_get(wq->portal);
+	return wq->portal;
+}
+
+static uint64_t sva_accel_region_pages(struct sva_uacce_queue *q, enum sva_uacce_region region)
+{
+	(void)q;
+	return region == SVA_UACCE_QFRT_MMIO ? 1 : 0;
+}
+
+/* The WQ's configuration (the kernel's sysfs attributes); @arg is the caller's struct. */
+static long sva_accel_ioctl(struct sva_uacce_queue *q, unsigned cmd, unsigned long arg)
+{
+	struct sva_accel_wq *wq = sva_accel_wq_of(q);
+	struct sva_accel_wq_info *info = (struct sva_accel_wq_info *)(uintptr_t)arg;
+
+	if (cmd != SVA_ACCEL_IOCTL_WQ_INFO)
+		return -ENOTTY;
+	if (!info)
+		return -EFAULT;
+	*info = (struct sva_accel_wq_info){
+		.index = wq->index,
+		.mode = wq->mode,
+		.depth = wq->depth,
+		.max_xfer = wq->a->max_xfer,
+		.max_batch = wq->a->max_batch,
+		.block_on_fault = wq->bof,
+	};
+	return 0;
+}
+
+static const struct sva_uacce_ops sva_accel_uacce_ops = {
+	.get_queue = sva_accel_get_queue,
+	.put_queue = sva_accel_put_queue,
+	.start_queue = sva_accel_start_queue,
+	.stop_queue = sva_accel_stop_queue,
+	.region_page = sva_accel_region_page,
+	.region_pages = sva_accel_region_pages,
+	.ioctl = sva_accel_ioctl,
+};
+
+/* ---- work queues ---- */
+
+static void sva_accel_wq_free(struct sva_accel *a, struct sva_accel_wq *wq)
+{
+	if (wq->portal)
+		sva_page_put(wq->portal);
+	sva_waitq_destroy(&wq->idle);
+	sva_spin_lock_destroy(&wq->lock);
+	sva_free(a->w, SVA_OBJ_ACCEL_WQ, wq);
+}
+
+static int sva_accel_wq_create(struct sva_accel *a, unsigned index,
+			       const struct sva_accel_wq_config *wc, struct sva_accel_wq **out)
+{
+	unsigned depth = wc->depth ? wc->depth : SVA_ACCEL_DEFAULT_DEPTH;
+	struct sva_accel_wq *wq;
+
+	if (depth > SVA_ACCEL_MAX_DEPTH ||
+	    (wc->mode != SVA_ACCEL_WQ_DEDICATED && wc->mode != SVA_ACCEL_WQ_SHARED))
+		return -EINVAL;
+	wq = sva_alloc(a->w, SVA_OBJ_ACCEL_WQ, sizeof(*wq) + depth * sizeof(wq->slots[0]));
+	if (!wq)
+		return -ENOMEM;
+	wq->a = a;
+	wq->index = index;
+	if (wc->name)
+		snprintf(wq->name, sizeof(wq->name), "%s", wc->name);
+	else
+		snprintf(wq->name, sizeof(wq->name), "%swq%u", a->name, index);
+	wq->mode = wc->mode;
+	wq->bof = wc->block_on_fault;
+	wq->depth = depth;
+	wq->pasid = SVA_PASID_INVALID;
+	sva_spin_lock_init(a->w, &wq->lock, "accel_wq");
+	sva_waitq_init(a->w, &wq->idle, "accel_wq_idle");
+	sva_list_init(&wq->ctxs);
+	sva_list_init(&wq->pending);
+	sva_list_init(&wq->free);
+	for (unsigned i = 0; i < depth; i++)
+		sva_list_add_tail(&wq->slots[i].node, &wq->free);
+	wq->portal = sva_page_alloc(a->phys, 0);
+	if (!wq->portal) {
+		sva_accel_wq_free(a, wq);
+		return -ENOMEM;
+	}
+	*out = wq;
+	return 0;
+}
+
+static int sva_accel_wq_register(struct sva_accel *a, struct sva_accel_wq *wq)
+{
+	struct sva_uacce_config uc = {
+		.name = wq->name,
+		.flags = SVA_UACCE_DEV_SVA | SVA_UACCE_MM_CHECK, /* idxd's rule */
+		.ops = &sva_accel_uacce_ops,
+		.priv = wq,
+	};
+	int ret = sva_uacce_register(a->k, a->dev, &uc, &wq->u);
+
+	if (ret)
+		sva_log(a->w, SVA_LOG_ERR, "accel %s: WQ %s: uacce registration failed: %s",
+			a->name, wq->name, sva_strerror(ret));
+	return ret;
+}
+
+/* ---- the device ---- */
+
+static int sva_accel_check_config(struct sva_world *w, struct sva_device *dev,
+				  const struct sva_accel_config *cfg)
+{
+	if (!cfg || !cfg->nwqs || cfg->nwqs > SVA_ACCEL_MAX_WQS ||
+	    cfg->engines > SVA_ACCEL_MAX_ENGINES || cfg->max_batch > SVA_ACCEL_MAX_BATCH) {
+		sva_log(w, SVA_LOG_ERR, "accel: bad configuration (%u WQs, %u engines)",
+			cfg ? cfg->nwqs : 0, cfg ? cfg->engines : 0);
+		return -EINVAL;
+	}
+	if (!dev->max_pasids) {
+		sva_log(w, SVA_LOG_ERR, "accel: device %s has no PASID support", dev->name);
+		return -ENODEV;
+	}
+	if (dev->priv) {
+		sva_log(w, SVA_LOG_ERR, "accel: device %s already has a model", dev->name);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static void sva_accel_free(struct sva_accel *a)
+{
+	for (unsigned i = 0; i < a->nwqs; i++)
+		sva_accel_wq_free(a, a->wqs[i]);
+	sva_waitq_destroy(&a->work);
+	sva_free(a->w, SVA_OBJ_ACCEL, a);
+}
+
+/* Remove the uacce devices of the first @n WQs (their queues stopped, put, unbound). */
+static void sva_accel_unregister(struct sva_accel *a, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		sva_uacce_remove(a->wqs[i]->u);
+		a->wqs[i]->u = NULL;
+	}
+}
+
+int sva_accel_create(struct sva_kernel *k, struct sva_device *dev,
+		     const struct sva_accel_config *cfg, struct sva_accel **out)
+{
+	struct sva_world *w = sva_kernel_world(k);
+	struct sva_accel *a;
+	unsigned reg = 0;
+	int ret;
+
+	ret = sva_accel_check_config(w, dev, cfg);
+	if (ret)
+		return ret;
+	a = sva_alloc(w, SVA_OBJ_ACCEL, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->k = k;
+	a->w = w;
+	a->dev = dev;
+	a->phys = sva_mm_sys_phys(sva_kernel_mm_sys(k));
+	snprintf(a->name, sizeof(a->name), "%s", cfg->name ? cfg->name : "dsa0");
+	a->max_xfer = cfg->max_xfer ? cfg->max_xfer : SVA_ACCEL_DEFAULT_MAX_XFER;
+	a->max_batch = cfg->max_batch ? cfg->max_batch : SVA_ACCEL_DEFAULT_MAX_BATCH;
+	sva_waitq_init(w, &a->work, "accel_work");
+	for (; a->nwqs < cfg->nwqs; a->nwqs++) {
+		ret = sva_accel_wq_create(a, a->nwqs, &cfg->wqs[a->nwqs], &a->wqs[a->nwqs]);
+		if (ret)
+			goto fail;
+	}
+	dev->priv = a; /* before any portal can be mapped: submission decodes through it */
+	ret = sva_accel_engines_start(a, cfg->engines ? cfg->engines : 1);
+	while (ret == 0 && reg < a->nwqs) {
+		ret = sva_accel_wq_register(a, a->wqs[reg]);
+		if (ret == 0)
+			reg++;
+	}
+	if (ret) {
+		sva_accel_unregister(a, reg);
+		sva_accel_engines_stop(a);
+		dev->priv = NULL;
+		goto fail;
+	}
+	sva_trace(w, "accel.create", SVA_TFS("name", a->name), SVA_TF("wqs", a->nwqs),
+		  SVA_TF("engines", a->nengines));
+	*out = a;
+	return 0;
+fail:
+	sva_log(w, SVA_LOG_ERR, "accel %s: creation failed: %s", a->name, sva_strerror(ret));
+	sva_accel_free(a);
+	return ret;
+}
+
+void sva_accel_destroy(struct sva_accel *a)
+{
+	if (!a)
+		return;
+	sva_accel_unregister(a, a->nwqs); /* every queue stopped: no job left, no slot used */
+	sva_accel_engines_stop(a);
+	a->dev->priv = NULL;
+	sva_trace(a->w, "accel.destroy", SVA_TFS("name", a->name));
+	sva_accel_free(a);
+}
+
+const char *sva_accel_wq_name(struct sva_accel *a, unsigned wq)
+{
+	return wq < a->nwqs ? a->wqs[wq]->name : NULL;
+}
+
+struct sva_uacce_device *sva_accel_wq_uacce(struct sva_accel *a, unsigned wq)
+{
+	return wq < a->nwqs ? a->wqs[wq]->u : NULL;
+}
+
+uint32_t sva_accel_wq_pasid(struct sva_accel *a, unsigned index)
+{
+	struct sva_accel_wq *wq;
+	uint32_t pasid;
+
+	if (index >= a->nwqs)
+		return SVA_PASID_INVALID;
+	wq = a->wqs[index];
+	sva_spin_lock(&wq->lock);
+	pasid = wq->pasid;
+	sva_spin_unlock(&wq->lock);
+	return pasid;
+}
+
+unsigned sva_accel_wq_pending(struct sva_accel *a, unsigned index)
+{
+	struct sva_accel_wq *wq;
+	unsigned n;
+
+	if (index >= a->nwqs)
+		return 0;
+	wq = a->wqs[index];
+	sva_spin_lock(&wq->lock);
+	n = wq->npending;
+	sva_spin_unlock(&wq->lock);
+	return n;
+}
+
+void sva_accel_get_stats(struct sva_accel *a, struct sva_accel_stats *out)
+{
+	*out = (struct sva_accel_stats){
+		.submitted = atomic_load(&a->c.submitted),
+		.completed = atomic_load(&a->c.completed),
+		.aborted = atomic_load(&a->c.aborted),
+		.page_faults = atomic_load(&a->c.page_faults),
+		.errors = atomic_load(&a->c.errors),
+		.records_lost = atomic_load(&a->c.records_lost),
+		.bytes = atomic_load(&a->c.bytes),
+		.page_requests = atomic_load(&a->c.page_requests),
+	};
+}

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Submission: the MOVDIR64B and ENQCMD instructions of a task, and the IA32_PASID register.
+ *
+ * A 64-byte store to a portal is what the CPU does: the address is looked up in the caller's
+ * mm under mmap_lock, as its page walk would. It must fall in a VMA mapping the MMIO page of a
+ * WQ's uacce file, and the page must be present; a store to a missing page faults it in (the
+ * uacce mapping's fault handler) and retries, and an address with no VMA, another file, or a
+ * mapping the device's removal revoked is a fault: -EFAULT. A present portal page under
+ * mmap_lock proves the accelerator is alive: its removal zaps the mapping (mmap_lock for
+ * write) before anything is freed. The page is decoded to its WQ as a bus decodes an address:
+ * the uacce device's parent is the accelerator's device, and the page is that WQ's portal.
+ *
+ * The IA32_PASID register of a thread is the value itself in the task's private slot 0: bits
+ * 31..0 are the register (valid bit 31, PASID 19:0), bits 63..32 the id of the mm it was
+ * loaded in, so a thread that has exec'd (a new mm) finds it cleared. No allocation: nothing
+ * to free at exit, and a new task starts with the slot zeroed (clone and fork start without).
+ *
+ * Lock order: mmap_lock -> wq->lock (a spinlock, nothing taken or slept on inside).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define SVA_ACCEL_PASID_SLOT	 0
+#define SVA_ACCEL_PORTAL_RETRIES 4
+#define SVA_ACCEL_PORTAL_MISSING 1 /* internal: the portal page is not mapped yet */
+
+static_assert(sizeof(uintptr_t) >= sizeof(uint64_t), "the register and its mm id fit a slot");
+
+/* ---- the PASID register ---- */
+
+uint32_t sva_accel_pasid_msr(struct sva_task *t)
+{
+	uint64_t v = (uintptr_t)sva_task_private(t, SVA_ACCEL_PASID_SLOT);
+	struct sva_mm *mm = sva_task_mm(t);
+
+	if (!mm || (uint32_t)(v >> 32) != sva_mm_id(mm))
+		return 0; /* never loaded, or loaded in the mm before an exec */
+	return (uint32_t)v;
+}
+
+static void sva_accel_pasid_msr_load(struct sva_task *t, uint32_t pasid)
+{
+	uint64_t v = ((uint64_t)sva_mm_id(sva_task_mm(t)) << 32) | SVA_PASID_MSR_VALID | pasid;
+
+	sva_task_set_private(t, SVA_ACCEL_PASID_SLOT, (void *)(uintptr_t)v);
+}
+
+/*
+ * ENQCMD with the register not valid raises #GP; the kernel's fix-up loads the mm's PASID if
+ * it has one and not yet done for this thread, and the instruction runs again. 0 and the
+ * register, or SVA_ACCEL_EGP.
+ */
+static int sva_accel_enqcmd_gp_fixup(struct sva_task *t, uint32_t *msr)
+{
+	struct sva_world *w = sva_kernel_world(sva_task_kernel(t));
+	uint32_t pasid = sva_mm_get_pasid(sva_task_mm(t));
+
+	if (pasid == SVA_PASID_INVALID) {
+		sva_trace(w, "accel.enqcmd_gp", SVA_TF("tid", sva_task_tid(t)));
+		return SVA_ACCEL_EGP;
+	}
+	sva_accel_pasid_msr_load(t, pasid);
+	*msr = SVA_PASID_MSR_VALID | pasid;
+	sva_trace_track(w, SVA_TRACE_INSTANT, "accel.pasid_msr_load", "pasid", pasid,
+			SVA_TF("tid", sva_task_tid(t)), SVA_TF("pasid", pasid));
+	return 0;
+}
+
+/* ---- the WQ side ---- */
+
+static struct sva_accel_ctx *sva_accel_ctx_find(struct sva_accel_wq *wq, struct sva_uacce_queue *q)
+{
+	struct sva_accel_ctx *ctx;
+
+	sva_list_for_each_entry(ctx, &wq->ctxs, node)
+		if (ctx->q == q)
+			return ctx;
+	return NULL;
+}
+
+static bool sva_accel_insn_fits(struct sva_accel_wq *wq, enum sva_accel_insn insn)
+{
+	return wq->mode == SVA_ACCEL_WQ_DEDICATED ? insn == SVA_ACCEL_MOVDIR64B
+						  : insn == SVA_ACCEL_ENQCMD;
+}
+
+int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q,
+			 const struct sva_dsa_desc *d, enum sva_accel_insn insn)
+{
+	struct sva_accel *a = wq->a;
+	struct sva_accel_slot *slot = NULL;
+	struct sva_accel_ctx *ctx;
+	uint32_t pasid = 0;
+	int ret = 0;
+
+	if (!sva_accel_insn_fits(wq, insn))
+		return -EINVAL;
+	sva_spin_lock(&wq->lock);
+	ctx = sva_accel_ctx_find(wq, q);
+	if (!ctx || ctx->state != SVA_ACCEL_CTX_STARTED) {
+		ret = -EPERM;
+	} else if (wq->npending >= wq->depth) {
+		ret = -EAGAIN;
+	} else {
+		slot = sva_list_first_entry(&wq->free, struct sva_accel_slot, node);
+		sva_list_del(&slot->node);
+		slot->desc = *d;
+		if (insn == SVA_ACCEL_MOVDIR64B) /* a dedicated WQ runs on its own PASID */
+			slot->desc.pasid = SVA_PASID_MSR_VALID | ctx->pasid;
+		pasid = slot->desc.pasid & SVA_PASID_MSR_MASK;
+		slot->ctx = ctx;
+		sva_list_add_tail(&slot->node, &wq->pending);
+		wq->npending++;
+		atomic_fetch_add(&a->queued, 1);
+	}
+	sva_spin_unlock(&wq->lock);
+	if (ret)
+		return ret;
+	sva_accel_count(&a->c.submitted, 1);
+	sva_trace_track(a->w, SVA_TRACE_INSTANT, "accel.submit", "pasid", pasid,
+			SVA_TFS("wq", wq->name), SVA_TF("pasid", pasid),
+			SVA_TF("opcode", d->opcode));
+	sva_wake_up(&a->work);
+	return 0;
+}
+
+/* ---- the portal store ---- */
+
+/*
+ * The WQ whose portal page @pfn is, behind uacce device @u (caller holds mmap_lock, the page
+ * mapped). The accelerator is found through its device, and @u's private pointer is compared
+ * with its WQs before it is used: a uacce device of another driver is not dereferenced.
+ */
+static struct sva_accel_wq *sva_accel_decode(struct sva_uacce_device *u, uint64_t pfn)
+{
+	struct sva_accel *a = sva_uacce_parent(u)->priv;
+	void *priv = sva_uacce_priv(u);
+
+	if (!a)
+		return NULL;
+	for (unsigned i = 0; i < a->nwqs; i++)
+		if (priv == a->wqs[i] && a->wqs[i]->portal->pfn == pfn)
+			return a->wqs[i];
+	return NULL;
+}
+
+/* Store @d to @portal in @mm (mmap_lock held): 0, an error, or SVA_ACCEL_PORTAL_MISSING. */
+static int sva_accel_portal_store(struct sva_mm *mm, uint64_t portal, const struct sva_dsa_desc *d,
+				  enum sva_accel_insn insn)
+{
+	struct sva_vma *vma = sva_vma_lookup(mm, portal);
+	struct sva_uacce_queue *q;
+	struct sva_accel_wq *wq;
+	sva_pte_t *e;
+	uint64_t pte;
+
+	if (!vma || !vma->file || !(q = sva_uacce_file_queue(vma->file)))
+		return -EFAULT;
+	if (vma->pgoff + ((portal - vma->start) >> SVA_PAGE_SHIFT) != 0)
+		return -EFAULT; /* the queue's shared memory, not its portal */
+	e = sva_pgtable_walk(sva_mm_pgtable(mm), portal, false, NULL);
+	pte = e ? sva_pte_read(e) : 0;
+	if (!(pte & SVA_PTE_PRESENT) || !(pte & SVA_PTE_WRITE))
+		return SVA_ACCEL_PORTAL_MISSING;
+	wq = sva_accel_decode(sva_uacce_queue_device(q), sva_pte_pfn(pte));
+	if (!wq)
+		return -EFAULT; /* another driver's queue */
+	return sva_accel_wq_enqueue(wq, q, d, insn);
+}
+
+/* A 64-byte store of @d to @portal from @t, faulting the portal page in as the CPU would. */
+static int sva_accel_portal_write(struct sva_task *t, uint64_t portal, const struct sva_dsa_desc *d,
+				  enum sva_accel_insn insn)
+{
+	struct sva_mm *mm = sva_task_mm(t);
+	int ret = -EFAULT;
+
+	for (int tries = 0; tries < SVA_ACCEL_PORTAL_RETRIES; tries++) {
+		sva_down_read(sva_mm_mmap_lock(mm));
+		ret = sva_accel_portal_store(mm, portal, d, insn);
+		sva_up_read(sva_mm_mmap_lock(mm));
+		if (ret != SVA_ACCEL_PORTAL_MISSING)
+			return ret;
+		if (sva_mm_fault(mm, portal,
+				 SVA_FAULT_FLAG_WRITE | SVA_FAULT_FLAG_USER)) /* SIGSEGV, SIGBUS */
+			return -EFAULT;
+	}
+	return -EFAULT;
+}
+
+/* The caller must be @t itself, a thread with an mm; the store 64-byte aligned. */
+static int sva_accel_insn_check(struct sva_task *t, uint64_t portal, const void *d,
+				const char *insn)
+{
+	struct sva_kernel *k = sva_task_kernel(t);
+
+	if (sva_task_current(k) != t || !sva_task_mm(t) || !d) {
+		sva_report(sva_kernel_world(k), SVA_REPORT_BAD_USAGE,
+			   "accel: %s for task %d not made by that task", insn, sva_task_tid(t));
+		return -EINVAL;
+	}
+	return portal % sizeof(struct sva_dsa_desc) ? SVA_ACCEL_EGP : 0;
+}
+
+int sva_accel_movdir64b(struct sva_task *t, uint64_t portal, const struct sva_dsa_desc *d)
+{
+	int ret = sva_accel_insn_check(t, portal, d, "MOVDIR64B");
+
+	if (ret)
+		return ret;
+	return sva_accel_portal_write(t, portal, d, SVA_ACCEL_MOVDIR64B);
+}
+
+int sva_accel_enqcmd(struct sva_task *t, uint64_t portal, struct sva_dsa_desc *d)
+{
+	int ret = sva_accel_insn_check(t, portal, d, "ENQCMD");
+	uint32_t msr;
+
+	if (ret)
+		return ret;
+	msr = sva_accel_pasid_msr(t);
+	if (!(msr & SVA_PASID_MSR_VALID)) {
+		ret = sva_accel_enqcmd_gp_fixup(t, &msr);
+		if (ret)
+			return ret;
+	}
+	d->pasid = msr & (SVA_PASID_MSR_VALID | SVA_PASID_MSR_MASK); /* not user space's to say */
+	return sva_accel_portal_write(t, portal, d, SVA_ACCEL_ENQCMD);
+}

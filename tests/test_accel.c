@@ -1,0 +1,1518 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The DSA-like software accelerator (src/drivers/accel/) driven by processes through uacce and
+ * the client library: every opcode's result and completion record, dedicated and shared WQs,
+ * ENQCMD's PASID register (lazy load, #GP, threads, fork, exec, unbind), faults without
+ * block-on-fault (partial completion, resubmission) and with it (PRI), a full WQ and PUT_Q with
+ * descriptors pending, and the lifetime stories: exit, kill and device removal with
+ * descriptors in flight, with no DMA on a PASID after its unbind (a trace monitor and the
+ * swiommu's fault counters) and nothing leaked. A sim exploration runs submit against exit.
+ *
+ * Each story runs on native threads and under several sim seeds. Tasks cannot use cmocka's
+ * asserts (they run on actors): they return 0 or the line of the first failed check, and the
+ * test asserts the process's exit status. Tests named seedNNN_* also run alone in CTest.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sva/accel.h"
+#include "sva/swiommu.h"
+#include "testutil.h"
+
+#define PAGE	  SVA_PAGE_SIZE
+#define RW	  (SVA_PROT_READ | SVA_PROT_WRITE)
+#define MAX_POLLS 50000000ul
+#define NPASIDS	  64
+
+/* In a task: fail with the line of the check. */
+#define TCHECK(cond)                                                                          \
+	do {                                                                                  \
+		if (!(cond)) {                                                                \
+			fprintf(stderr, "task check failed, line %d: %s\n", __LINE__, #cond); \
+			return __LINE__;                                                      \
+		}                                                                             \
+	} while (0)
+#define TRY(expr)                    \
+	do {                         \
+		int try_ = (expr);   \
+		if (try_)            \
+			return try_; \
+	} while (0)
+
+/* ---- a monitor of the trace: no device activity on a PASID that is not bound ---- */
+
+struct monitor {
+	atomic_int bound[NPASIDS];
+	atomic_int violations;
+	atomic_int starts[NPASIDS];
+	atomic_int msr_loads;
+	atomic_int submits, ends; /* descriptors accepted / completed or aborted */
+};
+
+static const struct sva_trace_field *ev_field(const struct sva_trace_event *ev, const char *key)
+{
+	for (unsigned i = 0; i < ev->nfields; i++)
+		if (!strcmp(ev->fields[i].key, key))
+			return &ev->fields[i];
+	return NULL;
+}
+
+static bool ev_is(const struct sva_trace_event *ev, const char *name)
+{
+	return !strcmp(ev->name, name);
+}
+
+static void monitor_event(void *ctx, struct sva_world *w, const struct sva_trace_event *ev)
+{
+	struct monitor *m = ctx;
+	const struct sva_trace_field *f = ev_field(ev, "pasid");
+	uint64_t pasid = f ? f->num : 0;
+
+	(void)w;
+	if (!f || pasid >= NPASIDS)
+		return;
+	if (ev_is(ev, "sva.bind")) {
+		atomic_store(&m->bound[pasid], 1);
+	} else if (ev_is(ev, "sva.unbind")) {
+		const struct sva_trace_field *last = ev_field(ev, "last");
+
+		if (last && last->num)
+			atomic_store(&m->bound[pasid], 0);
+	} else if (ev_is(ev, "accel.submit") || ev_is(ev, "accel.start") ||
+		   ev_is(ev, "accel.complete") || ev_is(ev, "accel.abort") ||
+		   ev_is(ev, "accel.record_lost")) {
+		if (!atomic_load(&m->bound[pasid])) {
+			fprintf(stderr, "monitor: %s on PASID %llu, not bound\n", ev->name,
+				(unsigned long long)pasid);
+			atomic_fetch_add(&m->violations, 1);
+		}
+		if (ev_is(ev, "accel.start"))
+			atomic_fetch_add(&m->starts[pasid], 1);
+		if (ev_is(ev, "accel.submit"))
+			atomic_fetch_add(&m->submits, 1);
+		if (ev_is(ev, "accel.complete") || ev_is(ev, "accel.abort"))
+			atomic_fetch_add(&m->ends, 1);
+	} else if (ev_is(ev, "accel.pasid_msr_load")) {
+		atomic_fetch_add(&m->msr_loads, 1);
+	}
+}
+
+/* ---- the machine ---- */
+
+struct env {
+	struct sva_world *w;
+	struct sva_kernel *k;
+	struct sva_iommu_sys *isys;
+	struct sva_swiommu *sw;
+	struct sva_device *dev;
+	struct sva_accel *a;
+	struct monitor mon;
+	bool destroyed;
+};
+
+/* dsa0wq0: dedicated; dsa0wq1: shared; dsa0wq2: shared with block-on-fault. Depth 8 each. */
+static void accel_config(struct sva_accel_config *c, unsigned engines)
+{
+	*c = (struct sva_accel_config){
+		.name = "dsa0",
+		.engines = engines,
+		.nwqs = 3,
+		.wqs = { { .mode = SVA_ACCEL_WQ_DEDICATED, .depth = 8 },
+			 { .mode = SVA_ACCEL_WQ_SHARED, .depth = 8 },
+			 { .mode = SVA_ACCEL_WQ_SHARED, .depth = 8, .block_on_fault = true } },
+		.max_xfer = 64 * PAGE,
+		.max_batch = 8,
+	};
+}
+
+static void env_init_world(struct env *e, struct sva_world *w, bool pri, unsigned engines)
+{
+	struct sva_swiommu_config scfg = { .name = "swiommu0" };
+	struct sva_device_config dcfg = { .name = "accdev", .pasid_bits = 20, .pri = pri };
+	struct sva_accel_config acfg;
+
+	memset(e, 0, sizeof(*e));
+	e->w = w;
+	sva_world_subscribe(w, monitor_event, &e->mon);
+	assert_int_equal(sva_kernel_create(e->w, NULL, &e->k), 0);
+	assert_int_equal(sva_iommu_sys_create(sva_kernel_mm_sys(e->k), &e->isys), 0);
+	assert_int_equal(sva_swiommu_create(e->isys, &scfg, &e->sw), 0);
+	assert_int_equal(sva_device_add(sva_swiommu_iommu(e->sw), &dcfg, &e->dev), 0);
+	accel_config(&acfg, engines);
+	assert_int_equal(sva_accel_create(e->k, e->dev, &acfg, &e->a), 0);
+}
+
+static void env_init(struct env *e, enum sva_backend b, uint64_t seed, bool pri)
+{
+	env_init_world(e, sva_test_world(b, seed), pri, 2);
+}
+
+/* The invariants every story ends with. */
+static void env_check(struct env *e)
+{
+	struct sva_accel_stats s;
+	struct sva_swiommu_stats ss;
+
+	sva_accel_get_stats(e->a, &s);
+	sva_swiommu_get_stats(e->sw, &ss);
+	assert_int_equal(s.submitted, s.completed + s.aborted); /* every descriptor completed */
+	assert_int_equal(s.submitted, atomic_load(&e->mon.submits));
+	assert_int_equal(atomic_load(&e->mon.submits), atomic_load(&e->mon.ends));
+	assert_int_equal(ss.faults_reported[SVA_FAULT_PASID_INVALID], 0); /* no DMA after unbind */
+	assert_int_equal(atomic_load(&e->mon.violations), 0);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(sva_accel_wq_pending(e->a, i), 0);
+}
+
+static void env_done(struct env *e)
+{
+	sva_kernel_quiesce(e->k);
+	if (!e->destroyed) {
+		env_check(e);
+		sva_accel_destroy(e->a);
+	}
+	sva_kernel_quiesce(e->k);
+	assert_int_equal(sva_pasid_allocated(sva_iommu_sys_pasids(e->isys)), 0);
+	assert_int_equal(atomic_load(&e->mon.violations), 0);
+	sva_device_remove(e->dev);
+	sva_swiommu_destroy(e->sw);
+	sva_iommu_sys_destroy(e->isys);
+	sva_kernel_destroy(e->k);
+	sva_world_unsubscribe(e->w, monitor_event, &e->mon);
+	sva_test_world_done(e->w);
+}
+
+static int run_process(struct env *e, sva_task_fn fn, void *arg)
+{
+	struct sva_process *p;
+	int status = -1;
+
+	assert_int_equal(sva_process_start(e->k, "proc", fn, arg, &p), 0);
+	assert_int_equal(sva_process_wait(p, &status), 0);
+	return status;
+}
+
+/* Every story runs on native threads and under three sim schedules. */
+struct backend_case {
+	enum sva_backend backend;
+	uint64_t seed;
+};
+
+static const struct backend_case backend_cases[] = {
+	{ SVA_BACKEND_NATIVE, 0 },
+	{ SVA_BACKEND_SIM, 1 },
+	{ SVA_BACKEND_SIM, 2 },
+	{ SVA_BACKEND_SIM, 3 },
+};
+
+#define FOR_EACH_BACKEND(bc)                                \
+	for (const struct backend_case *bc = backend_cases; \
+	     bc < backend_cases + sizeof(backend_cases) / sizeof(backend_cases[0]); bc++)
+
+/* ---- helpers for tasks ---- */
+
+static uint64_t t_mmap(struct sva_task *t, uint64_t pages, bool populate)
+{
+	uint64_t a;
+
+	if (sva_sys_mmap(t, 0, pages * PAGE, RW, populate ? SVA_MAP_POPULATE : 0, -1, 0, &a))
+		return 0;
+	return a;
+}
+
+/* Zero the record at @comp, submit @d, wait for the record. */
+static int t_run(struct sva_task *t, struct sva_accel_client *c, const struct sva_dsa_desc *d,
+		 uint64_t comp, struct sva_dsa_completion *r)
+{
+	static const struct sva_dsa_completion zero;
+
+	TCHECK(sva_sys_write_mem(t, comp, &zero, sizeof(zero)) == 0);
+	TCHECK(sva_accel_client_submit(t, c, d) == 0);
+	TCHECK(sva_accel_client_wait(t, c, comp, r, MAX_POLLS) == 0);
+	return 0;
+}
+
+static void pattern_bytes(uint8_t *buf, size_t len, uint8_t seed)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (uint8_t)(seed + i * 7 + (i >> 8));
+}
+
+/* ---- CRC32C ---- */
+
+static void test_crc32c_known_vectors(void **state)
+{
+	uint8_t zeros[32] = { 0 }, ones[32], inc[32];
+	const char *s = "123456789";
+	(void)state;
+
+	memset(ones, 0xff, sizeof(ones));
+	for (int i = 0; i < 32; i++)
+		inc[i] = (uint8_t)i;
+	assert_int_equal(sva_crc32c(0, s, 9), 0xe3069283u);
+	assert_int_equal(sva_crc32c(0, "", 0), 0);
+	/* RFC 3720 B.4 */
+	assert_int_equal(sva_crc32c(0, zeros, 32), 0x8a9136aau);
+	assert_int_equal(sva_crc32c(0, ones, 32), 0x62a8ab43u);
+	assert_int_equal(sva_crc32c(0, inc, 32), 0x46dd794eu);
+	/* chained through the seed */
+	assert_int_equal(sva_crc32c(sva_crc32c(0, s, 4), s + 4, 5), 0xe3069283u);
+}
+
+/* ---- every opcode ---- */
+
+#define OPC_PAGES 3
+#define OPC_N	  (2 * PAGE + 1000)
+
+struct opc {
+	const char *wq;
+	bool bof_wq;
+	uint8_t src[OPC_PAGES * PAGE], exp[OPC_PAGES * PAGE], got[OPC_PAGES * PAGE];
+};
+
+struct opc_mem {
+	uint64_t comp, src, dst, dst2, list;
+};
+
+static int opc_moves(struct sva_task *t, struct sva_accel_client *c, struct opc *o,
+		     const struct opc_mem *m)
+{
+	struct sva_dsa_completion r;
+	struct sva_dsa_desc d;
+
+	sva_dsa_desc_noop(&d, m->comp);
+	TRY(t_run(t, c, &d, m->comp, &r));
+	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS);
+
+	/* across pages, unaligned */
+	sva_dsa_desc_memmove(&d, m->dst + 300, m->src + 100, OPC_N, m->comp);
+	TRY(t_run(t, c, &d, m->comp, &r));
+	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.bytes_completed == OPC_N && r.result == 0);
+	TCHECK(sva_sys_read_mem(t, m->dst + 300, o->got, OPC_N) == 0);
+	TCHECK(memcmp(o->got, o->src + 100, OPC_N) == 0);
+
+	/* overlapping, to a higher address: copied backward (result 1) */
+	TCHECK(sva_sys_read_mem(t, m->dst, o->exp, sizeof(o->exp)) == 0);
+	memmove(o->exp + 1000, o->exp, 2 * PAGE);
+	sva_dsa_desc_memmove(&d, m->dst + 1000, m->dst, 2 * PAGE, m->comp);
+	TRY(t_run(t, c, &d, m->comp, &r));
+	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.result == 1 &&
+	       r.bytes_completed == 2 * PAGE);
+	TCHECK(sva_sys_read_mem(t, m->dst, o->got, sizeof(o->got)) == 0);
+	TCHECK(memcmp(o->got, o->exp, sizeof(o->got)) == 0);
+
+	/* overlapping, to a lower address: forward */
+	memmove(o->exp, o->exp + 500, 2 * PAGE);
+	sva_dsa_desc_memmove(&d, m->dst, m->dst + 500, 2 * PAGE, m->comp);
+	TRY(t_run(t, c, &d, m->comp, &r));
+	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.result == 0);
+	TCHECK(sva_sys_read_mem(t, m->dst, o->got, sizeof(o->got)) == 0);
+	TCHECK(memcmp(o->got, o->exp, sizeof(o->got)) == 0);
+
+	/* dualcast */
+	sva_dsa_desc_dualcast(&d, m->dst + 8, m->dst2 + 8, m->src + 16, OPC_N, m->comp);
+	TRY(t_run(t, c, &d, m->comp, &r));
+	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.bytes_completed == OPC_N);
+	TCHECK(sva_sys_read_mem(t, m->dst + 8, o->got, OPC_N) == 0);
+	TCHECK(memcmp(o->got, o->src + 16, OPC_N) == 0);
+	TCHECK(sva_sys_read_mem(t, m->dst2 + 8, o->got, OPC_N) == 0);
+	TCHECK(memcmp(o->got, o->src + 16, OPC_N) == 0);
+	return 0;
+}
+
+static int opc_fill_compare(struct sva_task *t, struct sva_accel_client *c, struct opc *o,
+			    const struct opc_mem *m)
+{
+	const uint64_t pattern = 0x0807060504030201ull;
+	struct sva_dsa_completion r;
+	struct sva_dsa_desc d;
+	uint8_t x;
+
+	sva_dsa_desc_fill(&d, m->dst + 3, pattern, 5000, m->comp);
+	TRY(t_run(t, c, &d, m->comp, &r));
+	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.bytes_completed == 5000);
+	TCHECK(sva_sys_read_mem(t, m->dst + 3, o->got, 5000) == 0);
+	for (int i = 0; i < 5000; i++)
+		TCHECK(o->got[i] == i % 8 + 1);
+
+	sva_dsa_desc_compare_pattern(&d, m->dst + 3, pattern, 5000, m->comp);
+	TRY(t_run(t, c, &d, m->comp, &r));
+	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.result == 0 && r.bytes_completed == 5000);
+	x = 0xee;
+	TCHECK(sva_sys_write_mem(t, m->dst + 3 + 4097, &x, 1) == 0);
+	TRY(t_run(t, c, &d, m->comp, &r));
+	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.result == 1 && r.bytes_completed == 4097);
+
+	TCHECK(sva_sys_write_mem(t, m->dst2, o->src, sizeof(o->src)) == 0);
+	sva_dsa_desc_compare(&d, m->src, m->dst2, OPC_PAGES * PAGE, m->comp);
+	TRY(t_run(t, c, &d, m->comp, &r));
+	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.result == 0 &&
+	       r.bytes_completed == OPC_PAGES * PAGE);
+	x = (uint8_t)(o->src[5000] ^ 0xff);
+	TCHECK(sva_sys_write_mem(t, m->dst2 + 5000, &x, 1) == 0);
+	TRY(t_run(t, c, &d, m->comp, &r));
+	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.result == 1 && r.bytes_completed == 5000);
+	return 0;
+}
+
+static int opc_crc(struct sva_task *t, struct sva_accel_client *c, struct opc *o,
+		   const struct opc_mem *m)
+{
+	uint32_t want = sva_crc32c(0, o->src + 5, OPC_N), head = sva_crc32c(0, o->src + 5, 1000);
+	struct sva_dsa_completion r;
+	struct sva_dsa_desc d;
+
+	sva_dsa_desc_crc32c(&d, m->src + 5, OPC_N, 0, m->comp);
+	TRY(t_run(t, c, &d, m->comp, &r));
+	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.value == want && r.bytes_completed == OPC_N);
+	/* chained: the CRC of the head is the seed of the rest */
+	sva_dsa_desc_crc32c(&d, m->src + 1005, OPC_N - 1000, head, m->comp);
+	TRY(t_run(t, c, &d, m->comp, &r));
+	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.value == want);
+
+	sva_dsa_desc_copy_crc(&d, m->dst, m->src + 5, OPC_N, 0, m->comp);
+	TRY(t_run(t, c, &d, m->comp, &r));
+	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.value == want && r.bytes_completed == OPC_N);
+	TCHECK(sva_sys_read_mem(t, m->dst, o->got, OPC_N) == 0);
+	TCHECK(memcmp(o->got, o->src + 5, OPC_N) == 0);
+	return 0;
+}
+
+static int opc_batch(struct sva_task *t, struct sva_accel_client *c, const struct opc_mem *m)
+{
+	static const struct sva_dsa_completion zero[4];
+	struct sva_dsa_completion r, sub[3];
+	struct sva_dsa_desc d, b[3];
+
+	sva_dsa_desc_memmove(&b[0], m->dst, m->src, PAGE, m->comp + 32);
+	sva_dsa_desc_fill(&b[1], m->dst2, 0x1111111111111111ull, 100, m->comp + 64);
+	sva_dsa_desc_noop(&b[2], m->comp + 96);
+	b[2].opcode = 0x7f;
+	TCHECK(sva_sys_write_mem(t, m->list, b, sizeof(b)) == 0);
+	TCHECK(sva_sys_write_mem(t, m->comp, zero, sizeof(zero)) == 0);
+	sva_dsa_desc_batch(&d, m->list, 3, m->comp);
+	TRY(t_run(t, c, &d, m->comp, &r));
+	TCHECK(r.status == SVA_DSA_STATUS_BATCH_FAIL && r.bytes_completed == 3 && r.value == 2);
+	TCHECK(sva_sys_read_mem(t, m->comp + 32, sub, sizeof(sub)) == 0);
+	TCHECK(sub[0].status == SVA_DSA_STATUS_SUCCESS && sub[0].bytes_completed == PAGE);
+	TCHECK(sub[1].status == SVA_DSA_STATUS_SUCCESS && sub[1].bytes_completed == 100);
+	TCHECK(sub[2].status == SVA_DSA_STATUS_BAD_OPCODE);
+
+	sva_dsa_desc_batch(&d, m->list, 2, m->comp); /* the two good ones */
+	TRY(t_run(t, c, &d, m->comp, &r));
+	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.bytes_completed == 2 && r.value == 2);
+
+	sva_dsa_desc_batch(&b[0], m->list, 1, m->comp + 32); /* a batch in a batch */
+	TCHECK(sva_sys_write_mem(t, m->list, b, sizeof(b[0])) == 0);
+	TCHECK(sva_sys_write_mem(t, m->comp, zero, sizeof(zero)) == 0);
+	sva_dsa_desc_batch(&d, m->list, 1, m->comp);
+	TRY(t_run(t, c, &d, m->comp, &r));
+	TCHECK(r.status == SVA_DSA_STATUS_BATCH_FAIL && r.bytes_completed == 1 && r.value == 0);
+	TCHECK(sva_sys_read_mem(t, m->comp + 32, sub, sizeof(sub[0])) == 0);
+	TCHECK(sub[0].status == SVA_DSA_STATUS_BATCH_INVALID);
+
+	sva_dsa_desc_batch(&d, m->list, 0, m->comp);
+	TRY(t_run(t, c, &d, m->comp, &r));
+	TCHECK(r.status == SVA_DSA_STATUS_BATCH_INVALID);
+	sva_dsa_desc_batch(&d, m->list, 9, m->comp); /* beyond max_batch */
+	TRY(t_run(t, c, &d, m->comp, &r));
+	TCHECK(r.status == SVA_DSA_STATUS_BATCH_INVALID);
+	return 0;
+}
+
+static int opc_errors(struct sva_task *t, struct sva_accel_client *c, struct opc *o,
+		      const struct opc_mem *m)
+{
+	struct sva_dsa_completion r;
+	struct sva_dsa_desc d;
+
+	sva_dsa_desc_noop(&d, m->comp);
+	d.opcode = 0x7f;
+	TRY(t_run(t, c, &d, m->comp, &r));
+	TCHECK(r.status == SVA_DSA_STATUS_BAD_OPCODE);
+
+	sva_dsa_desc_memmove(&d, m->dst, m->src, 64 * PAGE + 1, m->comp); /* beyond max_xfer */
+	TRY(t_run(t, c, &d, m->comp, &r));
+	TCHECK(r.status == SVA_DSA_STATUS_INVALID_SIZE);
+
+	sva_dsa_desc_memmove(&d, UINT64_MAX - 10, m->src, 100, m->comp); /* wraps */
+	TRY(t_run(t, c, &d, m->comp, &r));
+	TCHECK(r.status == SVA_DSA_STATUS_INVALID_SIZE);
+
+	if (!o->bof_wq) { /* asking to block on a WQ that does not allow it */
+		sva_dsa_desc_noop(&d, m->comp);
+		d.flags |= SVA_DSA_FLAG_BOF;
+		TRY(t_run(t, c, &d, m->comp, &r));
+		TCHECK(r.status == SVA_DSA_STATUS_INVALID_FLAGS);
+	}
+	return 0;
+}
+
+static int opcodes_task(struct sva_task *t, void *arg)
+{
+	struct opc *o = arg;
+	struct sva_accel_client *c;
+	struct opc_mem m;
+
+	TCHECK(sva_accel_client_open(t, o->wq, &c) == 0);
+	m = (struct opc_mem){
+		.comp = t_mmap(t, 1, true),
+		.src = t_mmap(t, OPC_PAGES, true),
+		.dst = t_mmap(t, OPC_PAGES, true),
+		.dst2 = t_mmap(t, OPC_PAGES, true),
+		.list = t_mmap(t, 1, true),
+	};
+	TCHECK(m.comp && m.src && m.dst && m.dst2 && m.list);
+	pattern_bytes(o->src, sizeof(o->src), 3);
+	TCHECK(sva_sys_write_mem(t, m.src, o->src, sizeof(o->src)) == 0);
+	TRY(opc_moves(t, c, o, &m));
+	TRY(opc_fill_compare(t, c, o, &m));
+	TRY(opc_crc(t, c, o, &m));
+	TRY(opc_batch(t, c, &m));
+	TRY(opc_errors(t, c, o, &m));
+	sva_accel_client_close(t, c);
+	return 0;
+}
+
+static void test_every_opcode_and_record(void **state)
+{
+	static const char *const wqs[] = { "dsa0wq0", "dsa0wq1", "dsa0wq2" };
+	struct opc *o = calloc(1, sizeof(*o));
+	(void)state;
+
+	assert_non_null(o);
+	FOR_EACH_BACKEND(bc)
+	{
+		for (unsigned i = 0; i < 3; i++) {
+			struct sva_accel_stats s;
+			struct env e;
+
+			o->wq = wqs[i];
+			o->bof_wq = i == 2;
+			env_init(&e, bc->backend, bc->seed, i == 2);
+			assert_int_equal(run_process(&e, opcodes_task, o), 0);
+			sva_accel_get_stats(e.a, &s);
+			assert_int_equal(s.completed, i == 2 ? 21 : 22);
+			assert_int_equal(s.errors, i == 2 ? 5 : 6);
+			assert_int_equal(s.aborted, 0);
+			assert_int_equal(s.page_faults, 0);
+			assert_int_equal(s.records_lost, 0);
+			env_done(&e);
+		}
+	}
+	free(o);
+}
+
+/* ---- dedicated WQs ---- */
+
+struct ded {
+	struct env *e;
+	int second_open, other_open, enqcmd_ret, shared_movdir_ret, reopen;
+	uint32_t pasid, programmed, after_close;
+	struct sva_completion opened, tried;
+	uint64_t result;
+};
+
+static int ded_other(struct sva_task *t, void *arg)
+{
+	struct ded *d = arg;
+
+	sva_wait_for_completion(&d->opened);
+	d->other_open = sva_sys_open(t, "dsa0wq0");
+	sva_complete(&d->tried);
+	return 0;
+}
+
+static int ded_main(struct sva_task *t, void *arg)
+{
+	struct ded *dd = arg;
+	struct sva_accel_client *c, *sc;
+	struct sva_dsa_completion r;
+	struct sva_dsa_desc d;
+	uint64_t comp = t_mmap(t, 1, true), buf = t_mmap(t, 1, true), v = 0x5a5a5a5a5a5a5a5aull;
+
+	TCHECK(comp && buf);
+	TCHECK(sva_accel_client_open(t, "dsa0wq0", &c) == 0);
+	dd->pasid = sva_mm_get_pasid(sva_task_mm(t));
+	dd->programmed = sva_accel_wq_pasid(dd->e->a, 0);
+	dd->second_open = sva_sys_open(t, "dsa0wq0");
+	sva_complete(&dd->opened);
+	sva_wait_for_completion(&dd->tried);
+
+	/* MOVDIR64B: the descriptor's PASID field means nothing, the WQ's PASID is used */
+	sva_dsa_desc_fill(&d, buf, v, 8, comp);
+	d.pasid = SVA_PASID_MSR_VALID | 0x777;
+	TRY(t_run(t, c, &d, comp, &r));
+	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS);
+	TCHECK(sva_sys_read_mem(t, buf, &dd->result, sizeof(dd->result)) == 0);
+	dd->enqcmd_ret = sva_accel_enqcmd(t, sva_accel_client_portal(c), &d);
+
+	TCHECK(sva_accel_client_open(t, "dsa0wq1", &sc) == 0);
+	dd->shared_movdir_ret = sva_accel_movdir64b(t, sva_accel_client_portal(sc), &d);
+	sva_accel_client_close(t, sc);
+
+	sva_accel_client_close(t, c);
+	dd->after_close = sva_accel_wq_pasid(dd->e->a, 0);
+	TCHECK(sva_accel_client_open(t, "dsa0wq0", &c) == 0); /* free again */
+	sva_accel_client_close(t, c);
+	return 0;
+}
+
+static void test_dedicated_wq_one_open(void **state)
+{
+	(void)state;
+	FOR_EACH_BACKEND(bc)
+	{
+		struct env e;
+		struct ded d = { .e = &e };
+		struct sva_process *p1, *p2;
+		int s1 = -1, s2 = -1;
+
+		env_init(&e, bc->backend, bc->seed, false);
+		sva_completion_init(e.w, &d.opened, "opened");
+		sva_completion_init(e.w, &d.tried, "tried");
+		assert_int_equal(sva_process_start(e.k, "owner", ded_main, &d, &p1), 0);
+		assert_int_equal(sva_process_start(e.k, "other", ded_other, &d, &p2), 0);
+		assert_int_equal(sva_process_wait(p1, &s1), 0);
+		assert_int_equal(sva_process_wait(p2, &s2), 0);
+		assert_int_equal(s1, 0);
+		assert_int_equal(s2, 0);
+		assert_int_equal(d.second_open, -EBUSY);
+		assert_int_equal(d.other_open, -EBUSY);
+		assert_int_not_equal(d.pasid, SVA_PASID_INVALID);
+		assert_int_equal(d.programmed, d.pasid);
+		assert_int_equal(d.after_close, SVA_PASID_INVALID);
+		assert_int_equal(d.result, 0x5a5a5a5a5a5a5a5aull);
+		assert_int_equal(d.enqcmd_ret, -EINVAL);
+		assert_int_equal(d.shared_movdir_ret, -EINVAL);
+		sva_completion_destroy(&d.opened);
+		sva_completion_destroy(&d.tried);
+		env_done(&e);
+	}
+}
+
+/* ---- a shared WQ, several processes: each descriptor carries its own PASID ---- */
+
+#define NPROC 3
+
+struct shared_proc {
+	uint32_t pasid, desc_pasid;
+	atomic_int *bound; /* processes bound so far: all stay alive until every one is */
+	uint8_t want[PAGE + 512], got[PAGE + 512];
+};
+
+static int shared_task(struct sva_task *t, void *arg)
+{
+	struct shared_proc *sp = arg;
+	struct sva_accel_client *c;
+	struct sva_dsa_completion r;
+	struct sva_dsa_desc d;
+	uint64_t comp = t_mmap(t, 1, true), src = t_mmap(t, 2, true), dst = t_mmap(t, 2, true);
+
+	TCHECK(comp && src && dst);
+	TCHECK(sva_accel_client_open(t, "dsa0wq1", &c) == 0);
+	sp->pasid = sva_mm_get_pasid(sva_task_mm(t));
+	/* the PASIDs must coexist to be distinct: a freed one is reused, lowest first */
+	atomic_fetch_add(sp->bound, 1);
+	for (long spin = 0; spin < 10000000 && atomic_load(sp->bound) < NPROC; spin++)
+		sva_yield(sva_kernel_world(sva_task_kernel(t)));
+	TCHECK(sva_sys_write_mem(t, src, sp->want, sizeof(sp->want)) == 0);
+	for (int round = 0; round < 3; round++) {
+		TCHECK(sva_sys_write_mem(t, comp, &(struct sva_dsa_completion){ 0 }, 32) == 0);
+		sva_dsa_desc_memmove(&d, dst, src, sizeof(sp->want), comp);
+		d.pasid = 0; /* user space cannot choose: ENQCMD writes it */
+		TCHECK(sva_accel_enqcmd(t, sva_accel_client_portal(c), &d) == 0);
+		sp->desc_pasid = d.pasid;
+		TCHECK(sva_accel_client_wait(t, c, comp, &r, MAX_POLLS) == 0);
+		TCHECK(r.status == SVA_DSA_STATUS_SUCCESS);
+	}
+	TCHECK(sva_sys_read_mem(t, dst, sp->got, sizeof(sp->got)) == 0);
+	sva_accel_client_close(t, c);
+	return 0;
+}
+
+static void test_shared_wq_each_process_its_pasid(void **state)
+{
+	struct shared_proc *sp = calloc(NPROC, sizeof(*sp));
+	(void)state;
+
+	assert_non_null(sp);
+	FOR_EACH_BACKEND(bc)
+	{
+		struct sva_process *p[NPROC];
+		atomic_int bound = 0;
+		struct env e;
+
+		env_init(&e, bc->backend, bc->seed, false);
+		for (int i = 0; i < NPROC; i++) {
+			memset(&sp[i], 0, sizeof(sp[i]));
+			sp[i].bound = &bound;
+			pattern_bytes(sp[i].want, sizeof(sp[i].want), (uint8_t)(i * 50));
+			assert_int_equal(sva_process_start(e.k, "user", shared_task, &sp[i], &p[i]),
+					 0);
+		}
+		for (int i = 0; i < NPROC; i++) {
+			int status = -1;
+
+			assert_int_equal(sva_process_wait(p[i], &status), 0);
+			assert_int_equal(status, 0);
+		}
+		for (int i = 0; i < NPROC; i++) {
+			assert_true(sp[i].pasid > 0 && sp[i].pasid < NPASIDS);
+			assert_int_equal(sp[i].desc_pasid, SVA_PASID_MSR_VALID | sp[i].pasid);
+			assert_memory_equal(sp[i].got, sp[i].want, sizeof(sp[i].want));
+			/* the device ran each process's descriptors on that process's PASID */
+			assert_int_equal(atomic_load(&e.mon.starts[sp[i].pasid]), 3);
+			for (int j = 0; j < i; j++)
+				assert_int_not_equal(sp[i].pasid, sp[j].pasid);
+		}
+		env_done(&e);
+	}
+	free(sp);
+}
+
+/* ---- ENQCMD and IA32_PASID ---- */
+
+#define NTHREADS 3
+
+struct enq_thread {
+	struct enq *q;
+	uint32_t msr_before, msr_after, desc_pasid;
+	uint64_t comp, dst;
+	int status;
+	struct sva_completion done;
+};
+
+struct enq {
+	struct sva_accel_client *c;
+	uint32_t pasid;
+	int no_pasid_ret, first_ret, child_ret, after_unbind_ret, after_exec_ret, misaligned,
+		not_a_portal;
+	uint32_t msr_no_pasid, msr_after_open, msr_first, msr_after_unbind, msr_after_exec;
+	uint32_t child_msr, first_desc_pasid;
+	struct enq_thread th[NTHREADS];
+};
+
+static int enq_thread(struct sva_task *t, void *arg)
+{
+	struct enq_thread *th = arg;
+	struct sva_dsa_completion r;
+	struct sva_dsa_desc d;
+
+	th->msr_before = sva_accel_pasid_msr(t); /* a new thread starts without it */
+	sva_dsa_desc_fill(&d, th->dst, 0x0101010101010101ull * (th - th->q->th + 1), 64, th->comp);
+	if (sva_sys_write_mem(t, th->comp, &(struct sva_dsa_completion){ 0 }, 32) == 0 &&
+	    sva_accel_enqcmd(t, sva_accel_client_portal(th->q->c), &d) == 0 &&
+	    sva_accel_client_wait(t, th->q->c, th->comp, &r, MAX_POLLS) == 0)
+		th->status = r.status;
+	th->desc_pasid = d.pasid;
+	th->msr_after = sva_accel_pasid_msr(t);
+	sva_complete(&th->done);
+	return 0;
+}
+
+static int enq_child(struct sva_task *t, void *arg)
+{
+	struct enq *q = arg;
+	struct sva_dsa_desc d;
+
+	q->child_msr = sva_accel_pasid_msr(t);
+	sva_dsa_desc_noop(&d, 0);
+	q->child_ret = sva_accel_enqcmd(t, sva_accel_client_portal(q->c), &d);
+	return 0;
+}
+
+static int enq_main(struct sva_task *t, void *arg)
+{
+	struct enq *q = arg;
+	struct sva_dsa_desc d;
+	uint64_t comp = t_mmap(t, 1, true), dst = t_mmap(t, 1, true), portal;
+	int pid, st;
+
+	TCHECK(comp && dst);
+	sva_dsa_desc_noop(&d, 0);
+	q->no_pasid_ret = sva_accel_enqcmd(t, dst, &d); /* #GP: no PASID anywhere */
+	q->msr_no_pasid = sva_accel_pasid_msr(t);
+	TCHECK(sva_accel_client_open(t, "dsa0wq1", &q->c) == 0);
+	portal = sva_accel_client_portal(q->c);
+	q->pasid = sva_mm_get_pasid(sva_task_mm(t));
+	q->msr_after_open = sva_accel_pasid_msr(t); /* nothing written at bind */
+	sva_dsa_desc_noop(&d, 0);
+	d.pasid = SVA_PASID_MSR_VALID | 0x1234;
+	q->first_ret = sva_accel_enqcmd(t, portal, &d);
+	q->first_desc_pasid = d.pasid;
+	q->msr_first = sva_accel_pasid_msr(t);
+	q->misaligned = sva_accel_enqcmd(t, portal + 8, &d);
+	q->not_a_portal = sva_accel_enqcmd(t, dst, &d);
+
+	for (int i = 0; i < NTHREADS; i++) {
+		q->th[i].q = q;
+		q->th[i].comp = comp + 32 * (uint64_t)i;
+		q->th[i].dst = dst + 64 * (uint64_t)i;
+		TCHECK(sva_sys_clone(t, enq_thread, &q->th[i]) > 0);
+	}
+	for (int i = 0; i < NTHREADS; i++)
+		sva_wait_for_completion(&q->th[i].done);
+
+	pid = sva_sys_fork(t, "child", enq_child, q);
+	TCHECK(pid > 0 && sva_sys_wait(t, pid, &st) == pid && st == 0);
+
+	sva_accel_client_close(t, q->c); /* release: unbind */
+	q->c = NULL;
+	q->msr_after_unbind = sva_accel_pasid_msr(t);
+	q->after_unbind_ret = sva_accel_enqcmd(t, portal, &d);
+
+	TCHECK(sva_sys_exec(t, "exec'd") == 0);
+	q->msr_after_exec = sva_accel_pasid_msr(t);
+	q->after_exec_ret = sva_accel_enqcmd(t, portal, &d);
+	return 0;
+}
+
+static void seed001_enqcmd_threads_share_the_mm_pasid(void **state)
+{
+	(void)state;
+	FOR_EACH_BACKEND(bc)
+	{
+		struct enq *q = calloc(1, sizeof(*q));
+		uint32_t valid;
+		struct env e;
+
+		assert_non_null(q);
+		env_init(&e, bc->backend, bc->seed, false);
+		for (int i = 0; i < NTHREADS; i++)
+			sva_completion_init(e.w, &q->th[i].done, "thread_done");
+		assert_int_equal(run_process(&e, enq_main, q), 0);
+		valid = SVA_PASID_MSR_VALID | q->pasid;
+		assert_int_equal(q->no_pasid_ret, SVA_ACCEL_EGP);
+		assert_int_equal(q->msr_no_pasid, 0);
+		assert_int_equal(q->msr_after_open, 0);
+		assert_int_equal(q->first_ret, 0);
+		assert_int_equal(q->first_desc_pasid, valid);
+		assert_int_equal(q->msr_first, valid);
+		assert_int_equal(q->misaligned, SVA_ACCEL_EGP);
+		assert_int_equal(q->not_a_portal, -EFAULT);
+		for (int i = 0; i < NTHREADS; i++) {
+			assert_int_equal(q->th[i].msr_before, 0);
+			assert_int_equal(q->th[i].msr_after, valid);
+			assert_int_equal(q->th[i].desc_pasid, valid);
+			assert_int_equal(q->th[i].status, SVA_DSA_STATUS_SUCCESS);
+			sva_completion_destroy(&q->th[i].done);
+		}
+		/* the main thread's fix-up, then one per new thread */
+		assert_int_equal(atomic_load(&e.mon.msr_loads), 1 + NTHREADS);
+		assert_int_equal(q->child_msr, 0);
+		assert_int_equal(q->child_ret, SVA_ACCEL_EGP);
+		assert_int_equal(q->msr_after_unbind, valid);	/* unbind does not clear it */
+		assert_int_equal(q->after_unbind_ret, -EFAULT); /* but the portal is gone */
+		assert_int_equal(q->msr_after_exec, 0);
+		assert_int_equal(q->after_exec_ret, SVA_ACCEL_EGP);
+		env_done(&e);
+		free(q);
+	}
+}
+
+/* ---- block-on-fault off: partial completion, touch, resubmit ---- */
+
+struct partial {
+	const char *wq;
+	struct sva_dsa_completion first, second, crc_first, crc_second;
+	uint64_t dst, src2;
+	uint8_t want[2 * PAGE], got[2 * PAGE];
+};
+
+static int partial_task(struct sva_task *t, void *arg)
+{
+	struct partial *pa = arg;
+	struct sva_accel_client *c;
+	struct sva_dsa_desc d;
+	uint64_t comp = t_mmap(t, 1, true), src = t_mmap(t, 2, true), dst = t_mmap(t, 2, false);
+	uint32_t done;
+
+	TCHECK(comp && src && dst);
+	pa->dst = dst;
+	TCHECK(sva_accel_client_open(t, pa->wq, &c) == 0);
+	TCHECK(sva_sys_write_mem(t, src, pa->want, sizeof(pa->want)) == 0);
+	TCHECK(sva_sys_touch(t, dst, 1, true) == 0); /* the first page only */
+	sva_dsa_desc_memmove(&d, dst, src, 2 * PAGE, comp);
+	TRY(t_run(t, c, &d, comp, &pa->first));
+	/* the client's part: touch the page that faulted, submit the rest */
+	done = pa->first.bytes_completed;
+	TCHECK(sva_sys_touch(t, pa->first.fault_addr, 1, true) == 0);
+	sva_dsa_desc_memmove(&d, dst + done, src + done, 2 * PAGE - done, comp);
+	TRY(t_run(t, c, &d, comp, &pa->second));
+	TCHECK(sva_sys_read_mem(t, dst, pa->got, sizeof(pa->got)) == 0);
+
+	/* a partial CRC is the seed of the rest: the source's second page never touched */
+	TCHECK(sva_sys_munmap(t, src, 2 * PAGE) == 0);
+	TCHECK((src = t_mmap(t, 2, false)) != 0);
+	TCHECK(sva_sys_write_mem(t, src, pa->want, PAGE) == 0);
+	sva_dsa_desc_crc32c(&d, src, 2 * PAGE, 0, comp);
+	TRY(t_run(t, c, &d, comp, &pa->crc_first));
+	TCHECK(sva_sys_touch(t, pa->crc_first.fault_addr, 1, false) == 0);
+	done = pa->crc_first.bytes_completed;
+	sva_dsa_desc_crc32c(&d, src + done, 2 * PAGE - done, (uint32_t)pa->crc_first.value, comp);
+	TRY(t_run(t, c, &d, comp, &pa->crc_second));
+	pa->src2 = src;
+	sva_accel_client_close(t, c);
+	return 0;
+}
+
+static void test_no_block_on_fault_partial_then_resubmit(void **state)
+{
+	static const uint8_t zero[PAGE];
+	struct partial *pa = calloc(1, sizeof(*pa));
+	(void)state;
+
+	assert_non_null(pa);
+	FOR_EACH_BACKEND(bc)
+	{
+		for (int pri = 0; pri < 2;
+		     pri++) { /* a PRI-capable device does not use it either */
+			struct sva_swiommu_stats ss;
+			struct sva_accel_stats s;
+			struct env e;
+
+			memset(pa, 0, sizeof(*pa));
+			pa->wq = "dsa0wq1";
+			pattern_bytes(pa->want, sizeof(pa->want), 9);
+			env_init(&e, bc->backend, bc->seed, pri);
+			assert_int_equal(run_process(&e, partial_task, pa), 0);
+			assert_int_equal(pa->first.status, SVA_DSA_STATUS_PAGE_FAULT);
+			assert_int_equal(pa->first.bytes_completed, PAGE);
+			assert_int_equal(pa->first.fault_addr, pa->dst + PAGE);
+			assert_int_equal(pa->first.fault_info, SVA_DSA_FAULT_WRITE);
+			assert_int_equal(pa->second.status, SVA_DSA_STATUS_SUCCESS);
+			assert_int_equal(pa->second.bytes_completed, PAGE);
+			assert_memory_equal(pa->got, pa->want, sizeof(pa->want));
+			assert_int_equal(pa->crc_first.status, SVA_DSA_STATUS_PAGE_FAULT);
+			assert_int_equal(pa->crc_first.bytes_completed, PAGE);
+			assert_int_equal(pa->crc_first.fault_addr, pa->src2 + PAGE);
+			assert_int_equal(pa->crc_first.fault_info, 0); /* a read */
+			assert_int_equal(pa->crc_first.value, sva_crc32c(0, pa->want, PAGE));
+			assert_int_equal(pa->crc_second.status, SVA_DSA_STATUS_SUCCESS);
+			assert_int_equal(pa->crc_second.value,
+					 sva_crc32c(sva_crc32c(0, pa->want, PAGE), zero, PAGE));
+			sva_accel_get_stats(e.a, &s);
+			sva_swiommu_get_stats(e.sw, &ss);
+			assert_int_equal(s.page_faults, 2);
+			assert_int_equal(s.page_requests, 0);
+			assert_int_equal(ss.faults_reported[SVA_FAULT_NOT_PRESENT], 2);
+			env_done(&e);
+		}
+	}
+	free(pa);
+}
+
+/* ---- block-on-fault on, PRI: the device waits for the page and goes on ---- */
+
+static int bof_task(struct sva_task *t, void *arg)
+{
+	struct partial *pa = arg;
+	struct sva_accel_client *c;
+	struct sva_dsa_desc d;
+	uint64_t comp = t_mmap(t, 1, true), src = t_mmap(t, 2, true), dst = t_mmap(t, 2, false);
+
+	TCHECK(comp && src && dst);
+	TCHECK(sva_accel_client_open(t, pa->wq, &c) == 0);
+	TCHECK(sva_accel_client_info(c)->block_on_fault);
+	TCHECK(sva_sys_write_mem(t, src, pa->want, sizeof(pa->want)) == 0);
+	sva_dsa_desc_memmove(&d, dst, src, 2 * PAGE, comp); /* dst never touched */
+	TRY(t_run(t, c, &d, comp, &pa->first));
+	TCHECK(sva_sys_read_mem(t, dst, pa->got, sizeof(pa->got)) == 0);
+	sva_accel_client_close(t, c);
+	return 0;
+}
+
+static void test_block_on_fault_with_pri(void **state)
+{
+	struct partial *pa = calloc(1, sizeof(*pa));
+	(void)state;
+
+	assert_non_null(pa);
+	FOR_EACH_BACKEND(bc)
+	{
+		struct sva_accel_stats s;
+		struct env e;
+
+		memset(pa, 0, sizeof(*pa));
+		pa->wq = "dsa0wq2";
+		pattern_bytes(pa->want, sizeof(pa->want), 77);
+		env_init(&e, bc->backend, bc->seed, true);
+		assert_int_equal(run_process(&e, bof_task, pa), 0);
+		assert_int_equal(pa->first.status, SVA_DSA_STATUS_SUCCESS);
+		assert_int_equal(pa->first.bytes_completed, 2 * PAGE);
+		assert_memory_equal(pa->got, pa->want, sizeof(pa->want));
+		sva_accel_get_stats(e.a, &s);
+		assert_int_equal(s.page_faults, 0);
+		assert_true(s.page_requests >= 2); /* one per page of dst, at least */
+		env_done(&e);
+	}
+	free(pa);
+}
+
+/* ---- a full WQ, and PUT_Q with descriptors pending (sim, never preempted: the engines do not
+ * run while the task submits) ---- */
+
+struct full {
+	const char *wq;
+	int full_ret, after_put_ret;
+	struct sva_dsa_completion rec[8];
+};
+
+static int full_task(struct sva_task *t, void *arg)
+{
+	struct full *f = arg;
+	struct sva_accel_client *c;
+	struct sva_dsa_desc d;
+	uint64_t comp = t_mmap(t, 1, true), buf = t_mmap(t, 1, true);
+	int fd;
+
+	TCHECK(comp && buf);
+	TCHECK(sva_accel_client_open(t, f->wq, &c) == 0);
+	fd = sva_accel_client_fd(c);
+	for (int i = 0; i < 8; i++) {
+		sva_dsa_desc_fill(&d, buf, 0xffull, 64, comp + 32 * (uint64_t)i);
+		TCHECK(sva_accel_client_submit(t, c, &d) == 0);
+	}
+	sva_dsa_desc_noop(&d, 0);
+	if (sva_accel_client_info(c)->mode == SVA_ACCEL_WQ_SHARED)
+		f->full_ret = sva_accel_enqcmd(t, sva_accel_client_portal(c), &d);
+	else
+		f->full_ret = sva_accel_movdir64b(t, sva_accel_client_portal(c), &d);
+	TCHECK(sva_sys_ioctl(t, fd, SVA_UACCE_CMD_PUT_Q, 0) == 0);
+	TCHECK(sva_sys_read_mem(t, comp, f->rec, sizeof(f->rec)) == 0);
+	f->after_put_ret = sva_accel_client_submit(t, c, &d);
+	sva_accel_client_close(t, c);
+	return 0;
+}
+
+static void test_full_wq_and_put_q_aborts_pending(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		for (int i = 0; i < 2; i++) {
+			struct sva_world_config wc = { .backend = SVA_BACKEND_SIM,
+						       .seed = seed,
+						       .nonpreemptive = true };
+			struct full f = { .wq = i ? "dsa0wq1" : "dsa0wq0" };
+			struct sva_accel_stats s;
+			struct sva_world *w;
+			struct env e;
+
+			assert_int_equal(sva_world_create(&wc, &w), 0);
+			env_init_world(&e, w, false, 1);
+			assert_int_equal(run_process(&e, full_task, &f), 0);
+			assert_int_equal(f.full_ret, -EAGAIN);
+			assert_int_equal(f.after_put_ret, -EPERM);
+			/* a stop returns once every descriptor has its record: here all aborted */
+			for (int j = 0; j < 8; j++)
+				assert_int_equal(f.rec[j].status, SVA_DSA_STATUS_ABORTED);
+			sva_accel_get_stats(e.a, &s);
+			assert_int_equal(s.aborted, 8);
+			assert_int_equal(s.submitted, 8);
+			env_done(&e);
+		}
+	}
+}
+
+/* PUT_Q racing the engines (any backend): every record is written by the time it returns. */
+static int put_race_task(struct sva_task *t, void *arg)
+{
+	struct full *f = arg;
+	struct sva_accel_client *c;
+	struct sva_dsa_desc d;
+	uint64_t comp = t_mmap(t, 1, true), src = t_mmap(t, 4, true), dst = t_mmap(t, 4, true);
+
+	TCHECK(comp && src && dst);
+	TCHECK(sva_accel_client_open(t, f->wq, &c) == 0);
+	for (int i = 0; i < 8; i++) {
+		sva_dsa_desc_memmove(&d, dst, src, 4 * PAGE, comp + 32 * (uint64_t)i);
+		TCHECK(sva_accel_client_submit(t, c, &d) == 0);
+	}
+	TCHECK(sva_sys_ioctl(t, sva_accel_client_fd(c), SVA_UACCE_CMD_PUT_Q, 0) == 0);
+	TCHECK(sva_sys_read_mem(t, comp, f->rec, sizeof(f->rec)) == 0);
+	sva_accel_client_close(t, c);
+	return 0;
+}
+
+static void test_put_q_racing_engines_leaves_every_record(void **state)
+{
+	(void)state;
+	FOR_EACH_BACKEND(bc)
+	{
+		struct full f = { .wq = "dsa0wq1" };
+		struct sva_accel_stats s;
+		struct env e;
+
+		env_init(&e, bc->backend, bc->seed, false);
+		assert_int_equal(run_process(&e, put_race_task, &f), 0);
+		for (int j = 0; j < 8; j++) {
+			assert_true(f.rec[j].status == SVA_DSA_STATUS_SUCCESS ||
+				    f.rec[j].status == SVA_DSA_STATUS_ABORTED);
+			if (f.rec[j].status == SVA_DSA_STATUS_ABORTED)
+				assert_true(f.rec[j].bytes_completed < 4 * PAGE);
+		}
+		sva_accel_get_stats(e.a, &s);
+		assert_int_equal(s.submitted, 8);
+		env_done(&e);
+	}
+}
+
+/* ---- exit, kill, device removal with descriptors in flight ---- */
+
+struct inflight {
+	const char *wq;
+	bool populate_dst, wait_forever;
+	struct sva_accel_client *c; /* left to the test when the task cannot close it */
+	struct sva_completion submitted, go;
+	uint32_t pasid;
+	int after_ret;
+	struct sva_dsa_completion rec;
+};
+
+/* Submit four 8-page copies; then exit at once, or wait for the last one. */
+static int inflight_task(struct sva_task *t, void *arg)
+{
+	struct inflight *f = arg;
+	struct sva_accel_client *c;
+	struct sva_dsa_desc d;
+	uint64_t comp = t_mmap(t, 1, true), src = t_mmap(t, 8, true),
+		 dst = t_mmap(t, 8, f->populate_dst);
+
+	TCHECK(comp && src && dst);
+	TCHECK(sva_accel_client_open(t, f->wq, &f->c) == 0);
+	f->pasid = sva_mm_get_pasid(sva_task_mm(t));
+	for (int i = 0; i < 4; i++) {
+		sva_dsa_desc_memmove(&d, dst, src, 8 * PAGE, comp + 32 * (uint64_t)i);
+		TCHECK(sva_accel_client_submit(t, f->c, &d) == 0);
+	}
+	sva_complete(&f->submitted);
+	if (!f->wait_forever)
+		return 0; /* exit with the descriptors in flight: the kernel releases the queue */
+	TCHECK(sva_accel_client_wait(t, f->c, comp + 96, &f->rec, MAX_POLLS) == 0);
+	if (sva_wait_for_completion_killable(&f->go))
+		return 1; /* killed: the client is left to the test */
+	sva_dsa_desc_noop(&d, 0);
+	f->after_ret = sva_accel_client_submit(t, f->c, &d);
+	c = f->c;
+	f->c = NULL;
+	sva_accel_client_close(t, c);
+	return 0;
+}
+
+static void inflight_init(struct env *e, struct inflight *f, const char *wq, bool populate)
+{
+	memset(f, 0, sizeof(*f));
+	f->wq = wq;
+	f->populate_dst = populate;
+	sva_completion_init(e->w, &f->submitted, "submitted");
+	sva_completion_init(e->w, &f->go, "go");
+}
+
+static void inflight_done(struct env *e, struct inflight *f)
+{
+	sva_accel_client_discard(e->w, f->c);
+	sva_completion_destroy(&f->submitted);
+	sva_completion_destroy(&f->go);
+}
+
+/* After a process died with descriptors in flight: released, unbound, nothing on its PASID. */
+static void assert_released(struct env *e, struct inflight *f)
+{
+	struct sva_swiommu_stats ss;
+	struct sva_accel_stats s;
+
+	sva_kernel_quiesce(e->k);
+	sva_accel_get_stats(e->a, &s);
+	sva_swiommu_get_stats(e->sw, &ss);
+	print_message("%s: %llu completed (%llu partial), %llu aborted, %llu records lost, "
+		      "%llu DMA blocked silently, %llu page requests\n",
+		      sva_world_backend(e->w) == SVA_BACKEND_SIM ? "sim" : "native",
+		      (unsigned long long)s.completed, (unsigned long long)s.page_faults,
+		      (unsigned long long)s.aborted, (unsigned long long)s.records_lost,
+		      (unsigned long long)ss.faults_silenced, (unsigned long long)s.page_requests);
+	assert_int_equal(sva_uacce_queues(sva_accel_wq_uacce(e->a, 1)), 0);
+	assert_int_equal(sva_uacce_queues(sva_accel_wq_uacce(e->a, 2)), 0);
+	assert_int_equal(sva_swiommu_pasid_state(e->dev, f->pasid), SVA_PASID_ENTRY_INVALID);
+	assert_int_equal(sva_pasid_allocated(sva_iommu_sys_pasids(e->isys)), 0);
+	env_check(e);
+}
+
+static void exit_in_flight(bool bof)
+{
+	FOR_EACH_BACKEND(bc)
+	{
+		struct inflight f;
+		struct env e;
+
+		env_init(&e, bc->backend, bc->seed, bof);
+		/* block-on-fault: dst untouched, the engine waits on page requests as the mm goes;
+		 * without: dst present, the engine is mid-copy */
+		inflight_init(&e, &f, bof ? "dsa0wq2" : "dsa0wq1", !bof);
+		assert_int_equal(run_process(&e, inflight_task, &f), 0);
+		assert_released(&e, &f);
+		inflight_done(&e, &f);
+		env_done(&e);
+	}
+}
+
+static void seed003_exit_with_descriptors_in_flight_block_on_fault(void **state)
+{
+	(void)state;
+	exit_in_flight(true);
+}
+
+static void seed004_exit_with_descriptors_in_flight_no_block_on_fault(void **state)
+{
+	(void)state;
+	exit_in_flight(false);
+}
+
+static void test_kill_mid_dma(void **state)
+{
+	(void)state;
+	FOR_EACH_BACKEND(bc)
+	{
+		for (int bof = 0; bof < 2; bof++) {
+			struct sva_process *p;
+			struct inflight f;
+			struct env e;
+			int status = -1;
+
+			env_init(&e, bc->backend, bc->seed, bof);
+			inflight_init(&e, &f, bof ? "dsa0wq2" : "dsa0wq1", !bof);
+			f.wait_forever = true;
+			assert_int_equal(sva_process_start(e.k, "victim", inflight_task, &f, &p),
+					 0);
+			sva_wait_for_completion(&f.submitted);
+			sva_process_kill(p); /* while it polls, the engine copying */
+			assert_int_equal(sva_process_wait(p, &status), 0);
+			assert_int_equal(status, 128 + 9);
+			assert_released(&e, &f);
+			inflight_done(&e, &f);
+			env_done(&e);
+		}
+	}
+}
+
+static void test_device_destroy_during_dma(void **state)
+{
+	(void)state;
+	FOR_EACH_BACKEND(bc)
+	{
+		struct sva_swiommu_stats ss;
+		struct sva_process *p;
+		struct inflight f;
+		struct env e;
+		int status = -1;
+
+		env_init(&e, bc->backend, bc->seed, false);
+		inflight_init(&e, &f, "dsa0wq1", true);
+		f.wait_forever = true;
+		assert_int_equal(sva_process_start(e.k, "user", inflight_task, &f, &p), 0);
+		sva_wait_for_completion(&f.submitted);
+		sva_accel_destroy(
+			e.a); /* while the engines copy: queues stopped, unbound, zapped */
+		e.destroyed = true;
+		/* every descriptor completed; nothing may run on the PASID any more */
+		assert_int_equal(atomic_load(&e.mon.submits), 4);
+		assert_int_equal(atomic_load(&e.mon.ends), 4);
+		assert_int_equal(sva_swiommu_pasid_state(e.dev, f.pasid), SVA_PASID_ENTRY_INVALID);
+		sva_swiommu_get_stats(e.sw, &ss);
+		assert_int_equal(ss.faults_reported[SVA_FAULT_PASID_INVALID], 0);
+		sva_complete(&f.go);
+		assert_int_equal(sva_process_wait(p, &status), 0);
+		assert_int_equal(status, 0);
+		/* the last descriptor: done before the removal, or aborted by it */
+		assert_true(f.rec.status == SVA_DSA_STATUS_SUCCESS ||
+			    f.rec.status == SVA_DSA_STATUS_ABORTED);
+		assert_int_equal(f.after_ret, -EFAULT); /* the portal was zapped */
+		inflight_done(&e, &f);
+		env_done(&e);
+	}
+}
+
+/* Native, under TSan: an exit, a kill and a device removal at once, with DMA in flight. */
+static void test_native_stress_exit_kill_destroy(void **state)
+{
+	(void)state;
+	for (int iter = 0; iter < 12; iter++) {
+		bool bof = iter & 1;
+		const char *wq = bof ? "dsa0wq2" : "dsa0wq1";
+		struct inflight f[3];
+		struct sva_process *p[3];
+		int status[3] = { -1, -1, -1 };
+		struct env e;
+
+		env_init(&e, SVA_BACKEND_NATIVE, 0, bof);
+		for (int i = 0; i < 3; i++) {
+			inflight_init(&e, &f[i], wq, !bof);
+			f[i].wait_forever = i > 0;
+			assert_int_equal(
+				sva_process_start(e.k, "user", inflight_task, &f[i], &p[i]), 0);
+		}
+		sva_wait_for_completion(&f[0].submitted); /* then it exits, racing the rest */
+		sva_wait_for_completion(&f[1].submitted);
+		sva_process_kill(p[1]);
+		sva_wait_for_completion(&f[2].submitted);
+		sva_accel_destroy(e.a);
+		e.destroyed = true;
+		sva_complete(&f[2].go);
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(sva_process_wait(p[i], &status[i]), 0);
+		assert_int_equal(status[0], 0);
+		assert_int_equal(status[1], 128 + 9);
+		assert_int_equal(status[2], 0);
+		assert_int_equal(f[2].after_ret, -EFAULT);
+		sva_kernel_quiesce(e.k);
+		assert_int_equal(atomic_load(&e.mon.submits), 12);
+		assert_int_equal(atomic_load(&e.mon.ends), 12);
+		for (int i = 0; i < 3; i++)
+			inflight_done(&e, &f[i]);
+		env_done(&e);
+	}
+}
+
+/* ---- the explorer: submit against exit ---- */
+
+struct xp {
+	struct env e;
+	struct inflight f;
+	struct sva_process *p;
+	bool bof;
+	/* schedules where the exit met the device: descriptors aborted, DMA silently blocked
+	 * (the mm gone, the PASID still bound), records lost, partial completions */
+	unsigned long aborted, silenced, lost, partial;
+};
+
+static int xp_setup(struct sva_world *w, void *arg)
+{
+	struct xp *x = arg;
+	struct sva_swiommu_config scfg = { .name = "swiommu0" };
+	struct sva_device_config dcfg = { .name = "accdev", .pasid_bits = 20, .pri = x->bof };
+	struct sva_kernel_config kc = { .frames = 256 };
+	struct sva_accel_config acfg = {
+		.name = "dsa0",
+		.engines = 1,
+		.nwqs = 1,
+		.wqs = { { .mode = SVA_ACCEL_WQ_SHARED, .depth = 4, .block_on_fault = x->bof } },
+	};
+	int ret;
+
+	memset(&x->e, 0, sizeof(x->e));
+	memset(&x->f, 0, sizeof(x->f));
+	x->e.w = w;
+	sva_world_subscribe(w, monitor_event, &x->e.mon);
+	ret = sva_kernel_create(w, &kc, &x->e.k);
+	if (!ret)
+		ret = sva_iommu_sys_create(sva_kernel_mm_sys(x->e.k), &x->e.isys);
+	if (!ret)
+		ret = sva_swiommu_create(x->e.isys, &scfg, &x->e.sw);
+	if (!ret)
+		ret = sva_device_add(sva_swiommu_iommu(x->e.sw), &dcfg, &x->e.dev);
+	if (!ret)
+		ret = sva_accel_create(x->e.k, x->e.dev, &acfg, &x->e.a);
+	x->f.wq = "dsa0wq0";
+	x->f.populate_dst = !x->bof;
+	sva_completion_init(w, &x->f.submitted, "submitted");
+	sva_completion_init(w, &x->f.go, "go");
+	if (!ret)
+		ret = sva_process_start(x->e.k, "app", inflight_task, &x->f, &x->p);
+	return ret;
+}
+
+static int xp_check(struct sva_world *w, void *arg, int run, char *msg, size_t len)
+{
+	struct xp *x = arg;
+	struct sva_swiommu_stats ss;
+	struct sva_accel_stats s;
+	int status = -1;
+
+	(void)w;
+	if (run)
+		return run;
+	if (sva_process_wait(x->p, &status) || status) {
+		snprintf(msg, len, "the process failed: %d", status);
+		return -1;
+	}
+	sva_kernel_quiesce(x->e.k);
+	sva_accel_get_stats(x->e.a, &s);
+	sva_swiommu_get_stats(x->e.sw, &ss);
+	if (s.submitted != s.completed + s.aborted) {
+		snprintf(msg, len, "%llu submitted, %llu completed, %llu aborted",
+			 (unsigned long long)s.submitted, (unsigned long long)s.completed,
+			 (unsigned long long)s.aborted);
+		return -1;
+	}
+	if (ss.faults_reported[SVA_FAULT_PASID_INVALID] || atomic_load(&x->e.mon.violations)) {
+		snprintf(msg, len, "DMA after unbind: %llu faults, %d trace violations",
+			 (unsigned long long)ss.faults_reported[SVA_FAULT_PASID_INVALID],
+			 atomic_load(&x->e.mon.violations));
+		return -1;
+	}
+	x->aborted += s.aborted > 0;
+	x->silenced += ss.faults_silenced > 0;
+	x->lost += s.records_lost > 0;
+	x->partial += s.page_faults > 0;
+	if (sva_uacce_queues(sva_accel_wq_uacce(x->e.a, 0)) ||
+	    sva_pasid_allocated(sva_iommu_sys_pasids(x->e.isys))) {
+		snprintf(msg, len, "queue or PASID left after exit");
+		return -1;
+	}
+	return 0;
+}
+
+static void xp_teardown(struct sva_world *w, void *arg)
+{
+	struct xp *x = arg;
+
+	sva_accel_client_discard(w, x->f.c);
+	x->f.c = NULL;
+	sva_completion_destroy(&x->f.submitted);
+	sva_completion_destroy(&x->f.go);
+	if (x->e.a)
+		sva_accel_destroy(x->e.a);
+	if (x->e.dev)
+		sva_device_remove(x->e.dev);
+	if (x->e.sw)
+		sva_swiommu_destroy(x->e.sw);
+	if (x->e.isys)
+		sva_iommu_sys_destroy(x->e.isys);
+	if (x->e.k)
+		sva_kernel_destroy(x->e.k);
+	sva_world_unsubscribe(w, monitor_event, &x->e.mon);
+}
+
+static void explore_submit_vs_exit(bool bof, unsigned long max)
+{
+	struct xp *x = calloc(1, sizeof(*x));
+	struct sva_program prog = { "accel-submit-vs-exit", xp_setup, xp_check, xp_teardown, x };
+	struct sva_explore_config cfg = { .preemption_bound = 1, .max_schedules = max };
+	struct sva_explore_result *res = calloc(1, sizeof(*res));
+
+	assert_non_null(x);
+	assert_non_null(res);
+	x->bof = bof;
+	cfg.world.quiet = true;
+	assert_int_equal(sva_explore(&cfg, &prog, res), 0);
+	if (res->failures)
+		fprintf(stderr, "%s\nschedule %s\n", res->message, res->schedule);
+	assert_int_equal(res->failures, 0);
+	print_message("explored %lu schedules (%s), longest %lu decisions; the exit met the "
+		      "device in %lu (aborted), %lu (DMA blocked silently), %lu (record lost), "
+		      "%lu (partial)\n",
+		      res->schedules, res->exhausted ? "exhausted" : "bounded", res->max_decisions,
+		      x->aborted, x->silenced, x->lost, x->partial);
+	assert_true(res->schedules >= 50 || res->exhausted);
+	/* and random schedules, which reach interleavings far from the enumeration's start */
+	x->aborted = x->silenced = x->lost = x->partial = 0;
+	for (uint64_t seed = 1; seed <= 40; seed++) {
+		struct sva_world_config wc = { .backend = SVA_BACKEND_SIM,
+					       .seed = seed,
+					       .quiet = true };
+		char msg[256];
+
+		assert_int_equal(sva_program_run_once(&wc, &prog, NULL, 0, msg, sizeof(msg)), 0);
+	}
+	print_message("40 random schedules: the exit met the device in %lu (aborted), %lu (DMA "
+		      "blocked silently), %lu (record lost), %lu (partial)\n",
+		      x->aborted, x->silenced, x->lost, x->partial);
+	free(res);
+	free(x);
+}
+
+static void test_explore_submit_vs_exit(void **state)
+{
+	(void)state;
+	explore_submit_vs_exit(false, 2000);
+}
+
+static void test_explore_submit_vs_exit_block_on_fault(void **state)
+{
+	(void)state;
+	explore_submit_vs_exit(true, 1000);
+}
+
+/* ---- misuse ---- */
+
+static void test_create_refuses_bad_devices(void **state)
+{
+	struct sva_device_config nopasid = { .name = "nopasid" };
+	struct sva_accel_config acfg;
+	struct sva_device *dev1;
+	struct sva_accel *a2;
+	struct env e;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_NATIVE, 0, false);
+	sva_test_quiet(e.w);
+	accel_config(&acfg, 1);
+	assert_int_equal(sva_accel_create(e.k, e.dev, &acfg, &a2), -EBUSY); /* already claimed */
+	assert_int_equal(sva_device_add(sva_swiommu_iommu(e.sw), &nopasid, &dev1), 0);
+	assert_int_equal(sva_accel_create(e.k, dev1, &acfg, &a2), -ENODEV);
+	acfg.nwqs = 0;
+	assert_int_equal(sva_accel_create(e.k, dev1, &acfg, &a2), -EINVAL);
+	sva_device_remove(dev1);
+	env_done(&e);
+}
+
+static void test_create_unwinds_at_every_failure(void **state)
+{
+	struct sva_accel_config acfg;
+	(void)state;
+
+	accel_config(&acfg, 2);
+	for (unsigned long nth = 1;; nth++) {
+		struct sva_accel *a = NULL;
+		struct env e;
+		int ret;
+
+		env_init(&e, SVA_BACKEND_SIM, 1, false);
+		sva_test_quiet(e.w);
+		sva_accel_destroy(e.a); /* the device free again */
+		e.a = NULL;
+		sva_alloc_fail_nth(e.w, nth);
+		ret = sva_accel_create(e.k, e.dev, &acfg, &a);
+		sva_alloc_fail_nth(e.w, 0);
+		if (ret == 0) {
+			assert_false(sva_alloc_injected(e.w));
+			e.a = a;
+			env_done(&e);
+			break;
+		}
+		assert_int_equal(ret, -ENOMEM);
+		assert_null(e.dev->priv);
+		assert_int_equal(sva_alloc_live(e.w, SVA_OBJ_ACCEL), 0);
+		e.destroyed = true;
+		env_done(&e);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_crc32c_known_vectors),
+		cmocka_unit_test(test_every_opcode_and_record),
+		cmocka_unit_test(test_dedicated_wq_one_open),
+		cmocka_unit_test(test_shared_wq_each_process_its_pasid),
+		cmocka_unit_test(seed001_enqcmd_threads_share_the_mm_pasid),
+		cmocka_unit_test(test_no_block_on_fault_partial_then_resubmit),
+		cmocka_unit_test(test_block_on_fault_with_pri),
+		cmocka_unit_test(test_full_wq_and_put_q_aborts_pending),
+		cmocka_unit_test(test_put_q_racing_engines_leaves_every_record),
+		cmocka_unit_test(seed003_exit_with_descriptors_in_flight_block_on_fault),
+		cmocka_unit_test(seed004_exit_with_descriptors_in_flight_no_block_on_fault),
+		cmocka_unit_test(test_kill_mid_dma),
+		cmocka_unit_test(test_device_destroy_during_dma),
+		cmocka_unit_test(test_native_stress_exit_kill_destroy),
+		cmocka_unit_test(test_explore_submit_vs_exit),
+		cmocka_unit_test(test_explore_submit_vs_exit_block_on_fault),
+		cmocka_unit_test(test_create_refuses_bad_devices),
+		cmocka_unit_test(test_create_unwinds_at_every_failure),
+	};
+
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	return cmocka_run_group_tests_name("accel", tests, NULL, NULL);
+}
