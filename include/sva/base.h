@@ -116,11 +116,17 @@ uint64_t sva_world_now(struct sva_world *w);
 	X(PASID_TABLE, "pasid_table")   \
 	X(IOTLB, "iotlb")               \
 	X(FAULT_RECORD, "fault_record") \
+	X(PRQ, "prq")                   \
 	X(IOPF_QUEUE, "iopf_queue")     \
 	X(IOPF_GROUP, "iopf_group")     \
 	X(IOPF_PARAM, "iopf_param")     \
 	X(UACCE, "uacce")               \
-	X(UACCE_QUEUE, "uacce_queue")
+	X(UACCE_QUEUE, "uacce_queue")   \
+	X(ACCEL, "accel")               \
+	X(ACCEL_WQ, "accel_wq")         \
+	X(ACCEL_ENGINE, "accel_engine") \
+	X(ACCEL_CTX, "accel_ctx")       \
+	X(ACCEL_CLIENT, "accel_client")
 
 enum sva_obj_type {
 #define SVA_OBJ_ENUM(name, str) SVA_OBJ_##name,
@@ -170,7 +176,8 @@ void sva_world_set_log_sink(struct sva_world *w, sva_log_sink sink, void *ctx);
 	X(SLEEP_IN_ATOMIC, "sleeping while holding a spinlock") \
 	X(REFCOUNT, "refcount misuse")                          \
 	X(SCHEDULE_DIVERGED, "schedule diverged")               \
-	X(BAD_USAGE, "API misuse")
+	X(BAD_USAGE, "API misuse")                              \
+	X(INVARIANT, "invariant violated")
 
 enum sva_report_kind {
 #define SVA_REPORT_ENUM(name, str) SVA_REPORT_##name,

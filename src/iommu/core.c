@@ -490,5 +490,6 @@ void sva_iommu_free_global_pasid(struct sva_iommu_sys *sys, uint32_t pasid)
 		sva_log(sys->w, SVA_LOG_WARN, "freeing the invalid PASID");
 		return;
 	}
-	sva_pasid_free(sys->pasids, pasid);
+	if (sva_pasid_free(sys->pasids, pasid) == 0)
+		sva_trace(sys->w, "pasid.free_private", SVA_TF("pasid", pasid));
 }

@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The invariant checker (see sva/check.h): a subscriber to the world's events that keeps shadow
+ * state - which mm owns each PASID, the state of every device's PASID entry, the page-request
+ * groups waiting for an answer - and reports a violation the moment an event breaks an
+ * invariant.
+ *
+ * Events arrive from any actor (native: any thread); the shadow state is under @lock, a plain
+ * pthread mutex (the checker is infrastructure, not model: it holds no model lock and makes no
+ * scheduling point). Violations are reported after the lock is dropped. String values of
+ * events are interned by the trace ring, so device names compare by pointer.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/world.h"
+#include "sva/check.h"
+
+struct sva_chk_pasid {
+	uint32_t pasid;
+	uint64_t mm; /* 0: a driver's private PASID */
+};
+
+struct sva_chk_entry {
+	const char *device;
+	uint32_t pasid;
+	uint64_t state; /* sva_pasid_entry_state */
+};
+
+struct sva_chk_group {
+	const char *device;
+	uint32_t pasid;
+	uint64_t grpid;
+};
+
+/* a growable array of fixed-size records, searched linearly (a run holds few) */
+struct sva_chk_set {
+	void *v;
+	size_t n, cap, size;
+};
+
+struct sva_checker {
+	struct sva_world *w;
+	pthread_mutex_t lock;
+	struct sva_chk_set pasids, entries, groups;
+	unsigned long violations[SVA_INVARIANT_NR];
+	unsigned long events;
+};
+
+static const char *const sva_invariant_names[SVA_INVARIANT_NR] = {
+	[SVA_I1_UNIQUENESS] = "I1 uniqueness",
+	[SVA_I2_NO_EARLY_REUSE] = "I2 no early reuse",
+	[SVA_I3_ISOLATION] = "I3 isolation",
+	[SVA_I4_NO_LEAKS] = "I4 no leaks",
+	[SVA_I5_REFCOUNT] = "I5 refcount sanity",
+	[SVA_I6_LIVENESS] = "I6 liveness",
+	[SVA_I7_QUIET_TEARDOWN] = "I7 quiet teardown",
+};
+
+/* the swiommu's entry states, by value (the checker does not include a driver header) */
+enum { SVA_CHK_INVALID = 0, SVA_CHK_BLOCKING_SILENT = 2 };
+
+const char *sva_invariant_name(enum sva_invariant inv)
+{
+	return inv > 0 && inv < SVA_INVARIANT_NR ? sva_invariant_names[inv] : "?";
+}
+
+/* ---- the sets ---- */
+
+static void *sva_chk_at(struct sva_chk_set *s, size_t i)
+{
+	return (char *)s->v + i * s->size;
+}
+
+static void *sva_chk_add(struct sva_chk_set *s)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		void *v = realloc(s->v, cap * s->size);
+
+		if (!v)
+			return NULL;
+		s->v = v;
+		s->cap = cap;
+	}
+	memset(sva_chk_at(s, s->n), 0, s->size);
+	return sva_chk_at(s, s->n++);
+}
+
+static void sva_chk_del(struct sva_chk_set *s, size_t i)
+{
+	memmove(sva_chk_at(s, i), sva_chk_at(s, i + 1), (s->n - i - 1) * s->size);
+	s->n--;
+}
+
+static struct sva_chk_pasid *sva_chk_pasid_find(struct sva_checker *c, uint32_t pasid, size_t *i)
+{
+	for (size_t k = 0; k < c->pasids.n; k++) {
+		struct sva_chk_pasid *p = sva_chk_at(&c->pasids, k);
+
+		if (p->pasid == pasid) {
+			*i = k;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+static struct sva_chk_entry *sva_chk_entry_find(struct sva_checker *c, const char *dev,
+						uint32_t pasid, size_t *i)
+{
+	for (size_t k = 0; k < c->entries.n; k++) {
+		struct sva_chk_entry *e = sva_chk_at(&c->entries, k);
+
+		if (e->device == dev && e->pasid == pasid) {
+			*i = k;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+static struct sva_chk_group *sva_chk_group_find(struct sva_checker *c, const char *dev,
+						uint32_t pasid, uint64_t grpid, size_t *i)
+{
+	for (size_t k = 0; k < c->groups.n; k++) {
+		struct sva_chk_group *g = sva_chk_at(&c->groups, k);
+
+		if (g->device == dev && g->pasid == pasid && g->grpid == grpid) {
+			*i = k;
+			return g;
+		}
+	}
+	return NULL;
+}
+
+/* ---- events ---- */
+
+struct sva_chk_violation {
+	enum sva_invariant inv;
+	char msg[240];
+};
+
+static uint64_t sva_chk_num(const struct sva_trace_event *ev, const char *key)
+{
+	for (unsigned i = 0; i < ev->nfields; i++)
+		if (!ev->fields[i].str && strcmp(ev->fields[i].key, key) == 0)
+			return ev->fields[i].num;
+	return 0;
+}
+
+static const char *sva_chk_str(const struct sva_trace_event *ev, const char *key)
+{
+	for (unsigned i = 0; i < ev->nfields; i++)
+		if (ev->fields[i].str && strcmp(ev->fields[i].key, key) == 0)
+			return ev->fields[i].str;
+	return "?";
+}
+
+/* A PASID is given to an owner (mm id, or 0 for a driver's own). */
+static void sva_chk_pasid_given(struct sva_checker *c, uint32_t pasid, uint64_t mm,
+				struct sva_chk_violation *v)
+{
+	struct sva_chk_pasid *p;
+	size_t i;
+
+	p = sva_chk_pasid_find(c, pasid, &i);
+	if (p) {
+		v->inv = SVA_I1_UNIQUENESS;
+		snprintf(v->msg, sizeof(v->msg), "PASID %u given to %s%llu while %s%llu holds it",
+			 pasid, mm ? "mm" : "a driver", (unsigned long long)mm,
+			 p->mm ? "mm" : "a driver", (unsigned long long)p->mm);
+		return;
+	}
+	p = sva_chk_add(&c->pasids);
+	if (p) {
+		p->pasid = pasid;
+		p->mm = mm;
+	}
+}
+
+/* A PASID goes back to the allocator: no device may still hold it. */
+static void sva_chk_pasid_freed(struct sva_checker *c, uint32_t pasid, struct sva_chk_violation *v)
+{
+	size_t i;
+
+	if (sva_chk_pasid_find(c, pasid, &i))
+		sva_chk_del(&c->pasids, i);
+	for (size_t k = 0; k < c->entries.n; k++) {
+		struct sva_chk_entry *e = sva_chk_at(&c->entries, k);
+
+		if (e->pasid == pasid) {
+			v->inv = SVA_I2_NO_EARLY_REUSE;
+			snprintf(v->msg, sizeof(v->msg),
+				 "PASID %u freed while %s still holds an entry (state %llu)", pasid,
+				 e->device, (unsigned long long)e->state);
+			return;
+		}
+	}
+	for (size_t k = 0; k < c->groups.n; k++) {
+		struct sva_chk_group *g = sva_chk_at(&c->groups, k);
+
+		if (g->pasid == pasid) {
+			v->inv = SVA_I2_NO_EARLY_REUSE;
+			snprintf(v->msg, sizeof(v->msg),
+				 "PASID %u freed with page-request group %llu of %s unanswered",
+				 pasid, (unsigned long long)g->grpid, g->device);
+			return;
+		}
+	}
+}
+
+static void sva_chk_entry_set(struct sva_checker *c, const struct sva_trace_event *ev)
+{
+	const char *dev = sva_chk_str(ev, "device");
+	uint32_t pasid = (uint32_t)sva_chk_num(ev, "pasid");
+	uint64_t state = sva_chk_num(ev, "state");
+	struct sva_chk_entry *e;
+	size_t i;
+
+	e = sva_chk_entry_find(c, dev, pasid, &i);
+	if (state == SVA_CHK_INVALID) {
+		if (e)
+			sva_chk_del(&c->entries, i);
+		return;
+	}
+	if (!e)
+		e = sva_chk_add(&c->entries);
+	if (e) {
+		e->device = dev;
+		e->pasid = pasid;
+		e->state = state;
+	}
+}
+
+static void sva_chk_fault(struct sva_checker *c, const struct sva_trace_event *ev,
+			  struct sva_chk_violation *v)
+{
+	const char *dev = sva_chk_str(ev, "device");
+	uint32_t pasid = (uint32_t)sva_chk_num(ev, "pasid");
+	struct sva_chk_entry *e;
+	size_t i;
+
+	e = sva_chk_entry_find(c, dev, pasid, &i);
+	if (e && e->state == SVA_CHK_BLOCKING_SILENT) {
+		v->inv = SVA_I7_QUIET_TEARDOWN;
+		snprintf(v->msg, sizeof(v->msg),
+			 "a fault of %s on PASID %u at %#llx was reported after the mm's release, "
+			 "before unbind",
+			 dev, pasid, (unsigned long long)sva_chk_num(ev, "addr"));
+	}
+}
+
+static void sva_chk_iopf_report(struct sva_checker *c, const struct sva_trace_event *ev)
+{
+	struct sva_chk_group *g;
+
+	if (!sva_chk_num(ev, "last"))
+		return; /* groups are answered, not requests */
+	g = sva_chk_add(&c->groups);
+	if (g) {
+		g->device = sva_chk_str(ev, "device");
+		g->pasid = (uint32_t)sva_chk_num(ev, "pasid");
+		g->grpid = sva_chk_num(ev, "grpid");
+	}
+}
+
+static void sva_chk_iopf_response(struct sva_checker *c, const struct sva_trace_event *ev,
+				  struct sva_chk_violation *v)
+{
+	const char *dev = sva_chk_str(ev, "device");
+	uint32_t pasid = (uint32_t)sva_chk_num(ev, "pasid");
+	uint64_t grpid = sva_chk_num(ev, "grpid");
+	size_t i;
+
+	if (sva_chk_group_find(c, dev, pasid, grpid, &i)) {
+		sva_chk_del(&c->groups, i);
+		return;
+	}
+	v->inv = SVA_I6_LIVENESS;
+	snprintf(v->msg, sizeof(v->msg),
+		 "page-request group %llu of %s on PASID %u answered twice or unasked",
+		 (unsigned long long)grpid, dev, pasid);
+}
+
+/* The world's own reports that are invariants too. */
+static void sva_chk_world_report(struct sva_checker *c, const struct sva_trace_event *ev)
+{
+	const char *kind = sva_chk_str(ev, "kind");
+
+	if (strcmp(kind, sva_report_kind_name(SVA_REPORT_REFCOUNT)) == 0)
+		c->violations[SVA_I5_REFCOUNT]++;
+	else if (strcmp(kind, sva_report_kind_name(SVA_REPORT_DEADLOCK)) == 0)
+		c->violations[SVA_I6_LIVENESS]++;
+}
+
+static void sva_chk_dispatch(struct sva_checker *c, const struct sva_trace_event *ev,
+			     struct sva_chk_violation *v)
+{
+	const char *n = ev->name;
+
+	if (ev->track && strcmp(ev->track, "pasid") == 0 && ev->phase == SVA_TRACE_BEGIN)
+		sva_chk_pasid_given(c, (uint32_t)ev->track_id, sva_chk_num(ev, "mm"), v);
+	else if (ev->track && strcmp(ev->track, "pasid") == 0 && ev->phase == SVA_TRACE_END)
+		sva_chk_pasid_freed(c, (uint32_t)ev->track_id, v);
+	else if (strcmp(n, "pasid.alloc_private") == 0)
+		sva_chk_pasid_given(c, (uint32_t)sva_chk_num(ev, "pasid"), 0, v);
+	else if (strcmp(n, "pasid.free_private") == 0)
+		sva_chk_pasid_freed(c, (uint32_t)sva_chk_num(ev, "pasid"), v);
+	else if (strcmp(n, "swiommu.pasid_entry") == 0)
+		sva_chk_entry_set(c, ev);
+	else if (strcmp(n, "swiommu.fault") == 0)
+		sva_chk_fault(c, ev, v);
+	else if (strcmp(n, "iopf.report") == 0)
+		sva_chk_iopf_report(c, ev);
+	else if (strcmp(n, "iopf.response") == 0)
+		sva_chk_iopf_response(c, ev, v);
+	else if (strcmp(n, "report") == 0)
+		sva_chk_world_report(c, ev);
+}
+
+static void sva_checker_event(void *ctx, struct sva_world *w, const struct sva_trace_event *ev)
+{
+	struct sva_checker *c = ctx;
+	struct sva_chk_violation v = { .inv = 0 };
+
+	pthread_mutex_lock(&c->lock);
+	c->events++;
+	sva_chk_dispatch(c, ev, &v);
+	if (v.inv)
+		c->violations[v.inv]++;
+	pthread_mutex_unlock(&c->lock);
+	if (v.inv)
+		sva_report(w, SVA_REPORT_INVARIANT, "%s: %s", sva_invariant_name(v.inv), v.msg);
+}
+
+/* ---- life ---- */
+
+int sva_checker_attach(struct sva_world *w, struct sva_checker **out)
+{
+	struct sva_checker *c = calloc(1, sizeof(*c));
+	int ret;
+
+	if (!c)
+		return -ENOMEM;
+	c->w = w;
+	pthread_mutex_init(&c->lock, NULL);
+	c->pasids.size = sizeof(struct sva_chk_pasid);
+	c->entries.size = sizeof(struct sva_chk_entry);
+	c->groups.size = sizeof(struct sva_chk_group);
+	ret = sva_world_subscribe(w, sva_checker_event, c);
+	if (ret) {
+		pthread_mutex_destroy(&c->lock);
+		free(c);
+		return ret;
+	}
+	*out = c;
+	return 0;
+}
+
+void sva_checker_detach(struct sva_checker *c)
+{
+	if (!c)
+		return;
+	sva_world_unsubscribe(c->w, sva_checker_event, c);
+	free(c->pasids.v);
+	free(c->entries.v);
+	free(c->groups.v);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+/* Infrastructure that lives as long as the world. */
+#define SVA_CHK_IGNORED                                                                          \
+	((1ull << SVA_OBJ_ACTOR) | (1ull << SVA_OBJ_FIBER_STACK) | (1ull << SVA_OBJ_SCHEDULER) | \
+	 (1ull << SVA_OBJ_TRACE_RING))
+
+void sva_checker_finish(struct sva_checker *c)
+{
+	char leaks[200];
+	size_t unanswered;
+
+	pthread_mutex_lock(&c->lock);
+	unanswered = c->groups.n;
+	if (unanswered)
+		c->violations[SVA_I6_LIVENESS]++;
+	pthread_mutex_unlock(&c->lock);
+	if (unanswered)
+		sva_report(c->w, SVA_REPORT_INVARIANT, "%s: %zu page-request groups never answered",
+			   sva_invariant_name(SVA_I6_LIVENESS), unanswered);
+	if (sva_alloc_describe_live(c->w, SVA_CHK_IGNORED, leaks, sizeof(leaks))) {
+		pthread_mutex_lock(&c->lock);
+		c->violations[SVA_I4_NO_LEAKS]++;
+		pthread_mutex_unlock(&c->lock);
+		sva_report(c->w, SVA_REPORT_INVARIANT, "%s: at quiescence: %s",
+			   sva_invariant_name(SVA_I4_NO_LEAKS), leaks);
+	}
+}
+
+unsigned long sva_checker_violations(struct sva_checker *c, enum sva_invariant inv)
+{
+	unsigned long n = 0;
+
+	pthread_mutex_lock(&c->lock);
+	if (inv > 0 && inv < SVA_INVARIANT_NR)
+		n = c->violations[inv];
+	else
+		for (int i = 1; i < SVA_INVARIANT_NR; i++)
+			n += c->violations[i];
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+unsigned long sva_checker_events(struct sva_checker *c)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&c->lock);
+	n = c->events;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
