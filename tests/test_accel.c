@@ -1233,20 +1233,20 @@ static void test_device_destroy_during_dma(void **state)
 	}
 }
 
-/* Native, under TSan: an exit, a kill and a device removal at once, with DMA in flight. */
 /*
- * KNOWN BUG, test disabled unless SVA_TEST_KNOWN_BUGS is set in the environment: on native
- * threads, about one run in five crashes - UBSan sees a null list link in
- * sva_accel_ctx_find() (submit.c), TSan a signal inside sva_accel_stop_queue() during an
- * exiting task's release - i.e. a queue context used after it was freed, when exit, kill and
- * destroy race. Not found yet; the sim explorations of the same races pass. To reproduce:
- * SVA_TEST_KNOWN_BUGS=1 test_accel test_native_stress_exit_kill_destroy (repeat).
+ * Native: an exit, a kill and a device removal at once, with DMA in flight. (It found a WQ slot
+ * taken from an empty free list while a stopper held slots: see internal.h.)
+ *
+ * Not under TSan: the engines write completion records into a process's pages while the
+ * process polls them - CPU and device sharing memory, a data race by C's rules that the model
+ * does on purpose. Simulated memory accessed with relaxed atomics would let TSan run it.
  */
 static void test_native_stress_exit_kill_destroy(void **state)
 {
 	(void)state;
-	if (!getenv("SVA_TEST_KNOWN_BUGS"))
-		skip();
+#if defined(__SANITIZE_THREAD__)
+	skip();
+#endif
 	for (int iter = 0; iter < 12; iter++) {
 		bool bof = iter & 1;
 		const char *wq = bof ? "dsa0wq2" : "dsa0wq1";

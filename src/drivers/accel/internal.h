@@ -16,7 +16,10 @@
  *    sva_accel_destroy(), which removes every WQ's uacce device first (each open queue stopped
  *    and put, its mappings zapped) and only then stops the engines and frees.
  *  - struct sva_accel_wq: one per WQ, with a fixed array of `depth` descriptor slots and one
- *    portal page (the mappings hold their own references on it).
+ *    portal page (the mappings hold their own references on it). A slot is on wq->pending,
+ *    on wq->free, or on a stopper's private list while it writes their ABORTED records with
+ *    wq->lock dropped (counted in neither npending nor free): a submission takes a slot only
+ *    if wq->free is not empty, never because npending < depth.
  *  - struct sva_accel_ctx: one per open queue (uacce get_queue .. put_queue), on its WQ's list.
  *    A slot or an engine's job that names a ctx keeps it alive: put_queue comes after
  *    stop_queue, which took the ctx's slots back and waited until no job of it was running.
@@ -80,10 +83,10 @@ struct sva_accel_wq {
 	struct sva_spinlock lock;     /* everything below */
 	struct sva_list_head ctxs;    /* struct sva_accel_ctx */
 	struct sva_list_head pending; /* struct sva_accel_slot, in submission order */
-	struct sva_list_head free;
-	unsigned npending;
-	uint32_t pasid;	       /* dedicated: the programmed PASID, or SVA_PASID_INVALID */
-	struct sva_waitq idle; /* stoppers wait here for a ctx's jobs to end */
+	struct sva_list_head free;    /* the only proof a slot is free (see above) */
+	unsigned npending;	      /* on pending; a stopper's slots are on neither list */
+	uint32_t pasid;		      /* dedicated: the programmed PASID, or SVA_PASID_INVALID */
+	struct sva_waitq idle;	      /* stoppers wait here for a ctx's jobs to end */
 	struct sva_accel_slot slots[];
 };
 

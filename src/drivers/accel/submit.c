@@ -102,8 +102,8 @@ int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q,
 	ctx = sva_accel_ctx_find(wq, q);
 	if (!ctx || ctx->state != SVA_ACCEL_CTX_STARTED) {
 		ret = -EPERM;
-	} else if (wq->npending >= wq->depth) {
-		ret = -EAGAIN;
+	} else if (sva_list_empty(&wq->free)) {
+		ret = -EAGAIN; /* full; npending < depth is not enough, see internal.h */
 	} else {
 		slot = sva_list_first_entry(&wq->free, struct sva_accel_slot, node);
 		sva_list_del(&slot->node);
