@@ -1072,10 +1072,9 @@ struct inflight {
 };
 
 /* Submit four 8-page copies; then exit at once, or wait for the last one. */
-static int inflight_task(struct sva_task *t, void *arg)
+/* Open the queue and submit four copies; 0 or the failing line. */
+static int inflight_submit(struct sva_task *t, struct inflight *f, uint64_t *comp_out)
 {
-	struct inflight *f = arg;
-	struct sva_accel_client *c;
 	struct sva_dsa_desc d;
 	uint64_t comp = t_mmap(t, 1, true), src = t_mmap(t, 8, true),
 		 dst = t_mmap(t, 8, f->populate_dst);
@@ -1087,7 +1086,21 @@ static int inflight_task(struct sva_task *t, void *arg)
 		sva_dsa_desc_memmove(&d, dst, src, 8 * PAGE, comp + 32 * (uint64_t)i);
 		TCHECK(sva_accel_client_submit(t, f->c, &d) == 0);
 	}
-	sva_complete(&f->submitted);
+	*comp_out = comp;
+	return 0;
+}
+
+static int inflight_task(struct sva_task *t, void *arg)
+{
+	struct inflight *f = arg;
+	struct sva_accel_client *c;
+	struct sva_dsa_desc d;
+	uint64_t comp = 0;
+	int ret = inflight_submit(t, f, &comp);
+
+	sva_complete(&f->submitted); /* even on failure: the test waits for it */
+	if (ret)
+		return ret;
 	if (!f->wait_forever)
 		return 0; /* exit with the descriptors in flight: the kernel releases the queue */
 	TCHECK(sva_accel_client_wait(t, f->c, comp + 96, &f->rec, MAX_POLLS) == 0);

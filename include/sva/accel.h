@@ -256,7 +256,8 @@ const struct sva_accel_wq_info *sva_accel_client_info(const struct sva_accel_cli
  * Submit @d with the WQ's instruction (MOVDIR64B or ENQCMD), adding SVA_DSA_FLAG_BOF when the
  * WQ blocks on faults; -EAGAIN is retried (yielding) up to SVA_ACCEL_CLIENT_RETRIES times.
  */
-#define SVA_ACCEL_CLIENT_RETRIES 1000
+#define SVA_ACCEL_CLIENT_RETRIES 1000  /* yields on a full WQ, then ... */
+#define SVA_ACCEL_CLIENT_SLEEPS	 10000 /* ... 1 ms sleeps (in sim: scheduling points) */
 int sva_accel_client_submit(struct sva_task *t, struct sva_accel_client *c,
 			    const struct sva_dsa_desc *d);
 /*

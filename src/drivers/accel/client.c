@@ -102,9 +102,13 @@ int sva_accel_client_submit(struct sva_task *t, struct sva_accel_client *c,
 
 	if (c->info.block_on_fault)
 		desc.flags |= SVA_DSA_FLAG_BOF;
-	for (int i = 0; i < SVA_ACCEL_CLIENT_RETRIES && ret == -EAGAIN; i++) {
-		if (i)
+	/* a full WQ: yield for a while, then sleep a millisecond a try (a busy machine) */
+	for (int i = 0; i < SVA_ACCEL_CLIENT_RETRIES + SVA_ACCEL_CLIENT_SLEEPS && ret == -EAGAIN;
+	     i++) {
+		if (i && i < SVA_ACCEL_CLIENT_RETRIES)
 			sva_yield(sva_accel_task_world(t));
+		else if (i)
+			sva_msleep(sva_accel_task_world(t), 1);
 		if (c->info.mode == SVA_ACCEL_WQ_SHARED)
 			ret = sva_accel_enqcmd(t, c->portal, &desc);
 		else
