@@ -183,33 +183,6 @@ static void env_done(struct env *e)
 	sva_test_world_done(e->w);
 }
 
-static int run_process(struct env *e, sva_task_fn fn, void *arg)
-{
-	struct sva_process *p;
-	int status = -1;
-
-	assert_int_equal(sva_process_start(e->k, "proc", fn, arg, &p), 0);
-	assert_int_equal(sva_process_wait(p, &status), 0);
-	return status;
-}
-
-/* Every story runs on native threads and under three sim schedules. */
-struct backend_case {
-	enum sva_backend backend;
-	uint64_t seed;
-};
-
-static const struct backend_case backend_cases[] = {
-	{ SVA_BACKEND_NATIVE, 0 },
-	{ SVA_BACKEND_SIM, 1 },
-	{ SVA_BACKEND_SIM, 2 },
-	{ SVA_BACKEND_SIM, 3 },
-};
-
-#define FOR_EACH_BACKEND(bc)                                \
-	for (const struct backend_case *bc = backend_cases; \
-	     bc < backend_cases + sizeof(backend_cases) / sizeof(backend_cases[0]); bc++)
-
 /* ---- helpers for tasks ---- */
 
 static uint64_t t_mmap(struct sva_task *t, uint64_t pages, bool populate)
@@ -482,7 +455,7 @@ static void test_every_opcode_and_record(void **state)
 	(void)state;
 
 	assert_non_null(o);
-	FOR_EACH_BACKEND(bc)
+	SVA_TEST_FOR_EACH_BACKEND(bc)
 	{
 		for (unsigned i = 0; i < 3; i++) {
 			struct sva_accel_stats s;
@@ -491,7 +464,7 @@ static void test_every_opcode_and_record(void **state)
 			o->wq = wqs[i];
 			o->bof_wq = i == 2;
 			env_init(&e, bc->backend, bc->seed, i == 2);
-			assert_int_equal(run_process(&e, opcodes_task, o), 0);
+			assert_int_equal(sva_test_run_process(e.k, opcodes_task, o), 0);
 			sva_accel_get_stats(e.a, &s);
 			assert_int_equal(s.completed, i == 2 ? 21 : 22);
 			assert_int_equal(s.errors, i == 2 ? 5 : 6);
@@ -562,7 +535,7 @@ static int ded_main(struct sva_task *t, void *arg)
 static void test_dedicated_wq_one_open(void **state)
 {
 	(void)state;
-	FOR_EACH_BACKEND(bc)
+	SVA_TEST_FOR_EACH_BACKEND(bc)
 	{
 		struct env e;
 		struct ded d = { .e = &e };
@@ -638,7 +611,7 @@ static void test_shared_wq_each_process_its_pasid(void **state)
 	(void)state;
 
 	assert_non_null(sp);
-	FOR_EACH_BACKEND(bc)
+	SVA_TEST_FOR_EACH_BACKEND(bc)
 	{
 		struct sva_process *p[NPROC];
 		atomic_int bound = 0;
@@ -772,7 +745,7 @@ static int enq_main(struct sva_task *t, void *arg)
 static void seed001_enqcmd_threads_share_the_mm_pasid(void **state)
 {
 	(void)state;
-	FOR_EACH_BACKEND(bc)
+	SVA_TEST_FOR_EACH_BACKEND(bc)
 	{
 		struct enq *q = calloc(1, sizeof(*q));
 		uint32_t valid;
@@ -782,7 +755,7 @@ static void seed001_enqcmd_threads_share_the_mm_pasid(void **state)
 		env_init(&e, bc->backend, bc->seed, false);
 		for (int i = 0; i < NTHREADS; i++)
 			sva_completion_init(e.w, &q->th[i].done, "thread_done");
-		assert_int_equal(run_process(&e, enq_main, q), 0);
+		assert_int_equal(sva_test_run_process(e.k, enq_main, q), 0);
 		valid = SVA_PASID_MSR_VALID | q->pasid;
 		assert_int_equal(q->no_pasid_ret, SVA_ACCEL_EGP);
 		assert_int_equal(q->msr_no_pasid, 0);
@@ -865,7 +838,7 @@ static void test_no_block_on_fault_partial_then_resubmit(void **state)
 	(void)state;
 
 	assert_non_null(pa);
-	FOR_EACH_BACKEND(bc)
+	SVA_TEST_FOR_EACH_BACKEND(bc)
 	{
 		for (int pri = 0; pri < 2;
 		     pri++) { /* a PRI-capable device does not use it either */
@@ -877,7 +850,7 @@ static void test_no_block_on_fault_partial_then_resubmit(void **state)
 			pa->wq = "dsa0wq1";
 			pattern_bytes(pa->want, sizeof(pa->want), 9);
 			env_init(&e, bc->backend, bc->seed, pri);
-			assert_int_equal(run_process(&e, partial_task, pa), 0);
+			assert_int_equal(sva_test_run_process(e.k, partial_task, pa), 0);
 			assert_int_equal(pa->first.status, SVA_DSA_STATUS_PAGE_FAULT);
 			assert_int_equal(pa->first.bytes_completed, PAGE);
 			assert_int_equal(pa->first.fault_addr, pa->dst + PAGE);
@@ -930,7 +903,7 @@ static void test_block_on_fault_with_pri(void **state)
 	(void)state;
 
 	assert_non_null(pa);
-	FOR_EACH_BACKEND(bc)
+	SVA_TEST_FOR_EACH_BACKEND(bc)
 	{
 		struct sva_accel_stats s;
 		struct env e;
@@ -939,7 +912,7 @@ static void test_block_on_fault_with_pri(void **state)
 		pa->wq = "dsa0wq2";
 		pattern_bytes(pa->want, sizeof(pa->want), 77);
 		env_init(&e, bc->backend, bc->seed, true);
-		assert_int_equal(run_process(&e, bof_task, pa), 0);
+		assert_int_equal(sva_test_run_process(e.k, bof_task, pa), 0);
 		assert_int_equal(pa->first.status, SVA_DSA_STATUS_SUCCESS);
 		assert_int_equal(pa->first.bytes_completed, 2 * PAGE);
 		assert_memory_equal(pa->got, pa->want, sizeof(pa->want));
@@ -1002,7 +975,7 @@ static void test_full_wq_and_put_q_aborts_pending(void **state)
 
 			assert_int_equal(sva_world_create(&wc, &w), 0);
 			env_init_world(&e, w, false, 1);
-			assert_int_equal(run_process(&e, full_task, &f), 0);
+			assert_int_equal(sva_test_run_process(e.k, full_task, &f), 0);
 			assert_int_equal(f.full_ret, -EAGAIN);
 			assert_int_equal(f.after_put_ret, -EPERM);
 			/* a stop returns once every descriptor has its record: here all aborted */
@@ -1039,14 +1012,14 @@ static int put_race_task(struct sva_task *t, void *arg)
 static void test_put_q_racing_engines_leaves_every_record(void **state)
 {
 	(void)state;
-	FOR_EACH_BACKEND(bc)
+	SVA_TEST_FOR_EACH_BACKEND(bc)
 	{
 		struct full f = { .wq = "dsa0wq1" };
 		struct sva_accel_stats s;
 		struct env e;
 
 		env_init(&e, bc->backend, bc->seed, false);
-		assert_int_equal(run_process(&e, put_race_task, &f), 0);
+		assert_int_equal(sva_test_run_process(e.k, put_race_task, &f), 0);
 		for (int j = 0; j < 8; j++) {
 			assert_true(f.rec[j].status == SVA_DSA_STATUS_SUCCESS ||
 				    f.rec[j].status == SVA_DSA_STATUS_ABORTED);
@@ -1154,7 +1127,7 @@ static void assert_released(struct env *e, struct inflight *f)
 
 static void exit_in_flight(bool bof)
 {
-	FOR_EACH_BACKEND(bc)
+	SVA_TEST_FOR_EACH_BACKEND(bc)
 	{
 		struct inflight f;
 		struct env e;
@@ -1163,7 +1136,7 @@ static void exit_in_flight(bool bof)
 		/* block-on-fault: dst untouched, the engine waits on page requests as the mm goes;
 		 * without: dst present, the engine is mid-copy */
 		inflight_init(&e, &f, bof ? "dsa0wq2" : "dsa0wq1", !bof);
-		assert_int_equal(run_process(&e, inflight_task, &f), 0);
+		assert_int_equal(sva_test_run_process(e.k, inflight_task, &f), 0);
 		assert_released(&e, &f);
 		inflight_done(&e, &f);
 		env_done(&e);
@@ -1185,7 +1158,7 @@ static void seed004_exit_with_descriptors_in_flight_no_block_on_fault(void **sta
 static void test_kill_mid_dma(void **state)
 {
 	(void)state;
-	FOR_EACH_BACKEND(bc)
+	SVA_TEST_FOR_EACH_BACKEND(bc)
 	{
 		for (int bof = 0; bof < 2; bof++) {
 			struct sva_process *p;
@@ -1212,7 +1185,7 @@ static void test_kill_mid_dma(void **state)
 static void test_device_destroy_during_dma(void **state)
 {
 	(void)state;
-	FOR_EACH_BACKEND(bc)
+	SVA_TEST_FOR_EACH_BACKEND(bc)
 	{
 		struct sva_swiommu_stats ss;
 		struct sva_process *p;

@@ -34,23 +34,6 @@ static void env_done(struct env *e)
 	sva_test_world_done(e->w);
 }
 
-/* Every story runs on native threads and under three sim schedules. */
-struct backend_case {
-	enum sva_backend backend;
-	uint64_t seed;
-};
-
-static const struct backend_case backend_cases[] = {
-	{ SVA_BACKEND_NATIVE, 0 },
-	{ SVA_BACKEND_SIM, 1 },
-	{ SVA_BACKEND_SIM, 2 },
-	{ SVA_BACKEND_SIM, 3 },
-};
-
-#define FOR_EACH_BACKEND(bc)                                \
-	for (const struct backend_case *bc = backend_cases; \
-	     bc < backend_cases + sizeof(backend_cases) / sizeof(backend_cases[0]); bc++)
-
 /* ---- a plain life ---- */
 
 static int simple_main(struct sva_task *t, void *arg)
@@ -71,7 +54,7 @@ static int simple_main(struct sva_task *t, void *arg)
 static void test_process_lives_and_is_reaped(void **state)
 {
 	(void)state;
-	FOR_EACH_BACKEND(bc)
+	SVA_TEST_FOR_EACH_BACKEND(bc)
 	{
 		struct env e;
 		struct sva_process *p;
@@ -125,7 +108,7 @@ static int fork_parent(struct sva_task *t, void *arg)
 static void test_fork_copy_on_write_and_no_pasid(void **state)
 {
 	(void)state;
-	FOR_EACH_BACKEND(bc)
+	SVA_TEST_FOR_EACH_BACKEND(bc)
 	{
 		struct fork_case c = { 0 };
 		struct env e;
@@ -229,7 +212,7 @@ static void drv_env(struct env *e, struct drv *d, enum sva_backend b, uint64_t s
 static void seed004_exit_order_mm_before_files(void **state)
 {
 	(void)state;
-	FOR_EACH_BACKEND(bc)
+	SVA_TEST_FOR_EACH_BACKEND(bc)
 	{
 		struct drv d = { 0 };
 		struct sva_process *p;
@@ -252,7 +235,7 @@ static void seed004_exit_order_mm_before_files(void **state)
 static void seed000_fd_mm_cycle_with_mmget_leaks(void **state)
 {
 	(void)state;
-	FOR_EACH_BACKEND(bc)
+	SVA_TEST_FOR_EACH_BACKEND(bc)
 	{
 		struct drv d = { .take_users = true };
 		struct sva_process *p;
@@ -293,7 +276,7 @@ static void seed000_fd_mm_cycle_with_mmget_leaks(void **state)
 static void seed000_fd_mm_cycle_with_mmgrab_exits_clean(void **state)
 {
 	(void)state;
-	FOR_EACH_BACKEND(bc)
+	SVA_TEST_FOR_EACH_BACKEND(bc)
 	{
 		struct drv d = { .take_users = false };
 		struct sva_process *p;
@@ -345,7 +328,7 @@ static int killer(struct sva_task *t, void *arg)
 static void test_kill_of_a_thread_blocked_in_a_driver(void **state)
 {
 	(void)state;
-	FOR_EACH_BACKEND(bc)
+	SVA_TEST_FOR_EACH_BACKEND(bc)
 	{
 		struct drv d = { 0 };
 		struct kill_case c = { 0 };
@@ -398,7 +381,7 @@ static int sender(struct sva_task *t, void *arg)
 static void test_fd_passed_to_another_process(void **state)
 {
 	(void)state;
-	FOR_EACH_BACKEND(bc)
+	SVA_TEST_FOR_EACH_BACKEND(bc)
 	{
 		struct drv d = { 0 };
 		struct pass_case c = { .d = &d };
@@ -474,7 +457,7 @@ static int threads_then_exec(struct sva_task *t, void *arg)
 static void test_threads_share_the_mm_and_exec_replaces_it(void **state)
 {
 	(void)state;
-	FOR_EACH_BACKEND(bc)
+	SVA_TEST_FOR_EACH_BACKEND(bc)
 	{
 		struct thread_case c = { 0 };
 		struct sva_process *p;
@@ -504,7 +487,7 @@ static int forgetful_parent(struct sva_task *t, void *arg)
 static void test_orphans_are_reaped(void **state)
 {
 	(void)state;
-	FOR_EACH_BACKEND(bc)
+	SVA_TEST_FOR_EACH_BACKEND(bc)
 	{
 		struct sva_process *p;
 		struct env e;

@@ -164,16 +164,6 @@ static void env_done(struct env *e)
 }
 
 /* Run @fn as a process and return its exit status. */
-static int run_process(struct env *e, sva_task_fn fn, void *arg)
-{
-	struct sva_process *p;
-	int status = -1;
-
-	assert_int_equal(sva_process_start(e->k, "proc", fn, arg, &p), 0);
-	assert_int_equal(sva_process_wait(p, &status), 0);
-	return status;
-}
-
 /* ---- queue life ---- */
 
 struct life {
@@ -208,7 +198,7 @@ static void test_open_start_put_close(void **state)
 		(void)state;
 
 		env_init(&e, seed ? SVA_BACKEND_SIM : SVA_BACKEND_NATIVE, seed, 0);
-		assert_int_equal(run_process(&e, queue_life, &l), 0);
+		assert_int_equal(sva_test_run_process(e.k, queue_life, &l), 0);
 		assert_int_not_equal(l.pasid, SVA_PASID_INVALID);
 		assert_int_equal(l.started_twice, -EINVAL);
 		assert_int_equal(l.ioctl_ret, 7);
@@ -253,7 +243,7 @@ static void seed002_many_opens_of_one_device(void **state)
 		(void)state;
 
 		env_init(&e, seed ? SVA_BACKEND_SIM : SVA_BACKEND_NATIVE, seed, 0);
-		assert_int_equal(run_process(&e, many_opens, &m), 0);
+		assert_int_equal(sva_test_run_process(e.k, many_opens, &m), 0);
 		assert_int_equal(m.queues, 4);
 		assert_int_equal(m.after_first_close, SVA_PASID_ENTRY_TRANSLATING);
 		assert_int_equal(e.m.gets, 4);
@@ -312,7 +302,7 @@ static void seed000_exit_without_close_releases(void **state)
 		(void)state;
 
 		env_init(&e, seed ? SVA_BACKEND_SIM : SVA_BACKEND_NATIVE, seed, 0);
-		assert_int_equal(run_process(&e, maps_parent, &m), 0);
+		assert_int_equal(sva_test_run_process(e.k, maps_parent, &m), 0);
 		assert_int_equal(m.child_mmio_err, -EFAULT);
 		assert_int_equal(m.too_big, -EINVAL);
 		assert_int_equal(m.bad_region, -EINVAL);
@@ -426,7 +416,7 @@ static void test_idxd_rule_refuses_another_mm(void **state)
 		(void)state;
 
 		env_init(&e, SVA_BACKEND_SIM, 7, check ? SVA_UACCE_MM_CHECK : 0);
-		assert_int_equal(run_process(&e, other_parent, &o), 0);
+		assert_int_equal(sva_test_run_process(e.k, other_parent, &o), 0);
 		if (check) {
 			assert_int_equal(o.child_mmap, -EPERM);
 			assert_int_equal(o.child_ioctl, -EPERM);
@@ -460,7 +450,7 @@ static void test_device_without_pasid_refuses_open(void **state)
 	ucfg.priv = &e.m;
 	assert_int_equal(sva_uacce_register(e.k, dev1, &ucfg, &u1), 0);
 	assert_int_equal(sva_uacce_register(e.k, dev1, &ucfg, &u1), -EEXIST);
-	assert_int_equal(run_process(&e, open_acc1, NULL), 0);
+	assert_int_equal(sva_test_run_process(e.k, open_acc1, NULL), 0);
 	sva_uacce_remove(u1);
 	sva_device_remove(dev1);
 	env_done(&e);

@@ -50,3 +50,20 @@ int sva_test_open_map(struct sva_task *t, const char *name)
 	return sva_sys_mmap(t, 0, SVA_PAGE_SIZE, SVA_PROT_READ | SVA_PROT_WRITE, SVA_MAP_SHARED, fd,
 			    0, &a);
 }
+
+const struct sva_test_backend sva_test_backends[4] = {
+	{ SVA_BACKEND_NATIVE, 0 },
+	{ SVA_BACKEND_SIM, 1 },
+	{ SVA_BACKEND_SIM, 2 },
+	{ SVA_BACKEND_SIM, 3 },
+};
+
+int sva_test_run_process(struct sva_kernel *k, sva_task_fn fn, void *arg)
+{
+	struct sva_process *p;
+	int status = -1;
+
+	assert_int_equal(sva_process_start(k, "proc", fn, arg, &p), 0);
+	assert_int_equal(sva_process_wait(p, &status), 0);
+	return status;
+}

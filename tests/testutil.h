@@ -29,6 +29,22 @@ void sva_test_world_done(struct sva_world *w);
 /* Keep log messages out of the test output (reports are still counted). */
 void sva_test_quiet(struct sva_world *w);
 
+/* Every story runs on native threads and under three sim schedules. */
+struct sva_test_backend {
+	enum sva_backend backend;
+	uint64_t seed;
+};
+
+extern const struct sva_test_backend sva_test_backends[4];
+
+#define SVA_TEST_FOR_EACH_BACKEND(bc)                                                           \
+	for (const struct sva_test_backend *bc = sva_test_backends;                             \
+	     bc < sva_test_backends + sizeof(sva_test_backends) / sizeof(sva_test_backends[0]); \
+	     bc++)
+
+/* Start a process running fn(arg) and wait for it; its exit status. */
+int sva_test_run_process(struct sva_kernel *k, sva_task_fn fn, void *arg);
+
 /* In a task: open character device @name and map one page of it shared. 0 or an error. */
 int sva_test_open_map(struct sva_task *t, const char *name);
 
