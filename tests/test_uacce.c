@@ -163,7 +163,6 @@ static void env_done(struct env *e)
 	sva_test_world_done(e->w);
 }
 
-/* Run @fn as a process and return its exit status. */
 /* ---- queue life ---- */
 
 struct life {
