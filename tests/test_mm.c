@@ -63,7 +63,7 @@ static void test_users_and_count_rules(void **state)
 	(void)state;
 
 	env_init(&e, SVA_BACKEND_SIM, 256);
-	assert_int_equal(sva_mm_sys_add_drop_hook(e.sys, drop_hook, &probe), 0);
+	assert_int_equal(sva_mm_sys_add_hook(e.sys, SVA_MM_HOOK_DROP, drop_hook, &probe), 0);
 	assert_int_equal(sva_mm_create(e.sys, NULL, &mm), 0);
 	assert_int_equal(sva_mm_users(mm), 1);
 	assert_int_equal(sva_mm_count(mm), 1);

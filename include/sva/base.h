@@ -46,6 +46,47 @@ enum sva_backend {
 	SVA_BACKEND_SIM,    /* fibers, one actor at a time, scheduler chooses every step */
 };
 
+/*
+ * The historical designs libsva keeps as switchable policies (docs/variants.md): each is one
+ * switch at one place in the code, so the explorer can show the bug the design had and that
+ * the faithful design (v6.19) does not. X(id, name, seed thread, invariant it breaks, design)
+ */
+#define SVA_VARIANTS(X)                                                                          \
+	X(FAITHFUL, "faithful", "-", "-", "the kernel's design of v6.19")                         \
+	X(PASID_FREE_AT_MMPUT, "pasid-free-at-mmput", "seed 000", "I2",                           \
+	  "the PASID is dropped when mm_users reaches zero (__mmput, v5.18-rc1)")                  \
+	X(BIND_HOLDS_USERS, "bind-holds-users", "seed 004", "I6",                                 \
+	  "a bond takes mm_users (mmget), as VT-d did before 2016")                               \
+	X(MM_EXIT_CALLBACK, "mm-exit-callback", "seed 003", "I6",                                 \
+	  "the release notifier calls the driver's mm_exit to stop DMA (before 2020)")            \
+	X(NO_HANDLE_SHARING, "no-handle-sharing", "seed 002", "-EBUSY",                           \
+	  "a second bind of the same (device, mm) attaches again (v6.8-rc1)")                     \
+	X(DETACH_AT_LAST_USER, "detach-at-last-user", "seed 002", "I3",                           \
+	  "unbind detaches only when the shared domain's last user goes (the rejected 2024 fix)") \
+	X(FREE_PASID_AT_EXIT, "free-pasid-at-exit", "seed 001", "I2",                             \
+	  "the PASID is freed when the process exits, whoever still uses it (2020 x86 review)")   \
+	X(FAULT_WITHOUT_MMGET, "fault-without-mmget", "seed 004", "I5",                           \
+	  "the I/O page-fault handler uses the mm without mmget_not_zero (before 2016)")
+
+enum sva_variant {
+#define SVA_VARIANT_ENUM(id, name, seed, inv, design) SVA_VARIANT_##id,
+	SVA_VARIANTS(SVA_VARIANT_ENUM)
+#undef SVA_VARIANT_ENUM
+		SVA_VARIANT_NR
+};
+
+struct sva_variant_info {
+	const char *name;
+	const char *seed;      /* the seed thread that argues against it */
+	const char *invariant; /* what the checker reports under it ("I2"), or the error */
+	const char *design;
+};
+
+/* The description of @v; NULL when out of range. */
+const struct sva_variant_info *sva_variant_info(enum sva_variant v);
+/* The variant called @name; -ENOENT when none is. */
+int sva_variant_find(const char *name, enum sva_variant *out);
+
 enum sva_log_level {
 	SVA_LOG_ERR,
 	SVA_LOG_WARN,
@@ -69,6 +110,8 @@ struct sva_world_config {
 	bool quiet;
 	/* sim: stack size of each actor's fiber; 0 = default. */
 	size_t stack_size;
+	/* The design the kernel code follows (default: the faithful one). */
+	enum sva_variant variant;
 };
 
 /* Create a world. NULL config = native backend, defaults. Returns 0 or -ENOMEM/-EINVAL. */
@@ -78,6 +121,15 @@ void sva_world_destroy(struct sva_world *w);
 enum sva_backend sva_world_backend(const struct sva_world *w);
 /* Logical step in sim, nanoseconds since creation in native. */
 uint64_t sva_world_now(struct sva_world *w);
+/* The design this world's kernel code follows (the switch points ask). */
+enum sva_variant sva_world_variant(const struct sva_world *w);
+/*
+ * Stop the run: sim schedules no actor after the current one reaches its next scheduling
+ * point, and sva_world_run() returns -ECANCELED (the checker stops a run at its first
+ * violation). Native threads cannot be stopped from outside: the flag is only recorded.
+ */
+void sva_world_stop(struct sva_world *w);
+bool sva_world_stopped(const struct sva_world *w);
 
 /* ---- the object allocator ------------------------------------------------------------ */
 

@@ -6,11 +6,17 @@
  *   I1 uniqueness       a PASID belongs to at most one mm at a time;
  *   I2 no early reuse   a PASID returns to the allocator only when no device holds an entry or
  *                       a pending page request for it;
+ *   I3 isolation        every DMA access goes through a translating entry whose page table is
+ *                       that of the mm the PASID belongs to now; after a device's last unbind
+ *                       of a PASID, its entry is gone;
  *   I4 no leaks         at quiescence every object is freed (sva_checker_finish);
- *   I5 refcount sanity  no count is misused (the world's refcount reports);
- *   I6 liveness         every page-request group is answered exactly once; no deadlock;
+ *   I5 refcount sanity  no count is misused (the world's refcount reports); no fault is
+ *                       served on an mm after its last user went (exit_mmap started);
+ *   I6 liveness         every page-request group is answered exactly once; no deadlock; once
+ *                       every process is reaped, every mm has been torn down;
  *   I7 quiet teardown   between release and unbind, faults are not reported as errors.
- * (I3, isolation, needs every DMA access checked against the mm: it comes with the engine.)
+ * (I3 judges which page table an access went through, not which frame it reached: the walker
+ * reads that table itself, and a stale IOTLB entry is kept out by the invalidation rules.)
  *
  * A violation is a report of kind SVA_REPORT_INVARIANT whose text starts with the invariant
  * ("I2 no early reuse: PASID 5 freed while acc0 still holds it (translating)"), so the explorer
@@ -41,7 +47,11 @@ enum sva_invariant {
 /* Start checking @w (subscribes to its events). */
 int sva_checker_attach(struct sva_world *w, struct sva_checker **out);
 void sva_checker_detach(struct sva_checker *c);
-/* At quiescence: the end-of-run invariants (I4 leaks, I6 unanswered groups). */
+/* Stop the run (sva_world_stop) at the first violation; off by default. */
+void sva_checker_stop_on_violation(struct sva_checker *c, bool stop);
+/* Every process has been reaped, devices still present: I6 (answered groups, mms torn down). */
+void sva_checker_quiesce(struct sva_checker *c);
+/* At the very end, everything destroyed: I4 leaks, I6 unanswered groups. */
 void sva_checker_finish(struct sva_checker *c);
 unsigned long sva_checker_violations(struct sva_checker *c, enum sva_invariant inv);
 unsigned long sva_checker_events(struct sva_checker *c);

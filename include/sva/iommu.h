@@ -102,6 +102,9 @@ struct sva_domain {
 	struct sva_mm *mm;	   /* holds a count (mmgrab) */
 	unsigned users;		   /* devices attached through it, under iommu_sva_lock */
 	struct sva_list_head next; /* in the mm's iommu data, under iommu_sva_lock */
+	/* detach-at-last-user (a historical variant): bonds unbound but left attached */
+	struct sva_bond *detach_later[4];
+	unsigned ndetach_later;
 	/* I/O page faults: handles a group of page requests (the SVA handler for SVA domains) */
 	int (*iopf_handler)(struct sva_iopf_group *group);
 };
@@ -153,6 +156,11 @@ struct sva_device {
 	bool ats, pri;
 	void *iommu_priv; /* the IOMMU driver's per-device state */
 	void *priv;	  /* the device model's */
+	/*
+	 * mm-exit-callback (a historical variant, before 2020): the release notifier calls this
+	 * to make the device stop DMA on @pasid. Set by the device model; unused otherwise.
+	 */
+	void (*mm_exit)(struct sva_device *dev, uint32_t pasid);
 	struct sva_list_head group_node;
 	struct sva_list_head iommu_node;
 	struct sva_iommu_fault_param *fault_param; /* I/O page faults (io-pgfault.c) */

@@ -44,9 +44,22 @@ int sva_mm_sys_create(struct sva_world *w, const struct sva_mm_sys_config *cfg,
 void sva_mm_sys_destroy(struct sva_mm_sys *sys);
 struct sva_phys *sva_mm_sys_phys(struct sva_mm_sys *sys);
 
-/* Called from __mmdrop, before the mm is freed (the IOMMU core drops the PASID here). */
-typedef void (*sva_mm_drop_hook)(void *ctx, struct sva_mm *mm);
-int sva_mm_sys_add_drop_hook(struct sva_mm_sys *sys, sva_mm_drop_hook fn, void *ctx);
+/*
+ * Hooks other layers hang on an mm's life, without the mm knowing them (the IOMMU core drops
+ * the PASID at SVA_MM_HOOK_DROP; the historical variants at the other two points).
+ */
+enum sva_mm_hook_point {
+	SVA_MM_HOOK_EXIT, /* the last thread of a process lets go of the mm (before its mmput) */
+	SVA_MM_HOOK_PUT,  /* __mmput: mm_users reached zero, after exit_mmap */
+	SVA_MM_HOOK_DROP, /* __mmdrop: mm_count reached zero, before the mm is freed */
+	SVA_MM_HOOK_NR
+};
+
+typedef void (*sva_mm_hook)(void *ctx, struct sva_mm *mm);
+int sva_mm_sys_add_hook(struct sva_mm_sys *sys, enum sva_mm_hook_point point, sva_mm_hook fn,
+			void *ctx);
+/* Run the hooks of @point on @mm (mm.c runs PUT and DROP; process exit runs EXIT). */
+void sva_mm_run_hooks(struct sva_mm *mm, enum sva_mm_hook_point point);
 
 /*
  * Page reclaim: evict up to @nr anonymous pages mapped only once (contents kept in swap,

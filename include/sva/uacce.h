@@ -77,6 +77,11 @@ int sva_uacce_register(struct sva_kernel *k, struct sva_device *parent,
 		       const struct sva_uacce_config *cfg, struct sva_uacce_device **out);
 /* Remove it with queues open: each stopped, put, unbound, its mappings zapped. */
 void sva_uacce_remove(struct sva_uacce_device *u);
+/*
+ * The mm behind @pasid is exiting: stop and put its queues (what uacce's mm_exit did before
+ * 2020; called only under the mm-exit-callback variant). Takes u->mutex.
+ */
+void sva_uacce_mm_exit(struct sva_uacce_device *u, uint32_t pasid);
 void *sva_uacce_priv(struct sva_uacce_device *u);
 struct sva_device *sva_uacce_parent(struct sva_uacce_device *u);
 unsigned sva_uacce_queues(struct sva_uacce_device *u);

@@ -22,7 +22,8 @@ int sva_world_create(const struct sva_world_config *config, struct sva_world **o
 
 	if (!config)
 		config = &defaults;
-	if (config->backend != SVA_BACKEND_NATIVE && config->backend != SVA_BACKEND_SIM)
+	if ((config->backend != SVA_BACKEND_NATIVE && config->backend != SVA_BACKEND_SIM) ||
+	    (unsigned)config->variant >= SVA_VARIANT_NR)
 		return -EINVAL;
 	w = calloc(1, sizeof(*w));
 	if (!w)
@@ -66,4 +67,41 @@ void sva_world_destroy(struct sva_world *w)
 enum sva_backend sva_world_backend(const struct sva_world *w)
 {
 	return w->config.backend;
+}
+
+enum sva_variant sva_world_variant(const struct sva_world *w)
+{
+	return w->config.variant;
+}
+
+void sva_world_stop(struct sva_world *w)
+{
+	atomic_store(&w->stopped, true);
+}
+
+bool sva_world_stopped(const struct sva_world *w)
+{
+	return atomic_load(&w->stopped);
+}
+
+static const struct sva_variant_info sva_variants[SVA_VARIANT_NR] = {
+#define SVA_VARIANT_INFO(id, n, s, i, d) [SVA_VARIANT_##id] = { n, s, i, d },
+	SVA_VARIANTS(SVA_VARIANT_INFO)
+#undef SVA_VARIANT_INFO
+};
+
+const struct sva_variant_info *sva_variant_info(enum sva_variant v)
+{
+	return (unsigned)v < SVA_VARIANT_NR ? &sva_variants[v] : NULL;
+}
+
+int sva_variant_find(const char *name, enum sva_variant *out)
+{
+	for (unsigned v = 0; v < SVA_VARIANT_NR; v++) {
+		if (name && strcmp(name, sva_variants[v].name) == 0) {
+			*out = (enum sva_variant)v;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }

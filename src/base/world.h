@@ -52,6 +52,7 @@ struct sva_world {
 
 	/* concurrency (src/sync) */
 	struct sva_sched *sched;
+	atomic_bool stopped; /* sva_world_stop(): sim schedules nobody any more */
 };
 
 /* Allocator accounting for memory that is not malloc'd (fiber stacks). */

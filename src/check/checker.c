@@ -27,6 +27,13 @@ struct sva_chk_entry {
 	const char *device;
 	uint32_t pasid;
 	uint64_t state; /* sva_pasid_entry_state */
+	uint64_t mm;	/* whose page table the entry translates through */
+};
+
+/* an mm from creation to free; torn down once exit_mmap started (mm_users reached zero) */
+struct sva_chk_mm {
+	uint64_t mm;
+	bool torn_down;
 };
 
 struct sva_chk_group {
@@ -44,9 +51,10 @@ struct sva_chk_set {
 struct sva_checker {
 	struct sva_world *w;
 	pthread_mutex_t lock;
-	struct sva_chk_set pasids, entries, groups;
+	struct sva_chk_set pasids, entries, groups, mms;
 	unsigned long violations[SVA_INVARIANT_NR];
 	unsigned long events;
+	bool stop_on_violation;
 };
 
 static const char *const sva_invariant_names[SVA_INVARIANT_NR] = {
@@ -60,7 +68,7 @@ static const char *const sva_invariant_names[SVA_INVARIANT_NR] = {
 };
 
 /* the swiommu's entry states, by value (the checker does not include a driver header) */
-enum { SVA_CHK_INVALID = 0, SVA_CHK_BLOCKING_SILENT = 2 };
+enum { SVA_CHK_INVALID = 0, SVA_CHK_TRANSLATING = 1, SVA_CHK_BLOCKING_SILENT = 2 };
 
 const char *sva_invariant_name(enum sva_invariant inv)
 {
@@ -122,6 +130,19 @@ static struct sva_chk_entry *sva_chk_entry_find(struct sva_checker *c, const cha
 	return NULL;
 }
 
+static struct sva_chk_mm *sva_chk_mm_find(struct sva_checker *c, uint64_t mm, size_t *i)
+{
+	for (size_t k = 0; k < c->mms.n; k++) {
+		struct sva_chk_mm *m = sva_chk_at(&c->mms, k);
+
+		if (m->mm == mm) {
+			*i = k;
+			return m;
+		}
+	}
+	return NULL;
+}
+
 static struct sva_chk_group *sva_chk_group_find(struct sva_checker *c, const char *dev,
 						uint32_t pasid, uint64_t grpid, size_t *i)
 {
@@ -139,7 +160,8 @@ static struct sva_chk_group *sva_chk_group_find(struct sva_checker *c, const cha
 /* ---- events ---- */
 
 struct sva_chk_violation {
-	enum sva_invariant inv;
+	enum sva_invariant inv; /* a violation to report */
+	bool stop;		/* or one the world reported already: only stop */
 	char msg[240];
 };
 
@@ -232,6 +254,89 @@ static void sva_chk_entry_set(struct sva_checker *c, const struct sva_trace_even
 		e->device = dev;
 		e->pasid = pasid;
 		e->state = state;
+		e->mm = sva_chk_num(ev, "mm");
+	}
+}
+
+/*
+ * A DMA access that translated (I3): the device's entry for the PASID must translate, and
+ * through the page table of the mm the PASID belongs to now - not a former owner's.
+ */
+static void sva_chk_dma_access(struct sva_checker *c, const struct sva_trace_event *ev,
+			       struct sva_chk_violation *v)
+{
+	const char *dev = sva_chk_str(ev, "device");
+	uint32_t pasid = (uint32_t)sva_chk_num(ev, "pasid");
+	struct sva_chk_entry *e;
+	struct sva_chk_pasid *p;
+	size_t i;
+
+	e = sva_chk_entry_find(c, dev, pasid, &i);
+	p = sva_chk_pasid_find(c, pasid, &i);
+	if (e && e->state == SVA_CHK_TRANSLATING && p && (!p->mm || p->mm == e->mm))
+		return;
+	v->inv = SVA_I3_ISOLATION;
+	if (!p)
+		snprintf(v->msg, sizeof(v->msg),
+			 "%s accessed %#llx on PASID %u, which belongs to nobody", dev,
+			 (unsigned long long)sva_chk_num(ev, "addr"), pasid);
+	else if (e && e->state == SVA_CHK_TRANSLATING)
+		snprintf(v->msg, sizeof(v->msg),
+			 "%s accessed %#llx on PASID %u through mm%llu's page table, but the PASID "
+			 "belongs to mm%llu",
+			 dev, (unsigned long long)sva_chk_num(ev, "addr"), pasid,
+			 (unsigned long long)e->mm, (unsigned long long)p->mm);
+	else
+		snprintf(v->msg, sizeof(v->msg),
+			 "%s accessed %#llx on PASID %u, whose entry does not translate", dev,
+			 (unsigned long long)sva_chk_num(ev, "addr"), pasid);
+}
+
+/* After a device's last unbind of a PASID, its entry must be gone (I3). */
+static void sva_chk_unbind(struct sva_checker *c, const struct sva_trace_event *ev,
+			   struct sva_chk_violation *v)
+{
+	const char *dev = sva_chk_str(ev, "device");
+	uint32_t pasid = (uint32_t)sva_chk_num(ev, "pasid");
+	struct sva_chk_entry *e;
+	size_t i;
+
+	if (!sva_chk_num(ev, "last"))
+		return;
+	e = sva_chk_entry_find(c, dev, pasid, &i);
+	if (!e)
+		return;
+	v->inv = SVA_I3_ISOLATION;
+	snprintf(v->msg, sizeof(v->msg),
+		 "%s keeps its entry for PASID %u (mm%llu, state %llu) after its last unbind", dev,
+		 pasid, (unsigned long long)e->mm, (unsigned long long)e->state);
+}
+
+/* mm lifetimes: a fault is served only while the mm has users (I5). */
+static void sva_chk_mm_event(struct sva_checker *c, const struct sva_trace_event *ev,
+			     struct sva_chk_violation *v)
+{
+	uint64_t id = ev->track ? ev->track_id : sva_chk_num(ev, "mm");
+	struct sva_chk_mm *m;
+	size_t i;
+
+	m = sva_chk_mm_find(c, id, &i);
+	if (ev->track && ev->phase == SVA_TRACE_BEGIN) {
+		m = m ? m : sva_chk_add(&c->mms);
+		if (m)
+			*m = (struct sva_chk_mm){ .mm = id };
+	} else if (ev->track && ev->phase == SVA_TRACE_END) {
+		if (m)
+			sva_chk_del(&c->mms, i);
+	} else if (strcmp(ev->name, "mm.exit_mmap") == 0) {
+		if (m)
+			m->torn_down = true;
+	} else if (m && m->torn_down) { /* mm.fault */
+		v->inv = SVA_I5_REFCOUNT;
+		snprintf(v->msg, sizeof(v->msg),
+			 "a fault at %#llx was served on mm%llu after its last user went (its "
+			 "address space is torn down)",
+			 (unsigned long long)sva_chk_num(ev, "addr"), (unsigned long long)id);
 	}
 }
 
@@ -286,7 +391,8 @@ static void sva_chk_iopf_response(struct sva_checker *c, const struct sva_trace_
 }
 
 /* The world's own reports that are invariants too. */
-static void sva_chk_world_report(struct sva_checker *c, const struct sva_trace_event *ev)
+static void sva_chk_world_report(struct sva_checker *c, const struct sva_trace_event *ev,
+				 struct sva_chk_violation *v)
 {
 	const char *kind = sva_chk_str(ev, "kind");
 
@@ -294,6 +400,9 @@ static void sva_chk_world_report(struct sva_checker *c, const struct sva_trace_e
 		c->violations[SVA_I5_REFCOUNT]++;
 	else if (strcmp(kind, sva_report_kind_name(SVA_REPORT_DEADLOCK)) == 0)
 		c->violations[SVA_I6_LIVENESS]++;
+	else
+		return;
+	v->stop = true;
 }
 
 static void sva_chk_dispatch(struct sva_checker *c, const struct sva_trace_event *ev,
@@ -311,6 +420,13 @@ static void sva_chk_dispatch(struct sva_checker *c, const struct sva_trace_event
 		sva_chk_pasid_freed(c, (uint32_t)sva_chk_num(ev, "pasid"), v);
 	else if (strcmp(n, "swiommu.pasid_entry") == 0)
 		sva_chk_entry_set(c, ev);
+	else if (strcmp(n, "dma.access") == 0)
+		sva_chk_dma_access(c, ev, v);
+	else if (strcmp(n, "sva.unbind") == 0)
+		sva_chk_unbind(c, ev, v);
+	else if ((ev->track && strcmp(ev->track, "mm") == 0) || strcmp(n, "mm.exit_mmap") == 0 ||
+		 strcmp(n, "mm.fault") == 0)
+		sva_chk_mm_event(c, ev, v);
 	else if (strcmp(n, "swiommu.fault") == 0)
 		sva_chk_fault(c, ev, v);
 	else if (strcmp(n, "iopf.report") == 0)
@@ -318,7 +434,25 @@ static void sva_chk_dispatch(struct sva_checker *c, const struct sva_trace_event
 	else if (strcmp(n, "iopf.response") == 0)
 		sva_chk_iopf_response(c, ev, v);
 	else if (strcmp(n, "report") == 0)
-		sva_chk_world_report(c, ev);
+		sva_chk_world_report(c, ev, v);
+}
+
+/* Count and report a violation; stop the run when asked to (lock not held). */
+static void SVA_PRINTF(3, 4)
+	sva_checker_violated(struct sva_checker *c, enum sva_invariant inv, const char *fmt, ...)
+{
+	char msg[300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&c->lock);
+	c->violations[inv]++;
+	pthread_mutex_unlock(&c->lock);
+	sva_report(c->w, SVA_REPORT_INVARIANT, "%s: %s", sva_invariant_name(inv), msg);
+	if (c->stop_on_violation)
+		sva_world_stop(c->w);
 }
 
 static void sva_checker_event(void *ctx, struct sva_world *w, const struct sva_trace_event *ev)
@@ -329,11 +463,11 @@ static void sva_checker_event(void *ctx, struct sva_world *w, const struct sva_t
 	pthread_mutex_lock(&c->lock);
 	c->events++;
 	sva_chk_dispatch(c, ev, &v);
-	if (v.inv)
-		c->violations[v.inv]++;
 	pthread_mutex_unlock(&c->lock);
 	if (v.inv)
-		sva_report(w, SVA_REPORT_INVARIANT, "%s: %s", sva_invariant_name(v.inv), v.msg);
+		sva_checker_violated(c, v.inv, "%s", v.msg);
+	else if (v.stop && c->stop_on_violation)
+		sva_world_stop(w);
 }
 
 /* ---- life ---- */
@@ -350,6 +484,7 @@ int sva_checker_attach(struct sva_world *w, struct sva_checker **out)
 	c->pasids.size = sizeof(struct sva_chk_pasid);
 	c->entries.size = sizeof(struct sva_chk_entry);
 	c->groups.size = sizeof(struct sva_chk_group);
+	c->mms.size = sizeof(struct sva_chk_mm);
 	ret = sva_world_subscribe(w, sva_checker_event, c);
 	if (ret) {
 		pthread_mutex_destroy(&c->lock);
@@ -368,6 +503,7 @@ void sva_checker_detach(struct sva_checker *c)
 	free(c->pasids.v);
 	free(c->entries.v);
 	free(c->groups.v);
+	free(c->mms.v);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -377,6 +513,47 @@ void sva_checker_detach(struct sva_checker *c)
 	((1ull << SVA_OBJ_ACTOR) | (1ull << SVA_OBJ_FIBER_STACK) | (1ull << SVA_OBJ_SCHEDULER) | \
 	 (1ull << SVA_OBJ_TRACE_RING))
 
+void sva_checker_stop_on_violation(struct sva_checker *c, bool stop)
+{
+	pthread_mutex_lock(&c->lock);
+	c->stop_on_violation = stop;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* The first mm that began and was never torn down, or 0. */
+static uint64_t sva_chk_mm_alive(struct sva_checker *c, size_t *n)
+{
+	uint64_t first = 0;
+
+	*n = 0;
+	for (size_t k = 0; k < c->mms.n; k++) {
+		struct sva_chk_mm *m = sva_chk_at(&c->mms, k);
+
+		if (!m->torn_down && !(*n)++)
+			first = m->mm;
+	}
+	return first;
+}
+
+void sva_checker_quiesce(struct sva_checker *c)
+{
+	size_t unanswered, alive;
+	uint64_t mm;
+
+	pthread_mutex_lock(&c->lock);
+	unanswered = c->groups.n;
+	mm = sva_chk_mm_alive(c, &alive);
+	pthread_mutex_unlock(&c->lock);
+	if (unanswered)
+		sva_checker_violated(c, SVA_I6_LIVENESS, "%zu page-request groups never answered",
+				     unanswered);
+	if (alive)
+		sva_checker_violated(c, SVA_I6_LIVENESS,
+				     "every process is reaped, yet %zu mm (mm%llu first) still has "
+				     "users: an exit never completed",
+				     alive, (unsigned long long)mm);
+}
+
 void sva_checker_finish(struct sva_checker *c)
 {
 	char leaks[200];
@@ -384,19 +561,12 @@ void sva_checker_finish(struct sva_checker *c)
 
 	pthread_mutex_lock(&c->lock);
 	unanswered = c->groups.n;
-	if (unanswered)
-		c->violations[SVA_I6_LIVENESS]++;
 	pthread_mutex_unlock(&c->lock);
 	if (unanswered)
-		sva_report(c->w, SVA_REPORT_INVARIANT, "%s: %zu page-request groups never answered",
-			   sva_invariant_name(SVA_I6_LIVENESS), unanswered);
-	if (sva_alloc_describe_live(c->w, SVA_CHK_IGNORED, leaks, sizeof(leaks))) {
-		pthread_mutex_lock(&c->lock);
-		c->violations[SVA_I4_NO_LEAKS]++;
-		pthread_mutex_unlock(&c->lock);
-		sva_report(c->w, SVA_REPORT_INVARIANT, "%s: at quiescence: %s",
-			   sva_invariant_name(SVA_I4_NO_LEAKS), leaks);
-	}
+		sva_checker_violated(c, SVA_I6_LIVENESS, "%zu page-request groups never answered",
+				     unanswered);
+	if (sva_alloc_describe_live(c->w, SVA_CHK_IGNORED, leaks, sizeof(leaks)))
+		sva_checker_violated(c, SVA_I4_NO_LEAKS, "at quiescence: %s", leaks);
 }
 
 unsigned long sva_checker_violations(struct sva_checker *c, enum sva_invariant inv)

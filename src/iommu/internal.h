@@ -61,6 +61,7 @@ struct sva_iommu_group {
 /* The kernel's struct iommu_mm_data. */
 struct sva_iommu_mm {
 	uint32_t pasid;
+	bool pasid_dropped; /* returned to the allocator (early, under a historical variant) */
 	struct sva_mm *mm;
 	struct sva_list_head sva_domains; /* under iommu_sva_lock */
 	struct sva_list_head sys_node;	  /* in sys->sva_mms while it has domains */

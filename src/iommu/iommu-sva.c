@@ -10,6 +10,12 @@
  * never rolled back, and dropped only by the __mmdrop hook below, when the last count goes:
  * after the last domain and notifier are gone, so a PASID is never reused while a device can
  * still use it.
+ *
+ * The historical variants (sva/base.h) switch here: pasid-free-at-mmput and free-pasid-at-exit
+ * hang the PASID drop on an earlier point of the mm's life (sva_iommu_sva_init);
+ * bind-holds-users makes a bond hold a user of the mm; no-handle-sharing skips the lookup of
+ * the (device, mm) handle; detach-at-last-user leaves a device attached until its shared domain
+ * has no user; fault-without-mmget serves a page fault without taking a user.
  */
 #include <errno.h>
 
@@ -27,6 +33,26 @@ uint32_t sva_mm_get_pasid(struct sva_mm *mm)
 	return im ? im->pasid : SVA_PASID_INVALID;
 }
 
+/* mm_pasid_drop: the PASID back to the allocator, once. */
+static void sva_iommu_mm_pasid_drop(struct sva_iommu_sys *sys, struct sva_iommu_mm *im)
+{
+	if (im->pasid_dropped)
+		return;
+	im->pasid_dropped = true;
+	sva_pasid_free(sys->pasids, im->pasid);
+	sva_trace_track(sys->w, SVA_TRACE_END, "pasid", "pasid", im->pasid,
+			SVA_TF("mm", sva_mm_id(im->mm)));
+}
+
+/* A historical variant's early drop (at __mmput, or at the process's exit). */
+static void sva_iommu_mm_early_drop(void *ctx, struct sva_mm *mm)
+{
+	struct sva_iommu_mm *im = sva_iommu_mm_of(mm);
+
+	if (im)
+		sva_iommu_mm_pasid_drop(ctx, im);
+}
+
 /* __mmdrop: mm_pasid_drop. Takes no IOMMU lock: it can run inside an unbind. */
 static void sva_iommu_mm_drop(void *ctx, struct sva_mm *mm)
 {
@@ -38,16 +64,24 @@ static void sva_iommu_mm_drop(void *ctx, struct sva_mm *mm)
 	if (!sva_list_empty(&im->sva_domains))
 		sva_report(sys->w, SVA_REPORT_REFCOUNT, "%s dropped with SVA domains attached",
 			   sva_mm_name(mm));
-	sva_pasid_free(sys->pasids, im->pasid);
-	sva_trace_track(sys->w, SVA_TRACE_END, "pasid", "pasid", im->pasid,
-			SVA_TF("mm", sva_mm_id(mm)));
+	sva_iommu_mm_pasid_drop(sys, im);
 	sva_mm_set_iommu_data(mm, NULL);
 	sva_free(sys->w, SVA_OBJ_IOMMU_MM, im);
 }
 
 int sva_iommu_sva_init(struct sva_iommu_sys *sys)
 {
-	return sva_mm_sys_add_drop_hook(sys->mm_sys, sva_iommu_mm_drop, sys);
+	enum sva_mm_hook_point early = SVA_MM_HOOK_NR;
+	int ret;
+
+	if (sva_world_variant(sys->w) == SVA_VARIANT_PASID_FREE_AT_MMPUT)
+		early = SVA_MM_HOOK_PUT;
+	else if (sva_world_variant(sys->w) == SVA_VARIANT_FREE_PASID_AT_EXIT)
+		early = SVA_MM_HOOK_EXIT;
+	ret = sva_mm_sys_add_hook(sys->mm_sys, SVA_MM_HOOK_DROP, sva_iommu_mm_drop, sys);
+	if (ret == 0 && early != SVA_MM_HOOK_NR)
+		ret = sva_mm_sys_add_hook(sys->mm_sys, early, sva_iommu_mm_early_drop, sys);
+	return ret;
 }
 
 /* iommu_alloc_mm_data (iommu_sva_lock held): the mm's PASID, made at its first bind. */
@@ -127,6 +161,29 @@ static int sva_new_domain(struct sva_iommu_sys *sys, struct sva_iommu_mm *im,
 	return 0;
 }
 
+/* detach-at-last-user: the domain's last user went: detach (and free) the bonds left. */
+static void sva_detach_later(struct sva_iommu_sys *sys, struct sva_domain *domain, uint32_t pasid)
+{
+	while (domain->ndetach_later) {
+		struct sva_bond *b = domain->detach_later[--domain->ndetach_later];
+
+		sva_iommu_detach_device_pasid(domain, b->dev, pasid);
+		sva_free(sys->w, SVA_OBJ_BOND, b);
+	}
+}
+
+/* detach-at-last-user: a bond left attached is bound again: it is a user again. */
+static void sva_bond_revive(struct sva_domain *domain, struct sva_bond *bond)
+{
+	for (unsigned i = 0; i < domain->ndetach_later; i++) {
+		if (domain->detach_later[i] == bond) {
+			domain->detach_later[i] = domain->detach_later[--domain->ndetach_later];
+			domain->users++;
+			return;
+		}
+	}
+}
+
 /* iommu_sva_lock held. */
 static int sva_bind_locked(struct sva_iommu_sys *sys, struct sva_device *dev, struct sva_mm *mm,
 			   struct sva_bond **out)
@@ -139,11 +196,15 @@ static int sva_bind_locked(struct sva_iommu_sys *sys, struct sva_device *dev, st
 	ret = sva_iommu_mm_get(sys, dev, mm, &im);
 	if (ret)
 		return ret;
-	ret = sva_iommu_attach_handle_get(dev->group, im->pasid, SVA_DOMAIN_SVA, &handle);
+	ret = -ENOENT; /* no-handle-sharing: as if the (device, mm) had no handle yet */
+	if (sva_world_variant(sys->w) != SVA_VARIANT_NO_HANDLE_SHARING)
+		ret = sva_iommu_attach_handle_get(dev->group, im->pasid, SVA_DOMAIN_SVA, &handle);
 	if (ret == 0) {
 		bond = sva_container_of(handle, struct sva_bond, handle);
 		if (handle->domain->mm != mm)
 			return -EBUSY;
+		if (bond->users == 0)
+			sva_bond_revive(handle->domain, bond);
 		bond->users++;
 		*out = bond;
 		return 0;
@@ -182,6 +243,8 @@ int sva_bind_device(struct sva_device *dev, struct sva_mm *mm, struct sva_bond *
 			sva_strerror(ret));
 		return ret;
 	}
+	if (sva_world_variant(sys->w) == SVA_VARIANT_BIND_HOLDS_USERS)
+		sva_mmget(mm); /* the bond keeps the address space: the fd<->mm cycle */
 	sva_trace(sys->w, "sva.bind", SVA_TFS("device", dev->name), SVA_TF("mm", sva_mm_id(mm)),
 		  SVA_TF("pasid", sva_mm_get_pasid(mm)), SVA_TF("users", (*out)->users));
 	return 0;
@@ -192,16 +255,23 @@ void sva_unbind_device(struct sva_bond *bond)
 	struct sva_device *dev = bond->dev;
 	struct sva_iommu_sys *sys = dev->iommu->sys;
 	struct sva_domain *domain = bond->handle.domain;
-	struct sva_iommu_mm *im = sva_iommu_mm_of(domain->mm);
+	struct sva_mm *mm = domain->mm;
+	struct sva_iommu_mm *im = sva_iommu_mm_of(mm);
 	uint32_t pasid = im->pasid;
-	unsigned mm_id = sva_mm_id(domain->mm);
-	bool last;
+	unsigned mm_id = sva_mm_id(mm);
+	bool last, left = false;
+	bool detach_late = sva_world_variant(sys->w) == SVA_VARIANT_DETACH_AT_LAST_USER;
 
 	sva_mutex_lock(&sys->sva_lock);
 	last = --bond->users == 0;
 	if (last) {
-		sva_iommu_detach_device_pasid(domain, dev, pasid);
+		left = detach_late && domain->users > 1 && domain->ndetach_later < 4;
+		if (left)
+			domain->detach_later[domain->ndetach_later++] = bond; /* still attached */
+		else
+			sva_iommu_detach_device_pasid(domain, dev, pasid);
 		if (--domain->users == 0) {
+			sva_detach_later(sys, domain, pasid);
 			sva_list_del(&domain->next);
 			if (sva_list_empty(&im->sva_domains))
 				sva_list_del(&im->sys_node);
@@ -211,8 +281,10 @@ void sva_unbind_device(struct sva_bond *bond)
 	sva_mutex_unlock(&sys->sva_lock);
 	sva_trace(sys->w, "sva.unbind", SVA_TFS("device", dev->name), SVA_TF("mm", mm_id),
 		  SVA_TF("pasid", pasid), SVA_TF("last", last));
-	if (last)
+	if (last && !left)
 		sva_free(sys->w, SVA_OBJ_BOND, bond);
+	if (sva_world_variant(sys->w) == SVA_VARIANT_BIND_HOLDS_USERS)
+		sva_mmput(mm);
 }
 
 uint32_t sva_bond_pasid(struct sva_bond *bond)
@@ -271,12 +343,13 @@ static enum sva_page_response_code sva_iopf_handle_mm(struct sva_mm *mm,
 						      const struct sva_page_request *f)
 {
 	enum sva_page_response_code code = SVA_PAGE_RESP_INVALID;
+	bool hold = sva_world_variant(sva_mm_world(mm)) != SVA_VARIANT_FAULT_WITHOUT_MMGET;
 	unsigned need, flags;
 	struct sva_vma *vma;
 
 	if (!f->pasid_valid)
 		return SVA_PAGE_RESP_INVALID;
-	if (!sva_mmget_not_zero(mm)) /* the process has exited */
+	if (hold && !sva_mmget_not_zero(mm)) /* the process has exited */
 		return SVA_PAGE_RESP_INVALID;
 	need = sva_iopf_vm_flags(f, &flags);
 	sva_down_read(sva_mm_mmap_lock(mm));
@@ -285,7 +358,8 @@ static enum sva_page_response_code sva_iopf_handle_mm(struct sva_mm *mm,
 	    sva_handle_mm_fault(vma, f->addr, flags) == SVA_VM_FAULT_OK)
 		code = SVA_PAGE_RESP_SUCCESS;
 	sva_up_read(sva_mm_mmap_lock(mm));
-	sva_mmput(mm);
+	if (hold)
+		sva_mmput(mm);
 	return code;
 }
 

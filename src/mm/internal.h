@@ -17,12 +17,12 @@
 #include "sva/fs.h"
 #include "sva/mm.h"
 
-#define SVA_MM_MAX_DROP_HOOKS 4
+#define SVA_MM_MAX_HOOKS 4
 /* Where mmap looks for room when no address is given. */
 #define SVA_MMAP_BASE	      0x10000000ull
 
-struct sva_mm_drop_hook_entry {
-	sva_mm_drop_hook fn;
+struct sva_mm_hook_entry {
+	sva_mm_hook fn;
 	void *ctx;
 };
 
@@ -32,8 +32,8 @@ struct sva_mm_sys {
 	struct sva_mutex lock;
 	struct sva_list_head mms;
 	unsigned next_id;
-	struct sva_mm_drop_hook_entry hooks[SVA_MM_MAX_DROP_HOOKS];
-	unsigned nhooks;
+	struct sva_mm_hook_entry hooks[SVA_MM_HOOK_NR][SVA_MM_MAX_HOOKS];
+	unsigned nhooks[SVA_MM_HOOK_NR];
 	struct sva_workqueue *srcu_wq;
 
 	struct sva_spinlock swap_lock;

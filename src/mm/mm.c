@@ -63,17 +63,34 @@ struct sva_phys *sva_mm_sys_phys(struct sva_mm_sys *sys)
 	return sys->phys;
 }
 
-int sva_mm_sys_add_drop_hook(struct sva_mm_sys *sys, sva_mm_drop_hook fn, void *ctx)
+int sva_mm_sys_add_hook(struct sva_mm_sys *sys, enum sva_mm_hook_point point, sva_mm_hook fn,
+			void *ctx)
 {
 	int ret = -ENOSPC;
 
+	if ((unsigned)point >= SVA_MM_HOOK_NR || !fn)
+		return -EINVAL;
 	sva_mutex_lock(&sys->lock);
-	if (sys->nhooks < SVA_MM_MAX_DROP_HOOKS) {
-		sys->hooks[sys->nhooks++] = (struct sva_mm_drop_hook_entry){ fn, ctx };
+	if (sys->nhooks[point] < SVA_MM_MAX_HOOKS) {
+		sys->hooks[point][sys->nhooks[point]++] = (struct sva_mm_hook_entry){ fn, ctx };
 		ret = 0;
 	}
 	sva_mutex_unlock(&sys->lock);
 	return ret;
+}
+
+void sva_mm_run_hooks(struct sva_mm *mm, enum sva_mm_hook_point point)
+{
+	struct sva_mm_sys *sys = mm->sys;
+	struct sva_mm_hook_entry hooks[SVA_MM_MAX_HOOKS];
+	unsigned n;
+
+	sva_mutex_lock(&sys->lock);
+	n = sys->nhooks[point];
+	memcpy(hooks, sys->hooks[point], sizeof(hooks));
+	sva_mutex_unlock(&sys->lock);
+	for (unsigned i = 0; i < n; i++)
+		hooks[i].fn(hooks[i].ctx, mm);
 }
 
 void sva_mm_sys_synchronize(struct sva_mm_sys *sys)
@@ -159,14 +176,13 @@ void sva_mmput(struct sva_mm *mm)
 	if (!sva_refcount_dec_and_test(&mm->users))
 		return;
 	sva_exit_mmap(mm);
+	sva_mm_run_hooks(mm, SVA_MM_HOOK_PUT);
 	sva_mmdrop(mm);
 }
 
 static void sva___mmdrop(struct sva_mm *mm)
 {
 	struct sva_mm_sys *sys = mm->sys;
-	struct sva_mm_drop_hook_entry hooks[SVA_MM_MAX_DROP_HOOKS];
-	unsigned nhooks;
 
 	if (!atomic_load(&mm->dead))
 		sva_report(mm->w, SVA_REPORT_REFCOUNT, "%s: mm_count reached 0 before exit_mmap",
@@ -174,13 +190,10 @@ static void sva___mmdrop(struct sva_mm *mm)
 	if (!sva_list_empty(&mm->notifiers))
 		sva_report(mm->w, SVA_REPORT_REFCOUNT, "%s: freed with notifiers registered",
 			   mm->name);
+	sva_mm_run_hooks(mm, SVA_MM_HOOK_DROP);
 	sva_mutex_lock(&sys->lock);
-	nhooks = sys->nhooks;
-	memcpy(hooks, sys->hooks, sizeof(hooks));
 	sva_list_del(&mm->sys_node);
 	sva_mutex_unlock(&sys->lock);
-	for (unsigned i = 0; i < nhooks; i++)
-		hooks[i].fn(hooks[i].ctx, mm);
 	sva_trace(mm->w, "mm.mmdrop", SVA_TF("mm", mm->id));
 	sva_trace_track(mm->w, SVA_TRACE_END, "mm", "mm", mm->id);
 	sva_rwsem_destroy(&mm->mmap_lock);

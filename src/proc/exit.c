@@ -23,12 +23,16 @@
 static void sva_exit_mm(struct sva_task *t)
 {
 	struct sva_mm *mm = t->mm;
+	bool last;
 
 	sva_mutex_lock(&t->p->k->lock);
 	t->mm = NULL;
-	if (--t->p->mm_threads == 0)
+	last = --t->p->mm_threads == 0;
+	if (last)
 		t->p->mm = NULL;
 	sva_mutex_unlock(&t->p->k->lock);
+	if (last)
+		sva_mm_run_hooks(mm, SVA_MM_HOOK_EXIT);
 	sva_mmput(mm);
 }
 

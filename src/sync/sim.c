@@ -11,7 +11,9 @@
  *
  * Control returns to the driving ("main") fiber only when nothing is runnable: then either
  * every non-daemon actor has ended, or the run is deadlocked and the report names each
- * blocked actor, what it waits for, where, and the mutexes it holds.
+ * blocked actor, what it waits for, where, and the mutexes it holds. It also returns there
+ * for good once the world is stopped (sva_world_stop: the checker saw a violation); the
+ * actors are left where they are, and the world's destroy frees them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -131,6 +133,8 @@ static struct sva_actor *sva_sim_pick(struct sva_sched *s, struct sva_actor *cur
 	uint64_t runnable = 0;
 	unsigned n = 0;
 
+	if (sva_world_stopped(s->w))
+		return NULL; /* back to the driving fiber, for good */
 	sva_list_for_each_entry(a, &s->actors, node) {
 		if (atomic_load(&a->state) != SVA_ACTOR_RUNNABLE)
 			continue;
@@ -293,7 +297,7 @@ int sva_sim_run_idle(struct sva_sched *s)
 	next = sva_sim_pick(s, NULL);
 	if (next)
 		sva_sim_switch(s, NULL, next, false);
-	return 0;
+	return sva_world_stopped(s->w) ? -ECANCELED : 0;
 }
 
 int sva_sim_drive(struct sva_sched *s)

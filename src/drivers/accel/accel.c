@@ -244,6 +244,15 @@ static void sva_accel_unregister(struct sva_accel *a, unsigned n)
 	}
 }
 
+/* mm-exit-callback (the design before 2020): put every queue of @pasid, as uacce did then. */
+static void sva_accel_mm_exit(struct sva_device *dev, uint32_t pasid)
+{
+	struct sva_accel *a = dev->priv;
+
+	for (unsigned i = 0; a && i < a->nwqs; i++)
+		sva_uacce_mm_exit(a->wqs[i]->u, pasid);
+}
+
 int sva_accel_create(struct sva_kernel *k, struct sva_device *dev,
 		     const struct sva_accel_config *cfg, struct sva_accel **out)
 {
@@ -272,6 +281,7 @@ int sva_accel_create(struct sva_kernel *k, struct sva_device *dev,
 			goto fail;
 	}
 	dev->priv = a; /* before any portal can be mapped: submission decodes through it */
+	dev->mm_exit = sva_accel_mm_exit;
 	ret = sva_accel_engines_start(a, cfg->engines ? cfg->engines : 1);
 	while (ret == 0 && reg < a->nwqs) {
 		ret = sva_accel_wq_register(a, a->wqs[reg]);
@@ -281,6 +291,7 @@ int sva_accel_create(struct sva_kernel *k, struct sva_device *dev,
 	if (ret) {
 		sva_accel_unregister(a, reg);
 		sva_accel_engines_stop(a);
+		dev->mm_exit = NULL;
 		dev->priv = NULL;
 		goto fail;
 	}
@@ -298,6 +309,7 @@ void sva_accel_destroy(struct sva_accel *a)
 {
 	if (!a)
 		return;
+	a->dev->mm_exit = NULL;
 	sva_accel_unregister(a, a->nwqs); /* every queue stopped: no job left, no slot used */
 	sva_accel_engines_stop(a);
 	a->dev->priv = NULL;

@@ -150,7 +150,7 @@ static void sva_sw_entry_store(struct sva_sw_device *sdev, struct sva_pasid_entr
 		sva_inflight_sync(&sdev->inflight);
 	sva_trace(sdev->sw->w, "swiommu.pasid_entry", SVA_TFS("device", sdev->dev->name),
 		  SVA_TF("pasid", pasid), SVA_TF("state", state),
-		  SVA_TF("domain", domain ? domain->id : 0));
+		  SVA_TF("mm", domain && domain->mm ? sva_mm_id(domain->mm) : 0));
 }
 
 /* Reprogram @e away from whatever it holds (under the old translating domain's lock). */

@@ -13,6 +13,10 @@
  *    until the driver of the device unbinds; the PASID stays allocated (reference §5).
  *  - free_notifier: after mmu_notifier_put and its grace period, free the domain's memory.
  *
+ * Under the mm-exit-callback variant (before 2020), release first calls each attached device's
+ * mm_exit, with no lock of ours held: the driver stops its queues there and waits for them,
+ * from whatever context dropped the last mm_users - which is how that design deadlocked.
+ *
  * Context: callbacks run with the mm's notifier list held for read, invalidate maybe under
  * mmap_lock. Lock order: mmap_lock -> notifier list -> domain lock -> (see domain.c).
  */
@@ -34,11 +38,33 @@ static void sva_sw_mn_invalidate(struct sva_mmu_notifier *mn, struct sva_mm *mm,
 	sva_mutex_unlock(&sd->lock);
 }
 
+/* mm-exit-callback: the drivers' mm_exit for every (device, PASID) of the domain. */
+static void sva_sw_mn_mm_exit(struct sva_sw_domain *sd)
+{
+	struct {
+		struct sva_device *dev;
+		uint32_t pasid;
+	} exits[8];
+	struct sva_pasid_entry *e;
+	unsigned n = 0;
+
+	sva_mutex_lock(&sd->lock);
+	sva_list_for_each_entry(e, &sd->attached, node) {
+		if (n < 8 && e->sdev->dev->mm_exit)
+			exits[n++] = (typeof(exits[0])){ e->sdev->dev, e->pasid };
+	}
+	sva_mutex_unlock(&sd->lock);
+	for (unsigned i = 0; i < n; i++)
+		exits[i].dev->mm_exit(exits[i].dev, exits[i].pasid);
+}
+
 static void sva_sw_mn_release(struct sva_mmu_notifier *mn, struct sva_mm *mm)
 {
 	struct sva_sw_domain *sd = sva_sw_domain_of_mn(mn);
 	struct sva_pasid_entry *e;
 
+	if (sva_world_variant(sd->w) == SVA_VARIANT_MM_EXIT_CALLBACK)
+		sva_sw_mn_mm_exit(sd);
 	sva_mutex_lock(&sd->lock);
 	/* first: a walker that sees a translating entry still checks this before walking */
 	atomic_store(&sd->released, true);

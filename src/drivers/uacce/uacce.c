@@ -171,6 +171,17 @@ static void sva_uacce_release(struct sva_file *file)
 	sva_uacce_put(u);
 }
 
+void sva_uacce_mm_exit(struct sva_uacce_device *u, uint32_t pasid)
+{
+	struct sva_uacce_queue *q;
+
+	sva_mutex_lock(&u->mutex);
+	sva_list_for_each_entry(q, &u->queues, node)
+		if (q->pasid == pasid)
+			sva_uacce_put_queue(q); /* waits for the queue's work in flight */
+	sva_mutex_unlock(&u->mutex);
+}
+
 static long sva_uacce_ioctl(struct sva_file *file, unsigned cmd, unsigned long arg)
 {
 	struct sva_uacce_queue *q = file->private_data;
