@@ -92,7 +92,7 @@ static int counter_setup(struct sva_world *w, void *arg)
 static void bench_schedules(void)
 {
 	struct counter c;
-	struct sva_program prog = { "lost-update", counter_setup, NULL, NULL, &c };
+	struct sva_program prog = { "lost-update", counter_setup, NULL, NULL, &c, false };
 	struct sva_explore_config cfg = { .preemption_bound = 2, .keep_going = true };
 	struct sva_explore_result res;
 	double t = now_s();

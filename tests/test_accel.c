@@ -1383,7 +1383,9 @@ static void xp_teardown(struct sva_world *w, void *arg)
 static void explore_submit_vs_exit(bool bof, unsigned long max)
 {
 	struct xp *x = calloc(1, sizeof(*x));
-	struct sva_program prog = { "accel-submit-vs-exit", xp_setup, xp_check, xp_teardown, x };
+	struct sva_program prog = {
+		"accel-submit-vs-exit", xp_setup, xp_check, xp_teardown, x, false
+	};
 	struct sva_explore_config cfg = { .preemption_bound = 1, .max_schedules = max };
 	struct sva_explore_result *res = calloc(1, sizeof(*res));
 

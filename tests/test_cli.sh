@@ -1,8 +1,10 @@
 #!/bin/sh
 # The sva tool's contract: exit codes (0 clean, 1 violation, 2 usage), one-line errors on
-# stderr, a replayable schedule, a trace file that parses.  Usage: test_cli.sh PATH/TO/sva
+# stderr, a replayable schedule, a trace file that parses, scenario files and their errors,
+# the historical variants.  Usage: test_cli.sh PATH/TO/sva EXAMPLES_DIR
 set -u
 SVA=$1
+EXAMPLES=$2
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fails=0
@@ -31,8 +33,29 @@ one_line_error() {
 	fi
 }
 
-expect 0 "tour" -- "$SVA" run
+expect 0 "tour" -- "$SVA" tour
 grep -q "every step behaved as expected" "$TMP/out" || { echo "FAIL: tour verdict"; fails=$((fails + 1)); }
+expect 0 "the built-in nginx scenario" -- "$SVA" run
+grep -q "^verdict: clean" "$TMP/out" || { echo "FAIL: nginx verdict"; fails=$((fails + 1)); }
+grep -q "PASIDs  *4 allocated, 4 freed" "$TMP/out" || { echo "FAIL: nginx summary"; fails=$((fails + 1)); }
+expect 0 "nginx on native threads" -- "$SVA" run --native --quiet
+expect 0 "a scenario file" -- "$SVA" run "$EXAMPLES/nginx.sva" --seed 7 --quiet
+expect 0 "timeline export" -- "$SVA" run --quiet --timeline "$TMP/t.svg"
+grep -q '</svg>' "$TMP/t.svg" || { echo "FAIL: timeline file"; fails=$((fails + 1)); }
+expect 0 "variants" -- "$SVA" variants
+[ "$(wc -l <"$TMP/out")" -eq 7 ] || { echo "FAIL: seven variants"; fails=$((fails + 1)); }
+grep -q '^pasid-free-at-mmput  *seed 000  *I2' "$TMP/out" || { echo "FAIL: variant line"; fails=$((fails + 1)); }
+
+# a malformed scenario: one line naming file:line:column, nothing runs
+printf 'device dsa0\nwq dsa0 shared\nprocess p {\n\tr0 = opn(dsa0wq0)\n}\n' >"$TMP/bad.sva"
+expect 2 "malformed scenario" -- "$SVA" run "$TMP/bad.sva"; one_line_error "malformed scenario"
+grep -q "bad.sva:4:7: " "$TMP/err" || { echo "FAIL: error location"; sed 's/^/  | /' "$TMP/err"; fails=$((fails + 1)); }
+expect 2 "unknown variant" -- "$SVA" run --variant nope; one_line_error "unknown variant"
+
+# a scenario that expects its violation passes; the same without the expectation fails
+printf 'device dsa0\nwq dsa0 shared\nprocess p1 {\n\tr0 = open(dsa0wq0)\n}\nexpect violation(I2)\n' >"$TMP/expect.sva"
+expect 0 "expected violation seen" -- "$SVA" run "$TMP/expect.sva" --variant pasid-free-at-mmput --quiet
+expect 1 "expected violation missing" -- "$SVA" run "$TMP/expect.sva" --quiet
 expect 0 "help" -- "$SVA" help
 expect 0 "--help on a command" -- "$SVA" explore --help
 expect 0 "version" -- "$SVA" --version

@@ -76,7 +76,7 @@ static int counter_check(struct sva_world *w, void *arg, int run, char *msg, siz
 static void test_lost_update_found_with_one_preemption(void **state)
 {
 	struct counter_prog p = { .nactors = 2, .locked = false };
-	struct sva_program prog = { "lost-update", counter_setup, counter_check, NULL, &p };
+	struct sva_program prog = { "lost-update", counter_setup, counter_check, NULL, &p, false };
 	struct sva_explore_config cfg = { .preemption_bound = 1 };
 	struct sva_explore_result res;
 	char schedule[4096], msg[256];
@@ -104,7 +104,7 @@ static void test_lost_update_found_with_one_preemption(void **state)
 static void test_no_preemption_no_lost_update(void **state)
 {
 	struct counter_prog p = { .nactors = 2, .locked = false };
-	struct sva_program prog = { "lost-update", counter_setup, counter_check, NULL, &p };
+	struct sva_program prog = { "lost-update", counter_setup, counter_check, NULL, &p, false };
 	struct sva_explore_config cfg = { .preemption_bound = 0 };
 	struct sva_explore_result res;
 	(void)state;
@@ -119,7 +119,9 @@ static void test_no_preemption_no_lost_update(void **state)
 static void test_locked_counter_clean_at_k2(void **state)
 {
 	struct counter_prog p = { .nactors = 2, .locked = true };
-	struct sva_program prog = { "locked-counter", counter_setup, counter_check, NULL, &p };
+	struct sva_program prog = {
+		"locked-counter", counter_setup, counter_check, NULL, &p, false
+	};
 	struct sva_explore_config cfg = { .preemption_bound = 2 };
 	struct sva_explore_result res;
 	(void)state;
@@ -135,7 +137,7 @@ static void test_locked_counter_clean_at_k2(void **state)
 static void test_lost_update_every_failure_counted(void **state)
 {
 	struct counter_prog p = { .nactors = 2, .locked = false };
-	struct sva_program prog = { "lost-update", counter_setup, counter_check, NULL, &p };
+	struct sva_program prog = { "lost-update", counter_setup, counter_check, NULL, &p, false };
 	struct sva_explore_config cfg = { .preemption_bound = 1, .keep_going = true };
 	struct sva_explore_result res;
 	(void)state;
@@ -203,7 +205,7 @@ static int abba_setup(struct sva_world *w, void *arg)
 static void test_abba_reported_as_deadlock(void **state)
 {
 	struct abba_prog p = { .deadlock = "" };
-	struct sva_program prog = { "abba", abba_setup, NULL, NULL, &p };
+	struct sva_program prog = { "abba", abba_setup, NULL, NULL, &p, false };
 	struct sva_explore_config cfg = { .preemption_bound = 1, .keep_going = true };
 	struct sva_explore_result res;
 	char line1[64], line2[64];
@@ -229,7 +231,9 @@ static void test_abba_reported_as_deadlock(void **state)
 static void test_max_schedules_bounds_the_search(void **state)
 {
 	struct counter_prog p = { .nactors = 3, .locked = true };
-	struct sva_program prog = { "locked-counter-3", counter_setup, counter_check, NULL, &p };
+	struct sva_program prog = {
+		"locked-counter-3", counter_setup, counter_check, NULL, &p, false
+	};
 	struct sva_explore_config cfg = { .preemption_bound = 2, .max_schedules = 50 };
 	struct sva_explore_result res;
 	(void)state;

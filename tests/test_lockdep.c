@@ -682,7 +682,7 @@ static void count_reports(void *ctx, struct sva_world *w, bool failed, const cha
 static void test_explorer_fails_every_abba_schedule(void **state)
 {
 	struct abba p;
-	struct sva_program prog = { "abba", abba_setup, NULL, NULL, &p };
+	struct sva_program prog = { "abba", abba_setup, NULL, NULL, &p, false };
 	struct sva_explore_config cfg = { .preemption_bound = 2, .keep_going = true };
 	struct sva_explore_result res;
 	struct explore_counts c = { 0 };

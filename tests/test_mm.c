@@ -559,7 +559,9 @@ static void race_teardown(struct sva_world *w, void *arg)
 static void test_faults_race_munmap_and_reclaim(void **state)
 {
 	struct race r;
-	struct sva_program prog = { "fault-race", race_setup, race_check, race_teardown, &r };
+	struct sva_program prog = {
+		"fault-race", race_setup, race_check, race_teardown, &r, false
+	};
 	struct sva_explore_config cfg = { .preemption_bound = 1, .max_schedules = 3000 };
 	struct sva_explore_result res;
 	(void)state;

@@ -389,7 +389,7 @@ static int race_check(struct sva_world *w, void *arg, int run, char *msg, size_t
 static void test_inc_not_zero_vs_last_put_explored(void **state)
 {
 	struct race_prog p = { .racy_get = false };
-	struct sva_program prog = { "get-vs-last-put", race_setup, race_check, NULL, &p };
+	struct sva_program prog = { "get-vs-last-put", race_setup, race_check, NULL, &p, false };
 	struct sva_explore_config cfg = { .preemption_bound = 2 };
 	struct sva_explore_result res;
 	(void)state;
@@ -406,7 +406,9 @@ static void test_inc_not_zero_vs_last_put_explored(void **state)
 static void test_read_then_inc_vs_last_put_caught(void **state)
 {
 	struct race_prog p = { .racy_get = true };
-	struct sva_program prog = { "racy-get-vs-last-put", race_setup, race_check, NULL, &p };
+	struct sva_program prog = {
+		"racy-get-vs-last-put", race_setup, race_check, NULL, &p, false
+	};
 	struct sva_explore_config cfg = { .preemption_bound = 2 };
 	struct sva_explore_result res;
 	(void)state;

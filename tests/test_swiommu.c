@@ -1180,7 +1180,8 @@ static void race_teardown(struct sva_world *w, void *arg)
 static void race_explore(bool exit_too, unsigned k, unsigned long max)
 {
 	struct race r = { .rounds = 4, .exit_too = exit_too };
-	struct sva_program prog = { "dma-vs-munmap", race_setup, race_check, race_teardown, &r };
+	struct sva_program prog = { "dma-vs-munmap", race_setup, race_check,
+				    race_teardown,   &r,	 false };
 	struct sva_explore_config cfg = { .preemption_bound = k, .max_schedules = max };
 	struct sva_explore_result res;
 

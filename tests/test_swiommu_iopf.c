@@ -600,7 +600,8 @@ static void program_teardown(struct sva_world *w, void *arg)
 static void iopf_fault_races_exit(void **state)
 {
 	struct exit_race *r = calloc(1, sizeof(*r));
-	struct sva_program prog = { "fault-vs-exit", exit_setup, exit_check, program_teardown, r };
+	struct sva_program prog = { "fault-vs-exit",  exit_setup, exit_check,
+				    program_teardown, r,	  false };
 	(void)state;
 
 	assert_non_null(r);
@@ -736,8 +737,9 @@ static int unbind_check(struct sva_world *w, void *arg, int run, char *msg, size
 static void iopf_fault_races_unbind(void **state)
 {
 	struct unbind_race *r = calloc(1, sizeof(*r));
-	struct sva_program prog = { "fault-vs-unbind", unbind_setup, unbind_check, program_teardown,
-				    r };
+	struct sva_program prog = {
+		"fault-vs-unbind", unbind_setup, unbind_check, program_teardown, r, false
+	};
 	(void)state;
 
 	assert_non_null(r);
@@ -840,8 +842,9 @@ static int detach_check(struct sva_world *w, void *arg, int run, char *msg, size
 static void iopf_detach_answers_queued(void **state)
 {
 	struct detach_race *r = calloc(1, sizeof(*r));
-	struct sva_program prog = { "detach-vs-queued", detach_setup, detach_check,
-				    program_teardown, r };
+	struct sva_program prog = {
+		"detach-vs-queued", detach_setup, detach_check, program_teardown, r, false
+	};
 	(void)state;
 
 	assert_non_null(r);
@@ -1033,7 +1036,7 @@ static void overflow_native(void)
 static void iopf_queue_overflow(void **state)
 {
 	struct ovf_race *r = calloc(1, sizeof(*r));
-	struct sva_program prog = { "overflow", ovf_setup, ovf_check, program_teardown, r };
+	struct sva_program prog = { "overflow", ovf_setup, ovf_check, program_teardown, r, false };
 	(void)state;
 
 	overflow_group_drops();

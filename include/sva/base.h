@@ -51,10 +51,10 @@ enum sva_backend {
  * switch at one place in the code, so the explorer can show the bug the design had and that
  * the faithful design (v6.19) does not. X(id, name, seed thread, invariant it breaks, design)
  */
-#define SVA_VARIANTS(X)                                                                          \
+#define SVA_VARIANTS(X)                                                                           \
 	X(FAITHFUL, "faithful", "-", "-", "the kernel's design of v6.19")                         \
 	X(PASID_FREE_AT_MMPUT, "pasid-free-at-mmput", "seed 000", "I2",                           \
-	  "the PASID is dropped when mm_users reaches zero (__mmput, v5.18-rc1)")                  \
+	  "the PASID is dropped when mm_users reaches zero (__mmput, v5.18-rc1)")                 \
 	X(BIND_HOLDS_USERS, "bind-holds-users", "seed 004", "I6",                                 \
 	  "a bond takes mm_users (mmget), as VT-d did before 2016")                               \
 	X(MM_EXIT_CALLBACK, "mm-exit-callback", "seed 003", "I6",                                 \
@@ -312,6 +312,12 @@ int sva_trace_get(struct sva_world *w, size_t i, struct sva_trace_event *out);
 int sva_trace_write_text(struct sva_world *w, FILE *out);
 /* Chrome Trace Event JSON (opens in Perfetto): a track per actor and per named track. */
 int sva_trace_write_chrome_json(struct sva_world *w, FILE *out);
+/*
+ * A standalone SVG timeline: a row per process, per object of the other named tracks and per
+ * actor; lifetimes (BEGIN..END) as bars, instants as marks colored by family, tooltips with
+ * the fields. Returns 0, -EIO on a write error or -ENOMEM.
+ */
+int sva_trace_write_svg(struct sva_world *w, FILE *out);
 
 #ifdef __cplusplus
 }

@@ -353,6 +353,11 @@ struct sva_program {
 	int (*check)(struct sva_world *w, void *arg, int run_result, char *msg, size_t len);
 	void (*teardown)(struct sva_world *w, void *arg); /* optional, before the world goes */
 	void *arg;
+	/*
+	 * The check judges the whole outcome itself - the world's reports, leaks, a stopped run
+	 * (a scenario that expects a violation passes when it sees it).
+	 */
+	bool check_judges_outcome;
 };
 
 struct sva_explore_config {

@@ -254,7 +254,7 @@ int sva_trace_get(struct sva_world *w, size_t i, struct sva_trace_event *out)
 	return ret;
 }
 
-static const char *sva_trace_actor_name(struct sva_world *w, int id, char *buf, size_t len)
+const char *sva_trace_actor_name(struct sva_world *w, int id, char *buf, size_t len)
 {
 	struct sva_trace_ring *r = w->trace;
 	const char *name = NULL;

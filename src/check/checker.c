@@ -334,8 +334,9 @@ static void sva_chk_mm_event(struct sva_checker *c, const struct sva_trace_event
 	} else if (m && m->torn_down) { /* mm.fault */
 		v->inv = SVA_I5_REFCOUNT;
 		snprintf(v->msg, sizeof(v->msg),
-			 "a fault at %#llx was served on mm%llu after its last user went (its "
-			 "address space is torn down)",
+			 "%s at %#llx used mm%llu after its last user went (its address space is "
+			 "torn down)",
+			 strcmp(ev->name, "mm.fault") == 0 ? "a fault" : "a device's page request",
 			 (unsigned long long)sva_chk_num(ev, "addr"), (unsigned long long)id);
 	}
 }
@@ -398,8 +399,9 @@ static void sva_chk_world_report(struct sva_checker *c, const struct sva_trace_e
 
 	if (strcmp(kind, sva_report_kind_name(SVA_REPORT_REFCOUNT)) == 0)
 		c->violations[SVA_I5_REFCOUNT]++;
-	else if (strcmp(kind, sva_report_kind_name(SVA_REPORT_DEADLOCK)) == 0)
-		c->violations[SVA_I6_LIVENESS]++;
+	else if (strcmp(kind, sva_report_kind_name(SVA_REPORT_DEADLOCK)) == 0 ||
+		 strcmp(kind, sva_report_kind_name(SVA_REPORT_LOCK_ORDER)) == 0)
+		c->violations[SVA_I6_LIVENESS]++; /* an inversion is a deadlock waiting to happen */
 	else
 		return;
 	v->stop = true;
@@ -425,7 +427,7 @@ static void sva_chk_dispatch(struct sva_checker *c, const struct sva_trace_event
 	else if (strcmp(n, "sva.unbind") == 0)
 		sva_chk_unbind(c, ev, v);
 	else if ((ev->track && strcmp(ev->track, "mm") == 0) || strcmp(n, "mm.exit_mmap") == 0 ||
-		 strcmp(n, "mm.fault") == 0)
+		 strcmp(n, "mm.fault") == 0 || strcmp(n, "iopf.handle") == 0)
 		sva_chk_mm_event(c, ev, v);
 	else if (strcmp(n, "swiommu.fault") == 0)
 		sva_chk_fault(c, ev, v);

@@ -353,6 +353,9 @@ static enum sva_page_response_code sva_iopf_handle_mm(struct sva_mm *mm,
 		return SVA_PAGE_RESP_INVALID;
 	need = sva_iopf_vm_flags(f, &flags);
 	sva_down_read(sva_mm_mmap_lock(mm));
+	/* the address space in use (the checker holds it to mm_users, I5) */
+	sva_trace(sva_mm_world(mm), "iopf.handle", SVA_TF("mm", sva_mm_id(mm)),
+		  SVA_TF("addr", f->addr));
 	vma = sva_vma_lookup(mm, f->addr); /* no stack expansion */
 	if (vma && (vma->flags & need) == need &&
 	    sva_handle_mm_fault(vma, f->addr, flags) == SVA_VM_FAULT_OK)

@@ -19,7 +19,7 @@
 
 #define SVA_MM_MAX_HOOKS 4
 /* Where mmap looks for room when no address is given. */
-#define SVA_MMAP_BASE	      0x10000000ull
+#define SVA_MMAP_BASE	 0x10000000ull
 
 struct sva_mm_hook_entry {
 	sva_mm_hook fn;

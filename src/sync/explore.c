@@ -10,6 +10,9 @@
  * that alternative. Choosing another actor while the current one could go on costs one
  * preemption; choosing after it blocked or ended is free.
  *
+ * Only the run itself is explored: once sva_world_run() returns, the program's check and
+ * teardown (which may still wake actors: flushes, joins) run settled - no decision recorded.
+ *
  * A schedule fails when the check says so, the world reported a problem (deadlock, lock or
  * refcount misuse), or objects of the program leaked.
  */
@@ -52,6 +55,8 @@ static bool sva_program_verdict(struct sva_world *w, const struct sva_program *p
 			snprintf(msg, len, "check failed: %s", sva_strerror(chk));
 		return true;
 	}
+	if (p->check_judges_outcome)
+		return false;
 	if (sva_report_total(w)) {
 		snprintf(msg, len, "%s", sva_report_first(w));
 		return true;
@@ -85,6 +90,8 @@ static int sva_program_run(const struct sva_world_config *config, const struct s
 		return ret;
 	}
 	run = sva_world_run(w);
+	if (w->sched->sim)
+		w->sched->settled = true; /* the check's own scheduling is not explored */
 	out->failed = sva_program_verdict(w, p, run, out->msg, out->msg_len);
 	if (out->schedule_len)
 		sva_world_schedule(w, out->schedule, out->schedule_len);

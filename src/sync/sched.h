@@ -128,6 +128,13 @@ struct sva_sched {
 	unsigned long switches;
 	bool deadlocked;
 	bool nonpreemptive;
+	/*
+	 * The run is over (the program's check and teardown drive the world now): no decision is
+	 * explored or recorded any more - the running actor goes on, else the first runnable.
+	 */
+	bool settled;
+	/* A daemon spawned from outside runs at once until it first blocks (sva_sim_spawn). */
+	struct sva_actor *eager;
 	uint64_t rng[4];
 	uint16_t *replay; /* decisions to replay first */
 	size_t nreplay;

@@ -135,6 +135,12 @@ static struct sva_actor *sva_sim_pick(struct sva_sched *s, struct sva_actor *cur
 
 	if (sva_world_stopped(s->w))
 		return NULL; /* back to the driving fiber, for good */
+	if (s->eager) {	     /* a daemon starting: on until it blocks, then back to its spawner */
+		if (cur == s->eager && cur_runnable)
+			return cur;
+		s->eager = NULL;
+		return NULL;
+	}
 	sva_list_for_each_entry(a, &s->actors, node) {
 		if (atomic_load(&a->state) != SVA_ACTOR_RUNNABLE)
 			continue;
@@ -146,6 +152,8 @@ static struct sva_actor *sva_sim_pick(struct sva_sched *s, struct sva_actor *cur
 	}
 	if (n <= 1)
 		return first;
+	if (s->settled)
+		return cur_runnable ? cur : first;
 	if (s->ndecisions < s->nreplay)
 		chosen = sva_sim_replayed(s, s->replay[s->ndecisions]);
 	if (!chosen && s->nonpreemptive)
@@ -213,9 +221,20 @@ int sva_sim_spawn(struct sva_actor *a)
 	if (!sva_alloc_account(a->w, SVA_OBJ_FIBER_STACK, 1))
 		return -ENOMEM;
 	ret = sva_fiber_create(&a->fiber, s->stack_size, sva_sim_actor_main, a);
-	if (ret)
+	if (ret) {
 		sva_alloc_account(a->w, SVA_OBJ_FIBER_STACK, -1);
-	return ret;
+		return ret;
+	}
+	/*
+	 * A daemon (a worker, an engine) spawned from outside starts now and runs until it waits
+	 * for work: the order in which idle daemons reach their first wait is not a choice worth
+	 * exploring, and leaving them runnable would make every later step a decision.
+	 */
+	if (!s->current && (a->flags & SVA_ACTOR_DAEMON)) {
+		s->eager = a;
+		sva_sim_switch(s, NULL, a, false);
+	}
+	return 0;
 }
 
 void sva_sim_exit(struct sva_actor *a)

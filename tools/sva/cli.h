@@ -4,7 +4,10 @@
 #define SVA_TOOL_CLI_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+
+#include "sva/sync.h"
 
 #define SVA_VERSION "0.1.0"
 
@@ -28,7 +31,37 @@ int sva_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parse a whole unsigned number; -EINVAL otherwise. */
 int sva_cli_parse_ulong(const char *s, unsigned long *out);
 
+/* What a run shows besides the verdict. */
+struct sva_show_opts {
+	bool quiet;		   /* the verdict only */
+	const char *trace_path;	   /* Chrome Trace Event JSON */
+	const char *timeline_path; /* SVG */
+	char *schedule_out;	   /* the run's schedule, when set */
+	size_t schedule_len;
+};
+
+/* The options run, explore and replay share. */
+struct sva_run_args {
+	struct sva_world_config wc;
+	struct sva_show_opts o;
+	unsigned long k, max;
+	bool keep_going;
+	int first_arg; /* index of the first positional argument */
+};
+
+/*
+ * Run @name (a built-in program, a scenario file, or with @text that scenario text) once and
+ * print it; the exit code says clean (0), violation (1) or error (2).
+ */
+int sva_show_run(const char *name, const char *text, const struct sva_world_config *wc,
+		 const struct sva_show_opts *o);
+/* Explore @name and print the result; the exit code as for run. */
+int sva_explore_program(const char *name, const struct sva_run_args *a,
+			struct sva_explore_result *res);
+
 int sva_cmd_run(int argc, char **argv);
+int sva_cmd_tour(int argc, char **argv);
+int sva_cmd_variants(int argc, char **argv);
 int sva_cmd_explore(int argc, char **argv);
 int sva_cmd_replay(int argc, char **argv);
 int sva_cmd_programs(int argc, char **argv);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sva run, sva replay, sva explore: run a program once (timeline, summary, verdict), re-run a
- * schedule, or enumerate schedules. With no program, `sva run` is the tour of what libsva does
- * today, and checks that each part does what it should (exit 1 otherwise).
+ * sva run, sva replay, sva explore: run a program or a scenario file once (timeline, summary,
+ * verdict), re-run a schedule, or enumerate schedules. With no file, `sva run` runs the
+ * built-in nginx-like scenario. Every command takes --variant NAME (a historical design).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,10 +17,8 @@
 
 struct sva_show {
 	const struct sva_tool_program *prog;
-	const struct sva_world_config *wc;
-	bool quiet;
-	const char *trace_path;
-	int trace_err;
+	const struct sva_show_opts *o;
+	int trace_err, timeline_err;
 	bool diverged;
 	char schedule[4096];
 };
@@ -60,25 +58,39 @@ static void sva_show_timeline(struct sva_world *w)
 	free(text);
 }
 
+/* Write the trace to @path with @writer (0 when no path). */
+static int sva_show_export(struct sva_world *w, const char *path,
+			   int (*writer)(struct sva_world *w, FILE *out))
+{
+	FILE *f;
+	int ret;
+
+	if (!path)
+		return 0;
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	ret = writer(w, f);
+	if (fclose(f) && !ret)
+		ret = -EIO;
+	return ret;
+}
+
 static void sva_show_observe(void *ctx, struct sva_world *w, bool failed, const char *msg)
 {
 	struct sva_show *s = ctx;
 
 	sva_world_schedule(w, s->schedule, sizeof(s->schedule));
 	s->diverged = sva_report_count(w, SVA_REPORT_SCHEDULE_DIVERGED) != 0;
-	if (s->trace_path) {
-		FILE *f = fopen(s->trace_path, "w");
-
-		s->trace_err = f ? sva_trace_write_chrome_json(w, f) : -errno;
-		if (f && fclose(f) && !s->trace_err)
-			s->trace_err = -EIO;
-	}
-	if (s->quiet)
+	s->trace_err = sva_show_export(w, s->o->trace_path, sva_trace_write_chrome_json);
+	s->timeline_err = sva_show_export(w, s->o->timeline_path, sva_trace_write_svg);
+	if (s->o->quiet)
 		return;
 	sva_show_timeline(w);
 	printf("summary:\n");
 	printf("  %-28s %s\n", "backend",
 	       sva_world_backend(w) == SVA_BACKEND_SIM ? "sim (deterministic)" : "native threads");
+	printf("  %-28s %s\n", "design", sva_variant_info(sva_world_variant(w))->name);
 	if (sva_world_backend(w) == SVA_BACKEND_SIM) {
 		printf("  %-28s %llu\n", "logical steps", (unsigned long long)sva_world_now(w));
 		printf("  %-28s %lu\n", "context switches", sva_world_switches(w));
@@ -92,14 +104,42 @@ static void sva_show_observe(void *ctx, struct sva_world *w, bool failed, const 
 	printf("verdict: %s%s\n", failed ? "VIOLATION: " : "clean", failed ? msg : "");
 }
 
-/* Run @name once; the exit code says clean (0), violation (1) or error (2). */
-static int sva_show_run(const char *name, const struct sva_world_config *wc, bool quiet,
-			const char *trace_path, char *schedule_out, size_t schedule_len)
+/* An instance of @name: a built-in program, a scenario file, or (with @text) that text. */
+static int sva_show_instance(const char *name, const char *text, struct sva_tool_program *prog,
+			     void **storage)
+{
+	char err[512];
+	int ret = text ? sva_tool_scenario_instance(name, text, prog, storage, err, sizeof(err))
+		       : sva_tool_program_instance(name, prog, storage, err, sizeof(err));
+
+	return ret ? sva_cli_error("%s", err) : SVA_EXIT_OK;
+}
+
+static int sva_show_outputs(const struct sva_show *show, const char *name, const char *msg)
+{
+	const struct sva_show_opts *o = show->o;
+
+	if (show->diverged)
+		return sva_cli_error("schedule does not fit %s: %s", name, msg);
+	if (show->trace_err)
+		return sva_cli_error("cannot write trace %s: %s", o->trace_path,
+				     sva_strerror(show->trace_err));
+	if (show->timeline_err)
+		return sva_cli_error("cannot write timeline %s: %s", o->timeline_path,
+				     sva_strerror(show->timeline_err));
+	if (o->trace_path && !o->quiet)
+		printf("trace written to %s (Chrome Trace Event JSON; open it in Perfetto)\n",
+		       o->trace_path);
+	if (o->timeline_path && !o->quiet)
+		printf("timeline written to %s (SVG; open it in a browser)\n", o->timeline_path);
+	return SVA_EXIT_OK;
+}
+
+int sva_show_run(const char *name, const char *text, const struct sva_world_config *wc,
+		 const struct sva_show_opts *o)
 {
 	struct sva_tool_program prog;
-	struct sva_show show = {
-		.prog = &prog, .wc = wc, .quiet = quiet, .trace_path = trace_path
-	};
+	struct sva_show show = { .prog = &prog, .o = o };
 	struct sva_world_config config = *wc;
 	char msg[1024];
 	void *storage;
@@ -107,37 +147,22 @@ static int sva_show_run(const char *name, const struct sva_world_config *wc, boo
 
 	config.quiet = true; /* problems are printed once, in the verdict */
 
-	ret = sva_tool_program_instance(name, &prog, &storage);
+	ret = sva_show_instance(name, text, &prog, &storage);
 	if (ret)
-		return sva_cli_error("no program '%s'; see `sva programs`", name);
-	if (!quiet)
+		return ret;
+	if (!o->quiet)
 		printf("== %s: %s\n", prog.name, prog.summary);
 	ret = sva_program_run_observed(&config, &prog.program, sva_show_observe, &show, msg,
 				       sizeof(msg));
-	sva_tool_program_release(storage);
-	if (schedule_out)
-		snprintf(schedule_out, schedule_len, "%s", show.schedule);
+	sva_tool_program_release(&prog, storage);
+	if (o->schedule_out)
+		snprintf(o->schedule_out, o->schedule_len, "%s", show.schedule);
 	if (ret && ret != -EFAULT)
 		return sva_cli_error("%s: %s", msg[0] ? msg : name, sva_strerror(ret));
-	if (show.diverged)
-		return sva_cli_error("schedule does not fit program %s: %s", name, msg);
-	if (show.trace_err)
-		return sva_cli_error("cannot write trace %s: %s", trace_path,
-				     sva_strerror(show.trace_err));
-	if (trace_path && !quiet)
-		printf("trace written to %s (Chrome Trace Event JSON; open it in Perfetto)\n",
-		       trace_path);
+	if (sva_show_outputs(&show, name, msg))
+		return SVA_EXIT_USAGE;
 	return ret ? SVA_EXIT_VIOLATION : SVA_EXIT_OK;
 }
-
-struct sva_run_args {
-	struct sva_world_config wc;
-	const char *trace_path;
-	bool quiet;
-	unsigned long k, max;
-	bool keep_going;
-	int first_arg; /* index of the first positional argument */
-};
 
 /* The options every command shares; unknown ones are a usage error naming them. */
 static int sva_parse_args(int argc, char **argv, struct sva_run_args *a)
@@ -150,6 +175,8 @@ static int sva_parse_args(int argc, char **argv, struct sva_run_args *a)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "max", required_argument, NULL, 'm' },
 		{ "keep-going", no_argument, NULL, 'g' },
+		{ "variant", required_argument, NULL, 'V' },
+		{ "timeline", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -173,10 +200,18 @@ static int sva_parse_args(int argc, char **argv, struct sva_run_args *a)
 			a->wc.nonpreemptive = true;
 			break;
 		case 't':
-			a->trace_path = optarg;
+			a->o.trace_path = optarg;
+			break;
+		case 'T':
+			a->o.timeline_path = optarg;
+			break;
+		case 'V':
+			if (sva_variant_find(optarg, &a->wc.variant))
+				return sva_cli_error("%s: no variant '%s'; see `sva variants`",
+						     argv[0], optarg);
 			break;
 		case 'q':
-			a->quiet = true;
+			a->o.quiet = true;
 			break;
 		case 'k':
 			a->k = v;
@@ -195,8 +230,6 @@ static int sva_parse_args(int argc, char **argv, struct sva_run_args *a)
 	return SVA_EXIT_OK;
 }
 
-static int sva_tour(void);
-
 int sva_cmd_run(int argc, char **argv)
 {
 	struct sva_run_args a = { .wc = { .backend = SVA_BACKEND_SIM, .seed = 1 } };
@@ -205,10 +238,10 @@ int sva_cmd_run(int argc, char **argv)
 	if (ret)
 		return ret;
 	if (a.first_arg == argc)
-		return sva_tour();
+		return sva_show_run("nginx.sva", sva_tool_nginx_scenario, &a.wc, &a.o);
 	if (argc - a.first_arg > 1)
 		return sva_cli_error("run: one program at a time");
-	return sva_show_run(argv[a.first_arg], &a.wc, a.quiet, a.trace_path, NULL, 0);
+	return sva_show_run(argv[a.first_arg], NULL, &a.wc, &a.o);
 }
 
 int sva_cmd_replay(int argc, char **argv)
@@ -222,7 +255,7 @@ int sva_cmd_replay(int argc, char **argv)
 		return sva_cli_error("replay: needs PROGRAM and SCHEDULE");
 	a.wc.schedule = argv[a.first_arg + 1];
 	a.wc.nonpreemptive = true;
-	return sva_show_run(argv[a.first_arg], &a.wc, a.quiet, a.trace_path, NULL, 0);
+	return sva_show_run(argv[a.first_arg], NULL, &a.wc, &a.o);
 }
 
 static void sva_explore_progress(void *ctx, unsigned long schedules, unsigned long failures)
@@ -232,9 +265,8 @@ static void sva_explore_progress(void *ctx, unsigned long schedules, unsigned lo
 	fflush(stderr);
 }
 
-/* Explore @name; print the result; the exit code as for run. */
-static int sva_explore_program(const char *name, const struct sva_run_args *a,
-			       struct sva_explore_result *res)
+int sva_explore_program(const char *name, const struct sva_run_args *a,
+			struct sva_explore_result *res)
 {
 	struct sva_explore_config cfg = {
 		.preemption_bound = (unsigned)a->k,
@@ -244,29 +276,33 @@ static int sva_explore_program(const char *name, const struct sva_run_args *a,
 		.progress = sva_explore_progress,
 		.progress_every = 10000,
 	};
+	const char *variant = sva_variant_info(a->wc.variant)->name;
 	struct sva_tool_program prog;
 	void *storage;
 	int ret;
 
-	if (sva_tool_program_instance(name, &prog, &storage))
-		return sva_cli_error("no program '%s'; see `sva programs`", name);
+	ret = sva_show_instance(name, NULL, &prog, &storage);
+	if (ret)
+		return ret;
 	cfg.world.quiet = true; /* the failure is printed below, once */
 	if (!isatty(STDERR_FILENO))
 		cfg.progress = NULL;
 	ret = sva_explore(&cfg, &prog.program, res);
-	sva_tool_program_release(storage);
+	sva_tool_program_release(&prog, storage);
 	if (res->schedules >= cfg.progress_every)
 		fputc('\n', stderr);
 	if (ret)
 		return sva_cli_error("explore %s: %s", name,
 				     res->message[0] ? res->message : sva_strerror(ret));
-	printf("explore %s, K=%lu: %lu schedules%s, longest %lu decisions, %lu failing\n", name,
-	       a->k, res->schedules, res->exhausted ? " (all within the bound)" : " (stopped)",
-	       res->max_decisions, res->failures);
+	printf("explore %s (%s), K=%lu: %lu schedules%s, longest %lu decisions, %lu failing\n",
+	       name, variant, a->k, res->schedules,
+	       res->exhausted ? " (all within the bound)" : " (stopped)", res->max_decisions,
+	       res->failures);
 	if (!res->failures)
 		return SVA_EXIT_OK;
-	printf("  first failure: %s\n  schedule: %s\n  replay: sva replay %s '%s'\n", res->message,
-	       res->schedule, name, res->schedule);
+	printf("  first failure: %s\n  schedule: %s\n  replay: sva replay %s%s%s%s '%s'\n",
+	       res->message, res->schedule, a->wc.variant ? "--variant " : "",
+	       a->wc.variant ? variant : "", a->wc.variant ? " " : "", name, res->schedule);
 	return SVA_EXIT_VIOLATION;
 }
 
@@ -288,57 +324,4 @@ int sva_cmd_explore(int argc, char **argv)
 	ret = sva_explore_program(argv[a.first_arg], &a, res);
 	free(res);
 	return ret;
-}
-
-/* The tour: each step says what it shows and whether libsva did it. */
-static int sva_tour(void)
-{
-	struct sva_run_args lost = { .k = 1 }, locked = { .k = 2 }, abba = { .k = 1 };
-	struct sva_world_config churn = { .backend = SVA_BACKEND_SIM, .seed = 1 };
-	struct sva_world_config replay = { .backend = SVA_BACKEND_SIM, .nonpreemptive = true };
-	struct sva_explore_result *res = malloc(sizeof(*res));
-	char schedule[4096];
-	int bad = 0;
-
-	if (!res)
-		return sva_cli_error("run: out of memory");
-	printf("libsva %s: the foundation (worlds, the sim scheduler, the explorer, the global "
-	       "PASID space), the kernel substrate (mm, processes, files), the IOMMU core and a "
-	       "software IOMMU\n\n",
-	       SVA_VERSION);
-	printf("[1] four processes share one 4-bit PASID space; the last binds a device with "
-	       "max_pasids 4\n");
-	bad |= sva_show_run("pasid-churn", &churn, false, NULL, NULL, 0) != SVA_EXIT_OK;
-
-	printf("\n[2] a lost update, found by the explorer with one preemption\n");
-	bad |= sva_explore_program("lost-update", &lost, res) != SVA_EXIT_VIOLATION;
-	snprintf(schedule, sizeof(schedule), "%s", res->schedule);
-	replay.schedule = schedule;
-	printf("    replaying that schedule: ");
-	if (sva_show_run("lost-update", &replay, true, NULL, NULL, 0) == SVA_EXIT_VIOLATION) {
-		printf("the same failure, deterministically\n");
-	} else {
-		printf("NOT reproduced\n");
-		bad = 1;
-	}
-
-	printf("\n[3] the same counter under a mutex: every schedule with two preemptions\n");
-	bad |= sva_explore_program("locked-counter", &locked, res) != SVA_EXIT_OK;
-
-	printf("\n[4] an AB/BA lock-order inversion\n");
-	bad |= sva_explore_program("abba", &abba, res) != SVA_EXIT_VIOLATION;
-
-	printf("\n[5] a process maps a device whose open took mm_users, and exits (seed 000)\n");
-	bad |= sva_show_run("fd-mm-cycle", &churn, false, NULL, NULL, 0) != SVA_EXIT_VIOLATION;
-
-	printf("\n[6] the same device taking mm_count, as the kernel does since 2016\n");
-	bad |= sva_show_run("fd-mm-clean", &churn, false, NULL, NULL, 0) != SVA_EXIT_OK;
-
-	printf("\n[7] a device bound to a process reads its memory by DMA; the process exits while "
-	       "bound (seed 003)\n");
-	bad |= sva_show_run("pasid-lifetime", &churn, false, NULL, NULL, 0) != SVA_EXIT_OK;
-
-	printf("\ntour: %s\n", bad ? "SOMETHING DID NOT BEHAVE" : "every step behaved as expected");
-	free(res);
-	return bad ? SVA_EXIT_VIOLATION : SVA_EXIT_OK;
 }

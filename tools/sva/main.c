@@ -2,15 +2,15 @@
 /*
  * sva: the libsva command-line tool.
  *
- *   sva run [PROGRAM]            run a program once and show its timeline and summary;
- *                                with no program, a tour of what libsva does today
- *   sva explore PROGRAM          enumerate its schedules with at most K preemptions
- *   sva replay PROGRAM SCHEDULE  re-run one schedule exactly
- *   sva programs | version | help [COMMAND]
+ *   sva run [FILE]               run a scenario (or a built-in program) once: timeline,
+ *                                summary, verdict; with no file, the built-in nginx scenario
+ *   sva explore FILE             enumerate its schedules with at most K preemptions
+ *   sva replay FILE SCHEDULE     re-run one schedule exactly
+ *   sva variants                 the historical designs --variant NAME switches to
+ *   sva tour | programs | version | help [COMMAND]
  *
- * Exit codes: 0 clean, 1 a violation was found, 2 usage error (one line on stderr).
- * PROGRAM is a built-in program for now (sva programs); scenario files come with the
- * scenario language.
+ * Exit codes: 0 clean, 1 a violation was found, 2 usage or scenario error (one line on
+ * stderr). FILE is a scenario file (docs/scenario-language.md) or a built-in program's name.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,12 +22,19 @@
 #include "programs.h"
 
 static const struct sva_cli_command sva_commands[] = {
-	{ "run", "[PROGRAM] [--seed S] [--native] [--schedule STR] [--trace FILE.json] [--quiet]",
-	  "run a program once: timeline, summary, verdict (no PROGRAM: the tour)", sva_cmd_run },
-	{ "explore", "PROGRAM [-k K] [--max N] [--keep-going]",
+	{ "run",
+	  "[FILE] [--seed S] [--native] [--schedule STR] [--variant NAME] [--trace FILE.json] "
+	  "[--timeline FILE.svg] [--quiet]",
+	  "run a scenario once: timeline, summary, verdict (no FILE: the nginx scenario)",
+	  sva_cmd_run },
+	{ "explore", "FILE [-k K] [--max N] [--seed S] [--variant NAME] [--keep-going]",
 	  "enumerate every schedule with at most K preemptions (default 2)", sva_cmd_explore },
-	{ "replay", "PROGRAM SCHEDULE [--trace FILE.json] [--quiet]",
+	{ "replay",
+	  "FILE SCHEDULE [--variant NAME] [--trace FILE.json] [--timeline FILE.svg] [--quiet]",
 	  "re-run one schedule exactly, as printed by run or explore", sva_cmd_replay },
+	{ "variants", "", "list the historical designs: name, seed thread, what breaks",
+	  sva_cmd_variants },
+	{ "tour", "", "a guided tour of libsva, each step checking itself", sva_cmd_tour },
 	{ "programs", "", "list the built-in programs", sva_cmd_programs },
 	{ "version", "", "print the version", sva_cmd_version },
 	{ "help", "[COMMAND]", "show this help, or a command's", sva_cmd_help },
@@ -89,6 +96,19 @@ int sva_cmd_version(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	printf("sva (libsva) %s\n", SVA_VERSION);
+	return SVA_EXIT_OK;
+}
+
+int sva_cmd_variants(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return sva_cli_error("variants: takes no argument");
+	for (unsigned v = 1; v < SVA_VARIANT_NR; v++) {
+		const struct sva_variant_info *i = sva_variant_info((enum sva_variant)v);
+
+		printf("%-20s %-9s %-7s %s\n", i->name, i->seed, i->invariant, i->design);
+	}
 	return SVA_EXIT_OK;
 }
 

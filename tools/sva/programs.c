@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sva/iommu.h"
 #include "prog.h"
@@ -286,28 +287,28 @@ static const struct sva_tool_program_def sva_tool_programs[] = {
 	  churn_size,
 	  NULL,
 	  0,
-	  { "pasid-churn", churn_setup, churn_check, churn_teardown, NULL },
+	  { "pasid-churn", churn_setup, churn_check, churn_teardown, NULL, false },
 	  churn_summarize },
 	{ "lost-update",
 	  "two actors increment a counter without a lock",
 	  counter_size,
 	  counter_init,
 	  0,
-	  { "lost-update", counter_setup, counter_check, NULL, NULL },
+	  { "lost-update", counter_setup, counter_check, NULL, NULL, false },
 	  counter_summarize },
 	{ "locked-counter",
 	  "the same increments under a mutex",
 	  counter_size,
 	  counter_init,
 	  1,
-	  { "locked-counter", counter_setup, counter_check, NULL, NULL },
+	  { "locked-counter", counter_setup, counter_check, NULL, NULL, false },
 	  counter_summarize },
 	{ "abba",
 	  "two actors take two mutexes in opposite orders",
 	  abba_size,
 	  NULL,
 	  0,
-	  { "abba", abba_setup, NULL, NULL, NULL },
+	  { "abba", abba_setup, NULL, NULL, NULL, false },
 	  NULL },
 	{ "fd-mm-cycle",
 	  "a device whose open holds mm_users: the exit never completes (seed 000)",
@@ -315,7 +316,7 @@ static const struct sva_tool_program_def sva_tool_programs[] = {
 	  sva_prog_cycle_init,
 	  1,
 	  { "fd-mm-cycle", sva_prog_cycle_setup, sva_prog_cycle_check, sva_prog_cycle_teardown,
-	    NULL },
+	    NULL, false },
 	  sva_prog_cycle_summarize },
 	{ "fd-mm-clean",
 	  "the same device holding mm_count: the exit completes (seed 004)",
@@ -323,7 +324,7 @@ static const struct sva_tool_program_def sva_tool_programs[] = {
 	  sva_prog_cycle_init,
 	  0,
 	  { "fd-mm-clean", sva_prog_cycle_setup, sva_prog_cycle_check, sva_prog_cycle_teardown,
-	    NULL },
+	    NULL, false },
 	  sva_prog_cycle_summarize },
 	{ "pasid-lifetime",
 	  "bound DMA, exit while bound (silent abort), unbind, the PASID back (seed 003)",
@@ -331,7 +332,7 @@ static const struct sva_tool_program_def sva_tool_programs[] = {
 	  NULL,
 	  0,
 	  { "pasid-lifetime", sva_prog_life_setup, sva_prog_life_check, sva_prog_life_teardown,
-	    NULL },
+	    NULL, false },
 	  sva_prog_life_summarize },
 };
 
@@ -345,13 +346,19 @@ static const struct sva_tool_program_def *sva_tool_def_find(const char *name)
 	return NULL;
 }
 
-int sva_tool_program_instance(const char *name, struct sva_tool_program *out, void **storage)
+int sva_tool_program_instance(const char *name, struct sva_tool_program *out, void **storage,
+			      char *err, size_t err_len)
 {
 	const struct sva_tool_program_def *d = sva_tool_def_find(name);
 	void *state;
 
-	if (!d)
+	if (!d && access(name, F_OK) == 0)
+		return sva_tool_scenario_instance(name, NULL, out, storage, err, err_len);
+	if (!d) {
+		snprintf(err, err_len, "no program or scenario file '%s'; see `sva programs`",
+			 name);
 		return -ENOENT;
+	}
 	state = calloc(1, d->state_size());
 	if (!state)
 		return -ENOMEM;
@@ -362,13 +369,17 @@ int sva_tool_program_instance(const char *name, struct sva_tool_program *out, vo
 	out->program = d->program;
 	out->program.arg = state;
 	out->summarize = d->summarize;
+	out->release = NULL;
 	*storage = state;
 	return 0;
 }
 
-void sva_tool_program_release(void *storage)
+void sva_tool_program_release(struct sva_tool_program *p, void *storage)
 {
-	free(storage);
+	if (p->release)
+		p->release(storage);
+	else
+		free(storage);
 }
 
 void sva_tool_programs_list(FILE *out)

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scenario language's syntax tree (see docs/scenario-language.md): what the parser
+ * (parse.c) builds and the runner (run.c) executes. The parser checks everything it can, so
+ * the runner never meets a malformed tree: every call's arguments are in the order of its
+ * signature in sva_scn_calls[] (calls.c), each present or not; every variable use names a
+ * variable of the right type; every fork/clone names a program.
+ *
+ * Memory: a scenario owns every node, string and array; sva_scenario_free() frees them all.
+ */
+#ifndef SVA_SCENARIO_AST_H
+#define SVA_SCENARIO_AST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sva/scenario.h"
+
+/* Where a token starts: 1-based line and column (tabs count one). */
+struct sva_scn_loc {
+	unsigned line, col;
+};
+
+/* What a variable holds; fixed by the call that first assigns it. */
+enum sva_scn_type {
+	SVA_SCN_T_NONE, /* the call returns nothing usable */
+	SVA_SCN_T_FD,	/* an open file descriptor (open) */
+	SVA_SCN_T_ADDR, /* a mapping's start address (mmap) */
+	SVA_SCN_T_PID,	/* a child process (fork) */
+	SVA_SCN_T_TID,	/* a thread of the process (clone) */
+	SVA_SCN_T_COMP, /* a descriptor's completion record (submit) */
+	SVA_SCN_T_NR
+};
+
+/* What a parameter accepts. */
+enum sva_scn_param_kind {
+	SVA_SCN_P_NUM,	      /* a number: 42, 0x2a, 64k, 2m (k, m, g: powers of 1024) */
+	SVA_SCN_P_WORD,	      /* one of the words in the parameter's @words */
+	SVA_SCN_P_NAME,	      /* a declared name: a WQ's char device, a device or a program */
+	SVA_SCN_P_VAR,	      /* a variable of type @type */
+	SVA_SCN_P_VAR_OR_NUM, /* a variable of type @type or a number (an address) */
+};
+
+struct sva_scn_param {
+	const char *key; /* "src"; positional parameters may also be given by key */
+	enum sva_scn_param_kind kind;
+	enum sva_scn_type type;	  /* VAR */
+	const char *const *words; /* WORD: NULL-terminated */
+	bool required;
+};
+
+#define SVA_SCN_MAX_PARAMS 8
+
+enum sva_scn_op {
+	SVA_SCN_OPEN,	 /* r = open(NAME): the WQ's uacce char device */
+	SVA_SCN_CLOSE,	 /* close(fd) */
+	SVA_SCN_MMAP,	 /* a = mmap(fd, mmio|dus) or a = mmap(LEN) (anonymous, read-write) */
+	SVA_SCN_MUNMAP,	 /* munmap(addr[, len]) */
+	SVA_SCN_IOCTL,	 /* ioctl(fd, start_q|put_q) */
+	SVA_SCN_FILL,	 /* fill(addr, len[, byte]): the CPU writes */
+	SVA_SCN_VERIFY,	 /* verify(addr, len, byte): the CPU reads; -EIO when a byte differs */
+	SVA_SCN_TOUCH,	 /* touch(addr, len[, write]): fault the pages in */
+	SVA_SCN_SUBMIT,	 /* c = submit(fd, OP, src=, dst=, len=, pattern=) */
+	SVA_SCN_WAIT,	 /* wait(comp): its record; wait(pid): reap the child */
+	SVA_SCN_FORK,	 /* p = fork([PROGRAM]) */
+	SVA_SCN_CLONE,	 /* t = clone(PROGRAM): a thread sharing the mm and the files */
+	SVA_SCN_EXEC,	 /* exec() */
+	SVA_SCN_EXIT,	 /* exit([code]) */
+	SVA_SCN_KILL,	 /* kill(pid) */
+	SVA_SCN_SEND_FD, /* send_fd(fd, pid): pass a file to another process */
+	SVA_SCN_YIELD,	 /* yield([n]): n scheduling points */
+	SVA_SCN_REMOVE,	 /* remove(DEVICE): hot-unplug the accelerator */
+	SVA_SCN_REPEAT,	 /* repeat N { ... } */
+	SVA_SCN_OP_NR
+};
+
+/* A call's signature: the table the parser checks against (calls.c). */
+struct sva_scn_call {
+	const char *name;
+	enum sva_scn_op op;
+	enum sva_scn_type returns;
+	unsigned nparams;
+	struct sva_scn_param params[SVA_SCN_MAX_PARAMS];
+};
+
+extern const struct sva_scn_call sva_scn_calls[];
+const struct sva_scn_call *sva_scn_call_find(const char *name);
+const struct sva_scn_call *sva_scn_call_of(enum sva_scn_op op);
+const char *sva_scn_type_name(enum sva_scn_type t);
+
+/* One argument, at its parameter's index. */
+struct sva_scn_arg {
+	bool present;
+	struct sva_scn_loc loc;
+	uint64_t num;	  /* NUM, VAR_OR_NUM given as a number */
+	const char *word; /* WORD / NAME: the text (owned by the scenario) */
+	int var;	  /* VAR: the variable's index in sva_scenario.vars, else -1 */
+	int index;	  /* NAME of a WQ, device or program: its index in the scenario */
+};
+
+/* What a statement's outcome must be ("expect ..." after a call). */
+enum sva_scn_expect {
+	SVA_SCN_EXPECT_OK,     /* default: the call succeeds */
+	SVA_SCN_EXPECT_ERROR,  /* expect error(EBUSY): it fails with -EBUSY */
+	SVA_SCN_EXPECT_ANY,    /* expect any: whatever it returns */
+	SVA_SCN_EXPECT_STATUS, /* after wait(pid): expect status(0) / status(killed) */
+};
+
+#define SVA_SCN_STATUS_KILLED (128 + 9) /* what wait returns for a SIGKILLed child */
+
+struct sva_scn_block;
+
+struct sva_scn_stmt {
+	struct sva_scn_loc loc;
+	enum sva_scn_op op;
+	const struct sva_scn_call *call;
+	int result; /* the variable assigned, or -1 */
+	struct sva_scn_arg args[SVA_SCN_MAX_PARAMS];
+	enum sva_scn_expect expect;
+	int expect_value; /* ERROR: the positive errno; STATUS: the status */
+	/* REPEAT */
+	unsigned long count;
+	struct sva_scn_block *body;
+};
+
+struct sva_scn_block {
+	struct sva_scn_stmt *stmts;
+	size_t n;
+};
+
+struct sva_scn_var {
+	const char *name;
+	enum sva_scn_type type;
+	struct sva_scn_loc loc; /* first assignment */
+};
+
+enum sva_scn_wq_mode { SVA_SCN_WQ_DEDICATED, SVA_SCN_WQ_SHARED };
+
+/* device NAME [engines=N] [pasid_bits=N] [pri] [ats] [group=DEVICE] [max_xfer=N] */
+struct sva_scn_device {
+	struct sva_scn_loc loc;
+	const char *name;
+	unsigned engines;    /* default 1 */
+	unsigned pasid_bits; /* default 20 */
+	bool pri, ats;
+	int group;	   /* index of the device whose group it joins, or -1 */
+	uint64_t max_xfer; /* 0: the accelerator's default */
+};
+
+/* wq DEVICE shared|dedicated [depth=N] [bof]; its char device is "<device>wq<i>" */
+struct sva_scn_wq {
+	struct sva_scn_loc loc;
+	int device;
+	unsigned index; /* among the device's WQs */
+	char name[64];
+	enum sva_scn_wq_mode mode;
+	unsigned depth; /* default 8 */
+	bool bof;
+};
+
+/* process NAME [xN] { ... } starts at time zero; program NAME { ... } runs when forked. */
+struct sva_scn_program {
+	struct sva_scn_loc loc;
+	const char *name;
+	bool starts;	    /* process (true) or program (false) */
+	unsigned instances; /* xN; default 1 */
+	struct sva_scn_block body;
+};
+
+enum sva_scn_goal {
+	SVA_SCN_GOAL_VIOLATION,	  /* expect violation(I2) */
+	SVA_SCN_GOAL_PASID_FREED, /* expect pasid(PROC) freed */
+	SVA_SCN_GOAL_PASID_HELD,  /* expect pasid(PROC) held */
+	SVA_SCN_GOAL_STATUS,	  /* expect status(PROC) 0 | killed */
+};
+
+/* A top-level expectation, judged at the end of the run. */
+struct sva_scn_goal_expect {
+	struct sva_scn_loc loc;
+	enum sva_scn_goal goal;
+	int invariant; /* VIOLATION: 1..7 */
+	int program;   /* PASID_*, STATUS: a process (starts) */
+	int status;    /* STATUS */
+};
+
+/* kernel [frames=N] */
+struct sva_scn_kernel {
+	unsigned long frames; /* 0: the kernel's default */
+};
+
+struct sva_scenario {
+	const char *file; /* as given to the parser */
+	char *text;	  /* a copy of the source (error messages quote it) */
+	struct sva_scn_kernel kernel;
+	struct sva_scn_device *devices;
+	size_t ndevices;
+	struct sva_scn_wq *wqs;
+	size_t nwqs;
+	struct sva_scn_program *programs;
+	size_t nprograms;
+	struct sva_scn_var *vars;
+	size_t nvars;
+	struct sva_scn_goal_expect *goals;
+	size_t ngoals;
+	/* every string the tree points to, freed with it */
+	char **strings;
+	size_t nstrings, strings_cap;
+};
+
+#endif /* SVA_SCENARIO_AST_H */

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scenario language's calls: one signature per call (its name, what it returns, its
+ * parameters in positional order), the table the parser checks every call against and the
+ * runner reads arguments by (the argument of parameter i is stmt.args[i]). Constants only.
+ *
+ * Conventions beyond ast.h:
+ *   - a VAR parameter of type SVA_SCN_T_NONE accepts a completion or a pid (wait's argument);
+ *   - mmap's first parameter is an fd variable (a file mapping of the region named by the
+ *     second, required then) or a number (an anonymous read-write mapping of that length, the
+ *     second absent);
+ *   - repeat is a statement, not a call, but has an entry so that every statement has a
+ *     signature: its count is also its argument 0.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "ast.h"
+
+static const char *const sva_scn_regions[] = { "mmio", "dus", NULL };
+static const char *const sva_scn_ioctls[] = { "start_q", "put_q", NULL };
+static const char *const sva_scn_submit_ops[] = {
+	"noop",	  "memmove",  "fill",	  "compare", "compare_pattern",
+	"crc32c", "copy_crc", "dualcast", NULL,
+};
+
+#define SVA_SCN_NUM(k, req)                                          \
+	{                                                            \
+		.key = (k), .kind = SVA_SCN_P_NUM, .required = (req) \
+	}
+#define SVA_SCN_WORDS(k, w, req)                                                    \
+	{                                                                           \
+		.key = (k), .kind = SVA_SCN_P_WORD, .words = (w), .required = (req) \
+	}
+#define SVA_SCN_NAME(k, req)                                          \
+	{                                                             \
+		.key = (k), .kind = SVA_SCN_P_NAME, .required = (req) \
+	}
+#define SVA_SCN_VAR(k, t, req)                                                    \
+	{                                                                         \
+		.key = (k), .kind = SVA_SCN_P_VAR, .type = (t), .required = (req) \
+	}
+#define SVA_SCN_VAR_OR_NUM(k, t, req)                                                    \
+	{                                                                                \
+		.key = (k), .kind = SVA_SCN_P_VAR_OR_NUM, .type = (t), .required = (req) \
+	}
+
+const struct sva_scn_call sva_scn_calls[] = {
+	{ "open", SVA_SCN_OPEN, SVA_SCN_T_FD, 1, { SVA_SCN_NAME("name", true) } },
+	{ "close", SVA_SCN_CLOSE, SVA_SCN_T_NONE, 1, { SVA_SCN_VAR("fd", SVA_SCN_T_FD, true) } },
+	{ "mmap",
+	  SVA_SCN_MMAP,
+	  SVA_SCN_T_ADDR,
+	  2,
+	  { SVA_SCN_VAR_OR_NUM("src", SVA_SCN_T_FD, true),
+	    SVA_SCN_WORDS("region", sva_scn_regions, false) } },
+	{ "munmap",
+	  SVA_SCN_MUNMAP,
+	  SVA_SCN_T_NONE,
+	  2,
+	  { SVA_SCN_VAR("addr", SVA_SCN_T_ADDR, true), SVA_SCN_NUM("len", false) } },
+	{ "ioctl",
+	  SVA_SCN_IOCTL,
+	  SVA_SCN_T_NONE,
+	  2,
+	  { SVA_SCN_VAR("fd", SVA_SCN_T_FD, true), SVA_SCN_WORDS("cmd", sva_scn_ioctls, true) } },
+	{ "fill",
+	  SVA_SCN_FILL,
+	  SVA_SCN_T_NONE,
+	  3,
+	  { SVA_SCN_VAR_OR_NUM("addr", SVA_SCN_T_ADDR, true), SVA_SCN_NUM("len", true),
+	    SVA_SCN_NUM("byte", false) } },
+	{ "verify",
+	  SVA_SCN_VERIFY,
+	  SVA_SCN_T_NONE,
+	  3,
+	  { SVA_SCN_VAR_OR_NUM("addr", SVA_SCN_T_ADDR, true), SVA_SCN_NUM("len", true),
+	    SVA_SCN_NUM("byte", true) } },
+	{ "touch",
+	  SVA_SCN_TOUCH,
+	  SVA_SCN_T_NONE,
+	  3,
+	  { SVA_SCN_VAR_OR_NUM("addr", SVA_SCN_T_ADDR, true), SVA_SCN_NUM("len", true),
+	    SVA_SCN_NUM("write", false) } },
+	{ "submit",
+	  SVA_SCN_SUBMIT,
+	  SVA_SCN_T_COMP,
+	  7,
+	  { SVA_SCN_VAR("fd", SVA_SCN_T_FD, true), SVA_SCN_WORDS("op", sva_scn_submit_ops, true),
+	    SVA_SCN_VAR_OR_NUM("src", SVA_SCN_T_ADDR, false),
+	    SVA_SCN_VAR_OR_NUM("dst", SVA_SCN_T_ADDR, false), SVA_SCN_NUM("len", false),
+	    SVA_SCN_NUM("pattern", false), SVA_SCN_VAR_OR_NUM("dst2", SVA_SCN_T_ADDR, false) } },
+	/* SVA_SCN_T_NONE: a completion or a pid */
+	{ "wait", SVA_SCN_WAIT, SVA_SCN_T_NONE, 1, { SVA_SCN_VAR("x", SVA_SCN_T_NONE, true) } },
+	{ "fork", SVA_SCN_FORK, SVA_SCN_T_PID, 1, { SVA_SCN_NAME("program", false) } },
+	{ "clone", SVA_SCN_CLONE, SVA_SCN_T_TID, 1, { SVA_SCN_NAME("program", true) } },
+	{ "exec", SVA_SCN_EXEC, SVA_SCN_T_NONE, 0, { { 0 } } },
+	{ "exit", SVA_SCN_EXIT, SVA_SCN_T_NONE, 1, { SVA_SCN_NUM("code", false) } },
+	{ "kill", SVA_SCN_KILL, SVA_SCN_T_NONE, 1, { SVA_SCN_VAR("pid", SVA_SCN_T_PID, true) } },
+	{ "send_fd",
+	  SVA_SCN_SEND_FD,
+	  SVA_SCN_T_NONE,
+	  2,
+	  { SVA_SCN_VAR("fd", SVA_SCN_T_FD, true), SVA_SCN_VAR("pid", SVA_SCN_T_PID, true) } },
+	{ "yield", SVA_SCN_YIELD, SVA_SCN_T_NONE, 1, { SVA_SCN_NUM("n", false) } },
+	{ "remove", SVA_SCN_REMOVE, SVA_SCN_T_NONE, 1, { SVA_SCN_NAME("device", true) } },
+	/* a statement (repeat N { ... }), listed so that every statement has a signature */
+	{ "repeat", SVA_SCN_REPEAT, SVA_SCN_T_NONE, 1, { SVA_SCN_NUM("count", true) } },
+	{ NULL, SVA_SCN_OP_NR, SVA_SCN_T_NONE, 0, { { 0 } } },
+};
+
+const struct sva_scn_call *sva_scn_call_find(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (const struct sva_scn_call *c = sva_scn_calls; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+const struct sva_scn_call *sva_scn_call_of(enum sva_scn_op op)
+{
+	for (const struct sva_scn_call *c = sva_scn_calls; c->name; c++)
+		if (c->op == op)
+			return c;
+	return NULL;
+}
+
+const char *sva_scn_type_name(enum sva_scn_type t)
+{
+	static const char *const names[SVA_SCN_T_NR] = {
+		[SVA_SCN_T_NONE] = "none", [SVA_SCN_T_FD] = "fd",   [SVA_SCN_T_ADDR] = "address",
+		[SVA_SCN_T_PID] = "pid",   [SVA_SCN_T_TID] = "tid", [SVA_SCN_T_COMP] = "completion",
+	};
+
+	if ((unsigned)t >= SVA_SCN_T_NR)
+		return "?";
+	return names[t];
+}

@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Running a scenario: the world it needs (kernel, software IOMMU, the declared accelerators),
+ * its processes, the figures of a run, and the verdict - as a closed program (sva/sync.h), so
+ * one scenario runs once, replays a schedule, or is explored.
+ *
+ * The verdict is the check's alone (check_judges_outcome): a run passes when every call and
+ * goal went as written, and the invariants broken are exactly those the scenario expects
+ * (none, usually). The checker stops a sim run at its first violation; the check then judges
+ * what was seen, and the model's objects are left to the world's destroy.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner.h"
+
+/* ---- the figures, from the world's events ---- */
+
+static bool sva_scn_is(const struct sva_trace_event *ev, const char *name)
+{
+	return strcmp(ev->name, name) == 0;
+}
+
+static uint64_t sva_scn_field(const struct sva_trace_event *ev, const char *key)
+{
+	for (unsigned i = 0; i < ev->nfields; i++)
+		if (!ev->fields[i].str && strcmp(ev->fields[i].key, key) == 0)
+			return ev->fields[i].num;
+	return 0;
+}
+
+static void sva_scn_freed(struct sva_scenario_run *r, uint64_t mm)
+{
+	if (r->nfreed == r->freed_cap) {
+		size_t cap = r->freed_cap ? r->freed_cap * 2 : 32;
+		uint64_t *v = realloc(r->freed_mms, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		r->freed_mms = v;
+		r->freed_cap = cap;
+	}
+	r->freed_mms[r->nfreed++] = mm;
+}
+
+static void sva_scn_event(void *ctx, struct sva_world *w, const struct sva_trace_event *ev)
+{
+	struct sva_scenario_run *r = ctx;
+	struct sva_scenario_stats *st = &r->st;
+	bool on_pasid = ev->track && strcmp(ev->track, "pasid") == 0;
+	uint64_t code;
+
+	(void)w;
+	pthread_mutex_lock(&r->lock);
+	if (on_pasid && ev->phase == SVA_TRACE_BEGIN) {
+		st->pasids_allocated++;
+	} else if (on_pasid && ev->phase == SVA_TRACE_END) {
+		st->pasids_freed++;
+		sva_scn_freed(r, sva_scn_field(ev, "mm"));
+	} else if (ev->track && strcmp(ev->track, "process") == 0 && ev->phase == SVA_TRACE_BEGIN) {
+		st->processes++;
+	} else if (sva_scn_is(ev, "sva.bind")) {
+		st->binds++;
+	} else if (sva_scn_is(ev, "sva.unbind")) {
+		st->unbinds++;
+	} else if (sva_scn_is(ev, "accel.submit")) {
+		st->descriptors++;
+	} else if (sva_scn_is(ev, "accel.abort")) {
+		st->aborted++;
+	} else if (sva_scn_is(ev, "iopf.response")) {
+		code = sva_scn_field(ev, "code");
+		st->page_requests++;
+		if (code < 3)
+			st->responses[code]++;
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* ---- the world of a run ---- */
+
+static void sva_scn_accel_config(const struct sva_scenario *s, size_t dev,
+				 struct sva_accel_config *cfg)
+{
+	const struct sva_scn_device *d = &s->devices[dev];
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->name = d->name;
+	cfg->engines = d->engines;
+	cfg->max_xfer = (uint32_t)d->max_xfer;
+	for (size_t i = 0; i < s->nwqs && cfg->nwqs < SVA_ACCEL_MAX_WQS; i++) {
+		const struct sva_scn_wq *wq = &s->wqs[i];
+
+		if (wq->device != (int)dev)
+			continue;
+		cfg->wqs[cfg->nwqs++] = (struct sva_accel_wq_config){
+			.mode = wq->mode == SVA_SCN_WQ_SHARED ? SVA_ACCEL_WQ_SHARED
+							      : SVA_ACCEL_WQ_DEDICATED,
+			.depth = wq->depth,
+			.block_on_fault = wq->bof,
+		};
+	}
+}
+
+static int sva_scn_devices(struct sva_scenario_run *r)
+{
+	const struct sva_scenario *s = r->s;
+	int ret = 0;
+
+	for (size_t i = 0; i < s->ndevices && ret == 0; i++) {
+		const struct sva_scn_device *d = &s->devices[i];
+		struct sva_device_config dc = {
+			.name = d->name,
+			.pasid_bits = d->pasid_bits,
+			.ats = d->ats,
+			.pri = d->pri,
+			.same_group = d->group >= 0 ? r->devs[d->group] : NULL,
+		};
+		struct sva_accel_config ac;
+
+		atomic_store(&r->removed[i], false);
+		ret = sva_device_add(sva_swiommu_iommu(r->sw), &dc, &r->devs[i]);
+		if (ret)
+			break;
+		sva_scn_accel_config(s, i, &ac);
+		ret = sva_accel_create(r->k, r->devs[i], &ac, &r->accels[i]);
+		if (ret) {
+			sva_device_remove(r->devs[i]);
+			r->devs[i] = NULL;
+		}
+	}
+	return ret;
+}
+
+static int sva_scn_start(struct sva_scenario_run *r)
+{
+	const struct sva_scenario *s = r->s;
+	int ret = 0;
+
+	r->ntops = 0;
+	for (size_t i = 0; i < s->nprograms && ret == 0; i++) {
+		const struct sva_scn_program *p = &s->programs[i];
+
+		for (unsigned n = 0; p->starts && n < p->instances && ret == 0; n++) {
+			struct sva_scn_top *top = &r->tops[r->ntops];
+
+			*top = (struct sva_scn_top){ .program = (int)i };
+			top->ctx = sva_scn_ctx_get(r, p);
+			if (!top->ctx)
+				return -EAGAIN;
+			ret = sva_process_start(r->k, p->name, sva_scn_task_main, top->ctx,
+						&top->p);
+			if (ret == 0)
+				r->ntops++;
+		}
+	}
+	return ret;
+}
+
+static int sva_scn_setup(struct sva_world *w, void *arg)
+{
+	struct sva_scenario_run *r = arg;
+	struct sva_kernel_config kc = { .frames = r->s->kernel.frames };
+	struct sva_swiommu_config sc = { .name = "swiommu0" };
+	int ret;
+
+	r->w = w;
+	r->k = NULL;
+	r->isys = NULL;
+	r->sw = NULL;
+	r->chk = NULL;
+	memset(r->devs, 0, r->s->ndevices * sizeof(*r->devs));
+	memset(r->accels, 0, r->s->ndevices * sizeof(*r->accels));
+	atomic_store(&r->npool, 0);
+	memset(&r->st, 0, sizeof(r->st));
+	r->nfreed = 0;
+	r->nfailures = 0;
+	r->failure[0] = '\0';
+
+	ret = sva_checker_attach(w, &r->chk);
+	if (ret)
+		return ret;
+	sva_checker_stop_on_violation(r->chk, true);
+	ret = sva_world_subscribe(w, sva_scn_event, r);
+	if (ret == 0)
+		ret = sva_kernel_create(w, &kc, &r->k);
+	if (ret == 0)
+		ret = sva_iommu_sys_create(sva_kernel_mm_sys(r->k), &r->isys);
+	if (ret == 0)
+		ret = sva_swiommu_create(r->isys, &sc, &r->sw);
+	if (ret == 0)
+		ret = sva_scn_devices(r);
+	if (ret == 0)
+		ret = sva_scn_start(r);
+	return ret; /* on error the world's destroy frees what was made */
+}
+
+/* ---- the end of a run ---- */
+
+static void sva_scn_reap(struct sva_scenario_run *r)
+{
+	for (size_t i = 0; i < r->ntops; i++) {
+		struct sva_scn_top *top = &r->tops[i];
+
+		top->reaped = sva_process_wait(top->p, &top->status) == 0;
+	}
+	sva_kernel_quiesce(r->k);
+}
+
+static void sva_scn_destroy_model(struct sva_scenario_run *r)
+{
+	struct sva_swiommu_stats ss;
+
+	sva_swiommu_get_stats(r->sw, &ss);
+	r->st.iotlb_hits = ss.iotlb_hits;
+	r->st.iotlb_misses = ss.iotlb_misses;
+	for (size_t i = 0; i < r->s->ndevices; i++) {
+		if (!r->devs[i] || atomic_exchange(&r->removed[i], true))
+			continue;
+		sva_accel_destroy(r->accels[i]);
+		sva_device_remove(r->devs[i]);
+	}
+	sva_swiommu_destroy(r->sw);
+	sva_iommu_sys_destroy(r->isys);
+	sva_kernel_destroy(r->k);
+	r->k = NULL;
+}
+
+static bool sva_scn_mm_freed(struct sva_scenario_run *r, uint64_t mm)
+{
+	for (size_t i = 0; i < r->nfreed; i++)
+		if (r->freed_mms[i] == mm)
+			return true;
+	return false;
+}
+
+/* A goal about a process, for each of its instances. */
+static void sva_scn_goal_process(struct sva_scenario_run *r, const struct sva_scn_goal_expect *g)
+{
+	const char *name = r->s->programs[g->program].name;
+
+	for (size_t i = 0; i < r->ntops; i++) {
+		struct sva_scn_top *top = &r->tops[i];
+		bool had = top->ctx->pasid != SVA_PASID_INVALID, freed;
+
+		if (top->program != g->program)
+			continue;
+		pthread_mutex_lock(&r->lock);
+		freed = had && sva_scn_mm_freed(r, top->ctx->mm_id);
+		pthread_mutex_unlock(&r->lock);
+		if (g->goal == SVA_SCN_GOAL_STATUS && top->status != g->status)
+			sva_scn_fail(r, &g->loc, "%s exited with status %d, expected %d", name,
+				     top->status, g->status);
+		else if (g->goal == SVA_SCN_GOAL_PASID_FREED && !freed)
+			sva_scn_fail(r, &g->loc, "%s's PASID %s", name,
+				     had ? "was not freed" : "was never allocated");
+		else if (g->goal == SVA_SCN_GOAL_PASID_HELD && (!had || freed))
+			sva_scn_fail(r, &g->loc, "%s's PASID %s", name,
+				     had ? "was freed" : "was never allocated");
+	}
+}
+
+static bool sva_scn_expects(const struct sva_scenario *s, int inv)
+{
+	for (size_t i = 0; i < s->ngoals; i++)
+		if (s->goals[i].goal == SVA_SCN_GOAL_VIOLATION && s->goals[i].invariant == inv)
+			return true;
+	return false;
+}
+
+/* Every expected violation seen, no other; reports that are not invariants fail the run. */
+static int sva_scn_judge_violations(struct sva_scenario_run *r, char *msg, size_t len)
+{
+	const struct sva_scenario *s = r->s;
+	unsigned long other = sva_report_total(r->w) -
+			      sva_report_count(r->w, SVA_REPORT_INVARIANT) -
+			      sva_report_count(r->w, SVA_REPORT_DEADLOCK) -
+			      sva_report_count(r->w, SVA_REPORT_LOCK_ORDER) -
+			      sva_report_count(r->w, SVA_REPORT_REFCOUNT);
+
+	for (int inv = 1; inv < SVA_INVARIANT_NR; inv++) {
+		bool seen = r->st.violations[inv] != 0;
+
+		if (seen && !sva_scn_expects(s, inv)) {
+			snprintf(msg, len, "%s", sva_report_first(r->w));
+			return -EFAULT;
+		}
+		if (!seen && sva_scn_expects(s, inv)) {
+			snprintf(msg, len, "expected a violation of %s; the run had none",
+				 sva_invariant_name((enum sva_invariant)inv));
+			return -EFAULT;
+		}
+	}
+	if (other) {
+		snprintf(msg, len, "%s", sva_report_first(r->w));
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static int sva_scn_check(struct sva_world *w, void *arg, int run, char *msg, size_t len)
+{
+	struct sva_scenario_run *r = arg;
+	bool finished = run == 0;
+
+	(void)w;
+	if (finished) {
+		sva_scn_reap(r);
+		sva_checker_quiesce(r->chk);
+		for (size_t i = 0; i < r->s->ngoals; i++)
+			if (r->s->goals[i].goal != SVA_SCN_GOAL_VIOLATION)
+				sva_scn_goal_process(r, &r->s->goals[i]);
+		sva_scn_destroy_model(r);
+		sva_checker_finish(r->chk);
+	}
+	r->st.events_checked = sva_checker_events(r->chk);
+	for (int inv = 1; inv < SVA_INVARIANT_NR; inv++)
+		r->st.violations[inv] = sva_checker_violations(r->chk, (enum sva_invariant)inv);
+	if (r->nfailures) {
+		pthread_mutex_lock(&r->lock);
+		snprintf(msg, len, "%s", r->failure);
+		pthread_mutex_unlock(&r->lock);
+		return -EFAULT;
+	}
+	if (run && run != -ECANCELED && !sva_report_total(w)) {
+		snprintf(msg, len, "the run ended with %s", sva_strerror(run));
+		return -EFAULT;
+	}
+	return sva_scn_judge_violations(r, msg, len);
+}
+
+static void sva_scn_teardown(struct sva_world *w, void *arg)
+{
+	struct sva_scenario_run *r = arg;
+
+	sva_world_unsubscribe(w, sva_scn_event, r);
+	sva_checker_detach(r->chk);
+	r->chk = NULL;
+}
+
+/* ---- the run object ---- */
+
+static size_t sva_scn_top_count(const struct sva_scenario *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nprograms; i++)
+		if (s->programs[i].starts)
+			n += s->programs[i].instances;
+	return n;
+}
+
+int sva_scenario_run_create(const struct sva_scenario *s, struct sva_scenario_run **out)
+{
+	struct sva_scenario_run *r;
+	size_t ntops = sva_scn_top_count(s);
+
+	if (s->nvars > SVA_SCN_MAX_VARS || ntops > SVA_SCN_MAX_TASKS)
+		return -E2BIG;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->s = s;
+	r->devs = calloc(s->ndevices + 1, sizeof(*r->devs));
+	r->accels = calloc(s->ndevices + 1, sizeof(*r->accels));
+	r->removed = calloc(s->ndevices + 1, sizeof(*r->removed));
+	r->tops = calloc(ntops + 1, sizeof(*r->tops));
+	r->pool = calloc(SVA_SCN_MAX_TASKS, sizeof(*r->pool));
+	pthread_mutex_init(&r->lock, NULL);
+	if (!r->devs || !r->accels || !r->removed || !r->tops || !r->pool) {
+		sva_scenario_run_free(r);
+		return -ENOMEM;
+	}
+	*out = r;
+	return 0;
+}
+
+void sva_scenario_run_free(struct sva_scenario_run *r)
+{
+	if (!r)
+		return;
+	free(r->devs);
+	free(r->accels);
+	free(r->removed);
+	free(r->tops);
+	free(r->pool);
+	free(r->freed_mms);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+void sva_scenario_program(struct sva_scenario_run *r, struct sva_program *out)
+{
+	*out = (struct sva_program){
+		.name = r->s->file,
+		.setup = sva_scn_setup,
+		.check = sva_scn_check,
+		.teardown = sva_scn_teardown,
+		.arg = r,
+		.check_judges_outcome = true,
+	};
+}
+
+void sva_scenario_run_stats(const struct sva_scenario_run *r, struct sva_scenario_stats *out)
+{
+	*out = r->st;
+}
