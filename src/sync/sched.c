@@ -149,7 +149,7 @@ void sva_might_sleep(struct sva_world *w, const char *site, const char *what)
 void sva_yield(struct sva_world *w)
 {
 	if (w->sched->sim)
-		sva_sim_point(w->sched);
+		sva_sim_yield(w->sched);
 	else
 		sched_yield();
 }
@@ -159,7 +159,7 @@ void sva_msleep(struct sva_world *w, unsigned ms)
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
 
 	if (w->sched->sim)
-		sva_sim_point(w->sched);
+		sva_sim_yield(w->sched);
 	else
 		nanosleep(&ts, NULL);
 }

@@ -135,6 +135,7 @@ struct sva_sched {
 	bool settled;
 	/* A daemon spawned from outside runs at once until it first blocks (sva_sim_spawn). */
 	struct sva_actor *eager;
+	bool yielding; /* the running actor yields: others first, at no preemption cost */
 	uint64_t rng[4];
 	uint16_t *replay; /* decisions to replay first */
 	size_t nreplay;
@@ -203,6 +204,8 @@ void sva_wchan_wake_all(struct sva_wchan *wc);
 int sva_sim_create(struct sva_sched *s, const struct sva_world_config *config);
 void sva_sim_destroy(struct sva_sched *s);
 void sva_sim_point(struct sva_sched *s);
+/* An explicit yield (or sleep): the actor cannot progress alone; switching away is free. */
+void sva_sim_yield(struct sva_sched *s);
 /* The current actor has become blocked or exited: run someone else. */
 void sva_sim_block(struct sva_sched *s);
 void sva_sim_wake(struct sva_actor *a);

@@ -125,14 +125,37 @@ static struct sva_actor *sva_sim_replayed(struct sva_sched *s, int want)
 	return NULL;
 }
 
+/* The first runnable actor after @cur in the list, wrapping around (a yield's successor). */
+static struct sva_actor *sva_sim_next_after(struct sva_sched *s, struct sva_actor *cur)
+{
+	struct sva_actor *a, *first = NULL;
+	bool past = false;
+
+	sva_list_for_each_entry(a, &s->actors, node) {
+		if (a == cur) {
+			past = true;
+			continue;
+		}
+		if (atomic_load(&a->state) != SVA_ACTOR_RUNNABLE)
+			continue;
+		if (past)
+			return a;
+		if (!first)
+			first = a;
+	}
+	return first ? first : cur;
+}
+
 /* Pick who runs next; @cur is the running actor (NULL from main), runnable or not. */
 static struct sva_actor *sva_sim_pick(struct sva_sched *s, struct sva_actor *cur)
 {
 	struct sva_actor *a, *first = NULL, *chosen = NULL;
+	bool yielding = s->yielding;
 	bool cur_runnable = cur && atomic_load(&cur->state) == SVA_ACTOR_RUNNABLE;
 	uint64_t runnable = 0;
 	unsigned n = 0;
 
+	s->yielding = false;
 	if (sva_world_stopped(s->w))
 		return NULL; /* back to the driving fiber, for good */
 	if (s->eager) {	     /* a daemon starting: on until it blocks, then back to its spawner */
@@ -152,6 +175,10 @@ static struct sva_actor *sva_sim_pick(struct sva_sched *s, struct sva_actor *cur
 	}
 	if (n <= 1)
 		return first;
+	if (yielding && cur_runnable) { /* a yield: the others go first, at no cost */
+		first = sva_sim_next_after(s, cur);
+		cur_runnable = false; /* a free choice, not a preemption */
+	}
 	if (s->settled)
 		return cur_runnable ? cur : first;
 	if (s->ndecisions < s->nreplay)
@@ -183,6 +210,13 @@ void sva_sim_point(struct sva_sched *s)
 	next = sva_sim_pick(s, cur);
 	if (next != cur)
 		sva_sim_switch(s, cur, next, false);
+}
+
+void sva_sim_yield(struct sva_sched *s)
+{
+	s->yielding = true;
+	sva_sim_point(s);
+	s->yielding = false;
 }
 
 void sva_sim_block(struct sva_sched *s)
