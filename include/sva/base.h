@@ -178,7 +178,8 @@ bool sva_world_stopped(const struct sva_world *w);
 	X(ACCEL_WQ, "accel_wq")         \
 	X(ACCEL_ENGINE, "accel_engine") \
 	X(ACCEL_CTX, "accel_ctx")       \
-	X(ACCEL_CLIENT, "accel_client")
+	X(ACCEL_CLIENT, "accel_client") \
+	X(ARRAY, "array")
 
 enum sva_obj_type {
 #define SVA_OBJ_ENUM(name, str) SVA_OBJ_##name,
@@ -190,6 +191,11 @@ enum sva_obj_type {
 const char *sva_obj_type_name(enum sva_obj_type type);
 /* Zeroed memory for one object of @type; NULL when out of memory or when a failure is injected. */
 void *sva_alloc(struct sva_world *w, enum sva_obj_type type, size_t size);
+/*
+ * Grow or shrink an array object of @type (NULL: a new one, zeroed); the old one stays valid
+ * when NULL is returned. Never injected: growing arrays are not where fail-nth looks.
+ */
+void *sva_realloc(struct sva_world *w, enum sva_obj_type type, void *obj, size_t size);
 /* Free an object from sva_alloc(); NULL is ignored. */
 void sva_free(struct sva_world *w, enum sva_obj_type type, void *obj);
 /* Live objects of @type / of every type. */

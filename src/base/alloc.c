@@ -74,13 +74,10 @@ bool sva_alloc_account(struct sva_world *w, enum sva_obj_type type, long delta)
 	return true;
 }
 
-void *sva_alloc(struct sva_world *w, enum sva_obj_type type, size_t size)
+static void *sva_alloc_new(struct sva_world *w, enum sva_obj_type type, size_t size)
 {
-	struct sva_obj_header *h;
+	struct sva_obj_header *h = calloc(1, sizeof(*h) + size);
 
-	if ((unsigned)type >= SVA_OBJ_NR || sva_alloc_attempt_fails(w))
-		return NULL;
-	h = calloc(1, sizeof(*h) + size);
 	if (!h)
 		return NULL;
 	h->type = type;
@@ -91,6 +88,42 @@ void *sva_alloc(struct sva_world *w, enum sva_obj_type type, size_t size)
 	pthread_mutex_unlock(&w->objects_lock);
 	atomic_fetch_add(&w->live[type], 1);
 	return sva_obj_of(h);
+}
+
+void *sva_alloc(struct sva_world *w, enum sva_obj_type type, size_t size)
+{
+	if ((unsigned)type >= SVA_OBJ_NR || sva_alloc_attempt_fails(w))
+		return NULL;
+	return sva_alloc_new(w, type, size);
+}
+
+void *sva_realloc(struct sva_world *w, enum sva_obj_type type, void *obj, size_t size)
+{
+	struct sva_obj_header *h, *n;
+
+	if ((unsigned)type >= SVA_OBJ_NR)
+		return NULL;
+	if (!obj)
+		return sva_alloc_new(w, type, size);
+	h = sva_header_of(obj);
+	if (h->magic != SVA_OBJ_MAGIC || h->type != type) {
+		sva_report(w, SVA_REPORT_BAD_USAGE, "sva_realloc of a %s at %p: %s",
+			   sva_obj_type_name(type), obj,
+			   h->magic != SVA_OBJ_MAGIC ? "not a live object" : "wrong type");
+		return NULL;
+	}
+	pthread_mutex_lock(&w->objects_lock);
+	sva_list_del(&h->node);
+	n = realloc(h, sizeof(*h) + size);
+	if (n) {
+		if (size > n->size)
+			memset((char *)sva_obj_of(n) + n->size, 0, size - n->size);
+		n->size = size;
+		h = n;
+	}
+	sva_list_add_tail(&h->node, &w->objects);
+	pthread_mutex_unlock(&w->objects_lock);
+	return n ? sva_obj_of(n) : NULL;
 }
 
 void sva_free(struct sva_world *w, enum sva_obj_type type, void *obj)

@@ -150,6 +150,7 @@ static struct sva_iommu_group *sva_group_alloc(struct sva_iommu_sys *sys)
 
 	if (!g)
 		return NULL;
+	g->w = sys->w;
 	sva_mutex_init(sys->w, &g->mutex, "group_mutex");
 	sva_spin_lock_init(sys->w, &g->xa_lock, "pasid_array");
 	sva_list_init(&g->devices);
@@ -164,7 +165,7 @@ static void sva_group_free(struct sva_iommu_sys *sys, struct sva_iommu_group *g)
 	if (g->nslots)
 		sva_report(sys->w, SVA_REPORT_BAD_USAGE, "group %u freed with %zu PASIDs attached",
 			   g->id, g->nslots);
-	free(g->slots);
+	sva_free(sys->w, SVA_OBJ_ARRAY, g->slots);
 	sva_spin_lock_destroy(&g->xa_lock);
 	sva_mutex_destroy(&g->mutex);
 	sva_free(sys->w, SVA_OBJ_IOMMU_GROUP, g);
@@ -271,7 +272,8 @@ static int sva_slot_reserve(struct sva_iommu_group *g, uint32_t pasid)
 		return -EBUSY;
 	if (g->nslots == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 8;
-		struct sva_pasid_slot *s = realloc(g->slots, cap * sizeof(*s));
+		struct sva_pasid_slot *s =
+			sva_realloc(g->w, SVA_OBJ_ARRAY, g->slots, cap * sizeof(*s));
 
 		if (!s)
 			return -ENOMEM;

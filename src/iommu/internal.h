@@ -44,6 +44,7 @@ struct sva_pasid_slot {
 };
 
 struct sva_iommu_group {
+	struct sva_world *w;
 	unsigned id;
 	struct sva_mutex mutex;	      /* serialises attach and detach */
 	struct sva_list_head devices; /* under mutex */

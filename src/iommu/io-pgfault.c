@@ -65,7 +65,7 @@ static void sva_iopf_put_param(struct sva_iommu_fault_param *p)
 
 	if (!sva_refcount_dec_and_test(&p->users))
 		return;
-	free(p->partial);
+	sva_free(w, SVA_OBJ_ARRAY, p->partial);
 	sva_mutex_destroy(&p->lock);
 	sva_free(w, SVA_OBJ_IOPF_PARAM, p);
 }
@@ -279,7 +279,8 @@ static int sva_iopf_add_partial(struct sva_iommu_fault_param *p, const struct sv
 	sva_mutex_lock(&p->lock);
 	if (p->npartial == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 8;
-		struct sva_page_request *n = realloc(p->partial, cap * sizeof(*n));
+		struct sva_page_request *n = sva_realloc(p->dev->iommu->sys->w, SVA_OBJ_ARRAY,
+							 p->partial, cap * sizeof(*n));
 
 		if (n) {
 			p->partial = n;
@@ -305,7 +306,8 @@ static struct sva_iopf_group *sva_iopf_group_build(struct sva_iommu_fault_param 
 
 	sva_mutex_lock(&p->lock);
 	if (g)
-		g->faults = malloc((p->npartial + 1) * sizeof(*g->faults));
+		g->faults =
+			sva_realloc(w, SVA_OBJ_ARRAY, NULL, (p->npartial + 1) * sizeof(*g->faults));
 	for (size_t i = 0; i < p->npartial; i++) { /* the group's partials leave either way */
 		const struct sva_page_request *r = &p->partial[i];
 
@@ -383,7 +385,7 @@ void sva_iopf_free_group(struct sva_iopf_group *group)
 	sva_mutex_lock(&p->lock);
 	sva_list_del(&group->pending); /* unanswered: never answered now */
 	sva_mutex_unlock(&p->lock);
-	free(group->faults);
+	sva_free(w, SVA_OBJ_ARRAY, group->faults);
 	sva_free(w, SVA_OBJ_IOPF_GROUP, group);
 	sva_iopf_put_param(p);
 }

@@ -199,7 +199,7 @@ static void sva___mmdrop(struct sva_mm *mm)
 	sva_rwsem_destroy(&mm->mmap_lock);
 	sva_rwsem_destroy(&mm->notifier_lock);
 	sva_spin_lock_destroy(&mm->ptl);
-	free(mm->vmas);
+	sva_free(mm->w, SVA_OBJ_ARRAY, mm->vmas);
 	sva_free(mm->w, SVA_OBJ_MM, mm);
 }
 

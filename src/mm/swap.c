@@ -17,13 +17,13 @@
 static int sva_swap_grow(struct sva_mm_sys *sys)
 {
 	size_t n = sys->nslots ? sys->nslots * 2 : 64;
-	void **slots = realloc(sys->swap_slots, n * sizeof(*slots));
+	void **slots = sva_realloc(sys->w, SVA_OBJ_ARRAY, sys->swap_slots, n * sizeof(*slots));
 	uint64_t *free_slots;
 
 	if (!slots)
 		return -ENOMEM;
 	sys->swap_slots = slots;
-	free_slots = realloc(sys->free_slots, n * sizeof(*free_slots));
+	free_slots = sva_realloc(sys->w, SVA_OBJ_ARRAY, sys->free_slots, n * sizeof(*free_slots));
 	if (!free_slots)
 		return -ENOMEM;
 	sys->free_slots = free_slots;
@@ -97,8 +97,8 @@ void sva_swap_destroy(struct sva_mm_sys *sys)
 {
 	for (size_t i = 0; i < sys->nslots; i++)
 		sva_free(sys->w, SVA_OBJ_SWAP_SLOT, sys->swap_slots[i]);
-	free(sys->swap_slots);
-	free(sys->free_slots);
+	sva_free(sys->w, SVA_OBJ_ARRAY, sys->swap_slots);
+	sva_free(sys->w, SVA_OBJ_ARRAY, sys->free_slots);
 }
 
 /* Evict the page at @addr if it is anonymous and mapped once. True when evicted. */

@@ -76,7 +76,7 @@ static int sva_vma_reserve(struct sva_mm *mm, size_t n)
 	cap = mm->vmas_cap ? mm->vmas_cap * 2 : 16;
 	while (cap < n)
 		cap *= 2;
-	v = realloc(mm->vmas, cap * sizeof(*v));
+	v = sva_realloc(mm->w, SVA_OBJ_ARRAY, mm->vmas, cap * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	mm->vmas = v;

@@ -100,7 +100,8 @@ static int sva_program_run(const struct sva_world_config *config, const struct s
 		struct sva_decision *d = realloc(out->decisions, (n ? n : 1) * sizeof(*d));
 
 		if (d) {
-			memcpy(d, w->sched->decisions, n * sizeof(*d));
+			if (n) /* a run may take no decision at all */
+				memcpy(d, w->sched->decisions, n * sizeof(*d));
 			out->decisions = d;
 			out->ndecisions = n;
 		}
