@@ -102,7 +102,7 @@ struct sva_domain {
 	struct sva_mm *mm;	   /* holds a count (mmgrab) */
 	unsigned users;		   /* devices attached through it, under iommu_sva_lock */
 	struct sva_list_head next; /* in the mm's iommu data, under iommu_sva_lock */
-	/* detach-at-last-user (a historical variant): bonds unbound but left attached */
+	/* detach-at-last-user (a variant): bonds unbound, left attached; iommu_sva_lock */
 	struct sva_bond *detach_later[4];
 	unsigned ndetach_later;
 	/* I/O page faults: handles a group of page requests (the SVA handler for SVA domains) */

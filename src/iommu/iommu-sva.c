@@ -2,7 +2,8 @@
 /*
  * SVA bind and unbind (the kernel's iommu-sva.c, v6.19).
  *
- * Lock order: iommu_sva_lock -> group->mutex -> driver locks; iommu_sva_lock -> mmap_lock
+ * Lock order: iommu_sva_lock (also guards domain->users and domain->detach_later) ->
+ * group->mutex -> driver locks; iommu_sva_lock -> mmap_lock
  * (the driver registers its notifier while allocating an SVA domain).
  *
  * References: a bond holds no user of the mm. Its SVA domain holds a count (mmgrab), the
