@@ -5,7 +5,8 @@
  * (and says when there was nothing to wait for); sva_flush_workqueue() waits for everything
  * queued before it; an ordered queue runs items one at a time in queue order; an unordered one
  * with max_active 2 runs all, never more than two at once; a work function may free its own
- * work; work queued from a work function runs; destroy flushes; actors queue and flush too.
+ * work, and a new work at the freed one's address is not taken for it; work queued from a work
+ * function runs; destroy flushes; actors queue and flush too.
  *
  * Work functions run on worker actors: they record what they saw and the main thread asserts
  * after a flush. Counters written by one work and read after a flush are plain ints on purpose:
@@ -520,6 +521,64 @@ static void test_requeued_work_is_not_reentrant(void **state)
 	on_both_backends(reentry_body);
 }
 
+/*
+ * A work freed by its own function, and a new one allocated at the same address and queued
+ * while the first function still runs, is a different work: the other worker takes it.
+ * (Regression: workers compared only the pointer, so the new work looked like the old one
+ * still running, and whether it waited depended on where the allocator put it - the
+ * explorer saw that as a schedule that did not replay.) The memory is reused by hand here,
+ * which is what the allocator did there.
+ */
+struct reuse {
+	struct sva_work work;
+	struct sva_workqueue *wq;
+	struct sva_completion second_done;
+	atomic_int second_runs;
+};
+
+static void reuse_second_fn(struct sva_work *work)
+{
+	struct reuse *r = (struct reuse *)((char *)work - offsetof(struct reuse, work));
+
+	atomic_fetch_add(&r->second_runs, 1);
+	sva_complete(&r->second_done);
+}
+
+static void reuse_first_fn(struct sva_work *work)
+{
+	struct reuse *r = (struct reuse *)((char *)work - offsetof(struct reuse, work));
+
+	sva_work_init(&r->work, reuse_second_fn); /* "freed", and a new work in its place */
+	assert_true(sva_queue_work(r->wq, &r->work));
+	sva_wait_for_completion(&r->second_done); /* only the other worker can run it now */
+}
+
+static void reuse_body(enum sva_backend backend, uint64_t seed)
+{
+	struct wq_test t;
+	struct sva_world *w = wq_test_init(&t, backend, seed);
+	struct sva_workqueue *wq = wq_create(w, 0, 2);
+	struct reuse r = { .wq = wq };
+
+	sva_completion_init(w, &r.second_done, "second_done");
+	sva_work_init(&r.work, reuse_first_fn);
+	assert_true(sva_queue_work(wq, &r.work));
+	sva_flush_workqueue(wq);
+	assert_int_equal(atomic_load(&r.second_runs), 1);
+	assert_int_equal(sva_report_total(w), 0);
+	sva_workqueue_destroy(wq);
+	sva_completion_destroy(&r.second_done);
+	wq_test_done(&t);
+}
+
+static void test_work_at_a_reused_address_is_a_new_work(void **state)
+{
+	(void)state;
+	/* sim only: with the bug, native would hang where sim reports the deadlock */
+	for (uint64_t seed = 1; seed <= SIM_SEEDS; seed++)
+		reuse_body(SVA_BACKEND_SIM, seed);
+}
+
 /* ---- destroy ----------------------------------------------------------------------------------
  */
 
@@ -757,6 +816,7 @@ int main(void)
 		cmocka_unit_test(test_work_may_free_itself),
 		cmocka_unit_test(test_work_queued_from_work_runs),
 		cmocka_unit_test(test_requeued_work_is_not_reentrant),
+		cmocka_unit_test(test_work_at_a_reused_address_is_a_new_work),
 		cmocka_unit_test(test_destroy_flushes_pending_work),
 		cmocka_unit_test(test_destroy_drains_chained_work),
 		cmocka_unit_test(test_actors_queue_and_flush),

@@ -319,6 +319,12 @@ struct sva_work {
 	sva_work_fn fn;
 	struct sva_workqueue *wq; /* where it was last queued */
 	uint64_t seq;		  /* queue order, for flushing */
+	/*
+	 * Identity, given at the first queueing: a work freed by its function and another
+	 * allocated at the same address must not be taken for each other (that would make the
+	 * sim's choices depend on the allocator's history).
+	 */
+	uint64_t id;
 	bool pending;
 };
 

@@ -114,6 +114,7 @@ struct sva_sched {
 	atomic_uint live_nondaemon; /* of which not daemons */
 	struct sva_wchan idle_wc;   /* native: sva_world_run waits for live_nondaemon == 0 */
 	struct sva_actor outside;   /* owner of locks taken outside any actor */
+	atomic_ulong next_work_id;  /* identities of queued works (workqueue.c) */
 	size_t stack_size;
 
 	/* native */

@@ -6,8 +6,10 @@
  * max_active otherwise). All of its state - the pending list, each work's pending bit and the
  * work each worker is running - is protected by the channel @wc, on which both idle workers
  * and flushers sleep. A worker never touches a work after calling its function (the function
- * may free it); it remembers only the pointer and the queue sequence number, which is what
- * flush_work and flush_workqueue compare against.
+ * may free it); it remembers only the pointer, the work's identity and the queue sequence
+ * number, which is what flush_work and flush_workqueue compare against. The pointer alone
+ * would not do: a work freed by its function and a new one at the same address would look
+ * like the same work still running.
  */
 #include <errno.h>
 #include <string.h>
@@ -20,6 +22,7 @@ struct sva_wq_worker {
 	struct sva_workqueue *wq;
 	struct sva_actor *actor;
 	struct sva_work *running; /* compared, never dereferenced after the call */
+	uint64_t running_id;
 	uint64_t running_seq;
 };
 
@@ -68,6 +71,7 @@ static struct sva_work *sva_wq_next_locked(struct sva_wq_worker *wk)
 	sva_list_del(&work->entry);
 	work->pending = false;
 	wk->running = work;
+	wk->running_id = work->id;
 	wk->running_seq = work->seq;
 	return work;
 }
@@ -183,6 +187,8 @@ bool sva_queue_work(struct sva_workqueue *wq, struct sva_work *work)
 		work->pending = true;
 		__atomic_store_n(&work->wq, wq, __ATOMIC_RELEASE);
 		work->seq = ++wq->next_seq;
+		if (!work->id)
+			work->id = atomic_fetch_add(&wq->w->sched->next_work_id, 1) + 1;
 		sva_list_add_tail(&work->entry, &wq->pending);
 		sva_wchan_wake_all(&wq->wc);
 		queued = true;
@@ -199,7 +205,10 @@ static bool sva_wq_running(struct sva_workqueue *wq, const struct sva_work *work
 	for (unsigned i = 0; i < wq->nworkers; i++) {
 		const struct sva_wq_worker *wk = &wq->workers[i];
 
-		if (wk->running && (work ? wk->running == work : wk->running_seq <= upto))
+		if (!wk->running)
+			continue;
+		if (work ? wk->running == work && wk->running_id == work->id
+			 : wk->running_seq <= upto)
 			return true;
 	}
 	return false;
