@@ -67,7 +67,7 @@ enum {
 
 struct sva_page {
 	atomic_long refcount;
-	uint64_t pfn;
+	_Atomic uint64_t pfn; /* set when the frame is first handed out or looked up */
 	atomic_uint flags;
 };
 

@@ -13,11 +13,14 @@
  *    is not a scheduling point in sim (it is a CPU instruction, not a lock). Whoever holds a
  *    reference owns a share of the frame: a present page-table entry holds one, a gather holds
  *    the one the entry held until its flush is done (pgtable.c, gather.c).
- *  - A frame is on the free stack iff its refcount is 0 (pfn 0 excepted). get or put of a frame
- *    at 0 is reported (SVA_REPORT_REFCOUNT) and changes nothing, so misuse cannot corrupt the
- *    free stack.
- *  - @lock (a spinlock: a scheduling point in sim) protects the free stack and @nfree; nothing
- *    else is done under it. Frames are zeroed by the allocator after the pop, outside the lock.
+ *  - A frame is free iff its refcount is 0 (pfn 0 excepted): on the free stack once it has been
+ *    used, above @fresh before. get or put of a frame at 0 is reported (SVA_REPORT_REFCOUNT)
+ *    and changes nothing, so misuse cannot corrupt the free stack.
+ *  - Handing out prefers the free stack (the most recently freed frame), then the lowest fresh
+ *    pfn: from a fresh arena, frames come in pfn order.
+ *  - @lock (a spinlock: a scheduling point in sim) protects the free stack, @fresh and @nfree;
+ *    nothing else is done under it. A reused frame is zeroed by the allocator after the pop,
+ *    outside the lock; a fresh one is still calloc's zero.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -42,20 +45,14 @@ static size_t sva_phys_size(size_t nframes, size_t *stack_off, size_t *data_off)
 	return fixed + nframes * per_frame;
 }
 
-static void sva_phys_init_frames(struct sva_phys *phys)
+/* struct sva_page of @pfn, its pfn set on first use (idempotent: racing callers agree). */
+static struct sva_page *sva_phys_page(struct sva_phys *phys, uint64_t pfn)
 {
-	size_t n = phys->nframes;
+	struct sva_page *page = &phys->pages[pfn];
 
-	for (size_t pfn = 0; pfn < n; pfn++) {
-		atomic_init(&phys->pages[pfn].refcount, 0);
-		phys->pages[pfn].pfn = pfn;
-		atomic_init(&phys->pages[pfn].flags, 0);
-	}
-	atomic_init(&phys->pages[0].flags, SVA_PAGE_RESERVED);
-	/* Lowest pfn on top: frames are handed out in pfn order from a fresh arena. */
-	for (size_t i = 0; i < n - 1; i++)
-		phys->free_stack[i] = n - 1 - i;
-	atomic_init(&phys->nfree, n - 1);
+	if (atomic_load_explicit(&page->pfn, memory_order_relaxed) != pfn)
+		atomic_store_explicit(&page->pfn, pfn, memory_order_relaxed);
+	return page;
 }
 
 int sva_phys_create(struct sva_world *w, size_t nframes, struct sva_phys **out)
@@ -80,8 +77,10 @@ int sva_phys_create(struct sva_world *w, size_t nframes, struct sva_phys **out)
 	phys->free_stack = (uint64_t *)(void *)((char *)phys + stack_off);
 	data = ((uintptr_t)phys + data_off + SVA_PAGE_SIZE - 1) & ~(uintptr_t)(SVA_PAGE_SIZE - 1);
 	phys->data = (unsigned char *)data;
+	phys->fresh = 1;
+	atomic_init(&phys->nfree, nframes - 1);
+	atomic_init(&phys->pages[0].flags, SVA_PAGE_RESERVED);
 	sva_spin_lock_init(w, &phys->lock, "phys");
-	sva_phys_init_frames(phys);
 	*out = phys;
 	return 0;
 }
@@ -92,7 +91,7 @@ static size_t sva_phys_count_used(struct sva_phys *phys, size_t *tables)
 	size_t used = 0;
 
 	*tables = 0;
-	for (size_t pfn = 1; pfn < phys->nframes; pfn++) {
+	for (size_t pfn = 1; pfn < phys->fresh; pfn++) {
 		struct sva_page *page = &phys->pages[pfn];
 
 		if (atomic_load(&page->refcount) <= 0)
@@ -121,18 +120,21 @@ void sva_phys_destroy(struct sva_phys *phys)
 
 /* ---- the free stack ------------------------------------------------------------------- */
 
-/* Take a free pfn; 0 when there is none. */
-static uint64_t sva_phys_pop(struct sva_phys *phys)
+/* Take a free pfn, *@fresh telling whether it was never used; 0 when there is none. */
+static uint64_t sva_phys_pop(struct sva_phys *phys, bool *fresh)
 {
 	uint64_t pfn = 0;
 	size_t n;
 
 	sva_spin_lock(&phys->lock);
 	n = atomic_load_explicit(&phys->nfree, memory_order_relaxed);
-	if (n) {
-		pfn = phys->free_stack[n - 1];
+	*fresh = !phys->nstack;
+	if (phys->nstack)
+		pfn = phys->free_stack[--phys->nstack];
+	else if (phys->fresh < phys->nframes)
+		pfn = phys->fresh++;
+	if (pfn)
 		atomic_store_explicit(&phys->nfree, n - 1, memory_order_relaxed);
-	}
 	sva_spin_unlock(&phys->lock);
 	return pfn;
 }
@@ -143,7 +145,7 @@ static void sva_phys_push(struct sva_phys *phys, uint64_t pfn)
 
 	sva_spin_lock(&phys->lock);
 	n = atomic_load_explicit(&phys->nfree, memory_order_relaxed);
-	phys->free_stack[n] = pfn;
+	phys->free_stack[phys->nstack++] = pfn;
 	atomic_store_explicit(&phys->nfree, n + 1, memory_order_relaxed);
 	sva_spin_unlock(&phys->lock);
 }
@@ -153,12 +155,14 @@ static void sva_phys_push(struct sva_phys *phys, uint64_t pfn)
 struct sva_page *sva_page_alloc(struct sva_phys *phys, unsigned flags)
 {
 	struct sva_page *page;
-	uint64_t pfn = sva_phys_pop(phys);
+	bool fresh;
+	uint64_t pfn = sva_phys_pop(phys, &fresh);
 
 	if (!pfn)
 		return NULL;
-	page = &phys->pages[pfn];
-	memset(phys->data + pfn * SVA_PAGE_SIZE, 0, SVA_PAGE_SIZE);
+	page = sva_phys_page(phys, pfn);
+	if (!fresh)
+		memset(phys->data + pfn * SVA_PAGE_SIZE, 0, SVA_PAGE_SIZE);
 	atomic_store_explicit(&page->flags, flags & SVA_PAGE_VALID_FLAGS, memory_order_relaxed);
 	atomic_store_explicit(&page->refcount, 1, memory_order_release);
 	return page;
@@ -216,7 +220,7 @@ struct sva_page *sva_pfn_to_page(struct sva_phys *phys, uint64_t pfn)
 {
 	if (pfn >= phys->nframes)
 		return NULL;
-	return &phys->pages[pfn];
+	return sva_phys_page(phys, pfn);
 }
 
 size_t sva_phys_free_frames(struct sva_phys *phys)

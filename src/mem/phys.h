@@ -18,15 +18,23 @@
  * of every frame, the free stack and the frame data, so that destroying a world frees an arena
  * an abandoned run left behind.
  *
- * @lock protects @free_stack and its top, @nfree (written under it, read without it). A frame is
- * on the free stack iff its refcount is 0 and it is not pfn 0.
+ * The arena is calloc'd and set up lazily: frames at and above @fresh have never been handed
+ * out, are zero, and are on no stack; a struct sva_page gets its pfn when its frame is first
+ * handed out or looked up. A world touches only the frames it uses, which is what makes a
+ * world cheap enough to build once per explored schedule.
+ *
+ * @lock protects @free_stack, @nstack and @fresh; @nfree (every free frame: the stack's and
+ * the fresh ones) is written under it and read without it. A frame is free iff its refcount
+ * is 0 and it is not pfn 0.
  */
 struct sva_phys {
 	struct sva_world *w;
 	size_t nframes;	      /* pfns [0, nframes); 0 is reserved */
 	unsigned char *data;  /* frame @pfn at data + pfn * SVA_PAGE_SIZE, page-aligned */
-	uint64_t *free_stack; /* free pfns; the next one handed out is at the top */
-	atomic_size_t nfree;  /* entries of free_stack */
+	uint64_t *free_stack; /* freed pfns; the next one handed out is at the top */
+	size_t nstack;	      /* entries of free_stack */
+	size_t fresh;	      /* the lowest pfn never handed out */
+	atomic_size_t nfree;  /* free frames: nstack + (nframes - fresh) */
 	struct sva_spinlock lock;
 	struct sva_page pages[]; /* indexed by pfn */
 };
