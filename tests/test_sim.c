@@ -76,6 +76,46 @@ static void test_same_seed_byte_identical_trace(void **state)
 	free(s2);
 }
 
+/*
+ * Worlds built one after another on a shared stack cache reuse its stacks - the three
+ * chatters of the second world take the first one's - and run exactly as on fresh stacks.
+ * A cache keeps no more stacks than its bound, and none of another size.
+ */
+static void test_shared_stack_cache_reuses_stacks(void **state)
+{
+	struct sva_world_config wc = { .backend = SVA_BACKEND_SIM, .seed = 42 };
+	struct sva_stack_cache *cache;
+	char *fresh_trace, *fresh_sched, *trace, *sched;
+	(void)state;
+
+	chatter_run(&wc, &fresh_trace, &fresh_sched);
+	assert_int_equal(sva_stack_cache_create(8, &cache), 0);
+	assert_int_equal(sva_stack_cache_count(cache), 0);
+	wc.stack_cache = cache;
+	for (int round = 0; round < 3; round++) {
+		if (round == 2)
+			wc.stack_size = 64 * 1024; /* another size: mapped and unmapped, not kept */
+		chatter_run(&wc, &trace, &sched);
+		assert_string_equal(trace, fresh_trace);
+		assert_string_equal(sched, fresh_sched);
+		assert_int_equal(sva_stack_cache_count(cache), 3); /* reused, not 6 */
+		free(trace);
+		free(sched);
+	}
+	sva_stack_cache_destroy(cache);
+
+	assert_int_equal(sva_stack_cache_create(2, &cache), 0);
+	wc.stack_cache = cache;
+	wc.stack_size = 0;
+	chatter_run(&wc, &trace, &sched);
+	assert_int_equal(sva_stack_cache_count(cache), 2); /* its bound */
+	sva_stack_cache_destroy(cache);
+	free(trace);
+	free(sched);
+	free(fresh_trace);
+	free(fresh_sched);
+}
+
 static void test_different_seeds_different_interleavings(void **state)
 {
 	struct sva_world_config a = { .backend = SVA_BACKEND_SIM, .seed = 1 };
@@ -384,6 +424,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_seed_byte_identical_trace),
+		cmocka_unit_test(test_shared_stack_cache_reuses_stacks),
 		cmocka_unit_test(test_different_seeds_different_interleavings),
 		cmocka_unit_test(test_recorded_schedule_replays_exactly),
 		cmocka_unit_test(test_bad_schedule_string_rejected),

@@ -94,6 +94,8 @@ enum sva_log_level {
 	SVA_LOG_DEBUG,
 };
 
+struct sva_stack_cache;
+
 struct sva_world_config {
 	enum sva_backend backend;
 	/* sim: seed of the random scheduling policy (used when no schedule is given). */
@@ -110,6 +112,11 @@ struct sva_world_config {
 	bool quiet;
 	/* sim: stack size of each actor's fiber; 0 = default. */
 	size_t stack_size;
+	/*
+	 * sim: where fiber stacks come from and go back to (sva_stack_cache_create() in
+	 * sva/sync.h), shared by worlds built one after another; NULL = the world's own.
+	 */
+	struct sva_stack_cache *stack_cache;
 	/* The design the kernel code follows (default: the faithful one). */
 	enum sva_variant variant;
 };

@@ -123,6 +123,19 @@ size_t sva_world_schedule(struct sva_world *w, char *buf, size_t len);
 /* Context switches so far (sim). */
 unsigned long sva_world_switches(struct sva_world *w);
 
+/* ---- fiber stacks (sim) ---------------------------------------------------------------- */
+
+/*
+ * A cache of fiber stacks, kept mapped between fibers: pass it as the stack_cache of the
+ * configs of worlds built one after another (the explorer does) and their fibers reuse the
+ * same stacks. Holds at most @max_stacks free stacks; thread-safe. Destroy it after the last
+ * world that used it.
+ */
+int sva_stack_cache_create(unsigned max_stacks, struct sva_stack_cache **out);
+void sva_stack_cache_destroy(struct sva_stack_cache *c);
+/* Free stacks it holds now. */
+unsigned sva_stack_cache_count(struct sva_stack_cache *c);
+
 /* ---- mutex ---------------------------------------------------------------------------- */
 
 struct sva_mutex {

@@ -27,6 +27,9 @@
 	((1ull << SVA_OBJ_ACTOR) | (1ull << SVA_OBJ_FIBER_STACK) | (1ull << SVA_OBJ_SCHEDULER) | \
 	 (1ull << SVA_OBJ_TRACE_RING))
 
+/* Free stacks kept between schedules: a world's actors, with room for forks. */
+#define SVA_EXPLORE_STACKS 64
+
 struct sva_run_outcome {
 	bool failed;
 	struct sva_decision *decisions; /* malloc'd copy */
@@ -201,6 +204,7 @@ struct sva_explorer {
 	size_t nprefix, cap;
 	char *prefix_str;
 	size_t prefix_str_len;
+	struct sva_stack_cache *stacks; /* ours, when the caller gave none */
 	char msg[1024];
 	char schedule[sizeof(((struct sva_explore_result *)0)->schedule)];
 };
@@ -245,6 +249,7 @@ static void sva_explorer_free(struct sva_explorer *x)
 	free(x->prefix);
 	free(x->pre);
 	free(x->prefix_str);
+	sva_stack_cache_destroy(x->stacks);
 }
 
 int sva_explore(const struct sva_explore_config *config, const struct sva_program *program,
@@ -257,9 +262,17 @@ int sva_explore(const struct sva_explore_config *config, const struct sva_progra
 	memset(res, 0, sizeof(*res));
 	wc.backend = SVA_BACKEND_SIM;
 	wc.nonpreemptive = true;
+	if (!wc.stack_cache) { /* every schedule's world reuses the same stacks */
+		ret = sva_stack_cache_create(SVA_EXPLORE_STACKS, &x.stacks);
+		if (ret)
+			return ret;
+		wc.stack_cache = x.stacks;
+	}
 	x.out.decisions = malloc(sizeof(*x.out.decisions));
-	if (!x.out.decisions)
+	if (!x.out.decisions) {
+		sva_stack_cache_destroy(x.stacks);
 		return -ENOMEM;
+	}
 	for (;;) {
 		if (config->max_schedules && res->schedules >= config->max_schedules)
 			break;

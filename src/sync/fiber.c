@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "fiber.h"
@@ -87,22 +86,19 @@ void sva_fiber_init_main(struct sva_fiber *f)
 #endif
 }
 
-int sva_fiber_create(struct sva_fiber *f, size_t stack_size, void (*entry)(void *), void *arg)
+int sva_fiber_create(struct sva_fiber *f, size_t stack_size, struct sva_stack_cache *cache,
+		     void (*entry)(void *), void *arg)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t size = (stack_size + page - 1) / page * page;
 	void *map;
 
 	memset(f, 0, sizeof(*f));
-	map = mmap(NULL, size + page, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (map == MAP_FAILED)
+	map = sva_stack_get(cache, size + page);
+	if (!map)
 		return -ENOMEM;
-	if (mprotect(map, page, PROT_NONE)) { /* guard page below the stack */
-		munmap(map, size + page);
-		return -ENOMEM;
-	}
 	f->map = map;
+	f->cache = cache;
 	f->map_size = size + page;
 	f->stack_lo = (char *)map + page;
 	f->stack_size = size;
@@ -147,7 +143,7 @@ void sva_fiber_destroy(struct sva_fiber *f)
 	/* a fiber abandoned mid-call (deadlock) leaves its frames' redzones poisoned */
 	__asan_unpoison_memory_region(f->stack_lo, f->stack_size);
 #endif
-	munmap(f->map, f->map_size);
+	sva_stack_put(f->cache, f->map, f->map_size);
 	f->map = NULL;
 }
 

@@ -116,6 +116,8 @@ struct sva_sched {
 	struct sva_actor outside;   /* owner of locks taken outside any actor */
 	atomic_ulong next_work_id;  /* identities of queued works (workqueue.c) */
 	size_t stack_size;
+	struct sva_stack_cache *stacks; /* sim: the config's, or @own_stacks */
+	struct sva_stack_cache *own_stacks;
 
 	/* native */
 	pthread_key_t current_key;

@@ -21,6 +21,9 @@
 
 #include "sched.h"
 
+/* Stacks a world without a shared cache keeps for its next fibers (forks reuse them). */
+#define SVA_SIM_OWN_STACKS 16
+
 static uint64_t sva_rotl(uint64_t x, int k)
 {
 	return (x << k) | (x >> (64 - k));
@@ -58,6 +61,14 @@ int sva_sim_create(struct sva_sched *s, const struct sva_world_config *config)
 	s->nonpreemptive = config->nonpreemptive;
 	if (config->schedule && sva_schedule_decode(config->schedule, &s->replay, &s->nreplay))
 		return -EINVAL;
+	s->stacks = config->stack_cache;
+	if (!s->stacks) {
+		if (sva_stack_cache_create(SVA_SIM_OWN_STACKS, &s->own_stacks)) {
+			free(s->replay);
+			return -ENOMEM;
+		}
+		s->stacks = s->own_stacks;
+	}
 	return 0;
 }
 
@@ -67,6 +78,7 @@ void sva_sim_destroy(struct sva_sched *s)
 		sva_fiber_destroy(&s->zombie->fiber);
 	free(s->replay);
 	free(s->decisions);
+	sva_stack_cache_destroy(s->own_stacks); /* every fiber has given its stack back */
 }
 
 /* Free the stack of the actor that ended just before we got here. */
@@ -254,7 +266,7 @@ int sva_sim_spawn(struct sva_actor *a)
 
 	if (!sva_alloc_account(a->w, SVA_OBJ_FIBER_STACK, 1))
 		return -ENOMEM;
-	ret = sva_fiber_create(&a->fiber, s->stack_size, sva_sim_actor_main, a);
+	ret = sva_fiber_create(&a->fiber, s->stack_size, s->stacks, sva_sim_actor_main, a);
 	if (ret) {
 		sva_alloc_account(a->w, SVA_OBJ_FIBER_STACK, -1);
 		return ret;
