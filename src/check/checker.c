@@ -18,28 +18,38 @@
 #include "../base/world.h"
 #include "sva/check.h"
 
-struct sva_chk_pasid {
+/* What a shadow record is found by; the parts a set does not use stay NULL or 0. */
+struct sva_chk_key {
+	const char *device; /* interned: compared by pointer */
 	uint32_t pasid;
+	uint64_t id; /* an mm's id, a page-request group's id */
+};
+
+/* key: the PASID */
+struct sva_chk_pasid {
+	struct sva_chk_key key;
 	uint64_t mm; /* 0: a driver's private PASID */
 };
 
+/* key: the device and the PASID */
 struct sva_chk_entry {
-	const char *device;
-	uint32_t pasid;
+	struct sva_chk_key key;
 	uint64_t state; /* sva_pasid_entry_state */
 	uint64_t mm;	/* whose page table the entry translates through */
 };
 
-/* an mm from creation to free; torn down once exit_mmap started (mm_users reached zero) */
+/*
+ * key: the mm's id. An mm from creation to free; torn down once exit_mmap started (mm_users
+ * reached zero).
+ */
 struct sva_chk_mm {
-	uint64_t mm;
+	struct sva_chk_key key;
 	bool torn_down;
 };
 
+/* key: the device, the PASID and the group id */
 struct sva_chk_group {
-	const char *device;
-	uint32_t pasid;
-	uint64_t grpid;
+	struct sva_chk_key key;
 };
 
 /* a growable array of fixed-size records, searched linearly (a run holds few) */
@@ -82,8 +92,32 @@ static void *sva_chk_at(struct sva_chk_set *s, size_t i)
 	return (char *)s->v + i * s->size;
 }
 
-static void *sva_chk_add(struct sva_chk_set *s)
+static void sva_chk_del(struct sva_chk_set *s, size_t i)
 {
+	memmove(sva_chk_at(s, i), sva_chk_at(s, i + 1), (s->n - i - 1) * s->size);
+	s->n--;
+}
+
+/* The record of @s with key (@dev, @pasid, @id), its index in *@i; NULL if there is none. */
+static void *sva_chk_find(struct sva_chk_set *s, const char *dev, uint32_t pasid, uint64_t id,
+			  size_t *i)
+{
+	for (size_t k = 0; k < s->n; k++) {
+		struct sva_chk_key *key = sva_chk_at(s, k);
+
+		if (key->device == dev && key->pasid == pasid && key->id == id) {
+			*i = k;
+			return key;
+		}
+	}
+	return NULL;
+}
+
+/* A new record keyed (@dev, @pasid, @id), the rest zero; NULL when out of memory. */
+static void *sva_chk_insert(struct sva_chk_set *s, const char *dev, uint32_t pasid, uint64_t id)
+{
+	struct sva_chk_key *key;
+
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 16;
 		void *v = realloc(s->v, cap * s->size);
@@ -93,68 +127,10 @@ static void *sva_chk_add(struct sva_chk_set *s)
 		s->v = v;
 		s->cap = cap;
 	}
-	memset(sva_chk_at(s, s->n), 0, s->size);
-	return sva_chk_at(s, s->n++);
-}
-
-static void sva_chk_del(struct sva_chk_set *s, size_t i)
-{
-	memmove(sva_chk_at(s, i), sva_chk_at(s, i + 1), (s->n - i - 1) * s->size);
-	s->n--;
-}
-
-static struct sva_chk_pasid *sva_chk_pasid_find(struct sva_checker *c, uint32_t pasid, size_t *i)
-{
-	for (size_t k = 0; k < c->pasids.n; k++) {
-		struct sva_chk_pasid *p = sva_chk_at(&c->pasids, k);
-
-		if (p->pasid == pasid) {
-			*i = k;
-			return p;
-		}
-	}
-	return NULL;
-}
-
-static struct sva_chk_entry *sva_chk_entry_find(struct sva_checker *c, const char *dev,
-						uint32_t pasid, size_t *i)
-{
-	for (size_t k = 0; k < c->entries.n; k++) {
-		struct sva_chk_entry *e = sva_chk_at(&c->entries, k);
-
-		if (e->device == dev && e->pasid == pasid) {
-			*i = k;
-			return e;
-		}
-	}
-	return NULL;
-}
-
-static struct sva_chk_mm *sva_chk_mm_find(struct sva_checker *c, uint64_t mm, size_t *i)
-{
-	for (size_t k = 0; k < c->mms.n; k++) {
-		struct sva_chk_mm *m = sva_chk_at(&c->mms, k);
-
-		if (m->mm == mm) {
-			*i = k;
-			return m;
-		}
-	}
-	return NULL;
-}
-
-static struct sva_chk_group *sva_chk_group_find(struct sva_checker *c, const char *dev,
-						uint32_t pasid, uint64_t grpid, size_t *i)
-{
-	for (size_t k = 0; k < c->groups.n; k++) {
-		struct sva_chk_group *g = sva_chk_at(&c->groups, k);
-
-		if (g->device == dev && g->pasid == pasid && g->grpid == grpid) {
-			*i = k;
-			return g;
-		}
-	}
-	return NULL;
+	key = sva_chk_at(s, s->n++);
+	memset(key, 0, s->size);
+	*key = (struct sva_chk_key){ .device = dev, .pasid = pasid, .id = id };
+	return key;
 }
 
 /* ---- events ---- */
@@ -188,7 +164,7 @@ static void sva_chk_pasid_given(struct sva_checker *c, uint32_t pasid, uint64_t 
 	struct sva_chk_pasid *p;
 	size_t i;
 
-	p = sva_chk_pasid_find(c, pasid, &i);
+	p = sva_chk_find(&c->pasids, NULL, pasid, 0, &i);
 	if (p) {
 		v->inv = SVA_I1_UNIQUENESS;
 		snprintf(v->msg, sizeof(v->msg), "PASID %u given to %s%llu while %s%llu holds it",
@@ -196,11 +172,9 @@ static void sva_chk_pasid_given(struct sva_checker *c, uint32_t pasid, uint64_t 
 			 p->mm ? "mm" : "a driver", (unsigned long long)p->mm);
 		return;
 	}
-	p = sva_chk_add(&c->pasids);
-	if (p) {
-		p->pasid = pasid;
+	p = sva_chk_insert(&c->pasids, NULL, pasid, 0);
+	if (p)
 		p->mm = mm;
-	}
 }
 
 /* A PASID goes back to the allocator: no device may still hold it. */
@@ -208,27 +182,27 @@ static void sva_chk_pasid_freed(struct sva_checker *c, uint32_t pasid, struct sv
 {
 	size_t i;
 
-	if (sva_chk_pasid_find(c, pasid, &i))
+	if (sva_chk_find(&c->pasids, NULL, pasid, 0, &i))
 		sva_chk_del(&c->pasids, i);
 	for (size_t k = 0; k < c->entries.n; k++) {
 		struct sva_chk_entry *e = sva_chk_at(&c->entries, k);
 
-		if (e->pasid == pasid) {
+		if (e->key.pasid == pasid) {
 			v->inv = SVA_I2_NO_EARLY_REUSE;
 			snprintf(v->msg, sizeof(v->msg),
 				 "PASID %u freed while %s still holds an entry (state %llu)", pasid,
-				 e->device, (unsigned long long)e->state);
+				 e->key.device, (unsigned long long)e->state);
 			return;
 		}
 	}
 	for (size_t k = 0; k < c->groups.n; k++) {
 		struct sva_chk_group *g = sva_chk_at(&c->groups, k);
 
-		if (g->pasid == pasid) {
+		if (g->key.pasid == pasid) {
 			v->inv = SVA_I2_NO_EARLY_REUSE;
 			snprintf(v->msg, sizeof(v->msg),
 				 "PASID %u freed with page-request group %llu of %s unanswered",
-				 pasid, (unsigned long long)g->grpid, g->device);
+				 pasid, (unsigned long long)g->key.id, g->key.device);
 			return;
 		}
 	}
@@ -242,17 +216,15 @@ static void sva_chk_entry_set(struct sva_checker *c, const struct sva_trace_even
 	struct sva_chk_entry *e;
 	size_t i;
 
-	e = sva_chk_entry_find(c, dev, pasid, &i);
+	e = sva_chk_find(&c->entries, dev, pasid, 0, &i);
 	if (state == SVA_CHK_INVALID) {
 		if (e)
 			sva_chk_del(&c->entries, i);
 		return;
 	}
 	if (!e)
-		e = sva_chk_add(&c->entries);
+		e = sva_chk_insert(&c->entries, dev, pasid, 0);
 	if (e) {
-		e->device = dev;
-		e->pasid = pasid;
 		e->state = state;
 		e->mm = sva_chk_num(ev, "mm");
 	}
@@ -271,8 +243,8 @@ static void sva_chk_dma_access(struct sva_checker *c, const struct sva_trace_eve
 	struct sva_chk_pasid *p;
 	size_t i;
 
-	e = sva_chk_entry_find(c, dev, pasid, &i);
-	p = sva_chk_pasid_find(c, pasid, &i);
+	e = sva_chk_find(&c->entries, dev, pasid, 0, &i);
+	p = sva_chk_find(&c->pasids, NULL, pasid, 0, &i);
 	if (e && e->state == SVA_CHK_TRANSLATING && p && (!p->mm || p->mm == e->mm))
 		return;
 	v->inv = SVA_I3_ISOLATION;
@@ -303,7 +275,7 @@ static void sva_chk_unbind(struct sva_checker *c, const struct sva_trace_event *
 
 	if (!sva_chk_num(ev, "last"))
 		return;
-	e = sva_chk_entry_find(c, dev, pasid, &i);
+	e = sva_chk_find(&c->entries, dev, pasid, 0, &i);
 	if (!e)
 		return;
 	v->inv = SVA_I3_ISOLATION;
@@ -320,11 +292,11 @@ static void sva_chk_mm_event(struct sva_checker *c, const struct sva_trace_event
 	struct sva_chk_mm *m;
 	size_t i;
 
-	m = sva_chk_mm_find(c, id, &i);
+	m = sva_chk_find(&c->mms, NULL, 0, id, &i);
 	if (ev->track && ev->phase == SVA_TRACE_BEGIN) {
-		m = m ? m : sva_chk_add(&c->mms);
+		m = m ? m : sva_chk_insert(&c->mms, NULL, 0, id);
 		if (m)
-			*m = (struct sva_chk_mm){ .mm = id };
+			m->torn_down = false;
 	} else if (ev->track && ev->phase == SVA_TRACE_END) {
 		if (m)
 			sva_chk_del(&c->mms, i);
@@ -349,7 +321,7 @@ static void sva_chk_fault(struct sva_checker *c, const struct sva_trace_event *e
 	struct sva_chk_entry *e;
 	size_t i;
 
-	e = sva_chk_entry_find(c, dev, pasid, &i);
+	e = sva_chk_find(&c->entries, dev, pasid, 0, &i);
 	if (e && e->state == SVA_CHK_BLOCKING_SILENT) {
 		v->inv = SVA_I7_QUIET_TEARDOWN;
 		snprintf(v->msg, sizeof(v->msg),
@@ -361,16 +333,10 @@ static void sva_chk_fault(struct sva_checker *c, const struct sva_trace_event *e
 
 static void sva_chk_iopf_report(struct sva_checker *c, const struct sva_trace_event *ev)
 {
-	struct sva_chk_group *g;
-
 	if (!sva_chk_num(ev, "last"))
 		return; /* groups are answered, not requests */
-	g = sva_chk_add(&c->groups);
-	if (g) {
-		g->device = sva_chk_str(ev, "device");
-		g->pasid = (uint32_t)sva_chk_num(ev, "pasid");
-		g->grpid = sva_chk_num(ev, "grpid");
-	}
+	sva_chk_insert(&c->groups, sva_chk_str(ev, "device"), (uint32_t)sva_chk_num(ev, "pasid"),
+		       sva_chk_num(ev, "grpid"));
 }
 
 static void sva_chk_iopf_response(struct sva_checker *c, const struct sva_trace_event *ev,
@@ -381,7 +347,7 @@ static void sva_chk_iopf_response(struct sva_checker *c, const struct sva_trace_
 	uint64_t grpid = sva_chk_num(ev, "grpid");
 	size_t i;
 
-	if (sva_chk_group_find(c, dev, pasid, grpid, &i)) {
+	if (sva_chk_find(&c->groups, dev, pasid, grpid, &i)) {
 		sva_chk_del(&c->groups, i);
 		return;
 	}
@@ -532,7 +498,7 @@ static uint64_t sva_chk_mm_alive(struct sva_checker *c, size_t *n)
 		struct sva_chk_mm *m = sva_chk_at(&c->mms, k);
 
 		if (!m->torn_down && !(*n)++)
-			first = m->mm;
+			first = m->key.id;
 	}
 	return first;
 }
