@@ -8,6 +8,7 @@
  * paging and blocked domains, allocation failures, and DMA racing munmap and exit under the
  * sim explorer and on native threads.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -710,6 +711,28 @@ static void test_two_devices_share_domain_iotlb_and_atc(void **state)
 	env_done(&e);
 }
 
+static void count_dma_access(void *ctx, struct sva_world *w, const struct sva_trace_event *ev)
+{
+	(void)w;
+	if (strcmp(ev->name, "dma.access") == 0)
+		(*(int *)ctx)++;
+}
+
+static bool trace_mentions(struct sva_world *w, const char *what)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	bool found;
+
+	assert_non_null(f);
+	assert_int_equal(sva_trace_write_text(w, f), 0);
+	fclose(f);
+	found = strstr(text, what) != NULL;
+	free(text);
+	return found;
+}
+
 static void test_dma_helpers_stop_at_first_fault(void **state)
 {
 	struct env e;
@@ -720,6 +743,7 @@ static void test_dma_helpers_stop_at_first_fault(void **state)
 	unsigned char pattern[3 * PAGE], buf[3 * PAGE];
 	uint64_t a;
 	uint32_t pasid;
+	int accesses = 0;
 	(void)state;
 
 	for (size_t i = 0; i < sizeof(pattern); i++)
@@ -737,6 +761,13 @@ static void test_dma_helpers_stop_at_first_fault(void **state)
 	assert_int_equal(st.done, 2 * PAGE + 5);
 	assert_int_equal(st.reason, SVA_FAULT_NONE);
 	assert_memory_equal(buf, pattern + 100, 2 * PAGE + 5);
+	/* one dma.access per page, and only for a subscriber (a checker): none so far */
+	assert_false(trace_mentions(e.w, "dma.access"));
+	assert_int_equal(sva_world_subscribe(e.w, count_dma_access, &accesses), 0);
+	assert_int_equal(sva_dma_read(dev, pasid, a + 100, buf, 2 * PAGE + 5, &st), 0);
+	assert_int_equal(accesses, 3);
+	assert_true(trace_mentions(e.w, "dma.access"));
+	sva_world_unsubscribe(e.w, count_dma_access, &accesses);
 
 	/* the third page unmapped: stop there */
 	assert_int_equal(sva_mm_munmap(mm, a + 2 * PAGE, PAGE), 0);

@@ -292,10 +292,18 @@ struct sva_trace_event {
 	struct sva_trace_field fields[SVA_TRACE_MAX_FIELDS];
 };
 
-/* Subscribers see every event as it is emitted (the checker is one). */
+/*
+ * Subscribers see every event as it is emitted (the checker is one). Subscribe and
+ * unsubscribe while no actor runs (setup, teardown): the list is not locked.
+ */
 typedef void (*sva_event_fn)(void *ctx, struct sva_world *w, const struct sva_trace_event *ev);
 int sva_world_subscribe(struct sva_world *w, sva_event_fn fn, void *ctx);
 void sva_world_unsubscribe(struct sva_world *w, sva_event_fn fn, void *ctx);
+/*
+ * Is anyone subscribed? Events emitted per page on a hot path (dma.access) exist to be judged,
+ * and are emitted only then: a timeline does not need one mark per page copied.
+ */
+bool sva_world_subscribed(const struct sva_world *w);
 
 void sva_trace_emit(struct sva_world *w, enum sva_trace_phase phase, const char *name,
 		    const char *track, uint64_t track_id, const struct sva_trace_field *fields,

@@ -98,6 +98,11 @@ int sva_world_subscribe(struct sva_world *w, sva_event_fn fn, void *ctx)
 	return 0;
 }
 
+bool sva_world_subscribed(const struct sva_world *w)
+{
+	return w->nsubscribers != 0;
+}
+
 void sva_world_unsubscribe(struct sva_world *w, sva_event_fn fn, void *ctx)
 {
 	for (unsigned i = 0; i < w->nsubscribers; i++) {

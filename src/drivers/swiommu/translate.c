@@ -412,8 +412,10 @@ static int sva_dma_copy(struct sva_device *dev, uint32_t pasid, uint64_t va, cha
 		if (sw->sim)
 			sva_sched_point(sw->w); /* translated, not yet accessed */
 		/* the access the checker judges for isolation (I3), in the section */
-		sva_trace(sw->w, "dma.access", SVA_TFS("device", dev->name), SVA_TF("pasid", pasid),
-			  SVA_TF("addr", cur), SVA_TF("write", write));
+		if (sva_world_subscribed(sw->w))
+			sva_trace(sw->w, "dma.access", SVA_TFS("device", dev->name),
+				  SVA_TF("pasid", pasid), SVA_TF("addr", cur),
+				  SVA_TF("write", write));
 		frame = (char *)sva_page_address(sva_pfn_to_page(sw->phys, t.pfn)) + off;
 		if (write)
 			memcpy(frame, buf + st->done, chunk);
