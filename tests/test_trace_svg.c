@@ -5,6 +5,7 @@
  * labelled and ordered, bars placed in time order, actor-lane marks thinned on big traces,
  * and -EIO when the stream cannot be written.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,11 +156,16 @@ static size_t count_phase(struct sva_world *w, enum sva_trace_phase phase)
 	return n;
 }
 
-/* A process, two PASID lifetimes one after the other, an mm never freed, a few instants. */
+/*
+ * A device, a process, two PASID lifetimes one after the other, an mm never freed, a few
+ * instants - one naming the device.
+ */
 static int story(void *arg)
 {
 	struct sva_world *w = arg;
 
+	sva_trace_track(w, SVA_TRACE_BEGIN, "device", "device", 1, SVA_TFS("name", "dsa0"));
+	sva_sched_point(w);
 	sva_trace_track(w, SVA_TRACE_BEGIN, "process", "process", 7, SVA_TFS("name", "init"),
 			SVA_TF("mm", 2));
 	sva_sched_point(w);
@@ -168,6 +174,8 @@ static int story(void *arg)
 	sva_trace_track(w, SVA_TRACE_BEGIN, "pasid", "pasid", 3, SVA_TF("mm", 2));
 	sva_sched_point(w);
 	sva_trace(w, "sva.bind", SVA_TFS("dev", "<&>"), SVA_TF("pasid", 3));
+	sva_sched_point(w);
+	sva_trace(w, "iommu.attach", SVA_TFS("device", "dsa0"), SVA_TF("pasid", 3));
 	sva_sched_point(w);
 	sva_trace_track(w, SVA_TRACE_END, "pasid", "pasid", 3, SVA_TF("mm", 2));
 	sva_sched_point(w);
@@ -180,13 +188,15 @@ static int story(void *arg)
 	sva_trace_track(w, SVA_TRACE_END, "pasid", "pasid", 4);
 	sva_sched_point(w);
 	sva_trace_track(w, SVA_TRACE_END, "process", "process", 7);
+	sva_sched_point(w);
+	sva_trace_track(w, SVA_TRACE_END, "device", "device", 1);
 	return 0;
 }
 
 static void test_svg_lifetimes_marks_and_lanes(void **state)
 {
 	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 5);
-	const char *p3, *p4, *mm, *submit, *proc, *pasid, *actor;
+	const char *p3, *p4, *mm, *submit, *proc, *pasid, *actor, *dev, *attach, *attach2;
 	char *doc;
 	(void)state;
 
@@ -196,19 +206,33 @@ static void test_svg_lifetimes_marks_and_lanes(void **state)
 	assert_svg_frame(doc);
 	assert_well_formed(doc);
 
-	/* a bar per lifetime: process 7, pasid 3, pasid 4 and the open mm 2 */
-	assert_int_equal(count(doc, "class=\"life\""), 4);
+	/* a bar per lifetime: device 1, process 7, pasid 3, pasid 4 and the open mm 2 */
+	assert_int_equal(count(doc, "class=\"life\""), 5);
 	assert_int_equal(count(doc, "class=\"life\""), count_phase(w, SVA_TRACE_BEGIN));
-	assert_int_equal(count(doc, "class=\"mark\""), count_phase(w, SVA_TRACE_INSTANT));
+	/* a mark per instant, and the one naming the device again on its row */
+	assert_int_equal(count(doc, "class=\"mark\""), count_phase(w, SVA_TRACE_INSTANT) + 1);
 
 	/* lanes: labelled, processes first, then the named tracks, then the actors */
 	proc = element_of(doc, "text", ">process 7 init</text>");
 	pasid = element_of(doc, "text", ">pasid 3</text>");
 	assert_non_null(element_of(doc, "text", ">pasid 4</text>"));
-	assert_non_null(element_of(doc, "text", ">mm 2</text>"));
+	assert_non_null(element_of(doc, "text", ">mm 2 mm2</text>"));
+	dev = element_of(doc, "text", ">device 1 dsa0</text>");
 	actor = element_of(doc, "text", ">dev0</text>");
 	assert_true(attr(proc, "y") < attr(pasid, "y"));
 	assert_true(attr(pasid, "y") < attr(actor, "y"));
+	assert_true(attr(dev, "y") < attr(actor, "y"));
+
+	/* the attach is marked on the actor's row and on the device's */
+	attach = element_of(doc, "circle", "<title>iommu.attach device=dsa0");
+	attach2 = element_of(strstr(attach, "</circle>"), "circle",
+			     "<title>iommu.attach device=dsa0");
+	assert_true(attach2 > attach);
+	assert_true(attr(attach, "cx") == attr(attach2, "cx"));
+	assert_true(fabs(attr(attach, "cy") - (attr(actor, "y") - 4)) < 0.01 ||
+		    fabs(attr(attach2, "cy") - (attr(actor, "y") - 4)) < 0.01);
+	assert_true(fabs(attr(attach, "cy") - (attr(dev, "y") - 4)) < 0.01 ||
+		    fabs(attr(attach2, "cy") - (attr(dev, "y") - 4)) < 0.01);
 
 	/* escaped text only */
 	assert_non_null(strstr(doc, "dev=&lt;&amp;&gt;"));
@@ -226,7 +250,7 @@ static void test_svg_lifetimes_marks_and_lanes(void **state)
 	assert_true(attr(submit, "cy") < attr(p4, "y") + attr(p4, "height"));
 
 	/* the open mm reaches the end of the trace, drawn dashed */
-	mm = element_of(doc, "rect", "<title>mm 2: ");
+	mm = element_of(doc, "rect", "<title>mm 2 mm2: ");
 	assert_true(attr(mm, "x") + attr(mm, "width") >= attr(p4, "x") + attr(p4, "width"));
 	assert_non_null(strstr(mm, "stroke-dasharray"));
 	assert_true(strstr(mm, "stroke-dasharray") < strchr(mm, '>'));

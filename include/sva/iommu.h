@@ -150,6 +150,7 @@ struct sva_device_config {
 
 struct sva_device {
 	char name[32];
+	unsigned id; /* in order of addition, from 1: the "device" trace track's id */
 	struct sva_iommu *iommu;
 	struct sva_iommu_group *group;
 	uint32_t max_pasids; /* min(device, IOMMU); 0 = no PASID support */

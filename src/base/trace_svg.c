@@ -7,8 +7,12 @@
  * world started) over a plot 1200 px wide, or 1 px per distinct time when there are more
  * (then the file is wide: scroll). Nested lifetimes on one lane are inset. One row (lane) per:
  *   - object of the "process" track ("process <pid> <name>", the name from the BEGIN event),
- *   - object of every other named track, tracks in order of first appearance ("pasid 3"),
+ *   - object of every other named track, tracks in order of first appearance ("pasid 3",
+ *     "device 1 dsa0": a name when the BEGIN event has one),
  *   - actor with events on its own track (labelled with the actor's name).
+ * An event on an actor's track that names a device (a "device" field: binds, attaches, PASID
+ * entries, faults, page requests) is marked on that device's row too, so a device's row shows
+ * its life and everything that happened to it.
  * A BEGIN/END pair on a lane is a bar (class "life"); a BEGIN never ended is drawn to the end
  * of the trace, lighter and dashed, and an END whose BEGIN fell out of the ring starts at the
  * beginning. INSTANT events are marks (class "mark") colored by family (the event name up to
@@ -356,7 +360,7 @@ static int svg_build_lanes(struct svg *s)
 		(void)svg_lane_key(s, &s->ev[i], &key); /* every track is known by now */
 		l = bsearch(&key, s->lanes, s->nlanes, sizeof(key), svg_lane_cmp);
 		s->lane_of[i] = (size_t)(l - s->lanes);
-		if (l->group == SVG_G_PROCESS && !l->name && s->ev[i].phase == SVA_TRACE_BEGIN)
+		if (l->group != SVG_G_ACTOR && !l->name && s->ev[i].phase == SVA_TRACE_BEGIN)
 			l->name = svg_str_field(&s->ev[i], "name");
 	}
 	return 0;
@@ -429,7 +433,8 @@ static const char *svg_lane_label(struct svg *s, const struct svg_lane *l, char 
 			 l->name ? " " : "", l->name ? l->name : "");
 		break;
 	case SVG_G_TRACK:
-		snprintf(buf, len, "%s %llu", s->tracks[l->track], (unsigned long long)l->id);
+		snprintf(buf, len, "%s %llu%s%s", s->tracks[l->track], (unsigned long long)l->id,
+			 l->name ? " " : "", l->name ? l->name : "");
 		break;
 	default: {
 		char name[64];
@@ -636,7 +641,8 @@ static void svg_bar(struct svg *s, const struct svg_bar *b)
 	fputs("</title></rect>\n", s->out);
 }
 
-static void svg_mark(struct svg *s, size_t i)
+/* Event @i's mark on @lane. */
+static void svg_mark(struct svg *s, size_t i, size_t lane)
 {
 	const struct sva_trace_event *ev = &s->ev[i];
 	enum svg_fam fam = svg_family(ev->name);
@@ -644,7 +650,7 @@ static void svg_mark(struct svg *s, size_t i)
 
 	fprintf(s->out,
 		"<circle class=\"mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" fill=\"%s\"><title>",
-		svg_x(s, ev->time), svg_lane_y(s->lane_of[i]) + SVG_ROW_H / 2,
+		svg_x(s, ev->time), svg_lane_y(lane) + SVG_ROW_H / 2,
 		fam == SVG_F_REPORT ? "4.5" : "3", svg_fams[fam].color);
 	svg_text(s->out, ev->name);
 	svg_fields(s->out, ev);
@@ -653,18 +659,40 @@ static void svg_mark(struct svg *s, size_t i)
 	fputs("</title></circle>\n", s->out);
 }
 
-/* Every INSTANT; actor-lane ones thinned to every k-th past SVG_MAX_ACTOR_MARKS. */
+/* The row of the device named @name, or SVG_NONE. */
+static size_t svg_device_lane(const struct svg *s, const char *name)
+{
+	for (size_t l = 0; name && l < s->nlanes; l++) {
+		const struct svg_lane *lane = &s->lanes[l];
+
+		if (lane->group == SVG_G_TRACK && lane->name &&
+		    strcmp(s->tracks[lane->track], "device") == 0 && strcmp(lane->name, name) == 0)
+			return l;
+	}
+	return SVG_NONE;
+}
+
+/*
+ * Every INSTANT, and again on the row of the device it names; actor-lane ones thinned to
+ * every k-th past SVG_MAX_ACTOR_MARKS.
+ */
 static void svg_marks(struct svg *s)
 {
 	size_t nth = 0;
 
 	for (size_t i = 0; i < s->n; i++) {
-		if (s->ev[i].phase != SVA_TRACE_INSTANT)
+		const struct sva_trace_event *ev = &s->ev[i];
+		size_t dev_lane;
+
+		if (ev->phase != SVA_TRACE_INSTANT)
 			continue;
 		if (s->lanes[s->lane_of[i]].group == SVG_G_ACTOR && nth++ % s->thin_every != 0 &&
-		    svg_family(s->ev[i].name) != SVG_F_REPORT)
+		    svg_family(ev->name) != SVG_F_REPORT)
 			continue;
-		svg_mark(s, i);
+		svg_mark(s, i, s->lane_of[i]);
+		dev_lane = ev->track ? SVG_NONE : svg_device_lane(s, svg_str_field(ev, "device"));
+		if (dev_lane != SVG_NONE)
+			svg_mark(s, i, dev_lane);
 	}
 }
 

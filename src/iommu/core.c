@@ -210,10 +210,12 @@ int sva_device_add(struct sva_iommu *iommu, const struct sva_device_config *cfg,
 	g->ndevices++;
 	sva_mutex_unlock(&g->mutex);
 	sva_mutex_lock(&sys->lock);
+	dev->id = ++sys->next_device_id;
 	sva_list_add_tail(&dev->iommu_node, &iommu->devices);
 	sva_mutex_unlock(&sys->lock);
-	sva_trace(sys->w, "device.add", SVA_TFS("device", dev->name),
-		  SVA_TF("max_pasids", dev->max_pasids), SVA_TF("group", g->id));
+	sva_trace_track(sys->w, SVA_TRACE_BEGIN, "device", "device", dev->id,
+			SVA_TFS("name", dev->name), SVA_TF("max_pasids", dev->max_pasids),
+			SVA_TF("group", g->id));
 	*out = dev;
 	return 0;
 }
@@ -235,7 +237,7 @@ void sva_device_remove(struct sva_device *dev)
 		dev->iommu->ops->release_device(dev);
 	if (last)
 		sva_group_free(sys, g);
-	sva_trace(sys->w, "device.remove", SVA_TFS("device", dev->name));
+	sva_trace_track(sys->w, SVA_TRACE_END, "device", "device", dev->id);
 	sva_free(sys->w, SVA_OBJ_DEVICE, dev);
 }
 
