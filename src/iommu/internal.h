@@ -22,7 +22,7 @@ struct sva_iommu_sys {
 	struct sva_list_head sva_mms; /* iommu_mm with at least one SVA domain (iommu_sva_mms) */
 	unsigned next_domain_id;
 	unsigned next_group_id;
-	unsigned next_device_id; /* under @lock */
+	unsigned next_device_id;	      /* under @lock */
 	struct sva_spinlock fault_param_lock; /* publishes dev->fault_param, takes its refs */
 };
 
