@@ -289,8 +289,8 @@ int sva_explore_program(const char *name, const struct sva_run_args *a,
 		cfg.progress = NULL;
 	ret = sva_explore(&cfg, &prog.program, res);
 	sva_tool_program_release(&prog, storage);
-	if (res->schedules >= cfg.progress_every)
-		fputc('\n', stderr);
+	if (cfg.progress && res->schedules >= cfg.progress_every)
+		fputc('\n', stderr); /* end the progress line */
 	if (ret)
 		return sva_cli_error("explore %s: %s", name,
 				     res->message[0] ? res->message : sva_strerror(ret));
