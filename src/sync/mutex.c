@@ -3,6 +3,9 @@
  * Mutexes, with an owner: a release by a non-owner is reported (and refused, so the lock's
  * state is never lost), and an actor that ends holding one is reported by actor.c. The owner's
  * list of held mutexes is touched only by the owner itself.
+ *
+ * Taking is a scheduling point in sim; releasing is not (nothing a switch right after it could
+ * reach that a switch at the releaser's next point cannot: docs/concurrency.md).
  */
 #include "sched.h"
 
@@ -74,7 +77,6 @@ void sva_mutex_unlock(struct sva_mutex *m)
 {
 	struct sva_actor *me = sva_sched_owner(m->wc.w->sched);
 
-	sva_sched_point_at(m->wc.w, SVA_HERE);
 	sva_wchan_lock(&m->wc);
 	if (m->owner != me) {
 		struct sva_actor *owner = m->owner;

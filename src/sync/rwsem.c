@@ -3,6 +3,9 @@
  * Read-write semaphores (mmap_lock is one). Writers are preferred: once a writer waits, new
  * readers queue behind it, as in the kernel, so a reader that re-takes the lock while a writer
  * waits deadlocks here too.
+ *
+ * down_* are scheduling points in sim; up_* are not (docs/concurrency.md: a switch right after
+ * a release reaches nothing a switch at the releaser's next point does not).
  */
 #include "sched.h"
 
@@ -88,7 +91,6 @@ bool sva_down_write_trylock(struct sva_rwsem *s)
 
 void sva_up_read(struct sva_rwsem *s)
 {
-	sva_sched_point_at(s->wc.w, SVA_HERE);
 	sva_wchan_lock(&s->wc);
 	if (s->readers <= 0) {
 		sva_wchan_unlock(&s->wc);
@@ -106,7 +108,6 @@ void sva_up_write(struct sva_rwsem *s)
 {
 	struct sva_actor *me = sva_sched_owner(s->wc.w->sched);
 
-	sva_sched_point_at(s->wc.w, SVA_HERE);
 	sva_wchan_lock(&s->wc);
 	if (s->writer != me) {
 		struct sva_actor *writer = s->writer;

@@ -5,6 +5,7 @@
  * Every primitive is written once, on top of the wait channel (struct sva_wchan):
  *
  *	sva_sched_point_at(w, site);        a primitive operation begins: sim may switch here
+ *	                                    (not for releases: see docs/concurrency.md)
  *	sva_wchan_lock(wc);                 native: pthread mutex; sim: nothing (one actor runs)
  *	while (!condition)
  *		sva_wchan_sleep(wc, ...);   native: condition wait; sim: block, scheduler picks
