@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The base layer: error names, the object allocator (counts per type, wrong-type
- * frees refused, fail-nth, release at world destroy), logging and reports, world creation.
+ * frees refused, fail-nth, release at world destroy, realloc, big objects mapped), logging and
+ * reports, world creation.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -161,6 +165,61 @@ static void test_world_destroy_frees_what_is_left(void **state)
 	sva_world_destroy(w);
 }
 
+/* Is the page holding @p mapped? (msync refuses unmapped memory with ENOMEM) */
+static bool page_mapped(const void *p)
+{
+	uintptr_t page = (uintptr_t)p & ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
+
+	return msync((void *)page, 1, MS_ASYNC) == 0;
+}
+
+/*
+ * sva_realloc keeps the contents and zeroes what it adds, across the size where objects stop
+ * being calloc'd and start being mapped (1 MiB); mapped objects are unmapped on free and at
+ * world destroy.
+ */
+static void test_realloc_and_mapped_objects(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 1);
+	const size_t big = 3u << 20;
+	unsigned char *p, *q;
+	(void)state;
+
+	p = sva_realloc(w, SVA_OBJ_ARRAY, NULL, 100);
+	assert_non_null(p);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(p[i], 0);
+	memset(p, 0xa5, 100);
+	p = sva_realloc(w, SVA_OBJ_ARRAY, p, big); /* calloc'd -> mapped */
+	assert_non_null(p);
+	assert_true(page_mapped(p));
+	for (size_t i = 0; i < big; i += i < 200 ? 1 : 4093)
+		assert_int_equal(p[i], i < 100 ? 0xa5 : 0);
+	p[big - 1] = 7;
+	q = sva_realloc(w, SVA_OBJ_ARRAY, p, 50); /* mapped -> calloc'd */
+	assert_non_null(q);
+	assert_false(page_mapped(p + big / 2)); /* the mapping went back */
+	for (int i = 0; i < 50; i++)
+		assert_int_equal(q[i], 0xa5);
+	q = sva_realloc(w, SVA_OBJ_ARRAY, q, 200);
+	for (int i = 50; i < 200; i++)
+		assert_int_equal(q[i], 0);
+	assert_int_equal(sva_alloc_live(w, SVA_OBJ_ARRAY), 1);
+	sva_free(w, SVA_OBJ_ARRAY, q);
+
+	p = sva_alloc(w, SVA_OBJ_TEST, big);
+	assert_non_null(p);
+	assert_int_equal(p[big / 2], 0);
+	sva_free(w, SVA_OBJ_TEST, p);
+	assert_false(page_mapped(p + big / 2));
+	p = sva_alloc(w, SVA_OBJ_TEST, big); /* left for the world's destroy */
+	assert_non_null(p);
+	p[big / 2] = 1;
+	assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), 1);
+	sva_world_destroy(w);
+	assert_false(page_mapped(p + big / 2));
+}
+
 struct log_capture {
 	int count;
 	enum sva_log_level last_level;
@@ -226,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_fail_nth_fails_exactly_one_allocation),
 		cmocka_unit_test(test_fail_nth_sweep_reaches_every_allocation),
 		cmocka_unit_test(test_world_destroy_frees_what_is_left),
+		cmocka_unit_test(test_realloc_and_mapped_objects),
 		cmocka_unit_test(test_log_levels_and_sink),
 		cmocka_unit_test(test_reports_counted_logged_and_first_kept),
 	};

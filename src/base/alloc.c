@@ -8,16 +8,24 @@
  * at a deadlock must not leak into the next one). sva_alloc_fail_nth() fails one chosen
  * allocation, as the kernel's fail-nth does, so every error path can be driven.
  *
+ * Objects of SVA_ALLOC_MAP_MIN bytes and more (a world's frame arena) are mapped rather than
+ * calloc'd: their pages are zero and present only once touched, and they go back to the system
+ * whole on free - a world built per explored schedule touches only the frames it uses, also
+ * under ASan, whose allocator would otherwise poison and memset the whole arena every time.
+ * Whether an object is mapped follows from its size.
+ *
  * Locking: counts are atomics; the object list is under objects_lock.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "list.h"
 #include "world.h"
 
-#define SVA_OBJ_MAGIC 0x5356414fu /* "SVAO" */
+#define SVA_OBJ_MAGIC	  0x5356414fu /* "SVAO" */
+#define SVA_ALLOC_MAP_MIN (1u << 20)
 
 struct sva_obj_header {
 	struct sva_list_head node;
@@ -74,9 +82,36 @@ bool sva_alloc_account(struct sva_world *w, enum sva_obj_type type, long delta)
 	return true;
 }
 
+static bool sva_obj_mapped(size_t size)
+{
+	return size >= SVA_ALLOC_MAP_MIN;
+}
+
+/* Zeroed memory for a header and @size bytes of object. */
+static struct sva_obj_header *sva_obj_get(size_t size)
+{
+	void *p;
+
+	if (size > SIZE_MAX - sizeof(struct sva_obj_header))
+		return NULL;
+	if (!sva_obj_mapped(size))
+		return calloc(1, sizeof(struct sva_obj_header) + size);
+	p = mmap(NULL, sizeof(struct sva_obj_header) + size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void sva_obj_put(struct sva_obj_header *h)
+{
+	if (sva_obj_mapped(h->size))
+		munmap(h, sizeof(*h) + h->size);
+	else
+		free(h);
+}
+
 static void *sva_alloc_new(struct sva_world *w, enum sva_obj_type type, size_t size)
 {
-	struct sva_obj_header *h = calloc(1, sizeof(*h) + size);
+	struct sva_obj_header *h = sva_obj_get(size);
 
 	if (!h)
 		return NULL;
@@ -114,10 +149,18 @@ void *sva_realloc(struct sva_world *w, enum sva_obj_type type, void *obj, size_t
 	}
 	pthread_mutex_lock(&w->objects_lock);
 	sva_list_del(&h->node);
-	n = realloc(h, sizeof(*h) + size);
-	if (n) {
-		if (size > n->size)
+	if (sva_obj_mapped(h->size) || sva_obj_mapped(size)) {
+		n = sva_obj_get(size); /* zeroed: copy what fits, the rest stays zero */
+		if (n) {
+			memcpy(n, h, sizeof(*h) + (size < h->size ? size : h->size));
+			sva_obj_put(h);
+		}
+	} else {
+		n = realloc(h, sizeof(*h) + size);
+		if (n && size > n->size)
 			memset((char *)sva_obj_of(n) + n->size, 0, size - n->size);
+	}
+	if (n) {
 		n->size = size;
 		h = n;
 	}
@@ -144,7 +187,7 @@ void sva_free(struct sva_world *w, enum sva_obj_type type, void *obj)
 	sva_list_del(&h->node);
 	pthread_mutex_unlock(&w->objects_lock);
 	atomic_fetch_sub(&w->live[type], 1);
-	free(h);
+	sva_obj_put(h);
 }
 
 void sva_alloc_release_all(struct sva_world *w)
@@ -155,7 +198,7 @@ void sva_alloc_release_all(struct sva_world *w)
 	sva_list_for_each_entry_safe(h, tmp, &w->objects, node) {
 		atomic_fetch_sub(&w->live[h->type], 1);
 		sva_list_del(&h->node);
-		free(h);
+		sva_obj_put(h);
 	}
 	pthread_mutex_unlock(&w->objects_lock);
 }
