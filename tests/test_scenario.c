@@ -71,6 +71,15 @@ static const char *const variant_examples[] = {
 
 #define NEXAMPLES (sizeof(variant_examples) / sizeof(variant_examples[0]))
 
+/* One scenario per seed thread: the faithful kernel's side of each story (examples/seeds/). */
+static const char *const seed_examples[] = {
+	"seeds/000-pasid-follows-the-mm.sva",  "seeds/001-threads-share-the-pasid.sva",
+	"seeds/002-queues-share-a-domain.sva", "seeds/003-exit-with-a-fault-pending.sva",
+	"seeds/004-bond-holds-mm-count.sva",
+};
+
+#define NSEEDS (sizeof(seed_examples) / sizeof(seed_examples[0]))
+
 static void example_path(char *buf, size_t len, const char *name)
 {
 	snprintf(buf, len, "variants/%s.sva", name);
@@ -82,14 +91,19 @@ static void test_examples_run_clean(void **state)
 	struct loaded l;
 	(void)state;
 
-	load_file(&l, "nginx.sva");
-	for (uint64_t seed = 1; seed <= 4; seed++) {
-		if (run_once(&l, SVA_BACKEND_SIM, seed, SVA_VARIANT_FAITHFUL, msg, sizeof(msg)))
-			fail_msg("nginx.sva seed %llu: %s", (unsigned long long)seed, msg);
+	for (size_t i = 0; i <= NSEEDS; i++) {
+		const char *name = i < NSEEDS ? seed_examples[i] : "nginx.sva";
+
+		load_file(&l, name);
+		for (uint64_t seed = 1; seed <= 4; seed++) {
+			if (run_once(&l, SVA_BACKEND_SIM, seed, SVA_VARIANT_FAITHFUL, msg,
+				     sizeof(msg)))
+				fail_msg("%s seed %llu: %s", name, (unsigned long long)seed, msg);
+		}
+		if (run_once(&l, SVA_BACKEND_NATIVE, 0, SVA_VARIANT_FAITHFUL, msg, sizeof(msg)))
+			fail_msg("%s native: %s", name, msg);
+		unload(&l);
 	}
-	if (run_once(&l, SVA_BACKEND_NATIVE, 0, SVA_VARIANT_FAITHFUL, msg, sizeof(msg)))
-		fail_msg("nginx.sva native: %s", msg);
-	unload(&l);
 	for (size_t i = 0; i < NEXAMPLES; i++) {
 		example_path(rel, sizeof(rel), variant_examples[i]);
 		load_file(&l, rel);
