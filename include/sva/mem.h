@@ -82,6 +82,13 @@ void sva_page_get(struct sva_page *page);
 void sva_page_put(struct sva_page *page);
 long sva_page_count(struct sva_page *page);
 void *sva_page_address(struct sva_page *page);
+/*
+ * Copy @n bytes to or from frame data: memory the CPUs and the devices share. Use it for every
+ * access to what a frame holds (not for its page-table entries). Under ThreadSanitizer the
+ * copy is not watched: a device writing a completion record while the process polls it races
+ * by C's rules, as real DMA does by design; the model's locks and atomics are checked as ever.
+ */
+void sva_frame_copy(void *dst, const void *src, size_t n);
 /* The frame of @pfn, or NULL when it is outside the arena. */
 struct sva_page *sva_pfn_to_page(struct sva_phys *phys, uint64_t pfn);
 size_t sva_phys_free_frames(struct sva_phys *phys);

@@ -211,6 +211,33 @@ long sva_page_count(struct sva_page *page)
 	return atomic_load_explicit(&page->refcount, memory_order_acquire);
 }
 
+#if defined(__SANITIZE_THREAD__)
+#define SVA_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SVA_TSAN 1
+#endif
+#endif
+#ifdef SVA_TSAN
+void AnnotateIgnoreReadsBegin(const char *file, int line);
+void AnnotateIgnoreReadsEnd(const char *file, int line);
+void AnnotateIgnoreWritesBegin(const char *file, int line);
+void AnnotateIgnoreWritesEnd(const char *file, int line);
+#endif
+
+void sva_frame_copy(void *dst, const void *src, size_t n)
+{
+#ifdef SVA_TSAN
+	AnnotateIgnoreReadsBegin(__FILE__, __LINE__);
+	AnnotateIgnoreWritesBegin(__FILE__, __LINE__);
+#endif
+	memcpy(dst, src, n);
+#ifdef SVA_TSAN
+	AnnotateIgnoreWritesEnd(__FILE__, __LINE__);
+	AnnotateIgnoreReadsEnd(__FILE__, __LINE__);
+#endif
+}
+
 void *sva_page_address(struct sva_page *page)
 {
 	return sva_page_phys(page)->data + page->pfn * SVA_PAGE_SIZE;

@@ -82,7 +82,7 @@ static unsigned sva_fault_cow_copy(struct sva_fault *f, uint64_t old)
 		sva_page_put(src);
 		return SVA_VM_FAULT_OOM;
 	}
-	memcpy(sva_page_address(dst), sva_page_address(src), SVA_PAGE_SIZE);
+	sva_frame_copy(sva_page_address(dst), sva_page_address(src), SVA_PAGE_SIZE);
 	sva_spin_lock(&f->mm->ptl);
 	if (sva_pte_read(f->pte) != old) {
 		sva_spin_unlock(&f->mm->ptl);
@@ -210,9 +210,9 @@ static bool sva_mm_copy_piece(struct sva_mm *mm, uint64_t addr, void *buf, size_
 	data = (char *)sva_page_address(sva_pfn_to_page(mm->sys->phys, sva_pte_pfn(v))) +
 	       (addr & ~SVA_PAGE_MASK);
 	if (write)
-		memcpy(data, buf, n);
+		sva_frame_copy(data, buf, n);
 	else
-		memcpy(buf, data, n);
+		sva_frame_copy(buf, data, n);
 	sva_pte_write(pte, v | SVA_PTE_ACCESSED | (write ? SVA_PTE_DIRTY : 0));
 	return true;
 }

@@ -43,7 +43,7 @@ int sva_swap_store(struct sva_mm_sys *sys, const void *data, uint64_t *slot)
 
 	if (!copy)
 		return -ENOMEM;
-	memcpy(copy, data, SVA_PAGE_SIZE);
+	sva_frame_copy(copy, data, SVA_PAGE_SIZE);
 	sva_spin_lock(&sys->swap_lock);
 	if (!sys->nfree)
 		ret = sva_swap_grow(sys);
@@ -63,7 +63,7 @@ int sva_swap_load(struct sva_mm_sys *sys, uint64_t slot, void *data)
 
 	sva_spin_lock(&sys->swap_lock);
 	if (slot && slot < sys->nslots && sys->swap_slots[slot]) {
-		memcpy(data, sys->swap_slots[slot], SVA_PAGE_SIZE);
+		sva_frame_copy(data, sys->swap_slots[slot], SVA_PAGE_SIZE);
 		ret = 0;
 	}
 	sva_spin_unlock(&sys->swap_lock);

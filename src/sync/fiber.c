@@ -40,7 +40,7 @@ void __tsan_destroy_fiber(void *fiber);
 void __tsan_switch_to_fiber(void *fiber, unsigned flags);
 #endif
 
-#if defined(__x86_64__)
+#ifdef SVA_FIBER_ASM
 void sva_fiber_swap(void **save_sp, void *load_sp);
 void sva_fiber_trampoline(void);
 #endif
@@ -71,7 +71,7 @@ static void sva_fiber_start(struct sva_fiber *self)
 	__builtin_unreachable(); /* entry switches away for good */
 }
 
-#if !defined(__x86_64__)
+#ifndef SVA_FIBER_ASM
 static void sva_fiber_start_uc(unsigned hi, unsigned lo)
 {
 	sva_fiber_start((struct sva_fiber *)(((uintptr_t)hi << 32) | lo));
@@ -104,7 +104,7 @@ int sva_fiber_create(struct sva_fiber *f, size_t stack_size, struct sva_stack_ca
 	f->stack_size = size;
 	f->entry = entry;
 	f->arg = arg;
-#if defined(__x86_64__)
+#ifdef SVA_FIBER_ASM
 	{
 		/* 8 words as sva_fiber_swap pops them; trampoline entered with rsp % 16 == 0 */
 		uint64_t *sp = (uint64_t *)((char *)f->stack_lo + size - 80);
@@ -161,7 +161,7 @@ void sva_fiber_switch(struct sva_fiber *from, struct sva_fiber *to, bool from_ex
 #ifdef SVA_TSAN
 	__tsan_switch_to_fiber(to->tsan_fiber, 0);
 #endif
-#if defined(__x86_64__)
+#ifdef SVA_FIBER_ASM
 	sva_fiber_swap(&from->sp, to->sp);
 #else
 	swapcontext(&from->uc, &to->uc);

@@ -16,13 +16,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#if !defined(__x86_64__)
+/* x86-64 switches in assembly; elsewhere ucontext, also with -DSVA_FIBER_UCONTEXT (a test) */
+#if defined(__x86_64__) && !defined(SVA_FIBER_UCONTEXT)
+#define SVA_FIBER_ASM 1
+#else
 #include <ucontext.h>
 #endif
 
 struct sva_fiber {
 	void *sp; /* saved stack pointer while switched out */
-#if !defined(__x86_64__)
+#ifndef SVA_FIBER_ASM
 	ucontext_t uc;
 #endif
 	void *map; /* mmap'd region, guard page included; NULL for the main fiber */

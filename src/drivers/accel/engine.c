@@ -70,9 +70,9 @@ static int sva_accel_dma_once(struct sva_accel *a, uint32_t pasid, uint64_t va, 
 		frame = (char *)sva_page_address(sva_pfn_to_page(a->phys, tr.pfn)) +
 			(cur & ~SVA_PAGE_MASK);
 		if (write)
-			memcpy(frame, (char *)buf + st->done, chunk);
+			sva_frame_copy(frame, (char *)buf + st->done, chunk);
 		else
-			memcpy((char *)buf + st->done, frame, chunk);
+			sva_frame_copy((char *)buf + st->done, frame, chunk);
 		sva_dma_end(a->dev);
 		st->done += chunk;
 	}

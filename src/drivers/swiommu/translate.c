@@ -418,9 +418,9 @@ static int sva_dma_copy(struct sva_device *dev, uint32_t pasid, uint64_t va, cha
 				  SVA_TF("write", write));
 		frame = (char *)sva_page_address(sva_pfn_to_page(sw->phys, t.pfn)) + off;
 		if (write)
-			memcpy(frame, buf + st->done, chunk);
+			sva_frame_copy(frame, buf + st->done, chunk);
 		else
-			memcpy(buf + st->done, frame, chunk);
+			sva_frame_copy(buf + st->done, frame, chunk);
 		sva_dma_end(dev);
 		st->done += chunk;
 		retries = 0;
