@@ -74,6 +74,23 @@ grep -q "lock order inversion" "$TMP/out" || { echo "FAIL: no inversion named"; 
 expect 0 "trace export" -- "$SVA" run pasid-churn --quiet --trace "$TMP/t.json"
 grep -q '"traceEvents"' "$TMP/t.json" || { echo "FAIL: trace file"; fails=$((fails + 1)); }
 
+# stress: runs again and again; a failure under --sim prints a replay that reproduces it, and
+# --trace / --timeline keep the failing run
+expect 0 "stress native, clean" -- "$SVA" stress "$EXAMPLES/seeds/000-pasid-follows-the-mm.sva" --runs 20
+grep -q ": 20 runs in .*, 0 failing" "$TMP/out" || { echo "FAIL: stress summary"; fails=$((fails + 1)); }
+expect 1 "stress finds a variant's violation" -- "$SVA" stress \
+	"$EXAMPLES/variants/free-pasid-at-exit.sva" --sim --variant free-pasid-at-exit --runs 50 \
+	--trace "$TMP/s.json" --timeline "$TMP/s.svg"
+grep -q "failure: invariant violated: I2" "$TMP/out" || { echo "FAIL: stress failure"; fails=$((fails + 1)); }
+grep -q '"traceEvents"' "$TMP/s.json" || { echo "FAIL: stress trace"; fails=$((fails + 1)); }
+grep -q '</svg>' "$TMP/s.svg" || { echo "FAIL: stress timeline"; fails=$((fails + 1)); }
+schedule=$(sed -n "s/^  replay: .* '\(.*\)'$/\1/p" "$TMP/out")
+expect 1 "the stress failure replays" -- "$SVA" replay --variant free-pasid-at-exit \
+	"$EXAMPLES/variants/free-pasid-at-exit.sva" "$schedule"
+grep -q "^verdict: VIOLATION: invariant violated: I2" "$TMP/out" || { echo "FAIL: stress replay"; fails=$((fails + 1)); }
+expect 2 "stress --seed without --sim" -- "$SVA" stress --seed 3; one_line_error "stress seed"
+expect 2 "stress bad number" -- "$SVA" stress --runs lots; one_line_error "stress number"
+
 expect 2 "no command" -- "$SVA"; one_line_error "no command"
 expect 2 "unknown command" -- "$SVA" frobnicate; one_line_error "unknown command"
 expect 2 "unknown option" -- "$SVA" run --bogus; one_line_error "unknown option"

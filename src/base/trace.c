@@ -8,7 +8,12 @@
  * timeline reads as steps), nanoseconds in native.
  *
  * Locking: the ring and the actor-name table are under ring->lock. Subscribers are set up
- * before actors run and are called outside the lock.
+ * before actors run and are called outside it - but in the ring's order: an event takes a
+ * ticket with its place in the ring, and is handed over only when every earlier ticket has
+ * been (deliver_lock, deliver_cond). The checker judges a sequence of transitions; on native
+ * threads two events could otherwise reach it in the other order than the one they were
+ * recorded in (a PASID's free after its next allocation). An event emitted by a subscriber
+ * while it is being handed one (a violation's report) is handed over at once, out of turn.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -30,6 +35,12 @@ struct sva_trace_ring {
 	size_t nactor_names;
 	char **strings; /* interned string values: open addressing, owned by the ring */
 	size_t nstrings, strings_cap;
+	unsigned long next_ticket; /* under lock */
+	pthread_mutex_t deliver_lock;
+	pthread_cond_t deliver_cond;
+	unsigned long serving; /* the ticket whose event is handed over next */
+	bool delivering;       /* and @deliverer is handing one over */
+	pthread_t deliverer;
 };
 
 int sva_trace_ring_create(struct sva_world *w, size_t capacity)
@@ -40,6 +51,8 @@ int sva_trace_ring_create(struct sva_world *w, size_t capacity)
 		return -ENOMEM;
 	r->capacity = capacity ? capacity : SVA_TRACE_DEFAULT_CAPACITY;
 	pthread_mutex_init(&r->lock, NULL);
+	pthread_mutex_init(&r->deliver_lock, NULL);
+	pthread_cond_init(&r->deliver_cond, NULL);
 	w->trace = r;
 	return 0;
 }
@@ -58,6 +71,8 @@ void sva_trace_ring_destroy(struct sva_world *w)
 	free(r->strings);
 	free(r->events);
 	pthread_mutex_destroy(&r->lock);
+	pthread_mutex_destroy(&r->deliver_lock);
+	pthread_cond_destroy(&r->deliver_cond);
 	sva_free(w, SVA_OBJ_TRACE_RING, r);
 	w->trace = NULL;
 }
@@ -184,13 +199,52 @@ static bool sva_trace_ring_room(struct sva_trace_ring *r)
 	return true;
 }
 
+/* Is the calling thread handing an event to the subscribers right now? */
+static bool sva_trace_delivering_here(struct sva_trace_ring *r)
+{
+	bool here;
+
+	pthread_mutex_lock(&r->deliver_lock);
+	here = r->delivering && pthread_equal(r->deliverer, pthread_self());
+	pthread_mutex_unlock(&r->deliver_lock);
+	return here;
+}
+
+static void sva_trace_call_subscribers(struct sva_world *w, const struct sva_trace_event *ev)
+{
+	for (unsigned i = 0; i < w->nsubscribers; i++)
+		w->subscribers[i].fn(w->subscribers[i].ctx, w, ev);
+}
+
+/* Hand @ev to the subscribers once every event with an earlier @ticket has been. */
+static void sva_trace_deliver(struct sva_world *w, unsigned long ticket,
+			      const struct sva_trace_event *ev)
+{
+	struct sva_trace_ring *r = w->trace;
+
+	pthread_mutex_lock(&r->deliver_lock);
+	while (r->serving != ticket)
+		pthread_cond_wait(&r->deliver_cond, &r->deliver_lock);
+	r->delivering = true;
+	r->deliverer = pthread_self();
+	pthread_mutex_unlock(&r->deliver_lock);
+	sva_trace_call_subscribers(w, ev);
+	pthread_mutex_lock(&r->deliver_lock);
+	r->delivering = false;
+	r->serving++;
+	pthread_cond_broadcast(&r->deliver_cond);
+	pthread_mutex_unlock(&r->deliver_lock);
+}
+
 void sva_trace_emit(struct sva_world *w, enum sva_trace_phase phase, const char *name,
 		    const char *track, uint64_t track_id, const struct sva_trace_field *fields,
 		    unsigned nfields)
 {
 	struct sva_trace_ring *r = w->trace;
+	bool subscribed = w->nsubscribers != 0;
+	bool out_of_turn = subscribed && sva_trace_delivering_here(r);
+	unsigned long ticket = 0;
 	struct sva_trace_event ev = {
-		.time = sva_world_now(w),
 		.actor = sva_sched_current_id(w),
 		.phase = phase,
 		.name = name,
@@ -201,6 +255,7 @@ void sva_trace_emit(struct sva_world *w, enum sva_trace_phase phase, const char 
 
 	memcpy(ev.fields, fields, ev.nfields * sizeof(*fields));
 	pthread_mutex_lock(&r->lock);
+	ev.time = sva_world_now(w); /* in the ring's order */
 	for (unsigned f = 0; f < ev.nfields; f++) {
 		if (!ev.fields[f].str)
 			continue;
@@ -215,9 +270,13 @@ void sva_trace_emit(struct sva_world *w, enum sva_trace_phase phase, const char 
 			r->held++;
 	}
 	r->recorded++;
+	if (subscribed && !out_of_turn)
+		ticket = r->next_ticket++;
 	pthread_mutex_unlock(&r->lock);
-	for (unsigned i = 0; i < w->nsubscribers; i++)
-		w->subscribers[i].fn(w->subscribers[i].ctx, w, &ev);
+	if (out_of_turn)
+		sva_trace_call_subscribers(w, &ev);
+	else if (subscribed)
+		sva_trace_deliver(w, ticket, &ev);
 }
 
 unsigned long sva_trace_recorded(struct sva_world *w)

@@ -12,6 +12,10 @@
  * after the last domain and notifier are gone, so a PASID is never reused while a device can
  * still use it.
  *
+ * Tracing: sva.bind and sva.unbind are emitted under iommu_sva_lock and a PASID's end before it
+ * goes back to the allocator, so the trace - and the checker, which is handed events in the
+ * trace's order - sees these transitions in the order they happened, on native threads too.
+ *
  * The historical variants (sva/base.h) switch here: pasid-free-at-mmput and free-pasid-at-exit
  * hang the PASID drop on an earlier point of the mm's life (sva_iommu_sva_init);
  * bind-holds-users makes a bond hold a user of the mm; no-handle-sharing skips the lookup of
@@ -40,9 +44,10 @@ static void sva_iommu_mm_pasid_drop(struct sva_iommu_sys *sys, struct sva_iommu_
 	if (im->pasid_dropped)
 		return;
 	im->pasid_dropped = true;
-	sva_pasid_free(sys->pasids, im->pasid);
+	/* traced first: once freed, the PASID may be allocated and traced again at once */
 	sva_trace_track(sys->w, SVA_TRACE_END, "pasid", "pasid", im->pasid,
 			SVA_TF("mm", sva_mm_id(im->mm)));
+	sva_pasid_free(sys->pasids, im->pasid);
 }
 
 /* A historical variant's early drop (at __mmput, or at the process's exit). */
@@ -238,6 +243,10 @@ int sva_bind_device(struct sva_device *dev, struct sva_mm *mm, struct sva_bond *
 	sys = dev->iommu->sys;
 	sva_mutex_lock(&sys->sva_lock);
 	ret = sva_bind_locked(sys, dev, mm, out);
+	if (ret == 0) /* traced under the lock: in the order binds and unbinds happen */
+		sva_trace(sys->w, "sva.bind", SVA_TFS("device", dev->name),
+			  SVA_TF("mm", sva_mm_id(mm)), SVA_TF("pasid", sva_mm_get_pasid(mm)),
+			  SVA_TF("users", (*out)->users));
 	sva_mutex_unlock(&sys->sva_lock);
 	if (ret) {
 		sva_log(sys->w, SVA_LOG_DEBUG, "bind %s to %s: %s", dev->name, sva_mm_name(mm),
@@ -246,8 +255,6 @@ int sva_bind_device(struct sva_device *dev, struct sva_mm *mm, struct sva_bond *
 	}
 	if (sva_world_variant(sys->w) == SVA_VARIANT_BIND_HOLDS_USERS)
 		sva_mmget(mm); /* the bond keeps the address space: the fd<->mm cycle */
-	sva_trace(sys->w, "sva.bind", SVA_TFS("device", dev->name), SVA_TF("mm", sva_mm_id(mm)),
-		  SVA_TF("pasid", sva_mm_get_pasid(mm)), SVA_TF("users", (*out)->users));
 	return 0;
 }
 
@@ -279,9 +286,9 @@ void sva_unbind_device(struct sva_bond *bond)
 			sva_iommu_domain_free(domain); /* never the PASID: that is __mmdrop's */
 		}
 	}
-	sva_mutex_unlock(&sys->sva_lock);
 	sva_trace(sys->w, "sva.unbind", SVA_TFS("device", dev->name), SVA_TF("mm", mm_id),
 		  SVA_TF("pasid", pasid), SVA_TF("last", last));
+	sva_mutex_unlock(&sys->sva_lock);
 	if (last && !left)
 		sva_free(sys->w, SVA_OBJ_BOND, bond);
 	if (sva_world_variant(sys->w) == SVA_VARIANT_BIND_HOLDS_USERS)

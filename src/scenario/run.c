@@ -197,6 +197,13 @@ static int sva_scn_setup(struct sva_world *w, void *arg)
 
 /* ---- the end of a run ---- */
 
+/*
+ * Reap the top-level processes, then let the deferred work finish before anything is judged:
+ * the kernel's (reaping, delayed fput, SRCU callbacks) and the I/O page faults still being
+ * served - a fault handler may hold the last user of an exited process's mm, and its mmput
+ * tears the address space down. On native threads these run on after the last process ends;
+ * each may queue work for the others, hence the passes.
+ */
 static void sva_scn_reap(struct sva_scenario_run *r)
 {
 	for (size_t i = 0; i < r->ntops; i++) {
@@ -204,7 +211,12 @@ static void sva_scn_reap(struct sva_scenario_run *r)
 
 		top->reaped = sva_process_wait(top->p, &top->status) == 0;
 	}
-	sva_kernel_quiesce(r->k);
+	for (int pass = 0; pass < 3; pass++) {
+		for (size_t i = 0; i < r->s->ndevices; i++)
+			if (r->devs[i] && !atomic_load(&r->removed[i]) && r->devs[i]->pri)
+				sva_iopf_queue_flush_dev(r->devs[i]);
+		sva_kernel_quiesce(r->k);
+	}
 }
 
 static void sva_scn_destroy_model(struct sva_scenario_run *r)

@@ -49,6 +49,15 @@ struct sva_run_args {
 	int first_arg; /* index of the first positional argument */
 };
 
+struct sva_tool_program;
+
+/*
+ * An instance of @name: a built-in program, a scenario file, or (with @text) that text. The
+ * exit code; on error the message is printed.
+ */
+int sva_show_instance(const char *name, const char *text, struct sva_tool_program *prog,
+		      void **storage);
+
 /*
  * Run @name (a built-in program, a scenario file, or with @text that scenario text) once and
  * print it; the exit code says clean (0), violation (1) or error (2).
@@ -60,6 +69,7 @@ int sva_explore_program(const char *name, const struct sva_run_args *a,
 			struct sva_explore_result *res);
 
 int sva_cmd_run(int argc, char **argv);
+int sva_cmd_stress(int argc, char **argv);
 int sva_cmd_tour(int argc, char **argv);
 int sva_cmd_variants(int argc, char **argv);
 int sva_cmd_explore(int argc, char **argv);

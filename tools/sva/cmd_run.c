@@ -104,9 +104,8 @@ static void sva_show_observe(void *ctx, struct sva_world *w, bool failed, const 
 	printf("verdict: %s%s\n", failed ? "VIOLATION: " : "clean", failed ? msg : "");
 }
 
-/* An instance of @name: a built-in program, a scenario file, or (with @text) that text. */
-static int sva_show_instance(const char *name, const char *text, struct sva_tool_program *prog,
-			     void **storage)
+int sva_show_instance(const char *name, const char *text, struct sva_tool_program *prog,
+		      void **storage)
 {
 	char err[512];
 	int ret = text ? sva_tool_scenario_instance(name, text, prog, storage, err, sizeof(err))

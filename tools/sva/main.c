@@ -6,6 +6,7 @@
  *                                summary, verdict; with no file, the built-in nginx scenario
  *   sva explore FILE             enumerate its schedules with at most K preemptions
  *   sva replay FILE SCHEDULE     re-run one schedule exactly
+ *   sva stress [FILE]            run it again and again: real threads, or random schedules
  *   sva variants                 the historical designs --variant NAME switches to
  *   sva tour | programs | version | help [COMMAND]
  *
@@ -32,6 +33,12 @@ static const struct sva_cli_command sva_commands[] = {
 	{ "replay",
 	  "FILE SCHEDULE [--variant NAME] [--trace FILE.json] [--timeline FILE.svg] [--quiet]",
 	  "re-run one schedule exactly, as printed by run or explore", sva_cmd_replay },
+	{ "stress",
+	  "[FILE] [--runs N] [--seconds S] [--sim [--seed S]] [--variant NAME] [--trace FILE.json] "
+	  "[--timeline FILE.svg] [--quiet]",
+	  "run a scenario again and again on real threads (or random sim schedules) until it "
+	  "breaks or the budget ends",
+	  sva_cmd_stress },
 	{ "variants", "", "list the historical designs: name, seed thread, what breaks",
 	  sva_cmd_variants },
 	{ "tour", "", "a guided tour of libsva, each step checking itself", sva_cmd_tour },

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sva stress: a scenario (or built-in program) run again and again, each run in a fresh world,
+ * until one fails or the budget - a number of runs, a number of seconds - is spent.
+ *
+ * Native (the default): real threads, real parallelism, whatever interleavings the machine
+ * gives; a failure cannot be replayed, so its message is all there is. --sim: each run is a
+ * sim world with the next seed (random schedules, as `sva run --seed`); a failure prints the
+ * `sva replay` line that reproduces it. The explorer enumerates few preemptions; stress
+ * samples many. --trace / --timeline write the failing run's trace (Perfetto JSON, SVG), the
+ * only record a native failure leaves.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "programs.h"
+
+#define SVA_STRESS_DEFAULT_SECONDS 10
+
+struct sva_stress_args {
+	struct sva_world_config wc;
+	unsigned long runs, seconds;
+	bool quiet;
+	const char *name, *text;
+	const char *trace_path, *timeline_path;
+};
+
+/* What the observer keeps of the failing run. */
+struct sva_stress_failure {
+	const struct sva_stress_args *a;
+	char schedule[4096];
+	int write_err; /* writing its trace or timeline */
+};
+
+static double sva_stress_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int sva_stress_parse(int argc, char **argv, struct sva_stress_args *a)
+{
+	static const struct option opts[] = {
+		{ "runs", required_argument, NULL, 'r' },
+		{ "seconds", required_argument, NULL, 'S' },
+		{ "sim", no_argument, NULL, 'i' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "variant", required_argument, NULL, 'V' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "trace", required_argument, NULL, 't' },
+		{ "timeline", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
+		unsigned long v = 0;
+
+		if ((c == 'r' || c == 'S' || c == 's') && sva_cli_parse_ulong(optarg, &v))
+			return sva_cli_error("stress: bad number '%s'", optarg);
+		switch (c) {
+		case 'r':
+			a->runs = v;
+			break;
+		case 'S':
+			a->seconds = v;
+			break;
+		case 'i':
+			a->wc.backend = SVA_BACKEND_SIM;
+			break;
+		case 's':
+			a->wc.seed = v;
+			break;
+		case 'V':
+			if (sva_variant_find(optarg, &a->wc.variant))
+				return sva_cli_error("stress: no variant '%s'; see `sva variants`",
+						     optarg);
+			break;
+		case 'q':
+			a->quiet = true;
+			break;
+		case 't':
+			a->trace_path = optarg;
+			break;
+		case 'T':
+			a->timeline_path = optarg;
+			break;
+		default:
+			return sva_cli_error("stress: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind > 1)
+		return sva_cli_error("stress: one program at a time");
+	if (optind < argc)
+		a->name = argv[optind];
+	else
+		a->text = sva_tool_nginx_scenario;
+	if (a->wc.backend != SVA_BACKEND_SIM && a->wc.seed)
+		return sva_cli_error("stress: --seed needs --sim (native runs have no seed)");
+	if (!a->runs && !a->seconds)
+		a->seconds = SVA_STRESS_DEFAULT_SECONDS;
+	return SVA_EXIT_OK;
+}
+
+static bool sva_stress_budget_left(const struct sva_stress_args *a, unsigned long runs, double t0)
+{
+	if (a->runs && runs >= a->runs)
+		return false;
+	return !a->seconds || sva_stress_now() - t0 < (double)a->seconds;
+}
+
+static int sva_stress_write(struct sva_world *w, const char *path,
+			    int (*write)(struct sva_world *w, FILE *out))
+{
+	FILE *f;
+	int ret;
+
+	if (!path)
+		return 0;
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	ret = write(w, f);
+	if (fclose(f) && !ret)
+		ret = -EIO;
+	return ret;
+}
+
+/* After each run, before its world goes: keep what a failure leaves. */
+static void sva_stress_observe(void *ctx, struct sva_world *w, bool failed, const char *msg)
+{
+	struct sva_stress_failure *f = ctx;
+
+	(void)msg;
+	if (!failed)
+		return;
+	sva_world_schedule(w, f->schedule, sizeof(f->schedule));
+	f->write_err = sva_stress_write(w, f->a->trace_path, sva_trace_write_chrome_json);
+	if (!f->write_err)
+		f->write_err = sva_stress_write(w, f->a->timeline_path, sva_trace_write_svg);
+}
+
+/* Runs until the budget ends or one fails; 0, -EFAULT (failed: @msg, @f) or an error. */
+static int sva_stress_loop(const struct sva_stress_args *a, const struct sva_program *p,
+			   unsigned long *runs, char *msg, size_t len, struct sva_stress_failure *f)
+{
+	struct sva_world_config wc = a->wc;
+	bool progress = !a->quiet && isatty(STDERR_FILENO);
+	double t0 = sva_stress_now();
+	int ret = 0;
+
+	wc.quiet = true;
+	while (ret == 0 && sva_stress_budget_left(a, *runs, t0)) {
+		ret = sva_program_run_observed(&wc, p, sva_stress_observe, f, msg, len);
+		if (ret == 0 || ret == -EFAULT)
+			++*runs;
+		if (ret == 0 && wc.backend == SVA_BACKEND_SIM)
+			wc.seed++;
+		if (progress && *runs % 100 == 0)
+			fprintf(stderr, "\rstress: %lu runs", *runs);
+	}
+	if (progress && *runs >= 100)
+		fputc('\n', stderr);
+	return ret;
+}
+
+int sva_cmd_stress(int argc, char **argv)
+{
+	struct sva_stress_args a = { .wc = { .backend = SVA_BACKEND_NATIVE } };
+	const char *variant, *label;
+	struct sva_tool_program prog;
+	struct sva_stress_failure f = { .a = &a };
+	char msg[1024];
+	unsigned long runs = 0;
+	void *storage;
+	double t;
+	int ret = sva_stress_parse(argc, argv, &a);
+
+	if (ret)
+		return ret;
+	if (a.wc.backend == SVA_BACKEND_SIM && !a.wc.seed)
+		a.wc.seed = 1;
+	ret = sva_show_instance(a.name ? a.name : "nginx.sva", a.text, &prog, &storage);
+	if (ret)
+		return ret;
+	label = a.name ? a.name : "nginx.sva";
+	variant = sva_variant_info(a.wc.variant)->name;
+	t = sva_stress_now();
+	ret = sva_stress_loop(&a, &prog.program, &runs, msg, sizeof(msg), &f);
+	t = sva_stress_now() - t;
+	sva_tool_program_release(&prog, storage);
+	if (ret && ret != -EFAULT)
+		return sva_cli_error("stress %s: %s", label, msg[0] ? msg : sva_strerror(ret));
+	printf("stress %s (%s, %s): %lu runs in %.1f s (%.0f runs/s), %s\n", label, variant,
+	       a.wc.backend == SVA_BACKEND_SIM ? "sim" : "native", runs, t,
+	       t > 0 ? (double)runs / t : 0.0, ret ? "1 failing" : "0 failing");
+	if (!ret)
+		return SVA_EXIT_OK;
+	printf("  failure: %s\n", msg);
+	if (a.wc.backend == SVA_BACKEND_SIM)
+		printf("  replay: sva replay%s%s %s '%s'\n", a.wc.variant ? " --variant " : "",
+		       a.wc.variant ? variant : "", label, f.schedule);
+	if (f.write_err)
+		return sva_cli_error("stress: cannot write the failing run's trace: %s",
+				     sva_strerror(f.write_err));
+	return SVA_EXIT_VIOLATION;
+}
