@@ -3,6 +3,7 @@
  * The trace: a bounded ring (oldest dropped first), subscribers, the text export and the
  * Chrome Trace Event JSON export (parsed back and checked field by field).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,86 @@ static void test_subscribers_see_every_event(void **state)
 	assert_string_equal(a.last, "two");
 	assert_int_equal(b.n, 1);
 	sva_test_world_done(w);
+}
+
+/*
+ * On native threads, subscribers are handed events in the ring's order, whatever the threads
+ * do between recording an event and handing it over; an event a subscriber emits while it is
+ * handed one (a checker's report) is handed over at once, without waiting for its turn.
+ */
+#define ORDER_THREADS 4
+#define ORDER_EVENTS  4000
+
+struct order_log {
+	struct sva_world *w;
+	pthread_mutex_t lock; /* the subscriber's own, as the checker has */
+	uint64_t seen[ORDER_THREADS * ORDER_EVENTS];
+	size_t n;
+	unsigned nested;
+};
+
+static uint64_t order_key(const struct sva_trace_event *ev)
+{
+	return (uint64_t)(ev->actor + 1) << 32 | (ev->nfields ? ev->fields[0].num : 0xffffffffu);
+}
+
+static void order_subscriber(void *ctx, struct sva_world *w, const struct sva_trace_event *ev)
+{
+	struct order_log *o = ctx;
+
+	if (strcmp(ev->name, "nested") == 0) {
+		__atomic_fetch_add(&o->nested, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	if (strcmp(ev->name, "step") != 0)
+		return;
+	pthread_mutex_lock(&o->lock);
+	o->seen[o->n++] = order_key(ev);
+	pthread_mutex_unlock(&o->lock);
+	if (ev->fields[0].num % 500 == 499)
+		sva_trace(w, "nested"); /* from inside the subscriber, as a checker's report is */
+}
+
+static int order_actor(void *arg)
+{
+	struct order_log *o = arg;
+
+	for (unsigned i = 0; i < ORDER_EVENTS; i++)
+		sva_trace(o->w, "step", SVA_TF("i", i));
+	return 0;
+}
+
+static void test_subscribers_get_events_in_ring_order(void **state)
+{
+	struct sva_world_config wc = { .backend = SVA_BACKEND_NATIVE,
+				       .trace_capacity = 1u << 16,
+				       .quiet = true };
+	struct order_log *o = calloc(1, sizeof(*o));
+	struct sva_trace_event ev;
+	size_t held = 0;
+	(void)state;
+
+	assert_non_null(o);
+	assert_int_equal(sva_world_create(&wc, &o->w), 0);
+	pthread_mutex_init(&o->lock, NULL);
+	assert_int_equal(sva_world_subscribe(o->w, order_subscriber, o), 0);
+	for (int t = 0; t < ORDER_THREADS; t++)
+		assert_int_equal(sva_actor_spawn(o->w, "emitter", order_actor, o, 0, NULL), 0);
+	assert_int_equal(sva_world_run(o->w), 0);
+	sva_world_unsubscribe(o->w, order_subscriber, o);
+	assert_int_equal(o->nested, ORDER_THREADS * ORDER_EVENTS / 500);
+	/* the steps in the ring's order; the nested events all seen (they come out of turn) */
+	for (size_t i = 0; sva_trace_get(o->w, i, &ev) == 0; i++) {
+		if (strcmp(ev.name, "step") != 0)
+			continue;
+		assert_true(held < o->n);
+		assert_true(o->seen[held++] == order_key(&ev));
+	}
+	assert_int_equal(held, ORDER_THREADS * ORDER_EVENTS);
+	assert_int_equal(o->n, held);
+	pthread_mutex_destroy(&o->lock);
+	sva_world_destroy(o->w);
+	free(o);
 }
 
 static int traced_actor(void *arg)
@@ -204,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_ring_keeps_the_newest),
 		cmocka_unit_test(test_fields_are_capped_and_zero_fields_work),
 		cmocka_unit_test(test_subscribers_see_every_event),
+		cmocka_unit_test(test_subscribers_get_events_in_ring_order),
 		cmocka_unit_test(test_text_export),
 		cmocka_unit_test(test_chrome_json_export_parses_with_tracks),
 		cmocka_unit_test(test_string_values_are_copied),
