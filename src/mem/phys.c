@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../base/sanitizers.h"
 #include "phys.h"
 
 /* pfns must fit the entry's pfn field. */
@@ -211,13 +212,6 @@ long sva_page_count(struct sva_page *page)
 	return atomic_load_explicit(&page->refcount, memory_order_acquire);
 }
 
-#if defined(__SANITIZE_THREAD__)
-#define SVA_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define SVA_TSAN 1
-#endif
-#endif
 #ifdef SVA_TSAN
 void AnnotateIgnoreReadsBegin(const char *file, int line);
 void AnnotateIgnoreReadsEnd(const char *file, int line);

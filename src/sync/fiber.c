@@ -10,22 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../base/sanitizers.h"
 #include "fiber.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SVA_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SVA_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define SVA_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define SVA_TSAN 1
-#endif
-#endif
 
 #ifdef SVA_ASAN
 void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom, size_t size);

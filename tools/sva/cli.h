@@ -46,6 +46,7 @@ struct sva_run_args {
 	struct sva_show_opts o;
 	unsigned long k, max;
 	bool keep_going;
+	unsigned long runs, seconds; /* stress */
 	int first_arg; /* index of the first positional argument */
 };
 
@@ -64,6 +65,8 @@ int sva_show_instance(const char *name, const char *text, struct sva_tool_progra
  */
 int sva_show_run(const char *name, const char *text, const struct sva_world_config *wc,
 		 const struct sva_show_opts *o);
+/* The options every command shares into @a; unknown ones are a usage error naming them. */
+int sva_parse_args(int argc, char **argv, struct sva_run_args *a);
 /* Explore @name and print the result; the exit code as for run. */
 int sva_explore_program(const char *name, const struct sva_run_args *a,
 			struct sva_explore_result *res);

@@ -163,8 +163,7 @@ int sva_show_run(const char *name, const char *text, const struct sva_world_conf
 	return ret ? SVA_EXIT_VIOLATION : SVA_EXIT_OK;
 }
 
-/* The options every command shares; unknown ones are a usage error naming them. */
-static int sva_parse_args(int argc, char **argv, struct sva_run_args *a)
+int sva_parse_args(int argc, char **argv, struct sva_run_args *a)
 {
 	static const struct option opts[] = {
 		{ "seed", required_argument, NULL, 's' },
@@ -176,6 +175,9 @@ static int sva_parse_args(int argc, char **argv, struct sva_run_args *a)
 		{ "keep-going", no_argument, NULL, 'g' },
 		{ "variant", required_argument, NULL, 'V' },
 		{ "timeline", required_argument, NULL, 'T' },
+		{ "runs", required_argument, NULL, 'r' },
+		{ "seconds", required_argument, NULL, 'R' },
+		{ "sim", no_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -185,7 +187,8 @@ static int sva_parse_args(int argc, char **argv, struct sva_run_args *a)
 	while ((c = getopt_long(argc, argv, "k:q", opts, NULL)) != -1) {
 		unsigned long v = 0;
 
-		if ((c == 's' || c == 'k' || c == 'm') && sva_cli_parse_ulong(optarg, &v))
+		if ((c == 's' || c == 'k' || c == 'm' || c == 'r' || c == 'R') &&
+		    sva_cli_parse_ulong(optarg, &v))
 			return sva_cli_error("%s: bad number '%s'", argv[0], optarg);
 		switch (c) {
 		case 's':
@@ -220,6 +223,15 @@ static int sva_parse_args(int argc, char **argv, struct sva_run_args *a)
 			break;
 		case 'g':
 			a->keep_going = true;
+			break;
+		case 'r':
+			a->runs = v;
+			break;
+		case 'R':
+			a->seconds = v;
+			break;
+		case 'i':
+			a->wc.backend = SVA_BACKEND_SIM;
 			break;
 		default:
 			return sva_cli_error("%s: unknown option '%s'", argv[0], argv[optind - 1]);

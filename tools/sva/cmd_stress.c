@@ -11,7 +11,6 @@
  * only record a native failure leaves.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,17 +20,9 @@
 
 #define SVA_STRESS_DEFAULT_SECONDS 10
 
-struct sva_stress_args {
-	struct sva_world_config wc;
-	unsigned long runs, seconds;
-	bool quiet;
-	const char *name, *text;
-	const char *trace_path, *timeline_path;
-};
-
 /* What the observer keeps of the failing run. */
 struct sva_stress_failure {
-	const struct sva_stress_args *a;
+	const struct sva_run_args *a;
 	char schedule[4096];
 	int write_err; /* writing its trace or timeline */
 };
@@ -44,73 +35,28 @@ static double sva_stress_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int sva_stress_parse(int argc, char **argv, struct sva_stress_args *a)
+/* The stress-specific checks of the shared options; the program's name and text. */
+static int sva_stress_check_args(int argc, char **argv, struct sva_run_args *a, const char **name,
+				 const char **text)
 {
-	static const struct option opts[] = {
-		{ "runs", required_argument, NULL, 'r' },
-		{ "seconds", required_argument, NULL, 'S' },
-		{ "sim", no_argument, NULL, 'i' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "variant", required_argument, NULL, 'V' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "trace", required_argument, NULL, 't' },
-		{ "timeline", required_argument, NULL, 'T' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
-		unsigned long v = 0;
-
-		if ((c == 'r' || c == 'S' || c == 's') && sva_cli_parse_ulong(optarg, &v))
-			return sva_cli_error("stress: bad number '%s'", optarg);
-		switch (c) {
-		case 'r':
-			a->runs = v;
-			break;
-		case 'S':
-			a->seconds = v;
-			break;
-		case 'i':
-			a->wc.backend = SVA_BACKEND_SIM;
-			break;
-		case 's':
-			a->wc.seed = v;
-			break;
-		case 'V':
-			if (sva_variant_find(optarg, &a->wc.variant))
-				return sva_cli_error("stress: no variant '%s'; see `sva variants`",
-						     optarg);
-			break;
-		case 'q':
-			a->quiet = true;
-			break;
-		case 't':
-			a->trace_path = optarg;
-			break;
-		case 'T':
-			a->timeline_path = optarg;
-			break;
-		default:
-			return sva_cli_error("stress: unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (argc - optind > 1)
+	if (a->k || a->max || a->keep_going || a->wc.schedule)
+		return sva_cli_error(
+			"stress: takes --runs and --seconds, not explore's or replay's "
+			"options");
+	if (argc - a->first_arg > 1)
 		return sva_cli_error("stress: one program at a time");
-	if (optind < argc)
-		a->name = argv[optind];
-	else
-		a->text = sva_tool_nginx_scenario;
+	*name = a->first_arg < argc ? argv[a->first_arg] : "nginx.sva";
+	*text = a->first_arg < argc ? NULL : sva_tool_nginx_scenario;
 	if (a->wc.backend != SVA_BACKEND_SIM && a->wc.seed)
 		return sva_cli_error("stress: --seed needs --sim (native runs have no seed)");
+	if (a->wc.backend == SVA_BACKEND_SIM && !a->wc.seed)
+		a->wc.seed = 1;
 	if (!a->runs && !a->seconds)
 		a->seconds = SVA_STRESS_DEFAULT_SECONDS;
 	return SVA_EXIT_OK;
 }
 
-static bool sva_stress_budget_left(const struct sva_stress_args *a, unsigned long runs, double t0)
+static bool sva_stress_budget_left(const struct sva_run_args *a, unsigned long runs, double t0)
 {
 	if (a->runs && runs >= a->runs)
 		return false;
@@ -143,17 +89,17 @@ static void sva_stress_observe(void *ctx, struct sva_world *w, bool failed, cons
 	if (!failed)
 		return;
 	sva_world_schedule(w, f->schedule, sizeof(f->schedule));
-	f->write_err = sva_stress_write(w, f->a->trace_path, sva_trace_write_chrome_json);
+	f->write_err = sva_stress_write(w, f->a->o.trace_path, sva_trace_write_chrome_json);
 	if (!f->write_err)
-		f->write_err = sva_stress_write(w, f->a->timeline_path, sva_trace_write_svg);
+		f->write_err = sva_stress_write(w, f->a->o.timeline_path, sva_trace_write_svg);
 }
 
 /* Runs until the budget ends or one fails; 0, -EFAULT (failed: @msg, @f) or an error. */
-static int sva_stress_loop(const struct sva_stress_args *a, const struct sva_program *p,
+static int sva_stress_loop(const struct sva_run_args *a, const struct sva_program *p,
 			   unsigned long *runs, char *msg, size_t len, struct sva_stress_failure *f)
 {
 	struct sva_world_config wc = a->wc;
-	bool progress = !a->quiet && isatty(STDERR_FILENO);
+	bool progress = !a->o.quiet && isatty(STDERR_FILENO);
 	double t0 = sva_stress_now();
 	int ret = 0;
 
@@ -174,32 +120,31 @@ static int sva_stress_loop(const struct sva_stress_args *a, const struct sva_pro
 
 int sva_cmd_stress(int argc, char **argv)
 {
-	struct sva_stress_args a = { .wc = { .backend = SVA_BACKEND_NATIVE } };
-	const char *variant, *label;
-	struct sva_tool_program prog;
+	struct sva_run_args a = { .wc = { .backend = SVA_BACKEND_NATIVE } };
 	struct sva_stress_failure f = { .a = &a };
-	char msg[1024];
+	const char *name = NULL, *text = NULL, *variant;
+	struct sva_tool_program prog;
 	unsigned long runs = 0;
+	char msg[1024];
 	void *storage;
 	double t;
-	int ret = sva_stress_parse(argc, argv, &a);
+	int ret = sva_parse_args(argc, argv, &a);
 
+	if (ret == 0)
+		ret = sva_stress_check_args(argc, argv, &a, &name, &text);
 	if (ret)
 		return ret;
-	if (a.wc.backend == SVA_BACKEND_SIM && !a.wc.seed)
-		a.wc.seed = 1;
-	ret = sva_show_instance(a.name ? a.name : "nginx.sva", a.text, &prog, &storage);
+	ret = sva_show_instance(name, text, &prog, &storage);
 	if (ret)
 		return ret;
-	label = a.name ? a.name : "nginx.sva";
 	variant = sva_variant_info(a.wc.variant)->name;
 	t = sva_stress_now();
 	ret = sva_stress_loop(&a, &prog.program, &runs, msg, sizeof(msg), &f);
 	t = sva_stress_now() - t;
 	sva_tool_program_release(&prog, storage);
 	if (ret && ret != -EFAULT)
-		return sva_cli_error("stress %s: %s", label, msg[0] ? msg : sva_strerror(ret));
-	printf("stress %s (%s, %s): %lu runs in %.1f s (%.0f runs/s), %s\n", label, variant,
+		return sva_cli_error("stress %s: %s", name, msg[0] ? msg : sva_strerror(ret));
+	printf("stress %s (%s, %s): %lu runs in %.1f s (%.0f runs/s), %s\n", name, variant,
 	       a.wc.backend == SVA_BACKEND_SIM ? "sim" : "native", runs, t,
 	       t > 0 ? (double)runs / t : 0.0, ret ? "1 failing" : "0 failing");
 	if (!ret)
@@ -207,7 +152,7 @@ int sva_cmd_stress(int argc, char **argv)
 	printf("  failure: %s\n", msg);
 	if (a.wc.backend == SVA_BACKEND_SIM)
 		printf("  replay: sva replay%s%s %s '%s'\n", a.wc.variant ? " --variant " : "",
-		       a.wc.variant ? variant : "", label, f.schedule);
+		       a.wc.variant ? variant : "", name, f.schedule);
 	if (f.write_err)
 		return sva_cli_error("stress: cannot write the failing run's trace: %s",
 				     sva_strerror(f.write_err));
