@@ -13,7 +13,6 @@
 #include "../base/sanitizers.h"
 #include "fiber.h"
 
-
 #ifdef SVA_ASAN
 void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom, size_t size);
 void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_old,

@@ -47,7 +47,7 @@ struct sva_run_args {
 	unsigned long k, max;
 	bool keep_going;
 	unsigned long runs, seconds; /* stress */
-	int first_arg; /* index of the first positional argument */
+	int first_arg;		     /* index of the first positional argument */
 };
 
 struct sva_tool_program;
@@ -65,6 +65,9 @@ int sva_show_instance(const char *name, const char *text, struct sva_tool_progra
  */
 int sva_show_run(const char *name, const char *text, const struct sva_world_config *wc,
 		 const struct sva_show_opts *o);
+/* Write @w's trace to @path with @writer: 0 (also when @path is NULL) or a negative errno. */
+int sva_show_export(struct sva_world *w, const char *path,
+		    int (*writer)(struct sva_world *w, FILE *out));
 /* The options every command shares into @a; unknown ones are a usage error naming them. */
 int sva_parse_args(int argc, char **argv, struct sva_run_args *a);
 /* Explore @name and print the result; the exit code as for run. */

@@ -58,9 +58,8 @@ static void sva_show_timeline(struct sva_world *w)
 	free(text);
 }
 
-/* Write the trace to @path with @writer (0 when no path). */
-static int sva_show_export(struct sva_world *w, const char *path,
-			   int (*writer)(struct sva_world *w, FILE *out))
+int sva_show_export(struct sva_world *w, const char *path,
+		    int (*writer)(struct sva_world *w, FILE *out))
 {
 	FILE *f;
 	int ret;

@@ -63,23 +63,6 @@ static bool sva_stress_budget_left(const struct sva_run_args *a, unsigned long r
 	return !a->seconds || sva_stress_now() - t0 < (double)a->seconds;
 }
 
-static int sva_stress_write(struct sva_world *w, const char *path,
-			    int (*write)(struct sva_world *w, FILE *out))
-{
-	FILE *f;
-	int ret;
-
-	if (!path)
-		return 0;
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	ret = write(w, f);
-	if (fclose(f) && !ret)
-		ret = -EIO;
-	return ret;
-}
-
 /* After each run, before its world goes: keep what a failure leaves. */
 static void sva_stress_observe(void *ctx, struct sva_world *w, bool failed, const char *msg)
 {
@@ -89,9 +72,9 @@ static void sva_stress_observe(void *ctx, struct sva_world *w, bool failed, cons
 	if (!failed)
 		return;
 	sva_world_schedule(w, f->schedule, sizeof(f->schedule));
-	f->write_err = sva_stress_write(w, f->a->o.trace_path, sva_trace_write_chrome_json);
+	f->write_err = sva_show_export(w, f->a->o.trace_path, sva_trace_write_chrome_json);
 	if (!f->write_err)
-		f->write_err = sva_stress_write(w, f->a->o.timeline_path, sva_trace_write_svg);
+		f->write_err = sva_show_export(w, f->a->o.timeline_path, sva_trace_write_svg);
 }
 
 /* Runs until the budget ends or one fails; 0, -EFAULT (failed: @msg, @f) or an error. */
