@@ -145,7 +145,7 @@ static void test_subscribers_get_events_in_ring_order(void **state)
 	assert_non_null(o);
 	assert_int_equal(sva_world_create(&wc, &o->w), 0);
 	pthread_mutex_init(&o->lock, NULL);
-	assert_int_equal(sva_world_subscribe(o->w, order_subscriber, o), 0);
+	assert_int_equal(sva_world_subscribe_ordered(o->w, order_subscriber, o), 0);
 	for (int t = 0; t < ORDER_THREADS; t++)
 		assert_int_equal(sva_actor_spawn(o->w, "emitter", order_actor, o, 0, NULL), 0);
 	assert_int_equal(sva_world_run(o->w), 0);

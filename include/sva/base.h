@@ -298,6 +298,12 @@ struct sva_trace_event {
  */
 typedef void (*sva_event_fn)(void *ctx, struct sva_world *w, const struct sva_trace_event *ev);
 int sva_world_subscribe(struct sva_world *w, sva_event_fn fn, void *ctx);
+/*
+ * The same, and every subscriber is handed events in the order the ring recorded them, also
+ * on native threads (emitters wait for their turn); an event a subscriber emits while handed
+ * one goes out of turn. For judges of a history, such as the invariant checker.
+ */
+int sva_world_subscribe_ordered(struct sva_world *w, sva_event_fn fn, void *ctx);
 void sva_world_unsubscribe(struct sva_world *w, sva_event_fn fn, void *ctx);
 /*
  * Is anyone subscribed? Events emitted per page on a hot path (dma.access) exist to be judged,

@@ -8,12 +8,14 @@
  * timeline reads as steps), nanoseconds in native.
  *
  * Locking: the ring and the actor-name table are under ring->lock. Subscribers are set up
- * before actors run and are called outside it - but in the ring's order: an event takes a
- * ticket with its place in the ring, and is handed over only when every earlier ticket has
- * been (deliver_lock, deliver_cond). The checker judges a sequence of transitions; on native
- * threads two events could otherwise reach it in the other order than the one they were
- * recorded in (a PASID's free after its next allocation). An event emitted by a subscriber
- * while it is being handed one (a violation's report) is handed over at once, out of turn.
+ * before actors run and are called outside it. Once one asked for order
+ * (sva_world_subscribe_ordered: the checker does), every event takes a ticket with its place
+ * in the ring and is handed over only when every earlier ticket has been (deliver_lock,
+ * deliver_cond); emitters then wait for each other, which is why order is asked for, not
+ * given. The checker judges a sequence of transitions: on native threads two events could
+ * otherwise reach it in another order than the ring's (a PASID's free after its next
+ * allocation). An event a subscriber emits while it is handed one (a violation's report) is
+ * handed over at once, out of turn.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -105,12 +107,23 @@ void sva_trace_name_actor(struct sva_world *w, int id, const char *name)
 	pthread_mutex_unlock(&r->lock);
 }
 
-int sva_world_subscribe(struct sva_world *w, sva_event_fn fn, void *ctx)
+static int sva_world_subscribe_as(struct sva_world *w, sva_event_fn fn, void *ctx, bool ordered)
 {
 	if (w->nsubscribers == SVA_MAX_SUBSCRIBERS)
 		return -ENOSPC;
-	w->subscribers[w->nsubscribers++] = (struct sva_subscriber){ fn, ctx };
+	w->subscribers[w->nsubscribers++] = (struct sva_subscriber){ fn, ctx, ordered };
+	w->nordered += ordered;
 	return 0;
+}
+
+int sva_world_subscribe(struct sva_world *w, sva_event_fn fn, void *ctx)
+{
+	return sva_world_subscribe_as(w, fn, ctx, false);
+}
+
+int sva_world_subscribe_ordered(struct sva_world *w, sva_event_fn fn, void *ctx)
+{
+	return sva_world_subscribe_as(w, fn, ctx, true);
 }
 
 bool sva_world_subscribed(const struct sva_world *w)
@@ -122,6 +135,7 @@ void sva_world_unsubscribe(struct sva_world *w, sva_event_fn fn, void *ctx)
 {
 	for (unsigned i = 0; i < w->nsubscribers; i++) {
 		if (w->subscribers[i].fn == fn && w->subscribers[i].ctx == ctx) {
+			w->nordered -= w->subscribers[i].ordered;
 			w->subscribers[i] = w->subscribers[--w->nsubscribers];
 			return;
 		}
@@ -241,8 +255,8 @@ void sva_trace_emit(struct sva_world *w, enum sva_trace_phase phase, const char 
 		    unsigned nfields)
 {
 	struct sva_trace_ring *r = w->trace;
-	bool subscribed = w->nsubscribers != 0;
-	bool out_of_turn = subscribed && sva_trace_delivering_here(r);
+	bool subscribed = w->nsubscribers != 0, ordered = w->nordered != 0;
+	bool out_of_turn = ordered && sva_trace_delivering_here(r);
 	unsigned long ticket = 0;
 	struct sva_trace_event ev = {
 		.actor = sva_sched_current_id(w),
@@ -270,13 +284,13 @@ void sva_trace_emit(struct sva_world *w, enum sva_trace_phase phase, const char 
 			r->held++;
 	}
 	r->recorded++;
-	if (subscribed && !out_of_turn)
+	if (ordered && !out_of_turn)
 		ticket = r->next_ticket++;
 	pthread_mutex_unlock(&r->lock);
-	if (out_of_turn)
-		sva_trace_call_subscribers(w, &ev);
-	else if (subscribed)
+	if (ordered && !out_of_turn)
 		sva_trace_deliver(w, ticket, &ev);
+	else if (subscribed)
+		sva_trace_call_subscribers(w, &ev);
 }
 
 unsigned long sva_trace_recorded(struct sva_world *w)

@@ -24,6 +24,7 @@ struct sva_trace_ring;
 struct sva_subscriber {
 	sva_event_fn fn;
 	void *ctx;
+	bool ordered; /* asked for events in the ring's order */
 };
 
 struct sva_world {
@@ -49,6 +50,7 @@ struct sva_world {
 	struct sva_trace_ring *trace;
 	struct sva_subscriber subscribers[SVA_MAX_SUBSCRIBERS];
 	unsigned nsubscribers;
+	unsigned nordered; /* of which ordered */
 
 	/* concurrency (src/sync) */
 	struct sva_sched *sched;

@@ -453,7 +453,7 @@ int sva_checker_attach(struct sva_world *w, struct sva_checker **out)
 	c->entries.size = sizeof(struct sva_chk_entry);
 	c->groups.size = sizeof(struct sva_chk_group);
 	c->mms.size = sizeof(struct sva_chk_mm);
-	ret = sva_world_subscribe(w, sva_checker_event, c);
+	ret = sva_world_subscribe_ordered(w, sva_checker_event, c);
 	if (ret) {
 		pthread_mutex_destroy(&c->lock);
 		free(c);
