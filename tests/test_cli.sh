@@ -91,6 +91,13 @@ grep -q "^verdict: VIOLATION: invariant violated: I2" "$TMP/out" || { echo "FAIL
 expect 2 "stress --seed without --sim" -- "$SVA" stress --seed 3; one_line_error "stress seed"
 expect 2 "stress bad number" -- "$SVA" stress --runs lots; one_line_error "stress number"
 
+# bench: three figures, each a BENCH line with a number; a violation is exit 1
+expect 0 "bench" -- "$SVA" bench "$EXAMPLES/seeds/004-bond-holds-mm-count.sva" --seconds 1
+[ "$(grep -c '^BENCH [a-z_.]* [0-9][0-9]* [a-z/]*' "$TMP/out")" -eq 3 ] || { echo "FAIL: bench lines"; cat "$TMP/out"; fails=$((fails + 1)); }
+expect 1 "bench of a broken variant" -- "$SVA" bench "$EXAMPLES/variants/free-pasid-at-exit.sva" \
+	--seconds 1 --variant free-pasid-at-exit; one_line_error "bench violation"
+expect 2 "bench takes no --sim" -- "$SVA" bench --sim; one_line_error "bench sim"
+
 expect 2 "no command" -- "$SVA"; one_line_error "no command"
 expect 2 "unknown command" -- "$SVA" frobnicate; one_line_error "unknown command"
 expect 2 "unknown option" -- "$SVA" run --bogus; one_line_error "unknown option"

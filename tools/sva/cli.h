@@ -76,6 +76,7 @@ int sva_explore_program(const char *name, const struct sva_run_args *a,
 
 int sva_cmd_run(int argc, char **argv);
 int sva_cmd_stress(int argc, char **argv);
+int sva_cmd_bench(int argc, char **argv);
 int sva_cmd_tour(int argc, char **argv);
 int sva_cmd_variants(int argc, char **argv);
 int sva_cmd_explore(int argc, char **argv);

@@ -6,9 +6,10 @@
  * Native (the default): real threads, real parallelism, whatever interleavings the machine
  * gives; a failure cannot be replayed, so its message is all there is. --sim: each run is a
  * sim world with the next seed (random schedules, as `sva run --seed`); a failure prints the
- * `sva replay` line that reproduces it. The explorer enumerates few preemptions; stress
- * samples many. --trace / --timeline write the failing run's trace (Perfetto JSON, SVG), the
- * only record a native failure leaves.
+ * `sva replay` line that reproduces it. `sva bench` times the same loops on both backends and
+ * the first schedules of the K=2 enumeration, as BENCH lines. The explorer enumerates few
+ * preemptions; stress samples many. --trace / --timeline write the failing run's trace (Perfetto
+ * JSON, SVG), the only record a native failure leaves.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -140,4 +141,95 @@ int sva_cmd_stress(int argc, char **argv)
 		return sva_cli_error("stress: cannot write the failing run's trace: %s",
 				     sva_strerror(f.write_err));
 	return SVA_EXIT_VIOLATION;
+}
+
+/* ---- sva bench: the same loops, timed ---- */
+
+#define SVA_BENCH_DEFAULT_SECONDS 2
+#define SVA_BENCH_EXPLORE_MAX	  5000
+
+/* One "BENCH run.<backend>_per_s" line: runs of @p on @backend for @a's seconds. */
+static int sva_bench_runs(struct sva_run_args *a, const struct sva_program *p,
+			  enum sva_backend backend)
+{
+	struct sva_stress_failure f = { .a = a };
+	unsigned long runs = 0;
+	char msg[1024];
+	double t = sva_stress_now();
+	int ret;
+
+	a->wc.backend = backend;
+	a->wc.seed = backend == SVA_BACKEND_SIM ? 1 : 0;
+	ret = sva_stress_loop(a, p, &runs, msg, sizeof(msg), &f);
+	t = sva_stress_now() - t;
+	if (ret) { /* a failing run is a violation found (1), anything else an error (2) */
+		int err = sva_cli_error("bench: a %s run failed: %s",
+					backend == SVA_BACKEND_SIM ? "sim" : "native",
+					msg[0] ? msg : sva_strerror(ret));
+
+		return ret == -EFAULT ? SVA_EXIT_VIOLATION : err;
+	}
+	printf("BENCH run.%s_per_s %.0f runs/s\n", backend == SVA_BACKEND_SIM ? "sim" : "native",
+	       (double)runs / t);
+	return SVA_EXIT_OK;
+}
+
+/* "BENCH explore.schedules_per_s": the first schedules of the K=2 enumeration. */
+static int sva_bench_explore(const struct sva_run_args *a, const struct sva_program *p)
+{
+	struct sva_explore_config cfg = { .preemption_bound = 2,
+					  .max_schedules = SVA_BENCH_EXPLORE_MAX,
+					  .world = a->wc };
+	struct sva_explore_result *res = malloc(sizeof(*res));
+	double t;
+	int ret;
+
+	if (!res)
+		return sva_cli_error("bench: %s", sva_strerror(-ENOMEM));
+	cfg.world.quiet = true;
+	t = sva_stress_now();
+	ret = sva_explore(&cfg, p, res);
+	t = sva_stress_now() - t;
+	if (ret || res->failures) {
+		int err = sva_cli_error("bench: exploring failed: %s",
+					res->message[0] ? res->message : sva_strerror(ret));
+
+		ret = ret ? err : SVA_EXIT_VIOLATION;
+	} else {
+		printf("BENCH explore.schedules_per_s %.0f schedules/s (%lu schedules%s)\n",
+		       (double)res->schedules / t, res->schedules,
+		       res->exhausted ? ", all at K=2" : "");
+	}
+	free(res);
+	return ret;
+}
+
+int sva_cmd_bench(int argc, char **argv)
+{
+	struct sva_run_args a = { .wc = { .backend = SVA_BACKEND_NATIVE } };
+	const char *name = NULL, *text = NULL;
+	struct sva_tool_program prog;
+	void *storage;
+	int ret = sva_parse_args(argc, argv, &a);
+
+	if (ret == 0 && (a.runs || a.wc.backend == SVA_BACKEND_SIM || a.wc.seed))
+		ret = sva_cli_error("bench: takes --seconds and --variant; it runs both backends");
+	if (ret == 0) {
+		if (!a.seconds)
+			a.seconds = SVA_BENCH_DEFAULT_SECONDS;
+		ret = sva_stress_check_args(argc, argv, &a, &name, &text);
+	}
+	if (ret)
+		return ret;
+	a.o.quiet = true;
+	ret = sva_show_instance(name, text, &prog, &storage);
+	if (ret)
+		return ret;
+	ret = sva_bench_runs(&a, &prog.program, SVA_BACKEND_NATIVE);
+	if (ret == 0)
+		ret = sva_bench_runs(&a, &prog.program, SVA_BACKEND_SIM);
+	if (ret == 0)
+		ret = sva_bench_explore(&a, &prog.program);
+	sva_tool_program_release(&prog, storage);
+	return ret;
 }

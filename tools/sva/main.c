@@ -7,6 +7,7 @@
  *   sva explore FILE             enumerate its schedules with at most K preemptions
  *   sva replay FILE SCHEDULE     re-run one schedule exactly
  *   sva stress [FILE]            run it again and again: real threads, or random schedules
+ *   sva bench [FILE]             its figures: runs/s on both backends, explored schedules/s
  *   sva variants                 the historical designs --variant NAME switches to
  *   sva tour | programs | version | help [COMMAND]
  *
@@ -39,6 +40,9 @@ static const struct sva_cli_command sva_commands[] = {
 	  "run a scenario again and again on real threads (or random sim schedules) until it "
 	  "breaks or the budget ends",
 	  sva_cmd_stress },
+	{ "bench", "[FILE] [--seconds S] [--variant NAME]",
+	  "figures for a scenario: runs/s natively and in sim, explored schedules/s (BENCH lines)",
+	  sva_cmd_bench },
 	{ "variants", "", "list the historical designs: name, seed thread, what breaks",
 	  sva_cmd_variants },
 	{ "tour", "", "a guided tour of libsva, each step checking itself", sva_cmd_tour },
