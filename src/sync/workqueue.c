@@ -6,10 +6,9 @@
  * max_active otherwise). All of its state - the pending list, each work's pending bit and the
  * work each worker is running - is protected by the channel @wc, on which both idle workers
  * and flushers sleep. A worker never touches a work after calling its function (the function
- * may free it); it remembers only the pointer, the work's identity and the queue sequence
- * number, which is what flush_work and flush_workqueue compare against. The pointer alone
- * would not do: a work freed by its function and a new one at the same address would look
- * like the same work still running.
+ * may free it); it remembers only the work's identity and its queue sequence number, which is
+ * what flush_work and flush_workqueue compare against. Not its address: a work freed by its
+ * function and a new one allocated there would look like the same work still running.
  */
 #include <errno.h>
 #include <string.h>
@@ -21,8 +20,7 @@
 struct sva_wq_worker {
 	struct sva_workqueue *wq;
 	struct sva_actor *actor;
-	struct sva_work *running; /* compared, never dereferenced after the call */
-	uint64_t running_id;
+	uint64_t running_id; /* the work it runs (sva_work.id), 0 when idle */
 	uint64_t running_seq;
 };
 
@@ -70,7 +68,6 @@ static struct sva_work *sva_wq_next_locked(struct sva_wq_worker *wk)
 		return NULL; /* stopping, and nothing left */
 	sva_list_del(&work->entry);
 	work->pending = false;
-	wk->running = work;
 	wk->running_id = work->id;
 	wk->running_seq = work->seq;
 	return work;
@@ -94,7 +91,7 @@ static int sva_wq_worker_main(void *arg)
 		work->fn(work);
 		sva_sched_point_at(wq->w, SVA_HERE);
 		sva_wchan_lock(&wq->wc);
-		wk->running = NULL;
+		wk->running_id = 0;
 		sva_wchan_wake_all(&wq->wc); /* flushers */
 		sva_wchan_unlock(&wq->wc);
 	}
@@ -205,10 +202,9 @@ static bool sva_wq_running(struct sva_workqueue *wq, const struct sva_work *work
 	for (unsigned i = 0; i < wq->nworkers; i++) {
 		const struct sva_wq_worker *wk = &wq->workers[i];
 
-		if (!wk->running)
+		if (!wk->running_id)
 			continue;
-		if (work ? wk->running == work && wk->running_id == work->id
-			 : wk->running_seq <= upto)
+		if (work ? wk->running_id == work->id : wk->running_seq <= upto)
 			return true;
 	}
 	return false;
