@@ -38,7 +38,6 @@ static void chatter_run(const struct sva_world_config *wc, char **trace, char **
 	struct chatter c = { .nlog = 0 };
 	struct sva_world *w;
 	size_t len;
-	FILE *f;
 
 	assert_int_equal(sva_world_create(wc, &w), 0);
 	c.w = w;
@@ -48,10 +47,7 @@ static void chatter_run(const struct sva_world_config *wc, char **trace, char **
 	assert_int_equal(sva_world_run(w), 0);
 	assert_int_equal(c.nlog, 120);
 
-	f = open_memstream(trace, &len);
-	assert_non_null(f);
-	assert_int_equal(sva_trace_write_text(w, f), 0);
-	fclose(f);
+	*trace = sva_test_trace_string(w, sva_trace_write_text);
 	len = sva_world_schedule(w, NULL, 0);
 	*schedule = malloc(len + 1);
 	assert_int_equal(sva_world_schedule(w, *schedule, len + 1), len);

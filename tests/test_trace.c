@@ -176,18 +176,6 @@ static int traced_actor(void *arg)
 	return 0;
 }
 
-static char *export(struct sva_world *w, int (*fn)(struct sva_world *, FILE *))
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	assert_non_null(f);
-	assert_int_equal(fn(w, f), 0);
-	fclose(f);
-	return buf;
-}
-
 static void test_text_export(void **state)
 {
 	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 5);
@@ -196,7 +184,7 @@ static void test_text_export(void **state)
 
 	assert_int_equal(sva_actor_spawn(w, "dev0", traced_actor, w, 0, NULL), 0);
 	assert_int_equal(sva_world_run(w), 0);
-	text = export(w, sva_trace_write_text);
+	text = sva_test_trace_string(w, sva_trace_write_text);
 	assert_non_null(strstr(text, "dev0         [pasid.live pasid:5 mm=mm1\n"));
 	assert_non_null(strstr(text, "dev0          fault addr=4096\n"));
 	assert_non_null(strstr(text, "dev0         ]pasid.live pasid:5\n"));
@@ -228,7 +216,7 @@ static void test_chrome_json_export_parses_with_tracks(void **state)
 
 	assert_int_equal(sva_actor_spawn(w, "dev0", traced_actor, w, 0, NULL), 0);
 	assert_int_equal(sva_world_run(w), 0);
-	text = export(w, sva_trace_write_chrome_json);
+	text = sva_test_trace_string(w, sva_trace_write_chrome_json);
 	root = json_loads(text, 0, &err);
 	if (!root)
 		fprintf(stderr, "json: %s at %d\n%s\n", err.text, err.line, text);

@@ -15,14 +15,7 @@
 
 static char *svg_of(struct sva_world *w)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	assert_non_null(f);
-	assert_int_equal(sva_trace_write_svg(w, f), 0);
-	fclose(f);
-	return buf;
+	return sva_test_trace_string(w, sva_trace_write_svg);
 }
 
 static size_t count(const char *doc, const char *needle)

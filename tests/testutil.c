@@ -67,3 +67,15 @@ int sva_test_run_process(struct sva_kernel *k, sva_task_fn fn, void *arg)
 	assert_int_equal(sva_process_wait(p, &status), 0);
 	return status;
 }
+
+char *sva_test_trace_string(struct sva_world *w, int (*writer)(struct sva_world *w, FILE *out))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(writer(w, f), 0);
+	fclose(f);
+	return buf;
+}

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cmocka.h>
 
@@ -41,6 +42,9 @@ extern const struct sva_test_backend sva_test_backends[4];
 	for (const struct sva_test_backend *bc = sva_test_backends;                             \
 	     bc < sva_test_backends + sizeof(sva_test_backends) / sizeof(sva_test_backends[0]); \
 	     bc++)
+
+/* What @writer (sva_trace_write_text, _chrome_json, _svg) writes of @w's trace (malloc'd). */
+char *sva_test_trace_string(struct sva_world *w, int (*writer)(struct sva_world *w, FILE *out));
 
 /* Start a process running fn(arg) and wait for it; its exit status. */
 int sva_test_run_process(struct sva_kernel *k, sva_task_fn fn, void *arg);
