@@ -139,6 +139,18 @@ int sva_dma_read(struct sva_device *dev, uint32_t pasid, uint64_t va, void *buf,
 int sva_dma_write(struct sva_device *dev, uint32_t pasid, uint64_t va, const void *buf, size_t len,
 		  struct sva_dma_status *st);
 
+enum {
+	SVA_DMA_WRITE = 1u << 0, /* to memory (from @buf); else a read */
+	SVA_DMA_NO_PRI =
+		1u << 1, /* no page request: the first fault ends the copy, as without PRI */
+};
+/*
+ * The same copy with @flags: what a PRI-capable device does for a job that must not block on
+ * faults (the accelerator's queues without block-on-fault). @buf is only read for a write.
+ */
+int sva_dma_copy(struct sva_device *dev, uint32_t pasid, uint64_t va, void *buf, size_t len,
+		 unsigned flags, struct sva_dma_status *st);
+
 /* ---- PRI: page requests from the device (PCIe Page Request Interface) ------------------------ */
 
 /* Requests in one page-request group; groups a device may have outstanding (PRGI 9 bits). */

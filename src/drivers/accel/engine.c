@@ -14,9 +14,8 @@
  *
  * Faults: a descriptor with block-on-fault uses the DMA helpers as they are (a PRI-capable
  * device waits for the page request's response and goes on). Without it, the copy stops at the
- * first fault: on a device without PRI the helpers already do that; on a PRI-capable one the
- * engine translates each page itself, once, inside a DMA section (no page request). The
- * descriptor then completes with PAGE_FAULT, the bytes done and the faulting address.
+ * first fault (SVA_DMA_NO_PRI: no page request even on a PRI-capable device), and the
+ * descriptor completes with PAGE_FAULT, the bytes done and the faulting address.
  *
  * Locks: wq->lock (spinlock, leaf) around slots and counts; nothing else. The stop runs under
  * uacce's device mutex and sleeps on the WQ's idle queue, which engines never need.
@@ -44,50 +43,14 @@ static size_t sva_accel_min(size_t x, size_t y)
 
 /* ---- DMA ---- */
 
-/* One attempt per page, no page request (a PRI-capable device without block-on-fault). */
-static int sva_accel_dma_once(struct sva_accel *a, uint32_t pasid, uint64_t va, void *buf,
-			      size_t len, bool write, struct sva_dma_status *st)
-{
-	unsigned access = write ? SVA_ACCESS_WRITE : SVA_ACCESS_READ;
-
-	*st = (struct sva_dma_status){ .reason = SVA_FAULT_NONE };
-	if (len && va + (len - 1) < va)
-		return -EINVAL;
-	while (st->done < len) {
-		uint64_t cur = va + st->done;
-		size_t chunk = sva_accel_min(SVA_ACCEL_PAGE_LEFT(cur), len - st->done);
-		struct sva_translation tr;
-		char *frame;
-
-		sva_dma_begin(a->dev);
-		if (sva_translate(a->dev, pasid, cur, access, &tr)) {
-			sva_dma_end(a->dev);
-			st->reason = tr.reason;
-			st->fault_addr = cur;
-			return -EFAULT;
-		}
-		sva_sched_point(a->w); /* translated, not yet accessed */
-		frame = (char *)sva_page_address(sva_pfn_to_page(a->phys, tr.pfn)) +
-			(cur & ~SVA_PAGE_MASK);
-		if (write)
-			sva_frame_copy(frame, (char *)buf + st->done, chunk);
-		else
-			sva_frame_copy((char *)buf + st->done, frame, chunk);
-		sva_dma_end(a->dev);
-		st->done += chunk;
-	}
-	return 0;
-}
-
 static int sva_accel_dma(struct sva_accel_exec *x, uint64_t va, void *buf, size_t len, bool write,
 			 struct sva_dma_status *st)
 {
 	int ret;
 
-	if (!x->bof && x->a->dev->pri)
-		return sva_accel_dma_once(x->a, x->pasid, va, buf, len, write, st);
-	ret = write ? sva_dma_write(x->a->dev, x->pasid, va, buf, len, st)
-		    : sva_dma_read(x->a->dev, x->pasid, va, buf, len, st);
+	/* without block-on-fault a job does not wait for page requests: it reports the fault */
+	ret = sva_dma_copy(x->a->dev, x->pasid, va, buf, len,
+			   (write ? SVA_DMA_WRITE : 0) | (x->bof ? 0 : SVA_DMA_NO_PRI), st);
 	if (st->pri_requests)
 		sva_accel_count(&x->a->c.page_requests, st->pri_requests);
 	return ret;

@@ -352,12 +352,14 @@ bool sva_atc_lookup(struct sva_device *dev, uint32_t pasid, uint64_t va,
 /* ---- DMA helpers ---- */
 
 /*
- * A fault of the DMA helpers at @cur, outside the section: a PRI-capable device asks for the
- * page and waits for the response (never inside a section: the fault handler's invalidations
- * wait for sections). 0: SUCCESS, translate again; else the helper's error.
+ * A fault of the DMA helpers at @cur, outside the section: with @pri (a PRI-capable device that
+ * may request pages) the device asks for the page and waits for the response (never inside a
+ * section: the fault handler's invalidations wait for sections). 0: SUCCESS, translate again;
+ * else the helper's error.
  */
-static int sva_dma_fault(struct sva_device *dev, uint32_t pasid, uint64_t cur, unsigned access,
-			 enum sva_fault_reason reason, unsigned *retries, struct sva_dma_status *st)
+static int sva_dma_fault(struct sva_device *dev, bool pri, uint32_t pasid, uint64_t cur,
+			 unsigned access, enum sva_fault_reason reason, unsigned *retries,
+			 struct sva_dma_status *st)
 {
 	enum sva_page_response_code code;
 	bool automatic;
@@ -365,7 +367,7 @@ static int sva_dma_fault(struct sva_device *dev, uint32_t pasid, uint64_t cur, u
 
 	st->reason = reason;
 	st->fault_addr = cur;
-	if (!dev->pri || (reason != SVA_FAULT_NOT_PRESENT && reason != SVA_FAULT_WRITE) ||
+	if (!pri || (reason != SVA_FAULT_NOT_PRESENT && reason != SVA_FAULT_WRITE) ||
 	    *retries >= SVA_PRI_RETRIES)
 		return -EFAULT;
 	ret = sva_sw_pri_request(dev, pasid, cur, access, &code, &automatic);
@@ -382,12 +384,15 @@ static int sva_dma_fault(struct sva_device *dev, uint32_t pasid, uint64_t cur, u
 	return code == SVA_PAGE_RESP_INVALID ? -EFAULT : -EIO;
 }
 
-static int sva_dma_copy(struct sva_device *dev, uint32_t pasid, uint64_t va, char *buf, size_t len,
-			bool write, struct sva_dma_status *st)
+int sva_dma_copy(struct sva_device *dev, uint32_t pasid, uint64_t va, void *buf, size_t len,
+		 unsigned flags, struct sva_dma_status *st)
 {
 	struct sva_swiommu *sw = sva_sw_device_of(dev)->sw;
+	bool write = flags & SVA_DMA_WRITE;
 	unsigned access = write ? SVA_ACCESS_WRITE : SVA_ACCESS_READ;
+	bool pri = dev->pri && !(flags & SVA_DMA_NO_PRI);
 	unsigned retries = 0;
+	char *bytes = buf;
 
 	*st = (struct sva_dma_status){ .reason = SVA_FAULT_NONE };
 	if (len && va + (len - 1) < va)
@@ -404,7 +409,7 @@ static int sva_dma_copy(struct sva_device *dev, uint32_t pasid, uint64_t va, cha
 		sva_dma_begin(dev);
 		if (sva_sw_translate_dev(dev, pasid, cur, access, SVA_SW_IN_SECTION, &t)) {
 			sva_dma_end(dev);
-			ret = sva_dma_fault(dev, pasid, cur, access, t.reason, &retries, st);
+			ret = sva_dma_fault(dev, pri, pasid, cur, access, t.reason, &retries, st);
 			if (ret)
 				return ret;
 			continue; /* the page was made present: begin again, translate again */
@@ -418,9 +423,9 @@ static int sva_dma_copy(struct sva_device *dev, uint32_t pasid, uint64_t va, cha
 				  SVA_TF("write", write));
 		frame = (char *)sva_page_address(sva_pfn_to_page(sw->phys, t.pfn)) + off;
 		if (write)
-			sva_frame_copy(frame, buf + st->done, chunk);
+			sva_frame_copy(frame, bytes + st->done, chunk);
 		else
-			sva_frame_copy(buf + st->done, frame, chunk);
+			sva_frame_copy(bytes + st->done, frame, chunk);
 		sva_dma_end(dev);
 		st->done += chunk;
 		retries = 0;
@@ -433,7 +438,7 @@ int sva_dma_read(struct sva_device *dev, uint32_t pasid, uint64_t va, void *buf,
 {
 	struct sva_dma_status local;
 
-	return sva_dma_copy(dev, pasid, va, buf, len, false, st ? st : &local);
+	return sva_dma_copy(dev, pasid, va, buf, len, 0, st ? st : &local);
 }
 
 int sva_dma_write(struct sva_device *dev, uint32_t pasid, uint64_t va, const void *buf, size_t len,
@@ -442,5 +447,6 @@ int sva_dma_write(struct sva_device *dev, uint32_t pasid, uint64_t va, const voi
 	struct sva_dma_status local;
 
 	/* the buffer is only read: the cast serves the shared copy loop */
-	return sva_dma_copy(dev, pasid, va, (char *)(uintptr_t)buf, len, true, st ? st : &local);
+	return sva_dma_copy(dev, pasid, va, (void *)(uintptr_t)buf, len, SVA_DMA_WRITE,
+			    st ? st : &local);
 }
