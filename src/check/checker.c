@@ -5,6 +5,8 @@
  * groups waiting for an answer - and reports a violation the moment an event breaks an
  * invariant.
  *
+ * The checker subscribes ordered (sva_world_subscribe_ordered): events reach it in the order
+ * the trace recorded them, also on native threads, so it judges the history that happened.
  * Events arrive from any actor (native: any thread); the shadow state is under @lock, a plain
  * pthread mutex (the checker is infrastructure, not model: it holds no model lock and makes no
  * scheduling point). Violations are reported after the lock is dropped. String values of
