@@ -4,6 +4,7 @@
  * frees refused, fail-nth, release at world destroy, realloc, big objects mapped), logging and
  * reports, world creation.
  */
+#define _GNU_SOURCE /* strerrorname_np */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +22,22 @@ static void test_strerror_names_errno(void **state)
 	assert_string_equal(sva_strerror(-ENOSPC), "-ENOSPC: No space left on device");
 	assert_string_equal(sva_strerror(0), "0: Success");
 	assert_string_equal(sva_strerror(-4242), "unknown error");
+}
+
+/* Every errno value the C library names has its name in sva_strerror (-EPROTO was unknown). */
+static void test_strerror_knows_every_errno(void **state)
+{
+	char want[64];
+	(void)state;
+	for (int e = 1; e < 4096; e++) {
+		const char *name = strerrorname_np(e);
+
+		if (!name)
+			continue;
+		snprintf(want, sizeof(want), "-%s: ", name);
+		assert_memory_equal(sva_strerror(-e), want, strlen(want));
+	}
+	assert_string_equal(sva_strerror(-EPROTO), "-EPROTO: Protocol error");
 }
 
 static void test_world_create_rejects_bad_backend(void **state)
@@ -279,6 +296,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strerror_names_errno),
+		cmocka_unit_test(test_strerror_knows_every_errno),
 		cmocka_unit_test(test_world_create_rejects_bad_backend),
 		cmocka_unit_test(test_alloc_counts_live_objects_per_type),
 		cmocka_unit_test(test_free_of_wrong_type_is_refused_and_reported),
