@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE ?= cmake
 CTEST_FLAGS ?= --output-on-failure --no-tests=error -j $(JOBS)
 
-.PHONY: all deps run check lint format bench asan release tsan install clean
+.PHONY: all deps run check lint format bench asan release tsan install clean mutate
 
 all: release
 
@@ -55,6 +55,11 @@ check: lint asan check-release tsan
 
 bench: release
 	scripts/bench.sh build/release
+
+# The mutation campaign (docs/testing.md): every generated mutant of the lifetime code, judged by
+# the explorer and checker; MUTATE_FLAGS="--sample 40 --seed 3" for a sample.
+mutate: | deps
+	scripts/mutate/run $(MUTATE_FLAGS)
 
 install: release
 	$(CMAKE) --install build/release
