@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Mutants of libsva's lifetime code, generated from the C sources (issue: mutation score).
 
-  gen.py list [--root DIR]            every mutant, one line each: ID<TAB>description
-  gen.py apply ID [--root DIR]        apply mutant ID to the tree at DIR (in place)
+  gen.py list [--root DIR]      every mutant, one line each: ID<TAB>description<TAB>KEY
+  gen.py apply ID [--root DIR]  apply mutant ID (or KEY) to the tree at DIR (in place)
 
 A mutant is named FILE:LINE:KIND (with #N when one line yields several of a kind); FILE is
-relative to the root, LINE the first line of the statement it changes. The kinds:
+relative to the root, LINE the first line of the statement it changes. Its KEY,
+FILE:FUNCTION:KIND:STATEMENT, names the same mutant after edits elsewhere in the file moved its
+line (what a list of expected kills keeps). The kinds:
 
   delete     a call of a lifetime operation whose value is unused becomes (void)0: reference
              get/put (mmget, mmput, mmgrab, mmdrop, fget, fput, refcount_*, *_get, *_put),
@@ -99,17 +101,18 @@ def blank(text):
 
 
 class Stmt:
-    __slots__ = ("start", "end", "text", "block", "depth", "index")
+    __slots__ = ("start", "end", "text", "block", "depth", "index", "func")
 
-    def __init__(self, start, end, text, block, depth):
+    def __init__(self, start, end, text, block, depth, func):
         self.start, self.end, self.text, self.block, self.depth = start, end, text, block, depth
+        self.func = func
         self.index = 0
 
 
 def statements(code):
     """Statements inside function bodies: (offset range, normalised text, block id)."""
     stmts, blocks, paren, start = [], [], 0, None
-    next_block = 0
+    next_block, func, top = 0, "", 0  # top: where the text before a function body begins
     for i, c in enumerate(code):
         if c == "(":
             paren += 1
@@ -122,13 +125,18 @@ def statements(code):
         if c in ";{}":
             if start is not None and blocks:
                 text = " ".join(code[start:i].split())
-                stmts.append(Stmt(start, i + (c == ";"), text, blocks[-1], len(blocks)))
+                stmts.append(Stmt(start, i + (c == ";"), text, blocks[-1], len(blocks), func))
             start = None
             if c == "{":
+                if not blocks:
+                    names = re.findall(r"([A-Za-z_]\w*)\s*\(", code[top:i])
+                    func = names[0] if names else ""
                 next_block += 1
                 blocks.append(next_block)
             elif c == "}" and blocks:
                 blocks.pop()
+            if not blocks:
+                top = i + 1
         elif start is None and not c.isspace():
             start = i
     return stmts
@@ -223,19 +231,28 @@ def mutants_of(path, rel):
         g = guarded_call(s.text) if s.text.startswith(("if", "else if")) else None
         if g and guards_lifetime(stmts, i, s.text[g[0]:g[1]]):
             out.append(("negate", line, s, None, "negate if (%s)" % s.text[g[0]:g[1]]))
-    named, seen = [], {}
-    for kind, line, s, other, desc in out:
-        key = "%s:%d:%s" % (rel, line, kind)
-        seen[key] = seen.get(key, 0) + 1
-        named.append((key, kind, s, other, desc))
-    counts = {}
-    result = []
-    for key, kind, s, other, desc in named:
-        if seen[key] > 1:
-            counts[key] = counts.get(key, 0) + 1
-            key = "%s#%d" % (key, counts[key])
-        result.append((key, kind, s, other, desc))
-    return src, code, result
+    return src, code, [(name, stable, kind, s, other, desc)
+                       for (name, stable), (kind, line, s, other, desc)
+                       in zip(names_of(rel, out), out)]
+
+
+def names_of(rel, out):
+    """FILE:LINE:KIND (#N when a line has several of a kind), and a key that survives edits
+    elsewhere in the file: FILE:FUNCTION:KIND:the statement's text (#N for repeats)."""
+    def numbered(keys):
+        seen, counts, res = {}, {}, []
+        for k in keys:
+            seen[k] = seen.get(k, 0) + 1
+        for k in keys:
+            if seen[k] > 1:
+                counts[k] = counts.get(k, 0) + 1
+                k = "%s#%d" % (k, counts[k])
+            res.append(k)
+        return res
+    names = numbered(["%s:%d:%s" % (rel, line, kind) for kind, line, s, other, desc in out])
+    stable = numbered(["%s:%s:%s:%s" % (rel, s.func, kind, desc.replace(" ", ""))
+                       for kind, line, s, other, desc in out])
+    return zip(names, stable)
 
 
 def nxt_name(s):
@@ -303,13 +320,13 @@ def files(root):
 def all_mutants(root):
     for path, rel in files(root):
         src, code, muts = mutants_of(path, rel)
-        for key, kind, s, other, desc in muts:
-            yield key, desc, (path, src, code, kind, s, other)
+        for key, stable, kind, s, other, desc in muts:
+            yield key, stable, desc, (path, src, code, kind, s, other)
 
 
 def apply(root, want):
-    for key, desc, (path, src, code, kind, s, other) in all_mutants(root):
-        if key != want:
+    for key, stable, desc, (path, src, code, kind, s, other) in all_mutants(root):
+        if want not in (key, stable):
             continue
         text = src
         if kind == "delete":
@@ -357,8 +374,8 @@ def main(argv):
         root = argv[k + 1]
         del argv[k : k + 2]
     if len(argv) == 2 and argv[1] == "list":
-        for key, desc, _ in all_mutants(root):
-            print("%s\t%s" % (key, desc))
+        for key, stable, desc, _ in all_mutants(root):
+            print("%s\t%s\t%s" % (key, desc, stable))
         return 0
     if len(argv) == 3 and argv[1] == "apply":
         print(apply(root, argv[2]))

@@ -8,8 +8,8 @@ equivalent, uncompilable), every survivor with its description, and the figures:
   BENCH mutate.score <ratio>        killed by the explorer / (judged - equivalent - uncompilable)
   BENCH mutate.mutants <count>      mutants judged
   BENCH mutate.median_kill_s <s>    median seconds from the start of judging to the kill
-With --expect, exits 1 when a mutant the file lists (one ID a line, as `killed` in an earlier
-campaign) was not killed this time.
+With --expect, exits 1 when a mutant the file lists (one KEY a line - gen.py's third column -
+killed in an earlier campaign) was not killed this time.
 """
 import statistics
 import sys
@@ -24,7 +24,10 @@ def main(argv):
     if len(argv) != 3:
         sys.stderr.write(__doc__)
         return 2
-    desc = dict(l.rstrip("\n").split("\t", 1) for l in open(argv[1]) if "\t" in l)
+    cols = [l.rstrip("\n").split("\t") for l in open(argv[1]) if l.count("\t") >= 2]
+    desc = {c[0]: c[1] for c in cols}
+    key = {c[0]: c[2] for c in cols}
+    key.update({c[2]: c[2] for c in cols})  # a job may have been named by its key
     rows = [l.rstrip("\n").split("\t") for l in open(argv[2]) if l.count("\t") >= 3]
     kinds = ("killed", "tests-only", "survived", "equivalent", "uncompilable")
     per_file, kill_s, survivors = {}, [], []
@@ -54,8 +57,8 @@ def main(argv):
     print("BENCH mutate.mutants %d count" % sum(tot.values()))
     print("BENCH mutate.median_kill_s %.1f s" % (statistics.median(kill_s) if kill_s else 0.0))
     if expect:
-        status = {r[0]: r[1] for r in rows}
-        want = [l.split()[0] for l in open(expect) if l.strip() and not l.startswith("#")]
+        status = {key.get(r[0], r[0]): r[1] for r in rows}
+        want = [l.rstrip("\n") for l in open(expect) if l.strip() and not l.startswith("#")]
         lost = [m for m in want if status.get(m) != "killed"]
         for m in lost:
             print("mutate: %s was killed by an earlier campaign, now %s" % (m, status.get(m, "not run")))
