@@ -9,7 +9,8 @@ relative to the root, LINE the first line of the statement it changes. Its KEY,
 FILE:FUNCTION:KIND:STATEMENT, names the same mutant after edits elsewhere in the file moved its
 line (what a list of expected kills keeps). The kinds:
 
-  delete     a call of a lifetime operation whose value is unused becomes (void)0: reference
+  delete     a call of a lifetime operation whose value is unused is dropped (its arguments
+             stay, cast to void): reference
              get/put (mmget, mmput, mmgrab, mmdrop, fget, fput, refcount_*, *_get, *_put),
              flush / drain / invalidate / sync / quiesce, complete / wake_up, list removals,
              PASID-entry and cache clears;
@@ -349,10 +350,24 @@ def apply(root, want):
 
 
 def replace_call(text, code, s):
-    """The call of statement @s (after any if/else prefix it has) becomes (void)0."""
+    """The call of statement @s (after any if/else prefix it has) is dropped; its arguments stay
+    evaluated, each cast to void, so the variables they name are still used (-Werror)."""
     start = body_offset(code, s)
     end = s.end - 1 if code[s.end - 1] == ";" else s.end
-    return text[:start] + "(void)0" + text[end:]
+    m = CALL.match(" ".join(code[start:end].split()))
+    args, depth, cur = [], 0, ""
+    for ch in text[start + text[start:end].index("(") + 1 : end].rstrip()[:-1]:
+        if ch == "," and depth == 0:
+            args.append(cur)
+            cur = ""
+            continue
+        depth += ch in "(["
+        depth -= ch in ")]"
+        cur += ch
+    args.append(cur)
+    args = [" ".join(a.split()) for a in args if a.strip()]
+    repl = ", ".join("(void)(%s)" % a for a in args) if m and args else "(void)0"
+    return text[:start] + repl + text[end:]
 
 
 def guarded_span(code, s):
