@@ -429,7 +429,10 @@ struct sva_explore_config {
 	 * split that covers the enumeration (or PCT's runs) exactly once (src/sync/shard.c).
 	 */
 	unsigned shard_index, shard_count;
-	/* Called with every schedule explored (and counted), when set. */
+	/*
+	 * Called with every schedule explored (and counted), when set, whole: result.schedule
+	 * keeps only the first 4095 characters of a long one.
+	 */
 	void (*on_schedule)(void *ctx, const char *schedule, bool failed);
 	void *schedule_ctx;
 };
@@ -445,7 +448,7 @@ struct sva_explore_result {
 	/* Sum of a hash of each counted schedule: shards' sums add up to the whole run's. */
 	uint64_t checksum;
 	unsigned shard_depth;	 /* the branch points that decide a schedule's shard */
-	unsigned long pct_steps; /* PCT: k, the decisions of the longest run */
+	unsigned long pct_steps; /* PCT: k, the decisions of the default schedule */
 	char schedule[4096];	 /* the first failing schedule (replayable) */
 	char message[1024];	 /* what failed */
 };

@@ -226,7 +226,8 @@ struct sva_explorer {
 	unsigned long pct_run; /* PCT: index of the run about to start */
 	struct timespec t0;
 	char msg[1024];
-	char schedule[sizeof(((struct sva_explore_result *)0)->schedule)];
+	char *schedule; /* the last run's, whole */
+	size_t schedule_cap;
 };
 
 static int sva_explorer_grow(struct sva_explorer *x, size_t n)
@@ -247,20 +248,26 @@ static int sva_explorer_grow(struct sva_explorer *x, size_t n)
 	return 0;
 }
 
-static int sva_explorer_prefix_string(struct sva_explorer *x)
+/* The schedule string of @n decisions into *@buf (of *@cap bytes, grown to fit). */
+static int sva_explorer_encode(const struct sva_decision *d, size_t n, char **buf, size_t *cap)
 {
-	size_t need = sva_schedule_encode(x->prefix, x->nprefix, NULL, 0) + 1;
+	size_t need = sva_schedule_encode(d, n, NULL, 0) + 1;
 
-	if (need > x->prefix_str_len) {
-		char *s = realloc(x->prefix_str, need);
+	if (need > *cap) {
+		char *s = realloc(*buf, need);
 
 		if (!s)
 			return -ENOMEM;
-		x->prefix_str = s;
-		x->prefix_str_len = need;
+		*buf = s;
+		*cap = need;
 	}
-	sva_schedule_encode(x->prefix, x->nprefix, x->prefix_str, x->prefix_str_len);
+	sva_schedule_encode(d, n, *buf, *cap);
 	return 0;
+}
+
+static int sva_explorer_prefix_string(struct sva_explorer *x)
+{
+	return sva_explorer_encode(x->prefix, x->nprefix, &x->prefix_str, &x->prefix_str_len);
 }
 
 static void sva_explorer_free(struct sva_explorer *x)
@@ -270,6 +277,7 @@ static void sva_explorer_free(struct sva_explorer *x)
 	free(x->prefix);
 	free(x->pre);
 	free(x->prefix_str);
+	free(x->schedule);
 	sva_stack_cache_destroy(x->stacks);
 }
 
@@ -314,9 +322,7 @@ static int sva_explore_prepare(const struct sva_explore_config *c, struct sva_ex
 	}
 	x->out.msg = x->msg;
 	x->out.msg_len = sizeof(x->msg);
-	x->out.schedule = x->schedule;
-	x->out.schedule_len = sizeof(x->schedule);
-	return ret;
+	return ret; /* the run's schedule string is made from its decisions, if counted */
 }
 
 /* A hash of the run's choices, for the checksum that shards' results add up to. */
@@ -338,9 +344,14 @@ static bool sva_explore_owned(const struct sva_explore_config *c, const struct s
 	return sva_shard_owns(&x->shard, x->prefix);
 }
 
-static void sva_explore_count(const struct sva_explore_config *c, struct sva_explorer *x,
-			      struct sva_explore_result *res)
+static int sva_explore_count(const struct sva_explore_config *c, struct sva_explorer *x,
+			     struct sva_explore_result *res)
 {
+	int ret = sva_explorer_encode(x->out.decisions, x->out.ndecisions, &x->schedule,
+				      &x->schedule_cap);
+
+	if (ret)
+		return ret;
 	res->schedules++;
 	res->checksum += sva_explore_hash(x->out.decisions, x->out.ndecisions);
 	if (x->out.failed && res->failures++ == 0) {
@@ -355,14 +366,15 @@ static void sva_explore_count(const struct sva_explore_config *c, struct sva_exp
 		c->on_schedule(c->schedule_ctx, x->schedule, x->out.failed);
 	if (c->progress && c->progress_every && res->schedules % c->progress_every == 0)
 		c->progress(c->progress_ctx, res->schedules, res->failures);
+	return 0;
 }
 
 /* PCT's next run: the next one this shard owns; false after the last. */
 static bool sva_explore_next_pct(const struct sva_explore_config *c, struct sva_explorer *x,
 				 struct sva_explore_result *res)
 {
-	if (x->out.ndecisions > res->pct_steps)
-		res->pct_steps = x->out.ndecisions;
+	if (x->pct_run == 0) /* k: the default schedule's length (PCT's runs are longer) */
+		res->pct_steps = x->out.ndecisions ? x->out.ndecisions : 1;
 	do
 		x->pct_run++;
 	while (c->shard_count && x->pct_run % c->shard_count != c->shard_index);
@@ -455,9 +467,11 @@ int sva_explore(const struct sva_explore_config *config, const struct sva_progra
 			res->max_decisions = x.out.ndecisions;
 		owned = sva_explore_owned(config, &x);
 		if (owned)
-			sva_explore_count(config, &x, res);
+			ret = sva_explore_count(config, &x, res);
 		else
 			res->uncounted++;
+		if (ret)
+			break;
 		if (owned && x.out.failed && !config->keep_going) {
 			res->stop = SVA_EXPLORE_STOP_VIOLATION;
 			break;

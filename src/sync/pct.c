@@ -13,9 +13,19 @@
  * that needs d ordering constraints between steps - is then found by one run with probability
  * at least 1 / (n k^(d-1)) for n actors (the paper's theorem; docs/concurrency.md).
  *
- * A yield (sva_yield, sva_msleep: "I cannot progress alone") drops its actor below every other
- * priority, so a poller with a high priority does not spin while the actor it waits for
- * starves; each later yield goes below the earlier ones.
+ * PCT's strict priorities are unfair, and the model's programs rely on a little fairness
+ * where they say so: a yield (sva_yield, sva_msleep) means "I cannot progress alone, let time
+ * pass" - a poller waiting for an engine, a scenario's yield(N) before it kills a busy
+ * process. Under strict priorities a high-priority poller would spin while what it waits for
+ * starves, and a low-priority one would wait for every busy actor above it to end (a
+ * 100,000-copy stream: millions of steps). So a yield is a short sleep: the yielder is left
+ * out for the next SVA_PCT_YIELD_DECISIONS decisions (unless nothing else can run), then it
+ * is woken the way a timer wakes a task - it runs at the next decision, ahead of the
+ * priorities, and goes on with its own priority after that step. And no runnable actor waits
+ * longer than max(2k, SVA_PCT_MIN_STARVE) decisions (a change point can drop the process that
+ * is to kill the busy one below it): the most starved runs for a step. A window PCT aims at
+ * lies within one run of k decisions; starving an actor for two runs' length reaches nothing
+ * more, and the runs stay about as long as the scenario means them to be.
  *
  * The run's decisions are recorded as any other's: its schedule string replays it without PCT.
  * Everything here is a function of the seed and the decisions so far: deterministic.
@@ -26,18 +36,35 @@
 
 #include "sched.h"
 
-#define SVA_PCT_MAX_DEPTH 64
+#define SVA_PCT_MAX_DEPTH	64
 /* Initial priorities are at least this: above every change point's (1 .. d-1). */
-#define SVA_PCT_BASE	  (1ll << 40)
+#define SVA_PCT_BASE		(1ll << 40)
+/* How long a yield sleeps, in decisions the others take. */
+#define SVA_PCT_YIELD_DECISIONS 32
+/* The least starvation bound, in decisions (2k for longer runs). */
+#define SVA_PCT_MIN_STARVE	256
+
+/* What PCT knows of one actor. */
+struct sva_pct_actor {
+	int64_t prio;	   /* 0 = not seen yet */
+	uint64_t wake_at;  /* yielded: left out until this decision; 0 = not sleeping */
+	uint64_t last_ran; /* the decision that last chose it (or first saw it) */
+};
 
 struct sva_pct {
 	unsigned depth;
 	uint64_t steps;			    /* k */
+	uint64_t starve;		    /* no runnable actor waits longer than this */
 	uint64_t rng;			    /* splitmix64 state */
 	uint64_t change[SVA_PCT_MAX_DEPTH]; /* decision index of change point i + 1 */
-	int64_t *prio;			    /* by actor id; 0 = not seen yet */
-	size_t nprio;
-	int64_t lowest; /* the last yielder's priority; each yield goes below */
+	struct sva_pct_actor *actors;	    /* by actor id */
+	size_t nactors;
+};
+
+/* Who runs first: the lowest class, then the lowest key (see sva_pct_rank). */
+struct sva_pct_rank {
+	unsigned cls;
+	uint64_t key;
 };
 
 static uint64_t sva_pct_random(struct sva_pct *p)
@@ -57,6 +84,7 @@ int sva_pct_create(struct sva_sched *s, const struct sva_world_config *config)
 		return -ENOMEM;
 	p->depth = config->pct_depth < SVA_PCT_MAX_DEPTH ? config->pct_depth : SVA_PCT_MAX_DEPTH;
 	p->steps = config->pct_steps ? config->pct_steps : 1;
+	p->starve = 2 * p->steps > SVA_PCT_MIN_STARVE ? 2 * p->steps : SVA_PCT_MIN_STARVE;
 	p->rng = config->seed ^ 0x5043545043545043ull; /* "PCT": not the random policy's stream */
 	for (unsigned i = 0; i + 1 < p->depth; i++)
 		p->change[i] = sva_pct_random(p) % p->steps;
@@ -68,81 +96,105 @@ void sva_pct_destroy(struct sva_sched *s)
 {
 	if (!s->pct)
 		return;
-	free(s->pct->prio);
+	free(s->pct->actors);
 	free(s->pct);
 	s->pct = NULL;
 }
 
-/* @id's priority slot, grown on demand; NULL when out of memory (the actor then ranks last). */
-static int64_t *sva_pct_slot(struct sva_pct *p, int id)
+/*
+ * What PCT knows of @a, its priority drawn at first sight (decision @n); NULL when out of
+ * memory (@a then ranks last).
+ */
+static struct sva_pct_actor *sva_pct_seen(struct sva_pct *p, const struct sva_actor *a, uint64_t n)
 {
-	if ((size_t)id >= p->nprio) {
-		size_t n = (size_t)id * 2 + 8;
-		int64_t *a = realloc(p->prio, n * sizeof(*a));
+	struct sva_pct_actor *pa;
 
-		if (!a)
+	if ((size_t)a->id >= p->nactors) {
+		size_t len = (size_t)a->id * 2 + 8;
+		struct sva_pct_actor *v = realloc(p->actors, len * sizeof(*v));
+
+		if (!v)
 			return NULL;
-		memset(a + p->nprio, 0, (n - p->nprio) * sizeof(*a));
-		p->prio = a;
-		p->nprio = n;
+		memset(v + p->nactors, 0, (len - p->nactors) * sizeof(*v));
+		p->actors = v;
+		p->nactors = len;
 	}
-	return &p->prio[id];
-}
-
-/* The priority of @a, drawn at first sight. */
-static int64_t sva_pct_priority(struct sva_pct *p, const struct sva_actor *a)
-{
-	int64_t *slot = sva_pct_slot(p, a->id);
-
-	if (!slot)
-		return INT64_MIN;
-	if (!*slot) /* random in [BASE, 2^62): distinct with overwhelming probability */
-		*slot = SVA_PCT_BASE + (int64_t)(sva_pct_random(p) % ((1ull << 62) - SVA_PCT_BASE));
-	return *slot;
+	pa = &p->actors[a->id];
+	if (!pa->prio) { /* random in [BASE, 2^62): distinct, with overwhelming odds */
+		pa->prio =
+			SVA_PCT_BASE + (int64_t)(sva_pct_random(p) % ((1ull << 62) - SVA_PCT_BASE));
+		pa->last_ran = n;
+	}
+	return pa;
 }
 
 /* Decision @n is change point i + 1 for every i drawn there: lower @cur to i + 1. */
 static void sva_pct_change_points(struct sva_pct *p, const struct sva_actor *cur, uint64_t n)
 {
-	int64_t *slot;
+	for (unsigned i = 0; cur && i + 1 < p->depth; i++) {
+		struct sva_pct_actor *pa;
 
-	if (!cur)
-		return;
-	for (unsigned i = 0; i + 1 < p->depth; i++) {
 		if (p->change[i] != n)
 			continue;
-		sva_pct_priority(p, cur); /* drawn anyway: later draws stay the same */
-		slot = sva_pct_slot(p, cur->id);
-		if (slot)
-			*slot = (int64_t)i + 1;
+		pa = sva_pct_seen(p, cur, n);
+		if (pa)
+			pa->prio = (int64_t)i + 1;
 	}
+}
+
+/*
+ * @pa's rank at decision @n: a yielder whose sleep is over (the earliest first), then the
+ * most starved, then the awake by priority, then the sleeper that wakes first.
+ */
+static struct sva_pct_rank sva_pct_rank(const struct sva_pct *p, const struct sva_pct_actor *pa,
+					uint64_t n)
+{
+	if (pa->wake_at && pa->wake_at <= n)
+		return (struct sva_pct_rank){ 0, pa->wake_at };
+	if (pa->wake_at)
+		return (struct sva_pct_rank){ 3, pa->wake_at };
+	if (n - pa->last_ran > p->starve)
+		return (struct sva_pct_rank){ 1, pa->last_ran };
+	return (struct sva_pct_rank){ 2, (uint64_t)INT64_MAX - (uint64_t)pa->prio };
+}
+
+static bool sva_pct_before(struct sva_pct_rank a, struct sva_pct_rank b)
+{
+	return a.cls != b.cls ? a.cls < b.cls : a.key < b.key;
 }
 
 struct sva_actor *sva_pct_choose(struct sva_sched *s, struct sva_actor *cur, bool yielding)
 {
 	struct sva_pct *p = s->pct;
+	struct sva_pct_rank br = { 4, 0 };
+	struct sva_pct_actor *bp = NULL;
 	struct sva_actor *a, *best = NULL;
-	int64_t best_prio = INT64_MIN;
+	uint64_t n = s->ndecisions;
 
-	sva_pct_change_points(p, cur, s->ndecisions);
+	sva_pct_change_points(p, cur, n);
 	if (yielding && cur) {
-		int64_t *slot;
+		struct sva_pct_actor *pa = sva_pct_seen(p, cur, n);
 
-		sva_pct_priority(p, cur); /* drawn anyway: later draws stay the same */
-		slot = sva_pct_slot(p, cur->id);
-		if (slot)
-			*slot = --p->lowest;
+		if (pa)
+			pa->wake_at = n + SVA_PCT_YIELD_DECISIONS;
 	}
 	sva_list_for_each_entry(a, &s->actors, node) {
-		int64_t prio;
+		struct sva_pct_actor *pa;
+		struct sva_pct_rank r;
 
 		if (atomic_load(&a->state) != SVA_ACTOR_RUNNABLE)
 			continue;
-		prio = sva_pct_priority(p, a);
-		if (!best || prio > best_prio) {
+		pa = sva_pct_seen(p, a, n);
+		r = pa ? sva_pct_rank(p, pa, n) : (struct sva_pct_rank){ 4, 0 };
+		if (!best || sva_pct_before(r, br)) {
 			best = a;
-			best_prio = prio;
+			bp = pa;
+			br = r;
 		}
+	}
+	if (bp) { /* awake, and on with its own priority */
+		bp->wake_at = 0;
+		bp->last_ran = n;
 	}
 	return best;
 }

@@ -30,6 +30,8 @@ struct sva_explore_ui {
 	bool tty;
 	bool progressed;	  /* a progress line is on the terminal */
 	struct timespec t0, last; /* start, last progress line */
+	bool list;		  /* --list */
+	char *first;		  /* the first failing schedule, whole (the result's may be cut) */
 };
 
 static double sva_explore_since(const struct timespec *t)
@@ -54,10 +56,14 @@ static void sva_explore_progress(void *ctx, unsigned long schedules, unsigned lo
 	ui->progressed = true;
 }
 
-static void sva_explore_list(void *ctx, const char *schedule, bool failed)
+static void sva_explore_schedule(void *ctx, const char *schedule, bool failed)
 {
-	(void)ctx;
-	printf("explored '%s'%s\n", schedule, failed ? " failed" : "");
+	struct sva_explore_ui *ui = ctx;
+
+	if (ui->list)
+		printf("explored '%s'%s\n", schedule, failed ? " failed" : "");
+	if (failed && !ui->first)
+		ui->first = strdup(schedule); /* NULL: the result's copy is printed */
 }
 
 /* "  replay: sva replay [--variant V] [--max-steps N] NAME '" - the schedule follows. */
@@ -129,20 +135,20 @@ static void sva_explore_status(const struct sva_explore_result *res, const struc
 }
 
 static void sva_explore_print(const struct sva_run_args *a, const struct sva_explore_result *res,
-			      const struct sva_guard *g)
+			      const struct sva_guard *g, const char *first)
 {
 	char status[128];
 
 	if (res->failures)
-		printf("  first failure: %s\n  schedule: %s\n%s%s'\n", res->message, res->schedule,
-		       g->replay, res->schedule);
+		printf("  first failure: %s\n  schedule: %s\n%s%s'\n", res->message, first,
+		       g->replay, first);
 	if (a->shard_count)
 		printf("shard %lu/%lu: schedules=%lu failures=%lu exhausted=%s stop=%s "
 		       "checksum=%016llx uncounted=%lu depth=%u first=%s%s%s\n",
 		       a->shard_index, a->shard_count, res->schedules, res->failures,
 		       res->exhausted ? "yes" : "no", sva_explore_stop_key(res->stop),
 		       (unsigned long long)res->checksum, res->uncounted, res->shard_depth,
-		       res->failures ? "'" : "-", res->failures ? res->schedule : "",
+		       res->failures ? "'" : "-", res->failures ? first : "",
 		       res->failures ? "'" : "");
 	sva_explore_status(res, a, status, sizeof(status));
 	printf("%s%s: %lu schedules, %lu failing, longest %lu decisions\n", g->head, status,
@@ -174,7 +180,8 @@ static void sva_explore_config(const struct sva_run_args *a, struct sva_guard *g
 		.pct_runs = a->pct ? (a->runs ? a->runs : SVA_PCT_DEFAULT_RUNS) : 0,
 		.shard_index = (unsigned)a->shard_index,
 		.shard_count = (unsigned)a->shard_count,
-		.on_schedule = a->list ? sva_explore_list : NULL,
+		.on_schedule = sva_explore_schedule,
+		.schedule_ctx = ui,
 	};
 	cfg->world.quiet = true; /* the failure is printed below, once */
 	if (ui->tty) {
@@ -187,7 +194,7 @@ static void sva_explore_config(const struct sva_run_args *a, struct sva_guard *g
 int sva_explore_program(const char *name, const struct sva_run_args *a,
 			struct sva_explore_result *res)
 {
-	struct sva_explore_ui ui = { .tty = isatty(STDERR_FILENO) };
+	struct sva_explore_ui ui = { .tty = isatty(STDERR_FILENO), .list = a->list };
 	struct sva_explore_config cfg;
 	struct sva_tool_program prog;
 	struct sva_guard *g = calloc(1, sizeof(*g));
@@ -221,11 +228,13 @@ int sva_explore_program(const char *name, const struct sva_run_args *a,
 	if (ui.progressed)
 		fputc('\n', stderr); /* end the progress line */
 	if (ret) {
+		free(ui.first);
 		free(g);
 		return sva_cli_error("explore %s: %s", name,
 				     res->message[0] ? res->message : sva_strerror(ret));
 	}
-	sva_explore_print(a, res, g);
+	sva_explore_print(a, res, g, ui.first ? ui.first : res->schedule);
+	free(ui.first);
 	free(g);
 	return sva_explore_exit(res);
 }
