@@ -142,6 +142,12 @@ schedule=$(replay_of)
 expect 1 "the PCT schedule replays" -- "$SVA" replay --variant fault-without-mmget \
 	"$EXAMPLES/variants/fault-without-mmget.sva" "$schedule"
 check "$TMP/out" "^verdict: VIOLATION: invariant violated" "PCT replay verdict"
+printf '%s\n' "$schedule" >"$TMP/schedule.txt"
+expect 1 "a schedule replays from a file" -- "$SVA" replay --variant fault-without-mmget \
+	"$EXAMPLES/variants/fault-without-mmget.sva" "@$TMP/schedule.txt"
+check "$TMP/out" "^verdict: VIOLATION: invariant violated" "replay from a file"
+expect 2 "a schedule file that is not there" -- "$SVA" replay abba @/nonexistent
+one_line_error "missing schedule file"
 expect 2 "--runs without --pct" -- "$SVA" explore abba --runs 3; one_line_error "runs without pct"
 expect 2 "a bad shard" -- "$SVA" explore abba --shard 4/4; one_line_error "bad shard"
 expect 2 "merge of a missing shard" -- "$SVA" explore --merge /nonexistent; one_line_error "merge"

@@ -29,32 +29,36 @@ static size_t sva_put(char *buf, size_t len, size_t off, const char *s, size_t n
 	return off + n;
 }
 
-/* @v in decimal at the end of @tok (no stdio: the encoder runs in signal handlers); its start. */
-static char *sva_decimal(char *end, unsigned long v)
+/* @v in decimal at @out (no stdio: the encoder runs in signal handlers); its length. */
+static size_t sva_decimal(char *out, unsigned long v)
 {
+	char rev[24];
+	size_t n = 0, len = 0;
+
 	do {
-		*--end = (char)('0' + v % 10);
+		rev[n++] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	return end;
+	while (n)
+		out[len++] = rev[--n];
+	return len;
 }
 
-/* One decision's token: "c", "[N]", with its repeat count; the token's length, from @tok. */
-static size_t sva_schedule_token(unsigned id, size_t run, char tok[48], const char **start)
+/* One decision's token at @tok: "c" or "[N]", with its repeat count; its length. */
+static size_t sva_schedule_token(unsigned id, size_t run, char tok[48])
 {
-	char *end = tok + 48, *p = end;
+	size_t n = 0;
 
-	if (run > 1)
-		p = sva_decimal(p, run);
 	if (id < 26) {
-		*--p = (char)('a' + id);
+		tok[n++] = (char)('a' + id);
 	} else {
-		*--p = ']';
-		p = sva_decimal(p, id);
-		*--p = '[';
+		tok[n++] = '[';
+		n += sva_decimal(tok + n, id);
+		tok[n++] = ']';
 	}
-	*start = p;
-	return (size_t)(end - p);
+	if (run > 1)
+		n += sva_decimal(tok + n, run);
+	return n;
 }
 
 size_t sva_schedule_encode(const struct sva_decision *d, size_t n, char *buf, size_t len)
@@ -65,13 +69,12 @@ size_t sva_schedule_encode(const struct sva_decision *d, size_t n, char *buf, si
 	if (len)
 		buf[0] = '\0';
 	for (size_t i = 0; i < n;) {
-		const char *t;
 		size_t run = 1, tlen;
 
 		while (i + run < n && d[i + run].chosen == d[i].chosen)
 			run++;
-		tlen = sva_schedule_token(d[i].chosen, run, tok, &t);
-		off = sva_put(buf, len, off, t, tlen);
+		tlen = sva_schedule_token(d[i].chosen, run, tok);
+		off = sva_put(buf, len, off, tok, tlen);
 		i += run;
 	}
 	return off;
@@ -156,17 +159,16 @@ size_t sva_world_schedule_write(struct sva_world *w, int fd)
 	if (!s || !s->sim)
 		return 0;
 	for (size_t i = 0, n = s->ndecisions; i < n;) {
-		const char *t;
 		size_t run = 1, tlen;
 
 		while (i + run < n && s->decisions[i + run].chosen == s->decisions[i].chosen)
 			run++;
-		tlen = sva_schedule_token(s->decisions[i].chosen, run, tok, &t);
+		tlen = sva_schedule_token(s->decisions[i].chosen, run, tok);
 		if (used + tlen > sizeof(out)) {
 			sva_write_all(fd, out, used);
 			used = 0;
 		}
-		memcpy(out + used, t, tlen);
+		memcpy(out + used, tok, tlen);
 		used += tlen;
 		total += tlen;
 		i += run;

@@ -141,7 +141,7 @@ int sva_show_run(const char *name, const char *text, const struct sva_world_conf
 	struct sva_tool_program prog;
 	struct sva_show show = { .prog = &prog, .o = o };
 	struct sva_world_config config = *wc;
-	struct sva_guard guard;
+	struct sva_guard guard = { .interactive = false };
 	char msg[1024];
 	void *storage;
 	int ret;
@@ -307,16 +307,63 @@ int sva_cmd_run(int argc, char **argv)
 	return sva_show_run(argv[a.first_arg], NULL, &a.wc, &a.o);
 }
 
+/* The schedule in file @path (@FILE: one too long for a command line), blanks dropped. */
+static char *sva_replay_read_schedule(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+	int c;
+
+	if (!f)
+		return NULL;
+	while ((c = fgetc(f)) != EOF) {
+		if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\'')
+			continue;
+		if (len + 2 > cap) {
+			size_t ncap = cap ? cap * 2 : 4096;
+			char *t = realloc(text, ncap);
+
+			if (!t) {
+				free(text);
+				fclose(f);
+				return NULL;
+			}
+			text = t;
+			cap = ncap;
+		}
+		text[len++] = (char)c;
+	}
+	fclose(f);
+	if (!text)
+		text = calloc(1, 1);
+	else
+		text[len] = '\0';
+	return text;
+}
+
 int sva_cmd_replay(int argc, char **argv)
 {
 	struct sva_run_args a = { .wc = { .backend = SVA_BACKEND_SIM } };
+	char *text = NULL;
+	const char *schedule;
 	int ret = sva_parse_args(argc, argv, &a);
 
 	if (ret)
 		return ret;
 	if (argc - a.first_arg != 2)
-		return sva_cli_error("replay: needs PROGRAM and SCHEDULE");
-	a.wc.schedule = argv[a.first_arg + 1];
+		return sva_cli_error("replay: needs PROGRAM and SCHEDULE (or @FILE)");
+	schedule = argv[a.first_arg + 1];
+	if (schedule[0] == '@') {
+		text = sva_replay_read_schedule(schedule + 1);
+		if (!text)
+			return sva_cli_error("replay: cannot read the schedule in %s: %s",
+					     schedule + 1, strerror(errno));
+		schedule = text;
+	}
+	a.wc.schedule = schedule;
 	a.wc.nonpreemptive = true;
-	return sva_show_run(argv[a.first_arg], NULL, &a.wc, &a.o);
+	ret = sva_show_run(argv[a.first_arg], NULL, &a.wc, &a.o);
+	free(text);
+	return ret;
 }

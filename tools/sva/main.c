@@ -40,7 +40,7 @@ static const struct sva_cli_command sva_commands[] = {
 	  "the enumeration, --merge: the shards' summaries added up",
 	  sva_cmd_explore },
 	{ "replay",
-	  "FILE SCHEDULE [--variant NAME] [--max-steps N] [--trace FILE.json] "
+	  "FILE SCHEDULE|@SCHEDULE_FILE [--variant NAME] [--max-steps N] [--trace FILE.json] "
 	  "[--timeline FILE.svg] [--quiet]",
 	  "re-run one schedule exactly, as printed by run or explore", sva_cmd_replay },
 	{ "stress",
