@@ -131,6 +131,20 @@ signal TERM 143 locked-counter -k 5
 signal INT 130 test-hang -k 1
 check "$TMP/sig.out" "^  replay: sva replay test-hang '.\+'$" "hung run's replay line after SIGINT"
 
+# progress: nothing when stderr is not a tty; on a tty (script(1), where there is one) a line
+# about once a second - at least one in two seconds, not one per schedule
+expect 0 "no progress off a tty" -- "$SVA" explore locked-counter -k 2 --max 3000
+[ -s "$TMP/err" ] && { echo "FAIL: progress written to a file"; fails=$((fails + 1)); }
+if command -v script >/dev/null 2>&1; then
+	script -qc "$SVA explore locked-counter -k 5 --seconds 2" /dev/null >"$TMP/tty" 2>&1
+	n=$(tr '\r' '\n' <"$TMP/tty" | grep -c '^explore: [0-9]* schedules, 0 failing, [0-9]* s$')
+	if [ "$n" -lt 1 ] || [ "$n" -gt 4 ]; then
+		echo "FAIL: $n progress lines in 2 s on a tty"; fails=$((fails + 1))
+	else
+		passes=$((passes + 1))
+	fi
+fi
+
 # PCT: the faithful examples stay clean; a variant is found and its schedule replays
 for f in "$EXAMPLES"/nginx.sva "$EXAMPLES"/seeds/*.sva "$EXAMPLES"/variants/*.sva; do
 	expect 0 "PCT keeps $(basename "$f") clean" -- "$SVA" explore "$f" --pct 3 --runs 20 --seed 1
