@@ -68,11 +68,103 @@ schedule=$(sed -n 's/^  schedule: //p' "$TMP/out")
 expect 1 "the schedule replays the failure" -- "$SVA" replay lost-update "$schedule"
 grep -q "^verdict: VIOLATION: lost update" "$TMP/out" || { echo "FAIL: replay verdict"; fails=$((fails + 1)); }
 expect 0 "explore clean at K=2" -- "$SVA" explore locked-counter -k 2
-grep -q "(all within the bound)" "$TMP/out" || { echo "FAIL: not exhausted"; fails=$((fails + 1)); }
+tail -1 "$TMP/out" | grep -q "K=2: exhausted (every schedule within the bound): [0-9]* schedules, 0 failing" || { echo "FAIL: not exhausted"; fails=$((fails + 1)); }
 expect 1 "abba inversion" -- "$SVA" explore abba -k 1
 grep -q "lock order inversion" "$TMP/out" || { echo "FAIL: no inversion named"; fails=$((fails + 1)); }
 expect 0 "trace export" -- "$SVA" run pasid-churn --quiet --trace "$TMP/t.json"
 grep -q '"traceEvents"' "$TMP/t.json" || { echo "FAIL: trace file"; fails=$((fails + 1)); }
+
+# the explorer never loses a failure: a crash, a sanitizer's report, a livelock, a hung run, the
+# wall clock, SIGINT/SIGTERM - each prints the schedule so far, the replay line, a stop line
+# check FILE PATTERN WHAT: FILE has a line matching PATTERN
+check() {
+	if grep -q -- "$2" "$1"; then
+		passes=$((passes + 1))
+	else
+		echo "FAIL: $3: no '$2' in:"; sed 's/^/  | /' "$1" | head -20; fails=$((fails + 1))
+	fi
+}
+# replay_of: the schedule of the last command's replay line
+replay_of() { sed -n "s/^  replay: sva replay .* '\(.*\)'$/\1/p" "$TMP/out"; }
+for prog in test-null-deref test-stack-overflow; do
+	expect 1 "explore finds the crash of $prog" -- "$SVA" explore "$prog" -k 1
+	check "$TMP/out" "^  first failure: crashed" "$prog: crash reported"
+	tail -1 "$TMP/out" | grep -q "K=1: stopped by a crash .*: 2 schedules, 1 failing$" || { echo "FAIL: $prog stop line"; cat "$TMP/out"; fails=$((fails + 1)); }
+	schedule=$(replay_of)
+	[ -n "$schedule" ] || { echo "FAIL: $prog: no replay line"; fails=$((fails + 1)); }
+	expect 1 "the replay of $prog crashes" -- "$SVA" replay "$prog" "$schedule"
+	check "$TMP/out" "^verdict: crashed" "$prog: replay crash"
+done
+expect 0 "the crash needs its interleaving" -- "$SVA" run test-null-deref --quiet
+expect 1 "explore finds the livelock" -- "$SVA" explore test-livelock -k 1 --max-steps 20000
+check "$TMP/out" "^  first failure: step budget exceeded: no end after 20000 steps" "livelock reported"
+check "$TMP/out" "^  replay: sva replay --max-steps 20000 test-livelock '" "livelock replay line"
+schedule=$(replay_of)
+expect 1 "the livelock replays" -- "$SVA" replay --max-steps 20000 test-livelock "$schedule"
+check "$TMP/out" "^verdict: VIOLATION: step budget exceeded" "livelock replay verdict"
+expect 0 "--seconds stops a long enumeration" -- "$SVA" explore locked-counter -k 5 --seconds 1
+tail -1 "$TMP/out" | grep -q "K=5: stopped at --seconds 1: [1-9][0-9]* schedules, 0 failing" || { echo "FAIL: --seconds stop line"; cat "$TMP/out"; fails=$((fails + 1)); }
+expect 1 "a run that hangs past --seconds is reported" -- "$SVA" explore test-hang -k 1 --seconds 1
+check "$TMP/out" "^  first failure: run in progress did not end after --seconds" "hang reported"
+check "$TMP/out" "^  replay: sva replay test-hang '.\+'$" "hang replay line"
+# signal SIG CODE [PROGRAM ARGS...]: explore until it has listed a schedule, send SIG (twice for
+# a hung run), expect exit CODE and a stop line
+signal() {
+	sig=$1; code=$2; shift 2
+	rm -f "$TMP/sig.out"
+	"$SVA" explore "$@" --list >"$TMP/sig.out" 2>"$TMP/sig.err" &
+	pid=$!
+	n=0
+	while [ ! -s "$TMP/sig.out" ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
+	kill "-$sig" "$pid"
+	[ "$1" = test-hang ] && kill "-$sig" "$pid"
+	wait "$pid"
+	got=$?
+	if [ "$got" -ne "$code" ] || ! tail -1 "$TMP/sig.out" | grep -q "stopped by SIG$sig: [0-9]* schedules, [0-9]* failing"; then
+		echo "FAIL: SIG$sig: exit $got (expected $code), last line:"; tail -1 "$TMP/sig.out"; fails=$((fails + 1))
+	else
+		passes=$((passes + 1))
+	fi
+}
+signal INT 130 locked-counter -k 5
+signal TERM 143 locked-counter -k 5
+signal INT 130 test-hang -k 1
+check "$TMP/sig.out" "^  replay: sva replay test-hang '.\+'$" "hung run's replay line after SIGINT"
+
+# progress: nothing when stderr is not a tty; on a tty (script(1), where there is one) a line
+# about once a second - at least one in two seconds, not one per schedule
+expect 0 "no progress off a tty" -- "$SVA" explore locked-counter -k 2 --max 3000
+[ -s "$TMP/err" ] && { echo "FAIL: progress written to a file"; fails=$((fails + 1)); }
+if command -v script >/dev/null 2>&1; then
+	script -qc "$SVA explore locked-counter -k 5 --seconds 2" /dev/null >"$TMP/tty" 2>&1
+	n=$(tr '\r' '\n' <"$TMP/tty" | grep -c '^explore: [0-9]* schedules, 0 failing, [0-9]* s$')
+	if [ "$n" -lt 1 ] || [ "$n" -gt 4 ]; then
+		echo "FAIL: $n progress lines in 2 s on a tty"; fails=$((fails + 1))
+	else
+		passes=$((passes + 1))
+	fi
+fi
+
+# PCT: the faithful examples stay clean; a variant is found and its schedule replays
+for f in "$EXAMPLES"/nginx.sva "$EXAMPLES"/seeds/*.sva "$EXAMPLES"/variants/*.sva; do
+	expect 0 "PCT keeps $(basename "$f") clean" -- "$SVA" explore "$f" --pct 3 --runs 20 --seed 1
+done
+tail -1 "$TMP/out" | grep -q "PCT depth 3, seed 1: ran --runs 20 (k = [0-9]* decisions): 20 schedules, 0 failing" || { echo "FAIL: PCT stop line"; cat "$TMP/out"; fails=$((fails + 1)); }
+expect 1 "PCT finds a variant" -- "$SVA" explore "$EXAMPLES/variants/fault-without-mmget.sva" \
+	--variant fault-without-mmget --pct 3 --runs 100
+schedule=$(replay_of)
+expect 1 "the PCT schedule replays" -- "$SVA" replay --variant fault-without-mmget \
+	"$EXAMPLES/variants/fault-without-mmget.sva" "$schedule"
+check "$TMP/out" "^verdict: VIOLATION: invariant violated" "PCT replay verdict"
+printf '%s\n' "$schedule" >"$TMP/schedule.txt"
+expect 1 "a schedule replays from a file" -- "$SVA" replay --variant fault-without-mmget \
+	"$EXAMPLES/variants/fault-without-mmget.sva" "@$TMP/schedule.txt"
+check "$TMP/out" "^verdict: VIOLATION: invariant violated" "replay from a file"
+expect 2 "a schedule file that is not there" -- "$SVA" replay abba @/nonexistent
+one_line_error "missing schedule file"
+expect 2 "--runs without --pct" -- "$SVA" explore abba --runs 3; one_line_error "runs without pct"
+expect 2 "a bad shard" -- "$SVA" explore abba --shard 4/4; one_line_error "bad shard"
+expect 2 "merge of a missing shard" -- "$SVA" explore --merge /nonexistent; one_line_error "merge"
 
 # stress: runs again and again; a failure under --sim prints a replay that reproduces it, and
 # --trace / --timeline keep the failing run

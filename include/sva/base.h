@@ -119,7 +119,23 @@ struct sva_world_config {
 	struct sva_stack_cache *stack_cache;
 	/* The design the kernel code follows (default: the faithful one). */
 	enum sva_variant variant;
+	/*
+	 * sim: the run's step budget (scheduling points); once spent, the run is a livelock: it
+	 * is reported (STEP_BUDGET) and stopped. 0 = SVA_SIM_DEFAULT_MAX_STEPS;
+	 * SVA_SIM_NO_MAX_STEPS = none. A replay needs the same budget to end at the same point.
+	 */
+	uint64_t max_steps;
+	/*
+	 * sim: probabilistic concurrency testing (src/sync/pct.c) instead of the random policy:
+	 * priorities and @pct_depth - 1 change points among @pct_steps decisions drawn from @seed.
+	 * 0 = off. Decisions given in @schedule are replayed first.
+	 */
+	unsigned pct_depth;
+	uint64_t pct_steps;
 };
+
+#define SVA_SIM_DEFAULT_MAX_STEPS 10000000ull
+#define SVA_SIM_NO_MAX_STEPS	  UINT64_MAX
 
 /* Create a world. NULL config = native backend, defaults. Returns 0 or -ENOMEM/-EINVAL. */
 int sva_world_create(const struct sva_world_config *config, struct sva_world **out);
@@ -242,6 +258,7 @@ void sva_world_set_log_sink(struct sva_world *w, sva_log_sink sink, void *ctx);
 	X(REFCOUNT, "refcount misuse")                          \
 	X(SCHEDULE_DIVERGED, "schedule diverged")               \
 	X(BAD_USAGE, "API misuse")                              \
+	X(STEP_BUDGET, "step budget exceeded")                  \
 	X(INVARIANT, "invariant violated")
 
 enum sva_report_kind {

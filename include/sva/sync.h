@@ -120,6 +120,11 @@ void sva_msleep(struct sva_world *w, unsigned ms);
  * Empty in native. Returns the length (even if truncated to @len).
  */
 size_t sva_world_schedule(struct sva_world *w, char *buf, size_t len);
+/*
+ * The same written to @fd with write(2) - no stdio, no allocation: async-signal-safe, for a
+ * handler that reports the run in progress when it crashed. The number of bytes.
+ */
+size_t sva_world_schedule_write(struct sva_world *w, int fd);
 /* Context switches so far (sim). */
 unsigned long sva_world_switches(struct sva_world *w);
 
@@ -379,24 +384,73 @@ struct sva_program {
 	bool check_judges_outcome;
 };
 
+/* Why an exploration ended (sva_explore_result.stop). */
+enum sva_explore_stop {
+	SVA_EXPLORE_EXHAUSTED,	    /* every schedule within the bound was explored */
+	SVA_EXPLORE_STOP_MAX,	    /* max_schedules were explored */
+	SVA_EXPLORE_STOP_RUNS,	    /* PCT: its pct_runs were run */
+	SVA_EXPLORE_STOP_SECONDS,   /* the wall-clock budget was spent */
+	SVA_EXPLORE_STOP_VIOLATION, /* at the first failing schedule */
+	SVA_EXPLORE_STOP_INTERRUPT, /* *interrupt was set (by a signal handler) */
+};
+
+/*
+ * What an exploration has done so far, for a signal handler (a crash, SIGINT) to report: the
+ * world of the run in progress (NULL between runs; its schedule so far is
+ * sva_world_schedule_write()) and the counts. Lock-free atomics: async-signal-safe to read.
+ */
+struct sva_explore_live {
+	struct sva_world *_Atomic world;
+	atomic_ulong schedules, failures;
+};
+
 struct sva_explore_config {
 	unsigned preemption_bound;     /* K */
 	unsigned long max_schedules;   /* 0 = no limit */
 	bool keep_going;	       /* count every failing schedule instead of stopping at one */
-	struct sva_world_config world; /* backend is forced to sim */
+	struct sva_world_config world; /* backend is forced to sim; its max_steps bounds each run */
 	/* Called every @progress_every schedules when set. */
 	void (*progress)(void *ctx, unsigned long schedules, unsigned long failures);
 	void *progress_ctx;
 	unsigned long progress_every;
+	double seconds; /* wall-clock budget, checked between schedules; 0 = none */
+	/* When set and nonzero, stop before the next schedule (result.interrupt = its value). */
+	const atomic_int *interrupt;
+	struct sva_explore_live *live; /* kept up to date when set */
+	/*
+	 * PCT instead of enumeration (src/sync/pct.c): @pct_runs runs, the first the default
+	 * schedule (it measures k, the decisions of a run), each next one PCT of depth @pct_depth
+	 * with world.seed + its index as seed. The preemption bound does not apply.
+	 */
+	unsigned pct_depth;
+	unsigned long pct_runs;
+	/*
+	 * Shard @shard_index of @shard_count (0 = whole): the schedules this process owns of a
+	 * split that covers the enumeration (or PCT's runs) exactly once (src/sync/shard.c).
+	 */
+	unsigned shard_index, shard_count;
+	/*
+	 * Called with every schedule explored (and counted), when set, whole: result.schedule
+	 * keeps only the first 4095 characters of a long one.
+	 */
+	void (*on_schedule)(void *ctx, const char *schedule, bool failed);
+	void *schedule_ctx;
 };
 
 struct sva_explore_result {
-	unsigned long schedules;     /* runs executed */
+	unsigned long schedules;     /* runs executed (and counted: a shard's own) */
 	unsigned long failures;	     /* runs that failed */
 	bool exhausted;		     /* every schedule within the bound was explored */
+	enum sva_explore_stop stop;  /* why it ended */
+	int interrupt;		     /* SVA_EXPLORE_STOP_INTERRUPT: the value of *interrupt */
 	unsigned long max_decisions; /* longest run, in scheduling decisions */
-	char schedule[4096];	     /* the first failing schedule (replayable) */
-	char message[1024];	     /* what failed */
+	unsigned long uncounted;     /* runs a shard ran to learn the tree, owned by another */
+	/* Sum of a hash of each counted schedule: shards' sums add up to the whole run's. */
+	uint64_t checksum;
+	unsigned shard_depth;	 /* the branch points that decide a schedule's shard */
+	unsigned long pct_steps; /* PCT: k, the decisions of the default schedule */
+	char schedule[4096];	 /* the first failing schedule (replayable) */
+	char message[1024];	 /* what failed */
 };
 
 /* Explore; returns 0 (see result), or a negative errno if a run could not be set up. */

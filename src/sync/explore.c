@@ -14,13 +14,19 @@
  * teardown (which may still wake actors: flushes, joins) run settled - no decision recorded.
  *
  * A schedule fails when the check says so, the world reported a problem (deadlock, lock or
- * refcount misuse), or objects of the program leaked.
+ * refcount misuse, a spent step budget: a livelock), or objects of the program leaked.
+ *
+ * Instead of the enumeration, PCT (pct.c): each run gets random priorities and change points.
+ * Either can be split into shards that cover it exactly once (shard.c). Between schedules the
+ * loop stops at max_schedules, at the wall-clock budget, or when *interrupt is set (a signal
+ * handler); live tells a crash handler which world is running.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "sched.h"
+#include "shard.h"
 
 /* Infrastructure that lives as long as the world, not the program's objects. */
 #define SVA_EXPLORE_IGNORED_TYPES                                                                \
@@ -40,6 +46,7 @@ struct sva_run_outcome {
 	size_t msg_len;
 	sva_run_observer observe;
 	void *observe_ctx;
+	struct sva_explore_live *live; /* told which world runs */
 };
 
 static bool sva_program_verdict(struct sva_world *w, const struct sva_program *p, int run,
@@ -53,6 +60,10 @@ static bool sva_program_verdict(struct sva_world *w, const struct sva_program *p
 		chk = p->check(w, p->arg, run, msg, len);
 	if (p->teardown)
 		p->teardown(w, p->arg);
+	if (sva_report_count(w, SVA_REPORT_STEP_BUDGET)) { /* a livelock, whatever was expected */
+		snprintf(msg, len, "%s", sva_report_first(w));
+		return true;
+	}
 	if (chk) {
 		if (!msg[0])
 			snprintf(msg, len, "check failed: %s", sva_strerror(chk));
@@ -84,11 +95,15 @@ static int sva_program_run(const struct sva_world_config *config, const struct s
 	ret = sva_world_create(config, &w);
 	if (ret)
 		return ret;
+	if (out->live)
+		atomic_store(&out->live->world, w);
 	ret = p->setup(w, p->arg);
 	if (ret) {
 		if (out->msg_len)
 			snprintf(out->msg, out->msg_len, "setup of %s failed: %s",
 				 p->name ? p->name : "program", sva_strerror(ret));
+		if (out->live)
+			atomic_store(&out->live->world, NULL);
 		sva_world_destroy(w);
 		return ret;
 	}
@@ -111,6 +126,8 @@ static int sva_program_run(const struct sva_world_config *config, const struct s
 	}
 	if (out->observe)
 		out->observe(out->observe_ctx, w, out->failed, out->msg);
+	if (out->live)
+		atomic_store(&out->live->world, NULL);
 	sva_world_destroy(w);
 	return 0;
 }
@@ -205,8 +222,12 @@ struct sva_explorer {
 	char *prefix_str;
 	size_t prefix_str_len;
 	struct sva_stack_cache *stacks; /* ours, when the caller gave none */
+	struct sva_shard shard;
+	unsigned long pct_run; /* PCT: index of the run about to start */
+	struct timespec t0;
 	char msg[1024];
-	char schedule[sizeof(((struct sva_explore_result *)0)->schedule)];
+	char *schedule; /* the last run's, whole */
+	size_t schedule_cap;
 };
 
 static int sva_explorer_grow(struct sva_explorer *x, size_t n)
@@ -227,29 +248,183 @@ static int sva_explorer_grow(struct sva_explorer *x, size_t n)
 	return 0;
 }
 
-static int sva_explorer_prefix_string(struct sva_explorer *x)
+/* The schedule string of @n decisions into *@buf (of *@cap bytes, grown to fit). */
+static int sva_explorer_encode(const struct sva_decision *d, size_t n, char **buf, size_t *cap)
 {
-	size_t need = sva_schedule_encode(x->prefix, x->nprefix, NULL, 0) + 1;
+	size_t need = sva_schedule_encode(d, n, NULL, 0) + 1;
 
-	if (need > x->prefix_str_len) {
-		char *s = realloc(x->prefix_str, need);
+	if (need > *cap) {
+		char *s = realloc(*buf, need);
 
 		if (!s)
 			return -ENOMEM;
-		x->prefix_str = s;
-		x->prefix_str_len = need;
+		*buf = s;
+		*cap = need;
 	}
-	sva_schedule_encode(x->prefix, x->nprefix, x->prefix_str, x->prefix_str_len);
+	sva_schedule_encode(d, n, *buf, *cap);
 	return 0;
+}
+
+static int sva_explorer_prefix_string(struct sva_explorer *x)
+{
+	return sva_explorer_encode(x->prefix, x->nprefix, &x->prefix_str, &x->prefix_str_len);
 }
 
 static void sva_explorer_free(struct sva_explorer *x)
 {
+	sva_shard_free(&x->shard);
 	free(x->out.decisions);
 	free(x->prefix);
 	free(x->pre);
 	free(x->prefix_str);
+	free(x->schedule);
 	sva_stack_cache_destroy(x->stacks);
+}
+
+static double sva_explore_elapsed(const struct sva_explorer *x)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - x->t0.tv_sec) + (double)(now.tv_nsec - x->t0.tv_nsec) / 1e9;
+}
+
+/* Whether to stop before the next schedule; the reason in @res. */
+static bool sva_explore_stopping(const struct sva_explore_config *c, struct sva_explorer *x,
+				 struct sva_explore_result *res)
+{
+	int irq = c->interrupt ? atomic_load(c->interrupt) : 0;
+
+	if (irq) {
+		res->stop = SVA_EXPLORE_STOP_INTERRUPT;
+		res->interrupt = irq;
+	} else if (c->max_schedules && res->schedules >= c->max_schedules) {
+		res->stop = SVA_EXPLORE_STOP_MAX;
+	} else if (c->seconds > 0 && sva_explore_elapsed(x) >= c->seconds) {
+		res->stop = SVA_EXPLORE_STOP_SECONDS;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* The world of the next run: the prefix to replay, or PCT's parameters. */
+static int sva_explore_prepare(const struct sva_explore_config *c, struct sva_explorer *x,
+			       const struct sva_explore_result *res, struct sva_world_config *wc)
+{
+	int ret = sva_explorer_prefix_string(x);
+
+	wc->schedule = x->prefix_str;
+	if (c->pct_depth && x->pct_run) {
+		wc->pct_depth = c->pct_depth;
+		wc->pct_steps = res->pct_steps;
+		wc->seed = c->world.seed + x->pct_run;
+	}
+	x->out.msg = x->msg;
+	x->out.msg_len = sizeof(x->msg);
+	return ret; /* the run's schedule string is made from its decisions, if counted */
+}
+
+/* A hash of the run's choices, for the checksum that shards' results add up to. */
+static uint64_t sva_explore_hash(const struct sva_decision *d, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ n;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ d[i].chosen) * 0x100000001b3ull;
+	h ^= h >> 33;
+	return h * 0xff51afd7ed558ccdull;
+}
+
+/* Whether the run just done is this process's to count (a shard's own). */
+static bool sva_explore_owned(const struct sva_explore_config *c, const struct sva_explorer *x)
+{
+	if (c->pct_depth)
+		return !c->shard_count || x->pct_run % c->shard_count == c->shard_index;
+	return sva_shard_owns(&x->shard, x->prefix);
+}
+
+static int sva_explore_count(const struct sva_explore_config *c, struct sva_explorer *x,
+			     struct sva_explore_result *res)
+{
+	int ret = sva_explorer_encode(x->out.decisions, x->out.ndecisions, &x->schedule,
+				      &x->schedule_cap);
+
+	if (ret)
+		return ret;
+	res->schedules++;
+	res->checksum += sva_explore_hash(x->out.decisions, x->out.ndecisions);
+	if (x->out.failed && res->failures++ == 0) {
+		snprintf(res->schedule, sizeof(res->schedule), "%s", x->schedule);
+		snprintf(res->message, sizeof(res->message), "%s", x->msg);
+	}
+	if (c->live) {
+		atomic_store(&c->live->schedules, res->schedules);
+		atomic_store(&c->live->failures, res->failures);
+	}
+	if (c->on_schedule)
+		c->on_schedule(c->schedule_ctx, x->schedule, x->out.failed);
+	if (c->progress && c->progress_every && res->schedules % c->progress_every == 0)
+		c->progress(c->progress_ctx, res->schedules, res->failures);
+	return 0;
+}
+
+/* PCT's next run: the next one this shard owns; false after the last. */
+static bool sva_explore_next_pct(const struct sva_explore_config *c, struct sva_explorer *x,
+				 struct sva_explore_result *res)
+{
+	if (x->pct_run == 0) /* k: the default schedule's length (PCT's runs are longer) */
+		res->pct_steps = x->out.ndecisions ? x->out.ndecisions : 1;
+	do
+		x->pct_run++;
+	while (c->shard_count && x->pct_run % c->shard_count != c->shard_index);
+	if (x->pct_run < c->pct_runs)
+		return true;
+	res->stop = SVA_EXPLORE_STOP_RUNS;
+	return false;
+}
+
+/* Backtrack from @dec into the next prefix; false when the tree is exhausted. */
+static bool sva_explore_branch(const struct sva_explore_config *c, struct sva_explorer *x,
+			       const struct sva_decision *dec, size_t n, int *ret)
+{
+	if (!sva_explore_backtrack(dec, n, c->preemption_bound, x->pre, x->prefix, &x->nprefix))
+		return false;
+	*ret = sva_shard_branched(&x->shard, x->nprefix);
+	return *ret == 0;
+}
+
+/*
+ * The enumeration's next prefix after the run just done; false when the tree is exhausted (or
+ * on an error, in @ret). A shard backtracks past the subtrees other shards own, unrun.
+ */
+static bool sva_explore_next(const struct sva_explore_config *c, struct sva_explorer *x,
+			     struct sva_explore_result *res, int *ret)
+{
+	bool more;
+
+	if (c->pct_depth)
+		return sva_explore_next_pct(c, x, res);
+	if (c->shard_count && !x->shard.depth)
+		sva_shard_choose_depth(&x->shard, x->out.decisions, x->out.ndecisions,
+				       c->preemption_bound);
+	more = sva_explore_branch(c, x, x->out.decisions, x->out.ndecisions, ret);
+	while (more && sva_shard_skips(&x->shard, x->prefix)) {
+		/* backtrack from the prefix as if it had run: the run's buffer holds a copy */
+		struct sva_decision *d = realloc(x->out.decisions, x->nprefix * sizeof(*d));
+
+		if (!d) {
+			*ret = -ENOMEM;
+			return false;
+		}
+		memcpy(d, x->prefix, x->nprefix * sizeof(*d));
+		x->out.decisions = d;
+		x->out.ndecisions = x->nprefix;
+		more = sva_explore_branch(c, x, d, x->nprefix, ret);
+	}
+	if (!more && *ret == 0)
+		res->stop = SVA_EXPLORE_EXHAUSTED;
+	return more;
 }
 
 int sva_explore(const struct sva_explore_config *config, const struct sva_program *program,
@@ -260,6 +435,10 @@ int sva_explore(const struct sva_explore_config *config, const struct sva_progra
 	int ret = 0;
 
 	memset(res, 0, sizeof(*res));
+	if (config->shard_count && config->shard_index >= config->shard_count)
+		return -EINVAL;
+	sva_shard_init(&x.shard, config->shard_index, config->shard_count);
+	clock_gettime(CLOCK_MONOTONIC, &x.t0);
 	wc.backend = SVA_BACKEND_SIM;
 	wc.nonpreemptive = true;
 	if (!wc.stack_cache) { /* every schedule's world reuses the same stacks */
@@ -269,47 +448,40 @@ int sva_explore(const struct sva_explore_config *config, const struct sva_progra
 		wc.stack_cache = x.stacks;
 	}
 	x.out.decisions = malloc(sizeof(*x.out.decisions));
+	x.out.live = config->live;
 	if (!x.out.decisions) {
 		sva_stack_cache_destroy(x.stacks);
 		return -ENOMEM;
 	}
-	for (;;) {
-		if (config->max_schedules && res->schedules >= config->max_schedules)
-			break;
-		ret = sva_explorer_prefix_string(&x);
-		if (ret)
-			break;
-		wc.schedule = x.prefix_str;
-		x.out.msg = x.msg;
-		x.out.msg_len = sizeof(x.msg);
-		x.out.schedule = x.schedule;
-		x.out.schedule_len = sizeof(x.schedule);
-		ret = sva_program_run(&wc, program, &x.out);
+	while (!sva_explore_stopping(config, &x, res)) {
+		bool owned;
+
+		ret = sva_explore_prepare(config, &x, res, &wc);
+		if (ret == 0)
+			ret = sva_program_run(&wc, program, &x.out);
 		if (ret) {
 			snprintf(res->message, sizeof(res->message), "%s", x.msg);
 			break;
 		}
-		res->schedules++;
 		if (x.out.ndecisions > res->max_decisions)
 			res->max_decisions = x.out.ndecisions;
-		if (x.out.failed && res->failures++ == 0) {
-			snprintf(res->schedule, sizeof(res->schedule), "%s", x.schedule);
-			snprintf(res->message, sizeof(res->message), "%s", x.msg);
-		}
-		if (config->progress && config->progress_every &&
-		    res->schedules % config->progress_every == 0)
-			config->progress(config->progress_ctx, res->schedules, res->failures);
-		if (x.out.failed && !config->keep_going)
-			break;
-		ret = sva_explorer_grow(&x, x.out.ndecisions + 1);
+		owned = sva_explore_owned(config, &x);
+		if (owned)
+			ret = sva_explore_count(config, &x, res);
+		else
+			res->uncounted++;
 		if (ret)
 			break;
-		if (!sva_explore_backtrack(x.out.decisions, x.out.ndecisions,
-					   config->preemption_bound, x.pre, x.prefix, &x.nprefix)) {
-			res->exhausted = true;
+		if (owned && x.out.failed && !config->keep_going) {
+			res->stop = SVA_EXPLORE_STOP_VIOLATION;
 			break;
 		}
+		ret = sva_explorer_grow(&x, x.out.ndecisions + 1);
+		if (ret || !sva_explore_next(config, &x, res, &ret))
+			break;
 	}
+	res->exhausted = !ret && res->stop == SVA_EXPLORE_EXHAUSTED;
+	res->shard_depth = x.shard.depth;
 	sva_explorer_free(&x);
 	return ret;
 }

@@ -141,7 +141,9 @@ struct sva_sched {
 	struct sva_actor *eager;
 	bool yielding; /* the running actor yields: others first, at no preemption cost */
 	uint64_t rng[4];
-	uint16_t *replay; /* decisions to replay first */
+	uint64_t max_steps; /* the step budget: past it the run is a livelock (reported, stopped) */
+	struct sva_pct *pct; /* PCT's priorities and change points (pct.c), or NULL */
+	uint16_t *replay;    /* decisions to replay first */
 	size_t nreplay;
 	struct sva_decision *decisions; /* decisions taken */
 	size_t ndecisions, decisions_cap;
@@ -223,6 +225,13 @@ int sva_sim_run_idle(struct sva_sched *s);
 int sva_sim_report_deadlock(struct sva_sched *s, const char *waiter);
 void sva_sim_free_actor(struct sva_actor *a);
 
+/* PCT (pct.c): probabilistic concurrency testing as the sim's policy */
+struct sva_pct;
+int sva_pct_create(struct sva_sched *s, const struct sva_world_config *config);
+void sva_pct_destroy(struct sva_sched *s);
+/* The actor to run at this decision: the highest-priority runnable one (a yielder goes last). */
+struct sva_actor *sva_pct_choose(struct sva_sched *s, struct sva_actor *cur, bool yielding);
+
 /* native */
 int sva_native_spawn(struct sva_actor *a);
 void sva_native_join(struct sva_actor *a);
@@ -239,6 +248,7 @@ void sva_actor_exited_(struct sva_actor *a);
 void sva_actor_free_(struct sva_actor *a);
 
 /* schedule strings */
+/* Async-signal-safe (no stdio, no allocation): a crash handler encodes the run in progress. */
 size_t sva_schedule_encode(const struct sva_decision *d, size_t n, char *buf, size_t len);
 /* Parse into a new array (*out, malloc'd). 0 or -EINVAL. */
 int sva_schedule_decode(const char *str, uint16_t **out, size_t *n);

@@ -4,16 +4,17 @@
  * scheduling point who runs next.
  *
  * A decision is taken whenever more than one actor could run. The policy is, in order:
- * replay the recorded decisions given at creation; then either keep the running actor
- * (non-preemptive, the enumerator's default continuation) or pick uniformly with a seeded
- * xoshiro256** generator. Every decision is recorded, so any run can be printed as a schedule
- * string and replayed exactly.
+ * replay the recorded decisions given at creation; then PCT's priorities when configured
+ * (pct.c); then either keep the running actor (non-preemptive, the enumerator's default
+ * continuation) or pick uniformly with a seeded xoshiro256** generator. Every decision is recorded,
+ * so any run can be printed as a schedule string and replayed exactly.
  *
  * Control returns to the driving ("main") fiber only when nothing is runnable: then either
  * every non-daemon actor has ended, or the run is deadlocked and the report names each
  * blocked actor, what it waits for, where, and the mutexes it holds. It also returns there
- * for good once the world is stopped (sva_world_stop: the checker saw a violation); the
- * actors are left where they are, and the world's destroy frees them.
+ * for good once the world is stopped (sva_world_stop: the checker saw a violation, or the
+ * run's step budget is spent - a livelock); the actors are left where they are, and the
+ * world's destroy frees them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -59,8 +60,13 @@ int sva_sim_create(struct sva_sched *s, const struct sva_world_config *config)
 	sva_fiber_init_main(&s->main_fiber);
 	sva_rng_seed(s->rng, config->seed);
 	s->nonpreemptive = config->nonpreemptive;
+	s->max_steps = config->max_steps ? config->max_steps : SVA_SIM_DEFAULT_MAX_STEPS;
 	if (config->schedule && sva_schedule_decode(config->schedule, &s->replay, &s->nreplay))
 		return -EINVAL;
+	if (config->pct_depth && sva_pct_create(s, config)) {
+		free(s->replay);
+		return -ENOMEM;
+	}
 	s->stacks = config->stack_cache;
 	if (!s->stacks) {
 		if (sva_stack_cache_create(SVA_SIM_OWN_STACKS, &s->own_stacks)) {
@@ -72,12 +78,36 @@ int sva_sim_create(struct sva_sched *s, const struct sva_world_config *config)
 	return 0;
 }
 
+/*
+ * The step budget is spent: the actors still go round (polling, yielding, waking each other)
+ * but the run does not end - a livelock. Report it with who could still run, and stop.
+ */
+static void sva_sim_budget_spent(struct sva_sched *s)
+{
+	char names[512];
+	size_t off = 0;
+	struct sva_actor *a;
+
+	names[0] = '\0';
+	sva_list_for_each_entry(a, &s->actors, node) {
+		if (atomic_load(&a->state) != SVA_ACTOR_RUNNABLE || off + 2 >= sizeof(names))
+			continue;
+		off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", off ? ", " : "",
+					a->name);
+	}
+	sva_report(s->w, SVA_REPORT_STEP_BUDGET,
+		   "no end after %llu steps (a livelock?); runnable: %s",
+		   (unsigned long long)s->max_steps, names[0] ? names : "none");
+	sva_world_stop(s->w);
+}
+
 void sva_sim_destroy(struct sva_sched *s)
 {
 	if (s->zombie)
 		sva_fiber_destroy(&s->zombie->fiber);
 	free(s->replay);
 	free(s->decisions);
+	sva_pct_destroy(s);
 	sva_stack_cache_destroy(s->own_stacks); /* every fiber has given its stack back */
 }
 
@@ -170,7 +200,11 @@ static struct sva_actor *sva_sim_pick(struct sva_sched *s, struct sva_actor *cur
 	s->yielding = false;
 	if (sva_world_stopped(s->w))
 		return NULL; /* back to the driving fiber, for good */
-	if (s->eager) {	     /* a daemon starting: on until it blocks, then back to its spawner */
+	if (s->steps > s->max_steps) {
+		sva_sim_budget_spent(s);
+		return NULL;
+	}
+	if (s->eager) { /* a daemon starting: on until it blocks, then back to its spawner */
 		if (cur == s->eager && cur_runnable)
 			return cur;
 		s->eager = NULL;
@@ -195,6 +229,8 @@ static struct sva_actor *sva_sim_pick(struct sva_sched *s, struct sva_actor *cur
 		return cur_runnable ? cur : first;
 	if (s->ndecisions < s->nreplay)
 		chosen = sva_sim_replayed(s, s->replay[s->ndecisions]);
+	if (!chosen && s->pct)
+		chosen = sva_pct_choose(s, cur, yielding);
 	if (!chosen && s->nonpreemptive)
 		chosen = cur_runnable ? cur : first;
 	if (!chosen) {

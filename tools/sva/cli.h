@@ -3,6 +3,7 @@
 #ifndef SVA_TOOL_CLI_H
 #define SVA_TOOL_CLI_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -46,9 +47,41 @@ struct sva_run_args {
 	struct sva_show_opts o;
 	unsigned long k, max;
 	bool keep_going;
-	unsigned long runs, seconds; /* stress */
-	int first_arg;		     /* index of the first positional argument */
+	unsigned long runs, seconds;		/* stress; explore: --seconds, and PCT's --runs */
+	unsigned long pct;			/* explore --pct D */
+	unsigned long shard_index, shard_count; /* explore --shard I/N */
+	bool list;				/* explore --list */
+	bool merge;				/* explore --merge FILE... */
+	bool max_steps_given;			/* --max-steps: the replay line repeats it */
+	int first_arg;				/* index of the first positional argument */
 };
+
+/*
+ * guard.c: the reports of a crash, a sanitizer's report, SIGINT/SIGTERM and a hung run while a
+ * program runs (see guard.c for why it needs the tool's one global pointer).
+ */
+#define SVA_GUARD_NCRASH  5
+#define SVA_GUARD_GRACE_S 10 /* after a stop is asked, the run in progress has this long */
+
+struct sva_guard {
+	struct sva_explore_live live; /* the explorer keeps it up to date */
+	atomic_int interrupt;	      /* the signal that asked the explorer to stop */
+	atomic_int reported;	      /* a report was written: one only */
+	char head[512];		      /* "explore NAME (design), K=2: ", "" for a single run */
+	char replay[1024];	      /* "  replay: sva replay ... NAME '" */
+	unsigned long seconds;	      /* --seconds, for the watchdog */
+	bool interactive;	      /* SIGINT/SIGTERM/SIGALRM handled too */
+	void *altstack;
+	stack_t old_altstack;
+	struct sigaction old_crash[SVA_GUARD_NCRASH], old_int, old_term, old_alrm;
+};
+
+/*
+ * Arm @g: an exploration (@head, @replay given: stop lines and replay lines; SIGINT and
+ * SIGTERM ask it to stop) or a single run (@head NULL: a crash prints a verdict). 0 or -1.
+ */
+int sva_guard_arm(struct sva_guard *g, const char *head, const char *replay, unsigned long seconds);
+void sva_guard_disarm(struct sva_guard *g);
 
 struct sva_tool_program;
 
@@ -73,6 +106,8 @@ int sva_parse_args(int argc, char **argv, struct sva_run_args *a);
 /* Explore @name and print the result; the exit code as for run. */
 int sva_explore_program(const char *name, const struct sva_run_args *a,
 			struct sva_explore_result *res);
+/* cmd_explore.c: `sva explore --merge FILE...`, the summary of shards' outputs */
+int sva_explore_merge(int nfiles, char **files);
 
 int sva_cmd_run(int argc, char **argv);
 int sva_cmd_stress(int argc, char **argv);

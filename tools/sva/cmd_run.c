@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sva run, sva replay, sva explore: run a program or a scenario file once (timeline, summary,
- * verdict), re-run a schedule, or enumerate schedules. With no file, `sva run` runs the
- * built-in nginx-like scenario. Every command takes --variant NAME (a historical design).
+ * sva run, sva replay: run a program or a scenario file once (timeline, summary, verdict), or
+ * re-run a schedule; and the options every command shares (sva explore is in cmd_explore.c).
+ * With no file, `sva run` runs the built-in nginx-like scenario. Every command takes
+ * --variant NAME (a historical design) and, on the sim backend, --max-steps N (the run's step
+ * budget; a run that does not end within it is a livelock).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -139,6 +141,7 @@ int sva_show_run(const char *name, const char *text, const struct sva_world_conf
 	struct sva_tool_program prog;
 	struct sva_show show = { .prog = &prog, .o = o };
 	struct sva_world_config config = *wc;
+	struct sva_guard guard = { .interactive = false };
 	char msg[1024];
 	void *storage;
 	int ret;
@@ -150,9 +153,15 @@ int sva_show_run(const char *name, const char *text, const struct sva_world_conf
 		return ret;
 	if (!o->quiet)
 		printf("== %s: %s\n", prog.name, prog.summary);
-	ret = sva_program_run_observed(&config, &prog.program, sva_show_observe, &show, msg,
-				       sizeof(msg));
+	if (sva_guard_arm(&guard, NULL, NULL, 0))
+		ret = sva_cli_error("cannot install the crash handlers");
+	else
+		ret = sva_program_run_observed(&config, &prog.program, sva_show_observe, &show, msg,
+					       sizeof(msg));
+	sva_guard_disarm(&guard);
 	sva_tool_program_release(&prog, storage);
+	if (ret == SVA_EXIT_USAGE)
+		return ret;
 	if (o->schedule_out)
 		snprintf(o->schedule_out, o->schedule_len, "%s", show.schedule);
 	if (ret && ret != -EFAULT)
@@ -160,6 +169,25 @@ int sva_show_run(const char *name, const char *text, const struct sva_world_conf
 	if (sva_show_outputs(&show, name, msg))
 		return SVA_EXIT_USAGE;
 	return ret ? SVA_EXIT_VIOLATION : SVA_EXIT_OK;
+}
+
+/* "I/N": shard I of N. */
+static int sva_parse_shard(const char *s, struct sva_run_args *a)
+{
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	a->shard_index = strtoul(s, &end, 10);
+	if (errno || end == s || *end != '/' || end[1] == '-' || end[1] == '+')
+		return -EINVAL;
+	s = end + 1;
+	a->shard_count = strtoul(s, &end, 10);
+	if (errno || end == s || *end || !a->shard_count || a->shard_index >= a->shard_count ||
+	    a->shard_count > 1000000)
+		return -EINVAL;
+	return 0;
 }
 
 int sva_parse_args(int argc, char **argv, struct sva_run_args *a)
@@ -177,6 +205,11 @@ int sva_parse_args(int argc, char **argv, struct sva_run_args *a)
 		{ "runs", required_argument, NULL, 'r' },
 		{ "seconds", required_argument, NULL, 'R' },
 		{ "sim", no_argument, NULL, 'i' },
+		{ "max-steps", required_argument, NULL, 'M' },
+		{ "pct", required_argument, NULL, 'P' },
+		{ "shard", required_argument, NULL, 'H' },
+		{ "list", no_argument, NULL, 'L' },
+		{ "merge", no_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -186,9 +219,11 @@ int sva_parse_args(int argc, char **argv, struct sva_run_args *a)
 	while ((c = getopt_long(argc, argv, "k:q", opts, NULL)) != -1) {
 		unsigned long v = 0;
 
-		if ((c == 's' || c == 'k' || c == 'm' || c == 'r' || c == 'R') &&
-		    sva_cli_parse_ulong(optarg, &v))
+		if (strchr("skmrRMP", c) && sva_cli_parse_ulong(optarg, &v))
 			return sva_cli_error("%s: bad number '%s'", argv[0], optarg);
+		if ((c == 'M' || c == 'P') && !v)
+			return sva_cli_error("%s: %s must be at least 1", argv[0],
+					     c == 'M' ? "--max-steps" : "--pct");
 		switch (c) {
 		case 's':
 			a->wc.seed = v;
@@ -232,6 +267,24 @@ int sva_parse_args(int argc, char **argv, struct sva_run_args *a)
 		case 'i':
 			a->wc.backend = SVA_BACKEND_SIM;
 			break;
+		case 'M':
+			a->wc.max_steps = v;
+			a->max_steps_given = true;
+			break;
+		case 'P':
+			a->pct = v;
+			break;
+		case 'H':
+			if (sva_parse_shard(optarg, a))
+				return sva_cli_error("%s: bad shard '%s' (I/N, 0 <= I < N)",
+						     argv[0], optarg);
+			break;
+		case 'L':
+			a->list = true;
+			break;
+		case 'G':
+			a->merge = true;
+			break;
 		default:
 			return sva_cli_error("%s: unknown option '%s'", argv[0], argv[optind - 1]);
 		}
@@ -254,84 +307,63 @@ int sva_cmd_run(int argc, char **argv)
 	return sva_show_run(argv[a.first_arg], NULL, &a.wc, &a.o);
 }
 
+/* The schedule in file @path (@FILE: one too long for a command line), blanks dropped. */
+static char *sva_replay_read_schedule(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+	int c;
+
+	if (!f)
+		return NULL;
+	while ((c = fgetc(f)) != EOF) {
+		if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\'')
+			continue;
+		if (len + 2 > cap) {
+			size_t ncap = cap ? cap * 2 : 4096;
+			char *t = realloc(text, ncap);
+
+			if (!t) {
+				free(text);
+				fclose(f);
+				return NULL;
+			}
+			text = t;
+			cap = ncap;
+		}
+		text[len++] = (char)c;
+	}
+	fclose(f);
+	if (!text)
+		text = calloc(1, 1);
+	else
+		text[len] = '\0';
+	return text;
+}
+
 int sva_cmd_replay(int argc, char **argv)
 {
 	struct sva_run_args a = { .wc = { .backend = SVA_BACKEND_SIM } };
+	char *text = NULL;
+	const char *schedule;
 	int ret = sva_parse_args(argc, argv, &a);
 
 	if (ret)
 		return ret;
 	if (argc - a.first_arg != 2)
-		return sva_cli_error("replay: needs PROGRAM and SCHEDULE");
-	a.wc.schedule = argv[a.first_arg + 1];
+		return sva_cli_error("replay: needs PROGRAM and SCHEDULE (or @FILE)");
+	schedule = argv[a.first_arg + 1];
+	if (schedule[0] == '@') {
+		text = sva_replay_read_schedule(schedule + 1);
+		if (!text)
+			return sva_cli_error("replay: cannot read the schedule in %s: %s",
+					     schedule + 1, strerror(errno));
+		schedule = text;
+	}
+	a.wc.schedule = schedule;
 	a.wc.nonpreemptive = true;
-	return sva_show_run(argv[a.first_arg], NULL, &a.wc, &a.o);
-}
-
-static void sva_explore_progress(void *ctx, unsigned long schedules, unsigned long failures)
-{
-	(void)ctx;
-	fprintf(stderr, "\rexplored %lu schedules, %lu failing", schedules, failures);
-	fflush(stderr);
-}
-
-int sva_explore_program(const char *name, const struct sva_run_args *a,
-			struct sva_explore_result *res)
-{
-	struct sva_explore_config cfg = {
-		.preemption_bound = (unsigned)a->k,
-		.max_schedules = a->max,
-		.keep_going = a->keep_going,
-		.world = a->wc,
-		.progress = sva_explore_progress,
-		.progress_every = 10000,
-	};
-	const char *variant = sva_variant_info(a->wc.variant)->name;
-	struct sva_tool_program prog;
-	void *storage;
-	int ret;
-
-	ret = sva_show_instance(name, NULL, &prog, &storage);
-	if (ret)
-		return ret;
-	cfg.world.quiet = true; /* the failure is printed below, once */
-	if (!isatty(STDERR_FILENO))
-		cfg.progress = NULL;
-	ret = sva_explore(&cfg, &prog.program, res);
-	sva_tool_program_release(&prog, storage);
-	if (cfg.progress && res->schedules >= cfg.progress_every)
-		fputc('\n', stderr); /* end the progress line */
-	if (ret)
-		return sva_cli_error("explore %s: %s", name,
-				     res->message[0] ? res->message : sva_strerror(ret));
-	printf("explore %s (%s), K=%lu: %lu schedules%s, longest %lu decisions, %lu failing\n",
-	       name, variant, a->k, res->schedules,
-	       res->exhausted ? " (all within the bound)" : " (stopped)", res->max_decisions,
-	       res->failures);
-	if (!res->failures)
-		return SVA_EXIT_OK;
-	printf("  first failure: %s\n  schedule: %s\n  replay: sva replay %s%s%s%s '%s'\n",
-	       res->message, res->schedule, a->wc.variant ? "--variant " : "",
-	       a->wc.variant ? variant : "", a->wc.variant ? " " : "", name, res->schedule);
-	return SVA_EXIT_VIOLATION;
-}
-
-int sva_cmd_explore(int argc, char **argv)
-{
-	struct sva_run_args a = { .wc = { .backend = SVA_BACKEND_SIM }, .k = 2 };
-	struct sva_explore_result *res;
-	int ret = sva_parse_args(argc, argv, &a);
-
-	if (ret)
-		return ret;
-	if (argc - a.first_arg != 1)
-		return sva_cli_error("explore: needs one PROGRAM");
-	if (a.wc.backend != SVA_BACKEND_SIM)
-		return sva_cli_error("explore: runs on the sim backend only");
-	res = malloc(sizeof(*res));
-	if (!res)
-		return sva_cli_error("explore: out of memory");
-	ret = sva_explore_program(argv[a.first_arg], &a, res);
-	free(res);
+	ret = sva_show_run(argv[a.first_arg], NULL, &a.wc, &a.o);
+	free(text);
 	return ret;
 }

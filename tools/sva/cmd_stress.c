@@ -40,7 +40,8 @@ static double sva_stress_now(void)
 static int sva_stress_check_args(int argc, char **argv, struct sva_run_args *a, const char **name,
 				 const char **text)
 {
-	if (a->k || a->max || a->keep_going || a->wc.schedule)
+	if (a->k || a->max || a->keep_going || a->wc.schedule || a->pct || a->shard_count ||
+	    a->list || a->merge)
 		return sva_cli_error(
 			"stress: takes --runs and --seconds, not explore's or replay's "
 			"options");

@@ -4,15 +4,18 @@
  *
  *   sva run [FILE]               run a scenario (or a built-in program) once: timeline,
  *                                summary, verdict; with no file, the built-in nginx scenario
- *   sva explore FILE             enumerate its schedules with at most K preemptions
+ *   sva explore FILE             enumerate its schedules with at most K preemptions (or PCT,
+ *                                or one shard of them; --merge adds shards' summaries up)
  *   sva replay FILE SCHEDULE     re-run one schedule exactly
  *   sva stress [FILE]            run it again and again: real threads, or random schedules
  *   sva bench [FILE]             its figures: runs/s on both backends, explored schedules/s
  *   sva variants                 the historical designs --variant NAME switches to
  *   sva tour | programs | version | help [COMMAND]
  *
- * Exit codes: 0 clean, 1 a violation was found, 2 usage or scenario error (one line on
- * stderr). FILE is a scenario file (docs/scenario-language.md) or a built-in program's name.
+ * Exit codes: 0 clean, 1 a violation was found (a crash and a livelock are violations),
+ * 2 usage or scenario error (one line on stderr); explore stopped by SIGINT / SIGTERM with
+ * nothing found: 128 + the signal. FILE is a scenario file (docs/scenario-language.md) or a
+ * built-in program's name.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,10 +32,16 @@ static const struct sva_cli_command sva_commands[] = {
 	  "[--timeline FILE.svg] [--quiet]",
 	  "run a scenario once: timeline, summary, verdict (no FILE: the nginx scenario)",
 	  sva_cmd_run },
-	{ "explore", "FILE [-k K] [--max N] [--seed S] [--variant NAME] [--keep-going]",
-	  "enumerate every schedule with at most K preemptions (default 2)", sva_cmd_explore },
+	{ "explore",
+	  "FILE [-k K] [--max N] [--seconds S] [--variant NAME] [--keep-going] [--max-steps N] "
+	  "[--pct D [--runs N] [--seed S]] [--shard I/N] [--list] | --merge FILE...",
+	  "enumerate every schedule with at most K preemptions (default 2), or N runs of PCT "
+	  "(probabilistic concurrency testing) of depth D; --shard: this process's share of "
+	  "the enumeration, --merge: the shards' summaries added up",
+	  sva_cmd_explore },
 	{ "replay",
-	  "FILE SCHEDULE [--variant NAME] [--trace FILE.json] [--timeline FILE.svg] [--quiet]",
+	  "FILE SCHEDULE|@SCHEDULE_FILE [--variant NAME] [--max-steps N] [--trace FILE.json] "
+	  "[--timeline FILE.svg] [--quiet]",
 	  "re-run one schedule exactly, as printed by run or explore", sva_cmd_replay },
 	{ "stress",
 	  "[FILE] [--runs N] [--seconds S] [--sim [--seed S]] [--variant NAME] [--trace FILE.json] "
@@ -66,7 +75,8 @@ void sva_cli_usage(FILE *out)
 	fprintf(out, "usage: sva COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < SVA_NCOMMANDS; i++)
 		fprintf(out, "  %-9s %s\n", sva_commands[i].name, sva_commands[i].summary);
-	fprintf(out, "\nexit codes: 0 clean, 1 violation found, 2 usage error\n"
+	fprintf(out, "\nexit codes: 0 clean, 1 violation found (crash, livelock too), 2 usage "
+		     "error;\nexplore stopped by SIGINT/SIGTERM: 128 + the signal\n"
 		     "run `sva help COMMAND` for a command's options\n");
 }
 

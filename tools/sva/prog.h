@@ -20,4 +20,16 @@ void sva_prog_life_teardown(struct sva_world *w, void *arg);
 void sva_prog_life_summarize(void *arg, FILE *out);
 size_t sva_prog_life_size(void);
 
+/* prog_faults.c: programs that crash or livelock in some interleavings (tests only) */
+enum {
+	SVA_PROG_FAULT_NULL_DEREF,
+	SVA_PROG_FAULT_OVERFLOW,
+	SVA_PROG_FAULT_LIVELOCK,
+	SVA_PROG_FAULT_HANG,
+};
+
+size_t sva_prog_fault_size(void);
+void sva_prog_fault_init(void *state, int kind);
+int sva_prog_fault_setup(struct sva_world *w, void *arg);
+
 #endif

@@ -6,7 +6,9 @@
  *  - lost-update:    two actors increment a counter with a read, a scheduling point and a
  *                    write, no lock (the explorer finds it with one preemption);
  *  - locked-counter: the same under a mutex (clean at any bound);
- *  - abba:           two actors take two mutexes in opposite orders (a deadlock).
+ *  - abba:           two actors take two mutexes in opposite orders (a deadlock);
+ *  - test-*:         programs that crash, livelock or hang in one interleaving
+ *                    (prog_faults.c), for the tests of the explorer's reports of them.
  * Each keeps its state in a struct allocated per instance; nothing global is mutable.
  */
 #include <errno.h>
@@ -334,6 +336,34 @@ static const struct sva_tool_program_def sva_tool_programs[] = {
 	  { "pasid-lifetime", sva_prog_life_setup, sva_prog_life_check, sva_prog_life_teardown,
 	    NULL, false },
 	  sva_prog_life_summarize },
+	{ "test-null-deref",
+	  "for testing the explorer: a NULL dereference in one interleaving",
+	  sva_prog_fault_size,
+	  sva_prog_fault_init,
+	  SVA_PROG_FAULT_NULL_DEREF,
+	  { "test-null-deref", sva_prog_fault_setup, NULL, NULL, NULL, false },
+	  NULL },
+	{ "test-stack-overflow",
+	  "for testing the explorer: a fiber's stack overflows in one interleaving",
+	  sva_prog_fault_size,
+	  sva_prog_fault_init,
+	  SVA_PROG_FAULT_OVERFLOW,
+	  { "test-stack-overflow", sva_prog_fault_setup, NULL, NULL, NULL, false },
+	  NULL },
+	{ "test-livelock",
+	  "for testing the explorer: a consumer polls for ever in one interleaving",
+	  sva_prog_fault_size,
+	  sva_prog_fault_init,
+	  SVA_PROG_FAULT_LIVELOCK,
+	  { "test-livelock", sva_prog_fault_setup, NULL, NULL, NULL, false },
+	  NULL },
+	{ "test-hang",
+	  "for testing the explorer: an actor spins with no scheduling point in one interleaving",
+	  sva_prog_fault_size,
+	  sva_prog_fault_init,
+	  SVA_PROG_FAULT_HANG,
+	  { "test-hang", sva_prog_fault_setup, NULL, NULL, NULL, false },
+	  NULL },
 };
 
 #define SVA_TOOL_NPROGRAMS (sizeof(sva_tool_programs) / sizeof(sva_tool_programs[0]))
