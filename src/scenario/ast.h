@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The scenario language's syntax tree (see docs/scenario-language.md): what the parser
- * (parse.c) builds and the runner (run.c) executes. The parser checks everything it can, so
- * the runner never meets a malformed tree: every call's arguments are in the order of its
+ * (parse*.c, parse.h) builds and the runner (run.c) executes. The parser checks everything it can,
+ * so the runner never meets a malformed tree: every call's arguments are in the order of its
  * signature in sva_scn_calls[] (calls.c), each present or not; every variable use names a
  * variable of the right type; every fork/clone names a program.
  *

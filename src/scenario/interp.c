@@ -45,7 +45,8 @@ struct sva_scn_ctx *sva_scn_ctx_get(struct sva_scenario_run *r, const struct sva
 	return c;
 }
 
-void sva_scn_fail(struct sva_scenario_run *r, const struct sva_scn_loc *loc, const char *fmt, ...)
+void sva_scn_run_fail(struct sva_scenario_run *r, const struct sva_scn_loc *loc, const char *fmt,
+		      ...)
 {
 	char msg[400];
 	va_list ap;
@@ -77,8 +78,8 @@ static int sva_scn_val(const struct sva_scn_exec *x, unsigned i, uint64_t *out)
 		return 0;
 	}
 	if (!x->c->set[a->var]) {
-		sva_scn_fail(x->c->r, &a->loc, "%s is not set in this process",
-			     x->c->r->s->vars[a->var].name);
+		sva_scn_run_fail(x->c->r, &a->loc, "%s is not set in this process",
+				 x->c->r->s->vars[a->var].name);
 		return -ENOENT;
 	}
 	*out = x->c->vals[a->var];
@@ -493,13 +494,13 @@ static bool sva_scn_judge(struct sva_scn_exec *x, long ret)
 		return true;
 	sva_scn_describe(ret, got, sizeof(got));
 	if (st->expect == SVA_SCN_EXPECT_OK)
-		sva_scn_fail(x->c->r, &st->loc, "%s() failed: %s", st->call->name, got);
+		sva_scn_run_fail(x->c->r, &st->loc, "%s() failed: %s", st->call->name, got);
 	else if (st->expect == SVA_SCN_EXPECT_ERROR)
-		sva_scn_fail(x->c->r, &st->loc, "%s() returned %s, expected %s", st->call->name,
-			     got, sva_strerror(-st->expect_value));
+		sva_scn_run_fail(x->c->r, &st->loc, "%s() returned %s, expected %s", st->call->name,
+				 got, sva_strerror(-st->expect_value));
 	else
-		sva_scn_fail(x->c->r, &st->loc, "wait() gave status %s, expected %d", got,
-			     st->expect_value);
+		sva_scn_run_fail(x->c->r, &st->loc, "wait() gave status %s, expected %d", got,
+				 st->expect_value);
 	return false;
 }
 

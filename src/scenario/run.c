@@ -261,14 +261,14 @@ static void sva_scn_goal_process(struct sva_scenario_run *r, const struct sva_sc
 		freed = had && sva_scn_mm_freed(r, top->ctx->mm_id);
 		pthread_mutex_unlock(&r->lock);
 		if (g->goal == SVA_SCN_GOAL_STATUS && top->status != g->status)
-			sva_scn_fail(r, &g->loc, "%s exited with status %d, expected %d", name,
-				     top->status, g->status);
+			sva_scn_run_fail(r, &g->loc, "%s exited with status %d, expected %d", name,
+					 top->status, g->status);
 		else if (g->goal == SVA_SCN_GOAL_PASID_FREED && !freed)
-			sva_scn_fail(r, &g->loc, "%s's PASID %s", name,
-				     had ? "was not freed" : "was never allocated");
+			sva_scn_run_fail(r, &g->loc, "%s's PASID %s", name,
+					 had ? "was not freed" : "was never allocated");
 		else if (g->goal == SVA_SCN_GOAL_PASID_HELD && (!had || freed))
-			sva_scn_fail(r, &g->loc, "%s's PASID %s", name,
-				     had ? "was freed" : "was never allocated");
+			sva_scn_run_fail(r, &g->loc, "%s's PASID %s", name,
+					 had ? "was freed" : "was never allocated");
 	}
 }
 

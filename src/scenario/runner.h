@@ -106,7 +106,7 @@ int sva_scn_task_main(struct sva_task *t, void *arg);
 /* A fresh context from the pool (NULL when the run has started too many tasks). */
 struct sva_scn_ctx *sva_scn_ctx_get(struct sva_scenario_run *r, const struct sva_scn_program *p);
 /* Record a failure at @loc (the first one's text is kept). */
-void sva_scn_fail(struct sva_scenario_run *r, const struct sva_scn_loc *loc, const char *fmt, ...)
-	SVA_PRINTF(3, 4);
+void sva_scn_run_fail(struct sva_scenario_run *r, const struct sva_scn_loc *loc, const char *fmt,
+		      ...) SVA_PRINTF(3, 4);
 
 #endif /* SVA_SCENARIO_RUNNER_H */
