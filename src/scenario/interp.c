@@ -7,11 +7,19 @@
  * A call returns a value (>= 0: an fd, an address, a pid, a status) or a negative errno. A
  * call that fails unexpectedly, or succeeds where a failure was expected, is recorded as a
  * failure of the run at the statement's file:line:column and ends the task (exit code 1). A
- * task killed in a call never returns from it (the process layer exits it at the system-call
- * boundary), which is why nothing here is allocated per task (see runner.h).
+ * call that fails as expected binds its variable to the negative errno: a condition may test
+ * it, and a later call given it fails (EBADF, EFAULT, ESRCH, EINVAL by the variable's type)
+ * without being made - judged by that call's own expectation. A task killed in a call never
+ * returns from it (the process layer exits it at the system-call boundary), which is why
+ * nothing here is allocated per task (see runner.h).
+ *
+ * The variables, fds and mappings are the process's (struct sva_scn_proc, under the run's
+ * lock): a cloned thread shares its creator's, a forked child starts with a copy.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "runner.h"
@@ -23,25 +31,39 @@
 
 struct sva_scn_exec {
 	struct sva_scn_ctx *c;
+	struct sva_scn_proc *ps;
 	struct sva_task *t;
 	struct sva_world *w;
 	const struct sva_scn_stmt *st;
+	char why[160]; /* why the call failed without being made, for its message */
 };
 
 static int sva_scn_block(struct sva_scn_exec *x, const struct sva_scn_block *b);
 
-struct sva_scn_ctx *sva_scn_ctx_get(struct sva_scenario_run *r, const struct sva_scn_program *p)
+struct sva_scn_ctx *sva_scn_ctx_get(struct sva_scenario_run *r, const struct sva_scn_program *p,
+				    struct sva_scn_proc *ps)
 {
 	unsigned i = atomic_fetch_add(&r->npool, 1);
 	struct sva_scn_ctx *c;
 
 	if (i >= SVA_SCN_MAX_TASKS)
 		return NULL;
+	if (!ps) {
+		unsigned j = atomic_fetch_add(&r->nprocs, 1);
+
+		if (j >= SVA_SCN_MAX_TASKS)
+			return NULL;
+		ps = &r->procs[j];
+		pthread_mutex_lock(&r->lock); /* wait_free may be looking through the states */
+		memset(ps, 0, sizeof(*ps));
+		ps->pasid = SVA_PASID_INVALID;
+		pthread_mutex_unlock(&r->lock);
+	}
 	c = &r->pool[i];
 	memset(c, 0, sizeof(*c));
 	c->r = r;
 	c->prog = p;
-	c->pasid = SVA_PASID_INVALID;
+	c->ps = ps;
 	return c;
 }
 
@@ -61,29 +83,110 @@ void sva_scn_run_fail(struct sva_scenario_run *r, const struct sva_scn_loc *loc,
 	pthread_mutex_unlock(&r->lock);
 }
 
-/* ---- arguments ---- */
+static void sva_scn_lock(struct sva_scn_exec *x)
+{
+	pthread_mutex_lock(&x->c->r->lock);
+}
+
+static void sva_scn_unlock(struct sva_scn_exec *x)
+{
+	pthread_mutex_unlock(&x->c->r->lock);
+}
+
+/* ---- variables and arguments ---- */
 
 static const struct sva_scn_arg *sva_scn_arg(const struct sva_scn_exec *x, unsigned i)
 {
 	return &x->st->args[i];
 }
 
-/* The value of argument @i: its number, or its variable's value (-ENOENT: not set here). */
-static int sva_scn_val(const struct sva_scn_exec *x, unsigned i, uint64_t *out)
+/* What a call given a variable whose own call failed fails with (as C would given -1). */
+static int sva_scn_bad_value(const struct sva_scn_exec *x, enum sva_scn_type type)
+{
+	switch (type) {
+	case SVA_SCN_T_FD:
+		return -EBADF;
+	case SVA_SCN_T_ADDR:
+		return -EFAULT;
+	case SVA_SCN_T_PID:
+	case SVA_SCN_T_TID:
+		return x->st->op == SVA_SCN_WAIT ? -ECHILD : -ESRCH;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Variable @var as the process holds it: its state, value and, FAILED, the call that failed. */
+static enum sva_scn_var_state sva_scn_var(struct sva_scn_exec *x, int var, int64_t *val,
+					  const struct sva_scn_stmt **by)
+{
+	enum sva_scn_var_state state;
+
+	sva_scn_lock(x);
+	state = (enum sva_scn_var_state)x->ps->set[var];
+	*val = x->ps->vals[var];
+	if (by)
+		*by = x->ps->by[var];
+	sva_scn_unlock(x);
+	return state;
+}
+
+static void sva_scn_var_assign(struct sva_scn_exec *x, int var, long ret)
+{
+	sva_scn_lock(x);
+	x->ps->vals[var] = ret;
+	x->ps->set[var] = ret >= 0 ? SVA_SCN_SET : SVA_SCN_FAILED;
+	x->ps->by[var] = x->st;
+	sva_scn_unlock(x);
+}
+
+/* "-EBUSY": the name of error @err, without its description. */
+static void sva_scn_errname(long err, char *buf, size_t len)
+{
+	const char *text = sva_strerror((int)err);
+	const char *colon = strchr(text, ':');
+
+	snprintf(buf, len, "%.*s", colon ? (int)(colon - text) : (int)strlen(text), text);
+}
+
+/*
+ * The value of variable @var used at @loc: 0, or -ENOENT (not set here: a failure of the
+ * run), or the error of a use of a failed call's result (the reason in x->why).
+ */
+static int sva_scn_var_use(struct sva_scn_exec *x, int var, const struct sva_scn_loc *loc,
+			   int64_t *out)
+{
+	const struct sva_scn_var *v = &x->c->r->s->vars[var];
+	const struct sva_scn_stmt *by;
+	enum sva_scn_var_state state = sva_scn_var(x, var, out, &by);
+	char err[32];
+
+	if (state == SVA_SCN_UNSET) {
+		sva_scn_run_fail(x->c->r, loc, "%s is not set in this process", v->name);
+		return -ENOENT;
+	}
+	if (state == SVA_SCN_SET)
+		return 0;
+	sva_scn_errname((long)*out, err, sizeof(err));
+	snprintf(x->why, sizeof(x->why), "%s is %s (%s() failed at %u:%u)", v->name, err,
+		 by->call->name, by->loc.line, by->loc.col);
+	return sva_scn_bad_value(x, v->type);
+}
+
+/* The value of argument @i: its number, or its variable's value (see sva_scn_var_use). */
+static int sva_scn_val(struct sva_scn_exec *x, unsigned i, uint64_t *out)
 {
 	const struct sva_scn_arg *a = sva_scn_arg(x, i);
+	int64_t v;
+	int ret;
 
 	if (a->var < 0) {
 		*out = a->num;
 		return 0;
 	}
-	if (!x->c->set[a->var]) {
-		sva_scn_run_fail(x->c->r, &a->loc, "%s is not set in this process",
-				 x->c->r->s->vars[a->var].name);
-		return -ENOENT;
-	}
-	*out = x->c->vals[a->var];
-	return 0;
+	ret = sva_scn_var_use(x, a->var, &a->loc, &v);
+	*out = (uint64_t)v;
+	return ret;
 }
 
 static uint64_t sva_scn_num_or(const struct sva_scn_exec *x, unsigned i, uint64_t dflt)
@@ -91,26 +194,78 @@ static uint64_t sva_scn_num_or(const struct sva_scn_exec *x, unsigned i, uint64_
 	return sva_scn_arg(x, i)->present ? sva_scn_arg(x, i)->num : dflt;
 }
 
-static struct sva_scn_fdinfo *sva_scn_fdinfo(struct sva_scn_ctx *c, int fd)
+/* The process's record of @fd, a copy (false: it has none). */
+static bool sva_scn_fdinfo(struct sva_scn_exec *x, int fd, struct sva_scn_fdinfo *out)
 {
-	for (unsigned i = 0; i < c->nfds; i++)
-		if (c->fds[i].fd == fd)
-			return &c->fds[i];
-	return NULL;
+	bool found = false;
+
+	sva_scn_lock(x);
+	for (unsigned i = 0; i < x->ps->nfds && !found; i++) {
+		if (x->ps->fds[i].fd == fd) {
+			*out = x->ps->fds[i];
+			found = true;
+		}
+	}
+	sva_scn_unlock(x);
+	return found;
 }
 
-static struct sva_scn_map *sva_scn_map_find(struct sva_scn_ctx *c, uint64_t addr)
+static void sva_scn_fd_add(struct sva_scn_exec *x, const struct sva_scn_fdinfo *f)
 {
-	for (unsigned i = 0; i < c->nmaps; i++)
-		if (c->maps[i].addr == addr)
-			return &c->maps[i];
-	return NULL;
+	sva_scn_lock(x);
+	if (x->ps->nfds < SVA_SCN_MAX_FDS)
+		x->ps->fds[x->ps->nfds++] = *f;
+	sva_scn_unlock(x);
 }
 
-static void sva_scn_map_add(struct sva_scn_ctx *c, uint64_t addr, uint64_t len)
+/* Forget @fd (all: every fd opened with cloexec, when @fd < 0); set @fd's portal otherwise. */
+static void sva_scn_fd_drop(struct sva_scn_exec *x, int fd)
 {
-	if (c->nmaps < SVA_SCN_MAX_MAPS)
-		c->maps[c->nmaps++] = (struct sva_scn_map){ addr, len };
+	struct sva_scn_proc *ps = x->ps;
+
+	sva_scn_lock(x);
+	for (unsigned i = 0; i < ps->nfds;) {
+		if (fd >= 0 ? ps->fds[i].fd == fd : ps->fds[i].cloexec)
+			ps->fds[i] = ps->fds[--ps->nfds];
+		else
+			i++;
+	}
+	sva_scn_unlock(x);
+}
+
+static void sva_scn_fd_portal(struct sva_scn_exec *x, int fd, uint64_t portal)
+{
+	sva_scn_lock(x);
+	for (unsigned i = 0; i < x->ps->nfds; i++)
+		if (x->ps->fds[i].fd == fd)
+			x->ps->fds[i].portal = portal;
+	sva_scn_unlock(x);
+}
+
+/* The length of the mapping at @addr (0: none), and forget it when @forget. */
+static uint64_t sva_scn_map_len(struct sva_scn_exec *x, uint64_t addr, bool forget)
+{
+	struct sva_scn_proc *ps = x->ps;
+	uint64_t len = 0;
+
+	sva_scn_lock(x);
+	for (unsigned i = 0; i < ps->nmaps && !len; i++) {
+		if (ps->maps[i].addr != addr)
+			continue;
+		len = ps->maps[i].len;
+		if (forget)
+			ps->maps[i] = ps->maps[--ps->nmaps];
+	}
+	sva_scn_unlock(x);
+	return len;
+}
+
+static void sva_scn_map_add(struct sva_scn_exec *x, uint64_t addr, uint64_t len)
+{
+	sva_scn_lock(x);
+	if (x->ps->nmaps < SVA_SCN_MAX_MAPS)
+		x->ps->maps[x->ps->nmaps++] = (struct sva_scn_map){ addr, len };
+	sva_scn_unlock(x);
 }
 
 /* ---- files and memory ---- */
@@ -118,29 +273,30 @@ static void sva_scn_map_add(struct sva_scn_ctx *c, uint64_t addr, uint64_t len)
 static long sva_scn_open(struct sva_scn_exec *x)
 {
 	const struct sva_scn_arg *a = sva_scn_arg(x, 0);
-	struct sva_scn_ctx *c = x->c;
-	int fd = sva_sys_open(x->t, a->word);
+	bool cloexec = sva_scn_arg(x, 1)->present;
+	int fd = sva_sys_open_flags(x->t, a->word, cloexec ? SVA_O_CLOEXEC : 0);
+	uint32_t pasid;
 
 	if (fd < 0)
 		return fd;
-	if (c->nfds < SVA_SCN_MAX_FDS)
-		c->fds[c->nfds++] = (struct sva_scn_fdinfo){ .fd = fd, .wq = a->index };
-	c->pasid = sva_mm_get_pasid(sva_task_mm(x->t));
+	sva_scn_fd_add(x, &(struct sva_scn_fdinfo){ .fd = fd, .wq = a->index, .cloexec = cloexec });
+	pasid = sva_mm_get_pasid(sva_task_mm(x->t));
+	sva_scn_lock(x);
+	x->ps->pasid = pasid;
+	sva_scn_unlock(x);
 	return fd;
 }
 
 static long sva_scn_close(struct sva_scn_exec *x)
 {
-	struct sva_scn_fdinfo *f;
 	uint64_t fd;
-	int ret;
+	int ret = sva_scn_val(x, 0, &fd);
 
-	if (sva_scn_val(x, 0, &fd))
-		return -ENOENT;
+	if (ret)
+		return ret;
 	ret = sva_sys_close(x->t, (int)fd);
-	f = sva_scn_fdinfo(x->c, (int)fd);
-	if (ret == 0 && f)
-		*f = x->c->fds[--x->c->nfds];
+	if (ret == 0)
+		sva_scn_fd_drop(x, (int)fd);
 	return ret;
 }
 
@@ -148,7 +304,6 @@ static long sva_scn_mmap(struct sva_scn_exec *x)
 {
 	const unsigned rw = SVA_PROT_READ | SVA_PROT_WRITE;
 	const struct sva_scn_arg *src = sva_scn_arg(x, 0);
-	struct sva_scn_fdinfo *f;
 	uint64_t v, addr = 0;
 	bool mmio;
 	int ret;
@@ -157,46 +312,58 @@ static long sva_scn_mmap(struct sva_scn_exec *x)
 		ret = sva_sys_mmap(x->t, 0, src->num, rw, 0, -1, 0, &addr);
 		if (ret)
 			return ret;
-		sva_scn_map_add(x->c, addr, src->num);
+		sva_scn_map_add(x, addr, src->num);
 		return (long)addr;
 	}
-	if (sva_scn_val(x, 0, &v))
-		return -ENOENT;
+	ret = sva_scn_val(x, 0, &v);
+	if (ret)
+		return ret;
 	mmio = strcmp(sva_scn_arg(x, 1)->word, "mmio") == 0;
 	ret = sva_sys_mmap(x->t, 0, SVA_PAGE_SIZE, rw, SVA_MAP_SHARED, (int)v,
 			   mmio ? 0 : SVA_PAGE_SIZE, &addr);
 	if (ret)
 		return ret;
-	sva_scn_map_add(x->c, addr, SVA_PAGE_SIZE);
-	f = sva_scn_fdinfo(x->c, (int)v);
-	if (mmio && f)
-		f->portal = addr;
+	sva_scn_map_add(x, addr, SVA_PAGE_SIZE);
+	if (mmio)
+		sva_scn_fd_portal(x, (int)v, addr);
 	return (long)addr;
 }
 
 static long sva_scn_munmap(struct sva_scn_exec *x)
 {
-	struct sva_scn_map *m;
-	uint64_t addr, len;
-	int ret;
+	uint64_t addr, len, mapped;
+	int ret = sva_scn_val(x, 0, &addr);
 
-	if (sva_scn_val(x, 0, &addr))
-		return -ENOENT;
-	m = sva_scn_map_find(x->c, addr);
-	len = sva_scn_num_or(x, 1, m ? m->len : SVA_PAGE_SIZE);
+	if (ret)
+		return ret;
+	mapped = sva_scn_map_len(x, addr, false);
+	len = sva_scn_num_or(x, 1, mapped ? mapped : SVA_PAGE_SIZE);
 	ret = sva_sys_munmap(x->t, addr, len);
-	if (ret == 0 && m && len >= m->len)
-		*m = x->c->maps[--x->c->nmaps];
+	if (ret == 0 && mapped && len >= mapped)
+		sva_scn_map_len(x, addr, true);
 	return ret;
+}
+
+static long sva_scn_mprotect(struct sva_scn_exec *x)
+{
+	const char *prot = sva_scn_arg(x, 2)->word;
+	unsigned bits = strcmp(prot, "rw") == 0	    ? SVA_PROT_READ | SVA_PROT_WRITE
+			: strcmp(prot, "read") == 0 ? SVA_PROT_READ
+						    : 0;
+	uint64_t addr;
+	int ret = sva_scn_val(x, 0, &addr);
+
+	return ret ? ret : sva_sys_mprotect(x->t, addr, sva_scn_arg(x, 1)->num, bits);
 }
 
 static long sva_scn_ioctl(struct sva_scn_exec *x)
 {
 	bool start = strcmp(sva_scn_arg(x, 1)->word, "start_q") == 0;
 	uint64_t fd;
+	int ret = sva_scn_val(x, 0, &fd);
 
-	if (sva_scn_val(x, 0, &fd))
-		return -ENOENT;
+	if (ret)
+		return ret;
 	return sva_sys_ioctl(x->t, (int)fd, start ? SVA_UACCE_CMD_START_Q : SVA_UACCE_CMD_PUT_Q, 0);
 }
 
@@ -205,18 +372,18 @@ static long sva_scn_cpu(struct sva_scn_exec *x)
 {
 	uint8_t byte = (uint8_t)sva_scn_num_or(x, 2, 0), buf[SVA_PAGE_SIZE], want[SVA_PAGE_SIZE];
 	uint64_t addr, len = sva_scn_arg(x, 1)->num;
+	int ret = sva_scn_val(x, 0, &addr);
 
-	if (sva_scn_val(x, 0, &addr))
-		return -ENOENT;
+	if (ret)
+		return ret;
 	if (x->st->op == SVA_SCN_TOUCH)
 		return sva_sys_touch(x->t, addr, len, sva_scn_num_or(x, 2, 0) != 0);
 	memset(want, byte, sizeof(want));
 	for (uint64_t done = 0; done < len;) {
 		size_t chunk = len - done < sizeof(buf) ? (size_t)(len - done) : sizeof(buf);
-		int ret = x->st->op == SVA_SCN_FILL
-				  ? sva_sys_write_mem(x->t, addr + done, want, chunk)
-				  : sva_sys_read_mem(x->t, addr + done, buf, chunk);
 
+		ret = x->st->op == SVA_SCN_FILL ? sva_sys_write_mem(x->t, addr + done, want, chunk)
+						: sva_sys_read_mem(x->t, addr + done, buf, chunk);
 		if (ret)
 			return ret;
 		if (x->st->op == SVA_SCN_VERIFY && memcmp(buf, want, chunk))
@@ -231,32 +398,48 @@ static long sva_scn_cpu(struct sva_scn_exec *x)
 /* The address of a fresh completion record (zero: records are never reused). */
 static long sva_scn_record(struct sva_scn_exec *x, uint64_t *out)
 {
-	struct sva_scn_ctx *c = x->c;
+	struct sva_scn_proc *ps = x->ps;
+	uint64_t page;
 	int ret;
 
-	if (!c->comp_page || c->comp_next == SVA_PAGE_SIZE / SVA_SCN_RECORD_SIZE) {
-		ret = sva_sys_mmap(x->t, 0, SVA_PAGE_SIZE, SVA_PROT_READ | SVA_PROT_WRITE,
-				   SVA_MAP_POPULATE, -1, 0, &c->comp_page);
-		if (ret)
-			return ret;
-		c->comp_next = 0;
+	sva_scn_lock(x);
+	if (ps->comp_page && ps->comp_next < SVA_PAGE_SIZE / SVA_SCN_RECORD_SIZE) {
+		*out = ps->comp_page + SVA_SCN_RECORD_SIZE * ps->comp_next++;
+		sva_scn_unlock(x);
+		return 0;
 	}
-	*out = c->comp_page + SVA_SCN_RECORD_SIZE * c->comp_next++;
+	sva_scn_unlock(x);
+	ret = sva_sys_mmap(x->t, 0, SVA_PAGE_SIZE, SVA_PROT_READ | SVA_PROT_WRITE, SVA_MAP_POPULATE,
+			   -1, 0, &page);
+	if (ret)
+		return ret;
+	sva_scn_lock(x);
+	ps->comp_page = page;
+	ps->comp_next = 1;
+	sva_scn_unlock(x);
+	*out = page;
 	return 0;
 }
 
 /* Build the descriptor of a submit statement. */
 static long sva_scn_desc(struct sva_scn_exec *x, struct sva_dsa_desc *d, uint64_t comp)
 {
+	static const unsigned addrs[] = { SVA_SCN_SUB_SRC, SVA_SCN_SUB_DST, SVA_SCN_SUB_DST2 };
 	const char *op = sva_scn_arg(x, SVA_SCN_SUB_OP)->word;
-	uint64_t src = 0, dst = 0, dst2 = 0;
+	uint64_t a[3] = { 0 };
 	uint32_t len = (uint32_t)sva_scn_num_or(x, SVA_SCN_SUB_LEN, 0);
 	uint64_t pattern = sva_scn_num_or(x, SVA_SCN_SUB_PATTERN, 0);
+	uint64_t src, dst, dst2;
 
-	if ((sva_scn_arg(x, SVA_SCN_SUB_SRC)->present && sva_scn_val(x, SVA_SCN_SUB_SRC, &src)) ||
-	    (sva_scn_arg(x, SVA_SCN_SUB_DST)->present && sva_scn_val(x, SVA_SCN_SUB_DST, &dst)) ||
-	    (sva_scn_arg(x, SVA_SCN_SUB_DST2)->present && sva_scn_val(x, SVA_SCN_SUB_DST2, &dst2)))
-		return -ENOENT;
+	for (unsigned i = 0; i < 3; i++) {
+		int ret = sva_scn_arg(x, addrs[i])->present ? sva_scn_val(x, addrs[i], &a[i]) : 0;
+
+		if (ret)
+			return ret;
+	}
+	src = a[0];
+	dst = a[1];
+	dst2 = a[2];
 	if (strcmp(op, "noop") == 0)
 		sva_dsa_desc_noop(d, comp);
 	else if (strcmp(op, "memmove") == 0)
@@ -291,18 +474,17 @@ static bool sva_scn_backoff(struct sva_scn_exec *x, unsigned *tries)
 static long sva_scn_submit(struct sva_scn_exec *x)
 {
 	const struct sva_scn_wq *wq;
-	struct sva_scn_fdinfo *f;
+	struct sva_scn_fdinfo f;
 	struct sva_dsa_desc d;
 	uint64_t fd, comp;
 	unsigned tries = 0;
-	long ret;
+	long ret = sva_scn_val(x, SVA_SCN_SUB_FD, &fd);
 
-	if (sva_scn_val(x, SVA_SCN_SUB_FD, &fd))
-		return -ENOENT;
-	f = sva_scn_fdinfo(x->c, (int)fd);
-	if (!f)
+	if (ret)
+		return ret;
+	if (!sva_scn_fdinfo(x, (int)fd, &f) || f.wq < 0)
 		return -EBADF;
-	wq = &x->c->r->s->wqs[f->wq];
+	wq = &x->c->r->s->wqs[f.wq];
 	ret = sva_scn_record(x, &comp);
 	if (ret == 0)
 		ret = sva_scn_desc(x, &d, comp);
@@ -313,8 +495,8 @@ static long sva_scn_submit(struct sva_scn_exec *x)
 	do {
 		struct sva_dsa_desc copy = d;
 
-		ret = wq->mode == SVA_SCN_WQ_SHARED ? sva_accel_enqcmd(x->t, f->portal, &copy)
-						    : sva_accel_movdir64b(x->t, f->portal, &copy);
+		ret = wq->mode == SVA_SCN_WQ_SHARED ? sva_accel_enqcmd(x->t, f.portal, &copy)
+						    : sva_accel_movdir64b(x->t, f.portal, &copy);
 	} while (ret == -EAGAIN && sva_scn_backoff(x, &tries));
 	return ret ? ret : (long)comp;
 }
@@ -347,10 +529,10 @@ static long sva_scn_wait(struct sva_scn_exec *x)
 {
 	int var = sva_scn_arg(x, 0)->var;
 	uint64_t v;
-	int status = 0, ret;
+	int status = 0, ret = sva_scn_val(x, 0, &v);
 
-	if (sva_scn_val(x, 0, &v))
-		return -ENOENT;
+	if (ret)
+		return ret;
 	if (x->c->r->s->vars[var].type == SVA_SCN_T_COMP)
 		return sva_scn_wait_record(x, v);
 	ret = sva_sys_wait(x->t, (int)v, &status);
@@ -364,47 +546,164 @@ static long sva_scn_spawn(struct sva_scn_exec *x)
 	const struct sva_scn_arg *a = sva_scn_arg(x, 0);
 	struct sva_scenario_run *r = x->c->r;
 	const struct sva_scn_program *p = a->present ? &r->s->programs[a->index] : NULL;
-	struct sva_scn_ctx *child = sva_scn_ctx_get(r, p);
+	bool clone = x->st->op == SVA_SCN_CLONE;
+	struct sva_scn_ctx *child = sva_scn_ctx_get(r, p, clone ? x->ps : NULL);
+	struct sva_scn_proc *ps;
+	int ret;
 
 	if (!child)
 		return -EAGAIN;
-	memcpy(child->vals, x->c->vals, sizeof(child->vals));
-	memcpy(child->set, x->c->set, sizeof(child->set));
-	memcpy(child->fds, x->c->fds, sizeof(child->fds));
-	child->nfds = x->c->nfds;
-	memcpy(child->maps, x->c->maps, sizeof(child->maps));
-	child->nmaps = x->c->nmaps;
-	child->comp_page = x->c->comp_page;
-	child->comp_next = x->c->comp_next;
-	if (x->st->op == SVA_SCN_CLONE)
+	if (clone) /* a thread of this process: its variables, fds and mappings */
 		return sva_sys_clone(x->t, sva_scn_task_main, child);
-	return sva_sys_fork(x->t, p ? p->name : "child", sva_scn_task_main, child);
-}
-
-static long sva_scn_exec_call(struct sva_scn_exec *x)
-{
-	struct sva_scn_ctx *c = x->c;
-	int ret = sva_sys_exec(x->t, c->prog ? c->prog->name : "exec");
-
-	if (ret == 0) { /* a new address space: no mapping, no portal, no record page */
-		c->nmaps = 0;
-		c->comp_page = 0;
-		for (unsigned i = 0; i < c->nfds; i++)
-			c->fds[i].portal = 0;
+	ps = child->ps; /* a child: a copy of them, as of the fork */
+	sva_scn_lock(x);
+	memcpy(ps->vals, x->ps->vals, sizeof(ps->vals));
+	memcpy(ps->set, x->ps->set, sizeof(ps->set));
+	memcpy(ps->by, x->ps->by, sizeof(ps->by));
+	memcpy(ps->fds, x->ps->fds, sizeof(ps->fds));
+	ps->nfds = x->ps->nfds;
+	memcpy(ps->maps, x->ps->maps, sizeof(ps->maps));
+	ps->nmaps = x->ps->nmaps;
+	ps->comp_page = x->ps->comp_page;
+	ps->comp_next = x->ps->comp_next;
+	sva_scn_unlock(x);
+	ret = sva_sys_fork(x->t, p ? p->name : "child", sva_scn_task_main, child);
+	if (ret > 0) {
+		sva_scn_lock(x);
+		ps->pid = ret;
+		sva_scn_unlock(x);
 	}
 	return ret;
 }
 
-static long sva_scn_pid_call(struct sva_scn_exec *x)
+static long sva_scn_exec_call(struct sva_scn_exec *x)
 {
-	uint64_t pid, fd;
+	struct sva_scn_proc *ps = x->ps;
+	int ret = sva_sys_exec(x->t, x->c->prog ? x->c->prog->name : "exec");
 
-	if (x->st->op == SVA_SCN_KILL)
-		return sva_scn_val(x, 0, &pid) ? -ENOENT : sva_sys_kill(x->t, (int)pid);
-	if (sva_scn_val(x, 0, &fd) || sva_scn_val(x, 1, &pid))
-		return -ENOENT;
-	return sva_sys_send_fd(x->t, (int)fd, (int)pid);
+	if (ret)
+		return ret;
+	sva_scn_fd_drop(x, -1); /* close-on-exec */
+	sva_scn_lock(x);	/* a new address space: no mapping, no portal, no record page */
+	ps->nmaps = 0;
+	ps->comp_page = 0;
+	for (unsigned i = 0; i < ps->nfds; i++)
+		ps->fds[i].portal = 0;
+	sva_scn_unlock(x);
+	return 0;
 }
+
+static long sva_scn_kill(struct sva_scn_exec *x)
+{
+	uint64_t pid;
+	int ret = sva_scn_val(x, 0, &pid);
+
+	return ret ? ret : sva_sys_kill(x->t, (int)pid);
+}
+
+/* send_fd: the file goes into @pid's table now; its recv_fd learns the number from the mail. */
+static long sva_scn_send_fd(struct sva_scn_exec *x)
+{
+	struct sva_scenario_run *r = x->c->r;
+	struct sva_scn_fdinfo f = { .wq = -1 };
+	uint64_t pid, fd;
+	int ret = sva_scn_val(x, 0, &fd);
+
+	ret = ret ? ret : sva_scn_val(x, 1, &pid);
+	if (ret)
+		return ret;
+	ret = sva_sys_send_fd(x->t, (int)fd, (int)pid);
+	if (ret < 0)
+		return ret;
+	sva_scn_fdinfo(x, (int)fd, &f);
+	sva_scn_lock(x);
+	if (r->nmail < SVA_SCN_MAX_MAIL)
+		r->mail[r->nmail++] =
+			(struct sva_scn_mail){ .pid = (int)pid, .fd = ret, .wq = f.wq };
+	sva_scn_unlock(x);
+	return 0;
+}
+
+/* The first file passed to this process and not yet received: its fd (false: none yet). */
+static bool sva_scn_mail_take(struct sva_scn_exec *x, struct sva_scn_fdinfo *out)
+{
+	struct sva_scenario_run *r = x->c->r;
+	bool found = false;
+
+	sva_scn_lock(x);
+	for (unsigned i = 0; i < r->nmail && !found; i++) {
+		if (r->mail[i].pid != x->ps->pid)
+			continue;
+		*out = (struct sva_scn_fdinfo){ .fd = r->mail[i].fd, .wq = r->mail[i].wq };
+		memmove(&r->mail[i], &r->mail[i + 1], (r->nmail - i - 1) * sizeof(r->mail[i]));
+		r->nmail--;
+		found = true;
+	}
+	sva_scn_unlock(x);
+	return found;
+}
+
+static long sva_scn_recv_fd(struct sva_scn_exec *x)
+{
+	struct sva_scn_fdinfo f;
+	unsigned tries = 0;
+
+	while (!sva_scn_mail_take(x, &f))
+		if (!sva_scn_backoff(x, &tries))
+			return -ETIMEDOUT;
+	sva_scn_fd_add(x, &f);
+	return f.fd;
+}
+
+/* The process state of child @pid: its mm id (0 until known). */
+static uint64_t sva_scn_child_mm(struct sva_scn_exec *x, int pid)
+{
+	struct sva_scenario_run *r = x->c->r;
+	unsigned n = atomic_load(&r->nprocs);
+	uint64_t mm = 0;
+
+	sva_scn_lock(x);
+	for (unsigned i = 0; i < n && i < SVA_SCN_MAX_TASKS && !mm; i++)
+		if (r->procs[i].pid == pid)
+			mm = r->procs[i].mm_id;
+	sva_scn_unlock(x);
+	return mm;
+}
+
+/*
+ * wait_free(pasid(p)): until the PASID of p's mm went back to the allocator (-ENOENT when the
+ * mm was dropped without one); wait_free(mm(p)): until p's mm was freed (__mmdrop).
+ */
+static long sva_scn_wait_free(struct sva_scn_exec *x)
+{
+	struct sva_scenario_run *r = x->c->r;
+	bool pasid = strcmp(sva_scn_arg(x, 0)->word, "pasid") == 0;
+	unsigned tries = 0;
+	uint64_t pid;
+	int ret = sva_scn_val(x, 0, &pid);
+
+	if (ret)
+		return ret;
+	for (;;) {
+		uint64_t mm = sva_scn_child_mm(x, (int)pid);
+		bool freed = false, dropped = false;
+
+		if (mm) {
+			sva_scn_lock(x);
+			freed = sva_scn_mms_has(&r->freed, mm);
+			dropped = sva_scn_mms_has(&r->dropped, mm);
+			sva_scn_unlock(x);
+		}
+		if (pasid ? freed : dropped)
+			return 0;
+		if (pasid && dropped)
+			return -ENOENT;
+		if (!sva_scn_backoff(x, &tries))
+			return -ETIMEDOUT;
+	}
+}
+
+/* ---- the machine ---- */
 
 static long sva_scn_remove(struct sva_scn_exec *x)
 {
@@ -415,6 +714,22 @@ static long sva_scn_remove(struct sva_scn_exec *x)
 		return -ENODEV;
 	sva_accel_destroy(r->accels[i]);
 	sva_device_remove(r->devs[i]);
+	return 0;
+}
+
+static long sva_scn_iopf_disable(struct sva_scn_exec *x)
+{
+	struct sva_scenario_run *r = x->c->r;
+	int i = sva_scn_arg(x, 0)->index;
+
+	if (atomic_load(&r->removed[i]))
+		return -ENODEV;
+	return sva_swiommu_disable_iopf(r->devs[i]);
+}
+
+static long sva_scn_reclaim(struct sva_scn_exec *x)
+{
+	sva_mm_sys_reclaim(sva_kernel_mm_sys(x->c->r->k), (size_t)sva_scn_arg(x, 0)->num);
 	return 0;
 }
 
@@ -429,6 +744,8 @@ static long sva_scn_call(struct sva_scn_exec *x)
 		return sva_scn_mmap(x);
 	case SVA_SCN_MUNMAP:
 		return sva_scn_munmap(x);
+	case SVA_SCN_MPROTECT:
+		return sva_scn_mprotect(x);
 	case SVA_SCN_IOCTL:
 		return sva_scn_ioctl(x);
 	case SVA_SCN_FILL:
@@ -447,17 +764,117 @@ static long sva_scn_call(struct sva_scn_exec *x)
 	case SVA_SCN_EXIT:
 		sva_sys_exit(x->t, (int)sva_scn_num_or(x, 0, 0));
 	case SVA_SCN_KILL:
+		return sva_scn_kill(x);
 	case SVA_SCN_SEND_FD:
-		return sva_scn_pid_call(x);
+		return sva_scn_send_fd(x);
+	case SVA_SCN_RECV_FD:
+		return sva_scn_recv_fd(x);
 	case SVA_SCN_YIELD:
 		for (uint64_t i = sva_scn_num_or(x, 0, 1); i; i--)
 			sva_yield(x->w);
 		return 0;
 	case SVA_SCN_REMOVE:
 		return sva_scn_remove(x);
+	case SVA_SCN_IOPF_DISABLE:
+		return sva_scn_iopf_disable(x);
+	case SVA_SCN_RECLAIM:
+		return sva_scn_reclaim(x);
+	case SVA_SCN_WAIT_FREE:
+		return sva_scn_wait_free(x);
 	default:
 		return -EINVAL;
 	}
+}
+
+/* ---- conditions ---- */
+
+/* What @c reads, into @val: 0, or -1 after recording why it cannot be read. */
+static int sva_scn_cond_read(struct sva_scn_exec *x, const struct sva_scn_cond *c, int64_t *val)
+{
+	const struct sva_scn_var *v = &x->c->r->s->vars[c->var];
+	struct sva_dsa_completion rec;
+	int ret;
+
+	if (c->field == SVA_SCN_F_VALUE) {
+		if (sva_scn_var(x, c->var, val, NULL) != SVA_SCN_UNSET)
+			return 0;
+		sva_scn_run_fail(x->c->r, &c->loc, "%s is not set in this process", v->name);
+		return -1;
+	}
+	ret = sva_scn_var_use(x, c->var, &c->loc, val);
+	if (ret == -ENOENT)
+		return -1;
+	if (ret) {
+		sva_scn_run_fail(x->c->r, &c->loc, "%s: %s, it has no record", c->text, x->why);
+		return -1;
+	}
+	/* this process's copy of the record: a forked child reads the one it inherited */
+	ret = sva_sys_read_mem(x->t, (uint64_t)*val, &rec, sizeof(rec));
+	if (ret) {
+		sva_scn_run_fail(x->c->r, &c->loc, "%s: reading %s's record failed: %s", c->text,
+				 v->name, sva_strerror(ret));
+		return -1;
+	}
+	*val = c->field == SVA_SCN_F_STATUS	       ? rec.status
+	       : c->field == SVA_SCN_F_RESULT	       ? rec.result
+	       : c->field == SVA_SCN_F_BYTES_COMPLETED ? (int64_t)rec.bytes_completed
+						       : (int64_t)rec.fault_addr;
+	return 0;
+}
+
+static bool sva_scn_compare(int64_t a, enum sva_scn_cmp cmp, int64_t b)
+{
+	switch (cmp) {
+	case SVA_SCN_EQ:
+		return a == b;
+	case SVA_SCN_NE:
+		return a != b;
+	case SVA_SCN_LT:
+		return a < b;
+	case SVA_SCN_LE:
+		return a <= b;
+	case SVA_SCN_GT:
+		return a > b;
+	default:
+		return a >= b;
+	}
+}
+
+/* A value for a message: 3 (PAGE_FAULT) for a status, -EBUSY for an error, else the number. */
+static void sva_scn_show(const struct sva_scn_cond *c, int64_t val, char *buf, size_t len)
+{
+	const char *name = c->field == SVA_SCN_F_STATUS ? sva_scn_status_name((uint64_t)val) : NULL;
+
+	if (name)
+		snprintf(buf, len, "%" PRId64 " (%s)", val, name);
+	else if (c->field == SVA_SCN_F_VALUE && val < 0 && val >= -4095)
+		sva_scn_errname((long)val, buf, len);
+	else
+		snprintf(buf, len, "%" PRId64, val);
+}
+
+/* if COND { } else { }, expect COND: 0 to go on, -1 when the task stops. */
+static int sva_scn_cond_stmt(struct sva_scn_exec *x, const struct sva_scn_stmt *st)
+{
+	const struct sva_scn_cond *c = &st->cond;
+	int64_t val;
+	char shown[64];
+	bool holds;
+
+	if (sva_scn_cond_read(x, c, &val))
+		return -1;
+	holds = sva_scn_compare(val, c->cmp, c->value);
+	if (st->op == SVA_SCN_IF)
+		return holds	    ? sva_scn_block(x, st->body)
+		       : st->orelse ? sva_scn_block(x, st->orelse)
+				    : 0;
+	if (holds)
+		return 0;
+	sva_scn_show(c, val, shown, sizeof(shown));
+	sva_scn_run_fail(x->c->r, &st->loc, "expected %s, but %s%s%s is %s", c->text,
+			 x->c->r->s->vars[c->var].name, c->field ? "." : "",
+			 sva_scn_field_names[c->field], shown);
+	return -1;
 }
 
 /* ---- judging ---- */
@@ -494,10 +911,12 @@ static bool sva_scn_judge(struct sva_scn_exec *x, long ret)
 		return true;
 	sva_scn_describe(ret, got, sizeof(got));
 	if (st->expect == SVA_SCN_EXPECT_OK)
-		sva_scn_run_fail(x->c->r, &st->loc, "%s() failed: %s", st->call->name, got);
+		sva_scn_run_fail(x->c->r, &st->loc, "%s() failed: %s%s%s", st->call->name, got,
+				 x->why[0] ? ": " : "", x->why);
 	else if (st->expect == SVA_SCN_EXPECT_ERROR)
-		sva_scn_run_fail(x->c->r, &st->loc, "%s() returned %s, expected %s", st->call->name,
-				 got, sva_strerror(-st->expect_value));
+		sva_scn_run_fail(x->c->r, &st->loc, "%s() returned %s, expected %s%s%s",
+				 st->call->name, got, sva_strerror(-st->expect_value),
+				 x->why[0] ? ": " : "", x->why);
 	else
 		sva_scn_run_fail(x->c->r, &st->loc, "wait() gave status %s, expected %d", got,
 				 st->expect_value);
@@ -509,19 +928,20 @@ static int sva_scn_stmt(struct sva_scn_exec *x, const struct sva_scn_stmt *st)
 	long ret;
 
 	x->st = st;
+	x->why[0] = '\0';
 	if (st->op == SVA_SCN_REPEAT) {
 		for (unsigned long i = 0; i < st->count; i++)
 			if (sva_scn_block(x, st->body))
 				return -1;
 		return 0;
 	}
+	if (st->op == SVA_SCN_IF || st->op == SVA_SCN_CHECK)
+		return sva_scn_cond_stmt(x, st);
 	ret = sva_scn_call(x);
 	if (!sva_scn_judge(x, ret))
 		return -1;
-	if (st->result >= 0 && ret >= 0) {
-		x->c->vals[st->result] = (uint64_t)ret;
-		x->c->set[st->result] = 1;
-	}
+	if (st->result >= 0)
+		sva_scn_var_assign(x, st->result, ret);
 	return 0;
 }
 
@@ -536,10 +956,16 @@ static int sva_scn_block(struct sva_scn_exec *x, const struct sva_scn_block *b)
 int sva_scn_task_main(struct sva_task *t, void *arg)
 {
 	struct sva_scn_ctx *c = arg;
-	struct sva_scn_exec x = { .c = c, .t = t, .w = sva_kernel_world(sva_task_kernel(t)) };
+	struct sva_scn_exec x = {
+		.c = c, .ps = c->ps, .t = t, .w = sva_kernel_world(sva_task_kernel(t))
+	};
 
-	if (!c->mm_id)
-		c->mm_id = sva_mm_id(sva_task_mm(t));
+	sva_scn_lock(&x);
+	if (!c->ps->mm_id) { /* the first task of its process */
+		c->ps->mm_id = sva_mm_id(sva_task_mm(t));
+		c->ps->pid = sva_process_pid(sva_task_process(t));
+	}
+	sva_scn_unlock(&x);
 	if (!c->prog)
 		return 0; /* fork() with no program: the child exits at once */
 	return sva_scn_block(&x, &c->prog->body) ? 1 : 0;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The scenario language's lexer: identifiers, numbers (decimal or 0x hex, k/m/g suffixes),
- * punctuation, line ends ('#' starts a comment to the end of the line), each token with the
- * line and column it starts at; and the quoting of a token for a message. A malformed token
- * is reported to the caller, who decides where the error goes (the prescan ignores it).
+ * punctuation, comparison operators (< <= > >= == !=), line ends ('#' starts a comment to the end
+ * of the line), each token with the line and column it starts at; and the quoting of a token for a
+ * message. A malformed token is reported to the caller, who decides where the error goes (the
+ * prescan ignores it).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -193,11 +194,23 @@ int sva_scn_lex(struct sva_scn_lexer *lx, struct sva_scn_tok *t, char *msg, size
 	}
 	t->len = 1;
 	sva_scn_advance(lx);
+	if ((c == '<' || c == '>' || c == '=' || c == '!') && sva_scn_peek(lx) == '=') {
+		sva_scn_advance(lx);
+		t->len = 2;
+		t->kind = SVA_SCN_TK_OP;
+		return 0;
+	}
 	switch (c) {
 	case '\n':
 		t->kind = SVA_SCN_TK_EOL;
 		return 0;
+	case '<':
+	case '>':
+		t->kind = SVA_SCN_TK_OP;
+		return 0;
 	case '=':
+	case '-':
+	case '.':
 	case '(':
 	case ')':
 	case '{':

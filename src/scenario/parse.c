@@ -62,6 +62,14 @@ int sva_scn_nomem(struct sva_scn_parser *p)
 	return -ENOMEM;
 }
 
+int sva_scn_lookahead(const struct sva_scn_parser *p, size_t n)
+{
+	struct sva_scn_lexer lx = p->lx;
+
+	sva_scn_skip_blanks(&lx);
+	return lx.pos + n < lx.len ? (unsigned char)lx.text[lx.pos + n] : -1;
+}
+
 int sva_scn_next(struct sva_scn_parser *p)
 {
 	char msg[2 * SVA_SCN_QUOTED];
@@ -211,11 +219,11 @@ int sva_scn_decl_find(const struct sva_scn_parser *p, const struct sva_scn_tok *
 	return -1;
 }
 
-/* The call named by @t; repeat is a statement, not a call. */
+/* The call named by @t; repeat, if and expect are statements, not calls. */
 const struct sva_scn_call *sva_scn_call_lookup(const struct sva_scn_tok *t)
 {
 	for (const struct sva_scn_call *c = sva_scn_calls; c->name; c++)
-		if (c->op != SVA_SCN_REPEAT && sva_scn_same(c->name, t))
+		if (!sva_scn_op_is_stmt(c->op) && sva_scn_same(c->name, t))
 			return c;
 	return NULL;
 }
@@ -335,8 +343,9 @@ static int sva_scn_resolve_block(struct sva_scn_parser *p, struct sva_scn_block 
 		struct sva_scn_arg *a = &st->args[0];
 		int ret;
 
-		if (st->op == SVA_SCN_REPEAT) {
-			ret = sva_scn_resolve_block(p, st->body);
+		if (st->body || st->orelse) {
+			ret = st->body ? sva_scn_resolve_block(p, st->body) : 0;
+			ret = !ret && st->orelse ? sva_scn_resolve_block(p, st->orelse) : ret;
 			if (ret)
 				return ret;
 		} else if ((st->op == SVA_SCN_FORK || st->op == SVA_SCN_CLONE) && a->present) {
@@ -514,10 +523,14 @@ int sva_scenario_load(const char *path, struct sva_scenario **out, char *err, si
 static void sva_scn_block_free(struct sva_scn_block *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
-		if (!b->stmts[i].body)
-			continue;
-		sva_scn_block_free(b->stmts[i].body);
-		free(b->stmts[i].body);
+		struct sva_scn_block *nested[2] = { b->stmts[i].body, b->stmts[i].orelse };
+
+		for (int j = 0; j < 2; j++) {
+			if (!nested[j])
+				continue;
+			sva_scn_block_free(nested[j]);
+			free(nested[j]);
+		}
 	}
 	free(b->stmts);
 }

@@ -43,7 +43,8 @@ enum sva_scn_tk {
 	SVA_SCN_TK_EOL,
 	SVA_SCN_TK_IDENT,
 	SVA_SCN_TK_NUM,
-	SVA_SCN_TK_PUNCT, /* = ( ) { } , */
+	SVA_SCN_TK_PUNCT, /* = ( ) { } , - . */
+	SVA_SCN_TK_OP,	  /* < <= > >= == != */
 };
 
 struct sva_scn_tok {
@@ -105,6 +106,8 @@ int sva_scn_fail(struct sva_scn_parser *p, struct sva_scn_loc loc, const char *f
 int sva_scn_expected_tok(struct sva_scn_parser *p, const struct sva_scn_tok *t, const char *what);
 int sva_scn_expected(struct sva_scn_parser *p, const char *what);
 int sva_scn_nomem(struct sva_scn_parser *p);
+/* The character @n after the blanks that follow the current token (-1 at the end). */
+int sva_scn_lookahead(const struct sva_scn_parser *p, size_t n);
 /* Step to the next token. */
 int sva_scn_next(struct sva_scn_parser *p);
 /* The current token must be @c: step over it. */
@@ -139,7 +142,7 @@ int sva_scn_device_find(const struct sva_scenario *s, const struct sva_scn_tok *
 int sva_scn_wq_find(const struct sva_scenario *s, const struct sva_scn_tok *t);
 int sva_scn_program_find(const struct sva_scenario *s, const char *name, size_t len);
 int sva_scn_decl_find(const struct sva_scn_parser *p, const struct sva_scn_tok *t);
-/* The call named by @t; repeat is a statement, not a call. */
+/* The call named by @t; repeat, if and expect are statements, not calls. */
 const struct sva_scn_call *sva_scn_call_lookup(const struct sva_scn_tok *t);
 /* The positive errno named by @t (EBUSY), 0 if none. */
 int sva_scn_errno_find(const struct sva_scn_tok *t);
@@ -150,6 +153,13 @@ int sva_scn_errno_find(const struct sva_scn_tok *t);
 int sva_scn_parse_decl(struct sva_scn_parser *p);
 /* parse_stmt.c: a block from its '{' (the current token) to its '}' on a line of its own. */
 int sva_scn_parse_block(struct sva_scn_parser *p, struct sva_scn_block *b);
+/* parse_stmt.c: the same up to its '}' only, which is stepped over (if's "} else {"). */
+int sva_scn_parse_block_close(struct sva_scn_parser *p, struct sva_scn_block *b);
+/* parse_stmt.c: a new statement of call @c at the end of @b; NULL without memory. */
+struct sva_scn_stmt *sva_scn_stmt_add(struct sva_scn_block *b, struct sva_scn_loc loc,
+				      const struct sva_scn_call *c);
+/* parse_expect.c: a condition VAR[.FIELD] OP VALUE (the current token is VAR). */
+int sva_scn_parse_cond(struct sva_scn_parser *p, struct sva_scn_cond *c);
 /* parse_expect.c: a top-level expect (the current token is "expect"). */
 int sva_scn_parse_goal(struct sva_scn_parser *p);
 /* parse_expect.c: expect ... about the last statement of @b (the current token is "expect"). */

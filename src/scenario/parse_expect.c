@@ -123,18 +123,159 @@ int sva_scn_parse_goal(struct sva_scn_parser *p)
 	return 0;
 }
 
+/* ---- conditions: if COND, expect COND ------------------------------------------------------ */
+
+static const char *const sva_scn_cmps[] = {
+	[SVA_SCN_EQ] = "==", [SVA_SCN_NE] = "!=", [SVA_SCN_LT] = "<",
+	[SVA_SCN_LE] = "<=", [SVA_SCN_GT] = ">",  [SVA_SCN_GE] = ">=",
+};
+
+/* ".FIELD" after a completion variable @v (the current token is '.'). */
+static int sva_scn_parse_field(struct sva_scn_parser *p, const struct sva_scn_tok *var,
+			       struct sva_scn_cond *c)
+{
+	const struct sva_scn_var *v = &p->s->vars[c->var];
+	int ret;
+
+	if (v->type != SVA_SCN_T_COMP)
+		return sva_scn_fail(p, var->loc, "%s is %s: only a completion has fields", v->name,
+				    sva_scn_type_phrase(v->type));
+	ret = sva_scn_next(p);
+	if (ret)
+		return ret;
+	for (int f = SVA_SCN_F_STATUS; p->tok.kind == SVA_SCN_TK_IDENT && f < SVA_SCN_F_NR; f++) {
+		if (sva_scn_word(&p->tok, sva_scn_field_names[f])) {
+			c->field = (enum sva_scn_field)f;
+			return sva_scn_next(p);
+		}
+	}
+	if (p->tok.kind != SVA_SCN_TK_IDENT)
+		return sva_scn_expected(p, "a field (status, result, bytes_completed, fault_addr)");
+	return sva_scn_fail(p, p->tok.loc,
+			    "unknown field '%.*s' (status, result, bytes_completed, fault_addr)",
+			    sva_scn_show_len(&p->tok), p->tok.start);
+}
+
+/* The value compared with: N, -N, -ENAME, or a status name when the field is status. */
+static int sva_scn_parse_cond_value(struct sva_scn_parser *p, struct sva_scn_cond *c)
+{
+	bool minus = sva_scn_punct(&p->tok, '-');
+	const char *what = c->field == SVA_SCN_F_STATUS ? "a number or a status name (SUCCESS...)"
+							: "a number, -N or -ENAME";
+	int ret = minus ? sva_scn_next(p) : 0, e;
+
+	if (ret)
+		return ret;
+	if (p->tok.kind == SVA_SCN_TK_NUM) {
+		if (p->tok.num > INT64_MAX)
+			return sva_scn_expected(p, "a number up to 2^63 - 1");
+		c->value = minus ? -(int64_t)p->tok.num : (int64_t)p->tok.num;
+		return 0;
+	}
+	if (p->tok.kind != SVA_SCN_TK_IDENT)
+		return sva_scn_expected(p, minus ? "a number or an error name after '-'" : what);
+	e = sva_scn_errno_find(&p->tok);
+	if (minus && e) {
+		c->value = -e;
+		return 0;
+	}
+	if (minus)
+		return sva_scn_fail(p, p->tok.loc, "unknown error name '%.*s'",
+				    sva_scn_show_len(&p->tok), p->tok.start);
+	e = c->field == SVA_SCN_F_STATUS ? sva_scn_status_find(p->tok.start, p->tok.len) : -1;
+	if (e >= 0) {
+		c->value = e;
+		return 0;
+	}
+	if (sva_scn_errno_find(&p->tok))
+		return sva_scn_fail(p, p->tok.loc,
+				    "write -%.*s: a failed call's value is a negative errno",
+				    sva_scn_show_len(&p->tok), p->tok.start);
+	if (c->field == SVA_SCN_F_STATUS)
+		return sva_scn_fail(p, p->tok.loc, "unknown status '%.*s'",
+				    sva_scn_show_len(&p->tok), p->tok.start);
+	return sva_scn_expected(p, what);
+}
+
+int sva_scn_parse_cond(struct sva_scn_parser *p, struct sva_scn_cond *c)
+{
+	struct sva_scn_tok var = p->tok;
+	int ret;
+
+	if (var.kind != SVA_SCN_TK_IDENT)
+		return sva_scn_expected(p, "a variable");
+	c->loc = var.loc;
+	c->var = sva_scn_var_find(p->s, &var);
+	if (c->var < 0)
+		return sva_scn_fail(p, var.loc, "unknown variable %.*s", sva_scn_show_len(&var),
+				    var.start);
+	ret = sva_scn_next(p);
+	if (!ret && sva_scn_punct(&p->tok, '.'))
+		ret = sva_scn_parse_field(p, &var, c);
+	if (ret)
+		return ret;
+	for (int i = 0; p->tok.kind == SVA_SCN_TK_OP && i <= SVA_SCN_GE; i++)
+		if (p->tok.len == strlen(sva_scn_cmps[i]) &&
+		    memcmp(p->tok.start, sva_scn_cmps[i], p->tok.len) == 0)
+			c->cmp = (enum sva_scn_cmp)i;
+	if (p->tok.kind != SVA_SCN_TK_OP)
+		return sva_scn_expected(p, "a comparison (==, !=, <, <=, >, >=)");
+	ret = sva_scn_next(p);
+	ret = ret ? ret : sva_scn_parse_cond_value(p, c);
+	if (ret)
+		return ret;
+	c->text = sva_scn_strdup(p, var.start, (size_t)(p->tok.start + p->tok.len - var.start));
+	if (!c->text)
+		return sva_scn_nomem(p);
+	return sva_scn_next(p);
+}
+
+/* Whether "expect" (the current token) is followed by a condition: VAR. or VAR OP. */
+static bool sva_scn_expect_is_cond(const struct sva_scn_parser *p)
+{
+	struct sva_scn_lexer lx = p->lx;
+	struct sva_scn_tok t;
+
+	if (sva_scn_lex(&lx, &t, NULL, 0) || t.kind != SVA_SCN_TK_IDENT ||
+	    sva_scn_lex(&lx, &t, NULL, 0))
+		return false;
+	return t.kind == SVA_SCN_TK_OP || sva_scn_punct(&t, '.');
+}
+
+/* expect COND: a statement of its own, judged when it runs. */
+static int sva_scn_parse_check(struct sva_scn_parser *p, struct sva_scn_block *b)
+{
+	struct sva_scn_stmt *st = sva_scn_stmt_add(b, p->tok.loc, sva_scn_call_of(SVA_SCN_CHECK));
+	int ret;
+
+	if (!st)
+		return sva_scn_nomem(p);
+	ret = sva_scn_next(p);
+	ret = ret ? ret : sva_scn_parse_cond(p, &st->cond);
+	return ret ? ret : sva_scn_end_line(p);
+}
+
 /* ---- after a call ------------------------------------------------------------------------- */
 
-/* expect error(ENAME) | any | status(N|killed), about the statement before it. */
+static const char *sva_scn_stmt_phrase(enum sva_scn_op op)
+{
+	if (op == SVA_SCN_REPEAT)
+		return ", not a repeat block";
+	return op == SVA_SCN_IF ? ", not an if block" : ", not an expect";
+}
+
+/* expect error(ENAME) | any | status(N|killed) about the statement before it, or COND. */
 int sva_scn_parse_expect(struct sva_scn_parser *p, struct sva_scn_block *b)
 {
 	struct sva_scn_stmt *st = b->n ? &b->stmts[b->n - 1] : NULL;
 	struct sva_scn_loc loc = p->tok.loc;
 	int ret;
 
-	if (!st || st->op == SVA_SCN_REPEAT)
+	if (sva_scn_expect_is_cond(p))
+		return sva_scn_parse_check(p, b);
+	if (!st || sva_scn_op_is_stmt(st->op))
 		return sva_scn_fail(p, loc, "expect must follow a call%s",
-				    st ? ", not a repeat block" : "");
+				    st ? sva_scn_stmt_phrase(st->op) : "");
 	if (st->expect != SVA_SCN_EXPECT_OK)
 		return sva_scn_fail(p, loc, "the call at %u:%u already has an expectation",
 				    st->loc.line, st->loc.col);

@@ -16,8 +16,8 @@
 
 /* ---- statements ---------------------------------------------------------------------------- */
 
-static struct sva_scn_stmt *sva_scn_stmt_add(struct sva_scn_block *b, struct sva_scn_loc loc,
-					     const struct sva_scn_call *c)
+struct sva_scn_stmt *sva_scn_stmt_add(struct sva_scn_block *b, struct sva_scn_loc loc,
+				      const struct sva_scn_call *c)
 {
 	struct sva_scn_stmt *st = sva_scn_append(b->stmts, b->n);
 
@@ -61,6 +61,10 @@ static void sva_scn_words_phrase(const char *const *words, const char *key, char
 
 	while (words[count])
 		count++;
+	if (count == 1) {
+		snprintf(buf, n, "%s for %s", words[0], key);
+		return;
+	}
 	if (count == 2) {
 		snprintf(buf, n, "%s or %s for %s", words[0], words[1], key);
 		return;
@@ -87,13 +91,39 @@ static int sva_scn_value_word(struct sva_scn_parser *p, const struct sva_scn_par
 	return sva_scn_expected_tok(p, v, what);
 }
 
+/* WORD(VAR): wait_free's pasid(p1); the current token is WORD, and ')' when done. */
+static int sva_scn_value_of(struct sva_scn_parser *p, const struct sva_scn_param *pa,
+			    struct sva_scn_arg *a)
+{
+	char what[192];
+	int ret;
+
+	for (size_t i = 0; p->tok.kind == SVA_SCN_TK_IDENT && pa->words[i] && !a->word; i++)
+		if (sva_scn_same(pa->words[i], &p->tok))
+			a->word = pa->words[i];
+	if (!a->word) {
+		sva_scn_words_phrase(pa->words, pa->key, what, sizeof(what));
+		snprintf(what + strlen(what), sizeof(what) - strlen(what), " (%s(%s))",
+			 pa->words[0], sva_scn_type_name(pa->type));
+		return sva_scn_expected(p, what);
+	}
+	ret = sva_scn_next(p);
+	ret = ret ? ret : sva_scn_eat(p, '(');
+	if (!ret && p->tok.kind != SVA_SCN_TK_IDENT)
+		ret = sva_scn_expected(p, "a variable");
+	ret = ret ? ret : sva_scn_var_use(p, &p->tok, pa->type, &a->var);
+	ret = ret ? ret : sva_scn_next(p);
+	if (!ret && !sva_scn_punct(&p->tok, ')'))
+		ret = sva_scn_expected(p, "')'");
+	return ret;
+}
+
 /* A NAME: open's WQ, remove's device, fork's and clone's program (its index fixed later). */
 static int sva_scn_value_name(struct sva_scn_parser *p, const struct sva_scn_stmt *st,
 			      struct sva_scn_arg *a, const struct sva_scn_tok *v)
 {
-	const char *kind = st->op == SVA_SCN_OPEN     ? "wq"
-			   : st->op == SVA_SCN_REMOVE ? "device"
-						      : "program";
+	bool device = st->op == SVA_SCN_REMOVE || st->op == SVA_SCN_IOPF_DISABLE;
+	const char *kind = st->op == SVA_SCN_OPEN ? "wq" : device ? "device" : "program";
 	char what[32];
 
 	if (v->kind != SVA_SCN_TK_IDENT) {
@@ -102,7 +132,7 @@ static int sva_scn_value_name(struct sva_scn_parser *p, const struct sva_scn_stm
 	}
 	if (st->op == SVA_SCN_OPEN)
 		a->index = sva_scn_wq_find(p->s, v);
-	else if (st->op == SVA_SCN_REMOVE)
+	else if (device)
 		a->index = sva_scn_device_find(p->s, v);
 	else
 		a->index = sva_scn_decl_find(p, v);
@@ -133,7 +163,7 @@ static int sva_scn_value_num(struct sva_scn_parser *p, const struct sva_scn_stmt
 {
 	const char *key = st->call->params[i].key;
 	uint64_t max = sva_scn_num_max(st->op, i);
-	uint64_t min = st->op == SVA_SCN_MMAP ? 1 : 0;
+	uint64_t min = st->op == SVA_SCN_MMAP || st->op == SVA_SCN_RECLAIM ? 1 : 0;
 	char what[96];
 
 	if (v->kind == SVA_SCN_TK_NUM && v->num >= min && v->num <= max) {
@@ -168,6 +198,8 @@ static int sva_scn_parse_value(struct sva_scn_parser *p, struct sva_scn_stmt *st
 		return sva_scn_value_word(p, pa, a, v);
 	case SVA_SCN_P_NAME:
 		return sva_scn_value_name(p, st, a, v);
+	case SVA_SCN_P_OF:
+		return sva_scn_value_of(p, pa, a);
 	case SVA_SCN_P_VAR_OR_NUM:
 		if (v->kind == SVA_SCN_TK_NUM)
 			return sva_scn_value_num(p, st, i, a, v);
@@ -190,13 +222,10 @@ static int sva_scn_param_find(const struct sva_scn_call *c, const struct sva_scn
 	return -1;
 }
 
-/* Whether the token after the current one is '=': a look at the text, nothing lexed. */
+/* Whether the token after the current one is '=' (not '=='): a look at the text. */
 static bool sva_scn_next_is_eq(const struct sva_scn_parser *p)
 {
-	struct sva_scn_lexer lx = p->lx;
-
-	sva_scn_skip_blanks(&lx);
-	return sva_scn_peek(&lx) == '=';
+	return sva_scn_lookahead(p, 0) == '=' && sva_scn_lookahead(p, 1) != '=';
 }
 
 /* One argument, positional (the @pos-th) or key=value; the current token is its first. */
@@ -419,6 +448,47 @@ static int sva_scn_parse_repeat(struct sva_scn_parser *p, struct sva_scn_block *
 	return ret;
 }
 
+/* A block that opens (the current token is '{') in a statement at @loc: nesting is bounded. */
+static int sva_scn_parse_nested(struct sva_scn_parser *p, struct sva_scn_block *b, bool close_only)
+{
+	int ret;
+
+	if (!sva_scn_punct(&p->tok, '{'))
+		return sva_scn_expected(p, "'{'");
+	p->depth++;
+	ret = close_only ? sva_scn_parse_block_close(p, b) : sva_scn_parse_block(p, b);
+	p->depth--;
+	return ret;
+}
+
+/* if COND { ... } [else { ... }]: "} else {" on one line. */
+static int sva_scn_parse_if(struct sva_scn_parser *p, struct sva_scn_block *b)
+{
+	struct sva_scn_loc loc = p->tok.loc;
+	struct sva_scn_stmt *st;
+	int ret;
+
+	if (p->depth >= SVA_SCN_MAX_DEPTH)
+		return sva_scn_fail(p, loc, "if blocks nested too deeply (at most %d)",
+				    SVA_SCN_MAX_DEPTH);
+	st = sva_scn_stmt_add(b, loc, sva_scn_call_of(SVA_SCN_IF));
+	if (!st)
+		return sva_scn_nomem(p);
+	st->body = calloc(1, sizeof(*st->body));
+	if (!st->body)
+		return sva_scn_nomem(p);
+	ret = sva_scn_next(p);
+	ret = ret ? ret : sva_scn_parse_cond(p, &st->cond);
+	ret = ret ? ret : sva_scn_parse_nested(p, st->body, true);
+	if (ret || !sva_scn_word(&p->tok, "else"))
+		return ret ? ret : sva_scn_end_line(p);
+	st->orelse = calloc(1, sizeof(*st->orelse));
+	if (!st->orelse)
+		return sva_scn_nomem(p);
+	ret = sva_scn_next(p);
+	return ret ? ret : sva_scn_parse_nested(p, st->orelse, false);
+}
+
 static int sva_scn_parse_stmt(struct sva_scn_parser *p, struct sva_scn_block *b)
 {
 	struct sva_scn_tok var = p->tok;
@@ -430,6 +500,10 @@ static int sva_scn_parse_stmt(struct sva_scn_parser *p, struct sva_scn_block *b)
 		return sva_scn_parse_repeat(p, b);
 	if (sva_scn_word(&var, "expect"))
 		return sva_scn_parse_expect(p, b);
+	if (sva_scn_word(&var, "if"))
+		return sva_scn_parse_if(p, b);
+	if (sva_scn_word(&var, "else"))
+		return sva_scn_fail(p, var.loc, "else must follow the '}' of an if, on its line");
 	if (!sva_scn_next_is_eq(p))
 		return sva_scn_parse_call(p, b, NULL);
 	ret = sva_scn_next(p);
@@ -439,8 +513,7 @@ static int sva_scn_parse_stmt(struct sva_scn_parser *p, struct sva_scn_block *b)
 	return ret ? ret : sva_scn_parse_call(p, b, &var);
 }
 
-/* A block from its '{' (the current token) to its '}' on a line of its own. */
-int sva_scn_parse_block(struct sva_scn_parser *p, struct sva_scn_block *b)
+int sva_scn_parse_block_close(struct sva_scn_parser *p, struct sva_scn_block *b)
 {
 	struct sva_scn_loc open = p->tok.loc;
 	int ret = sva_scn_next(p);
@@ -451,8 +524,7 @@ int sva_scn_parse_block(struct sva_scn_parser *p, struct sva_scn_block *b)
 		if (p->tok.kind == SVA_SCN_TK_EOL) {
 			ret = sva_scn_next(p);
 		} else if (sva_scn_punct(&p->tok, '}')) {
-			ret = sva_scn_next(p);
-			return ret ? ret : sva_scn_end_line(p);
+			return sva_scn_next(p);
 		} else if (p->tok.kind == SVA_SCN_TK_EOF) {
 			return sva_scn_fail(
 				p, p->tok.loc,
@@ -463,4 +535,11 @@ int sva_scn_parse_block(struct sva_scn_parser *p, struct sva_scn_block *b)
 		}
 	}
 	return ret;
+}
+
+int sva_scn_parse_block(struct sva_scn_parser *p, struct sva_scn_block *b)
+{
+	int ret = sva_scn_parse_block_close(p, b);
+
+	return ret ? ret : sva_scn_end_line(p);
 }
