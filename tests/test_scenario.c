@@ -268,6 +268,20 @@ static int run_text(const char *body, enum sva_variant v, char *msg, size_t len)
 	return ret;
 }
 
+/* @body (after the queue declarations) passes on the native backend (threads). */
+static void expect_native_run(const char *body)
+{
+	char text[4096], msg[1024] = "";
+	struct sva_world_config wc = { .backend = SVA_BACKEND_NATIVE, .quiet = true };
+	struct loaded l;
+
+	snprintf(text, sizeof(text), "%s%s", queue, body);
+	load_text(&l, "t.sva", text);
+	if (sva_program_run_once(&wc, &l.prog, NULL, 0, msg, sizeof(msg)))
+		fail_msg("native: %s\n%s", msg, body);
+	unload(&l);
+}
+
 /* @body (after the queue declarations) passes, or fails with @want in its message. */
 static void expect_run(const char *body, const char *want)
 {
@@ -452,11 +466,13 @@ static void test_cloexec_and_recv_fd(void **state)
 		   "\texpect error(EBUSY)\n\tclose(r0)\n}\n",
 		   NULL);
 	/* a passed file is received under the number it got in the child's table */
-	expect_run("program child {\n\tr1 = recv_fd()\n\texpect r1 == 1\n\tclose(r1)\n"
-		   "\tclose(r0)\n}\n"
-		   "process p {\n\tr0 = open(dsa0wq1)\n\tk = fork(child)\n\tsend_fd(r0, k)\n"
-		   "\twait(k)\n\texpect status(0)\n}\n",
-		   NULL);
+	static const char *const pass = "program child {\n\tr1 = recv_fd()\n\texpect r1 == 1\n"
+					"\tclose(r1)\n\tclose(r0)\n}\n"
+					"process p {\n\tr0 = open(dsa0wq1)\n\tk = fork(child)\n"
+					"\tsend_fd(r0, k)\n\twait(k)\n\texpect status(0)\n}\n";
+
+	expect_run(pass, NULL);
+	expect_native_run(pass);
 }
 
 static void test_mprotect_reclaim_munmap(void **state)
@@ -523,15 +539,17 @@ static void test_iopf_disable_and_remove(void **state)
 
 static void test_wait_free(void **state)
 {
+	static const char *const body =
+		"program w {\n\tr0 = open(dsa0wq1)\n}\nprogram idle {\n\tyield()\n}\n"
+		"process p {\n\tk = fork(w)\n\twait(k)\n\twait_free(pasid(k))\n"
+		"\twait_free(mm(k))\n\tn = fork(idle)\n\twait(n)\n\twait_free(pasid(n))\n"
+		"\texpect error(ENOENT)\n\twait_free(mm(n))\n\tr1 = open(dsa0wq1)\n}\n";
 	(void)state;
 
 	/* the child's PASID and mm are gone when wait_free returns; a child that never bound
 	 * one: its mm is dropped without a PASID */
-	expect_run("program w {\n\tr0 = open(dsa0wq1)\n}\nprogram idle {\n\tyield()\n}\n"
-		   "process p {\n\tk = fork(w)\n\twait(k)\n\twait_free(pasid(k))\n"
-		   "\twait_free(mm(k))\n\tn = fork(idle)\n\twait(n)\n\twait_free(pasid(n))\n"
-		   "\texpect error(ENOENT)\n\twait_free(mm(n))\n\tr1 = open(dsa0wq1)\n}\n",
-		   NULL);
+	expect_run(body, NULL);
+	expect_native_run(body);
 }
 
 /* ---- random scenarios ---- */
@@ -579,7 +597,7 @@ static void gen_stmt(struct gen *g, unsigned q)
 {
 	unsigned len = 4 * (1 + q % 3);
 
-	switch (gen_rand(g, 7)) {
+	switch (gen_rand(g, 10)) {
 	case 0:
 		gen_put(g, "\tfill(s%u, %uk, %u)\n", q, len, gen_rand(g, 256));
 		break;
@@ -605,8 +623,21 @@ static void gen_stmt(struct gen *g, unsigned q)
 			"\texpect any\n",
 			q, q, q, len, q);
 		break;
-	default:
+	case 6:
 		gen_put(g, "\tmunmap(d%u)\n\td%u = mmap(%uk)\n", q, q, len);
+		break;
+	case 7: /* a condition on a record: fault the page in and submit again */
+		gen_put(g,
+			"\tc%u = submit(r%u, memmove, src=s%u, dst=d%u, len=%uk)\n\twait(c%u)\n"
+			"\texpect any\n\tif c%u.status != SUCCESS {\n\t\ttouch(d%u, %uk, 1)\n\t}\n",
+			q, q, q, q, len, q, q, q, len);
+		break;
+	case 8:
+		gen_put(g, "\treclaim(%u)\n", 1 + gen_rand(g, 16));
+		break;
+	default:
+		gen_put(g, "\tmprotect(s%u, %uk, read)\n\tyield()\n\tmprotect(s%u, %uk, rw)\n", q,
+			len, q, len);
 		break;
 	}
 }
