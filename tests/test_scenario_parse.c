@@ -713,6 +713,14 @@ static void test_repeat_nesting_capped(void **state)
 	for (int i = 0; i < 17; i++)
 		o += (size_t)snprintf(text + o, sizeof(text) - o, "}\n");
 	sva_scenario_free(parse_ok(text));
+
+	/* if blocks count too, mixed with repeat blocks; an else block is one level */
+	o = (size_t)snprintf(text, sizeof(text), "process p {\np = fork()\n");
+	for (int i = 0; i < 16; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+				      i % 2 ? "repeat 2 {\n" : "if p > 0 {\n} else {\n");
+	o += (size_t)snprintf(text + o, sizeof(text) - o, "if p < 0 {\n");
+	check_bad(&(struct bad_case){ text, "t.sva:27:1: ", "if blocks nested too deeply" });
 }
 
 /* Names are found by linear search: their numbers are capped, and said so. */
