@@ -474,6 +474,46 @@ static void test_threads_share_the_mm_and_exec_replaces_it(void **state)
 	}
 }
 
+/* Two opens of acc0, one close-on-exec: exec releases that one only, in the exec itself. */
+static int open_cloexec_then_exec(struct sva_task *t, void *arg)
+{
+	struct drv *d = arg;
+	int keep = sva_sys_open(t, "acc0");
+	int gone = sva_sys_open_flags(t, "acc0", SVA_O_CLOEXEC);
+
+	if (keep < 0 || gone < 0)
+		return 1;
+	if (sva_sys_open_flags(t, "acc0", 1u << 5) != -EINVAL)
+		return 2;
+	if (sva_sys_exec(t, "exec'd") || d->releases != 1)
+		return 3;
+	if (sva_sys_close(t, gone) != -EBADF || sva_sys_close(t, keep) != 0)
+		return 4;
+	return 0;
+}
+
+static void test_exec_closes_cloexec_fds(void **state)
+{
+	(void)state;
+	SVA_TEST_FOR_EACH_BACKEND(bc)
+	{
+		struct drv d = { 0 };
+		struct sva_process *p;
+		struct env e;
+		int status = -1;
+
+		drv_env(&e, &d, bc->backend, bc->seed);
+		assert_int_equal(sva_process_start(e.k, "cloexec", open_cloexec_then_exec, &d, &p),
+				 0);
+		assert_int_equal(sva_process_wait(p, &status), 0);
+		assert_int_equal(status, 0);
+		assert_int_equal(d.opens, 2);
+		assert_int_equal(d.releases, 2);
+		sva_completion_destroy(&d.never);
+		env_done(&e);
+	}
+}
+
 /* ---- orphans and errors ---- */
 
 static int forgetful_parent(struct sva_task *t, void *arg)
@@ -576,6 +616,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_kill_of_a_thread_blocked_in_a_driver),
 		cmocka_unit_test(test_fd_passed_to_another_process),
 		cmocka_unit_test(test_threads_share_the_mm_and_exec_replaces_it),
+		cmocka_unit_test(test_exec_closes_cloexec_fds),
 		cmocka_unit_test(test_orphans_are_reaped),
 		cmocka_unit_test(test_bad_system_calls_fail_cleanly),
 		cmocka_unit_test(test_fail_nth_whole_life),

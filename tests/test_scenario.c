@@ -241,6 +241,20 @@ static const char *const queue = "device dsa0 pasid_bits=20\n"
 				 "wq dsa0 dedicated\n"
 				 "wq dsa0 shared\n";
 
+/* Run @body after the device declarations @decls once under sim with @seed. */
+static int run_decls(const char *decls, const char *body, uint64_t seed, char *msg, size_t len)
+{
+	char text[4096];
+	struct loaded l;
+	int ret;
+
+	snprintf(text, sizeof(text), "%s%s", decls, body);
+	load_text(&l, "t.sva", text);
+	ret = run_once(&l, SVA_BACKEND_SIM, seed, SVA_VARIANT_FAITHFUL, msg, len);
+	unload(&l);
+	return ret;
+}
+
 static int run_text(const char *body, enum sva_variant v, char *msg, size_t len)
 {
 	char text[2048];
@@ -252,6 +266,32 @@ static int run_text(const char *body, enum sva_variant v, char *msg, size_t len)
 	ret = run_once(&l, SVA_BACKEND_SIM, 1, v, msg, len);
 	unload(&l);
 	return ret;
+}
+
+/* @body (after the queue declarations) passes on the native backend (threads). */
+static void expect_native_run(const char *body)
+{
+	char text[4096], msg[1024] = "";
+	struct sva_world_config wc = { .backend = SVA_BACKEND_NATIVE, .quiet = true };
+	struct loaded l;
+
+	snprintf(text, sizeof(text), "%s%s", queue, body);
+	load_text(&l, "t.sva", text);
+	if (sva_program_run_once(&wc, &l.prog, NULL, 0, msg, sizeof(msg)))
+		fail_msg("native: %s\n%s", msg, body);
+	unload(&l);
+}
+
+/* @body (after the queue declarations) passes, or fails with @want in its message. */
+static void expect_run(const char *body, const char *want)
+{
+	char msg[1024] = "";
+	int ret = run_decls(queue, body, 1, msg, sizeof(msg));
+
+	if (!want && ret)
+		fail_msg("expected a pass, got: %s\n%s", msg, body);
+	if (want && (ret != -EFAULT || !strstr(msg, want)))
+		fail_msg("expected a failure with '%s', got %d: %s\n%s", want, ret, msg, body);
 }
 
 static void test_call_expectations(void **state)
@@ -310,6 +350,208 @@ static void test_goals(void **state)
 	assert_non_null(strstr(msg, "I2 no early reuse"));
 }
 
+/* ---- values, conditions, records, threads ---- */
+
+static void test_failed_call_is_a_value(void **state)
+{
+	static const char *const branch = "process p {\n"
+					  "\tr0 = open(dsa0wq0)\n"
+					  "\tr1 = open(dsa0wq0)\n"
+					  "\texpect any\n"
+					  "\tif r1 == -EBUSY {\n"
+					  "\t\texit(7)\n"
+					  "\t} else {\n"
+					  "\t\texit(8)\n"
+					  "\t}\n"
+					  "}\n";
+	char text[1024];
+	(void)state;
+
+	/* the branch taken is the one the failure's value selects */
+	snprintf(text, sizeof(text), "%sexpect status(p) 7\n", branch);
+	expect_run(text, NULL);
+	snprintf(text, sizeof(text), "%sexpect status(p) 8\n", branch);
+	expect_run(text, "p exited with status 7, expected 8");
+	/* a value that succeeded: the else branch, and an if without else */
+	expect_run("process p {\n\tr0 = open(dsa0wq1)\n\tif r0 < 0 {\n\t\texit(3)\n\t}\n"
+		   "\tif r0 >= 0 {\n\t\tclose(r0)\n\t} else {\n\t\texit(4)\n\t}\n}\n"
+		   "expect status(p) 0\n",
+		   NULL);
+	/* a later use of the failed name is an error of that call, with both places */
+	expect_run("process p {\n\tr0 = open(dsa0wq0)\n\tr1 = open(dsa0wq0)\n"
+		   "\texpect error(EBUSY)\n\tclose(r1)\n}\n",
+		   "t.sva:8:2: close() failed: -EBADF: Bad file descriptor: r1 is -EBUSY (open() "
+		   "failed at "
+		   "6:2)");
+	/* ... which its own expectation may accept; the name can be assigned again */
+	expect_run("process p {\n\tr0 = open(dsa0wq0)\n\tr1 = open(dsa0wq0)\n"
+		   "\texpect error(EBUSY)\n\tclose(r1)\n\texpect error(EBADF)\n"
+		   "\tr1 = open(dsa0wq1)\n\tclose(r1)\n}\nexpect status(p) 0\n",
+		   NULL);
+	/* expect COND on a value */
+	expect_run("process p {\n\tr0 = open(dsa0wq0)\n\tr1 = open(dsa0wq0)\n\texpect any\n"
+		   "\texpect r1 >= 0\n}\n",
+		   "t.sva:8:2: expected r1 >= 0, but r1 is -EBUSY");
+	expect_run("process p {\n\tr0 = open(dsa0wq0)\n\tr1 = open(dsa0wq0)\n\texpect any\n"
+		   "\texpect r1 == -EBUSY\n\texpect r0 == 0\n}\n",
+		   NULL);
+}
+
+static void test_completion_record_fields(void **state)
+{
+	static const char *const copy = "\tr0 = open(dsa0wq1)\n"
+					"\tq0 = mmap(r0, mmio)\n"
+					"\tioctl(r0, start_q)\n"
+					"\ta = mmap(8k)\n"
+					"\tb = mmap(8k)\n"
+					"\tfill(a, 8k, 0x42)\n"
+					"\ttouch(b, 8k, 1)\n"
+					"\tc = submit(r0, memmove, src=a, dst=b, len=8k)\n"
+					"\twait(c)\n";
+	char text[2048];
+	(void)state;
+
+	snprintf(text, sizeof(text),
+		 "program child {\n\texpect c.status == SUCCESS\n\tif c.result != 0 {\n"
+		 "\t\texit(3)\n\t}\n}\n"
+		 "process p {\n%s\texpect c.status == SUCCESS\n"
+		 "\tf = submit(r0, memmove, src=0x1000, dst=b, len=4k)\n\twait(f)\n"
+		 "\texpect error(EFAULT)\n\texpect f.status == PAGE_FAULT\n"
+		 "\texpect f.fault_addr == 0x1000\n\texpect f.bytes_completed == 0\n"
+		 "\tk = fork(child)\n\twait(k)\n\texpect status(0)\n}\n",
+		 copy);
+	expect_run(text, NULL);
+	snprintf(text, sizeof(text), "process p {\n%s\texpect c.status == PAGE_FAULT\n}\n", copy);
+	expect_run(text,
+		   "t.sva:14:2: expected c.status == PAGE_FAULT, but c.status is 1 (SUCCESS)");
+	/* a forked child reads the record in its own copy of the memory */
+	snprintf(text, sizeof(text),
+		 "program child {\n\texpect c.status == 3\n}\n"
+		 "process p {\n%s\tk = fork(child)\n\twait(k)\n\texpect status(0)\n}\n",
+		 copy);
+	expect_run(text, "t.sva:5:2: expected c.status == 3, but c.status is 1 (SUCCESS)");
+	/* the fields of a completion whose submit failed: an error of the statement */
+	expect_run("process p {\n\tr0 = open(dsa0wq1)\n\tc = submit(r0, noop)\n\texpect any\n"
+		   "\texpect c.status == SUCCESS\n}\n",
+		   "t.sva:8:9: c.status == SUCCESS: c is -");
+}
+
+static void test_clone_shares_the_variables(void **state)
+{
+	(void)state;
+
+	/* what a thread assigns, its process sees; and the other way round */
+	expect_run("program t {\n\tb2 = mmap(4k)\n\tfill(b2, 4k, 9)\n\tyield(100)\n"
+		   "\tyield(1000)\n\tverify(b4, 4k, 5)\n}\n"
+		   "process p {\n\tt0 = clone(t)\n\tyield(100)\n\tverify(b2, 4k, 9)\n"
+		   "\tb4 = mmap(4k)\n\tfill(b4, 4k, 5)\n\tyield(2000)\n}\nexpect status(p) 0\n",
+		   NULL);
+	/* a forked child's are a copy */
+	expect_run("program c {\n\tb3 = mmap(4k)\n}\n"
+		   "process p {\n\tk = fork(c)\n\twait(k)\n\tverify(b3, 4k, 0)\n}\n",
+		   "t.sva:10:9: b3 is not set in this process");
+}
+
+/* ---- the calls a bug needs ---- */
+
+static void test_cloexec_and_recv_fd(void **state)
+{
+	(void)state;
+
+	/* exec closes an fd opened cloexec: the dedicated WQ can be opened again */
+	expect_run("process p {\n\tr0 = open(dsa0wq0, cloexec)\n\texec()\n\tr1 = open(dsa0wq0)\n"
+		   "\texpect r1 == 0\n\tclose(r1)\n\tclose(r0)\n\texpect error(EBADF)\n}\n",
+		   NULL);
+	expect_run("process p {\n\tr0 = open(dsa0wq0)\n\texec()\n\tr1 = open(dsa0wq0)\n"
+		   "\texpect error(EBUSY)\n\tclose(r0)\n}\n",
+		   NULL);
+	/* a passed file is received under the number it got in the child's table */
+	static const char *const pass = "program child {\n\tr1 = recv_fd()\n\texpect r1 == 1\n"
+					"\tclose(r1)\n\tclose(r0)\n}\n"
+					"process p {\n\tr0 = open(dsa0wq1)\n\tk = fork(child)\n"
+					"\tsend_fd(r0, k)\n\twait(k)\n\texpect status(0)\n}\n";
+
+	expect_run(pass, NULL);
+	expect_native_run(pass);
+}
+
+static void test_mprotect_reclaim_munmap(void **state)
+{
+	(void)state;
+
+	expect_run("process p {\n\tb = mmap(4k)\n\tfill(b, 4k, 1)\n\tmprotect(b, 4k, read)\n"
+		   "\tfill(b, 4k, 2)\n\texpect error(EACCES)\n\tverify(b, 4k, 1)\n"
+		   "\tmprotect(b, 4k, rw)\n\tfill(b, 4k, 3)\n\tmprotect(b, 4k, none)\n"
+		   "\tverify(b, 4k, 3)\n\texpect error(EACCES)\n}\n",
+		   NULL);
+	/* the contents survive page reclaim (swapped out, faulted back in) */
+	expect_run("process p {\n\tb = mmap(64k)\n\tfill(b, 64k, 0x33)\n\treclaim(1000)\n"
+		   "\tverify(b, 64k, 0x33)\n}\n",
+		   NULL);
+	/* munmap, mprotect and reclaim while a descriptor is in flight: whatever it returns */
+	for (uint64_t seed = 1; seed <= 8; seed++) {
+		char msg[1024];
+
+		if (run_decls(
+			    queue,
+			    "process p {\n\tr0 = open(dsa0wq1)\n\tq0 = mmap(r0, mmio)\n"
+			    "\tioctl(r0, start_q)\n\ta = mmap(16k)\n\tb = mmap(16k)\n"
+			    "\tfill(a, 16k, 7)\n\ttouch(b, 16k, 1)\n"
+			    "\tc = submit(r0, memmove, src=a, dst=b, len=16k)\n\tmunmap(b)\n"
+			    "\tmprotect(a, 16k, read)\n\treclaim(64)\n\twait(c)\n\texpect any\n}\n",
+			    seed, msg, sizeof(msg)))
+			fail_msg("seed %llu: %s", (unsigned long long)seed, msg);
+	}
+}
+
+static const char *const pri_queue = "device dsa0 pri\nwq dsa0 shared bof\n";
+
+static void test_iopf_disable_and_remove(void **state)
+{
+	static const char *const setup =
+		"process p {\n\tr0 = open(dsa0wq0)\n\tq0 = mmap(r0, mmio)\n"
+		"\tioctl(r0, start_q)\n\ta = mmap(8k)\n\tb = mmap(8k)\n"
+		"\tfill(a, 8k, 0x42)\n";
+	char text[2048], msg[1024];
+	(void)state;
+
+	/* PRI resolves the fault on b; once IOPF is disabled, the fault on d is not resolved */
+	snprintf(text, sizeof(text),
+		 "%s\tc = submit(r0, memmove, src=a, dst=b, len=8k)\n\twait(c)\n"
+		 "\tverify(b, 8k, 0x42)\n\tiopf_disable(dsa0)\n\td = mmap(8k)\n"
+		 "\te = submit(r0, memmove, src=a, dst=d, len=8k)\n\twait(e)\n"
+		 "\texpect error(EFAULT)\n\texpect e.status == PAGE_FAULT\n}\n",
+		 setup);
+	if (run_decls(pri_queue, text, 1, msg, sizeof(msg)))
+		fail_msg("%s", msg);
+	/* disabling IOPF or removing the device with a fault in flight */
+	for (uint64_t seed = 1; seed <= 8; seed++) {
+		const char *what = seed % 2 ? "iopf_disable(dsa0)" : "remove(dsa0)";
+
+		snprintf(text, sizeof(text),
+			 "%s\tc = submit(r0, memmove, src=a, dst=b, len=8k)\n\t%s\n\twait(c)\n"
+			 "\texpect any\n}\n",
+			 setup, what);
+		if (run_decls(pri_queue, text, seed, msg, sizeof(msg)))
+			fail_msg("%s, seed %llu: %s", what, (unsigned long long)seed, msg);
+	}
+}
+
+static void test_wait_free(void **state)
+{
+	static const char *const body =
+		"program w {\n\tr0 = open(dsa0wq1)\n}\nprogram idle {\n\tyield()\n}\n"
+		"process p {\n\tk = fork(w)\n\twait(k)\n\twait_free(pasid(k))\n"
+		"\twait_free(mm(k))\n\tn = fork(idle)\n\twait(n)\n\twait_free(pasid(n))\n"
+		"\texpect error(ENOENT)\n\twait_free(mm(n))\n\tr1 = open(dsa0wq1)\n}\n";
+	(void)state;
+
+	/* the child's PASID and mm are gone when wait_free returns; a child that never bound
+	 * one: its mm is dropped without a PASID */
+	expect_run(body, NULL);
+	expect_native_run(body);
+}
+
 /* ---- random scenarios ---- */
 
 struct gen {
@@ -355,7 +597,7 @@ static void gen_stmt(struct gen *g, unsigned q)
 {
 	unsigned len = 4 * (1 + q % 3);
 
-	switch (gen_rand(g, 7)) {
+	switch (gen_rand(g, 10)) {
 	case 0:
 		gen_put(g, "\tfill(s%u, %uk, %u)\n", q, len, gen_rand(g, 256));
 		break;
@@ -381,8 +623,21 @@ static void gen_stmt(struct gen *g, unsigned q)
 			"\texpect any\n",
 			q, q, q, len, q);
 		break;
-	default:
+	case 6:
 		gen_put(g, "\tmunmap(d%u)\n\td%u = mmap(%uk)\n", q, q, len);
+		break;
+	case 7: /* a condition on a record: fault the page in and submit again */
+		gen_put(g,
+			"\tc%u = submit(r%u, memmove, src=s%u, dst=d%u, len=%uk)\n\twait(c%u)\n"
+			"\texpect any\n\tif c%u.status != SUCCESS {\n\t\ttouch(d%u, %uk, 1)\n\t}\n",
+			q, q, q, q, len, q, q, q, len);
+		break;
+	case 8:
+		gen_put(g, "\treclaim(%u)\n", 1 + gen_rand(g, 16));
+		break;
+	default:
+		gen_put(g, "\tmprotect(s%u, %uk, read)\n\tyield()\n\tmprotect(s%u, %uk, rw)\n", q,
+			len, q, len);
 		break;
 	}
 }
@@ -456,6 +711,13 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_faithful_passes_every_example_at_k2),
 		cmocka_unit_test(test_call_expectations),
 		cmocka_unit_test(test_goals),
+		cmocka_unit_test(test_failed_call_is_a_value),
+		cmocka_unit_test(test_completion_record_fields),
+		cmocka_unit_test(test_clone_shares_the_variables),
+		cmocka_unit_test(test_cloexec_and_recv_fd),
+		cmocka_unit_test(test_mprotect_reclaim_munmap),
+		cmocka_unit_test(test_iopf_disable_and_remove),
+		cmocka_unit_test(test_wait_free),
 		cmocka_unit_test(test_random_scenarios_run_clean),
 	};
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "scenario/ast.h"
+#include "sva/accel.h"
 #include "testutil.h"
 
 static const char valid_text[] =
@@ -72,6 +73,41 @@ static const char valid_text[] =
 	"\texpect status(7)\n"
 	"\texec()\n"
 	"}";
+
+/* The constructs a bug needs: conditions, record fields, and the calls of issue 12. */
+static const char lang_text[] = "device dsa0 pri\n"
+				"wq dsa0 shared bof\n"
+				"program reader {\n"
+				"\tr1 = recv_fd()\n"
+				"\texpect c0.status == SUCCESS  # inherited\n"
+				"}\n"
+				"process p {\n"
+				"\tr0 = open(dsa0wq0, cloexec)\n"
+				"\texpect any\n"
+				"\tif r0 < 0 {\n"
+				"\t\texit(1)\n"
+				"\t} else {\n"
+				"\t\tif r0 != -EBUSY {\n"
+				"\t\t\tyield()\n"
+				"\t\t}\n"
+				"\t}\n"
+				"\tb = mmap(8k)\n"
+				"\tc0 = submit(r0, fill, dst=b, len=8k)\n"
+				"\twait(c0)\n"
+				"\texpect c0.bytes_completed>=0x10\n"
+				"\tif c0.fault_addr == -1 {\n"
+				"\t}\n"
+				"\tmprotect(b, 4k, read)\n"
+				"\treclaim(16)\n"
+				"\tiopf_disable(dsa0)\n"
+				"\tk = fork(reader)\n"
+				"\tsend_fd(r0, k)\n"
+				"\twait_free(pasid(k))\n"
+				"\twait_free(what=mm(k))\n"
+				"\texpect c0.result <= 1\n"
+				"\texpect c0.status > NONE\n"
+				"\texpect k == 0\n"
+				"}\n";
 
 static struct sva_scenario *parse_ok(const char *text)
 {
@@ -296,6 +332,77 @@ static void test_statements(void **state)
 	sva_scenario_free(s);
 }
 
+static void test_conditions_and_new_calls(void **state)
+{
+	struct sva_scenario *s = parse_ok(lang_text);
+	const struct sva_scn_block *m = &s->programs[1].body;
+	const struct sva_scn_stmt *st, *inner;
+	(void)state;
+
+	assert_int_equal(m->n, 17);
+	st = &m->stmts[0]; /* r0 = open(dsa0wq0, cloexec) + expect any */
+	assert_string_equal(st->args[1].word, "cloexec");
+	assert_int_equal(st->expect, SVA_SCN_EXPECT_ANY);
+	st = &m->stmts[1]; /* if r0 < 0 { exit(1) } else { if r0 != -EBUSY { yield() } } */
+	assert_int_equal(st->op, SVA_SCN_IF);
+	assert_int_equal(st->cond.var, var_named(s, "r0"));
+	assert_int_equal(st->cond.field, SVA_SCN_F_VALUE);
+	assert_int_equal(st->cond.cmp, SVA_SCN_LT);
+	assert_int_equal(st->cond.value, 0);
+	assert_string_equal(st->cond.text, "r0 < 0");
+	assert_int_equal(st->cond.loc.line, 10);
+	assert_int_equal(st->cond.loc.col, 5);
+	assert_int_equal(st->body->n, 1);
+	assert_int_equal(st->body->stmts[0].op, SVA_SCN_EXIT);
+	assert_non_null(st->orelse);
+	inner = &st->orelse->stmts[0];
+	assert_int_equal(inner->op, SVA_SCN_IF);
+	assert_int_equal(inner->cond.cmp, SVA_SCN_NE);
+	assert_int_equal(inner->cond.value, -EBUSY);
+	assert_null(inner->orelse);
+	assert_int_equal(inner->body->stmts[0].op, SVA_SCN_YIELD);
+
+	st = &m->stmts[4]; /* wait(c0) */
+	assert_int_equal(st->op, SVA_SCN_WAIT);
+	st = &m->stmts[5]; /* expect c0.bytes_completed>=0x10 */
+	assert_int_equal(st->op, SVA_SCN_CHECK);
+	assert_int_equal(st->cond.field, SVA_SCN_F_BYTES_COMPLETED);
+	assert_int_equal(st->cond.cmp, SVA_SCN_GE);
+	assert_int_equal(st->cond.value, 16);
+	assert_string_equal(st->cond.text, "c0.bytes_completed>=0x10");
+	assert_int_equal(m->stmts[4].expect, SVA_SCN_EXPECT_OK); /* not about the wait */
+	st = &m->stmts[6];					 /* if c0.fault_addr == -1 { } */
+	assert_int_equal(st->cond.field, SVA_SCN_F_FAULT_ADDR);
+	assert_int_equal(st->cond.value, -1);
+	assert_int_equal(st->body->n, 0);
+	st = &m->stmts[7]; /* mprotect(b, 4k, read) */
+	assert_int_equal(st->op, SVA_SCN_MPROTECT);
+	assert_string_equal(st->args[2].word, "read");
+	assert_int_equal(m->stmts[8].op, SVA_SCN_RECLAIM);
+	assert_int_equal(m->stmts[8].args[0].num, 16);
+	assert_int_equal(m->stmts[9].op, SVA_SCN_IOPF_DISABLE);
+	assert_int_equal(m->stmts[9].args[0].index, 0);
+	st = &m->stmts[12]; /* wait_free(pasid(k)) */
+	assert_int_equal(st->op, SVA_SCN_WAIT_FREE);
+	assert_string_equal(st->args[0].word, "pasid");
+	assert_int_equal(st->args[0].var, var_named(s, "k"));
+	assert_string_equal(m->stmts[13].args[0].word, "mm");
+	assert_int_equal(m->stmts[14].cond.field, SVA_SCN_F_RESULT);
+	assert_int_equal(m->stmts[15].cond.value, SVA_DSA_STATUS_NONE);
+	assert_int_equal(m->stmts[15].cond.cmp, SVA_SCN_GT);
+	assert_int_equal(m->stmts[16].cond.cmp, SVA_SCN_EQ);
+	/* the reader: recv_fd's fd, a field of a completion its parent assigns */
+	st = &s->programs[0].body.stmts[0];
+	assert_int_equal(st->op, SVA_SCN_RECV_FD);
+	assert_int_equal(s->vars[st->result].type, SVA_SCN_T_FD);
+	assert_int_equal(s->programs[0].body.stmts[1].cond.value, SVA_DSA_STATUS_SUCCESS);
+	assert_true(sva_scn_op_is_stmt(SVA_SCN_IF) && sva_scn_op_is_stmt(SVA_SCN_CHECK));
+	assert_false(sva_scn_op_is_stmt(SVA_SCN_WAIT_FREE));
+	assert_string_equal(sva_scn_status_name(SVA_DSA_STATUS_ABORTED), "ABORTED");
+	assert_null(sva_scn_status_name(0x77));
+	sva_scenario_free(s);
+}
+
 static void test_numbers_and_spellings(void **state)
 {
 	struct sva_scenario *s = parse_ok("process p {\n"
@@ -489,6 +596,75 @@ static const struct bad_case bad_cases[] = {
 	  "t.sva:2:8: ", "found 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'" },
 	{ "device aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n" PROC(""),
 	  "t.sva:1:8: ", "device name too long" },
+	/* conditions: if COND { } [else { }], expect COND */
+	{ PROC("\tif r0 < 0 {\n\t}\n"), "t.sva:2:5: ", "unknown variable r0" },
+	{ PROC("\tb = mmap(4k)\n\tif b.status == SUCCESS {\n\t}\n"),
+	  "t.sva:3:5: ", "b is an address: only a completion has fields" },
+	{ DW PROC("\tr = open(dwq0)\n\tc = submit(r, noop)\n\texpect c.state == 1\n"),
+	  "t.sva:6:11: ", "unknown field 'state' (status, result, bytes_completed, fault_addr)" },
+	{ DW PROC("\tr = open(dwq0)\n\tc = submit(r, noop)\n\texpect c. == 1\n"), "t.sva:6:12: ",
+	  "expected a field (status, result, bytes_completed, fault_addr), found '=='" },
+	{ DW PROC("\tr0 = open(dwq0)\n\tif r0 {\n\t}\n"),
+	  "t.sva:5:8: ", "expected a comparison (==, !=, <, <=, >, >=), found '{'" },
+	{ DW PROC("\tr0 = open(dwq0)\n\tif r0 == EBUSY {\n\t}\n"),
+	  "t.sva:5:11: ", "write -EBUSY: a failed call's value is a negative errno" },
+	{ DW PROC("\tr0 = open(dwq0)\n\tif r0 == -EFOO {\n\t}\n"),
+	  "t.sva:5:12: ", "unknown error name 'EFOO'" },
+	{ DW PROC("\tr0 = open(dwq0)\n\tif r0 == - {\n\t}\n"),
+	  "t.sva:5:13: ", "expected a number or an error name after '-', found '{'" },
+	{ DW PROC("\tr0 = open(dwq0)\n\tif r0 == x {\n\t}\n"),
+	  "t.sva:5:11: ", "expected a number, -N or -ENAME, found 'x'" },
+	{ DW PROC("\tr0 = open(dwq0)\n\tif r0 >= 0x8000000000000000 {\n\t}\n"),
+	  "t.sva:5:11: ", "expected a number up to 2^63 - 1" },
+	{ DW PROC("\tr = open(dwq0)\n\tc = submit(r, noop)\n\texpect c.status == GOOD\n"),
+	  "t.sva:6:21: ", "unknown status 'GOOD'" },
+	{ DW PROC("\tr0 = open(dwq0)\n\tif r0 < 0\n\t}\n"),
+	  "t.sva:5:11: ", "expected '{', found end of line" },
+	{ DW PROC("\tr0 = open(dwq0)\n\tif r0 < 0 {\n\t} else exit()\n"),
+	  "t.sva:6:9: ", "expected '{', found 'exit'" },
+	{ DW PROC("\tr0 = open(dwq0)\n\tif r0 < 0 {\n\t} ese {\n\t}\n"),
+	  "t.sva:6:4: ", "expected end of line, found 'ese'" },
+	{ DW PROC("\tr0 = open(dwq0)\n\tif r0 < 0 {\n\t}\n\telse {\n\t}\n"),
+	  "t.sva:7:2: ", "else must follow the '}' of an if, on its line" },
+	{ DW PROC("\tr0 = open(dwq0)\n\tif r0 < 0 {\n\t}\n\texpect any\n"),
+	  "t.sva:7:2: ", "expect must follow a call, not an if block" },
+	{ DW PROC("\tr0 = open(dwq0)\n\texpect r0 >= 0\n\texpect any\n"),
+	  "t.sva:6:2: ", "expect must follow a call, not an expect" },
+	{ DW PROC("\tr0 = open(dwq0)\n\tif r0 < 0 {\n\t\tclose(r9)\n\t}\n"),
+	  "t.sva:6:9: ", "unknown variable r9" },
+	{ DW PROC("\tr0 = open(dwq0)\n\tif r0 < 0 {\n\t} else {\n\t\topn()\n\t}\n"),
+	  "t.sva:7:3: ", "unknown call 'opn'" },
+	{ DW "process p {\n\tr0 = open(dwq0)\n\tif r0 < 0 {\n",
+	  "t.sva:6:1: ", "expected '}' closing the block at 5:12, found end of file" },
+	{ PROC("\tyield(!)\n"), "t.sva:2:8: ", "unexpected character '!'" },
+	{ PROC("\tyield(-1)\n"), "t.sva:2:8: ", "expected a number for n, found '-'" },
+	/* the new calls */
+	{ PROC("\tp1 = fork()\n\twait_free(pid(p1))\n"),
+	  "t.sva:3:12: ", "expected pasid or mm for what (pasid(pid)), found 'pid'" },
+	{ PROC("\tp1 = fork()\n\twait_free(pasid p1)\n"),
+	  "t.sva:3:18: ", "expected '(', found 'p1'" },
+	{ PROC("\tp1 = fork()\n\twait_free(mm())\n"),
+	  "t.sva:3:15: ", "expected a variable, found ')'" },
+	{ DW PROC("\tr0 = open(dwq0)\n\twait_free(pasid(r0))\n"),
+	  "t.sva:5:18: ", "r0 is an fd, expected a pid" },
+	{ PROC("\tp1 = fork()\n\twait_free(pasid(p1, 2))\n"),
+	  "t.sva:3:20: ", "expected ')', found ','" },
+	{ PROC("\tp1 = fork()\n\twait_free(pasid(p1)\n"),
+	  "t.sva:3:21: ", "expected ',' or ')', found end of line" },
+	{ PROC("\tp1 = fork()\n\twait_free(pasid(p1) x)\n"),
+	  "t.sva:3:22: ", "expected ',' or ')', found 'x'" },
+	{ PROC("\twait_free()\n"), "t.sva:2:2: ", "wait_free needs what" },
+	{ PROC("\tb = mmap(4k)\n\tmprotect(b, 4k, rwx)\n"),
+	  "t.sva:3:18: ", "expected one of none, read, rw for prot, found 'rwx'" },
+	{ PROC("\tb = mmap(4k)\n\tmprotect(b, 4k)\n"), "t.sva:3:2: ", "mprotect needs prot" },
+	{ PROC("\treclaim(0)\n"), "t.sva:2:10: ", "expected pages of at least 1, found '0'" },
+	{ PROC("\treclaim()\n"), "t.sva:2:2: ", "reclaim needs pages" },
+	{ PROC("\tiopf_disable(d)\n"), "t.sva:2:15: ", "unknown device 'd'" },
+	{ DW PROC("\tr0 = open(dwq0, close)\n"),
+	  "t.sva:4:18: ", "expected cloexec for flags, found 'close'" },
+	{ PROC("\tr1 = recv_fd(1)\n"), "t.sva:2:15: ", "too many arguments: recv_fd takes none" },
+	{ PROC("\tr1 = recv_fd()\n\tb = mmap(r1, mmio)\n\tr1 = mmap(4k)\n"),
+	  "t.sva:4:2: ", "r1 is an fd (first assigned at 2:2), not an address" },
 	/* the first error in the file wins, though a later line defines what it misses */
 	{ PROC("\tclose(r0)\n\tr0 = opn(x)\n"), "t.sva:2:8: ", "unknown variable r0" },
 	{ PROC("\tclose(r0)\n\tr0 = open(x) $\n"), "t.sva:3:12: ", "unknown wq 'x'" },
@@ -537,6 +713,14 @@ static void test_repeat_nesting_capped(void **state)
 	for (int i = 0; i < 17; i++)
 		o += (size_t)snprintf(text + o, sizeof(text) - o, "}\n");
 	sva_scenario_free(parse_ok(text));
+
+	/* if blocks count too, mixed with repeat blocks; an else block is one level */
+	o = (size_t)snprintf(text, sizeof(text), "process p {\np = fork()\n");
+	for (int i = 0; i < 16; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+				      i % 2 ? "repeat 2 {\n" : "if p > 0 {\n} else {\n");
+	o += (size_t)snprintf(text + o, sizeof(text) - o, "if p < 0 {\n");
+	check_bad(&(struct bad_case){ text, "t.sva:27:1: ", "if blocks nested too deeply" });
 }
 
 /* Names are found by linear search: their numbers are capped, and said so. */
@@ -671,6 +855,14 @@ static const char *const pieces[] = {
 	"mmap(",
 	"src=",
 	"kernel frames=1\n",
+	"if r0 < 0 {\n",
+	"} else {\n",
+	"expect c0.status == SUCCESS\n",
+	"-",
+	".",
+	"==",
+	"<=",
+	"wait_free(pasid(p2))\n",
 };
 
 static void mutate(char *buf, size_t *len, size_t cap, uint64_t *rng)
@@ -715,23 +907,23 @@ static void mutate(char *buf, size_t *len, size_t cap, uint64_t *rng)
 	buf[*len] = '\0';
 }
 
-static void test_mutations_never_crash(void **state)
+/* @n mutations of @text: none crashes; @min_ok parse, @min_refused are refused. */
+static void mutate_many(const char *text, int n, uint64_t rng, unsigned min_ok,
+			unsigned min_refused)
 {
-	size_t base = strlen(valid_text), cap = base + 1024;
+	size_t base = strlen(text), cap = base + 1024;
 	char *buf = malloc(cap);
-	uint64_t rng = 0x5ca1ab1e5eed1234ull;
 	unsigned ok = 0, refused = 0;
-	(void)state;
 
 	assert_non_null(buf);
-	for (int i = 0; i < 20000; i++) {
+	for (int i = 0; i < n; i++) {
 		struct sva_scenario *s = NULL;
 		char err[512] = "";
 		size_t len = base;
 		unsigned edits = 1 + (unsigned)(xorshift(&rng) % 4);
 		int ret;
 
-		memcpy(buf, valid_text, base + 1);
+		memcpy(buf, text, base + 1);
 		for (unsigned e = 0; e < edits; e++)
 			mutate(buf, &len, cap, &rng);
 		ret = sva_scenario_parse("m.sva", buf, &s, err, sizeof(err));
@@ -748,8 +940,15 @@ static void test_mutations_never_crash(void **state)
 	}
 	free(buf);
 	/* both outcomes were exercised */
-	assert_true(ok > 100);
-	assert_true(refused > 10000);
+	assert_true(ok > min_ok);
+	assert_true(refused > min_refused);
+}
+
+static void test_mutations_never_crash(void **state)
+{
+	(void)state;
+	mutate_many(valid_text, 20000, 0x5ca1ab1e5eed1234ull, 100, 10000);
+	mutate_many(lang_text, 10000, 0x0ddba11cafef00dull, 50, 5000);
 }
 
 int main(void)
@@ -758,6 +957,7 @@ int main(void)
 		cmocka_unit_test(test_declarations),
 		cmocka_unit_test(test_variables_typed_by_first_assignment),
 		cmocka_unit_test(test_statements),
+		cmocka_unit_test(test_conditions_and_new_calls),
 		cmocka_unit_test(test_numbers_and_spellings),
 		cmocka_unit_test(test_call_table),
 		cmocka_unit_test(test_malformed_scenarios_refused),

@@ -491,6 +491,49 @@ static void iopf_no_vma_invalid(void **state)
 	ienv_done(&e);
 }
 
+/* iommu_dev_disable_feature(IOPF): the device leaves its fault queue, PRI stays on */
+static void iopf_disable_answers_invalid(void **state)
+{
+	struct ledger lg;
+	struct ienv e;
+	struct sva_device *dev, *plain;
+	struct sva_mm *mm;
+	struct sva_bond *bond;
+	enum sva_page_response_code code;
+	uint64_t a, b;
+	uint32_t pasid;
+	(void)state;
+
+	ienv_init(&e, SVA_BACKEND_SIM, 0, &lg);
+	dev = ienv_dev(&e, "acc0", true);
+	plain = ienv_dev(&e, "plain", false);
+	assert_int_equal(sva_mm_create(e.mm_sys, "proc", &mm), 0);
+	a = mmap_at(mm, 0, PAGE, RW, 0);
+	b = mmap_at(mm, 0, PAGE, RW, 0);
+	assert_int_equal(sva_bind_device(dev, mm, &bond), 0);
+	pasid = sva_bond_pasid(bond);
+
+	/* enabled: the core resolves the fault */
+	assert_int_equal(sva_pri_request(dev, pasid, a, SVA_ACCESS_READ, &code), 0);
+	assert_int_equal(code, SVA_PAGE_RESP_SUCCESS);
+	assert_true(mm_has_page(mm, a));
+	assert_int_equal(sva_swiommu_disable_iopf(dev), 0);
+	assert_int_equal(sva_swiommu_disable_iopf(dev), 0); /* idempotent */
+	assert_int_equal(sva_swiommu_disable_iopf(plain), -ENODEV);
+	/* disabled: the request is answered INVALID, nothing is faulted in, PRI still works */
+	assert_int_equal(sva_pri_request(dev, pasid, b, SVA_ACCESS_READ, &code), 0);
+	assert_int_equal(code, SVA_PAGE_RESP_INVALID);
+	assert_false(mm_has_page(mm, b));
+	assert_false(sva_pri_is_stopped(dev));
+	assert_int_equal(sva_iopf_dev_pending(dev), 0);
+	ledger_assert(&lg);
+	assert_int_equal(lg.codes[SVA_PAGE_RESP_SUCCESS], 1);
+	assert_int_equal(lg.codes[SVA_PAGE_RESP_INVALID], 1);
+	sva_unbind_device(bond);
+	sva_mmput(mm);
+	ienv_done(&e);
+}
+
 /* ---- a fault racing the exit of the process ---- */
 
 struct exit_race {
@@ -1419,6 +1462,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(iopf_queue_overflow),
 		cmocka_unit_test(iopf_fork_cow),
 		cmocka_unit_test(iopf_reclaim),
+		cmocka_unit_test(iopf_disable_answers_invalid),
 		cmocka_unit_test(iopf_failure_stops_pri),
 		cmocka_unit_test(iopf_probe_fail_nth),
 		cmocka_unit_test(iopf_stop_marker_discarded),

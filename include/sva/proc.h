@@ -88,6 +88,9 @@ void sva_task_set_private(struct sva_task *t, unsigned slot, void *data);
 int sva_sys_getpid(struct sva_task *t);
 /* Open character device @name: 0..n (the lowest free fd) or -ENODEV, -EMFILE, the open's error. */
 int sva_sys_open(struct sva_task *t, const char *name);
+#define SVA_O_CLOEXEC 1u /* exec closes the fd */
+/* open with flags (SVA_O_CLOEXEC); -EINVAL for any other flag. */
+int sva_sys_open_flags(struct sva_task *t, const char *name, unsigned flags);
 int sva_sys_close(struct sva_task *t, int fd);
 int sva_sys_dup(struct sva_task *t, int fd);
 long sva_sys_ioctl(struct sva_task *t, int fd, unsigned cmd, unsigned long arg);
@@ -107,7 +110,8 @@ int sva_sys_touch(struct sva_task *t, uint64_t addr, uint64_t len, bool write);
 int sva_sys_fork(struct sva_task *t, const char *name, sva_task_fn fn, void *arg);
 /* Another thread of this process (shares mm and fds); its tid. */
 int sva_sys_clone(struct sva_task *t, sva_task_fn fn, void *arg);
-/* A fresh, empty address space for this process (other threads are killed first). */
+/* A fresh, empty address space for this process (other threads are killed first); the fds
+ * opened with SVA_O_CLOEXEC are closed. */
 int sva_sys_exec(struct sva_task *t, const char *name);
 /* SIGKILL to process @pid. -ESRCH if there is none. */
 int sva_sys_kill(struct sva_task *t, int pid);

@@ -187,6 +187,13 @@ int sva_pri_stop_marker(struct sva_device *dev, uint32_t pasid);
 /* Reset the device's PRI after a FAILURE response (PCIe: PRI disabled and enabled again). */
 void sva_pri_reset(struct sva_device *dev);
 bool sva_pri_is_stopped(struct sva_device *dev);
+/*
+ * Disable I/O page faults for @dev (the kernel's iommu_dev_disable_feature(dev, IOPF)): the
+ * requests already in the PRQ are reported, then the device leaves its fault queue - pending
+ * groups are answered INVALID and later requests too (no fault parameter). The device keeps
+ * PRI. 0, or -ENODEV for a device without PRI. Idempotent.
+ */
+int sva_swiommu_disable_iopf(struct sva_device *dev);
 
 /* ---- state, counters, the fault log ------------------------------------------------------------
  */

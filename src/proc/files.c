@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * File descriptor tables and the file system calls: open of a character device, close, dup,
- * ioctl, read, write, and passing an fd to another process.
+ * ioctl, read, write, and passing an fd to another process. An fd opened with SVA_O_CLOEXEC
+ * is closed by exec (dup and send_fd give fds without it; fork copies it).
  *
  * A table is shared by the threads of a process (a reference each) and copied at fork. Its
  * slots are under its spinlock; a file leaves a slot with a reference (fget), which the caller
@@ -33,9 +34,11 @@ int sva_fdtable_dup(struct sva_fdtable *old, struct sva_fdtable **out)
 	if (ret)
 		return ret;
 	sva_spin_lock(&old->lock);
-	for (int fd = 0; fd < SVA_NR_OPEN; fd++)
+	for (int fd = 0; fd < SVA_NR_OPEN; fd++) {
 		if (old->files[fd])
 			fdt->files[fd] = sva_get_file(old->files[fd]);
+		fdt->cloexec[fd] = old->cloexec[fd];
+	}
 	sva_spin_unlock(&old->lock);
 	*out = fdt;
 	return 0;
@@ -57,7 +60,7 @@ void sva_fdtable_put(struct sva_fdtable *fdt)
 	sva_free(fdt->w, SVA_OBJ_FDTABLE, fdt);
 }
 
-int sva_fd_install(struct sva_fdtable *fdt, struct sva_file *file)
+static int sva_fd_install_flags(struct sva_fdtable *fdt, struct sva_file *file, bool cloexec)
 {
 	int ret = -EMFILE;
 
@@ -65,12 +68,36 @@ int sva_fd_install(struct sva_fdtable *fdt, struct sva_file *file)
 	for (int fd = 0; fd < SVA_NR_OPEN; fd++) {
 		if (!fdt->files[fd]) {
 			fdt->files[fd] = file;
+			fdt->cloexec[fd] = cloexec;
 			ret = fd;
 			break;
 		}
 	}
 	sva_spin_unlock(&fdt->lock);
 	return ret;
+}
+
+int sva_fd_install(struct sva_fdtable *fdt, struct sva_file *file)
+{
+	return sva_fd_install_flags(fdt, file, false);
+}
+
+void sva_fdtable_close_on_exec(struct sva_fdtable *fdt)
+{
+	struct sva_file *closed[SVA_NR_OPEN];
+	int n = 0;
+
+	sva_spin_lock(&fdt->lock);
+	for (int fd = 0; fd < SVA_NR_OPEN; fd++) {
+		if (fdt->files[fd] && fdt->cloexec[fd]) {
+			closed[n++] = fdt->files[fd];
+			fdt->files[fd] = NULL;
+		}
+		fdt->cloexec[fd] = false;
+	}
+	sva_spin_unlock(&fdt->lock);
+	for (int i = 0; i < n; i++) /* in fd order, as the kernel; not under the spinlock */
+		sva_fput(closed[i]);
 }
 
 struct sva_file *sva_fget(struct sva_fdtable *fdt, int fd)
@@ -136,7 +163,7 @@ int sva_chrdev_unregister(struct sva_kernel *k, const char *name)
 	return 0;
 }
 
-static int sva_do_open(struct sva_task *t, const char *name)
+static int sva_do_open(struct sva_task *t, const char *name, unsigned flags)
 {
 	struct sva_kernel *k = t->p->k;
 	const struct sva_file_operations *fops = NULL;
@@ -157,16 +184,22 @@ static int sva_do_open(struct sva_task *t, const char *name)
 	ret = sva_file_open(k->fs, name, fops, priv, &file);
 	if (ret)
 		return ret;
-	ret = sva_fd_install(t->fdt, file);
+	ret = sva_fd_install_flags(t->fdt, file, flags & SVA_O_CLOEXEC);
 	if (ret < 0)
 		sva_fput(file);
 	return ret;
 }
 
-int sva_sys_open(struct sva_task *t, const char *name)
+int sva_sys_open_flags(struct sva_task *t, const char *name, unsigned flags)
 {
 	sva_syscall_enter(t);
-	return (int)sva_syscall_return(t, sva_do_open(t, name));
+	return (int)sva_syscall_return(t, flags & ~SVA_O_CLOEXEC ? -EINVAL
+								 : sva_do_open(t, name, flags));
+}
+
+int sva_sys_open(struct sva_task *t, const char *name)
+{
+	return sva_sys_open_flags(t, name, 0);
 }
 
 static int sva_do_close(struct sva_task *t, int fd)

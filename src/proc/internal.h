@@ -45,6 +45,7 @@ struct sva_fdtable {
 	struct sva_refcount users;
 	struct sva_spinlock lock;
 	struct sva_file *files[SVA_NR_OPEN];
+	bool cloexec[SVA_NR_OPEN]; /* close-on-exec (SVA_O_CLOEXEC), copied by fork */
 };
 
 enum sva_process_state {
@@ -96,6 +97,8 @@ void sva_fdtable_get(struct sva_fdtable *fdt);
 /* Drop a reference; the last one closes every fd (exit_files). */
 void sva_fdtable_put(struct sva_fdtable *fdt);
 int sva_fd_install(struct sva_fdtable *fdt, struct sva_file *file);
+/* exec: close every fd opened with SVA_O_CLOEXEC. */
+void sva_fdtable_close_on_exec(struct sva_fdtable *fdt);
 /* The file of @fd with a reference, or NULL. */
 struct sva_file *sva_fget(struct sva_fdtable *fdt, int fd);
 

@@ -249,6 +249,7 @@ static int sva_do_exec(struct sva_task *t, const char *name)
 	sva_mutex_unlock(&p->k->lock);
 	sva_trace(p->k->w, "process.exec", SVA_TF("pid", p->pid), SVA_TF("mm", sva_mm_id(mm)));
 	sva_mmput(old);
+	sva_fdtable_close_on_exec(t->fdt); /* after exec_mmap, as begin_new_exec does */
 	return 0;
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The scenario language's syntax tree (see docs/scenario-language.md): what the parser
- * (parse.c) builds and the runner (run.c) executes. The parser checks everything it can, so
- * the runner never meets a malformed tree: every call's arguments are in the order of its
+ * (parse*.c, parse.h) builds and the runner (run.c) executes. The parser checks everything it can,
+ * so the runner never meets a malformed tree: every call's arguments are in the order of its
  * signature in sva_scn_calls[] (calls.c), each present or not; every variable use names a
  * variable of the right type; every fork/clone names a program.
  *
@@ -40,6 +40,7 @@ enum sva_scn_param_kind {
 	SVA_SCN_P_NAME,	      /* a declared name: a WQ's char device, a device or a program */
 	SVA_SCN_P_VAR,	      /* a variable of type @type */
 	SVA_SCN_P_VAR_OR_NUM, /* a variable of type @type or a number (an address) */
+	SVA_SCN_P_OF,	      /* WORD(VAR): one of @words applied to a variable of @type */
 };
 
 struct sva_scn_param {
@@ -53,25 +54,33 @@ struct sva_scn_param {
 #define SVA_SCN_MAX_PARAMS 8
 
 enum sva_scn_op {
-	SVA_SCN_OPEN,	 /* r = open(NAME): the WQ's uacce char device */
-	SVA_SCN_CLOSE,	 /* close(fd) */
-	SVA_SCN_MMAP,	 /* a = mmap(fd, mmio|dus) or a = mmap(LEN) (anonymous, read-write) */
-	SVA_SCN_MUNMAP,	 /* munmap(addr[, len]) */
-	SVA_SCN_IOCTL,	 /* ioctl(fd, start_q|put_q) */
-	SVA_SCN_FILL,	 /* fill(addr, len[, byte]): the CPU writes */
-	SVA_SCN_VERIFY,	 /* verify(addr, len, byte): the CPU reads; -EIO when a byte differs */
-	SVA_SCN_TOUCH,	 /* touch(addr, len[, write]): fault the pages in */
-	SVA_SCN_SUBMIT,	 /* c = submit(fd, OP, src=, dst=, len=, pattern=) */
-	SVA_SCN_WAIT,	 /* wait(comp): its record; wait(pid): reap the child */
-	SVA_SCN_FORK,	 /* p = fork([PROGRAM]) */
-	SVA_SCN_CLONE,	 /* t = clone(PROGRAM): a thread sharing the mm and the files */
-	SVA_SCN_EXEC,	 /* exec() */
-	SVA_SCN_EXIT,	 /* exit([code]) */
-	SVA_SCN_KILL,	 /* kill(pid) */
-	SVA_SCN_SEND_FD, /* send_fd(fd, pid): pass a file to another process */
-	SVA_SCN_YIELD,	 /* yield([n]): n scheduling points */
-	SVA_SCN_REMOVE,	 /* remove(DEVICE): hot-unplug the accelerator */
-	SVA_SCN_REPEAT,	 /* repeat N { ... } */
+	SVA_SCN_OPEN,	      /* r = open(NAME[, cloexec]): the WQ's uacce char device */
+	SVA_SCN_CLOSE,	      /* close(fd) */
+	SVA_SCN_MMAP,	      /* a = mmap(fd, mmio|dus) or a = mmap(LEN) (anonymous, read-write) */
+	SVA_SCN_MUNMAP,	      /* munmap(addr[, len]) */
+	SVA_SCN_IOCTL,	      /* ioctl(fd, start_q|put_q) */
+	SVA_SCN_FILL,	      /* fill(addr, len[, byte]): the CPU writes */
+	SVA_SCN_VERIFY,	      /* verify(addr, len, byte): the CPU reads; -EIO when a byte differs */
+	SVA_SCN_TOUCH,	      /* touch(addr, len[, write]): fault the pages in */
+	SVA_SCN_SUBMIT,	      /* c = submit(fd, OP, src=, dst=, len=, pattern=) */
+	SVA_SCN_WAIT,	      /* wait(comp): its record; wait(pid): reap the child */
+	SVA_SCN_FORK,	      /* p = fork([PROGRAM]) */
+	SVA_SCN_CLONE,	      /* t = clone(PROGRAM): a thread sharing the mm and the files */
+	SVA_SCN_EXEC,	      /* exec() */
+	SVA_SCN_EXIT,	      /* exit([code]) */
+	SVA_SCN_KILL,	      /* kill(pid) */
+	SVA_SCN_SEND_FD,      /* send_fd(fd, pid): pass a file to another process */
+	SVA_SCN_YIELD,	      /* yield([n]): n scheduling points */
+	SVA_SCN_REMOVE,	      /* remove(DEVICE): hot-unplug the accelerator */
+	SVA_SCN_RECV_FD,      /* r = recv_fd(): a file another process passed with send_fd */
+	SVA_SCN_MPROTECT,     /* mprotect(addr, len, none|read|rw) */
+	SVA_SCN_RECLAIM,      /* reclaim(N): evict up to N pages (the kernel's page reclaim) */
+	SVA_SCN_IOPF_DISABLE, /* iopf_disable(DEVICE): the device leaves its fault queue */
+	SVA_SCN_WAIT_FREE,    /* wait_free(pasid(p)) | wait_free(mm(p)) */
+	/* statements, not calls (each has an entry in sva_scn_calls[] all the same) */
+	SVA_SCN_REPEAT, /* repeat N { ... } */
+	SVA_SCN_IF,	/* if COND { ... } [else { ... }] */
+	SVA_SCN_CHECK,	/* expect COND */
 	SVA_SCN_OP_NR
 };
 
@@ -89,13 +98,16 @@ const struct sva_scn_call *sva_scn_call_find(const char *name);
 const struct sva_scn_call *sva_scn_call_of(enum sva_scn_op op);
 const char *sva_scn_type_name(enum sva_scn_type t);
 
+/* Whether @op is a statement of its own (repeat, if, expect COND) rather than a call. */
+bool sva_scn_op_is_stmt(enum sva_scn_op op);
+
 /* One argument, at its parameter's index. */
 struct sva_scn_arg {
 	bool present;
 	struct sva_scn_loc loc;
 	uint64_t num;	  /* NUM, VAR_OR_NUM given as a number */
-	const char *word; /* WORD / NAME: the text (owned by the scenario) */
-	int var;	  /* VAR: the variable's index in sva_scenario.vars, else -1 */
+	const char *word; /* WORD / NAME / OF: the text (owned by the scenario) */
+	int var;	  /* VAR, OF: the variable's index in sva_scenario.vars, else -1 */
 	int index;	  /* NAME of a WQ, device or program: its index in the scenario */
 };
 
@@ -111,6 +123,34 @@ enum sva_scn_expect {
 
 struct sva_scn_block;
 
+/* What a condition reads: a variable's value, or a field of a completion's record. */
+enum sva_scn_field {
+	SVA_SCN_F_VALUE,	   /* the variable itself (a negative errno if its call failed) */
+	SVA_SCN_F_STATUS,	   /* c.status: the record's status byte (SUCCESS, PAGE_FAULT...) */
+	SVA_SCN_F_RESULT,	   /* c.result */
+	SVA_SCN_F_BYTES_COMPLETED, /* c.bytes_completed */
+	SVA_SCN_F_FAULT_ADDR,	   /* c.fault_addr */
+	SVA_SCN_F_NR
+};
+
+enum sva_scn_cmp { SVA_SCN_EQ, SVA_SCN_NE, SVA_SCN_LT, SVA_SCN_LE, SVA_SCN_GT, SVA_SCN_GE };
+
+/* if / expect: VAR[.FIELD] OP VALUE, VALUE a number, -N, -ENAME or (status) a status name. */
+struct sva_scn_cond {
+	struct sva_scn_loc loc; /* of the variable */
+	int var;
+	enum sva_scn_field field;
+	enum sva_scn_cmp cmp;
+	int64_t value;
+	const char *text; /* the condition as written (owned by the scenario), for messages */
+};
+
+extern const char *const sva_scn_field_names[SVA_SCN_F_NR];
+/* The name of record status @status ("PAGE_FAULT"), NULL when it has none. */
+const char *sva_scn_status_name(uint64_t status);
+/* The value of the status named by @len bytes at @name, -1 when none has that name. */
+int sva_scn_status_find(const char *name, size_t len);
+
 struct sva_scn_stmt {
 	struct sva_scn_loc loc;
 	enum sva_scn_op op;
@@ -121,7 +161,10 @@ struct sva_scn_stmt {
 	int expect_value; /* ERROR: the positive errno; STATUS: the status */
 	/* REPEAT */
 	unsigned long count;
-	struct sva_scn_block *body;
+	struct sva_scn_block *body; /* REPEAT, IF */
+	/* IF, CHECK */
+	struct sva_scn_cond cond;
+	struct sva_scn_block *orelse; /* IF: the else block, or NULL */
 };
 
 struct sva_scn_block {

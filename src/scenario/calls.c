@@ -9,16 +9,21 @@
  *   - mmap's first parameter is an fd variable (a file mapping of the region named by the
  *     second, required then) or a number (an anonymous read-write mapping of that length, the
  *     second absent);
- *   - repeat is a statement, not a call, but has an entry so that every statement has a
- *     signature: its count is also its argument 0.
+ *   - an OF parameter is WORD(VAR), wait_free's pasid(p1): the word and the variable;
+ *   - repeat, if and expect COND are statements, not calls, but have an entry so that every
+ *     statement has a signature: repeat's count is also its argument 0.
  */
 #include <stddef.h>
 #include <string.h>
 
 #include "ast.h"
+#include "sva/accel.h"
 
 static const char *const sva_scn_regions[] = { "mmio", "dus", NULL };
 static const char *const sva_scn_ioctls[] = { "start_q", "put_q", NULL };
+static const char *const sva_scn_open_flags[] = { "cloexec", NULL };
+static const char *const sva_scn_prots[] = { "none", "read", "rw", NULL };
+static const char *const sva_scn_frees[] = { "pasid", "mm", NULL };
 static const char *const sva_scn_submit_ops[] = {
 	"noop",	  "memmove",  "fill",	  "compare", "compare_pattern",
 	"crc32c", "copy_crc", "dualcast", NULL,
@@ -40,13 +45,21 @@ static const char *const sva_scn_submit_ops[] = {
 	{                                                                         \
 		.key = (k), .kind = SVA_SCN_P_VAR, .type = (t), .required = (req) \
 	}
+#define SVA_SCN_OF(k, w, t, req)                                                               \
+	{                                                                                      \
+		.key = (k), .kind = SVA_SCN_P_OF, .words = (w), .type = (t), .required = (req) \
+	}
 #define SVA_SCN_VAR_OR_NUM(k, t, req)                                                    \
 	{                                                                                \
 		.key = (k), .kind = SVA_SCN_P_VAR_OR_NUM, .type = (t), .required = (req) \
 	}
 
 const struct sva_scn_call sva_scn_calls[] = {
-	{ "open", SVA_SCN_OPEN, SVA_SCN_T_FD, 1, { SVA_SCN_NAME("name", true) } },
+	{ "open",
+	  SVA_SCN_OPEN,
+	  SVA_SCN_T_FD,
+	  2,
+	  { SVA_SCN_NAME("name", true), SVA_SCN_WORDS("flags", sva_scn_open_flags, false) } },
 	{ "close", SVA_SCN_CLOSE, SVA_SCN_T_NONE, 1, { SVA_SCN_VAR("fd", SVA_SCN_T_FD, true) } },
 	{ "mmap",
 	  SVA_SCN_MMAP,
@@ -104,10 +117,79 @@ const struct sva_scn_call sva_scn_calls[] = {
 	  { SVA_SCN_VAR("fd", SVA_SCN_T_FD, true), SVA_SCN_VAR("pid", SVA_SCN_T_PID, true) } },
 	{ "yield", SVA_SCN_YIELD, SVA_SCN_T_NONE, 1, { SVA_SCN_NUM("n", false) } },
 	{ "remove", SVA_SCN_REMOVE, SVA_SCN_T_NONE, 1, { SVA_SCN_NAME("device", true) } },
-	/* a statement (repeat N { ... }), listed so that every statement has a signature */
+	{ "recv_fd", SVA_SCN_RECV_FD, SVA_SCN_T_FD, 0, { { 0 } } },
+	{ "mprotect",
+	  SVA_SCN_MPROTECT,
+	  SVA_SCN_T_NONE,
+	  3,
+	  { SVA_SCN_VAR_OR_NUM("addr", SVA_SCN_T_ADDR, true), SVA_SCN_NUM("len", true),
+	    SVA_SCN_WORDS("prot", sva_scn_prots, true) } },
+	{ "reclaim", SVA_SCN_RECLAIM, SVA_SCN_T_NONE, 1, { SVA_SCN_NUM("pages", true) } },
+	{ "iopf_disable",
+	  SVA_SCN_IOPF_DISABLE,
+	  SVA_SCN_T_NONE,
+	  1,
+	  { SVA_SCN_NAME("device", true) } },
+	{ "wait_free",
+	  SVA_SCN_WAIT_FREE,
+	  SVA_SCN_T_NONE,
+	  1,
+	  { SVA_SCN_OF("what", sva_scn_frees, SVA_SCN_T_PID, true) } },
+	/* statements, listed so that every statement has a signature */
 	{ "repeat", SVA_SCN_REPEAT, SVA_SCN_T_NONE, 1, { SVA_SCN_NUM("count", true) } },
+	{ "if", SVA_SCN_IF, SVA_SCN_T_NONE, 0, { { 0 } } },
+	{ "expect", SVA_SCN_CHECK, SVA_SCN_T_NONE, 0, { { 0 } } },
 	{ NULL, SVA_SCN_OP_NR, SVA_SCN_T_NONE, 0, { { 0 } } },
 };
+
+bool sva_scn_op_is_stmt(enum sva_scn_op op)
+{
+	return op == SVA_SCN_REPEAT || op == SVA_SCN_IF || op == SVA_SCN_CHECK;
+}
+
+const char *const sva_scn_field_names[SVA_SCN_F_NR] = {
+	[SVA_SCN_F_VALUE] = "",
+	[SVA_SCN_F_STATUS] = "status",
+	[SVA_SCN_F_RESULT] = "result",
+	[SVA_SCN_F_BYTES_COMPLETED] = "bytes_completed",
+	[SVA_SCN_F_FAULT_ADDR] = "fault_addr",
+};
+
+struct sva_scn_status {
+	const char *name;
+	uint8_t value;
+};
+
+/* The statuses of a completion record (sva/accel.h), as a scenario names them. */
+static const struct sva_scn_status sva_scn_statuses[] = {
+	{ "NONE", SVA_DSA_STATUS_NONE },
+	{ "SUCCESS", SVA_DSA_STATUS_SUCCESS },
+	{ "PAGE_FAULT", SVA_DSA_STATUS_PAGE_FAULT },
+	{ "BATCH_FAIL", SVA_DSA_STATUS_BATCH_FAIL },
+	{ "BATCH_PAGE_FAULT", SVA_DSA_STATUS_BATCH_PAGE_FAULT },
+	{ "BAD_OPCODE", SVA_DSA_STATUS_BAD_OPCODE },
+	{ "INVALID_FLAGS", SVA_DSA_STATUS_INVALID_FLAGS },
+	{ "INVALID_SIZE", SVA_DSA_STATUS_INVALID_SIZE },
+	{ "BATCH_INVALID", SVA_DSA_STATUS_BATCH_INVALID },
+	{ "ABORTED", SVA_DSA_STATUS_ABORTED },
+	{ NULL, 0 },
+};
+
+const char *sva_scn_status_name(uint64_t status)
+{
+	for (const struct sva_scn_status *st = sva_scn_statuses; st->name; st++)
+		if (st->value == status)
+			return st->name;
+	return NULL;
+}
+
+int sva_scn_status_find(const char *name, size_t len)
+{
+	for (const struct sva_scn_status *st = sva_scn_statuses; st->name; st++)
+		if (strlen(st->name) == len && memcmp(st->name, name, len) == 0)
+			return st->value;
+	return -1;
+}
 
 const struct sva_scn_call *sva_scn_call_find(const char *name)
 {

@@ -30,18 +30,31 @@ static uint64_t sva_scn_field(const struct sva_trace_event *ev, const char *key)
 	return 0;
 }
 
-static void sva_scn_freed(struct sva_scenario_run *r, uint64_t mm)
+void sva_scn_mms_add(struct sva_scn_mms *set, uint64_t mm)
 {
-	if (r->nfreed == r->freed_cap) {
-		size_t cap = r->freed_cap ? r->freed_cap * 2 : 32;
-		uint64_t *v = realloc(r->freed_mms, cap * sizeof(*v));
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 32;
+		uint64_t *v = realloc(set->ids, cap * sizeof(*v));
 
 		if (!v)
 			return;
-		r->freed_mms = v;
-		r->freed_cap = cap;
+		set->ids = v;
+		set->cap = cap;
 	}
-	r->freed_mms[r->nfreed++] = mm;
+	set->ids[set->n++] = mm;
+}
+
+bool sva_scn_mms_has(const struct sva_scn_mms *set, uint64_t mm)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (set->ids[i] == mm)
+			return true;
+	return false;
+}
+
+static void sva_scn_freed(struct sva_scenario_run *r, uint64_t mm)
+{
+	sva_scn_mms_add(&r->freed, mm);
 }
 
 static void sva_scn_event(void *ctx, struct sva_world *w, const struct sva_trace_event *ev)
@@ -60,6 +73,8 @@ static void sva_scn_event(void *ctx, struct sva_world *w, const struct sva_trace
 		sva_scn_freed(r, sva_scn_field(ev, "mm"));
 	} else if (ev->track && strcmp(ev->track, "process") == 0 && ev->phase == SVA_TRACE_BEGIN) {
 		st->processes++;
+	} else if (sva_scn_is(ev, "mm.mmdrop")) {
+		sva_scn_mms_add(&r->dropped, sva_scn_field(ev, "mm")); /* wait_free(mm(p)) */
 	} else if (sva_scn_is(ev, "sva.bind")) {
 		st->binds++;
 	} else if (sva_scn_is(ev, "sva.unbind")) {
@@ -145,7 +160,7 @@ static int sva_scn_start(struct sva_scenario_run *r)
 			struct sva_scn_top *top = &r->tops[r->ntops];
 
 			*top = (struct sva_scn_top){ .program = (int)i };
-			top->ctx = sva_scn_ctx_get(r, p);
+			top->ctx = sva_scn_ctx_get(r, p, NULL);
 			if (!top->ctx)
 				return -EAGAIN;
 			ret = sva_process_start(r->k, p->name, sva_scn_task_main, top->ctx,
@@ -172,8 +187,11 @@ static int sva_scn_setup(struct sva_world *w, void *arg)
 	memset(r->devs, 0, r->s->ndevices * sizeof(*r->devs));
 	memset(r->accels, 0, r->s->ndevices * sizeof(*r->accels));
 	atomic_store(&r->npool, 0);
+	atomic_store(&r->nprocs, 0);
 	memset(&r->st, 0, sizeof(r->st));
-	r->nfreed = 0;
+	r->freed.n = 0;
+	r->dropped.n = 0;
+	r->nmail = 0;
 	r->nfailures = 0;
 	r->failure[0] = '\0';
 
@@ -238,14 +256,6 @@ static void sva_scn_destroy_model(struct sva_scenario_run *r)
 	r->k = NULL;
 }
 
-static bool sva_scn_mm_freed(struct sva_scenario_run *r, uint64_t mm)
-{
-	for (size_t i = 0; i < r->nfreed; i++)
-		if (r->freed_mms[i] == mm)
-			return true;
-	return false;
-}
-
 /* A goal about a process, for each of its instances. */
 static void sva_scn_goal_process(struct sva_scenario_run *r, const struct sva_scn_goal_expect *g)
 {
@@ -253,22 +263,22 @@ static void sva_scn_goal_process(struct sva_scenario_run *r, const struct sva_sc
 
 	for (size_t i = 0; i < r->ntops; i++) {
 		struct sva_scn_top *top = &r->tops[i];
-		bool had = top->ctx->pasid != SVA_PASID_INVALID, freed;
+		bool had = top->ctx->ps->pasid != SVA_PASID_INVALID, freed;
 
 		if (top->program != g->program)
 			continue;
 		pthread_mutex_lock(&r->lock);
-		freed = had && sva_scn_mm_freed(r, top->ctx->mm_id);
+		freed = had && sva_scn_mms_has(&r->freed, top->ctx->ps->mm_id);
 		pthread_mutex_unlock(&r->lock);
 		if (g->goal == SVA_SCN_GOAL_STATUS && top->status != g->status)
-			sva_scn_fail(r, &g->loc, "%s exited with status %d, expected %d", name,
-				     top->status, g->status);
+			sva_scn_run_fail(r, &g->loc, "%s exited with status %d, expected %d", name,
+					 top->status, g->status);
 		else if (g->goal == SVA_SCN_GOAL_PASID_FREED && !freed)
-			sva_scn_fail(r, &g->loc, "%s's PASID %s", name,
-				     had ? "was not freed" : "was never allocated");
+			sva_scn_run_fail(r, &g->loc, "%s's PASID %s", name,
+					 had ? "was not freed" : "was never allocated");
 		else if (g->goal == SVA_SCN_GOAL_PASID_HELD && (!had || freed))
-			sva_scn_fail(r, &g->loc, "%s's PASID %s", name,
-				     had ? "was freed" : "was never allocated");
+			sva_scn_run_fail(r, &g->loc, "%s's PASID %s", name,
+					 had ? "was freed" : "was never allocated");
 	}
 }
 
@@ -378,8 +388,9 @@ int sva_scenario_run_create(const struct sva_scenario *s, struct sva_scenario_ru
 	r->removed = calloc(s->ndevices + 1, sizeof(*r->removed));
 	r->tops = calloc(ntops + 1, sizeof(*r->tops));
 	r->pool = calloc(SVA_SCN_MAX_TASKS, sizeof(*r->pool));
+	r->procs = calloc(SVA_SCN_MAX_TASKS, sizeof(*r->procs));
 	pthread_mutex_init(&r->lock, NULL);
-	if (!r->devs || !r->accels || !r->removed || !r->tops || !r->pool) {
+	if (!r->devs || !r->accels || !r->removed || !r->tops || !r->pool || !r->procs) {
 		sva_scenario_run_free(r);
 		return -ENOMEM;
 	}
@@ -396,7 +407,9 @@ void sva_scenario_run_free(struct sva_scenario_run *r)
 	free(r->removed);
 	free(r->tops);
 	free(r->pool);
-	free(r->freed_mms);
+	free(r->procs);
+	free(r->freed.ids);
+	free(r->dropped.ids);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }

@@ -9,9 +9,10 @@
  * first violation) and starts every top-level process.
  *
  * Every task (a top-level process, a forked child, a cloned thread) interprets its program
- * with a context from a pool allocated once per run and reset at setup: a task can be killed
+ * with a context, and every process has an interpreter state its threads share, both from
+ * pools allocated once per run and reset at setup: a task can be killed
  * at any system-call boundary (it never returns from that call), so nothing a task owns may
- * need freeing by the task itself. The pool and the verdict state are plain malloc'd memory
+ * need freeing by the task itself. The pools and the verdict state are plain malloc'd memory
  * of the run, under @lock (a pthread mutex: infrastructure, no scheduling point inside).
  */
 #ifndef SVA_SCENARIO_RUNNER_H
@@ -44,29 +45,48 @@ enum {
 
 struct sva_scn_fdinfo {
 	int fd;
-	int wq;		 /* index in the scenario's wqs */
+	int wq;		 /* index in the scenario's wqs, -1 if unknown */
 	uint64_t portal; /* its MMIO mapping, 0 until mmap(fd, mmio) */
+	bool cloexec;	 /* opened with cloexec: exec closes it */
 };
 
 struct sva_scn_map {
 	uint64_t addr, len;
 };
 
-/* One task's interpreter state. */
-struct sva_scn_ctx {
-	struct sva_scenario_run *r;
-	const struct sva_scn_program *prog;
-	uint64_t vals[SVA_SCN_MAX_VARS];
-	uint8_t set[SVA_SCN_MAX_VARS]; /* vals[i] was assigned */
+/* What a variable of a process holds. */
+enum sva_scn_var_state {
+	SVA_SCN_UNSET,	/* never assigned in this process */
+	SVA_SCN_SET,	/* the value its call returned */
+	SVA_SCN_FAILED, /* its call failed: the value is the negative errno */
+};
+
+/*
+ * The interpreter's state of one process: what its threads share - a cloned thread sees and
+ * changes the same variables, fds and mappings, a forked child gets a copy. Under the run's
+ * lock (threads of a process run concurrently on the native backend); never held across a
+ * system call.
+ */
+struct sva_scn_proc {
+	int64_t vals[SVA_SCN_MAX_VARS];
+	uint8_t set[SVA_SCN_MAX_VARS];			 /* enum sva_scn_var_state */
+	const struct sva_scn_stmt *by[SVA_SCN_MAX_VARS]; /* FAILED: the call that failed */
 	struct sva_scn_fdinfo fds[SVA_SCN_MAX_FDS];
 	unsigned nfds;
 	struct sva_scn_map maps[SVA_SCN_MAX_MAPS];
 	unsigned nmaps;
 	uint64_t comp_page; /* completion records, 128 a page, handed out in order */
 	unsigned comp_next;
-	/* a top-level process: what its goals are judged by */
-	uint64_t mm_id;
+	int pid;	/* 0 until its first task starts (or fork returned) */
+	uint64_t mm_id; /* the mm it started with */
 	uint32_t pasid; /* SVA_PASID_INVALID until an open bound it */
+};
+
+/* One task's interpreter state: its program and its process's state. */
+struct sva_scn_ctx {
+	struct sva_scenario_run *r;
+	const struct sva_scn_program *prog;
+	struct sva_scn_proc *ps;
 };
 
 /* A process started at time zero. */
@@ -77,6 +97,21 @@ struct sva_scn_top {
 	int status;
 	bool reaped;
 };
+
+/* A set of mm ids, in the order they came (freed PASIDs, dropped mms). */
+struct sva_scn_mms {
+	uint64_t *ids;
+	size_t n, cap;
+};
+
+/* A file passed by send_fd, until the receiver's recv_fd takes it. */
+struct sva_scn_mail {
+	int pid; /* the receiver */
+	int fd;	 /* its number in the receiver's table */
+	int wq;	 /* the queue's WQ, -1 if unknown */
+};
+
+#define SVA_SCN_MAX_MAIL 64
 
 struct sva_scenario_run {
 	const struct sva_scenario *s;
@@ -92,21 +127,32 @@ struct sva_scenario_run {
 	size_t ntops;
 	struct sva_scn_ctx *pool;
 	atomic_uint npool;
+	struct sva_scn_proc *procs;
+	atomic_uint nprocs;
 
-	pthread_mutex_t lock; /* everything below */
+	pthread_mutex_t lock; /* everything below, and every struct sva_scn_proc */
 	struct sva_scenario_stats st;
-	uint64_t *freed_mms; /* mms whose PASID went back to the allocator */
-	size_t nfreed, freed_cap;
+	struct sva_scn_mms freed;   /* mms whose PASID went back to the allocator */
+	struct sva_scn_mms dropped; /* mms __mmdrop freed */
+	struct sva_scn_mail mail[SVA_SCN_MAX_MAIL];
+	unsigned nmail;
 	char failure[512]; /* the first call or goal that did not go as written */
 	unsigned long nfailures;
 };
 
 /* interp.c: the body of every task (arg: its struct sva_scn_ctx). */
 int sva_scn_task_main(struct sva_task *t, void *arg);
-/* A fresh context from the pool (NULL when the run has started too many tasks). */
-struct sva_scn_ctx *sva_scn_ctx_get(struct sva_scenario_run *r, const struct sva_scn_program *p);
+/*
+ * A fresh context from the pool for a task running @p in process state @ps (NULL: a fresh
+ * one, for a new process). NULL when the run has started too many tasks.
+ */
+struct sva_scn_ctx *sva_scn_ctx_get(struct sva_scenario_run *r, const struct sva_scn_program *p,
+				    struct sva_scn_proc *ps);
 /* Record a failure at @loc (the first one's text is kept). */
-void sva_scn_fail(struct sva_scenario_run *r, const struct sva_scn_loc *loc, const char *fmt, ...)
-	SVA_PRINTF(3, 4);
+void sva_scn_run_fail(struct sva_scenario_run *r, const struct sva_scn_loc *loc, const char *fmt,
+		      ...) SVA_PRINTF(3, 4);
+/* run.c: whether @mm is in @set (run's lock held); add it (no memory: dropped). */
+bool sva_scn_mms_has(const struct sva_scn_mms *set, uint64_t mm);
+void sva_scn_mms_add(struct sva_scn_mms *set, uint64_t mm);
 
 #endif /* SVA_SCENARIO_RUNNER_H */

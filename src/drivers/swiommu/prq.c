@@ -217,6 +217,17 @@ void sva_sw_prq_remove_device(struct sva_swiommu *sw, struct sva_sw_device *sdev
 	sva_sw_prq_put(sw);
 }
 
+int sva_swiommu_disable_iopf(struct sva_device *dev)
+{
+	struct sva_sw_device *sdev = sva_sw_device_of(dev);
+
+	if (!sdev->prq)
+		return -ENODEV;
+	sva_sw_prq_drain(sdev->prq); /* what the device sent so far is reported ... */
+	sva_iopf_queue_remove_device(sdev->prq->iopf, dev); /* ... then answered INVALID */
+	return 0;
+}
+
 /* ---- the device sends ---- */
 
 /* Queue @reqs or drop them (PRQ lock held): the number queued; *@answer set if dropped last. */
