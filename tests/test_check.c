@@ -21,18 +21,17 @@ static struct sva_world *check_world(struct sva_checker **c)
 
 static void pasid_begin(struct sva_world *w, uint32_t pasid, uint64_t mm)
 {
-	sva_trace_track(w, SVA_TRACE_BEGIN, "pasid", "pasid", pasid, SVA_TF("mm", mm));
+	sva_trace(w, PASID_ALLOC, pasid, mm);
 }
 
 static void pasid_end(struct sva_world *w, uint32_t pasid, uint64_t mm)
 {
-	sva_trace_track(w, SVA_TRACE_END, "pasid", "pasid", pasid, SVA_TF("mm", mm));
+	sva_trace(w, PASID_FREE, pasid, mm);
 }
 
 static void entry(struct sva_world *w, const char *dev, uint32_t pasid, uint64_t state)
 {
-	sva_trace(w, "swiommu.pasid_entry", SVA_TFS("device", dev), SVA_TF("pasid", pasid),
-		  SVA_TF("state", state), SVA_TF("domain", 1));
+	sva_trace(w, SWIOMMU_PASID_ENTRY, dev, pasid, state, 0);
 }
 
 static void test_i1_one_owner_per_pasid(void **state)
@@ -49,7 +48,7 @@ static void test_i1_one_owner_per_pasid(void **state)
 	assert_int_equal(sva_checker_violations(c, SVA_I1_UNIQUENESS), 1);
 	assert_int_equal(sva_report_count(w, SVA_REPORT_INVARIANT), 1);
 	assert_non_null(strstr(sva_report_first(w), "I1 uniqueness: PASID 5 given to mm3"));
-	sva_trace(w, "pasid.alloc_private", SVA_TF("pasid", 5)); /* a driver's, colliding */
+	sva_trace(w, PASID_ALLOC_PRIVATE, 5, "acc0"); /* a driver's, colliding */
 	assert_int_equal(sva_checker_violations(c, SVA_I1_UNIQUENESS), 2);
 	sva_checker_detach(c);
 	sva_world_destroy(w);
@@ -81,18 +80,13 @@ static void test_i6_groups_answered_exactly_once(void **state)
 	struct sva_world *w = check_world(&c);
 	(void)state;
 
-	sva_trace(w, "iopf.report", SVA_TFS("device", "acc0"), SVA_TF("pasid", 3),
-		  SVA_TF("grpid", 1), SVA_TF("last", 0));
-	sva_trace(w, "iopf.report", SVA_TFS("device", "acc0"), SVA_TF("pasid", 3),
-		  SVA_TF("grpid", 1), SVA_TF("last", 1));
-	sva_trace(w, "iopf.response", SVA_TFS("device", "acc0"), SVA_TF("pasid", 3),
-		  SVA_TF("grpid", 1), SVA_TF("code", 0));
+	sva_trace(w, IOPF_REPORT, "acc0", 3, 1, 0);
+	sva_trace(w, IOPF_REPORT, "acc0", 3, 1, 1);
+	sva_trace(w, IOPF_RESPONSE, "acc0", 3, 1, 0);
 	assert_int_equal(sva_checker_violations(c, SVA_I6_LIVENESS), 0);
-	sva_trace(w, "iopf.response", SVA_TFS("device", "acc0"), SVA_TF("pasid", 3),
-		  SVA_TF("grpid", 1), SVA_TF("code", 1)); /* a second answer */
+	sva_trace(w, IOPF_RESPONSE, "acc0", 3, 1, 1); /* a second answer */
 	assert_int_equal(sva_checker_violations(c, SVA_I6_LIVENESS), 1);
-	sva_trace(w, "iopf.report", SVA_TFS("device", "acc0"), SVA_TF("pasid", 3),
-		  SVA_TF("grpid", 2), SVA_TF("last", 1));
+	sva_trace(w, IOPF_REPORT, "acc0", 3, 2, 1);
 	pasid_begin(w, 3, 1);
 	pasid_end(w, 3, 1); /* freed with group 2 pending */
 	assert_int_equal(sva_checker_violations(c, SVA_I2_NO_EARLY_REUSE), 1);
@@ -109,16 +103,13 @@ static void test_i7_silent_between_release_and_unbind(void **state)
 	(void)state;
 
 	entry(w, "acc0", 9, 1);
-	sva_trace(w, "swiommu.fault", SVA_TFS("device", "acc0"), SVA_TF("pasid", 9),
-		  SVA_TF("addr", 0x1000), SVA_TF("reason", 5)); /* a page fault while bound: fine */
-	entry(w, "acc0", 9, 2);					/* release */
+	sva_trace(w, SWIOMMU_FAULT, "acc0", 9, 0x1000, 5); /* a page fault while bound: fine */
+	entry(w, "acc0", 9, 2);				   /* release */
 	assert_int_equal(sva_checker_violations(c, SVA_I7_QUIET_TEARDOWN), 0);
-	sva_trace(w, "swiommu.fault", SVA_TFS("device", "acc0"), SVA_TF("pasid", 9),
-		  SVA_TF("addr", 0x2000), SVA_TF("reason", 4));
+	sva_trace(w, SWIOMMU_FAULT, "acc0", 9, 0x2000, 4);
 	assert_int_equal(sva_checker_violations(c, SVA_I7_QUIET_TEARDOWN), 1);
 	entry(w, "acc0", 9, 0); /* unbind: reporting again is right */
-	sva_trace(w, "swiommu.fault", SVA_TFS("device", "acc0"), SVA_TF("pasid", 9),
-		  SVA_TF("addr", 0x2000), SVA_TF("reason", 3));
+	sva_trace(w, SWIOMMU_FAULT, "acc0", 9, 0x2000, 3);
 	assert_int_equal(sva_checker_violations(c, SVA_I7_QUIET_TEARDOWN), 1);
 	sva_checker_detach(c);
 	sva_world_destroy(w);

@@ -10,7 +10,9 @@
  * Events arrive from any actor (native: any thread); the shadow state is under @lock, a plain
  * pthread mutex (the checker is infrastructure, not model: it holds no model lock and makes no
  * scheduling point). Violations are reported after the lock is dropped. String values of
- * events are interned by the trace ring, so device names compare by pointer.
+ * events are interned by the trace ring, so device names compare by pointer. Events are told
+ * apart by kind (sva/events.h) and read by typed field accessors: a renamed or removed event
+ * does not compile here.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -143,22 +145,6 @@ struct sva_chk_violation {
 	char msg[240];
 };
 
-static uint64_t sva_chk_num(const struct sva_trace_event *ev, const char *key)
-{
-	for (unsigned i = 0; i < ev->nfields; i++)
-		if (!ev->fields[i].str && strcmp(ev->fields[i].key, key) == 0)
-			return ev->fields[i].num;
-	return 0;
-}
-
-static const char *sva_chk_str(const struct sva_trace_event *ev, const char *key)
-{
-	for (unsigned i = 0; i < ev->nfields; i++)
-		if (ev->fields[i].str && strcmp(ev->fields[i].key, key) == 0)
-			return ev->fields[i].str;
-	return "?";
-}
-
 /* A PASID is given to an owner (mm id, or 0 for a driver's own). */
 static void sva_chk_pasid_given(struct sva_checker *c, uint32_t pasid, uint64_t mm,
 				struct sva_chk_violation *v)
@@ -212,9 +198,9 @@ static void sva_chk_pasid_freed(struct sva_checker *c, uint32_t pasid, struct sv
 
 static void sva_chk_entry_set(struct sva_checker *c, const struct sva_trace_event *ev)
 {
-	const char *dev = sva_chk_str(ev, "device");
-	uint32_t pasid = (uint32_t)sva_chk_num(ev, "pasid");
-	uint64_t state = sva_chk_num(ev, "state");
+	const char *dev = sva_ev_str(ev, SWIOMMU_PASID_ENTRY, device);
+	uint32_t pasid = (uint32_t)sva_ev_num(ev, SWIOMMU_PASID_ENTRY, pasid);
+	uint64_t state = sva_ev_num(ev, SWIOMMU_PASID_ENTRY, state);
 	struct sva_chk_entry *e;
 	size_t i;
 
@@ -228,7 +214,7 @@ static void sva_chk_entry_set(struct sva_checker *c, const struct sva_trace_even
 		e = sva_chk_insert(&c->entries, dev, pasid, 0);
 	if (e) {
 		e->state = state;
-		e->mm = sva_chk_num(ev, "mm");
+		e->mm = sva_ev_num(ev, SWIOMMU_PASID_ENTRY, mm);
 	}
 }
 
@@ -239,8 +225,8 @@ static void sva_chk_entry_set(struct sva_checker *c, const struct sva_trace_even
 static void sva_chk_dma_access(struct sva_checker *c, const struct sva_trace_event *ev,
 			       struct sva_chk_violation *v)
 {
-	const char *dev = sva_chk_str(ev, "device");
-	uint32_t pasid = (uint32_t)sva_chk_num(ev, "pasid");
+	const char *dev = sva_ev_str(ev, DMA_ACCESS, device);
+	uint32_t pasid = (uint32_t)sva_ev_num(ev, DMA_ACCESS, pasid);
 	struct sva_chk_entry *e;
 	struct sva_chk_pasid *p;
 	size_t i;
@@ -253,29 +239,29 @@ static void sva_chk_dma_access(struct sva_checker *c, const struct sva_trace_eve
 	if (!p)
 		snprintf(v->msg, sizeof(v->msg),
 			 "%s accessed %#llx on PASID %u, which belongs to nobody", dev,
-			 (unsigned long long)sva_chk_num(ev, "addr"), pasid);
+			 (unsigned long long)sva_ev_num(ev, DMA_ACCESS, addr), pasid);
 	else if (e && e->state == SVA_CHK_TRANSLATING)
 		snprintf(v->msg, sizeof(v->msg),
 			 "%s accessed %#llx on PASID %u through mm%llu's page table, but the PASID "
 			 "belongs to mm%llu",
-			 dev, (unsigned long long)sva_chk_num(ev, "addr"), pasid,
+			 dev, (unsigned long long)sva_ev_num(ev, DMA_ACCESS, addr), pasid,
 			 (unsigned long long)e->mm, (unsigned long long)p->mm);
 	else
 		snprintf(v->msg, sizeof(v->msg),
 			 "%s accessed %#llx on PASID %u, whose entry does not translate", dev,
-			 (unsigned long long)sva_chk_num(ev, "addr"), pasid);
+			 (unsigned long long)sva_ev_num(ev, DMA_ACCESS, addr), pasid);
 }
 
 /* After a device's last unbind of a PASID, its entry must be gone (I3). */
 static void sva_chk_unbind(struct sva_checker *c, const struct sva_trace_event *ev,
 			   struct sva_chk_violation *v)
 {
-	const char *dev = sva_chk_str(ev, "device");
-	uint32_t pasid = (uint32_t)sva_chk_num(ev, "pasid");
+	const char *dev = sva_ev_str(ev, SVA_UNBIND, device);
+	uint32_t pasid = (uint32_t)sva_ev_num(ev, SVA_UNBIND, pasid);
 	struct sva_chk_entry *e;
 	size_t i;
 
-	if (!sva_chk_num(ev, "last"))
+	if (!sva_ev_num(ev, SVA_UNBIND, last))
 		return;
 	e = sva_chk_find(&c->entries, dev, pasid, 0, &i);
 	if (!e)
@@ -286,40 +272,58 @@ static void sva_chk_unbind(struct sva_checker *c, const struct sva_trace_event *
 		 pasid, (unsigned long long)e->mm, (unsigned long long)e->state);
 }
 
-/* mm lifetimes: a fault is served only while the mm has users (I5). */
-static void sva_chk_mm_event(struct sva_checker *c, const struct sva_trace_event *ev,
-			     struct sva_chk_violation *v)
+/* An mm from creation to free (I5: nothing is served on it once exit_mmap started). */
+static void sva_chk_mm_create(struct sva_checker *c, uint64_t id)
 {
-	uint64_t id = ev->track ? ev->track_id : sva_chk_num(ev, "mm");
 	struct sva_chk_mm *m;
 	size_t i;
 
 	m = sva_chk_find(&c->mms, NULL, 0, id, &i);
-	if (ev->track && ev->phase == SVA_TRACE_BEGIN) {
-		m = m ? m : sva_chk_insert(&c->mms, NULL, 0, id);
-		if (m)
-			m->torn_down = false;
-	} else if (ev->track && ev->phase == SVA_TRACE_END) {
-		if (m)
-			sva_chk_del(&c->mms, i);
-	} else if (strcmp(ev->name, "mm.exit_mmap") == 0) {
-		if (m)
-			m->torn_down = true;
-	} else if (m && m->torn_down) { /* mm.fault */
-		v->inv = SVA_I5_REFCOUNT;
-		snprintf(v->msg, sizeof(v->msg),
-			 "%s at %#llx used mm%llu after its last user went (its address space is "
-			 "torn down)",
-			 strcmp(ev->name, "mm.fault") == 0 ? "a fault" : "a device's page request",
-			 (unsigned long long)sva_chk_num(ev, "addr"), (unsigned long long)id);
-	}
+	m = m ? m : sva_chk_insert(&c->mms, NULL, 0, id);
+	if (m)
+		m->torn_down = false;
+}
+
+static void sva_chk_mm_free(struct sva_checker *c, uint64_t id)
+{
+	size_t i;
+
+	if (sva_chk_find(&c->mms, NULL, 0, id, &i))
+		sva_chk_del(&c->mms, i);
+}
+
+static void sva_chk_mm_exit_mmap(struct sva_checker *c, uint64_t id)
+{
+	struct sva_chk_mm *m;
+	size_t i;
+
+	m = sva_chk_find(&c->mms, NULL, 0, id, &i);
+	if (m)
+		m->torn_down = true;
+}
+
+/* A fault served on mm @id (a CPU's, or a device's page request): it must have users (I5). */
+static void sva_chk_mm_used(struct sva_checker *c, uint64_t id, uint64_t addr, const char *what,
+			    struct sva_chk_violation *v)
+{
+	struct sva_chk_mm *m;
+	size_t i;
+
+	m = sva_chk_find(&c->mms, NULL, 0, id, &i);
+	if (!m || !m->torn_down)
+		return;
+	v->inv = SVA_I5_REFCOUNT;
+	snprintf(
+		v->msg, sizeof(v->msg),
+		"%s at %#llx used mm%llu after its last user went (its address space is torn down)",
+		what, (unsigned long long)addr, (unsigned long long)id);
 }
 
 static void sva_chk_fault(struct sva_checker *c, const struct sva_trace_event *ev,
 			  struct sva_chk_violation *v)
 {
-	const char *dev = sva_chk_str(ev, "device");
-	uint32_t pasid = (uint32_t)sva_chk_num(ev, "pasid");
+	const char *dev = sva_ev_str(ev, SWIOMMU_FAULT, device);
+	uint32_t pasid = (uint32_t)sva_ev_num(ev, SWIOMMU_FAULT, pasid);
 	struct sva_chk_entry *e;
 	size_t i;
 
@@ -329,24 +333,25 @@ static void sva_chk_fault(struct sva_checker *c, const struct sva_trace_event *e
 		snprintf(v->msg, sizeof(v->msg),
 			 "a fault of %s on PASID %u at %#llx was reported after the mm's release, "
 			 "before unbind",
-			 dev, pasid, (unsigned long long)sva_chk_num(ev, "addr"));
+			 dev, pasid, (unsigned long long)sva_ev_num(ev, SWIOMMU_FAULT, addr));
 	}
 }
 
 static void sva_chk_iopf_report(struct sva_checker *c, const struct sva_trace_event *ev)
 {
-	if (!sva_chk_num(ev, "last"))
+	if (!sva_ev_num(ev, IOPF_REPORT, last))
 		return; /* groups are answered, not requests */
-	sva_chk_insert(&c->groups, sva_chk_str(ev, "device"), (uint32_t)sva_chk_num(ev, "pasid"),
-		       sva_chk_num(ev, "grpid"));
+	sva_chk_insert(&c->groups, sva_ev_str(ev, IOPF_REPORT, device),
+		       (uint32_t)sva_ev_num(ev, IOPF_REPORT, pasid),
+		       sva_ev_num(ev, IOPF_REPORT, grpid));
 }
 
 static void sva_chk_iopf_response(struct sva_checker *c, const struct sva_trace_event *ev,
 				  struct sva_chk_violation *v)
 {
-	const char *dev = sva_chk_str(ev, "device");
-	uint32_t pasid = (uint32_t)sva_chk_num(ev, "pasid");
-	uint64_t grpid = sva_chk_num(ev, "grpid");
+	const char *dev = sva_ev_str(ev, IOPF_RESPONSE, device);
+	uint32_t pasid = (uint32_t)sva_ev_num(ev, IOPF_RESPONSE, pasid);
+	uint64_t grpid = sva_ev_num(ev, IOPF_RESPONSE, grpid);
 	size_t i;
 
 	if (sva_chk_find(&c->groups, dev, pasid, grpid, &i)) {
@@ -363,7 +368,7 @@ static void sva_chk_iopf_response(struct sva_checker *c, const struct sva_trace_
 static void sva_chk_world_report(struct sva_checker *c, const struct sva_trace_event *ev,
 				 struct sva_chk_violation *v)
 {
-	const char *kind = sva_chk_str(ev, "kind");
+	const char *kind = sva_ev_str(ev, REPORT, kind);
 
 	if (strcmp(kind, sva_report_kind_name(SVA_REPORT_REFCOUNT)) == 0)
 		c->violations[SVA_I5_REFCOUNT]++;
@@ -378,33 +383,60 @@ static void sva_chk_world_report(struct sva_checker *c, const struct sva_trace_e
 static void sva_chk_dispatch(struct sva_checker *c, const struct sva_trace_event *ev,
 			     struct sva_chk_violation *v)
 {
-	const char *n = ev->name;
-
-	if (ev->track && strcmp(ev->track, "pasid") == 0 && ev->phase == SVA_TRACE_BEGIN)
-		sva_chk_pasid_given(c, (uint32_t)ev->track_id, sva_chk_num(ev, "mm"), v);
-	else if (ev->track && strcmp(ev->track, "pasid") == 0 && ev->phase == SVA_TRACE_END)
+	switch (ev->kind) {
+	case SVA_EV_PASID_ALLOC:
+		sva_chk_pasid_given(c, (uint32_t)ev->track_id, sva_ev_num(ev, PASID_ALLOC, mm), v);
+		break;
+	case SVA_EV_PASID_FREE:
 		sva_chk_pasid_freed(c, (uint32_t)ev->track_id, v);
-	else if (strcmp(n, "pasid.alloc_private") == 0)
-		sva_chk_pasid_given(c, (uint32_t)sva_chk_num(ev, "pasid"), 0, v);
-	else if (strcmp(n, "pasid.free_private") == 0)
-		sva_chk_pasid_freed(c, (uint32_t)sva_chk_num(ev, "pasid"), v);
-	else if (strcmp(n, "swiommu.pasid_entry") == 0)
+		break;
+	case SVA_EV_PASID_ALLOC_PRIVATE:
+		sva_chk_pasid_given(c, (uint32_t)sva_ev_num(ev, PASID_ALLOC_PRIVATE, pasid), 0, v);
+		break;
+	case SVA_EV_PASID_FREE_PRIVATE:
+		sva_chk_pasid_freed(c, (uint32_t)sva_ev_num(ev, PASID_FREE_PRIVATE, pasid), v);
+		break;
+	case SVA_EV_SWIOMMU_PASID_ENTRY:
 		sva_chk_entry_set(c, ev);
-	else if (strcmp(n, "dma.access") == 0)
+		break;
+	case SVA_EV_DMA_ACCESS:
 		sva_chk_dma_access(c, ev, v);
-	else if (strcmp(n, "sva.unbind") == 0)
+		break;
+	case SVA_EV_SVA_UNBIND:
 		sva_chk_unbind(c, ev, v);
-	else if ((ev->track && strcmp(ev->track, "mm") == 0) || strcmp(n, "mm.exit_mmap") == 0 ||
-		 strcmp(n, "mm.fault") == 0 || strcmp(n, "iopf.handle") == 0)
-		sva_chk_mm_event(c, ev, v);
-	else if (strcmp(n, "swiommu.fault") == 0)
+		break;
+	case SVA_EV_MM_CREATE:
+		sva_chk_mm_create(c, ev->track_id);
+		break;
+	case SVA_EV_MM_FREE:
+		sva_chk_mm_free(c, ev->track_id);
+		break;
+	case SVA_EV_MM_EXIT_MMAP:
+		sva_chk_mm_exit_mmap(c, sva_ev_num(ev, MM_EXIT_MMAP, mm));
+		break;
+	case SVA_EV_MM_FAULT:
+		sva_chk_mm_used(c, sva_ev_num(ev, MM_FAULT, mm), sva_ev_num(ev, MM_FAULT, addr),
+				"a fault", v);
+		break;
+	case SVA_EV_IOPF_HANDLE:
+		sva_chk_mm_used(c, sva_ev_num(ev, IOPF_HANDLE, mm),
+				sva_ev_num(ev, IOPF_HANDLE, addr), "a device's page request", v);
+		break;
+	case SVA_EV_SWIOMMU_FAULT:
 		sva_chk_fault(c, ev, v);
-	else if (strcmp(n, "iopf.report") == 0)
+		break;
+	case SVA_EV_IOPF_REPORT:
 		sva_chk_iopf_report(c, ev);
-	else if (strcmp(n, "iopf.response") == 0)
+		break;
+	case SVA_EV_IOPF_RESPONSE:
 		sva_chk_iopf_response(c, ev, v);
-	else if (strcmp(n, "report") == 0)
+		break;
+	case SVA_EV_REPORT:
 		sva_chk_world_report(c, ev, v);
+		break;
+	default:
+		break;
+	}
 }
 
 /* Count and report a violation; stop the run when asked to (lock not held). */

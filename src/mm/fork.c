@@ -107,7 +107,7 @@ int sva_mm_dup(struct sva_mm *parent, const char *name, struct sva_mm **out)
 		sva_mmput(child); /* exit_mmap undoes what was copied */
 		return ret;
 	}
-	sva_trace(parent->w, "mm.dup", SVA_TF("parent", parent->id), SVA_TF("child", child->id));
+	sva_trace(parent->w, MM_DUP, parent->id, child->id);
 	*out = child;
 	return 0;
 }

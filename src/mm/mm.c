@@ -126,7 +126,7 @@ int sva_mm_create(struct sva_mm_sys *sys, const char *name, struct sva_mm **out)
 	sva_spin_lock_init(sys->w, &mm->ptl, "page_table_lock");
 	sva_rwsem_init(sys->w, &mm->notifier_lock, "mmu_notifiers");
 	sva_list_init(&mm->notifiers);
-	sva_trace_track(sys->w, SVA_TRACE_BEGIN, "mm", "mm", mm->id, SVA_TFS("name", mm->name));
+	sva_trace(sys->w, MM_CREATE, mm->id, mm->name);
 	*out = mm;
 	return 0;
 }
@@ -151,7 +151,7 @@ static void sva_exit_mmap(struct sva_mm *mm)
 {
 	struct sva_mmu_gather tlb;
 
-	sva_trace(mm->w, "mm.exit_mmap", SVA_TF("mm", mm->id));
+	sva_trace(mm->w, MM_EXIT_MMAP, mm->id);
 	sva_mm_notify_release(mm);
 
 	sva_down_write(&mm->mmap_lock);
@@ -194,8 +194,8 @@ static void sva___mmdrop(struct sva_mm *mm)
 	sva_mutex_lock(&sys->lock);
 	sva_list_del(&mm->sys_node);
 	sva_mutex_unlock(&sys->lock);
-	sva_trace(mm->w, "mm.mmdrop", SVA_TF("mm", mm->id));
-	sva_trace_track(mm->w, SVA_TRACE_END, "mm", "mm", mm->id);
+	sva_trace(mm->w, MM_MMDROP, mm->id);
+	sva_trace(mm->w, MM_FREE, mm->id);
 	sva_rwsem_destroy(&mm->mmap_lock);
 	sva_rwsem_destroy(&mm->notifier_lock);
 	sva_spin_lock_destroy(&mm->ptl);

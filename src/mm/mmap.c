@@ -139,8 +139,7 @@ int sva_mm_mmap(struct sva_mm *mm, uint64_t addr, uint64_t len, unsigned prot, u
 			(unsigned long long)len, sva_strerror(ret));
 		return ret;
 	}
-	sva_trace(mm->w, "mm.mmap", SVA_TF("mm", mm->id), SVA_TF("start", *out), SVA_TF("len", len),
-		  SVA_TF("prot", prot));
+	sva_trace(mm->w, MM_MMAP, mm->id, *out, len, prot);
 	if ((flags & SVA_MAP_POPULATE) && prot)
 		return sva_mm_populate(mm, *out, len, prot);
 	return 0;
@@ -157,8 +156,7 @@ int sva_mm_munmap(struct sva_mm *mm, uint64_t addr, uint64_t len)
 	ret = sva_mm_do_munmap(mm, addr, addr + len);
 	sva_up_write(&mm->mmap_lock);
 	if (ret == 0)
-		sva_trace(mm->w, "mm.munmap", SVA_TF("mm", mm->id), SVA_TF("start", addr),
-			  SVA_TF("len", len));
+		sva_trace(mm->w, MM_MUNMAP, mm->id, addr, len);
 	return ret;
 }
 
@@ -230,8 +228,7 @@ int sva_mm_mprotect(struct sva_mm *mm, uint64_t addr, uint64_t len, unsigned pro
 	ret = sva_mm_mprotect_locked(mm, addr, addr + len, prot);
 	sva_up_write(&mm->mmap_lock);
 	if (ret == 0)
-		sva_trace(mm->w, "mm.mprotect", SVA_TF("mm", mm->id), SVA_TF("start", addr),
-			  SVA_TF("len", len), SVA_TF("prot", prot));
+		sva_trace(mm->w, MM_MPROTECT, mm->id, addr, len, prot);
 	return ret;
 }
 

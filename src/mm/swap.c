@@ -160,6 +160,6 @@ size_t sva_mm_sys_reclaim(struct sva_mm_sys *sys, size_t nr)
 			done += sva_reclaim_mm(batch[i], nr - done);
 		sva_mmput(batch[i]);
 	}
-	sva_trace(sys->w, "mm.reclaim", SVA_TF("pages", done));
+	sva_trace(sys->w, MM_RECLAIM, done);
 	return done;
 }

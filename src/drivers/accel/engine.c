@@ -368,9 +368,7 @@ static void sva_accel_record(struct sva_accel_exec *x, const struct sva_dsa_desc
 	if (sva_accel_dma(x, d->completion_addr, &rec, sizeof(rec), true, &st) == 0)
 		return;
 	sva_accel_count(&x->a->c.records_lost, 1);
-	sva_trace_track(x->a->w, SVA_TRACE_INSTANT, "accel.record_lost", "pasid", x->pasid,
-			SVA_TF("pasid", x->pasid), SVA_TF("addr", d->completion_addr),
-			SVA_TF("reason", st.reason));
+	sva_trace(x->a->w, ACCEL_RECORD_LOST, x->pasid, x->pasid, d->completion_addr, st.reason);
 }
 
 /* Count @c's outcome. */
@@ -471,20 +469,20 @@ static void sva_accel_run(struct sva_accel_engine *e, struct sva_accel_job *job)
 	struct sva_accel_wq *wq = job->wq;
 	struct sva_dsa_completion c;
 
-	sva_trace_track(a->w, SVA_TRACE_INSTANT, "accel.start", "pasid", job->pasid,
-			SVA_TF("engine", e->index), SVA_TF("pasid", job->pasid),
-			SVA_TF("opcode", job->desc.opcode), SVA_TF("size", job->desc.size));
+	sva_trace(a->w, ACCEL_START, job->pasid, e->index, job->pasid, job->desc.opcode,
+		  job->desc.size);
 	sva_accel_execute(&x, &job->desc, &c, false);
 	x.bof = job->desc.flags & SVA_DSA_FLAG_BOF;
 	sva_accel_record(&x, &job->desc, &c);
 	sva_accel_account(a, &c);
 	if (job->desc.opcode != SVA_DSA_OP_BATCH)
 		sva_accel_count(&a->c.bytes, c.bytes_completed);
-	sva_trace_track(a->w, SVA_TRACE_INSTANT,
-			c.status == SVA_DSA_STATUS_ABORTED ? "accel.abort" : "accel.complete",
-			"pasid", job->pasid, SVA_TF("pasid", job->pasid),
-			SVA_TF("status", c.status), SVA_TF("bytes", c.bytes_completed),
-			SVA_TF("fault_addr", c.fault_addr));
+	if (c.status == SVA_DSA_STATUS_ABORTED)
+		sva_trace(a->w, ACCEL_ABORT, job->pasid, job->pasid, c.status, c.bytes_completed,
+			  c.fault_addr);
+	else
+		sva_trace(a->w, ACCEL_COMPLETE, job->pasid, job->pasid, c.status, c.bytes_completed,
+			  c.fault_addr);
 	/* the record is written: only now may a stopper see the job gone */
 	sva_spin_lock(&wq->lock);
 	atomic_fetch_sub(&job->ctx->inflight, 1);
@@ -560,9 +558,7 @@ static void sva_accel_abort_list(struct sva_accel_ctx *ctx, struct sva_list_head
 
 		sva_accel_record(&x, &slot->desc, &c); /* never blocks on a fault */
 		sva_accel_account(a, &c);
-		sva_trace_track(a->w, SVA_TRACE_INSTANT, "accel.abort", "pasid", pasid,
-				SVA_TF("pasid", pasid), SVA_TF("opcode", slot->desc.opcode),
-				SVA_TF("pending", 1));
+		sva_trace(a->w, ACCEL_ABORT_QUEUED, pasid, pasid, slot->desc.opcode, 1);
 	}
 }
 
@@ -599,6 +595,5 @@ void sva_accel_ctx_stop(struct sva_accel_ctx *ctx)
 
 	/* the job an engine runs for it ends at its next page, its record written */
 	sva_wait_event(&wq->idle, atomic_load(&ctx->inflight) == 0);
-	sva_trace_track(a->w, SVA_TRACE_INSTANT, "accel.stop", "pasid", ctx->pasid,
-			SVA_TFS("wq", wq->name), SVA_TF("pasid", ctx->pasid), SVA_TF("aborted", n));
+	sva_trace(a->w, ACCEL_STOP, ctx->pasid, wq->name, ctx->pasid, n);
 }

@@ -59,13 +59,12 @@ static int sva_accel_enqcmd_gp_fixup(struct sva_task *t, uint32_t *msr)
 	uint32_t pasid = sva_mm_get_pasid(sva_task_mm(t));
 
 	if (pasid == SVA_PASID_INVALID) {
-		sva_trace(w, "accel.enqcmd_gp", SVA_TF("tid", sva_task_tid(t)));
+		sva_trace(w, ACCEL_ENQCMD_GP, sva_task_tid(t));
 		return SVA_ACCEL_EGP;
 	}
 	sva_accel_pasid_msr_load(t, pasid);
 	*msr = SVA_PASID_MSR_VALID | pasid;
-	sva_trace_track(w, SVA_TRACE_INSTANT, "accel.pasid_msr_load", "pasid", pasid,
-			SVA_TF("tid", sva_task_tid(t)), SVA_TF("pasid", pasid));
+	sva_trace(w, ACCEL_PASID_MSR_LOAD, pasid, sva_task_tid(t), pasid);
 	return 0;
 }
 
@@ -120,9 +119,7 @@ int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q,
 	if (ret)
 		return ret;
 	sva_accel_count(&a->c.submitted, 1);
-	sva_trace_track(a->w, SVA_TRACE_INSTANT, "accel.submit", "pasid", pasid,
-			SVA_TFS("wq", wq->name), SVA_TF("pasid", pasid),
-			SVA_TF("opcode", d->opcode));
+	sva_trace(a->w, ACCEL_SUBMIT, pasid, wq->name, pasid, d->opcode);
 	sva_wake_up(&a->work);
 	return 0;
 }

@@ -59,8 +59,7 @@ static void sva_sw_prq_handle(struct sva_sw_prq *prq, const struct sva_sw_prq_en
 
 	if (sva_sw_prq_is_marker(&e->req)) { /* a PASID stop marker: no response expected */
 		sva_sw_counter_add(&sw->pc.stop_markers, 1);
-		sva_trace(sw->w, "swiommu.prq_stop_marker", SVA_TFS("device", e->sdev->dev->name),
-			  SVA_TF("pasid", e->req.pasid));
+		sva_trace(sw->w, SWIOMMU_PRQ_STOP_MARKER, e->sdev->dev->name, e->req.pasid);
 		return;
 	}
 	sva_iommu_report_device_fault(e->sdev->dev, &e->req);
@@ -81,7 +80,7 @@ static void sva_sw_prq_retire(struct sva_sw_prq *prq)
 		prq->overflow = false;
 		atomic_fetch_add(&prq->reopens, 1);
 		sva_spin_unlock(&prq->lock);
-		sva_trace(prq->sw->w, "swiommu.prq_reopen", SVA_TFS("iommu", prq->sw->name));
+		sva_trace(prq->sw->w, SWIOMMU_PRQ_REOPEN, prq->sw->name);
 	}
 	atomic_fetch_add(&prq->done, 1);
 	sva_wake_up(&prq->drained);
@@ -107,8 +106,7 @@ static void sva_sw_prq_drain(struct sva_sw_prq *prq)
 	sva_spin_lock(&prq->lock);
 	upto = prq->enqueued;
 	sva_spin_unlock(&prq->lock);
-	sva_trace(prq->sw->w, "swiommu.prq_drain", SVA_TFS("iommu", prq->sw->name),
-		  SVA_TF("pending", upto - atomic_load(&prq->done)));
+	sva_trace(prq->sw->w, SWIOMMU_PRQ_DRAIN, prq->sw->name, upto - atomic_load(&prq->done));
 	sva_wait_event(&prq->drained, atomic_load(&prq->done) >= upto);
 }
 
@@ -251,13 +249,11 @@ static void sva_sw_prq_trace_sent(struct sva_sw_device *sdev, const struct sva_p
 	struct sva_world *w = sdev->sw->w;
 
 	if (queued)
-		sva_trace(w, "swiommu.prq_request", SVA_TFS("device", sdev->dev->name),
-			  SVA_TF("pasid", last->pasid), SVA_TF("grpid", last->grpid),
-			  SVA_TF("domain", sva_pasid_word_did(word)));
+		sva_trace(w, SWIOMMU_PRQ_REQUEST, sdev->dev->name, last->pasid, last->grpid,
+			  sva_pasid_word_did(word));
 	if (dropped)
-		sva_trace(w, "swiommu.prq_overflow", SVA_TFS("device", sdev->dev->name),
-			  SVA_TF("pasid", last->pasid), SVA_TF("grpid", last->grpid),
-			  SVA_TF("dropped", dropped));
+		sva_trace(w, SWIOMMU_PRQ_OVERFLOW, sdev->dev->name, last->pasid, last->grpid,
+			  dropped);
 }
 
 void sva_sw_prq_send(struct sva_sw_device *sdev, const struct sva_page_request *reqs, unsigned n,
@@ -285,9 +281,8 @@ void sva_sw_prq_send(struct sva_sw_device *sdev, const struct sva_page_request *
 	}
 	if (refused) { /* the IOMMU answers a PASID that does not translate */
 		sva_sw_counter_add(&sw->pc.refused, n);
-		sva_trace(sw->w, "swiommu.prq_refused", SVA_TFS("device", sdev->dev->name),
-			  SVA_TF("pasid", last->pasid), SVA_TF("grpid", last->grpid),
-			  SVA_TF("state", sva_pasid_word_state(word)));
+		sva_trace(sw->w, SWIOMMU_PRQ_REFUSED, sdev->dev->name, last->pasid, last->grpid,
+			  sva_pasid_word_state(word));
 		out->answered = !sva_sw_prq_is_marker(last);
 		out->code = SVA_PAGE_RESP_INVALID;
 	} else {

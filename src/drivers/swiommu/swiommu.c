@@ -115,8 +115,7 @@ int sva_swiommu_create(struct sva_iommu_sys *sys, const struct sva_swiommu_confi
 		return ret;
 	}
 	sw->blocked.owner = sw->iommu;
-	sva_trace(w, "swiommu.create", SVA_TFS("name", sw->name),
-		  SVA_TF("sets", sw->cfg.iotlb_sets), SVA_TF("ways", sw->cfg.iotlb_ways));
+	sva_trace(w, SWIOMMU_CREATE, sw->name, sw->cfg.iotlb_sets, sw->cfg.iotlb_ways);
 	*out = sw;
 	return 0;
 }

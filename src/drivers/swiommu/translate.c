@@ -418,9 +418,7 @@ int sva_dma_copy(struct sva_device *dev, uint32_t pasid, uint64_t va, void *buf,
 			sva_sched_point(sw->w); /* translated, not yet accessed */
 		/* the access the checker judges for isolation (I3), in the section */
 		if (sva_world_subscribed(sw->w))
-			sva_trace(sw->w, "dma.access", SVA_TFS("device", dev->name),
-				  SVA_TF("pasid", pasid), SVA_TF("addr", cur),
-				  SVA_TF("write", write));
+			sva_trace(sw->w, DMA_ACCESS, dev->name, pasid, cur, write);
 		frame = (char *)sva_page_address(sva_pfn_to_page(sw->phys, t.pfn)) + off;
 		if (write)
 			sva_frame_copy(frame, bytes + st->done, chunk);
