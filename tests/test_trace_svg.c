@@ -163,21 +163,21 @@ static int story(void *arg)
 	sva_sched_point(w);
 	sva_trace(w, MM_CREATE, 2, "mm2");
 	sva_sched_point(w);
-	sva_trace(w, PASID_ALLOC, 3, 2);
+	sva_trace(w, PASID_ALLOC, 3, 2, 1);
 	sva_sched_point(w);
 	sva_trace(w, SVA_BIND, "<&>", 2, 3, 1);
 	sva_sched_point(w);
 	sva_trace(w, IOMMU_ATTACH, "dsa0", 3, 1);
 	sva_sched_point(w);
-	sva_trace(w, PASID_FREE, 3, 2);
+	sva_trace(w, PASID_FREE, 3, 2, 1);
 	sva_sched_point(w);
-	sva_trace(w, PASID_ALLOC, 4, 2);
+	sva_trace(w, PASID_ALLOC, 4, 2, 1);
 	sva_sched_point(w);
 	sva_trace(w, ACCEL_SUBMIT, 4, "it's \"x\"", 4, 0);
 	sva_sched_point(w);
 	sva_trace(w, SWIOMMU_FAULT, "acc9", 4, 0x1000, 0); /* a device without a row */
 	sva_sched_point(w);
-	sva_trace(w, PASID_FREE, 4, 2);
+	sva_trace(w, PASID_FREE, 4, 2, 1);
 	sva_sched_point(w);
 	sva_trace(w, PROCESS_REAP, 7);
 	sva_sched_point(w);
@@ -286,9 +286,9 @@ static void test_svg_thins_actor_marks_keeps_bars(void **state)
 	for (int i = 0; i < 30000; i++)
 		sva_trace(w, WORK_RUN, "wq", (uint64_t)i);
 	for (int i = 0; i < 300; i++) {
-		sva_trace(w, PASID_ALLOC, (uint64_t)i, 0);
+		sva_trace(w, PASID_ALLOC, (uint64_t)i, 0, 1);
 		sva_trace(w, ACCEL_SUBMIT, (uint64_t)i, "wq", (uint64_t)i, 0);
-		sva_trace(w, PASID_FREE, (uint64_t)i, 0);
+		sva_trace(w, PASID_FREE, (uint64_t)i, 0, 1);
 	}
 	sva_trace(w, REPORT, "test");
 	doc = svg_of(w);
@@ -311,7 +311,7 @@ static void test_svg_write_error_is_eio(void **state)
 	FILE *f;
 	(void)state;
 
-	sva_trace(w, PASID_ALLOC, 1, 0);
+	sva_trace(w, PASID_ALLOC, 1, 0, 1);
 	sva_trace(w, SVA_BIND, "dsa0", 0, 1, 1);
 	f = fopen("/dev/null", "r"); /* read-only */
 	assert_non_null(f);

@@ -121,6 +121,17 @@ struct sva_world_config {
 	struct sva_stack_cache *stack_cache;
 	/* The design the kernel code follows (default: the faithful one). */
 	enum sva_variant variant;
+	/*
+	 * Test only: model defects switched on (SVA_BREAK_* bits) to prove that a check of the
+	 * checker catches them; 0 in every real run.
+	 */
+	unsigned breaks;
+};
+
+enum sva_break {
+	SVA_BREAK_NO_PRQ_DRAIN = 1u << 0, /* a PASID's detach does not drain its page requests */
+	SVA_BREAK_KEEP_IOTLB =
+		1u << 1, /* an mm's invalidation leaves the IOTLB and ATCs as they are */
 };
 
 /* Create a world. NULL config = native backend, defaults. Returns 0 or -ENOMEM/-EINVAL. */
@@ -132,6 +143,8 @@ enum sva_backend sva_world_backend(const struct sva_world *w);
 uint64_t sva_world_now(struct sva_world *w);
 /* The design this world's kernel code follows (the switch points ask). */
 enum sva_variant sva_world_variant(const struct sva_world *w);
+/* Is the test-only defect @brk (SVA_BREAK_*) switched on? */
+bool sva_world_broken(const struct sva_world *w, enum sva_break brk);
 /*
  * Stop the run: sim schedules no actor after the current one reaches its next scheduling
  * point, and sva_world_run() returns -ECANCELED (the checker stops a run at its first
@@ -292,6 +305,11 @@ struct sva_trace_event {
 	enum sva_event kind;
 	uint64_t track_id; /* which object on the kind's named track (the PASID value...) */
 	union sva_trace_value v[SVA_TRACE_MAX_FIELDS];
+	/*
+	 * The object the event is about, for a judge in the process (the checker keeps an mm's
+	 * to query its page table), when the emitter names it (sva_trace_obj); never exported.
+	 */
+	const void *obj;
 };
 
 /* What the table says of a kind: for exporters and generic readers. */
@@ -334,16 +352,18 @@ void sva_world_unsubscribe(struct sva_world *w, sva_event_fn fn, void *ctx);
  */
 bool sva_world_subscribed(const struct sva_world *w);
 
-/* Record an event of @kind; @v holds its kind's fields in the table's order. */
+/* Record an event of @kind about @obj (may be NULL); @v holds its fields in the table's order. */
 void sva_trace_emit(struct sva_world *w, enum sva_event kind, uint64_t track_id,
-		    const union sva_trace_value *v);
+		    const union sva_trace_value *v, const void *obj);
 
 /*
  * sva_trace(w, SVA_BIND, dev->name, mm_id, pasid, users): an event of a kind of sva/events.h
  * with exactly its fields, in order; an event on a named track takes the object's id first
  * (sva_trace(w, PASID_ALLOC, pasid, mm_id)).
  */
-#define sva_trace(w, kind, ...) sva_trace_ev_##kind((w), ##__VA_ARGS__)
+#define sva_trace(w, kind, ...)		 sva_trace_ev_##kind((w), NULL, ##__VA_ARGS__)
+/* The same, naming the object the event is about (see struct sva_trace_event). */
+#define sva_trace_obj(w, obj, kind, ...) sva_trace_ev_##kind((w), (obj), ##__VA_ARGS__)
 
 /* A subscriber's typed read of @field of @ev, an event of @kind (K, as in sva_trace). */
 /* clang-format off */
@@ -414,13 +434,13 @@ SVA_EVENTS(SVA_EV_FIELDS_)
 #define SVA_EV_ID_device track_id
 #define SVA_EV_ID_pasid track_id
 #define SVA_EV_EMITTER_(kind, name, track, phase, ...)					\
-	static inline void sva_trace_ev_##kind(struct sva_world *w			\
+	static inline void sva_trace_ev_##kind(struct sva_world *w, const void *obj	\
 		SVA_EV_ID_PARAM_##track SVA_PP_EACH(SVA_EV_PARAM_, ##__VA_ARGS__))	\
 	{										\
 		const union sva_trace_value v[] = {					\
 			{ 0 }, SVA_PP_EACH(SVA_EV_VALUE_, ##__VA_ARGS__)		\
 		};									\
-		sva_trace_emit(w, SVA_EV_##kind, SVA_EV_ID_##track, v + 1);		\
+		sva_trace_emit(w, SVA_EV_##kind, SVA_EV_ID_##track, v + 1, obj);	\
 	}
 SVA_EVENTS(SVA_EV_EMITTER_)
 /* clang-format on */

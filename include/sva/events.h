@@ -67,25 +67,26 @@
 	   (num, domain))									\
 	EV(IOMMU_DETACH, "iommu.detach", NONE, INSTANT, (str, device), (num, pasid),		\
 	   (num, domain))									\
-	EV(PASID_ALLOC, "pasid", pasid, BEGIN, (num, mm))					\
-	EV(PASID_FREE, "pasid", pasid, END, (num, mm))						\
+	EV(PASID_ALLOC, "pasid", pasid, BEGIN, (num, mm), (num, gen))				\
+	EV(PASID_FREE, "pasid", pasid, END, (num, mm), (num, gen))				\
 	EV(PASID_ALLOC_PRIVATE, "pasid.alloc_private", NONE, INSTANT, (num, pasid),		\
-	   (str, device))									\
+	   (str, device), (num, gen))								\
 	EV(PASID_FREE_PRIVATE, "pasid.free_private", NONE, INSTANT, (num, pasid))		\
 	EV(SVA_BIND, "sva.bind", NONE, INSTANT, (str, device), (num, mm), (num, pasid),		\
 	   (num, users))									\
 	EV(SVA_UNBIND, "sva.unbind", NONE, INSTANT, (str, device), (num, mm), (num, pasid),	\
 	   (num, last))										\
 	EV(IOPF_REPORT, "iopf.report", NONE, INSTANT, (str, device), (num, pasid),		\
-	   (num, grpid), (num, last))								\
-	EV(IOPF_HANDLE, "iopf.handle", NONE, INSTANT, (num, mm), (num, addr))			\
+	   (num, grpid), (num, last), (num, gen))						\
+	EV(IOPF_HANDLE, "iopf.handle", NONE, INSTANT, (num, mm), (num, addr), (num, pasid),	\
+	   (num, gen))										\
 	EV(IOPF_RESPONSE, "iopf.response", NONE, INSTANT, (str, device), (num, pasid),		\
-	   (num, grpid), (num, code))								\
+	   (num, grpid), (num, code), (num, gen))						\
 	/* the software IOMMU */								\
 	EV(SWIOMMU_CREATE, "swiommu.create", NONE, INSTANT, (str, name), (num, sets),		\
 	   (num, ways))										\
 	EV(SWIOMMU_PASID_ENTRY, "swiommu.pasid_entry", NONE, INSTANT, (str, device),		\
-	   (num, pasid), (num, state), (num, mm))						\
+	   (num, pasid), (num, state), (num, mm), (num, gen))					\
 	EV(SWIOMMU_RELEASE, "swiommu.release", NONE, INSTANT, (str, device), (num, pasid),	\
 	   (num, mm))										\
 	EV(SWIOMMU_FAULT, "swiommu.fault", NONE, INSTANT, (str, device), (num, pasid),		\
@@ -93,7 +94,7 @@
 	EV(SWIOMMU_FAULT_SILENCED, "swiommu.fault_silenced", NONE, INSTANT, (str, device),	\
 	   (num, pasid), (num, addr))								\
 	EV(SWIOMMU_PRQ_REQUEST, "swiommu.prq_request", NONE, INSTANT, (str, device),		\
-	   (num, pasid), (num, grpid), (num, domain))						\
+	   (num, pasid), (num, grpid), (num, domain), (num, gen))				\
 	EV(SWIOMMU_PRQ_OVERFLOW, "swiommu.prq_overflow", NONE, INSTANT, (str, device),		\
 	   (num, pasid), (num, grpid), (num, dropped))						\
 	EV(SWIOMMU_PRQ_REFUSED, "swiommu.prq_refused", NONE, INSTANT, (str, device),		\
@@ -111,7 +112,7 @@
 	   (num, pasid), (num, grpid), (num, code))						\
 	EV(SWIOMMU_PRI_RESET, "swiommu.pri_reset", NONE, INSTANT, (str, device))		\
 	EV(DMA_ACCESS, "dma.access", NONE, INSTANT, (str, device), (num, pasid), (num, addr),	\
-	   (num, write))									\
+	   (num, frame), (num, write), (num, gen))						\
 	/* uacce */										\
 	EV(UACCE_OPEN, "uacce.open", NONE, INSTANT, (str, device), (num, pasid))		\
 	EV(UACCE_RELEASE, "uacce.release", NONE, INSTANT, (str, device), (num, pasid))		\

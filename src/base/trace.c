@@ -282,7 +282,7 @@ static void sva_trace_deliver(struct sva_world *w, unsigned long ticket,
 }
 
 void sva_trace_emit(struct sva_world *w, enum sva_event kind, uint64_t track_id,
-		    const union sva_trace_value *v)
+		    const union sva_trace_value *v, const void *obj)
 {
 	struct sva_trace_ring *r = w->trace;
 	const struct sva_event_desc *d = sva_event_desc(kind);
@@ -293,6 +293,7 @@ void sva_trace_emit(struct sva_world *w, enum sva_event kind, uint64_t track_id,
 		.actor = sva_sched_current_id(w),
 		.kind = kind,
 		.track_id = track_id,
+		.obj = obj,
 	};
 
 	memcpy(ev.v, v, d->nfields * sizeof(*v));

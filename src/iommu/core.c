@@ -477,9 +477,12 @@ uint32_t sva_iommu_alloc_global_pasid(struct sva_device *dev)
 {
 	uint32_t pasid;
 
-	if (!dev->max_pasids || sva_pasid_alloc(dev->iommu->sys->pasids, dev->max_pasids, &pasid))
+	struct sva_iommu_sys *sys = dev->iommu->sys;
+
+	if (!dev->max_pasids || sva_pasid_alloc(sys->pasids, dev->max_pasids, &pasid))
 		return SVA_PASID_INVALID;
-	sva_trace(dev->iommu->sys->w, PASID_ALLOC_PRIVATE, pasid, dev->name);
+	sva_trace(sys->w, PASID_ALLOC_PRIVATE, pasid, dev->name,
+		  atomic_fetch_add(&sys->pasid_gens, 1) + 1);
 	return pasid;
 }
 

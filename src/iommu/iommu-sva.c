@@ -38,6 +38,13 @@ uint32_t sva_mm_get_pasid(struct sva_mm *mm)
 	return im ? im->pasid : SVA_PASID_INVALID;
 }
 
+uint64_t sva_mm_pasid_gen(struct sva_mm *mm)
+{
+	struct sva_iommu_mm *im = sva_iommu_mm_of(mm);
+
+	return im ? im->gen : 0;
+}
+
 /* mm_pasid_drop: the PASID back to the allocator, once. */
 static void sva_iommu_mm_pasid_drop(struct sva_iommu_sys *sys, struct sva_iommu_mm *im)
 {
@@ -45,7 +52,7 @@ static void sva_iommu_mm_pasid_drop(struct sva_iommu_sys *sys, struct sva_iommu_
 		return;
 	im->pasid_dropped = true;
 	/* traced first: once freed, the PASID may be allocated and traced again at once */
-	sva_trace(sys->w, PASID_FREE, im->pasid, sva_mm_id(im->mm));
+	sva_trace(sys->w, PASID_FREE, im->pasid, sva_mm_id(im->mm), im->gen);
 	sva_pasid_free(sys->pasids, im->pasid);
 }
 
@@ -111,10 +118,11 @@ static int sva_iommu_mm_get(struct sva_iommu_sys *sys, struct sva_device *dev, s
 		return ret == -ENOMEM ? -ENOMEM : -ENOSPC;
 	}
 	im->mm = mm;
+	im->gen = atomic_fetch_add(&sys->pasid_gens, 1) + 1;
 	sva_list_init(&im->sva_domains);
 	sva_list_init(&im->sys_node);
 	sva_mm_set_iommu_data(mm, im); /* published; never rolled back */
-	sva_trace(sys->w, PASID_ALLOC, im->pasid, sva_mm_id(mm));
+	sva_trace(sys->w, PASID_ALLOC, im->pasid, sva_mm_id(mm), im->gen);
 	*out = im;
 	return 0;
 }
@@ -358,7 +366,7 @@ static enum sva_page_response_code sva_iopf_handle_mm(struct sva_mm *mm,
 	need = sva_iopf_vm_flags(f, &flags);
 	sva_down_read(sva_mm_mmap_lock(mm));
 	/* the address space in use (the checker holds it to mm_users, I5) */
-	sva_trace(sva_mm_world(mm), IOPF_HANDLE, sva_mm_id(mm), f->addr);
+	sva_trace(sva_mm_world(mm), IOPF_HANDLE, sva_mm_id(mm), f->addr, f->pasid, f->gen);
 	vma = sva_vma_lookup(mm, f->addr); /* no stack expansion */
 	if (vma && (vma->flags & need) == need &&
 	    sva_handle_mm_fault(vma, f->addr, flags) == SVA_VM_FAULT_OK)

@@ -90,9 +90,11 @@ static unsigned sva_fault_cow_copy(struct sva_fault *f, uint64_t old)
 		sva_page_put(src);
 		return SVA_VM_FAULT_OK; /* retried by the caller's access */
 	}
+	sva_mm_pt_change_begin(f->mm);
 	sva_pte_write(f->pte, sva_pte_make(dst->pfn, sva_vma_pte_flags(f->vma, true)));
 	sva_spin_unlock(&f->mm->ptl);
 	sva_mm_notify_invalidate(f->mm, f->addr, f->addr + SVA_PAGE_SIZE);
+	sva_mm_pt_change_end(f->mm);
 	sva_trace(f->mm->w, MM_COW_BREAK, f->mm->id, f->addr);
 	sva_page_put(src); /* ours */
 	sva_page_put(src); /* the mapping's, now that no cache can hold it */

@@ -54,7 +54,7 @@ int sva_mm_do_munmap(struct sva_mm *mm, uint64_t start, uint64_t end)
 	sva_mm_tlb_init(&tlb, mm);
 	for (size_t j = i; j < mm->nvmas && mm->vmas[j]->start < end; j++)
 		sva_mm_zap_vma_range(mm, mm->vmas[j]->start, mm->vmas[j]->end, &tlb);
-	sva_tlb_gather_done(&tlb);
+	sva_mm_tlb_done(&tlb, mm);
 	while (i < mm->nvmas && mm->vmas[i]->start < end) {
 		struct sva_vma *vma = mm->vmas[i];
 
@@ -192,7 +192,7 @@ static void sva_mm_protect_ptes(struct sva_mm *mm, uint64_t start, uint64_t end,
 		set |= SVA_PTE_NX;
 	sva_mm_tlb_init(&tlb, mm);
 	sva_pgtable_protect(&mm->pgt, start, end, set, clear, &tlb); /* mmap_lock for write */
-	sva_tlb_gather_done(&tlb);
+	sva_mm_tlb_done(&tlb, mm);
 }
 
 static int sva_mm_mprotect_locked(struct sva_mm *mm, uint64_t start, uint64_t end, unsigned prot)
@@ -247,7 +247,7 @@ size_t sva_mm_zap_vmas(struct sva_mm *mm, const struct sva_vm_ops *ops, void *pr
 		sva_mm_zap_vma_range(mm, vma->start, vma->end, &tlb);
 		n++;
 	}
-	sva_tlb_gather_done(&tlb);
+	sva_mm_tlb_done(&tlb, mm);
 	sva_up_write(&mm->mmap_lock);
 	return n;
 }

@@ -25,7 +25,14 @@ static void sva_mm_tlb_flush(struct sva_mmu_gather *tlb, void *ctx)
 
 void sva_mm_tlb_init(struct sva_mmu_gather *tlb, struct sva_mm *mm)
 {
+	sva_mm_pt_change_begin(mm);
 	sva_tlb_gather_init(tlb, mm->sys->phys, sva_mm_tlb_flush, mm);
+}
+
+void sva_mm_tlb_done(struct sva_mmu_gather *tlb, struct sva_mm *mm)
+{
+	sva_tlb_gather_done(tlb);
+	sva_mm_pt_change_end(mm);
 }
 
 void sva_mm_notify_invalidate(struct sva_mm *mm, uint64_t start, uint64_t end)

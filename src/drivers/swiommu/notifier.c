@@ -32,7 +32,8 @@ static void sva_sw_mn_invalidate(struct sva_mmu_notifier *mn, struct sva_mm *mm,
 {
 	struct sva_sw_domain *sd = sva_sw_domain_of_mn(mn);
 
-	(void)mm;
+	if (sva_world_broken(sva_mm_world(mm), SVA_BREAK_KEEP_IOTLB))
+		return; /* the defect a test of the checker (I3) must catch */
 	sva_mutex_lock(&sd->lock);
 	sva_sw_domain_flush_locked(sd, start, end);
 	sva_mutex_unlock(&sd->lock);

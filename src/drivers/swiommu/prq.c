@@ -217,10 +217,13 @@ void sva_sw_prq_remove_device(struct sva_swiommu *sw, struct sva_sw_device *sdev
 
 /* ---- the device sends ---- */
 
-/* Queue @reqs or drop them (PRQ lock held): the number queued; *@answer set if dropped last. */
+/*
+ * Queue @reqs, stamped with the generation @gen of the PASID's owner they are issued under, or
+ * drop them (PRQ lock held): the number queued; *@answer set if dropped last.
+ */
 static unsigned sva_sw_prq_queue_locked(struct sva_sw_prq *prq, struct sva_sw_device *sdev,
 					const struct sva_page_request *reqs, unsigned n,
-					unsigned *dropped, bool *answer)
+					uint64_t gen, unsigned *dropped, bool *answer)
 {
 	unsigned queued = 0;
 
@@ -236,6 +239,7 @@ static unsigned sva_sw_prq_queue_locked(struct sva_sw_prq *prq, struct sva_sw_de
 		}
 		prq->ring[(prq->head + count) % prq->cap] =
 			(struct sva_sw_prq_entry){ .sdev = sdev, .req = reqs[i] };
+		prq->ring[(prq->head + count) % prq->cap].req.gen = gen;
 		atomic_store(&prq->count, count + 1);
 		prq->enqueued++;
 		queued++;
@@ -244,13 +248,13 @@ static unsigned sva_sw_prq_queue_locked(struct sva_sw_prq *prq, struct sva_sw_de
 }
 
 static void sva_sw_prq_trace_sent(struct sva_sw_device *sdev, const struct sva_page_request *last,
-				  uint64_t word, unsigned queued, unsigned dropped)
+				  uint64_t word, uint64_t gen, unsigned queued, unsigned dropped)
 {
 	struct sva_world *w = sdev->sw->w;
 
 	if (queued)
 		sva_trace(w, SWIOMMU_PRQ_REQUEST, sdev->dev->name, last->pasid, last->grpid,
-			  sva_pasid_word_did(word));
+			  sva_pasid_word_did(word), gen);
 	if (dropped)
 		sva_trace(w, SWIOMMU_PRQ_OVERFLOW, sdev->dev->name, last->pasid, last->grpid,
 			  dropped);
@@ -265,14 +269,16 @@ void sva_sw_prq_send(struct sva_sw_device *sdev, const struct sva_page_request *
 	struct sva_pasid_entry *e = sva_pasid_table_entry(&sdev->table, last->pasid);
 	unsigned queued = 0, dropped = 0;
 	bool refused;
-	uint64_t word;
+	uint64_t word, gen;
 
 	*out = (struct sva_sw_prq_sent){ .code = SVA_PAGE_RESP_SUCCESS };
 	sva_spin_lock(&prq->lock);
 	word = sva_pasid_entry_word(e);
+	gen = atomic_load(&e->gen);
 	refused = sva_pasid_word_state(word) != SVA_PASID_ENTRY_TRANSLATING;
 	if (!refused)
-		queued = sva_sw_prq_queue_locked(prq, sdev, reqs, n, &dropped, &out->automatic);
+		queued =
+			sva_sw_prq_queue_locked(prq, sdev, reqs, n, gen, &dropped, &out->automatic);
 	out->reopens = atomic_load(&prq->reopens);
 	sva_spin_unlock(&prq->lock);
 	if (queued) {
@@ -287,7 +293,7 @@ void sva_sw_prq_send(struct sva_sw_device *sdev, const struct sva_page_request *
 		out->code = SVA_PAGE_RESP_INVALID;
 	} else {
 		sva_sw_counter_add(&sw->pc.overflows, dropped);
-		sva_sw_prq_trace_sent(sdev, last, word, queued, dropped);
+		sva_sw_prq_trace_sent(sdev, last, word, gen, queued, dropped);
 		out->answered = out->automatic;
 		if (out->automatic)
 			sva_sw_counter_add(&sw->pc.auto_responses, 1);
@@ -305,7 +311,7 @@ void sva_sw_prq_wait_reopen(struct sva_sw_prq *prq, uint64_t reopens)
 
 void sva_sw_prq_drain_pasid(struct sva_sw_device *sdev, uint32_t pasid)
 {
-	if (!sdev->prq)
+	if (!sdev->prq || sva_world_broken(sdev->sw->w, SVA_BREAK_NO_PRQ_DRAIN))
 		return;
 	sva_sw_prq_drain(sdev->prq);		    /* every request already queued is reported */
 	sva_iopf_queue_flush_dev(sdev->dev);	    /* and its handler has run */

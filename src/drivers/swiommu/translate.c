@@ -393,6 +393,9 @@ int sva_dma_copy(struct sva_device *dev, uint32_t pasid, uint64_t va, void *buf,
 	bool pri = dev->pri && !(flags & SVA_DMA_NO_PRI);
 	unsigned retries = 0;
 	char *bytes = buf;
+	/* the generation of the PASID's owner the copy is issued under (its entry's, now) */
+	struct sva_pasid_entry *e = sva_pasid_table_entry(&sva_sw_device_of(dev)->table, pasid);
+	uint64_t gen = e ? atomic_load(&e->gen) : 0;
 
 	*st = (struct sva_dma_status){ .reason = SVA_FAULT_NONE };
 	if (len && va + (len - 1) < va)
@@ -418,7 +421,7 @@ int sva_dma_copy(struct sva_device *dev, uint32_t pasid, uint64_t va, void *buf,
 			sva_sched_point(sw->w); /* translated, not yet accessed */
 		/* the access the checker judges for isolation (I3), in the section */
 		if (sva_world_subscribed(sw->w))
-			sva_trace(sw->w, DMA_ACCESS, dev->name, pasid, cur, write);
+			sva_trace(sw->w, DMA_ACCESS, dev->name, pasid, cur, t.pfn, write, gen);
 		frame = (char *)sva_page_address(sva_pfn_to_page(sw->phys, t.pfn)) + off;
 		if (write)
 			sva_frame_copy(frame, bytes + st->done, chunk);
