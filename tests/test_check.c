@@ -117,6 +117,29 @@ static void test_i7_silent_between_release_and_unbind(void **state)
 	sva_world_destroy(w);
 }
 
+/* A descriptor accepted for one owner of a PASID and completed for the next (I2). */
+static void test_i2_descriptor_of_a_former_owner(void **state)
+{
+	struct sva_checker *c;
+	struct sva_world *w = check_world(&c);
+	(void)state;
+
+	pasid_begin(w, 4, 1);
+	sva_trace(w, ACCEL_SUBMIT, 4, "wq0", 4, 3, 1);
+	sva_trace(w, ACCEL_COMPLETE, 4, 4, 1, 64, 0, 1); /* its owner's: fine */
+	sva_trace(w, ACCEL_SUBMIT, 4, "wq0", 4, 3, 1);
+	pasid_end(w, 4, 1);
+	assert_int_equal(sva_checker_violations(c, 0), 0);
+	pasid_begin(w, 4, 2); /* the next owner, generation 2 */
+	sva_trace(w, ACCEL_COMPLETE, 4, 4, 1, 64, 0, 1);
+	assert_int_equal(sva_checker_violations(c, SVA_I2_NO_EARLY_REUSE), 1);
+	assert_non_null(strstr(sva_report_first(w),
+			       "a descriptor completed issued under generation 1"
+			       " of PASID 4, which now belongs to mm2"));
+	sva_checker_detach(c);
+	sva_world_destroy(w);
+}
+
 static void test_i4_i5_at_the_end(void **state)
 {
 	struct sva_checker *c;
@@ -509,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_i2_free_while_a_device_holds_it),
 		cmocka_unit_test(test_i6_groups_answered_exactly_once),
 		cmocka_unit_test(test_i7_silent_between_release_and_unbind),
+		cmocka_unit_test(test_i2_descriptor_of_a_former_owner),
 		cmocka_unit_test(test_i4_i5_at_the_end),
 		cmocka_unit_test(test_table_keeps_every_record),
 		cmocka_unit_test(test_long_run_many_live),

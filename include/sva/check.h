@@ -8,10 +8,11 @@
  *   I2 no early reuse   a PASID returns to the allocator only when no device holds an entry or
  *                       a pending page request for it; a PASID's owner is (mm, generation),
  *                       the generation counting the allocations of PASIDs, and every page
- *                       request carries the generation it was issued under: a request
- *                       reported, handled or answered under a later generation, after the
- *                       PASID was freed, or (reported, answered) after that device's last
- *                       unbind of the PASID is a violation;
+ *                       request and descriptor carries the generation it was issued under:
+ *                       a request reported, handled or answered, or a descriptor completed,
+ *                       under a later generation or after the PASID was freed, or a request
+ *                       reported or answered after that device's last unbind of the PASID,
+ *                       is a violation;
  *   I3 isolation        every DMA access goes through a translating entry set up for the
  *                       PASID's owner now (mm and generation), was issued under that
  *                       generation, and reaches exactly the frame the owner's page table maps
@@ -28,9 +29,11 @@
  *                       every process is reaped, every mm has been torn down;
  *   I7 quiet teardown   between release and unbind, faults are not reported as errors.
  *
- * The shadow sets are hash tables: each event is judged in constant time. Not yet judged:
- * the generation of accelerator descriptors (submitted under one owner, completed under
- * another) and IOTLB/ATC fills as events of their own (a stale entry is caught when used).
+ * Descriptors carry the generation of the PASID's owner when the accelerator accepted them:
+ * one completed, aborted or whose record is written under a later generation, or after the
+ * PASID's free, is an I2 violation, and its DMA is judged for that generation (I3).
+ * The shadow sets are hash tables: each event is judged in constant time. Not judged as events
+ * of their own: IOTLB/ATC fills (a stale entry is caught when a DMA uses it).
  *
  * A violation is a report of kind SVA_REPORT_INVARIANT whose text starts with the invariant
  * ("I2 no early reuse: PASID 5 freed while acc0 still holds it (translating)"), so the explorer

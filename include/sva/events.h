@@ -127,18 +127,18 @@
 	EV(ACCEL_PASID_MSR_LOAD, "accel.pasid_msr_load", pasid, INSTANT, (num, tid),		\
 	   (num, pasid))									\
 	EV(ACCEL_SUBMIT, "accel.submit", pasid, INSTANT, (str, wq), (num, pasid),		\
-	   (num, opcode))									\
+	   (num, opcode), (num, gen))								\
 	EV(ACCEL_START, "accel.start", pasid, INSTANT, (num, engine), (num, pasid),		\
 	   (num, opcode), (num, size))								\
 	EV(ACCEL_COMPLETE, "accel.complete", pasid, INSTANT, (num, pasid), (num, status),	\
-	   (num, bytes), (num, fault_addr))							\
+	   (num, bytes), (num, fault_addr), (num, gen))						\
 	EV(ACCEL_ABORT, "accel.abort", pasid, INSTANT, (num, pasid), (num, status),		\
-	   (num, bytes), (num, fault_addr))							\
+	   (num, bytes), (num, fault_addr), (num, gen))						\
 	/* a descriptor aborted in its queue, before any engine took it */			\
 	EV(ACCEL_ABORT_QUEUED, "accel.abort", pasid, INSTANT, (num, pasid), (num, opcode),	\
-	   (num, pending))									\
+	   (num, pending), (num, gen))								\
 	EV(ACCEL_RECORD_LOST, "accel.record_lost", pasid, INSTANT, (num, pasid), (num, addr),	\
-	   (num, reason))									\
+	   (num, reason), (num, gen))								\
 	EV(ACCEL_STOP, "accel.stop", pasid, INSTANT, (str, wq), (num, pasid), (num, aborted))	\
 	/* the tool's built-in programs */							\
 	EV(PASID_ALLOC_FAILED, "pasid.alloc_failed", NONE, INSTANT, (num, max), (num, err))	\

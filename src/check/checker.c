@@ -309,9 +309,10 @@ static void sva_chk_dma_access(struct sva_checker *c, const struct sva_trace_eve
 }
 
 /*
- * Work issued under generation @gen of @pasid (a page request, its handling, its answer) must
- * be done while that generation owns the PASID (I2): not for the PASID's next owner, nor after
- * it was freed. @dev, when given, must still be bound to it (not after its last unbind).
+ * Work issued under generation @gen of @pasid (a page request, its handling, its answer; a
+ * descriptor's completion) must be done while that generation owns the PASID (I2): not for the
+ * PASID's next owner, nor after it was freed. @dev, when given, must still be bound to it (not
+ * after its last unbind).
  */
 static void sva_chk_issued(struct sva_checker *c, const char *what, const char *dev, uint64_t pasid,
 			   uint64_t gen, struct sva_chk_violation *v)
@@ -541,6 +542,22 @@ static void sva_chk_dispatch(struct sva_checker *c, const struct sva_trace_event
 		break;
 	case SVA_EV_SWIOMMU_FAULT:
 		sva_chk_fault(c, ev, v);
+		break;
+	case SVA_EV_ACCEL_COMPLETE:
+		sva_chk_issued(c, "a descriptor completed", NULL, ev->track_id,
+			       sva_ev_num(ev, ACCEL_COMPLETE, gen), v);
+		break;
+	case SVA_EV_ACCEL_ABORT:
+		sva_chk_issued(c, "a descriptor aborted", NULL, ev->track_id,
+			       sva_ev_num(ev, ACCEL_ABORT, gen), v);
+		break;
+	case SVA_EV_ACCEL_ABORT_QUEUED:
+		sva_chk_issued(c, "a queued descriptor aborted", NULL, ev->track_id,
+			       sva_ev_num(ev, ACCEL_ABORT_QUEUED, gen), v);
+		break;
+	case SVA_EV_ACCEL_RECORD_LOST:
+		sva_chk_issued(c, "a descriptor's completion record", NULL, ev->track_id,
+			       sva_ev_num(ev, ACCEL_RECORD_LOST, gen), v);
 		break;
 	case SVA_EV_IOPF_REPORT:
 		sva_chk_iopf_report(c, ev, v);

@@ -93,6 +93,7 @@ int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q,
 	struct sva_accel_slot *slot = NULL;
 	struct sva_accel_ctx *ctx;
 	uint32_t pasid = 0;
+	uint64_t gen = 0;
 	int ret = 0;
 
 	if (!sva_accel_insn_fits(wq, insn))
@@ -110,6 +111,7 @@ int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q,
 		if (insn == SVA_ACCEL_MOVDIR64B) /* a dedicated WQ runs on its own PASID */
 			slot->desc.pasid = SVA_PASID_MSR_VALID | ctx->pasid;
 		pasid = slot->desc.pasid & SVA_PASID_MSR_MASK;
+		slot->gen = gen = sva_swiommu_pasid_gen(a->dev, pasid);
 		slot->ctx = ctx;
 		sva_list_add_tail(&slot->node, &wq->pending);
 		wq->npending++;
@@ -119,7 +121,7 @@ int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q,
 	if (ret)
 		return ret;
 	sva_accel_count(&a->c.submitted, 1);
-	sva_trace(a->w, ACCEL_SUBMIT, pasid, wq->name, pasid, d->opcode);
+	sva_trace(a->w, ACCEL_SUBMIT, pasid, wq->name, pasid, d->opcode, gen);
 	sva_wake_up(&a->work);
 	return 0;
 }

@@ -240,6 +240,15 @@ enum sva_pasid_entry_state sva_swiommu_pasid_state(struct sva_device *dev, uint3
 		sva_pasid_entry_word(sva_pasid_table_entry(&sdev->table, pasid)));
 }
 
+uint64_t sva_swiommu_pasid_gen(struct sva_device *dev, uint32_t pasid)
+{
+	struct sva_pasid_entry *e = sva_pasid_table_entry(&sva_sw_device_of(dev)->table, pasid);
+
+	if (sva_pasid_word_state(sva_pasid_entry_word(e)) != SVA_PASID_ENTRY_TRANSLATING)
+		return 0;
+	return atomic_load(&e->gen);
+}
+
 static uint64_t sva_sw_read(_Atomic uint64_t *c)
 {
 	return atomic_load_explicit(c, memory_order_relaxed);

@@ -387,15 +387,19 @@ static int sva_dma_fault(struct sva_device *dev, bool pri, uint32_t pasid, uint6
 int sva_dma_copy(struct sva_device *dev, uint32_t pasid, uint64_t va, void *buf, size_t len,
 		 unsigned flags, struct sva_dma_status *st)
 {
+	return sva_dma_copy_gen(dev, pasid, sva_swiommu_pasid_gen(dev, pasid), va, buf, len, flags,
+				st);
+}
+
+int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint64_t va, void *buf,
+		     size_t len, unsigned flags, struct sva_dma_status *st)
+{
 	struct sva_swiommu *sw = sva_sw_device_of(dev)->sw;
 	bool write = flags & SVA_DMA_WRITE;
 	unsigned access = write ? SVA_ACCESS_WRITE : SVA_ACCESS_READ;
 	bool pri = dev->pri && !(flags & SVA_DMA_NO_PRI);
 	unsigned retries = 0;
 	char *bytes = buf;
-	/* the generation of the PASID's owner the copy is issued under (its entry's, now) */
-	struct sva_pasid_entry *e = sva_pasid_table_entry(&sva_sw_device_of(dev)->table, pasid);
-	uint64_t gen = e ? atomic_load(&e->gen) : 0;
 
 	*st = (struct sva_dma_status){ .reason = SVA_FAULT_NONE };
 	if (len && va + (len - 1) < va)
