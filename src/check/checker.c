@@ -1,20 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The invariant checker (see sva/check.h): a subscriber to the world's events that keeps shadow
- * state - which mm owns each PASID, the state of every device's PASID entry, the page-request
- * groups waiting for an answer - and reports a violation the moment an event breaks an
- * invariant.
+ * state - which (mm, generation) owns each PASID, the state of every device's PASID entry and
+ * the generation it translates for, which devices are bound to which PASID, the page-request
+ * groups waiting for an answer, every mm and its object - and reports a violation the moment
+ * an event breaks an invariant.
  *
  * The checker subscribes ordered (sva_world_subscribe_ordered): events reach it in the order
  * the trace recorded them, also on native threads, so it judges the history that happened.
  * The shadow sets are hash tables (table.h): every event is judged in constant time, however
  * long the run. Events arrive from any actor (native: any thread); the shadow state is under
- * @lock, a plain
- * pthread mutex (the checker is infrastructure, not model: it holds no model lock and makes no
- * scheduling point). Violations are reported after the lock is dropped. String values of
- * events are interned by the trace ring, so device names compare by pointer. Events are told
- * apart by kind (sva/events.h) and read by typed field accessors: a renamed or removed event
- * does not compile here.
+ * @lock, a plain pthread mutex (the checker is infrastructure, not model: it holds no model
+ * lock and makes no scheduling point; its one look at the model, the page-table query of a DMA
+ * access's mm, is a read-only walk made while the access's DMA section keeps that table alive).
+ * Violations are reported after the lock is dropped. String values of events are interned by
+ * the trace ring, so device names compare by pointer. Events are told apart by kind
+ * (sva/events.h) and read by typed field accessors: a renamed or removed event does not
+ * compile here.
  */
 #include <errno.h>
 #include <pthread.h>
