@@ -140,6 +140,24 @@ static void test_i2_descriptor_of_a_former_owner(void **state)
 	sva_world_destroy(w);
 }
 
+/* ENQCMD with a PASID that is not its task's mm's: the register crossed a fork or exec (I3). */
+static void test_i3_enqcmd_with_another_mms_pasid(void **state)
+{
+	struct sva_checker *c;
+	struct sva_world *w = check_world(&c);
+	(void)state;
+
+	pasid_begin(w, 6, 1);
+	sva_trace(w, ACCEL_ENQCMD, 6, 10, 1); /* mm1's task, mm1's PASID: fine */
+	assert_int_equal(sva_checker_violations(c, 0), 0);
+	sva_trace(w, ACCEL_ENQCMD, 6, 11, 2); /* a forked child (mm2) with its parent's register */
+	assert_int_equal(sva_checker_violations(c, SVA_I3_ISOLATION), 1);
+	assert_non_null(strstr(sva_report_first(w), "task 11 of mm2 submitted a descriptor with "
+						    "PASID 6, which belongs to another mm"));
+	sva_checker_detach(c);
+	sva_world_destroy(w);
+}
+
 static void test_i4_i5_at_the_end(void **state)
 {
 	struct sva_checker *c;
@@ -533,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_i6_groups_answered_exactly_once),
 		cmocka_unit_test(test_i7_silent_between_release_and_unbind),
 		cmocka_unit_test(test_i2_descriptor_of_a_former_owner),
+		cmocka_unit_test(test_i3_enqcmd_with_another_mms_pasid),
 		cmocka_unit_test(test_i4_i5_at_the_end),
 		cmocka_unit_test(test_table_keeps_every_record),
 		cmocka_unit_test(test_long_run_many_live),

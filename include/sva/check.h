@@ -21,7 +21,8 @@
  *                       CoW break, reclaim or exit_mmap is caught, while a change of the table
  *                       is still being invalidated the old translation is allowed); any
  *                       access after release fails the entry test; after a device's last
- *                       unbind of a PASID, its entry is gone;
+ *                       unbind of a PASID, its entry is gone; an ENQCMD's PASID (from the
+ *                       task's IA32_PASID register) is that of the task's own mm;
  *   I4 no leaks         at quiescence every object is freed (sva_checker_finish);
  *   I5 refcount sanity  no count is misused (the world's refcount reports); no fault is
  *                       served on an mm after its last user went (exit_mmap started);

@@ -124,6 +124,8 @@
 	EV(ACCEL_OPEN, "accel.open", NONE, INSTANT, (str, wq), (num, pasid))			\
 	EV(ACCEL_CLOSE, "accel.close", NONE, INSTANT, (str, wq), (num, pasid))			\
 	EV(ACCEL_ENQCMD_GP, "accel.enqcmd_gp", NONE, INSTANT, (num, tid))			\
+	/* a task's ENQCMD, with the PASID its IA32_PASID register gave the descriptor */	\
+	EV(ACCEL_ENQCMD, "accel.enqcmd", pasid, INSTANT, (num, tid), (num, mm))			\
 	EV(ACCEL_PASID_MSR_LOAD, "accel.pasid_msr_load", pasid, INSTANT, (num, tid),		\
 	   (num, pasid))									\
 	EV(ACCEL_SUBMIT, "accel.submit", pasid, INSTANT, (str, wq), (num, pasid),		\

@@ -343,6 +343,28 @@ static void sva_chk_issued(struct sva_checker *c, const char *what, const char *
 			 what, (unsigned long long)pasid, dev);
 }
 
+/*
+ * ENQCMD takes its PASID from the task's IA32_PASID register: it must be the PASID of the
+ * task's own mm (I3). A register carried across fork or exec without the clear the kernel does
+ * gives a child's descriptors its parent's address space.
+ */
+static void sva_chk_enqcmd(struct sva_checker *c, const struct sva_trace_event *ev,
+			   struct sva_chk_violation *v)
+{
+	uint64_t mm = sva_ev_num(ev, ACCEL_ENQCMD, mm);
+	struct sva_chk_pasid *p = sva_chk_get(&c->pasids, SVA_CHK_KEY(NULL, ev->track_id, 0));
+
+	if (p && p->mm == mm)
+		return;
+	v->inv = SVA_I3_ISOLATION;
+	snprintf(v->msg, sizeof(v->msg),
+		 "task %llu of mm%llu submitted a descriptor with PASID %llu, which %s (its "
+		 "IA32_PASID holds another address space's PASID)",
+		 (unsigned long long)sva_ev_num(ev, ACCEL_ENQCMD, tid), (unsigned long long)mm,
+		 (unsigned long long)ev->track_id,
+		 p ? "belongs to another mm" : "belongs to nobody");
+}
+
 static void sva_chk_bind_event(struct sva_checker *c, const struct sva_trace_event *ev)
 {
 	uint64_t pasid = sva_ev_num(ev, SVA_BIND, pasid);
@@ -544,6 +566,9 @@ static void sva_chk_dispatch(struct sva_checker *c, const struct sva_trace_event
 		break;
 	case SVA_EV_SWIOMMU_FAULT:
 		sva_chk_fault(c, ev, v);
+		break;
+	case SVA_EV_ACCEL_ENQCMD:
+		sva_chk_enqcmd(c, ev, v);
 		break;
 	case SVA_EV_ACCEL_COMPLETE:
 		sva_chk_issued(c, "a descriptor completed", NULL, ev->track_id,

@@ -227,5 +227,8 @@ int sva_accel_enqcmd(struct sva_task *t, uint64_t portal, struct sva_dsa_desc *d
 			return ret;
 	}
 	d->pasid = msr & (SVA_PASID_MSR_VALID | SVA_PASID_MSR_MASK); /* not user space's to say */
+	/* whose PASID the register held: the checker holds it to the task's mm (I3) */
+	sva_trace(sva_kernel_world(sva_task_kernel(t)), ACCEL_ENQCMD, d->pasid & SVA_PASID_MSR_MASK,
+		  sva_task_tid(t), sva_mm_id(sva_task_mm(t)));
 	return sva_accel_portal_write(t, portal, d, SVA_ACCEL_ENQCMD);
 }
