@@ -50,51 +50,63 @@ struct monitor {
 	atomic_int submits, ends; /* descriptors accepted / completed or aborted */
 };
 
-static const struct sva_trace_field *ev_field(const struct sva_trace_event *ev, const char *key)
+/* The PASID an event of the monitor's concern is about (the accelerator's are on its track). */
+static bool monitor_pasid(const struct sva_trace_event *ev, uint64_t *pasid)
 {
-	for (unsigned i = 0; i < ev->nfields; i++)
-		if (!strcmp(ev->fields[i].key, key))
-			return &ev->fields[i];
-	return NULL;
-}
-
-static bool ev_is(const struct sva_trace_event *ev, const char *name)
-{
-	return !strcmp(ev->name, name);
+	switch (ev->kind) {
+	case SVA_EV_SVA_BIND:
+		*pasid = sva_ev_num(ev, SVA_BIND, pasid);
+		return true;
+	case SVA_EV_SVA_UNBIND:
+		*pasid = sva_ev_num(ev, SVA_UNBIND, pasid);
+		return true;
+	case SVA_EV_ACCEL_SUBMIT:
+	case SVA_EV_ACCEL_START:
+	case SVA_EV_ACCEL_COMPLETE:
+	case SVA_EV_ACCEL_ABORT:
+	case SVA_EV_ACCEL_ABORT_QUEUED:
+	case SVA_EV_ACCEL_RECORD_LOST:
+	case SVA_EV_ACCEL_PASID_MSR_LOAD:
+		*pasid = ev->track_id;
+		return true;
+	default:
+		return false;
+	}
 }
 
 static void monitor_event(void *ctx, struct sva_world *w, const struct sva_trace_event *ev)
 {
 	struct monitor *m = ctx;
-	const struct sva_trace_field *f = ev_field(ev, "pasid");
-	uint64_t pasid = f ? f->num : 0;
+	uint64_t pasid;
 
 	(void)w;
-	if (!f || pasid >= NPASIDS)
+	if (!monitor_pasid(ev, &pasid) || pasid >= NPASIDS)
 		return;
-	if (ev_is(ev, "sva.bind")) {
+	switch (ev->kind) {
+	case SVA_EV_SVA_BIND:
 		atomic_store(&m->bound[pasid], 1);
-	} else if (ev_is(ev, "sva.unbind")) {
-		const struct sva_trace_field *last = ev_field(ev, "last");
-
-		if (last && last->num)
+		break;
+	case SVA_EV_SVA_UNBIND:
+		if (sva_ev_num(ev, SVA_UNBIND, last))
 			atomic_store(&m->bound[pasid], 0);
-	} else if (ev_is(ev, "accel.submit") || ev_is(ev, "accel.start") ||
-		   ev_is(ev, "accel.complete") || ev_is(ev, "accel.abort") ||
-		   ev_is(ev, "accel.record_lost")) {
+		break;
+	case SVA_EV_ACCEL_PASID_MSR_LOAD:
+		atomic_fetch_add(&m->msr_loads, 1);
+		break;
+	default: /* a descriptor's life */
 		if (!atomic_load(&m->bound[pasid])) {
-			fprintf(stderr, "monitor: %s on PASID %llu, not bound\n", ev->name,
-				(unsigned long long)pasid);
+			fprintf(stderr, "monitor: %s on PASID %llu, not bound\n",
+				sva_event_name(ev->kind), (unsigned long long)pasid);
 			atomic_fetch_add(&m->violations, 1);
 		}
-		if (ev_is(ev, "accel.start"))
+		if (ev->kind == SVA_EV_ACCEL_START)
 			atomic_fetch_add(&m->starts[pasid], 1);
-		if (ev_is(ev, "accel.submit"))
+		if (ev->kind == SVA_EV_ACCEL_SUBMIT)
 			atomic_fetch_add(&m->submits, 1);
-		if (ev_is(ev, "accel.complete") || ev_is(ev, "accel.abort"))
+		if (ev->kind == SVA_EV_ACCEL_COMPLETE || ev->kind == SVA_EV_ACCEL_ABORT ||
+		    ev->kind == SVA_EV_ACCEL_ABORT_QUEUED)
 			atomic_fetch_add(&m->ends, 1);
-	} else if (ev_is(ev, "accel.pasid_msr_load")) {
-		atomic_fetch_add(&m->msr_loads, 1);
+		break;
 	}
 }
 

@@ -4,10 +4,12 @@
  * emit them), nothing reported on the same sequences done right, and a real run - bind, DMA,
  * exit while bound, unbind, the PASID back - checked clean from its own events.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sva/check.h"
 #include "sva/swiommu.h"
+#include "../src/check/table.h"
 #include "testutil.h"
 
 static struct sva_world *check_world(struct sva_checker **c)
@@ -21,18 +23,17 @@ static struct sva_world *check_world(struct sva_checker **c)
 
 static void pasid_begin(struct sva_world *w, uint32_t pasid, uint64_t mm)
 {
-	sva_trace_track(w, SVA_TRACE_BEGIN, "pasid", "pasid", pasid, SVA_TF("mm", mm));
+	sva_trace(w, PASID_ALLOC, pasid, mm, mm); /* generation: the owner's id */
 }
 
 static void pasid_end(struct sva_world *w, uint32_t pasid, uint64_t mm)
 {
-	sva_trace_track(w, SVA_TRACE_END, "pasid", "pasid", pasid, SVA_TF("mm", mm));
+	sva_trace(w, PASID_FREE, pasid, mm, mm);
 }
 
 static void entry(struct sva_world *w, const char *dev, uint32_t pasid, uint64_t state)
 {
-	sva_trace(w, "swiommu.pasid_entry", SVA_TFS("device", dev), SVA_TF("pasid", pasid),
-		  SVA_TF("state", state), SVA_TF("domain", 1));
+	sva_trace(w, SWIOMMU_PASID_ENTRY, dev, pasid, state, 0, 0);
 }
 
 static void test_i1_one_owner_per_pasid(void **state)
@@ -49,7 +50,7 @@ static void test_i1_one_owner_per_pasid(void **state)
 	assert_int_equal(sva_checker_violations(c, SVA_I1_UNIQUENESS), 1);
 	assert_int_equal(sva_report_count(w, SVA_REPORT_INVARIANT), 1);
 	assert_non_null(strstr(sva_report_first(w), "I1 uniqueness: PASID 5 given to mm3"));
-	sva_trace(w, "pasid.alloc_private", SVA_TF("pasid", 5)); /* a driver's, colliding */
+	sva_trace(w, PASID_ALLOC_PRIVATE, 5, "acc0", 99); /* a driver's, colliding */
 	assert_int_equal(sva_checker_violations(c, SVA_I1_UNIQUENESS), 2);
 	sva_checker_detach(c);
 	sva_world_destroy(w);
@@ -81,18 +82,13 @@ static void test_i6_groups_answered_exactly_once(void **state)
 	struct sva_world *w = check_world(&c);
 	(void)state;
 
-	sva_trace(w, "iopf.report", SVA_TFS("device", "acc0"), SVA_TF("pasid", 3),
-		  SVA_TF("grpid", 1), SVA_TF("last", 0));
-	sva_trace(w, "iopf.report", SVA_TFS("device", "acc0"), SVA_TF("pasid", 3),
-		  SVA_TF("grpid", 1), SVA_TF("last", 1));
-	sva_trace(w, "iopf.response", SVA_TFS("device", "acc0"), SVA_TF("pasid", 3),
-		  SVA_TF("grpid", 1), SVA_TF("code", 0));
+	sva_trace(w, IOPF_REPORT, "acc0", 3, 1, 0, 0);
+	sva_trace(w, IOPF_REPORT, "acc0", 3, 1, 1, 0);
+	sva_trace(w, IOPF_RESPONSE, "acc0", 3, 1, 0, 0);
 	assert_int_equal(sva_checker_violations(c, SVA_I6_LIVENESS), 0);
-	sva_trace(w, "iopf.response", SVA_TFS("device", "acc0"), SVA_TF("pasid", 3),
-		  SVA_TF("grpid", 1), SVA_TF("code", 1)); /* a second answer */
+	sva_trace(w, IOPF_RESPONSE, "acc0", 3, 1, 1, 0); /* a second answer */
 	assert_int_equal(sva_checker_violations(c, SVA_I6_LIVENESS), 1);
-	sva_trace(w, "iopf.report", SVA_TFS("device", "acc0"), SVA_TF("pasid", 3),
-		  SVA_TF("grpid", 2), SVA_TF("last", 1));
+	sva_trace(w, IOPF_REPORT, "acc0", 3, 2, 1, 0);
 	pasid_begin(w, 3, 1);
 	pasid_end(w, 3, 1); /* freed with group 2 pending */
 	assert_int_equal(sva_checker_violations(c, SVA_I2_NO_EARLY_REUSE), 1);
@@ -109,17 +105,55 @@ static void test_i7_silent_between_release_and_unbind(void **state)
 	(void)state;
 
 	entry(w, "acc0", 9, 1);
-	sva_trace(w, "swiommu.fault", SVA_TFS("device", "acc0"), SVA_TF("pasid", 9),
-		  SVA_TF("addr", 0x1000), SVA_TF("reason", 5)); /* a page fault while bound: fine */
-	entry(w, "acc0", 9, 2);					/* release */
+	sva_trace(w, SWIOMMU_FAULT, "acc0", 9, 0x1000, 5); /* a page fault while bound: fine */
+	entry(w, "acc0", 9, 2);				   /* release */
 	assert_int_equal(sva_checker_violations(c, SVA_I7_QUIET_TEARDOWN), 0);
-	sva_trace(w, "swiommu.fault", SVA_TFS("device", "acc0"), SVA_TF("pasid", 9),
-		  SVA_TF("addr", 0x2000), SVA_TF("reason", 4));
+	sva_trace(w, SWIOMMU_FAULT, "acc0", 9, 0x2000, 4);
 	assert_int_equal(sva_checker_violations(c, SVA_I7_QUIET_TEARDOWN), 1);
 	entry(w, "acc0", 9, 0); /* unbind: reporting again is right */
-	sva_trace(w, "swiommu.fault", SVA_TFS("device", "acc0"), SVA_TF("pasid", 9),
-		  SVA_TF("addr", 0x2000), SVA_TF("reason", 3));
+	sva_trace(w, SWIOMMU_FAULT, "acc0", 9, 0x2000, 3);
 	assert_int_equal(sva_checker_violations(c, SVA_I7_QUIET_TEARDOWN), 1);
+	sva_checker_detach(c);
+	sva_world_destroy(w);
+}
+
+/* A descriptor accepted for one owner of a PASID and completed for the next (I2). */
+static void test_i2_descriptor_of_a_former_owner(void **state)
+{
+	struct sva_checker *c;
+	struct sva_world *w = check_world(&c);
+	(void)state;
+
+	pasid_begin(w, 4, 1);
+	sva_trace(w, ACCEL_SUBMIT, 4, "wq0", 4, 3, 1);
+	sva_trace(w, ACCEL_COMPLETE, 4, 4, 1, 64, 0, 1); /* its owner's: fine */
+	sva_trace(w, ACCEL_SUBMIT, 4, "wq0", 4, 3, 1);
+	pasid_end(w, 4, 1);
+	assert_int_equal(sva_checker_violations(c, 0), 0);
+	pasid_begin(w, 4, 2); /* the next owner, generation 2 */
+	sva_trace(w, ACCEL_COMPLETE, 4, 4, 1, 64, 0, 1);
+	assert_int_equal(sva_checker_violations(c, SVA_I2_NO_EARLY_REUSE), 1);
+	assert_non_null(strstr(sva_report_first(w),
+			       "a descriptor completed issued under generation 1"
+			       " of PASID 4, which now belongs to mm2"));
+	sva_checker_detach(c);
+	sva_world_destroy(w);
+}
+
+/* ENQCMD with a PASID that is not its task's mm's: the register crossed a fork or exec (I3). */
+static void test_i3_enqcmd_with_another_mms_pasid(void **state)
+{
+	struct sva_checker *c;
+	struct sva_world *w = check_world(&c);
+	(void)state;
+
+	pasid_begin(w, 6, 1);
+	sva_trace(w, ACCEL_ENQCMD, 6, 10, 1); /* mm1's task, mm1's PASID: fine */
+	assert_int_equal(sva_checker_violations(c, 0), 0);
+	sva_trace(w, ACCEL_ENQCMD, 6, 11, 2); /* a forked child (mm2) with its parent's register */
+	assert_int_equal(sva_checker_violations(c, SVA_I3_ISOLATION), 1);
+	assert_non_null(strstr(sva_report_first(w), "task 11 of mm2 submitted a descriptor with "
+						    "PASID 6, which belongs to another mm"));
 	sva_checker_detach(c);
 	sva_world_destroy(w);
 }
@@ -141,6 +175,319 @@ static void test_i4_i5_at_the_end(void **state)
 	sva_free(w, SVA_OBJ_TEST, obj);
 	sva_checker_detach(c);
 	sva_world_destroy(w);
+}
+
+/* ---- the shadow sets ---- */
+
+struct rec {
+	struct sva_chk_key key;
+	uint64_t value;
+};
+
+/* Insert, find, remove in any order: every record found until removed, none after. */
+static void test_table_keeps_every_record(void **state)
+{
+	enum { N = 5000 };
+	static const char devs[2][4] = { "d0", "d1" };
+	struct sva_chk_table t;
+	(void)state;
+
+	sva_chk_table_init(&t, sizeof(struct rec));
+	for (uint64_t i = 0; i < N; i++) {
+		struct sva_chk_key k = { .device = devs[i & 1], .pasid = i % 97, .id = i };
+		struct rec *r = sva_chk_put(&t, &k);
+
+		assert_non_null(r);
+		assert_int_equal(r->value, 0); /* new: zeroed */
+		r->value = i + 1;
+	}
+	assert_int_equal(t.n, N);
+	for (uint64_t i = 0; i < N; i += 3) { /* remove a third, scattered over the runs */
+		struct sva_chk_key k = { .device = devs[i & 1], .pasid = i % 97, .id = i };
+
+		sva_chk_remove(&t, &k);
+		sva_chk_remove(&t, &k); /* twice: no effect */
+	}
+	for (uint64_t i = 0; i < N; i++) {
+		struct sva_chk_key k = { .device = devs[i & 1], .pasid = i % 97, .id = i };
+		struct rec *r = sva_chk_get(&t, &k);
+
+		if (i % 3 == 0) {
+			assert_null(r);
+		} else {
+			assert_non_null(r);
+			assert_int_equal(r->value, i + 1);
+			assert_ptr_equal(sva_chk_put(&t, &k), r); /* put finds, not duplicates */
+		}
+	}
+	assert_int_equal(t.n, N - (N + 2) / 3);
+	{
+		struct sva_chk_key other = { .device = devs[1],
+					     .pasid = 0,
+					     .id = 0 }; /* d0's key */
+
+		assert_null(sva_chk_get(&t, &other));
+	}
+	sva_chk_table_free(&t);
+}
+
+/* Many PASIDs live at once over a long run: judged exactly as a few are. */
+static void test_long_run_many_live(void **state)
+{
+	enum { LIVE = 3000, ROUNDS = 4 };
+	struct sva_checker *c;
+	struct sva_world *w = check_world(&c);
+	(void)state;
+
+	for (uint32_t r = 0; r < ROUNDS; r++) {
+		for (uint32_t p = 1; p <= LIVE; p++) {
+			pasid_begin(w, p, r * LIVE + p);
+			entry(w, "acc0", p, 1);
+		}
+		for (uint32_t p = 1; p <= LIVE; p++) {
+			entry(w, "acc0", p, 0);
+			pasid_end(w, p, r * LIVE + p);
+		}
+	}
+	assert_int_equal(sva_checker_violations(c, 0), 0);
+	pasid_begin(w, LIVE, 1);
+	entry(w, "acc1", LIVE, 1);
+	pasid_end(w, LIVE, 1); /* the one still held */
+	assert_int_equal(sva_checker_violations(c, SVA_I2_NO_EARLY_REUSE), 1);
+	assert_non_null(strstr(sva_report_first(w), "freed while acc1 still holds an entry"));
+	sva_checker_detach(c);
+	sva_world_destroy(w);
+}
+
+/* ---- broken models caught, the faithful design clean ---- */
+
+struct stack {
+	struct sva_world *w;
+	struct sva_checker *c;
+	struct sva_mm_sys *mms;
+	struct sva_iommu_sys *isys;
+	struct sva_swiommu *sw;
+	struct sva_device *dev;
+	struct sva_mm *mm;
+	struct sva_bond *bond;
+	uint32_t pasid;
+	uint64_t addr;
+	unsigned delay;
+};
+
+/* In @w: a device bound to a fresh mm with @pages pages at s->addr (populated or not). */
+static int stack_build(struct stack *s, struct sva_world *w, bool pri, size_t pages, bool populate)
+{
+	struct sva_mm_sys_config mc = { .frames = 256 };
+	struct sva_swiommu_config sc = { .name = "sw0" };
+	struct sva_device_config dc = { .name = "acc0", .pasid_bits = 20, .ats = true, .pri = pri };
+	int ret;
+
+	s->w = w;
+	ret = sva_checker_attach(w, &s->c);
+	if (!ret)
+		ret = sva_mm_sys_create(w, &mc, &s->mms);
+	if (!ret)
+		ret = sva_iommu_sys_create(s->mms, &s->isys);
+	if (!ret)
+		ret = sva_swiommu_create(s->isys, &sc, &s->sw);
+	if (!ret)
+		ret = sva_device_add(sva_swiommu_iommu(s->sw), &dc, &s->dev);
+	if (!ret)
+		ret = sva_mm_create(s->mms, NULL, &s->mm);
+	if (!ret)
+		ret = sva_mm_mmap(s->mm, 0, pages * SVA_PAGE_SIZE, SVA_PROT_READ | SVA_PROT_WRITE,
+				  populate ? SVA_MAP_POPULATE : 0, NULL, 0, &s->addr);
+	if (!ret)
+		ret = sva_bind_device(s->dev, s->mm, &s->bond);
+	if (!ret)
+		s->pasid = sva_bond_pasid(s->bond);
+	return ret;
+}
+
+static void stack_up(struct stack *s, enum sva_backend b, uint64_t seed, unsigned breaks, bool pri,
+		     size_t pages, bool populate)
+{
+	struct sva_world_config wc = { .backend = b, .seed = seed, .breaks = breaks };
+	struct sva_world *w;
+
+	memset(s, 0, sizeof(*s));
+	assert_int_equal(sva_world_create(&wc, &w), 0);
+	sva_test_quiet(w);
+	assert_int_equal(stack_build(s, w, pri, pages, populate), 0);
+}
+
+/* Tear down what is left (s->bond NULL once unbound); the checker's verdict stays readable. */
+static void stack_down(struct stack *s)
+{
+	if (s->bond)
+		sva_unbind_device(s->bond);
+	sva_mmput(s->mm);
+	sva_mm_sys_synchronize(s->mms);
+	sva_device_remove(s->dev);
+	sva_swiommu_destroy(s->sw);
+	sva_iommu_sys_destroy(s->isys);
+	sva_mm_sys_destroy(s->mms);
+}
+
+/* The end; a run the checker found violations in has their reports, and only those. */
+static void stack_done(struct stack *s)
+{
+	unsigned long n = sva_checker_violations(s->c, 0);
+
+	sva_checker_detach(s->c);
+	if (!n) {
+		sva_test_world_done(s->w);
+		return;
+	}
+	assert_int_equal(sva_report_total(s->w), n);
+	sva_world_destroy(s->w);
+}
+
+/*
+ * I3 at frame level: DMA through an IOTLB entry its invalidation should have removed (the
+ * mmu-notifier path skips it under SVA_BREAK_KEEP_IOTLB) reaches a frame the mm no longer
+ * maps - after munmap - or maps read-only - after mprotect.
+ */
+static unsigned long stale_iotlb_run(unsigned breaks, char *first, size_t len)
+{
+	struct stack s;
+	struct sva_dma_status st;
+	uint64_t v = 7;
+	unsigned long n;
+
+	stack_up(&s, SVA_BACKEND_NATIVE, 0, breaks, false, 2, true);
+	/* fill the IOTLB for both pages */
+	assert_int_equal(sva_dma_write(s.dev, s.pasid, s.addr, &v, sizeof(v), &st), 0);
+	assert_int_equal(sva_dma_write(s.dev, s.pasid, s.addr + SVA_PAGE_SIZE, &v, sizeof(v), &st),
+			 0);
+	assert_int_equal(sva_checker_violations(s.c, 0), 0);
+	assert_int_equal(sva_mm_munmap(s.mm, s.addr, SVA_PAGE_SIZE), 0);
+	(void)sva_dma_read(s.dev, s.pasid, s.addr, &v, sizeof(v), &st); /* faithful: -EFAULT */
+	assert_int_equal(
+		sva_mm_mprotect(s.mm, s.addr + SVA_PAGE_SIZE, SVA_PAGE_SIZE, SVA_PROT_READ), 0);
+	(void)sva_dma_write(s.dev, s.pasid, s.addr + SVA_PAGE_SIZE, &v, sizeof(v), &st);
+	assert_int_equal(sva_dma_read(s.dev, s.pasid, s.addr + SVA_PAGE_SIZE, &v, sizeof(v), &st),
+			 0); /* reading stays allowed */
+	snprintf(first, len, "%s", sva_report_first(s.w));
+	stack_down(&s);
+	n = sva_checker_violations(s.c, SVA_I3_ISOLATION);
+	assert_int_equal(sva_checker_violations(s.c, 0), n);
+	stack_done(&s);
+	return n;
+}
+
+static void test_i3_stale_iotlb_caught(void **state)
+{
+	char first[300];
+	(void)state;
+
+	assert_int_equal(stale_iotlb_run(0, first, sizeof(first)), 0);
+	assert_int_equal(stale_iotlb_run(SVA_BREAK_KEEP_IOTLB, first, sizeof(first)), 2);
+	assert_non_null(strstr(first, "I3 isolation: acc0 read frame"));
+	assert_non_null(strstr(first, "does not map (a stale IOTLB or ATC entry)"));
+}
+
+/*
+ * I2 with generations: a page request still queued when its PASID is detached (the detach
+ * does not drain it under SVA_BREAK_NO_PRQ_DRAIN) is reported after the device's last unbind.
+ * A device faults on a page never touched while another actor unbinds, explored at K=1: the
+ * faithful design is clean on every schedule, the broken one caught on some.
+ */
+static int pri_dma_actor(void *arg)
+{
+	struct stack *s = arg;
+	struct sva_dma_status st;
+	uint64_t v;
+
+	(void)sva_dma_read(s->dev, s->pasid, s->addr, &v, sizeof(v), &st);
+	return 0;
+}
+
+/* Unbind once the device's page request is queued. */
+static int unbind_actor(void *arg)
+{
+	struct stack *s = arg;
+	struct sva_swiommu_stats st;
+
+	for (sva_swiommu_get_stats(s->sw, &st); !st.prq_requests; sva_swiommu_get_stats(s->sw, &st))
+		sva_sched_point(s->w);
+	sva_unbind_device(s->bond);
+	s->bond = NULL;
+	return 0;
+}
+
+static int undrained_setup(struct sva_world *w, void *arg)
+{
+	struct stack *s = arg;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	ret = stack_build(s, w, true, 1, false);
+	if (!ret)
+		sva_checker_stop_on_violation(s->c, true);
+	if (!ret)
+		ret = sva_actor_spawn(w, "dev", pri_dma_actor, s, 0, NULL);
+	if (!ret)
+		ret = sva_actor_spawn(w, "unbind", unbind_actor, s, 0, NULL);
+	return ret;
+}
+
+static int undrained_check(struct sva_world *w, void *arg, int run, char *msg, size_t len)
+{
+	struct stack *s = arg;
+
+	if (run) /* stopped at the checker's first violation: say which */
+		snprintf(msg, len, "%s", sva_report_first(w));
+	if (s->bond)
+		sva_unbind_device(s->bond);
+	s->bond = NULL;
+	sva_mmput(s->mm);
+	sva_mm_sys_synchronize(s->mms);
+	return run;
+}
+
+static void undrained_teardown(struct sva_world *w, void *arg)
+{
+	struct stack *s = arg;
+
+	(void)w;
+	sva_device_remove(s->dev);
+	sva_swiommu_destroy(s->sw);
+	sva_iommu_sys_destroy(s->isys);
+	sva_mm_sys_destroy(s->mms);
+	sva_checker_detach(s->c);
+}
+
+static void undrained_explore(unsigned breaks, struct sva_explore_result *res)
+{
+	struct stack s;
+	struct sva_program prog = {
+		"undrained-prq", undrained_setup, undrained_check, undrained_teardown, &s, false
+	};
+	struct sva_explore_config cfg = { .preemption_bound = 1,
+					  .max_schedules = 3000,
+					  .world = { .breaks = breaks, .quiet = true } };
+
+	assert_int_equal(sva_explore(&cfg, &prog, res), 0);
+	print_message("explored %lu schedules (%s), %lu failed\n", res->schedules,
+		      res->exhausted ? "exhausted" : "bounded", res->failures);
+}
+
+static void test_i2_undrained_page_request_caught(void **state)
+{
+	struct sva_explore_result res;
+	(void)state;
+
+	undrained_explore(0, &res);
+	if (res.failures)
+		fprintf(stderr, "%s\nschedule %s\n", res.message, res.schedule);
+	assert_int_equal(res.failures, 0);
+	undrained_explore(SVA_BREAK_NO_PRQ_DRAIN, &res);
+	assert_true(res.failures > 0);
+	assert_non_null(
+		strstr(res.message, "I2 no early reuse: a page re")); /* request, response */
+	assert_non_null(strstr(res.message, "after acc0's last unbind of it"));
 }
 
 /* ---- a real run, checked from its own events ---- */
@@ -203,7 +550,13 @@ int main(void)
 		cmocka_unit_test(test_i2_free_while_a_device_holds_it),
 		cmocka_unit_test(test_i6_groups_answered_exactly_once),
 		cmocka_unit_test(test_i7_silent_between_release_and_unbind),
+		cmocka_unit_test(test_i2_descriptor_of_a_former_owner),
+		cmocka_unit_test(test_i3_enqcmd_with_another_mms_pasid),
 		cmocka_unit_test(test_i4_i5_at_the_end),
+		cmocka_unit_test(test_table_keeps_every_record),
+		cmocka_unit_test(test_long_run_many_live),
+		cmocka_unit_test(test_i3_stale_iotlb_caught),
+		cmocka_unit_test(test_i2_undrained_page_request_caught),
 		cmocka_unit_test(test_real_lifetime_checks_clean),
 	};
 

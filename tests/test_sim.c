@@ -25,7 +25,7 @@ static int chatter_actor(void *arg)
 	for (int i = 0; i < 40; i++) {
 		sva_mutex_lock(&c->lock);
 		c->log[c->nlog++] = me;
-		sva_trace(c->w, "chatter.step", SVA_TF("i", i));
+		sva_trace(c->w, WORK_RUN, "chatter", (uint64_t)i);
 		sva_mutex_unlock(&c->lock);
 		sva_sched_point(c->w);
 	}

@@ -714,7 +714,7 @@ static void test_two_devices_share_domain_iotlb_and_atc(void **state)
 static void count_dma_access(void *ctx, struct sva_world *w, const struct sva_trace_event *ev)
 {
 	(void)w;
-	if (strcmp(ev->name, "dma.access") == 0)
+	if (ev->kind == SVA_EV_DMA_ACCESS)
 		(*(int *)ctx)++;
 }
 

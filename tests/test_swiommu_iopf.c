@@ -68,27 +68,10 @@ static void ledger_init(struct ledger *lg)
 	pthread_mutex_init(&lg->lock, NULL);
 }
 
-static const struct sva_trace_field *field(const struct sva_trace_event *ev, const char *key)
+static int ledger_dev(struct ledger *lg, const char *name)
 {
-	for (unsigned i = 0; i < ev->nfields; i++)
-		if (strcmp(ev->fields[i].key, key) == 0)
-			return &ev->fields[i];
-	return NULL;
-}
-
-static uint64_t num(const struct sva_trace_event *ev, const char *key)
-{
-	const struct sva_trace_field *f = field(ev, key);
-
-	return f ? f->num : UINT64_MAX;
-}
-
-static int ledger_dev(struct ledger *lg, const struct sva_trace_event *ev)
-{
-	const struct sva_trace_field *f = field(ev, "device");
-
-	for (unsigned i = 0; f && f->str && i < lg->ndev; i++)
-		if (strcmp(lg->names[i], f->str) == 0)
+	for (unsigned i = 0; i < lg->ndev; i++)
+		if (strcmp(lg->names[i], name) == 0)
 			return (int)i;
 	return -1;
 }
@@ -100,16 +83,17 @@ static void ledger_error(struct ledger *lg, const char *what, uint64_t pasid, ui
 			 what, (unsigned long long)pasid, (unsigned long long)grpid);
 }
 
-static void ledger_group(struct ledger *lg, const struct sva_trace_event *ev, bool sent)
+/* A group sent (@code < 0) or answered with @code, on device @dev. */
+static void ledger_group(struct ledger *lg, const char *dev, uint64_t pasid, uint64_t grpid,
+			 int64_t code)
 {
-	int d = ledger_dev(lg, ev);
-	uint64_t pasid = num(ev, "pasid"), grpid = num(ev, "grpid");
+	int d = ledger_dev(lg, dev);
 
 	if (d < 0 || grpid >= SVA_SW_PRGI_MAX) {
 		ledger_error(lg, "unknown device or group index", pasid, grpid);
 		return;
 	}
-	if (sent) {
+	if (code < 0) {
 		if (lg->open[d][grpid]++)
 			ledger_error(lg, "group index reused while outstanding", pasid, grpid);
 		lg->pasid[d][grpid] = (uint32_t)pasid;
@@ -121,29 +105,46 @@ static void ledger_group(struct ledger *lg, const struct sva_trace_event *ev, bo
 	else
 		lg->open[d][grpid]--;
 	lg->answered++;
-	if (num(ev, "code") < SVA_PAGE_RESP_CODES)
-		lg->codes[num(ev, "code")]++;
+	if (code < SVA_PAGE_RESP_CODES)
+		lg->codes[code]++;
 }
 
 static void ledger_event(void *ctx, struct sva_world *w, const struct sva_trace_event *ev)
 {
 	struct ledger *lg = ctx;
+	uint64_t did;
 
 	(void)w;
-	if (strncmp(ev->name, "swiommu.pr", 10) != 0)
-		return;
 	pthread_mutex_lock(&lg->lock);
-	if (strcmp(ev->name, "swiommu.pri_request") == 0)
-		ledger_group(lg, ev, true);
-	else if (strcmp(ev->name, "swiommu.pri_response") == 0)
-		ledger_group(lg, ev, false);
-	else if (strcmp(ev->name, "swiommu.pri_unmatched") == 0)
-		ledger_error(lg, "response matched no outstanding group", num(ev, "pasid"),
-			     num(ev, "grpid"));
-	else if (strcmp(ev->name, "swiommu.prq_request") == 0 && num(ev, "domain") < 64)
-		lg->queued_by_did[num(ev, "domain")]++;
-	else if (strcmp(ev->name, "swiommu.prq_drain") == 0 && num(ev, "pending") > 0)
-		lg->drains_waited++;
+	switch (ev->kind) {
+	case SVA_EV_SWIOMMU_PRI_REQUEST:
+		ledger_group(lg, sva_ev_str(ev, SWIOMMU_PRI_REQUEST, device),
+			     sva_ev_num(ev, SWIOMMU_PRI_REQUEST, pasid),
+			     sva_ev_num(ev, SWIOMMU_PRI_REQUEST, grpid), -1);
+		break;
+	case SVA_EV_SWIOMMU_PRI_RESPONSE:
+		ledger_group(lg, sva_ev_str(ev, SWIOMMU_PRI_RESPONSE, device),
+			     sva_ev_num(ev, SWIOMMU_PRI_RESPONSE, pasid),
+			     sva_ev_num(ev, SWIOMMU_PRI_RESPONSE, grpid),
+			     (int64_t)sva_ev_num(ev, SWIOMMU_PRI_RESPONSE, code));
+		break;
+	case SVA_EV_SWIOMMU_PRI_UNMATCHED:
+		ledger_error(lg, "response matched no outstanding group",
+			     sva_ev_num(ev, SWIOMMU_PRI_UNMATCHED, pasid),
+			     sva_ev_num(ev, SWIOMMU_PRI_UNMATCHED, grpid));
+		break;
+	case SVA_EV_SWIOMMU_PRQ_REQUEST:
+		did = sva_ev_num(ev, SWIOMMU_PRQ_REQUEST, domain);
+		if (did < 64)
+			lg->queued_by_did[did]++;
+		break;
+	case SVA_EV_SWIOMMU_PRQ_DRAIN:
+		if (sva_ev_num(ev, SWIOMMU_PRQ_DRAIN, pending) > 0)
+			lg->drains_waited++;
+		break;
+	default:
+		break;
+	}
 	pthread_mutex_unlock(&lg->lock);
 }
 

@@ -145,7 +145,7 @@ static size_t count_phase(struct sva_world *w, enum sva_trace_phase phase)
 	size_t n = 0;
 
 	for (size_t i = 0; sva_trace_get(w, i, &ev) == 0; i++)
-		n += ev.phase == phase;
+		n += sva_event_desc(ev.kind)->phase == phase;
 	return n;
 }
 
@@ -157,32 +157,31 @@ static int story(void *arg)
 {
 	struct sva_world *w = arg;
 
-	sva_trace_track(w, SVA_TRACE_BEGIN, "device", "device", 1, SVA_TFS("name", "dsa0"));
+	sva_trace(w, DEVICE_ADD, 1, "dsa0", 1u << 20, 1);
 	sva_sched_point(w);
-	sva_trace_track(w, SVA_TRACE_BEGIN, "process", "process", 7, SVA_TFS("name", "init"),
-			SVA_TF("mm", 2));
+	sva_trace(w, PROCESS_START, 7, "init", 2);
 	sva_sched_point(w);
-	sva_trace_track(w, SVA_TRACE_BEGIN, "mm", "mm", 2, SVA_TFS("name", "mm2"));
+	sva_trace(w, MM_CREATE, 2, "mm2");
 	sva_sched_point(w);
-	sva_trace_track(w, SVA_TRACE_BEGIN, "pasid", "pasid", 3, SVA_TF("mm", 2));
+	sva_trace(w, PASID_ALLOC, 3, 2, 1);
 	sva_sched_point(w);
-	sva_trace(w, "sva.bind", SVA_TFS("dev", "<&>"), SVA_TF("pasid", 3));
+	sva_trace(w, SVA_BIND, "<&>", 2, 3, 1);
 	sva_sched_point(w);
-	sva_trace(w, "iommu.attach", SVA_TFS("device", "dsa0"), SVA_TF("pasid", 3));
+	sva_trace(w, IOMMU_ATTACH, "dsa0", 3, 1);
 	sva_sched_point(w);
-	sva_trace_track(w, SVA_TRACE_END, "pasid", "pasid", 3, SVA_TF("mm", 2));
+	sva_trace(w, PASID_FREE, 3, 2, 1);
 	sva_sched_point(w);
-	sva_trace_track(w, SVA_TRACE_BEGIN, "pasid", "pasid", 4, SVA_TF("mm", 2));
+	sva_trace(w, PASID_ALLOC, 4, 2, 1);
 	sva_sched_point(w);
-	sva_trace_track(w, SVA_TRACE_INSTANT, "accel.submit", "pasid", 4, SVA_TF("pasid", 4));
+	sva_trace(w, ACCEL_SUBMIT, 4, "it's \"x\"", 4, 0, 1);
 	sva_sched_point(w);
-	sva_trace(w, "swiommu.fault", SVA_TF("addr", 0x1000), SVA_TFS("q", "it's \"x\""));
+	sva_trace(w, SWIOMMU_FAULT, "acc9", 4, 0x1000, 0); /* a device without a row */
 	sva_sched_point(w);
-	sva_trace_track(w, SVA_TRACE_END, "pasid", "pasid", 4);
+	sva_trace(w, PASID_FREE, 4, 2, 1);
 	sva_sched_point(w);
-	sva_trace_track(w, SVA_TRACE_END, "process", "process", 7);
+	sva_trace(w, PROCESS_REAP, 7);
 	sva_sched_point(w);
-	sva_trace_track(w, SVA_TRACE_END, "device", "device", 1);
+	sva_trace(w, DEVICE_REMOVE, 1);
 	return 0;
 }
 
@@ -228,15 +227,16 @@ static void test_svg_lifetimes_marks_and_lanes(void **state)
 		    fabs(attr(attach2, "cy") - (attr(dev, "y") - 4)) < 0.01);
 
 	/* escaped text only */
-	assert_non_null(strstr(doc, "dev=&lt;&amp;&gt;"));
+	assert_non_null(strstr(doc, "device=&lt;&amp;&gt;"));
 	assert_null(strstr(doc, "<&>"));
-	assert_non_null(strstr(doc, "q=it&apos;s &quot;x&quot;"));
+	assert_non_null(strstr(doc, "wq=it&apos;s &quot;x&quot;"));
 
 	/* time runs left to right: pasid 4 after pasid 3, its instant inside its bar */
 	p3 = element_of(doc, "rect", "<title>pasid 3: ");
 	p4 = element_of(doc, "rect", "<title>pasid 4: ");
 	assert_true(attr(p4, "x") > attr(p3, "x") + attr(p3, "width") - 0.01);
-	submit = element_of(doc, "circle", "<title>accel.submit pasid=4");
+	submit =
+		element_of(doc, "circle", "<title>accel.submit wq=it&apos;s &quot;x&quot; pasid=4");
 	assert_true(attr(submit, "cx") > attr(p4, "x"));
 	assert_true(attr(submit, "cx") < attr(p4, "x") + attr(p4, "width"));
 	assert_true(attr(submit, "cy") > attr(p4, "y"));
@@ -284,13 +284,13 @@ static void test_svg_thins_actor_marks_keeps_bars(void **state)
 
 	assert_int_equal(sva_world_create(&c, &w), 0);
 	for (int i = 0; i < 30000; i++)
-		sva_trace(w, "work.run", SVA_TF("i", i));
+		sva_trace(w, WORK_RUN, "wq", (uint64_t)i);
 	for (int i = 0; i < 300; i++) {
-		sva_trace_track(w, SVA_TRACE_BEGIN, "pasid", "pasid", (uint64_t)i);
-		sva_trace_track(w, SVA_TRACE_INSTANT, "accel.submit", "pasid", (uint64_t)i);
-		sva_trace_track(w, SVA_TRACE_END, "pasid", "pasid", (uint64_t)i);
+		sva_trace(w, PASID_ALLOC, (uint64_t)i, 0, 1);
+		sva_trace(w, ACCEL_SUBMIT, (uint64_t)i, "wq", (uint64_t)i, 0, 1);
+		sva_trace(w, PASID_FREE, (uint64_t)i, 0, 1);
 	}
-	sva_trace(w, "report", SVA_TFS("kind", "test"));
+	sva_trace(w, REPORT, "test");
 	doc = svg_of(w);
 	assert_svg_frame(doc);
 	assert_well_formed(doc);
@@ -311,8 +311,8 @@ static void test_svg_write_error_is_eio(void **state)
 	FILE *f;
 	(void)state;
 
-	sva_trace_track(w, SVA_TRACE_BEGIN, "pasid", "pasid", 1);
-	sva_trace(w, "sva.bind", SVA_TF("pasid", 1));
+	sva_trace(w, PASID_ALLOC, 1, 0, 1);
+	sva_trace(w, SVA_BIND, "dsa0", 0, 1, 1);
 	f = fopen("/dev/null", "r"); /* read-only */
 	assert_non_null(f);
 	assert_int_equal(sva_trace_write_svg(w, f), -EIO);

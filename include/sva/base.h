@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sva/events.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -132,6 +134,17 @@ struct sva_world_config {
 	 */
 	unsigned pct_depth;
 	uint64_t pct_steps;
+	/*
+	 * Test only: model defects switched on (SVA_BREAK_* bits) to prove that a check of the
+	 * checker catches them; 0 in every real run.
+	 */
+	unsigned breaks;
+};
+
+enum sva_break {
+	SVA_BREAK_NO_PRQ_DRAIN = 1u << 0, /* a PASID's detach does not drain its page requests */
+	SVA_BREAK_KEEP_IOTLB =
+		1u << 1, /* an mm's invalidation leaves the IOTLB and ATCs as they are */
 };
 
 #define SVA_SIM_DEFAULT_MAX_STEPS 10000000ull
@@ -146,6 +159,8 @@ enum sva_backend sva_world_backend(const struct sva_world *w);
 uint64_t sva_world_now(struct sva_world *w);
 /* The design this world's kernel code follows (the switch points ask). */
 enum sva_variant sva_world_variant(const struct sva_world *w);
+/* Is the test-only defect @brk (SVA_BREAK_*) switched on? */
+bool sva_world_broken(const struct sva_world *w, enum sva_break brk);
 /*
  * Stop the run: sim schedules no actor after the current one reaches its next scheduling
  * point, and sva_world_run() returns -ECANCELED (the checker stops a run at its first
@@ -280,7 +295,7 @@ const char *sva_report_first(struct sva_world *w);
 /* ---- the trace ------------------------------------------------------------------------- */
 
 #define SVA_TRACE_DEFAULT_CAPACITY 65536
-#define SVA_TRACE_MAX_FIELDS	   4
+#define SVA_TRACE_MAX_FIELDS	   6
 
 enum sva_trace_phase {
 	SVA_TRACE_INSTANT,
@@ -288,26 +303,52 @@ enum sva_trace_phase {
 	SVA_TRACE_END,
 };
 
-/* One key/value of an event. Keys must be literals; string values are copied. */
-struct sva_trace_field {
-	const char *key;
-	const char *str; /* non-NULL: a string value, else num */
-	uint64_t num;
-};
+/*
+ * The events are declared once, in sva/events.h; what follows is generated from that table.
+ * Every kind of event: SVA_EV_REPORT, SVA_EV_SVA_BIND, ...
+ */
+#define SVA_EV_ENUM_(kind, name, track, phase, ...) SVA_EV_##kind,
+enum sva_event { SVA_EVENTS(SVA_EV_ENUM_) SVA_EV_NR };
 
-#define SVA_TF(k, v)  ((struct sva_trace_field){ .key = (k), .num = (uint64_t)(v) })
-#define SVA_TFS(k, s) ((struct sva_trace_field){ .key = (k), .str = (s) })
+/* One value of an event: a number or a string, as its kind's table entry says. */
+union sva_trace_value {
+	uint64_t num;
+	const char *str; /* interned by the ring: lives as long as the world */
+};
 
 struct sva_trace_event {
 	uint64_t time;
 	int actor; /* actor id, -1 outside any actor */
-	enum sva_trace_phase phase;
-	const char *name;  /* "pasid.alloc" */
-	const char *track; /* NULL = the actor's own track; else a named track ("pasid") */
-	uint64_t track_id; /* which object on the named track (the PASID value...) */
-	unsigned nfields;
-	struct sva_trace_field fields[SVA_TRACE_MAX_FIELDS];
+	enum sva_event kind;
+	uint64_t track_id; /* which object on the kind's named track (the PASID value...) */
+	union sva_trace_value v[SVA_TRACE_MAX_FIELDS];
+	/*
+	 * The object the event is about, for a judge in the process (the checker keeps an mm's
+	 * to query its page table), when the emitter names it (sva_trace_obj); never exported.
+	 */
+	const void *obj;
 };
+
+/* What the table says of a kind: for exporters and generic readers. */
+struct sva_event_desc {
+	const char *name;  /* "sva.bind" */
+	const char *track; /* NULL = the actor's own track; else a named track ("pasid") */
+	enum sva_trace_phase phase;
+	unsigned nfields;
+	struct {
+		const char *name;
+		bool str;
+	} fields[SVA_TRACE_MAX_FIELDS];
+};
+
+/* The table entry of @kind (a kind out of range gets an entry named "?"). */
+const struct sva_event_desc *sva_event_desc(enum sva_event kind);
+static inline const char *sva_event_name(enum sva_event kind)
+{
+	return sva_event_desc(kind)->name;
+}
+/* A field of @ev by name, for generic readers (exporters); judges use sva_ev_num/_str. */
+const char *sva_trace_event_str(const struct sva_trace_event *ev, const char *field);
 
 /*
  * Subscribers see every event as it is emitted (the checker is one). Subscribe and
@@ -328,23 +369,98 @@ void sva_world_unsubscribe(struct sva_world *w, sva_event_fn fn, void *ctx);
  */
 bool sva_world_subscribed(const struct sva_world *w);
 
-void sva_trace_emit(struct sva_world *w, enum sva_trace_phase phase, const char *name,
-		    const char *track, uint64_t track_id, const struct sva_trace_field *fields,
-		    unsigned nfields);
+/* Record an event of @kind about @obj (may be NULL); @v holds its fields in the table's order. */
+void sva_trace_emit(struct sva_world *w, enum sva_event kind, uint64_t track_id,
+		    const union sva_trace_value *v, const void *obj);
 
-#define SVA_TRACE_FIELDS_(...) ((const struct sva_trace_field[]){ { 0 }, __VA_ARGS__ } + 1)
-#define SVA_TRACE_NFIELDS_(...)                                                      \
-	((unsigned)(sizeof((const struct sva_trace_field[]){ { 0 }, __VA_ARGS__ }) / \
-		    sizeof(struct sva_trace_field)) -                                \
-	 1u)
-/* sva_trace(w, "pasid.alloc", SVA_TF("pasid", id), SVA_TF("max", max)) on the actor's track. */
-#define sva_trace(w, name, ...)                                                                 \
-	sva_trace_emit((w), SVA_TRACE_INSTANT, (name), NULL, 0, SVA_TRACE_FIELDS_(__VA_ARGS__), \
-		       SVA_TRACE_NFIELDS_(__VA_ARGS__))
-/* An event on a named track; phase BEGIN/END draws lifetimes. */
-#define sva_trace_track(w, phase, name, track, id, ...)                                     \
-	sva_trace_emit((w), (phase), (name), (track), (id), SVA_TRACE_FIELDS_(__VA_ARGS__), \
-		       SVA_TRACE_NFIELDS_(__VA_ARGS__))
+/*
+ * sva_trace(w, SVA_BIND, dev->name, mm_id, pasid, users): an event of a kind of sva/events.h
+ * with exactly its fields, in order; an event on a named track takes the object's id first
+ * (sva_trace(w, PASID_ALLOC, pasid, mm_id)).
+ */
+#define sva_trace(w, kind, ...)		 sva_trace_ev_##kind((w), NULL, ##__VA_ARGS__)
+/* The same, naming the object the event is about (see struct sva_trace_event). */
+#define sva_trace_obj(w, obj, kind, ...) sva_trace_ev_##kind((w), (obj), ##__VA_ARGS__)
+
+/* A subscriber's typed read of @field of @ev, an event of @kind (K, as in sva_trace). */
+/* clang-format off */
+#define sva_ev_num(ev, kind, field)							\
+	((ev)->v[_Generic((struct sva_ev_fields_##kind){ 0 }.field,			\
+			  sva_ev_num_t_: SVA_EV_INDEX_(kind, field))].num)
+#define sva_ev_str(ev, kind, field)							\
+	((ev)->v[_Generic((struct sva_ev_fields_##kind){ 0 }.field,			\
+			  sva_ev_str_t_: SVA_EV_INDEX_(kind, field))].str)
+
+/* ---- generated from the table (the parts above use them) ---- */
+
+/*
+ * Apply P to each field (t, f): P##t(f) ((num, mm) with P = SVA_EV_PARAM_ gives
+ * SVA_EV_PARAM_num(mm)).
+ */
+#define SVA_PP_CAT_(a, b) a##b
+#define SVA_PP_CAT(a, b) SVA_PP_CAT_(a, b)
+#define SVA_PP_NARG_(_0, _1, _2, _3, _4, _5, _6, _7, n, ...) n
+#define SVA_PP_NARG(...) SVA_PP_NARG_(_, ##__VA_ARGS__, 7, 6, 5, 4, 3, 2, 1, 0)
+#define SVA_PP_ID(x) x
+#define SVA_PP_UNPAREN(...) __VA_ARGS__
+#define SVA_PP_APPLY2_(P, t, f) P##t(f)
+#define SVA_PP_APPLY1_(P, ...) SVA_PP_ID(SVA_PP_APPLY2_(P, __VA_ARGS__))
+#define SVA_PP_APPLY(P, x) SVA_PP_APPLY1_(P, SVA_PP_UNPAREN x)
+#define SVA_PP_EACH(P, ...)								\
+	SVA_PP_CAT(SVA_PP_EACH_, SVA_PP_NARG(__VA_ARGS__))(P, ##__VA_ARGS__)
+#define SVA_PP_EACH_0(P)
+#define SVA_PP_EACH_1(P, x) SVA_PP_APPLY(P, x)
+#define SVA_PP_EACH_2(P, x, ...) SVA_PP_APPLY(P, x) SVA_PP_EACH_1(P, __VA_ARGS__)
+#define SVA_PP_EACH_3(P, x, ...) SVA_PP_APPLY(P, x) SVA_PP_EACH_2(P, __VA_ARGS__)
+#define SVA_PP_EACH_4(P, x, ...) SVA_PP_APPLY(P, x) SVA_PP_EACH_3(P, __VA_ARGS__)
+#define SVA_PP_EACH_5(P, x, ...) SVA_PP_APPLY(P, x) SVA_PP_EACH_4(P, __VA_ARGS__)
+#define SVA_PP_EACH_6(P, x, ...) SVA_PP_APPLY(P, x) SVA_PP_EACH_5(P, __VA_ARGS__)
+/* SVA_PP_EACH_7 is missing on purpose: a seventh field does not compile */
+
+/*
+ * A field's index: its offset in a struct of one byte per field, after a leading byte; the
+ * byte's type tells a number from a string.
+ */
+typedef unsigned char sva_ev_num_t_;
+typedef signed char sva_ev_str_t_;
+#define SVA_EV_FIELD_num(f) sva_ev_num_t_ f;
+#define SVA_EV_FIELD_str(f) sva_ev_str_t_ f;
+#define SVA_EV_INDEX_(kind, field) (offsetof(struct sva_ev_fields_##kind, field) - 1)
+#define SVA_EV_FIELDS_(kind, name, track, phase, ...)					\
+	struct sva_ev_fields_##kind {							\
+		char sva_ev_first_;							\
+		SVA_PP_EACH(SVA_EV_FIELD_, ##__VA_ARGS__)				\
+	};										\
+	_Static_assert(sizeof(struct sva_ev_fields_##kind) - 1 <= SVA_TRACE_MAX_FIELDS,	\
+		       #kind ": too many fields");
+SVA_EVENTS(SVA_EV_FIELDS_)
+
+/* The emitter of each kind: its track id if it has a track, then its fields, typed. */
+#define SVA_EV_PARAM_num(f) , uint64_t f
+#define SVA_EV_PARAM_str(f) , const char *f
+#define SVA_EV_VALUE_num(f) { .num = (f) },
+#define SVA_EV_VALUE_str(f) { .str = (f) },
+#define SVA_EV_ID_PARAM_NONE
+#define SVA_EV_ID_PARAM_mm , uint64_t track_id
+#define SVA_EV_ID_PARAM_process , uint64_t track_id
+#define SVA_EV_ID_PARAM_device , uint64_t track_id
+#define SVA_EV_ID_PARAM_pasid , uint64_t track_id
+#define SVA_EV_ID_NONE 0
+#define SVA_EV_ID_mm track_id
+#define SVA_EV_ID_process track_id
+#define SVA_EV_ID_device track_id
+#define SVA_EV_ID_pasid track_id
+#define SVA_EV_EMITTER_(kind, name, track, phase, ...)					\
+	static inline void sva_trace_ev_##kind(struct sva_world *w, const void *obj	\
+		SVA_EV_ID_PARAM_##track SVA_PP_EACH(SVA_EV_PARAM_, ##__VA_ARGS__))	\
+	{										\
+		const union sva_trace_value v[] = {					\
+			{ 0 }, SVA_PP_EACH(SVA_EV_VALUE_, ##__VA_ARGS__)		\
+		};									\
+		sva_trace_emit(w, SVA_EV_##kind, SVA_EV_ID_##track, v + 1, obj);	\
+	}
+SVA_EVENTS(SVA_EV_EMITTER_)
+/* clang-format on */
 
 /* Events recorded since creation / currently held / overwritten because the ring was full. */
 unsigned long sva_trace_recorded(struct sva_world *w);

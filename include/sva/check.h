@@ -1,22 +1,40 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The invariant checker: shadow state fed by the events every layer emits (it subscribes to the
- * world's trace; no layer calls it), checking the invariants of the architecture continuously:
+ * world's trace; no layer calls it; the events are those of sva/events.h, told apart by kind),
+ * checking the invariants of the architecture continuously:
  *
- *   I1 uniqueness       a PASID belongs to at most one mm at a time;
+ *   I1 uniqueness       a PASID belongs to at most one owner at a time;
  *   I2 no early reuse   a PASID returns to the allocator only when no device holds an entry or
- *                       a pending page request for it;
- *   I3 isolation        every DMA access goes through a translating entry whose page table is
- *                       that of the mm the PASID belongs to now; after a device's last unbind
- *                       of a PASID, its entry is gone;
+ *                       a pending page request for it; a PASID's owner is (mm, generation),
+ *                       the generation counting the allocations of PASIDs, and every page
+ *                       request and descriptor carries the generation it was issued under:
+ *                       a request reported, handled or answered, or a descriptor completed,
+ *                       under a later generation or after the PASID was freed, or a request
+ *                       reported or answered after that device's last unbind of the PASID,
+ *                       is a violation;
+ *   I3 isolation        every DMA access goes through a translating entry set up for the
+ *                       PASID's owner now (mm and generation), was issued under that
+ *                       generation, and reaches exactly the frame the owner's page table maps
+ *                       at the VA with the access's permission (a read-only query of the table
+ *                       at the access; a stale IOTLB or ATC entry after munmap, mprotect, a
+ *                       CoW break, reclaim or exit_mmap is caught, while a change of the table
+ *                       is still being invalidated the old translation is allowed); any
+ *                       access after release fails the entry test; after a device's last
+ *                       unbind of a PASID, its entry is gone; an ENQCMD's PASID (from the
+ *                       task's IA32_PASID register) is that of the task's own mm;
  *   I4 no leaks         at quiescence every object is freed (sva_checker_finish);
  *   I5 refcount sanity  no count is misused (the world's refcount reports); no fault is
  *                       served on an mm after its last user went (exit_mmap started);
  *   I6 liveness         every page-request group is answered exactly once; no deadlock; once
  *                       every process is reaped, every mm has been torn down;
  *   I7 quiet teardown   between release and unbind, faults are not reported as errors.
- * (I3 judges which page table an access went through, not which frame it reached: the walker
- * reads that table itself, and a stale IOTLB entry is kept out by the invalidation rules.)
+ *
+ * Descriptors carry the generation of the PASID's owner when the accelerator accepted them:
+ * one completed, aborted or whose record is written under a later generation, or after the
+ * PASID's free, is an I2 violation, and its DMA is judged for that generation (I3).
+ * The shadow sets are hash tables: each event is judged in constant time. Not judged as events
+ * of their own: IOTLB/ATC fills (a stale entry is caught when a DMA uses it).
  *
  * A violation is a report of kind SVA_REPORT_INVARIANT whose text starts with the invariant
  * ("I2 no early reuse: PASID 5 freed while acc0 still holds it (translating)"), so the explorer

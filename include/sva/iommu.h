@@ -231,6 +231,7 @@ struct sva_page_request {
 	bool priv;	 /* a privileged (supervisor) request */
 	uint32_t grpid;	 /* the page request group index */
 	bool last;	 /* last request of its group */
+	uint64_t gen;	 /* the PASID's generation it was issued under (the IOMMU stamps it) */
 };
 
 struct sva_page_response {
@@ -303,6 +304,8 @@ struct sva_device *sva_bond_device(struct sva_bond *bond);
 unsigned sva_bond_users(struct sva_bond *bond);
 /* The PASID of @mm (mm_get_enqcmd_pasid), or SVA_PASID_INVALID. Lockless. */
 uint32_t sva_mm_get_pasid(struct sva_mm *mm);
+/* Which allocation of its PASID value the mm holds (its owner is (mm, generation)); 0: none. */
+uint64_t sva_mm_pasid_gen(struct sva_mm *mm);
 /* SVA domains of @mm (for tests and the checker). */
 unsigned sva_mm_sva_domains(struct sva_iommu_sys *sys, struct sva_mm *mm);
 

@@ -146,6 +146,11 @@ sva_pte_t *sva_pgtable_walk(struct sva_pgtable *pt, uint64_t va, bool alloc, int
  * DIRTY when @write and the entry is present and writable) atomically, as an MMU or IOMMU does.
  */
 uint64_t sva_pgtable_hw_walk(struct sva_pgtable *pt, uint64_t va, bool write);
+/*
+ * The leaf entry of @va as it is now, 0 when a level is absent: a read-only walk that changes
+ * nothing, takes no lock and makes no scheduling point (the invariant checker's query).
+ */
+uint64_t sva_pgtable_query(struct sva_pgtable *pt, uint64_t va);
 
 /*
  * Clear every leaf entry in [start, end) (page-aligned). Present entries' pages and the table

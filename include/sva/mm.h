@@ -85,6 +85,13 @@ long sva_mm_count(struct sva_mm *mm);
 const char *sva_mm_name(const struct sva_mm *mm);
 unsigned sva_mm_id(const struct sva_mm *mm);
 struct sva_world *sva_mm_world(const struct sva_mm *mm);
+/*
+ * For the invariant checker: the leaf page-table entry of @va in @mm as it is now (SVA_PTE_*
+ * bits and the frame; 0 when absent or once the tables are gone) and, in *@pending, whether a
+ * change of @mm's page table is still being invalidated (devices may still reach the old
+ * translation). A read-only walk: no lock, no scheduling point.
+ */
+uint64_t sva_mm_query_pte(struct sva_mm *mm, uint64_t va, bool *pending);
 struct sva_mm_sys *sva_mm_sys_of(const struct sva_mm *mm);
 struct sva_rwsem *sva_mm_mmap_lock(struct sva_mm *mm);
 struct sva_pgtable *sva_mm_pgtable(struct sva_mm *mm);

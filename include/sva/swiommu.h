@@ -150,6 +150,13 @@ enum {
  */
 int sva_dma_copy(struct sva_device *dev, uint32_t pasid, uint64_t va, void *buf, size_t len,
 		 unsigned flags, struct sva_dma_status *st);
+/*
+ * The same, for work accepted earlier under generation @gen of the PASID's owner
+ * (sva_swiommu_pasid_gen() then): the accesses carry it, so DMA done for a former owner is a
+ * violation the checker sees. sva_dma_copy() issues its copy now (the entry's generation).
+ */
+int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint64_t va, void *buf,
+		     size_t len, unsigned flags, struct sva_dma_status *st);
 
 /* ---- PRI: page requests from the device (PCIe Page Request Interface) ------------------------ */
 
@@ -206,6 +213,12 @@ enum sva_pasid_entry_state {
 };
 
 enum sva_pasid_entry_state sva_swiommu_pasid_state(struct sva_device *dev, uint32_t pasid);
+/*
+ * The generation of the PASID's owner @dev's entry translates for, 0 when none: what a device
+ * stamps on work it accepts (a descriptor), so that work done for a former owner is seen.
+ * Lockless, no scheduling point.
+ */
+uint64_t sva_swiommu_pasid_gen(struct sva_device *dev, uint32_t pasid);
 
 struct sva_swiommu_stats {
 	uint64_t iotlb_hits, iotlb_misses, iotlb_evictions, iotlb_invalidations;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The trace: structured events (time, actor, name, track, up to four fields) kept in a bounded
- * ring, handed to subscribers as they are emitted, and exported as text or as Chrome Trace
- * Event JSON (Perfetto opens it): one track per actor, one per object of a named track.
+ * The trace: structured events (time, actor, kind, track id, the kind's fields; the kinds are
+ * declared once, in sva/events.h) kept in a bounded ring, handed to subscribers as they are
+ * emitted, and exported as text or as Chrome Trace Event JSON (Perfetto opens it): one track
+ * per actor, one per object of a named track. Names, tracks and field keys come from the
+ * table; an event holds only its kind and values.
  *
  * Time is the world's clock: the logical step in sim (exported as microseconds so the
  * timeline reads as steps), nanoseconds in native.
@@ -44,6 +46,35 @@ struct sva_trace_ring {
 	bool delivering;       /* and @deliverer is handing one over */
 	pthread_t deliverer;
 };
+
+/* ---- the table of events (sva/events.h) ---- */
+
+#define SVA_EV_DESC_FIELD_num(f) { #f, false },
+#define SVA_EV_DESC_FIELD_str(f) { #f, true },
+#define SVA_EV_DESC_(kind, name_, track, phase, ...)  \
+	[SVA_EV_##kind] = { name_,                    \
+			    SVA_EV_TRACK_##track,     \
+			    SVA_TRACE_##phase,        \
+			    SVA_PP_NARG(__VA_ARGS__), \
+			    { SVA_PP_EACH(SVA_EV_DESC_FIELD_, ##__VA_ARGS__) } },
+
+static const struct sva_event_desc sva_event_descs[SVA_EV_NR] = { SVA_EVENTS(SVA_EV_DESC_) };
+static const struct sva_event_desc sva_event_unknown = { .name = "?" };
+
+const struct sva_event_desc *sva_event_desc(enum sva_event kind)
+{
+	return (unsigned)kind < SVA_EV_NR ? &sva_event_descs[kind] : &sva_event_unknown;
+}
+
+const char *sva_trace_event_str(const struct sva_trace_event *ev, const char *field)
+{
+	const struct sva_event_desc *d = sva_event_desc(ev->kind);
+
+	for (unsigned f = 0; f < d->nfields; f++)
+		if (d->fields[f].str && strcmp(d->fields[f].name, field) == 0)
+			return ev->v[f].str;
+	return NULL;
+}
 
 int sva_trace_ring_create(struct sva_world *w, size_t capacity)
 {
@@ -250,32 +281,30 @@ static void sva_trace_deliver(struct sva_world *w, unsigned long ticket,
 	pthread_mutex_unlock(&r->deliver_lock);
 }
 
-void sva_trace_emit(struct sva_world *w, enum sva_trace_phase phase, const char *name,
-		    const char *track, uint64_t track_id, const struct sva_trace_field *fields,
-		    unsigned nfields)
+void sva_trace_emit(struct sva_world *w, enum sva_event kind, uint64_t track_id,
+		    const union sva_trace_value *v, const void *obj)
 {
 	struct sva_trace_ring *r = w->trace;
+	const struct sva_event_desc *d = sva_event_desc(kind);
 	bool subscribed = w->nsubscribers != 0, ordered = w->nordered != 0;
 	bool out_of_turn = ordered && sva_trace_delivering_here(r);
 	unsigned long ticket = 0;
 	struct sva_trace_event ev = {
 		.actor = sva_sched_current_id(w),
-		.phase = phase,
-		.name = name,
-		.track = track,
+		.kind = kind,
 		.track_id = track_id,
-		.nfields = nfields < SVA_TRACE_MAX_FIELDS ? nfields : SVA_TRACE_MAX_FIELDS,
+		.obj = obj,
 	};
 
-	memcpy(ev.fields, fields, ev.nfields * sizeof(*fields));
+	memcpy(ev.v, v, d->nfields * sizeof(*v));
 	pthread_mutex_lock(&r->lock);
 	ev.time = sva_world_now(w); /* in the ring's order */
-	for (unsigned f = 0; f < ev.nfields; f++) {
-		if (!ev.fields[f].str)
+	for (unsigned f = 0; f < d->nfields; f++) {
+		if (!d->fields[f].str)
 			continue;
-		ev.fields[f].str = sva_trace_intern(r, ev.fields[f].str);
-		if (!ev.fields[f].str)
-			ev.fields[f].str = "?";
+		ev.v[f].str = ev.v[f].str ? sva_trace_intern(r, ev.v[f].str) : NULL;
+		if (!ev.v[f].str)
+			ev.v[f].str = "?";
 	}
 	if (sva_trace_ring_room(r)) {
 		r->events[r->head] = ev;
@@ -355,17 +384,19 @@ int sva_trace_write_text(struct sva_world *w, FILE *out)
 	char actor[64];
 
 	for (size_t i = 0; sva_trace_get(w, i, &ev) == 0; i++) {
+		const struct sva_event_desc *d = sva_event_desc(ev.kind);
+
 		fprintf(out, "%10llu %-12s %c%s", (unsigned long long)ev.time,
 			sva_trace_actor_name(w, ev.actor, actor, sizeof(actor)),
-			sva_trace_phase_marks[ev.phase], ev.name);
-		if (ev.track)
-			fprintf(out, " %s:%llu", ev.track, (unsigned long long)ev.track_id);
-		for (unsigned f = 0; f < ev.nfields; f++) {
-			if (ev.fields[f].str)
-				fprintf(out, " %s=%s", ev.fields[f].key, ev.fields[f].str);
+			sva_trace_phase_marks[d->phase], d->name);
+		if (d->track)
+			fprintf(out, " %s:%llu", d->track, (unsigned long long)ev.track_id);
+		for (unsigned f = 0; f < d->nfields; f++) {
+			if (d->fields[f].str)
+				fprintf(out, " %s=%s", d->fields[f].name, ev.v[f].str);
 			else
-				fprintf(out, " %s=%llu", ev.fields[f].key,
-					(unsigned long long)ev.fields[f].num);
+				fprintf(out, " %s=%llu", d->fields[f].name,
+					(unsigned long long)ev.v[f].num);
 		}
 		fputc('\n', out);
 	}
@@ -413,25 +444,23 @@ static json_t *sva_trace_event_json(struct sva_world *w, const struct sva_trace_
 				    struct sva_trace_tracks *tracks)
 {
 	static const char *const phases[] = { "i", "B", "E" };
+	const struct sva_event_desc *d = sva_event_desc(ev->kind);
 	double ts = sva_world_backend(w) == SVA_BACKEND_SIM ? (double)ev->time
 							    : (double)ev->time / 1000.0;
 	json_t *args = json_object();
 	json_t *obj;
-	unsigned pid = ev->track ? sva_trace_track_pid(tracks, ev->track) : 1;
-	uint64_t tid = ev->track ? ev->track_id : (uint64_t)(ev->actor + 1);
+	unsigned pid = d->track ? sva_trace_track_pid(tracks, d->track) : 1;
+	uint64_t tid = d->track ? ev->track_id : (uint64_t)(ev->actor + 1);
 
-	for (unsigned f = 0; args && f < ev->nfields; f++) {
-		const struct sva_trace_field *fl = &ev->fields[f];
-
-		json_object_set_new(args, fl->key,
-				    fl->str ? json_string(fl->str)
-					    : json_integer((json_int_t)fl->num));
-	}
-	if (args && ev->track)
+	for (unsigned f = 0; args && f < d->nfields; f++)
+		json_object_set_new(args, d->fields[f].name,
+				    d->fields[f].str ? json_string(ev->v[f].str)
+						     : json_integer((json_int_t)ev->v[f].num));
+	if (args && d->track)
 		json_object_set_new(args, "actor", json_integer(ev->actor));
-	obj = json_pack("{s:s, s:s, s:f, s:i, s:I, s:o}", "name", ev->name, "ph", phases[ev->phase],
+	obj = json_pack("{s:s, s:s, s:f, s:i, s:I, s:o}", "name", d->name, "ph", phases[d->phase],
 			"ts", ts, "pid", (int)pid, "tid", (json_int_t)tid, "args", args);
-	if (obj && ev->phase == SVA_TRACE_INSTANT)
+	if (obj && d->phase == SVA_TRACE_INSTANT)
 		json_object_set_new(obj, "s", json_string("t"));
 	return obj;
 }

@@ -196,23 +196,32 @@ static void svg_text(FILE *out, const char *s)
 /* " k=v" for each field, escaped. */
 static void svg_fields(FILE *out, const struct sva_trace_event *ev)
 {
-	for (unsigned f = 0; f < ev->nfields; f++) {
+	const struct sva_event_desc *d = sva_event_desc(ev->kind);
+
+	for (unsigned f = 0; f < d->nfields; f++) {
 		fputc(' ', out);
-		svg_text(out, ev->fields[f].key);
+		svg_text(out, d->fields[f].name);
 		fputc('=', out);
-		if (ev->fields[f].str)
-			svg_text(out, ev->fields[f].str);
+		if (d->fields[f].str)
+			svg_text(out, ev->v[f].str);
 		else
-			fprintf(out, "%llu", (unsigned long long)ev->fields[f].num);
+			fprintf(out, "%llu", (unsigned long long)ev->v[f].num);
 	}
 }
 
-static const char *svg_str_field(const struct sva_trace_event *ev, const char *key)
+static const char *svg_name(const struct sva_trace_event *ev)
 {
-	for (unsigned f = 0; f < ev->nfields; f++)
-		if (ev->fields[f].str && strcmp(ev->fields[f].key, key) == 0)
-			return ev->fields[f].str;
-	return NULL;
+	return sva_event_desc(ev->kind)->name;
+}
+
+static const char *svg_track(const struct sva_trace_event *ev)
+{
+	return sva_event_desc(ev->kind)->track;
+}
+
+static enum sva_trace_phase svg_phase(const struct sva_trace_event *ev)
+{
+	return sva_event_desc(ev->kind)->phase;
 }
 
 /* ---- the picture ------------------------------------------------------------------------- */
@@ -293,15 +302,15 @@ static int svg_track_index(struct svg *s, const char *track, unsigned *out)
 static int svg_lane_key(struct svg *s, const struct sva_trace_event *ev, struct svg_lane *key)
 {
 	*key = (struct svg_lane){ .group = SVG_G_ACTOR, .id = (uint64_t)(ev->actor + 1) };
-	if (!ev->track)
+	if (!svg_track(ev))
 		return 0;
 	key->id = ev->track_id;
-	if (strcmp(ev->track, "process") == 0) {
+	if (strcmp(svg_track(ev), "process") == 0) {
 		key->group = SVG_G_PROCESS;
 		return 0;
 	}
 	key->group = SVG_G_TRACK;
-	return svg_track_index(s, ev->track, &key->track);
+	return svg_track_index(s, svg_track(ev), &key->track);
 }
 
 /* Copy the held events, the time range and the number of distinct times. */
@@ -360,8 +369,8 @@ static int svg_build_lanes(struct svg *s)
 		(void)svg_lane_key(s, &s->ev[i], &key); /* every track is known by now */
 		l = bsearch(&key, s->lanes, s->nlanes, sizeof(key), svg_lane_cmp);
 		s->lane_of[i] = (size_t)(l - s->lanes);
-		if (l->group != SVG_G_ACTOR && !l->name && s->ev[i].phase == SVA_TRACE_BEGIN)
-			l->name = svg_str_field(&s->ev[i], "name");
+		if (l->group != SVG_G_ACTOR && !l->name && svg_phase(&s->ev[i]) == SVA_TRACE_BEGIN)
+			l->name = sva_trace_event_str(&s->ev[i], "name");
 	}
 	return 0;
 }
@@ -384,7 +393,7 @@ static int svg_build_bars(struct svg *s)
 		size_t l = s->lane_of[i];
 		size_t b = top[l];
 
-		switch (s->ev[i].phase) {
+		switch (svg_phase(&s->ev[i])) {
 		case SVA_TRACE_BEGIN:
 			below[i] = top[l];
 			top[l] = i;
@@ -467,7 +476,7 @@ static void svg_layout(struct svg *s)
 	s->width = s->plot_x + s->plot_w + 2 * SVG_PAD;
 	s->legend_y = SVG_TOP + (double)s->nlanes * SVG_ROW_H + 2 * SVG_PAD;
 	for (size_t i = 0; i < s->n; i++)
-		s->present[svg_family(s->ev[i].name)] = true;
+		s->present[svg_family(svg_name(&s->ev[i]))] = true;
 	s->legend_cols = (unsigned)((s->width - 2 * SVG_PAD) / SVG_LEGEND_COL_W);
 	s->legend_items = 2; /* the two bar styles */
 	for (unsigned f = 0; f < SVG_F_NR; f++)
@@ -611,7 +620,7 @@ static void svg_bar(struct svg *s, const struct svg_bar *b)
 	unsigned depth = b->depth < 3 ? b->depth : 3;
 	double x0 = b->begin != SVG_NONE ? svg_x(s, s->ev[b->begin].time) : s->plot_x;
 	double x1 = b->end != SVG_NONE ? svg_x(s, s->ev[b->end].time) : s->plot_x + s->plot_w;
-	const char *color = svg_fams[svg_family(first->name)].color;
+	const char *color = svg_fams[svg_family(svg_name(first))].color;
 	char label[160];
 
 	fprintf(s->out,
@@ -623,7 +632,7 @@ static void svg_bar(struct svg *s, const struct svg_bar *b)
 	fputs("<title>", s->out);
 	svg_text(s->out, svg_lane_label(s, &s->lanes[lane], label, sizeof(label)));
 	fputs(": ", s->out);
-	svg_text(s->out, first->name);
+	svg_text(s->out, svg_name(first));
 	if (b->begin == SVG_NONE)
 		fprintf(s->out, " @..%llu (began before the held trace)",
 			(unsigned long long)s->ev[b->end].time);
@@ -634,7 +643,8 @@ static void svg_bar(struct svg *s, const struct svg_bar *b)
 		fprintf(s->out, " @%llu..%llu", (unsigned long long)first->time,
 			(unsigned long long)s->ev[b->end].time);
 	svg_fields(s->out, first);
-	if (b->begin != SVG_NONE && b->end != SVG_NONE && s->ev[b->end].nfields) {
+	if (b->begin != SVG_NONE && b->end != SVG_NONE &&
+	    sva_event_desc(s->ev[b->end].kind)->nfields) {
 		fputs(" | end:", s->out);
 		svg_fields(s->out, &s->ev[b->end]);
 	}
@@ -645,14 +655,14 @@ static void svg_bar(struct svg *s, const struct svg_bar *b)
 static void svg_mark(struct svg *s, size_t i, size_t lane)
 {
 	const struct sva_trace_event *ev = &s->ev[i];
-	enum svg_fam fam = svg_family(ev->name);
+	enum svg_fam fam = svg_family(svg_name(ev));
 	char actor[64];
 
 	fprintf(s->out,
 		"<circle class=\"mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" fill=\"%s\"><title>",
 		svg_x(s, ev->time), svg_lane_y(lane) + SVG_ROW_H / 2,
 		fam == SVG_F_REPORT ? "4.5" : "3", svg_fams[fam].color);
-	svg_text(s->out, ev->name);
+	svg_text(s->out, svg_name(ev));
 	svg_fields(s->out, ev);
 	fprintf(s->out, " @%llu by ", (unsigned long long)ev->time);
 	svg_text(s->out, sva_trace_actor_name(s->w, ev->actor, actor, sizeof(actor)));
@@ -684,13 +694,14 @@ static void svg_marks(struct svg *s)
 		const struct sva_trace_event *ev = &s->ev[i];
 		size_t dev_lane;
 
-		if (ev->phase != SVA_TRACE_INSTANT)
+		if (svg_phase(ev) != SVA_TRACE_INSTANT)
 			continue;
 		if (s->lanes[s->lane_of[i]].group == SVG_G_ACTOR && nth++ % s->thin_every != 0 &&
-		    svg_family(ev->name) != SVG_F_REPORT)
+		    svg_family(svg_name(ev)) != SVG_F_REPORT)
 			continue;
 		svg_mark(s, i, s->lane_of[i]);
-		dev_lane = ev->track ? SVG_NONE : svg_device_lane(s, svg_str_field(ev, "device"));
+		dev_lane = svg_track(ev) ? SVG_NONE
+					 : svg_device_lane(s, sva_trace_event_str(ev, "device"));
 		if (dev_lane != SVG_NONE)
 			svg_mark(s, i, dev_lane);
 	}

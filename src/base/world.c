@@ -74,6 +74,11 @@ enum sva_variant sva_world_variant(const struct sva_world *w)
 	return w->config.variant;
 }
 
+bool sva_world_broken(const struct sva_world *w, enum sva_break brk)
+{
+	return (w->config.breaks & brk) != 0;
+}
+
 void sva_world_stop(struct sva_world *w)
 {
 	atomic_store(&w->stopped, true);

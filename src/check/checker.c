@@ -1,16 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The invariant checker (see sva/check.h): a subscriber to the world's events that keeps shadow
- * state - which mm owns each PASID, the state of every device's PASID entry, the page-request
- * groups waiting for an answer - and reports a violation the moment an event breaks an
- * invariant.
+ * state - which (mm, generation) owns each PASID, the state of every device's PASID entry and
+ * the generation it translates for, which devices are bound to which PASID, the page-request
+ * groups waiting for an answer, every mm and its object - and reports a violation the moment
+ * an event breaks an invariant.
  *
  * The checker subscribes ordered (sva_world_subscribe_ordered): events reach it in the order
  * the trace recorded them, also on native threads, so it judges the history that happened.
- * Events arrive from any actor (native: any thread); the shadow state is under @lock, a plain
- * pthread mutex (the checker is infrastructure, not model: it holds no model lock and makes no
- * scheduling point). Violations are reported after the lock is dropped. String values of
- * events are interned by the trace ring, so device names compare by pointer.
+ * The shadow sets are hash tables (table.h): every event is judged in constant time, however
+ * long the run. Events arrive from any actor (native: any thread); the shadow state is under
+ * @lock, a plain pthread mutex (the checker is infrastructure, not model: it holds no model
+ * lock and makes no scheduling point; its one look at the model, the page-table query of a DMA
+ * access's mm, is a read-only walk made while the access's DMA section keeps that table alive).
+ * Violations are reported after the lock is dropped. String values of events are interned by
+ * the trace ring, so device names compare by pointer. Events are told apart by kind
+ * (sva/events.h) and read by typed field accessors: a renamed or removed event does not
+ * compile here.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -19,18 +25,24 @@
 
 #include "../base/world.h"
 #include "sva/check.h"
-
-/* What a shadow record is found by; the parts a set does not use stay NULL or 0. */
-struct sva_chk_key {
-	const char *device; /* interned: compared by pointer */
-	uint32_t pasid;
-	uint64_t id; /* an mm's id, a page-request group's id */
-};
+#include "sva/mem.h"
+#include "sva/mm.h"
+#include "table.h"
 
 /* key: the PASID */
 struct sva_chk_pasid {
 	struct sva_chk_key key;
-	uint64_t mm; /* 0: a driver's private PASID */
+	uint64_t mm;  /* 0: a driver's private PASID */
+	uint64_t gen; /* which allocation of the value: the owner is (mm, gen) */
+};
+
+/*
+ * key: the PASID. What still holds it: device entries and unanswered page-request groups, so
+ * that its free is judged without a walk of every entry.
+ */
+struct sva_chk_hold {
+	struct sva_chk_key key;
+	unsigned long entries, groups;
 };
 
 /* key: the device and the PASID */
@@ -38,6 +50,17 @@ struct sva_chk_entry {
 	struct sva_chk_key key;
 	uint64_t state; /* sva_pasid_entry_state */
 	uint64_t mm;	/* whose page table the entry translates through */
+	uint64_t gen;	/* for which generation of the PASID */
+};
+
+/*
+ * key: the device and the PASID. Bound from the device's first bind to its last unbind (the
+ * unbind is traced once its detach, and the drain of its page requests, is done), for the
+ * PASID's generation of the bind.
+ */
+struct sva_chk_bind {
+	struct sva_chk_key key;
+	uint64_t gen;
 };
 
 /*
@@ -47,23 +70,20 @@ struct sva_chk_entry {
 struct sva_chk_mm {
 	struct sva_chk_key key;
 	bool torn_down;
+	struct sva_mm *mm; /* the object, to query its page table (I3) */
 };
 
 /* key: the device, the PASID and the group id */
 struct sva_chk_group {
 	struct sva_chk_key key;
-};
-
-/* a growable array of fixed-size records, searched linearly (a run holds few) */
-struct sva_chk_set {
-	void *v;
-	size_t n, cap, size;
+	unsigned long pending; /* reported, not yet answered */
 };
 
 struct sva_checker {
 	struct sva_world *w;
 	pthread_mutex_t lock;
-	struct sva_chk_set pasids, entries, groups, mms;
+	struct sva_chk_table pasids, holds, entries, binds, groups, mms;
+	unsigned long unanswered; /* page-request groups, over every device */
 	unsigned long violations[SVA_INVARIANT_NR];
 	unsigned long events;
 	bool stop_on_violation;
@@ -89,50 +109,32 @@ const char *sva_invariant_name(enum sva_invariant inv)
 
 /* ---- the sets ---- */
 
-static void *sva_chk_at(struct sva_chk_set *s, size_t i)
+#define SVA_CHK_KEY(dev, pasid_, id_) \
+	(&(const struct sva_chk_key){ .device = (dev), .pasid = (pasid_), .id = (id_) })
+
+/* Count a hold on @pasid (@entries, @groups: +1, -1 or 0). */
+static void sva_chk_hold(struct sva_checker *c, uint64_t pasid, int entries, int groups)
 {
-	return (char *)s->v + i * s->size;
+	struct sva_chk_hold *h = sva_chk_put(&c->holds, SVA_CHK_KEY(NULL, pasid, 0));
+
+	if (!h)
+		return;
+	h->entries += (unsigned long)(long)entries;
+	h->groups += (unsigned long)(long)groups;
+	if (!h->entries && !h->groups)
+		sva_chk_remove(&c->holds, &h->key);
 }
 
-static void sva_chk_del(struct sva_chk_set *s, size_t i)
+/* The first record of @t on @pasid (to name it in a violation: a walk, on that path only). */
+static void *sva_chk_first_on(const struct sva_chk_table *t, uint64_t pasid)
 {
-	memmove(sva_chk_at(s, i), sva_chk_at(s, i + 1), (s->n - i - 1) * s->size);
-	s->n--;
-}
+	for (size_t i = 0; i < t->cap; i++) {
+		struct sva_chk_key *k = sva_chk_slot(t, i);
 
-/* The record of @s with key (@dev, @pasid, @id), its index in *@i; NULL if there is none. */
-static void *sva_chk_find(struct sva_chk_set *s, const char *dev, uint32_t pasid, uint64_t id,
-			  size_t *i)
-{
-	for (size_t k = 0; k < s->n; k++) {
-		struct sva_chk_key *key = sva_chk_at(s, k);
-
-		if (key->device == dev && key->pasid == pasid && key->id == id) {
-			*i = k;
-			return key;
-		}
+		if (k && k->pasid == pasid)
+			return k;
 	}
 	return NULL;
-}
-
-/* A new record keyed (@dev, @pasid, @id), the rest zero; NULL when out of memory. */
-static void *sva_chk_insert(struct sva_chk_set *s, const char *dev, uint32_t pasid, uint64_t id)
-{
-	struct sva_chk_key *key;
-
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		void *v = realloc(s->v, cap * s->size);
-
-		if (!v)
-			return NULL;
-		s->v = v;
-		s->cap = cap;
-	}
-	key = sva_chk_at(s, s->n++);
-	memset(key, 0, s->size);
-	*key = (struct sva_chk_key){ .device = dev, .pasid = pasid, .id = id };
-	return key;
 }
 
 /* ---- events ---- */
@@ -143,30 +145,12 @@ struct sva_chk_violation {
 	char msg[240];
 };
 
-static uint64_t sva_chk_num(const struct sva_trace_event *ev, const char *key)
-{
-	for (unsigned i = 0; i < ev->nfields; i++)
-		if (!ev->fields[i].str && strcmp(ev->fields[i].key, key) == 0)
-			return ev->fields[i].num;
-	return 0;
-}
-
-static const char *sva_chk_str(const struct sva_trace_event *ev, const char *key)
-{
-	for (unsigned i = 0; i < ev->nfields; i++)
-		if (ev->fields[i].str && strcmp(ev->fields[i].key, key) == 0)
-			return ev->fields[i].str;
-	return "?";
-}
-
 /* A PASID is given to an owner (mm id, or 0 for a driver's own). */
-static void sva_chk_pasid_given(struct sva_checker *c, uint32_t pasid, uint64_t mm,
+static void sva_chk_pasid_given(struct sva_checker *c, uint32_t pasid, uint64_t mm, uint64_t gen,
 				struct sva_chk_violation *v)
 {
-	struct sva_chk_pasid *p;
-	size_t i;
+	struct sva_chk_pasid *p = sva_chk_get(&c->pasids, SVA_CHK_KEY(NULL, pasid, 0));
 
-	p = sva_chk_find(&c->pasids, NULL, pasid, 0, &i);
 	if (p) {
 		v->inv = SVA_I1_UNIQUENESS;
 		snprintf(v->msg, sizeof(v->msg), "PASID %u given to %s%llu while %s%llu holds it",
@@ -174,110 +158,236 @@ static void sva_chk_pasid_given(struct sva_checker *c, uint32_t pasid, uint64_t 
 			 p->mm ? "mm" : "a driver", (unsigned long long)p->mm);
 		return;
 	}
-	p = sva_chk_insert(&c->pasids, NULL, pasid, 0);
-	if (p)
+	p = sva_chk_put(&c->pasids, SVA_CHK_KEY(NULL, pasid, 0));
+	if (p) {
 		p->mm = mm;
+		p->gen = gen;
+	}
 }
 
 /* A PASID goes back to the allocator: no device may still hold it. */
 static void sva_chk_pasid_freed(struct sva_checker *c, uint32_t pasid, struct sva_chk_violation *v)
 {
-	size_t i;
+	struct sva_chk_hold *h = sva_chk_get(&c->holds, SVA_CHK_KEY(NULL, pasid, 0));
+	struct sva_chk_entry *e;
+	struct sva_chk_group *g;
 
-	if (sva_chk_find(&c->pasids, NULL, pasid, 0, &i))
-		sva_chk_del(&c->pasids, i);
-	for (size_t k = 0; k < c->entries.n; k++) {
-		struct sva_chk_entry *e = sva_chk_at(&c->entries, k);
-
-		if (e->key.pasid == pasid) {
-			v->inv = SVA_I2_NO_EARLY_REUSE;
-			snprintf(v->msg, sizeof(v->msg),
-				 "PASID %u freed while %s still holds an entry (state %llu)", pasid,
-				 e->key.device, (unsigned long long)e->state);
-			return;
-		}
-	}
-	for (size_t k = 0; k < c->groups.n; k++) {
-		struct sva_chk_group *g = sva_chk_at(&c->groups, k);
-
-		if (g->key.pasid == pasid) {
-			v->inv = SVA_I2_NO_EARLY_REUSE;
-			snprintf(v->msg, sizeof(v->msg),
-				 "PASID %u freed with page-request group %llu of %s unanswered",
-				 pasid, (unsigned long long)g->key.id, g->key.device);
-			return;
-		}
-	}
+	sva_chk_remove(&c->pasids, SVA_CHK_KEY(NULL, pasid, 0));
+	if (!h)
+		return;
+	v->inv = SVA_I2_NO_EARLY_REUSE;
+	e = h->entries ? sva_chk_first_on(&c->entries, pasid) : NULL;
+	g = h->groups ? sva_chk_first_on(&c->groups, pasid) : NULL;
+	if (e)
+		snprintf(v->msg, sizeof(v->msg),
+			 "PASID %u freed while %s still holds an entry (state %llu)", pasid,
+			 e->key.device, (unsigned long long)e->state);
+	else if (g)
+		snprintf(v->msg, sizeof(v->msg),
+			 "PASID %u freed with page-request group %llu of %s unanswered", pasid,
+			 (unsigned long long)g->key.id, g->key.device);
 }
 
 static void sva_chk_entry_set(struct sva_checker *c, const struct sva_trace_event *ev)
 {
-	const char *dev = sva_chk_str(ev, "device");
-	uint32_t pasid = (uint32_t)sva_chk_num(ev, "pasid");
-	uint64_t state = sva_chk_num(ev, "state");
-	struct sva_chk_entry *e;
-	size_t i;
+	const char *dev = sva_ev_str(ev, SWIOMMU_PASID_ENTRY, device);
+	uint32_t pasid = (uint32_t)sva_ev_num(ev, SWIOMMU_PASID_ENTRY, pasid);
+	uint64_t state = sva_ev_num(ev, SWIOMMU_PASID_ENTRY, state);
+	const struct sva_chk_key *k = SVA_CHK_KEY(dev, pasid, 0);
+	struct sva_chk_entry *e = sva_chk_get(&c->entries, k);
 
-	e = sva_chk_find(&c->entries, dev, pasid, 0, &i);
 	if (state == SVA_CHK_INVALID) {
-		if (e)
-			sva_chk_del(&c->entries, i);
+		if (e) {
+			sva_chk_remove(&c->entries, k);
+			sva_chk_hold(c, pasid, -1, 0);
+		}
 		return;
 	}
-	if (!e)
-		e = sva_chk_insert(&c->entries, dev, pasid, 0);
+	if (!e) {
+		e = sva_chk_put(&c->entries, k);
+		if (e)
+			sva_chk_hold(c, pasid, 1, 0);
+	}
 	if (e) {
 		e->state = state;
-		e->mm = sva_chk_num(ev, "mm");
+		e->mm = sva_ev_num(ev, SWIOMMU_PASID_ENTRY, mm);
+		e->gen = sva_ev_num(ev, SWIOMMU_PASID_ENTRY, gen);
 	}
 }
 
+/* Does @pte let a device's user request @write at @frame? */
+static bool sva_chk_pte_allows(uint64_t pte, uint64_t frame, bool write)
+{
+	uint64_t need = SVA_PTE_PRESENT | SVA_PTE_USER | (write ? SVA_PTE_WRITE : 0);
+
+	return (pte & need) == need && sva_pte_pfn(pte) == frame;
+}
+
 /*
- * A DMA access that translated (I3): the device's entry for the PASID must translate, and
- * through the page table of the mm the PASID belongs to now - not a former owner's.
+ * I3 at frame level: the access reached @frame at @va of mm @id, which must map it there with
+ * the access's permission now - unless a change of that page table is still being
+ * invalidated (the device may use the old translation until the invalidation completes; after
+ * it, a stale IOTLB or ATC entry is a violation).
+ */
+static void sva_chk_dma_frame(struct sva_checker *c, const struct sva_trace_event *ev, uint64_t id,
+			      struct sva_chk_violation *v)
+{
+	struct sva_chk_mm *m = sva_chk_get(&c->mms, SVA_CHK_KEY(NULL, 0, id));
+	uint64_t va = sva_ev_num(ev, DMA_ACCESS, addr), frame = sva_ev_num(ev, DMA_ACCESS, frame);
+	bool write = sva_ev_num(ev, DMA_ACCESS, write), pending;
+	uint64_t pte;
+
+	if (!m || !m->mm)
+		return;
+	pte = sva_mm_query_pte(m->mm, va, &pending);
+	if (pending || sva_chk_pte_allows(pte, frame, write))
+		return;
+	v->inv = SVA_I3_ISOLATION;
+	if (!(pte & SVA_PTE_PRESENT))
+		snprintf(v->msg, sizeof(v->msg),
+			 "%s %s frame %llu at %#llx on PASID %llu, which mm%llu does not map (a "
+			 "stale IOTLB or ATC entry)",
+			 sva_ev_str(ev, DMA_ACCESS, device), write ? "wrote" : "read",
+			 (unsigned long long)frame, (unsigned long long)va,
+			 (unsigned long long)sva_ev_num(ev, DMA_ACCESS, pasid),
+			 (unsigned long long)id);
+	else
+		snprintf(v->msg, sizeof(v->msg),
+			 "%s %s frame %llu at %#llx on PASID %llu, which mm%llu maps to frame "
+			 "%llu%s "
+			 "(a stale IOTLB or ATC entry)",
+			 sva_ev_str(ev, DMA_ACCESS, device), write ? "wrote" : "read",
+			 (unsigned long long)frame, (unsigned long long)va,
+			 (unsigned long long)sva_ev_num(ev, DMA_ACCESS, pasid),
+			 (unsigned long long)id, (unsigned long long)sva_pte_pfn(pte),
+			 !(pte & SVA_PTE_USER)	  ? " without user access"
+			 : !(pte & SVA_PTE_WRITE) ? " read-only"
+						  : "");
+}
+
+/*
+ * A DMA access that translated (I3): the device's entry for the PASID must translate, for the
+ * PASID's owner now (mm and generation) - not a former owner's - and the access must have been
+ * issued under that generation; then it must reach the frame the owner's page table maps.
  */
 static void sva_chk_dma_access(struct sva_checker *c, const struct sva_trace_event *ev,
 			       struct sva_chk_violation *v)
 {
-	const char *dev = sva_chk_str(ev, "device");
-	uint32_t pasid = (uint32_t)sva_chk_num(ev, "pasid");
-	struct sva_chk_entry *e;
-	struct sva_chk_pasid *p;
-	size_t i;
+	const char *dev = sva_ev_str(ev, DMA_ACCESS, device);
+	uint32_t pasid = (uint32_t)sva_ev_num(ev, DMA_ACCESS, pasid);
+	uint64_t gen = sva_ev_num(ev, DMA_ACCESS, gen);
+	unsigned long long va = sva_ev_num(ev, DMA_ACCESS, addr);
+	struct sva_chk_entry *e = sva_chk_get(&c->entries, SVA_CHK_KEY(dev, pasid, 0));
+	struct sva_chk_pasid *p = sva_chk_get(&c->pasids, SVA_CHK_KEY(NULL, pasid, 0));
+	bool translating = e && e->state == SVA_CHK_TRANSLATING;
 
-	e = sva_chk_find(&c->entries, dev, pasid, 0, &i);
-	p = sva_chk_find(&c->pasids, NULL, pasid, 0, &i);
-	if (e && e->state == SVA_CHK_TRANSLATING && p && (!p->mm || p->mm == e->mm))
+	if (translating && p && !p->mm) /* a driver's own PASID: not an mm's to judge */
 		return;
+	if (translating && p && p->mm == e->mm && (!e->gen || e->gen == p->gen) &&
+	    (!gen || gen == p->gen)) {
+		sva_chk_dma_frame(c, ev, p->mm, v);
+		return;
+	}
 	v->inv = SVA_I3_ISOLATION;
 	if (!p)
 		snprintf(v->msg, sizeof(v->msg),
-			 "%s accessed %#llx on PASID %u, which belongs to nobody", dev,
-			 (unsigned long long)sva_chk_num(ev, "addr"), pasid);
-	else if (e && e->state == SVA_CHK_TRANSLATING)
+			 "%s accessed %#llx on PASID %u, which belongs to nobody", dev, va, pasid);
+	else if (!translating)
 		snprintf(v->msg, sizeof(v->msg),
-			 "%s accessed %#llx on PASID %u through mm%llu's page table, but the PASID "
-			 "belongs to mm%llu",
-			 dev, (unsigned long long)sva_chk_num(ev, "addr"), pasid,
-			 (unsigned long long)e->mm, (unsigned long long)p->mm);
+			 "%s accessed %#llx on PASID %u, whose entry does not translate", dev, va,
+			 pasid);
+	else if (p->mm != e->mm || e->gen != p->gen)
+		snprintf(v->msg, sizeof(v->msg),
+			 "%s accessed %#llx on PASID %u through mm%llu's page table (generation "
+			 "%llu), but the PASID belongs to mm%llu (generation %llu)",
+			 dev, va, pasid, (unsigned long long)e->mm, (unsigned long long)e->gen,
+			 (unsigned long long)p->mm, (unsigned long long)p->gen);
 	else
 		snprintf(v->msg, sizeof(v->msg),
-			 "%s accessed %#llx on PASID %u, whose entry does not translate", dev,
-			 (unsigned long long)sva_chk_num(ev, "addr"), pasid);
+			 "%s accessed %#llx on PASID %u for generation %llu of the PASID, now "
+			 "generation %llu (mm%llu)",
+			 dev, va, pasid, (unsigned long long)gen, (unsigned long long)p->gen,
+			 (unsigned long long)p->mm);
+}
+
+/*
+ * Work issued under generation @gen of @pasid (a page request, its handling, its answer; a
+ * descriptor's completion) must be done while that generation owns the PASID (I2): not for the
+ * PASID's next owner, nor after it was freed. @dev, when given, must still be bound to it (not
+ * after its last unbind).
+ */
+static void sva_chk_issued(struct sva_checker *c, const char *what, const char *dev, uint64_t pasid,
+			   uint64_t gen, struct sva_chk_violation *v)
+{
+	struct sva_chk_pasid *p = sva_chk_get(&c->pasids, SVA_CHK_KEY(NULL, pasid, 0));
+	struct sva_chk_bind *b = dev ? sva_chk_get(&c->binds, SVA_CHK_KEY(dev, pasid, 0)) : NULL;
+
+	if (!gen)
+		return; /* not issued under an mm's PASID */
+	if (p && p->gen == gen && (!dev || (b && b->gen == gen)))
+		return;
+	v->inv = SVA_I2_NO_EARLY_REUSE;
+	if (!p)
+		snprintf(v->msg, sizeof(v->msg),
+			 "%s on PASID %llu (generation %llu) after the PASID was freed", what,
+			 (unsigned long long)pasid, (unsigned long long)gen);
+	else if (p->gen != gen)
+		snprintf(v->msg, sizeof(v->msg),
+			 "%s issued under generation %llu of PASID %llu, which now belongs to "
+			 "mm%llu "
+			 "(generation %llu)",
+			 what, (unsigned long long)gen, (unsigned long long)pasid,
+			 (unsigned long long)p->mm, (unsigned long long)p->gen);
+	else
+		snprintf(v->msg, sizeof(v->msg), "%s on PASID %llu after %s's last unbind of it",
+			 what, (unsigned long long)pasid, dev);
+}
+
+/*
+ * ENQCMD takes its PASID from the task's IA32_PASID register: it must be the PASID of the
+ * task's own mm (I3). A register carried across fork or exec without the clear the kernel does
+ * gives a child's descriptors its parent's address space.
+ */
+static void sva_chk_enqcmd(struct sva_checker *c, const struct sva_trace_event *ev,
+			   struct sva_chk_violation *v)
+{
+	uint64_t mm = sva_ev_num(ev, ACCEL_ENQCMD, mm);
+	struct sva_chk_pasid *p = sva_chk_get(&c->pasids, SVA_CHK_KEY(NULL, ev->track_id, 0));
+
+	if (p && p->mm == mm)
+		return;
+	v->inv = SVA_I3_ISOLATION;
+	snprintf(v->msg, sizeof(v->msg),
+		 "task %llu of mm%llu submitted a descriptor with PASID %llu, which %s (its "
+		 "IA32_PASID holds another address space's PASID)",
+		 (unsigned long long)sva_ev_num(ev, ACCEL_ENQCMD, tid), (unsigned long long)mm,
+		 (unsigned long long)ev->track_id,
+		 p ? "belongs to another mm" : "belongs to nobody");
+}
+
+static void sva_chk_bind_event(struct sva_checker *c, const struct sva_trace_event *ev)
+{
+	uint64_t pasid = sva_ev_num(ev, SVA_BIND, pasid);
+	struct sva_chk_pasid *p = sva_chk_get(&c->pasids, SVA_CHK_KEY(NULL, pasid, 0));
+	struct sva_chk_bind *b =
+		sva_chk_put(&c->binds, SVA_CHK_KEY(sva_ev_str(ev, SVA_BIND, device), pasid, 0));
+
+	if (b)
+		b->gen = p ? p->gen : 0;
 }
 
 /* After a device's last unbind of a PASID, its entry must be gone (I3). */
 static void sva_chk_unbind(struct sva_checker *c, const struct sva_trace_event *ev,
 			   struct sva_chk_violation *v)
 {
-	const char *dev = sva_chk_str(ev, "device");
-	uint32_t pasid = (uint32_t)sva_chk_num(ev, "pasid");
+	const char *dev = sva_ev_str(ev, SVA_UNBIND, device);
+	uint32_t pasid = (uint32_t)sva_ev_num(ev, SVA_UNBIND, pasid);
 	struct sva_chk_entry *e;
-	size_t i;
 
-	if (!sva_chk_num(ev, "last"))
+	if (!sva_ev_num(ev, SVA_UNBIND, last))
 		return;
-	e = sva_chk_find(&c->entries, dev, pasid, 0, &i);
+	sva_chk_remove(&c->binds, SVA_CHK_KEY(dev, pasid, 0));
+	e = sva_chk_get(&c->entries, SVA_CHK_KEY(dev, pasid, 0));
 	if (!e)
 		return;
 	v->inv = SVA_I3_ISOLATION;
@@ -286,71 +396,98 @@ static void sva_chk_unbind(struct sva_checker *c, const struct sva_trace_event *
 		 pasid, (unsigned long long)e->mm, (unsigned long long)e->state);
 }
 
-/* mm lifetimes: a fault is served only while the mm has users (I5). */
-static void sva_chk_mm_event(struct sva_checker *c, const struct sva_trace_event *ev,
-			     struct sva_chk_violation *v)
+/* An mm from creation to free (I5: nothing is served on it once exit_mmap started). */
+static void sva_chk_mm_create(struct sva_checker *c, uint64_t id, const void *obj)
 {
-	uint64_t id = ev->track ? ev->track_id : sva_chk_num(ev, "mm");
-	struct sva_chk_mm *m;
-	size_t i;
+	struct sva_chk_mm *m = sva_chk_put(&c->mms, SVA_CHK_KEY(NULL, 0, id));
 
-	m = sva_chk_find(&c->mms, NULL, 0, id, &i);
-	if (ev->track && ev->phase == SVA_TRACE_BEGIN) {
-		m = m ? m : sva_chk_insert(&c->mms, NULL, 0, id);
-		if (m)
-			m->torn_down = false;
-	} else if (ev->track && ev->phase == SVA_TRACE_END) {
-		if (m)
-			sva_chk_del(&c->mms, i);
-	} else if (strcmp(ev->name, "mm.exit_mmap") == 0) {
-		if (m)
-			m->torn_down = true;
-	} else if (m && m->torn_down) { /* mm.fault */
-		v->inv = SVA_I5_REFCOUNT;
-		snprintf(v->msg, sizeof(v->msg),
-			 "%s at %#llx used mm%llu after its last user went (its address space is "
-			 "torn down)",
-			 strcmp(ev->name, "mm.fault") == 0 ? "a fault" : "a device's page request",
-			 (unsigned long long)sva_chk_num(ev, "addr"), (unsigned long long)id);
+	if (m) {
+		m->torn_down = false;
+		m->mm = (struct sva_mm *)(uintptr_t)obj; /* queried, never changed */
 	}
+}
+
+static void sva_chk_mm_free(struct sva_checker *c, uint64_t id)
+{
+	sva_chk_remove(&c->mms, SVA_CHK_KEY(NULL, 0, id));
+}
+
+static void sva_chk_mm_exit_mmap(struct sva_checker *c, uint64_t id)
+{
+	struct sva_chk_mm *m = sva_chk_get(&c->mms, SVA_CHK_KEY(NULL, 0, id));
+
+	if (m)
+		m->torn_down = true;
+}
+
+/* A fault served on mm @id (a CPU's, or a device's page request): it must have users (I5). */
+static void sva_chk_mm_used(struct sva_checker *c, uint64_t id, uint64_t addr, const char *what,
+			    struct sva_chk_violation *v)
+{
+	struct sva_chk_mm *m = sva_chk_get(&c->mms, SVA_CHK_KEY(NULL, 0, id));
+
+	if (!m || !m->torn_down)
+		return;
+	v->inv = SVA_I5_REFCOUNT;
+	snprintf(
+		v->msg, sizeof(v->msg),
+		"%s at %#llx used mm%llu after its last user went (its address space is torn down)",
+		what, (unsigned long long)addr, (unsigned long long)id);
 }
 
 static void sva_chk_fault(struct sva_checker *c, const struct sva_trace_event *ev,
 			  struct sva_chk_violation *v)
 {
-	const char *dev = sva_chk_str(ev, "device");
-	uint32_t pasid = (uint32_t)sva_chk_num(ev, "pasid");
-	struct sva_chk_entry *e;
-	size_t i;
+	const char *dev = sva_ev_str(ev, SWIOMMU_FAULT, device);
+	uint32_t pasid = (uint32_t)sva_ev_num(ev, SWIOMMU_FAULT, pasid);
+	struct sva_chk_entry *e = sva_chk_get(&c->entries, SVA_CHK_KEY(dev, pasid, 0));
 
-	e = sva_chk_find(&c->entries, dev, pasid, 0, &i);
 	if (e && e->state == SVA_CHK_BLOCKING_SILENT) {
 		v->inv = SVA_I7_QUIET_TEARDOWN;
 		snprintf(v->msg, sizeof(v->msg),
 			 "a fault of %s on PASID %u at %#llx was reported after the mm's release, "
 			 "before unbind",
-			 dev, pasid, (unsigned long long)sva_chk_num(ev, "addr"));
+			 dev, pasid, (unsigned long long)sva_ev_num(ev, SWIOMMU_FAULT, addr));
 	}
 }
 
-static void sva_chk_iopf_report(struct sva_checker *c, const struct sva_trace_event *ev)
+static void sva_chk_iopf_report(struct sva_checker *c, const struct sva_trace_event *ev,
+				struct sva_chk_violation *v)
 {
-	if (!sva_chk_num(ev, "last"))
+	const struct sva_chk_key *k =
+		SVA_CHK_KEY(sva_ev_str(ev, IOPF_REPORT, device), sva_ev_num(ev, IOPF_REPORT, pasid),
+			    sva_ev_num(ev, IOPF_REPORT, grpid));
+	struct sva_chk_group *g;
+
+	sva_chk_issued(c, "a page request reported", k->device, k->pasid,
+		       sva_ev_num(ev, IOPF_REPORT, gen), v);
+	if (!sva_ev_num(ev, IOPF_REPORT, last))
 		return; /* groups are answered, not requests */
-	sva_chk_insert(&c->groups, sva_chk_str(ev, "device"), (uint32_t)sva_chk_num(ev, "pasid"),
-		       sva_chk_num(ev, "grpid"));
+	g = sva_chk_put(&c->groups, k);
+	if (!g)
+		return;
+	g->pending++;
+	c->unanswered++;
+	sva_chk_hold(c, k->pasid, 0, 1);
 }
 
 static void sva_chk_iopf_response(struct sva_checker *c, const struct sva_trace_event *ev,
 				  struct sva_chk_violation *v)
 {
-	const char *dev = sva_chk_str(ev, "device");
-	uint32_t pasid = (uint32_t)sva_chk_num(ev, "pasid");
-	uint64_t grpid = sva_chk_num(ev, "grpid");
-	size_t i;
+	const char *dev = sva_ev_str(ev, IOPF_RESPONSE, device);
+	uint32_t pasid = (uint32_t)sva_ev_num(ev, IOPF_RESPONSE, pasid);
+	uint64_t grpid = sva_ev_num(ev, IOPF_RESPONSE, grpid);
+	const struct sva_chk_key *k = SVA_CHK_KEY(dev, pasid, grpid);
+	struct sva_chk_group *g = sva_chk_get(&c->groups, k);
 
-	if (sva_chk_find(&c->groups, dev, pasid, grpid, &i)) {
-		sva_chk_del(&c->groups, i);
+	sva_chk_issued(c, "a page response", dev, pasid, sva_ev_num(ev, IOPF_RESPONSE, gen), v);
+	if (v->inv)
+		return;
+	if (g) {
+		if (!--g->pending)
+			sva_chk_remove(&c->groups, k);
+		c->unanswered--;
+		sva_chk_hold(c, pasid, 0, -1);
 		return;
 	}
 	v->inv = SVA_I6_LIVENESS;
@@ -363,7 +500,7 @@ static void sva_chk_iopf_response(struct sva_checker *c, const struct sva_trace_
 static void sva_chk_world_report(struct sva_checker *c, const struct sva_trace_event *ev,
 				 struct sva_chk_violation *v)
 {
-	const char *kind = sva_chk_str(ev, "kind");
+	const char *kind = sva_ev_str(ev, REPORT, kind);
 
 	if (strcmp(kind, sva_report_kind_name(SVA_REPORT_REFCOUNT)) == 0)
 		c->violations[SVA_I5_REFCOUNT]++;
@@ -378,33 +515,89 @@ static void sva_chk_world_report(struct sva_checker *c, const struct sva_trace_e
 static void sva_chk_dispatch(struct sva_checker *c, const struct sva_trace_event *ev,
 			     struct sva_chk_violation *v)
 {
-	const char *n = ev->name;
-
-	if (ev->track && strcmp(ev->track, "pasid") == 0 && ev->phase == SVA_TRACE_BEGIN)
-		sva_chk_pasid_given(c, (uint32_t)ev->track_id, sva_chk_num(ev, "mm"), v);
-	else if (ev->track && strcmp(ev->track, "pasid") == 0 && ev->phase == SVA_TRACE_END)
+	switch (ev->kind) {
+	case SVA_EV_PASID_ALLOC:
+		sva_chk_pasid_given(c, (uint32_t)ev->track_id, sva_ev_num(ev, PASID_ALLOC, mm),
+				    sva_ev_num(ev, PASID_ALLOC, gen), v);
+		break;
+	case SVA_EV_PASID_FREE:
 		sva_chk_pasid_freed(c, (uint32_t)ev->track_id, v);
-	else if (strcmp(n, "pasid.alloc_private") == 0)
-		sva_chk_pasid_given(c, (uint32_t)sva_chk_num(ev, "pasid"), 0, v);
-	else if (strcmp(n, "pasid.free_private") == 0)
-		sva_chk_pasid_freed(c, (uint32_t)sva_chk_num(ev, "pasid"), v);
-	else if (strcmp(n, "swiommu.pasid_entry") == 0)
+		break;
+	case SVA_EV_PASID_ALLOC_PRIVATE:
+		sva_chk_pasid_given(c, (uint32_t)sva_ev_num(ev, PASID_ALLOC_PRIVATE, pasid), 0,
+				    sva_ev_num(ev, PASID_ALLOC_PRIVATE, gen), v);
+		break;
+	case SVA_EV_PASID_FREE_PRIVATE:
+		sva_chk_pasid_freed(c, (uint32_t)sva_ev_num(ev, PASID_FREE_PRIVATE, pasid), v);
+		break;
+	case SVA_EV_SWIOMMU_PASID_ENTRY:
 		sva_chk_entry_set(c, ev);
-	else if (strcmp(n, "dma.access") == 0)
+		break;
+	case SVA_EV_DMA_ACCESS:
 		sva_chk_dma_access(c, ev, v);
-	else if (strcmp(n, "sva.unbind") == 0)
+		break;
+	case SVA_EV_SVA_BIND:
+		sva_chk_bind_event(c, ev);
+		break;
+	case SVA_EV_SVA_UNBIND:
 		sva_chk_unbind(c, ev, v);
-	else if ((ev->track && strcmp(ev->track, "mm") == 0) || strcmp(n, "mm.exit_mmap") == 0 ||
-		 strcmp(n, "mm.fault") == 0 || strcmp(n, "iopf.handle") == 0)
-		sva_chk_mm_event(c, ev, v);
-	else if (strcmp(n, "swiommu.fault") == 0)
+		break;
+	case SVA_EV_MM_CREATE:
+		sva_chk_mm_create(c, ev->track_id, ev->obj);
+		break;
+	case SVA_EV_MM_FREE:
+		sva_chk_mm_free(c, ev->track_id);
+		break;
+	case SVA_EV_MM_EXIT_MMAP:
+		sva_chk_mm_exit_mmap(c, sva_ev_num(ev, MM_EXIT_MMAP, mm));
+		break;
+	case SVA_EV_MM_FAULT:
+		sva_chk_mm_used(c, sva_ev_num(ev, MM_FAULT, mm), sva_ev_num(ev, MM_FAULT, addr),
+				"a fault", v);
+		break;
+	case SVA_EV_IOPF_HANDLE:
+		sva_chk_issued(c, "a page request handled", NULL,
+			       sva_ev_num(ev, IOPF_HANDLE, pasid), sva_ev_num(ev, IOPF_HANDLE, gen),
+			       v);
+		if (!v->inv)
+			sva_chk_mm_used(c, sva_ev_num(ev, IOPF_HANDLE, mm),
+					sva_ev_num(ev, IOPF_HANDLE, addr),
+					"a device's page request", v);
+		break;
+	case SVA_EV_SWIOMMU_FAULT:
 		sva_chk_fault(c, ev, v);
-	else if (strcmp(n, "iopf.report") == 0)
-		sva_chk_iopf_report(c, ev);
-	else if (strcmp(n, "iopf.response") == 0)
+		break;
+	case SVA_EV_ACCEL_ENQCMD:
+		sva_chk_enqcmd(c, ev, v);
+		break;
+	case SVA_EV_ACCEL_COMPLETE:
+		sva_chk_issued(c, "a descriptor completed", NULL, ev->track_id,
+			       sva_ev_num(ev, ACCEL_COMPLETE, gen), v);
+		break;
+	case SVA_EV_ACCEL_ABORT:
+		sva_chk_issued(c, "a descriptor aborted", NULL, ev->track_id,
+			       sva_ev_num(ev, ACCEL_ABORT, gen), v);
+		break;
+	case SVA_EV_ACCEL_ABORT_QUEUED:
+		sva_chk_issued(c, "a queued descriptor aborted", NULL, ev->track_id,
+			       sva_ev_num(ev, ACCEL_ABORT_QUEUED, gen), v);
+		break;
+	case SVA_EV_ACCEL_RECORD_LOST:
+		sva_chk_issued(c, "a descriptor's completion record", NULL, ev->track_id,
+			       sva_ev_num(ev, ACCEL_RECORD_LOST, gen), v);
+		break;
+	case SVA_EV_IOPF_REPORT:
+		sva_chk_iopf_report(c, ev, v);
+		break;
+	case SVA_EV_IOPF_RESPONSE:
 		sva_chk_iopf_response(c, ev, v);
-	else if (strcmp(n, "report") == 0)
+		break;
+	case SVA_EV_REPORT:
 		sva_chk_world_report(c, ev, v);
+		break;
+	default:
+		break;
+	}
 }
 
 /* Count and report a violation; stop the run when asked to (lock not held). */
@@ -451,10 +644,12 @@ int sva_checker_attach(struct sva_world *w, struct sva_checker **out)
 		return -ENOMEM;
 	c->w = w;
 	pthread_mutex_init(&c->lock, NULL);
-	c->pasids.size = sizeof(struct sva_chk_pasid);
-	c->entries.size = sizeof(struct sva_chk_entry);
-	c->groups.size = sizeof(struct sva_chk_group);
-	c->mms.size = sizeof(struct sva_chk_mm);
+	sva_chk_table_init(&c->pasids, sizeof(struct sva_chk_pasid));
+	sva_chk_table_init(&c->holds, sizeof(struct sva_chk_hold));
+	sva_chk_table_init(&c->entries, sizeof(struct sva_chk_entry));
+	sva_chk_table_init(&c->binds, sizeof(struct sva_chk_bind));
+	sva_chk_table_init(&c->groups, sizeof(struct sva_chk_group));
+	sva_chk_table_init(&c->mms, sizeof(struct sva_chk_mm));
 	ret = sva_world_subscribe_ordered(w, sva_checker_event, c);
 	if (ret) {
 		pthread_mutex_destroy(&c->lock);
@@ -470,10 +665,12 @@ void sva_checker_detach(struct sva_checker *c)
 	if (!c)
 		return;
 	sva_world_unsubscribe(c->w, sva_checker_event, c);
-	free(c->pasids.v);
-	free(c->entries.v);
-	free(c->groups.v);
-	free(c->mms.v);
+	sva_chk_table_free(&c->pasids);
+	sva_chk_table_free(&c->holds);
+	sva_chk_table_free(&c->entries);
+	sva_chk_table_free(&c->binds);
+	sva_chk_table_free(&c->groups);
+	sva_chk_table_free(&c->mms);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -496,10 +693,10 @@ static uint64_t sva_chk_mm_alive(struct sva_checker *c, size_t *n)
 	uint64_t first = 0;
 
 	*n = 0;
-	for (size_t k = 0; k < c->mms.n; k++) {
-		struct sva_chk_mm *m = sva_chk_at(&c->mms, k);
+	for (size_t k = 0; k < c->mms.cap; k++) {
+		struct sva_chk_mm *m = sva_chk_slot(&c->mms, k);
 
-		if (!m->torn_down && !(*n)++)
+		if (m && !m->torn_down && !(*n)++)
 			first = m->key.id;
 	}
 	return first;
@@ -507,15 +704,16 @@ static uint64_t sva_chk_mm_alive(struct sva_checker *c, size_t *n)
 
 void sva_checker_quiesce(struct sva_checker *c)
 {
-	size_t unanswered, alive;
+	unsigned long unanswered;
+	size_t alive;
 	uint64_t mm;
 
 	pthread_mutex_lock(&c->lock);
-	unanswered = c->groups.n;
+	unanswered = c->unanswered;
 	mm = sva_chk_mm_alive(c, &alive);
 	pthread_mutex_unlock(&c->lock);
 	if (unanswered)
-		sva_checker_violated(c, SVA_I6_LIVENESS, "%zu page-request groups never answered",
+		sva_checker_violated(c, SVA_I6_LIVENESS, "%lu page-request groups never answered",
 				     unanswered);
 	if (alive)
 		sva_checker_violated(c, SVA_I6_LIVENESS,
@@ -527,13 +725,13 @@ void sva_checker_quiesce(struct sva_checker *c)
 void sva_checker_finish(struct sva_checker *c)
 {
 	char leaks[200];
-	size_t unanswered;
+	unsigned long unanswered;
 
 	pthread_mutex_lock(&c->lock);
-	unanswered = c->groups.n;
+	unanswered = c->unanswered;
 	pthread_mutex_unlock(&c->lock);
 	if (unanswered)
-		sva_checker_violated(c, SVA_I6_LIVENESS, "%zu page-request groups never answered",
+		sva_checker_violated(c, SVA_I6_LIVENESS, "%lu page-request groups never answered",
 				     unanswered);
 	if (sva_alloc_describe_live(c->w, SVA_CHK_IGNORED, leaks, sizeof(leaks)))
 		sva_checker_violated(c, SVA_I4_NO_LEAKS, "at quiescence: %s", leaks);

@@ -27,7 +27,7 @@ static void sva_file_free(struct sva_file *file)
 {
 	struct sva_fs *fs = file->fs;
 
-	sva_trace(fs->w, "file.release", SVA_TFS("file", file->name));
+	sva_trace(fs->w, FILE_RELEASE, file->name);
 	if (file->f_op && file->f_op->release)
 		file->f_op->release(file);
 	sva_atomic_dec_return(&fs->files);
@@ -122,7 +122,7 @@ int sva_file_open(struct sva_fs *fs, const char *name, const struct sva_file_ope
 		}
 	}
 	sva_atomic_inc_return(&fs->files);
-	sva_trace(fs->w, "file.open", SVA_TFS("file", file->name));
+	sva_trace(fs->w, FILE_OPEN, file->name);
 	*out = file;
 	return 0;
 }

@@ -213,9 +213,7 @@ int sva_device_add(struct sva_iommu *iommu, const struct sva_device_config *cfg,
 	dev->id = ++sys->next_device_id;
 	sva_list_add_tail(&dev->iommu_node, &iommu->devices);
 	sva_mutex_unlock(&sys->lock);
-	sva_trace_track(sys->w, SVA_TRACE_BEGIN, "device", "device", dev->id,
-			SVA_TFS("name", dev->name), SVA_TF("max_pasids", dev->max_pasids),
-			SVA_TF("group", g->id));
+	sva_trace(sys->w, DEVICE_ADD, dev->id, dev->name, dev->max_pasids, g->id);
 	*out = dev;
 	return 0;
 }
@@ -237,7 +235,7 @@ void sva_device_remove(struct sva_device *dev)
 		dev->iommu->ops->release_device(dev);
 	if (last)
 		sva_group_free(sys, g);
-	sva_trace_track(sys->w, SVA_TRACE_END, "device", "device", dev->id);
+	sva_trace(sys->w, DEVICE_REMOVE, dev->id);
 	sva_free(sys->w, SVA_OBJ_DEVICE, dev);
 }
 
@@ -381,8 +379,7 @@ int sva_iommu_attach_device_pasid(struct sva_domain *domain, struct sva_device *
 	sva_spin_unlock(&g->xa_lock);
 	if (ret)
 		goto out;
-	sva_trace(dev->iommu->sys->w, "iommu.attach", SVA_TFS("device", dev->name),
-		  SVA_TF("pasid", pasid), SVA_TF("domain", domain->id));
+	sva_trace(dev->iommu->sys->w, IOMMU_ATTACH, dev->name, pasid, domain->id);
 out:
 	sva_mutex_unlock(&g->mutex);
 	return ret;
@@ -406,8 +403,7 @@ void sva_iommu_detach_device_pasid(struct sva_domain *domain, struct sva_device 
 	sva_slot_erase(g, pasid);
 	sva_spin_unlock(&g->xa_lock);
 	sva_mutex_unlock(&g->mutex);
-	sva_trace(dev->iommu->sys->w, "iommu.detach", SVA_TFS("device", dev->name),
-		  SVA_TF("pasid", pasid), SVA_TF("domain", domain->id));
+	sva_trace(dev->iommu->sys->w, IOMMU_DETACH, dev->name, pasid, domain->id);
 }
 
 int sva_iommu_attach_handle_get(struct sva_iommu_group *g, uint32_t pasid,
@@ -481,10 +477,12 @@ uint32_t sva_iommu_alloc_global_pasid(struct sva_device *dev)
 {
 	uint32_t pasid;
 
-	if (!dev->max_pasids || sva_pasid_alloc(dev->iommu->sys->pasids, dev->max_pasids, &pasid))
+	struct sva_iommu_sys *sys = dev->iommu->sys;
+
+	if (!dev->max_pasids || sva_pasid_alloc(sys->pasids, dev->max_pasids, &pasid))
 		return SVA_PASID_INVALID;
-	sva_trace(dev->iommu->sys->w, "pasid.alloc_private", SVA_TF("pasid", pasid),
-		  SVA_TFS("device", dev->name));
+	sva_trace(sys->w, PASID_ALLOC_PRIVATE, pasid, dev->name,
+		  atomic_fetch_add(&sys->pasid_gens, 1) + 1);
 	return pasid;
 }
 
@@ -495,5 +493,5 @@ void sva_iommu_free_global_pasid(struct sva_iommu_sys *sys, uint32_t pasid)
 		return;
 	}
 	if (sva_pasid_free(sys->pasids, pasid) == 0)
-		sva_trace(sys->w, "pasid.free_private", SVA_TF("pasid", pasid));
+		sva_trace(sys->w, PASID_FREE_PRIVATE, pasid);
 }

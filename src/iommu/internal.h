@@ -20,6 +20,11 @@ struct sva_iommu_sys {
 	struct sva_mutex lock;
 	struct sva_list_head iommus;
 	struct sva_list_head sva_mms; /* iommu_mm with at least one SVA domain (iommu_sva_mms) */
+	/*
+	 * Allocations of PASIDs so far: a PASID's owner is (mm, generation), the generation
+	 * this count when it was allocated, so a later owner of the same value has a later one.
+	 */
+	_Atomic uint64_t pasid_gens;
 	unsigned next_domain_id;
 	unsigned next_group_id;
 	unsigned next_device_id;	      /* under @lock */
@@ -63,6 +68,7 @@ struct sva_iommu_group {
 /* The kernel's struct iommu_mm_data. */
 struct sva_iommu_mm {
 	uint32_t pasid;
+	uint64_t gen;	    /* which allocation of the PASID value: sys->pasid_gens at the time */
 	bool pasid_dropped; /* returned to the allocator (early, under a historical variant) */
 	struct sva_mm *mm;
 	struct sva_list_head sva_domains; /* under iommu_sva_lock */

@@ -152,8 +152,8 @@ static void sva_iopf_respond_locked(struct sva_iopf_group *group, enum sva_page_
 	if (sva_list_empty(&group->pending))
 		return; /* answered already, or the device left */
 	sva_list_del(&group->pending);
-	sva_trace(dev->iommu->sys->w, "iopf.response", SVA_TFS("device", dev->name),
-		  SVA_TF("pasid", resp.pasid), SVA_TF("grpid", resp.grpid), SVA_TF("code", code));
+	sva_trace(dev->iommu->sys->w, IOPF_RESPONSE, dev->name, resp.pasid, resp.grpid, code,
+		  group->last.gen);
 	dev->iommu->ops->page_response(dev, &group->last, &resp);
 }
 
@@ -267,8 +267,8 @@ static void sva_iopf_respond_request(struct sva_device *dev, const struct sva_pa
 
 	if (!req->last)
 		return; /* PRI answers groups, not requests */
-	sva_trace(dev->iommu->sys->w, "iopf.response", SVA_TFS("device", dev->name),
-		  SVA_TF("pasid", resp.pasid), SVA_TF("grpid", resp.grpid), SVA_TF("code", code));
+	sva_trace(dev->iommu->sys->w, IOPF_RESPONSE, dev->name, resp.pasid, resp.grpid, code,
+		  req->gen);
 	dev->iommu->ops->page_response(dev, req, &resp);
 }
 
@@ -343,9 +343,8 @@ int sva_iommu_report_device_fault(struct sva_device *dev, const struct sva_page_
 	struct sva_iopf_group *g;
 	int ret = 0;
 
-	sva_trace(dev->iommu->sys->w, "iopf.report", SVA_TFS("device", dev->name),
-		  SVA_TF("pasid", req->pasid), SVA_TF("grpid", req->grpid),
-		  SVA_TF("last", req->last));
+	sva_trace(dev->iommu->sys->w, IOPF_REPORT, dev->name, req->pasid, req->grpid, req->last,
+		  req->gen);
 	if (req->pasid_valid)
 		domain = sva_iommu_pasid_domain(dev, req->pasid);
 	if (!p || !domain || !domain->iopf_handler) {

@@ -38,6 +38,13 @@ uint32_t sva_mm_get_pasid(struct sva_mm *mm)
 	return im ? im->pasid : SVA_PASID_INVALID;
 }
 
+uint64_t sva_mm_pasid_gen(struct sva_mm *mm)
+{
+	struct sva_iommu_mm *im = sva_iommu_mm_of(mm);
+
+	return im ? im->gen : 0;
+}
+
 /* mm_pasid_drop: the PASID back to the allocator, once. */
 static void sva_iommu_mm_pasid_drop(struct sva_iommu_sys *sys, struct sva_iommu_mm *im)
 {
@@ -45,8 +52,7 @@ static void sva_iommu_mm_pasid_drop(struct sva_iommu_sys *sys, struct sva_iommu_
 		return;
 	im->pasid_dropped = true;
 	/* traced first: once freed, the PASID may be allocated and traced again at once */
-	sva_trace_track(sys->w, SVA_TRACE_END, "pasid", "pasid", im->pasid,
-			SVA_TF("mm", sva_mm_id(im->mm)));
+	sva_trace(sys->w, PASID_FREE, im->pasid, sva_mm_id(im->mm), im->gen);
 	sva_pasid_free(sys->pasids, im->pasid);
 }
 
@@ -112,11 +118,11 @@ static int sva_iommu_mm_get(struct sva_iommu_sys *sys, struct sva_device *dev, s
 		return ret == -ENOMEM ? -ENOMEM : -ENOSPC;
 	}
 	im->mm = mm;
+	im->gen = atomic_fetch_add(&sys->pasid_gens, 1) + 1;
 	sva_list_init(&im->sva_domains);
 	sva_list_init(&im->sys_node);
 	sva_mm_set_iommu_data(mm, im); /* published; never rolled back */
-	sva_trace_track(sys->w, SVA_TRACE_BEGIN, "pasid", "pasid", im->pasid,
-			SVA_TF("mm", sva_mm_id(mm)));
+	sva_trace(sys->w, PASID_ALLOC, im->pasid, sva_mm_id(mm), im->gen);
 	*out = im;
 	return 0;
 }
@@ -244,9 +250,8 @@ int sva_bind_device(struct sva_device *dev, struct sva_mm *mm, struct sva_bond *
 	sva_mutex_lock(&sys->sva_lock);
 	ret = sva_bind_locked(sys, dev, mm, out);
 	if (ret == 0) /* traced under the lock: in the order binds and unbinds happen */
-		sva_trace(sys->w, "sva.bind", SVA_TFS("device", dev->name),
-			  SVA_TF("mm", sva_mm_id(mm)), SVA_TF("pasid", sva_mm_get_pasid(mm)),
-			  SVA_TF("users", (*out)->users));
+		sva_trace(sys->w, SVA_BIND, dev->name, sva_mm_id(mm), sva_mm_get_pasid(mm),
+			  (*out)->users);
 	sva_mutex_unlock(&sys->sva_lock);
 	if (ret) {
 		sva_log(sys->w, SVA_LOG_DEBUG, "bind %s to %s: %s", dev->name, sva_mm_name(mm),
@@ -286,8 +291,7 @@ void sva_unbind_device(struct sva_bond *bond)
 			sva_iommu_domain_free(domain); /* never the PASID: that is __mmdrop's */
 		}
 	}
-	sva_trace(sys->w, "sva.unbind", SVA_TFS("device", dev->name), SVA_TF("mm", mm_id),
-		  SVA_TF("pasid", pasid), SVA_TF("last", last));
+	sva_trace(sys->w, SVA_UNBIND, dev->name, mm_id, pasid, last);
 	sva_mutex_unlock(&sys->sva_lock);
 	if (last && !left)
 		sva_free(sys->w, SVA_OBJ_BOND, bond);
@@ -362,8 +366,7 @@ static enum sva_page_response_code sva_iopf_handle_mm(struct sva_mm *mm,
 	need = sva_iopf_vm_flags(f, &flags);
 	sva_down_read(sva_mm_mmap_lock(mm));
 	/* the address space in use (the checker holds it to mm_users, I5) */
-	sva_trace(sva_mm_world(mm), "iopf.handle", SVA_TF("mm", sva_mm_id(mm)),
-		  SVA_TF("addr", f->addr));
+	sva_trace(sva_mm_world(mm), IOPF_HANDLE, sva_mm_id(mm), f->addr, f->pasid, f->gen);
 	vma = sva_vma_lookup(mm, f->addr); /* no stack expansion */
 	if (vma && (vma->flags & need) == need &&
 	    sva_handle_mm_fault(vma, f->addr, flags) == SVA_VM_FAULT_OK)

@@ -175,6 +175,18 @@ uint64_t sva_pgtable_hw_walk(struct sva_pgtable *pt, uint64_t va, bool write)
 	return sva_pt_hw_touch(&table[sva_pt_index(va, 1)], write);
 }
 
+uint64_t sva_pgtable_query(struct sva_pgtable *pt, uint64_t va)
+{
+	sva_pte_t *table = va < SVA_TASK_SIZE ? sva_pt_root(pt) : NULL;
+
+	for (int level = SVA_PT_LEVELS; table && level > 1; level--) {
+		uint64_t v = sva_pte_read(&table[sva_pt_index(va, level)]);
+
+		table = v & SVA_PTE_PRESENT ? sva_pt_table_of(pt, v) : NULL;
+	}
+	return table ? sva_pte_read(&table[sva_pt_index(va, 1)]) : 0;
+}
+
 /* ---- range operations ----------------------------------------------------------------- */
 
 /*

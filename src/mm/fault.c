@@ -90,10 +90,12 @@ static unsigned sva_fault_cow_copy(struct sva_fault *f, uint64_t old)
 		sva_page_put(src);
 		return SVA_VM_FAULT_OK; /* retried by the caller's access */
 	}
+	sva_mm_pt_change_begin(f->mm);
 	sva_pte_write(f->pte, sva_pte_make(dst->pfn, sva_vma_pte_flags(f->vma, true)));
 	sva_spin_unlock(&f->mm->ptl);
 	sva_mm_notify_invalidate(f->mm, f->addr, f->addr + SVA_PAGE_SIZE);
-	sva_trace(f->mm->w, "mm.cow_break", SVA_TF("mm", f->mm->id), SVA_TF("addr", f->addr));
+	sva_mm_pt_change_end(f->mm);
+	sva_trace(f->mm->w, MM_COW_BREAK, f->mm->id, f->addr);
 	sva_page_put(src); /* ours */
 	sva_page_put(src); /* the mapping's, now that no cache can hold it */
 	return SVA_VM_FAULT_OK;
@@ -190,8 +192,7 @@ int sva_mm_fault(struct sva_mm *mm, uint64_t addr, unsigned flags)
 	sva_down_read(&mm->mmap_lock);
 	ret = sva_mm_fault_locked(mm, addr, flags);
 	sva_up_read(&mm->mmap_lock);
-	sva_trace(mm->w, "mm.fault", SVA_TF("mm", mm->id), SVA_TF("addr", addr),
-		  SVA_TF("flags", flags), SVA_TF("err", (uint64_t)-ret));
+	sva_trace(mm->w, MM_FAULT, mm->id, addr, flags, (uint64_t)-ret);
 	return ret;
 }
 

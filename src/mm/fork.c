@@ -52,6 +52,7 @@ static int sva_fork_copy_range(struct sva_mm *parent, struct sva_mm *child, stru
 	bool cow_made = false;
 	int ret = 0;
 
+	sva_mm_pt_change_begin(parent); /* the parent's pages are write-protected */
 	sva_spin_lock(&parent->ptl);
 	for (uint64_t a = vma->start; a < vma->end && ret == 0; a += SVA_PAGE_SIZE) {
 		sva_pte_t *src = sva_pgtable_walk(&parent->pgt, a, false, NULL);
@@ -62,6 +63,7 @@ static int sva_fork_copy_range(struct sva_mm *parent, struct sva_mm *child, stru
 	sva_spin_unlock(&parent->ptl);
 	if (cow_made)
 		sva_mm_notify_invalidate(parent, vma->start, vma->end);
+	sva_mm_pt_change_end(parent);
 	return ret;
 }
 
@@ -107,7 +109,7 @@ int sva_mm_dup(struct sva_mm *parent, const char *name, struct sva_mm **out)
 		sva_mmput(child); /* exit_mmap undoes what was copied */
 		return ret;
 	}
-	sva_trace(parent->w, "mm.dup", SVA_TF("parent", parent->id), SVA_TF("child", child->id));
+	sva_trace(parent->w, MM_DUP, parent->id, child->id);
 	*out = child;
 	return 0;
 }

@@ -55,6 +55,11 @@ struct sva_mm {
 	struct sva_pgtable pgt;
 	struct sva_vma **vmas;
 	size_t nvmas, vmas_cap;
+	/*
+	 * Page-table changes whose invalidation has not completed: while it is not 0 a device
+	 * may still reach an old translation through its IOTLB or ATC (the checker's I3 leeway).
+	 */
+	_Atomic unsigned pt_pending;
 	struct sva_rwsem notifier_lock;
 	struct sva_list_head notifiers;
 	_Atomic(void *) iommu_data;
@@ -85,6 +90,18 @@ void sva_mm_notify_invalidate(struct sva_mm *mm, uint64_t start, uint64_t end);
 void sva_mm_notify_release(struct sva_mm *mm);
 /* A gather whose flush invalidates the mm's notifiers, then frees. */
 void sva_mm_tlb_init(struct sva_mmu_gather *tlb, struct sva_mm *mm);
+/* The gather's last flush and finish: the changes it collected are invalidated everywhere. */
+void sva_mm_tlb_done(struct sva_mmu_gather *tlb, struct sva_mm *mm);
+/* A page-table change of @mm begins / its invalidation completed (mm->pt_pending). */
+static inline void sva_mm_pt_change_begin(struct sva_mm *mm)
+{
+	atomic_fetch_add(&mm->pt_pending, 1);
+}
+
+static inline void sva_mm_pt_change_end(struct sva_mm *mm)
+{
+	atomic_fetch_sub(&mm->pt_pending, 1);
+}
 
 /* mmap.c: unmap [start, end) (mmap_lock held for write) */
 int sva_mm_do_munmap(struct sva_mm *mm, uint64_t start, uint64_t end);

@@ -126,7 +126,7 @@ int sva_mm_create(struct sva_mm_sys *sys, const char *name, struct sva_mm **out)
 	sva_spin_lock_init(sys->w, &mm->ptl, "page_table_lock");
 	sva_rwsem_init(sys->w, &mm->notifier_lock, "mmu_notifiers");
 	sva_list_init(&mm->notifiers);
-	sva_trace_track(sys->w, SVA_TRACE_BEGIN, "mm", "mm", mm->id, SVA_TFS("name", mm->name));
+	sva_trace_obj(sys->w, mm, MM_CREATE, mm->id, mm->name); /* the checker queries its table */
 	*out = mm;
 	return 0;
 }
@@ -146,19 +146,25 @@ void sva_mmgrab(struct sva_mm *mm)
 	sva_refcount_inc(&mm->count);
 }
 
+uint64_t sva_mm_query_pte(struct sva_mm *mm, uint64_t va, bool *pending)
+{
+	*pending = atomic_load(&mm->pt_pending) != 0;
+	return sva_pgtable_query(&mm->pgt, va);
+}
+
 /* Unmap everything, free the tables: the address space is gone, the struct stays. */
 static void sva_exit_mmap(struct sva_mm *mm)
 {
 	struct sva_mmu_gather tlb;
 
-	sva_trace(mm->w, "mm.exit_mmap", SVA_TF("mm", mm->id));
+	sva_trace(mm->w, MM_EXIT_MMAP, mm->id);
 	sva_mm_notify_release(mm);
 
 	sva_down_write(&mm->mmap_lock);
 	sva_mm_tlb_init(&tlb, mm);
 	for (size_t i = 0; i < mm->nvmas; i++)
 		sva_mm_zap_vma_range(mm, mm->vmas[i]->start, mm->vmas[i]->end, &tlb);
-	sva_tlb_gather_done(&tlb);
+	sva_mm_tlb_done(&tlb, mm);
 	while (mm->nvmas) {
 		struct sva_vma *vma = mm->vmas[mm->nvmas - 1];
 
@@ -194,8 +200,8 @@ static void sva___mmdrop(struct sva_mm *mm)
 	sva_mutex_lock(&sys->lock);
 	sva_list_del(&mm->sys_node);
 	sva_mutex_unlock(&sys->lock);
-	sva_trace(mm->w, "mm.mmdrop", SVA_TF("mm", mm->id));
-	sva_trace_track(mm->w, SVA_TRACE_END, "mm", "mm", mm->id);
+	sva_trace(mm->w, MM_MMDROP, mm->id);
+	sva_trace(mm->w, MM_FREE, mm->id);
 	sva_rwsem_destroy(&mm->mmap_lock);
 	sva_rwsem_destroy(&mm->notifier_lock);
 	sva_spin_lock_destroy(&mm->ptl);

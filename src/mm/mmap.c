@@ -54,7 +54,7 @@ int sva_mm_do_munmap(struct sva_mm *mm, uint64_t start, uint64_t end)
 	sva_mm_tlb_init(&tlb, mm);
 	for (size_t j = i; j < mm->nvmas && mm->vmas[j]->start < end; j++)
 		sva_mm_zap_vma_range(mm, mm->vmas[j]->start, mm->vmas[j]->end, &tlb);
-	sva_tlb_gather_done(&tlb);
+	sva_mm_tlb_done(&tlb, mm);
 	while (i < mm->nvmas && mm->vmas[i]->start < end) {
 		struct sva_vma *vma = mm->vmas[i];
 
@@ -139,8 +139,7 @@ int sva_mm_mmap(struct sva_mm *mm, uint64_t addr, uint64_t len, unsigned prot, u
 			(unsigned long long)len, sva_strerror(ret));
 		return ret;
 	}
-	sva_trace(mm->w, "mm.mmap", SVA_TF("mm", mm->id), SVA_TF("start", *out), SVA_TF("len", len),
-		  SVA_TF("prot", prot));
+	sva_trace(mm->w, MM_MMAP, mm->id, *out, len, prot);
 	if ((flags & SVA_MAP_POPULATE) && prot)
 		return sva_mm_populate(mm, *out, len, prot);
 	return 0;
@@ -157,8 +156,7 @@ int sva_mm_munmap(struct sva_mm *mm, uint64_t addr, uint64_t len)
 	ret = sva_mm_do_munmap(mm, addr, addr + len);
 	sva_up_write(&mm->mmap_lock);
 	if (ret == 0)
-		sva_trace(mm->w, "mm.munmap", SVA_TF("mm", mm->id), SVA_TF("start", addr),
-			  SVA_TF("len", len));
+		sva_trace(mm->w, MM_MUNMAP, mm->id, addr, len);
 	return ret;
 }
 
@@ -194,7 +192,7 @@ static void sva_mm_protect_ptes(struct sva_mm *mm, uint64_t start, uint64_t end,
 		set |= SVA_PTE_NX;
 	sva_mm_tlb_init(&tlb, mm);
 	sva_pgtable_protect(&mm->pgt, start, end, set, clear, &tlb); /* mmap_lock for write */
-	sva_tlb_gather_done(&tlb);
+	sva_mm_tlb_done(&tlb, mm);
 }
 
 static int sva_mm_mprotect_locked(struct sva_mm *mm, uint64_t start, uint64_t end, unsigned prot)
@@ -230,8 +228,7 @@ int sva_mm_mprotect(struct sva_mm *mm, uint64_t addr, uint64_t len, unsigned pro
 	ret = sva_mm_mprotect_locked(mm, addr, addr + len, prot);
 	sva_up_write(&mm->mmap_lock);
 	if (ret == 0)
-		sva_trace(mm->w, "mm.mprotect", SVA_TF("mm", mm->id), SVA_TF("start", addr),
-			  SVA_TF("len", len), SVA_TF("prot", prot));
+		sva_trace(mm->w, MM_MPROTECT, mm->id, addr, len, prot);
 	return ret;
 }
 
@@ -250,7 +247,7 @@ size_t sva_mm_zap_vmas(struct sva_mm *mm, const struct sva_vm_ops *ops, void *pr
 		sva_mm_zap_vma_range(mm, vma->start, vma->end, &tlb);
 		n++;
 	}
-	sva_tlb_gather_done(&tlb);
+	sva_mm_tlb_done(&tlb, mm);
 	sva_up_write(&mm->mmap_lock);
 	return n;
 }

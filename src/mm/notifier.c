@@ -25,15 +25,21 @@ static void sva_mm_tlb_flush(struct sva_mmu_gather *tlb, void *ctx)
 
 void sva_mm_tlb_init(struct sva_mmu_gather *tlb, struct sva_mm *mm)
 {
+	sva_mm_pt_change_begin(mm);
 	sva_tlb_gather_init(tlb, mm->sys->phys, sva_mm_tlb_flush, mm);
+}
+
+void sva_mm_tlb_done(struct sva_mmu_gather *tlb, struct sva_mm *mm)
+{
+	sva_tlb_gather_done(tlb);
+	sva_mm_pt_change_end(mm);
 }
 
 void sva_mm_notify_invalidate(struct sva_mm *mm, uint64_t start, uint64_t end)
 {
 	struct sva_mmu_notifier *mn;
 
-	sva_trace(mm->w, "mm.invalidate", SVA_TF("mm", mm->id), SVA_TF("start", start),
-		  SVA_TF("end", end));
+	sva_trace(mm->w, MM_INVALIDATE, mm->id, start, end);
 	sva_down_read(&mm->notifier_lock);
 	sva_list_for_each_entry(mn, &mm->notifiers, node)
 		if (mn->ops->invalidate)
@@ -46,7 +52,7 @@ static void sva_mmu_notifier_call_release(struct sva_mmu_notifier *mn, struct sv
 {
 	if (atomic_exchange(&mn->release_called, true))
 		return;
-	sva_trace(mm->w, "mmu_notifier.release", SVA_TF("mm", mm->id));
+	sva_trace(mm->w, MMU_NOTIFIER_RELEASE, mm->id);
 	if (mn->ops->release)
 		mn->ops->release(mn, mm);
 }
@@ -86,7 +92,7 @@ int sva_mmu_notifier_register(struct sva_mmu_notifier *mn, struct sva_mm *mm)
 	sva_list_add_tail(&mn->node, &mm->notifiers);
 	sva_up_write(&mm->notifier_lock);
 	sva_up_write(&mm->mmap_lock);
-	sva_trace(mm->w, "mmu_notifier.register", SVA_TF("mm", mm->id));
+	sva_trace(mm->w, MMU_NOTIFIER_REGISTER, mm->id);
 	return 0;
 }
 
@@ -112,7 +118,7 @@ void sva_mmu_notifier_unregister(struct sva_mmu_notifier *mn)
 		sva_mmu_notifier_call_release(mn, mm);
 	sva_up_read(&mm->notifier_lock);
 	sva_mmu_notifier_unhook(mn);
-	sva_trace(mm->w, "mmu_notifier.unregister", SVA_TF("mm", mm->id));
+	sva_trace(mm->w, MMU_NOTIFIER_UNREGISTER, mm->id);
 	sva_mmdrop(mm);
 }
 
@@ -131,7 +137,7 @@ void sva_mmu_notifier_put(struct sva_mmu_notifier *mn)
 	struct sva_mm *mm = mn->mm;
 
 	sva_mmu_notifier_unhook(mn);
-	sva_trace(mm->w, "mmu_notifier.put", SVA_TF("mm", mm->id));
+	sva_trace(mm->w, MMU_NOTIFIER_PUT, mm->id);
 	sva_work_init(&mn->free_work, sva_mmu_notifier_free_work);
 	sva_queue_work(mm->sys->srcu_wq, &mn->free_work);
 }

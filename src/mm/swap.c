@@ -118,9 +118,11 @@ static bool sva_reclaim_page(struct sva_mm *mm, uint64_t addr)
 		sva_spin_unlock(&mm->ptl);
 		return false;
 	}
+	sva_mm_pt_change_begin(mm);
 	sva_pte_write(pte, sva_pte_make(slot, SVA_PTE_SWAP));
 	sva_spin_unlock(&mm->ptl);
 	sva_mm_notify_invalidate(mm, addr, addr + SVA_PAGE_SIZE);
+	sva_mm_pt_change_end(mm);
 	sva_page_put(page);
 	return true;
 }
@@ -160,6 +162,6 @@ size_t sva_mm_sys_reclaim(struct sva_mm_sys *sys, size_t nr)
 			done += sva_reclaim_mm(batch[i], nr - done);
 		sva_mmput(batch[i]);
 	}
-	sva_trace(sys->w, "mm.reclaim", SVA_TF("pages", done));
+	sva_trace(sys->w, MM_RECLAIM, done);
 	return done;
 }

@@ -72,8 +72,7 @@ void sva_do_exit(struct sva_task *t)
 	struct sva_process *p = t->p;
 	struct sva_kernel *k = p->k;
 
-	sva_trace(k->w, "task.exit", SVA_TF("pid", p->pid), SVA_TF("tid", t->tid),
-		  SVA_TF("code", (uint64_t)(int64_t)t->exit_code));
+	sva_trace(k->w, TASK_EXIT, p->pid, t->tid, (uint64_t)(int64_t)t->exit_code);
 	sva_exit_mm(t);
 	sva_exit_files(t);
 	sva_task_work_exit(k->w);

@@ -104,7 +104,7 @@ void sva_process_free(struct sva_process *p)
 	sva_list_del(&p->sibling);
 	sva_mutex_unlock(&k->lock);
 	sva_waitq_destroy(&p->wait);
-	sva_trace_track(k->w, SVA_TRACE_END, "process", "process", (uint64_t)p->pid);
+	sva_trace(k->w, PROCESS_REAP, (uint64_t)p->pid);
 	sva_free(k->w, SVA_OBJ_PROCESS, p);
 }
 
@@ -116,8 +116,7 @@ static int sva_process_launch(struct sva_process *p, struct sva_mm *mm, struct s
 
 	p->mm = mm;
 	p->fdt = fdt;
-	sva_trace_track(p->k->w, SVA_TRACE_BEGIN, "process", "process", (uint64_t)p->pid,
-			SVA_TFS("name", p->name), SVA_TF("mm", sva_mm_id(mm)));
+	sva_trace(p->k->w, PROCESS_START, (uint64_t)p->pid, p->name, sva_mm_id(mm));
 	ret = sva_task_create(p, mm, fdt, fn, arg, NULL);
 	if (ret) {
 		sva_fdtable_put(fdt);
@@ -178,7 +177,7 @@ static int sva_do_fork(struct sva_task *t, const char *name, sva_task_fn fn, voi
 	ret = sva_process_launch(child, mm, fdt, fn, arg); /* frees @child on failure */
 	if (ret)
 		return ret;
-	sva_trace(t->p->k->w, "process.fork", SVA_TF("parent", t->p->pid), SVA_TF("child", pid));
+	sva_trace(t->p->k->w, PROCESS_FORK, t->p->pid, pid);
 	return pid;
 }
 
@@ -247,7 +246,7 @@ static int sva_do_exec(struct sva_task *t, const char *name)
 	if (name)
 		snprintf(p->name, sizeof(p->name), "%s", name);
 	sva_mutex_unlock(&p->k->lock);
-	sva_trace(p->k->w, "process.exec", SVA_TF("pid", p->pid), SVA_TF("mm", sva_mm_id(mm)));
+	sva_trace(p->k->w, PROCESS_EXEC, p->pid, sva_mm_id(mm));
 	sva_mmput(old);
 	sva_fdtable_close_on_exec(t->fdt); /* after exec_mmap, as begin_new_exec does */
 	return 0;
@@ -261,7 +260,7 @@ int sva_sys_exec(struct sva_task *t, const char *name)
 
 void sva_process_kill(struct sva_process *p)
 {
-	sva_trace(p->k->w, "process.kill", SVA_TF("pid", p->pid));
+	sva_trace(p->k->w, PROCESS_KILL, p->pid);
 	sva_process_signal(p, 0);
 }
 

@@ -17,19 +17,6 @@
 
 /* ---- the figures, from the world's events ---- */
 
-static bool sva_scn_is(const struct sva_trace_event *ev, const char *name)
-{
-	return strcmp(ev->name, name) == 0;
-}
-
-static uint64_t sva_scn_field(const struct sva_trace_event *ev, const char *key)
-{
-	for (unsigned i = 0; i < ev->nfields; i++)
-		if (!ev->fields[i].str && strcmp(ev->fields[i].key, key) == 0)
-			return ev->fields[i].num;
-	return 0;
-}
-
 void sva_scn_mms_add(struct sva_scn_mms *set, uint64_t mm)
 {
 	if (set->n == set->cap) {
@@ -61,33 +48,45 @@ static void sva_scn_event(void *ctx, struct sva_world *w, const struct sva_trace
 {
 	struct sva_scenario_run *r = ctx;
 	struct sva_scenario_stats *st = &r->st;
-	bool on_pasid = ev->track && strcmp(ev->track, "pasid") == 0;
 	uint64_t code;
 
 	(void)w;
 	pthread_mutex_lock(&r->lock);
-	if (on_pasid && ev->phase == SVA_TRACE_BEGIN) {
+	switch (ev->kind) {
+	case SVA_EV_PASID_ALLOC:
 		st->pasids_allocated++;
-	} else if (on_pasid && ev->phase == SVA_TRACE_END) {
+		break;
+	case SVA_EV_PASID_FREE:
 		st->pasids_freed++;
-		sva_scn_freed(r, sva_scn_field(ev, "mm"));
-	} else if (ev->track && strcmp(ev->track, "process") == 0 && ev->phase == SVA_TRACE_BEGIN) {
+		sva_scn_freed(r, sva_ev_num(ev, PASID_FREE, mm));
+		break;
+	case SVA_EV_PROCESS_START:
 		st->processes++;
-	} else if (sva_scn_is(ev, "mm.mmdrop")) {
-		sva_scn_mms_add(&r->dropped, sva_scn_field(ev, "mm")); /* wait_free(mm(p)) */
-	} else if (sva_scn_is(ev, "sva.bind")) {
+		break;
+	case SVA_EV_MM_MMDROP:
+		sva_scn_mms_add(&r->dropped, sva_ev_num(ev, MM_MMDROP, mm)); /* wait_free(mm(p)) */
+		break;
+	case SVA_EV_SVA_BIND:
 		st->binds++;
-	} else if (sva_scn_is(ev, "sva.unbind")) {
+		break;
+	case SVA_EV_SVA_UNBIND:
 		st->unbinds++;
-	} else if (sva_scn_is(ev, "accel.submit")) {
+		break;
+	case SVA_EV_ACCEL_SUBMIT:
 		st->descriptors++;
-	} else if (sva_scn_is(ev, "accel.abort")) {
+		break;
+	case SVA_EV_ACCEL_ABORT:
+	case SVA_EV_ACCEL_ABORT_QUEUED:
 		st->aborted++;
-	} else if (sva_scn_is(ev, "iopf.response")) {
-		code = sva_scn_field(ev, "code");
+		break;
+	case SVA_EV_IOPF_RESPONSE:
+		code = sva_ev_num(ev, IOPF_RESPONSE, code);
 		st->page_requests++;
 		if (code < 3)
 			st->responses[code]++;
+		break;
+	default:
+		break;
 	}
 	pthread_mutex_unlock(&r->lock);
 }

@@ -55,7 +55,7 @@ int sva_actor_spawn(struct sva_world *w, const char *name, sva_actor_fn fn, void
 		sva_actor_free_(a);
 		return ret;
 	}
-	sva_trace(w, "actor.spawn", SVA_TF("actor", a->id));
+	sva_trace(w, ACTOR_SPAWN, a->id);
 	return 0;
 }
 
@@ -72,7 +72,7 @@ void sva_actor_exited_(struct sva_actor *a)
 			   m->owner_site);
 		sva_mutex_release_orphan_(m);
 	}
-	sva_trace(a->w, "actor.exit", SVA_TF("ret", (uint64_t)(int64_t)a->ret));
+	sva_trace(a->w, ACTOR_EXIT, (uint64_t)(int64_t)a->ret);
 
 	sva_wchan_lock(&a->exit_wc);
 	atomic_store(&a->state, SVA_ACTOR_EXITED);
@@ -132,7 +132,7 @@ void sva_actor_kill(struct sva_actor *a)
 
 	sva_sched_point_at(a->w, SVA_HERE);
 	atomic_store(&a->killed, true);
-	sva_trace(a->w, "actor.kill", SVA_TF("actor", a->id));
+	sva_trace(a->w, ACTOR_KILL, a->id);
 	if (!s->sim) {
 		sva_native_kill(a);
 		return;

@@ -86,8 +86,7 @@ static int sva_wq_worker_main(void *arg)
 		sva_wchan_unlock(&wq->wc);
 		if (!work)
 			return 0;
-		sva_trace(wq->w, "work.run", SVA_TFS("wq", wq->name),
-			  SVA_TF("seq", wk->running_seq));
+		sva_trace(wq->w, WORK_RUN, wq->name, wk->running_seq);
 		work->fn(work);
 		sva_sched_point_at(wq->w, SVA_HERE);
 		sva_wchan_lock(&wq->wc);

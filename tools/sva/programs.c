@@ -73,17 +73,15 @@ static int churn_proc_main(void *arg)
 
 			churn_count(c, 1, ret != 0);
 			if (ret) {
-				sva_trace(c->w, "pasid.alloc_failed", SVA_TF("max", p->max_pasids),
-					  SVA_TF("err", (uint64_t)-ret));
+				sva_trace(c->w, PASID_ALLOC_FAILED, p->max_pasids, (uint64_t)-ret);
 				continue;
 			}
-			sva_trace_track(c->w, SVA_TRACE_BEGIN, "pasid.live", "pasid", ids[held],
-					SVA_TF("pasid", ids[held]));
+			sva_trace(c->w, PASID_LIVE, ids[held], ids[held]);
 			held++;
 		}
 		sva_sched_point(c->w); /* the "device" works with them */
 		while (held--) {
-			sva_trace_track(c->w, SVA_TRACE_END, "pasid.live", "pasid", ids[held]);
+			sva_trace(c->w, PASID_DEAD, ids[held]);
 			sva_pasid_free(c->space, ids[held]);
 			churn_count(c, -1, false);
 		}

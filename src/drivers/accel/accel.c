@@ -52,7 +52,7 @@ static int sva_accel_get_queue(struct sva_uacce_device *u, uint32_t pasid,
 		return ret;
 	}
 	sva_uacce_queue_set_priv(q, ctx);
-	sva_trace(a->w, "accel.open", SVA_TFS("wq", wq->name), SVA_TF("pasid", pasid));
+	sva_trace(a->w, ACCEL_OPEN, wq->name, pasid);
 	return 0;
 }
 
@@ -67,7 +67,7 @@ static void sva_accel_put_queue(struct sva_uacce_queue *q)
 	if (wq->mode == SVA_ACCEL_WQ_DEDICATED)
 		wq->pasid = SVA_PASID_INVALID;
 	sva_spin_unlock(&wq->lock);
-	sva_trace(w, "accel.close", SVA_TFS("wq", wq->name), SVA_TF("pasid", ctx->pasid));
+	sva_trace(w, ACCEL_CLOSE, wq->name, ctx->pasid);
 	sva_free(w, SVA_OBJ_ACCEL_CTX, ctx);
 }
 
@@ -295,8 +295,7 @@ int sva_accel_create(struct sva_kernel *k, struct sva_device *dev,
 		dev->priv = NULL;
 		goto fail;
 	}
-	sva_trace(w, "accel.create", SVA_TFS("name", a->name), SVA_TF("wqs", a->nwqs),
-		  SVA_TF("engines", a->nengines));
+	sva_trace(w, ACCEL_CREATE, a->name, a->nwqs, a->nengines);
 	*out = a;
 	return 0;
 fail:
@@ -313,7 +312,7 @@ void sva_accel_destroy(struct sva_accel *a)
 	sva_accel_unregister(a, a->nwqs); /* every queue stopped: no job left, no slot used */
 	sva_accel_engines_stop(a);
 	a->dev->priv = NULL;
-	sva_trace(a->w, "accel.destroy", SVA_TFS("name", a->name));
+	sva_trace(a->w, ACCEL_DESTROY, a->name);
 	sva_accel_free(a);
 }
 

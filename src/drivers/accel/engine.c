@@ -33,6 +33,7 @@ struct sva_accel_exec {
 	struct sva_accel_engine *e; /* NULL for a stopper's abort records */
 	struct sva_accel_ctx *ctx;
 	uint32_t pasid;
+	uint64_t gen; /* the descriptor's: its DMA is for that owner of the PASID */
 	bool bof;
 };
 
@@ -49,8 +50,8 @@ static int sva_accel_dma(struct sva_accel_exec *x, uint64_t va, void *buf, size_
 	int ret;
 
 	/* without block-on-fault a job does not wait for page requests: it reports the fault */
-	ret = sva_dma_copy(x->a->dev, x->pasid, va, buf, len,
-			   (write ? SVA_DMA_WRITE : 0) | (x->bof ? 0 : SVA_DMA_NO_PRI), st);
+	ret = sva_dma_copy_gen(x->a->dev, x->pasid, x->gen, va, buf, len,
+			       (write ? SVA_DMA_WRITE : 0) | (x->bof ? 0 : SVA_DMA_NO_PRI), st);
 	if (st->pri_requests)
 		sva_accel_count(&x->a->c.page_requests, st->pri_requests);
 	return ret;
@@ -368,9 +369,8 @@ static void sva_accel_record(struct sva_accel_exec *x, const struct sva_dsa_desc
 	if (sva_accel_dma(x, d->completion_addr, &rec, sizeof(rec), true, &st) == 0)
 		return;
 	sva_accel_count(&x->a->c.records_lost, 1);
-	sva_trace_track(x->a->w, SVA_TRACE_INSTANT, "accel.record_lost", "pasid", x->pasid,
-			SVA_TF("pasid", x->pasid), SVA_TF("addr", d->completion_addr),
-			SVA_TF("reason", st.reason));
+	sva_trace(x->a->w, ACCEL_RECORD_LOST, x->pasid, x->pasid, d->completion_addr, st.reason,
+		  x->gen);
 }
 
 /* Count @c's outcome. */
@@ -455,6 +455,7 @@ static bool sva_accel_take(struct sva_accel_engine *e, struct sva_accel_job *job
 		atomic_fetch_sub(&a->queued, 1);
 		*job = (struct sva_accel_job){ .wq = wq, .ctx = slot->ctx, .desc = slot->desc };
 		job->pasid = slot->desc.pasid & SVA_PASID_MSR_MASK;
+		job->gen = slot->gen;
 		atomic_fetch_add(&slot->ctx->inflight, 1);
 		sva_list_add_tail(&slot->node, &wq->free);
 		sva_spin_unlock(&wq->lock);
@@ -467,24 +468,26 @@ static bool sva_accel_take(struct sva_accel_engine *e, struct sva_accel_job *job
 static void sva_accel_run(struct sva_accel_engine *e, struct sva_accel_job *job)
 {
 	struct sva_accel *a = e->a;
-	struct sva_accel_exec x = { .a = a, .e = e, .ctx = job->ctx, .pasid = job->pasid };
+	struct sva_accel_exec x = {
+		.a = a, .e = e, .ctx = job->ctx, .pasid = job->pasid, .gen = job->gen
+	};
 	struct sva_accel_wq *wq = job->wq;
 	struct sva_dsa_completion c;
 
-	sva_trace_track(a->w, SVA_TRACE_INSTANT, "accel.start", "pasid", job->pasid,
-			SVA_TF("engine", e->index), SVA_TF("pasid", job->pasid),
-			SVA_TF("opcode", job->desc.opcode), SVA_TF("size", job->desc.size));
+	sva_trace(a->w, ACCEL_START, job->pasid, e->index, job->pasid, job->desc.opcode,
+		  job->desc.size);
 	sva_accel_execute(&x, &job->desc, &c, false);
 	x.bof = job->desc.flags & SVA_DSA_FLAG_BOF;
 	sva_accel_record(&x, &job->desc, &c);
 	sva_accel_account(a, &c);
 	if (job->desc.opcode != SVA_DSA_OP_BATCH)
 		sva_accel_count(&a->c.bytes, c.bytes_completed);
-	sva_trace_track(a->w, SVA_TRACE_INSTANT,
-			c.status == SVA_DSA_STATUS_ABORTED ? "accel.abort" : "accel.complete",
-			"pasid", job->pasid, SVA_TF("pasid", job->pasid),
-			SVA_TF("status", c.status), SVA_TF("bytes", c.bytes_completed),
-			SVA_TF("fault_addr", c.fault_addr));
+	if (c.status == SVA_DSA_STATUS_ABORTED)
+		sva_trace(a->w, ACCEL_ABORT, job->pasid, job->pasid, c.status, c.bytes_completed,
+			  c.fault_addr, job->gen);
+	else
+		sva_trace(a->w, ACCEL_COMPLETE, job->pasid, job->pasid, c.status, c.bytes_completed,
+			  c.fault_addr, job->gen);
 	/* the record is written: only now may a stopper see the job gone */
 	sva_spin_lock(&wq->lock);
 	atomic_fetch_sub(&job->ctx->inflight, 1);
@@ -555,14 +558,12 @@ static void sva_accel_abort_list(struct sva_accel_ctx *ctx, struct sva_list_head
 
 	sva_list_for_each_entry(slot, list, node) {
 		uint32_t pasid = slot->desc.pasid & SVA_PASID_MSR_MASK;
-		struct sva_accel_exec x = { .a = a, .ctx = ctx, .pasid = pasid };
+		struct sva_accel_exec x = { .a = a, .ctx = ctx, .pasid = pasid, .gen = slot->gen };
 		struct sva_dsa_completion c = { .status = SVA_DSA_STATUS_ABORTED };
 
 		sva_accel_record(&x, &slot->desc, &c); /* never blocks on a fault */
 		sva_accel_account(a, &c);
-		sva_trace_track(a->w, SVA_TRACE_INSTANT, "accel.abort", "pasid", pasid,
-				SVA_TF("pasid", pasid), SVA_TF("opcode", slot->desc.opcode),
-				SVA_TF("pending", 1));
+		sva_trace(a->w, ACCEL_ABORT_QUEUED, pasid, pasid, slot->desc.opcode, 1, slot->gen);
 	}
 }
 
@@ -599,6 +600,5 @@ void sva_accel_ctx_stop(struct sva_accel_ctx *ctx)
 
 	/* the job an engine runs for it ends at its next page, its record written */
 	sva_wait_event(&wq->idle, atomic_load(&ctx->inflight) == 0);
-	sva_trace_track(a->w, SVA_TRACE_INSTANT, "accel.stop", "pasid", ctx->pasid,
-			SVA_TFS("wq", wq->name), SVA_TF("pasid", ctx->pasid), SVA_TF("aborted", n));
+	sva_trace(a->w, ACCEL_STOP, ctx->pasid, wq->name, ctx->pasid, n);
 }

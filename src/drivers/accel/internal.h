@@ -67,6 +67,7 @@ struct sva_accel_ctx {
 /* A descriptor waiting in a WQ. */
 struct sva_accel_slot {
 	struct sva_dsa_desc desc; /* pasid: the PASID it runs on, valid bit set */
+	uint64_t gen;		  /* of the PASID's owner when it was accepted */
 	struct sva_accel_ctx *ctx;
 	struct sva_list_head node; /* wq->pending, wq->free, or a stopper's list */
 };
@@ -125,6 +126,7 @@ struct sva_accel_job {
 	struct sva_accel_ctx *ctx;
 	struct sva_dsa_desc desc;
 	uint32_t pasid;
+	uint64_t gen; /* the slot's */
 };
 
 static inline void sva_accel_count(atomic_uint_fast64_t *c, uint64_t n)

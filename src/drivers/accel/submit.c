@@ -59,13 +59,12 @@ static int sva_accel_enqcmd_gp_fixup(struct sva_task *t, uint32_t *msr)
 	uint32_t pasid = sva_mm_get_pasid(sva_task_mm(t));
 
 	if (pasid == SVA_PASID_INVALID) {
-		sva_trace(w, "accel.enqcmd_gp", SVA_TF("tid", sva_task_tid(t)));
+		sva_trace(w, ACCEL_ENQCMD_GP, sva_task_tid(t));
 		return SVA_ACCEL_EGP;
 	}
 	sva_accel_pasid_msr_load(t, pasid);
 	*msr = SVA_PASID_MSR_VALID | pasid;
-	sva_trace_track(w, SVA_TRACE_INSTANT, "accel.pasid_msr_load", "pasid", pasid,
-			SVA_TF("tid", sva_task_tid(t)), SVA_TF("pasid", pasid));
+	sva_trace(w, ACCEL_PASID_MSR_LOAD, pasid, sva_task_tid(t), pasid);
 	return 0;
 }
 
@@ -94,6 +93,7 @@ int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q,
 	struct sva_accel_slot *slot = NULL;
 	struct sva_accel_ctx *ctx;
 	uint32_t pasid = 0;
+	uint64_t gen = 0;
 	int ret = 0;
 
 	if (!sva_accel_insn_fits(wq, insn))
@@ -111,6 +111,7 @@ int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q,
 		if (insn == SVA_ACCEL_MOVDIR64B) /* a dedicated WQ runs on its own PASID */
 			slot->desc.pasid = SVA_PASID_MSR_VALID | ctx->pasid;
 		pasid = slot->desc.pasid & SVA_PASID_MSR_MASK;
+		slot->gen = gen = sva_swiommu_pasid_gen(a->dev, pasid);
 		slot->ctx = ctx;
 		sva_list_add_tail(&slot->node, &wq->pending);
 		wq->npending++;
@@ -120,9 +121,7 @@ int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q,
 	if (ret)
 		return ret;
 	sva_accel_count(&a->c.submitted, 1);
-	sva_trace_track(a->w, SVA_TRACE_INSTANT, "accel.submit", "pasid", pasid,
-			SVA_TFS("wq", wq->name), SVA_TF("pasid", pasid),
-			SVA_TF("opcode", d->opcode));
+	sva_trace(a->w, ACCEL_SUBMIT, pasid, wq->name, pasid, d->opcode, gen);
 	sva_wake_up(&a->work);
 	return 0;
 }
@@ -228,5 +227,8 @@ int sva_accel_enqcmd(struct sva_task *t, uint64_t portal, struct sva_dsa_desc *d
 			return ret;
 	}
 	d->pasid = msr & (SVA_PASID_MSR_VALID | SVA_PASID_MSR_MASK); /* not user space's to say */
+	/* whose PASID the register held: the checker holds it to the task's mm (I3) */
+	sva_trace(sva_kernel_world(sva_task_kernel(t)), ACCEL_ENQCMD, d->pasid & SVA_PASID_MSR_MASK,
+		  sva_task_tid(t), sva_mm_id(sva_task_mm(t)));
 	return sva_accel_portal_write(t, portal, d, SVA_ACCEL_ENQCMD);
 }

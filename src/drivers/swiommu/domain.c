@@ -143,14 +143,16 @@ static void sva_sw_entry_store(struct sva_sw_device *sdev, struct sva_pasid_entr
 			       struct sva_domain *domain)
 {
 	uint64_t old = sva_pasid_entry_word(e);
+	uint64_t gen = domain && domain->mm ? sva_mm_pasid_gen(domain->mm) : 0;
 
+	if (gen) /* before it translates; kept after, for the last owner's stale work */
+		atomic_store(&e->gen, gen);
 	sva_pasid_entry_set(&sdev->table, e, state, domain);
 	sva_sw_flush(sdev, sva_pasid_word_did(old), pasid, 0, SVA_SW_FLUSH_WHOLE);
 	if (sva_pasid_word_state(old) != SVA_PASID_ENTRY_INVALID)
 		sva_inflight_sync(&sdev->inflight);
-	sva_trace(sdev->sw->w, "swiommu.pasid_entry", SVA_TFS("device", sdev->dev->name),
-		  SVA_TF("pasid", pasid), SVA_TF("state", state),
-		  SVA_TF("mm", domain && domain->mm ? sva_mm_id(domain->mm) : 0));
+	sva_trace(sdev->sw->w, SWIOMMU_PASID_ENTRY, sdev->dev->name, pasid, state,
+		  domain && domain->mm ? sva_mm_id(domain->mm) : 0, gen);
 }
 
 /* Reprogram @e away from whatever it holds (under the old translating domain's lock). */

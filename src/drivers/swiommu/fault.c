@@ -67,14 +67,12 @@ void sva_sw_fault(struct sva_sw_device *sdev, uint32_t pasid, uint64_t va, unsig
 
 	if (silent) {
 		atomic_fetch_add_explicit(&sw->log.silenced, 1, memory_order_relaxed);
-		sva_trace(sw->w, "swiommu.fault_silenced", SVA_TFS("device", sdev->dev->name),
-			  SVA_TF("pasid", pasid), SVA_TF("addr", va));
+		sva_trace(sw->w, SWIOMMU_FAULT_SILENCED, sdev->dev->name, pasid, va);
 		return;
 	}
 	snprintf(rec.device, sizeof(rec.device), "%s", sdev->dev->name);
 	sva_fault_log_add(&sw->log, &rec);
-	sva_trace(sw->w, "swiommu.fault", SVA_TFS("device", sdev->dev->name),
-		  SVA_TF("pasid", pasid), SVA_TF("addr", va), SVA_TF("reason", reason));
+	sva_trace(sw->w, SWIOMMU_FAULT, sdev->dev->name, pasid, va, reason);
 	sva_log(sw->w, SVA_LOG_INFO, "%s: DMA fault on %s PASID %u addr %#llx access %#x: %s",
 		sw->name, sdev->dev->name, pasid, (unsigned long long)va, access,
 		sva_fault_reason_name(reason));

@@ -32,7 +32,8 @@ static void sva_sw_mn_invalidate(struct sva_mmu_notifier *mn, struct sva_mm *mm,
 {
 	struct sva_sw_domain *sd = sva_sw_domain_of_mn(mn);
 
-	(void)mm;
+	if (sva_world_broken(sva_mm_world(mm), SVA_BREAK_KEEP_IOTLB))
+		return; /* the defect a test of the checker (I3) must catch */
 	sva_mutex_lock(&sd->lock);
 	sva_sw_domain_flush_locked(sd, start, end);
 	sva_mutex_unlock(&sd->lock);
@@ -73,8 +74,7 @@ static void sva_sw_mn_release(struct sva_mmu_notifier *mn, struct sva_mm *mm)
 			sva_pasid_entry_set(&e->sdev->table, e, SVA_PASID_ENTRY_BLOCKING_SILENT,
 					    &sd->dom);
 		sva_sw_flush(e->sdev, sd->dom.id, e->pasid, 0, SVA_SW_FLUSH_WHOLE);
-		sva_trace(sd->w, "swiommu.release", SVA_TFS("device", e->sdev->dev->name),
-			  SVA_TF("pasid", e->pasid), SVA_TF("mm", sva_mm_id(mm)));
+		sva_trace(sd->w, SWIOMMU_RELEASE, e->sdev->dev->name, e->pasid, sva_mm_id(mm));
 	}
 	sva_list_for_each_entry(e, &sd->attached, node)
 		sva_inflight_sync(&e->sdev->inflight);

@@ -37,6 +37,7 @@ struct sva_sw_device;
 struct sva_pasid_entry {
 	_Atomic uint64_t word; /* state | did << 32 */
 	_Atomic(struct sva_domain *) domain;
+	_Atomic uint64_t gen; /* the generation of the PASID's owner it translates for (0: none) */
 	/* the attachment: under the attached domain's lock */
 	struct sva_list_head node;
 	struct sva_sw_device *sdev;

@@ -134,8 +134,7 @@ void sva_sw_pri_respond(struct sva_sw_device *sdev, uint32_t pasid, uint32_t grp
 			g = s;
 	}
 	if (g) { /* traced before the group index can be reused */
-		sva_trace(sw->w, "swiommu.pri_response", SVA_TFS("device", sdev->dev->name),
-			  SVA_TF("pasid", pasid), SVA_TF("grpid", grpid), SVA_TF("code", code));
+		sva_trace(sw->w, SWIOMMU_PRI_RESPONSE, sdev->dev->name, pasid, grpid, code);
 		if (code == SVA_PAGE_RESP_FAILURE)
 			atomic_store(&pri->stopped, true); /* Response Failure: PRI stops */
 	}
@@ -148,8 +147,7 @@ void sva_sw_pri_respond(struct sva_sw_device *sdev, uint32_t pasid, uint32_t grp
 	sva_spin_unlock(&pri->lock);
 	if (!g) {
 		sva_sw_counter_add(&sw->pc.unmatched, 1);
-		sva_trace(sw->w, "swiommu.pri_unmatched", SVA_TFS("device", sdev->dev->name),
-			  SVA_TF("pasid", pasid), SVA_TF("grpid", grpid), SVA_TF("code", code));
+		sva_trace(sw->w, SWIOMMU_PRI_UNMATCHED, sdev->dev->name, pasid, grpid, code);
 		return;
 	}
 	if ((unsigned)code < SVA_PAGE_RESP_CODES)
@@ -215,8 +213,7 @@ static int sva_sw_pri_group(struct sva_device *dev, uint32_t pasid,
 		return ret;
 	for (unsigned i = 0; i < n; i++)
 		reqs[i].grpid = g->grpid;
-	sva_trace(sdev->sw->w, "swiommu.pri_request", SVA_TFS("device", dev->name),
-		  SVA_TF("pasid", pasid), SVA_TF("grpid", g->grpid), SVA_TF("pages", n));
+	sva_trace(sdev->sw->w, SWIOMMU_PRI_REQUEST, dev->name, pasid, g->grpid, n);
 	sva_sw_prq_send(sdev, reqs, n, &sent); /* an immediate answer is delivered to the slot */
 	ret = sva_wait_event_killable(&sdev->pri.wq, sva_sw_prg_state(g) == SVA_SW_PRG_ANSWERED);
 	ret = sva_sw_pri_slot_put(&sdev->pri, g, ret != 0, code);
@@ -271,7 +268,7 @@ void sva_pri_reset(struct sva_device *dev)
 	if (!dev->pri)
 		return;
 	atomic_store(&sdev->pri.stopped, false);
-	sva_trace(sdev->sw->w, "swiommu.pri_reset", SVA_TFS("device", dev->name));
+	sva_trace(sdev->sw->w, SWIOMMU_PRI_RESET, dev->name);
 }
 
 bool sva_pri_is_stopped(struct sva_device *dev)

@@ -59,8 +59,7 @@ static void sva_sw_prq_handle(struct sva_sw_prq *prq, const struct sva_sw_prq_en
 
 	if (sva_sw_prq_is_marker(&e->req)) { /* a PASID stop marker: no response expected */
 		sva_sw_counter_add(&sw->pc.stop_markers, 1);
-		sva_trace(sw->w, "swiommu.prq_stop_marker", SVA_TFS("device", e->sdev->dev->name),
-			  SVA_TF("pasid", e->req.pasid));
+		sva_trace(sw->w, SWIOMMU_PRQ_STOP_MARKER, e->sdev->dev->name, e->req.pasid);
 		return;
 	}
 	sva_iommu_report_device_fault(e->sdev->dev, &e->req);
@@ -81,7 +80,7 @@ static void sva_sw_prq_retire(struct sva_sw_prq *prq)
 		prq->overflow = false;
 		atomic_fetch_add(&prq->reopens, 1);
 		sva_spin_unlock(&prq->lock);
-		sva_trace(prq->sw->w, "swiommu.prq_reopen", SVA_TFS("iommu", prq->sw->name));
+		sva_trace(prq->sw->w, SWIOMMU_PRQ_REOPEN, prq->sw->name);
 	}
 	atomic_fetch_add(&prq->done, 1);
 	sva_wake_up(&prq->drained);
@@ -107,8 +106,7 @@ static void sva_sw_prq_drain(struct sva_sw_prq *prq)
 	sva_spin_lock(&prq->lock);
 	upto = prq->enqueued;
 	sva_spin_unlock(&prq->lock);
-	sva_trace(prq->sw->w, "swiommu.prq_drain", SVA_TFS("iommu", prq->sw->name),
-		  SVA_TF("pending", upto - atomic_load(&prq->done)));
+	sva_trace(prq->sw->w, SWIOMMU_PRQ_DRAIN, prq->sw->name, upto - atomic_load(&prq->done));
 	sva_wait_event(&prq->drained, atomic_load(&prq->done) >= upto);
 }
 
@@ -230,10 +228,13 @@ int sva_swiommu_disable_iopf(struct sva_device *dev)
 
 /* ---- the device sends ---- */
 
-/* Queue @reqs or drop them (PRQ lock held): the number queued; *@answer set if dropped last. */
+/*
+ * Queue @reqs, stamped with the generation @gen of the PASID's owner they are issued under, or
+ * drop them (PRQ lock held): the number queued; *@answer set if dropped last.
+ */
 static unsigned sva_sw_prq_queue_locked(struct sva_sw_prq *prq, struct sva_sw_device *sdev,
 					const struct sva_page_request *reqs, unsigned n,
-					unsigned *dropped, bool *answer)
+					uint64_t gen, unsigned *dropped, bool *answer)
 {
 	unsigned queued = 0;
 
@@ -249,6 +250,7 @@ static unsigned sva_sw_prq_queue_locked(struct sva_sw_prq *prq, struct sva_sw_de
 		}
 		prq->ring[(prq->head + count) % prq->cap] =
 			(struct sva_sw_prq_entry){ .sdev = sdev, .req = reqs[i] };
+		prq->ring[(prq->head + count) % prq->cap].req.gen = gen;
 		atomic_store(&prq->count, count + 1);
 		prq->enqueued++;
 		queued++;
@@ -257,18 +259,16 @@ static unsigned sva_sw_prq_queue_locked(struct sva_sw_prq *prq, struct sva_sw_de
 }
 
 static void sva_sw_prq_trace_sent(struct sva_sw_device *sdev, const struct sva_page_request *last,
-				  uint64_t word, unsigned queued, unsigned dropped)
+				  uint64_t word, uint64_t gen, unsigned queued, unsigned dropped)
 {
 	struct sva_world *w = sdev->sw->w;
 
 	if (queued)
-		sva_trace(w, "swiommu.prq_request", SVA_TFS("device", sdev->dev->name),
-			  SVA_TF("pasid", last->pasid), SVA_TF("grpid", last->grpid),
-			  SVA_TF("domain", sva_pasid_word_did(word)));
+		sva_trace(w, SWIOMMU_PRQ_REQUEST, sdev->dev->name, last->pasid, last->grpid,
+			  sva_pasid_word_did(word), gen);
 	if (dropped)
-		sva_trace(w, "swiommu.prq_overflow", SVA_TFS("device", sdev->dev->name),
-			  SVA_TF("pasid", last->pasid), SVA_TF("grpid", last->grpid),
-			  SVA_TF("dropped", dropped));
+		sva_trace(w, SWIOMMU_PRQ_OVERFLOW, sdev->dev->name, last->pasid, last->grpid,
+			  dropped);
 }
 
 void sva_sw_prq_send(struct sva_sw_device *sdev, const struct sva_page_request *reqs, unsigned n,
@@ -280,14 +280,16 @@ void sva_sw_prq_send(struct sva_sw_device *sdev, const struct sva_page_request *
 	struct sva_pasid_entry *e = sva_pasid_table_entry(&sdev->table, last->pasid);
 	unsigned queued = 0, dropped = 0;
 	bool refused;
-	uint64_t word;
+	uint64_t word, gen;
 
 	*out = (struct sva_sw_prq_sent){ .code = SVA_PAGE_RESP_SUCCESS };
 	sva_spin_lock(&prq->lock);
 	word = sva_pasid_entry_word(e);
+	gen = atomic_load(&e->gen);
 	refused = sva_pasid_word_state(word) != SVA_PASID_ENTRY_TRANSLATING;
 	if (!refused)
-		queued = sva_sw_prq_queue_locked(prq, sdev, reqs, n, &dropped, &out->automatic);
+		queued =
+			sva_sw_prq_queue_locked(prq, sdev, reqs, n, gen, &dropped, &out->automatic);
 	out->reopens = atomic_load(&prq->reopens);
 	sva_spin_unlock(&prq->lock);
 	if (queued) {
@@ -296,14 +298,13 @@ void sva_sw_prq_send(struct sva_sw_device *sdev, const struct sva_page_request *
 	}
 	if (refused) { /* the IOMMU answers a PASID that does not translate */
 		sva_sw_counter_add(&sw->pc.refused, n);
-		sva_trace(sw->w, "swiommu.prq_refused", SVA_TFS("device", sdev->dev->name),
-			  SVA_TF("pasid", last->pasid), SVA_TF("grpid", last->grpid),
-			  SVA_TF("state", sva_pasid_word_state(word)));
+		sva_trace(sw->w, SWIOMMU_PRQ_REFUSED, sdev->dev->name, last->pasid, last->grpid,
+			  sva_pasid_word_state(word));
 		out->answered = !sva_sw_prq_is_marker(last);
 		out->code = SVA_PAGE_RESP_INVALID;
 	} else {
 		sva_sw_counter_add(&sw->pc.overflows, dropped);
-		sva_sw_prq_trace_sent(sdev, last, word, queued, dropped);
+		sva_sw_prq_trace_sent(sdev, last, word, gen, queued, dropped);
 		out->answered = out->automatic;
 		if (out->automatic)
 			sva_sw_counter_add(&sw->pc.auto_responses, 1);
@@ -321,7 +322,7 @@ void sva_sw_prq_wait_reopen(struct sva_sw_prq *prq, uint64_t reopens)
 
 void sva_sw_prq_drain_pasid(struct sva_sw_device *sdev, uint32_t pasid)
 {
-	if (!sdev->prq)
+	if (!sdev->prq || sva_world_broken(sdev->sw->w, SVA_BREAK_NO_PRQ_DRAIN))
 		return;
 	sva_sw_prq_drain(sdev->prq);		    /* every request already queued is reported */
 	sva_iopf_queue_flush_dev(sdev->dev);	    /* and its handler has run */

@@ -115,8 +115,7 @@ int sva_swiommu_create(struct sva_iommu_sys *sys, const struct sva_swiommu_confi
 		return ret;
 	}
 	sw->blocked.owner = sw->iommu;
-	sva_trace(w, "swiommu.create", SVA_TFS("name", sw->name),
-		  SVA_TF("sets", sw->cfg.iotlb_sets), SVA_TF("ways", sw->cfg.iotlb_ways));
+	sva_trace(w, SWIOMMU_CREATE, sw->name, sw->cfg.iotlb_sets, sw->cfg.iotlb_ways);
 	*out = sw;
 	return 0;
 }
@@ -239,6 +238,15 @@ enum sva_pasid_entry_state sva_swiommu_pasid_state(struct sva_device *dev, uint3
 
 	return sva_pasid_word_state(
 		sva_pasid_entry_word(sva_pasid_table_entry(&sdev->table, pasid)));
+}
+
+uint64_t sva_swiommu_pasid_gen(struct sva_device *dev, uint32_t pasid)
+{
+	struct sva_pasid_entry *e = sva_pasid_table_entry(&sva_sw_device_of(dev)->table, pasid);
+
+	if (sva_pasid_word_state(sva_pasid_entry_word(e)) != SVA_PASID_ENTRY_TRANSLATING)
+		return 0;
+	return atomic_load(&e->gen);
 }
 
 static uint64_t sva_sw_read(_Atomic uint64_t *c)

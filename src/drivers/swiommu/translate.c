@@ -387,6 +387,13 @@ static int sva_dma_fault(struct sva_device *dev, bool pri, uint32_t pasid, uint6
 int sva_dma_copy(struct sva_device *dev, uint32_t pasid, uint64_t va, void *buf, size_t len,
 		 unsigned flags, struct sva_dma_status *st)
 {
+	return sva_dma_copy_gen(dev, pasid, sva_swiommu_pasid_gen(dev, pasid), va, buf, len, flags,
+				st);
+}
+
+int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint64_t va, void *buf,
+		     size_t len, unsigned flags, struct sva_dma_status *st)
+{
 	struct sva_swiommu *sw = sva_sw_device_of(dev)->sw;
 	bool write = flags & SVA_DMA_WRITE;
 	unsigned access = write ? SVA_ACCESS_WRITE : SVA_ACCESS_READ;
@@ -418,9 +425,7 @@ int sva_dma_copy(struct sva_device *dev, uint32_t pasid, uint64_t va, void *buf,
 			sva_sched_point(sw->w); /* translated, not yet accessed */
 		/* the access the checker judges for isolation (I3), in the section */
 		if (sva_world_subscribed(sw->w))
-			sva_trace(sw->w, "dma.access", SVA_TFS("device", dev->name),
-				  SVA_TF("pasid", pasid), SVA_TF("addr", cur),
-				  SVA_TF("write", write));
+			sva_trace(sw->w, DMA_ACCESS, dev->name, pasid, cur, t.pfn, write, gen);
 		frame = (char *)sva_page_address(sva_pfn_to_page(sw->phys, t.pfn)) + off;
 		if (write)
 			sva_frame_copy(frame, bytes + st->done, chunk);

@@ -148,7 +148,7 @@ static int sva_uacce_open(struct sva_file *file)
 		return ret;
 	}
 	file->private_data = q;
-	sva_trace(u->w, "uacce.open", SVA_TFS("device", u->name), SVA_TF("pasid", q->pasid));
+	sva_trace(u->w, UACCE_OPEN, u->name, q->pasid);
 	return 0;
 }
 
@@ -165,7 +165,7 @@ static void sva_uacce_release(struct sva_file *file)
 	sva_mutex_unlock(&u->mutex);
 	for (unsigned i = 0; i < q->nmms; i++)
 		sva_mmdrop(q->mms[i]);
-	sva_trace(u->w, "uacce.release", SVA_TFS("device", u->name), SVA_TF("pasid", q->pasid));
+	sva_trace(u->w, UACCE_RELEASE, u->name, q->pasid);
 	sva_mutex_destroy(&q->mutex);
 	sva_free(u->w, SVA_OBJ_UACCE_QUEUE, q);
 	sva_uacce_put(u);
@@ -356,7 +356,7 @@ void sva_uacce_remove(struct sva_uacce_device *u)
 		sva_uacce_zap_queue(q);
 	}
 	sva_mutex_unlock(&u->mutex);
-	sva_trace(u->w, "uacce.remove", SVA_TFS("device", u->name));
+	sva_trace(u->w, UACCE_REMOVE, u->name);
 	sva_uacce_put(u);
 }
 

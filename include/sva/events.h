@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every event the layers emit, declared once (the kernel's include/trace/events/): its kind,
+ * its name in the trace, the named track it is drawn on (NONE: the emitting actor's own), its
+ * phase on that track (BEGIN/END draw a lifetime) and its fields, each (num, name) for a number
+ * or (str, name) for a string, in the order they are passed and printed.
+ *
+ * sva/base.h generates from this table, for each kind K:
+ *   - SVA_EV_K, the kind the trace records and subscribers switch on;
+ *   - sva_trace(w, K, [track id,] fields...), which takes exactly K's fields with their types
+ *     (a missing, extra or mistyped field, or a kind that does not exist, is a compile error);
+ *   - sva_ev_num(ev, K, field) / sva_ev_str(ev, K, field), a subscriber's typed read of a field
+ *     by its index in the table (a field K does not have, or of the other type, does not
+ *     compile).
+ * Renaming or removing an event therefore breaks the build of every emitter and every judge of
+ * it; no invariant can silently stop being checked. The names and fields are the text, JSON and
+ * SVG exports' (tests/golden/ holds timelines): change them knowingly.
+ *
+ * At most SVA_TRACE_MAX_FIELDS fields an event (checked at compile time).
+ */
+#ifndef SVA_EVENTS_H
+#define SVA_EVENTS_H
+
+/* clang-format off */
+#define SVA_EVENTS(EV)										\
+	/* base */										\
+	EV(REPORT, "report", NONE, INSTANT, (str, kind))					\
+	/* sync */										\
+	EV(ACTOR_SPAWN, "actor.spawn", NONE, INSTANT, (num, actor))				\
+	EV(ACTOR_EXIT, "actor.exit", NONE, INSTANT, (num, ret))					\
+	EV(ACTOR_KILL, "actor.kill", NONE, INSTANT, (num, actor))				\
+	EV(WORK_RUN, "work.run", NONE, INSTANT, (str, wq), (num, seq))				\
+	/* mm */										\
+	EV(MM_CREATE, "mm", mm, BEGIN, (str, name))						\
+	EV(MM_FREE, "mm", mm, END)								\
+	EV(MM_DUP, "mm.dup", NONE, INSTANT, (num, parent), (num, child))			\
+	EV(MM_EXIT_MMAP, "mm.exit_mmap", NONE, INSTANT, (num, mm))				\
+	EV(MM_MMDROP, "mm.mmdrop", NONE, INSTANT, (num, mm))					\
+	EV(MM_MMAP, "mm.mmap", NONE, INSTANT, (num, mm), (num, start), (num, len),		\
+	   (num, prot))										\
+	EV(MM_MUNMAP, "mm.munmap", NONE, INSTANT, (num, mm), (num, start), (num, len))		\
+	EV(MM_MPROTECT, "mm.mprotect", NONE, INSTANT, (num, mm), (num, start), (num, len),	\
+	   (num, prot))										\
+	EV(MM_COW_BREAK, "mm.cow_break", NONE, INSTANT, (num, mm), (num, addr))			\
+	EV(MM_FAULT, "mm.fault", NONE, INSTANT, (num, mm), (num, addr), (num, flags),		\
+	   (num, err))										\
+	EV(MM_RECLAIM, "mm.reclaim", NONE, INSTANT, (num, pages))				\
+	EV(MM_INVALIDATE, "mm.invalidate", NONE, INSTANT, (num, mm), (num, start), (num, end))	\
+	EV(MMU_NOTIFIER_REGISTER, "mmu_notifier.register", NONE, INSTANT, (num, mm))		\
+	EV(MMU_NOTIFIER_UNREGISTER, "mmu_notifier.unregister", NONE, INSTANT, (num, mm))	\
+	EV(MMU_NOTIFIER_RELEASE, "mmu_notifier.release", NONE, INSTANT, (num, mm))		\
+	EV(MMU_NOTIFIER_PUT, "mmu_notifier.put", NONE, INSTANT, (num, mm))			\
+	/* fs */										\
+	EV(FILE_OPEN, "file.open", NONE, INSTANT, (str, file))					\
+	EV(FILE_RELEASE, "file.release", NONE, INSTANT, (str, file))				\
+	/* proc */										\
+	EV(PROCESS_START, "process", process, BEGIN, (str, name), (num, mm))			\
+	EV(PROCESS_REAP, "process", process, END)						\
+	EV(PROCESS_FORK, "process.fork", NONE, INSTANT, (num, parent), (num, child))		\
+	EV(PROCESS_EXEC, "process.exec", NONE, INSTANT, (num, pid), (num, mm))			\
+	EV(PROCESS_KILL, "process.kill", NONE, INSTANT, (num, pid))				\
+	EV(TASK_EXIT, "task.exit", NONE, INSTANT, (num, pid), (num, tid), (num, code))		\
+	/* iommu */										\
+	EV(DEVICE_ADD, "device", device, BEGIN, (str, name), (num, max_pasids), (num, group))	\
+	EV(DEVICE_REMOVE, "device", device, END)						\
+	EV(IOMMU_ATTACH, "iommu.attach", NONE, INSTANT, (str, device), (num, pasid),		\
+	   (num, domain))									\
+	EV(IOMMU_DETACH, "iommu.detach", NONE, INSTANT, (str, device), (num, pasid),		\
+	   (num, domain))									\
+	EV(PASID_ALLOC, "pasid", pasid, BEGIN, (num, mm), (num, gen))				\
+	EV(PASID_FREE, "pasid", pasid, END, (num, mm), (num, gen))				\
+	EV(PASID_ALLOC_PRIVATE, "pasid.alloc_private", NONE, INSTANT, (num, pasid),		\
+	   (str, device), (num, gen))								\
+	EV(PASID_FREE_PRIVATE, "pasid.free_private", NONE, INSTANT, (num, pasid))		\
+	EV(SVA_BIND, "sva.bind", NONE, INSTANT, (str, device), (num, mm), (num, pasid),		\
+	   (num, users))									\
+	EV(SVA_UNBIND, "sva.unbind", NONE, INSTANT, (str, device), (num, mm), (num, pasid),	\
+	   (num, last))										\
+	EV(IOPF_REPORT, "iopf.report", NONE, INSTANT, (str, device), (num, pasid),		\
+	   (num, grpid), (num, last), (num, gen))						\
+	EV(IOPF_HANDLE, "iopf.handle", NONE, INSTANT, (num, mm), (num, addr), (num, pasid),	\
+	   (num, gen))										\
+	EV(IOPF_RESPONSE, "iopf.response", NONE, INSTANT, (str, device), (num, pasid),		\
+	   (num, grpid), (num, code), (num, gen))						\
+	/* the software IOMMU */								\
+	EV(SWIOMMU_CREATE, "swiommu.create", NONE, INSTANT, (str, name), (num, sets),		\
+	   (num, ways))										\
+	EV(SWIOMMU_PASID_ENTRY, "swiommu.pasid_entry", NONE, INSTANT, (str, device),		\
+	   (num, pasid), (num, state), (num, mm), (num, gen))					\
+	EV(SWIOMMU_RELEASE, "swiommu.release", NONE, INSTANT, (str, device), (num, pasid),	\
+	   (num, mm))										\
+	EV(SWIOMMU_FAULT, "swiommu.fault", NONE, INSTANT, (str, device), (num, pasid),		\
+	   (num, addr), (num, reason))								\
+	EV(SWIOMMU_FAULT_SILENCED, "swiommu.fault_silenced", NONE, INSTANT, (str, device),	\
+	   (num, pasid), (num, addr))								\
+	EV(SWIOMMU_PRQ_REQUEST, "swiommu.prq_request", NONE, INSTANT, (str, device),		\
+	   (num, pasid), (num, grpid), (num, domain), (num, gen))				\
+	EV(SWIOMMU_PRQ_OVERFLOW, "swiommu.prq_overflow", NONE, INSTANT, (str, device),		\
+	   (num, pasid), (num, grpid), (num, dropped))						\
+	EV(SWIOMMU_PRQ_REFUSED, "swiommu.prq_refused", NONE, INSTANT, (str, device),		\
+	   (num, pasid), (num, grpid), (num, state))						\
+	EV(SWIOMMU_PRQ_STOP_MARKER, "swiommu.prq_stop_marker", NONE, INSTANT, (str, device),	\
+	   (num, pasid))									\
+	EV(SWIOMMU_PRQ_REOPEN, "swiommu.prq_reopen", NONE, INSTANT, (str, iommu))		\
+	EV(SWIOMMU_PRQ_DRAIN, "swiommu.prq_drain", NONE, INSTANT, (str, iommu),			\
+	   (num, pending))									\
+	EV(SWIOMMU_PRI_REQUEST, "swiommu.pri_request", NONE, INSTANT, (str, device),		\
+	   (num, pasid), (num, grpid), (num, pages))						\
+	EV(SWIOMMU_PRI_RESPONSE, "swiommu.pri_response", NONE, INSTANT, (str, device),		\
+	   (num, pasid), (num, grpid), (num, code))						\
+	EV(SWIOMMU_PRI_UNMATCHED, "swiommu.pri_unmatched", NONE, INSTANT, (str, device),	\
+	   (num, pasid), (num, grpid), (num, code))						\
+	EV(SWIOMMU_PRI_RESET, "swiommu.pri_reset", NONE, INSTANT, (str, device))		\
+	EV(DMA_ACCESS, "dma.access", NONE, INSTANT, (str, device), (num, pasid), (num, addr),	\
+	   (num, frame), (num, write), (num, gen))						\
+	/* uacce */										\
+	EV(UACCE_OPEN, "uacce.open", NONE, INSTANT, (str, device), (num, pasid))		\
+	EV(UACCE_RELEASE, "uacce.release", NONE, INSTANT, (str, device), (num, pasid))		\
+	EV(UACCE_REMOVE, "uacce.remove", NONE, INSTANT, (str, device))				\
+	/* the accelerator */									\
+	EV(ACCEL_CREATE, "accel.create", NONE, INSTANT, (str, name), (num, wqs),		\
+	   (num, engines))									\
+	EV(ACCEL_DESTROY, "accel.destroy", NONE, INSTANT, (str, name))				\
+	EV(ACCEL_OPEN, "accel.open", NONE, INSTANT, (str, wq), (num, pasid))			\
+	EV(ACCEL_CLOSE, "accel.close", NONE, INSTANT, (str, wq), (num, pasid))			\
+	EV(ACCEL_ENQCMD_GP, "accel.enqcmd_gp", NONE, INSTANT, (num, tid))			\
+	/* a task's ENQCMD, with the PASID its IA32_PASID register gave the descriptor */	\
+	EV(ACCEL_ENQCMD, "accel.enqcmd", pasid, INSTANT, (num, tid), (num, mm))			\
+	EV(ACCEL_PASID_MSR_LOAD, "accel.pasid_msr_load", pasid, INSTANT, (num, tid),		\
+	   (num, pasid))									\
+	EV(ACCEL_SUBMIT, "accel.submit", pasid, INSTANT, (str, wq), (num, pasid),		\
+	   (num, opcode), (num, gen))								\
+	EV(ACCEL_START, "accel.start", pasid, INSTANT, (num, engine), (num, pasid),		\
+	   (num, opcode), (num, size))								\
+	EV(ACCEL_COMPLETE, "accel.complete", pasid, INSTANT, (num, pasid), (num, status),	\
+	   (num, bytes), (num, fault_addr), (num, gen))						\
+	EV(ACCEL_ABORT, "accel.abort", pasid, INSTANT, (num, pasid), (num, status),		\
+	   (num, bytes), (num, fault_addr), (num, gen))						\
+	/* a descriptor aborted in its queue, before any engine took it */			\
+	EV(ACCEL_ABORT_QUEUED, "accel.abort", pasid, INSTANT, (num, pasid), (num, opcode),	\
+	   (num, pending), (num, gen))								\
+	EV(ACCEL_RECORD_LOST, "accel.record_lost", pasid, INSTANT, (num, pasid), (num, addr),	\
+	   (num, reason), (num, gen))								\
+	EV(ACCEL_STOP, "accel.stop", pasid, INSTANT, (str, wq), (num, pasid), (num, aborted))	\
+	/* the tool's built-in programs */							\
+	EV(PASID_ALLOC_FAILED, "pasid.alloc_failed", NONE, INSTANT, (num, max), (num, err))	\
+	EV(PASID_LIVE, "pasid.live", pasid, BEGIN, (num, pasid))				\
+	EV(PASID_DEAD, "pasid.live", pasid, END)
+/* clang-format on */
+
+/* The named tracks (lifetimes drawn as rows): their name in the trace. */
+#define SVA_EV_TRACK_NONE    NULL
+#define SVA_EV_TRACK_mm	     "mm"
+#define SVA_EV_TRACK_process "process"
+#define SVA_EV_TRACK_device  "device"
+#define SVA_EV_TRACK_pasid   "pasid"
+
+#endif /* SVA_EVENTS_H */
