@@ -288,7 +288,8 @@ static int sva_scn_judge_violations(struct sva_scenario_run *r, char *msg, size_
 			      sva_report_count(r->w, SVA_REPORT_INVARIANT) -
 			      sva_report_count(r->w, SVA_REPORT_DEADLOCK) -
 			      sva_report_count(r->w, SVA_REPORT_LOCK_ORDER) -
-			      sva_report_count(r->w, SVA_REPORT_REFCOUNT);
+			      sva_report_count(r->w, SVA_REPORT_REFCOUNT) -
+			      sva_report_count(r->w, SVA_REPORT_USE_AFTER_FREE);
 
 	for (int inv = 1; inv < SVA_INVARIANT_NR; inv++) {
 		bool seen = r->st.violations[inv] != 0;
