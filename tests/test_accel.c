@@ -785,6 +785,89 @@ static void seed001_enqcmd_threads_share_the_mm_pasid(void **state)
 	}
 }
 
+/*
+ * The register is raw: a thread whose register holds another mm's PASID - here a forked child
+ * whose copy is set back to its parent's value, standing in for a kernel without fpu_clone's
+ * clear - submits on that PASID without a #GP, and accel.submit shows the PASID together with
+ * the submitting mm, which does not own it (what the checker judges).
+ */
+struct stale {
+	uint32_t parent_msr, child_pasid, child_desc_pasid;
+	uint64_t child_mm;
+	int child_ret, child_open;
+	atomic_int submits_by_child_mm, on_pasid; /* accel.submit from the child's mm / on which */
+};
+
+static void stale_event(void *ctx, struct sva_world *w, const struct sva_trace_event *ev)
+{
+	struct stale *st = ctx;
+	const struct sva_trace_field *mm = ev_field(ev, "mm"), *pasid = ev_field(ev, "pasid");
+
+	(void)w;
+	if (!ev_is(ev, "accel.submit") || !mm || !pasid || !st->child_mm || mm->num != st->child_mm)
+		return;
+	atomic_fetch_add(&st->submits_by_child_mm, 1);
+	atomic_store(&st->on_pasid, (int)pasid->num);
+}
+
+static int stale_child(struct sva_task *t, void *arg)
+{
+	struct stale *st = arg;
+	struct sva_accel_client *c;
+	struct sva_dsa_desc d;
+
+	st->child_open = sva_accel_client_open(t, "dsa0wq1", &c); /* its own bind, its own PASID */
+	if (st->child_open)
+		return 0;
+	st->child_pasid = sva_mm_get_pasid(sva_task_mm(t));
+	st->child_mm = sva_mm_id(sva_task_mm(t));
+	sva_task_set_pasid_msr(t, st->parent_msr); /* the clear fork must do, not done */
+	sva_dsa_desc_noop(&d, 0);
+	st->child_ret = sva_accel_enqcmd(t, sva_accel_client_portal(c), &d);
+	st->child_desc_pasid = d.pasid;
+	sva_accel_client_close(t, c);
+	return 0;
+}
+
+static int stale_main(struct sva_task *t, void *arg)
+{
+	struct stale *st = arg;
+	struct sva_accel_client *c;
+	struct sva_dsa_desc d;
+	int pid, status;
+
+	TCHECK(sva_accel_client_open(t, "dsa0wq1", &c) == 0);
+	sva_dsa_desc_noop(&d, 0);
+	TCHECK(sva_accel_enqcmd(t, sva_accel_client_portal(c), &d) == 0);
+	st->parent_msr = sva_accel_pasid_msr(t);
+	pid = sva_sys_fork(t, "child", stale_child, st);
+	TCHECK(pid > 0 && sva_sys_wait(t, pid, &status) == pid && status == 0);
+	sva_accel_client_close(t, c);
+	return 0;
+}
+
+static void enqcmd_with_a_stale_register_shows_in_the_submission(void **state)
+{
+	(void)state;
+	SVA_TEST_FOR_EACH_BACKEND(bc)
+	{
+		struct stale st = { 0 };
+		struct env e;
+
+		env_init(&e, bc->backend, bc->seed, false);
+		sva_world_subscribe(e.w, stale_event, &st);
+		assert_int_equal(sva_test_run_process(e.k, stale_main, &st), 0);
+		assert_int_equal(st.child_open, 0);
+		assert_true(st.parent_msr & SVA_PASID_MSR_VALID);
+		assert_int_not_equal(st.child_pasid, st.parent_msr & SVA_PASID_MSR_MASK);
+		assert_int_equal(st.child_ret, 0); /* no #GP: the register looked valid */
+		assert_int_equal(st.child_desc_pasid, st.parent_msr);
+		assert_int_equal(atomic_load(&st.submits_by_child_mm), 1);
+		assert_int_equal(atomic_load(&st.on_pasid), st.parent_msr & SVA_PASID_MSR_MASK);
+		env_done(&e);
+	}
+}
+
 /* ---- block-on-fault off: partial completion, touch, resubmit ---- */
 
 struct partial {
@@ -1493,6 +1576,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_dedicated_wq_one_open),
 		cmocka_unit_test(test_shared_wq_each_process_its_pasid),
 		cmocka_unit_test(seed001_enqcmd_threads_share_the_mm_pasid),
+		cmocka_unit_test(enqcmd_with_a_stale_register_shows_in_the_submission),
 		cmocka_unit_test(test_no_block_on_fault_partial_then_resubmit),
 		cmocka_unit_test(test_block_on_fault_with_pri),
 		cmocka_unit_test(test_full_wq_and_put_q_aborts_pending),

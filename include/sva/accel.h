@@ -34,12 +34,14 @@
  * caller's mm as the CPU's store would (no VMA, not a portal, or a mapping the device removed:
  * -EFAULT), so a PASID register left set after an unbind is harmless.
  *
- * ENQCMD and IA32_PASID (reference §8): the register is per thread, kept in the task's private
- * slot 0 (the value itself, no allocation). It is loaded lazily: the first ENQCMD of a thread
- * whose register is not valid takes the #GP fix-up, which loads the mm's PASID if the mm has
- * one, or fails with SVA_ACCEL_EGP when it has none. New threads (clone) and forked children
- * start without it; an unbind does not clear it; exec does (the register is tied to the mm it
- * was loaded for: a new mm starts without it).
+ * ENQCMD and IA32_PASID (reference §8): the register is per thread, a raw value in the task's
+ * thread state (sva_task_pasid_msr(), sva/proc.h), not tied to any mm. It is loaded lazily: the
+ * first ENQCMD of a thread whose register is not valid takes the #GP fix-up, which loads the
+ * mm's PASID if the mm has one, or fails with SVA_ACCEL_EGP when it has none. fork and clone
+ * copy the thread state and clear the register in the copy (fpu_clone), so new threads and
+ * forked children take their own fix-up; exec clears it; an unbind does not. ENQCMD submits
+ * whatever the register holds: a missing clear shows as an accel.submit on a PASID that is not
+ * the submitting mm's (the event carries both).
  *
  * Lock order: uacce->mutex -> WQ lock (stop); mmap_lock -> WQ lock (submission); the WQ lock
  * is a spinlock, a leaf. Engines hold no lock while they do DMA.

@@ -144,8 +144,9 @@ enum sva_accel_insn {
 	SVA_ACCEL_ENQCMD,
 };
 
-/* Queue @d on @wq for the open queue @q (mmap_lock held, the portal mapped). */
-int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q,
+/* Queue @d on @wq for the open queue @q, stored from @mm (its mmap_lock held, the portal mapped).
+ */
+int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q, struct sva_mm *mm,
 			 const struct sva_dsa_desc *d, enum sva_accel_insn insn);
 
 #endif /* SVA_ACCEL_INTERNAL_H */
