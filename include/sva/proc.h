@@ -117,7 +117,8 @@ int sva_sys_fork(struct sva_task *t, const char *name, sva_task_fn fn, void *arg
 int sva_sys_clone(struct sva_task *t, sva_task_fn fn, void *arg);
 /* A fresh, empty address space for this process (other threads are killed first). */
 int sva_sys_exec(struct sva_task *t, const char *name);
-/* SIGKILL to process @pid. -ESRCH if there is none. */
+/* SIGKILL to process @pid: 0 (also for an exited child not yet reaped, which it leaves as it is)
+ * or -ESRCH if there is none. */
 int sva_sys_kill(struct sva_task *t, int pid);
 /* Reap child @pid (-1: any child), waiting for it. Its pid, or -ECHILD. */
 int sva_sys_wait(struct sva_task *t, int pid, int *status);

@@ -231,17 +231,25 @@ int sva_sys_clone(struct sva_task *t, sva_task_fn fn, void *arg)
 	return (int)sva_syscall_return(t, sva_do_clone(t, fn, arg));
 }
 
-/* Kill every task of @p but the one of tid @except (0: all, and the process counts as killed). */
-static void sva_process_signal(struct sva_process *p, int except)
+/*
+ * Kill every task of @p but the one of tid @except (0: all, and the process counts as killed).
+ * k->lock held.
+ */
+static void sva_process_signal_locked(struct sva_process *p, int except)
 {
 	struct sva_task *t;
 
-	sva_mutex_lock(&p->k->lock);
 	if (!except)
 		p->killed = true;
 	sva_list_for_each_entry(t, &p->tasks, node)
 		if (t->tid != except)
 			sva_actor_kill(t->actor);
+}
+
+static void sva_process_signal(struct sva_process *p, int except)
+{
+	sva_mutex_lock(&p->k->lock);
+	sva_process_signal_locked(p, except);
 	sva_mutex_unlock(&p->k->lock);
 }
 
@@ -283,6 +291,12 @@ void sva_process_kill(struct sva_process *p)
 	sva_process_signal(p, 0);
 }
 
+/*
+ * kill(pid, SIGKILL): -ESRCH when no such process exists (never was, or reaped); 0 for a
+ * zombie, as Linux answers for an exited child not yet reaped - the signal changes nothing, its
+ * exit status stays. Found and signalled under k->lock: a reaper cannot free it in between.
+ */
+
 static struct sva_process *sva_process_find(struct sva_kernel *k, int pid)
 {
 	struct sva_process *p;
@@ -297,16 +311,18 @@ static int sva_do_kill(struct sva_task *t, int pid)
 {
 	struct sva_kernel *k = t->p->k;
 	struct sva_process *p;
+	int ret = 0;
 
 	sva_mutex_lock(&k->lock);
 	p = sva_process_find(k, pid);
-	if (p && p->state == SVA_PROCESS_ZOMBIE)
-		p = NULL;
+	if (!p) {
+		ret = -ESRCH;
+	} else if (p->state != SVA_PROCESS_ZOMBIE) {
+		sva_trace(k->w, "process.kill", SVA_TF("pid", p->pid));
+		sva_process_signal_locked(p, 0);
+	}
 	sva_mutex_unlock(&k->lock);
-	if (!p)
-		return -ESRCH;
-	sva_process_kill(p);
-	return 0;
+	return ret;
 }
 
 int sva_sys_kill(struct sva_task *t, int pid)
