@@ -172,8 +172,25 @@ struct sva_accel_wq_config {
 	bool block_on_fault; /* descriptors may ask to block on faults */
 };
 
+/*
+ * Whose a queue is, when a process other than the opener's (a forked child holding the
+ * inherited fd, one the fd was passed to) uses the character device:
+ *  - IDXD: the queue is bound to the opener's mm; any other mm gets -EPERM from mmap and from
+ *    the driver's ioctls, so it can map no portal and submit nothing (idxd's cdev checks
+ *    current->mm against the context's mm);
+ *  - UACCE: the queue belongs to the opener's mm and anyone holding the fd may use it: mmap
+ *    and ioctls are not checked, and descriptors submitted through it run on the opener's
+ *    PASID - after that mm died, its DMA is aborted silently (the PASID entry is blocked by
+ *    the release notifier until the file is released and the queue unbound).
+ */
+enum sva_accel_cdev_rule {
+	SVA_ACCEL_CDEV_IDXD, /* the default */
+	SVA_ACCEL_CDEV_UACCE,
+};
+
 struct sva_accel_config {
 	const char *name; /* "dsa0" (NULL) */
+	enum sva_accel_cdev_rule cdev_rule;
 	unsigned engines; /* 0 = 1 */
 	unsigned nwqs;	  /* 1..SVA_ACCEL_MAX_WQS */
 	struct sva_accel_wq_config wqs[SVA_ACCEL_MAX_WQS];

@@ -88,6 +88,7 @@ static void sva_scn_accel_config(const struct sva_scenario *s, size_t dev,
 	cfg->name = d->name;
 	cfg->engines = d->engines;
 	cfg->max_xfer = (uint32_t)d->max_xfer;
+	cfg->cdev_rule = d->cdev;
 	for (size_t i = 0; i < s->nwqs && cfg->nwqs < SVA_ACCEL_MAX_WQS; i++) {
 		const struct sva_scn_wq *wq = &s->wqs[i];
 

@@ -110,6 +110,7 @@ struct sva_accel {
 	struct sva_phys *phys;
 	char name[16];
 	uint32_t max_xfer, max_batch;
+	enum sva_accel_cdev_rule cdev_rule; /* whether another mm may use a queue's file */
 	unsigned nwqs, nengines;
 	struct sva_accel_wq *wqs[SVA_ACCEL_MAX_WQS];
 	struct sva_accel_engine *engines[SVA_ACCEL_MAX_ENGINES];
