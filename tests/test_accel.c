@@ -1457,6 +1457,83 @@ static void test_kill_mid_dma(void **state)
 	}
 }
 
+/*
+ * The device removed under a descriptor whose record cannot be written (the record page is
+ * copy-on-write after a fork; no PRI on this WQ): the client's wait sees the queue stopped and
+ * returns -ECANCELED promptly, on both backends, whether the removal caught the descriptor
+ * pending, in flight or done.
+ */
+struct lost_case {
+	struct sva_accel *a;
+	int wait_ret;
+	struct sva_dsa_completion rec;
+	struct sva_completion removed;
+};
+
+static int exits_at_once(struct sva_task *t, void *arg)
+{
+	(void)t, (void)arg;
+	return 0;
+}
+
+/* A thread of the process removes the device (hot-unplug, from the kernel's side). */
+static int lost_remover(struct sva_task *t, void *arg)
+{
+	struct lost_case *lc = arg;
+
+	(void)t;
+	sva_accel_destroy(lc->a);
+	sva_complete(&lc->removed);
+	return 0;
+}
+
+static int lost_record_task(struct sva_task *t, void *arg)
+{
+	static const struct sva_dsa_completion zero;
+	struct lost_case *lc = arg;
+	uint64_t comp = t_mmap(t, 1, true), src = t_mmap(t, 256, true), dst = t_mmap(t, 256, true);
+	struct sva_accel_client *c;
+	struct sva_dsa_desc d;
+	int pid, status;
+
+	TCHECK(comp && src && dst);
+	TCHECK(sva_accel_client_open(t, "dsa0wq1", &c) == 0);
+	TCHECK(sva_sys_write_mem(t, comp, &zero, sizeof(zero)) == 0);
+	pid = sva_sys_fork(t, "child", exits_at_once, NULL); /* the record page: copy-on-write */
+	TCHECK(pid > 0 && sva_sys_wait(t, pid, &status) == pid);
+	sva_dsa_desc_memmove(&d, dst, src, 256 * PAGE, comp);
+	TCHECK(sva_accel_client_submit(t, c, &d) == 0);
+	TCHECK(sva_sys_clone(t, lost_remover, lc) > 0); /* the descriptor pending or in flight */
+	lc->wait_ret = sva_accel_client_wait(t, c, comp, &lc->rec, 1ul << 22);
+	sva_wait_for_completion(&lc->removed);
+	sva_accel_client_close(t, c);
+	return 0;
+}
+
+static void test_wait_after_removal_with_a_lost_record_is_prompt(void **state)
+{
+	(void)state;
+	SVA_TEST_FOR_EACH_BACKEND(bc)
+	{
+		struct lost_case lc = { 0 };
+		struct sva_process *p;
+		struct env e;
+		int status = -1;
+
+		env_init(&e, bc->backend, bc->seed, false);
+		lc.a = e.a;
+		sva_completion_init(e.w, &lc.removed, "removed");
+		assert_int_equal(sva_process_start(e.k, "user", lost_record_task, &lc, &p), 0);
+		assert_int_equal(sva_process_wait(p, &status), 0);
+		e.destroyed = true;
+		assert_int_equal(status, 0);
+		assert_int_equal(lc.wait_ret, -ECANCELED); /* not -ETIMEDOUT after 4M polls */
+		assert_int_equal(lc.rec.status, SVA_DSA_STATUS_NONE);
+		sva_completion_destroy(&lc.removed);
+		env_done(&e);
+	}
+}
+
 static void test_device_destroy_during_dma(void **state)
 {
 	(void)state;
@@ -1780,6 +1857,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(seed004_exit_with_descriptors_in_flight_no_block_on_fault),
 		cmocka_unit_test(test_kill_mid_dma),
 		cmocka_unit_test(test_device_destroy_during_dma),
+		cmocka_unit_test(test_wait_after_removal_with_a_lost_record_is_prompt),
 		cmocka_unit_test(test_native_stress_exit_kill_destroy),
 		cmocka_unit_test(test_explore_submit_vs_exit),
 		cmocka_unit_test(test_explore_submit_vs_exit_block_on_fault),

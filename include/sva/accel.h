@@ -279,9 +279,14 @@ const struct sva_accel_wq_info *sva_accel_client_info(const struct sva_accel_cli
 #define SVA_ACCEL_CLIENT_SLEEPS	 10000 /* ... 1 ms sleeps (in sim: scheduling points) */
 int sva_accel_client_submit(struct sva_task *t, struct sva_accel_client *c,
 			    const struct sva_dsa_desc *d);
+#define SVA_ACCEL_CLIENT_PROBE 1024 /* polls between two looks at the queue's state */
 /*
  * Poll the completion record at @comp_va (read by the CPU, yielding in between) until its status
  * is not NONE; 0 and *@rec, or the read's error, or -ETIMEDOUT after @max_polls (0: no limit).
+ * A descriptor its queue's stop ended (the device removed mid-flight, PUT_Q) completes ABORTED;
+ * when that record could not be written either (its page not writable without a page request
+ * the stopping device does not make), the wait sees the queue stopped (Q_STATE: ZOMBIE) and
+ * returns -ECANCELED promptly instead of polling for a record that will not come.
  */
 int sva_accel_client_wait(struct sva_task *t, struct sva_accel_client *c, uint64_t comp_va,
 			  struct sva_dsa_completion *rec, unsigned long max_polls);

@@ -48,6 +48,8 @@ struct sva_scn_fdinfo {
 	uint64_t portal; /* its MMIO mapping, 0 until mmap(fd, mmio) */
 };
 
+#define SVA_SCN_RECS 64
+
 struct sva_scn_map {
 	uint64_t addr, len;
 };
@@ -64,6 +66,12 @@ struct sva_scn_ctx {
 	unsigned nmaps;
 	uint64_t comp_page; /* completion records, 128 a page, handed out in order */
 	unsigned comp_next;
+	/* the queue (fd) of the last SVA_SCN_RECS records submitted, for wait to ask about */
+	struct {
+		uint64_t comp;
+		int fd;
+	} recs[SVA_SCN_RECS];
+	unsigned nrecs;
 	/* a top-level process: what its goals are judged by */
 	uint64_t mm_id;
 	uint32_t pasid; /* SVA_PASID_INVALID until an open bound it */
