@@ -375,7 +375,7 @@ static int exits_with_3(struct sva_task *t, void *arg)
 {
 	struct zombie_case *c = arg;
 
-	c->child = sva_task_process(t);
+	__atomic_store_n(&c->child, sva_task_process(t), __ATOMIC_RELEASE);
 	return 3;
 }
 
