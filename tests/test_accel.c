@@ -138,7 +138,8 @@ static void accel_config(struct sva_accel_config *c, unsigned engines)
 	};
 }
 
-static void env_init_world(struct env *e, struct sva_world *w, bool pri, unsigned engines)
+static void env_init_rule(struct env *e, struct sva_world *w, bool pri, unsigned engines,
+			  enum sva_accel_cdev_rule rule)
 {
 	struct sva_swiommu_config scfg = { .name = "swiommu0" };
 	struct sva_device_config dcfg = { .name = "accdev", .pasid_bits = 20, .pri = pri };
@@ -152,7 +153,13 @@ static void env_init_world(struct env *e, struct sva_world *w, bool pri, unsigne
 	assert_int_equal(sva_swiommu_create(e->isys, &scfg, &e->sw), 0);
 	assert_int_equal(sva_device_add(sva_swiommu_iommu(e->sw), &dcfg, &e->dev), 0);
 	accel_config(&acfg, engines);
+	acfg.cdev_rule = rule;
 	assert_int_equal(sva_accel_create(e->k, e->dev, &acfg, &e->a), 0);
+}
+
+static void env_init_world(struct env *e, struct sva_world *w, bool pri, unsigned engines)
+{
+	env_init_rule(e, w, pri, engines, SVA_ACCEL_CDEV_IDXD);
 }
 
 static void env_init(struct env *e, enum sva_backend b, uint64_t seed, bool pri)
@@ -797,6 +804,274 @@ static void seed001_enqcmd_threads_share_the_mm_pasid(void **state)
 	}
 }
 
+/*
+ * The register is raw: a thread whose register holds another mm's PASID - here a forked child
+ * whose copy is set back to its parent's value, standing in for a kernel without fpu_clone's
+ * clear - submits on that PASID without a #GP, and accel.submit shows the PASID together with
+ * the submitting mm, which does not own it (what the checker judges).
+ */
+struct stale {
+	uint32_t parent_msr, child_pasid, child_desc_pasid;
+	uint64_t child_mm;
+	int child_ret, child_open;
+	atomic_int submits_by_child_mm, on_pasid; /* accel.submit from the child's mm / on which */
+};
+
+static void stale_event(void *ctx, struct sva_world *w, const struct sva_trace_event *ev)
+{
+	struct stale *st = ctx;
+
+	(void)w;
+	if (ev->kind != SVA_EV_ACCEL_SUBMIT || !st->child_mm ||
+	    sva_ev_num(ev, ACCEL_SUBMIT, mm) != st->child_mm)
+		return;
+	atomic_fetch_add(&st->submits_by_child_mm, 1);
+	atomic_store(&st->on_pasid, (int)sva_ev_num(ev, ACCEL_SUBMIT, pasid));
+}
+
+static int stale_child(struct sva_task *t, void *arg)
+{
+	struct stale *st = arg;
+	struct sva_accel_client *c;
+	struct sva_dsa_desc d;
+
+	st->child_open = sva_accel_client_open(t, "dsa0wq1", &c); /* its own bind, its own PASID */
+	if (st->child_open)
+		return 0;
+	st->child_pasid = sva_mm_get_pasid(sva_task_mm(t));
+	st->child_mm = sva_mm_id(sva_task_mm(t));
+	sva_task_set_pasid_msr(t, st->parent_msr); /* the clear fork must do, not done */
+	sva_dsa_desc_noop(&d, 0);
+	st->child_ret = sva_accel_enqcmd(t, sva_accel_client_portal(c), &d);
+	st->child_desc_pasid = d.pasid;
+	sva_accel_client_close(t, c);
+	return 0;
+}
+
+static int stale_main(struct sva_task *t, void *arg)
+{
+	struct stale *st = arg;
+	struct sva_accel_client *c;
+	struct sva_dsa_desc d;
+	int pid, status;
+
+	TCHECK(sva_accel_client_open(t, "dsa0wq1", &c) == 0);
+	sva_dsa_desc_noop(&d, 0);
+	TCHECK(sva_accel_enqcmd(t, sva_accel_client_portal(c), &d) == 0);
+	st->parent_msr = sva_accel_pasid_msr(t);
+	pid = sva_sys_fork(t, "child", stale_child, st);
+	TCHECK(pid > 0 && sva_sys_wait(t, pid, &status) == pid && status == 0);
+	sva_accel_client_close(t, c);
+	return 0;
+}
+
+static void enqcmd_with_a_stale_register_shows_in_the_submission(void **state)
+{
+	(void)state;
+	SVA_TEST_FOR_EACH_BACKEND(bc)
+	{
+		struct stale st = { 0 };
+		struct env e;
+
+		env_init(&e, bc->backend, bc->seed, false);
+		sva_world_subscribe(e.w, stale_event, &st);
+		assert_int_equal(sva_test_run_process(e.k, stale_main, &st), 0);
+		assert_int_equal(st.child_open, 0);
+		assert_true(st.parent_msr & SVA_PASID_MSR_VALID);
+		assert_int_not_equal(st.child_pasid, st.parent_msr & SVA_PASID_MSR_MASK);
+		assert_int_equal(st.child_ret, 0); /* no #GP: the register looked valid */
+		assert_int_equal(st.child_desc_pasid, st.parent_msr);
+		assert_int_equal(atomic_load(&st.submits_by_child_mm), 1);
+		assert_int_equal(atomic_load(&st.on_pasid), st.parent_msr & SVA_PASID_MSR_MASK);
+		env_done(&e);
+	}
+}
+
+/*
+ * ---- the char-device rule: another mm holding the queue's fd (a forked child) ----
+ *
+ * idxd: -EPERM at mmap and ioctl, so it can submit nothing. uacce: it may map the portal, and
+ * what it submits runs on the opener's PASID, in the opener's address space; once the opener's
+ * mm is gone, that DMA is aborted silently (no fault reported, the record lost).
+ */
+#define CDEV_PATTERN 0x5a5a5a5a5a5a5a5aull
+
+struct cdev_case {
+	struct env *e;
+	int fd;
+	uint64_t dst, comp;
+	int child_mmap, child_ioctl, child_submit;
+	struct sva_dsa_completion rec;
+	uint64_t got;
+	struct sva_completion ready;
+};
+
+/* In the child: map the inherited queue's portal, ask WQ info, submit a fill at c->dst. */
+static int cdev_child_use(struct sva_task *t, struct cdev_case *c)
+{
+	struct sva_accel_wq_info info;
+	struct sva_dsa_desc d;
+	uint64_t portal = 0;
+
+	c->child_mmap = sva_sys_mmap(t, 0, PAGE, RW, SVA_MAP_SHARED, c->fd, 0, &portal);
+	c->child_ioctl = (int)sva_sys_ioctl(t, c->fd, SVA_ACCEL_IOCTL_WQ_INFO,
+					    (unsigned long)(uintptr_t)&info);
+	if (c->child_mmap)
+		return 0;
+	sva_dsa_desc_fill(&d, c->dst, CDEV_PATTERN, 8, c->comp);
+	c->child_submit = sva_accel_movdir64b(t, portal, &d);
+	return 0;
+}
+
+static int cdev_child(struct sva_task *t, void *arg)
+{
+	struct cdev_case *c = arg;
+
+	sva_wait_for_completion(&c->ready); /* the opener's pages are its own again (no CoW) */
+	return cdev_child_use(t, c);
+}
+
+static int cdev_opener(struct sva_task *t, void *arg)
+{
+	static const struct sva_dsa_completion zero;
+	struct cdev_case *c = arg;
+	struct sva_accel_client *cl;
+	int pid, status;
+
+	c->comp = t_mmap(t, 1, true);
+	c->dst = t_mmap(t, 1, true);
+	TCHECK(c->comp && c->dst);
+	TCHECK(sva_accel_client_open(t, "dsa0wq0", &cl) == 0); /* dedicated: the opener's PASID */
+	c->fd = sva_accel_client_fd(cl);
+	pid = sva_sys_fork(t, "child", cdev_child, c);
+	TCHECK(pid > 0);
+	TCHECK(sva_sys_write_mem(t, c->comp, &zero, sizeof(zero)) == 0);
+	TCHECK(sva_sys_write_mem(t, c->dst, &(uint64_t){ 0 }, 8) == 0);
+	sva_complete(&c->ready);
+	TCHECK(sva_sys_wait(t, pid, &status) == pid && status == 0);
+	if (c->child_submit == 0 && c->child_mmap == 0)
+		TCHECK(sva_accel_client_wait(t, cl, c->comp, &c->rec, MAX_POLLS) == 0);
+	TCHECK(sva_sys_read_mem(t, c->dst, &c->got, 8) == 0);
+	sva_accel_client_close(t, cl);
+	return 0;
+}
+
+static void cdev_case_init(struct cdev_case *c, struct env *e)
+{
+	memset(c, 0, sizeof(*c));
+	c->e = e;
+	c->child_submit = 1; /* not tried */
+	sva_completion_init(e->w, &c->ready, "ready");
+}
+
+static void cdev_case_destroy(struct cdev_case *c)
+{
+	sva_completion_destroy(&c->ready);
+}
+
+static void cdev_rule_idxd_refuses_another_mm(void **state)
+{
+	(void)state;
+	SVA_TEST_FOR_EACH_BACKEND(bc)
+	{
+		struct sva_accel_stats st;
+		struct cdev_case c;
+		struct env e;
+
+		env_init_rule(&e, sva_test_world(bc->backend, bc->seed), false, 1,
+			      SVA_ACCEL_CDEV_IDXD);
+		cdev_case_init(&c, &e);
+		assert_int_equal(sva_test_run_process(e.k, cdev_opener, &c), 0);
+		assert_int_equal(c.child_mmap, -EPERM);
+		assert_int_equal(c.child_ioctl, -EPERM);
+		assert_int_equal(c.child_submit, 1); /* no portal to submit to */
+		assert_int_equal(c.got, 0);
+		sva_accel_get_stats(e.a, &st);
+		assert_int_equal(st.submitted, 0);
+		cdev_case_destroy(&c);
+		env_done(&e);
+	}
+}
+
+static void cdev_rule_uacce_queue_is_the_openers(void **state)
+{
+	(void)state;
+	SVA_TEST_FOR_EACH_BACKEND(bc)
+	{
+		struct cdev_case c;
+		struct env e;
+
+		env_init_rule(&e, sva_test_world(bc->backend, bc->seed), false, 1,
+			      SVA_ACCEL_CDEV_UACCE);
+		cdev_case_init(&c, &e);
+		assert_int_equal(sva_test_run_process(e.k, cdev_opener, &c), 0);
+		assert_int_equal(c.child_mmap, 0);
+		assert_int_equal(c.child_ioctl, 0);
+		assert_int_equal(c.child_submit, 0);
+		/* the child's descriptor ran on the opener's PASID: the opener's memory changed */
+		assert_int_equal(c.rec.status, SVA_DSA_STATUS_SUCCESS);
+		assert_int_equal(c.got, CDEV_PATTERN);
+		cdev_case_destroy(&c);
+		env_done(&e);
+	}
+}
+
+/*
+ * uacce: the opener's mm dies (exec: the old mm's exit_mmap releases its PASID) while the fd
+ * stays open; the new mm maps the queue and submits: the DMA is aborted silently.
+ */
+static int cdev_after_exec(struct sva_task *t, void *arg)
+{
+	struct cdev_case *c = arg;
+	struct sva_accel_client *cl;
+	struct sva_accel_stats st;
+	unsigned long polls = 0;
+
+	c->comp = t_mmap(t, 1, true);
+	c->dst = t_mmap(t, 1, true);
+	TCHECK(c->comp && c->dst);
+	TCHECK(sva_accel_client_open(t, "dsa0wq0", &cl) == 0);
+	c->fd = sva_accel_client_fd(cl);
+	sva_accel_client_discard(sva_kernel_world(sva_task_kernel(t)), cl); /* fd kept open */
+	TCHECK(sva_sys_exec(t, "exec'd") == 0); /* the opener's mm is gone */
+	TCHECK(t_mmap(t, 2, true) != 0);	/* the addresses mean something here too */
+	cdev_child_use(t, c);
+	do {
+		sva_yield(sva_kernel_world(sva_task_kernel(t)));
+		sva_accel_get_stats(c->e->a, &st);
+	} while (c->child_submit == 0 && st.completed + st.aborted < st.submitted &&
+		 ++polls < MAX_POLLS);
+	return 0; /* its exit closes the fd: release, unbind */
+}
+
+static void cdev_rule_uacce_dma_after_the_openers_mm_died_is_aborted(void **state)
+{
+	(void)state;
+	SVA_TEST_FOR_EACH_BACKEND(bc)
+	{
+		struct sva_swiommu_stats ss;
+		struct sva_accel_stats st;
+		struct cdev_case c;
+		struct env e;
+
+		env_init_rule(&e, sva_test_world(bc->backend, bc->seed), false, 1,
+			      SVA_ACCEL_CDEV_UACCE);
+		cdev_case_init(&c, &e);
+		assert_int_equal(sva_test_run_process(e.k, cdev_after_exec, &c), 0);
+		assert_int_equal(c.child_mmap, 0);
+		assert_int_equal(c.child_submit, 0);
+		sva_accel_get_stats(e.a, &st);
+		sva_swiommu_get_stats(e.sw, &ss);
+		assert_int_equal(st.submitted, 1);
+		assert_int_equal(st.page_faults, 1);  /* its fill went nowhere */
+		assert_int_equal(st.records_lost, 1); /* nor did its record */
+		assert_true(ss.faults_silenced >= 2);
+		assert_int_equal(sva_swiommu_faults_logged(e.sw), 0); /* silently */
+		cdev_case_destroy(&c);
+		env_done(&e);
+	}
+}
+
 /* ---- block-on-fault off: partial completion, touch, resubmit ---- */
 
 struct partial {
@@ -1194,6 +1469,83 @@ static void test_kill_mid_dma(void **state)
 	}
 }
 
+/*
+ * The device removed under a descriptor whose record cannot be written (the record page is
+ * copy-on-write after a fork; no PRI on this WQ): the client's wait sees the queue stopped and
+ * returns -ECANCELED promptly, on both backends, whether the removal caught the descriptor
+ * pending, in flight or done.
+ */
+struct lost_case {
+	struct sva_accel *a;
+	int wait_ret;
+	struct sva_dsa_completion rec;
+	struct sva_completion removed;
+};
+
+static int exits_at_once(struct sva_task *t, void *arg)
+{
+	(void)t, (void)arg;
+	return 0;
+}
+
+/* A thread of the process removes the device (hot-unplug, from the kernel's side). */
+static int lost_remover(struct sva_task *t, void *arg)
+{
+	struct lost_case *lc = arg;
+
+	(void)t;
+	sva_accel_destroy(lc->a);
+	sva_complete(&lc->removed);
+	return 0;
+}
+
+static int lost_record_task(struct sva_task *t, void *arg)
+{
+	static const struct sva_dsa_completion zero;
+	struct lost_case *lc = arg;
+	uint64_t comp = t_mmap(t, 1, true), src = t_mmap(t, 256, true), dst = t_mmap(t, 256, true);
+	struct sva_accel_client *c;
+	struct sva_dsa_desc d;
+	int pid, status;
+
+	TCHECK(comp && src && dst);
+	TCHECK(sva_accel_client_open(t, "dsa0wq1", &c) == 0);
+	TCHECK(sva_sys_write_mem(t, comp, &zero, sizeof(zero)) == 0);
+	pid = sva_sys_fork(t, "child", exits_at_once, NULL); /* the record page: copy-on-write */
+	TCHECK(pid > 0 && sva_sys_wait(t, pid, &status) == pid);
+	sva_dsa_desc_memmove(&d, dst, src, 256 * PAGE, comp);
+	TCHECK(sva_accel_client_submit(t, c, &d) == 0);
+	TCHECK(sva_sys_clone(t, lost_remover, lc) > 0); /* the descriptor pending or in flight */
+	lc->wait_ret = sva_accel_client_wait(t, c, comp, &lc->rec, 1ul << 22);
+	sva_wait_for_completion(&lc->removed);
+	sva_accel_client_close(t, c);
+	return 0;
+}
+
+static void test_wait_after_removal_with_a_lost_record_is_prompt(void **state)
+{
+	(void)state;
+	SVA_TEST_FOR_EACH_BACKEND(bc)
+	{
+		struct lost_case lc = { 0 };
+		struct sva_process *p;
+		struct env e;
+		int status = -1;
+
+		env_init(&e, bc->backend, bc->seed, false);
+		lc.a = e.a;
+		sva_completion_init(e.w, &lc.removed, "removed");
+		assert_int_equal(sva_process_start(e.k, "user", lost_record_task, &lc, &p), 0);
+		assert_int_equal(sva_process_wait(p, &status), 0);
+		e.destroyed = true;
+		assert_int_equal(status, 0);
+		assert_int_equal(lc.wait_ret, -ECANCELED); /* not -ETIMEDOUT after 4M polls */
+		assert_int_equal(lc.rec.status, SVA_DSA_STATUS_NONE);
+		sva_completion_destroy(&lc.removed);
+		env_done(&e);
+	}
+}
+
 static void test_device_destroy_during_dma(void **state)
 {
 	(void)state;
@@ -1505,6 +1857,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_dedicated_wq_one_open),
 		cmocka_unit_test(test_shared_wq_each_process_its_pasid),
 		cmocka_unit_test(seed001_enqcmd_threads_share_the_mm_pasid),
+		cmocka_unit_test(enqcmd_with_a_stale_register_shows_in_the_submission),
+		cmocka_unit_test(cdev_rule_idxd_refuses_another_mm),
+		cmocka_unit_test(cdev_rule_uacce_queue_is_the_openers),
+		cmocka_unit_test(cdev_rule_uacce_dma_after_the_openers_mm_died_is_aborted),
 		cmocka_unit_test(test_no_block_on_fault_partial_then_resubmit),
 		cmocka_unit_test(test_block_on_fault_with_pri),
 		cmocka_unit_test(test_full_wq_and_put_q_aborts_pending),
@@ -1513,6 +1869,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(seed004_exit_with_descriptors_in_flight_no_block_on_fault),
 		cmocka_unit_test(test_kill_mid_dma),
 		cmocka_unit_test(test_device_destroy_during_dma),
+		cmocka_unit_test(test_wait_after_removal_with_a_lost_record_is_prompt),
 		cmocka_unit_test(test_native_stress_exit_kill_destroy),
 		cmocka_unit_test(test_explore_submit_vs_exit),
 		cmocka_unit_test(test_explore_submit_vs_exit_block_on_fault),

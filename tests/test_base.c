@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The base layer: error names, the object allocator (counts per type, wrong-type
- * frees refused, fail-nth, release at world destroy, realloc, big objects mapped), logging and
+ * frees refused, fail-nth, release at world destroy, realloc, big objects mapped, the sim
+ * quarantine of freed objects: a double free reported, the memory back at destroy), logging and
  * reports, world creation.
  */
 #define _GNU_SOURCE /* strerrorname_np */
@@ -98,6 +99,35 @@ static void test_free_of_wrong_type_is_refused_and_reported(void **state)
 	sva_free(w, SVA_OBJ_TEST, a);
 	assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), 0);
 	sva_world_destroy(w);
+}
+
+static void test_double_free_is_reported_as_use_after_free(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 1);
+	void *a = sva_alloc(w, SVA_OBJ_TEST, 24);
+	(void)state;
+
+	sva_test_quiet(w);
+	sva_free(w, SVA_OBJ_TEST, a);
+	assert_int_equal(sva_report_total(w), 0);
+	sva_free(w, SVA_OBJ_TEST, a); /* the quarantine still knows it: not a crash */
+	assert_int_equal(sva_report_count(w, SVA_REPORT_USE_AFTER_FREE), 1);
+	assert_int_equal(sva_report_total(w), 1);
+	assert_non_null(strstr(sva_report_first(w), "sva_free of a freed test"));
+	assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), 0); /* counted down once */
+	sva_world_destroy(w);
+}
+
+/* Freed objects of a sim world wait in its quarantine, and go back at destroy (LSan checks). */
+static void test_sim_quarantine_is_released_at_destroy(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 1);
+	(void)state;
+
+	for (int i = 0; i < 2000; i++)
+		sva_free(w, SVA_OBJ_TEST, sva_alloc(w, SVA_OBJ_TEST, 16 + (size_t)i % 200));
+	assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), 0);
+	sva_test_world_done(w);
 }
 
 static void test_fail_nth_fails_exactly_one_allocation(void **state)
@@ -300,6 +330,8 @@ int main(void)
 		cmocka_unit_test(test_world_create_rejects_bad_backend),
 		cmocka_unit_test(test_alloc_counts_live_objects_per_type),
 		cmocka_unit_test(test_free_of_wrong_type_is_refused_and_reported),
+		cmocka_unit_test(test_double_free_is_reported_as_use_after_free),
+		cmocka_unit_test(test_sim_quarantine_is_released_at_destroy),
 		cmocka_unit_test(test_fail_nth_fails_exactly_one_allocation),
 		cmocka_unit_test(test_fail_nth_sweep_reaches_every_allocation),
 		cmocka_unit_test(test_world_destroy_frees_what_is_left),

@@ -125,9 +125,9 @@ static void test_i2_descriptor_of_a_former_owner(void **state)
 	(void)state;
 
 	pasid_begin(w, 4, 1);
-	sva_trace(w, ACCEL_SUBMIT, 4, "wq0", 4, 3, 1);
+	sva_trace(w, ACCEL_SUBMIT, 4, "wq0", 4, 3, 1, 1);
 	sva_trace(w, ACCEL_COMPLETE, 4, 4, 1, 64, 0, 1); /* its owner's: fine */
-	sva_trace(w, ACCEL_SUBMIT, 4, "wq0", 4, 3, 1);
+	sva_trace(w, ACCEL_SUBMIT, 4, "wq0", 4, 3, 1, 1);
 	pasid_end(w, 4, 1);
 	assert_int_equal(sva_checker_violations(c, 0), 0);
 	pasid_begin(w, 4, 2); /* the next owner, generation 2 */

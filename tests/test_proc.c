@@ -2,9 +2,11 @@
 /*
  * Processes: start, exit status and reaping, fork with copy-on-write and no PASID, threads,
  * exec, the order of do_exit (exit_mm before exit_files before task_work), the fd<->mm cycle
- * of seeds 000 and 004, kill of a thread blocked in a driver, fds passed to another process,
- * orphans, and misuse. Tests named seedNNN_* also run alone as CTest tests of that name.
+ * of seeds 000 and 004, kill of a thread blocked in a driver (its exit traced with the signal),
+ * kill of an exited child not yet reaped (0, its status unchanged), fds passed to another
+ * process, orphans, and misuse. Tests named seedNNN_* also run alone as CTest tests of that name.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sva/proc.h"
@@ -325,6 +327,18 @@ static int killer(struct sva_task *t, void *arg)
 	return sva_sys_wait(t, c->victim_pid, &c->victim_status) == c->victim_pid ? 0 : 2;
 }
 
+/* The trace has task.exit of @pid's first task with @what ("signal=9", "code=3"). */
+static void assert_task_exit_traced(struct sva_world *w, int pid, const char *what)
+{
+	char *text = sva_test_trace_string(w, sva_trace_write_text), want[96];
+
+	snprintf(want, sizeof(want), "task.exit pid=%d tid=%d %s\n", pid, pid, what);
+	assert_non_null(text);
+	if (!strstr(text, want))
+		fail_msg("no '%s' in the trace", want);
+	free(text);
+}
+
 static void test_kill_of_a_thread_blocked_in_a_driver(void **state)
 {
 	(void)state;
@@ -342,10 +356,62 @@ static void test_kill_of_a_thread_blocked_in_a_driver(void **state)
 		assert_int_equal(status, 0);
 		assert_int_equal(c.kill_ret, 0);
 		assert_int_equal(c.victim_status, 128 + 9);
+		assert_task_exit_traced(e.w, c.victim_pid, "signal=9");
 		/* either it was in the driver's wait (woken with -EINTR) or never got there */
 		assert_true(d.wait_ret == -EINTR || d.opens == d.releases);
 		assert_int_equal(d.releases, d.opens);
 		sva_completion_destroy(&d.never);
+		env_done(&e);
+	}
+}
+
+/* kill(2) of an exited child not yet reaped: 0, as Linux answers; the status is its own. */
+struct zombie_case {
+	struct sva_process *child;
+	int pid, kill_ret, kill_after_reap, status;
+};
+
+static int exits_with_3(struct sva_task *t, void *arg)
+{
+	struct zombie_case *c = arg;
+
+	__atomic_store_n(&c->child, sva_task_process(t), __ATOMIC_RELEASE);
+	return 3;
+}
+
+static int kills_a_zombie(struct sva_task *t, void *arg)
+{
+	struct zombie_case *c = arg;
+	struct sva_world *w = sva_kernel_world(sva_task_kernel(t));
+	int pid = sva_sys_fork(t, "child", exits_with_3, c);
+
+	if (pid <= 0)
+		return 1;
+	c->pid = pid;
+	/* unreaped, so the child stays (a zombie) however long it takes it to exit */
+	while (!__atomic_load_n(&c->child, __ATOMIC_ACQUIRE) || !sva_process_exited(c->child))
+		sva_yield(w);
+	c->kill_ret = sva_sys_kill(t, pid);
+	if (sva_sys_wait(t, pid, &c->status) != pid)
+		return 2;
+	c->kill_after_reap = sva_sys_kill(t, pid);
+	return 0;
+}
+
+static void test_kill_of_an_unreaped_child_is_0(void **state)
+{
+	(void)state;
+	SVA_TEST_FOR_EACH_BACKEND(bc)
+	{
+		struct zombie_case c = { 0 };
+		struct env e;
+
+		env_init(&e, bc->backend, bc->seed);
+		assert_int_equal(sva_test_run_process(e.k, kills_a_zombie, &c), 0);
+		assert_int_equal(c.kill_ret, 0);
+		assert_int_equal(c.status, 3); /* not made "killed" by a signal to a zombie */
+		assert_int_equal(c.kill_after_reap, -ESRCH);
+		assert_task_exit_traced(e.w, c.pid, "code=3");
 		env_done(&e);
 	}
 }
@@ -614,6 +680,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(seed000_fd_mm_cycle_with_mmget_leaks),
 		cmocka_unit_test(seed000_fd_mm_cycle_with_mmgrab_exits_clean),
 		cmocka_unit_test(test_kill_of_a_thread_blocked_in_a_driver),
+		cmocka_unit_test(test_kill_of_an_unreaped_child_is_0),
 		cmocka_unit_test(test_fd_passed_to_another_process),
 		cmocka_unit_test(test_threads_share_the_mm_and_exec_replaces_it),
 		cmocka_unit_test(test_exec_closes_cloexec_fds),

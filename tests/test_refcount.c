@@ -6,7 +6,9 @@
  * zero, overflow at SVA_REFCOUNT_MAX). Concurrent gets and puts end exactly where they started.
  * Finally the get-versus-last-put race, explored over every schedule with two preemptions: with
  * inc_not_zero a successful get never sees the object freed; a read-then-inc get does, and the
- * explorer finds it.
+ * explorer finds it. Use after free (sim): an operation on a count, a lock or a wait queue
+ * inside a freed object is reported as such and changes nothing, and the explorer fails the
+ * schedule in which one actor frees an object the other still counts on.
  */
 #include <stdio.h>
 #include <string.h>
@@ -419,6 +421,145 @@ static void test_read_then_inc_vs_last_put_caught(void **state)
 	assert_true(strlen(res.schedule) > 0);
 }
 
+/* ---- use after free: the primitives of a freed object (sim quarantines and poisons it) ----------
+ */
+
+struct counted {
+	long payload;
+	struct sva_refcount ref;
+	struct sva_mutex lock;
+	struct sva_waitq wq;
+};
+
+static struct counted *counted_new(struct sva_world *w)
+{
+	struct counted *o = sva_alloc(w, SVA_OBJ_TEST, sizeof(*o));
+
+	assert_non_null(o);
+	sva_refcount_init(w, &o->ref, "counted_ref", 1);
+	sva_mutex_init(w, &o->lock, "counted_lock");
+	sva_waitq_init(w, &o->wq, "counted_wq");
+	return o;
+}
+
+static void counted_free(struct sva_world *w, struct counted *o)
+{
+	sva_mutex_destroy(&o->lock);
+	sva_waitq_destroy(&o->wq);
+	sva_free(w, SVA_OBJ_TEST, o);
+}
+
+static void test_ops_on_freed_object_reported(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 1);
+	struct counted *o = counted_new(w);
+	unsigned long n = 0;
+	(void)state;
+
+	sva_test_quiet(w);
+	assert_true(sva_refcount_dec_and_test(&o->ref));
+	counted_free(w, o);
+	assert_int_equal(sva_report_total(w), 0);
+
+	/* every operation is reported as a use after free, none follows the poisoned memory */
+	sva_refcount_inc(&o->ref);
+	assert_int_equal(sva_report_count(w, SVA_REPORT_USE_AFTER_FREE), ++n);
+	assert_non_null(strstr(sva_report_first(w), "use after free: refcount_inc through a "
+						    "freed test"));
+	assert_false(sva_refcount_inc_not_zero(&o->ref));
+	assert_int_equal(sva_report_count(w, SVA_REPORT_USE_AFTER_FREE), ++n);
+	assert_false(sva_refcount_dec_and_test(&o->ref)); /* never "the last put" again */
+	assert_int_equal(sva_report_count(w, SVA_REPORT_USE_AFTER_FREE), ++n);
+	assert_int_equal(sva_refcount_read(&o->ref), SVA_REFCOUNT_SATURATED);
+	assert_int_equal(sva_report_count(w, SVA_REPORT_USE_AFTER_FREE), ++n);
+	sva_mutex_lock(&o->lock);
+	assert_int_equal(sva_report_count(w, SVA_REPORT_USE_AFTER_FREE), ++n);
+	sva_mutex_unlock(&o->lock);
+	assert_int_equal(sva_report_count(w, SVA_REPORT_USE_AFTER_FREE), ++n);
+	sva_wake_up(&o->wq);
+	assert_int_equal(sva_report_count(w, SVA_REPORT_USE_AFTER_FREE), ++n);
+	/* nothing else was reported: not a refcount underflow, not a lock misuse */
+	assert_int_equal(sva_report_total(w), n);
+	assert_true(sva_world_stopped(w)); /* a sim run does not go on through a freed object */
+	world_done_with_reports(w);
+}
+
+/* A user of the object and a freer that does not wait for it (no reference taken). */
+struct uaf_prog {
+	struct sva_world *w;
+	struct counted *o;
+	bool take_ref; /* the user holds a reference: the faithful design */
+};
+
+static void uaf_put(struct uaf_prog *p)
+{
+	if (sva_refcount_dec_and_test(&p->o->ref))
+		counted_free(p->w, p->o);
+}
+
+static int uaf_user(void *arg)
+{
+	struct uaf_prog *p = arg;
+	struct counted *o = p->o; /* its reference was taken for it at setup, when asked */
+
+	sva_sched_point(p->w);
+	sva_mutex_lock(&o->lock);
+	sva_mutex_unlock(&o->lock);
+	if (p->take_ref)
+		uaf_put(p);
+	return 0;
+}
+
+static int uaf_freer(void *arg)
+{
+	uaf_put(arg);
+	return 0;
+}
+
+static int uaf_setup(struct sva_world *w, void *arg)
+{
+	struct uaf_prog *p = arg;
+	int ret;
+
+	sva_test_quiet(w);
+	p->w = w;
+	p->o = counted_new(w);
+	if (p->take_ref)
+		sva_refcount_inc(&p->o->ref);
+	ret = sva_actor_spawn(w, "user", uaf_user, p, 0, NULL);
+	if (ret == 0)
+		ret = sva_actor_spawn(w, "freer", uaf_freer, p, 0, NULL);
+	return ret;
+}
+
+static int uaf_check(struct sva_world *w, void *arg, int run, char *msg, size_t len)
+{
+	(void)w, (void)arg, (void)msg, (void)len;
+	return run == -ECANCELED ? 0 : run; /* the world's reports judge the rest */
+}
+
+static void test_explorer_fails_free_under_a_user(void **state)
+{
+	struct uaf_prog p = { .take_ref = false };
+	struct sva_program prog = { "free-under-user", uaf_setup, uaf_check, NULL, &p, false };
+	struct sva_explore_config cfg = { .preemption_bound = 1 };
+	struct sva_explore_result res;
+	(void)state;
+
+	assert_int_equal(sva_explore(&cfg, &prog, &res), 0);
+	assert_int_equal(res.failures, 1);
+	assert_non_null(strstr(res.message, "use after free: mutex_lock through a freed test"));
+	assert_true(strlen(res.schedule) > 0);
+
+	/* with the user's reference, every schedule is clean */
+	p.take_ref = true;
+	assert_int_equal(sva_explore(&cfg, &prog, &res), 0);
+	if (res.failures)
+		fprintf(stderr, "failing schedule %s: %s\n", res.schedule, res.message);
+	assert_int_equal(res.failures, 0);
+	assert_true(res.exhausted);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +571,8 @@ int main(void)
 		cmocka_unit_test(test_concurrent_get_put_pairs_balance),
 		cmocka_unit_test(test_inc_not_zero_vs_last_put_explored),
 		cmocka_unit_test(test_read_then_inc_vs_last_put_caught),
+		cmocka_unit_test(test_ops_on_freed_object_reported),
+		cmocka_unit_test(test_explorer_fails_free_under_a_user),
 	};
 
 	return cmocka_run_group_tests_name("refcount", tests, NULL, NULL);

@@ -329,6 +329,43 @@ static void test_call_expectations(void **state)
 			 0);
 }
 
+/*
+ * A device removed under a descriptor whose record cannot be written (its page copy-on-write
+ * after a fork, a device without PRI): wait returns ECANCELED at once on both backends - the
+ * queue is stopped, the record will not come - instead of polling for it until it gives up.
+ */
+static void test_wait_after_removal_mid_flight_is_prompt(void **state)
+{
+	static const char body[] = "process p {\n"
+				   "\tr0 = open(dsa0wq1)\n\tq0 = mmap(r0, mmio)\n"
+				   "\tioctl(r0, start_q)\n\ta = mmap(1m)\n\tb = mmap(1m)\n"
+				   "\ttouch(a, 1m, 1)\n\ttouch(b, 1m, 1)\n"
+				   "\tc0 = submit(r0, noop)\n\twait(c0)\n" /* the record page */
+				   "\tp1 = fork()\n"			   /* now copy-on-write */
+				   "\tc1 = submit(r0, memmove, src=a, dst=b, len=1m)\n"
+				   "\tremove(dsa0)\n"
+				   "\twait(c1)\n\texpect error(ECANCELED)\n"
+				   "\twait(p1)\n}\n";
+	static const struct {
+		enum sva_backend b;
+		uint64_t seed;
+	} runs[] = { { SVA_BACKEND_SIM, 1 }, { SVA_BACKEND_SIM, 2 }, { SVA_BACKEND_NATIVE, 0 } };
+	char text[2048], msg[1024];
+	(void)state;
+
+	snprintf(text, sizeof(text), "%s%s", queue, body);
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		struct loaded l;
+		int ret;
+
+		load_text(&l, "t.sva", text);
+		ret = run_once(&l, runs[i].b, runs[i].seed, SVA_VARIANT_FAITHFUL, msg, sizeof(msg));
+		if (ret)
+			fail_msg("backend %d: %s", runs[i].b, msg);
+		unload(&l);
+	}
+}
+
 static void test_goals(void **state)
 {
 	static const char *const body = "process p1 {\n\tr0 = open(dsa0wq1)\n}\n";
@@ -710,6 +747,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_each_variant_breaks_its_example),
 		cmocka_unit_test(test_faithful_passes_every_example_at_k2),
 		cmocka_unit_test(test_call_expectations),
+		cmocka_unit_test(test_wait_after_removal_mid_flight_is_prompt),
 		cmocka_unit_test(test_goals),
 		cmocka_unit_test(test_failed_call_is_a_value),
 		cmocka_unit_test(test_completion_record_fields),

@@ -18,7 +18,7 @@ static const char valid_text[] =
 	"# every declaration, call and expectation\n"
 	"kernel frames=4096\n"
 	"device dsa0 engines=2 pasid_bits=20 pri ats max_xfer=2m\n"
-	"device dsa1 group=dsa0   # joins dsa0's group\n"
+	"device dsa1 group=dsa0 cdev=uacce  # joins dsa0's group; uacce's char-device rule\n"
 	"wq dsa0 shared depth=16 bof\n"
 	"wq dsa0 dedicated\n"
 	"wq dsa1 dedicated\n"
@@ -144,6 +144,8 @@ static void test_declarations(void **state)
 	assert_true(s->devices[0].pri && s->devices[0].ats);
 	assert_int_equal(s->devices[0].group, -1);
 	assert_int_equal(s->devices[0].max_xfer, 2 << 20);
+	assert_int_equal(s->devices[0].cdev, SVA_ACCEL_CDEV_IDXD); /* the default */
+	assert_int_equal(s->devices[1].cdev, SVA_ACCEL_CDEV_UACCE);
 	assert_int_equal(s->devices[0].loc.line, 3);
 	assert_int_equal(s->devices[0].loc.col, 8);
 	assert_string_equal(s->devices[1].name, "dsa1");
@@ -528,6 +530,8 @@ static const struct bad_case bad_cases[] = {
 	{ "device d pri pri\n" PROC(""), "t.sva:1:14: ", "duplicate option pri" },
 	{ "device d group=d\n" PROC(""), "t.sva:1:16: ", "cannot join its own group" },
 	{ "device d group=e\n" PROC(""), "t.sva:1:16: ", "unknown device 'e'" },
+	{ "device d cdev=vfio\n" PROC(""),
+	  "t.sva:1:15: ", "expected idxd or uacce for cdev, found 'vfio'" },
 	{ "kernel\nkernel frames=1\n" PROC(""), "t.sva:2:1: ", "duplicate kernel" },
 	{ "kernel frames=1\n" PROC(""), "t.sva:1:15: ", "expected frames 2..1048576, found '1'" },
 	{ "kernel frames\n" PROC(""), "t.sva:1:14: ", "expected '=', found end of line" },

@@ -34,12 +34,14 @@
  * caller's mm as the CPU's store would (no VMA, not a portal, or a mapping the device removed:
  * -EFAULT), so a PASID register left set after an unbind is harmless.
  *
- * ENQCMD and IA32_PASID (reference §8): the register is per thread, kept in the task's private
- * slot 0 (the value itself, no allocation). It is loaded lazily: the first ENQCMD of a thread
- * whose register is not valid takes the #GP fix-up, which loads the mm's PASID if the mm has
- * one, or fails with SVA_ACCEL_EGP when it has none. New threads (clone) and forked children
- * start without it; an unbind does not clear it; exec does (the register is tied to the mm it
- * was loaded for: a new mm starts without it).
+ * ENQCMD and IA32_PASID (reference §8): the register is per thread, a raw value in the task's
+ * thread state (sva_task_pasid_msr(), sva/proc.h), not tied to any mm. It is loaded lazily: the
+ * first ENQCMD of a thread whose register is not valid takes the #GP fix-up, which loads the
+ * mm's PASID if the mm has one, or fails with SVA_ACCEL_EGP when it has none. fork and clone
+ * copy the thread state and clear the register in the copy (fpu_clone), so new threads and
+ * forked children take their own fix-up; exec clears it; an unbind does not. ENQCMD submits
+ * whatever the register holds: a missing clear shows as an accel.submit on a PASID that is not
+ * the submitting mm's (the event carries both).
  *
  * Lock order: uacce->mutex -> WQ lock (stop); mmap_lock -> WQ lock (submission); the WQ lock
  * is a spinlock, a leaf. Engines hold no lock while they do DMA.
@@ -170,8 +172,25 @@ struct sva_accel_wq_config {
 	bool block_on_fault; /* descriptors may ask to block on faults */
 };
 
+/*
+ * Whose a queue is, when a process other than the opener's (a forked child holding the
+ * inherited fd, one the fd was passed to) uses the character device:
+ *  - IDXD: the queue is bound to the opener's mm; any other mm gets -EPERM from mmap and from
+ *    the driver's ioctls, so it can map no portal and submit nothing (idxd's cdev checks
+ *    current->mm against the context's mm);
+ *  - UACCE: the queue belongs to the opener's mm and anyone holding the fd may use it: mmap
+ *    and ioctls are not checked, and descriptors submitted through it run on the opener's
+ *    PASID - after that mm died, its DMA is aborted silently (the PASID entry is blocked by
+ *    the release notifier until the file is released and the queue unbound).
+ */
+enum sva_accel_cdev_rule {
+	SVA_ACCEL_CDEV_IDXD, /* the default */
+	SVA_ACCEL_CDEV_UACCE,
+};
+
 struct sva_accel_config {
 	const char *name; /* "dsa0" (NULL) */
+	enum sva_accel_cdev_rule cdev_rule;
 	unsigned engines; /* 0 = 1 */
 	unsigned nwqs;	  /* 1..SVA_ACCEL_MAX_WQS */
 	struct sva_accel_wq_config wqs[SVA_ACCEL_MAX_WQS];
@@ -260,9 +279,14 @@ const struct sva_accel_wq_info *sva_accel_client_info(const struct sva_accel_cli
 #define SVA_ACCEL_CLIENT_SLEEPS	 10000 /* ... 1 ms sleeps (in sim: scheduling points) */
 int sva_accel_client_submit(struct sva_task *t, struct sva_accel_client *c,
 			    const struct sva_dsa_desc *d);
+#define SVA_ACCEL_CLIENT_PROBE 1024 /* polls between two looks at the queue's state */
 /*
  * Poll the completion record at @comp_va (read by the CPU, yielding in between) until its status
  * is not NONE; 0 and *@rec, or the read's error, or -ETIMEDOUT after @max_polls (0: no limit).
+ * A descriptor its queue's stop ended (the device removed mid-flight, PUT_Q) completes ABORTED;
+ * when that record could not be written either (its page not writable without a page request
+ * the stopping device does not make), the wait sees the queue stopped (Q_STATE: ZOMBIE) and
+ * returns -ECANCELED promptly instead of polling for a record that will not come.
  */
 int sva_accel_client_wait(struct sva_task *t, struct sva_accel_client *c, uint64_t comp_va,
 			  struct sva_dsa_completion *rec, unsigned long max_polls);

@@ -271,6 +271,7 @@ void sva_world_set_log_sink(struct sva_world *w, sva_log_sink sink, void *ctx);
 	X(LOCK_ORDER, "lock order inversion")                   \
 	X(SLEEP_IN_ATOMIC, "sleeping while holding a spinlock") \
 	X(REFCOUNT, "refcount misuse")                          \
+	X(USE_AFTER_FREE, "use after free")                     \
 	X(SCHEDULE_DIVERGED, "schedule diverged")               \
 	X(BAD_USAGE, "API misuse")                              \
 	X(STEP_BUDGET, "step budget exceeded")                  \

@@ -60,6 +60,8 @@
 	EV(PROCESS_EXEC, "process.exec", NONE, INSTANT, (num, pid), (num, mm))			\
 	EV(PROCESS_KILL, "process.kill", NONE, INSTANT, (num, pid))				\
 	EV(TASK_EXIT, "task.exit", NONE, INSTANT, (num, pid), (num, tid), (num, code))		\
+	/* a task that died of a fatal signal: its signal, not an exit code */			\
+	EV(TASK_EXIT_KILLED, "task.exit", NONE, INSTANT, (num, pid), (num, tid), (num, signal))	\
 	/* iommu */										\
 	EV(DEVICE_ADD, "device", device, BEGIN, (str, name), (num, max_pasids), (num, group))	\
 	EV(DEVICE_REMOVE, "device", device, END)						\
@@ -129,7 +131,7 @@
 	EV(ACCEL_PASID_MSR_LOAD, "accel.pasid_msr_load", pasid, INSTANT, (num, tid),		\
 	   (num, pasid))									\
 	EV(ACCEL_SUBMIT, "accel.submit", pasid, INSTANT, (str, wq), (num, pasid),		\
-	   (num, opcode), (num, gen))								\
+	   (num, opcode), (num, gen), (num, mm))								\
 	EV(ACCEL_START, "accel.start", pasid, INSTANT, (num, engine), (num, pasid),		\
 	   (num, opcode), (num, size))								\
 	EV(ACCEL_COMPLETE, "accel.complete", pasid, INSTANT, (num, pasid), (num, status),	\

@@ -77,7 +77,15 @@ struct sva_process *sva_task_process(struct sva_task *t);
 struct sva_mm *sva_task_mm(struct sva_task *t);
 struct sva_kernel *sva_task_kernel(struct sva_task *t);
 int sva_task_tid(const struct sva_task *t);
-/* Per-task state other layers keep (the ENQCMD PASID register lives there later). */
+/*
+ * The thread's IA32_PASID register (x86 XSAVE supervisor state, reference §8): the raw value,
+ * PASID in bits 19:0 and valid in bit 31, whatever mm it was loaded for. Copied with the thread
+ * state at fork and clone and cleared in the copy (fpu_clone), cleared at exec. Written by the
+ * ENQCMD #GP fix-up (sva/accel.h); read by the CPU's ENQCMD. Only the task itself touches it.
+ */
+uint32_t sva_task_pasid_msr(const struct sva_task *t);
+void sva_task_set_pasid_msr(struct sva_task *t, uint32_t msr);
+/* Per-task state other layers keep. */
 void *sva_task_private(struct sva_task *t, unsigned slot);
 void sva_task_set_private(struct sva_task *t, unsigned slot, void *data);
 #define SVA_TASK_PRIVATE_SLOTS 4
@@ -113,7 +121,8 @@ int sva_sys_clone(struct sva_task *t, sva_task_fn fn, void *arg);
 /* A fresh, empty address space for this process (other threads are killed first); the fds
  * opened with SVA_O_CLOEXEC are closed. */
 int sva_sys_exec(struct sva_task *t, const char *name);
-/* SIGKILL to process @pid. -ESRCH if there is none. */
+/* SIGKILL to process @pid: 0 (also for an exited child not yet reaped, which it leaves as it is)
+ * or -ESRCH if there is none. */
 int sva_sys_kill(struct sva_task *t, int pid);
 /* Reap child @pid (-1: any child), waiting for it. Its pid, or -ECHILD. */
 int sva_sys_wait(struct sva_task *t, int pid, int *status);

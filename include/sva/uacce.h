@@ -9,8 +9,9 @@
  * portal or its shared memory (DUS) with DONTCOPY | DONTEXPAND | WIPEONFORK, the VMA holding
  * the file; release stops the queue (its stop waits for work in flight), puts it and unbinds.
  * Removing the device stops, puts and unbinds every queue, zaps the user mappings, and makes
- * later calls on those files fail with -ENODEV. With SVA_UACCE_MM_CHECK (idxd's rule) mmap and
- * the driver calls of a process whose mm is not the opener's fail with -EPERM.
+ * later calls on those files fail with -ENODEV (but Q_STATE, which says ZOMBIE). With
+ * SVA_UACCE_MM_CHECK (idxd's rule) mmap and the driver calls of a process whose mm is not the
+ * opener's fail with -EPERM.
  *
  * Lock order: uacce->mutex -> (bind: iommu_sva_lock -> ...); the queue's mutex is taken by
  * mmap under mmap_lock, so mmap never takes uacce->mutex (as the kernel's).
@@ -42,6 +43,12 @@ enum sva_uacce_q_state {
 
 #define SVA_UACCE_CMD_START_Q 0x5001u
 #define SVA_UACCE_CMD_PUT_Q   0x5002u
+/*
+ * The queue's state (enum sva_uacce_q_state), once any stop in progress - PUT_Q, the device's
+ * removal - is over: ZOMBIE means every descriptor of the queue has ended and its completion
+ * record is written or lost for good, so a waiter need not wait for one. Also after removal.
+ */
+#define SVA_UACCE_CMD_Q_STATE 0x5003u
 
 enum {
 	SVA_UACCE_DEV_SVA = 1u << 0,  /* bind the opener's mm (the only mode modelled) */

@@ -14,7 +14,20 @@
  * under ASan, whose allocator would otherwise poison and memset the whole arena every time.
  * Whether an object is mapped follows from its size.
  *
- * Locking: counts are atomics; the object list is under objects_lock.
+ * Use after free (sim worlds): a freed object does not go back to malloc at once. It waits in
+ * the world's quarantine (FIFO, at most SVA_QUARANTINE_MAX bytes; the rest at world destroy)
+ * with its header marked freed and its bytes poisoned - every word holds the world's address
+ * XOR SVA_POISON_DELTA (a non-canonical address: a pointer read from a freed object faults
+ * when followed), and under ASan the region is also poisoned by hand, so any access through
+ * it aborts with ASan's report. The primitives embedded in model objects (refcounts, atomics,
+ * locks, wait queues) look at their world pointer first (sva_obj_freed() in world.h) and
+ * report SVA_REPORT_USE_AFTER_FREE instead of following it; so does a second sva_free. The
+ * header is never poisoned: it is the allocator's, and says what the object was (its type
+ * and its serial, the allocation that made it). Native worlds free at once: real threads need
+ * the memory back, and ASan's own quarantine watches them. Mapped objects (the frame arena)
+ * are not quarantined either: they are few and large.
+ *
+ * Locking: counts are atomics; the object and quarantine lists are under objects_lock.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,16 +35,26 @@
 #include <sys/mman.h>
 
 #include "list.h"
+#include "sanitizers.h"
 #include "world.h"
 
-#define SVA_OBJ_MAGIC	  0x5356414fu /* "SVAO" */
-#define SVA_ALLOC_MAP_MIN (1u << 20)
+#ifdef SVA_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+#define SVA_OBJ_MAGIC	     0x5356414fu /* "SVAO": live */
+#define SVA_OBJ_FREED_MAGIC  0x53564146u /* "SVAF": freed, in the quarantine */
+#define SVA_ALLOC_MAP_MIN    (1u << 20)
+#define SVA_QUARANTINE_MAX   (64u << 20) /* bytes of freed objects kept before the oldest go */
+#define SVA_POISON_TAIL_BYTE 0x6b	 /* the kernel's POISON_FREE, for a last partial word */
 
 struct sva_obj_header {
-	struct sva_list_head node;
+	struct sva_list_head node; /* w->objects while live, w->quarantine once freed */
+	size_t size;
+	uint64_t serial;       /* which allocation of the world made it (1 = the first) */
+	uint64_t freed_serial; /* allocations made when it was freed (0 while live) */
 	enum sva_obj_type type;
 	unsigned magic;
-	size_t size;
 };
 
 /* The object follows the header; calloc's alignment carries over when the size keeps it. */
@@ -118,6 +141,7 @@ static void *sva_alloc_new(struct sva_world *w, enum sva_obj_type type, size_t s
 	h->type = type;
 	h->magic = SVA_OBJ_MAGIC;
 	h->size = size;
+	h->serial = atomic_load(&w->attempts);
 	pthread_mutex_lock(&w->objects_lock);
 	sva_list_add_tail(&h->node, &w->objects);
 	pthread_mutex_unlock(&w->objects_lock);
@@ -132,6 +156,25 @@ void *sva_alloc(struct sva_world *w, enum sva_obj_type type, size_t size)
 	return sva_alloc_new(w, type, size);
 }
 
+/* What is wrong with @h as the object of @type that @op was given, or NULL when nothing is. */
+static const char *sva_obj_misuse(struct sva_world *w, struct sva_obj_header *h,
+				  enum sva_obj_type type, const char *op, void *obj)
+{
+	if (h->magic == SVA_OBJ_MAGIC && h->type == type)
+		return NULL;
+	if (h->magic == SVA_OBJ_FREED_MAGIC) {
+		sva_report(
+			w, SVA_REPORT_USE_AFTER_FREE,
+			"%s of a freed %s at %p (allocation #%llu, freed after allocation #%llu)",
+			op, sva_obj_type_name(h->type), obj, (unsigned long long)h->serial,
+			(unsigned long long)h->freed_serial);
+		return "freed";
+	}
+	sva_report(w, SVA_REPORT_BAD_USAGE, "%s of a %s at %p: %s", op, sva_obj_type_name(type),
+		   obj, h->magic != SVA_OBJ_MAGIC ? "not a live object" : "wrong type");
+	return "bad";
+}
+
 void *sva_realloc(struct sva_world *w, enum sva_obj_type type, void *obj, size_t size)
 {
 	struct sva_obj_header *h, *n;
@@ -141,12 +184,8 @@ void *sva_realloc(struct sva_world *w, enum sva_obj_type type, void *obj, size_t
 	if (!obj)
 		return sva_alloc_new(w, type, size);
 	h = sva_header_of(obj);
-	if (h->magic != SVA_OBJ_MAGIC || h->type != type) {
-		sva_report(w, SVA_REPORT_BAD_USAGE, "sva_realloc of a %s at %p: %s",
-			   sva_obj_type_name(type), obj,
-			   h->magic != SVA_OBJ_MAGIC ? "not a live object" : "wrong type");
+	if (sva_obj_misuse(w, h, type, "sva_realloc", obj))
 		return NULL;
-	}
 	pthread_mutex_lock(&w->objects_lock);
 	sva_list_del(&h->node);
 	if (sva_obj_mapped(h->size) || sva_obj_mapped(size)) {
@@ -169,25 +208,70 @@ void *sva_realloc(struct sva_world *w, enum sva_obj_type type, void *obj, size_t
 	return n ? sva_obj_of(n) : NULL;
 }
 
+/* Fill a freed object with the poison pattern, and under ASan poison it by hand. */
+static void sva_obj_poison(struct sva_world *w, struct sva_obj_header *h)
+{
+	uintptr_t word = (uintptr_t)w ^ SVA_POISON_DELTA;
+	char *p = sva_obj_of(h);
+	size_t i;
+
+	for (i = 0; i + sizeof(word) <= h->size; i += sizeof(word))
+		memcpy(p + i, &word, sizeof(word));
+	memset(p + i, SVA_POISON_TAIL_BYTE, h->size - i);
+#ifdef SVA_ASAN
+	ASAN_POISON_MEMORY_REGION(p, h->size);
+#endif
+}
+
+/* Give a quarantined object back to malloc (objects_lock held or the world going). */
+static void sva_obj_release(struct sva_world *w, struct sva_obj_header *h)
+{
+	sva_list_del(&h->node);
+	w->quarantined -= h->size;
+#ifdef SVA_ASAN
+	ASAN_UNPOISON_MEMORY_REGION(sva_obj_of(h), h->size);
+#endif
+	sva_obj_put(h);
+}
+
+/* Keep @h freed but in memory, the oldest going back to malloc beyond the bound (lock held). */
+static void sva_obj_quarantine(struct sva_world *w, struct sva_obj_header *h)
+{
+	h->magic = SVA_OBJ_FREED_MAGIC;
+	h->freed_serial = atomic_load(&w->attempts);
+	sva_obj_poison(w, h);
+	sva_list_add_tail(&h->node, &w->quarantine);
+	w->quarantined += h->size;
+	while (w->quarantined > SVA_QUARANTINE_MAX)
+		sva_obj_release(w,
+				sva_list_first_entry(&w->quarantine, struct sva_obj_header, node));
+}
+
+static bool sva_obj_quarantined(struct sva_world *w, struct sva_obj_header *h)
+{
+	return w->config.backend == SVA_BACKEND_SIM && !sva_obj_mapped(h->size);
+}
+
 void sva_free(struct sva_world *w, enum sva_obj_type type, void *obj)
 {
 	struct sva_obj_header *h;
+	bool quarantine;
 
 	if (!obj)
 		return;
 	h = sva_header_of(obj);
-	if (h->magic != SVA_OBJ_MAGIC || h->type != type) {
-		sva_report(w, SVA_REPORT_BAD_USAGE, "sva_free of a %s at %p: %s",
-			   sva_obj_type_name(type), obj,
-			   h->magic != SVA_OBJ_MAGIC ? "not a live object" : "wrong type");
+	if (sva_obj_misuse(w, h, type, "sva_free", obj))
 		return;
-	}
+	quarantine = sva_obj_quarantined(w, h);
 	h->magic = 0;
 	pthread_mutex_lock(&w->objects_lock);
 	sva_list_del(&h->node);
+	if (quarantine)
+		sva_obj_quarantine(w, h);
 	pthread_mutex_unlock(&w->objects_lock);
 	atomic_fetch_sub(&w->live[type], 1);
-	sva_obj_put(h);
+	if (!quarantine)
+		sva_obj_put(h);
 }
 
 void sva_alloc_release_all(struct sva_world *w)
@@ -200,7 +284,38 @@ void sva_alloc_release_all(struct sva_world *w)
 		sva_list_del(&h->node);
 		sva_obj_put(h);
 	}
+	sva_list_for_each_entry_safe(h, tmp, &w->quarantine, node)
+		sva_obj_release(w, h);
 	pthread_mutex_unlock(&w->objects_lock);
+}
+
+void sva_obj_report_freed(struct sva_world *const *wp, const char *op)
+{
+	struct sva_world *w = sva_obj_freed_world(wp);
+	const char *type = "object";
+	unsigned long long serial = 0;
+	const char *at = (const char *)wp;
+	struct sva_obj_header *h;
+	size_t off = 0;
+
+	pthread_mutex_lock(&w->objects_lock);
+	sva_list_for_each_entry(h, &w->quarantine, node) {
+		const char *start = sva_obj_of(h);
+
+		if (at >= start && at < start + h->size) {
+			type = sva_obj_type_name(h->type);
+			serial = (unsigned long long)h->serial;
+			off = (size_t)(at - start);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&w->objects_lock);
+	sva_report(w, SVA_REPORT_USE_AFTER_FREE,
+		   "%s through a freed %s (allocation #%llu, the primitive at offset %zu)", op,
+		   type, serial, off);
+	/* Nothing sensible is left to run: stop, and take this actor off the CPU for good. */
+	sva_world_stop(w);
+	sva_sched_point_at(w, SVA_HERE);
 }
 
 long sva_alloc_live(struct sva_world *w, enum sva_obj_type type)

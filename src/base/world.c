@@ -33,6 +33,7 @@ int sva_world_create(const struct sva_world_config *config, struct sva_world **o
 	pthread_mutex_init(&w->objects_lock, NULL);
 	pthread_mutex_init(&w->report_lock, NULL);
 	sva_list_init(&w->objects);
+	sva_list_init(&w->quarantine);
 	w->log_level = config->log_level;
 	sva_world_set_log_sink(w, NULL, NULL);
 
@@ -43,6 +44,7 @@ int sva_world_create(const struct sva_world_config *config, struct sva_world **o
 			sva_trace_ring_destroy(w);
 	}
 	if (ret) {
+		sva_alloc_release_all(w); /* what the failed part freed is in the quarantine */
 		pthread_mutex_destroy(&w->objects_lock);
 		pthread_mutex_destroy(&w->report_lock);
 		free(w);

@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 
 #include "sva/base.h"
 #include "sva/sync.h"
@@ -36,7 +37,9 @@ struct sva_world {
 	atomic_ulong fail_at; /* the attempt number that fails; 0 = none */
 	atomic_bool injected;
 	pthread_mutex_t objects_lock;
-	struct sva_list_head objects; /* every live object, freed at world destroy */
+	struct sva_list_head objects;	 /* every live object, freed at world destroy */
+	struct sva_list_head quarantine; /* sim: freed objects, poisoned, oldest first */
+	size_t quarantined;		 /* their bytes */
 
 	/* logging and reports (log.c) */
 	enum sva_log_level log_level;
@@ -61,6 +64,51 @@ struct sva_world {
 bool sva_alloc_account(struct sva_world *w, enum sva_obj_type type, long delta);
 /* Free every object still tracked (world destroy). */
 void sva_alloc_release_all(struct sva_world *w);
+
+/*
+ * Use after free (alloc.c): in a sim world a freed object stays quarantined, every word of it
+ * holding its world's address XOR SVA_POISON_DELTA - the kernel's POISON_POINTER_DELTA idea, a
+ * non-canonical address that faults when followed, from which the world can still be told.
+ * Every primitive embeds its world pointer; it asks sva_obj_freed() before following it.
+ */
+#define SVA_POISON_DELTA 0xdead000000000000ull
+_Static_assert(sizeof(uintptr_t) == 8, "the poison pattern is a 64-bit word");
+
+/* The world whose freed object holds the world pointer at @wp, or NULL if it is not freed. */
+__attribute__((no_sanitize_address)) static inline struct sva_world *
+sva_obj_freed_world(struct sva_world *const *wp)
+{
+	/* Read past ASan's poisoning on purpose: looking at a freed object is the point. */
+	uintptr_t v = (uintptr_t) * (struct sva_world *const volatile *)wp;
+
+	return (v >> 48) == (SVA_POISON_DELTA >> 48) ? (struct sva_world *)(v ^ SVA_POISON_DELTA)
+						     : NULL;
+}
+
+/* Report @op through the freed object holding @wp (USE_AFTER_FREE); a sim run stops there. */
+void sva_obj_report_freed(struct sva_world *const *wp, const char *op);
+
+/* True, and reported, when the primitive with world pointer @wp lies in a freed object. */
+static inline bool sva_obj_freed(struct sva_world *const *wp, const char *op)
+{
+	if (__builtin_expect(sva_obj_freed_world(wp) == NULL, 1))
+		return false;
+	sva_obj_report_freed(wp, op);
+	return true;
+}
+
+/*
+ * A primitive's scheduling point: the object may be freed by whoever runs meanwhile, so it is
+ * looked at before (to follow its world pointer) and after. True, and reported, when freed.
+ * In an actor of a sim run a report never returns: the run stops there.
+ */
+static inline bool sva_obj_point_freed(struct sva_world *const *wp, const char *op)
+{
+	if (sva_obj_freed(wp, op))
+		return true;
+	sva_sched_point_at(*wp, SVA_HERE);
+	return sva_obj_freed(wp, op);
+}
 
 int sva_trace_ring_create(struct sva_world *w, size_t capacity);
 void sva_trace_ring_destroy(struct sva_world *w);

@@ -502,7 +502,8 @@ static void sva_chk_world_report(struct sva_checker *c, const struct sva_trace_e
 {
 	const char *kind = sva_ev_str(ev, REPORT, kind);
 
-	if (strcmp(kind, sva_report_kind_name(SVA_REPORT_REFCOUNT)) == 0)
+	if (strcmp(kind, sva_report_kind_name(SVA_REPORT_REFCOUNT)) == 0 ||
+	    strcmp(kind, sva_report_kind_name(SVA_REPORT_USE_AFTER_FREE)) == 0)
 		c->violations[SVA_I5_REFCOUNT]++;
 	else if (strcmp(kind, sva_report_kind_name(SVA_REPORT_DEADLOCK)) == 0 ||
 		 strcmp(kind, sva_report_kind_name(SVA_REPORT_LOCK_ORDER)) == 0)

@@ -16,7 +16,8 @@
 
 #include "internal.h"
 
-#define SVA_EXIT_KILLED (128 + 9)
+#define SVA_SIGKILL	9
+#define SVA_EXIT_KILLED (128 + SVA_SIGKILL)
 
 /* ---- exit ---- */
 
@@ -72,7 +73,11 @@ void sva_do_exit(struct sva_task *t)
 	struct sva_process *p = t->p;
 	struct sva_kernel *k = p->k;
 
-	sva_trace(k->w, TASK_EXIT, p->pid, t->tid, (uint64_t)(int64_t)t->exit_code);
+	/* A task dies of a pending SIGKILL however it got here (boundary, return, exit). */
+	if (sva_fatal_signal_pending(k->w))
+		sva_trace(k->w, TASK_EXIT_KILLED, p->pid, t->tid, SVA_SIGKILL);
+	else
+		sva_trace(k->w, TASK_EXIT, p->pid, t->tid, (uint64_t)(int64_t)t->exit_code);
 	sva_exit_mm(t);
 	sva_exit_files(t);
 	sva_task_work_exit(k->w);

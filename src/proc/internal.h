@@ -76,6 +76,14 @@ struct sva_process {
 	struct sva_waitq wait; /* state changes, thread exits */
 };
 
+/*
+ * A thread's register state, which fork, clone and exec copy or clear as the kernel does: of
+ * the x86 XSAVE state (reference §8), the IA32_PASID register, its raw value.
+ */
+struct sva_thread_state {
+	uint32_t pasid_msr;
+};
+
 struct sva_task {
 	struct sva_process *p;
 	struct sva_actor *actor;
@@ -87,6 +95,7 @@ struct sva_task {
 	int exit_code;
 	jmp_buf exit_jmp;
 	void *priv[SVA_TASK_PRIVATE_SLOTS];
+	struct sva_thread_state thread;
 	struct sva_list_head node;
 };
 

@@ -4,6 +4,11 @@
  * is a user actor running a C function; it ends by returning from it or, when killed or calling
  * sva_sys_exit(), by a longjmp to its base frame from a system-call boundary, where it holds no
  * kernel lock (exit.c then runs do_exit). Locking: see internal.h.
+ *
+ * Thread state (the IA32_PASID register): a new task's is a copy of its creator's, as
+ * copy_thread copies the fpstate; fpu_clone then clears the PASID state in it, for a thread
+ * (clone) and a child (fork) alike, so each takes its own #GP fix-up at its first ENQCMD; exec
+ * clears it (the fpstate is reset with the old mm). A task started from outside starts clear.
  */
 #include <errno.h>
 #include <string.h>
@@ -28,9 +33,20 @@ void sva_task_exit_now(struct sva_task *t)
 	longjmp(t->exit_jmp, 1);
 }
 
-/* A task of @p on @mm and @fdt (their references are the caller's, handed over). */
+/* copy_thread: @t's register state is @from's; fpu_clone clears the PASID state in the copy. */
+static void sva_task_copy_thread(struct sva_task *t, const struct sva_task *from)
+{
+	t->thread = from->thread;
+	t->thread.pasid_msr = 0; /* "x86/fpu: Clear PASID when copying fpstate" */
+}
+
+/*
+ * A task of @p on @mm and @fdt (their references are the caller's, handed over), created by
+ * task @from (NULL: from outside).
+ */
 static int sva_task_create(struct sva_process *p, struct sva_mm *mm, struct sva_fdtable *fdt,
-			   sva_task_fn fn, void *arg, struct sva_task **out)
+			   const struct sva_task *from, sva_task_fn fn, void *arg,
+			   struct sva_task **out)
 {
 	struct sva_kernel *k = p->k;
 	struct sva_task *t = sva_alloc(k->w, SVA_OBJ_TASK, sizeof(*t));
@@ -44,6 +60,8 @@ static int sva_task_create(struct sva_process *p, struct sva_mm *mm, struct sva_
 	t->fdt = fdt;
 	t->fn = fn;
 	t->arg = arg;
+	if (from)
+		sva_task_copy_thread(t, from);
 	sva_mutex_lock(&k->lock);
 	/* threads share the pid space, as in Linux: the first task's tid is the pid */
 	t->tid = sva_list_empty(&p->tasks) && !p->nthreads ? p->pid : ++k->next_pid;
@@ -108,16 +126,16 @@ void sva_process_free(struct sva_process *p)
 	sva_free(k->w, SVA_OBJ_PROCESS, p);
 }
 
-/* Start @p's first task on @mm and @fdt; on failure everything is undone. */
+/* Start @p's first task on @mm and @fdt, forked by @from; on failure everything is undone. */
 static int sva_process_launch(struct sva_process *p, struct sva_mm *mm, struct sva_fdtable *fdt,
-			      sva_task_fn fn, void *arg)
+			      const struct sva_task *from, sva_task_fn fn, void *arg)
 {
 	int ret;
 
 	p->mm = mm;
 	p->fdt = fdt;
 	sva_trace(p->k->w, PROCESS_START, (uint64_t)p->pid, p->name, sva_mm_id(mm));
-	ret = sva_task_create(p, mm, fdt, fn, arg, NULL);
+	ret = sva_task_create(p, mm, fdt, from, fn, arg, NULL);
 	if (ret) {
 		sva_fdtable_put(fdt);
 		sva_mmput(mm);
@@ -147,7 +165,7 @@ int sva_process_start(struct sva_kernel *k, const char *name, sva_task_fn fn, vo
 		sva_process_free(p);
 		return ret;
 	}
-	ret = sva_process_launch(p, mm, fdt, fn, arg);
+	ret = sva_process_launch(p, mm, fdt, NULL, fn, arg);
 	if (ret == 0 && out)
 		*out = p;
 	return ret;
@@ -174,7 +192,7 @@ static int sva_do_fork(struct sva_task *t, const char *name, sva_task_fn fn, voi
 		return ret;
 	}
 	pid = child->pid;
-	ret = sva_process_launch(child, mm, fdt, fn, arg); /* frees @child on failure */
+	ret = sva_process_launch(child, mm, fdt, t, fn, arg); /* frees @child on failure */
 	if (ret)
 		return ret;
 	sva_trace(t->p->k->w, PROCESS_FORK, t->p->pid, pid);
@@ -197,7 +215,7 @@ static int sva_do_clone(struct sva_task *t, sva_task_fn fn, void *arg)
 
 	sva_mmget(t->mm);
 	sva_fdtable_get(t->fdt);
-	ret = sva_task_create(t->p, t->mm, t->fdt, fn, arg, &nt);
+	ret = sva_task_create(t->p, t->mm, t->fdt, t, fn, arg, &nt);
 	if (ret) {
 		sva_fdtable_put(t->fdt);
 		sva_mmput(t->mm);
@@ -212,17 +230,25 @@ int sva_sys_clone(struct sva_task *t, sva_task_fn fn, void *arg)
 	return (int)sva_syscall_return(t, sva_do_clone(t, fn, arg));
 }
 
-/* Kill every task of @p but the one of tid @except (0: all, and the process counts as killed). */
-static void sva_process_signal(struct sva_process *p, int except)
+/*
+ * Kill every task of @p but the one of tid @except (0: all, and the process counts as killed).
+ * k->lock held.
+ */
+static void sva_process_signal_locked(struct sva_process *p, int except)
 {
 	struct sva_task *t;
 
-	sva_mutex_lock(&p->k->lock);
 	if (!except)
 		p->killed = true;
 	sva_list_for_each_entry(t, &p->tasks, node)
 		if (t->tid != except)
 			sva_actor_kill(t->actor);
+}
+
+static void sva_process_signal(struct sva_process *p, int except)
+{
+	sva_mutex_lock(&p->k->lock);
+	sva_process_signal_locked(p, except);
 	sva_mutex_unlock(&p->k->lock);
 }
 
@@ -243,6 +269,7 @@ static int sva_do_exec(struct sva_task *t, const char *name)
 	sva_mutex_lock(&p->k->lock);
 	t->mm = mm;
 	p->mm = mm;
+	t->thread.pasid_msr = 0; /* flush_thread: the fpstate, PASID included, starts over */
 	if (name)
 		snprintf(p->name, sizeof(p->name), "%s", name);
 	sva_mutex_unlock(&p->k->lock);
@@ -264,6 +291,12 @@ void sva_process_kill(struct sva_process *p)
 	sva_process_signal(p, 0);
 }
 
+/*
+ * kill(pid, SIGKILL): -ESRCH when no such process exists (never was, or reaped); 0 for a
+ * zombie, as Linux answers for an exited child not yet reaped - the signal changes nothing, its
+ * exit status stays. Found and signalled under k->lock: a reaper cannot free it in between.
+ */
+
 static struct sva_process *sva_process_find(struct sva_kernel *k, int pid)
 {
 	struct sva_process *p;
@@ -278,16 +311,18 @@ static int sva_do_kill(struct sva_task *t, int pid)
 {
 	struct sva_kernel *k = t->p->k;
 	struct sva_process *p;
+	int ret = 0;
 
 	sva_mutex_lock(&k->lock);
 	p = sva_process_find(k, pid);
-	if (p && p->state == SVA_PROCESS_ZOMBIE)
-		p = NULL;
+	if (!p) {
+		ret = -ESRCH;
+	} else if (p->state != SVA_PROCESS_ZOMBIE) {
+		sva_trace(k->w, PROCESS_KILL, p->pid);
+		sva_process_signal_locked(p, 0);
+	}
 	sva_mutex_unlock(&k->lock);
-	if (!p)
-		return -ESRCH;
-	sva_process_kill(p);
-	return 0;
+	return ret;
 }
 
 int sva_sys_kill(struct sva_task *t, int pid)
@@ -345,6 +380,16 @@ struct sva_kernel *sva_task_kernel(struct sva_task *t)
 int sva_task_tid(const struct sva_task *t)
 {
 	return t->tid;
+}
+
+uint32_t sva_task_pasid_msr(const struct sva_task *t)
+{
+	return t->thread.pasid_msr;
+}
+
+void sva_task_set_pasid_msr(struct sva_task *t, uint32_t msr)
+{
+	t->thread.pasid_msr = msr;
 }
 
 void *sva_task_private(struct sva_task *t, unsigned slot)

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sva/accel.h"
 #include "sva/scenario.h"
 
 /* Where a token starts: 1-based line and column (tabs count one). */
@@ -187,8 +188,9 @@ struct sva_scn_device {
 	unsigned engines;    /* default 1 */
 	unsigned pasid_bits; /* default 20 */
 	bool pri, ats;
-	int group;	   /* index of the device whose group it joins, or -1 */
-	uint64_t max_xfer; /* 0: the accelerator's default */
+	int group;		       /* index of the device whose group it joins, or -1 */
+	uint64_t max_xfer;	       /* 0: the accelerator's default */
+	enum sva_accel_cdev_rule cdev; /* cdev=idxd|uacce; default idxd */
 };
 
 /* wq DEVICE shared|dedicated [depth=N] [bof]; its char device is "<device>wq<i>" */

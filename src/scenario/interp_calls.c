@@ -250,15 +250,45 @@ static long sva_scn_submit(struct sva_scn_exec *x)
 		ret = wq->mode == SVA_SCN_WQ_SHARED ? sva_accel_enqcmd(x->t, f.portal, &copy)
 						    : sva_accel_movdir64b(x->t, f.portal, &copy);
 	} while (ret == -EAGAIN && sva_scn_backoff(x, &tries));
-	return ret ? ret : (long)comp;
+	if (ret)
+		return ret;
+	sva_scn_lock(x);
+	x->c->ps->recs[x->c->ps->nrecs % SVA_SCN_RECS].comp = comp;
+	x->c->ps->recs[x->c->ps->nrecs++ % SVA_SCN_RECS].fd = (int)fd;
+	sva_scn_unlock(x);
+	return (long)comp;
 }
 
-/* wait(completion): 0 on SUCCESS; -EFAULT page fault, -ECANCELED aborted, -EIO otherwise. */
+/*
+ * Is the queue @comp was submitted to stopped (its device removed, or put)? Then every record
+ * of it is final (SVA_UACCE_CMD_Q_STATE answers once the stop is over).
+ */
+static bool sva_scn_record_queue_stopped(struct sva_scn_exec *x, uint64_t comp)
+{
+	struct sva_scn_proc *ps = x->c->ps;
+	int fd = -1;
+
+	sva_scn_lock(x);
+	for (unsigned i = 0; i < SVA_SCN_RECS && i < ps->nrecs; i++)
+		if (ps->recs[i].comp == comp)
+			fd = ps->recs[i].fd;
+	sva_scn_unlock(x);
+	return fd >= 0 && sva_sys_ioctl(x->t, fd, SVA_UACCE_CMD_Q_STATE, 0) == SVA_UACCE_Q_ZOMBIE;
+}
+
+/*
+ * wait(completion): 0 on SUCCESS; -EFAULT page fault, -ECANCELED aborted, -EIO otherwise. A
+ * descriptor its queue's stop ended (a removal mid-flight) is ABORTED even when its record
+ * could not be written: once the yields are spent, each retry asks whether the queue is
+ * stopped, and a record still missing then will not come.
+ */
 static long sva_scn_wait_record(struct sva_scn_exec *x, uint64_t comp)
 {
 	unsigned tries = 0;
 
 	for (;;) {
+		bool stopped =
+			tries >= SVA_SCN_SUBMIT_RETRIES && sva_scn_record_queue_stopped(x, comp);
 		uint8_t status = 0;
 		int ret = sva_sys_read_mem(x->t, comp, &status, 1);
 
@@ -272,6 +302,8 @@ static long sva_scn_wait_record(struct sva_scn_exec *x, uint64_t comp)
 			return -ECANCELED;
 		if (status != SVA_DSA_STATUS_NONE)
 			return -EIO;
+		if (stopped)
+			return -ECANCELED; /* aborted, its record lost */
 		if (!sva_scn_backoff(x, &tries))
 			return -ETIMEDOUT;
 	}

@@ -79,17 +79,33 @@ static int sva_scn_parse_kernel(struct sva_scn_parser *p)
 	return ret ? ret : sva_scn_end_line(p);
 }
 
+/* "=idxd" or "=uacce" after cdev: whose a queue's file is (enum sva_accel_cdev_rule). */
+static int sva_scn_device_cdev(struct sva_scn_parser *p, struct sva_scn_device *d)
+{
+	int ret = sva_scn_eat(p, '=');
+
+	if (ret)
+		return ret;
+	if (sva_scn_same("idxd", &p->tok))
+		d->cdev = SVA_ACCEL_CDEV_IDXD;
+	else if (sva_scn_same("uacce", &p->tok))
+		d->cdev = SVA_ACCEL_CDEV_UACCE;
+	else
+		return sva_scn_expected(p, "idxd or uacce for cdev");
+	return sva_scn_next(p);
+}
+
 /* A device's option; @d is the device being declared (the last one). */
 static int sva_scn_device_option(struct sva_scn_parser *p, struct sva_scn_device *d, unsigned *seen)
 {
-	static const char *const opts[] = { "engines", "pasid_bits", "pri", "ats",
-					    "group",   "max_xfer",   NULL };
+	static const char *const opts[] = { "engines", "pasid_bits", "pri",  "ats",
+					    "group",   "max_xfer",   "cdev", NULL };
 	int o, ret;
 	uint64_t v = 0;
 
 	o = sva_scn_option(p, opts, seen,
 			   "a device option (engines=N, pasid_bits=N, pri, ats, group=DEVICE, "
-			   "max_xfer=N) or end of line");
+			   "max_xfer=N, cdev=idxd|uacce) or end of line");
 	switch (o) {
 	case 0:
 		ret = sva_scn_option_num(p, "engines", 1, SVA_ACCEL_MAX_ENGINES, &v);
@@ -123,12 +139,14 @@ static int sva_scn_device_option(struct sva_scn_parser *p, struct sva_scn_device
 		ret = sva_scn_option_num(p, "max_xfer", 1, UINT32_MAX, &v);
 		d->max_xfer = v;
 		return ret;
+	case 6:
+		return sva_scn_device_cdev(p, d);
 	default:
 		return o;
 	}
 }
 
-/* device NAME [engines=N] [pasid_bits=N] [pri] [ats] [group=DEVICE] [max_xfer=N] */
+/* device NAME [engines=N] [pasid_bits=N] [pri] [ats] [group=DEVICE] [max_xfer=N] [cdev=R] */
 static int sva_scn_parse_device(struct sva_scn_parser *p)
 {
 	struct sva_scenario *s = p->s;

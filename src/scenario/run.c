@@ -102,6 +102,7 @@ static void sva_scn_accel_config(const struct sva_scenario *s, size_t dev,
 	cfg->name = d->name;
 	cfg->engines = d->engines;
 	cfg->max_xfer = (uint32_t)d->max_xfer;
+	cfg->cdev_rule = d->cdev;
 	for (size_t i = 0; i < s->nwqs && cfg->nwqs < SVA_ACCEL_MAX_WQS; i++) {
 		const struct sva_scn_wq *wq = &s->wqs[i];
 
@@ -297,7 +298,8 @@ static int sva_scn_judge_violations(struct sva_scenario_run *r, char *msg, size_
 			      sva_report_count(r->w, SVA_REPORT_INVARIANT) -
 			      sva_report_count(r->w, SVA_REPORT_DEADLOCK) -
 			      sva_report_count(r->w, SVA_REPORT_LOCK_ORDER) -
-			      sva_report_count(r->w, SVA_REPORT_REFCOUNT);
+			      sva_report_count(r->w, SVA_REPORT_REFCOUNT) -
+			      sva_report_count(r->w, SVA_REPORT_USE_AFTER_FREE);
 
 	for (int inv = 1; inv < SVA_INVARIANT_NR; inv++) {
 		bool seen = r->st.violations[inv] != 0;

@@ -67,6 +67,8 @@ enum sva_scn_var_state {
  * lock (threads of a process run concurrently on the native backend); never held across a
  * system call.
  */
+#define SVA_SCN_RECS 64 /* records a process remembers the queue of */
+
 struct sva_scn_proc {
 	int64_t vals[SVA_SCN_MAX_VARS];
 	uint8_t set[SVA_SCN_MAX_VARS];			 /* enum sva_scn_var_state */
@@ -77,6 +79,12 @@ struct sva_scn_proc {
 	unsigned nmaps;
 	uint64_t comp_page; /* completion records, 128 a page, handed out in order */
 	unsigned comp_next;
+	/* the queue (fd) of the last SVA_SCN_RECS records submitted, for wait to ask about */
+	struct {
+		uint64_t comp;
+		int fd;
+	} recs[SVA_SCN_RECS];
+	unsigned nrecs;
 	int pid;	/* 0 until its first task starts (or fork returned) */
 	uint64_t mm_id; /* the mm it started with */
 	uint32_t pasid; /* SVA_PASID_INVALID until an open bound it */

@@ -9,7 +9,13 @@
  * increment past the maximum and a decrement below zero are reported and the count is parked
  * at SVA_REFCOUNT_SATURATED, where it stays: it never wraps and never reaches zero again, so a
  * misused object leaks instead of being freed twice.
+ *
+ * An operation on a counter inside a freed object (sim: its memory is quarantined and
+ * poisoned, see src/base/alloc.c) is reported as a use after free and changes nothing: reads
+ * and updates of it give SVA_REFCOUNT_SATURATED, tests and gets fail.
  */
+#include <limits.h>
+
 #include "sched.h"
 
 void sva_atomic_init(struct sva_world *w, struct sva_atomic *a, long v)
@@ -18,27 +24,37 @@ void sva_atomic_init(struct sva_world *w, struct sva_atomic *a, long v)
 	atomic_init(&a->v, v);
 }
 
+/* The scheduling point of an operation; true when the counter lies in a freed object. */
+static bool sva_atomic_point_freed(struct sva_atomic *a, const char *op)
+{
+	return sva_obj_point_freed(&a->w, op);
+}
+
 long sva_atomic_read(struct sva_atomic *a)
 {
-	sva_sched_point_at(a->w, SVA_HERE);
+	if (sva_atomic_point_freed(a, "atomic_read"))
+		return SVA_REFCOUNT_SATURATED;
 	return atomic_load(&a->v);
 }
 
 void sva_atomic_set(struct sva_atomic *a, long v)
 {
-	sva_sched_point_at(a->w, SVA_HERE);
+	if (sva_atomic_point_freed(a, "atomic_set"))
+		return;
 	atomic_store(&a->v, v);
 }
 
 long sva_atomic_add_return(struct sva_atomic *a, long d)
 {
-	sva_sched_point_at(a->w, SVA_HERE);
+	if (sva_atomic_point_freed(a, "atomic_add_return"))
+		return SVA_REFCOUNT_SATURATED;
 	return atomic_fetch_add(&a->v, d) + d;
 }
 
 long sva_atomic_cmpxchg(struct sva_atomic *a, long old, long new_value)
 {
-	sva_sched_point_at(a->w, SVA_HERE);
+	if (sva_atomic_point_freed(a, "atomic_cmpxchg"))
+		return SVA_REFCOUNT_SATURATED;
 	atomic_compare_exchange_strong(&a->v, &old, new_value);
 	return old;
 }
@@ -47,7 +63,8 @@ bool sva_atomic_add_unless(struct sva_atomic *a, long d, long u)
 {
 	long v;
 
-	sva_sched_point_at(a->w, SVA_HERE);
+	if (sva_atomic_point_freed(a, "atomic_add_unless"))
+		return false;
 	v = atomic_load(&a->v);
 	do {
 		if (v == u)
@@ -66,6 +83,8 @@ void sva_refcount_init(struct sva_world *w, struct sva_refcount *r, const char *
 
 long sva_refcount_read(struct sva_refcount *r)
 {
+	if (sva_obj_freed(&r->a.w, "refcount_read"))
+		return SVA_REFCOUNT_SATURATED;
 	return atomic_load(&r->a.v);
 }
 
@@ -80,12 +99,16 @@ static void sva_refcount_saturate(struct sva_refcount *r, const char *what)
 	sva_report(r->a.w, SVA_REPORT_REFCOUNT, "refcount %s: %s; saturated", r->name, what);
 }
 
-/* Add @d (+1/-1) unless the count is saturated; returns the old value. */
-static long sva_refcount_add(struct sva_refcount *r, long d, bool unless_zero)
+/* Returned by sva_refcount_add() for a count in a freed object (reported): no count is. */
+#define SVA_REFCOUNT_FREED_ LONG_MIN
+
+/* Add @d (+1/-1) unless the count is saturated (or freed); returns the old value. */
+static long sva_refcount_add(struct sva_refcount *r, long d, bool unless_zero, const char *op)
 {
 	long old;
 
-	sva_sched_point_at(r->a.w, SVA_HERE);
+	if (sva_obj_point_freed(&r->a.w, op))
+		return SVA_REFCOUNT_FREED_;
 	old = atomic_load(&r->a.v);
 	do {
 		if (old < 0 || (unless_zero && old == 0))
@@ -96,8 +119,10 @@ static long sva_refcount_add(struct sva_refcount *r, long d, bool unless_zero)
 
 void sva_refcount_inc(struct sva_refcount *r)
 {
-	long old = sva_refcount_add(r, 1, false);
+	long old = sva_refcount_add(r, 1, false, "refcount_inc");
 
+	if (old == SVA_REFCOUNT_FREED_)
+		return;
 	if (old == 0)
 		sva_refcount_saturate(r, "increment on 0 (use after free)");
 	else if (old < 0 || old == SVA_REFCOUNT_MAX)
@@ -106,8 +131,10 @@ void sva_refcount_inc(struct sva_refcount *r)
 
 bool sva_refcount_inc_not_zero(struct sva_refcount *r)
 {
-	long old = sva_refcount_add(r, 1, true);
+	long old = sva_refcount_add(r, 1, true, "refcount_inc_not_zero");
 
+	if (old == SVA_REFCOUNT_FREED_)
+		return false;
 	if (old < 0 || old == SVA_REFCOUNT_MAX)
 		sva_refcount_saturate(r, "increment overflow");
 	return old != 0;
@@ -115,8 +142,10 @@ bool sva_refcount_inc_not_zero(struct sva_refcount *r)
 
 bool sva_refcount_dec_and_test(struct sva_refcount *r)
 {
-	long old = sva_refcount_add(r, -1, true);
+	long old = sva_refcount_add(r, -1, true, "refcount_dec_and_test");
 
+	if (old == SVA_REFCOUNT_FREED_)
+		return false;
 	if (old == 0)
 		sva_refcount_saturate(r, "decrement below 0 (underflow)");
 	return old == 1;
@@ -124,8 +153,10 @@ bool sva_refcount_dec_and_test(struct sva_refcount *r)
 
 void sva_refcount_dec(struct sva_refcount *r)
 {
-	long old = sva_refcount_add(r, -1, true);
+	long old = sva_refcount_add(r, -1, true, "refcount_dec");
 
+	if (old == SVA_REFCOUNT_FREED_)
+		return;
 	if (old == 0)
 		sva_refcount_saturate(r, "decrement below 0 (underflow)");
 	else if (old == 1)

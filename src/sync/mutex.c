@@ -37,9 +37,14 @@ static void sva_mutex_take(struct sva_mutex *m, struct sva_actor *owner, const c
 
 void sva_mutex_lock_at(struct sva_mutex *m, const char *site)
 {
-	struct sva_actor *owner = sva_sched_owner(m->wc.w->sched);
+	struct sva_actor *owner;
 
+	if (sva_obj_freed(&m->wc.w, "mutex_lock"))
+		return;
+	owner = sva_sched_owner(m->wc.w->sched);
 	sva_might_sleep(m->wc.w, site, "mutex lock");
+	if (sva_obj_freed(&m->wc.w, "mutex_lock"))
+		return;
 	sva_lockdep_acquire(m->wc.w->sched, &m->dep_class, m->name, site);
 	sva_wchan_lock(&m->wc);
 	if (m->owner == owner && owner->id >= 0) {
@@ -50,9 +55,12 @@ void sva_mutex_lock_at(struct sva_mutex *m, const char *site)
 			   site, m->owner_site);
 		return;
 	}
-	while (m->owner)
+	while (m->owner) {
 		if (sva_wchan_sleep(&m->wc, site, m->name, false))
 			break;
+		if (sva_obj_freed(&m->wc.w, "mutex_lock (woken)"))
+			return;
+	}
 	if (!m->owner)
 		sva_mutex_take(m, owner, site);
 	sva_wchan_unlock(&m->wc);
@@ -60,10 +68,14 @@ void sva_mutex_lock_at(struct sva_mutex *m, const char *site)
 
 bool sva_mutex_trylock(struct sva_mutex *m)
 {
-	struct sva_actor *owner = sva_sched_owner(m->wc.w->sched);
+	struct sva_actor *owner;
 	bool taken = false;
 
-	sva_sched_point_at(m->wc.w, SVA_HERE);
+	if (sva_obj_freed(&m->wc.w, "mutex_trylock"))
+		return false;
+	owner = sva_sched_owner(m->wc.w->sched);
+	if (sva_obj_point_freed(&m->wc.w, "mutex_trylock"))
+		return false;
 	sva_wchan_lock(&m->wc);
 	if (!m->owner) {
 		sva_mutex_take(m, owner, "trylock");
@@ -75,8 +87,11 @@ bool sva_mutex_trylock(struct sva_mutex *m)
 
 void sva_mutex_unlock(struct sva_mutex *m)
 {
-	struct sva_actor *me = sva_sched_owner(m->wc.w->sched);
+	struct sva_actor *me;
 
+	if (sva_obj_freed(&m->wc.w, "mutex_unlock"))
+		return;
+	me = sva_sched_owner(m->wc.w->sched);
 	sva_wchan_lock(&m->wc);
 	if (m->owner != me) {
 		struct sva_actor *owner = m->owner;
@@ -98,6 +113,8 @@ bool sva_mutex_is_locked(struct sva_mutex *m)
 {
 	bool locked;
 
+	if (sva_obj_freed(&m->wc.w, "mutex_is_locked"))
+		return false;
 	sva_wchan_lock(&m->wc);
 	locked = m->owner != NULL;
 	sva_wchan_unlock(&m->wc);
@@ -106,9 +123,12 @@ bool sva_mutex_is_locked(struct sva_mutex *m)
 
 bool sva_mutex_held(struct sva_mutex *m)
 {
-	struct sva_actor *me = sva_sched_owner(m->wc.w->sched);
+	struct sva_actor *me;
 	bool held;
 
+	if (sva_obj_freed(&m->wc.w, "mutex_held"))
+		return false;
+	me = sva_sched_owner(m->wc.w->sched);
 	sva_wchan_lock(&m->wc);
 	held = m->owner == me;
 	sva_wchan_unlock(&m->wc);

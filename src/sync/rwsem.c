@@ -28,12 +28,19 @@ void sva_rwsem_destroy(struct sva_rwsem *s)
 
 void sva_down_read_at(struct sva_rwsem *s, const char *site)
 {
+	if (sva_obj_freed(&s->wc.w, "down_read"))
+		return;
 	sva_might_sleep(s->wc.w, site, "down_read");
+	if (sva_obj_freed(&s->wc.w, "down_read"))
+		return;
 	sva_lockdep_acquire(s->wc.w->sched, &s->dep_class, s->name, site);
 	sva_wchan_lock(&s->wc);
-	while (s->writer || s->waiting_writers)
+	while (s->writer || s->waiting_writers) {
 		if (sva_wchan_sleep(&s->wc, site, s->name, false))
 			goto out;
+		if (sva_obj_freed(&s->wc.w, "down_read (woken)"))
+			return;
+	}
 	s->readers++;
 	sva_lockdep_acquired(s->wc.w->sched, s, &s->dep_class, s->name, site);
 out:
@@ -42,13 +49,20 @@ out:
 
 void sva_down_write_at(struct sva_rwsem *s, const char *site)
 {
+	if (sva_obj_freed(&s->wc.w, "down_write"))
+		return;
 	sva_might_sleep(s->wc.w, site, "down_write");
+	if (sva_obj_freed(&s->wc.w, "down_write"))
+		return;
 	sva_lockdep_acquire(s->wc.w->sched, &s->dep_class, s->name, site);
 	sva_wchan_lock(&s->wc);
 	s->waiting_writers++;
-	while (s->writer || s->readers)
+	while (s->writer || s->readers) {
 		if (sva_wchan_sleep(&s->wc, site, s->name, false))
 			break;
+		if (sva_obj_freed(&s->wc.w, "down_write (woken)"))
+			return;
+	}
 	s->waiting_writers--;
 	if (!s->writer && !s->readers) {
 		s->writer = sva_sched_owner(s->wc.w->sched);
@@ -61,7 +75,8 @@ bool sva_down_read_trylock(struct sva_rwsem *s)
 {
 	bool taken;
 
-	sva_sched_point_at(s->wc.w, SVA_HERE);
+	if (sva_obj_point_freed(&s->wc.w, "down_read_trylock"))
+		return false;
 	sva_wchan_lock(&s->wc);
 	taken = !s->writer && !s->waiting_writers;
 	if (taken) {
@@ -77,7 +92,8 @@ bool sva_down_write_trylock(struct sva_rwsem *s)
 {
 	bool taken;
 
-	sva_sched_point_at(s->wc.w, SVA_HERE);
+	if (sva_obj_point_freed(&s->wc.w, "down_write_trylock"))
+		return false;
 	sva_wchan_lock(&s->wc);
 	taken = !s->writer && !s->readers;
 	if (taken) {
@@ -91,6 +107,8 @@ bool sva_down_write_trylock(struct sva_rwsem *s)
 
 void sva_up_read(struct sva_rwsem *s)
 {
+	if (sva_obj_freed(&s->wc.w, "up_read"))
+		return;
 	sva_wchan_lock(&s->wc);
 	if (s->readers <= 0) {
 		sva_wchan_unlock(&s->wc);
@@ -106,8 +124,11 @@ void sva_up_read(struct sva_rwsem *s)
 
 void sva_up_write(struct sva_rwsem *s)
 {
-	struct sva_actor *me = sva_sched_owner(s->wc.w->sched);
+	struct sva_actor *me;
 
+	if (sva_obj_freed(&s->wc.w, "up_write"))
+		return;
+	me = sva_sched_owner(s->wc.w->sched);
 	sva_wchan_lock(&s->wc);
 	if (s->writer != me) {
 		struct sva_actor *writer = s->writer;
@@ -127,6 +148,8 @@ bool sva_rwsem_is_write_locked(struct sva_rwsem *s)
 {
 	bool locked;
 
+	if (sva_obj_freed(&s->wc.w, "rwsem_is_write_locked"))
+		return false;
 	sva_wchan_lock(&s->wc);
 	locked = s->writer != NULL;
 	sva_wchan_unlock(&s->wc);

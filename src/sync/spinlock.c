@@ -53,19 +53,27 @@ static void sva_spin_lock_native(struct sva_spinlock *s)
 /* Contended in native, or any lock in sim. */
 void sva_spin_lock_slow_(struct sva_spinlock *s, const char *site)
 {
-	struct sva_sched *sc = s->wc.w->sched;
+	struct sva_sched *sc;
 	struct sva_actor *owner;
 
+	if (sva_obj_freed(&s->wc.w, "spin_lock"))
+		return;
+	sc = s->wc.w->sched;
 	if (!s->sim) {
 		sva_spin_lock_native(s);
 		return;
 	}
 	owner = sva_sched_owner(sc);
 	sva_sim_point(sc);
+	if (sva_obj_freed(&s->wc.w, "spin_lock"))
+		return;
 	sva_lockdep_acquire(sc, &s->dep_class, s->name, site);
-	while (s->owner)
+	while (s->owner) {
 		if (sva_wchan_sleep(&s->wc, site, s->name, false))
 			return;
+		if (sva_obj_freed(&s->wc.w, "spin_lock (woken)"))
+			return;
+	}
 	s->owner = owner;
 	owner->spin_depth++;
 	sva_lockdep_acquired(sc, s, &s->dep_class, s->name, site);
@@ -73,9 +81,12 @@ void sva_spin_lock_slow_(struct sva_spinlock *s, const char *site)
 
 void sva_spin_unlock_slow_(struct sva_spinlock *s)
 {
-	struct sva_sched *sc = s->wc.w->sched;
+	struct sva_sched *sc;
 	struct sva_actor *me;
 
+	if (sva_obj_freed(&s->wc.w, "spin_unlock"))
+		return;
+	sc = s->wc.w->sched;
 	me = sva_sched_owner(sc);
 	if (s->owner != me) {
 		sva_report(s->wc.w, SVA_REPORT_LOCK_NOT_OWNER,

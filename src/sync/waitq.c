@@ -25,7 +25,8 @@ void sva_waitq_destroy(struct sva_waitq *q)
 
 void sva_wake_up(struct sva_waitq *q)
 {
-	sva_sched_point_at(q->wc.w, SVA_HERE);
+	if (sva_obj_point_freed(&q->wc.w, "wake_up"))
+		return;
 	sva_wchan_lock(&q->wc);
 	sva_wchan_wake_all(&q->wc);
 	sva_wchan_unlock(&q->wc);
@@ -33,7 +34,11 @@ void sva_wake_up(struct sva_waitq *q)
 
 void sva_waitq_prepare_(struct sva_waitq *q, const char *site, bool killable)
 {
+	if (sva_obj_freed(&q->wc.w, "wait_event"))
+		return;
 	sva_might_sleep(q->wc.w, site, q->name);
+	if (sva_obj_freed(&q->wc.w, "wait_event"))
+		return;
 	if (killable)
 		sva_wchan_enter_killable(&q->wc);
 	sva_wchan_lock(&q->wc);
@@ -41,11 +46,20 @@ void sva_waitq_prepare_(struct sva_waitq *q, const char *site, bool killable)
 
 int sva_waitq_sleep_(struct sva_waitq *q, const char *site, bool killable)
 {
-	return sva_wchan_sleep(&q->wc, site, q->name, killable);
+	int ret;
+
+	if (sva_obj_freed(&q->wc.w, "wait_event"))
+		return -EINTR; /* the run is stopped: this actor is not scheduled again */
+	ret = sva_wchan_sleep(&q->wc, site, q->name, killable);
+	if (sva_obj_freed(&q->wc.w, "wait_event (woken)"))
+		return -EINTR;
+	return ret;
 }
 
 void sva_waitq_finish_(struct sva_waitq *q, bool killable)
 {
+	if (sva_obj_freed_world(&q->wc.w))
+		return; /* reported at prepare or sleep */
 	sva_wchan_unlock(&q->wc);
 	if (killable)
 		sva_wchan_leave_killable(&q->wc);
@@ -73,7 +87,8 @@ void sva_completion_reinit(struct sva_completion *c)
 
 static void sva_complete_n(struct sva_completion *c, bool all)
 {
-	sva_sched_point_at(c->wq.wc.w, SVA_HERE);
+	if (sva_obj_point_freed(&c->wq.wc.w, all ? "complete_all" : "complete"))
+		return;
 	sva_wchan_lock(&c->wq.wc);
 	if (all)
 		atomic_store(&c->done, SVA_COMPLETION_ALL);
@@ -97,6 +112,8 @@ int sva_wait_for_completion_at(struct sva_completion *c, const char *site, bool 
 {
 	int ret = 0;
 
+	if (sva_obj_freed(&c->wq.wc.w, "wait_for_completion"))
+		return -EINTR;
 	sva_waitq_prepare_(&c->wq, site, killable);
 	while (atomic_load(&c->done) == 0 && ret == 0)
 		ret = sva_waitq_sleep_(&c->wq, site, killable);

@@ -193,7 +193,8 @@ static int sva_accel_wq_register(struct sva_accel *a, struct sva_accel_wq *wq)
 {
 	struct sva_uacce_config uc = {
 		.name = wq->name,
-		.flags = SVA_UACCE_DEV_SVA | SVA_UACCE_MM_CHECK, /* idxd's rule */
+		.flags = SVA_UACCE_DEV_SVA |
+			 (a->cdev_rule == SVA_ACCEL_CDEV_IDXD ? SVA_UACCE_MM_CHECK : 0),
 		.ops = &sva_accel_uacce_ops,
 		.priv = wq,
 	};
@@ -211,6 +212,7 @@ static int sva_accel_check_config(struct sva_world *w, struct sva_device *dev,
 				  const struct sva_accel_config *cfg)
 {
 	if (!cfg || !cfg->nwqs || cfg->nwqs > SVA_ACCEL_MAX_WQS ||
+	    (cfg->cdev_rule != SVA_ACCEL_CDEV_IDXD && cfg->cdev_rule != SVA_ACCEL_CDEV_UACCE) ||
 	    cfg->engines > SVA_ACCEL_MAX_ENGINES || cfg->max_batch > SVA_ACCEL_MAX_BATCH) {
 		sva_log(w, SVA_LOG_ERR, "accel: bad configuration (%u WQs, %u engines)",
 			cfg ? cfg->nwqs : 0, cfg ? cfg->engines : 0);
@@ -272,6 +274,7 @@ int sva_accel_create(struct sva_kernel *k, struct sva_device *dev,
 	a->dev = dev;
 	a->phys = sva_mm_sys_phys(sva_kernel_mm_sys(k));
 	snprintf(a->name, sizeof(a->name), "%s", cfg->name ? cfg->name : "dsa0");
+	a->cdev_rule = cfg->cdev_rule;
 	a->max_xfer = cfg->max_xfer ? cfg->max_xfer : SVA_ACCEL_DEFAULT_MAX_XFER;
 	a->max_batch = cfg->max_batch ? cfg->max_batch : SVA_ACCEL_DEFAULT_MAX_BATCH;
 	sva_waitq_init(w, &a->work, "accel_work");

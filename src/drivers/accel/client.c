@@ -117,17 +117,31 @@ int sva_accel_client_submit(struct sva_task *t, struct sva_accel_client *c,
 	return ret;
 }
 
+/*
+ * Every SVA_ACCEL_CLIENT_PROBE polls without a record, ask whether the queue is stopped (its
+ * device removed, or put): then the record is final, and one still missing will not come.
+ */
+static bool sva_accel_client_stopped(struct sva_task *t, struct sva_accel_client *c,
+				     unsigned long polls)
+{
+	if (!c || polls % SVA_ACCEL_CLIENT_PROBE != SVA_ACCEL_CLIENT_PROBE - 1)
+		return false;
+	return sva_sys_ioctl(t, c->fd, SVA_UACCE_CMD_Q_STATE, 0) == SVA_UACCE_Q_ZOMBIE;
+}
+
 int sva_accel_client_wait(struct sva_task *t, struct sva_accel_client *c, uint64_t comp_va,
 			  struct sva_dsa_completion *rec, unsigned long max_polls)
 {
-	(void)c;
 	for (unsigned long i = 0; !max_polls || i < max_polls; i++) {
+		bool stopped = sva_accel_client_stopped(t, c, i);
 		int ret = sva_sys_read_mem(t, comp_va, rec, sizeof(*rec));
 
 		if (ret)
 			return ret;
 		if (rec->status != SVA_DSA_STATUS_NONE)
 			return 0;
+		if (stopped)
+			return -ECANCELED; /* ended ABORTED with the queue; its record was lost */
 		sva_yield(sva_accel_task_world(t));
 	}
 	return -ETIMEDOUT;

@@ -111,6 +111,7 @@ struct sva_accel {
 	struct sva_phys *phys;
 	char name[16];
 	uint32_t max_xfer, max_batch;
+	enum sva_accel_cdev_rule cdev_rule; /* whether another mm may use a queue's file */
 	unsigned nwqs, nengines;
 	struct sva_accel_wq *wqs[SVA_ACCEL_MAX_WQS];
 	struct sva_accel_engine *engines[SVA_ACCEL_MAX_ENGINES];
@@ -146,8 +147,9 @@ enum sva_accel_insn {
 	SVA_ACCEL_ENQCMD,
 };
 
-/* Queue @d on @wq for the open queue @q (mmap_lock held, the portal mapped). */
-int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q,
+/* Queue @d on @wq for the open queue @q, stored from @mm (its mmap_lock held, the portal mapped).
+ */
+int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q, struct sva_mm *mm,
 			 const struct sva_dsa_desc *d, enum sva_accel_insn insn);
 
 #endif /* SVA_ACCEL_INTERNAL_H */

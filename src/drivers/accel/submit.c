@@ -11,10 +11,11 @@
  * write) before anything is freed. The page is decoded to its WQ as a bus decodes an address:
  * the uacce device's parent is the accelerator's device, and the page is that WQ's portal.
  *
- * The IA32_PASID register of a thread is the value itself in the task's private slot 0: bits
- * 31..0 are the register (valid bit 31, PASID 19:0), bits 63..32 the id of the mm it was
- * loaded in, so a thread that has exec'd (a new mm) finds it cleared. No allocation: nothing
- * to free at exit, and a new task starts with the slot zeroed (clone and fork start without).
+ * The IA32_PASID register of a thread is the task's own raw value (sva_task_pasid_msr(), kept
+ * with its thread state by the process layer, which copies and clears it at fork, clone and
+ * exec as the kernel does). ENQCMD puts whatever it holds into the descriptor: nothing here
+ * checks that it is the PASID of the caller's mm - a register left set by a missing clear
+ * submits on another mm's PASID, and accel.submit says so (its pasid and the submitting mm).
  *
  * Lock order: mmap_lock -> wq->lock (a spinlock, nothing taken or slept on inside).
  */
@@ -23,29 +24,14 @@
 
 #include "internal.h"
 
-#define SVA_ACCEL_PASID_SLOT	 0
 #define SVA_ACCEL_PORTAL_RETRIES 4
 #define SVA_ACCEL_PORTAL_MISSING 1 /* internal: the portal page is not mapped yet */
-
-static_assert(sizeof(uintptr_t) >= sizeof(uint64_t), "the register and its mm id fit a slot");
 
 /* ---- the PASID register ---- */
 
 uint32_t sva_accel_pasid_msr(struct sva_task *t)
 {
-	uint64_t v = (uintptr_t)sva_task_private(t, SVA_ACCEL_PASID_SLOT);
-	struct sva_mm *mm = sva_task_mm(t);
-
-	if (!mm || (uint32_t)(v >> 32) != sva_mm_id(mm))
-		return 0; /* never loaded, or loaded in the mm before an exec */
-	return (uint32_t)v;
-}
-
-static void sva_accel_pasid_msr_load(struct sva_task *t, uint32_t pasid)
-{
-	uint64_t v = ((uint64_t)sva_mm_id(sva_task_mm(t)) << 32) | SVA_PASID_MSR_VALID | pasid;
-
-	sva_task_set_private(t, SVA_ACCEL_PASID_SLOT, (void *)(uintptr_t)v);
+	return sva_task_pasid_msr(t);
 }
 
 /*
@@ -62,8 +48,8 @@ static int sva_accel_enqcmd_gp_fixup(struct sva_task *t, uint32_t *msr)
 		sva_trace(w, ACCEL_ENQCMD_GP, sva_task_tid(t));
 		return SVA_ACCEL_EGP;
 	}
-	sva_accel_pasid_msr_load(t, pasid);
 	*msr = SVA_PASID_MSR_VALID | pasid;
+	sva_task_set_pasid_msr(t, *msr);
 	sva_trace(w, ACCEL_PASID_MSR_LOAD, pasid, sva_task_tid(t), pasid);
 	return 0;
 }
@@ -86,7 +72,7 @@ static bool sva_accel_insn_fits(struct sva_accel_wq *wq, enum sva_accel_insn ins
 						  : insn == SVA_ACCEL_ENQCMD;
 }
 
-int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q,
+int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q, struct sva_mm *mm,
 			 const struct sva_dsa_desc *d, enum sva_accel_insn insn)
 {
 	struct sva_accel *a = wq->a;
@@ -121,7 +107,7 @@ int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q,
 	if (ret)
 		return ret;
 	sva_accel_count(&a->c.submitted, 1);
-	sva_trace(a->w, ACCEL_SUBMIT, pasid, wq->name, pasid, d->opcode, gen);
+	sva_trace(a->w, ACCEL_SUBMIT, pasid, wq->name, pasid, d->opcode, gen, sva_mm_id(mm));
 	sva_wake_up(&a->work);
 	return 0;
 }
@@ -167,7 +153,7 @@ static int sva_accel_portal_store(struct sva_mm *mm, uint64_t portal, const stru
 	wq = sva_accel_decode(sva_uacce_queue_device(q), sva_pte_pfn(pte));
 	if (!wq)
 		return -EFAULT; /* another driver's queue */
-	return sva_accel_wq_enqueue(wq, q, d, insn);
+	return sva_accel_wq_enqueue(wq, q, mm, d, insn);
 }
 
 /* A 64-byte store of @d to @portal from @t, faulting the portal page in as the CPU would. */

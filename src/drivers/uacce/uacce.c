@@ -190,6 +190,12 @@ static long sva_uacce_ioctl(struct sva_file *file, unsigned cmd, unsigned long a
 
 	if (!sva_uacce_mm_ok(q, sva_uacce_current_mm(u)))
 		return -EPERM;
+	if (cmd == SVA_UACCE_CMD_Q_STATE) {
+		sva_mutex_lock(&u->mutex); /* a put or a removal under way finishes first */
+		ret = q->state;
+		sva_mutex_unlock(&u->mutex);
+		return ret;
+	}
 	if (cmd != SVA_UACCE_CMD_START_Q && cmd != SVA_UACCE_CMD_PUT_Q) {
 		if (atomic_load(&u->removed)) /* the driver checks its queue's own state */
 			return -ENODEV;
