@@ -79,7 +79,6 @@ static void test_lost_update_found_with_one_preemption(void **state)
 	struct sva_program prog = { "lost-update", counter_setup, counter_check, NULL, &p, false };
 	struct sva_explore_config cfg = { .preemption_bound = 1 };
 	struct sva_explore_result res;
-	char schedule[4096], msg[256];
 	(void)state;
 
 	assert_int_equal(sva_explore(&cfg, &prog, &res), 0);
@@ -88,17 +87,8 @@ static void test_lost_update_found_with_one_preemption(void **state)
 	assert_true(strlen(res.schedule) > 0);
 
 	/* the printed schedule replays the same failure, deterministically, twice */
-	for (int i = 0; i < 2; i++) {
-		struct sva_world_config wc = { .backend = SVA_BACKEND_SIM,
-					       .schedule = res.schedule,
-					       .nonpreemptive = true };
-
-		assert_int_equal(sva_program_run_once(&wc, &prog, schedule, sizeof(schedule), msg,
-						      sizeof(msg)),
-				 -EFAULT);
-		assert_string_equal(msg, res.message);
-		assert_string_equal(schedule, res.schedule);
-	}
+	for (int i = 0; i < 2; i++)
+		sva_test_assert_replays(&prog, &res);
 }
 
 static void test_no_preemption_no_lost_update(void **state)

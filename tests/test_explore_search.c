@@ -93,7 +93,6 @@ static void test_pct_finds_what_the_enumeration_reaches_late(void **state)
 	struct sva_explore_config dfs = { .preemption_bound = 2, .max_schedules = PCT_RUNS };
 	struct sva_explore_config pct = { .pct_depth = 2, .pct_runs = PCT_RUNS, .world.seed = 1 };
 	struct sva_explore_result res;
-	char schedule[8192], msg[256];
 	(void)state;
 
 	/* the enumeration tries late preemptions first: the early window is far away */
@@ -111,17 +110,7 @@ static void test_pct_finds_what_the_enumeration_reaches_late(void **state)
 	assert_true(res.pct_steps >= WINDOW_STEPS);
 
 	/* its schedule replays the failure without PCT */
-	{
-		struct sva_world_config wc = { .backend = SVA_BACKEND_SIM,
-					       .schedule = res.schedule,
-					       .nonpreemptive = true };
-
-		assert_int_equal(sva_program_run_once(&wc, &prog, schedule, sizeof(schedule), msg,
-						      sizeof(msg)),
-				 -EFAULT);
-		assert_string_equal(msg, res.message);
-		assert_string_equal(schedule, res.schedule);
-	}
+	sva_test_assert_replays(&prog, &res);
 }
 
 /* ---- a locked counter: correct, and with schedules enough to split ---- */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Helpers shared by the tests; see testutil.h. */
 #include <stdio.h>
+#include <string.h>
 
 #include "testutil.h"
 
@@ -66,6 +67,20 @@ int sva_test_run_process(struct sva_kernel *k, sva_task_fn fn, void *arg)
 	assert_int_equal(sva_process_start(k, "proc", fn, arg, &p), 0);
 	assert_int_equal(sva_process_wait(p, &status), 0);
 	return status;
+}
+
+void sva_test_assert_replays(const struct sva_program *prog, const struct sva_explore_result *res)
+{
+	struct sva_world_config wc = { .backend = SVA_BACKEND_SIM,
+				       .schedule = res->schedule,
+				       .nonpreemptive = true };
+	char schedule[4 * sizeof(res->schedule)], msg[sizeof(res->message)];
+
+	assert_int_equal(
+		sva_program_run_once(&wc, prog, schedule, sizeof(schedule), msg, sizeof(msg)),
+		-EFAULT);
+	assert_string_equal(msg, res->message);
+	assert_string_equal(schedule, res->schedule);
 }
 
 char *sva_test_trace_string(struct sva_world *w, int (*writer)(struct sva_world *w, FILE *out))

@@ -44,6 +44,11 @@ extern const struct sva_test_backend sva_test_backends[4];
 	     bc++)
 
 /* What @writer (sva_trace_write_text, _chrome_json, _svg) writes of @w's trace (malloc'd). */
+/*
+ * The failing schedule an exploration printed (@res) replays the same failure, with the same
+ * message and schedule, on a fresh sim world of @prog.
+ */
+void sva_test_assert_replays(const struct sva_program *prog, const struct sva_explore_result *res);
 char *sva_test_trace_string(struct sva_world *w, int (*writer)(struct sva_world *w, FILE *out));
 
 /* Start a process running fn(arg) and wait for it; its exit status. */
