@@ -15,30 +15,31 @@
 void sva_atomic_init(struct sva_world *w, struct sva_atomic *a, long v)
 {
 	a->w = w;
+	a->por_id = sva_por_new_id(w);
 	atomic_init(&a->v, v);
 }
 
 long sva_atomic_read(struct sva_atomic *a)
 {
-	sva_sched_point_at(a->w, SVA_HERE);
+	sva_sched_point_on(a->w, a->por_id);
 	return atomic_load(&a->v);
 }
 
 void sva_atomic_set(struct sva_atomic *a, long v)
 {
-	sva_sched_point_at(a->w, SVA_HERE);
+	sva_sched_point_on(a->w, a->por_id);
 	atomic_store(&a->v, v);
 }
 
 long sva_atomic_add_return(struct sva_atomic *a, long d)
 {
-	sva_sched_point_at(a->w, SVA_HERE);
+	sva_sched_point_on(a->w, a->por_id);
 	return atomic_fetch_add(&a->v, d) + d;
 }
 
 long sva_atomic_cmpxchg(struct sva_atomic *a, long old, long new_value)
 {
-	sva_sched_point_at(a->w, SVA_HERE);
+	sva_sched_point_on(a->w, a->por_id);
 	atomic_compare_exchange_strong(&a->v, &old, new_value);
 	return old;
 }
@@ -47,7 +48,7 @@ bool sva_atomic_add_unless(struct sva_atomic *a, long d, long u)
 {
 	long v;
 
-	sva_sched_point_at(a->w, SVA_HERE);
+	sva_sched_point_on(a->w, a->por_id);
 	v = atomic_load(&a->v);
 	do {
 		if (v == u)
@@ -64,13 +65,18 @@ void sva_refcount_init(struct sva_world *w, struct sva_refcount *r, const char *
 	r->name = name ? name : "refcount";
 }
 
+/* Not scheduling points, but they use the count: part of the step's footprint. */
 long sva_refcount_read(struct sva_refcount *r)
 {
+	if (r->a.w->sched->sim)
+		sva_por_touch(r->a.w->sched, r->a.por_id);
 	return atomic_load(&r->a.v);
 }
 
 void sva_refcount_set(struct sva_refcount *r, long v)
 {
+	if (r->a.w->sched->sim)
+		sva_por_touch(r->a.w->sched, r->a.por_id);
 	atomic_store(&r->a.v, v);
 }
 
@@ -85,7 +91,7 @@ static long sva_refcount_add(struct sva_refcount *r, long d, bool unless_zero)
 {
 	long old;
 
-	sva_sched_point_at(r->a.w, SVA_HERE);
+	sva_sched_point_on(r->a.w, r->a.por_id);
 	old = atomic_load(&r->a.v);
 	do {
 		if (old < 0 || (unless_zero && old == 0))

@@ -15,6 +15,13 @@
  *
  * A schedule fails when the check says so, the world reported a problem (deadlock, lock or
  * refcount misuse), or objects of the program leaked.
+ *
+ * Partial-order reduction (sleep sets, on unless config->no_por): each decision record carries
+ * the actors asleep there and the footprint of the chosen actor's step (por.c). Backtracking
+ * never tries a sleeping actor; the alternatives already explored at each decision of the
+ * prefix are kept here (struct sva_por_done, a stack by depth) and handed to the next run,
+ * which puts them to sleep as it replays. A run that reaches a point where every runnable
+ * actor sleeps is abandoned and counted as redundant, not as a schedule.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -40,6 +47,8 @@ struct sva_run_outcome {
 	size_t msg_len;
 	sva_run_observer observe;
 	void *observe_ctx;
+	const struct sva_por_plan *plan; /* POR on when set (sim) */
+	bool redundant;			 /* abandoned by POR: no verdict */
 };
 
 static bool sva_program_verdict(struct sva_world *w, const struct sva_program *p, int run,
@@ -84,6 +93,8 @@ static int sva_program_run(const struct sva_world_config *config, const struct s
 	ret = sva_world_create(config, &w);
 	if (ret)
 		return ret;
+	if (out->plan && w->sched->sim)
+		sva_sim_por_start(w->sched, out->plan);
 	ret = p->setup(w, p->arg);
 	if (ret) {
 		if (out->msg_len)
@@ -96,6 +107,9 @@ static int sva_program_run(const struct sva_world_config *config, const struct s
 	if (w->sched->sim)
 		w->sched->settled = true; /* the check's own scheduling is not explored */
 	out->failed = sva_program_verdict(w, p, run, out->msg, out->msg_len);
+	out->redundant = w->sched->sim && w->sched->redundant;
+	if (out->redundant) /* cut short on purpose: its continuations were explored */
+		out->failed = false;
 	if (out->schedule_len)
 		sva_world_schedule(w, out->schedule, out->schedule_len);
 	if (w->sched->sim && out->decisions) {
@@ -164,11 +178,52 @@ static unsigned sva_decision_options(const struct sva_decision *d, uint16_t *opt
 }
 
 /*
- * Next prefix after a run that took @dec; false when the tree within @bound is exhausted.
- * @pre is scratch space for the preemption counts.
+ * The alternatives explored so far at each decision of the current prefix, with the
+ * footprints their steps had: a stack, level by level (only the deepest level grows).
  */
-static bool sva_explore_backtrack(const struct sva_decision *dec, size_t n, unsigned bound,
-				  unsigned *pre, struct sva_decision *prefix, size_t *nprefix)
+struct sva_por_done {
+	uint32_t *first, *n; /* per decision */
+	struct sva_sleeper *done;
+	size_t ndone, done_cap;
+	size_t levels; /* decisions with a valid first/n */
+};
+
+/* Decision @d of the last run is left for another alternative: remember what it ran. */
+static int sva_por_done_push(struct sva_por_done *pd, const struct sva_decision *dec, size_t d)
+{
+	if (pd->ndone == pd->done_cap) {
+		size_t cap = pd->done_cap ? pd->done_cap * 2 : 256;
+		struct sva_sleeper *n = realloc(pd->done, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		pd->done = n;
+		pd->done_cap = cap;
+	}
+	pd->done[pd->ndone].actor = (int16_t)dec[d].chosen;
+	pd->done[pd->ndone].fp = dec[d].fp;
+	pd->ndone++;
+	pd->n[d]++;
+	return 0;
+}
+
+/* The levels a run of @n decisions reached beyond the prefix start with nothing explored. */
+static void sva_por_done_extend(struct sva_por_done *pd, size_t n)
+{
+	for (; pd->levels < n; pd->levels++) {
+		pd->first[pd->levels] = (uint32_t)pd->ndone;
+		pd->n[pd->levels] = 0;
+	}
+}
+
+/*
+ * Next prefix after a run that took @dec; false when the tree within @bound is exhausted.
+ * @pre is scratch space for the preemption counts. With @pd (POR), sleeping actors are no
+ * alternative, and the alternative taken at decision d puts the one it replaces on d's list.
+ */
+static int sva_explore_backtrack(const struct sva_decision *dec, size_t n, unsigned bound,
+				 unsigned *pre, struct sva_decision *prefix, size_t *nprefix,
+				 struct sva_por_done *pd)
 {
 	uint16_t opt[64];
 
@@ -176,25 +231,34 @@ static bool sva_explore_backtrack(const struct sva_decision *dec, size_t n, unsi
 		pre[i] = (unsigned)p;
 		p += dec[i].current >= 0 && dec[i].chosen != dec[i].current;
 	}
+	if (pd)
+		sva_por_done_extend(pd, n);
 	for (size_t d = n; d-- > 0;) {
 		unsigned nopt = sva_decision_options(&dec[d], opt);
 		unsigned idx = 0;
+		uint64_t asleep = pd ? dec[d].sleep : 0;
 
 		while (idx < nopt && opt[idx] != dec[d].chosen)
 			idx++;
 		for (unsigned j = idx + 1; j < nopt; j++) {
 			unsigned cost = dec[d].current >= 0 && opt[j] != dec[d].current;
 
-			if (pre[d] + cost > bound)
+			if (pre[d] + cost > bound || (asleep & (1ull << opt[j])))
 				continue;
 			memcpy(prefix, dec, d * sizeof(*dec));
 			prefix[d] = dec[d];
 			prefix[d].chosen = opt[j];
 			*nprefix = d + 1;
-			return true;
+			if (pd) {
+				pd->levels = d + 1; /* deeper levels belong to the old subtree */
+				pd->ndone = pd->first[d] + pd->n[d];
+				if (sva_por_done_push(pd, dec, d))
+					return -ENOMEM;
+			}
+			return 1;
 		}
 	}
-	return false;
+	return 0;
 }
 
 struct sva_explorer {
@@ -205,13 +269,15 @@ struct sva_explorer {
 	char *prefix_str;
 	size_t prefix_str_len;
 	struct sva_stack_cache *stacks; /* ours, when the caller gave none */
+	struct sva_por_done pd;
+	struct sva_por_plan plan;
 	char msg[1024];
 	char schedule[sizeof(((struct sva_explore_result *)0)->schedule)];
 };
 
 static int sva_explorer_grow(struct sva_explorer *x, size_t n)
 {
-	void *a, *b;
+	void *a, *b, *c, *d;
 
 	if (n <= x->cap)
 		return 0;
@@ -221,7 +287,13 @@ static int sva_explorer_grow(struct sva_explorer *x, size_t n)
 	b = realloc(x->pre, n * sizeof(*x->pre));
 	if (b)
 		x->pre = b;
-	if (!a || !b)
+	c = realloc(x->pd.first, n * sizeof(*x->pd.first));
+	if (c)
+		x->pd.first = c;
+	d = realloc(x->pd.n, n * sizeof(*x->pd.n));
+	if (d)
+		x->pd.n = d;
+	if (!a || !b || !c || !d)
 		return -ENOMEM;
 	x->cap = n;
 	return 0;
@@ -249,7 +321,42 @@ static void sva_explorer_free(struct sva_explorer *x)
 	free(x->prefix);
 	free(x->pre);
 	free(x->prefix_str);
+	free(x->pd.first);
+	free(x->pd.n);
+	free(x->pd.done);
 	sva_stack_cache_destroy(x->stacks);
+}
+
+/* The plan of the next run: what was explored at each decision of its prefix. */
+static void sva_explorer_plan(struct sva_explorer *x, unsigned bound)
+{
+	x->plan.first = x->pd.first;
+	x->plan.n = x->pd.n;
+	x->plan.done = x->pd.done;
+	x->plan.ndecisions = x->nprefix < x->pd.levels ? x->nprefix : x->pd.levels;
+	x->plan.bound = bound;
+	x->out.plan = &x->plan;
+}
+
+/* Count run @x->out into @res; true when the exploration stops here. */
+static bool sva_explorer_count(struct sva_explorer *x, const struct sva_explore_config *config,
+			       struct sva_explore_result *res)
+{
+	if (x->out.redundant) {
+		res->redundant++;
+		return false;
+	}
+	res->schedules++;
+	if (x->out.ndecisions > res->max_decisions)
+		res->max_decisions = x->out.ndecisions;
+	if (x->out.failed && res->failures++ == 0) {
+		snprintf(res->schedule, sizeof(res->schedule), "%s", x->schedule);
+		snprintf(res->message, sizeof(res->message), "%s", x->msg);
+	}
+	if (config->progress && config->progress_every &&
+	    res->schedules % config->progress_every == 0)
+		config->progress(config->progress_ctx, res->schedules, res->failures);
+	return x->out.failed && !config->keep_going;
 }
 
 int sva_explore(const struct sva_explore_config *config, const struct sva_program *program,
@@ -257,7 +364,7 @@ int sva_explore(const struct sva_explore_config *config, const struct sva_progra
 {
 	struct sva_explorer x = { .nprefix = 0 };
 	struct sva_world_config wc = config->world;
-	int ret = 0;
+	int ret = 0, more;
 
 	memset(res, 0, sizeof(*res));
 	wc.backend = SVA_BACKEND_SIM;
@@ -269,12 +376,13 @@ int sva_explore(const struct sva_explore_config *config, const struct sva_progra
 		wc.stack_cache = x.stacks;
 	}
 	x.out.decisions = malloc(sizeof(*x.out.decisions));
-	if (!x.out.decisions) {
-		sva_stack_cache_destroy(x.stacks);
+	if (!x.out.decisions || sva_explorer_grow(&x, 64)) {
+		sva_explorer_free(&x);
 		return -ENOMEM;
 	}
 	for (;;) {
-		if (config->max_schedules && res->schedules >= config->max_schedules)
+		if (config->max_schedules &&
+		    res->schedules + res->redundant >= config->max_schedules)
 			break;
 		ret = sva_explorer_prefix_string(&x);
 		if (ret)
@@ -284,28 +392,27 @@ int sva_explore(const struct sva_explore_config *config, const struct sva_progra
 		x.out.msg_len = sizeof(x.msg);
 		x.out.schedule = x.schedule;
 		x.out.schedule_len = sizeof(x.schedule);
+		x.out.plan = NULL;
+		if (!config->no_por)
+			sva_explorer_plan(&x, config->preemption_bound);
 		ret = sva_program_run(&wc, program, &x.out);
 		if (ret) {
 			snprintf(res->message, sizeof(res->message), "%s", x.msg);
 			break;
 		}
-		res->schedules++;
-		if (x.out.ndecisions > res->max_decisions)
-			res->max_decisions = x.out.ndecisions;
-		if (x.out.failed && res->failures++ == 0) {
-			snprintf(res->schedule, sizeof(res->schedule), "%s", x.schedule);
-			snprintf(res->message, sizeof(res->message), "%s", x.msg);
-		}
-		if (config->progress && config->progress_every &&
-		    res->schedules % config->progress_every == 0)
-			config->progress(config->progress_ctx, res->schedules, res->failures);
-		if (x.out.failed && !config->keep_going)
+		if (sva_explorer_count(&x, config, res))
 			break;
 		ret = sva_explorer_grow(&x, x.out.ndecisions + 1);
 		if (ret)
 			break;
-		if (!sva_explore_backtrack(x.out.decisions, x.out.ndecisions,
-					   config->preemption_bound, x.pre, x.prefix, &x.nprefix)) {
+		more = sva_explore_backtrack(x.out.decisions, x.out.ndecisions,
+					     config->preemption_bound, x.pre, x.prefix, &x.nprefix,
+					     config->no_por ? NULL : &x.pd);
+		if (more < 0) {
+			ret = more;
+			break;
+		}
+		if (!more) {
 			res->exhausted = true;
 			break;
 		}

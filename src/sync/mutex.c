@@ -39,7 +39,7 @@ void sva_mutex_lock_at(struct sva_mutex *m, const char *site)
 {
 	struct sva_actor *owner = sva_sched_owner(m->wc.w->sched);
 
-	sva_might_sleep(m->wc.w, site, "mutex lock");
+	sva_might_sleep_on(m->wc.w, m->wc.por_id, site, "mutex lock");
 	sva_lockdep_acquire(m->wc.w->sched, &m->dep_class, m->name, site);
 	sva_wchan_lock(&m->wc);
 	if (m->owner == owner && owner->id >= 0) {
@@ -63,7 +63,7 @@ bool sva_mutex_trylock(struct sva_mutex *m)
 	struct sva_actor *owner = sva_sched_owner(m->wc.w->sched);
 	bool taken = false;
 
-	sva_sched_point_at(m->wc.w, SVA_HERE);
+	sva_sched_point_on(m->wc.w, m->wc.por_id);
 	sva_wchan_lock(&m->wc);
 	if (!m->owner) {
 		sva_mutex_take(m, owner, "trylock");

@@ -28,7 +28,7 @@ void sva_rwsem_destroy(struct sva_rwsem *s)
 
 void sva_down_read_at(struct sva_rwsem *s, const char *site)
 {
-	sva_might_sleep(s->wc.w, site, "down_read");
+	sva_might_sleep_on(s->wc.w, s->wc.por_id, site, "down_read");
 	sva_lockdep_acquire(s->wc.w->sched, &s->dep_class, s->name, site);
 	sva_wchan_lock(&s->wc);
 	while (s->writer || s->waiting_writers)
@@ -42,7 +42,7 @@ out:
 
 void sva_down_write_at(struct sva_rwsem *s, const char *site)
 {
-	sva_might_sleep(s->wc.w, site, "down_write");
+	sva_might_sleep_on(s->wc.w, s->wc.por_id, site, "down_write");
 	sva_lockdep_acquire(s->wc.w->sched, &s->dep_class, s->name, site);
 	sva_wchan_lock(&s->wc);
 	s->waiting_writers++;
@@ -61,7 +61,7 @@ bool sva_down_read_trylock(struct sva_rwsem *s)
 {
 	bool taken;
 
-	sva_sched_point_at(s->wc.w, SVA_HERE);
+	sva_sched_point_on(s->wc.w, s->wc.por_id);
 	sva_wchan_lock(&s->wc);
 	taken = !s->writer && !s->waiting_writers;
 	if (taken) {
@@ -77,7 +77,7 @@ bool sva_down_write_trylock(struct sva_rwsem *s)
 {
 	bool taken;
 
-	sva_sched_point_at(s->wc.w, SVA_HERE);
+	sva_sched_point_on(s->wc.w, s->wc.por_id);
 	sva_wchan_lock(&s->wc);
 	taken = !s->writer && !s->readers;
 	if (taken) {

@@ -25,15 +25,26 @@ void sva_waitq_destroy(struct sva_waitq *q)
 
 void sva_wake_up(struct sva_waitq *q)
 {
-	sva_sched_point_at(q->wc.w, SVA_HERE);
+	/*
+	 * The step that made a waiter's condition true ends here (the protocol of wait_event:
+	 * write, then wake_up, no scheduling point between): it touched what the condition reads.
+	 */
+	if (q->wc.w->sched->sim)
+		sva_por_touch(q->wc.w->sched, q->wc.por_id);
+	sva_sched_point_on(q->wc.w, q->wc.por_id);
 	sva_wchan_lock(&q->wc);
 	sva_wchan_wake_all(&q->wc);
 	sva_wchan_unlock(&q->wc);
 }
 
+/*
+ * A wait_event condition reads state no primitive names (plain atomics). For partial-order
+ * reduction its steps touch the queue (the channel is held), and so does the step that made
+ * it true, which by the protocol ends at the sva_wake_up() (docs/concurrency.md).
+ */
 void sva_waitq_prepare_(struct sva_waitq *q, const char *site, bool killable)
 {
-	sva_might_sleep(q->wc.w, site, q->name);
+	sva_might_sleep_on(q->wc.w, q->wc.por_id, site, q->name);
 	if (killable)
 		sva_wchan_enter_killable(&q->wc);
 	sva_wchan_lock(&q->wc);
@@ -73,7 +84,7 @@ void sva_completion_reinit(struct sva_completion *c)
 
 static void sva_complete_n(struct sva_completion *c, bool all)
 {
-	sva_sched_point_at(c->wq.wc.w, SVA_HERE);
+	sva_sched_point_on(c->wq.wc.w, c->wq.wc.por_id);
 	sva_wchan_lock(&c->wq.wc);
 	if (all)
 		atomic_store(&c->done, SVA_COMPLETION_ALL);

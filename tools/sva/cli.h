@@ -46,6 +46,7 @@ struct sva_run_args {
 	struct sva_show_opts o;
 	unsigned long k, max;
 	bool keep_going;
+	bool no_por;		     /* explore: partial-order reduction off */
 	unsigned long runs, seconds; /* stress */
 	int first_arg;		     /* index of the first positional argument */
 };

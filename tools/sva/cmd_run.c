@@ -172,6 +172,7 @@ int sva_parse_args(int argc, char **argv, struct sva_run_args *a)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "max", required_argument, NULL, 'm' },
 		{ "keep-going", no_argument, NULL, 'g' },
+		{ "no-por", no_argument, NULL, 'P' },
 		{ "variant", required_argument, NULL, 'V' },
 		{ "timeline", required_argument, NULL, 'T' },
 		{ "runs", required_argument, NULL, 'r' },
@@ -222,6 +223,9 @@ int sva_parse_args(int argc, char **argv, struct sva_run_args *a)
 			break;
 		case 'g':
 			a->keep_going = true;
+			break;
+		case 'P':
+			a->no_por = true;
 			break;
 		case 'r':
 			a->runs = v;
@@ -282,6 +286,7 @@ int sva_explore_program(const char *name, const struct sva_run_args *a,
 		.preemption_bound = (unsigned)a->k,
 		.max_schedules = a->max,
 		.keep_going = a->keep_going,
+		.no_por = a->no_por,
 		.world = a->wc,
 		.progress = sva_explore_progress,
 		.progress_every = 10000,
@@ -304,10 +309,15 @@ int sva_explore_program(const char *name, const struct sva_run_args *a,
 	if (ret)
 		return sva_cli_error("explore %s: %s", name,
 				     res->message[0] ? res->message : sva_strerror(ret));
-	printf("explore %s (%s), K=%lu: %lu schedules%s, longest %lu decisions, %lu failing\n",
-	       name, variant, a->k, res->schedules,
+	printf("explore %s (%s), K=%lu: %lu schedules%s, longest %lu decisions, %lu failing", name,
+	       variant, a->k, res->schedules,
 	       res->exhausted ? " (all within the bound)" : " (stopped)", res->max_decisions,
 	       res->failures);
+	if (a->no_por)
+		printf(" (no partial-order reduction)\n");
+	else
+		printf(" (partial-order reduction: %lu redundant runs cut short)\n",
+		       res->redundant);
 	if (!res->failures)
 		return SVA_EXIT_OK;
 	printf("  first failure: %s\n  schedule: %s\n  replay: sva replay %s%s%s%s '%s'\n",

@@ -29,7 +29,7 @@ static const struct sva_cli_command sva_commands[] = {
 	  "[--timeline FILE.svg] [--quiet]",
 	  "run a scenario once: timeline, summary, verdict (no FILE: the nginx scenario)",
 	  sva_cmd_run },
-	{ "explore", "FILE [-k K] [--max N] [--seed S] [--variant NAME] [--keep-going]",
+	{ "explore", "FILE [-k K] [--max N] [--seed S] [--variant NAME] [--keep-going] [--no-por]",
 	  "enumerate every schedule with at most K preemptions (default 2)", sva_cmd_explore },
 	{ "replay",
 	  "FILE SCHEDULE [--variant NAME] [--trace FILE.json] [--timeline FILE.svg] [--quiet]",
