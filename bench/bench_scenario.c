@@ -6,7 +6,11 @@
  *    of the seed threads (examples/variants/, the faithful design), each a fresh world with a
  *    kernel, a software IOMMU and an accelerator; the smallest has the goal >= 5,000/s;
  *  - explore.first_violation_s.<variant>: seconds until the explorer breaks the variant's
- *    example under that variant.
+ *    example under that variant;
+ *  - explore.schedules.fault-without-mmget.k2: schedules of the whole K=2 enumeration of that
+ *    example (faithful design) with partial-order reduction, and
+ *    explore.por_ratio.fault-without-mmget: schedules without it / with it (the enumeration
+ *    without takes tens of seconds).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +29,26 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Load @name's example as a program; 0 or 1 (said on stderr). */
+static int load_example(const char *name, struct sva_scenario **s, struct sva_scenario_run **r,
+			struct sva_program *prog)
+{
+	char path[512], err[512] = "";
+
+	snprintf(path, sizeof(path), "%s/variants/%s.sva", SVA_EXAMPLES_DIR, name);
+	if (sva_scenario_load(path, s, err, sizeof(err))) {
+		fprintf(stderr, "bench_scenario: %s\n", err);
+		return 1;
+	}
+	if (sva_scenario_run_create(*s, r)) {
+		fprintf(stderr, "bench_scenario: %s: out of memory\n", name);
+		sva_scenario_free(*s);
+		return 1;
+	}
+	sva_scenario_program(*r, prog);
+	return 0;
+}
+
 /* Explore @name's example under @v; the rate, or the time to the first failure. */
 static int bench_example(const char *name, enum sva_variant v, struct sva_explore_result *res)
 {
@@ -32,15 +56,10 @@ static int bench_example(const char *name, enum sva_variant v, struct sva_explor
 	struct sva_scenario_run *r;
 	struct sva_scenario *s;
 	struct sva_program prog;
-	char path[512], err[512];
 	double t;
 
-	snprintf(path, sizeof(path), "%s/variants/%s.sva", SVA_EXAMPLES_DIR, name);
-	if (sva_scenario_load(path, &s, err, sizeof(err)) || sva_scenario_run_create(s, &r)) {
-		fprintf(stderr, "bench_scenario: %s\n", err);
+	if (load_example(name, &s, &r, &prog))
 		return 1;
-	}
-	sva_scenario_program(r, &prog);
 	cfg.world.quiet = true;
 	cfg.world.variant = v;
 	t = now_s();
@@ -65,6 +84,33 @@ static int bench_example(const char *name, enum sva_variant v, struct sva_explor
 	return 0;
 }
 
+/* The whole K=2 enumeration of fault-without-mmget, with and without partial-order reduction. */
+static int bench_por(struct sva_explore_result *res)
+{
+	struct sva_explore_config cfg = { .preemption_bound = 2 };
+	struct sva_scenario_run *r;
+	struct sva_scenario *s;
+	struct sva_program prog;
+	unsigned long with;
+	int bad = 0;
+
+	if (load_example("fault-without-mmget", &s, &r, &prog))
+		return 1;
+	cfg.world.quiet = true;
+	sva_explore(&cfg, &prog, res);
+	with = res->schedules;
+	bad |= !res->exhausted || res->failures;
+	printf("BENCH explore.schedules.fault-without-mmget.k2 %lu schedules\n", with);
+	cfg.no_por = true;
+	sva_explore(&cfg, &prog, res);
+	bad |= !res->exhausted || res->failures;
+	printf("BENCH explore.por_ratio.fault-without-mmget %.2f x\n",
+	       with ? (double)res->schedules / (double)with : 0.0);
+	sva_scenario_run_free(r);
+	sva_scenario_free(s);
+	return bad;
+}
+
 int main(void)
 {
 	struct sva_explore_result *res = malloc(sizeof(*res));
@@ -76,6 +122,8 @@ int main(void)
 		bad |= bench_example(name, SVA_VARIANT_FAITHFUL, res);
 		bad |= bench_example(name, (enum sva_variant)v, res);
 	}
+	if (!bad)
+		bad |= bench_por(res);
 	free(res);
 	return bad;
 }

@@ -40,6 +40,7 @@ struct sva_list_head {
  */
 struct sva_wchan {
 	struct sva_world *w;
+	uint32_t por_id; /* sim: identity for partial-order reduction */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct sva_list_head waiters;
@@ -175,6 +176,16 @@ struct sva_spinlock {
 
 void sva_spin_lock_init(struct sva_world *w, struct sva_spinlock *s, const char *name);
 void sva_spin_lock_destroy(struct sva_spinlock *s);
+/*
+ * Partial-order reduction (sim; docs/concurrency.md): what @s guards is also read without it,
+ * and every such lock-free reader says so with sva_spin_lock_reads(). Steps that take only
+ * guarded locks then commute with bare scheduling points (DMA) that do not name them.
+ */
+void sva_spin_lock_guards_lockfree(struct sva_spinlock *s);
+/* The current step reads, lock-free, what @s guards. */
+void sva_spin_lock_reads(struct sva_spinlock *s);
+/* The current step touches shared state no lock names: for POR it depends on every step. */
+void sva_sched_shared(struct sva_world *w);
 void sva_spin_lock_slow_(struct sva_spinlock *s, const char *site);
 void sva_spin_unlock_slow_(struct sva_spinlock *s);
 
@@ -283,6 +294,7 @@ bool sva_completion_done(struct sva_completion *c);
 
 struct sva_atomic {
 	struct sva_world *w;
+	uint32_t por_id; /* sim: identity for partial-order reduction */
 	atomic_long v;
 };
 
@@ -408,6 +420,8 @@ struct sva_explore_config {
 	unsigned preemption_bound;     /* K */
 	unsigned long max_schedules;   /* 0 = no limit */
 	bool keep_going;	       /* count every failing schedule instead of stopping at one */
+	/* Partial-order reduction off: every schedule within the bound, equivalent or not. */
+	bool no_por;
 	struct sva_world_config world; /* backend is forced to sim; its max_steps bounds each run */
 	/* Called every @progress_every schedules when set. */
 	void (*progress)(void *ctx, unsigned long schedules, unsigned long failures);
@@ -440,6 +454,12 @@ struct sva_explore_config {
 struct sva_explore_result {
 	unsigned long schedules;     /* runs executed (and counted: a shard's own) */
 	unsigned long failures;	     /* runs that failed */
+	/*
+	 * Runs abandoned by partial-order reduction: they reached a point where every runnable
+	 * actor was asleep (each continuation equivalent to one explored), or a switch forced off
+	 * a sleeping actor would exceed the bound. Not counted in @schedules.
+	 */
+	unsigned long redundant;
 	bool exhausted;		     /* every schedule within the bound was explored */
 	enum sva_explore_stop stop;  /* why it ended */
 	int interrupt;		     /* SVA_EXPLORE_STOP_INTERRUPT: the value of *interrupt */

@@ -97,19 +97,6 @@ static inline bool sva_obj_freed(struct sva_world *const *wp, const char *op)
 	return true;
 }
 
-/*
- * A primitive's scheduling point: the object may be freed by whoever runs meanwhile, so it is
- * looked at before (to follow its world pointer) and after. True, and reported, when freed.
- * In an actor of a sim run a report never returns: the run stops there.
- */
-static inline bool sva_obj_point_freed(struct sva_world *const *wp, const char *op)
-{
-	if (sva_obj_freed(wp, op))
-		return true;
-	sva_sched_point_at(*wp, SVA_HERE);
-	return sva_obj_freed(wp, op);
-}
-
 int sva_trace_ring_create(struct sva_world *w, size_t capacity);
 void sva_trace_ring_destroy(struct sva_world *w);
 /* Remember actor @id's name for trace output (the actor may be gone by then). */

@@ -82,6 +82,8 @@ void sva_actor_exited_(struct sva_actor *a)
 	atomic_fetch_sub(&s->live, 1);
 	if (!(a->flags & SVA_ACTOR_DAEMON))
 		atomic_fetch_sub(&s->live_nondaemon, 1);
+	if (s->sim)
+		return; /* nobody sleeps on idle_wc in sim: sva_world_run drives the scheduler */
 	sva_wchan_lock(&s->idle_wc);
 	sva_wchan_wake_all(&s->idle_wc);
 	sva_wchan_unlock(&s->idle_wc);
@@ -111,7 +113,7 @@ int sva_actor_join_at(struct sva_actor *a, int *ret, const char *site)
 			   site);
 		return -EDEADLK;
 	}
-	sva_might_sleep(a->w, site, "join");
+	sva_might_sleep_on(a->w, a->exit_wc.por_id, site, "join");
 	sva_wchan_lock(&a->exit_wc);
 	while (atomic_load(&a->state) != SVA_ACTOR_EXITED && err == 0)
 		err = sva_wchan_sleep(&a->exit_wc, site, "join", false);
@@ -130,15 +132,17 @@ void sva_actor_kill(struct sva_actor *a)
 {
 	struct sva_sched *s = a->w->sched;
 
-	sva_sched_point_at(a->w, SVA_HERE);
+	sva_sched_point_on(a->w, SVA_FP_ACTOR(a->id)); /* every step of @a may look */
 	atomic_store(&a->killed, true);
 	sva_trace(a->w, ACTOR_KILL, a->id);
 	if (!s->sim) {
 		sva_native_kill(a);
 		return;
 	}
-	if (atomic_load(&a->state) == SVA_ACTOR_BLOCKED && a->block_killable)
+	if (atomic_load(&a->state) == SVA_ACTOR_BLOCKED && a->block_killable) {
+		sva_por_touch(s, a->blocked_on->por_id);
 		sva_sim_wake(a);
+	}
 }
 
 bool sva_actor_exited(struct sva_actor *a)
@@ -167,6 +171,8 @@ int sva_task_work_add(struct sva_actor *a, struct sva_task_work *tw)
 {
 	int ret = 0;
 
+	if (a->w->sched->sim)
+		sva_por_touch(a->w->sched, SVA_FP_ACTOR(a->id)); /* its next steps run it */
 	pthread_mutex_lock(&a->lock);
 	if (!(a->flags & SVA_ACTOR_USER) || a->task_works_closed)
 		ret = -ESRCH;

@@ -21,13 +21,14 @@
 void sva_atomic_init(struct sva_world *w, struct sva_atomic *a, long v)
 {
 	a->w = w;
+	a->por_id = sva_por_new_id(w);
 	atomic_init(&a->v, v);
 }
 
 /* The scheduling point of an operation; true when the counter lies in a freed object. */
 static bool sva_atomic_point_freed(struct sva_atomic *a, const char *op)
 {
-	return sva_obj_point_freed(&a->w, op);
+	return sva_obj_point_freed_on(&a->w, &a->por_id, op);
 }
 
 long sva_atomic_read(struct sva_atomic *a)
@@ -81,15 +82,20 @@ void sva_refcount_init(struct sva_world *w, struct sva_refcount *r, const char *
 	r->name = name ? name : "refcount";
 }
 
+/* Not scheduling points, but they use the count: part of the step's footprint. */
 long sva_refcount_read(struct sva_refcount *r)
 {
 	if (sva_obj_freed(&r->a.w, "refcount_read"))
 		return SVA_REFCOUNT_SATURATED;
+	if (r->a.w->sched->sim)
+		sva_por_touch(r->a.w->sched, r->a.por_id);
 	return atomic_load(&r->a.v);
 }
 
 void sva_refcount_set(struct sva_refcount *r, long v)
 {
+	if (r->a.w->sched->sim)
+		sva_por_touch(r->a.w->sched, r->a.por_id);
 	atomic_store(&r->a.v, v);
 }
 
@@ -107,7 +113,7 @@ static long sva_refcount_add(struct sva_refcount *r, long d, bool unless_zero, c
 {
 	long old;
 
-	if (sva_obj_point_freed(&r->a.w, op))
+	if (sva_obj_point_freed_on(&r->a.w, &r->a.por_id, op))
 		return SVA_REFCOUNT_FREED_;
 	old = atomic_load(&r->a.v);
 	do {

@@ -20,6 +20,15 @@
  * Either can be split into shards that cover it exactly once (shard.c). Between schedules the
  * loop stops at max_schedules, at the wall-clock budget, or when *interrupt is set (a signal
  * handler); live tells a crash handler which world is running.
+ *
+ * Partial-order reduction (sleep sets, on unless config->no_por; the enumeration only, unsharded):
+ * each decision record carries the actors asleep there and the footprint of the chosen actor's
+ * step (por.c). Backtracking never tries a sleeping actor; the alternatives already explored at
+ * each decision of the prefix are kept here (struct sva_por_done, a stack by depth) and handed
+ * to the next run, which puts them to sleep as it replays. A run that reaches a point where
+ * every runnable actor sleeps is abandoned and counted as redundant, not as a schedule. Shards
+ * skip subtrees without running them, so the footprints of their steps are unknown: a sharded
+ * enumeration runs without POR, as PCT does.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -46,7 +55,9 @@ struct sva_run_outcome {
 	size_t msg_len;
 	sva_run_observer observe;
 	void *observe_ctx;
-	struct sva_explore_live *live; /* told which world runs */
+	struct sva_explore_live *live;	 /* told which world runs */
+	const struct sva_por_plan *plan; /* POR on when set (sim) */
+	bool redundant;			 /* abandoned by POR: no verdict */
 };
 
 static bool sva_program_verdict(struct sva_world *w, const struct sva_program *p, int run,
@@ -97,6 +108,8 @@ static int sva_program_run(const struct sva_world_config *config, const struct s
 		return ret;
 	if (out->live)
 		atomic_store(&out->live->world, w);
+	if (out->plan && w->sched->sim)
+		sva_sim_por_start(w->sched, out->plan);
 	ret = p->setup(w, p->arg);
 	if (ret) {
 		if (out->msg_len)
@@ -111,6 +124,9 @@ static int sva_program_run(const struct sva_world_config *config, const struct s
 	if (w->sched->sim)
 		w->sched->settled = true; /* the check's own scheduling is not explored */
 	out->failed = sva_program_verdict(w, p, run, out->msg, out->msg_len);
+	out->redundant = w->sched->sim && w->sched->redundant;
+	if (out->redundant) /* cut short on purpose: its continuations were explored */
+		out->failed = false;
 	if (out->schedule_len)
 		sva_world_schedule(w, out->schedule, out->schedule_len);
 	if (w->sched->sim && out->decisions) {
@@ -181,11 +197,52 @@ static unsigned sva_decision_options(const struct sva_decision *d, uint16_t *opt
 }
 
 /*
- * Next prefix after a run that took @dec; false when the tree within @bound is exhausted.
- * @pre is scratch space for the preemption counts.
+ * The alternatives explored so far at each decision of the current prefix, with the
+ * footprints their steps had: a stack, level by level (only the deepest level grows).
  */
-static bool sva_explore_backtrack(const struct sva_decision *dec, size_t n, unsigned bound,
-				  unsigned *pre, struct sva_decision *prefix, size_t *nprefix)
+struct sva_por_done {
+	uint32_t *first, *n; /* per decision */
+	struct sva_sleeper *done;
+	size_t ndone, done_cap;
+	size_t levels; /* decisions with a valid first/n */
+};
+
+/* Decision @d of the last run is left for another alternative: remember what it ran. */
+static int sva_por_done_push(struct sva_por_done *pd, const struct sva_decision *dec, size_t d)
+{
+	if (pd->ndone == pd->done_cap) {
+		size_t cap = pd->done_cap ? pd->done_cap * 2 : 256;
+		struct sva_sleeper *n = realloc(pd->done, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		pd->done = n;
+		pd->done_cap = cap;
+	}
+	pd->done[pd->ndone].actor = (int16_t)dec[d].chosen;
+	pd->done[pd->ndone].fp = dec[d].fp;
+	pd->ndone++;
+	pd->n[d]++;
+	return 0;
+}
+
+/* The levels a run of @n decisions reached beyond the prefix start with nothing explored. */
+static void sva_por_done_extend(struct sva_por_done *pd, size_t n)
+{
+	for (; pd->levels < n; pd->levels++) {
+		pd->first[pd->levels] = (uint32_t)pd->ndone;
+		pd->n[pd->levels] = 0;
+	}
+}
+
+/*
+ * Next prefix after a run that took @dec: 1, or 0 when the tree within @bound is exhausted, or
+ * -ENOMEM. @pre is scratch space for the preemption counts. With @pd (POR), sleeping actors are
+ * no alternative, and the alternative taken at decision d puts the one it replaces on d's list.
+ */
+static int sva_explore_backtrack(const struct sva_decision *dec, size_t n, unsigned bound,
+				 unsigned *pre, struct sva_decision *prefix, size_t *nprefix,
+				 struct sva_por_done *pd)
 {
 	uint16_t opt[64];
 
@@ -193,25 +250,34 @@ static bool sva_explore_backtrack(const struct sva_decision *dec, size_t n, unsi
 		pre[i] = (unsigned)p;
 		p += dec[i].current >= 0 && dec[i].chosen != dec[i].current;
 	}
+	if (pd)
+		sva_por_done_extend(pd, n);
 	for (size_t d = n; d-- > 0;) {
 		unsigned nopt = sva_decision_options(&dec[d], opt);
 		unsigned idx = 0;
+		uint64_t asleep = pd ? dec[d].sleep : 0;
 
 		while (idx < nopt && opt[idx] != dec[d].chosen)
 			idx++;
 		for (unsigned j = idx + 1; j < nopt; j++) {
 			unsigned cost = dec[d].current >= 0 && opt[j] != dec[d].current;
 
-			if (pre[d] + cost > bound)
+			if (pre[d] + cost > bound || (asleep & (1ull << opt[j])))
 				continue;
 			memcpy(prefix, dec, d * sizeof(*dec));
 			prefix[d] = dec[d];
 			prefix[d].chosen = opt[j];
 			*nprefix = d + 1;
-			return true;
+			if (pd) {
+				pd->levels = d + 1; /* deeper levels belong to the old subtree */
+				pd->ndone = pd->first[d] + pd->n[d];
+				if (sva_por_done_push(pd, dec, d))
+					return -ENOMEM;
+			}
+			return 1;
 		}
 	}
-	return false;
+	return 0;
 }
 
 struct sva_explorer {
@@ -225,6 +291,9 @@ struct sva_explorer {
 	struct sva_shard shard;
 	unsigned long pct_run; /* PCT: index of the run about to start */
 	struct timespec t0;
+	struct sva_por_done pd;
+	struct sva_por_plan plan;
+	bool por; /* partial-order reduction in this exploration */
 	char msg[1024];
 	char *schedule; /* the last run's, whole */
 	size_t schedule_cap;
@@ -232,7 +301,7 @@ struct sva_explorer {
 
 static int sva_explorer_grow(struct sva_explorer *x, size_t n)
 {
-	void *a, *b;
+	void *a, *b, *c, *d;
 
 	if (n <= x->cap)
 		return 0;
@@ -242,7 +311,13 @@ static int sva_explorer_grow(struct sva_explorer *x, size_t n)
 	b = realloc(x->pre, n * sizeof(*x->pre));
 	if (b)
 		x->pre = b;
-	if (!a || !b)
+	c = realloc(x->pd.first, n * sizeof(*x->pd.first));
+	if (c)
+		x->pd.first = c;
+	d = realloc(x->pd.n, n * sizeof(*x->pd.n));
+	if (d)
+		x->pd.n = d;
+	if (!a || !b || !c || !d)
 		return -ENOMEM;
 	x->cap = n;
 	return 0;
@@ -278,7 +353,21 @@ static void sva_explorer_free(struct sva_explorer *x)
 	free(x->pre);
 	free(x->prefix_str);
 	free(x->schedule);
+	free(x->pd.first);
+	free(x->pd.n);
+	free(x->pd.done);
 	sva_stack_cache_destroy(x->stacks);
+}
+
+/* The plan of the next run: what was explored at each decision of its prefix. */
+static void sva_explorer_plan(struct sva_explorer *x, unsigned bound)
+{
+	x->plan.first = x->pd.first;
+	x->plan.n = x->pd.n;
+	x->plan.done = x->pd.done;
+	x->plan.ndecisions = x->nprefix < x->pd.levels ? x->nprefix : x->pd.levels;
+	x->plan.bound = bound;
+	x->out.plan = &x->plan;
 }
 
 static double sva_explore_elapsed(const struct sva_explorer *x)
@@ -298,7 +387,7 @@ static bool sva_explore_stopping(const struct sva_explore_config *c, struct sva_
 	if (irq) {
 		res->stop = SVA_EXPLORE_STOP_INTERRUPT;
 		res->interrupt = irq;
-	} else if (c->max_schedules && res->schedules >= c->max_schedules) {
+	} else if (c->max_schedules && res->schedules + res->redundant >= c->max_schedules) {
 		res->stop = SVA_EXPLORE_STOP_MAX;
 	} else if (c->seconds > 0 && sva_explore_elapsed(x) >= c->seconds) {
 		res->stop = SVA_EXPLORE_STOP_SECONDS;
@@ -322,6 +411,9 @@ static int sva_explore_prepare(const struct sva_explore_config *c, struct sva_ex
 	}
 	x->out.msg = x->msg;
 	x->out.msg_len = sizeof(x->msg);
+	x->out.plan = NULL;
+	if (x->por)
+		sva_explorer_plan(x, c->preemption_bound);
 	return ret; /* the run's schedule string is made from its decisions, if counted */
 }
 
@@ -388,8 +480,13 @@ static bool sva_explore_next_pct(const struct sva_explore_config *c, struct sva_
 static bool sva_explore_branch(const struct sva_explore_config *c, struct sva_explorer *x,
 			       const struct sva_decision *dec, size_t n, int *ret)
 {
-	if (!sva_explore_backtrack(dec, n, c->preemption_bound, x->pre, x->prefix, &x->nprefix))
+	int more = sva_explore_backtrack(dec, n, c->preemption_bound, x->pre, x->prefix,
+					 &x->nprefix, x->por ? &x->pd : NULL);
+
+	if (more <= 0) {
+		*ret = more;
 		return false;
+	}
 	*ret = sva_shard_branched(&x->shard, x->nprefix);
 	return *ret == 0;
 }
@@ -449,8 +546,9 @@ int sva_explore(const struct sva_explore_config *config, const struct sva_progra
 	}
 	x.out.decisions = malloc(sizeof(*x.out.decisions));
 	x.out.live = config->live;
-	if (!x.out.decisions) {
-		sva_stack_cache_destroy(x.stacks);
+	x.por = !config->no_por && !config->pct_depth && !config->shard_count;
+	if (!x.out.decisions || sva_explorer_grow(&x, 64)) {
+		sva_explorer_free(&x);
 		return -ENOMEM;
 	}
 	while (!sva_explore_stopping(config, &x, res)) {
@@ -466,7 +564,9 @@ int sva_explore(const struct sva_explore_config *config, const struct sva_progra
 		if (x.out.ndecisions > res->max_decisions)
 			res->max_decisions = x.out.ndecisions;
 		owned = sva_explore_owned(config, &x);
-		if (owned)
+		if (x.out.redundant) /* cut short by POR: its continuations were explored */
+			res->redundant++;
+		else if (owned)
 			ret = sva_explore_count(config, &x, res);
 		else
 			res->uncounted++;

@@ -42,8 +42,7 @@ void sva_mutex_lock_at(struct sva_mutex *m, const char *site)
 	if (sva_obj_freed(&m->wc.w, "mutex_lock"))
 		return;
 	owner = sva_sched_owner(m->wc.w->sched);
-	sva_might_sleep(m->wc.w, site, "mutex lock");
-	if (sva_obj_freed(&m->wc.w, "mutex_lock"))
+	if (sva_obj_might_sleep_on(&m->wc.w, &m->wc.por_id, site, "mutex lock", "mutex_lock"))
 		return;
 	sva_lockdep_acquire(m->wc.w->sched, &m->dep_class, m->name, site);
 	sva_wchan_lock(&m->wc);
@@ -74,7 +73,7 @@ bool sva_mutex_trylock(struct sva_mutex *m)
 	if (sva_obj_freed(&m->wc.w, "mutex_trylock"))
 		return false;
 	owner = sva_sched_owner(m->wc.w->sched);
-	if (sva_obj_point_freed(&m->wc.w, "mutex_trylock"))
+	if (sva_obj_point_freed_on(&m->wc.w, &m->wc.por_id, "mutex_trylock"))
 		return false;
 	sva_wchan_lock(&m->wc);
 	if (!m->owner) {

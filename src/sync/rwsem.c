@@ -28,10 +28,7 @@ void sva_rwsem_destroy(struct sva_rwsem *s)
 
 void sva_down_read_at(struct sva_rwsem *s, const char *site)
 {
-	if (sva_obj_freed(&s->wc.w, "down_read"))
-		return;
-	sva_might_sleep(s->wc.w, site, "down_read");
-	if (sva_obj_freed(&s->wc.w, "down_read"))
+	if (sva_obj_might_sleep_on(&s->wc.w, &s->wc.por_id, site, "down_read", "down_read"))
 		return;
 	sva_lockdep_acquire(s->wc.w->sched, &s->dep_class, s->name, site);
 	sva_wchan_lock(&s->wc);
@@ -49,10 +46,7 @@ out:
 
 void sva_down_write_at(struct sva_rwsem *s, const char *site)
 {
-	if (sva_obj_freed(&s->wc.w, "down_write"))
-		return;
-	sva_might_sleep(s->wc.w, site, "down_write");
-	if (sva_obj_freed(&s->wc.w, "down_write"))
+	if (sva_obj_might_sleep_on(&s->wc.w, &s->wc.por_id, site, "down_write", "down_write"))
 		return;
 	sva_lockdep_acquire(s->wc.w->sched, &s->dep_class, s->name, site);
 	sva_wchan_lock(&s->wc);
@@ -75,7 +69,7 @@ bool sva_down_read_trylock(struct sva_rwsem *s)
 {
 	bool taken;
 
-	if (sva_obj_point_freed(&s->wc.w, "down_read_trylock"))
+	if (sva_obj_point_freed_on(&s->wc.w, &s->wc.por_id, "down_read_trylock"))
 		return false;
 	sva_wchan_lock(&s->wc);
 	taken = !s->writer && !s->waiting_writers;
@@ -92,7 +86,7 @@ bool sva_down_write_trylock(struct sva_rwsem *s)
 {
 	bool taken;
 
-	if (sva_obj_point_freed(&s->wc.w, "down_write_trylock"))
+	if (sva_obj_point_freed_on(&s->wc.w, &s->wc.por_id, "down_write_trylock"))
 		return false;
 	sva_wchan_lock(&s->wc);
 	taken = !s->writer && !s->readers;

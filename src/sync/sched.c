@@ -132,7 +132,13 @@ void sva_sched_point_at(struct sva_world *w, const char *site)
 		sva_sim_point(w->sched);
 }
 
-void sva_might_sleep(struct sva_world *w, const char *site, const char *what)
+void sva_sched_shared(struct sva_world *w)
+{
+	if (w->sched->sim)
+		sva_por_touch(w->sched, SVA_FP_ALL_ID);
+}
+
+void sva_might_sleep_on(struct sva_world *w, uint32_t id, const char *site, const char *what)
 {
 	struct sva_sched *s = w->sched;
 	struct sva_actor *cur;
@@ -143,7 +149,13 @@ void sva_might_sleep(struct sva_world *w, const char *site, const char *what)
 	if (cur && cur->spin_depth)
 		sva_report(w, SVA_REPORT_SLEEP_IN_ATOMIC, "%s: %s at %s while holding a spinlock",
 			   cur->name, what, site);
-	sva_sim_point(s);
+	sva_sim_point_on(s, id);
+}
+
+/* Outside the primitives, what the code after the point touches is unknown: everything. */
+void sva_might_sleep(struct sva_world *w, const char *site, const char *what)
+{
+	sva_might_sleep_on(w, SVA_FP_POINT_ALL, site, what);
 }
 
 void sva_yield(struct sva_world *w)

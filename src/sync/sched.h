@@ -56,6 +56,57 @@ struct sva_lockdep {
 	uint32_t reported[SVA_LOCKDEP_REPORTED]; /* class pairs, lower << 16 | higher */
 };
 
+/*
+ * ---- partial-order reduction (sim; docs/concurrency.md "Partial-order reduction") ----
+ *
+ * A step is what one actor runs from one scheduling point to the next. Its footprint is the
+ * set of objects it touched, by stable id: every wait channel it locked, slept on or woke
+ * (every blocking primitive is one), every sva_atomic / refcount it used, its own actor
+ * (anything that kills it or gives it task_work touches that too), the scheduler (spawns).
+ * A step that begins at a bare scheduling point (sva_sched_point, a yield, a DMA page access)
+ * or touches an object without an id is "all": it may touch any shared state, except what a
+ * *guarded* lock guards (sva_spin_lock_guards_lockfree: its lock-free readers name it with
+ * sva_spin_lock_reads) and actors' own state (touched by name: kill, task_work). Two steps are
+ * dependent when they share an object, or one is "all" and the other touches an unguarded
+ * object or a guarded one the "all" step names, or one is "full" (too many objects to list).
+ *
+ * Ids are given at init in order (sva_por_new_id), so they are the same in every run that
+ * shares a prefix of decisions, whatever addresses the allocator returns; 0 = none.
+ */
+#define SVA_FP_OBJS	 8
+#define SVA_FP_ALL_ID	 0u	     /* an object without an id: depends on everything */
+#define SVA_FP_SCHED	 0xffffffffu /* the actor list: spawns */
+#define SVA_FP_ACTOR(id) (0x80000000u | (uint32_t)(id))
+#define SVA_FP_NONE	 0xfffffffeu /* a point that names nothing yet (a fresh actor) */
+#define SVA_FP_POINT_ALL 0xfffffffdu /* a bare scheduling point */
+#define SVA_FP_GUARDED	 0x40000000u /* id bit: a guarded lock (see above) */
+
+struct sva_footprint {
+	bool all;  /* any unguarded object */
+	bool full; /* anything at all */
+	uint8_t n;
+	uint32_t obj[SVA_FP_OBJS];
+};
+
+/* An actor put to sleep at a decision: its step from there, as seen when it was explored. */
+struct sva_sleeper {
+	int16_t actor;
+	struct sva_footprint fp;
+};
+
+/*
+ * What the explorer gives a run under POR: for each decision of the prefix, the alternatives
+ * explored there before (done[first[i]] .. done[first[i] + n[i] - 1]), which join the sleep
+ * set at that decision, and the preemption bound (a switch forced by a sleeping current actor
+ * beyond it ends the run as redundant).
+ */
+struct sva_por_plan {
+	const uint32_t *first, *n;
+	const struct sva_sleeper *done;
+	size_t ndecisions;
+	unsigned bound;
+};
+
 enum sva_actor_state {
 	SVA_ACTOR_RUNNABLE,
 	SVA_ACTOR_BLOCKED,
@@ -94,6 +145,7 @@ struct sva_actor {
 
 	/* sim */
 	struct sva_fiber fiber;
+	uint32_t point_id; /* POR: what the operation at its pending scheduling point touches */
 	unsigned ld_depth; /* lockdep: every lock held, in acquisition order */
 	struct sva_held_lock ld_held[SVA_LOCKDEP_DEPTH];
 };
@@ -101,8 +153,10 @@ struct sva_actor {
 /* One scheduling decision with more than one runnable actor (sim). */
 struct sva_decision {
 	uint16_t chosen;
-	int16_t current;   /* the actor that was running and could go on, or -1 */
-	uint64_t runnable; /* bit per actor id (ids < 64) */
+	int16_t current;	 /* the actor that was running and could go on, or -1 */
+	uint64_t runnable;	 /* bit per actor id (ids < 64) */
+	uint64_t sleep;		 /* POR: runnable actors asleep here (never chosen) */
+	struct sva_footprint fp; /* POR: the chosen actor's step from here */
 };
 
 struct sva_sched {
@@ -148,6 +202,17 @@ struct sva_sched {
 	struct sva_decision *decisions; /* decisions taken */
 	size_t ndecisions, decisions_cap;
 	struct sva_lockdep lockdep;
+
+	/* partial-order reduction (sim, explorer only) */
+	bool por;
+	bool redundant; /* every runnable actor asleep: the run was abandoned */
+	const struct sva_por_plan *plan;
+	uint32_t next_por_id;	 /* object ids, in init order */
+	unsigned preemptions;	 /* so far in this run */
+	long fp_decision;	 /* the decision whose chosen actor runs the current step */
+	struct sva_footprint fp; /* of the current step */
+	uint64_t sleep_mask;	 /* asleep, by actor id */
+	struct sva_footprint sleep_fp[64];
 };
 
 static inline struct sva_sched *sva_sched_of(struct sva_world *w)
@@ -194,6 +259,9 @@ static inline void sva_lockdep_release(struct sva_sched *s, const void *lock)
 		sva_lockdep_release_(s, lock);
 }
 
+/* sva_might_sleep() for a primitive whose operation touches object @id. */
+void sva_might_sleep_on(struct sva_world *w, uint32_t id, const char *site, const char *what);
+
 /* wait channels */
 void sva_wchan_init(struct sva_world *w, struct sva_wchan *wc);
 void sva_wchan_destroy(struct sva_wchan *wc);
@@ -206,14 +274,75 @@ void sva_wchan_unlock(struct sva_wchan *wc);
 int sva_wchan_sleep(struct sva_wchan *wc, const char *site, const char *what, bool killable);
 void sva_wchan_wake_all(struct sva_wchan *wc);
 
+/* POR: a new object's id (0 outside sim: ids matter only there). */
+static inline uint32_t sva_por_new_id(struct sva_world *w)
+{
+	struct sva_sched *s = w->sched;
+
+	return s && s->sim ? ++s->next_por_id : 0;
+}
+
+void sva_por_touch_(struct sva_sched *s, uint32_t id);
+
+/* The current step touches object @id (SVA_FP_ALL_ID: something no id names). */
+static inline void sva_por_touch(struct sva_sched *s, uint32_t id)
+{
+	if (s->por && s->current)
+		sva_por_touch_(s, id);
+}
+
+/* Run under POR with @plan (the explorer, before the program's setup). */
+void sva_sim_por_start(struct sva_sched *s, const struct sva_por_plan *plan);
+/* The sim's hooks (por.c): a step of @a begins; the current step ends; a decision begins. */
+void sva_por_step_begin(struct sva_sched *s, struct sva_actor *a);
+void sva_por_step_end(struct sva_sched *s);
+void sva_por_decision(struct sva_sched *s);
+bool sva_por_asleep(const struct sva_sched *s, const struct sva_actor *a);
+/* Every runnable actor sleeps: the run is redundant; it goes on settled, unrecorded. */
+void sva_por_abandon(struct sva_sched *s);
+
 /* sim */
 int sva_sim_create(struct sva_sched *s, const struct sva_world_config *config);
 void sva_sim_destroy(struct sva_sched *s);
-void sva_sim_point(struct sva_sched *s);
+/* A scheduling point; the operation after it touches object @id (SVA_FP_POINT_ALL: unknown). */
+void sva_sim_point_on(struct sva_sched *s, uint32_t id);
+static inline void sva_sim_point(struct sva_sched *s)
+{
+	sva_sim_point_on(s, SVA_FP_POINT_ALL);
+}
+/* A scheduling point of a primitive whose operation touches object @id (sim). */
+static inline void sva_sched_point_on(struct sva_world *w, uint32_t id)
+{
+	if (w->sched->sim)
+		sva_sim_point_on(w->sched, id);
+}
+/*
+ * A primitive's scheduling point on the object whose POR id is *@id: the primitive may be freed
+ * by whoever runs meanwhile, so it is looked at before (to follow its world pointer and read its
+ * id) and after. True, and reported (USE_AFTER_FREE), when freed; in an actor of a sim run the
+ * report does not return.
+ */
+static inline bool sva_obj_point_freed_on(struct sva_world *const *wp, const uint32_t *id,
+					  const char *op)
+{
+	if (sva_obj_freed(wp, op))
+		return true;
+	sva_sched_point_on(*wp, *id);
+	return sva_obj_freed(wp, op);
+}
+/* The same for a primitive that may sleep (sva_might_sleep_on()). */
+static inline bool sva_obj_might_sleep_on(struct sva_world *const *wp, const uint32_t *id,
+					  const char *site, const char *what, const char *op)
+{
+	if (sva_obj_freed(wp, op))
+		return true;
+	sva_might_sleep_on(*wp, *id, site, what);
+	return sva_obj_freed(wp, op);
+}
 /* An explicit yield (or sleep): the actor cannot progress alone; switching away is free. */
 void sva_sim_yield(struct sva_sched *s);
-/* The current actor has become blocked or exited: run someone else. */
-void sva_sim_block(struct sva_sched *s);
+/* The current actor has blocked on channel @id: run someone else. */
+void sva_sim_block(struct sva_sched *s, uint32_t id);
 void sva_sim_wake(struct sva_actor *a);
 int sva_sim_spawn(struct sva_actor *a);
 void sva_sim_exit(struct sva_actor *a); /* never returns */

@@ -147,10 +147,14 @@ static void sva_sim_record(struct sva_sched *s, struct sva_actor *chosen, struct
 		s->decisions = n;
 		s->decisions_cap = cap;
 	}
+	s->fp_decision = (long)s->ndecisions;
 	d = &s->decisions[s->ndecisions++];
 	d->chosen = (uint16_t)chosen->id;
 	d->current = cur ? (int16_t)cur->id : -1;
 	d->runnable = runnable;
+	d->sleep = s->sleep_mask;
+	d->fp.all = d->fp.full = true; /* until the step ends */
+	d->fp.n = 0;
 }
 
 static struct sva_actor *sva_sim_replayed(struct sva_sched *s, int want)
@@ -167,7 +171,24 @@ static struct sva_actor *sva_sim_replayed(struct sva_sched *s, int want)
 	return NULL;
 }
 
-/* The first runnable actor after @cur in the list, wrapping around (a yield's successor). */
+/* A runnable actor the scheduler may pick (POR: not asleep). */
+static bool sva_sim_can_pick(struct sva_sched *s, struct sva_actor *a)
+{
+	return atomic_load(&a->state) == SVA_ACTOR_RUNNABLE && !sva_por_asleep(s, a);
+}
+
+/* The first actor that may be picked, in list (spawn) order. */
+static struct sva_actor *sva_sim_first_pickable(struct sva_sched *s)
+{
+	struct sva_actor *a;
+
+	sva_list_for_each_entry(a, &s->actors, node)
+		if (sva_sim_can_pick(s, a))
+			return a;
+	return NULL;
+}
+
+/* The first pickable actor after @cur in the list, wrapping around (a yield's successor). */
 static struct sva_actor *sva_sim_next_after(struct sva_sched *s, struct sva_actor *cur)
 {
 	struct sva_actor *a, *first = NULL;
@@ -178,7 +199,7 @@ static struct sva_actor *sva_sim_next_after(struct sva_sched *s, struct sva_acto
 			past = true;
 			continue;
 		}
-		if (atomic_load(&a->state) != SVA_ACTOR_RUNNABLE)
+		if (!sva_sim_can_pick(s, a))
 			continue;
 		if (past)
 			return a;
@@ -219,8 +240,21 @@ static struct sva_actor *sva_sim_pick(struct sva_sched *s, struct sva_actor *cur
 			runnable |= 1ull << a->id;
 		n++;
 	}
-	if (n <= 1)
+	if (n <= 1) {
+		if (first && !s->settled && sva_por_asleep(s, first))
+			sva_por_abandon(s); /* its step from here was explored */
 		return first;
+	}
+	if (s->por && !s->settled) {
+		struct sva_actor *awake;
+
+		sva_por_decision(s); /* the alternatives explored here before fall asleep */
+		awake = sva_sim_first_pickable(s);
+		if (awake)
+			first = awake;
+		else
+			sva_por_abandon(s); /* every runnable actor sleeps: redundant */
+	}
 	if (yielding && cur_runnable) { /* a yield: the others go first, at no cost */
 		first = sva_sim_next_after(s, cur);
 		cur_runnable = false; /* a free choice, not a preemption */
@@ -232,7 +266,7 @@ static struct sva_actor *sva_sim_pick(struct sva_sched *s, struct sva_actor *cur
 	if (!chosen && s->pct)
 		chosen = sva_pct_choose(s, cur, yielding);
 	if (!chosen && s->nonpreemptive)
-		chosen = cur_runnable ? cur : first;
+		chosen = cur_runnable && !sva_por_asleep(s, cur) ? cur : first;
 	if (!chosen) {
 		unsigned k = (unsigned)(sva_rng_next(s->rng) % n);
 
@@ -243,11 +277,15 @@ static struct sva_actor *sva_sim_pick(struct sva_sched *s, struct sva_actor *cur
 			}
 		}
 	}
+	if (s->por && cur_runnable && chosen != cur && ++s->preemptions > s->plan->bound) {
+		sva_por_abandon(s); /* forced off a sleeping actor, past the bound */
+		return chosen;
+	}
 	sva_sim_record(s, chosen, cur_runnable ? cur : NULL, runnable);
 	return chosen;
 }
 
-void sva_sim_point(struct sva_sched *s)
+void sva_sim_point_on(struct sva_sched *s, uint32_t id)
 {
 	struct sva_actor *cur = s->current;
 	struct sva_actor *next;
@@ -255,9 +293,18 @@ void sva_sim_point(struct sva_sched *s)
 	s->steps++;
 	if (!cur)
 		return;
+	/*
+	 * A bare point marks shared state accessed on both sides of it (a read, the point, the
+	 * write): the step that ends here is "all" too.
+	 */
+	if (id == SVA_FP_POINT_ALL)
+		sva_por_touch(s, SVA_FP_ALL_ID);
+	sva_por_step_end(s);
+	cur->point_id = id;
 	next = sva_sim_pick(s, cur);
 	if (next != cur)
 		sva_sim_switch(s, cur, next, false);
+	sva_por_step_begin(s, cur);
 }
 
 void sva_sim_yield(struct sva_sched *s)
@@ -267,12 +314,15 @@ void sva_sim_yield(struct sva_sched *s)
 	s->yielding = false;
 }
 
-void sva_sim_block(struct sva_sched *s)
+void sva_sim_block(struct sva_sched *s, uint32_t id)
 {
 	struct sva_actor *cur = s->current;
 
 	s->steps++;
+	sva_por_step_end(s);
+	cur->point_id = id; /* woken, it re-checks what it waited for */
 	sva_sim_switch(s, cur, sva_sim_pick(s, cur), false);
+	sva_por_step_begin(s, cur);
 }
 
 void sva_sim_wake(struct sva_actor *a)
@@ -289,6 +339,7 @@ static void sva_sim_actor_main(void *arg)
 	struct sva_actor *a = arg;
 
 	sva_sim_reap(a->w->sched);
+	sva_por_step_begin(a->w->sched, a);
 	a->ret = a->fn(a->arg);
 	sva_task_work_exit(a->w); /* late task_work still runs in the actor */
 	sva_actor_exited_(a);
@@ -302,6 +353,8 @@ int sva_sim_spawn(struct sva_actor *a)
 
 	if (!sva_alloc_account(a->w, SVA_OBJ_FIBER_STACK, 1))
 		return -ENOMEM;
+	a->point_id = SVA_FP_NONE;
+	sva_por_touch(s, SVA_FP_SCHED); /* the actor list, and the ids of later spawns */
 	ret = sva_fiber_create(&a->fiber, s->stack_size, s->stacks, sva_sim_actor_main, a);
 	if (ret) {
 		sva_alloc_account(a->w, SVA_OBJ_FIBER_STACK, -1);
@@ -325,6 +378,7 @@ void sva_sim_exit(struct sva_actor *a)
 
 	s->zombie = a;
 	s->steps++;
+	sva_por_step_end(s);
 	sva_sim_switch(s, a, sva_sim_pick(s, a), true);
 	__builtin_unreachable();
 }

@@ -29,6 +29,18 @@ void sva_spin_lock_destroy(struct sva_spinlock *s)
 	sva_wchan_destroy(&s->wc);
 }
 
+void sva_spin_lock_guards_lockfree(struct sva_spinlock *s)
+{
+	if (s->wc.por_id)
+		s->wc.por_id |= SVA_FP_GUARDED;
+}
+
+void sva_spin_lock_reads(struct sva_spinlock *s)
+{
+	if (s->sim)
+		sva_por_touch(s->wc.w->sched, s->wc.por_id);
+}
+
 static inline void sva_cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -64,7 +76,7 @@ void sva_spin_lock_slow_(struct sva_spinlock *s, const char *site)
 		return;
 	}
 	owner = sva_sched_owner(sc);
-	sva_sim_point(sc);
+	sva_sim_point_on(sc, s->wc.por_id);
 	if (sva_obj_freed(&s->wc.w, "spin_lock"))
 		return;
 	sva_lockdep_acquire(sc, &s->dep_class, s->name, site);
@@ -88,6 +100,7 @@ void sva_spin_unlock_slow_(struct sva_spinlock *s)
 		return;
 	sc = s->wc.w->sched;
 	me = sva_sched_owner(sc);
+	sva_por_touch(sc, s->wc.por_id);
 	if (s->owner != me) {
 		sva_report(s->wc.w, SVA_REPORT_LOCK_NOT_OWNER,
 			   "%s releases spinlock %s owned by %s", me->name, s->name,

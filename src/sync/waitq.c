@@ -25,19 +25,29 @@ void sva_waitq_destroy(struct sva_waitq *q)
 
 void sva_wake_up(struct sva_waitq *q)
 {
-	if (sva_obj_point_freed(&q->wc.w, "wake_up"))
+	if (sva_obj_freed(&q->wc.w, "wake_up"))
+		return;
+	/*
+	 * The step that made a waiter's condition true ends here (the protocol of wait_event:
+	 * write, then wake_up, no scheduling point between): it touched what the condition reads.
+	 */
+	if (q->wc.w->sched->sim)
+		sva_por_touch(q->wc.w->sched, q->wc.por_id);
+	if (sva_obj_point_freed_on(&q->wc.w, &q->wc.por_id, "wake_up"))
 		return;
 	sva_wchan_lock(&q->wc);
 	sva_wchan_wake_all(&q->wc);
 	sva_wchan_unlock(&q->wc);
 }
 
+/*
+ * A wait_event condition reads state no primitive names (plain atomics). For partial-order
+ * reduction its steps touch the queue (the channel is held), and so does the step that made
+ * it true, which by the protocol ends at the sva_wake_up() (docs/concurrency.md).
+ */
 void sva_waitq_prepare_(struct sva_waitq *q, const char *site, bool killable)
 {
-	if (sva_obj_freed(&q->wc.w, "wait_event"))
-		return;
-	sva_might_sleep(q->wc.w, site, q->name);
-	if (sva_obj_freed(&q->wc.w, "wait_event"))
+	if (sva_obj_might_sleep_on(&q->wc.w, &q->wc.por_id, site, q->name, "wait_event"))
 		return;
 	if (killable)
 		sva_wchan_enter_killable(&q->wc);
@@ -87,7 +97,7 @@ void sva_completion_reinit(struct sva_completion *c)
 
 static void sva_complete_n(struct sva_completion *c, bool all)
 {
-	if (sva_obj_point_freed(&c->wq.wc.w, all ? "complete_all" : "complete"))
+	if (sva_obj_point_freed_on(&c->wq.wc.w, &c->wq.wc.por_id, all ? "complete_all" : "complete"))
 		return;
 	sva_wchan_lock(&c->wq.wc);
 	if (all)

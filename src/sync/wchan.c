@@ -17,6 +17,7 @@
 void sva_wchan_init(struct sva_world *w, struct sva_wchan *wc)
 {
 	wc->w = w;
+	wc->por_id = sva_por_new_id(w);
 	sva_list_init(&wc->waiters);
 	if (w->config.backend == SVA_BACKEND_SIM)
 		return;
@@ -36,6 +37,8 @@ void sva_wchan_lock(struct sva_wchan *wc)
 {
 	if (wc->w->config.backend != SVA_BACKEND_SIM)
 		pthread_mutex_lock(&wc->lock);
+	else /* everything a primitive's channel protects is this step's footprint */
+		sva_por_touch(wc->w->sched, wc->por_id);
 }
 
 void sva_wchan_unlock(struct sva_wchan *wc)
@@ -84,7 +87,8 @@ int sva_wchan_sleep(struct sva_wchan *wc, const char *site, const char *what, bo
 	cur->block_what = what;
 	cur->block_killable = killable;
 	sva_list_add_tail(&cur->wnode, &wc->waiters);
-	sva_sim_block(s);
+	sva_por_touch(s, wc->por_id);
+	sva_sim_block(s, wc->por_id);
 	return sva_killed(cur, killable) ? -EINTR : 0;
 }
 
@@ -96,6 +100,7 @@ void sva_wchan_wake_all(struct sva_wchan *wc)
 		pthread_cond_broadcast(&wc->cond);
 		return;
 	}
+	sva_por_touch(wc->w->sched, wc->por_id);
 	sva_list_for_each_entry_safe(a, tmp, &wc->waiters, wnode)
 		sva_sim_wake(a);
 }

@@ -80,7 +80,7 @@ static int sva_wq_worker_main(void *arg)
 	struct sva_work *work;
 
 	for (;;) {
-		sva_sched_point_at(wq->w, SVA_HERE);
+		sva_sched_point_on(wq->w, wq->wc.por_id);
 		sva_wchan_lock(&wq->wc);
 		work = sva_wq_next_locked(wk);
 		sva_wchan_unlock(&wq->wc);
@@ -88,7 +88,7 @@ static int sva_wq_worker_main(void *arg)
 			return 0;
 		sva_trace(wq->w, WORK_RUN, wq->name, wk->running_seq);
 		work->fn(work);
-		sva_sched_point_at(wq->w, SVA_HERE);
+		sva_sched_point_on(wq->w, wq->wc.por_id);
 		sva_wchan_lock(&wq->wc);
 		wk->running_id = 0;
 		sva_wchan_wake_all(&wq->wc); /* flushers */
@@ -147,7 +147,7 @@ void sva_workqueue_destroy(struct sva_workqueue *wq)
 {
 	if (!wq)
 		return;
-	sva_might_sleep(wq->w, SVA_HERE, "destroy_workqueue");
+	sva_might_sleep_on(wq->w, wq->wc.por_id, SVA_HERE, "destroy_workqueue");
 	sva_workqueue_drain(wq);
 	sva_wchan_lock(&wq->wc);
 	wq->stopping = true;
@@ -175,7 +175,7 @@ bool sva_queue_work(struct sva_workqueue *wq, struct sva_work *work)
 {
 	bool queued = false, refused = false;
 
-	sva_sched_point_at(wq->w, SVA_HERE);
+	sva_sched_point_on(wq->w, wq->wc.por_id);
 	sva_wchan_lock(&wq->wc);
 	if (wq->stopping || (wq->draining && !sva_wq_is_own_worker(wq))) {
 		refused = true;
@@ -216,7 +216,7 @@ bool sva_flush_work_at(struct sva_work *work, const char *site)
 
 	if (!wq)
 		return false; /* never queued: nothing to wait for */
-	sva_might_sleep(wq->w, site, "flush_work");
+	sva_might_sleep_on(wq->w, wq->wc.por_id, site, "flush_work");
 	sva_wchan_lock(&wq->wc);
 	while (work->pending || sva_wq_running(wq, work, 0)) {
 		waited = true;
@@ -240,7 +240,7 @@ void sva_flush_workqueue_at(struct sva_workqueue *wq, const char *site)
 {
 	uint64_t upto;
 
-	sva_might_sleep(wq->w, site, "flush_workqueue");
+	sva_might_sleep_on(wq->w, wq->wc.por_id, site, "flush_workqueue");
 	sva_wchan_lock(&wq->wc);
 	upto = wq->next_seq;
 	while (sva_wq_busy_upto(wq, upto))

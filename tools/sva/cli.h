@@ -52,6 +52,7 @@ struct sva_run_args {
 	unsigned long shard_index, shard_count; /* explore --shard I/N */
 	bool list;				/* explore --list */
 	bool merge;				/* explore --merge FILE... */
+	bool no_por;				/* explore: partial-order reduction off */
 	bool max_steps_given;			/* --max-steps: the replay line repeats it */
 	int first_arg;				/* index of the first positional argument */
 };

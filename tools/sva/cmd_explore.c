@@ -151,8 +151,11 @@ static void sva_explore_print(const struct sva_run_args *a, const struct sva_exp
 		       res->failures ? "'" : "-", res->failures ? first : "",
 		       res->failures ? "'" : "");
 	sva_explore_status(res, a, status, sizeof(status));
-	printf("%s%s: %lu schedules, %lu failing, longest %lu decisions\n", g->head, status,
+	printf("%s%s: %lu schedules, %lu failing, longest %lu decisions", g->head, status,
 	       res->schedules, res->failures, res->max_decisions);
+	if (res->redundant)
+		printf(", %lu redundant runs cut short (partial-order reduction)", res->redundant);
+	printf("\n");
 }
 
 /* The exit code of an exploration that ended as @res says. */
@@ -172,6 +175,7 @@ static void sva_explore_config(const struct sva_run_args *a, struct sva_guard *g
 		.preemption_bound = (unsigned)a->k,
 		.max_schedules = a->max,
 		.keep_going = a->keep_going,
+		.no_por = a->no_por,
 		.world = a->wc,
 		.seconds = (double)a->seconds,
 		.interrupt = &g->interrupt,

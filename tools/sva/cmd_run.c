@@ -200,6 +200,7 @@ int sva_parse_args(int argc, char **argv, struct sva_run_args *a)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "max", required_argument, NULL, 'm' },
 		{ "keep-going", no_argument, NULL, 'g' },
+		{ "no-por", no_argument, NULL, 'O' },
 		{ "variant", required_argument, NULL, 'V' },
 		{ "timeline", required_argument, NULL, 'T' },
 		{ "runs", required_argument, NULL, 'r' },
@@ -257,6 +258,9 @@ int sva_parse_args(int argc, char **argv, struct sva_run_args *a)
 			break;
 		case 'g':
 			a->keep_going = true;
+			break;
+		case 'O':
+			a->no_por = true;
 			break;
 		case 'r':
 			a->runs = v;

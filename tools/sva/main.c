@@ -34,10 +34,11 @@ static const struct sva_cli_command sva_commands[] = {
 	  sva_cmd_run },
 	{ "explore",
 	  "FILE [-k K] [--max N] [--seconds S] [--variant NAME] [--keep-going] [--max-steps N] "
-	  "[--pct D [--runs N] [--seed S]] [--shard I/N] [--list] | --merge FILE...",
+	  "[--pct D [--runs N] [--seed S]] [--shard I/N] [--list] [--no-por] | --merge FILE...",
 	  "enumerate every schedule with at most K preemptions (default 2), or N runs of PCT "
 	  "(probabilistic concurrency testing) of depth D; --shard: this process's share of "
-	  "the enumeration, --merge: the shards' summaries added up",
+	  "the enumeration, --merge: the shards' summaries added up; --no-por: without "
+	  "partial-order reduction",
 	  sva_cmd_explore },
 	{ "replay",
 	  "FILE SCHEDULE|@SCHEDULE_FILE [--variant NAME] [--max-steps N] [--trace FILE.json] "

@@ -50,8 +50,10 @@ int sva_iotlb_create(struct sva_world *w, const struct sva_iotlb_config *cfg,
 	t->set = (struct sva_iotlb_set *)base;
 	t->entry = (struct sva_iotlb_entry *)(base + sets_sz);
 	t->lock = (struct sva_spinlock *)(base + sets_sz + ent_sz);
-	for (unsigned s = 0; s < t->sets; s++)
+	for (unsigned s = 0; s < t->sets; s++) {
 		sva_spin_lock_init(w, &t->lock[s], "iotlb_set");
+		sva_spin_lock_guards_lockfree(&t->lock[s]); /* sva_iotlb_lookup names it */
+	}
 	*out = t;
 	return 0;
 }
@@ -236,6 +238,7 @@ static void sva_iotlb_flush(struct sva_iotlb *t, const struct sva_iotlb_match *m
 {
 
 	/* Before any set: a walk that began before this reads the old generation. */
+	sva_sched_shared(t->w); /* @gen: read lock-free by every walk */
 	atomic_fetch_add_explicit(&t->gen, 1, memory_order_seq_cst);
 	atomic_fetch_add_explicit(&t->invalidations, 1, memory_order_relaxed);
 	if (!m->all && m->last - m->first < t->sets) {
@@ -251,6 +254,7 @@ static void sva_iotlb_flush(struct sva_iotlb *t, const struct sva_iotlb_match *m
 		for (unsigned s = 0; s < t->sets; s++)
 			sva_iotlb_flush_set(t, s, m);
 	}
+	sva_sched_shared(t->w); /* the caller goes on in this step, with what it knows */
 }
 
 void sva_iotlb_invalidate_range(struct sva_iotlb *t, uint32_t did, uint32_t pasid, uint64_t vpn,

@@ -142,6 +142,8 @@ static inline bool sva_iotlb_lookup(struct sva_iotlb *t, const struct sva_iotlb_
 	struct sva_iotlb_set *set = &t->set[s];
 	struct sva_iotlb_entry *ways = &t->entry[(size_t)s * t->ways];
 
+	if (__builtin_expect(t->lock[s].sim, 0))
+		sva_spin_lock_reads(&t->lock[s]); /* partial-order reduction: the set is read */
 	for (;;) {
 		uint32_t seq = atomic_load_explicit(&set->seq, memory_order_acquire);
 		struct sva_iotlb_entry *hit = NULL;
