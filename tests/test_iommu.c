@@ -456,6 +456,34 @@ static void test_slot_held_by_another_domain_is_ebusy(void **state)
 	env_done(&e, devs, 1);
 }
 
+/*
+ * Domain IDs are the IOMMU's, lowest free first, and come back when the domain is freed (as
+ * VT-d's DIDs): the next domain reuses the value, so a teardown that leaves IOTLB entries
+ * tagged with it lets them translate for someone else (examples/stories/ catch that).
+ */
+static void test_domain_ids_reused_after_free(void **state)
+{
+	struct env e;
+	struct sva_device *devs[1];
+	struct sva_domain *a, *b, *c;
+	unsigned id_a, id_b;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_NATIVE, 0);
+	devs[0] = env_dev(&e, "dev0", 20, NULL);
+	assert_int_equal(sva_iommu_paging_domain_alloc(devs[0], &a), 0);
+	assert_int_equal(sva_iommu_paging_domain_alloc(devs[0], &b), 0);
+	id_a = a->id;
+	id_b = b->id;
+	assert_true(id_a != 0 && id_b != 0 && id_a != id_b);
+	sva_iommu_domain_free(a);
+	assert_int_equal(sva_iommu_paging_domain_alloc(devs[0], &c), 0);
+	assert_int_equal(c->id, id_a); /* the lowest free value again */
+	sva_iommu_domain_free(b);
+	sva_iommu_domain_free(c);
+	env_done(&e, devs, 1);
+}
+
 static void test_attach_checks_and_rollback(void **state)
 {
 	struct env e;
@@ -514,7 +542,11 @@ static void seed001_bind_unwinds_exactly_at_every_failure(void **state)
 			break;
 		}
 		assert_int_equal(ret, -ENOMEM);
-		/* exactly as before, but a PASID once given stays with the mm */
+		/*
+		 * Exactly as before, but a PASID once given stays with the mm - once a domain's
+		 * notifier, put on the way out, is past its grace period (it holds a count).
+		 */
+		sva_mm_sys_synchronize(sva_kernel_mm_sys(e.k));
 		assert_int_equal(sva_mm_sva_domains(e.sys, e.mm), 0);
 		assert_int_equal(sva_mm_count(e.mm), count0);
 		assert_int_equal(sva_alloc_live(e.w, SVA_OBJ_BOND), 0);
@@ -825,6 +857,7 @@ static void test_iopf_abort_drops_the_pasids_partials(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_domain_ids_reused_after_free),
 		cmocka_unit_test(seed001_one_pasid_per_mm_kept_until_mmdrop),
 		cmocka_unit_test(seed001_private_pasid_never_collides),
 		cmocka_unit_test(test_pasid_bounded_by_device_and_eoverflow),

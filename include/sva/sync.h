@@ -417,9 +417,9 @@ struct sva_explore_live {
 };
 
 struct sva_explore_config {
-	unsigned preemption_bound;     /* K */
-	unsigned long max_schedules;   /* 0 = no limit */
-	bool keep_going;	       /* count every failing schedule instead of stopping at one */
+	unsigned preemption_bound;   /* K */
+	unsigned long max_schedules; /* 0 = no limit */
+	bool keep_going;	     /* count every failing schedule instead of stopping at one */
 	/* Partial-order reduction off: every schedule within the bound, equivalent or not. */
 	bool no_por;
 	struct sva_world_config world; /* backend is forced to sim; its max_steps bounds each run */
@@ -452,8 +452,8 @@ struct sva_explore_config {
 };
 
 struct sva_explore_result {
-	unsigned long schedules;     /* runs executed (and counted: a shard's own) */
-	unsigned long failures;	     /* runs that failed */
+	unsigned long schedules; /* runs executed (and counted: a shard's own) */
+	unsigned long failures;	 /* runs that failed */
 	/*
 	 * Runs abandoned by partial-order reduction: they reached a point where every runnable
 	 * actor was asleep (each continuation equivalent to one explored), or a switch forced off

@@ -74,14 +74,18 @@ struct sva_mm_sys *sva_iommu_sys_mm_sys(struct sva_iommu_sys *sys)
 	return sys->mm_sys;
 }
 
-unsigned sva_iommu_next_domain_id(struct sva_iommu_sys *sys)
-{
-	unsigned id;
+/* 16-bit DIDs, as VT-d's; 0 is never handed out (no domain). */
+#define SVA_IOMMU_DIDS (1u << 16)
 
-	sva_mutex_lock(&sys->lock);
-	id = ++sys->next_domain_id;
-	sva_mutex_unlock(&sys->lock);
-	return id;
+int sva_iommu_domain_id_alloc(struct sva_domain *domain)
+{
+	uint32_t id;
+	int ret = sva_pasid_alloc(domain->owner->dids, SVA_IOMMU_DIDS, &id);
+
+	if (ret)
+		return ret;
+	domain->id = id;
+	return 0;
 }
 
 /* ---- IOMMU instances ---- */
@@ -101,6 +105,10 @@ int sva_iommu_register(struct sva_iommu_sys *sys, const struct sva_iommu_config 
 	iommu->ops = cfg->ops;
 	iommu->priv = cfg->priv;
 	iommu->max_pasids = cfg->pasid_bits ? 1u << cfg->pasid_bits : 0;
+	if (sva_pasid_space_create(sys->w, SVA_IOMMU_DIDS, &iommu->dids)) {
+		sva_free(sys->w, SVA_OBJ_IOMMU, iommu);
+		return -ENOMEM;
+	}
 	sva_list_init(&iommu->devices);
 	sva_mutex_lock(&sys->lock);
 	sva_list_add_tail(&iommu->node, &sys->iommus);
@@ -119,6 +127,7 @@ void sva_iommu_unregister(struct sva_iommu *iommu)
 			   iommu->name);
 	sva_list_del(&iommu->node);
 	sva_mutex_unlock(&sys->lock);
+	sva_pasid_space_destroy(iommu->dids);
 	sva_free(sys->w, SVA_OBJ_IOMMU, iommu);
 }
 
@@ -457,7 +466,12 @@ int sva_iommu_paging_domain_alloc(struct sva_device *dev, struct sva_domain **ou
 		return ret;
 	domain->type = SVA_DOMAIN_PAGING;
 	domain->owner = dev->iommu;
-	domain->id = sva_iommu_next_domain_id(dev->iommu->sys);
+	domain->id = 0;
+	ret = sva_iommu_domain_id_alloc(domain);
+	if (ret) {
+		sva_iommu_domain_free(domain);
+		return ret;
+	}
 	*out = domain;
 	return 0;
 }
@@ -466,6 +480,8 @@ void sva_iommu_domain_free(struct sva_domain *domain)
 {
 	struct sva_mm *mm = domain->type == SVA_DOMAIN_SVA ? domain->mm : NULL;
 
+	if (domain->id) /* detached everywhere, its entries flushed: the ID may be reused */
+		sva_pasid_free(domain->owner->dids, domain->id);
 	if (mm)
 		sva_mmdrop(mm); /* as iommu_domain_free: the mm count first, then the driver */
 	domain->ops->free(domain);

@@ -25,7 +25,6 @@ struct sva_iommu_sys {
 	 * this count when it was allocated, so a later owner of the same value has a later one.
 	 */
 	_Atomic uint64_t pasid_gens;
-	unsigned next_domain_id;
 	unsigned next_group_id;
 	unsigned next_device_id;	      /* under @lock */
 	struct sva_spinlock fault_param_lock; /* publishes dev->fault_param, takes its refs */
@@ -37,6 +36,12 @@ struct sva_iommu {
 	const struct sva_iommu_ops *ops;
 	void *priv;
 	uint32_t max_pasids;
+	/*
+	 * Domain IDs (VT-d's DID: the tag of its IOTLB entries) are per IOMMU, lowest free first,
+	 * and go back when the domain is freed - so a later domain reuses the value, and an entry
+	 * left in the IOTLB by the old one would translate for it. Every teardown must flush first.
+	 */
+	struct sva_pasid_space *dids;
 	struct sva_list_head devices; /* under sys->lock */
 	struct sva_list_head node;
 };
@@ -83,7 +88,8 @@ struct sva_bond {
 };
 
 struct sva_iommu_sys *sva_iommu_sys_of_device(struct sva_device *dev);
-unsigned sva_iommu_next_domain_id(struct sva_iommu_sys *sys);
+/* Give @domain (its owner set) a domain ID of its IOMMU: 0, -ENOSPC or -ENOMEM. */
+int sva_iommu_domain_id_alloc(struct sva_domain *domain);
 /* The domain attached at (@dev's group, @pasid), read under xa_lock only; NULL if none. */
 struct sva_domain *sva_iommu_pasid_domain(struct sva_device *dev, uint32_t pasid);
 /* io-pgfault.c: set up / tear down the fault-param lookup lock of the subsystem. */

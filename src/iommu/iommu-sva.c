@@ -159,9 +159,11 @@ static int sva_new_domain(struct sva_iommu_sys *sys, struct sva_iommu_mm *im,
 	domain->owner = dev->iommu;
 	domain->mm = im->mm;
 	domain->iopf_handler = sva_iommu_sva_handle_iopf;
-	domain->id = sva_iommu_next_domain_id(sys);
+	domain->id = 0;
 	sva_mmgrab(im->mm);
-	ret = sva_iommu_attach_device_pasid(domain, dev, im->pasid, &bond->handle);
+	ret = sva_iommu_domain_id_alloc(domain);
+	if (ret == 0)
+		ret = sva_iommu_attach_device_pasid(domain, dev, im->pasid, &bond->handle);
 	if (ret) {
 		sva_iommu_domain_free(domain);
 		return ret;

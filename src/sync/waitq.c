@@ -97,7 +97,8 @@ void sva_completion_reinit(struct sva_completion *c)
 
 static void sva_complete_n(struct sva_completion *c, bool all)
 {
-	if (sva_obj_point_freed_on(&c->wq.wc.w, &c->wq.wc.por_id, all ? "complete_all" : "complete"))
+	if (sva_obj_point_freed_on(&c->wq.wc.w, &c->wq.wc.por_id,
+				   all ? "complete_all" : "complete"))
 		return;
 	sva_wchan_lock(&c->wq.wc);
 	if (all)
