@@ -80,6 +80,14 @@ static const char *const seed_examples[] = {
 
 #define NSEEDS (sizeof(seed_examples) / sizeof(seed_examples[0]))
 
+/* Stories of the address space changing under the IOMMU's caches (examples/stories/). */
+static const char *const story_examples[] = {
+	"stories/munmap-under-a-live-bond.sva",
+	"stories/pasid-reuse-after-exit.sva",
+};
+
+#define NSTORIES (sizeof(story_examples) / sizeof(story_examples[0]))
+
 static void example_path(char *buf, size_t len, const char *name)
 {
 	snprintf(buf, len, "variants/%s.sva", name);
@@ -91,8 +99,10 @@ static void test_examples_run_clean(void **state)
 	struct loaded l;
 	(void)state;
 
-	for (size_t i = 0; i <= NSEEDS; i++) {
-		const char *name = i < NSEEDS ? seed_examples[i] : "nginx.sva";
+	for (size_t i = 0; i <= NSEEDS + NSTORIES; i++) {
+		const char *name = i < NSEEDS		   ? seed_examples[i]
+				   : i < NSEEDS + NSTORIES ? story_examples[i - NSEEDS]
+							   : "nginx.sva";
 
 		load_file(&l, name);
 		for (uint64_t seed = 1; seed <= 4; seed++) {
