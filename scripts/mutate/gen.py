@@ -205,6 +205,30 @@ def guarded_call(text):
     return m.end(), k - 1
 
 
+# Code only the historical designs or the checker's broken-model tests run: not the faithful
+# design the campaign judges, so a mutant there cannot be killed by it.
+NOT_FAITHFUL = re.compile(r"\bsva_world_(?:variant|broken)\s*\(")
+
+
+def not_faithful_spans(code, stmts):
+    """Offset ranges of `if (...variant or break...)` statements and their braced bodies."""
+    spans = []
+    for s in stmts:
+        g = guarded_call(s.text) if s.text.startswith(("if", "else if")) else None
+        if not g or not NOT_FAITHFUL.search(s.text[g[0]:g[1]]):
+            continue
+        end = s.end
+        if end < len(code) and code[end] == "{":
+            depth, k = 1, end + 1
+            while depth and k < len(code):
+                depth += code[k] == "{"
+                depth -= code[k] == "}"
+                k += 1
+            end = k
+        spans.append((s.start, end))
+    return spans
+
+
 def mutants_of(path, rel):
     src = open(path).read()
     code = blank(src)
@@ -212,7 +236,10 @@ def mutants_of(path, rel):
     out = []
     for i, s in enumerate(stmts):
         s.index = i
+    skip = not_faithful_spans(code, stmts)
     for i, s in enumerate(stmts):
+        if any(a <= s.start < b for a, b in skip):
+            continue
         line = line_of(code, s.start)
         call = call_of(action(code, s))
         if call and is_lifetime(call[0]) and call[0] not in UNLOCKS:
