@@ -245,6 +245,8 @@ unsigned long sva_embed_destroy(struct sva_embed *e)
 
 	if (!e)
 		return 0;
+	if (e->mm_sys) /* deferred notifier frees: the last mmdrops, which free PASIDs */
+		sva_mm_sys_synchronize(e->mm_sys);
 	for (unsigned i = e->n; i-- > 0;) {
 		if (!e->dev[i])
 			continue;
@@ -255,10 +257,8 @@ unsigned long sva_embed_destroy(struct sva_embed *e)
 		sva_swiommu_destroy(e->sw);
 	if (e->isys)
 		sva_iommu_sys_destroy(e->isys);
-	if (e->mm_sys) {
-		sva_mm_sys_synchronize(e->mm_sys);
+	if (e->mm_sys)
 		sva_mm_sys_destroy(e->mm_sys);
-	}
 	reports = sva_report_total(e->w);
 	if (e->own_world)
 		sva_world_destroy(e->w);
