@@ -25,14 +25,17 @@
 extern "C" {
 #endif
 
-#define SVA_PAGE_SHIFT 12
-#define SVA_PAGE_SIZE  (1ull << SVA_PAGE_SHIFT)
-#define SVA_PAGE_MASK  (~(SVA_PAGE_SIZE - 1))
-#define SVA_VA_BITS    48
+#define SVA_PAGE_SHIFT	  12
+#define SVA_PAGE_SIZE	  (1ull << SVA_PAGE_SHIFT)
+#define SVA_PAGE_MASK	  (~(SVA_PAGE_SIZE - 1))
+#define SVA_VA_BITS	  48
 /* User addresses are [0, SVA_TASK_SIZE): the lower half of the canonical space. */
-#define SVA_TASK_SIZE  (1ull << (SVA_VA_BITS - 1))
-#define SVA_PT_LEVELS  4
-#define SVA_PT_ENTRIES 512
+#define SVA_TASK_SIZE	  (1ull << (SVA_VA_BITS - 1))
+#define SVA_PT_LEVELS	  4
+#define SVA_PT_ENTRIES	  512
+/* Page sizes a leaf maps: 4 KiB (level 1), 2 MiB (level 2, PS), 1 GiB (level 3, PS). */
+#define SVA_HUGE_2M_SHIFT 21
+#define SVA_HUGE_1G_SHIFT 30
 
 /* Page-table entry bits, x86-64-like, plus software bits. */
 #define SVA_PTE_PRESENT	 (1ull << 0)
@@ -40,6 +43,7 @@ extern "C" {
 #define SVA_PTE_USER	 (1ull << 2)
 #define SVA_PTE_ACCESSED (1ull << 5)
 #define SVA_PTE_DIRTY	 (1ull << 6)
+#define SVA_PTE_PS	 (1ull << 7)  /* levels 3 and 2: a leaf of 1 GiB or 2 MiB (a huge page) */
 #define SVA_PTE_COW	 (1ull << 9)  /* software: write-protected for copy-on-write */
 #define SVA_PTE_SWAP	 (1ull << 10) /* software, not present: reclaimed, pfn field = swap slot */
 #define SVA_PTE_NX	 (1ull << 63)
@@ -146,6 +150,39 @@ sva_pte_t *sva_pgtable_walk(struct sva_pgtable *pt, uint64_t va, bool alloc, int
  * DIRTY when @write and the entry is present and writable) atomically, as an MMU or IOMMU does.
  */
 uint64_t sva_pgtable_hw_walk(struct sva_pgtable *pt, uint64_t va, bool write);
+/*
+ * The same walk, huge-page aware: a PS entry at level 3 or 2 is a leaf of 1 GiB or 2 MiB.
+ * Returns the leaf (its W and U bits cleared unless every level has them, NX set if any level
+ * has it, as x86-64 combines them) and *@shift, the log2 of the page it maps (12, 21 or 30).
+ * The pfn of a huge leaf is its first frame (the PAT bit 12 and reserved bits masked off).
+ */
+uint64_t sva_pgtable_hw_walk_leaf(struct sva_pgtable *pt, uint64_t va, bool write, unsigned *shift);
+
+/*
+ * Page tables in memory that is not the arena's: a device model's guest memory, a process's
+ * memory through /proc/PID/mem. A table is named by its physical address (4 KiB aligned).
+ *  - @table: a host pointer to the 512 entries at @pa, or NULL when the memory has none (or
+ *    @table itself is NULL); then @read is used, one entry at a time.
+ *  - @read: the 64-bit entry at @pa; 0 or a negative errno (the walk then sees "not present").
+ *  - @cmpxchg: replace the entry at @pa by @val if it still holds @old (0, -EAGAIN when it
+ *    changed): how the walker sets ACCESSED / DIRTY when it has no host pointer. NULL: the
+ *    walker sets no A/D bit through @read memory.
+ * Entries read through a host pointer are read and updated with 64-bit atomics, as hardware does.
+ */
+struct sva_pt_mem {
+	sva_pte_t *(*table)(void *ctx, uint64_t pa);
+	int (*read)(void *ctx, uint64_t pa, uint64_t *val);
+	int (*cmpxchg)(void *ctx, uint64_t pa, uint64_t old, uint64_t val);
+	void *ctx;
+};
+
+/*
+ * sva_pgtable_hw_walk_leaf() for the tables rooted at @root_pa in @mem: x86-64 4-level, as a
+ * VT-d scalable-mode first-stage table (or a CPU's CR3). 0 when not present.
+ */
+uint64_t sva_pgtable_hw_walk_mem(const struct sva_pt_mem *mem, uint64_t root_pa, uint64_t va,
+				 bool write, unsigned *shift);
+
 /*
  * The leaf entry of @va as it is now, 0 when a level is absent: a read-only walk that changes
  * nothing, takes no lock and makes no scheduling point (the invariant checker's query).

@@ -37,6 +37,7 @@ extern "C" {
 #endif
 
 struct sva_swiommu;
+struct sva_swiommu_mem;
 
 struct sva_swiommu_config {
 	const char *name;
@@ -47,6 +48,8 @@ struct sva_swiommu_config {
 	uint64_t flush_all_pages; /* invalidations of more pages flush the whole PASID; 0 = 64 */
 	size_t fault_log_entries; /* 0 = 256 */
 	unsigned prq_entries;	  /* the page-request queue (PRI); 0 = 64 */
+	/* The embedder's memory (see below); NULL: only libsva's frames. Must outlive @sw. */
+	const struct sva_swiommu_mem *mem;
 };
 
 int sva_swiommu_create(struct sva_iommu_sys *sys, const struct sva_swiommu_config *cfg,
@@ -86,10 +89,12 @@ enum sva_fault_reason {
 const char *sva_fault_reason_name(enum sva_fault_reason reason);
 
 struct sva_translation {
-	uint64_t pfn;
+	uint64_t pfn;		      /* the 4 KiB frame of va (inside a huge page: its frame) */
 	unsigned perm;		      /* SVA_ACCESS_READ | WRITE | EXEC granted */
 	enum sva_fault_reason reason; /* SVA_FAULT_NONE on success */
 	bool iotlb_hit;
+	bool embedder;	     /* pfn is a page of the embedder's memory (a first-stage table) */
+	unsigned page_shift; /* the page that maps va: 12 (4 KiB), 21 (2 MiB), 30 (1 GiB) */
 };
 
 /*
@@ -105,15 +110,46 @@ void sva_dma_end(struct sva_device *dev);
 
 /* ATS: a translation request, answered from the IOTLB / walk, cached in the device's ATC. */
 struct sva_ats_completion {
-	uint64_t pfn;
+	uint64_t pfn;	    /* the 4 KiB frame of the address asked for */
 	bool r, w, x;	    /* all false: no permission (or blocked) */
-	uint64_t page_size; /* 4096 */
+	uint64_t page_size; /* of the page that maps it: 4 KiB, 2 MiB or 1 GiB */
+	bool embedder;	    /* pfn is in the embedder's memory */
 };
 int sva_ats_translate(struct sva_device *dev, uint32_t pasid, uint64_t va,
 		      struct sva_ats_completion *out);
 /* Look @va up in the device's ATC only: true on a hit (an ATS-capable device does this first). */
 bool sva_atc_lookup(struct sva_device *dev, uint32_t pasid, uint64_t va,
 		    struct sva_ats_completion *out);
+
+/*
+ * A translation as QEMU's IOMMUTLBEntry carries it: the page of @iova that the answer covers
+ * (iova & ~addr_mask), the address it translates to (translated_addr, page-aligned: a frame
+ * address of libsva's arena, pfn << 12, or a guest-physical address of the embedder's memory),
+ * the page size less one (0xfff, 0x1fffff, 0x3fffffff), and the permissions granted
+ * (SVA_ACCESS_READ | WRITE | EXEC; 0 = none: QEMU's IOMMU_NONE).
+ */
+struct sva_tlb_entry {
+	uint64_t iova;
+	uint64_t translated_addr;
+	uint64_t addr_mask;
+	unsigned perm;
+	bool embedder; /* translated_addr is in the embedder's memory */
+};
+
+/*
+ * sva_translate() answered as an entry. A fault: -EFAULT, perm 0, *@reason (may be NULL). Only
+ * the permissions the page allows and the access asked for are granted: a read answers
+ * without W on a clean page (ask with SVA_ACCESS_WRITE to have it marked dirty and granted W).
+ */
+int sva_translate_entry(struct sva_device *dev, uint32_t pasid, uint64_t iova, unsigned access,
+			struct sva_tlb_entry *out, enum sva_fault_reason *reason);
+/*
+ * An ATS translation request answered as an entry (ATS semantics, cached in the ATC as
+ * sva_ats_translate()): perm 0 (R = W = 0) for a page-level refusal and once the PASID's
+ * mm was released (blocking-silent); -EFAULT for a PASID-level error; -EOPNOTSUPP without ATS.
+ */
+int sva_ats_translate_entry(struct sva_device *dev, uint32_t pasid, uint64_t iova,
+			    struct sva_tlb_entry *out);
 
 /* ---- DMA helpers for device models ---------------------------------------------------------- */
 
@@ -201,6 +237,145 @@ bool sva_pri_is_stopped(struct sva_device *dev);
  * PRI. 0, or -ENODEV for a device without PRI. Idempotent.
  */
 int sva_swiommu_disable_iopf(struct sva_device *dev);
+
+/*
+ * Asynchronous page requests, for device models driven by an event loop: submit returns at
+ * once with the group index; the response comes through @done (called from the thread that
+ * answers: the IOMMU's "prq" thread, the fault handler's workqueue, or the caller itself when
+ * the IOMMU answers at once) or, with @done NULL, through sva_pri_poll(). @done must not call
+ * back into libsva and must not block. -EOPNOTSUPP, -EINVAL, -EIO as
+ * sva_pri_request(); -EBUSY when SVA_PRI_OUTSTANDING groups are outstanding (never sleeps).
+ * An automatic response of an overflowing queue is SUCCESS, as for the blocking call: the
+ * device retries (it faults again and asks again).
+ */
+/* @done runs with IOMMU locks held: it records the answer and returns (no libsva call). */
+typedef void (*sva_pri_done_fn)(void *ctx, struct sva_device *dev, uint32_t pasid, uint32_t grpid,
+				enum sva_page_response_code code);
+int sva_pri_submit(struct sva_device *dev, uint32_t pasid, uint64_t va, unsigned access,
+		   sva_pri_done_fn done, void *ctx, uint32_t *grpid);
+/*
+ * The response of the group @grpid submitted with @done NULL: 0 and *@code (the group is
+ * then done and its index free), -EAGAIN while it is outstanding, -ENOENT when no group
+ * @grpid was submitted for polling. Never blocks.
+ */
+int sva_pri_poll(struct sva_device *dev, uint32_t grpid, enum sva_page_response_code *code);
+
+/* ---- the embedder's memory: first-stage page tables outside libsva --------------------------
+ *
+ * A device model keeps its own guest memory and its own page tables. It gives the swiommu a
+ * backend (cfg.mem) and points PASID entries at first-stage tables in that memory
+ * (sva_swiommu_set_pasid_table()): x86-64 4-level tables with 4 KiB, 2 MiB and 1 GiB pages,
+ * as VT-d scalable mode's first stage reads them (PRESENT, R/W, U/S, PS, XD; ACCESSED and
+ * DIRTY are set by the walker). Translations through them return guest-physical addresses;
+ * the DMA helpers copy to and from that memory through the backend.
+ *
+ * The backend: @read / @write copy guest-physical ranges (0 or a negative errno, -EFAULT for
+ * an address with no memory); @host_ptr, optional, returns a host pointer valid for
+ * [gpa, gpa + len) (never crossing the page) or NULL, and is preferred when given: the walker
+ * then reads and updates entries with 64-bit atomics, and the DMA helpers use memcpy;
+ * @cmpxchg64, optional, is how A/D bits are set through @read memory (without it, and
+ * without @host_ptr, A/D bits are set by a read-compare-write that is not atomic against a
+ * CPU changing the same entry). A backend that reads a live process's memory by virtual
+ * address (pread / pwrite on /proc/PID/mem) fits @read / @write with @host_ptr NULL; a
+ * first-stage root is then an address in that process.
+ *
+ * @page_request: a page-request group for a PASID whose entry points at embedder tables (a
+ * PRI-capable device's request, the guest OS's job): make the pages present and answer with
+ * sva_swiommu_page_response(), now or later (from an event loop). NULL: answered INVALID.
+ * Called from the IOMMU's "prq" thread; it must not block on DMA of the same device.
+ *
+ * The embedder changes its tables and then invalidates (sva_swiommu_invalidate(): VT-d's
+ * PASID-based IOTLB invalidation), which flushes the IOTLB and the ATC, calls the device's
+ * unmap notifier and waits for DMA sections in flight.
+ */
+struct sva_iopf_group;
+
+struct sva_swiommu_mem {
+	int (*read)(void *ctx, uint64_t gpa, void *buf, size_t len);
+	int (*write)(void *ctx, uint64_t gpa, const void *buf, size_t len);
+	void *(*host_ptr)(void *ctx, uint64_t gpa, size_t len);
+	int (*cmpxchg64)(void *ctx, uint64_t gpa, uint64_t old, uint64_t val);
+	int (*page_request)(void *ctx, struct sva_device *dev, struct sva_iopf_group *group);
+	void *ctx;
+};
+
+/* A requester ID: PCIe bus / device / function. */
+#define SVA_RID(bus, dev, fn) ((uint16_t)(((bus) << 8) | ((dev) << 3) | (fn)))
+
+struct sva_swiommu_device_config {
+	const char *name;
+	uint16_t rid;	     /* bus/device/function (SVA_RID); unique behind the swiommu */
+	unsigned pasid_bits; /* the PASID capability's width; 0 = no PASID */
+	bool ats, pri;
+};
+
+/* A device behind @sw with a requester ID. -EEXIST when @rid is taken; sva_device_add's. */
+int sva_swiommu_device_add(struct sva_swiommu *sw, const struct sva_swiommu_device_config *cfg,
+			   struct sva_device **out);
+uint16_t sva_swiommu_device_rid(struct sva_device *dev);
+/* The device of @rid behind @sw, or NULL (what an IOMMU does with a request's RID). */
+struct sva_device *sva_swiommu_find_device(struct sva_swiommu *sw, uint16_t rid);
+
+/*
+ * Point @pasid of @dev at the first-stage table whose root (PML4) is at guest-physical
+ * @root_gpa in the embedder's memory (replacing what the entry held). -EOPNOTSUPP without
+ * cfg.mem, -EINVAL (unaligned root, PASID 0 or out of range), -EBUSY, -ENOMEM.
+ */
+int sva_swiommu_set_pasid_table(struct sva_device *dev, uint32_t pasid, uint64_t root_gpa);
+/* Make the entry invalid again (flush, wait for DMA, drain page requests). -ENOENT if none. */
+int sva_swiommu_clear_pasid_table(struct sva_device *dev, uint32_t pasid);
+/*
+ * The embedder changed the tables of (@dev, @pasid) for [addr, addr + size) (size 0: the
+ * whole PASID): flush the IOTLB and the ATC, tell the unmap notifier, wait for DMA in
+ * flight. Afterwards no translation from before the change is used. -ENOENT if the entry is
+ * not an embedder table.
+ */
+int sva_swiommu_invalidate(struct sva_device *dev, uint32_t pasid, uint64_t addr, uint64_t size);
+/* Answer a group given to cfg.mem->page_request, and free it. */
+void sva_swiommu_page_response(struct sva_iopf_group *group, enum sva_page_response_code code);
+
+/*
+ * The unmap notifier: told of every invalidation of @dev's translations, per (PASID, range)
+ * [start, end) (end UINT64_MAX: the whole PASID), after the IOTLB and the ATC were flushed
+ * and before the invalidation waits for DMA sections, so a device model's own caches (QEMU's
+ * IOMMU notifiers, a device TLB of its own) stay coherent. Called with swiommu locks held:
+ * it must not call into libsva or block. Set it before the device translates; NULL removes it.
+ */
+typedef void (*sva_unmap_notify_fn)(void *ctx, struct sva_device *dev, uint32_t pasid,
+				    uint64_t start, uint64_t end);
+void sva_swiommu_set_unmap_notifier(struct sva_device *dev, sva_unmap_notify_fn fn, void *ctx);
+
+/* ---- the common case in one call --------------------------------------------------------- */
+
+/*
+ * A kernel with one software IOMMU and @ndevices devices behind it: a native world, the mm and
+ * IOMMU subsystems, the swiommu (@iommu, NULL: defaults), the devices (requester IDs
+ * 00:01.0, 00:02.0, ... when a config's rid is 0 and it is not the first). The fine-grained
+ * calls stay for anything else; the objects are reachable through the accessors.
+ */
+struct sva_embed_config {
+	const struct sva_swiommu_config *iommu;
+	const struct sva_swiommu_device_config *devices; /* [ndevices] */
+	unsigned ndevices;
+	size_t frames; /* libsva's own arena (SVA domains, paging domains); 0 = its default */
+	/* a world of the caller's (a sim world, say), kept by destroy; NULL: a native one made */
+	struct sva_world *world;
+};
+
+struct sva_embed;
+
+/* 0, -EINVAL (no devices, a bad config), -ENOMEM, or a step's error (everything undone). */
+int sva_embed_create(const struct sva_embed_config *cfg, struct sva_embed **out);
+/*
+ * Tear it all down in the kernel's order: embedder tables still set are cleared, the devices
+ * removed, the IOMMU, the subsystems, the world (unless it was the caller's). SVA bonds must
+ * be unbound and mms dropped first. Returns the number of reports the world made (0: clean).
+ */
+unsigned long sva_embed_destroy(struct sva_embed *e);
+struct sva_device *sva_embed_device(struct sva_embed *e, unsigned i);
+struct sva_swiommu *sva_embed_swiommu(struct sva_embed *e);
+struct sva_world *sva_embed_world(struct sva_embed *e);
+struct sva_mm_sys *sva_embed_mm_sys(struct sva_embed *e);
 
 /* ---- state, counters, the fault log ------------------------------------------------------------
  */

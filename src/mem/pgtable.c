@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Page tables: 4 levels of 512 entries (PML4, PDPT, PD, PT), 48-bit virtual addresses, 4 KiB
- * pages, as x86-64. Level 4 is the root, level 1 holds the leaves.
+ * pages, as x86-64. Level 4 is the root, level 1 holds the leaves. The hardware walkers also
+ * understand huge leaves (PS at level 3: 1 GiB, at level 2: 2 MiB), which libsva's mm never
+ * writes but tables a device model builds do, and walk tables outside the arena
+ * (sva_pgtable_hw_walk_mem: a device model's guest memory, through its callbacks).
  *
  * Every table is a frame of the arena (SVA_PAGE_TABLE); its parent entry holds its reference.
  * Intermediate entries are PRESENT | WRITE | USER plus the table's pfn; leaf entries carry what
@@ -154,25 +157,123 @@ static uint64_t sva_pt_hw_touch(sva_pte_t *e, bool write)
 	return v;
 }
 
-uint64_t sva_pgtable_hw_walk(struct sva_pgtable *pt, uint64_t va, bool write)
+/*
+ * A leaf's permissions as the levels above combine them (x86-64): W and U only if every level
+ * has them, NX if any level has it. @acc is what the levels above allow (W, U) and forbid (NX).
+ */
+static inline uint64_t sva_pt_combine(uint64_t leaf, uint64_t acc)
 {
+	return (leaf & ~(SVA_PTE_WRITE | SVA_PTE_USER)) |
+	       (leaf & acc & (SVA_PTE_WRITE | SVA_PTE_USER)) | (acc & SVA_PTE_NX);
+}
+
+/* What an intermediate entry @v adds to @acc. */
+static inline uint64_t sva_pt_accumulate(uint64_t acc, uint64_t v)
+{
+	return (acc & (v | SVA_PTE_NX)) | (v & SVA_PTE_NX);
+}
+
+#define SVA_PT_ACC_INIT (SVA_PTE_WRITE | SVA_PTE_USER)
+
+/* A huge leaf's pfn field holds PAT at bit 12 and reserved bits below its alignment. */
+static inline uint64_t sva_pt_huge_clean(uint64_t v, unsigned shift)
+{
+	return v & ~(((1ull << shift) - 1) & SVA_PTE_PFN_MASK);
+}
+
+uint64_t sva_pgtable_hw_walk_leaf(struct sva_pgtable *pt, uint64_t va, bool write, unsigned *shift)
+{
+	uint64_t acc = SVA_PT_ACC_INIT;
 	sva_pte_t *table;
 
+	*shift = SVA_PAGE_SHIFT;
 	if (va >= SVA_TASK_SIZE)
 		return 0;
 	table = sva_pt_root(pt);
 	if (!table)
 		return 0;
 	for (int level = SVA_PT_LEVELS; level > 1; level--) {
-		uint64_t v = sva_pte_read(&table[sva_pt_index(va, level)]);
+		sva_pte_t *e = &table[sva_pt_index(va, level)];
+		uint64_t v = sva_pte_read(e);
 
 		if (!(v & SVA_PTE_PRESENT))
 			return 0;
+		if ((v & SVA_PTE_PS) && level <= 3) {
+			*shift = sva_pt_shift(level);
+			return sva_pt_huge_clean(sva_pt_combine(sva_pt_hw_touch(e, write), acc),
+						 *shift);
+		}
+		acc = sva_pt_accumulate(acc, v);
 		table = sva_pt_table_of(pt, v);
 		if (!table)
 			return 0;
 	}
-	return sva_pt_hw_touch(&table[sva_pt_index(va, 1)], write);
+	return sva_pt_combine(sva_pt_hw_touch(&table[sva_pt_index(va, 1)], write), acc);
+}
+
+uint64_t sva_pgtable_hw_walk(struct sva_pgtable *pt, uint64_t va, bool write)
+{
+	unsigned shift;
+
+	return sva_pgtable_hw_walk_leaf(pt, va, write, &shift);
+}
+
+/* ---- walks of tables in someone else's memory ------------------------------------------- */
+
+/* The entry at @pa: through the host pointer @t when there is one, else @mem->read. */
+static uint64_t sva_pt_mem_read(const struct sva_pt_mem *mem, sva_pte_t *t, uint64_t pa)
+{
+	uint64_t v = 0;
+
+	if (t)
+		return sva_pte_read(t);
+	return mem->read && mem->read(mem->ctx, pa, &v) == 0 ? v : 0;
+}
+
+/* sva_pt_hw_touch() on an entry of @mem: atomically on a host pointer, else by @mem->cmpxchg. */
+static uint64_t sva_pt_mem_touch(const struct sva_pt_mem *mem, sva_pte_t *t, uint64_t pa,
+				 uint64_t v, bool write)
+{
+	if (t)
+		return sva_pt_hw_touch(t, write);
+	for (int tries = 0; (v & SVA_PTE_PRESENT) && mem->cmpxchg && tries < 64; tries++) {
+		uint64_t bits = SVA_PTE_ACCESSED;
+
+		if (write && (v & SVA_PTE_WRITE))
+			bits |= SVA_PTE_DIRTY;
+		if ((v & bits) == bits || mem->cmpxchg(mem->ctx, pa, v, v | bits) == 0)
+			return v | bits;
+		v = sva_pt_mem_read(mem, NULL, pa); /* it changed: judge what is there now */
+	}
+	return v;
+}
+
+uint64_t sva_pgtable_hw_walk_mem(const struct sva_pt_mem *mem, uint64_t root_pa, uint64_t va,
+				 bool write, unsigned *shift)
+{
+	uint64_t acc = SVA_PT_ACC_INIT, table = root_pa & SVA_PTE_PFN_MASK;
+
+	*shift = SVA_PAGE_SHIFT;
+	if (va >= SVA_TASK_SIZE)
+		return 0;
+	for (int level = SVA_PT_LEVELS; level >= 1; level--) {
+		sva_pte_t *base = mem->table ? mem->table(mem->ctx, table) : NULL;
+		unsigned i = sva_pt_index(va, level);
+		uint64_t pa = table + (uint64_t)i * sizeof(sva_pte_t);
+		sva_pte_t *t = base ? &base[i] : NULL;
+		uint64_t v = sva_pt_mem_read(mem, t, pa);
+
+		if (!(v & SVA_PTE_PRESENT))
+			return 0;
+		if (level == 1 || ((v & SVA_PTE_PS) && level <= 3)) {
+			*shift = sva_pt_shift(level);
+			v = sva_pt_combine(sva_pt_mem_touch(mem, t, pa, v, write), acc);
+			return level == 1 ? v : sva_pt_huge_clean(v, *shift);
+		}
+		acc = sva_pt_accumulate(acc, v);
+		table = v & SVA_PTE_PFN_MASK;
+	}
+	return 0;
 }
 
 uint64_t sva_pgtable_query(struct sva_pgtable *pt, uint64_t va)

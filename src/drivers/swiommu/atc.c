@@ -103,7 +103,10 @@ void sva_atc_invalidate(struct sva_atc *atc, uint32_t pasid, uint64_t vpn, uint6
 	for (unsigned i = 0; i < atc->n; i++) {
 		struct sva_atc_entry *e = &atc->e[i];
 
-		if (e->valid && e->pasid == pasid && e->vpn >= vpn && e->vpn <= last) {
+		uint64_t n = e->c.page_size > SVA_PAGE_SIZE ? e->c.page_size >> SVA_PAGE_SHIFT : 1;
+		uint64_t first = e->vpn & ~(n - 1); /* a huge page's piece: its whole page */
+
+		if (e->valid && e->pasid == pasid && first + (n - 1) >= vpn && first <= last) {
 			e->valid = false;
 			atc->valid--;
 		}

@@ -118,6 +118,8 @@ void sva_sw_flush(struct sva_sw_device *sdev, uint32_t did, uint32_t pasid, uint
 		if (sdev->dev->ats)
 			sva_atc_invalidate(&sdev->atc, pasid, first, npages);
 	}
+	if (sdev->unmap_fn) /* the device model's own caches, before the wait for DMA */
+		sdev->unmap_fn(sdev->unmap_ctx, sdev->dev, pasid, start, end);
 }
 
 void sva_sw_domain_flush_locked(struct sva_sw_domain *sd, uint64_t start, uint64_t end)
@@ -357,6 +359,20 @@ void sva_sw_domain_free_notifier(struct sva_sw_domain *sd)
 {
 	sva_sw_domain_delete(sd);
 }
+
+/* An embedder-table domain (embed.c): no table of its own to zap. */
+static void sva_sw_fs_free(struct sva_domain *domain)
+{
+	struct sva_sw_domain *sd = sva_sw_domain_of(domain);
+
+	sva_sw_domain_check_detached(sd);
+	sva_sw_domain_delete(sd);
+}
+
+const struct sva_domain_ops sva_sw_fs_ops = {
+	.set_dev_pasid = sva_sw_set_dev_pasid,
+	.free = sva_sw_fs_free,
+};
 
 static const struct sva_domain_ops sva_sw_sva_ops = {
 	.set_dev_pasid = sva_sw_set_dev_pasid,

@@ -86,6 +86,9 @@ struct sva_swiommu {
 	struct sva_sw_prq *prq;		  /* PRI: while a PRI-capable device is probed */
 	unsigned npri;			  /* PRI-capable devices */
 	struct sva_sw_prq_counters pc;
+	/* the embedder's memory (embed.c): cfg.mem, and how the walker reads it */
+	const struct sva_swiommu_mem *mem;
+	struct sva_pt_mem ptmem;
 };
 
 struct sva_sw_device {
@@ -102,6 +105,11 @@ struct sva_sw_device {
 	struct sva_sw_counters c;
 	struct sva_sw_pri pri;	/* the device's PRI: outstanding page-request groups */
 	struct sva_sw_prq *prq; /* its IOMMU's page-request queue (PRI-capable devices) */
+	uint16_t rid;		/* requester ID (0 unless added with sva_swiommu_device_add) */
+	/* the unmap notifier (set before use; read by every flush of the device) */
+	sva_unmap_notify_fn unmap_fn;
+	void *unmap_ctx;
+	struct sva_list_head fs; /* embedder-table domains on its PASIDs, under sw->lock */
 };
 
 struct sva_sw_domain {
@@ -115,6 +123,12 @@ struct sva_sw_domain {
 	struct sva_mutex lock;	/* attached, released, map / unmap */
 	struct sva_list_head attached; /* struct sva_pasid_entry.node */
 	atomic_bool released;	       /* SVA: the mm's release ran; its table may be gone */
+	/* an embedder's first-stage table (pt NULL): its root, its (device, PASID) */
+	bool embedder;
+	uint64_t fs_root;
+	struct sva_device *fs_dev;
+	uint32_t fs_pasid;
+	struct sva_list_head fs_node; /* in the device's fs list */
 };
 
 static inline struct sva_sw_device *sva_sw_device_of(struct sva_device *dev)
@@ -129,6 +143,7 @@ static inline struct sva_sw_domain *sva_sw_domain_of(struct sva_domain *d)
 
 /* domain.c */
 extern const struct sva_domain_ops sva_sw_blocked_ops;
+extern const struct sva_domain_ops sva_sw_fs_ops; /* embedder tables (embed.c) */
 int sva_sw_domain_alloc_sva(struct sva_device *dev, struct sva_mm *mm, struct sva_domain **out);
 int sva_sw_domain_alloc_paging(struct sva_device *dev, struct sva_domain **out);
 int sva_sw_blocked_set_dev_pasid(struct sva_domain *domain, struct sva_device *dev, uint32_t pasid,
@@ -141,6 +156,17 @@ void sva_sw_flush(struct sva_sw_device *sdev, uint32_t did, uint32_t pasid, uint
 void sva_sw_domain_flush_locked(struct sva_sw_domain *sd, uint64_t start, uint64_t end);
 /* An SVA domain's memory goes, from its notifier's free_notifier. */
 void sva_sw_domain_free_notifier(struct sva_sw_domain *sd);
+
+/* embed.c: the walk of an embedder's table (pt NULL): as sva_pgtable_hw_walk_leaf() */
+static inline uint64_t sva_sw_walk_table(struct sva_sw_domain *sd, uint64_t va, bool write,
+					 unsigned *shift)
+{
+	if (sd->pt)
+		return sva_pgtable_hw_walk_leaf(sd->pt, va, write, shift);
+	return sva_pgtable_hw_walk_mem(&sd->sw->ptmem, sd->fs_root, va, write, shift);
+}
+/* The backend glue, from sva_swiommu_create. */
+void sva_sw_mem_init(struct sva_swiommu *sw);
 
 /* notifier.c */
 extern const struct sva_mmu_notifier_ops sva_sw_mn_ops;

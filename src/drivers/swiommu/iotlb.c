@@ -171,6 +171,8 @@ bool sva_iotlb_insert(struct sva_iotlb *t, const struct sva_iotlb_key *k, uint64
 		sva_spin_unlock(&t->lock[s]);
 		return false; /* an invalidation ran during the walk: the result may be stale */
 	}
+	if ((perm & (SVA_IOTLB_2M | SVA_IOTLB_1G)) && !atomic_load(&t->huge))
+		atomic_store(&t->huge, true); /* before the piece can be found */
 	e = sva_iotlb_pick(t, s, k, &evict);
 	was_empty = !atomic_load_explicit(&e->perm, memory_order_relaxed);
 	sva_iotlb_write_begin(&t->set[s]);
@@ -197,7 +199,7 @@ struct sva_iotlb_match {
 
 static bool sva_iotlb_match(struct sva_iotlb_entry *e, const struct sva_iotlb_match *m)
 {
-	uint64_t vpn;
+	uint64_t vpn, n;
 
 	if (!atomic_load_explicit(&e->perm, memory_order_relaxed))
 		return false;
@@ -207,7 +209,9 @@ static bool sva_iotlb_match(struct sva_iotlb_entry *e, const struct sva_iotlb_ma
 	    atomic_load_explicit(&e->pasid, memory_order_relaxed) != m->pasid)
 		return false;
 	vpn = atomic_load_explicit(&e->vpn, memory_order_relaxed);
-	return vpn >= m->first && vpn <= m->last;
+	n = 1ull << (sva_iotlb_shift(atomic_load_explicit(&e->perm, memory_order_relaxed)) - 12);
+	vpn &= ~(n - 1); /* a piece of a huge page goes with any part of its page */
+	return vpn + (n - 1) >= m->first && vpn <= m->last;
 }
 
 /* Empty the ways of set @s that match; returns how many. */
@@ -241,7 +245,7 @@ static void sva_iotlb_flush(struct sva_iotlb *t, const struct sva_iotlb_match *m
 	sva_sched_shared(t->w); /* @gen: read lock-free by every walk */
 	atomic_fetch_add_explicit(&t->gen, 1, memory_order_seq_cst);
 	atomic_fetch_add_explicit(&t->invalidations, 1, memory_order_relaxed);
-	if (!m->all && m->last - m->first < t->sets) {
+	if (!m->all && m->last - m->first < t->sets && !atomic_load(&t->huge)) {
 		/* Few pages: visit only their sets (each once: fewer pages than sets). */
 		for (uint64_t vpn = m->first;; vpn++) {
 			struct sva_iotlb_key k = { .did = m->did, .pasid = m->pasid, .vpn = vpn };

@@ -45,7 +45,22 @@ enum {
 	SVA_IOTLB_X = 1u << 2,	/* not NX */
 	SVA_IOTLB_U = 1u << 3,	/* a user page */
 	SVA_IOTLB_WP = 1u << 4, /* writable in the page table (maybe not dirty yet) */
+	/* what the entry is a piece of: a 4 KiB piece of a huge page, the embedder's memory */
+	SVA_IOTLB_2M = 1u << 5,
+	SVA_IOTLB_1G = 1u << 6,
+	SVA_IOTLB_EXT = 1u << 7, /* pfn is a page of the embedder's memory, not the arena's */
 };
+
+/* The log2 of the page an entry with @perm is a piece of. */
+static inline unsigned sva_iotlb_shift(unsigned perm)
+{
+	return perm & SVA_IOTLB_1G ? 30 : perm & SVA_IOTLB_2M ? 21 : 12;
+}
+
+static inline unsigned sva_iotlb_size_flag(unsigned shift)
+{
+	return shift == 30 ? SVA_IOTLB_1G : shift == 21 ? SVA_IOTLB_2M : 0;
+}
 
 enum sva_iotlb_policy {
 	SVA_IOTLB_ROUND_ROBIN,
@@ -91,6 +106,7 @@ struct sva_iotlb {
 	struct sva_spinlock *lock;     /* [sets] */
 	void *mem;
 	_Atomic uint64_t invalidations;
+	atomic_bool huge; /* a piece of a huge page was ever cached: ranges flush every set */
 };
 
 struct sva_iotlb_counts {

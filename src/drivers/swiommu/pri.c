@@ -16,6 +16,10 @@
  * reaches the device (under the PRI lock, so before its group index can be reused), and
  * "swiommu.pri_unmatched" for an answer that found no outstanding group.
  *
+ * Asynchronous groups (sva_pri_submit) take a slot without sleeping (-EBUSY when none is free)
+ * and nobody waits on them: the response frees the slot and calls the submitter's callback
+ * (after the PRI lock is dropped), or marks it answered for sva_pri_poll(), which frees it.
+ *
  * Locks: the PRI lock (spinlock) is a leaf: taken from page_response under the core's
  * fault-param lock, and by requesters, never with the PRQ lock. Waiters read atomics only.
  */
@@ -71,22 +75,34 @@ static uint32_t sva_sw_pri_grpid(struct sva_sw_pri *pri)
 }
 
 /* Take a free slot for a group on @pasid: 0 and the slot, or -EINTR. */
+/* A free slot taken for a group on @pasid (@async: its answer goes to @done / a poll), or NULL. */
+static struct sva_sw_prg *sva_sw_pri_slot_try(struct sva_sw_pri *pri, uint32_t pasid, bool async,
+					      sva_pri_done_fn done, void *ctx)
+{
+	struct sva_sw_prg *g = NULL;
+
+	sva_spin_lock(&pri->lock);
+	for (unsigned i = 0; i < SVA_PRI_OUTSTANDING && !g; i++)
+		if (sva_sw_prg_state(&pri->slots[i]) == SVA_SW_PRG_FREE)
+			g = &pri->slots[i];
+	if (g) {
+		g->pasid = pasid;
+		g->grpid = sva_sw_pri_grpid(pri);
+		g->async = async;
+		g->done = done;
+		g->ctx = ctx;
+		atomic_store_explicit(&g->state, SVA_SW_PRG_WAITING, memory_order_release);
+	}
+	sva_spin_unlock(&pri->lock);
+	return g;
+}
+
 static int sva_sw_pri_slot_get(struct sva_sw_pri *pri, uint32_t pasid, struct sva_sw_prg **out)
 {
 	for (;;) {
-		struct sva_sw_prg *g = NULL;
+		struct sva_sw_prg *g = sva_sw_pri_slot_try(pri, pasid, false, NULL, NULL);
 		int ret;
 
-		sva_spin_lock(&pri->lock);
-		for (unsigned i = 0; i < SVA_PRI_OUTSTANDING && !g; i++)
-			if (sva_sw_prg_state(&pri->slots[i]) == SVA_SW_PRG_FREE)
-				g = &pri->slots[i];
-		if (g) {
-			g->pasid = pasid;
-			g->grpid = sva_sw_pri_grpid(pri);
-			atomic_store_explicit(&g->state, SVA_SW_PRG_WAITING, memory_order_release);
-		}
-		sva_spin_unlock(&pri->lock);
 		if (g) {
 			*out = g;
 			return 0;
@@ -123,6 +139,8 @@ void sva_sw_pri_respond(struct sva_sw_device *sdev, uint32_t pasid, uint32_t grp
 	struct sva_swiommu *sw = sdev->sw;
 	struct sva_sw_pri *pri = &sdev->pri;
 	struct sva_sw_prg *g = NULL;
+	sva_pri_done_fn done = NULL;
+	void *done_ctx = NULL;
 
 	sva_spin_lock(&pri->lock);
 	for (unsigned i = 0; i < SVA_PRI_OUTSTANDING && !g; i++) {
@@ -138,7 +156,11 @@ void sva_sw_pri_respond(struct sva_sw_device *sdev, uint32_t pasid, uint32_t grp
 		if (code == SVA_PAGE_RESP_FAILURE)
 			atomic_store(&pri->stopped, true); /* Response Failure: PRI stops */
 	}
-	if (g && sva_sw_prg_state(g) == SVA_SW_PRG_WAITING) {
+	if (g && g->async && g->done) { /* an event loop's group: its callback, slot free */
+		done = g->done;
+		done_ctx = g->ctx;
+		atomic_store_explicit(&g->state, SVA_SW_PRG_FREE, memory_order_release);
+	} else if (g && sva_sw_prg_state(g) == SVA_SW_PRG_WAITING) {
 		atomic_store_explicit(&g->code, code, memory_order_relaxed);
 		atomic_store_explicit(&g->state, SVA_SW_PRG_ANSWERED, memory_order_release);
 	} else if (g) {
@@ -152,6 +174,8 @@ void sva_sw_pri_respond(struct sva_sw_device *sdev, uint32_t pasid, uint32_t grp
 	}
 	if ((unsigned)code < SVA_PAGE_RESP_CODES)
 		sva_sw_counter_add(&sw->pc.responses[code], 1);
+	if (done)
+		done(done_ctx, sdev->dev, pasid, grpid, code);
 	sva_wake_up(&pri->wq);
 }
 
@@ -245,6 +269,56 @@ int sva_pri_request(struct sva_device *dev, uint32_t pasid, uint64_t va, unsigne
 	bool automatic;
 
 	return sva_sw_pri_request(dev, pasid, va, access, code, &automatic);
+}
+
+int sva_pri_submit(struct sva_device *dev, uint32_t pasid, uint64_t va, unsigned access,
+		   sva_pri_done_fn done, void *ctx, uint32_t *grpid)
+{
+	struct sva_pri_page page = { .va = va, .access = access };
+	struct sva_page_request req;
+	struct sva_sw_prq_sent sent;
+	struct sva_sw_device *sdev;
+	struct sva_sw_prg *g;
+	int ret = sva_sw_pri_check(dev, pasid, 1);
+
+	if (!ret)
+		ret = sva_sw_pri_build(pasid, &page, 1, &req);
+	if (ret)
+		return ret;
+	sdev = sva_sw_device_of(dev);
+	g = sva_sw_pri_slot_try(&sdev->pri, pasid, true, done, ctx);
+	if (!g)
+		return -EBUSY;
+	req.grpid = g->grpid;
+	if (grpid) /* before the send: an immediate answer may call @done at once */
+		*grpid = g->grpid;
+	sva_trace(sdev->sw->w, SWIOMMU_PRI_REQUEST, dev->name, pasid, g->grpid, 1);
+	sva_sw_prq_send(sdev, &req, 1, &sent);
+	return 0;
+}
+
+int sva_pri_poll(struct sva_device *dev, uint32_t grpid, enum sva_page_response_code *code)
+{
+	struct sva_sw_pri *pri = &sva_sw_device_of(dev)->pri;
+	int ret = -ENOENT;
+
+	sva_spin_lock(&pri->lock);
+	for (unsigned i = 0; i < SVA_PRI_OUTSTANDING && ret == -ENOENT; i++) {
+		struct sva_sw_prg *g = &pri->slots[i];
+		int state = sva_sw_prg_state(g);
+
+		if (state == SVA_SW_PRG_FREE || !g->async || g->done || g->grpid != grpid)
+			continue;
+		ret = state == SVA_SW_PRG_ANSWERED ? 0 : -EAGAIN;
+		if (ret == 0) {
+			*code = atomic_load_explicit(&g->code, memory_order_relaxed);
+			atomic_store_explicit(&g->state, SVA_SW_PRG_FREE, memory_order_release);
+		}
+	}
+	sva_spin_unlock(&pri->lock);
+	if (ret == 0)
+		sva_wake_up(&pri->wq); /* a slot is free */
+	return ret;
 }
 
 int sva_pri_stop_marker(struct sva_device *dev, uint32_t pasid)

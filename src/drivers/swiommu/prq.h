@@ -60,6 +60,10 @@ struct sva_sw_prg {
 	_Atomic int state; /* enum sva_sw_prg_state, changed under the PRI lock */
 	_Atomic int code;  /* enum sva_page_response_code, when answered */
 	uint32_t pasid, grpid;
+	/* sva_pri_submit's: answered to @done(@ctx), or polled when @done is NULL */
+	bool async;
+	sva_pri_done_fn done;
+	void *ctx;
 };
 
 struct sva_sw_pri {

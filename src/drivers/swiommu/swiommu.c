@@ -51,7 +51,8 @@ static bool sva_sw_config_valid(const struct sva_swiommu_config *c)
 {
 	return c->pasid_bits <= SVA_PASID_WIDTH_MAX && c->iotlb_sets <= SVA_IOTLB_MAX_SETS &&
 	       c->iotlb_ways <= SVA_IOTLB_MAX_WAYS && c->atc_entries <= SVA_ATC_MAX_ENTRIES &&
-	       c->fault_log_entries <= SVA_SW_MAX_FAULT_LOG && c->prq_entries <= SVA_SW_MAX_PRQ;
+	       c->fault_log_entries <= SVA_SW_MAX_FAULT_LOG && c->prq_entries <= SVA_SW_MAX_PRQ &&
+	       (!c->mem || c->mem->host_ptr || (c->mem->read && c->mem->write));
 }
 
 /* The parts that need no core: IOTLB, fault log. */
@@ -106,6 +107,8 @@ int sva_swiommu_create(struct sva_iommu_sys *sys, const struct sva_swiommu_confi
 	sva_mutex_init(w, &sw->lock, "swiommu");
 	sva_list_init(&sw->devices);
 	sva_sw_init_ops(sw);
+	sw->mem = sw->cfg.mem;
+	sva_sw_mem_init(sw);
 	icfg = (struct sva_iommu_config){
 		.name = sw->name, .ops = &sw->ops, .pasid_bits = sw->cfg.pasid_bits, .priv = sw
 	};
@@ -181,6 +184,7 @@ static int sva_sw_probe_device(struct sva_device *dev)
 	sdev->dev = dev;
 	sdev->iotlb = sw->iotlb;
 	sdev->sim = sw->sim;
+	sva_list_init(&sdev->fs);
 	ret = sva_sw_device_init(sw, sdev);
 	if (ret)
 		goto free;

@@ -51,7 +51,7 @@ enum {
 
 struct sva_sw_tr {
 	uint64_t pfn;
-	unsigned perm; /* SVA_IOTLB_* */
+	unsigned perm; /* SVA_IOTLB_*, the size and memory flags included */
 	enum sva_fault_reason reason;
 	bool silent; /* blocked silently: counted, not logged */
 	bool hit;
@@ -142,6 +142,7 @@ sva_sw_walk(struct sva_sw_device *sdev, struct sva_pasid_entry *e, const struct 
 	uint64_t gen = sva_iotlb_gen(iotlb); /* before the entry and the table are read */
 	struct sva_sw_domain *sd = sva_sw_entry_domain(e, tr);
 	bool write = (access & SVA_ACCESS_WRITE) || (flags & SVA_SW_ATS);
+	unsigned shift;
 	uint64_t pte;
 
 	sva_sw_count(&sdev->c.iotlb_misses);
@@ -154,11 +155,14 @@ sva_sw_walk(struct sva_sw_device *sdev, struct sva_pasid_entry *e, const struct 
 	}
 	if (sdev->sim)
 		sva_sched_point(sdev->sw->w); /* the walk reads memory another actor changes */
-	pte = sva_pgtable_hw_walk(sd->pt, va, write);
+	pte = sva_sw_walk_table(sd, va, write, &shift);
 	sva_sw_count(&sdev->c.walks);
 	tr->perm = sva_sw_pte_perm(pte);
-	tr->pfn = sva_pte_pfn(pte);
+	/* a huge page is cached in 4 KiB pieces, each knowing the size of its page */
+	tr->pfn = sva_pte_pfn(pte) + ((va >> SVA_PAGE_SHIFT) & ((1ull << (shift - 12)) - 1));
 	tr->reason = sva_sw_perm_check(tr->perm, access);
+	if (tr->perm)
+		tr->perm |= sva_iotlb_size_flag(shift) | (sd->embedder ? SVA_IOTLB_EXT : 0);
 	if (tr->perm && key->did == sd->dom.id)
 		sva_iotlb_insert(iotlb, key, tr->pfn, tr->perm, gen);
 out:
@@ -239,11 +243,15 @@ static __attribute__((noinline)) int sva_translate_slow(struct sva_sw_device *sd
 	if (__builtin_expect(tr.reason != SVA_FAULT_NONE, 0)) {
 		out->pfn = 0;
 		out->perm = 0;
+		out->embedder = false;
+		out->page_shift = SVA_PAGE_SHIFT;
 		sva_sw_fault(sdev, pasid, va, access, tr.reason, tr.silent);
 		return -EFAULT;
 	}
 	out->pfn = tr.pfn;
 	out->perm = sva_sw_access_of(tr.perm);
+	out->embedder = tr.perm & SVA_IOTLB_EXT;
+	out->page_shift = sva_iotlb_shift(tr.perm);
 	return 0;
 }
 
@@ -273,7 +281,9 @@ sva_sw_translate_dev(struct sva_device *dev, uint32_t pasid, uint64_t va, unsign
 			*out = (struct sva_translation){ .pfn = r.pfn,
 							 .perm = sva_sw_access_of(r.perm),
 							 .reason = SVA_FAULT_NONE,
-							 .iotlb_hit = true };
+							 .iotlb_hit = true,
+							 .embedder = r.perm & SVA_IOTLB_EXT,
+							 .page_shift = sva_iotlb_shift(r.perm) };
 			return 0;
 		}
 	}
@@ -286,6 +296,38 @@ int sva_translate(struct sva_device *dev, uint32_t pasid, uint64_t va, unsigned 
 		  struct sva_translation *out)
 {
 	return sva_sw_translate_dev(dev, pasid, va, access, 0, out);
+}
+
+/* A translation of @iova with @perm (SVA_ACCESS_*) and @shift as an entry. */
+static void sva_sw_entry(struct sva_tlb_entry *out, uint64_t iova, uint64_t pfn, unsigned shift,
+			 unsigned perm, bool embedder)
+{
+	uint64_t mask = (1ull << shift) - 1;
+
+	*out = (struct sva_tlb_entry){ .iova = iova & ~mask,
+				       .translated_addr = (pfn << SVA_PAGE_SHIFT) & ~mask,
+				       .addr_mask = mask,
+				       .perm = perm,
+				       .embedder = embedder };
+}
+
+int sva_translate_entry(struct sva_device *dev, uint32_t pasid, uint64_t iova, unsigned access,
+			struct sva_tlb_entry *out, enum sva_fault_reason *reason)
+{
+	struct sva_translation t;
+	int ret = sva_sw_translate_dev(dev, pasid, iova, access, 0, &t);
+
+	if (reason)
+		*reason = t.reason;
+	if (ret) {
+		sva_sw_entry(out, iova, 0, SVA_PAGE_SHIFT, 0, false);
+		return ret;
+	}
+	/* W only for a write: the walk marked the page dirty then, not for a read */
+	if (!(access & SVA_ACCESS_WRITE))
+		t.perm &= ~(unsigned)SVA_ACCESS_WRITE;
+	sva_sw_entry(out, iova, t.pfn, t.page_shift, t.perm, t.embedder);
+	return 0;
 }
 
 void sva_dma_begin(struct sva_device *dev)
@@ -337,8 +379,24 @@ int sva_ats_translate(struct sva_device *dev, uint32_t pasid, uint64_t va,
 	out->r = true;
 	out->w = tr.perm & SVA_IOTLB_W;
 	out->x = tr.perm & SVA_IOTLB_X;
+	out->page_size = 1ull << sva_iotlb_shift(tr.perm);
+	out->embedder = tr.perm & SVA_IOTLB_EXT;
 	sva_atc_fill(&sdev->atc, pasid, va >> SVA_PAGE_SHIFT, out, gen);
 	return 0;
+}
+
+int sva_ats_translate_entry(struct sva_device *dev, uint32_t pasid, uint64_t iova,
+			    struct sva_tlb_entry *out)
+{
+	struct sva_ats_completion c;
+	int ret = sva_ats_translate(dev, pasid, iova, &c);
+	unsigned shift = (unsigned)__builtin_ctzll(c.page_size);
+
+	sva_sw_entry(out, iova, c.pfn, shift,
+		     (c.r ? SVA_ACCESS_READ : 0) | (c.w ? SVA_ACCESS_WRITE : 0) |
+			     (c.x ? SVA_ACCESS_EXEC : 0),
+		     c.embedder);
+	return ret;
 }
 
 bool sva_atc_lookup(struct sva_device *dev, uint32_t pasid, uint64_t va,
@@ -384,6 +442,27 @@ static int sva_dma_fault(struct sva_device *dev, bool pri, uint32_t pasid, uint6
 	return code == SVA_PAGE_RESP_INVALID ? -EFAULT : -EIO;
 }
 
+/*
+ * The copy of one page's chunk in the embedder's memory (inside the section): through its host
+ * pointer when it has one, else its read / write. The checker does not follow this memory.
+ */
+static int sva_dma_move_ext(struct sva_swiommu *sw, const struct sva_translation *t, size_t off,
+			    char *buf, size_t n, bool write)
+{
+	const struct sva_swiommu_mem *m = sw->mem;
+	uint64_t gpa = (t->pfn << SVA_PAGE_SHIFT) + off;
+	char *p = m->host_ptr ? m->host_ptr(m->ctx, gpa, n) : NULL;
+
+	if (p) {
+		if (write)
+			sva_frame_copy(p, buf, n);
+		else
+			sva_frame_copy(buf, p, n);
+		return 0;
+	}
+	return write ? m->write(m->ctx, gpa, buf, n) : m->read(m->ctx, gpa, buf, n);
+}
+
 int sva_dma_copy(struct sva_device *dev, uint32_t pasid, uint64_t va, void *buf, size_t len,
 		 unsigned flags, struct sva_dma_status *st)
 {
@@ -423,14 +502,24 @@ int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint6
 		}
 		if (sw->sim)
 			sva_sched_point(sw->w); /* translated, not yet accessed */
-		/* the access the checker judges for isolation (I3), in the section */
-		if (sva_world_subscribed(sw->w))
-			sva_trace(sw->w, DMA_ACCESS, dev->name, pasid, cur, t.pfn, write, gen);
-		frame = (char *)sva_page_address(sva_pfn_to_page(sw->phys, t.pfn)) + off;
-		if (write)
-			sva_frame_copy(frame, bytes + st->done, chunk);
-		else
-			sva_frame_copy(bytes + st->done, frame, chunk);
+		ret = t.embedder ? sva_dma_move_ext(sw, &t, off, bytes + st->done, chunk, write)
+				 : 0;
+		if (ret) { /* the embedder's memory refused: a bus error */
+			sva_dma_end(dev);
+			st->fault_addr = cur;
+			return -EIO;
+		}
+		if (!t.embedder) {
+			/* the access the checker judges for isolation (I3), in the section */
+			if (sva_world_subscribed(sw->w))
+				sva_trace(sw->w, DMA_ACCESS, dev->name, pasid, cur, t.pfn, write,
+					  gen);
+			frame = (char *)sva_page_address(sva_pfn_to_page(sw->phys, t.pfn)) + off;
+			if (write)
+				sva_frame_copy(frame, bytes + st->done, chunk);
+			else
+				sva_frame_copy(bytes + st->done, frame, chunk);
+		}
 		sva_dma_end(dev);
 		st->done += chunk;
 		retries = 0;
