@@ -103,6 +103,13 @@ static inline void sva_mm_pt_change_end(struct sva_mm *mm)
 	atomic_fetch_sub(&mm->pt_pending, 1);
 }
 
+/* A leaf entry of @mm changes: under its page-table lock (lock-free walkers read it). */
+static inline void sva_mm_set_pte(struct sva_mm *mm, sva_pte_t *pte, uint64_t v)
+{
+	sva_lockdep_assert_held(&mm->ptl);
+	sva_pte_write(pte, v);
+}
+
 /* mmap.c: unmap [start, end) (mmap_lock held for write) */
 int sva_mm_do_munmap(struct sva_mm *mm, uint64_t start, uint64_t end);
 void sva_mm_zap_vma_range(struct sva_mm *mm, uint64_t start, uint64_t end,

@@ -119,7 +119,7 @@ static bool sva_reclaim_page(struct sva_mm *mm, uint64_t addr)
 		return false;
 	}
 	sva_mm_pt_change_begin(mm);
-	sva_pte_write(pte, sva_pte_make(slot, SVA_PTE_SWAP));
+	sva_mm_set_pte(mm, pte, sva_pte_make(slot, SVA_PTE_SWAP));
 	sva_spin_unlock(&mm->ptl);
 	sva_mm_notify_invalidate(mm, addr, addr + SVA_PAGE_SIZE);
 	sva_mm_pt_change_end(mm);

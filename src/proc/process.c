@@ -238,6 +238,8 @@ static void sva_process_signal_locked(struct sva_process *p, int except)
 {
 	struct sva_task *t;
 
+	sva_lockdep_assert_held(&p->k->lock);
+
 	if (!except)
 		p->killed = true;
 	sva_list_for_each_entry(t, &p->tasks, node)
