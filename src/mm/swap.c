@@ -153,7 +153,7 @@ size_t sva_mm_sys_reclaim(struct sva_mm_sys *sys, size_t nr)
 	size_t n = 0, done = 0;
 
 	sva_mutex_lock(&sys->lock);
-	sva_list_for_each_entry(mm, &sys->mms, sys_node)
+	sva_glist_for_each_entry(mm, &sys->mms, sys_node)
 		if (n < SVA_RECLAIM_BATCH && sva_mmget_not_zero(mm))
 			batch[n++] = mm;
 	sva_mutex_unlock(&sys->lock);
