@@ -135,6 +135,14 @@ struct sva_world_config {
 	unsigned pct_depth;
 	uint64_t pct_steps;
 	/*
+	 * sim, in a ThreadSanitizer build (-DSVA_SANITIZE=thread): actors do not synchronise when
+	 * the scheduler switches between them, so TSan reports any data race between two actors
+	 * that a real kernel could run at once - a lock that was dropped, a field read outside
+	 * the lock that guards it - on the very schedule being run (docs/concurrency.md, "Data
+	 * races in sim"). -EOPNOTSUPP in any other build.
+	 */
+	bool race_check;
+	/*
 	 * Test only: model defects switched on (SVA_BREAK_* bits) to prove that a check of the
 	 * checker catches them; 0 in every real run.
 	 */

@@ -61,11 +61,11 @@ struct sva_process {
 	struct sva_process *parent;
 	struct sva_glist children; /* under k->lock */
 	struct sva_list_head sibling;
-	struct sva_list_head node; /* k->processes */
+	struct sva_list_head node;   /* k->processes */
 	struct sva_glist tasks;	     /* under k->lock */
 	struct sva_glist dead_tasks; /* exited, actors to join at reap; under k->lock */
-	unsigned nthreads;		 /* live tasks; written with __atomic under the lock */
-	unsigned mm_threads;		 /* tasks still holding the mm / the fd table */
+	unsigned nthreads;	     /* live tasks; written with __atomic under the lock */
+	unsigned mm_threads;	     /* tasks still holding the mm / the fd table */
 	unsigned fdt_threads;
 	enum sva_process_state state; /* written with __atomic under the lock */
 	bool killed;

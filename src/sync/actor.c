@@ -122,6 +122,8 @@ int sva_actor_join_at(struct sva_actor *a, int *ret, const char *site)
 		return err;
 	if (!s->sim)
 		sva_native_join(a);
+	else
+		sva_tsan_acquire(a);
 	if (ret)
 		*ret = a->ret;
 	sva_actor_free_(a);

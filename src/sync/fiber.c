@@ -145,7 +145,7 @@ void sva_fiber_switch(struct sva_fiber *from, struct sva_fiber *to, bool from_ex
 	(void)from_exits;
 #endif
 #ifdef SVA_TSAN
-	__tsan_switch_to_fiber(to->tsan_fiber, 0);
+	__tsan_switch_to_fiber(to->tsan_fiber, to->tsan_flags);
 #endif
 #ifdef SVA_FIBER_ASM
 	sva_fiber_swap(&from->sp, to->sp);

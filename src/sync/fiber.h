@@ -35,6 +35,7 @@ struct sva_fiber {
 	size_t stack_size;
 	void *asan_fake_stack;
 	void *tsan_fiber;
+	unsigned tsan_flags; /* how TSan switches to this fiber: 0, or no_sync (race_check) */
 	struct sva_fiber *came_from; /* who switched to us last */
 	void (*entry)(void *arg);
 	void *arg;

@@ -21,11 +21,11 @@ struct sva_lock_ref {
 	void *lock;
 };
 
-#define SVA_LOCK_REF(l)                                                                     \
-	_Generic((l),                                                                       \
-		struct sva_mutex *: (struct sva_lock_ref){ SVA_LOCK_MUTEX, (void *)(l) },   \
-		struct sva_spinlock *: (struct sva_lock_ref){ SVA_LOCK_SPIN, (void *)(l) }, \
-		struct sva_rwsem *: (struct sva_lock_ref){ SVA_LOCK_RWSEM, (void *)(l) })
+#define SVA_LOCK_REF(l)                                                                        \
+	_Generic((l), struct sva_mutex *                                                       \
+		 : (struct sva_lock_ref){ SVA_LOCK_MUTEX, (void *)(l) }, struct sva_spinlock * \
+		 : (struct sva_lock_ref){ SVA_LOCK_SPIN, (void *)(l) }, struct sva_rwsem *     \
+		 : (struct sva_lock_ref){ SVA_LOCK_RWSEM, (void *)(l) })
 
 static inline void sva_lock_ref_assert(const struct sva_lock_ref *r, bool write, const char *site)
 {
@@ -77,15 +77,15 @@ static inline struct sva_list_head *sva_glist_unguarded(struct sva_glist *gl)
 #define sva_glist_del(n, gl)	  (sva_glist_locked((gl), true), sva_list_del(n))
 #define sva_glist_empty(gl)	  sva_list_empty(sva_glist_locked((gl), false))
 /* A walk asserts once, before the first entry (a break leaves both loops). */
-#define sva_glist_for_each_entry(pos, gl, member)                                           \
-	for (struct sva_list_head *sva_gl_h_ = sva_glist_locked((gl), false), *sva_gl_1_ = \
-						   sva_gl_h_;                              \
-	     sva_gl_1_; sva_gl_1_ = NULL)                                                   \
+#define sva_glist_for_each_entry(pos, gl, member)                             \
+	for (struct sva_list_head *sva_gl_h_ = sva_glist_locked((gl), false), \
+				  *sva_gl_1_ = sva_gl_h_;                     \
+	     sva_gl_1_; sva_gl_1_ = NULL)                                     \
 		sva_list_for_each_entry(pos, sva_gl_h_, member)
-#define sva_glist_for_each_entry_safe(pos, tmp, gl, member)                                 \
-	for (struct sva_list_head *sva_gl_h_ = sva_glist_locked((gl), false), *sva_gl_1_ = \
-						   sva_gl_h_;                              \
-	     sva_gl_1_; sva_gl_1_ = NULL)                                                   \
+#define sva_glist_for_each_entry_safe(pos, tmp, gl, member)                   \
+	for (struct sva_list_head *sva_gl_h_ = sva_glist_locked((gl), false), \
+				  *sva_gl_1_ = sva_gl_h_;                     \
+	     sva_gl_1_; sva_gl_1_ = NULL)                                     \
 		sva_list_for_each_entry_safe(pos, tmp, sva_gl_h_, member)
 
 #endif /* SVA_SYNC_GLIST_H */

@@ -24,6 +24,7 @@
 #define SVA_SYNC_SCHED_H
 
 #include "../base/list.h"
+#include "../base/sanitizers.h"
 #include "../base/world.h"
 #include "fiber.h"
 
@@ -181,6 +182,8 @@ struct sva_sched {
 	/* sim */
 	struct sva_actor *current;
 	struct sva_fiber main_fiber;
+	char tsan_actors;	  /* TSan: where actors release what they did, for the outside */
+	bool race_check;	  /* TSan: fibers switch without synchronising */
 	struct sva_actor *zombie; /* exited actor whose stack awaits freeing */
 	uint64_t steps;
 	unsigned long switches;
@@ -275,7 +278,7 @@ int sva_wchan_sleep(struct sva_wchan *wc, const char *site, const char *what, bo
 void sva_wchan_wake_all(struct sva_wchan *wc);
 
 /* POR: a new object's id (0 outside sim: ids matter only there). */
-static inline uint32_t sva_por_new_id(struct sva_world *w)
+static inline SVA_NO_TSAN uint32_t sva_por_new_id(struct sva_world *w)
 {
 	struct sva_sched *s = w->sched;
 
@@ -285,7 +288,7 @@ static inline uint32_t sva_por_new_id(struct sva_world *w)
 void sva_por_touch_(struct sva_sched *s, uint32_t id);
 
 /* The current step touches object @id (SVA_FP_ALL_ID: something no id names). */
-static inline void sva_por_touch(struct sva_sched *s, uint32_t id)
+static inline SVA_NO_TSAN void sva_por_touch(struct sva_sched *s, uint32_t id)
 {
 	if (s->por && s->current)
 		sva_por_touch_(s, id);

@@ -58,6 +58,12 @@ static void sva_rng_seed(uint64_t s[4], uint64_t seed)
 int sva_sim_create(struct sva_sched *s, const struct sva_world_config *config)
 {
 	sva_fiber_init_main(&s->main_fiber);
+#ifndef SVA_TSAN
+	if (config->race_check)
+		return -EOPNOTSUPP;
+#endif
+	s->race_check = config->race_check;
+	s->main_fiber.tsan_flags = s->race_check ? 1u /* __tsan_switch_to_fiber_no_sync */ : 0;
 	sva_rng_seed(s->rng, config->seed);
 	s->nonpreemptive = config->nonpreemptive;
 	s->max_steps = config->max_steps ? config->max_steps : SVA_SIM_DEFAULT_MAX_STEPS;
@@ -129,7 +135,13 @@ static void sva_sim_switch(struct sva_sched *s, struct sva_actor *from, struct s
 
 	s->current = to;
 	s->switches++;
+	/* TSan: what actors did flows to the outside, and the outside's to whom it resumes */
+	sva_tsan_release(from ? (void *)&s->tsan_actors : (void *)&s->main_fiber);
 	sva_fiber_switch(ff, tf, from_exits);
+	if (!from)
+		sva_tsan_acquire(&s->tsan_actors);
+	else if (ff->came_from == &s->main_fiber)
+		sva_tsan_acquire(&s->main_fiber);
 	sva_sim_reap(s);
 }
 
@@ -140,7 +152,11 @@ static void sva_sim_record(struct sva_sched *s, struct sva_actor *chosen, struct
 
 	if (s->ndecisions == s->decisions_cap) {
 		size_t cap = s->decisions_cap ? s->decisions_cap * 2 : 256;
-		struct sva_decision *n = realloc(s->decisions, cap * sizeof(*n));
+		struct sva_decision *n;
+
+		sva_tsan_ignore_begin();
+		n = realloc(s->decisions, cap * sizeof(*n));
+		sva_tsan_ignore_end();
 
 		if (!n)
 			return; /* the schedule string will be short; the run goes on */
@@ -339,6 +355,9 @@ static void sva_sim_actor_main(void *arg)
 	struct sva_actor *a = arg;
 
 	sva_sim_reap(a->w->sched);
+	sva_tsan_acquire(a); /* what the spawner did before the spawn */
+	if (a->fiber.came_from == &a->w->sched->main_fiber)
+		sva_tsan_acquire(&a->w->sched->main_fiber);
 	sva_por_step_begin(a->w->sched, a);
 	a->ret = a->fn(a->arg);
 	sva_task_work_exit(a->w); /* late task_work still runs in the actor */
@@ -355,11 +374,13 @@ int sva_sim_spawn(struct sva_actor *a)
 		return -ENOMEM;
 	a->point_id = SVA_FP_NONE;
 	sva_por_touch(s, SVA_FP_SCHED); /* the actor list, and the ids of later spawns */
+	sva_tsan_release(a);
 	ret = sva_fiber_create(&a->fiber, s->stack_size, s->stacks, sva_sim_actor_main, a);
 	if (ret) {
 		sva_alloc_account(a->w, SVA_OBJ_FIBER_STACK, -1);
 		return ret;
 	}
+	a->fiber.tsan_flags = s->main_fiber.tsan_flags;
 	/*
 	 * A daemon (a worker, an engine) spawned from outside starts now and runs until it waits
 	 * for work: the order in which idle daemons reach their first wait is not a choice worth
@@ -378,6 +399,7 @@ void sva_sim_exit(struct sva_actor *a)
 
 	s->zombie = a;
 	s->steps++;
+	sva_tsan_release(a); /* the end of the thread, for its joiner (pthread_join) */
 	sva_por_step_end(s);
 	sva_sim_switch(s, a, sva_sim_pick(s, a), true);
 	__builtin_unreachable();

@@ -79,6 +79,7 @@ void sva_spin_lock_slow_(struct sva_spinlock *s, const char *site)
 	sva_sim_point_on(sc, s->wc.por_id);
 	if (sva_obj_freed(&s->wc.w, "spin_lock"))
 		return;
+	sva_tsan_acquire(&s->wc); /* the lock's state, as native's atomic: acquire .. release */
 	sva_lockdep_acquire(sc, &s->dep_class, s->name, site);
 	while (s->owner) {
 		if (sva_wchan_sleep(&s->wc, site, s->name, false))
@@ -88,6 +89,7 @@ void sva_spin_lock_slow_(struct sva_spinlock *s, const char *site)
 	}
 	s->owner = owner;
 	owner->spin_depth++;
+	sva_tsan_release(&s->wc);
 	sva_lockdep_acquired(sc, s, &s->dep_class, s->name, site);
 }
 
@@ -101,7 +103,9 @@ void sva_spin_unlock_slow_(struct sva_spinlock *s)
 	sc = s->wc.w->sched;
 	me = sva_sched_owner(sc);
 	sva_por_touch(sc, s->wc.por_id);
+	sva_tsan_acquire(&s->wc);
 	if (s->owner != me) {
+		sva_tsan_release(&s->wc);
 		sva_report(s->wc.w, SVA_REPORT_LOCK_NOT_OWNER,
 			   "%s releases spinlock %s owned by %s", me->name, s->name,
 			   s->owner ? s->owner->name : "nobody");
@@ -109,6 +113,7 @@ void sva_spin_unlock_slow_(struct sva_spinlock *s)
 	}
 	me->spin_depth--;
 	s->owner = NULL;
+	sva_tsan_release(&s->wc);
 	sva_lockdep_release(sc, s);
 	sva_wchan_wake_all(&s->wc);
 }

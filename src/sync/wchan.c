@@ -35,16 +35,20 @@ void sva_wchan_destroy(struct sva_wchan *wc)
 
 void sva_wchan_lock(struct sva_wchan *wc)
 {
-	if (wc->w->config.backend != SVA_BACKEND_SIM)
+	if (wc->w->config.backend != SVA_BACKEND_SIM) {
 		pthread_mutex_lock(&wc->lock);
-	else /* everything a primitive's channel protects is this step's footprint */
-		sva_por_touch(wc->w->sched, wc->por_id);
+		return;
+	}
+	sva_por_touch(wc->w->sched, wc->por_id); /* what the channel protects: this step's */
+	sva_tsan_acquire(wc);
 }
 
 void sva_wchan_unlock(struct sva_wchan *wc)
 {
 	if (wc->w->config.backend != SVA_BACKEND_SIM)
 		pthread_mutex_unlock(&wc->lock);
+	else
+		sva_tsan_release(wc);
 }
 
 static bool sva_killed(struct sva_actor *a, bool killable)
@@ -88,7 +92,9 @@ int sva_wchan_sleep(struct sva_wchan *wc, const char *site, const char *what, bo
 	cur->block_killable = killable;
 	sva_list_add_tail(&cur->wnode, &wc->waiters);
 	sva_por_touch(s, wc->por_id);
+	sva_tsan_release(wc); /* asleep, the channel is not held (pthread_cond_wait) */
 	sva_sim_block(s, wc->por_id);
+	sva_tsan_acquire(wc);
 	return sva_killed(cur, killable) ? -EINTR : 0;
 }
 
