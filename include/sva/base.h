@@ -18,11 +18,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sva/api.h"
 #include "sva/events.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_BEGIN_DECLS
 
 struct sva_world;
 
@@ -480,8 +479,6 @@ int sva_trace_write_chrome_json(struct sva_world *w, FILE *out);
  */
 int sva_trace_write_svg(struct sva_world *w, FILE *out);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_END_DECLS
 
 #endif /* SVA_BASE_H */

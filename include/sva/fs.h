@@ -13,11 +13,10 @@
 #ifndef SVA_FS_H
 #define SVA_FS_H
 
+#include "sva/api.h"
 #include "sva/sync.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_BEGIN_DECLS
 
 struct sva_fs;
 struct sva_file;
@@ -65,8 +64,6 @@ long sva_file_count(struct sva_file *file);
 /* Files open and not yet released. */
 long sva_fs_files(struct sva_fs *fs);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_END_DECLS
 
 #endif /* SVA_FS_H */

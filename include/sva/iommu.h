@@ -17,12 +17,11 @@
 
 #include <stdint.h>
 
+#include "sva/api.h"
 #include "sva/base.h"
 #include "sva/mm.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_BEGIN_DECLS
 
 #define SVA_IOMMU_NO_PASID	     0u
 #define SVA_IOMMU_FIRST_GLOBAL_PASID 1u
@@ -309,8 +308,6 @@ uint64_t sva_mm_pasid_gen(struct sva_mm *mm);
 /* SVA domains of @mm (for tests and the checker). */
 unsigned sva_mm_sva_domains(struct sva_iommu_sys *sys, struct sva_mm *mm);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_END_DECLS
 
 #endif /* SVA_IOMMU_H */

@@ -19,11 +19,10 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "sva/api.h"
 #include "sva/base.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_BEGIN_DECLS
 
 #define SVA_PAGE_SHIFT	  12
 #define SVA_PAGE_SIZE	  (1ull << SVA_PAGE_SHIFT)
@@ -219,8 +218,6 @@ void sva_tlb_finish(struct sva_mmu_gather *tlb);
 /* The end of an operation: call @flush if anything is gathered or a range is pending. */
 void sva_tlb_gather_done(struct sva_mmu_gather *tlb);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_END_DECLS
 
 #endif /* SVA_MEM_H */

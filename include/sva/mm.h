@@ -21,12 +21,11 @@
 #ifndef SVA_MM_H
 #define SVA_MM_H
 
+#include "sva/api.h"
 #include "sva/mem.h"
 #include "sva/sync.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_BEGIN_DECLS
 
 struct sva_mm;
 struct sva_mm_sys;
@@ -244,8 +243,6 @@ void sva_mmu_notifier_unregister(struct sva_mmu_notifier *mn);
 /* Unsubscribe and free later, from the deferred context (free_notifier, then the count). */
 void sva_mmu_notifier_put(struct sva_mmu_notifier *mn);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_END_DECLS
 
 #endif /* SVA_MM_H */

@@ -21,11 +21,10 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "sva/api.h"
 #include "sva/base.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_BEGIN_DECLS
 
 struct sva_actor;
 
@@ -485,8 +484,6 @@ int sva_program_run_observed(const struct sva_world_config *config,
 			     const struct sva_program *program, sva_run_observer observe, void *ctx,
 			     char *msg, size_t msg_len);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_END_DECLS
 
 #endif /* SVA_SYNC_H */
