@@ -18,13 +18,15 @@
 #define SVA_API_H
 
 #ifdef __cplusplus
-#define SVA_BEGIN_DECLS                                    \
-	_Pragma("GCC visibility push(default)") extern "C" \
+/* a function may share its name with a struct (sva_event_desc()), as C's stat() does */
+#define SVA_BEGIN_DECLS                                                        \
+	_Pragma("GCC visibility push(default)") _Pragma("GCC diagnostic push") \
+		_Pragma("GCC diagnostic ignored \"-Wshadow\"") extern "C"      \
 	{
 #define SVA_END_DECLS \
 	}             \
-	_Pragma("GCC visibility pop")
-#define SVA_ATOMIC(T) alignas(sizeof(T)) T
+	_Pragma("GCC diagnostic pop") _Pragma("GCC visibility pop")
+#define SVA_ATOMIC(T) T
 #else
 #define SVA_BEGIN_DECLS _Pragma("GCC visibility push(default)")
 #define SVA_END_DECLS	_Pragma("GCC visibility pop")

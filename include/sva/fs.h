@@ -35,11 +35,13 @@ struct sva_file_operations {
 };
 
 struct sva_file {
+	/* public, read-only; @private_data the file's owner's, read-write */
 	struct sva_fs *fs;
-	struct sva_refcount f_count;
+	struct sva_refcount f_count; /* sva_file_count() reads it */
 	const struct sva_file_operations *f_op;
 	void *private_data;
 	char name[32];
+	/* private: */
 	struct sva_task_work release_tw; /* the deferred release from a user task */
 	struct sva_list_head delayed;	 /* on the delayed-fput list otherwise */
 };

@@ -135,6 +135,7 @@ struct sva_vm_ops {
 	void (*close)(struct sva_vma *vma);
 };
 
+/* Public, read-only (the mm's mmap_lock held): @private_data is the file's, read-write. */
 struct sva_vma {
 	struct sva_mm *mm;
 	uint64_t start, end;
@@ -228,11 +229,12 @@ struct sva_mmu_notifier_ops {
 };
 
 struct sva_mmu_notifier {
-	const struct sva_mmu_notifier_ops *ops;
-	struct sva_mm *mm;
-	struct sva_list_head node;  /* under the mm's notifier lock */
-	bool released;		    /* off the list (exit_mmap or unregister) */
-	atomic_bool release_called; /* release has run (once) */
+	const struct sva_mmu_notifier_ops *ops; /* set by the subscriber */
+	struct sva_mm *mm;			/* read-only: set by register */
+	/* private: */
+	struct sva_list_head node;	 /* under the mm's notifier lock */
+	bool released;			 /* off the list (exit_mmap or unregister) */
+	SVA_ATOMIC(bool) release_called; /* release has run (once) */
 	struct sva_work free_work;
 };
 
