@@ -31,12 +31,13 @@
 int sva_example_minimal(unsigned *calls); /* examples/embed_minimal.c */
 
 /* PML4 at 0x1000, PDPT 0x2000, PD 0x3000, PT 0x4000: va 0x0 and 0x1000 mapped */
-static uint64_t guest[5][512] __attribute__((aligned(4096)));
+struct guest {
+	uint64_t page[5][512];
+};
 
 static void *host_ptr(void *ctx, uint64_t gpa, size_t len)
 {
-	(void)ctx;
-	return gpa + len <= sizeof(guest) ? (char *)guest + gpa : NULL;
+	return gpa + len <= sizeof(struct guest) ? (char *)ctx + gpa : NULL;
 }
 
 static uint64_t now_ns(void)
@@ -54,9 +55,10 @@ static void die(const char *what)
 }
 
 /* ns per translation of @npages pages (1 or 2) used in turn, through an IOTLB of sets x ways. */
-static double time_translate(unsigned sets, unsigned ways, unsigned npages, bool expect_hit)
+static double time_translate(struct guest *g, unsigned sets, unsigned ways, unsigned npages,
+			     bool expect_hit)
 {
-	struct sva_swiommu_mem mem = { .host_ptr = host_ptr };
+	struct sva_swiommu_mem mem = { .host_ptr = host_ptr, .ctx = g };
 	struct sva_swiommu_config ic = {
 		.name = "bench", .iotlb_sets = sets, .iotlb_ways = ways, .mem = &mem
 	};
@@ -99,18 +101,22 @@ static double time_translate(unsigned sets, unsigned ways, unsigned npages, bool
 
 int main(void)
 {
+	struct guest *g = calloc(1, sizeof(*g));
 	unsigned calls;
 
+	if (!g)
+		die("no memory");
 	for (int level = 1; level < 4; level++)
-		guest[level][0] = (uint64_t)(level + 1) * 4096 | SVA_PTE_PRESENT | SVA_PTE_WRITE |
-				  SVA_PTE_USER;
-	guest[4][0] = 0x100000 | SVA_PTE_PRESENT | SVA_PTE_USER;
-	guest[4][1] = 0x101000 | SVA_PTE_PRESENT | SVA_PTE_USER;
+		g->page[level][0] = (uint64_t)(level + 1) * 4096 | SVA_PTE_PRESENT | SVA_PTE_WRITE |
+				    SVA_PTE_USER;
+	g->page[4][0] = 0x100000 | SVA_PTE_PRESENT | SVA_PTE_USER;
+	g->page[4][1] = 0x101000 | SVA_PTE_PRESENT | SVA_PTE_USER;
 
-	printf("BENCH embed.translate_hit %.2f ns\n", time_translate(0, 0, 1, true));
-	printf("BENCH embed.translate_miss %.2f ns\n", time_translate(1, 1, 2, false));
+	printf("BENCH embed.translate_hit %.2f ns\n", time_translate(g, 0, 0, 1, true));
+	printf("BENCH embed.translate_miss %.2f ns\n", time_translate(g, 1, 1, 2, false));
 	if (sva_example_minimal(&calls))
 		die("examples/embed_minimal.c failed");
 	printf("BENCH embed.setup_calls %u calls\n", calls);
+	free(g);
 	return 0;
 }

@@ -345,8 +345,8 @@ static int e_copy(struct engine *e, uint64_t dst, uint64_t src, uint64_t len, ui
 
 int main(void)
 {
-	static struct guest g;
-	static struct engine e;
+	struct guest g = { 0 };
+	struct engine e = { 0 };
 	struct sva_swiommu_mem mem = { .read = g_read,
 				       .write = g_write,
 				       .host_ptr = g_host_ptr,

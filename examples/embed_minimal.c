@@ -7,19 +7,20 @@
  * checks that no libsva call in this file escapes CALL().
  */
 #include <stdio.h>
-#include <string.h>
+#include <stdlib.h>
 
 #include "sva/swiommu.h"
 
 #define CALL(expr) ((*calls)++, (expr))
 
 /* the embedder's guest memory: page 0 unused, then PML4, PDPT, PD, PT (gpa 0x1000 up) */
-static uint64_t guest[5][512] __attribute__((aligned(4096)));
+struct guest {
+	uint64_t page[5][512];
+};
 
 static void *host_ptr(void *ctx, uint64_t gpa, size_t len)
 {
-	(void)ctx;
-	return gpa + len <= sizeof(guest) ? (char *)guest + gpa : NULL;
+	return gpa + len <= sizeof(struct guest) ? (char *)ctx + gpa : NULL;
 }
 
 int sva_example_minimal(unsigned *calls);
@@ -27,7 +28,8 @@ int sva_example_minimal(unsigned *calls);
 /* 0 when the translation is the one the table holds; *@calls: the libsva calls made. */
 int sva_example_minimal(unsigned *calls)
 {
-	struct sva_swiommu_mem mem = { .host_ptr = host_ptr };
+	struct guest *g = calloc(1, sizeof(*g));
+	struct sva_swiommu_mem mem = { .host_ptr = host_ptr, .ctx = g };
 	struct sva_swiommu_config ic = { .mem = &mem };
 	struct sva_swiommu_device_config dc = { .name = "dev", .pasid_bits = 1 };
 	struct sva_embed_config cfg = { .iommu = &ic, .devices = &dc, .ndevices = 1 };
@@ -37,20 +39,24 @@ int sva_example_minimal(unsigned *calls)
 	int ret;
 
 	*calls = 0;
-	memset(guest, 0, sizeof(guest));
-	for (int level = 1; level < 4; level++) /* va 0x0: entry 0 of each table */
-		guest[level][0] = (uint64_t)(level + 1) * 4096 | SVA_PTE_PRESENT | SVA_PTE_WRITE |
-				  SVA_PTE_USER;
-	guest[4][0] = 0x40000000 | SVA_PTE_PRESENT | SVA_PTE_USER; /* -> gpa 1 GiB, read-only */
-
-	if (CALL(sva_embed_create(&cfg, &e)))
+	if (!g)
 		return 1;
+	for (int level = 1; level < 4; level++) /* va 0x0: entry 0 of each table */
+		g->page[level][0] = (uint64_t)(level + 1) * 4096 | SVA_PTE_PRESENT | SVA_PTE_WRITE |
+				    SVA_PTE_USER;
+	g->page[4][0] = 0x40000000 | SVA_PTE_PRESENT | SVA_PTE_USER; /* -> gpa 1 GiB, read-only */
+
+	if (CALL(sva_embed_create(&cfg, &e))) {
+		free(g);
+		return 1;
+	}
 	dev = CALL(sva_embed_device(e, 0));
 	ret = CALL(sva_swiommu_set_pasid_table(dev, 1, 0x1000));
 	if (!ret)
 		ret = CALL(sva_translate_entry(dev, 1, 0x123, SVA_ACCESS_READ, &te, NULL));
 	if (CALL(sva_embed_destroy(e)))
-		return 1;
+		ret = 1;
+	free(g);
 	return ret || te.translated_addr != 0x40000000 || te.addr_mask != 0xfff;
 }
 

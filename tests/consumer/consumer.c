@@ -14,22 +14,15 @@
 
 #define GUEST (64u << 12)
 
-static unsigned char guest[GUEST] __attribute__((aligned(4096)));
-
 static void *host_ptr(void *ctx, uint64_t gpa, size_t len)
 {
-	(void)ctx;
-	return gpa < GUEST && len <= GUEST - gpa ? guest + gpa : NULL;
-}
-
-static uint64_t *entry(uint64_t gpa)
-{
-	return (uint64_t *)(void *)(guest + gpa);
+	return gpa < GUEST && len <= GUEST - gpa ? (unsigned char *)ctx + gpa : NULL;
 }
 
 int main(void)
 {
-	struct sva_swiommu_mem mem = { .host_ptr = host_ptr };
+	unsigned char *guest = calloc(1, GUEST);
+	struct sva_swiommu_mem mem = { .host_ptr = host_ptr, .ctx = guest };
 	struct sva_swiommu_config ic = { .name = "consumer-iommu", .mem = &mem };
 	struct sva_swiommu_device_config dc = { .name = "consumer-dev", .pasid_bits = 8 };
 	struct sva_embed_config cfg = { .iommu = &ic, .devices = &dc, .ndevices = 1 };
@@ -38,6 +31,10 @@ int main(void)
 	struct sva_tlb_entry te;
 	FILE *null;
 	int ok = 1;
+
+	if (!guest)
+		return 1;
+#define entry(gpa) ((uint64_t *)(void *)(guest + (gpa)))
 
 	for (unsigned shift = 39; shift > 12; shift -= 9) { /* PML4, PDPT, PD: one table each */
 		*entry(t + ((va >> shift) & 511) * 8) =
@@ -66,6 +63,7 @@ int main(void)
 		fclose(null);
 	if (sva_embed_destroy(e))
 		ok = 0;
+	free(guest);
 	printf("consumer: libsva %s, 0x%llx -> 0x%llx: %s\n", sva_version_string(),
 	       (unsigned long long)va, (unsigned long long)te.translated_addr, ok ? "ok" : "WRONG");
 	return ok ? 0 : 1;
