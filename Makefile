@@ -1,7 +1,7 @@
 # libsva: the two commands the README leads with, and their helpers.
 #   make run     build, then `sva run`: the tool demonstrating what libsva does today
 #   make check   the whole suite: lint; every test under ASan+UBSan and again optimised;
-#                the concurrency tests under TSan
+#                the concurrency tests under TSan; a fixed sample of the mutation campaign
 #   make bench   optimised build, every benchmark, "BENCH <name> <value> <unit>" lines
 #   make install PREFIX=... [DESTDIR=...]   the library, headers, libsva.pc, the CMake package
 # Build trees live in build/<flavour>. CMake does the real work.
@@ -10,7 +10,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE ?= cmake
 CTEST_FLAGS ?= --output-on-failure --no-tests=error -j $(JOBS)
 
-.PHONY: all deps run check lint format bench asan release tsan install clean mutate
+.PHONY: all deps run check lint format bench asan release tsan install clean mutate mutate-check
 
 all: release
 
@@ -51,7 +51,7 @@ lint: | deps
 format:
 	scripts/lint.sh --fix
 
-check: lint asan check-release tsan
+check: lint asan check-release tsan mutate-check
 	@echo "make check: all passed"
 
 bench: release
@@ -61,6 +61,12 @@ bench: release
 # the explorer and checker; MUTATE_FLAGS="--sample 40 --seed 3" for a sample.
 mutate: | deps
 	scripts/mutate/run $(MUTATE_FLAGS)
+
+# The fixed sample make check judges (about two minutes): every mutant listed was killed by the
+# campaign; one that survives now means the explorer or the checker lost a reach.
+mutate-check: | deps
+	scripts/mutate/run --ids scripts/mutate/check-sample.txt \
+		--expect scripts/mutate/check-sample.txt --out build/mutate-check
 
 # make install [PREFIX=/opt/sva] [DESTDIR=/stage]: the libraries, headers, libsva.pc, the CMake
 # package (lib/cmake/sva) and the tool; PREFIX defaults to the configured CMAKE_INSTALL_PREFIX.

@@ -45,6 +45,19 @@ struct drop_probe {
 	long count_at_drop;
 };
 
+/* The VMA at @addr's flags, looked up as the kernel must: under mmap_lock; -1 when none. */
+static long vma_flags_at(struct sva_mm *mm, uint64_t addr)
+{
+	struct sva_vma *vma;
+	long flags;
+
+	sva_down_read(sva_mm_mmap_lock(mm));
+	vma = sva_vma_lookup(mm, addr);
+	flags = vma ? (long)vma->flags : -1;
+	sva_up_read(sva_mm_mmap_lock(mm));
+	return flags;
+}
+
 static void drop_hook(void *ctx, struct sva_mm *mm)
 {
 	struct drop_probe *p = ctx;
@@ -125,8 +138,8 @@ static void test_mmap_split_merge(void **state)
 	/* a hole in the middle splits it */
 	assert_int_equal(sva_mm_munmap(mm, a + 2 * PAGE, 2 * PAGE), 0);
 	assert_int_equal(sva_mm_vma_count(mm), 2);
-	assert_null(sva_vma_lookup(mm, a + 2 * PAGE));
-	assert_non_null(sva_vma_lookup(mm, a + 5 * PAGE));
+	assert_int_equal(vma_flags_at(mm, a + 2 * PAGE), -1);
+	assert_true(vma_flags_at(mm, a + 5 * PAGE) >= 0);
 	/* refilling it with the same flags merges back */
 	assert_int_equal(sva_mm_mmap(mm, a + 2 * PAGE, 2 * PAGE, SVA_PROT_READ | SVA_PROT_WRITE,
 				     SVA_MAP_FIXED, NULL, 0, &b),
@@ -136,7 +149,7 @@ static void test_mmap_split_merge(void **state)
 	/* mprotect of the middle splits in three, and back merges */
 	assert_int_equal(sva_mm_mprotect(mm, a + 3 * PAGE, PAGE, SVA_PROT_READ), 0);
 	assert_int_equal(sva_mm_vma_count(mm), 3);
-	assert_int_equal(sva_vma_lookup(mm, a + 3 * PAGE)->flags & SVA_VM_WRITE, 0);
+	assert_int_equal(vma_flags_at(mm, a + 3 * PAGE) & SVA_VM_WRITE, 0);
 	assert_int_equal(sva_mm_mprotect(mm, a + 3 * PAGE, PAGE, SVA_PROT_READ | SVA_PROT_WRITE),
 			 0);
 	assert_int_equal(sva_mm_vma_count(mm), 1);
@@ -387,7 +400,7 @@ static void test_fork_dontcopy_wipeonfork_shared(void **state)
 	assert_int_equal(sva_mm_access(parent, sh, &v, 1, true), 0);
 
 	assert_int_equal(sva_mm_dup(parent, "child", &child), 0);
-	assert_null(sva_vma_lookup(child, dc)); /* DONTCOPY: absent */
+	assert_int_equal(vma_flags_at(child, dc), -1); /* DONTCOPY: absent */
 	assert_int_equal(sva_mm_access(child, dc, &x, 1, false), -EFAULT);
 	assert_int_equal(sva_mm_access(child, wof, &x, 1, false), 0);
 	assert_int_equal(x, 0); /* WIPEONFORK: there, empty */
@@ -584,12 +597,58 @@ static void test_faults_race_munmap_and_reclaim(void **state)
 	}
 }
 
+/*
+ * The locks the mm code relies on are asserted: a CPU access that skips the page-table lock
+ * (SVA_BREAK_ACCESS_NO_PTL) is reported where it sets the entry, on both backends; the
+ * faithful access is quiet.
+ */
+static unsigned long access_unlocked_reports(enum sva_backend b, unsigned breaks)
+{
+	struct sva_world_config wc = { .backend = b, .seed = 1, .breaks = breaks, .quiet = true };
+	struct sva_mm_sys_config cfg = { .frames = 64 };
+	struct sva_mm_sys *sys;
+	struct sva_world *w;
+	struct sva_mm *mm;
+	unsigned long n;
+	uint64_t a;
+	char v = 7;
+
+	assert_int_equal(sva_world_create(&wc, &w), 0);
+	assert_int_equal(sva_mm_sys_create(w, &cfg, &sys), 0);
+	assert_int_equal(sva_mm_create(sys, NULL, &mm), 0);
+	assert_int_equal(sva_mm_mmap(mm, 0, PAGE, SVA_PROT_READ | SVA_PROT_WRITE, 0, NULL, 0, &a),
+			 0);
+	assert_int_equal(sva_mm_access(mm, a, &v, 1, true), 0);
+	assert_int_equal(sva_mm_access(mm, a, &v, 1, false), 0);
+	assert_int_equal(v, 7);
+	n = sva_report_count(w, SVA_REPORT_LOCK_NOT_HELD);
+	if (n)
+		assert_non_null(strstr(sva_report_first(w), "page_table_lock not held at src/mm/"));
+	sva_mmput(mm);
+	sva_mm_sys_synchronize(sys);
+	sva_mm_sys_destroy(sys);
+	sva_world_destroy(w);
+	return n;
+}
+
+static void test_access_without_ptl_is_reported(void **state)
+{
+	(void)state;
+	for (int b = 0; b < 2; b++) {
+		enum sva_backend be = b ? SVA_BACKEND_SIM : SVA_BACKEND_NATIVE;
+
+		assert_int_equal(access_unlocked_reports(be, 0), 0);
+		assert_true(access_unlocked_reports(be, SVA_BREAK_ACCESS_NO_PTL) >= 2);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_users_and_count_rules),
 		cmocka_unit_test(test_mmdrop_before_exit_is_reported),
 		cmocka_unit_test(test_mmap_split_merge),
+		cmocka_unit_test(test_access_without_ptl_is_reported),
 		cmocka_unit_test(test_faults_and_their_errors),
 		cmocka_unit_test(test_notifier_sees_munmap_mprotect_reclaim),
 		cmocka_unit_test(test_notifier_register_needs_users_and_unregister_releases),

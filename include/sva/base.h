@@ -145,6 +145,7 @@ enum sva_break {
 	SVA_BREAK_NO_PRQ_DRAIN = 1u << 0, /* a PASID's detach does not drain its page requests */
 	SVA_BREAK_KEEP_IOTLB =
 		1u << 1, /* an mm's invalidation leaves the IOTLB and ATCs as they are */
+	SVA_BREAK_ACCESS_NO_PTL = 1u << 2, /* a CPU access reads and sets PTEs without the ptl */
 };
 
 #define SVA_SIM_DEFAULT_MAX_STEPS 10000000ull
@@ -269,6 +270,7 @@ void sva_world_set_log_sink(struct sva_world *w, sva_log_sink sink, void *ctx);
 	X(LOCK_NOT_OWNER, "lock released by non-owner")         \
 	X(LOCK_HELD_AT_EXIT, "lock held at actor exit")         \
 	X(LOCK_ORDER, "lock order inversion")                   \
+	X(LOCK_NOT_HELD, "lock not held")                       \
 	X(SLEEP_IN_ATOMIC, "sleeping while holding a spinlock") \
 	X(REFCOUNT, "refcount misuse")                          \
 	X(USE_AFTER_FREE, "use after free")                     \

@@ -243,6 +243,27 @@ void sva_up_read(struct sva_rwsem *s);
 void sva_up_write(struct sva_rwsem *s);
 bool sva_rwsem_is_write_locked(struct sva_rwsem *s);
 
+/* ---- lockdep_assert_held: the lock a function relies on ------------------------------------ */
+
+/*
+ * The kernel's lockdep_assert_held(): a function that touches what a lock protects, or is
+ * called with it held (every *_locked function), says so. Unless the calling actor holds the
+ * lock, SVA_REPORT_LOCK_NOT_HELD is reported naming the lock and the site - in sim a violation
+ * with its schedule, like any report. Sim knows the holder of every kind; native knows a
+ * mutex's and a writer's, and for a spinlock or a reader only that someone holds it.
+ * No scheduling point and no footprint: asserting changes no schedule.
+ */
+void sva_mutex_assert_held_at(struct sva_mutex *m, const char *site);
+void sva_spin_assert_held_at(struct sva_spinlock *s, const char *site);
+void sva_rwsem_assert_held_at(struct sva_rwsem *s, const char *site); /* read or write */
+void sva_rwsem_assert_write_held_at(struct sva_rwsem *s, const char *site);
+#define sva_lockdep_assert_held(l)                                 \
+	_Generic((l), struct sva_mutex *                           \
+		 : sva_mutex_assert_held_at, struct sva_spinlock * \
+		 : sva_spin_assert_held_at, struct sva_rwsem *     \
+		 : sva_rwsem_assert_held_at)((l), SVA_HERE)
+#define sva_lockdep_assert_held_write(s) sva_rwsem_assert_write_held_at((s), SVA_HERE)
+
 /* ---- wait queue -------------------------------------------------------------------------- */
 
 /* Every field private (sva/api.h): embed it by value, use it through the functions below. */

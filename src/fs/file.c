@@ -12,12 +12,13 @@
 #include <string.h>
 
 #include "../base/list.h"
+#include "../sync/glist.h"
 #include "sva/fs.h"
 
 struct sva_fs {
 	struct sva_world *w;
 	struct sva_spinlock lock;
-	struct sva_list_head delayed;
+	struct sva_glist delayed; /* under lock */
 	struct sva_workqueue *wq;
 	struct sva_work delayed_work;
 	struct sva_atomic files;
@@ -47,9 +48,10 @@ static void sva_delayed_fput(struct sva_work *work)
 		struct sva_file *file = NULL;
 
 		sva_spin_lock(&fs->lock);
-		if (!sva_list_empty(&fs->delayed)) {
-			file = sva_list_first_entry(&fs->delayed, struct sva_file, delayed);
-			sva_list_del(&file->delayed);
+		if (!sva_glist_empty(&fs->delayed)) {
+			file = sva_list_first_entry(sva_glist_locked(&fs->delayed, false),
+						    struct sva_file, delayed);
+			sva_glist_del(&file->delayed, &fs->delayed);
 		}
 		sva_spin_unlock(&fs->lock);
 		if (!file)
@@ -67,7 +69,7 @@ int sva_fs_create(struct sva_world *w, struct sva_fs **out)
 		return -ENOMEM;
 	fs->w = w;
 	sva_spin_lock_init(w, &fs->lock, "delayed_fput");
-	sva_list_init(&fs->delayed);
+	sva_glist_init(&fs->delayed, &fs->lock);
 	sva_work_init(&fs->delayed_work, sva_delayed_fput);
 	sva_atomic_init(w, &fs->files, 0);
 	ret = sva_workqueue_create(w, "fput", SVA_WQ_ORDERED, 1, &fs->wq);
@@ -144,7 +146,7 @@ void sva_fput(struct sva_file *file)
 	if (cur && sva_task_work_add(cur, &file->release_tw) == 0)
 		return;
 	sva_spin_lock(&fs->lock);
-	sva_list_add_tail(&file->delayed, &fs->delayed);
+	sva_glist_add_tail(&file->delayed, &fs->delayed);
 	sva_spin_unlock(&fs->lock);
 	sva_queue_work(fs->wq, &fs->delayed_work);
 }

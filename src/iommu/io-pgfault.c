@@ -149,6 +149,7 @@ static void sva_iopf_respond_locked(struct sva_iopf_group *group, enum sva_page_
 		.code = code,
 	};
 
+	sva_lockdep_assert_held(&group->fault_param->lock);
 	if (sva_list_empty(&group->pending))
 		return; /* answered already, or the device left */
 	sva_list_del(&group->pending);
@@ -162,6 +163,8 @@ static void sva_iopf_abort_locked(struct sva_iommu_fault_param *p, bool all, uin
 {
 	struct sva_iopf_group *g, *tmp;
 
+	sva_lockdep_assert_held(&p->lock);
+
 	sva_list_for_each_entry_safe(g, tmp, &p->faults, pending)
 		if (all || g->last.pasid == pasid)
 			sva_iopf_respond_locked(g, SVA_PAGE_RESP_INVALID);
@@ -171,6 +174,8 @@ static void sva_iopf_abort_locked(struct sva_iommu_fault_param *p, bool all, uin
 static void sva_iopf_drop_partial_locked(struct sva_iommu_fault_param *p, uint32_t pasid)
 {
 	size_t kept = 0;
+
+	sva_lockdep_assert_held(&p->lock);
 
 	for (size_t i = 0; i < p->npartial; i++)
 		if (p->partial[i].pasid != pasid)

@@ -103,6 +103,8 @@ static int sva_iommu_mm_get(struct sva_iommu_sys *sys, struct sva_device *dev, s
 	struct sva_iommu_mm *im = sva_iommu_mm_of(mm);
 	int ret;
 
+	sva_lockdep_assert_held(&sys->sva_lock);
+
 	if (im) {
 		if (im->pasid >= dev->max_pasids)
 			return -EOVERFLOW;
@@ -206,6 +208,8 @@ static int sva_bind_locked(struct sva_iommu_sys *sys, struct sva_device *dev, st
 	struct sva_iommu_mm *im;
 	struct sva_bond *bond;
 	int ret;
+
+	sva_lockdep_assert_held(&sys->sva_lock);
 
 	ret = sva_iommu_mm_get(sys, dev, mm, &im);
 	if (ret)

@@ -62,7 +62,7 @@ static unsigned sva_fault_missing(struct sva_fault *f, uint64_t old)
 		sva_page_put(page);
 		return SVA_VM_FAULT_OK;
 	}
-	sva_pte_write(f->pte, sva_pte_make(page->pfn, sva_vma_pte_flags(f->vma, f->write)));
+	sva_mm_set_pte(f->mm, f->pte, sva_pte_make(page->pfn, sva_vma_pte_flags(f->vma, f->write)));
 	sva_spin_unlock(&f->mm->ptl);
 	if (old & SVA_PTE_SWAP)
 		sva_swap_free(f->mm->sys, sva_pte_pfn(old));
@@ -91,7 +91,7 @@ static unsigned sva_fault_cow_copy(struct sva_fault *f, uint64_t old)
 		return SVA_VM_FAULT_OK; /* retried by the caller's access */
 	}
 	sva_mm_pt_change_begin(f->mm);
-	sva_pte_write(f->pte, sva_pte_make(dst->pfn, sva_vma_pte_flags(f->vma, true)));
+	sva_mm_set_pte(f->mm, f->pte, sva_pte_make(dst->pfn, sva_vma_pte_flags(f->vma, true)));
 	sva_spin_unlock(&f->mm->ptl);
 	sva_mm_notify_invalidate(f->mm, f->addr, f->addr + SVA_PAGE_SIZE);
 	sva_mm_pt_change_end(f->mm);
@@ -106,6 +106,7 @@ static unsigned sva_fault_write_protected(struct sva_fault *f, uint64_t old)
 {
 	struct sva_page *page = sva_pfn_to_page(f->mm->sys->phys, sva_pte_pfn(old));
 
+	sva_lockdep_assert_held(&f->mm->ptl);
 	if (!(f->vma->flags & SVA_VM_WRITE)) {
 		sva_spin_unlock(&f->mm->ptl);
 		return SVA_VM_FAULT_SIGSEGV;
@@ -113,8 +114,8 @@ static unsigned sva_fault_write_protected(struct sva_fault *f, uint64_t old)
 	if ((old & SVA_PTE_COW) && page && sva_page_count(page) > 1)
 		return sva_fault_cow_copy(f, old);
 	/* the only mapping (or a shared one made read-only by mprotect): write in place */
-	sva_pte_write(f->pte,
-		      (old & ~SVA_PTE_COW) | SVA_PTE_WRITE | SVA_PTE_DIRTY | SVA_PTE_ACCESSED);
+	sva_mm_set_pte(f->mm, f->pte,
+		       (old & ~SVA_PTE_COW) | SVA_PTE_WRITE | SVA_PTE_DIRTY | SVA_PTE_ACCESSED);
 	sva_spin_unlock(&f->mm->ptl);
 	return SVA_VM_FAULT_OK;
 }
@@ -130,6 +131,7 @@ unsigned sva_handle_mm_fault(struct sva_vma *vma, uint64_t addr, unsigned flags)
 	uint64_t old;
 	int err = 0;
 
+	sva_lockdep_assert_held(&f.mm->mmap_lock);
 	f.pte = sva_pgtable_walk(&f.mm->pgt, f.addr, true, &err);
 	if (!f.pte)
 		return err == -ENOMEM ? SVA_VM_FAULT_OOM : SVA_VM_FAULT_SIGSEGV;
@@ -143,7 +145,7 @@ unsigned sva_handle_mm_fault(struct sva_vma *vma, uint64_t addr, unsigned flags)
 		return sva_fault_write_protected(&f, old);
 	if ((vma->flags & (SVA_VM_READ | SVA_VM_WRITE | SVA_VM_EXEC)) && !(old & SVA_PTE_USER))
 		old |= SVA_PTE_USER; /* mprotect gave access back */
-	sva_pte_write(f.pte, old | SVA_PTE_ACCESSED | (f.write ? SVA_PTE_DIRTY : 0));
+	sva_mm_set_pte(f.mm, f.pte, old | SVA_PTE_ACCESSED | (f.write ? SVA_PTE_DIRTY : 0));
 	sva_spin_unlock(&f.mm->ptl);
 	return SVA_VM_FAULT_OK;
 }
@@ -206,6 +208,7 @@ static bool sva_mm_copy_piece(struct sva_mm *mm, uint64_t addr, void *buf, size_
 	uint64_t v = pte ? sva_pte_read(pte) : 0;
 	char *data;
 
+	sva_lockdep_assert_held(&mm->ptl);
 	if (!(v & SVA_PTE_PRESENT) || !(v & SVA_PTE_USER) || (write && !(v & SVA_PTE_WRITE)))
 		return false;
 	data = (char *)sva_page_address(sva_pfn_to_page(mm->sys->phys, sva_pte_pfn(v))) +
@@ -214,7 +217,7 @@ static bool sva_mm_copy_piece(struct sva_mm *mm, uint64_t addr, void *buf, size_
 		sva_frame_copy(data, buf, n);
 	else
 		sva_frame_copy(buf, data, n);
-	sva_pte_write(pte, v | SVA_PTE_ACCESSED | (write ? SVA_PTE_DIRTY : 0));
+	sva_mm_set_pte(mm, pte, v | SVA_PTE_ACCESSED | (write ? SVA_PTE_DIRTY : 0));
 	return true;
 }
 
@@ -230,9 +233,13 @@ int sva_mm_access(struct sva_mm *mm, uint64_t addr, void *buf, size_t len, bool 
 
 		if (n > len)
 			n = len;
-		sva_spin_lock(&mm->ptl);
-		done = sva_mm_copy_piece(mm, addr, buf, n, write);
-		sva_spin_unlock(&mm->ptl);
+		if (sva_world_broken(mm->w, SVA_BREAK_ACCESS_NO_PTL)) {
+			done = sva_mm_copy_piece(mm, addr, buf, n, write);
+		} else {
+			sva_spin_lock(&mm->ptl);
+			done = sva_mm_copy_piece(mm, addr, buf, n, write);
+			sva_spin_unlock(&mm->ptl);
+		}
 		if (!done) {
 			ret = sva_mm_fault_locked(mm, addr, flags);
 			continue; /* retry the piece */

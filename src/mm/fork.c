@@ -19,6 +19,8 @@ static int sva_fork_copy_pte(struct sva_mm *child, struct sva_vma *vma, uint64_t
 	sva_pte_t *dst;
 	int err = 0;
 
+	sva_lockdep_assert_held(&vma->mm->ptl);
+	sva_lockdep_assert_held_write(&child->mmap_lock); /* the child's table: no one else's yet */
 	if (!v)
 		return 0;
 	dst = sva_pgtable_walk(&child->pgt, addr, true, &err);
@@ -40,7 +42,7 @@ static int sva_fork_copy_pte(struct sva_mm *child, struct sva_vma *vma, uint64_t
 		if (v & SVA_PTE_WRITE)
 			*cow_made = true;
 		v = (v & ~SVA_PTE_WRITE) | SVA_PTE_COW;
-		sva_pte_write(src, v);
+		sva_mm_set_pte(vma->mm, src, v);
 	}
 	sva_page_get(sva_pfn_to_page(child->sys->phys, sva_pte_pfn(v)));
 	sva_pte_write(dst, v);

@@ -14,6 +14,7 @@
 #define SVA_MM_INTERNAL_H
 
 #include "../base/list.h"
+#include "../sync/glist.h"
 #include "sva/fs.h"
 #include "sva/mm.h"
 
@@ -30,7 +31,7 @@ struct sva_mm_sys {
 	struct sva_world *w;
 	struct sva_phys *phys;
 	struct sva_mutex lock;
-	struct sva_list_head mms;
+	struct sva_glist mms; /* under lock */
 	unsigned next_id;
 	struct sva_mm_hook_entry hooks[SVA_MM_HOOK_NR][SVA_MM_MAX_HOOKS];
 	unsigned nhooks[SVA_MM_HOOK_NR];
@@ -61,7 +62,7 @@ struct sva_mm {
 	 */
 	_Atomic unsigned pt_pending;
 	struct sva_rwsem notifier_lock;
-	struct sva_list_head notifiers;
+	struct sva_glist notifiers; /* under notifier_lock */
 	_Atomic(void *) iommu_data;
 	atomic_bool dead;
 	struct sva_list_head sys_node;
@@ -101,6 +102,13 @@ static inline void sva_mm_pt_change_begin(struct sva_mm *mm)
 static inline void sva_mm_pt_change_end(struct sva_mm *mm)
 {
 	atomic_fetch_sub(&mm->pt_pending, 1);
+}
+
+/* A leaf entry of @mm changes: under its page-table lock (lock-free walkers read it). */
+static inline void sva_mm_set_pte(struct sva_mm *mm, sva_pte_t *pte, uint64_t v)
+{
+	sva_lockdep_assert_held(&mm->ptl);
+	sva_pte_write(pte, v);
 }
 
 /* mmap.c: unmap [start, end) (mmap_lock held for write) */

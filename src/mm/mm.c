@@ -29,7 +29,7 @@ int sva_mm_sys_create(struct sva_world *w, const struct sva_mm_sys_config *cfg,
 	sys->w = w;
 	sva_mutex_init(w, &sys->lock, "mm_sys");
 	sva_spin_lock_init(w, &sys->swap_lock, "swap");
-	sva_list_init(&sys->mms);
+	sva_glist_init(&sys->mms, &sys->lock);
 	ret = sva_phys_create(w, frames, &sys->phys);
 	if (ret == 0) {
 		ret = sva_workqueue_create(w, "srcu", SVA_WQ_ORDERED, 1, &sys->srcu_wq);
@@ -49,7 +49,7 @@ void sva_mm_sys_destroy(struct sva_mm_sys *sys)
 	if (!sys)
 		return;
 	sva_workqueue_destroy(sys->srcu_wq);
-	if (!sva_list_empty(&sys->mms))
+	if (!sva_list_empty(sva_glist_unguarded(&sys->mms))) /* the last user is gone */
 		sva_report(sys->w, SVA_REPORT_BAD_USAGE, "mm subsystem destroyed with live mms");
 	sva_swap_destroy(sys);
 	sva_phys_destroy(sys->phys);
@@ -114,7 +114,7 @@ int sva_mm_create(struct sva_mm_sys *sys, const char *name, struct sva_mm **out)
 	}
 	sva_mutex_lock(&sys->lock);
 	mm->id = ++sys->next_id;
-	sva_list_add_tail(&mm->sys_node, &sys->mms);
+	sva_glist_add_tail(&mm->sys_node, &sys->mms);
 	sva_mutex_unlock(&sys->lock);
 	if (name)
 		snprintf(mm->name, sizeof(mm->name), "%s", name);
@@ -125,7 +125,7 @@ int sva_mm_create(struct sva_mm_sys *sys, const char *name, struct sva_mm **out)
 	sva_rwsem_init(sys->w, &mm->mmap_lock, "mmap_lock");
 	sva_spin_lock_init(sys->w, &mm->ptl, "page_table_lock");
 	sva_rwsem_init(sys->w, &mm->notifier_lock, "mmu_notifiers");
-	sva_list_init(&mm->notifiers);
+	sva_glist_init(&mm->notifiers, &mm->notifier_lock);
 	sva_trace_obj(sys->w, mm, MM_CREATE, mm->id, mm->name); /* the checker queries its table */
 	*out = mm;
 	return 0;
@@ -193,12 +193,12 @@ static void sva___mmdrop(struct sva_mm *mm)
 	if (!atomic_load(&mm->dead))
 		sva_report(mm->w, SVA_REPORT_REFCOUNT, "%s: mm_count reached 0 before exit_mmap",
 			   mm->name);
-	if (!sva_list_empty(&mm->notifiers))
+	if (!sva_list_empty(sva_glist_unguarded(&mm->notifiers))) /* freed: no one else */
 		sva_report(mm->w, SVA_REPORT_REFCOUNT, "%s: freed with notifiers registered",
 			   mm->name);
 	sva_mm_run_hooks(mm, SVA_MM_HOOK_DROP);
 	sva_mutex_lock(&sys->lock);
-	sva_list_del(&mm->sys_node);
+	sva_glist_del(&mm->sys_node, &sys->mms);
 	sva_mutex_unlock(&sys->lock);
 	sva_trace(mm->w, MM_MMDROP, mm->id);
 	sva_trace(mm->w, MM_FREE, mm->id);

@@ -26,6 +26,7 @@ static uint64_t sva_page_align(uint64_t len)
 void sva_mm_zap_vma_range(struct sva_mm *mm, uint64_t start, uint64_t end,
 			  struct sva_mmu_gather *tlb)
 {
+	sva_lockdep_assert_held(&mm->mmap_lock);
 	sva_pgtable_zap_range(&mm->pgt, start, end, tlb, sva_swap_free_cb, mm->sys);
 }
 
@@ -45,6 +46,7 @@ int sva_mm_do_munmap(struct sva_mm *mm, uint64_t start, uint64_t end)
 	size_t i;
 	int ret;
 
+	sva_lockdep_assert_held_write(&mm->mmap_lock);
 	ret = sva_vma_cut_at(mm, start);
 	if (ret == 0)
 		ret = sva_vma_cut_at(mm, end);
@@ -72,6 +74,7 @@ static int sva_mm_map_locked(struct sva_mm *mm, uint64_t addr, uint64_t len, uns
 	struct sva_vma *vma;
 	int ret;
 
+	sva_lockdep_assert_held_write(&mm->mmap_lock);
 	if (flags & SVA_MAP_FIXED) {
 		if (!sva_range_ok(addr, len))
 			return -EINVAL;
@@ -190,8 +193,9 @@ static void sva_mm_protect_ptes(struct sva_mm *mm, uint64_t start, uint64_t end,
 		clear |= SVA_PTE_NX;
 	else
 		set |= SVA_PTE_NX;
+	sva_lockdep_assert_held_write(&mm->mmap_lock);
 	sva_mm_tlb_init(&tlb, mm);
-	sva_pgtable_protect(&mm->pgt, start, end, set, clear, &tlb); /* mmap_lock for write */
+	sva_pgtable_protect(&mm->pgt, start, end, set, clear, &tlb);
 	sva_mm_tlb_done(&tlb, mm);
 }
 
@@ -201,6 +205,7 @@ static int sva_mm_mprotect_locked(struct sva_mm *mm, uint64_t start, uint64_t en
 	size_t i;
 	int ret;
 
+	sva_lockdep_assert_held_write(&mm->mmap_lock);
 	if (!sva_mm_covered(mm, start, end))
 		return -ENOMEM;
 	ret = sva_vma_cut_at(mm, start);

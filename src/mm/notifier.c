@@ -41,7 +41,7 @@ void sva_mm_notify_invalidate(struct sva_mm *mm, uint64_t start, uint64_t end)
 
 	sva_trace(mm->w, MM_INVALIDATE, mm->id, start, end);
 	sva_down_read(&mm->notifier_lock);
-	sva_list_for_each_entry(mn, &mm->notifiers, node)
+	sva_glist_for_each_entry(mn, &mm->notifiers, node)
 		if (mn->ops->invalidate)
 			mn->ops->invalidate(mn, mm, start, end);
 	sva_up_read(&mm->notifier_lock);
@@ -62,14 +62,14 @@ void sva_mm_notify_release(struct sva_mm *mm)
 	struct sva_mmu_notifier *mn, *tmp;
 
 	sva_down_read(&mm->notifier_lock);
-	sva_list_for_each_entry(mn, &mm->notifiers, node)
+	sva_glist_for_each_entry(mn, &mm->notifiers, node)
 		sva_mmu_notifier_call_release(mn, mm);
 	sva_up_read(&mm->notifier_lock);
 
 	/* unhook them all: nothing will be invalidated any more */
 	sva_down_write(&mm->notifier_lock);
-	sva_list_for_each_entry_safe(mn, tmp, &mm->notifiers, node) {
-		sva_list_del(&mn->node);
+	sva_glist_for_each_entry_safe(mn, tmp, &mm->notifiers, node) {
+		sva_glist_del(&mn->node, &mm->notifiers);
 		mn->released = true;
 	}
 	sva_up_write(&mm->notifier_lock);
@@ -89,7 +89,7 @@ int sva_mmu_notifier_register(struct sva_mmu_notifier *mn, struct sva_mm *mm)
 	mn->released = false;
 	atomic_store(&mn->release_called, false);
 	sva_down_write(&mm->notifier_lock);
-	sva_list_add_tail(&mn->node, &mm->notifiers);
+	sva_glist_add_tail(&mn->node, &mm->notifiers);
 	sva_up_write(&mm->notifier_lock);
 	sva_up_write(&mm->mmap_lock);
 	sva_trace(mm->w, MMU_NOTIFIER_REGISTER, mm->id);
@@ -103,7 +103,7 @@ static void sva_mmu_notifier_unhook(struct sva_mmu_notifier *mn)
 
 	sva_down_write(&mm->notifier_lock);
 	if (!mn->released) {
-		sva_list_del(&mn->node);
+		sva_glist_del(&mn->node, &mm->notifiers);
 		mn->released = true;
 	}
 	sva_up_write(&mm->notifier_lock);

@@ -119,7 +119,7 @@ static bool sva_reclaim_page(struct sva_mm *mm, uint64_t addr)
 		return false;
 	}
 	sva_mm_pt_change_begin(mm);
-	sva_pte_write(pte, sva_pte_make(slot, SVA_PTE_SWAP));
+	sva_mm_set_pte(mm, pte, sva_pte_make(slot, SVA_PTE_SWAP));
 	sva_spin_unlock(&mm->ptl);
 	sva_mm_notify_invalidate(mm, addr, addr + SVA_PAGE_SIZE);
 	sva_mm_pt_change_end(mm);
@@ -153,7 +153,7 @@ size_t sva_mm_sys_reclaim(struct sva_mm_sys *sys, size_t nr)
 	size_t n = 0, done = 0;
 
 	sva_mutex_lock(&sys->lock);
-	sva_list_for_each_entry(mm, &sys->mms, sys_node)
+	sva_glist_for_each_entry(mm, &sys->mms, sys_node)
 		if (n < SVA_RECLAIM_BATCH && sva_mmget_not_zero(mm))
 			batch[n++] = mm;
 	sva_mutex_unlock(&sys->lock);

@@ -41,6 +41,7 @@ size_t sva_vma_index_after(struct sva_mm *mm, uint64_t addr)
 {
 	size_t lo = 0, hi = mm->nvmas;
 
+	sva_lockdep_assert_held(&mm->mmap_lock); /* mmap_assert_locked */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -86,6 +87,7 @@ static int sva_vma_reserve(struct sva_mm *mm, size_t n)
 
 static void sva_vma_insert_at(struct sva_mm *mm, size_t i, struct sva_vma *vma)
 {
+	sva_lockdep_assert_held_write(&mm->mmap_lock); /* mmap_assert_write_locked */
 	memmove(&mm->vmas[i + 1], &mm->vmas[i], (mm->nvmas - i) * sizeof(*mm->vmas));
 	mm->vmas[i] = vma;
 	mm->nvmas++;
@@ -105,6 +107,7 @@ int sva_vma_insert(struct sva_mm *mm, struct sva_vma *vma)
 
 void sva_vma_remove_at(struct sva_mm *mm, size_t i)
 {
+	sva_lockdep_assert_held_write(&mm->mmap_lock);
 	memmove(&mm->vmas[i], &mm->vmas[i + 1], (mm->nvmas - i - 1) * sizeof(*mm->vmas));
 	mm->nvmas--;
 }

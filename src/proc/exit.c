@@ -57,8 +57,8 @@ static void sva_process_zombify(struct sva_process *p, int code)
 
 	p->exit_code = p->killed ? SVA_EXIT_KILLED : code;
 	__atomic_store_n(&p->state, SVA_PROCESS_ZOMBIE, __ATOMIC_RELEASE);
-	sva_list_for_each_entry_safe(c, tmp, &p->children, sibling) {
-		sva_list_del(&c->sibling);
+	sva_glist_for_each_entry_safe(c, tmp, &p->children, sibling) {
+		sva_glist_del(&c->sibling, &p->children);
 		c->parent = NULL;
 		c->autoreap = true;
 		reap |= c->state == SVA_PROCESS_ZOMBIE && !c->claimed;
@@ -83,8 +83,8 @@ void sva_do_exit(struct sva_task *t)
 	sva_task_work_exit(k->w);
 
 	sva_mutex_lock(&k->lock);
-	sva_list_del(&t->node);
-	sva_list_add_tail(&t->node, &p->dead_tasks);
+	sva_glist_del(&t->node, &p->tasks);
+	sva_glist_add_tail(&t->node, &p->dead_tasks);
 	if (__atomic_sub_fetch(&p->nthreads, 1, __ATOMIC_RELEASE) == 0)
 		sva_process_zombify(p, t->exit_code);
 	/*
@@ -111,7 +111,8 @@ static void sva_process_reap(struct sva_process *p)
 	struct sva_kernel *k = p->k;
 	struct sva_task *t, *tmp;
 
-	sva_list_for_each_entry_safe(t, tmp, &p->dead_tasks, node) {
+	/* a zombie its reaper claimed: no one else reaches its tasks */
+	sva_list_for_each_entry_safe(t, tmp, sva_glist_unguarded(&p->dead_tasks), node) {
 		sva_actor_join(t->actor, NULL);
 		sva_list_del(&t->node);
 		sva_free(k->w, SVA_OBJ_TASK, t);
@@ -127,7 +128,7 @@ void sva_reaper_work(struct sva_work *work)
 		struct sva_process *p, *found = NULL;
 
 		sva_mutex_lock(&k->lock);
-		sva_list_for_each_entry(p, &k->processes, node) {
+		sva_glist_for_each_entry(p, &k->processes, node) {
 			if (p->autoreap && p->state == SVA_PROCESS_ZOMBIE && !p->claimed) {
 				p->claimed = true;
 				found = p;
@@ -173,7 +174,7 @@ static struct sva_process *sva_child_claim(struct sva_process *parent, int pid)
 {
 	struct sva_process *c, *match = NULL;
 
-	sva_list_for_each_entry(c, &parent->children, sibling) {
+	sva_glist_for_each_entry(c, &parent->children, sibling) {
 		if ((pid != -1 && c->pid != pid) || c->claimed)
 			continue;
 		match = c;

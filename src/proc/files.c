@@ -117,7 +117,7 @@ static struct sva_chrdev *sva_chrdev_find(struct sva_kernel *k, const char *name
 {
 	struct sva_chrdev *cd;
 
-	sva_list_for_each_entry(cd, &k->chrdevs, node)
+	sva_glist_for_each_entry(cd, &k->chrdevs, node)
 		if (strcmp(cd->name, name) == 0)
 			return cd;
 	return NULL;
@@ -141,7 +141,7 @@ int sva_chrdev_register(struct sva_kernel *k, const char *name,
 	if (sva_chrdev_find(k, name))
 		ret = -EEXIST;
 	else
-		sva_list_add_tail(&cd->node, &k->chrdevs);
+		sva_glist_add_tail(&cd->node, &k->chrdevs);
 	sva_mutex_unlock(&k->lock);
 	if (ret)
 		sva_free(k->w, SVA_OBJ_FILE, cd);
@@ -155,7 +155,7 @@ int sva_chrdev_unregister(struct sva_kernel *k, const char *name)
 	sva_mutex_lock(&k->lock);
 	cd = sva_chrdev_find(k, name);
 	if (cd)
-		sva_list_del(&cd->node);
+		sva_glist_del(&cd->node, &k->chrdevs);
 	sva_mutex_unlock(&k->lock);
 	if (!cd)
 		return -ENOENT;
@@ -300,7 +300,7 @@ static int sva_do_send_fd(struct sva_task *t, int fd, int pid)
 	if (!file)
 		return -EBADF;
 	sva_mutex_lock(&k->lock);
-	sva_list_for_each_entry(p, &k->processes, node) {
+	sva_glist_for_each_entry(p, &k->processes, node) {
 		if (p->pid == pid && p->fdt) {
 			target = p->fdt;
 			sva_fdtable_get(target);

@@ -17,6 +17,7 @@
 #include <setjmp.h>
 
 #include "../base/list.h"
+#include "../sync/glist.h"
 #include "sva/proc.h"
 
 #define SVA_NR_OPEN 256
@@ -33,8 +34,8 @@ struct sva_kernel {
 	struct sva_mm_sys *mm_sys;
 	struct sva_fs *fs;
 	struct sva_mutex lock;
-	struct sva_list_head processes;
-	struct sva_list_head chrdevs;
+	struct sva_glist processes; /* under lock */
+	struct sva_glist chrdevs;   /* under lock */
 	int next_pid;
 	struct sva_workqueue *reaper_wq;
 	struct sva_work reaper_work;
@@ -58,11 +59,11 @@ struct sva_process {
 	int pid;
 	char name[32];
 	struct sva_process *parent;
-	struct sva_list_head children;
+	struct sva_glist children; /* under k->lock */
 	struct sva_list_head sibling;
 	struct sva_list_head node; /* k->processes */
-	struct sva_list_head tasks;
-	struct sva_list_head dead_tasks; /* exited, actors to join at reap */
+	struct sva_glist tasks;	     /* under k->lock */
+	struct sva_glist dead_tasks; /* exited, actors to join at reap; under k->lock */
 	unsigned nthreads;		 /* live tasks; written with __atomic under the lock */
 	unsigned mm_threads;		 /* tasks still holding the mm / the fd table */
 	unsigned fdt_threads;

@@ -19,8 +19,8 @@ int sva_kernel_create(struct sva_world *w, const struct sva_kernel_config *cfg,
 		return -ENOMEM;
 	k->w = w;
 	sva_mutex_init(w, &k->lock, "kernel");
-	sva_list_init(&k->processes);
-	sva_list_init(&k->chrdevs);
+	sva_glist_init(&k->processes, &k->lock);
+	sva_glist_init(&k->chrdevs, &k->lock);
 	sva_work_init(&k->reaper_work, sva_reaper_work);
 	ret = sva_mm_sys_create(w, &mcfg, &k->mm_sys);
 	if (ret == 0) {
@@ -58,12 +58,12 @@ void sva_kernel_destroy(struct sva_kernel *k)
 	if (!k)
 		return;
 	sva_kernel_quiesce(k);
-	if (!sva_list_empty(&k->processes))
+	if (!sva_list_empty(sva_glist_unguarded(&k->processes))) /* quiesced */
 		sva_report(k->w, SVA_REPORT_BAD_USAGE, "kernel destroyed with %u processes left",
 			   sva_kernel_processes(k));
 	sva_workqueue_destroy(k->reaper_wq);
-	sva_list_for_each_entry_safe(cd, tmp, &k->chrdevs, node) {
-		sva_list_del(&cd->node);
+	sva_list_for_each_entry_safe(cd, tmp, sva_glist_unguarded(&k->chrdevs), node) {
+		sva_list_del(&cd->node); /* the kernel's last moment: no one else */
 		sva_free(k->w, SVA_OBJ_FILE, cd);
 	}
 	sva_fs_destroy(k->fs);
@@ -93,7 +93,7 @@ unsigned sva_kernel_processes(struct sva_kernel *k)
 	unsigned n = 0;
 
 	sva_mutex_lock(&k->lock);
-	sva_list_for_each_entry(p, &k->processes, node)
+	sva_glist_for_each_entry(p, &k->processes, node)
 		n++;
 	sva_mutex_unlock(&k->lock);
 	return n;

@@ -64,8 +64,8 @@ static int sva_task_create(struct sva_process *p, struct sva_mm *mm, struct sva_
 		sva_task_copy_thread(t, from);
 	sva_mutex_lock(&k->lock);
 	/* threads share the pid space, as in Linux: the first task's tid is the pid */
-	t->tid = sva_list_empty(&p->tasks) && !p->nthreads ? p->pid : ++k->next_pid;
-	sva_list_add_tail(&t->node, &p->tasks);
+	t->tid = sva_glist_empty(&p->tasks) && !p->nthreads ? p->pid : ++k->next_pid;
+	sva_glist_add_tail(&t->node, &p->tasks);
 	__atomic_add_fetch(&p->nthreads, 1, __ATOMIC_RELEASE);
 	p->mm_threads++;
 	p->fdt_threads++;
@@ -74,7 +74,7 @@ static int sva_task_create(struct sva_process *p, struct sva_mm *mm, struct sva_
 	ret = sva_actor_spawn(k->w, name, sva_task_main, t, SVA_ACTOR_USER, &t->actor);
 	if (ret) {
 		sva_mutex_lock(&k->lock);
-		sva_list_del(&t->node);
+		sva_glist_del(&t->node, &p->tasks);
 		__atomic_sub_fetch(&p->nthreads, 1, __ATOMIC_RELEASE);
 		p->mm_threads--;
 		p->fdt_threads--;
@@ -98,17 +98,17 @@ static struct sva_process *sva_process_alloc(struct sva_kernel *k, const char *n
 		return NULL;
 	p->k = k;
 	snprintf(p->name, sizeof(p->name), "%s", name ? name : "process");
-	sva_list_init(&p->children);
+	sva_glist_init(&p->children, &k->lock);
 	sva_list_init(&p->sibling);
-	sva_list_init(&p->tasks);
-	sva_list_init(&p->dead_tasks);
+	sva_glist_init(&p->tasks, &k->lock);
+	sva_glist_init(&p->dead_tasks, &k->lock);
 	sva_waitq_init(k->w, &p->wait, "process_wait");
 	sva_mutex_lock(&k->lock);
 	p->pid = ++k->next_pid;
 	p->parent = parent;
 	if (parent)
-		sva_list_add_tail(&p->sibling, &parent->children);
-	sva_list_add_tail(&p->node, &k->processes);
+		sva_glist_add_tail(&p->sibling, &parent->children);
+	sva_glist_add_tail(&p->node, &k->processes);
 	sva_mutex_unlock(&k->lock);
 	return p;
 }
@@ -118,8 +118,8 @@ void sva_process_free(struct sva_process *p)
 	struct sva_kernel *k = p->k;
 
 	sva_mutex_lock(&k->lock);
-	sva_list_del(&p->node);
-	sva_list_del(&p->sibling);
+	sva_glist_del(&p->node, &k->processes);
+	sva_list_del(&p->sibling); /* its parent's children, if linked: k->lock too */
 	sva_mutex_unlock(&k->lock);
 	sva_waitq_destroy(&p->wait);
 	sva_trace(k->w, PROCESS_REAP, (uint64_t)p->pid);
@@ -238,9 +238,11 @@ static void sva_process_signal_locked(struct sva_process *p, int except)
 {
 	struct sva_task *t;
 
+	sva_lockdep_assert_held(&p->k->lock);
+
 	if (!except)
 		p->killed = true;
-	sva_list_for_each_entry(t, &p->tasks, node)
+	sva_glist_for_each_entry(t, &p->tasks, node)
 		if (t->tid != except)
 			sva_actor_kill(t->actor);
 }
@@ -301,7 +303,7 @@ static struct sva_process *sva_process_find(struct sva_kernel *k, int pid)
 {
 	struct sva_process *p;
 
-	sva_list_for_each_entry(p, &k->processes, node)
+	sva_glist_for_each_entry(p, &k->processes, node)
 		if (p->pid == pid)
 			return p;
 	return NULL;

@@ -424,3 +424,80 @@ void sva_lockdep_release_(struct sva_sched *s, const void *lock)
 	else
 		sva_lockdep_release_slow(me, lock);
 }
+
+/* ---- lockdep_assert_held ---- */
+
+static bool sva_lockdep_in_stack(struct sva_sched *s, const void *lock)
+{
+	const struct sva_actor *me = sva_lockdep_owner(s);
+
+	for (unsigned i = 0; i < me->ld_depth; i++)
+		if (me->ld_held[i].lock == lock)
+			return true;
+	return false;
+}
+
+static void sva_lockdep_not_held(struct sva_world *w, const char *kind, const char *name,
+				 const char *site)
+{
+	struct sva_actor *me = sva_sched_owner(w->sched);
+
+	sva_report(w, SVA_REPORT_LOCK_NOT_HELD, "%s: %s %s not held at %s (lockdep_assert_held)",
+		   me->name, kind, name ? name : "?", site);
+}
+
+/* Native reads go under the channel's lock; sim reads the fields (one actor runs). */
+void sva_mutex_assert_held_at(struct sva_mutex *m, const char *site)
+{
+	struct sva_sched *s = m->wc.w->sched;
+	bool held;
+
+	if (s->sim) {
+		held = m->owner == sva_sched_owner(s);
+	} else {
+		sva_wchan_lock(&m->wc);
+		held = m->owner == sva_sched_owner(s);
+		sva_wchan_unlock(&m->wc);
+	}
+	if (!held)
+		sva_lockdep_not_held(m->wc.w, "mutex", m->name, site);
+}
+
+void sva_spin_assert_held_at(struct sva_spinlock *l, const char *site)
+{
+	struct sva_sched *s = l->wc.w->sched;
+	bool held = s->sim ? l->owner == sva_sched_owner(s)
+			   : atomic_load_explicit(&l->locked, memory_order_relaxed) != 0;
+
+	if (!held)
+		sva_lockdep_not_held(l->wc.w, "spinlock", l->name, site);
+}
+
+static void sva_rwsem_assert(struct sva_rwsem *r, bool write, const char *site)
+{
+	struct sva_sched *s = r->wc.w->sched;
+	struct sva_actor *me = sva_sched_owner(s);
+	bool held;
+
+	if (s->sim) {
+		held = r->writer == me ||
+		       (!write && (s->lockdep.on ? sva_lockdep_in_stack(s, r) : r->readers > 0));
+	} else {
+		sva_wchan_lock(&r->wc);
+		held = r->writer == me || (!write && r->readers > 0);
+		sva_wchan_unlock(&r->wc);
+	}
+	if (!held)
+		sva_lockdep_not_held(r->wc.w, write ? "rw-semaphore (write)" : "rw-semaphore",
+				     r->name, site);
+}
+
+void sva_rwsem_assert_held_at(struct sva_rwsem *r, const char *site)
+{
+	sva_rwsem_assert(r, false, site);
+}
+
+void sva_rwsem_assert_write_held_at(struct sva_rwsem *r, const char *site)
+{
+	sva_rwsem_assert(r, true, site);
+}

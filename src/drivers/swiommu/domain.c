@@ -126,6 +126,8 @@ void sva_sw_domain_flush_locked(struct sva_sw_domain *sd, uint64_t start, uint64
 {
 	struct sva_pasid_entry *e;
 
+	sva_lockdep_assert_held(&sd->lock);
+
 	sva_list_for_each_entry(e, &sd->attached, node)
 		sva_sw_flush(e->sdev, sd->dom.id, e->pasid, start, end);
 	sva_list_for_each_entry(e, &sd->attached, node)

@@ -238,6 +238,8 @@ static unsigned sva_sw_prq_queue_locked(struct sva_sw_prq *prq, struct sva_sw_de
 {
 	unsigned queued = 0;
 
+	sva_lockdep_assert_held(&prq->lock);
+
 	for (unsigned i = 0; i < n; i++) {
 		unsigned count = atomic_load(&prq->count);
 

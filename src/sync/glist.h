@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guarded lists: a list head that knows the lock protecting it, so that every change and every
+ * walk asserts that lock (sva_lockdep_assert_held; an rw-semaphore for write on a change).
+ * The kernel writes "protected by X" in a comment and lockdep catches the walker that forgot;
+ * here the list itself asks, so a patch that adds or drops a lock anywhere around a list is
+ * judged on every run - even where the sim's cooperative steps would hide the race.
+ *
+ * Nodes are plain struct sva_list_head. A list no one else can reach (at creation, at the
+ * final teardown) is walked through sva_glist_unguarded(), which says so at the call site.
+ */
+#ifndef SVA_SYNC_GLIST_H
+#define SVA_SYNC_GLIST_H
+
+#include "../base/list.h"
+
+enum sva_lock_kind { SVA_LOCK_MUTEX, SVA_LOCK_SPIN, SVA_LOCK_RWSEM };
+
+struct sva_lock_ref {
+	enum sva_lock_kind kind;
+	void *lock;
+};
+
+#define SVA_LOCK_REF(l)                                                                     \
+	_Generic((l),                                                                       \
+		struct sva_mutex *: (struct sva_lock_ref){ SVA_LOCK_MUTEX, (void *)(l) },   \
+		struct sva_spinlock *: (struct sva_lock_ref){ SVA_LOCK_SPIN, (void *)(l) }, \
+		struct sva_rwsem *: (struct sva_lock_ref){ SVA_LOCK_RWSEM, (void *)(l) })
+
+static inline void sva_lock_ref_assert(const struct sva_lock_ref *r, bool write, const char *site)
+{
+	switch (r->kind) {
+	case SVA_LOCK_MUTEX:
+		sva_mutex_assert_held_at(r->lock, site);
+		break;
+	case SVA_LOCK_SPIN:
+		sva_spin_assert_held_at(r->lock, site);
+		break;
+	case SVA_LOCK_RWSEM:
+		if (write)
+			sva_rwsem_assert_write_held_at(r->lock, site);
+		else
+			sva_rwsem_assert_held_at(r->lock, site);
+		break;
+	}
+}
+
+struct sva_glist {
+	struct sva_list_head head;
+	struct sva_lock_ref guard;
+};
+
+#define sva_glist_init(gl, l) sva_glist_init_((gl), SVA_LOCK_REF(l))
+static inline void sva_glist_init_(struct sva_glist *gl, struct sva_lock_ref guard)
+{
+	sva_list_init(&gl->head);
+	gl->guard = guard;
+}
+
+/* The head, the guard asserted (for a change: @write). */
+#define sva_glist_locked(gl, write) sva_glist_locked_((gl), (write), SVA_HERE)
+static inline struct sva_list_head *sva_glist_locked_(struct sva_glist *gl, bool write,
+						      const char *site)
+{
+	sva_lock_ref_assert(&gl->guard, write, site);
+	return &gl->head;
+}
+
+/* The head, unasserted: the caller says no one else can reach the list. */
+static inline struct sva_list_head *sva_glist_unguarded(struct sva_glist *gl)
+{
+	return &gl->head;
+}
+
+#define sva_glist_add(n, gl)	  sva_list_add((n), sva_glist_locked((gl), true))
+#define sva_glist_add_tail(n, gl) sva_list_add_tail((n), sva_glist_locked((gl), true))
+#define sva_glist_del(n, gl)	  (sva_glist_locked((gl), true), sva_list_del(n))
+#define sva_glist_empty(gl)	  sva_list_empty(sva_glist_locked((gl), false))
+/* A walk asserts once, before the first entry (a break leaves both loops). */
+#define sva_glist_for_each_entry(pos, gl, member)                                           \
+	for (struct sva_list_head *sva_gl_h_ = sva_glist_locked((gl), false), *sva_gl_1_ = \
+						   sva_gl_h_;                              \
+	     sva_gl_1_; sva_gl_1_ = NULL)                                                   \
+		sva_list_for_each_entry(pos, sva_gl_h_, member)
+#define sva_glist_for_each_entry_safe(pos, tmp, gl, member)                                 \
+	for (struct sva_list_head *sva_gl_h_ = sva_glist_locked((gl), false), *sva_gl_1_ = \
+						   sva_gl_h_;                              \
+	     sva_gl_1_; sva_gl_1_ = NULL)                                                   \
+		sva_list_for_each_entry_safe(pos, tmp, sva_gl_h_, member)
+
+#endif /* SVA_SYNC_GLIST_H */

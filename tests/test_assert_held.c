@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lockdep_assert_held (src/sync/lockdep.c): a function that relies on a lock says so, and a
+ * caller that does not hold it is reported (SVA_REPORT_LOCK_NOT_HELD) naming the lock and the
+ * site. On both backends: a held lock is quiet, an unheld one is reported; a lock held by
+ * another actor is reported (sim: every kind; native: a mutex and a writer, whose holders it
+ * knows); a read-held rw-semaphore satisfies sva_lockdep_assert_held but not _write. The
+ * assertion adds no scheduling decision: a program that asserts explores as many schedules
+ * as one that does not.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "testutil.h"
+
+struct locks {
+	struct sva_mutex m;
+	struct sva_spinlock s;
+	struct sva_rwsem r;
+};
+
+static void locks_init(struct sva_world *w, struct locks *l)
+{
+	sva_mutex_init(w, &l->m, "test_mutex");
+	sva_spin_lock_init(w, &l->s, "test_spin");
+	sva_rwsem_init(w, &l->r, "test_rwsem");
+}
+
+static void locks_destroy(struct locks *l)
+{
+	sva_mutex_destroy(&l->m);
+	sva_spin_lock_destroy(&l->s);
+	sva_rwsem_destroy(&l->r);
+}
+
+static struct sva_world *world(enum sva_backend b)
+{
+	struct sva_world *w = sva_test_world(b, 1);
+
+	sva_test_quiet(w);
+	return w;
+}
+
+static unsigned long not_held(struct sva_world *w)
+{
+	return sva_report_count(w, SVA_REPORT_LOCK_NOT_HELD);
+}
+
+static void done(struct sva_world *w, struct locks *l)
+{
+	locks_destroy(l);
+	sva_world_destroy(w);
+}
+
+static void test_held_is_quiet(void **state)
+{
+	(void)state;
+	for (int b = 0; b < 2; b++) {
+		struct sva_world *w = world(b ? SVA_BACKEND_SIM : SVA_BACKEND_NATIVE);
+		struct locks l;
+
+		locks_init(w, &l);
+		sva_mutex_lock(&l.m);
+		sva_lockdep_assert_held(&l.m);
+		sva_mutex_unlock(&l.m);
+		sva_spin_lock(&l.s);
+		sva_lockdep_assert_held(&l.s);
+		sva_spin_unlock(&l.s);
+		sva_down_write(&l.r);
+		sva_lockdep_assert_held(&l.r);
+		sva_lockdep_assert_held_write(&l.r);
+		sva_up_write(&l.r);
+		sva_down_read(&l.r);
+		sva_lockdep_assert_held(&l.r);
+		sva_up_read(&l.r);
+		assert_int_equal(not_held(w), 0);
+		done(w, &l);
+	}
+}
+
+static void test_unheld_is_reported(void **state)
+{
+	(void)state;
+	for (int b = 0; b < 2; b++) {
+		struct sva_world *w = world(b ? SVA_BACKEND_SIM : SVA_BACKEND_NATIVE);
+		struct locks l;
+
+		locks_init(w, &l);
+		sva_lockdep_assert_held(&l.m);
+		assert_int_equal(not_held(w), 1);
+		assert_non_null(strstr(sva_report_first(w), "mutex test_mutex not held at "));
+		assert_non_null(strstr(sva_report_first(w), "test_assert_held.c:"));
+		sva_lockdep_assert_held(&l.s);
+		sva_lockdep_assert_held(&l.r);
+		sva_lockdep_assert_held_write(&l.r);
+		assert_int_equal(not_held(w), 4);
+		/* read-held: enough for held, not for write */
+		sva_down_read(&l.r);
+		sva_lockdep_assert_held(&l.r);
+		assert_int_equal(not_held(w), 4);
+		sva_lockdep_assert_held_write(&l.r);
+		assert_int_equal(not_held(w), 5);
+		sva_up_read(&l.r);
+		/* released: reported again */
+		sva_mutex_lock(&l.m);
+		sva_mutex_unlock(&l.m);
+		sva_lockdep_assert_held(&l.m);
+		assert_int_equal(not_held(w), 6);
+		done(w, &l);
+	}
+}
+
+/* An actor asserts the locks the outside holds. */
+struct other {
+	struct locks *l;
+	bool sim;
+};
+
+static int assert_all(void *arg)
+{
+	struct other *o = arg;
+
+	sva_lockdep_assert_held(&o->l->m);
+	sva_lockdep_assert_held_write(&o->l->r);
+	if (o->sim) /* native knows only that someone holds a spinlock */
+		sva_lockdep_assert_held(&o->l->s);
+	return 0;
+}
+
+static void test_held_by_another_is_reported(void **state)
+{
+	(void)state;
+	for (int b = 0; b < 2; b++) {
+		struct sva_world *w = world(b ? SVA_BACKEND_SIM : SVA_BACKEND_NATIVE);
+		struct other o = { .sim = b == 1 };
+		struct sva_actor *a;
+		struct locks l;
+		int ret = -1;
+
+		locks_init(w, &l);
+		o.l = &l;
+		sva_mutex_lock(&l.m);
+		sva_down_write(&l.r);
+		if (o.sim)
+			sva_spin_lock(&l.s);
+		assert_int_equal(sva_actor_spawn(w, "asserter", assert_all, &o, 0, &a), 0);
+		if (o.sim)
+			sva_world_run(w);
+		assert_int_equal(sva_actor_join(a, &ret), 0);
+		assert_int_equal(ret, 0);
+		assert_int_equal(not_held(w), o.sim ? 3 : 2);
+		assert_non_null(strstr(sva_report_first(w), "asserter: mutex test_mutex not held"));
+		if (o.sim)
+			sva_spin_unlock(&l.s);
+		sva_up_write(&l.r);
+		sva_mutex_unlock(&l.m);
+		done(w, &l);
+	}
+}
+
+/* ---- no scheduling decision of its own ---- */
+
+struct counter {
+	struct sva_mutex m;
+	int n;
+	bool assert;
+};
+
+static int bump(void *arg)
+{
+	struct counter *c = arg;
+
+	for (int i = 0; i < 2; i++) {
+		sva_mutex_lock(&c->m);
+		if (c->assert)
+			sva_lockdep_assert_held(&c->m);
+		c->n++;
+		sva_mutex_unlock(&c->m);
+	}
+	return 0;
+}
+
+static int bump_setup(struct sva_world *w, void *arg)
+{
+	struct counter *c = arg;
+	struct sva_actor *a;
+
+	c->n = 0;
+	sva_mutex_init(w, &c->m, "counter");
+	for (int i = 0; i < 2; i++)
+		if (sva_actor_spawn(w, "bump", bump, c, 0, &a))
+			return -1;
+	return 0;
+}
+
+static int bump_check(struct sva_world *w, void *arg, int run_result, char *msg, size_t len)
+{
+	struct counter *c = arg;
+
+	(void)w;
+	sva_mutex_destroy(&c->m);
+	if (run_result || c->n != 4) {
+		snprintf(msg, len, "run %d, counter %d", run_result, c->n);
+		return -1;
+	}
+	return 0;
+}
+
+static unsigned long explored(bool assert)
+{
+	struct counter c = { .assert = assert };
+	struct sva_program prog = {
+		.name = "bump", .setup = bump_setup, .check = bump_check, .arg = &c
+	};
+	struct sva_explore_config cfg = { .preemption_bound = 2, .no_por = true };
+	struct sva_explore_result res;
+
+	assert_int_equal(sva_explore(&cfg, &prog, &res), 0);
+	assert_int_equal(res.failures, 0);
+	assert_true(res.exhausted);
+	return res.schedules;
+}
+
+static void test_no_scheduling_point(void **state)
+{
+	(void)state;
+	assert_int_equal(explored(true), explored(false));
+	assert_true(explored(false) > 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_held_is_quiet),
+		cmocka_unit_test(test_unheld_is_reported),
+		cmocka_unit_test(test_held_by_another_is_reported),
+		cmocka_unit_test(test_no_scheduling_point),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
