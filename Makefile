@@ -3,6 +3,7 @@
 #   make check   the whole suite: lint; every test under ASan+UBSan and again optimised;
 #                the concurrency tests under TSan; a fixed sample of the mutation campaign
 #   make bench   optimised build, every benchmark, "BENCH <name> <value> <unit>" lines
+#   make install PREFIX=... [DESTDIR=...]   the library, headers, libsva.pc, the CMake package
 # Build trees live in build/<flavour>. CMake does the real work.
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -67,8 +68,10 @@ mutate-check: | deps
 	scripts/mutate/run --ids scripts/mutate/check-sample.txt \
 		--expect scripts/mutate/check-sample.txt --out build/mutate-check
 
+# make install [PREFIX=/opt/sva] [DESTDIR=/stage]: the libraries, headers, libsva.pc, the CMake
+# package (lib/cmake/sva) and the tool; PREFIX defaults to the configured CMAKE_INSTALL_PREFIX.
 install: release
-	$(CMAKE) --install build/release
+	DESTDIR="$(DESTDIR)" $(CMAKE) --install build/release $(if $(PREFIX),--prefix "$(PREFIX)")
 
 clean:
 	rm -rf build

@@ -1,9 +1,9 @@
 #!/bin/sh
-# Lint: clang-format (check, or --fix to rewrite) and cppcheck on every C file of the project.
+# Lint: clang-format (check, or --fix to rewrite) on every C and C++ file, cppcheck on the C.
 set -eu
 cd "$(dirname "$0")/.."
 
-FILES=$(find include src tools tests bench examples -name '*.[ch]' 2>/dev/null | sort)
+FILES=$(find include src tools tests bench examples -name '*.[ch]' -o -name '*.cpp' 2>/dev/null | sort)
 
 if [ "${1:-}" = "--fix" ]; then
 	clang-format -i $FILES

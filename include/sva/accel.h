@@ -52,11 +52,10 @@
 #include <assert.h>
 #include <errno.h>
 
+#include "sva/api.h"
 #include "sva/uacce.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_BEGIN_DECLS
 
 struct sva_accel;
 struct sva_accel_client;
@@ -309,8 +308,6 @@ void sva_dsa_desc_dualcast(struct sva_dsa_desc *d, uint64_t dst, uint64_t dst2, 
 			   uint32_t size, uint64_t comp);
 void sva_dsa_desc_batch(struct sva_dsa_desc *d, uint64_t list, uint32_t count, uint64_t comp);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_END_DECLS
 
 #endif /* SVA_ACCEL_H */

@@ -18,11 +18,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sva/api.h"
 #include "sva/events.h"
+#include "sva/version.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_BEGIN_DECLS
 
 struct sva_world;
 
@@ -318,7 +318,7 @@ enum sva_trace_phase {
  * The events are declared once, in sva/events.h; what follows is generated from that table.
  * Every kind of event: SVA_EV_REPORT, SVA_EV_SVA_BIND, ...
  */
-#define SVA_EV_ENUM_(kind, name, track, phase, ...) SVA_EV_##kind,
+#define SVA_EV_ENUM_(kind, ...) SVA_EV_##kind,
 enum sva_event { SVA_EVENTS(SVA_EV_ENUM_) SVA_EV_NR };
 
 /* One value of an event: a number or a string, as its kind's table entry says. */
@@ -384,7 +384,12 @@ bool sva_world_subscribed(const struct sva_world *w);
 void sva_trace_emit(struct sva_world *w, enum sva_event kind, uint64_t track_id,
 		    const union sva_trace_value *v, const void *obj);
 
+#ifndef __cplusplus
 /*
+ * C only, from here to the end of the generated emitters: the typed emitters and readers
+ * below are built with GNU C's comma elision and _Generic. C++ code reads events with
+ * sva_trace_get(), sva_event_desc() and sva_trace_event_str(), and emits none.
+ *
  * sva_trace(w, SVA_BIND, dev->name, mm_id, pasid, users): an event of a kind of sva/events.h
  * with exactly its fields, in order; an event on a named track takes the object's id first
  * (sva_trace(w, PASID_ALLOC, pasid, mm_id)).
@@ -472,6 +477,7 @@ SVA_EVENTS(SVA_EV_FIELDS_)
 	}
 SVA_EVENTS(SVA_EV_EMITTER_)
 /* clang-format on */
+#endif /* !__cplusplus */
 
 /* Events recorded since creation / currently held / overwritten because the ring was full. */
 unsigned long sva_trace_recorded(struct sva_world *w);
@@ -490,8 +496,6 @@ int sva_trace_write_chrome_json(struct sva_world *w, FILE *out);
  */
 int sva_trace_write_svg(struct sva_world *w, FILE *out);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_END_DECLS
 
 #endif /* SVA_BASE_H */

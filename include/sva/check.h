@@ -43,11 +43,10 @@
 #ifndef SVA_CHECK_H
 #define SVA_CHECK_H
 
+#include "sva/api.h"
 #include "sva/base.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_BEGIN_DECLS
 
 struct sva_checker;
 
@@ -75,8 +74,6 @@ unsigned long sva_checker_violations(struct sva_checker *c, enum sva_invariant i
 unsigned long sva_checker_events(struct sva_checker *c);
 const char *sva_invariant_name(enum sva_invariant inv);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_END_DECLS
 
 #endif /* SVA_CHECK_H */

@@ -13,11 +13,10 @@
 #ifndef SVA_FS_H
 #define SVA_FS_H
 
+#include "sva/api.h"
 #include "sva/sync.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_BEGIN_DECLS
 
 struct sva_fs;
 struct sva_file;
@@ -36,11 +35,13 @@ struct sva_file_operations {
 };
 
 struct sva_file {
+	/* public, read-only; @private_data the file's owner's, read-write */
 	struct sva_fs *fs;
-	struct sva_refcount f_count;
+	struct sva_refcount f_count; /* sva_file_count() reads it */
 	const struct sva_file_operations *f_op;
 	void *private_data;
 	char name[32];
+	/* private: */
 	struct sva_task_work release_tw; /* the deferred release from a user task */
 	struct sva_list_head delayed;	 /* on the delayed-fput list otherwise */
 };
@@ -65,8 +66,6 @@ long sva_file_count(struct sva_file *file);
 /* Files open and not yet released. */
 long sva_fs_files(struct sva_fs *fs);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_END_DECLS
 
 #endif /* SVA_FS_H */

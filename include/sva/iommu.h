@@ -17,12 +17,11 @@
 
 #include <stdint.h>
 
+#include "sva/api.h"
 #include "sva/base.h"
 #include "sva/mm.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_BEGIN_DECLS
 
 #define SVA_IOMMU_NO_PASID	     0u
 #define SVA_IOMMU_FIRST_GLOBAL_PASID 1u
@@ -94,18 +93,21 @@ struct sva_domain_ops {
 };
 
 struct sva_domain {
+	/* public: set by the driver that allocates it, read-only afterwards */
 	enum sva_domain_type type;
 	const struct sva_domain_ops *ops;
 	struct sva_iommu *owner;
 	unsigned id;
-	/* SVA domains, set by the core */
+	/* private (the core's), SVA domains: */
 	struct sva_mm *mm;	   /* holds a count (mmgrab) */
 	unsigned users;		   /* devices attached through it, under iommu_sva_lock */
 	struct sva_list_head next; /* in the mm's iommu data, under iommu_sva_lock */
-	/* detach-at-last-user (a variant): bonds unbound, left attached; iommu_sva_lock */
+	/* private, variant-only (detach-at-last-user): bonds unbound, left attached; iommu_sva_lock
+	 */
 	struct sva_bond *detach_later[4];
 	unsigned ndetach_later;
-	/* I/O page faults: handles a group of page requests (the SVA handler for SVA domains) */
+	/* public: handles a group of page requests (the core sets the SVA handler for SVA domains)
+	 */
 	int (*iopf_handler)(struct sva_iopf_group *group);
 };
 
@@ -149,19 +151,23 @@ struct sva_device_config {
 };
 
 struct sva_device {
+	/* public, read-only: set by sva_device_add() */
 	char name[32];
 	unsigned id; /* in order of addition, from 1: the "device" trace track's id */
 	struct sva_iommu *iommu;
 	struct sva_iommu_group *group;
 	uint32_t max_pasids; /* min(device, IOMMU); 0 = no PASID support */
 	bool ats, pri;
+	/* public, read-write by their owners */
 	void *iommu_priv; /* the IOMMU driver's per-device state */
 	void *priv;	  /* the device model's */
 	/*
-	 * mm-exit-callback (a historical variant, before 2020): the release notifier calls this
-	 * to make the device stop DMA on @pasid. Set by the device model; unused otherwise.
+	 * Variant-only: mm-exit-callback (a historical variant, before 2020): the release notifier
+	 * calls this to make the device stop DMA on @pasid. Set by the device model; unused
+	 * otherwise.
 	 */
 	void (*mm_exit)(struct sva_device *dev, uint32_t pasid);
+	/* private: */
 	struct sva_list_head group_node;
 	struct sva_list_head iommu_node;
 	struct sva_iommu_fault_param *fault_param; /* I/O page faults (io-pgfault.c) */
@@ -246,11 +252,13 @@ struct sva_iopf_queue;
 
 /* A page-request group, built by the core from partial requests and the last one. */
 struct sva_iopf_group {
+	/* public, read-only to the handler */
 	struct sva_page_request last;
 	struct sva_page_request *faults; /* every request of the group, the last one included */
 	unsigned nfaults;
 	struct sva_device *dev;
-	struct sva_domain *domain;    /* the domain attached at the PASID when reported */
+	struct sva_domain *domain; /* the domain attached at the PASID when reported */
+	/* private: */
 	struct sva_list_head pending; /* on the device's pending list until answered */
 	struct sva_work work;	      /* the handler's work on the queue */
 	struct sva_iommu_fault_param *fault_param;
@@ -309,8 +317,6 @@ uint64_t sva_mm_pasid_gen(struct sva_mm *mm);
 /* SVA domains of @mm (for tests and the checker). */
 unsigned sva_mm_sva_domains(struct sva_iommu_sys *sys, struct sva_mm *mm);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_END_DECLS
 
 #endif /* SVA_IOMMU_H */

@@ -16,14 +16,15 @@
 #ifndef SVA_MEM_H
 #define SVA_MEM_H
 
-#include <stdatomic.h>
 #include <stdint.h>
+#ifndef __cplusplus
+#include <stdatomic.h>
+#endif
 
+#include "sva/api.h"
 #include "sva/base.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_BEGIN_DECLS
 
 #define SVA_PAGE_SHIFT	  12
 #define SVA_PAGE_SIZE	  (1ull << SVA_PAGE_SHIFT)
@@ -69,10 +70,11 @@ enum {
 	SVA_PAGE_RESERVED = 1u << 2, /* pfn 0: never handed out, so an entry of 0 maps nothing */
 };
 
+/* private: a frame's state (sva_page_count(), sva_page_address()... read it) */
 struct sva_page {
-	atomic_long refcount;
-	_Atomic uint64_t pfn; /* set when the frame is first handed out or looked up */
-	atomic_uint flags;
+	SVA_ATOMIC(long) refcount;
+	SVA_ATOMIC(uint64_t) pfn; /* set when the frame is first handed out or looked up */
+	SVA_ATOMIC(unsigned) flags;
 };
 
 /* An arena of @nframes frames (pfn 0 reserved). 0, -EINVAL or -ENOMEM. */
@@ -101,8 +103,10 @@ struct sva_world *sva_phys_world(struct sva_phys *phys);
 
 /* ---- page tables ------------------------------------------------------------------------ */
 
-typedef _Atomic uint64_t sva_pte_t;
+/* A page-table entry: read and written with sva_pte_read() / sva_pte_write() only. */
+typedef SVA_ATOMIC(uint64_t) sva_pte_t;
 
+/* Fields read-only to users: the tables' pages belong to libsva. */
 struct sva_pgtable {
 	struct sva_phys *phys;
 	struct sva_page *root; /* level-4 table (PML4) */
@@ -115,6 +119,7 @@ struct sva_pgtable {
  * owner supplies @flush: invalidate [start, end) in every cache, then call sva_tlb_finish().
  * The gather calls it itself when its batch is full, so gathering never allocates.
  */
+/* Every field private but @flush and @ctx, given to sva_tlb_gather_init(). */
 struct sva_mmu_gather {
 	struct sva_phys *phys;
 	uint64_t start, end; /* range to invalidate: [start, end), empty when start >= end */
@@ -128,6 +133,17 @@ int sva_pgtable_init(struct sva_pgtable *pt, struct sva_phys *phys);
 /* Free every table page; all leaf entries must already be zapped (reported otherwise). */
 void sva_pgtable_destroy(struct sva_pgtable *pt);
 
+#ifdef __cplusplus /* a plain uint64_t there: the same 64-bit atomics, as GCC builtins */
+static inline uint64_t sva_pte_read(sva_pte_t *e)
+{
+	return __atomic_load_n(e, __ATOMIC_ACQUIRE);
+}
+
+static inline void sva_pte_write(sva_pte_t *e, uint64_t v)
+{
+	__atomic_store_n(e, v, __ATOMIC_RELEASE);
+}
+#else
 static inline uint64_t sva_pte_read(sva_pte_t *e)
 {
 	return atomic_load_explicit(e, memory_order_acquire);
@@ -137,6 +153,7 @@ static inline void sva_pte_write(sva_pte_t *e, uint64_t v)
 {
 	atomic_store_explicit(e, v, memory_order_release);
 }
+#endif
 
 /*
  * The leaf entry of @va. With @alloc, missing intermediate tables are allocated (NULL and
@@ -219,8 +236,6 @@ void sva_tlb_finish(struct sva_mmu_gather *tlb);
 /* The end of an operation: call @flush if anything is gathered or a range is pending. */
 void sva_tlb_gather_done(struct sva_mmu_gather *tlb);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_END_DECLS
 
 #endif /* SVA_MEM_H */

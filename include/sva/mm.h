@@ -21,12 +21,11 @@
 #ifndef SVA_MM_H
 #define SVA_MM_H
 
+#include "sva/api.h"
 #include "sva/mem.h"
 #include "sva/sync.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_BEGIN_DECLS
 
 struct sva_mm;
 struct sva_mm_sys;
@@ -136,6 +135,7 @@ struct sva_vm_ops {
 	void (*close)(struct sva_vma *vma);
 };
 
+/* Public, read-only (the mm's mmap_lock held): @private_data is the file's, read-write. */
 struct sva_vma {
 	struct sva_mm *mm;
 	uint64_t start, end;
@@ -229,11 +229,12 @@ struct sva_mmu_notifier_ops {
 };
 
 struct sva_mmu_notifier {
-	const struct sva_mmu_notifier_ops *ops;
-	struct sva_mm *mm;
-	struct sva_list_head node;  /* under the mm's notifier lock */
-	bool released;		    /* off the list (exit_mmap or unregister) */
-	atomic_bool release_called; /* release has run (once) */
+	const struct sva_mmu_notifier_ops *ops; /* set by the subscriber */
+	struct sva_mm *mm;			/* read-only: set by register */
+	/* private: */
+	struct sva_list_head node;	 /* under the mm's notifier lock */
+	bool released;			 /* off the list (exit_mmap or unregister) */
+	SVA_ATOMIC(bool) release_called; /* release has run (once) */
 	struct sva_work free_work;
 };
 
@@ -244,8 +245,6 @@ void sva_mmu_notifier_unregister(struct sva_mmu_notifier *mn);
 /* Unsubscribe and free later, from the deferred context (free_notifier, then the count). */
 void sva_mmu_notifier_put(struct sva_mmu_notifier *mn);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_END_DECLS
 
 #endif /* SVA_MM_H */

@@ -18,12 +18,11 @@
 #ifndef SVA_PROC_H
 #define SVA_PROC_H
 
+#include "sva/api.h"
 #include "sva/fs.h"
 #include "sva/mm.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_BEGIN_DECLS
 
 struct sva_kernel;
 struct sva_process;
@@ -131,8 +130,6 @@ int sva_sys_send_fd(struct sva_task *t, int fd, int pid);
 /* End the calling thread (the whole process when it is the last). Does not return. */
 __attribute__((noreturn)) void sva_sys_exit(struct sva_task *t, int code);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_END_DECLS
 
 #endif /* SVA_PROC_H */

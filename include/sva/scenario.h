@@ -10,13 +10,12 @@
 #ifndef SVA_SCENARIO_H
 #define SVA_SCENARIO_H
 
+#include "sva/api.h"
 #include "sva/base.h"
 #include "sva/check.h"
 #include "sva/sync.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_BEGIN_DECLS
 
 struct sva_scenario;
 
@@ -57,8 +56,6 @@ void sva_scenario_program(struct sva_scenario_run *r, struct sva_program *out);
 /* The last run's figures. */
 void sva_scenario_run_stats(const struct sva_scenario_run *r, struct sva_scenario_stats *out);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_END_DECLS
 
 #endif /* SVA_SCENARIO_H */

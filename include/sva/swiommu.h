@@ -30,11 +30,10 @@
 #ifndef SVA_SWIOMMU_H
 #define SVA_SWIOMMU_H
 
+#include "sva/api.h"
 #include "sva/iommu.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_BEGIN_DECLS
 
 struct sva_swiommu;
 struct sva_swiommu_mem;
@@ -427,8 +426,6 @@ struct sva_fault_record {
 uint64_t sva_swiommu_faults_logged(struct sva_swiommu *sw);
 int sva_swiommu_fault_get(struct sva_swiommu *sw, size_t i, struct sva_fault_record *out);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_END_DECLS
 
 #endif /* SVA_SWIOMMU_H */

@@ -19,13 +19,14 @@
 #define SVA_SYNC_H
 
 #include <pthread.h>
+#ifndef __cplusplus
 #include <stdatomic.h>
+#endif
 
+#include "sva/api.h"
 #include "sva/base.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_BEGIN_DECLS
 
 struct sva_actor;
 
@@ -38,6 +39,7 @@ struct sva_list_head {
  * pthread mutex and condition variable. Sim: a FIFO of blocked actors (the lock is a no-op
  * because only one actor runs).
  */
+/* Every field private (sva/api.h): embed it by value, use it through the functions below. */
 struct sva_wchan {
 	struct sva_world *w;
 	uint32_t por_id; /* sim: identity for partial-order reduction */
@@ -76,7 +78,7 @@ unsigned sva_actor_id(const struct sva_actor *a);
  * or has run its exit-time task_work already.
  */
 struct sva_task_work {
-	struct sva_list_head node;
+	struct sva_list_head node; /* private */
 	void (*fn)(struct sva_task_work *tw);
 };
 
@@ -144,6 +146,7 @@ unsigned sva_stack_cache_count(struct sva_stack_cache *c);
 
 /* ---- mutex ---------------------------------------------------------------------------- */
 
+/* Every field private (sva/api.h): embed it by value, use it through the functions below. */
 struct sva_mutex {
 	struct sva_wchan wc;
 	const char *name;
@@ -165,10 +168,11 @@ bool sva_mutex_held(struct sva_mutex *m);
 
 /* ---- spinlock: a lock whose holder must not sleep --------------------------------------- */
 
+/* Every field private (sva/api.h): embed it by value, use it through the functions below. */
 struct sva_spinlock {
-	struct sva_wchan wc; /* sim only */
-	atomic_int locked;   /* native */
-	bool sim;	     /* copied from the world at init: the native path stays inline */
+	struct sva_wchan wc;	/* sim only */
+	SVA_ATOMIC(int) locked; /* native */
+	bool sim;		/* copied from the world at init: the native path stays inline */
 	const char *name;
 	struct sva_actor *owner; /* sim only */
 	uint16_t dep_class;	 /* lockdep (sim): class + 1 once looked up */
@@ -192,22 +196,32 @@ void sva_spin_unlock_slow_(struct sva_spinlock *s);
 #define sva_spin_lock(s) sva_spin_lock_at((s), SVA_HERE)
 static inline void sva_spin_lock_at(struct sva_spinlock *s, const char *site)
 {
+#ifdef __cplusplus
+	if (__builtin_expect(!s->sim, 1) && !__atomic_exchange_n(&s->locked, 1, __ATOMIC_ACQUIRE))
+		return; /* native, uncontended */
+#else
 	if (__builtin_expect(!s->sim, 1) &&
 	    !atomic_exchange_explicit(&s->locked, 1, memory_order_acquire))
 		return; /* native, uncontended */
+#endif
 	sva_spin_lock_slow_(s, site);
 }
 
 static inline void sva_spin_unlock(struct sva_spinlock *s)
 {
 	if (__builtin_expect(!s->sim, 1))
+#ifdef __cplusplus
+		__atomic_store_n(&s->locked, 0, __ATOMIC_RELEASE);
+#else
 		atomic_store_explicit(&s->locked, 0, memory_order_release);
+#endif
 	else
 		sva_spin_unlock_slow_(s);
 }
 
 /* ---- rw-semaphore ---------------------------------------------------------------------- */
 
+/* Every field private (sva/api.h): embed it by value, use it through the functions below. */
 struct sva_rwsem {
 	struct sva_wchan wc;
 	const char *name;
@@ -252,6 +266,7 @@ void sva_rwsem_assert_write_held_at(struct sva_rwsem *s, const char *site);
 
 /* ---- wait queue -------------------------------------------------------------------------- */
 
+/* Every field private (sva/api.h): embed it by value, use it through the functions below. */
 struct sva_waitq {
 	struct sva_wchan wc;
 	const char *name;
@@ -296,9 +311,10 @@ void sva_waitq_finish_(struct sva_waitq *q, bool killable);
 
 /* ---- completion ---------------------------------------------------------------------------- */
 
+/* Every field private (sva/api.h): embed it by value, use it through the functions below. */
 struct sva_completion {
 	struct sva_waitq wq;
-	atomic_uint done;
+	SVA_ATOMIC(unsigned) done;
 };
 
 void sva_completion_init(struct sva_world *w, struct sva_completion *c, const char *name);
@@ -313,10 +329,11 @@ bool sva_completion_done(struct sva_completion *c);
 
 /* ---- atomics: every operation is a scheduling point in sim ---------------------------------- */
 
+/* Every field private (sva/api.h): embed it by value, use it through the functions below. */
 struct sva_atomic {
 	struct sva_world *w;
 	uint32_t por_id; /* sim: identity for partial-order reduction */
-	atomic_long v;
+	SVA_ATOMIC(long) v;
 };
 
 void sva_atomic_init(struct sva_world *w, struct sva_atomic *a, long v);
@@ -342,6 +359,7 @@ bool sva_atomic_add_unless(struct sva_atomic *a, long d, long u);
 #define SVA_REFCOUNT_SATURATED (-0x40000000L)
 #define SVA_REFCOUNT_MAX       0x7fffffffL
 
+/* Every field private (sva/api.h): embed it by value, use it through the functions below. */
 struct sva_refcount {
 	struct sva_atomic a;
 	const char *name;
@@ -366,6 +384,7 @@ struct sva_workqueue;
 typedef void (*sva_work_fn)(struct sva_work *work);
 
 struct sva_work {
+	/* private: every field (sva_work_init() sets @fn) */
 	struct sva_list_head entry;
 	sva_work_fn fn;
 	struct sva_workqueue *wq; /* where it was last queued */
@@ -432,9 +451,9 @@ enum sva_explore_stop {
  * world of the run in progress (NULL between runs; its schedule so far is
  * sva_world_schedule_write()) and the counts. Lock-free atomics: async-signal-safe to read.
  */
-struct sva_explore_live {
-	struct sva_world *_Atomic world;
-	atomic_ulong schedules, failures;
+struct sva_explore_live { /* written by libsva, read by the caller (atomically in C) */
+	SVA_ATOMIC(struct sva_world *) world;
+	SVA_ATOMIC(unsigned long) schedules, failures;
 };
 
 struct sva_explore_config {
@@ -450,7 +469,7 @@ struct sva_explore_config {
 	unsigned long progress_every;
 	double seconds; /* wall-clock budget, checked between schedules; 0 = none */
 	/* When set and nonzero, stop before the next schedule (result.interrupt = its value). */
-	const atomic_int *interrupt;
+	const SVA_ATOMIC(int) * interrupt;
 	struct sva_explore_live *live; /* kept up to date when set */
 	/*
 	 * PCT instead of enumeration (src/sync/pct.c): @pct_runs runs, the first the default
@@ -506,8 +525,6 @@ int sva_program_run_observed(const struct sva_world_config *config,
 			     const struct sva_program *program, sva_run_observer observe, void *ctx,
 			     char *msg, size_t msg_len);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_END_DECLS
 
 #endif /* SVA_SYNC_H */

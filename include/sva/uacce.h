@@ -19,12 +19,11 @@
 #ifndef SVA_UACCE_H
 #define SVA_UACCE_H
 
+#include "sva/api.h"
 #include "sva/iommu.h"
 #include "sva/proc.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SVA_BEGIN_DECLS
 
 struct sva_uacce_device;
 struct sva_uacce_queue;
@@ -101,8 +100,6 @@ struct sva_uacce_device *sva_uacce_queue_device(struct sva_uacce_queue *q);
 /* The queue of an open file of a uacce device, or NULL. */
 struct sva_uacce_queue *sva_uacce_file_queue(struct sva_file *file);
 
-#ifdef __cplusplus
-}
-#endif
+SVA_END_DECLS
 
 #endif /* SVA_UACCE_H */

@@ -11,6 +11,7 @@
  */
 	.text
 	.globl	sva_fiber_swap
+	.hidden	sva_fiber_swap
 	.type	sva_fiber_swap, @function
 sva_fiber_swap:
 	pushq	%rbp
@@ -37,6 +38,7 @@ sva_fiber_swap:
 	.size	sva_fiber_swap, .-sva_fiber_swap
 
 	.globl	sva_fiber_trampoline
+	.hidden	sva_fiber_trampoline
 	.type	sva_fiber_trampoline, @function
 sva_fiber_trampoline:
 	movq	%r12, %rdi
