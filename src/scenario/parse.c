@@ -382,6 +382,51 @@ static int sva_scn_resolve(struct sva_scn_parser *p)
 	return 0;
 }
 
+/*
+ * What setup needs, checked here so that a scenario that parses can be set up (a refusal at
+ * setup would have no location): every device has a WQ (an accelerator without one cannot be
+ * created), the processes started at time zero fit the runner's tasks, and the kernel's frames
+ * hold what setup takes from them - a portal page per WQ and a page-table root per process -
+ * plus the frame the allocator never hands out. What the processes take later is theirs to
+ * run out of (a call fails with -ENOMEM, at its line).
+ */
+static int sva_scn_check_setup(struct sva_scn_parser *p)
+{
+	const struct sva_scenario *s = p->s;
+	unsigned long tops = 0, need;
+
+	for (size_t d = 0; d < s->ndevices; d++) {
+		bool has_wq = false;
+
+		for (size_t i = 0; i < s->nwqs && !has_wq; i++)
+			has_wq = s->wqs[i].device == (int)d;
+		if (!has_wq)
+			return sva_scn_fail(p, s->devices[d].loc,
+					    "device %s has no wq (declare one: wq %s shared)",
+					    s->devices[d].name, s->devices[d].name);
+	}
+	for (size_t i = 0; i < s->nprograms; i++) {
+		const struct sva_scn_program *prog = &s->programs[i];
+
+		if (!prog->starts)
+			continue;
+		tops += prog->instances;
+		if (tops > SVA_SCN_RUN_MAX_TASKS)
+			return sva_scn_fail(
+				p, prog->instances_loc.line ? prog->instances_loc : prog->loc,
+				"too many processes at the start: %lu, a run has at most "
+				"%d tasks (processes, children and threads)",
+				tops, SVA_SCN_RUN_MAX_TASKS);
+	}
+	need = 1 + s->nwqs + tops;
+	if (s->kernel.frames && s->kernel.frames < need)
+		return sva_scn_fail(p, s->kernel.loc,
+				    "frames=%lu is too few: setup takes %lu (a portal per wq: %zu, "
+				    "a page table per process: %lu, and one reserved)",
+				    s->kernel.frames, need, s->nwqs, tops);
+	return 0;
+}
+
 static int sva_scn_parse_file(struct sva_scn_parser *p)
 {
 	int ret = sva_scn_prescan(p);
@@ -399,7 +444,8 @@ static int sva_scn_parse_file(struct sva_scn_parser *p)
 		return ret;
 	if (!p->seen_process)
 		return sva_scn_expected(p, "at least one process");
-	return sva_scn_resolve(p);
+	ret = sva_scn_check_setup(p);
+	return ret ? ret : sva_scn_resolve(p);
 }
 
 /* Parse @len bytes at @text (NUL bytes in it are errors). */

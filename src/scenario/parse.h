@@ -29,8 +29,8 @@
 #define SVA_SCN_MAX_PASID_BITS	20	     /* the global PASID space */
 #define SVA_SCN_MAX_FILE	(16ul << 20) /* sva_scenario_load() */
 /* names are looked up by a linear search: these keep a 16 MiB file from taking hours */
-#define SVA_SCN_MAX_VARS	1024
-#define SVA_SCN_MAX_PROGRAMS	1024 /* processes and programs */
+#define SVA_SCN_MAX_VARS	SVA_SCN_RUN_MAX_VARS /* what a run can hold */
+#define SVA_SCN_MAX_PROGRAMS	1024		     /* processes and programs */
 #define SVA_SCN_MAX_DEVICES	256
 #define SVA_SCN_MAX_GOALS	1024
 #define SVA_SCN_SHOW		32 /* characters of a token quoted in a message */

@@ -70,6 +70,7 @@ static int sva_scn_parse_kernel(struct sva_scn_parser *p)
 	p->seen_kernel = true;
 	ret = sva_scn_next(p);
 	while (!ret && !sva_scn_at_eol(&p->tok)) {
+		p->s->kernel.loc = p->tok.loc;
 		ret = sva_scn_option(p, opts, &seen, "a kernel option (frames=N) or end of line");
 		if (ret < 0)
 			return ret;
@@ -296,8 +297,10 @@ static int sva_scn_parse_program(struct sva_scn_parser *p, bool starts)
 		return sva_scn_nomem(p);
 	p->seen_process |= starts;
 	ret = sva_scn_next(p);
-	if (!ret && starts && p->tok.kind == SVA_SCN_TK_IDENT && p->tok.start[0] == 'x')
+	if (!ret && starts && p->tok.kind == SVA_SCN_TK_IDENT && p->tok.start[0] == 'x') {
+		prog->instances_loc = p->tok.loc;
 		ret = sva_scn_parse_instances(p, &prog->instances);
+	}
 	if (ret)
 		return ret;
 	if (!sva_scn_punct(&p->tok, '{'))

@@ -210,7 +210,12 @@ static int sva_scn_setup(struct sva_world *w, void *arg)
 		ret = sva_scn_devices(r);
 	if (ret == 0)
 		ret = sva_scn_start(r);
-	return ret; /* on error the world's destroy frees what was made */
+	if (ret) { /* no teardown follows a failed setup: what is not the world's goes here */
+		sva_world_unsubscribe(w, sva_scn_event, r);
+		sva_checker_detach(r->chk);
+		r->chk = NULL;
+	}
+	return ret; /* the world's destroy frees the model's objects that were made */
 }
 
 /* ---- the end of a run ---- */
