@@ -480,7 +480,15 @@ struct bad_case {
 #define PROC(body) "process p {\n" body "}\n"
 
 static const struct bad_case bad_cases[] = {
-	{ PROC("\topn(x)\n"), "t.sva:2:2: ", "unknown call 'opn'" },
+	{ PROC("\topn(x)\n"), "t.sva:2:2: ", "unknown call 'opn'; did you mean open?" },
+	/* did you mean: a misspelt wq, device, program */
+	{ DW PROC("\tr0 = open(dwq1)\n"), "t.sva:4:12: ", "unknown wq 'dwq1'; did you mean dwq0?" },
+	{ "device dsa0\nwq dsa1 shared\n" PROC(""),
+	  "t.sva:2:4: ", "unknown device 'dsa1'; did you mean dsa0?" },
+	{ "device dsa0\nwq dsa0 shared\ndevice dsa1 group=dsa2\nwq dsa1 shared\n" PROC(""),
+	  "t.sva:3:19: ", "unknown device 'dsa2'; did you mean dsa0?" },
+	{ "program worker {\n}\n" PROC("\tp1 = fork(wroker)\n"),
+	  "t.sva:4:12: ", "unknown program 'wroker'; did you mean worker?" },
 	{ PROC("\tclose(r9)\n"), "t.sva:2:8: ", "unknown variable r9" },
 	{ DW PROC("\tr0 = open(dwq0)\n\tfill(r0, 4k)\n"),
 	  "t.sva:5:7: ", "r0 is an fd, expected an address" },

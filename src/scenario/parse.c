@@ -228,6 +228,89 @@ const struct sva_scn_call *sva_scn_call_lookup(const struct sva_scn_tok *t)
 	return NULL;
 }
 
+/* ---- did you mean ------------------------------------------------------------------------- */
+
+/* Edit distance of @a (@la bytes) and @b (@lb), a swap of neighbours counting as one. */
+static size_t sva_scn_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+	size_t prev2[SVA_SCN_SHOW + 1], prev[SVA_SCN_SHOW + 1], cur[SVA_SCN_SHOW + 1];
+
+	if (la > SVA_SCN_SHOW || lb > SVA_SCN_SHOW)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    prev2[j - 2] + 1 < cur[j])
+				cur[j] = prev2[j - 2] + 1;
+		}
+		memcpy(prev2, prev, sizeof(prev));
+		memcpy(prev, cur, sizeof(cur));
+	}
+	return prev[lb];
+}
+
+void sva_scn_hint_add(struct sva_scn_hint *h, const struct sva_scn_tok *t, const char *name,
+		      size_t len)
+{
+	size_t d = sva_scn_distance(t->start, t->len, name, len);
+
+	if (!h->best || d < h->dist) {
+		h->best = name;
+		h->len = len;
+		h->dist = d;
+	}
+}
+
+const char *sva_scn_hint_text(struct sva_scn_hint *h, const struct sva_scn_tok *t)
+{
+	size_t limit = t->len <= 3 ? 1 : t->len <= 6 ? 2 : 3;
+
+	h->text[0] = '\0';
+	if (h->best && h->dist > 0 && h->dist <= limit)
+		snprintf(h->text, sizeof(h->text), "; did you mean %.*s?", (int)h->len, h->best);
+	return h->text;
+}
+
+const char *sva_scn_hint_call(struct sva_scn_hint *h, const struct sva_scn_tok *t)
+{
+	for (const struct sva_scn_call *c = sva_scn_calls; c->name; c++)
+		if (!sva_scn_op_is_stmt(c->op))
+			sva_scn_hint_add(h, t, c->name, strlen(c->name));
+	return sva_scn_hint_text(h, t);
+}
+
+const char *sva_scn_hint_device(struct sva_scn_hint *h, const struct sva_scenario *s,
+				const struct sva_scn_tok *t)
+{
+	for (size_t i = 0; i < s->ndevices; i++)
+		sva_scn_hint_add(h, t, s->devices[i].name, strlen(s->devices[i].name));
+	return sva_scn_hint_text(h, t);
+}
+
+const char *sva_scn_hint_wq(struct sva_scn_hint *h, const struct sva_scenario *s,
+			    const struct sva_scn_tok *t)
+{
+	for (size_t i = 0; i < s->nwqs; i++)
+		sva_scn_hint_add(h, t, s->wqs[i].name, strlen(s->wqs[i].name));
+	return sva_scn_hint_text(h, t);
+}
+
+const char *sva_scn_hint_decl(struct sva_scn_hint *h, const struct sva_scn_parser *p,
+			      const struct sva_scn_tok *t, bool starts)
+{
+	for (size_t i = 0; i < p->ndecls; i++)
+		if (p->decls[i].starts == starts)
+			sva_scn_hint_add(h, t, p->decls[i].name, p->decls[i].len);
+	return sva_scn_hint_text(h, t);
+}
+
 struct sva_scn_errno {
 	const char *name;
 	int value;
