@@ -393,7 +393,9 @@ static void test_call_expectations(void **state)
 	assert_int_equal(run_text("process p {\n\tr0 = open(dsa0wq0)\n\tr1 = open(dsa0wq0)\n}\n",
 				  SVA_VARIANT_FAITHFUL, msg, sizeof(msg)),
 			 -EFAULT);
-	assert_non_null(strstr(msg, "t.sva:6:2: open() returned -EBUSY (Device or resource busy), expected success"));
+	assert_non_null(strstr(
+		msg,
+		"t.sva:6:2: open() returned -EBUSY (Device or resource busy), expected success"));
 	/* an error expected that does not come */
 	assert_int_equal(run_text("process p {\n\tr0 = open(dsa0wq1)\n\texpect error(EBUSY)\n}\n",
 				  SVA_VARIANT_FAITHFUL, msg, sizeof(msg)),
@@ -500,10 +502,11 @@ static void test_failed_call_is_a_value(void **state)
 		   "expect status(p) 0\n",
 		   NULL);
 	/* a later use of the failed name is an error of that call, with both places */
-	expect_run("process p {\n\tr0 = open(dsa0wq0)\n\tr1 = open(dsa0wq0)\n"
-		   "\texpect error(EBUSY)\n\tclose(r1)\n}\n",
-		   "t.sva:8:2: close() returned -EBADF (Bad file descriptor), expected success: r1 is "
-		   "-EBUSY (open() failed at 6:2)");
+	expect_run(
+		"process p {\n\tr0 = open(dsa0wq0)\n\tr1 = open(dsa0wq0)\n"
+		"\texpect error(EBUSY)\n\tclose(r1)\n}\n",
+		"t.sva:8:2: close() returned -EBADF (Bad file descriptor), expected success: r1 is "
+		"-EBUSY (open() failed at 6:2)");
 	/* ... which its own expectation may accept; the name can be assigned again */
 	expect_run("process p {\n\tr0 = open(dsa0wq0)\n\tr1 = open(dsa0wq0)\n"
 		   "\texpect error(EBUSY)\n\tclose(r1)\n\texpect error(EBADF)\n"

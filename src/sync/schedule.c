@@ -162,8 +162,10 @@ int sva_schedule_check(const char *str, uint64_t max_decisions, size_t *decision
 	ret = sva_schedule_scan(str, max_decisions, NULL, &n, &bad, &why);
 	if (ret && err && err_len) {
 		if (ret == -E2BIG)
-			snprintf(err, err_len, "schedule too long at character %zu: %s, %llu",
-				 bad + 1, why, (unsigned long long)max_decisions);
+			snprintf(err, err_len,
+				 "schedule too long at character %zu: more than %llu decisions, "
+				 "the run's step budget (each decision takes a step)",
+				 bad + 1, (unsigned long long)max_decisions);
 		else
 			snprintf(err, err_len, "bad schedule at character %zu: %s, found '%c'",
 				 bad + 1, why, str[bad]);
