@@ -480,7 +480,15 @@ struct bad_case {
 #define PROC(body) "process p {\n" body "}\n"
 
 static const struct bad_case bad_cases[] = {
-	{ PROC("\topn(x)\n"), "t.sva:2:2: ", "unknown call 'opn'" },
+	{ PROC("\topn(x)\n"), "t.sva:2:2: ", "unknown call 'opn'; did you mean open?" },
+	/* did you mean: a misspelt wq, device, program */
+	{ DW PROC("\tr0 = open(dwq1)\n"), "t.sva:4:12: ", "unknown wq 'dwq1'; did you mean dwq0?" },
+	{ "device dsa0\nwq dsa1 shared\n" PROC(""),
+	  "t.sva:2:4: ", "unknown device 'dsa1'; did you mean dsa0?" },
+	{ "device dsa0\nwq dsa0 shared\ndevice dsa1 group=dsa2\nwq dsa1 shared\n" PROC(""),
+	  "t.sva:3:19: ", "unknown device 'dsa2'; did you mean dsa0?" },
+	{ "program worker {\n}\n" PROC("\tp1 = fork(wroker)\n"),
+	  "t.sva:4:12: ", "unknown program 'wroker'; did you mean worker?" },
 	{ PROC("\tclose(r9)\n"), "t.sva:2:8: ", "unknown variable r9" },
 	{ DW PROC("\tr0 = open(dwq0)\n\tfill(r0, 4k)\n"),
 	  "t.sva:5:7: ", "r0 is an fd, expected an address" },
@@ -672,6 +680,15 @@ static const struct bad_case bad_cases[] = {
 	/* the first error in the file wins, though a later line defines what it misses */
 	{ PROC("\tclose(r0)\n\tr0 = opn(x)\n"), "t.sva:2:8: ", "unknown variable r0" },
 	{ PROC("\tclose(r0)\n\tr0 = open(x) $\n"), "t.sva:3:12: ", "unknown wq 'x'" },
+	/* what setup would refuse with no location is refused here, with one (issue 16) */
+	{ "device d pri\n" PROC(""), "t.sva:1:8: ", "device d has no wq" },
+	{ "kernel frames=2\n" DW PROC(""), "t.sva:1:8: ", "frames=2 is too few: setup takes 3" },
+	{ "kernel frames=3\ndevice d\nwq d shared\nwq d dedicated\n" PROC(""),
+	  "t.sva:1:8: ", "frames=3 is too few: setup takes 4" },
+	{ "process p x1000 {\n}\n", "t.sva:1:11: ", "too many processes at the start: 1000" },
+	{ "process p x200 {\n}\nprocess q x57 {\n}\n",
+	  "t.sva:3:11: ", "too many processes at the start: 257, a run has at most 256 tasks" },
+	{ "process p x256 {\n}\nprocess q {\n}\n", "t.sva:3:9: ", "too many processes" },
 };
 
 static void check_bad(const struct bad_case *c)
@@ -736,11 +753,11 @@ static void test_limits(void **state)
 
 	assert_non_null(text);
 	o = (size_t)snprintf(text, cap, "process p {\n");
-	for (int i = 0; i < 1025; i++)
+	for (int i = 0; i < 257; i++)
 		o += (size_t)snprintf(text + o, cap - o, "v%d = fork()\n", i);
 	snprintf(text + o, cap - o, "}\n");
-	check_bad(
-		&(struct bad_case){ text, "t.sva:1026:1: ", "too many variables (at most 1024)" });
+	/* the runner's limit (a run holds 256), not a larger one setup would refuse */
+	check_bad(&(struct bad_case){ text, "t.sva:258:1: ", "too many variables (at most 256)" });
 
 	o = 0;
 	for (int i = 0; i < 257; i++)

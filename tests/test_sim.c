@@ -161,6 +161,66 @@ static void test_bad_schedule_string_rejected(void **state)
 	}
 }
 
+/*
+ * A schedule is bounded by the run's step budget before any memory is taken for it: the
+ * 10-byte "a100000000" took 200 MB, forty such tokens gigabytes (issue 16).
+ */
+static void test_schedule_bounded_by_step_budget(void **state)
+{
+	struct sva_world_config wc = { .backend = SVA_BACKEND_SIM, .schedule = "a100000000" };
+	struct sva_world *w = NULL;
+	char err[160];
+	size_t n = 7;
+	(void)state;
+
+	assert_int_equal(sva_world_create(&wc, &w), -E2BIG);
+	assert_null(w);
+	assert_int_equal(sva_schedule_check("a100000000", 0, &n, err, sizeof(err)), -E2BIG);
+	assert_int_equal(n, 0);
+	assert_non_null(
+		strstr(err, "at character 1: more than 10000000 decisions, the run's step budget"));
+	/* the whole string counts, not each token */
+	wc.schedule = "a6b6";
+	wc.max_steps = 11;
+	assert_int_equal(sva_world_create(&wc, &w), -E2BIG);
+	assert_int_equal(sva_schedule_check("a6b6", 11, &n, err, sizeof(err)), -E2BIG);
+	assert_non_null(strstr(err, "at character 3: "));
+	wc.max_steps = 12;
+	assert_int_equal(sva_world_create(&wc, &w), 0);
+	sva_world_destroy(w);
+	assert_int_equal(sva_schedule_check("a6b6", 12, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 12);
+	assert_int_equal(sva_schedule_check("a2[30]3c", 0, &n, NULL, 0), 0);
+	assert_int_equal(n, 6);
+	/* a repeat count too large for any integer is too long, not a wrap */
+	assert_int_equal(sva_schedule_check("a99999999999999999999999", 0, &n, NULL, 0), -E2BIG);
+}
+
+/* A malformed schedule says where and what. */
+static void test_schedule_errors_say_where(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{ "ab3a0", "bad schedule at character 5: a repeat count is at least 1" },
+		{ "abcX", "bad schedule at character 4: expected an actor" },
+		{ "3a", "bad schedule at character 1: a repeat count must follow an actor" },
+		{ "a[x]", "bad schedule at character 2: expected an actor number after '['" },
+		{ "a[12", "bad schedule at character 2: expected ']'" },
+		{ "[70000]", "bad schedule at character 1: an actor number is 0..65535" },
+		{ "a5 b", "bad schedule at character 3: expected an actor" },
+	};
+	char err[160];
+	size_t n;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(sva_schedule_check(bad[i].text, 0, &n, err, sizeof(err)), -EINVAL);
+		if (!strstr(err, bad[i].want))
+			fail_msg("'%s': %s, expected %s", bad[i].text, err, bad[i].want);
+	}
+}
+
 static void test_diverging_schedule_reported(void **state)
 {
 	/* decision 0 names actor 5, which does not exist */
@@ -424,6 +484,8 @@ int main(void)
 		cmocka_unit_test(test_different_seeds_different_interleavings),
 		cmocka_unit_test(test_recorded_schedule_replays_exactly),
 		cmocka_unit_test(test_bad_schedule_string_rejected),
+		cmocka_unit_test(test_schedule_bounded_by_step_budget),
+		cmocka_unit_test(test_schedule_errors_say_where),
 		cmocka_unit_test(test_diverging_schedule_reported),
 		cmocka_unit_test(test_deadlock_names_actor_site_and_held_lock),
 		cmocka_unit_test(test_blocked_daemon_is_not_a_deadlock),

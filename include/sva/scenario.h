@@ -44,6 +44,16 @@ struct sva_scenario_stats {
 	unsigned long events_checked;		    /* events the invariant checker saw */
 	unsigned long violations[SVA_INVARIANT_NR]; /* per invariant */
 	unsigned long failed_expectations;	    /* calls or goals that did not go as written */
+	/* What the verdict (the check's message) is about. */
+	enum sva_scenario_outcome {
+		SVA_SCENARIO_PASSED,
+		/* a call or a goal did not go as written (an expected violation missing too) */
+		SVA_SCENARIO_FAILED,
+		/* an invariant the scenario does not expect was broken, or another problem was
+		   reported (a deadlock, a lock-order inversion, a livelock...) */
+		SVA_SCENARIO_VIOLATION,
+	} outcome;
+	int invariant; /* VIOLATION: the invariant broken (1..7), 0 for another problem */
 };
 
 /* The state of runs of @s (one at a time); the program's arg. */

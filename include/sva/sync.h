@@ -128,6 +128,17 @@ size_t sva_world_schedule(struct sva_world *w, char *buf, size_t len);
  * handler that reports the run in progress when it crashed. The number of bytes.
  */
 size_t sva_world_schedule_write(struct sva_world *w, int fd);
+/*
+ * Check schedule string @str before a run (the tools do, so that a bad one is refused before
+ * anything is printed): 0 and its number of decisions in *@decisions; -EINVAL when it is
+ * malformed, -E2BIG when it has more decisions than @max_decisions (the run's step budget,
+ * 0 = the default: a decision takes a step, so such a schedule cannot be replayed), with
+ * "bad schedule at character 5: ..." in @err (1-based). A world given such a schedule is not
+ * created (sva_world_create returns the same error), and no memory is taken for it.
+ */
+#define SVA_SCHEDULE_MAX_DECISIONS 100000000ull /* whatever the budget: 200 MB at most */
+int sva_schedule_check(const char *str, uint64_t max_decisions, size_t *decisions, char *err,
+		       size_t err_len);
 /* Context switches so far (sim). */
 unsigned long sva_world_switches(struct sva_world *w);
 

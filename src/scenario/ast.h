@@ -54,6 +54,14 @@ struct sva_scn_param {
 
 #define SVA_SCN_MAX_PARAMS 8
 
+/*
+ * The runner's limits (runner.h), which the parser enforces so that a scenario that parses can
+ * be set up: variables a scenario may have, tasks a run may start (processes, children,
+ * threads). The processes started at time zero (process NAME xN) count against the tasks.
+ */
+#define SVA_SCN_RUN_MAX_VARS  256
+#define SVA_SCN_RUN_MAX_TASKS 256
+
 enum sva_scn_op {
 	SVA_SCN_OPEN,	      /* r = open(NAME[, cloexec]): the WQ's uacce char device */
 	SVA_SCN_CLOSE,	      /* close(fd) */
@@ -208,8 +216,9 @@ struct sva_scn_wq {
 struct sva_scn_program {
 	struct sva_scn_loc loc;
 	const char *name;
-	bool starts;	    /* process (true) or program (false) */
-	unsigned instances; /* xN; default 1 */
+	bool starts;			  /* process (true) or program (false) */
+	unsigned instances;		  /* xN; default 1 */
+	struct sva_scn_loc instances_loc; /* of xN, when given */
 	struct sva_scn_block body;
 };
 
@@ -231,7 +240,8 @@ struct sva_scn_goal_expect {
 
 /* kernel [frames=N] */
 struct sva_scn_kernel {
-	unsigned long frames; /* 0: the kernel's default */
+	unsigned long frames;	/* 0: the kernel's default */
+	struct sva_scn_loc loc; /* of frames=, when given */
 };
 
 struct sva_scenario {

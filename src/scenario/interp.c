@@ -347,11 +347,17 @@ static int sva_scn_cond_stmt(struct sva_scn_exec *x, const struct sva_scn_stmt *
 
 /* ---- judging ---- */
 
+/* "-EFAULT (Bad address)", or the value returned. */
 static void sva_scn_describe_ret(long ret, char *buf, size_t len)
 {
-	if (ret < 0)
-		snprintf(buf, len, "%s", sva_strerror((int)ret));
-	else
+	if (ret < 0) {
+		const char *text = sva_strerror((int)ret), *colon = strstr(text, ": ");
+
+		if (colon)
+			snprintf(buf, len, "%.*s (%s)", (int)(colon - text), text, colon + 2);
+		else
+			snprintf(buf, len, "%ld (%s)", ret, text);
+	} else
 		snprintf(buf, len, "%ld", ret);
 }
 
@@ -359,7 +365,7 @@ static void sva_scn_describe_ret(long ret, char *buf, size_t len)
 static bool sva_scn_judge(struct sva_scn_exec *x, long ret)
 {
 	const struct sva_scn_stmt *st = x->st;
-	char got[96];
+	char got[96], want[96];
 	bool ok;
 
 	switch (st->expect) {
@@ -378,13 +384,13 @@ static bool sva_scn_judge(struct sva_scn_exec *x, long ret)
 	if (ok)
 		return true;
 	sva_scn_describe_ret(ret, got, sizeof(got));
+	sva_scn_describe_ret(-(long)st->expect_value, want, sizeof(want));
 	if (st->expect == SVA_SCN_EXPECT_OK)
-		sva_scn_run_fail(x->c->r, &st->loc, "%s() failed: %s%s%s", st->call->name, got,
-				 x->why[0] ? ": " : "", x->why);
+		sva_scn_run_fail(x->c->r, &st->loc, "%s() returned %s, expected success%s%s",
+				 st->call->name, got, x->why[0] ? ": " : "", x->why);
 	else if (st->expect == SVA_SCN_EXPECT_ERROR)
 		sva_scn_run_fail(x->c->r, &st->loc, "%s() returned %s, expected %s%s%s",
-				 st->call->name, got, sva_strerror(-st->expect_value),
-				 x->why[0] ? ": " : "", x->why);
+				 st->call->name, got, want, x->why[0] ? ": " : "", x->why);
 	else
 		sva_scn_run_fail(x->c->r, &st->loc, "wait() gave status %s, expected %d", got,
 				 st->expect_value);

@@ -228,6 +228,89 @@ const struct sva_scn_call *sva_scn_call_lookup(const struct sva_scn_tok *t)
 	return NULL;
 }
 
+/* ---- did you mean ------------------------------------------------------------------------- */
+
+/* Edit distance of @a (@la bytes) and @b (@lb), a swap of neighbours counting as one. */
+static size_t sva_scn_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+	size_t prev2[SVA_SCN_SHOW + 1], prev[SVA_SCN_SHOW + 1], cur[SVA_SCN_SHOW + 1];
+
+	if (la > SVA_SCN_SHOW || lb > SVA_SCN_SHOW)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    prev2[j - 2] + 1 < cur[j])
+				cur[j] = prev2[j - 2] + 1;
+		}
+		memcpy(prev2, prev, sizeof(prev));
+		memcpy(prev, cur, sizeof(cur));
+	}
+	return prev[lb];
+}
+
+void sva_scn_hint_add(struct sva_scn_hint *h, const struct sva_scn_tok *t, const char *name,
+		      size_t len)
+{
+	size_t d = sva_scn_distance(t->start, t->len, name, len);
+
+	if (!h->best || d < h->dist) {
+		h->best = name;
+		h->len = len;
+		h->dist = d;
+	}
+}
+
+const char *sva_scn_hint_text(struct sva_scn_hint *h, const struct sva_scn_tok *t)
+{
+	size_t limit = t->len <= 3 ? 1 : t->len <= 6 ? 2 : 3;
+
+	h->text[0] = '\0';
+	if (h->best && h->dist > 0 && h->dist <= limit)
+		snprintf(h->text, sizeof(h->text), "; did you mean %.*s?", (int)h->len, h->best);
+	return h->text;
+}
+
+const char *sva_scn_hint_call(struct sva_scn_hint *h, const struct sva_scn_tok *t)
+{
+	for (const struct sva_scn_call *c = sva_scn_calls; c->name; c++)
+		if (!sva_scn_op_is_stmt(c->op))
+			sva_scn_hint_add(h, t, c->name, strlen(c->name));
+	return sva_scn_hint_text(h, t);
+}
+
+const char *sva_scn_hint_device(struct sva_scn_hint *h, const struct sva_scenario *s,
+				const struct sva_scn_tok *t)
+{
+	for (size_t i = 0; i < s->ndevices; i++)
+		sva_scn_hint_add(h, t, s->devices[i].name, strlen(s->devices[i].name));
+	return sva_scn_hint_text(h, t);
+}
+
+const char *sva_scn_hint_wq(struct sva_scn_hint *h, const struct sva_scenario *s,
+			    const struct sva_scn_tok *t)
+{
+	for (size_t i = 0; i < s->nwqs; i++)
+		sva_scn_hint_add(h, t, s->wqs[i].name, strlen(s->wqs[i].name));
+	return sva_scn_hint_text(h, t);
+}
+
+const char *sva_scn_hint_decl(struct sva_scn_hint *h, const struct sva_scn_parser *p,
+			      const struct sva_scn_tok *t, bool starts)
+{
+	for (size_t i = 0; i < p->ndecls; i++)
+		if (p->decls[i].starts == starts)
+			sva_scn_hint_add(h, t, p->decls[i].name, p->decls[i].len);
+	return sva_scn_hint_text(h, t);
+}
+
 struct sva_scn_errno {
 	const char *name;
 	int value;
@@ -382,6 +465,51 @@ static int sva_scn_resolve(struct sva_scn_parser *p)
 	return 0;
 }
 
+/*
+ * What setup needs, checked here so that a scenario that parses can be set up (a refusal at
+ * setup would have no location): every device has a WQ (an accelerator without one cannot be
+ * created), the processes started at time zero fit the runner's tasks, and the kernel's frames
+ * hold what setup takes from them - a portal page per WQ and a page-table root per process -
+ * plus the frame the allocator never hands out. What the processes take later is theirs to
+ * run out of (a call fails with -ENOMEM, at its line).
+ */
+static int sva_scn_check_setup(struct sva_scn_parser *p)
+{
+	const struct sva_scenario *s = p->s;
+	unsigned long tops = 0, need;
+
+	for (size_t d = 0; d < s->ndevices; d++) {
+		bool has_wq = false;
+
+		for (size_t i = 0; i < s->nwqs && !has_wq; i++)
+			has_wq = s->wqs[i].device == (int)d;
+		if (!has_wq)
+			return sva_scn_fail(p, s->devices[d].loc,
+					    "device %s has no wq (declare one: wq %s shared)",
+					    s->devices[d].name, s->devices[d].name);
+	}
+	for (size_t i = 0; i < s->nprograms; i++) {
+		const struct sva_scn_program *prog = &s->programs[i];
+
+		if (!prog->starts)
+			continue;
+		tops += prog->instances;
+		if (tops > SVA_SCN_RUN_MAX_TASKS)
+			return sva_scn_fail(
+				p, prog->instances_loc.line ? prog->instances_loc : prog->loc,
+				"too many processes at the start: %lu, a run has at most "
+				"%d tasks (processes, children and threads)",
+				tops, SVA_SCN_RUN_MAX_TASKS);
+	}
+	need = 1 + s->nwqs + tops;
+	if (s->kernel.frames && s->kernel.frames < need)
+		return sva_scn_fail(p, s->kernel.loc,
+				    "frames=%lu is too few: setup takes %lu (a portal per wq: %zu, "
+				    "a page table per process: %lu, and one reserved)",
+				    s->kernel.frames, need, s->nwqs, tops);
+	return 0;
+}
+
 static int sva_scn_parse_file(struct sva_scn_parser *p)
 {
 	int ret = sva_scn_prescan(p);
@@ -399,7 +527,8 @@ static int sva_scn_parse_file(struct sva_scn_parser *p)
 		return ret;
 	if (!p->seen_process)
 		return sva_scn_expected(p, "at least one process");
-	return sva_scn_resolve(p);
+	ret = sva_scn_check_setup(p);
+	return ret ? ret : sva_scn_resolve(p);
 }
 
 /* Parse @len bytes at @text (NUL bytes in it are errors). */

@@ -29,8 +29,8 @@
 #define SVA_SCN_MAX_PASID_BITS	20	     /* the global PASID space */
 #define SVA_SCN_MAX_FILE	(16ul << 20) /* sva_scenario_load() */
 /* names are looked up by a linear search: these keep a 16 MiB file from taking hours */
-#define SVA_SCN_MAX_VARS	1024
-#define SVA_SCN_MAX_PROGRAMS	1024 /* processes and programs */
+#define SVA_SCN_MAX_VARS	SVA_SCN_RUN_MAX_VARS /* what a run can hold */
+#define SVA_SCN_MAX_PROGRAMS	1024		     /* processes and programs */
 #define SVA_SCN_MAX_DEVICES	256
 #define SVA_SCN_MAX_GOALS	1024
 #define SVA_SCN_SHOW		32 /* characters of a token quoted in a message */
@@ -144,6 +144,25 @@ int sva_scn_program_find(const struct sva_scenario *s, const char *name, size_t 
 int sva_scn_decl_find(const struct sva_scn_parser *p, const struct sva_scn_tok *t);
 /* The call named by @t; repeat, if and expect are statements, not calls. */
 const struct sva_scn_call *sva_scn_call_lookup(const struct sva_scn_tok *t);
+
+/* "did you mean": the candidate name nearest an unknown one, a few edits away at most. */
+struct sva_scn_hint {
+	const char *best;
+	size_t len, dist;
+	char text[SVA_SCN_SHOW + 24];
+};
+void sva_scn_hint_add(struct sva_scn_hint *h, const struct sva_scn_tok *t, const char *name,
+		      size_t len);
+/* "; did you mean open?" or "" (the hint's own buffer). */
+const char *sva_scn_hint_text(struct sva_scn_hint *h, const struct sva_scn_tok *t);
+/* The hint for an unknown call, device, wq or program/process (@starts: a process). */
+const char *sva_scn_hint_call(struct sva_scn_hint *h, const struct sva_scn_tok *t);
+const char *sva_scn_hint_device(struct sva_scn_hint *h, const struct sva_scenario *s,
+				const struct sva_scn_tok *t);
+const char *sva_scn_hint_wq(struct sva_scn_hint *h, const struct sva_scenario *s,
+			    const struct sva_scn_tok *t);
+const char *sva_scn_hint_decl(struct sva_scn_hint *h, const struct sva_scn_parser *p,
+			      const struct sva_scn_tok *t, bool starts);
 /* The positive errno named by @t (EBUSY), 0 if none. */
 int sva_scn_errno_find(const struct sva_scn_tok *t);
 

@@ -70,6 +70,7 @@ static int sva_scn_parse_kernel(struct sva_scn_parser *p)
 	p->seen_kernel = true;
 	ret = sva_scn_next(p);
 	while (!ret && !sva_scn_at_eol(&p->tok)) {
+		p->s->kernel.loc = p->tok.loc;
 		ret = sva_scn_option(p, opts, &seen, "a kernel option (frames=N) or end of line");
 		if (ret < 0)
 			return ret;
@@ -128,9 +129,13 @@ static int sva_scn_device_option(struct sva_scn_parser *p, struct sva_scn_device
 		if (p->tok.kind != SVA_SCN_TK_IDENT)
 			return sva_scn_expected(p, "a device name");
 		d->group = sva_scn_device_find(p->s, &p->tok);
-		if (d->group < 0)
-			return sva_scn_fail(p, p->tok.loc, "unknown device '%.*s'",
-					    sva_scn_show_len(&p->tok), p->tok.start);
+		if (d->group < 0) {
+			struct sva_scn_hint h = { 0 };
+
+			return sva_scn_fail(p, p->tok.loc, "unknown device '%.*s'%s",
+					    sva_scn_show_len(&p->tok), p->tok.start,
+					    sva_scn_hint_device(&h, p->s, &p->tok));
+		}
 		if (d == &p->s->devices[d->group])
 			return sva_scn_fail(p, p->tok.loc, "device %s cannot join its own group",
 					    d->name);
@@ -200,9 +205,13 @@ static int sva_scn_parse_wq(struct sva_scn_parser *p)
 	if (p->tok.kind != SVA_SCN_TK_IDENT)
 		return sva_scn_expected(p, "a device name");
 	dev = sva_scn_device_find(s, &p->tok);
-	if (dev < 0)
-		return sva_scn_fail(p, p->tok.loc, "unknown device '%.*s'",
-				    sva_scn_show_len(&p->tok), p->tok.start);
+	if (dev < 0) {
+		struct sva_scn_hint h = { 0 };
+
+		return sva_scn_fail(p, p->tok.loc, "unknown device '%.*s'%s",
+				    sva_scn_show_len(&p->tok), p->tok.start,
+				    sva_scn_hint_device(&h, s, &p->tok));
+	}
 	for (size_t i = 0; i < s->nwqs; i++)
 		index += s->wqs[i].device == dev;
 	if (index >= SVA_ACCEL_MAX_WQS)
@@ -296,8 +305,10 @@ static int sva_scn_parse_program(struct sva_scn_parser *p, bool starts)
 		return sva_scn_nomem(p);
 	p->seen_process |= starts;
 	ret = sva_scn_next(p);
-	if (!ret && starts && p->tok.kind == SVA_SCN_TK_IDENT && p->tok.start[0] == 'x')
+	if (!ret && starts && p->tok.kind == SVA_SCN_TK_IDENT && p->tok.start[0] == 'x') {
+		prog->instances_loc = p->tok.loc;
 		ret = sva_scn_parse_instances(p, &prog->instances);
+	}
 	if (ret)
 		return ret;
 	if (!sva_scn_punct(&p->tok, '{'))

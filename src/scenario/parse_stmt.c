@@ -136,9 +136,15 @@ static int sva_scn_value_name(struct sva_scn_parser *p, const struct sva_scn_stm
 		a->index = sva_scn_device_find(p->s, v);
 	else
 		a->index = sva_scn_decl_find(p, v);
-	if (a->index < 0)
-		return sva_scn_fail(p, v->loc, "unknown %s '%.*s'", kind, sva_scn_show_len(v),
-				    v->start);
+	if (a->index < 0) {
+		struct sva_scn_hint h = { 0 };
+		const char *hint = st->op == SVA_SCN_OPEN ? sva_scn_hint_wq(&h, p->s, v)
+				   : device		  ? sva_scn_hint_device(&h, p->s, v)
+							  : sva_scn_hint_decl(&h, p, v, false);
+
+		return sva_scn_fail(p, v->loc, "unknown %s '%.*s'%s", kind, sva_scn_show_len(v),
+				    v->start, hint);
+	}
 	if ((st->op == SVA_SCN_FORK || st->op == SVA_SCN_CLONE) && p->decls[a->index].starts)
 		return sva_scn_fail(p, v->loc, "%.*s is a process, expected a program",
 				    sva_scn_show_len(v), v->start);
@@ -396,8 +402,10 @@ static int sva_scn_parse_call(struct sva_scn_parser *p, struct sva_scn_block *b,
 	int v, ret;
 
 	if (!c) {
+		struct sva_scn_hint h = { 0 };
+
 		sva_scn_quote(p->tok.start, p->tok.len, q, sizeof(q));
-		return sva_scn_fail(p, at, "unknown call %s", q);
+		return sva_scn_fail(p, at, "unknown call %s%s", q, sva_scn_hint_call(&h, &p->tok));
 	}
 	ret = sva_scn_result(p, var, c, &v);
 	if (ret)

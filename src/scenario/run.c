@@ -210,7 +210,12 @@ static int sva_scn_setup(struct sva_world *w, void *arg)
 		ret = sva_scn_devices(r);
 	if (ret == 0)
 		ret = sva_scn_start(r);
-	return ret; /* on error the world's destroy frees what was made */
+	if (ret) { /* no teardown follows a failed setup: what is not the world's goes here */
+		sva_world_unsubscribe(w, sva_scn_event, r);
+		sva_checker_detach(r->chk);
+		r->chk = NULL;
+	}
+	return ret; /* the world's destroy frees the model's objects that were made */
 }
 
 /* ---- the end of a run ---- */
@@ -290,10 +295,14 @@ static bool sva_scn_expects(const struct sva_scenario *s, int inv)
 	return false;
 }
 
-/* Every expected violation seen, no other; reports that are not invariants fail the run. */
-static int sva_scn_judge_violations(struct sva_scenario_run *r, char *msg, size_t len)
+/*
+ * An invariant broken that the scenario does not expect; or a report of another problem - a
+ * livelock, a diverged schedule... (a deadlock, a lock-order inversion, refcount misuse and a
+ * use after free are the checker's I5/I6 too, and judged as those): the first one's text is
+ * @msg.
+ */
+static int sva_scn_judge_reports(struct sva_scenario_run *r, char *msg, size_t len)
 {
-	const struct sva_scenario *s = r->s;
 	unsigned long other = sva_report_total(r->w) -
 			      sva_report_count(r->w, SVA_REPORT_INVARIANT) -
 			      sva_report_count(r->w, SVA_REPORT_DEADLOCK) -
@@ -302,15 +311,9 @@ static int sva_scn_judge_violations(struct sva_scenario_run *r, char *msg, size_
 			      sva_report_count(r->w, SVA_REPORT_USE_AFTER_FREE);
 
 	for (int inv = 1; inv < SVA_INVARIANT_NR; inv++) {
-		bool seen = r->st.violations[inv] != 0;
-
-		if (seen && !sva_scn_expects(s, inv)) {
+		if (r->st.violations[inv] && !sva_scn_expects(r->s, inv)) {
 			snprintf(msg, len, "%s", sva_report_first(r->w));
-			return -EFAULT;
-		}
-		if (!seen && sva_scn_expects(s, inv)) {
-			snprintf(msg, len, "expected a violation of %s; the run had none",
-				 sva_invariant_name((enum sva_invariant)inv));
+			r->st.invariant = inv;
 			return -EFAULT;
 		}
 	}
@@ -321,12 +324,30 @@ static int sva_scn_judge_violations(struct sva_scenario_run *r, char *msg, size_
 	return 0;
 }
 
+/* Every violation the scenario expects was seen. */
+static int sva_scn_judge_expected(struct sva_scenario_run *r, char *msg, size_t len)
+{
+	for (int inv = 1; inv < SVA_INVARIANT_NR; inv++) {
+		if (!r->st.violations[inv] && sva_scn_expects(r->s, inv)) {
+			snprintf(msg, len, "expected a violation of %s; the run had none",
+				 sva_invariant_name((enum sva_invariant)inv));
+			r->st.failed_expectations++;
+			return -EFAULT;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The verdict, most telling first: a violation (what broke the model) before a call or goal
+ * that did not go as written (often its consequence), before an expected violation missing.
+ */
 static int sva_scn_check(struct sva_world *w, void *arg, int run, char *msg, size_t len)
 {
 	struct sva_scenario_run *r = arg;
 	bool finished = run == 0;
+	int ret;
 
-	(void)w;
 	if (finished) {
 		sva_scn_reap(r);
 		sva_checker_quiesce(r->chk);
@@ -339,17 +360,28 @@ static int sva_scn_check(struct sva_world *w, void *arg, int run, char *msg, siz
 	r->st.events_checked = sva_checker_events(r->chk);
 	for (int inv = 1; inv < SVA_INVARIANT_NR; inv++)
 		r->st.violations[inv] = sva_checker_violations(r->chk, (enum sva_invariant)inv);
-	if (r->nfailures) {
-		pthread_mutex_lock(&r->lock);
+	r->st.outcome = SVA_SCENARIO_VIOLATION;
+	r->st.invariant = 0;
+	ret = sva_scn_judge_reports(r, msg, len);
+	if (ret)
+		return ret;
+	r->st.outcome = SVA_SCENARIO_FAILED;
+	pthread_mutex_lock(&r->lock);
+	r->st.failed_expectations = r->nfailures;
+	if (r->nfailures)
 		snprintf(msg, len, "%s", r->failure);
-		pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->lock);
+	if (r->st.failed_expectations)
 		return -EFAULT;
-	}
 	if (run && run != -ECANCELED && !sva_report_total(w)) {
 		snprintf(msg, len, "the run ended with %s", sva_strerror(run));
 		return -EFAULT;
 	}
-	return sva_scn_judge_violations(r, msg, len);
+	ret = sva_scn_judge_expected(r, msg, len);
+	if (ret)
+		return ret;
+	r->st.outcome = SVA_SCENARIO_PASSED;
+	return 0;
 }
 
 static void sva_scn_teardown(struct sva_world *w, void *arg)

@@ -27,10 +27,10 @@
 #include "sva/proc.h"
 #include "sva/swiommu.h"
 
-#define SVA_SCN_MAX_VARS  256 /* variables a scenario may have */
-#define SVA_SCN_MAX_TASKS 256 /* tasks a run may start (processes, children, threads) */
-#define SVA_SCN_MAX_FDS	  16  /* queue fds a task tracks */
-#define SVA_SCN_MAX_MAPS  32  /* mappings a task tracks */
+#define SVA_SCN_MAX_VARS  SVA_SCN_RUN_MAX_VARS	/* variables a scenario may have */
+#define SVA_SCN_MAX_TASKS SVA_SCN_RUN_MAX_TASKS /* tasks a run may start */
+#define SVA_SCN_MAX_FDS	  16			/* queue fds a task tracks */
+#define SVA_SCN_MAX_MAPS  32			/* mappings a task tracks */
 
 /* Argument indices of submit (calls.c). */
 enum {

@@ -382,7 +382,11 @@ void sva_actor_free_(struct sva_actor *a);
 /* schedule strings */
 /* Async-signal-safe (no stdio, no allocation): a crash handler encodes the run in progress. */
 size_t sva_schedule_encode(const struct sva_decision *d, size_t n, char *buf, size_t len);
-/* Parse into a new array (*out, malloc'd). 0 or -EINVAL. */
-int sva_schedule_decode(const char *str, uint16_t **out, size_t *n);
+/*
+ * Parse into a new array (*out, malloc'd) of at most @max decisions (the run's step budget:
+ * each decision takes a step, so a longer schedule cannot be replayed; its memory is bounded
+ * before any is taken). 0, -EINVAL (malformed), -E2BIG (too long) or -ENOMEM.
+ */
+int sva_schedule_decode(const char *str, uint64_t max, uint16_t **out, size_t *n);
 
 #endif /* SVA_SYNC_SCHED_H */

@@ -12,6 +12,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -80,59 +82,117 @@ size_t sva_schedule_encode(const struct sva_decision *d, size_t n, char *buf, si
 	return off;
 }
 
-static int sva_schedule_push(uint16_t **out, size_t *n, size_t *cap, unsigned id, unsigned long rep)
+/*
+ * One pass over @str: every token checked, the decisions counted against @max and, when @out
+ * is set, written there. 0; -EINVAL (malformed) or -E2BIG (more than @max decisions) with the
+ * 0-based offset of the token at fault in *@bad and what is wrong in @why.
+ */
+static int sva_schedule_scan(const char *str, uint64_t max, uint16_t *out, size_t *n, size_t *bad,
+			     const char **why)
 {
-	if (rep == 0 || rep > 100000000ul)
-		return -EINVAL;
-	if (*n + rep > *cap) {
-		size_t c = (*n + rep) * 2;
-		uint16_t *p = realloc(*out, c * sizeof(*p));
+	const char *p = str;
+	uint64_t total = 0;
 
-		if (!p)
-			return -ENOMEM;
-		*out = p;
-		*cap = c;
-	}
-	for (unsigned long i = 0; i < rep; i++)
-		(*out)[(*n)++] = (uint16_t)id;
-	return 0;
-}
-
-int sva_schedule_decode(const char *str, uint16_t **out, size_t *n)
-{
-	size_t cap = 0;
-	int ret = 0;
-
-	*out = NULL;
-	*n = 0;
-	while (ret == 0 && *str) {
+	while (*p) {
+		const char *tok = p;
 		unsigned long id, rep = 1;
 		char *end;
 
-		if (*str >= 'a' && *str <= 'z') {
-			id = (unsigned long)(*str++ - 'a');
-		} else if (*str == '[') {
-			id = strtoul(str + 1, &end, 10);
-			if (end == str + 1 || *end != ']' || id > UINT16_MAX)
-				ret = -EINVAL;
-			str = end + 1;
+		*bad = (size_t)(tok - str);
+		if (*p >= 'a' && *p <= 'z') {
+			id = (unsigned long)(*p++ - 'a');
+		} else if (*p == '[') {
+			if (!isdigit((unsigned char)p[1])) {
+				*why = "expected an actor number after '[' ([N], N 0..65535)";
+				return -EINVAL;
+			}
+			errno = 0;
+			id = strtoul(p + 1, &end, 10);
+			if (*end != ']') {
+				*why = "expected ']' closing the actor number ([N])";
+				return -EINVAL;
+			}
+			if (errno || id > UINT16_MAX) {
+				*why = "an actor number is 0..65535";
+				return -EINVAL;
+			}
+			p = end + 1;
 		} else {
-			ret = -EINVAL;
-			break;
+			*why = isdigit((unsigned char)*p)
+				       ? "a repeat count must follow an actor (a-z or [N])"
+				       : "expected an actor: a-z, or [N] for actor 26 and above";
+			return -EINVAL;
 		}
-		if (ret == 0 && isdigit((unsigned char)*str)) {
-			rep = strtoul(str, &end, 10);
-			str = end;
+		if (isdigit((unsigned char)*p)) {
+			errno = 0;
+			rep = strtoul(p, &end, 10);
+			if (rep == 0) {
+				*bad = (size_t)(p - str);
+				*why = "a repeat count is at least 1";
+				return -EINVAL;
+			}
+			if (errno)
+				rep = ULONG_MAX;
+			p = end;
 		}
-		if (ret == 0)
-			ret = sva_schedule_push(out, n, &cap, (unsigned)id, rep);
+		if (rep > max - total) {
+			*why = "more decisions than the run's step budget (each decision takes a "
+			       "step)";
+			return -E2BIG;
+		}
+		for (unsigned long i = 0; out && i < rep; i++)
+			out[total + i] = (uint16_t)id;
+		total += rep;
 	}
-	if (ret) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
+	*n = (size_t)total;
+	return 0;
+}
+
+int sva_schedule_check(const char *str, uint64_t max_decisions, size_t *decisions, char *err,
+		       size_t err_len)
+{
+	const char *why = "";
+	size_t n = 0, bad = 0;
+	int ret;
+
+	if (!max_decisions)
+		max_decisions = SVA_SIM_DEFAULT_MAX_STEPS;
+	if (max_decisions > SVA_SCHEDULE_MAX_DECISIONS)
+		max_decisions = SVA_SCHEDULE_MAX_DECISIONS;
+	ret = sva_schedule_scan(str, max_decisions, NULL, &n, &bad, &why);
+	if (ret && err && err_len) {
+		if (ret == -E2BIG)
+			snprintf(err, err_len,
+				 "schedule too long at character %zu: more than %llu decisions, "
+				 "the run's step budget (each decision takes a step)",
+				 bad + 1, (unsigned long long)max_decisions);
+		else
+			snprintf(err, err_len, "bad schedule at character %zu: %s, found '%c'",
+				 bad + 1, why, str[bad]);
 	}
+	if (decisions)
+		*decisions = ret ? 0 : n;
 	return ret;
+}
+
+int sva_schedule_decode(const char *str, uint64_t max, uint16_t **out, size_t *n)
+{
+	const char *why;
+	size_t count = 0, bad;
+	int ret;
+
+	*out = NULL;
+	*n = 0;
+	if (max > SVA_SCHEDULE_MAX_DECISIONS)
+		max = SVA_SCHEDULE_MAX_DECISIONS;
+	ret = sva_schedule_scan(str, max, NULL, &count, &bad, &why);
+	if (ret)
+		return ret;
+	*out = malloc((count ? count : 1) * sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	sva_schedule_scan(str, max, *out, n, &bad, &why);
+	return 0;
 }
 
 /* Write every byte of @buf to @fd, as far as it goes (async-signal-safe). */

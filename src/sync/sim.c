@@ -67,8 +67,13 @@ int sva_sim_create(struct sva_sched *s, const struct sva_world_config *config)
 	sva_rng_seed(s->rng, config->seed);
 	s->nonpreemptive = config->nonpreemptive;
 	s->max_steps = config->max_steps ? config->max_steps : SVA_SIM_DEFAULT_MAX_STEPS;
-	if (config->schedule && sva_schedule_decode(config->schedule, &s->replay, &s->nreplay))
-		return -EINVAL;
+	if (config->schedule) {
+		int ret = sva_schedule_decode(config->schedule, s->max_steps, &s->replay,
+					      &s->nreplay);
+
+		if (ret)
+			return ret;
+	}
 	if (config->pct_depth && sva_pct_create(s, config)) {
 		free(s->replay);
 		return -ENOMEM;

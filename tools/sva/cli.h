@@ -6,40 +6,116 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "sva/sync.h"
 
 #define SVA_VERSION "0.1.0"
 
+/* Exit codes (documented in main.c, `sva help` and the man page). */
 enum {
 	SVA_EXIT_OK = 0,
-	SVA_EXIT_VIOLATION = 1,
-	SVA_EXIT_USAGE = 2,
+	SVA_EXIT_VIOLATION = 1, /* an invariant broken, a crash, a livelock, a deadlock */
+	SVA_EXIT_USAGE = 2,	/* a usage error, a scenario that does not parse, a bad schedule */
+	SVA_EXIT_FAILED = 3,	/* a call or goal of the scenario did not go as written */
 };
+
+/* The commands that take options, as bits (struct sva_cli_option.cmds). */
+enum {
+	SVA_CMD_RUN = 1u << 0,
+	SVA_CMD_EXPLORE = 1u << 1,
+	SVA_CMD_REPLAY = 1u << 2,
+	SVA_CMD_STRESS = 1u << 3,
+	SVA_CMD_BENCH = 1u << 4,
+};
+
+enum sva_cli_option_id {
+	SVA_OPT_SEED,
+	SVA_OPT_NATIVE,
+	SVA_OPT_SIM,
+	SVA_OPT_SCHEDULE,
+	SVA_OPT_VARIANT,
+	SVA_OPT_MAX_STEPS,
+	SVA_OPT_TRACE,
+	SVA_OPT_TIMELINE,
+	SVA_OPT_TIMELINE_TEXT,
+	SVA_OPT_SCHEDULE_OUT,
+	SVA_OPT_VERBOSE,
+	SVA_OPT_QUIET,
+	SVA_OPT_K,
+	SVA_OPT_MAX,
+	SVA_OPT_SECONDS,
+	SVA_OPT_RUNS,
+	SVA_OPT_KEEP_GOING,
+	SVA_OPT_PCT,
+	SVA_OPT_SHARD,
+	SVA_OPT_LIST,
+	SVA_OPT_NO_POR,
+	SVA_OPT_MERGE,
+	SVA_OPT_HELP,
+};
+
+/* options.c: one option of the table every parser, help and the man page read. */
+struct sva_cli_option {
+	enum sva_cli_option_id id;
+	const char *name;  /* "seed" for --seed; NULL: a short option only */
+	char short_name;   /* 'k' for -k, 0 none */
+	const char *arg;   /* its value's name ("S"), NULL for a flag */
+	unsigned cmds;	   /* SVA_CMD_* that take it */
+	const char *help;  /* what it means */
+	const char *def;   /* its default, in words */
+	uint64_t min, max; /* a number's range (max 0: not a number) */
+};
+
+const struct sva_cli_option *sva_cli_option_get(size_t i);
+/* The options of command @cmd (SVA_CMD_*), one a line, with meaning, range and default. */
+void sva_cli_options_help(FILE *out, unsigned cmd);
+/* The same as roff for the man page. */
+void sva_cli_options_man(FILE *out, unsigned cmd);
+/* The one of @names (@n, NULL entries skipped) a few edits from @word, NULL if none. */
+const char *sva_cli_suggest(const char *word, const char *const *names, size_t n);
+/* A whole decimal number, digits only, within @min..@max: 0, -EINVAL or -ERANGE. */
+int sva_cli_parse_decimal(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 struct sva_cli_command {
 	const char *name;
 	const char *args;
 	const char *summary;
 	int (*fn)(int argc, char **argv); /* argv[0] is the command name */
+	unsigned opts;			  /* SVA_CMD_* whose options it takes, 0 none */
 };
 
 const struct sva_cli_command *sva_cli_find(const char *name);
 void sva_cli_usage(FILE *out);
 /* Print "sva: <message>" on one line to stderr; returns SVA_EXIT_USAGE. */
 int sva_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Parse a whole unsigned number; -EINVAL otherwise. */
+/* Parse a whole decimal number; -EINVAL otherwise. */
 int sva_cli_parse_ulong(const char *s, unsigned long *out);
+/* Print @fmt on one line to stderr as it is (a FILE:LINE:COL message); SVA_EXIT_USAGE. */
+int sva_cli_error_at(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* What a run shows besides the verdict. */
 struct sva_show_opts {
-	bool quiet;		   /* the verdict only */
+	bool quiet;		   /* the verdict only (or the error) */
+	bool verbose;		   /* -v: every event, the whole schedule */
+	bool timeline_text;	   /* every event */
 	const char *trace_path;	   /* Chrome Trace Event JSON */
 	const char *timeline_path; /* SVG */
-	char *schedule_out;	   /* the run's schedule, when set */
+	const char *schedule_path; /* --schedule-out */
+	/* the same, opened before the run (sva_show_open); NULL when not asked for */
+	FILE *trace, *timeline, *schedule_file;
+	char *schedule_out; /* the run's schedule, when set */
 	size_t schedule_len;
+	const char *what; /* "run" or "replay", for the line saying what ran */
 };
+
+/* Open @o's output files before a run: 0, or an error printed (SVA_EXIT_USAGE). */
+int sva_show_open(const char *cmd, struct sva_show_opts *o);
+/* Close what sva_show_open opened (after a run that wrote nothing too). */
+void sva_show_close(struct sva_show_opts *o);
+/* story.c: the story of each PASID and mm of @w's trace, at most @max_each of each; lines. */
+size_t sva_story_print(struct sva_world *w, FILE *out, size_t max_each);
 
 /* The options run, explore and replay share. */
 struct sva_run_args {
@@ -54,8 +130,16 @@ struct sva_run_args {
 	bool merge;				/* explore --merge FILE... */
 	bool no_por;				/* explore: partial-order reduction off */
 	bool max_steps_given;			/* --max-steps: the replay line repeats it */
-	int first_arg;				/* index of the first positional argument */
+	unsigned long long given;		/* bit per enum sva_cli_option_id given */
+#define SVA_CLI_MAX_POS 64
+	const char *pos[SVA_CLI_MAX_POS]; /* the positional arguments, in order */
+	int npos;
 };
+
+static inline bool sva_given(const struct sva_run_args *a, enum sva_cli_option_id id)
+{
+	return (a->given >> id) & 1;
+}
 
 /*
  * guard.c: the reports of a crash, a sanitizer's report, SIGINT/SIGTERM and a hung run while a
@@ -95,15 +179,17 @@ int sva_show_instance(const char *name, const char *text, struct sva_tool_progra
 
 /*
  * Run @name (a built-in program, a scenario file, or with @text that scenario text) once and
- * print it; the exit code says clean (0), violation (1) or error (2).
+ * print it; the exit code says clean (0), violation (1), error (2) or failed (3).
  */
 int sva_show_run(const char *name, const char *text, const struct sva_world_config *wc,
 		 const struct sva_show_opts *o);
-/* Write @w's trace to @path with @writer: 0 (also when @path is NULL) or a negative errno. */
-int sva_show_export(struct sva_world *w, const char *path,
-		    int (*writer)(struct sva_world *w, FILE *out));
-/* The options every command shares into @a; unknown ones are a usage error naming them. */
-int sva_parse_args(int argc, char **argv, struct sva_run_args *a);
+/* Write @w's trace to @f (opened before the run) with @writer: 0 (also for NULL) or -errno. */
+int sva_show_export(struct sva_world *w, FILE *f, int (*writer)(struct sva_world *w, FILE *out));
+/*
+ * The options of command @cmd (SVA_CMD_*) into @a, the positional arguments into a->pos; an
+ * unknown, misspelt or other command's option, a bad number, a missing value: an error.
+ */
+int sva_parse_args(int argc, char **argv, unsigned cmd, struct sva_run_args *a);
 /* Explore @name and print the result; the exit code as for run. */
 int sva_explore_program(const char *name, const struct sva_run_args *a,
 			struct sva_explore_result *res);

@@ -247,22 +247,30 @@ int sva_cmd_explore(int argc, char **argv)
 {
 	struct sva_run_args a = { .wc = { .backend = SVA_BACKEND_SIM }, .k = 2 };
 	struct sva_explore_result *res;
-	int ret = sva_parse_args(argc, argv, &a);
+	int ret = sva_parse_args(argc, argv, SVA_CMD_EXPLORE, &a);
 
 	if (ret)
 		return ret;
-	if (a.merge)
-		return sva_explore_merge(argc - a.first_arg, argv + a.first_arg);
-	if (argc - a.first_arg != 1)
-		return sva_cli_error("explore: needs one PROGRAM");
-	if (a.wc.backend != SVA_BACKEND_SIM)
-		return sva_cli_error("explore: runs on the sim backend only");
+	if (a.merge) {
+		if (a.given & ~(1ull << SVA_OPT_MERGE))
+			return sva_cli_error("explore: --merge takes the shards' files only");
+		return sva_explore_merge(a.npos, (char **)a.pos);
+	}
+	if (a.npos != 1)
+		return sva_cli_error("explore: needs one FILE (a scenario or a built-in program)");
 	if (a.runs && !a.pct)
-		return sva_cli_error("explore: --runs is PCT's (--pct D)");
+		return sva_cli_error("explore: --runs is PCT's (--pct D); the enumeration ends by "
+				     "itself, or at --max N or --seconds S");
+	if (sva_given(&a, SVA_OPT_SEED) && !a.pct)
+		return sva_cli_error("explore: --seed is PCT's (--pct D); the enumeration has no "
+				     "randomness");
+	if (a.pct && sva_given(&a, SVA_OPT_K))
+		return sva_cli_error("explore: -k bounds the enumeration; PCT (--pct D) has its "
+				     "depth instead");
 	res = malloc(sizeof(*res));
 	if (!res)
 		return sva_cli_error("explore: out of memory");
-	ret = sva_explore_program(argv[a.first_arg], &a, res);
+	ret = sva_explore_program(a.pos[0], &a, res);
 	free(res);
 	return ret;
 }

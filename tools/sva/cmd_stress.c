@@ -37,21 +37,16 @@ static double sva_stress_now(void)
 }
 
 /* The stress-specific checks of the shared options; the program's name and text. */
-static int sva_stress_check_args(int argc, char **argv, struct sva_run_args *a, const char **name,
+static int sva_stress_check_args(const char *cmd, struct sva_run_args *a, const char **name,
 				 const char **text)
 {
-	if (a->k || a->max || a->keep_going || a->wc.schedule || a->pct || a->shard_count ||
-	    a->list || a->merge)
-		return sva_cli_error(
-			"stress: takes --runs and --seconds, not explore's or replay's "
-			"options");
-	if (argc - a->first_arg > 1)
-		return sva_cli_error("stress: one program at a time");
-	*name = a->first_arg < argc ? argv[a->first_arg] : "nginx.sva";
-	*text = a->first_arg < argc ? NULL : sva_tool_nginx_scenario;
-	if (a->wc.backend != SVA_BACKEND_SIM && a->wc.seed)
-		return sva_cli_error("stress: --seed needs --sim (native runs have no seed)");
-	if (a->wc.backend == SVA_BACKEND_SIM && !a->wc.seed)
+	if (a->npos > 1)
+		return sva_cli_error("%s: one program at a time", cmd);
+	*name = a->npos ? a->pos[0] : "nginx.sva";
+	*text = a->npos ? NULL : sva_tool_nginx_scenario;
+	if (a->wc.backend != SVA_BACKEND_SIM && sva_given(a, SVA_OPT_SEED))
+		return sva_cli_error("%s: --seed needs --sim (native runs have no seed)", cmd);
+	if (a->wc.backend == SVA_BACKEND_SIM && !sva_given(a, SVA_OPT_SEED))
 		a->wc.seed = 1;
 	if (!a->runs && !a->seconds)
 		a->seconds = SVA_STRESS_DEFAULT_SECONDS;
@@ -74,9 +69,9 @@ static void sva_stress_observe(void *ctx, struct sva_world *w, bool failed, cons
 	if (!failed)
 		return;
 	sva_world_schedule(w, f->schedule, sizeof(f->schedule));
-	f->write_err = sva_show_export(w, f->a->o.trace_path, sva_trace_write_chrome_json);
+	f->write_err = sva_show_export(w, f->a->o.trace, sva_trace_write_chrome_json);
 	if (!f->write_err)
-		f->write_err = sva_show_export(w, f->a->o.timeline_path, sva_trace_write_svg);
+		f->write_err = sva_show_export(w, f->a->o.timeline, sva_trace_write_svg);
 }
 
 /* Runs until the budget ends or one fails; 0, -EFAULT (failed: @msg, @f) or an error. */
@@ -113,20 +108,25 @@ int sva_cmd_stress(int argc, char **argv)
 	char msg[1024];
 	void *storage;
 	double t;
-	int ret = sva_parse_args(argc, argv, &a);
+	int ret = sva_parse_args(argc, argv, SVA_CMD_STRESS, &a);
 
 	if (ret == 0)
-		ret = sva_stress_check_args(argc, argv, &a, &name, &text);
+		ret = sva_stress_check_args("stress", &a, &name, &text);
+	if (ret == 0) /* opened before the runs: a path that cannot be written is said at once */
+		ret = sva_show_open("stress", &a.o);
 	if (ret)
 		return ret;
 	ret = sva_show_instance(name, text, &prog, &storage);
-	if (ret)
+	if (ret) {
+		sva_show_close(&a.o);
 		return ret;
+	}
 	variant = sva_variant_info(a.wc.variant)->name;
 	t = sva_stress_now();
 	ret = sva_stress_loop(&a, &prog.program, &runs, msg, sizeof(msg), &f);
 	t = sva_stress_now() - t;
 	sva_tool_program_release(&prog, storage);
+	sva_show_close(&a.o);
 	if (ret && ret != -EFAULT)
 		return sva_cli_error("stress %s: %s", name, msg[0] ? msg : sva_strerror(ret));
 	printf("stress %s (%s, %s): %lu runs in %.1f s (%.0f runs/s), %s\n", name, variant,
@@ -211,14 +211,12 @@ int sva_cmd_bench(int argc, char **argv)
 	const char *name = NULL, *text = NULL;
 	struct sva_tool_program prog;
 	void *storage;
-	int ret = sva_parse_args(argc, argv, &a);
+	int ret = sva_parse_args(argc, argv, SVA_CMD_BENCH, &a);
 
-	if (ret == 0 && (a.runs || a.wc.backend == SVA_BACKEND_SIM || a.wc.seed))
-		ret = sva_cli_error("bench: takes --seconds and --variant; it runs both backends");
 	if (ret == 0) {
 		if (!a.seconds)
 			a.seconds = SVA_BENCH_DEFAULT_SECONDS;
-		ret = sva_stress_check_args(argc, argv, &a, &name, &text);
+		ret = sva_stress_check_args("bench", &a, &name, &text);
 	}
 	if (ret)
 		return ret;

@@ -12,13 +12,15 @@
  *   sva variants                 the historical designs --variant NAME switches to
  *   sva tour | programs | version | help [COMMAND]
  *
- * Exit codes: 0 clean, 1 a violation was found (a crash and a livelock are violations),
- * 2 usage or scenario error (one line on stderr); explore stopped by SIGINT / SIGTERM with
- * nothing found: 128 + the signal. FILE is a scenario file (docs/scenario-language.md) or a
- * built-in program's name.
+ * Exit codes: 0 clean, 1 a violation was found (an invariant broken; a crash, a livelock and
+ * a deadlock are violations), 2 usage or scenario error (one line on stderr: "sva: ..." or,
+ * for a place in a file, "FILE:LINE:COL: ..." as editors read it), 3 a call or goal of the
+ * scenario did not go as written (run, replay; explore and stress count it as a failing
+ * schedule, exit 1); explore stopped by SIGINT / SIGTERM with nothing found: 128 + the
+ * signal. FILE is a scenario file (docs/scenario-language.md) or a built-in program's name.
+ * The options are options.c's table; `sva help --man` prints the man page from it.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,41 +29,45 @@
 #include "programs.h"
 
 static const struct sva_cli_command sva_commands[] = {
-	{ "run",
-	  "[FILE] [--seed S] [--native] [--schedule STR] [--variant NAME] [--trace FILE.json] "
-	  "[--timeline FILE.svg] [--quiet]",
-	  "run a scenario once: timeline, summary, verdict (no FILE: the nginx scenario)",
-	  sva_cmd_run },
-	{ "explore",
-	  "FILE [-k K] [--max N] [--seconds S] [--variant NAME] [--keep-going] [--max-steps N] "
-	  "[--pct D [--runs N] [--seed S]] [--shard I/N] [--list] [--no-por] | --merge FILE...",
-	  "enumerate every schedule with at most K preemptions (default 2), or N runs of PCT "
+	{ "run", "[FILE]",
+	  "run a scenario (or a built-in program) once: what ran, the story of each PASID and "
+	  "mm, the summary, the verdict; no FILE: the built-in nginx-like scenario",
+	  sva_cmd_run, SVA_CMD_RUN },
+	{ "explore", "FILE | --merge FILE...",
+	  "enumerate every schedule with at most K preemptions, or N runs of PCT "
 	  "(probabilistic concurrency testing) of depth D; --shard: this process's share of "
-	  "the enumeration, --merge: the shards' summaries added up; --no-por: without "
-	  "partial-order reduction",
-	  sva_cmd_explore },
-	{ "replay",
-	  "FILE SCHEDULE|@SCHEDULE_FILE [--variant NAME] [--max-steps N] [--trace FILE.json] "
-	  "[--timeline FILE.svg] [--quiet]",
-	  "re-run one schedule exactly, as printed by run or explore", sva_cmd_replay },
-	{ "stress",
-	  "[FILE] [--runs N] [--seconds S] [--sim [--seed S]] [--variant NAME] [--trace FILE.json] "
-	  "[--timeline FILE.svg] [--quiet]",
+	  "the enumeration, --merge: the shards' summaries added up",
+	  sva_cmd_explore, SVA_CMD_EXPLORE },
+	{ "replay", "FILE SCHEDULE|@SCHEDULE_FILE",
+	  "re-run one schedule exactly, as printed by run, explore or stress", sva_cmd_replay,
+	  SVA_CMD_REPLAY },
+	{ "stress", "[FILE]",
 	  "run a scenario again and again on real threads (or random sim schedules) until it "
 	  "breaks or the budget ends",
-	  sva_cmd_stress },
-	{ "bench", "[FILE] [--seconds S] [--variant NAME]",
+	  sva_cmd_stress, SVA_CMD_STRESS },
+	{ "bench", "[FILE]",
 	  "figures for a scenario: runs/s natively and in sim, explored schedules/s (BENCH lines)",
-	  sva_cmd_bench },
+	  sva_cmd_bench, SVA_CMD_BENCH },
 	{ "variants", "", "list the historical designs: name, seed thread, what breaks",
-	  sva_cmd_variants },
-	{ "tour", "", "a guided tour of libsva, each step checking itself", sva_cmd_tour },
-	{ "programs", "", "list the built-in programs", sva_cmd_programs },
-	{ "version", "", "print the version", sva_cmd_version },
-	{ "help", "[COMMAND]", "show this help, or a command's", sva_cmd_help },
+	  sva_cmd_variants, 0 },
+	{ "tour", "", "a guided tour of libsva, each step checking itself", sva_cmd_tour, 0 },
+	{ "programs", "", "list the built-in programs", sva_cmd_programs, 0 },
+	{ "version", "", "print the version", sva_cmd_version, 0 },
+	{ "help", "[COMMAND | --man]", "show this help, a command's options, or the man page",
+	  sva_cmd_help, 0 },
 };
 
 #define SVA_NCOMMANDS (sizeof(sva_commands) / sizeof(sva_commands[0]))
+
+static const char sva_exit_codes[] =
+	"exit codes: 0 clean; 1 a violation (an invariant broken, a crash, a livelock, a "
+	"deadlock);\n2 a usage error, a scenario that does not parse, a bad schedule; 3 a call "
+	"or goal of the\nscenario did not go as written (run, replay); explore stopped by "
+	"SIGINT/SIGTERM: 128 + the signal\n";
+
+static const char sva_file_note[] =
+	"FILE is a scenario file (docs/scenario-language.md) or a built-in program's name (sva "
+	"programs);\nnginx.sva names the built-in scenario where no such file exists.\n";
 
 const struct sva_cli_command *sva_cli_find(const char *name)
 {
@@ -71,14 +77,28 @@ const struct sva_cli_command *sva_cli_find(const char *name)
 	return NULL;
 }
 
+/* "unknown command 'rnu'; did you mean run?" */
+static int sva_cli_unknown_command(const char *what, const char *name)
+{
+	const char *names[SVA_NCOMMANDS];
+	const char *close;
+
+	for (size_t i = 0; i < SVA_NCOMMANDS; i++)
+		names[i] = sva_commands[i].name;
+	close = sva_cli_suggest(name, names, SVA_NCOMMANDS);
+	if (close)
+		return sva_cli_error("%s '%s'; did you mean %s?", what, name, close);
+	return sva_cli_error("%s '%s'; try `sva help`", what, name);
+}
+
 void sva_cli_usage(FILE *out)
 {
-	fprintf(out, "usage: sva COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(out, "usage: sva COMMAND [ARGS] [OPTIONS]\n\ncommands:\n");
 	for (size_t i = 0; i < SVA_NCOMMANDS; i++)
 		fprintf(out, "  %-9s %s\n", sva_commands[i].name, sva_commands[i].summary);
-	fprintf(out, "\nexit codes: 0 clean, 1 violation found (crash, livelock too), 2 usage "
-		     "error;\nexplore stopped by SIGINT/SIGTERM: 128 + the signal\n"
-		     "run `sva help COMMAND` for a command's options\n");
+	fprintf(out,
+		"\n%s\n%s\nrun `sva help COMMAND` for a command's options, `man sva` for all\n",
+		sva_file_note, sva_exit_codes);
 }
 
 int sva_cli_error(const char *fmt, ...)
@@ -93,6 +113,53 @@ int sva_cli_error(const char *fmt, ...)
 	return SVA_EXIT_USAGE;
 }
 
+static void sva_cli_roff_text(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '-')
+			fputs("\\-", out);
+		else if (*s == '\n')
+			fputs("\n.br\n", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+/* The man page, sva.1, from the same tables as the help (installed by make install). */
+static int sva_cli_man(void)
+{
+	printf(".TH SVA 1 \"\" \"libsva %s\" \"User Commands\"\n.SH NAME\nsva \\- run, "
+	       "explore and replay scenarios of the Linux kernel's Shared Virtual Addressing\n"
+	       ".SH SYNOPSIS\n.B sva\n.I COMMAND\n[\\fIARGS\\fR] [\\fIOPTIONS\\fR]\n"
+	       ".SH DESCRIPTION\nlibsva models the kernel's SVA: processes, address spaces, the "
+	       "IOMMU's PASIDs, a software IOMMU and accelerators, with their lifetime rules. "
+	       "\\fBsva\\fR runs scenarios written in its scenario language on a deterministic "
+	       "scheduler (or on real threads), enumerates their interleavings, and replays any "
+	       "one from its schedule string, judging each run with the invariant checker.\n",
+	       SVA_VERSION);
+	sva_cli_roff_text(stdout, sva_file_note);
+	printf(".SH COMMANDS\n");
+	for (size_t i = 0; i < SVA_NCOMMANDS; i++) {
+		const struct sva_cli_command *c = &sva_commands[i];
+
+		printf(".SS \"sva %s", c->name);
+		if (c->args[0]) {
+			putchar(' ');
+			sva_cli_roff_text(stdout, c->args);
+		}
+		printf("\"\n");
+		sva_cli_roff_text(stdout, c->summary);
+		printf(".\n");
+		if (c->opts)
+			sva_cli_options_man(stdout, c->opts);
+	}
+	printf(".SH \"EXIT STATUS\"\n");
+	sva_cli_roff_text(stdout, sva_exit_codes);
+	printf(".SH \"SEE ALSO\"\nThe scenario language: docs/scenario-language.md; the "
+	       "explorer and schedule strings: docs/concurrency.md (in the libsva sources).\n");
+	return SVA_EXIT_OK;
+}
+
 int sva_cmd_help(int argc, char **argv)
 {
 	const struct sva_cli_command *c;
@@ -101,22 +168,33 @@ int sva_cmd_help(int argc, char **argv)
 		sva_cli_usage(stdout);
 		return SVA_EXIT_OK;
 	}
+	if (argc > 2)
+		return sva_cli_error("help: one command at a time");
+	if (strcmp(argv[1], "--man") == 0)
+		return sva_cli_man();
 	c = sva_cli_find(argv[1]);
 	if (!c)
-		return sva_cli_error("help: no command '%s'", argv[1]);
-	printf("usage: sva %s %s\n  %s\n", c->name, c->args, c->summary);
-	if (strcmp(c->name, "run") == 0 || strcmp(c->name, "explore") == 0 ||
-	    strcmp(c->name, "replay") == 0) {
-		printf("\nprograms:\n");
+		return sva_cli_unknown_command("help: no command", argv[1]);
+	printf("usage: sva %s%s%s%s\n  %s\n", c->name, c->args[0] ? " " : "", c->args,
+	       c->opts ? " [OPTIONS]" : "", c->summary);
+	if (c->opts) {
+		printf("\noptions:\n");
+		sva_cli_options_help(stdout, c->opts);
+	}
+	if (c->opts &
+	    (SVA_CMD_RUN | SVA_CMD_EXPLORE | SVA_CMD_REPLAY | SVA_CMD_STRESS | SVA_CMD_BENCH)) {
+		printf("\n%s\nprograms:\n", sva_file_note);
 		sva_tool_programs_list(stdout);
+		printf("\n%s", sva_exit_codes);
 	}
 	return SVA_EXIT_OK;
 }
 
 int sva_cmd_version(int argc, char **argv)
 {
-	(void)argc;
 	(void)argv;
+	if (argc > 1)
+		return sva_cli_error("version: takes no argument");
 	printf("sva (libsva) %s\n", SVA_VERSION);
 	return SVA_EXIT_OK;
 }
@@ -136,8 +214,9 @@ int sva_cmd_variants(int argc, char **argv)
 
 int sva_cmd_programs(int argc, char **argv)
 {
-	(void)argc;
 	(void)argv;
+	if (argc > 1)
+		return sva_cli_error("programs: takes no argument");
 	sva_tool_programs_list(stdout);
 	return SVA_EXIT_OK;
 }
@@ -154,8 +233,8 @@ int main(int argc, char **argv)
 		return sva_cmd_version(1, argv);
 	c = sva_cli_find(argv[1]);
 	if (!c)
-		return sva_cli_error("unknown command '%s'; try `sva help`", argv[1]);
-	for (int i = 2; i < argc; i++) {
+		return sva_cli_unknown_command("unknown command", argv[1]);
+	for (int i = 2; c->opts && i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			char *help_argv[] = { "help", argv[1], NULL };
 

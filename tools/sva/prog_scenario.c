@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "cli.h"
 #include "programs.h"
 #include "sva/scenario.h"
 
@@ -56,6 +57,15 @@ static void sva_tool_scenario_summarize(void *arg, FILE *out)
 	fprintf(out, "%s\n", printed ? "" : " none");
 }
 
+static int sva_tool_scenario_outcome(void *arg, int *invariant)
+{
+	struct sva_scenario_stats st;
+
+	sva_scenario_run_stats(arg, &st);
+	*invariant = st.invariant;
+	return st.outcome == SVA_SCENARIO_FAILED ? SVA_EXIT_FAILED : SVA_EXIT_VIOLATION;
+}
+
 int sva_tool_scenario_instance(const char *path, const char *text, struct sva_tool_program *out,
 			       void **storage, char *err, size_t err_len)
 {
@@ -76,10 +86,11 @@ int sva_tool_scenario_instance(const char *path, const char *text, struct sva_to
 		return ret;
 	}
 	out->name = sva_scenario_file(ts->s);
-	out->summary = "a scenario";
+	out->summary = NULL; /* the file says what it is */
 	sva_scenario_program(ts->r, &out->program);
 	out->summarize = sva_tool_scenario_summarize;
 	out->release = sva_tool_scenario_release;
+	out->outcome = sva_tool_scenario_outcome;
 	*storage = ts;
 	return 0;
 }

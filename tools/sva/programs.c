@@ -398,6 +398,7 @@ int sva_tool_program_instance(const char *name, struct sva_tool_program *out, vo
 	out->program.arg = state;
 	out->summarize = d->summarize;
 	out->release = NULL;
+	out->outcome = NULL;
 	*storage = state;
 	return 0;
 }

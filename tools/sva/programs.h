@@ -16,6 +16,12 @@ struct sva_tool_program {
 	void (*summarize)(void *arg, FILE *out);
 	/* frees the instance's storage; NULL: free() */
 	void (*release)(void *storage);
+	/*
+	 * What a failed run's verdict is about: SVA_EXIT_FAILED (a call or goal not as written)
+	 * or SVA_EXIT_VIOLATION, with the invariant broken in *@invariant (0: another problem).
+	 * NULL: every failure is a violation.
+	 */
+	int (*outcome)(void *arg, int *invariant);
 };
 
 /*
