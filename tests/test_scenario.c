@@ -562,12 +562,13 @@ static void test_iopf_disable_and_remove(void **state)
 	char text[2048], msg[1024];
 	(void)state;
 
-	/* PRI resolves the fault on b; once IOPF is disabled, the fault on d is not resolved */
+	/* PRI resolves the fault on b; once IOPF is disabled, the fault on d is not resolved: the
+	 * page request is answered INVALID and a block-on-fault descriptor ends PAGE_FAULT_IR */
 	snprintf(text, sizeof(text),
 		 "%s\tc = submit(r0, memmove, src=a, dst=b, len=8k)\n\twait(c)\n"
 		 "\tverify(b, 8k, 0x42)\n\tiopf_disable(dsa0)\n\td = mmap(8k)\n"
 		 "\te = submit(r0, memmove, src=a, dst=d, len=8k)\n\twait(e)\n"
-		 "\texpect error(EFAULT)\n\texpect e.status == PAGE_FAULT\n}\n",
+		 "\texpect error(EFAULT)\n\texpect e.status == PAGE_FAULT_IR\n}\n",
 		 setup);
 	if (run_decls(pri_queue, text, 1, msg, sizeof(msg)))
 		fail_msg("%s", msg);

@@ -174,7 +174,7 @@ static long sva_scn_record(struct sva_scn_exec *x, uint64_t *out)
 }
 
 /* Build the descriptor of a submit statement. */
-static long sva_scn_desc(struct sva_scn_exec *x, struct sva_dsa_desc *d, uint64_t comp)
+static long sva_scn_desc(struct sva_scn_exec *x, struct dsa_hw_desc *d, uint64_t comp)
 {
 	static const unsigned addrs[] = { SVA_SCN_SUB_SRC, SVA_SCN_SUB_DST, SVA_SCN_SUB_DST2 };
 	const char *op = sva_scn_arg(x, SVA_SCN_SUB_OP)->word;
@@ -227,7 +227,7 @@ static long sva_scn_submit(struct sva_scn_exec *x)
 {
 	const struct sva_scn_wq *wq;
 	struct sva_scn_fdinfo f;
-	struct sva_dsa_desc d;
+	struct dsa_hw_desc d;
 	uint64_t fd, comp;
 	unsigned tries = 0;
 	long ret = sva_scn_val(x, SVA_SCN_SUB_FD, &fd);
@@ -243,9 +243,9 @@ static long sva_scn_submit(struct sva_scn_exec *x)
 	if (ret)
 		return ret;
 	if (wq->bof)
-		d.flags |= SVA_DSA_FLAG_BOF;
+		d.flags |= IDXD_OP_FLAG_BOF;
 	do {
-		struct sva_dsa_desc copy = d;
+		struct dsa_hw_desc copy = d;
 
 		ret = wq->mode == SVA_SCN_WQ_SHARED ? sva_accel_enqcmd(x->t, f.portal, &copy)
 						    : sva_accel_movdir64b(x->t, f.portal, &copy);
@@ -291,16 +291,17 @@ static long sva_scn_wait_record(struct sva_scn_exec *x, uint64_t comp)
 			tries >= SVA_SCN_SUBMIT_RETRIES && sva_scn_record_queue_stopped(x, comp);
 		uint8_t status = 0;
 		int ret = sva_sys_read_mem(x->t, comp, &status, 1);
+		unsigned code = sva_dsa_status_code(status);
 
 		if (ret)
 			return ret;
-		if (status == SVA_DSA_STATUS_SUCCESS)
+		if (code == DSA_COMP_SUCCESS)
 			return 0;
-		if (status == SVA_DSA_STATUS_PAGE_FAULT)
+		if (code == DSA_COMP_PAGE_FAULT_NOBOF || code == DSA_COMP_PAGE_FAULT_IR)
 			return -EFAULT;
-		if (status == SVA_DSA_STATUS_ABORTED)
+		if (code == SVA_DSA_COMP_ABORTED)
 			return -ECANCELED;
-		if (status != SVA_DSA_STATUS_NONE)
+		if (code != DSA_COMP_NONE)
 			return -EIO;
 		if (stopped)
 			return -ECANCELED; /* aborted, its record lost */
