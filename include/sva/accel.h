@@ -362,7 +362,8 @@ uint64_t sva_accel_client_portal(const struct sva_accel_client *c);
 const struct sva_accel_wq_info *sva_accel_client_info(const struct sva_accel_client *c);
 /*
  * Submit @d with the WQ's instruction (MOVDIR64B or ENQCMD), adding IDXD_OP_FLAG_BOF when the
- * WQ blocks on faults; -EAGAIN is retried (yielding) up to SVA_ACCEL_CLIENT_RETRIES times.
+ * WQ blocks on faults (but to a DRAIN, where the flag is reserved); -EAGAIN is retried
+ * (yielding) up to SVA_ACCEL_CLIENT_RETRIES times.
  */
 #define SVA_ACCEL_CLIENT_RETRIES 1000  /* yields on a full WQ, then ... */
 #define SVA_ACCEL_CLIENT_SLEEPS	 10000 /* ... 1 ms sleeps (in sim: scheduling points) */

@@ -100,7 +100,7 @@ int sva_accel_client_submit(struct sva_task *t, struct sva_accel_client *c,
 	struct dsa_hw_desc desc = *d;
 	int ret = -EAGAIN;
 
-	if (c->info.block_on_fault)
+	if (c->info.block_on_fault && desc.opcode != DSA_OPCODE_DRAIN) /* reserved for DRAIN */
 		desc.flags |= IDXD_OP_FLAG_BOF;
 	/* a full WQ: yield for a while, then sleep a millisecond a try (a busy machine) */
 	for (int i = 0; i < SVA_ACCEL_CLIENT_RETRIES + SVA_ACCEL_CLIENT_SLEEPS && ret == -EAGAIN;
