@@ -490,6 +490,10 @@ static const struct bad_case bad_cases[] = {
 	  "t.sva:6:7: ", "submit(memmove) needs src" },
 	{ DW PROC("\tr = open(dwq0)\n\tb = mmap(4k)\n\tc = submit(r, noop, src=b)\n"),
 	  "t.sva:6:22: ", "submit(noop) takes no src" },
+	{ DW PROC("\tr = open(dwq0)\n\tc = submit(r, raw, src=0x1000)\n"),
+	  "t.sva:5:6: ", "submit(raw) needs opcode" },
+	{ DW PROC("\tr = open(dwq0)\n\tc = submit(r, memmove, src=1, dst=2, len=3, opcode=3)\n"),
+	  "t.sva:5:", "submit(memmove) takes no opcode" },
 	{ DW PROC("\tr = open(dwq0)\n\tb = mmap(4k)\n\tc = submit(r, dualcast, src=b, dst=b, "
 		  "len=1)\n"),
 	  "t.sva:6:6: ", "submit(dualcast) needs dst2" },

@@ -52,7 +52,7 @@ struct sva_scn_param {
 	bool required;
 };
 
-#define SVA_SCN_MAX_PARAMS 8
+#define SVA_SCN_MAX_PARAMS 10
 
 enum sva_scn_op {
 	SVA_SCN_OPEN,	      /* r = open(NAME[, cloexec]): the WQ's uacce char device */

@@ -26,7 +26,7 @@ static const char *const sva_scn_prots[] = { "none", "read", "rw", NULL };
 static const char *const sva_scn_frees[] = { "pasid", "mm", NULL };
 static const char *const sva_scn_submit_ops[] = {
 	"noop",	  "memmove",  "fill",	  "compare", "compare_pattern",
-	"crc32c", "copy_crc", "dualcast", NULL,
+	"crc32c", "copy_crc", "dualcast", "raw",     NULL,
 };
 
 #define SVA_SCN_NUM(k, req)                                          \
@@ -98,11 +98,12 @@ const struct sva_scn_call sva_scn_calls[] = {
 	{ "submit",
 	  SVA_SCN_SUBMIT,
 	  SVA_SCN_T_COMP,
-	  7,
+	  9,
 	  { SVA_SCN_VAR("fd", SVA_SCN_T_FD, true), SVA_SCN_WORDS("op", sva_scn_submit_ops, true),
 	    SVA_SCN_VAR_OR_NUM("src", SVA_SCN_T_ADDR, false),
 	    SVA_SCN_VAR_OR_NUM("dst", SVA_SCN_T_ADDR, false), SVA_SCN_NUM("len", false),
-	    SVA_SCN_NUM("pattern", false), SVA_SCN_VAR_OR_NUM("dst2", SVA_SCN_T_ADDR, false) } },
+	    SVA_SCN_NUM("pattern", false), SVA_SCN_VAR_OR_NUM("dst2", SVA_SCN_T_ADDR, false),
+	    SVA_SCN_NUM("opcode", false), SVA_SCN_NUM("flags", false) } },
 	/* SVA_SCN_T_NONE: a completion or a pid */
 	{ "wait", SVA_SCN_WAIT, SVA_SCN_T_NONE, 1, { SVA_SCN_VAR("x", SVA_SCN_T_NONE, true) } },
 	{ "fork", SVA_SCN_FORK, SVA_SCN_T_PID, 1, { SVA_SCN_NAME("program", false) } },
