@@ -1090,11 +1090,65 @@ static void test_drain_waits_for_what_came_before(void **state)
 	free(dr);
 }
 
+/* A descriptor made of raw words, as DSA code builds one, MOVDIR64B'd to a dedicated WQ. */
+struct raw_run {
+	struct dsa_completion_record r;
+	uint8_t got[256], want[256];
+	int ret;
+};
+
+static int raw_task(struct sva_task *t, void *arg)
+{
+	struct raw_run *rr = arg;
+	struct sva_accel_client *c;
+	struct dsa_raw_desc raw = { { 0 } };
+	struct dsa_hw_desc d;
+	uint64_t comp, a, b;
+
+	TCHECK(sva_accel_client_open(t, "dsa0wq2", &c) == 0);
+	TCHECK((comp = t_mmap(t, PAGE)) != 0);
+	TCHECK((a = t_mmap(t, PAGE)) != 0);
+	TCHECK((b = t_mmap(t, PAGE)) != 0);
+	fill_bytes(rr->want, sizeof(rr->want), 77);
+	TCHECK(sva_sys_write_mem(t, a, rr->want, sizeof(rr->want)) == 0);
+	/* word 0: PASID (ignored on a dedicated WQ), flags CRAV | RCR, opcode 3 in byte 7 */
+	raw.field[0] = 0x3ull << 56 | 0xcull << 32 | 0x99;
+	raw.field[1] = comp;
+	raw.field[2] = a;
+	raw.field[3] = b;
+	raw.field[4] = sizeof(rr->want);
+	memcpy(&d, &raw, sizeof(d));
+	rr->ret = sva_accel_movdir64b(t, sva_accel_client_portal(c), &d);
+	TCHECK(sva_accel_client_wait(t, c, comp, &rr->r, MAX_POLLS) == 0);
+	TCHECK(sva_sys_read_mem(t, b, rr->got, sizeof(rr->got)) == 0);
+	sva_accel_client_close(t, c);
+	return 0;
+}
+
+static void test_raw_words_on_a_dedicated_wq(void **state)
+{
+	(void)state;
+	SVA_TEST_FOR_EACH_BACKEND(bc)
+	{
+		struct raw_run rr = { 0 };
+		struct env e;
+
+		env_init(&e, bc, 1);
+		assert_int_equal(sva_test_run_process(e.k, raw_task, &rr), 0);
+		assert_int_equal(rr.ret, 0);
+		assert_int_equal(rr.r.status, DSA_COMP_SUCCESS);
+		assert_int_equal(rr.r.bytes_completed, sizeof(rr.want));
+		assert_memory_equal(rr.got, rr.want, sizeof(rr.want));
+		env_done(&e);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout_is_the_kernels_uapi),
 		cmocka_unit_test(test_crc16_t10dif),
+		cmocka_unit_test(test_raw_words_on_a_dedicated_wq),
 		cmocka_unit_test(test_every_opcode_against_the_cpu),
 		cmocka_unit_test(test_every_error_status),
 		cmocka_unit_test(test_batches),
