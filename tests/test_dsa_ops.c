@@ -696,8 +696,10 @@ static void test_every_opcode_against_the_cpu(void **state)
 
 struct err_run {
 	struct sva_accel *a;
-	struct sva_accel_swerr swerr[4];
+	struct sva_accel_swerr swerr[5];
 	bool after;
+	uint64_t lost_page;
+	struct dsa_completion_record ir;
 };
 
 /* Submit @d and expect status @want (0: no record expected at all). */
@@ -893,6 +895,22 @@ static int err_task(struct sva_task *t, void *arg)
 	sva_dsa_desc_noop(&d, comp);
 	TRY(t_run(t, c, &d, comp, &r));
 	er->after |= sva_accel_read_swerr(er->a, &er->swerr[3]);
+
+	/* a record whose page is swapped out, on a WQ without block-on-fault: CRA_XLAT */
+	TCHECK((er->lost_page = t_mmap(t, PAGE)) != 0);
+	sva_mm_sys_reclaim(sva_kernel_mm_sys(sva_task_kernel(t)), 1u << 20);
+	TCHECK(sva_sys_touch(t, comp, PAGE, true) == 0);
+	sva_dsa_desc_noop(&d, er->lost_page);
+	TCHECK(sva_accel_client_submit(t, c, &d) == 0);
+	sva_dsa_desc_noop(&d, comp);
+	TRY(t_run(t, c, &d, comp, &r));
+	TCHECK(sva_accel_read_swerr(er->a, &er->swerr[4]));
+	sva_accel_client_close(t, c);
+
+	/* block-on-fault, and the page request refused (no mapping there): PAGE_FAULT_IR */
+	TCHECK(sva_accel_client_open(t, "dsa0wq1", &c) == 0);
+	sva_dsa_desc_memmove(&d, b, 0x1000, 64, comp);
+	TRY(t_run(t, c, &d, comp, &er->ir));
 	sva_accel_client_close(t, c);
 	return 0;
 }
@@ -921,8 +939,15 @@ static void test_every_error_status(void **state)
 		assert_int_equal(er.swerr[2].status, DSA_COMP_INVALID_FLAGS);
 		assert_true(er.swerr[2].overflow);
 		assert_false(er.after);
+		assert_int_equal(er.swerr[4].status, DSA_COMP_CRA_XLAT);
+		assert_int_equal(er.swerr[4].record_addr, er.lost_page);
+		assert_int_equal(er.ir.status, DSA_COMP_PAGE_FAULT_IR);
+		assert_int_equal(er.ir.fault_addr, 0x1000);
+		assert_int_equal(er.ir.bytes_completed, 0);
 		sva_accel_get_stats(e.a, &s);
-		assert_int_equal(s.swerrs, 4); /* the record, none, RCR alone, the overflow */
+		/* the record, none, RCR alone, the overflow, the lost record */
+		assert_int_equal(s.swerrs, 5);
+		assert_int_equal(s.records_lost, 1);
 		env_done(&e);
 	}
 }
