@@ -726,6 +726,9 @@ static int err_task(struct sva_task *t, void *arg)
 	struct dsa_hw_desc d;
 
 	TCHECK(sva_accel_client_open(t, "dsa0wq0", &c) == 0);
+	/* the WQ's own limits, below the device's (64 pages, 8) */
+	TCHECK(sva_accel_client_info(c)->max_xfer == 4 * PAGE);
+	TCHECK(sva_accel_client_info(c)->max_batch == MAX_BATCH);
 	TCHECK((comp = t_mmap(t, PAGE)) != 0);
 	TCHECK((a = t_mmap(t, 8 * PAGE)) != 0);
 	TCHECK((b = t_mmap(t, 8 * PAGE)) != 0);
@@ -909,6 +912,7 @@ static int err_task(struct sva_task *t, void *arg)
 
 	/* block-on-fault, and the page request refused (no mapping there): PAGE_FAULT_IR */
 	TCHECK(sva_accel_client_open(t, "dsa0wq1", &c) == 0);
+	TCHECK(sva_accel_client_info(c)->max_xfer == 64 * PAGE);
 	sva_dsa_desc_memmove(&d, b, 0x1000, 64, comp);
 	TRY(t_run(t, c, &d, comp, &er->ir));
 	sva_accel_client_close(t, c);
