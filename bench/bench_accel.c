@@ -66,7 +66,7 @@ static int run_fail(struct run *r, int err, int code)
 
 static int run_task(struct sva_task *t, void *arg)
 {
-	static const struct sva_dsa_completion zero[BATCH];
+	static const struct dsa_completion_record zero[BATCH];
 	struct run *r = arg;
 	struct sva_accel_client *c;
 	uint64_t comp, src, dst;
@@ -86,8 +86,8 @@ static int run_task(struct sva_task *t, void *arg)
 		uint64_t t0 = now_ns();
 
 		for (unsigned done = 0; done < r->n; done += BATCH) {
-			struct sva_dsa_completion rec;
-			struct sva_dsa_desc d;
+			struct dsa_completion_record rec;
+			struct dsa_hw_desc d;
 
 			sva_sys_write_mem(t, comp, zero, sizeof(zero));
 			for (unsigned i = 0; i < BATCH; i++) {
@@ -98,7 +98,7 @@ static int run_task(struct sva_task *t, void *arg)
 			}
 			for (unsigned i = 0; i < BATCH; i++) {
 				ret = sva_accel_client_wait(t, c, comp + 32 * i, &rec, 0);
-				if (ret || rec.status != SVA_DSA_STATUS_SUCCESS)
+				if (ret || rec.status != DSA_COMP_SUCCESS)
 					return run_fail(r, ret ? ret : -EIO, 4);
 			}
 		}

@@ -214,10 +214,10 @@ static uint64_t t_mmap(struct sva_task *t, uint64_t pages, bool populate)
 }
 
 /* Zero the record at @comp, submit @d, wait for the record. */
-static int t_run(struct sva_task *t, struct sva_accel_client *c, const struct sva_dsa_desc *d,
-		 uint64_t comp, struct sva_dsa_completion *r)
+static int t_run(struct sva_task *t, struct sva_accel_client *c, const struct dsa_hw_desc *d,
+		 uint64_t comp, struct dsa_completion_record *r)
 {
-	static const struct sva_dsa_completion zero;
+	static const struct dsa_completion_record zero;
 
 	TCHECK(sva_sys_write_mem(t, comp, &zero, sizeof(zero)) == 0);
 	TCHECK(sva_accel_client_submit(t, c, d) == 0);
@@ -270,17 +270,17 @@ struct opc_mem {
 static int opc_moves(struct sva_task *t, struct sva_accel_client *c, struct opc *o,
 		     const struct opc_mem *m)
 {
-	struct sva_dsa_completion r;
-	struct sva_dsa_desc d;
+	struct dsa_completion_record r;
+	struct dsa_hw_desc d;
 
 	sva_dsa_desc_noop(&d, m->comp);
 	TRY(t_run(t, c, &d, m->comp, &r));
-	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS);
+	TCHECK(r.status == DSA_COMP_SUCCESS);
 
 	/* across pages, unaligned */
 	sva_dsa_desc_memmove(&d, m->dst + 300, m->src + 100, OPC_N, m->comp);
 	TRY(t_run(t, c, &d, m->comp, &r));
-	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.bytes_completed == OPC_N && r.result == 0);
+	TCHECK(r.status == DSA_COMP_SUCCESS && r.bytes_completed == OPC_N && r.result == 0);
 	TCHECK(sva_sys_read_mem(t, m->dst + 300, o->got, OPC_N) == 0);
 	TCHECK(memcmp(o->got, o->src + 100, OPC_N) == 0);
 
@@ -289,8 +289,7 @@ static int opc_moves(struct sva_task *t, struct sva_accel_client *c, struct opc 
 	memmove(o->exp + 1000, o->exp, 2 * PAGE);
 	sva_dsa_desc_memmove(&d, m->dst + 1000, m->dst, 2 * PAGE, m->comp);
 	TRY(t_run(t, c, &d, m->comp, &r));
-	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.result == 1 &&
-	       r.bytes_completed == 2 * PAGE);
+	TCHECK(r.status == DSA_COMP_SUCCESS && r.result == 1 && r.bytes_completed == 2 * PAGE);
 	TCHECK(sva_sys_read_mem(t, m->dst, o->got, sizeof(o->got)) == 0);
 	TCHECK(memcmp(o->got, o->exp, sizeof(o->got)) == 0);
 
@@ -298,14 +297,14 @@ static int opc_moves(struct sva_task *t, struct sva_accel_client *c, struct opc 
 	memmove(o->exp, o->exp + 500, 2 * PAGE);
 	sva_dsa_desc_memmove(&d, m->dst, m->dst + 500, 2 * PAGE, m->comp);
 	TRY(t_run(t, c, &d, m->comp, &r));
-	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.result == 0);
+	TCHECK(r.status == DSA_COMP_SUCCESS && r.result == 0);
 	TCHECK(sva_sys_read_mem(t, m->dst, o->got, sizeof(o->got)) == 0);
 	TCHECK(memcmp(o->got, o->exp, sizeof(o->got)) == 0);
 
 	/* dualcast */
 	sva_dsa_desc_dualcast(&d, m->dst + 8, m->dst2 + 8, m->src + 16, OPC_N, m->comp);
 	TRY(t_run(t, c, &d, m->comp, &r));
-	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.bytes_completed == OPC_N);
+	TCHECK(r.status == DSA_COMP_SUCCESS && r.bytes_completed == OPC_N);
 	TCHECK(sva_sys_read_mem(t, m->dst + 8, o->got, OPC_N) == 0);
 	TCHECK(memcmp(o->got, o->src + 16, OPC_N) == 0);
 	TCHECK(sva_sys_read_mem(t, m->dst2 + 8, o->got, OPC_N) == 0);
@@ -317,34 +316,34 @@ static int opc_fill_compare(struct sva_task *t, struct sva_accel_client *c, stru
 			    const struct opc_mem *m)
 {
 	const uint64_t pattern = 0x0807060504030201ull;
-	struct sva_dsa_completion r;
-	struct sva_dsa_desc d;
+	struct dsa_completion_record r;
+	struct dsa_hw_desc d;
 	uint8_t x;
 
 	sva_dsa_desc_fill(&d, m->dst + 3, pattern, 5000, m->comp);
 	TRY(t_run(t, c, &d, m->comp, &r));
-	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.bytes_completed == 5000);
+	TCHECK(r.status == DSA_COMP_SUCCESS && r.bytes_completed == 5000);
 	TCHECK(sva_sys_read_mem(t, m->dst + 3, o->got, 5000) == 0);
 	for (int i = 0; i < 5000; i++)
 		TCHECK(o->got[i] == i % 8 + 1);
 
 	sva_dsa_desc_compare_pattern(&d, m->dst + 3, pattern, 5000, m->comp);
 	TRY(t_run(t, c, &d, m->comp, &r));
-	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.result == 0 && r.bytes_completed == 5000);
+	TCHECK(r.status == DSA_COMP_SUCCESS && r.result == 0 && r.bytes_completed == 5000);
 	x = 0xee;
 	TCHECK(sva_sys_write_mem(t, m->dst + 3 + 4097, &x, 1) == 0);
 	TRY(t_run(t, c, &d, m->comp, &r));
-	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.result == 1 && r.bytes_completed == 4097);
+	TCHECK(r.status == DSA_COMP_SUCCESS && r.result == 1 && r.bytes_completed == 4097);
 
 	TCHECK(sva_sys_write_mem(t, m->dst2, o->src, sizeof(o->src)) == 0);
 	sva_dsa_desc_compare(&d, m->src, m->dst2, OPC_PAGES * PAGE, m->comp);
 	TRY(t_run(t, c, &d, m->comp, &r));
-	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.result == 0 &&
+	TCHECK(r.status == DSA_COMP_SUCCESS && r.result == 0 &&
 	       r.bytes_completed == OPC_PAGES * PAGE);
 	x = (uint8_t)(o->src[5000] ^ 0xff);
 	TCHECK(sva_sys_write_mem(t, m->dst2 + 5000, &x, 1) == 0);
 	TRY(t_run(t, c, &d, m->comp, &r));
-	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.result == 1 && r.bytes_completed == 5000);
+	TCHECK(r.status == DSA_COMP_SUCCESS && r.result == 1 && r.bytes_completed == 5000);
 	return 0;
 }
 
@@ -352,20 +351,20 @@ static int opc_crc(struct sva_task *t, struct sva_accel_client *c, struct opc *o
 		   const struct opc_mem *m)
 {
 	uint32_t want = sva_crc32c(0, o->src + 5, OPC_N), head = sva_crc32c(0, o->src + 5, 1000);
-	struct sva_dsa_completion r;
-	struct sva_dsa_desc d;
+	struct dsa_completion_record r;
+	struct dsa_hw_desc d;
 
 	sva_dsa_desc_crc32c(&d, m->src + 5, OPC_N, 0, m->comp);
 	TRY(t_run(t, c, &d, m->comp, &r));
-	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.value == want && r.bytes_completed == OPC_N);
+	TCHECK(r.status == DSA_COMP_SUCCESS && r.crc_val == want && r.bytes_completed == OPC_N);
 	/* chained: the CRC of the head is the seed of the rest */
 	sva_dsa_desc_crc32c(&d, m->src + 1005, OPC_N - 1000, head, m->comp);
 	TRY(t_run(t, c, &d, m->comp, &r));
-	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.value == want);
+	TCHECK(r.status == DSA_COMP_SUCCESS && r.crc_val == want);
 
 	sva_dsa_desc_copy_crc(&d, m->dst, m->src + 5, OPC_N, 0, m->comp);
 	TRY(t_run(t, c, &d, m->comp, &r));
-	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.value == want && r.bytes_completed == OPC_N);
+	TCHECK(r.status == DSA_COMP_SUCCESS && r.crc_val == want && r.bytes_completed == OPC_N);
 	TCHECK(sva_sys_read_mem(t, m->dst, o->got, OPC_N) == 0);
 	TCHECK(memcmp(o->got, o->src + 5, OPC_N) == 0);
 	return 0;
@@ -373,9 +372,9 @@ static int opc_crc(struct sva_task *t, struct sva_accel_client *c, struct opc *o
 
 static int opc_batch(struct sva_task *t, struct sva_accel_client *c, const struct opc_mem *m)
 {
-	static const struct sva_dsa_completion zero[4];
-	struct sva_dsa_completion r, sub[3];
-	struct sva_dsa_desc d, b[3];
+	static const struct dsa_completion_record zero[4];
+	struct dsa_completion_record r, sub[3];
+	struct dsa_hw_desc d, b[3];
 
 	sva_dsa_desc_memmove(&b[0], m->dst, m->src, PAGE, m->comp + 32);
 	sva_dsa_desc_fill(&b[1], m->dst2, 0x1111111111111111ull, 100, m->comp + 64);
@@ -385,58 +384,58 @@ static int opc_batch(struct sva_task *t, struct sva_accel_client *c, const struc
 	TCHECK(sva_sys_write_mem(t, m->comp, zero, sizeof(zero)) == 0);
 	sva_dsa_desc_batch(&d, m->list, 3, m->comp);
 	TRY(t_run(t, c, &d, m->comp, &r));
-	TCHECK(r.status == SVA_DSA_STATUS_BATCH_FAIL && r.bytes_completed == 3 && r.value == 2);
+	TCHECK(r.status == DSA_COMP_BATCH_FAIL && r.bytes_completed == 3);
 	TCHECK(sva_sys_read_mem(t, m->comp + 32, sub, sizeof(sub)) == 0);
-	TCHECK(sub[0].status == SVA_DSA_STATUS_SUCCESS && sub[0].bytes_completed == PAGE);
-	TCHECK(sub[1].status == SVA_DSA_STATUS_SUCCESS && sub[1].bytes_completed == 100);
-	TCHECK(sub[2].status == SVA_DSA_STATUS_BAD_OPCODE);
+	TCHECK(sub[0].status == DSA_COMP_SUCCESS && sub[0].bytes_completed == PAGE);
+	TCHECK(sub[1].status == DSA_COMP_SUCCESS && sub[1].bytes_completed == 100);
+	TCHECK(sub[2].status == DSA_COMP_BAD_OPCODE);
 
 	sva_dsa_desc_batch(&d, m->list, 2, m->comp); /* the two good ones */
 	TRY(t_run(t, c, &d, m->comp, &r));
-	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS && r.bytes_completed == 2 && r.value == 2);
+	TCHECK(r.status == DSA_COMP_SUCCESS && r.bytes_completed == 2);
 
-	sva_dsa_desc_batch(&b[0], m->list, 1, m->comp + 32); /* a batch in a batch */
+	sva_dsa_desc_batch(&b[0], m->list, 2, m->comp + 32); /* a batch in a batch */
 	TCHECK(sva_sys_write_mem(t, m->list, b, sizeof(b[0])) == 0);
 	TCHECK(sva_sys_write_mem(t, m->comp, zero, sizeof(zero)) == 0);
-	sva_dsa_desc_batch(&d, m->list, 1, m->comp);
+	sva_dsa_desc_batch(&d, m->list, 2, m->comp);
 	TRY(t_run(t, c, &d, m->comp, &r));
-	TCHECK(r.status == SVA_DSA_STATUS_BATCH_FAIL && r.bytes_completed == 1 && r.value == 0);
+	TCHECK(r.status == DSA_COMP_BATCH_FAIL && r.bytes_completed == 2);
 	TCHECK(sva_sys_read_mem(t, m->comp + 32, sub, sizeof(sub[0])) == 0);
-	TCHECK(sub[0].status == SVA_DSA_STATUS_BATCH_INVALID);
+	TCHECK(sub[0].status == DSA_COMP_BAD_OPCODE);
 
-	sva_dsa_desc_batch(&d, m->list, 0, m->comp);
+	sva_dsa_desc_batch(&d, m->list, 1, m->comp); /* DSA 1.0: two at least */
 	TRY(t_run(t, c, &d, m->comp, &r));
-	TCHECK(r.status == SVA_DSA_STATUS_BATCH_INVALID);
+	TCHECK(r.status == DSA_COMP_DESC_CNT_ERANGE);
 	sva_dsa_desc_batch(&d, m->list, 9, m->comp); /* beyond max_batch */
 	TRY(t_run(t, c, &d, m->comp, &r));
-	TCHECK(r.status == SVA_DSA_STATUS_BATCH_INVALID);
+	TCHECK(r.status == DSA_COMP_DESC_CNT_ERANGE);
 	return 0;
 }
 
 static int opc_errors(struct sva_task *t, struct sva_accel_client *c, struct opc *o,
 		      const struct opc_mem *m)
 {
-	struct sva_dsa_completion r;
-	struct sva_dsa_desc d;
+	struct dsa_completion_record r;
+	struct dsa_hw_desc d;
 
 	sva_dsa_desc_noop(&d, m->comp);
 	d.opcode = 0x7f;
 	TRY(t_run(t, c, &d, m->comp, &r));
-	TCHECK(r.status == SVA_DSA_STATUS_BAD_OPCODE);
+	TCHECK(r.status == DSA_COMP_BAD_OPCODE);
 
 	sva_dsa_desc_memmove(&d, m->dst, m->src, 64 * PAGE + 1, m->comp); /* beyond max_xfer */
 	TRY(t_run(t, c, &d, m->comp, &r));
-	TCHECK(r.status == SVA_DSA_STATUS_INVALID_SIZE);
+	TCHECK(r.status == DSA_COMP_XFER_ERANGE);
 
 	sva_dsa_desc_memmove(&d, UINT64_MAX - 10, m->src, 100, m->comp); /* wraps */
 	TRY(t_run(t, c, &d, m->comp, &r));
-	TCHECK(r.status == SVA_DSA_STATUS_INVALID_SIZE);
+	TCHECK(r.status == DSA_COMP_XFER_ERANGE);
 
 	if (!o->bof_wq) { /* asking to block on a WQ that does not allow it */
 		sva_dsa_desc_noop(&d, m->comp);
-		d.flags |= SVA_DSA_FLAG_BOF;
+		d.flags |= IDXD_OP_FLAG_BOF;
 		TRY(t_run(t, c, &d, m->comp, &r));
-		TCHECK(r.status == SVA_DSA_STATUS_INVALID_FLAGS);
+		TCHECK(r.status == DSA_COMP_INVALID_FLAGS);
 	}
 	return 0;
 }
@@ -520,8 +519,8 @@ static int ded_main(struct sva_task *t, void *arg)
 {
 	struct ded *dd = arg;
 	struct sva_accel_client *c, *sc;
-	struct sva_dsa_completion r;
-	struct sva_dsa_desc d;
+	struct dsa_completion_record r;
+	struct dsa_hw_desc d;
 	uint64_t comp = t_mmap(t, 1, true), buf = t_mmap(t, 1, true), v = 0x5a5a5a5a5a5a5a5aull;
 
 	TCHECK(comp && buf);
@@ -534,9 +533,9 @@ static int ded_main(struct sva_task *t, void *arg)
 
 	/* MOVDIR64B: the descriptor's PASID field means nothing, the WQ's PASID is used */
 	sva_dsa_desc_fill(&d, buf, v, 8, comp);
-	d.pasid = SVA_PASID_MSR_VALID | 0x777;
+	d.pasid = 0x777;
 	TRY(t_run(t, c, &d, comp, &r));
-	TCHECK(r.status == SVA_DSA_STATUS_SUCCESS);
+	TCHECK(r.status == DSA_COMP_SUCCESS);
 	TCHECK(sva_sys_read_mem(t, buf, &dd->result, sizeof(dd->result)) == 0);
 	dd->enqcmd_ret = sva_accel_enqcmd(t, sva_accel_client_portal(c), &d);
 
@@ -598,8 +597,8 @@ static int shared_task(struct sva_task *t, void *arg)
 {
 	struct shared_proc *sp = arg;
 	struct sva_accel_client *c;
-	struct sva_dsa_completion r;
-	struct sva_dsa_desc d;
+	struct dsa_completion_record r;
+	struct dsa_hw_desc d;
 	uint64_t comp = t_mmap(t, 1, true), src = t_mmap(t, 2, true), dst = t_mmap(t, 2, true);
 
 	TCHECK(comp && src && dst);
@@ -611,13 +610,13 @@ static int shared_task(struct sva_task *t, void *arg)
 		sva_yield(sva_kernel_world(sva_task_kernel(t)));
 	TCHECK(sva_sys_write_mem(t, src, sp->want, sizeof(sp->want)) == 0);
 	for (int round = 0; round < 3; round++) {
-		TCHECK(sva_sys_write_mem(t, comp, &(struct sva_dsa_completion){ 0 }, 32) == 0);
+		TCHECK(sva_sys_write_mem(t, comp, &(struct dsa_completion_record){ 0 }, 32) == 0);
 		sva_dsa_desc_memmove(&d, dst, src, sizeof(sp->want), comp);
 		d.pasid = 0; /* user space cannot choose: ENQCMD writes it */
 		TCHECK(sva_accel_enqcmd(t, sva_accel_client_portal(c), &d) == 0);
 		sp->desc_pasid = d.pasid;
 		TCHECK(sva_accel_client_wait(t, c, comp, &r, MAX_POLLS) == 0);
-		TCHECK(r.status == SVA_DSA_STATUS_SUCCESS);
+		TCHECK(r.status == DSA_COMP_SUCCESS);
 	}
 	TCHECK(sva_sys_read_mem(t, dst, sp->got, sizeof(sp->got)) == 0);
 	sva_accel_client_close(t, c);
@@ -652,7 +651,7 @@ static void test_shared_wq_each_process_its_pasid(void **state)
 		}
 		for (int i = 0; i < NPROC; i++) {
 			assert_true(sp[i].pasid > 0 && sp[i].pasid < NPASIDS);
-			assert_int_equal(sp[i].desc_pasid, SVA_PASID_MSR_VALID | sp[i].pasid);
+			assert_int_equal(sp[i].desc_pasid, sp[i].pasid); /* PASID field: 19:0 */
 			assert_memory_equal(sp[i].got, sp[i].want, sizeof(sp[i].want));
 			/* the device ran each process's descriptors on that process's PASID */
 			assert_int_equal(atomic_load(&e.mon.starts[sp[i].pasid]), 3);
@@ -689,12 +688,12 @@ struct enq {
 static int enq_thread(struct sva_task *t, void *arg)
 {
 	struct enq_thread *th = arg;
-	struct sva_dsa_completion r;
-	struct sva_dsa_desc d;
+	struct dsa_completion_record r;
+	struct dsa_hw_desc d;
 
 	th->msr_before = sva_accel_pasid_msr(t); /* a new thread starts without it */
 	sva_dsa_desc_fill(&d, th->dst, 0x0101010101010101ull * (th - th->q->th + 1), 64, th->comp);
-	if (sva_sys_write_mem(t, th->comp, &(struct sva_dsa_completion){ 0 }, 32) == 0 &&
+	if (sva_sys_write_mem(t, th->comp, &(struct dsa_completion_record){ 0 }, 32) == 0 &&
 	    sva_accel_enqcmd(t, sva_accel_client_portal(th->q->c), &d) == 0 &&
 	    sva_accel_client_wait(t, th->q->c, th->comp, &r, MAX_POLLS) == 0)
 		th->status = r.status;
@@ -707,7 +706,7 @@ static int enq_thread(struct sva_task *t, void *arg)
 static int enq_child(struct sva_task *t, void *arg)
 {
 	struct enq *q = arg;
-	struct sva_dsa_desc d;
+	struct dsa_hw_desc d;
 
 	q->child_msr = sva_accel_pasid_msr(t);
 	sva_dsa_desc_noop(&d, 0);
@@ -718,7 +717,7 @@ static int enq_child(struct sva_task *t, void *arg)
 static int enq_main(struct sva_task *t, void *arg)
 {
 	struct enq *q = arg;
-	struct sva_dsa_desc d;
+	struct dsa_hw_desc d;
 	uint64_t comp = t_mmap(t, 1, true), dst = t_mmap(t, 1, true), portal;
 	int pid, st;
 
@@ -731,9 +730,10 @@ static int enq_main(struct sva_task *t, void *arg)
 	q->pasid = sva_mm_get_pasid(sva_task_mm(t));
 	q->msr_after_open = sva_accel_pasid_msr(t); /* nothing written at bind */
 	sva_dsa_desc_noop(&d, 0);
-	d.pasid = SVA_PASID_MSR_VALID | 0x1234;
+	d.pasid = 0x1234;
+	d.priv = 1; /* ENQCMD clears it: user space submits unprivileged */
 	q->first_ret = sva_accel_enqcmd(t, portal, &d);
-	q->first_desc_pasid = d.pasid;
+	q->first_desc_pasid = d.pasid | (uint32_t)d.priv << 31;
 	q->msr_first = sva_accel_pasid_msr(t);
 	q->misaligned = sva_accel_enqcmd(t, portal + 8, &d);
 	q->not_a_portal = sva_accel_enqcmd(t, dst, &d);
@@ -780,15 +780,15 @@ static void seed001_enqcmd_threads_share_the_mm_pasid(void **state)
 		assert_int_equal(q->msr_no_pasid, 0);
 		assert_int_equal(q->msr_after_open, 0);
 		assert_int_equal(q->first_ret, 0);
-		assert_int_equal(q->first_desc_pasid, valid);
+		assert_int_equal(q->first_desc_pasid, q->pasid); /* priv clear */
 		assert_int_equal(q->msr_first, valid);
 		assert_int_equal(q->misaligned, SVA_ACCEL_EGP);
 		assert_int_equal(q->not_a_portal, -EFAULT);
 		for (int i = 0; i < NTHREADS; i++) {
 			assert_int_equal(q->th[i].msr_before, 0);
 			assert_int_equal(q->th[i].msr_after, valid);
-			assert_int_equal(q->th[i].desc_pasid, valid);
-			assert_int_equal(q->th[i].status, SVA_DSA_STATUS_SUCCESS);
+			assert_int_equal(q->th[i].desc_pasid, q->pasid);
+			assert_int_equal(q->th[i].status, DSA_COMP_SUCCESS);
 			sva_completion_destroy(&q->th[i].done);
 		}
 		/* the main thread's fix-up, then one per new thread */
@@ -833,7 +833,7 @@ static int stale_child(struct sva_task *t, void *arg)
 {
 	struct stale *st = arg;
 	struct sva_accel_client *c;
-	struct sva_dsa_desc d;
+	struct dsa_hw_desc d;
 
 	st->child_open = sva_accel_client_open(t, "dsa0wq1", &c); /* its own bind, its own PASID */
 	if (st->child_open)
@@ -852,7 +852,7 @@ static int stale_main(struct sva_task *t, void *arg)
 {
 	struct stale *st = arg;
 	struct sva_accel_client *c;
-	struct sva_dsa_desc d;
+	struct dsa_hw_desc d;
 	int pid, status;
 
 	TCHECK(sva_accel_client_open(t, "dsa0wq1", &c) == 0);
@@ -880,7 +880,7 @@ static void enqcmd_with_a_stale_register_shows_in_the_submission(void **state)
 		assert_true(st.parent_msr & SVA_PASID_MSR_VALID);
 		assert_int_not_equal(st.child_pasid, st.parent_msr & SVA_PASID_MSR_MASK);
 		assert_int_equal(st.child_ret, 0); /* no #GP: the register looked valid */
-		assert_int_equal(st.child_desc_pasid, st.parent_msr);
+		assert_int_equal(st.child_desc_pasid, st.parent_msr & SVA_PASID_MSR_MASK);
 		assert_int_equal(atomic_load(&st.submits_by_child_mm), 1);
 		assert_int_equal(atomic_load(&st.on_pasid), st.parent_msr & SVA_PASID_MSR_MASK);
 		env_done(&e);
@@ -901,7 +901,7 @@ struct cdev_case {
 	int fd;
 	uint64_t dst, comp;
 	int child_mmap, child_ioctl, child_submit;
-	struct sva_dsa_completion rec;
+	struct dsa_completion_record rec;
 	uint64_t got;
 	struct sva_completion ready;
 };
@@ -910,7 +910,7 @@ struct cdev_case {
 static int cdev_child_use(struct sva_task *t, struct cdev_case *c)
 {
 	struct sva_accel_wq_info info;
-	struct sva_dsa_desc d;
+	struct dsa_hw_desc d;
 	uint64_t portal = 0;
 
 	c->child_mmap = sva_sys_mmap(t, 0, PAGE, RW, SVA_MAP_SHARED, c->fd, 0, &portal);
@@ -933,7 +933,7 @@ static int cdev_child(struct sva_task *t, void *arg)
 
 static int cdev_opener(struct sva_task *t, void *arg)
 {
-	static const struct sva_dsa_completion zero;
+	static const struct dsa_completion_record zero;
 	struct cdev_case *c = arg;
 	struct sva_accel_client *cl;
 	int pid, status;
@@ -1009,7 +1009,7 @@ static void cdev_rule_uacce_queue_is_the_openers(void **state)
 		assert_int_equal(c.child_ioctl, 0);
 		assert_int_equal(c.child_submit, 0);
 		/* the child's descriptor ran on the opener's PASID: the opener's memory changed */
-		assert_int_equal(c.rec.status, SVA_DSA_STATUS_SUCCESS);
+		assert_int_equal(c.rec.status, DSA_COMP_SUCCESS);
 		assert_int_equal(c.got, CDEV_PATTERN);
 		cdev_case_destroy(&c);
 		env_done(&e);
@@ -1076,7 +1076,7 @@ static void cdev_rule_uacce_dma_after_the_openers_mm_died_is_aborted(void **stat
 
 struct partial {
 	const char *wq;
-	struct sva_dsa_completion first, second, crc_first, crc_second;
+	struct dsa_completion_record first, second, crc_first, crc_second;
 	uint64_t dst, src2;
 	uint8_t want[2 * PAGE], got[2 * PAGE];
 };
@@ -1085,7 +1085,7 @@ static int partial_task(struct sva_task *t, void *arg)
 {
 	struct partial *pa = arg;
 	struct sva_accel_client *c;
-	struct sva_dsa_desc d;
+	struct dsa_hw_desc d;
 	uint64_t comp = t_mmap(t, 1, true), src = t_mmap(t, 2, true), dst = t_mmap(t, 2, false);
 	uint32_t done;
 
@@ -1111,7 +1111,7 @@ static int partial_task(struct sva_task *t, void *arg)
 	TRY(t_run(t, c, &d, comp, &pa->crc_first));
 	TCHECK(sva_sys_touch(t, pa->crc_first.fault_addr, 1, false) == 0);
 	done = pa->crc_first.bytes_completed;
-	sva_dsa_desc_crc32c(&d, src + done, 2 * PAGE - done, (uint32_t)pa->crc_first.value, comp);
+	sva_dsa_desc_crc32c(&d, src + done, 2 * PAGE - done, (uint32_t)pa->crc_first.crc_val, comp);
 	TRY(t_run(t, c, &d, comp, &pa->crc_second));
 	pa->src2 = src;
 	sva_accel_client_close(t, c);
@@ -1138,20 +1138,21 @@ static void test_no_block_on_fault_partial_then_resubmit(void **state)
 			pattern_bytes(pa->want, sizeof(pa->want), 9);
 			env_init(&e, bc->backend, bc->seed, pri);
 			assert_int_equal(sva_test_run_process(e.k, partial_task, pa), 0);
-			assert_int_equal(pa->first.status, SVA_DSA_STATUS_PAGE_FAULT);
+			/* a write fault: bit 7 of the status */
+			assert_int_equal(pa->first.status,
+					 DSA_COMP_PAGE_FAULT_NOBOF | DSA_COMP_STATUS_WRITE);
 			assert_int_equal(pa->first.bytes_completed, PAGE);
 			assert_int_equal(pa->first.fault_addr, pa->dst + PAGE);
-			assert_int_equal(pa->first.fault_info, SVA_DSA_FAULT_WRITE);
-			assert_int_equal(pa->second.status, SVA_DSA_STATUS_SUCCESS);
+			assert_int_equal(pa->second.status, DSA_COMP_SUCCESS);
 			assert_int_equal(pa->second.bytes_completed, PAGE);
 			assert_memory_equal(pa->got, pa->want, sizeof(pa->want));
-			assert_int_equal(pa->crc_first.status, SVA_DSA_STATUS_PAGE_FAULT);
+			assert_int_equal(pa->crc_first.status,
+					 DSA_COMP_PAGE_FAULT_NOBOF); /* a read */
 			assert_int_equal(pa->crc_first.bytes_completed, PAGE);
 			assert_int_equal(pa->crc_first.fault_addr, pa->src2 + PAGE);
-			assert_int_equal(pa->crc_first.fault_info, 0); /* a read */
-			assert_int_equal(pa->crc_first.value, sva_crc32c(0, pa->want, PAGE));
-			assert_int_equal(pa->crc_second.status, SVA_DSA_STATUS_SUCCESS);
-			assert_int_equal(pa->crc_second.value,
+			assert_int_equal(pa->crc_first.crc_val, sva_crc32c(0, pa->want, PAGE));
+			assert_int_equal(pa->crc_second.status, DSA_COMP_SUCCESS);
+			assert_int_equal(pa->crc_second.crc_val,
 					 sva_crc32c(sva_crc32c(0, pa->want, PAGE), zero, PAGE));
 			sva_accel_get_stats(e.a, &s);
 			sva_swiommu_get_stats(e.sw, &ss);
@@ -1170,7 +1171,7 @@ static int bof_task(struct sva_task *t, void *arg)
 {
 	struct partial *pa = arg;
 	struct sva_accel_client *c;
-	struct sva_dsa_desc d;
+	struct dsa_hw_desc d;
 	uint64_t comp = t_mmap(t, 1, true), src = t_mmap(t, 2, true), dst = t_mmap(t, 2, false);
 
 	TCHECK(comp && src && dst);
@@ -1200,7 +1201,7 @@ static void test_block_on_fault_with_pri(void **state)
 		pattern_bytes(pa->want, sizeof(pa->want), 77);
 		env_init(&e, bc->backend, bc->seed, true);
 		assert_int_equal(sva_test_run_process(e.k, bof_task, pa), 0);
-		assert_int_equal(pa->first.status, SVA_DSA_STATUS_SUCCESS);
+		assert_int_equal(pa->first.status, DSA_COMP_SUCCESS);
 		assert_int_equal(pa->first.bytes_completed, 2 * PAGE);
 		assert_memory_equal(pa->got, pa->want, sizeof(pa->want));
 		sva_accel_get_stats(e.a, &s);
@@ -1217,14 +1218,14 @@ static void test_block_on_fault_with_pri(void **state)
 struct full {
 	const char *wq;
 	int full_ret, after_put_ret;
-	struct sva_dsa_completion rec[8];
+	struct dsa_completion_record rec[8];
 };
 
 static int full_task(struct sva_task *t, void *arg)
 {
 	struct full *f = arg;
 	struct sva_accel_client *c;
-	struct sva_dsa_desc d;
+	struct dsa_hw_desc d;
 	uint64_t comp = t_mmap(t, 1, true), buf = t_mmap(t, 1, true);
 	int fd;
 
@@ -1267,7 +1268,7 @@ static void test_full_wq_and_put_q_aborts_pending(void **state)
 			assert_int_equal(f.after_put_ret, -EPERM);
 			/* a stop returns once every descriptor has its record: here all aborted */
 			for (int j = 0; j < 8; j++)
-				assert_int_equal(f.rec[j].status, SVA_DSA_STATUS_ABORTED);
+				assert_int_equal(f.rec[j].status, SVA_DSA_COMP_ABORTED);
 			sva_accel_get_stats(e.a, &s);
 			assert_int_equal(s.aborted, 8);
 			assert_int_equal(s.submitted, 8);
@@ -1281,7 +1282,7 @@ static int put_race_task(struct sva_task *t, void *arg)
 {
 	struct full *f = arg;
 	struct sva_accel_client *c;
-	struct sva_dsa_desc d;
+	struct dsa_hw_desc d;
 	uint64_t comp = t_mmap(t, 1, true), src = t_mmap(t, 4, true), dst = t_mmap(t, 4, true);
 
 	TCHECK(comp && src && dst);
@@ -1308,9 +1309,9 @@ static void test_put_q_racing_engines_leaves_every_record(void **state)
 		env_init(&e, bc->backend, bc->seed, false);
 		assert_int_equal(sva_test_run_process(e.k, put_race_task, &f), 0);
 		for (int j = 0; j < 8; j++) {
-			assert_true(f.rec[j].status == SVA_DSA_STATUS_SUCCESS ||
-				    f.rec[j].status == SVA_DSA_STATUS_ABORTED);
-			if (f.rec[j].status == SVA_DSA_STATUS_ABORTED)
+			assert_true(f.rec[j].status == DSA_COMP_SUCCESS ||
+				    f.rec[j].status == SVA_DSA_COMP_ABORTED);
+			if (f.rec[j].status == SVA_DSA_COMP_ABORTED)
 				assert_true(f.rec[j].bytes_completed < 4 * PAGE);
 		}
 		sva_accel_get_stats(e.a, &s);
@@ -1328,14 +1329,14 @@ struct inflight {
 	struct sva_completion submitted, go;
 	uint32_t pasid;
 	int after_ret;
-	struct sva_dsa_completion rec;
+	struct dsa_completion_record rec;
 };
 
 /* Submit four 8-page copies; then exit at once, or wait for the last one. */
 /* Open the queue and submit four copies; 0 or the failing line. */
 static int inflight_submit(struct sva_task *t, struct inflight *f, uint64_t *comp_out)
 {
-	struct sva_dsa_desc d;
+	struct dsa_hw_desc d;
 	uint64_t comp = t_mmap(t, 1, true), src = t_mmap(t, 8, true),
 		 dst = t_mmap(t, 8, f->populate_dst);
 
@@ -1354,7 +1355,7 @@ static int inflight_task(struct sva_task *t, void *arg)
 {
 	struct inflight *f = arg;
 	struct sva_accel_client *c;
-	struct sva_dsa_desc d;
+	struct dsa_hw_desc d;
 	uint64_t comp = 0;
 	int ret = inflight_submit(t, f, &comp);
 
@@ -1478,7 +1479,7 @@ static void test_kill_mid_dma(void **state)
 struct lost_case {
 	struct sva_accel *a;
 	int wait_ret;
-	struct sva_dsa_completion rec;
+	struct dsa_completion_record rec;
 	struct sva_completion removed;
 };
 
@@ -1501,11 +1502,11 @@ static int lost_remover(struct sva_task *t, void *arg)
 
 static int lost_record_task(struct sva_task *t, void *arg)
 {
-	static const struct sva_dsa_completion zero;
+	static const struct dsa_completion_record zero;
 	struct lost_case *lc = arg;
 	uint64_t comp = t_mmap(t, 1, true), src = t_mmap(t, 256, true), dst = t_mmap(t, 256, true);
 	struct sva_accel_client *c;
-	struct sva_dsa_desc d;
+	struct dsa_hw_desc d;
 	int pid, status;
 
 	TCHECK(comp && src && dst);
@@ -1540,7 +1541,7 @@ static void test_wait_after_removal_with_a_lost_record_is_prompt(void **state)
 		e.destroyed = true;
 		assert_int_equal(status, 0);
 		assert_int_equal(lc.wait_ret, -ECANCELED); /* not -ETIMEDOUT after 4M polls */
-		assert_int_equal(lc.rec.status, SVA_DSA_STATUS_NONE);
+		assert_int_equal(lc.rec.status, DSA_COMP_NONE);
 		sva_completion_destroy(&lc.removed);
 		env_done(&e);
 	}
@@ -1575,8 +1576,8 @@ static void test_device_destroy_during_dma(void **state)
 		assert_int_equal(sva_process_wait(p, &status), 0);
 		assert_int_equal(status, 0);
 		/* the last descriptor: done before the removal, or aborted by it */
-		assert_true(f.rec.status == SVA_DSA_STATUS_SUCCESS ||
-			    f.rec.status == SVA_DSA_STATUS_ABORTED);
+		assert_true(f.rec.status == DSA_COMP_SUCCESS ||
+			    f.rec.status == SVA_DSA_COMP_ABORTED);
 		assert_int_equal(f.after_ret, -EFAULT); /* the portal was zapped */
 		inflight_done(&e, &f);
 		env_done(&e);

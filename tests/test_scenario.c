@@ -560,6 +560,39 @@ static void test_completion_record_fields(void **state)
 		   "t.sva:8:9: c.status == SUCCESS: c is -");
 }
 
+/* submit(fd, raw, opcode=, flags=, ...): DSA descriptors as given, DSA's statuses by name */
+static void test_raw_descriptors(void **state)
+{
+	static const char *const setup =
+		"process p {\n\tr0 = open(dsa0wq1)\n\tq0 = mmap(r0, mmio)\n"
+		"\tioctl(r0, start_q)\n\ta = mmap(8k)\n\tb = mmap(8k)\n"
+		"\tfill(a, 8k, 0x42)\n\ttouch(b, 8k, 1)\n";
+	char text[2048];
+	(void)state;
+
+	snprintf(text, sizeof(text),
+		 "%s\tc = submit(r0, raw, opcode=3, src=a, dst=b, len=8k)\n\twait(c)\n"
+		 "\texpect c.status == SUCCESS\n\texpect c.bytes_completed == 8192\n"
+		 "\tverify(b, 8k, 0x42)\n"
+		 "\td = submit(r0, raw, opcode=0x0b)\n\twait(d)\n\texpect error(EIO)\n"
+		 "\texpect d.status == BAD_OPCODE\n"
+		 "\te = submit(r0, raw, opcode=0, dst2=1)\n\twait(e)\n\texpect error(EIO)\n"
+		 "\texpect e.status == NOZERO_RESERVE\n"
+		 "\tf = submit(r0, raw, opcode=3, flags=0x8c, src=a, dst=b, len=64)\n\twait(f)\n"
+		 "\texpect error(EIO)\n\texpect f.status == INVALID_FLAGS\n"
+		 "\tg = submit(r0, raw, opcode=3, src=a, dst=b, len=4m)\n\twait(g)\n"
+		 "\texpect error(EIO)\n\texpect g.status == 0x13\n"
+		 /* COMPVAL: the pattern is the second address field, byte 24 */
+		 "\th = submit(r0, raw, opcode=6, src=a, dst=0x4242424242424242, len=64)\n"
+		 "\twait(h)\n\texpect h.result == 0\n"
+		 "\tj = submit(r0, raw, opcode=6, src=a, dst=0x4242424242424243, len=64)\n"
+		 "\twait(j)\n\texpect j.result == 1\n\texpect j.bytes_completed == 0\n"
+		 "\ti = submit(r0, raw, opcode=3, src=a, dst=0x1000, len=64)\n\twait(i)\n"
+		 "\texpect error(EFAULT)\n\texpect i.status == PAGE_FAULT_NOBOF\n}\n",
+		 setup);
+	expect_run(text, NULL);
+}
+
 static void test_clone_shares_the_variables(void **state)
 {
 	(void)state;
@@ -639,12 +672,13 @@ static void test_iopf_disable_and_remove(void **state)
 	char text[2048], msg[1024];
 	(void)state;
 
-	/* PRI resolves the fault on b; once IOPF is disabled, the fault on d is not resolved */
+	/* PRI resolves the fault on b; once IOPF is disabled, the fault on d is not resolved: the
+	 * page request is answered INVALID and a block-on-fault descriptor ends PAGE_FAULT_IR */
 	snprintf(text, sizeof(text),
 		 "%s\tc = submit(r0, memmove, src=a, dst=b, len=8k)\n\twait(c)\n"
 		 "\tverify(b, 8k, 0x42)\n\tiopf_disable(dsa0)\n\td = mmap(8k)\n"
 		 "\te = submit(r0, memmove, src=a, dst=d, len=8k)\n\twait(e)\n"
-		 "\texpect error(EFAULT)\n\texpect e.status == PAGE_FAULT\n}\n",
+		 "\texpect error(EFAULT)\n\texpect e.status == PAGE_FAULT_IR\n}\n",
 		 setup);
 	if (run_decls(pri_queue, text, 1, msg, sizeof(msg)))
 		fail_msg("%s", msg);
@@ -839,6 +873,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_goals),
 		cmocka_unit_test(test_failed_call_is_a_value),
 		cmocka_unit_test(test_completion_record_fields),
+		cmocka_unit_test(test_raw_descriptors),
 		cmocka_unit_test(test_clone_shares_the_variables),
 		cmocka_unit_test(test_cloexec_and_recv_fd),
 		cmocka_unit_test(test_mprotect_reclaim_munmap),

@@ -390,17 +390,17 @@ static void test_conditions_and_new_calls(void **state)
 	assert_int_equal(st->args[0].var, var_named(s, "k"));
 	assert_string_equal(m->stmts[13].args[0].word, "mm");
 	assert_int_equal(m->stmts[14].cond.field, SVA_SCN_F_RESULT);
-	assert_int_equal(m->stmts[15].cond.value, SVA_DSA_STATUS_NONE);
+	assert_int_equal(m->stmts[15].cond.value, DSA_COMP_NONE);
 	assert_int_equal(m->stmts[15].cond.cmp, SVA_SCN_GT);
 	assert_int_equal(m->stmts[16].cond.cmp, SVA_SCN_EQ);
 	/* the reader: recv_fd's fd, a field of a completion its parent assigns */
 	st = &s->programs[0].body.stmts[0];
 	assert_int_equal(st->op, SVA_SCN_RECV_FD);
 	assert_int_equal(s->vars[st->result].type, SVA_SCN_T_FD);
-	assert_int_equal(s->programs[0].body.stmts[1].cond.value, SVA_DSA_STATUS_SUCCESS);
+	assert_int_equal(s->programs[0].body.stmts[1].cond.value, DSA_COMP_SUCCESS);
 	assert_true(sva_scn_op_is_stmt(SVA_SCN_IF) && sva_scn_op_is_stmt(SVA_SCN_CHECK));
 	assert_false(sva_scn_op_is_stmt(SVA_SCN_WAIT_FREE));
-	assert_string_equal(sva_scn_status_name(SVA_DSA_STATUS_ABORTED), "ABORTED");
+	assert_string_equal(sva_scn_status_name(SVA_DSA_COMP_ABORTED), "ABORTED");
 	assert_null(sva_scn_status_name(0x77));
 	sva_scenario_free(s);
 }
@@ -498,6 +498,10 @@ static const struct bad_case bad_cases[] = {
 	  "t.sva:6:7: ", "submit(memmove) needs src" },
 	{ DW PROC("\tr = open(dwq0)\n\tb = mmap(4k)\n\tc = submit(r, noop, src=b)\n"),
 	  "t.sva:6:22: ", "submit(noop) takes no src" },
+	{ DW PROC("\tr = open(dwq0)\n\tc = submit(r, raw, src=0x1000)\n"),
+	  "t.sva:5:6: ", "submit(raw) needs opcode" },
+	{ DW PROC("\tr = open(dwq0)\n\tc = submit(r, memmove, src=1, dst=2, len=3, opcode=3)\n"),
+	  "t.sva:5:", "submit(memmove) takes no opcode" },
 	{ DW PROC("\tr = open(dwq0)\n\tb = mmap(4k)\n\tc = submit(r, dualcast, src=b, dst=b, "
 		  "len=1)\n"),
 	  "t.sva:6:6: ", "submit(dualcast) needs dst2" },

@@ -152,7 +152,7 @@ static int open_queue(struct sva_task *t, const char *wq, uint64_t *portal)
 }
 
 /* One descriptor of the mixed stream, numbered @i; its record at comp + 32 * (i % 64). */
-static void stream_desc(struct sva_dsa_desc *d, const struct bufs *b, unsigned i, bool bof)
+static void stream_desc(struct dsa_hw_desc *d, const struct bufs *b, unsigned i, bool bof)
 {
 	uint64_t comp = b->comp + 32 * (i % 64);
 	uint32_t off = (uint32_t)(i % 4) * PAGE;
@@ -169,10 +169,10 @@ static void stream_desc(struct sva_dsa_desc *d, const struct bufs *b, unsigned i
 		break;
 	}
 	if (bof)
-		d->flags |= SVA_DSA_FLAG_BOF;
+		d->flags |= IDXD_OP_FLAG_BOF;
 }
 
-static int submit(struct sva_task *t, uint64_t portal, struct sva_dsa_desc *d)
+static int submit(struct sva_task *t, uint64_t portal, struct dsa_hw_desc *d)
 {
 	for (int tries = 0; tries < 10000; tries++) {
 		int ret = sva_accel_enqcmd(t, portal, d);
@@ -199,7 +199,7 @@ static int wait_record(struct sva_task *t, const struct bufs *b, unsigned i)
 
 		if (ret)
 			return ret;
-		if (status != SVA_DSA_STATUS_NONE)
+		if (status != DSA_COMP_NONE)
 			return status;
 		if (polls < 1000)
 			sva_yield(w);
@@ -213,7 +213,7 @@ static int worker_main(struct sva_task *t, void *arg)
 {
 	struct worker *wk = arg;
 	bool bof = strstr(wk->wq, "wq1") != NULL;
-	struct sva_dsa_desc d;
+	struct dsa_hw_desc d;
 	uint64_t portal;
 	struct bufs b;
 	unsigned n = wk->kind == WORKER_LOOPS ? 100000 : 6;
@@ -313,7 +313,7 @@ static void seed000_nginx_master_workers(void **state)
 
 static int exit_child(struct sva_task *t, void *arg)
 {
-	struct sva_dsa_desc d;
+	struct dsa_hw_desc d;
 	uint64_t portal;
 	struct bufs b;
 
@@ -382,7 +382,7 @@ static int two_main(struct sva_task *t, void *arg)
 {
 	struct two *tw = arg;
 	const char *wqs[] = { "dsa0wq0", "dsa0wq0", "dsa0wq1", "dsa1wq0" };
-	struct sva_dsa_desc d;
+	struct dsa_hw_desc d;
 	uint64_t portal[4];
 	struct bufs b;
 
@@ -399,7 +399,7 @@ static int two_main(struct sva_task *t, void *arg)
 		if (submit(t, portal[i], &d))
 			return 3;
 		tw->status[i] = wait_record(t, &b, i);
-		if (tw->status[i] == SVA_DSA_STATUS_SUCCESS)
+		if (tw->status[i] == DSA_COMP_SUCCESS)
 			tw->results++;
 	}
 	return 0;
@@ -422,7 +422,7 @@ static void seed002_queues_and_two_devices(void **state)
 		assert_int_not_equal(tw.pasid, SVA_PASID_INVALID);
 		assert_int_equal(tw.domains, 1); /* two devices of one IOMMU: one domain */
 		for (int i = 0; i < 4; i++)
-			if (tw.status[i] != SVA_DSA_STATUS_SUCCESS)
+			if (tw.status[i] != DSA_COMP_SUCCESS)
 				fprintf(stderr, "queue %d: status %d\n", i, tw.status[i]);
 		assert_int_equal(tw.results, 4);
 		env_done(&e);

@@ -18,14 +18,20 @@
  * page, on the descriptor's PASID, with a scheduling point at every page. The completion record
  * (32 bytes) is written by DMA into the process's memory.
  *
- * Faults: a descriptor with block-on-fault (SVA_DSA_FLAG_BOF, allowed only on a WQ configured
+ * Descriptors and completion records are Intel DSA's bytes (the kernel's <linux/idxd.h>), and
+ * the engine answers them as a DSA 1.0 device does (docs/accelerators.md: every opcode, the
+ * checks and their status codes, what is modelled of the flags).
+ *
+ * Faults: a descriptor with block-on-fault (IDXD_OP_FLAG_BOF, allowed only on a WQ configured
  * with block_on_fault) lets a PRI-capable device resolve its faults with page requests and go
- * on; without it the descriptor stops at the first fault and completes with
- * SVA_DSA_STATUS_PAGE_FAULT, bytes_completed and fault_addr, and the client touches the page
- * and submits the rest.
+ * on (an unsuccessful response completes it DSA_COMP_PAGE_FAULT_IR); without it the descriptor
+ * stops at the first fault and completes with DSA_COMP_PAGE_FAULT_NOBOF (| DSA_COMP_STATUS_WRITE
+ * for a write), bytes_completed and fault_addr, and the client touches the page and submits the
+ * rest. Errors of a descriptor without a completion record go to the device's software error
+ * register (sva_accel_read_swerr()), as do records that cannot be written.
  *
  * Stopping a queue (uacce PUT_Q, release, device removal) refuses new descriptors, completes
- * the pending ones of that queue with SVA_DSA_STATUS_ABORTED (the record may be lost if the mm
+ * the pending ones of that queue with SVA_DSA_COMP_ABORTED (the record may be lost if the mm
  * is gone), asks the engine to end the queue's descriptor in flight at its next page and waits
  * for it: after the stop, which uacce does before it unbinds, no DMA is left on the PASID.
  *
@@ -51,6 +57,9 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
+
+#include <linux/idxd.h>
 
 #include "sva/api.h"
 #include "sva/uacce.h"
@@ -71,91 +80,149 @@ struct sva_accel_client;
 #define SVA_PASID_MSR_VALID (1u << 31)
 #define SVA_PASID_MSR_MASK  0xfffffu
 
-/* ---- descriptors ----------------------------------------------------------------------- */
+/* ---- descriptors and completion records: Intel DSA's, from the kernel's uapi ---------------- */
 
-enum sva_dsa_opcode {
-	SVA_DSA_OP_NOOP = 0x00,
-	SVA_DSA_OP_BATCH = 0x01,	   /* desc_list, desc_count: descriptors run in order */
-	SVA_DSA_OP_MEMMOVE = 0x03,	   /* src, dst, size (overlap copies backward) */
-	SVA_DSA_OP_FILL = 0x04,		   /* dst, size, 8-byte pattern */
-	SVA_DSA_OP_COMPARE = 0x05,	   /* src, src2, size */
-	SVA_DSA_OP_COMPARE_PATTERN = 0x06, /* src, size, pattern */
-	SVA_DSA_OP_DUALCAST = 0x0b,	   /* src, dst, dst2, size */
-	SVA_DSA_OP_CRC32C = 0x10,	   /* src, size, crc_seed */
-	SVA_DSA_OP_COPY_CRC = 0x11,	   /* src, dst, size, crc_seed */
-};
+/*
+ * A descriptor is the kernel's struct dsa_hw_desc (<linux/idxd.h>: 64 bytes, PASID and priv in
+ * bytes 0-3, flags in bytes 4-6, the opcode in byte 7, then the operation's fields), written to
+ * a portal as is; struct dsa_raw_desc is the same 64 bytes as eight words. A completion record
+ * is struct dsa_completion_record (32 bytes): status (DSA_COMP_*, bit 7 DSA_COMP_STATUS_WRITE
+ * on a page fault of a write), result, bytes_completed, fault_addr and the operation's fields.
+ * The opcodes are DSA_OPCODE_*, the flags IDXD_OP_FLAG_*; what the engine does with each is in
+ * docs/accelerators.md. The asserts below pin every offset the engine uses (the bit-fields of
+ * the first eight bytes are checked by tests/test_dsa_ops.c, offsetof cannot name them).
+ */
+#define SVA_DSA_OFFSET(type, field, off) \
+	static_assert(offsetof(struct type, field) == (off), #type "." #field " at byte " #off)
+static_assert(sizeof(struct dsa_hw_desc) == 64, "a DSA descriptor is 64 bytes");
+static_assert(sizeof(struct dsa_raw_desc) == 64, "a raw DSA descriptor is 64 bytes");
+SVA_DSA_OFFSET(dsa_hw_desc, completion_addr, 8);
+SVA_DSA_OFFSET(dsa_hw_desc, src_addr, 16);
+SVA_DSA_OFFSET(dsa_hw_desc, rdback_addr, 16);
+SVA_DSA_OFFSET(dsa_hw_desc, pattern, 16);
+SVA_DSA_OFFSET(dsa_hw_desc, desc_list_addr, 16);
+SVA_DSA_OFFSET(dsa_hw_desc, dst_addr, 24);
+SVA_DSA_OFFSET(dsa_hw_desc, rdback_addr2, 24);
+SVA_DSA_OFFSET(dsa_hw_desc, src2_addr, 24);
+SVA_DSA_OFFSET(dsa_hw_desc, comp_pattern, 24);
+SVA_DSA_OFFSET(dsa_hw_desc, xfer_size, 32);
+SVA_DSA_OFFSET(dsa_hw_desc, desc_count, 32);
+SVA_DSA_OFFSET(dsa_hw_desc, int_handle, 36);
+SVA_DSA_OFFSET(dsa_hw_desc, rsvd1, 38);
+SVA_DSA_OFFSET(dsa_hw_desc, expected_res, 40);
+SVA_DSA_OFFSET(dsa_hw_desc, delta_addr, 40);
+SVA_DSA_OFFSET(dsa_hw_desc, max_delta_size, 48);
+SVA_DSA_OFFSET(dsa_hw_desc, delt_rsvd, 52);
+SVA_DSA_OFFSET(dsa_hw_desc, expected_res_mask, 56);
+SVA_DSA_OFFSET(dsa_hw_desc, delta_rec_size, 40);
+SVA_DSA_OFFSET(dsa_hw_desc, dest2, 40);
+SVA_DSA_OFFSET(dsa_hw_desc, crc_seed, 40);
+SVA_DSA_OFFSET(dsa_hw_desc, crc_rsvd, 44);
+SVA_DSA_OFFSET(dsa_hw_desc, seed_addr, 48);
+SVA_DSA_OFFSET(dsa_hw_desc, src_dif_flags, 40);
+SVA_DSA_OFFSET(dsa_hw_desc, dif_chk_flags, 42);
+SVA_DSA_OFFSET(dsa_hw_desc, chk_ref_tag_seed, 48);
+SVA_DSA_OFFSET(dsa_hw_desc, chk_app_tag_mask, 52);
+SVA_DSA_OFFSET(dsa_hw_desc, chk_app_tag_seed, 54);
+SVA_DSA_OFFSET(dsa_hw_desc, dest_dif_flag, 41);
+SVA_DSA_OFFSET(dsa_hw_desc, dif_ins_flags, 42);
+SVA_DSA_OFFSET(dsa_hw_desc, ins_ref_tag_seed, 56);
+SVA_DSA_OFFSET(dsa_hw_desc, ins_app_tag_mask, 60);
+SVA_DSA_OFFSET(dsa_hw_desc, ins_app_tag_seed, 62);
+SVA_DSA_OFFSET(dsa_hw_desc, src_upd_flags, 40);
+SVA_DSA_OFFSET(dsa_hw_desc, upd_dest_flags, 41);
+SVA_DSA_OFFSET(dsa_hw_desc, dif_upd_flags, 42);
+SVA_DSA_OFFSET(dsa_hw_desc, src_ref_tag_seed, 48);
+SVA_DSA_OFFSET(dsa_hw_desc, src_app_tag_mask, 52);
+SVA_DSA_OFFSET(dsa_hw_desc, src_app_tag_seed, 54);
+SVA_DSA_OFFSET(dsa_hw_desc, dest_ref_tag_seed, 56);
+SVA_DSA_OFFSET(dsa_hw_desc, dest_app_tag_mask, 60);
+SVA_DSA_OFFSET(dsa_hw_desc, dest_app_tag_seed, 62);
+SVA_DSA_OFFSET(dsa_hw_desc, op_specific, 40);
+static_assert(sizeof(struct dsa_completion_record) == 32, "a DSA completion record is 32 bytes");
+SVA_DSA_OFFSET(dsa_completion_record, status, 0);
+SVA_DSA_OFFSET(dsa_completion_record, result, 1);
+SVA_DSA_OFFSET(dsa_completion_record, dif_status, 1);
+SVA_DSA_OFFSET(dsa_completion_record, bytes_completed, 4);
+SVA_DSA_OFFSET(dsa_completion_record, fault_addr, 8);
+SVA_DSA_OFFSET(dsa_completion_record, delta_rec_size, 16);
+SVA_DSA_OFFSET(dsa_completion_record, crc_val, 16);
+SVA_DSA_OFFSET(dsa_completion_record, dif_chk_ref_tag, 16);
+SVA_DSA_OFFSET(dsa_completion_record, dif_chk_app_tag_mask, 20);
+SVA_DSA_OFFSET(dsa_completion_record, dif_chk_app_tag, 22);
+SVA_DSA_OFFSET(dsa_completion_record, dif_ins_res, 16);
+SVA_DSA_OFFSET(dsa_completion_record, dif_ins_ref_tag, 24);
+SVA_DSA_OFFSET(dsa_completion_record, dif_ins_app_tag_mask, 28);
+SVA_DSA_OFFSET(dsa_completion_record, dif_ins_app_tag, 30);
+SVA_DSA_OFFSET(dsa_completion_record, dif_upd_src_ref_tag, 16);
+SVA_DSA_OFFSET(dsa_completion_record, dif_upd_src_app_tag_mask, 20);
+SVA_DSA_OFFSET(dsa_completion_record, dif_upd_src_app_tag, 22);
+SVA_DSA_OFFSET(dsa_completion_record, dif_upd_dest_ref_tag, 24);
+SVA_DSA_OFFSET(dsa_completion_record, dif_upd_dest_app_tag_mask, 28);
+SVA_DSA_OFFSET(dsa_completion_record, dif_upd_dest_app_tag, 30);
+SVA_DSA_OFFSET(dsa_completion_record, op_specific, 16);
+#undef SVA_DSA_OFFSET
 
+/*
+ * The status byte of a descriptor the driver ended in software, not the device: its queue was
+ * stopped (PUT_Q, release, removal) before or while it ran. The whole byte is 0xff, the value
+ * the kernel's idxd driver writes for the descriptors it aborts (IDXD_COMP_DESC_ABORT, not in
+ * the uapi): compare the whole byte, as idxd does, since DSA_COMP_STATUS_MASK would mask it.
+ */
+#define SVA_DSA_COMP_ABORTED 0xffu
+
+/* The status code of a status byte: DSA_COMP_* without the write bit, or SVA_DSA_COMP_ABORTED. */
+static inline unsigned sva_dsa_status_code(uint8_t status)
+{
+	return status == SVA_DSA_COMP_ABORTED ? SVA_DSA_COMP_ABORTED
+					      : (unsigned)(status & DSA_COMP_STATUS_MASK);
+}
+
+/* Operation-specific flags (bits 23:16): CRCGEN, COPY_CRC read the seed at seed_addr. */
+#define SVA_DSA_FLAG_CRC_READ_SEED (1u << 16)
+
+/* DIF flags (dif_chk_flags, dif_ins_flags, dif_upd_flags): the block size and the guard's CRC. */
 enum {
-	SVA_DSA_FLAG_BOF = 1u << 1,  /* block on fault (the WQ must allow it) */
-	SVA_DSA_FLAG_CRAV = 1u << 2, /* completion_addr is valid: errors are always recorded */
-	SVA_DSA_FLAG_RCR = 1u << 3,  /* request a completion record on success too */
+	SVA_DSA_DIF_BLOCK_MASK = 0x3,	       /* 0: 512, 1: 520, 2: 4096, 3: 4104 bytes of data */
+	SVA_DSA_DIF_INVERT_CRC_SEED = 1u << 2, /* the guard's CRC starts at 0xffff, not 0 */
+	SVA_DSA_DIF_INVERT_CRC_RESULT = 1u << 3, /* the guard is the CRC inverted */
 };
-
-/* A 64-byte descriptor, as written to a portal. */
-struct __attribute__((packed)) sva_dsa_desc {
-	uint32_t pasid; /* PASID 19:0, valid bit 31: set by ENQCMD, ignored by MOVDIR64B */
-	uint16_t flags; /* SVA_DSA_FLAG_* */
-	uint8_t opcode; /* enum sva_dsa_opcode */
-	uint8_t rsvd0;
-	uint64_t completion_addr; /* a 32-byte struct sva_dsa_completion */
-	union {
-		uint64_t src;
-		uint64_t desc_list; /* BATCH */
-	};
-	union {
-		uint64_t dst;
-		uint64_t src2; /* COMPARE */
-	};
-	union {
-		uint32_t size;	     /* bytes */
-		uint32_t desc_count; /* BATCH */
-	};
-	uint32_t rsvd1;
-	union {
-		uint64_t dst2;	  /* DUALCAST */
-		uint64_t pattern; /* FILL, COMPARE_PATTERN: byte i of the pattern at offset i % 8 */
-		uint32_t crc_seed; /* CRC32C, COPY_CRC */
-	};
-	uint64_t rsvd2[2];
-};
-static_assert(sizeof(struct sva_dsa_desc) == 64, "a DSA descriptor is 64 bytes");
-
-/* ---- completion records ---------------------------------------------------------------- */
-
-enum sva_dsa_status {
-	SVA_DSA_STATUS_NONE = 0x00, /* not written yet: the client zeroes the record */
-	SVA_DSA_STATUS_SUCCESS = 0x01,
-	SVA_DSA_STATUS_PAGE_FAULT = 0x03,	/* partial: bytes_completed, fault_addr */
-	SVA_DSA_STATUS_BATCH_FAIL = 0x05,	/* a descriptor of the batch did not succeed */
-	SVA_DSA_STATUS_BATCH_PAGE_FAULT = 0x06, /* reading the batch's list faulted */
-	SVA_DSA_STATUS_BAD_OPCODE = 0x10,
-	SVA_DSA_STATUS_INVALID_FLAGS = 0x11, /* BOF on a WQ that does not allow it */
-	SVA_DSA_STATUS_INVALID_SIZE = 0x13,  /* beyond max_xfer, or a range that wraps */
-	SVA_DSA_STATUS_BATCH_INVALID = 0x14, /* count 0 or beyond max_batch; a batch in a batch */
-	SVA_DSA_STATUS_ABORTED = 0x20,	     /* the queue was stopped */
-};
-
+/* Source DIF flags (src_dif_flags, src_upd_flags): how the source's tuples are checked. */
 enum {
-	SVA_DSA_FAULT_WRITE = 1u << 0, /* fault_info: the faulting access was a write */
-	SVA_DSA_FAULT_PRI = 1u << 1,   /* a page request was answered, and not with success */
+	SVA_DSA_DIF_SRC_ALL_F_DETECT_ERR = 1u << 0, /* an all-F tuple is an error, not skipped */
+	SVA_DSA_DIF_SRC_ALL_F_DETECT = 1u << 1,	    /* a tuple of all 0xff: the block is skipped */
+	SVA_DSA_DIF_SRC_APP_TAG_F_DETECT = 1u << 2, /* application tag 0xffff: skipped */
+	SVA_DSA_DIF_SRC_APP_REF_F_DETECT = 1u << 3, /* 0xffff and reference tag 0xffffffff */
+	SVA_DSA_DIF_SRC_APP_TAG_INC = 1u << 4,	    /* the application tag increments per block */
+	SVA_DSA_DIF_SRC_GUARD_CHECK_DISABLE = 1u << 5,
+	SVA_DSA_DIF_SRC_REF_TAG_CHECK_DISABLE = 1u << 6,
+	SVA_DSA_DIF_SRC_REF_TAG_FIXED = 1u << 7, /* else it increments per block (Type 1) */
+};
+/* Destination DIF flags (dest_dif_flag, upd_dest_flags): how the new tuples are made. */
+enum {
+	SVA_DSA_DIF_DST_APP_TAG_INC = 1u << 4,
+	SVA_DSA_DIF_DST_APP_TAG_PASS = 1u << 5, /* DIF_UPDT: the source's application tag kept */
+	SVA_DSA_DIF_DST_REF_TAG_PASS = 1u << 6, /* DIF_UPDT: the source's reference tag kept */
+	SVA_DSA_DIF_DST_REF_TAG_FIXED = 1u << 7,
+};
+/* dif_status of a DSA_COMP_DIF_ERR record: which check of the failing block failed. */
+enum {
+	SVA_DSA_DIF_ERR_GUARD = 1u << 0,
+	SVA_DSA_DIF_ERR_APP_TAG = 1u << 1,
+	SVA_DSA_DIF_ERR_REF_TAG = 1u << 2,
+	SVA_DSA_DIF_ERR_ALL_F = 1u << 3,
 };
 
-struct __attribute__((packed)) sva_dsa_completion {
-	uint8_t status;	    /* enum sva_dsa_status */
-	uint8_t result;	    /* COMPARE*: 0 equal, 1 differ; MEMMOVE: 1 copied backward */
-	uint8_t fault_info; /* SVA_DSA_FAULT_* */
-	uint8_t rsvd0;
-	uint32_t bytes_completed; /* bytes done; COMPARE* differ: offset of the first
-				     difference; BATCH: descriptors processed */
-	uint64_t fault_addr;	  /* PAGE_FAULT: the address that faulted */
-	uint64_t value;		  /* CRC32C / COPY_CRC: the CRC (of the bytes done when partial);
-				     BATCH: descriptors that succeeded */
-	uint64_t rsvd1;
-};
-static_assert(sizeof(struct sva_dsa_completion) == 32, "a DSA completion record is 32 bytes");
+/* A delta record entry (CR_DELTA, AP_DELTA): the offset of an 8-byte word / 8, its new value. */
+#define SVA_DSA_DELTA_ENTRY	 10u
+#define SVA_DSA_DELTA_MAX_XFER	 (8u << 16) /* 16-bit offsets of 8-byte words */
+#define SVA_DSA_DELTA_MIN_RECORD 80u	    /* the smallest max_delta_size accepted */
 
-/* CRC32C (Castagnoli, reflected 0x82f63b78), chainable: crc(a || b) = crc(b, crc(a, seed)). */
+/* CRC32C (Castagnoli, reflected 0x82f63b78), chainable: crc(a || b) = crc(b, crc(a, seed)), as
+ * CRCGEN computes it with a seed. */
 uint32_t sva_crc32c(uint32_t seed, const void *buf, size_t len);
+/* The T10-DIF CRC16 (0x8bb7, not reflected) of @buf from @crc: the DIF guard. */
+uint16_t sva_crc16_t10dif(uint16_t crc, const void *buf, size_t len);
 
 /* ---- the device ------------------------------------------------------------------------ */
 
@@ -169,6 +236,8 @@ struct sva_accel_wq_config {
 	enum sva_accel_wq_mode mode;
 	unsigned depth;	     /* descriptors waiting; 0 = 32 */
 	bool block_on_fault; /* descriptors may ask to block on faults */
+	uint32_t max_xfer;   /* the WQ's max transfer size: 0 = the device's */
+	uint32_t max_batch;  /* the WQ's max batch size: 0 = the device's */
 };
 
 /*
@@ -193,8 +262,8 @@ struct sva_accel_config {
 	unsigned engines; /* 0 = 1 */
 	unsigned nwqs;	  /* 1..SVA_ACCEL_MAX_WQS */
 	struct sva_accel_wq_config wqs[SVA_ACCEL_MAX_WQS];
-	uint32_t max_xfer;  /* bytes per descriptor; 0 = 2 MiB */
-	uint32_t max_batch; /* descriptors per batch; 0 = 32 */
+	uint32_t max_xfer;  /* bytes per descriptor; 0 = 2 MiB (a WQ may ask for less) */
+	uint32_t max_batch; /* descriptors per batch; 0 = 32 (a WQ may ask for less) */
 };
 
 /*
@@ -220,14 +289,34 @@ struct sva_accel_stats {
 	uint64_t submitted;	/* accepted by a portal */
 	uint64_t completed;	/* executed by an engine (any status but ABORTED) */
 	uint64_t aborted;	/* completed ABORTED: pending at a stop, or ended in flight */
-	uint64_t page_faults;	/* completed PAGE_FAULT / BATCH_PAGE_FAULT */
-	uint64_t errors;	/* completed with an invalid descriptor status */
+	uint64_t page_faults;	/* completed PAGE_FAULT_* / BATCH_PAGE_FAULT */
+	uint64_t errors;	/* completed with an error status (0x09, 0x10 and above) */
 	uint64_t records_lost;	/* completion records whose DMA write failed */
+	uint64_t swerrs;	/* errors reported to the software error register */
 	uint64_t bytes;		/* bytes processed by engines */
 	uint64_t page_requests; /* page requests of block-on-fault DMA */
 };
 
 void sva_accel_get_stats(struct sva_accel *a, struct sva_accel_stats *out);
+
+/*
+ * The software error register (DSA's SWERR): an error the device could not put in a completion
+ * record - a descriptor without one (no IDXD_OP_FLAG_CRAV), a record address not 32-byte
+ * aligned (DSA_COMP_CRA_ALIGN) or not translatable (DSA_COMP_CRA_XLAT). The first error is kept
+ * until software clears it; later ones set overflow.
+ */
+struct sva_accel_swerr {
+	bool valid;
+	bool overflow;
+	uint8_t status;	      /* DSA_COMP_* */
+	uint8_t opcode;	      /* of the descriptor */
+	unsigned wq;	      /* its WQ */
+	uint32_t pasid;	      /* its PASID */
+	uint64_t record_addr; /* its completion_addr */
+};
+
+/* Read the register into @out and clear it (software writes valid back); true if it was valid. */
+bool sva_accel_read_swerr(struct sva_accel *a, struct sva_accel_swerr *out);
 
 /* What SVA_ACCEL_IOCTL_WQ_INFO fills (arg: a struct sva_accel_wq_info * of the caller). */
 #define SVA_ACCEL_IOCTL_WQ_INFO 0x6101u
@@ -236,8 +325,8 @@ struct sva_accel_wq_info {
 	uint32_t index;
 	uint32_t mode; /* enum sva_accel_wq_mode */
 	uint32_t depth;
-	uint32_t max_xfer;
-	uint32_t max_batch;
+	uint32_t max_xfer;  /* the WQ's */
+	uint32_t max_batch; /* the WQ's */
 	bool block_on_fault;
 };
 
@@ -248,13 +337,13 @@ struct sva_accel_wq_info {
  * -EFAULT (no portal there), -EAGAIN (the WQ is full), -EPERM (the queue is not started or was
  * stopped), -EINVAL (a shared WQ's portal), SVA_ACCEL_EGP (misaligned).
  */
-int sva_accel_movdir64b(struct sva_task *t, uint64_t portal, const struct sva_dsa_desc *d);
+int sva_accel_movdir64b(struct sva_task *t, uint64_t portal, const struct dsa_hw_desc *d);
 /*
  * ENQCMD of @d to @portal (a shared WQ's). The thread's PASID register is loaded first if it
  * must be (the #GP fix-up); @d->pasid is overwritten with it. 0 accepted; SVA_ACCEL_EGP (no
  * PASID, or misaligned); -EAGAIN (full: ZF=1); -EFAULT, -EPERM, -EINVAL as MOVDIR64B.
  */
-int sva_accel_enqcmd(struct sva_task *t, uint64_t portal, struct sva_dsa_desc *d);
+int sva_accel_enqcmd(struct sva_task *t, uint64_t portal, struct dsa_hw_desc *d);
 /* The thread's IA32_PASID (0 until its first ENQCMD with a PASID, and again after exec). */
 uint32_t sva_accel_pasid_msr(struct sva_task *t);
 
@@ -271,13 +360,14 @@ int sva_accel_client_fd(const struct sva_accel_client *c);
 uint64_t sva_accel_client_portal(const struct sva_accel_client *c);
 const struct sva_accel_wq_info *sva_accel_client_info(const struct sva_accel_client *c);
 /*
- * Submit @d with the WQ's instruction (MOVDIR64B or ENQCMD), adding SVA_DSA_FLAG_BOF when the
- * WQ blocks on faults; -EAGAIN is retried (yielding) up to SVA_ACCEL_CLIENT_RETRIES times.
+ * Submit @d with the WQ's instruction (MOVDIR64B or ENQCMD), adding IDXD_OP_FLAG_BOF when the
+ * WQ blocks on faults (but to a DRAIN, where the flag is reserved); -EAGAIN is retried
+ * (yielding) up to SVA_ACCEL_CLIENT_RETRIES times.
  */
 #define SVA_ACCEL_CLIENT_RETRIES 1000  /* yields on a full WQ, then ... */
 #define SVA_ACCEL_CLIENT_SLEEPS	 10000 /* ... 1 ms sleeps (in sim: scheduling points) */
 int sva_accel_client_submit(struct sva_task *t, struct sva_accel_client *c,
-			    const struct sva_dsa_desc *d);
+			    const struct dsa_hw_desc *d);
 #define SVA_ACCEL_CLIENT_PROBE 1024 /* polls between two looks at the queue's state */
 /*
  * Poll the completion record at @comp_va (read by the CPU, yielding in between) until its status
@@ -288,25 +378,43 @@ int sva_accel_client_submit(struct sva_task *t, struct sva_accel_client *c,
  * returns -ECANCELED promptly instead of polling for a record that will not come.
  */
 int sva_accel_client_wait(struct sva_task *t, struct sva_accel_client *c, uint64_t comp_va,
-			  struct sva_dsa_completion *rec, unsigned long max_polls);
+			  struct dsa_completion_record *rec, unsigned long max_polls);
 
-/* Descriptor builders: zero @d, fill it, ask for a record at @comp (0: none). */
-void sva_dsa_desc_noop(struct sva_dsa_desc *d, uint64_t comp);
-void sva_dsa_desc_memmove(struct sva_dsa_desc *d, uint64_t dst, uint64_t src, uint32_t size,
+/*
+ * Descriptor builders: zero @d, fill it, ask for a record at @comp (CRAV and RCR; 0: none).
+ * fill is MEMFILL, compare_pattern COMPVAL, crc32c CRCGEN.
+ */
+void sva_dsa_desc_noop(struct dsa_hw_desc *d, uint64_t comp);
+void sva_dsa_desc_memmove(struct dsa_hw_desc *d, uint64_t dst, uint64_t src, uint32_t size,
 			  uint64_t comp);
-void sva_dsa_desc_fill(struct sva_dsa_desc *d, uint64_t dst, uint64_t pattern, uint32_t size,
+void sva_dsa_desc_fill(struct dsa_hw_desc *d, uint64_t dst, uint64_t pattern, uint32_t size,
 		       uint64_t comp);
-void sva_dsa_desc_compare(struct sva_dsa_desc *d, uint64_t src, uint64_t src2, uint32_t size,
+void sva_dsa_desc_compare(struct dsa_hw_desc *d, uint64_t src, uint64_t src2, uint32_t size,
 			  uint64_t comp);
-void sva_dsa_desc_compare_pattern(struct sva_dsa_desc *d, uint64_t src, uint64_t pattern,
+void sva_dsa_desc_compare_pattern(struct dsa_hw_desc *d, uint64_t src, uint64_t pattern,
 				  uint32_t size, uint64_t comp);
-void sva_dsa_desc_crc32c(struct sva_dsa_desc *d, uint64_t src, uint32_t size, uint32_t seed,
+void sva_dsa_desc_crc32c(struct dsa_hw_desc *d, uint64_t src, uint32_t size, uint32_t seed,
 			 uint64_t comp);
-void sva_dsa_desc_copy_crc(struct sva_dsa_desc *d, uint64_t dst, uint64_t src, uint32_t size,
+void sva_dsa_desc_copy_crc(struct dsa_hw_desc *d, uint64_t dst, uint64_t src, uint32_t size,
 			   uint32_t seed, uint64_t comp);
-void sva_dsa_desc_dualcast(struct sva_dsa_desc *d, uint64_t dst, uint64_t dst2, uint64_t src,
+void sva_dsa_desc_dualcast(struct dsa_hw_desc *d, uint64_t dst, uint64_t dst2, uint64_t src,
 			   uint32_t size, uint64_t comp);
-void sva_dsa_desc_batch(struct sva_dsa_desc *d, uint64_t list, uint32_t count, uint64_t comp);
+void sva_dsa_desc_batch(struct dsa_hw_desc *d, uint64_t list, uint32_t count, uint64_t comp);
+void sva_dsa_desc_drain(struct dsa_hw_desc *d, uint64_t comp);
+void sva_dsa_desc_cr_delta(struct dsa_hw_desc *d, uint64_t src, uint64_t src2, uint32_t size,
+			   uint64_t delta, uint32_t max_delta, uint64_t comp);
+void sva_dsa_desc_ap_delta(struct dsa_hw_desc *d, uint64_t dst, uint64_t delta, uint32_t delta_size,
+			   uint32_t size, uint64_t comp);
+void sva_dsa_desc_cflush(struct dsa_hw_desc *d, uint64_t dst, uint32_t size, uint64_t comp);
+/* DIF: @flags are the DIF flags (block size...); @ref and @app the tags' seeds. */
+void sva_dsa_desc_dif_check(struct dsa_hw_desc *d, uint64_t src, uint32_t size, uint8_t flags,
+			    uint8_t src_flags, uint32_t ref, uint16_t app, uint64_t comp);
+void sva_dsa_desc_dif_ins(struct dsa_hw_desc *d, uint64_t dst, uint64_t src, uint32_t size,
+			  uint8_t flags, uint8_t dst_flags, uint32_t ref, uint16_t app,
+			  uint64_t comp);
+void sva_dsa_desc_dif_strp(struct dsa_hw_desc *d, uint64_t dst, uint64_t src, uint32_t size,
+			   uint8_t flags, uint8_t src_flags, uint32_t ref, uint16_t app,
+			   uint64_t comp);
 
 SVA_END_DECLS
 

@@ -52,7 +52,7 @@ struct sva_scn_param {
 	bool required;
 };
 
-#define SVA_SCN_MAX_PARAMS 8
+#define SVA_SCN_MAX_PARAMS 10
 
 /*
  * The runner's limits (runner.h), which the parser enforces so that a scenario that parses can

@@ -26,7 +26,7 @@ static const char *const sva_scn_prots[] = { "none", "read", "rw", NULL };
 static const char *const sva_scn_frees[] = { "pasid", "mm", NULL };
 static const char *const sva_scn_submit_ops[] = {
 	"noop",	  "memmove",  "fill",	  "compare", "compare_pattern",
-	"crc32c", "copy_crc", "dualcast", NULL,
+	"crc32c", "copy_crc", "dualcast", "raw",     NULL,
 };
 
 #define SVA_SCN_NUM(k, req)                                          \
@@ -98,11 +98,12 @@ const struct sva_scn_call sva_scn_calls[] = {
 	{ "submit",
 	  SVA_SCN_SUBMIT,
 	  SVA_SCN_T_COMP,
-	  7,
+	  9,
 	  { SVA_SCN_VAR("fd", SVA_SCN_T_FD, true), SVA_SCN_WORDS("op", sva_scn_submit_ops, true),
 	    SVA_SCN_VAR_OR_NUM("src", SVA_SCN_T_ADDR, false),
 	    SVA_SCN_VAR_OR_NUM("dst", SVA_SCN_T_ADDR, false), SVA_SCN_NUM("len", false),
-	    SVA_SCN_NUM("pattern", false), SVA_SCN_VAR_OR_NUM("dst2", SVA_SCN_T_ADDR, false) } },
+	    SVA_SCN_NUM("pattern", false), SVA_SCN_VAR_OR_NUM("dst2", SVA_SCN_T_ADDR, false),
+	    SVA_SCN_NUM("opcode", false), SVA_SCN_NUM("flags", false) } },
 	/* SVA_SCN_T_NONE: a completion or a pid */
 	{ "wait", SVA_SCN_WAIT, SVA_SCN_T_NONE, 1, { SVA_SCN_VAR("x", SVA_SCN_T_NONE, true) } },
 	{ "fork", SVA_SCN_FORK, SVA_SCN_T_PID, 1, { SVA_SCN_NAME("program", false) } },
@@ -160,18 +161,40 @@ struct sva_scn_status {
 	uint8_t value;
 };
 
-/* The statuses of a completion record (sva/accel.h), as a scenario names them. */
+/*
+ * The status codes of a completion record, as a scenario names them: DSA's (DSA_COMP_*, the
+ * write bit of a fault aside: a record's status reads as its code), the driver's ABORTED, and
+ * the names of the engine before it spoke DSA (PAGE_FAULT, INVALID_SIZE, BATCH_INVALID) as
+ * aliases. The first name of a value is the one printed.
+ */
 static const struct sva_scn_status sva_scn_statuses[] = {
-	{ "NONE", SVA_DSA_STATUS_NONE },
-	{ "SUCCESS", SVA_DSA_STATUS_SUCCESS },
-	{ "PAGE_FAULT", SVA_DSA_STATUS_PAGE_FAULT },
-	{ "BATCH_FAIL", SVA_DSA_STATUS_BATCH_FAIL },
-	{ "BATCH_PAGE_FAULT", SVA_DSA_STATUS_BATCH_PAGE_FAULT },
-	{ "BAD_OPCODE", SVA_DSA_STATUS_BAD_OPCODE },
-	{ "INVALID_FLAGS", SVA_DSA_STATUS_INVALID_FLAGS },
-	{ "INVALID_SIZE", SVA_DSA_STATUS_INVALID_SIZE },
-	{ "BATCH_INVALID", SVA_DSA_STATUS_BATCH_INVALID },
-	{ "ABORTED", SVA_DSA_STATUS_ABORTED },
+	{ "NONE", DSA_COMP_NONE },
+	{ "SUCCESS", DSA_COMP_SUCCESS },
+	{ "SUCCESS_PRED", DSA_COMP_SUCCESS_PRED },
+	{ "PAGE_FAULT_NOBOF", DSA_COMP_PAGE_FAULT_NOBOF },
+	{ "PAGE_FAULT_IR", DSA_COMP_PAGE_FAULT_IR },
+	{ "BATCH_FAIL", DSA_COMP_BATCH_FAIL },
+	{ "BATCH_PAGE_FAULT", DSA_COMP_BATCH_PAGE_FAULT },
+	{ "DR_OFFSET_NOINC", DSA_COMP_DR_OFFSET_NOINC },
+	{ "DR_OFFSET_ERANGE", DSA_COMP_DR_OFFSET_ERANGE },
+	{ "DIF_ERR", DSA_COMP_DIF_ERR },
+	{ "BAD_OPCODE", DSA_COMP_BAD_OPCODE },
+	{ "INVALID_FLAGS", DSA_COMP_INVALID_FLAGS },
+	{ "NOZERO_RESERVE", DSA_COMP_NOZERO_RESERVE },
+	{ "XFER_ERANGE", DSA_COMP_XFER_ERANGE },
+	{ "DESC_CNT_ERANGE", DSA_COMP_DESC_CNT_ERANGE },
+	{ "DR_ERANGE", DSA_COMP_DR_ERANGE },
+	{ "OVERLAP_BUFFERS", DSA_COMP_OVERLAP_BUFFERS },
+	{ "DCAST_ERR", DSA_COMP_DCAST_ERR },
+	{ "DESCLIST_ALIGN", DSA_COMP_DESCLIST_ALIGN },
+	{ "INT_HANDLE_INVAL", DSA_COMP_INT_HANDLE_INVAL },
+	{ "CRA_XLAT", DSA_COMP_CRA_XLAT },
+	{ "CRA_ALIGN", DSA_COMP_CRA_ALIGN },
+	{ "ADDR_ALIGN", DSA_COMP_ADDR_ALIGN },
+	{ "ABORTED", SVA_DSA_COMP_ABORTED },
+	{ "PAGE_FAULT", DSA_COMP_PAGE_FAULT_NOBOF },
+	{ "INVALID_SIZE", DSA_COMP_XFER_ERANGE },
+	{ "BATCH_INVALID", DSA_COMP_DESC_CNT_ERANGE },
 	{ NULL, 0 },
 };
 

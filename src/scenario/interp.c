@@ -260,7 +260,7 @@ void sva_scn_map_add(struct sva_scn_exec *x, uint64_t addr, uint64_t len)
 static int sva_scn_cond_read(struct sva_scn_exec *x, const struct sva_scn_cond *c, int64_t *val)
 {
 	const struct sva_scn_var *v = &x->c->r->s->vars[c->var];
-	struct sva_dsa_completion rec;
+	struct dsa_completion_record rec;
 	int ret;
 
 	if (c->field == SVA_SCN_F_VALUE) {
@@ -283,7 +283,7 @@ static int sva_scn_cond_read(struct sva_scn_exec *x, const struct sva_scn_cond *
 				 v->name, sva_strerror(ret));
 		return -1;
 	}
-	*val = c->field == SVA_SCN_F_STATUS	       ? rec.status
+	*val = c->field == SVA_SCN_F_STATUS	       ? sva_dsa_status_code(rec.status)
 	       : c->field == SVA_SCN_F_RESULT	       ? rec.result
 	       : c->field == SVA_SCN_F_BYTES_COMPLETED ? (int64_t)rec.bytes_completed
 						       : (int64_t)rec.fault_addr;

@@ -173,8 +173,31 @@ static long sva_scn_record(struct sva_scn_exec *x, uint64_t *out)
 	return 0;
 }
 
+/*
+ * A raw descriptor: opcode and flags as given (flags default to CRAV | RCR), the record at
+ * @comp; src at byte 16, dst at 24, len at 32, dst2 at 40, pattern at 48 (8 bytes each, len 4).
+ */
+static void sva_scn_desc_raw(struct sva_scn_exec *x, struct dsa_hw_desc *d, uint64_t src,
+			     uint64_t dst, uint64_t dst2, uint64_t comp)
+{
+	uint64_t pattern = sva_scn_num_or(x, SVA_SCN_SUB_PATTERN, 0);
+	uint8_t *p = (uint8_t *)d;
+
+	memset(d, 0, sizeof(*d));
+	d->opcode = (uint8_t)sva_scn_num_or(x, SVA_SCN_SUB_OPCODE, 0);
+	d->flags = (uint32_t)sva_scn_num_or(x, SVA_SCN_SUB_FLAGS,
+					    IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR) &
+		   0xffffffu;
+	d->completion_addr = comp;
+	d->src_addr = src;
+	d->dst_addr = dst;
+	d->xfer_size = (uint32_t)sva_scn_num_or(x, SVA_SCN_SUB_LEN, 0);
+	memcpy(p + 40, &dst2, sizeof(dst2));
+	memcpy(p + 48, &pattern, sizeof(pattern));
+}
+
 /* Build the descriptor of a submit statement. */
-static long sva_scn_desc(struct sva_scn_exec *x, struct sva_dsa_desc *d, uint64_t comp)
+static long sva_scn_desc(struct sva_scn_exec *x, struct dsa_hw_desc *d, uint64_t comp)
 {
 	static const unsigned addrs[] = { SVA_SCN_SUB_SRC, SVA_SCN_SUB_DST, SVA_SCN_SUB_DST2 };
 	const char *op = sva_scn_arg(x, SVA_SCN_SUB_OP)->word;
@@ -206,6 +229,8 @@ static long sva_scn_desc(struct sva_scn_exec *x, struct sva_dsa_desc *d, uint64_
 		sva_dsa_desc_crc32c(d, src, len, (uint32_t)pattern, comp);
 	else if (strcmp(op, "copy_crc") == 0)
 		sva_dsa_desc_copy_crc(d, dst, src, len, (uint32_t)pattern, comp);
+	else if (strcmp(op, "raw") == 0)
+		sva_scn_desc_raw(x, d, src, dst, dst2, comp);
 	else
 		sva_dsa_desc_dualcast(d, dst, dst2, src, len, comp);
 	return 0;
@@ -227,7 +252,7 @@ static long sva_scn_submit(struct sva_scn_exec *x)
 {
 	const struct sva_scn_wq *wq;
 	struct sva_scn_fdinfo f;
-	struct sva_dsa_desc d;
+	struct dsa_hw_desc d;
 	uint64_t fd, comp;
 	unsigned tries = 0;
 	long ret = sva_scn_val(x, SVA_SCN_SUB_FD, &fd);
@@ -242,10 +267,10 @@ static long sva_scn_submit(struct sva_scn_exec *x)
 		ret = sva_scn_desc(x, &d, comp);
 	if (ret)
 		return ret;
-	if (wq->bof)
-		d.flags |= SVA_DSA_FLAG_BOF;
+	if (wq->bof && strcmp(sva_scn_arg(x, SVA_SCN_SUB_OP)->word, "raw") != 0)
+		d.flags |= IDXD_OP_FLAG_BOF; /* a raw descriptor's flags are as given */
 	do {
-		struct sva_dsa_desc copy = d;
+		struct dsa_hw_desc copy = d;
 
 		ret = wq->mode == SVA_SCN_WQ_SHARED ? sva_accel_enqcmd(x->t, f.portal, &copy)
 						    : sva_accel_movdir64b(x->t, f.portal, &copy);
@@ -291,16 +316,17 @@ static long sva_scn_wait_record(struct sva_scn_exec *x, uint64_t comp)
 			tries >= SVA_SCN_SUBMIT_RETRIES && sva_scn_record_queue_stopped(x, comp);
 		uint8_t status = 0;
 		int ret = sva_sys_read_mem(x->t, comp, &status, 1);
+		unsigned code = sva_dsa_status_code(status);
 
 		if (ret)
 			return ret;
-		if (status == SVA_DSA_STATUS_SUCCESS)
+		if (code == DSA_COMP_SUCCESS)
 			return 0;
-		if (status == SVA_DSA_STATUS_PAGE_FAULT)
+		if (code == DSA_COMP_PAGE_FAULT_NOBOF || code == DSA_COMP_PAGE_FAULT_IR)
 			return -EFAULT;
-		if (status == SVA_DSA_STATUS_ABORTED)
+		if (code == SVA_DSA_COMP_ABORTED)
 			return -ECANCELED;
-		if (status != SVA_DSA_STATUS_NONE)
+		if (code != DSA_COMP_NONE)
 			return -EIO;
 		if (stopped)
 			return -ECANCELED; /* aborted, its record lost */

@@ -293,7 +293,8 @@ static int sva_scn_parse_args(struct sva_scn_parser *p, struct sva_scn_stmt *st)
 	}
 }
 
-/* What each submit op needs and accepts, by parameter index (2 src .. 6 dst2). */
+/* What each submit op needs and accepts, by parameter index (2 src .. 6 dst2, 7 opcode, 8 flags).
+ */
 struct sva_scn_submit_rule {
 	const char *op;
 	unsigned needs, takes;
@@ -304,6 +305,8 @@ struct sva_scn_submit_rule {
 #define SVA_SCN_LEN	(1u << 4)
 #define SVA_SCN_PATTERN (1u << 5)
 #define SVA_SCN_DST2	(1u << 6)
+#define SVA_SCN_OPCODE	(1u << 7)
+#define SVA_SCN_FLAGS	(1u << 8)
 
 static const struct sva_scn_submit_rule sva_scn_submit_rules[] = {
 	{ "noop", 0, 0 },
@@ -314,6 +317,10 @@ static const struct sva_scn_submit_rule sva_scn_submit_rules[] = {
 	{ "crc32c", SVA_SCN_SRC | SVA_SCN_LEN, 0 },
 	{ "copy_crc", SVA_SCN_SRC | SVA_SCN_DST | SVA_SCN_LEN, 0 },
 	{ "dualcast", SVA_SCN_SRC | SVA_SCN_DST | SVA_SCN_DST2 | SVA_SCN_LEN, 0 },
+	/* a DSA descriptor as given: any opcode and flags (sva_scn_desc() says where each goes) */
+	{ "raw", SVA_SCN_OPCODE,
+	  SVA_SCN_SRC | SVA_SCN_DST | SVA_SCN_LEN | SVA_SCN_PATTERN | SVA_SCN_DST2 |
+		  SVA_SCN_FLAGS },
 };
 
 static int sva_scn_check_submit(struct sva_scn_parser *p, const struct sva_scn_stmt *st,

@@ -123,8 +123,8 @@ static long sva_accel_ioctl(struct sva_uacce_queue *q, unsigned cmd, unsigned lo
 		.index = wq->index,
 		.mode = wq->mode,
 		.depth = wq->depth,
-		.max_xfer = wq->a->max_xfer,
-		.max_batch = wq->a->max_batch,
+		.max_xfer = wq->max_xfer,
+		.max_batch = wq->max_batch,
 		.block_on_fault = wq->bof,
 	};
 	return 0;
@@ -172,6 +172,9 @@ static int sva_accel_wq_create(struct sva_accel *a, unsigned index,
 	wq->mode = wc->mode;
 	wq->bof = wc->block_on_fault;
 	wq->depth = depth;
+	wq->max_xfer = wc->max_xfer && wc->max_xfer < a->max_xfer ? wc->max_xfer : a->max_xfer;
+	wq->max_batch =
+		wc->max_batch && wc->max_batch < a->max_batch ? wc->max_batch : a->max_batch;
 	wq->pasid = SVA_PASID_INVALID;
 	sva_spin_lock_init(a->w, &wq->lock, "accel_wq");
 	sva_waitq_init(a->w, &wq->idle, "accel_wq_idle");
@@ -234,6 +237,7 @@ static void sva_accel_free(struct sva_accel *a)
 	for (unsigned i = 0; i < a->nwqs; i++)
 		sva_accel_wq_free(a, a->wqs[i]);
 	sva_waitq_destroy(&a->work);
+	sva_spin_lock_destroy(&a->swerr_lock);
 	sva_free(a->w, SVA_OBJ_ACCEL, a);
 }
 
@@ -278,6 +282,7 @@ int sva_accel_create(struct sva_kernel *k, struct sva_device *dev,
 	a->max_xfer = cfg->max_xfer ? cfg->max_xfer : SVA_ACCEL_DEFAULT_MAX_XFER;
 	a->max_batch = cfg->max_batch ? cfg->max_batch : SVA_ACCEL_DEFAULT_MAX_BATCH;
 	sva_waitq_init(w, &a->work, "accel_work");
+	sva_spin_lock_init(w, &a->swerr_lock, "accel_swerr");
 	for (; a->nwqs < cfg->nwqs; a->nwqs++) {
 		ret = sva_accel_wq_create(a, a->nwqs, &cfg->wqs[a->nwqs], &a->wqs[a->nwqs]);
 		if (ret)
@@ -368,5 +373,6 @@ void sva_accel_get_stats(struct sva_accel *a, struct sva_accel_stats *out)
 		.records_lost = atomic_load(&a->c.records_lost),
 		.bytes = atomic_load(&a->c.bytes),
 		.page_requests = atomic_load(&a->c.page_requests),
+		.swerrs = atomic_load(&a->c.swerrs),
 	};
 }

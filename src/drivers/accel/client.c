@@ -95,13 +95,13 @@ const struct sva_accel_wq_info *sva_accel_client_info(const struct sva_accel_cli
 }
 
 int sva_accel_client_submit(struct sva_task *t, struct sva_accel_client *c,
-			    const struct sva_dsa_desc *d)
+			    const struct dsa_hw_desc *d)
 {
-	struct sva_dsa_desc desc = *d;
+	struct dsa_hw_desc desc = *d;
 	int ret = -EAGAIN;
 
-	if (c->info.block_on_fault)
-		desc.flags |= SVA_DSA_FLAG_BOF;
+	if (c->info.block_on_fault && desc.opcode != DSA_OPCODE_DRAIN) /* reserved for DRAIN */
+		desc.flags |= IDXD_OP_FLAG_BOF;
 	/* a full WQ: yield for a while, then sleep a millisecond a try (a busy machine) */
 	for (int i = 0; i < SVA_ACCEL_CLIENT_RETRIES + SVA_ACCEL_CLIENT_SLEEPS && ret == -EAGAIN;
 	     i++) {
@@ -130,7 +130,7 @@ static bool sva_accel_client_stopped(struct sva_task *t, struct sva_accel_client
 }
 
 int sva_accel_client_wait(struct sva_task *t, struct sva_accel_client *c, uint64_t comp_va,
-			  struct sva_dsa_completion *rec, unsigned long max_polls)
+			  struct dsa_completion_record *rec, unsigned long max_polls)
 {
 	for (unsigned long i = 0; !max_polls || i < max_polls; i++) {
 		bool stopped = sva_accel_client_stopped(t, c, i);
@@ -138,7 +138,7 @@ int sva_accel_client_wait(struct sva_task *t, struct sva_accel_client *c, uint64
 
 		if (ret)
 			return ret;
-		if (rec->status != SVA_DSA_STATUS_NONE)
+		if (rec->status != DSA_COMP_NONE)
 			return 0;
 		if (stopped)
 			return -ECANCELED; /* ended ABORTED with the queue; its record was lost */
@@ -149,89 +149,157 @@ int sva_accel_client_wait(struct sva_task *t, struct sva_accel_client *c, uint64
 
 /* ---- descriptor builders ---- */
 
-static void sva_dsa_desc_init(struct sva_dsa_desc *d, uint8_t opcode, uint64_t comp)
+static void sva_dsa_desc_init(struct dsa_hw_desc *d, uint8_t opcode, uint64_t comp)
 {
 	memset(d, 0, sizeof(*d));
 	d->opcode = opcode;
 	if (comp) {
 		d->completion_addr = comp;
-		d->flags = SVA_DSA_FLAG_CRAV | SVA_DSA_FLAG_RCR;
+		d->flags = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
 	}
 }
 
-void sva_dsa_desc_noop(struct sva_dsa_desc *d, uint64_t comp)
+void sva_dsa_desc_noop(struct dsa_hw_desc *d, uint64_t comp)
 {
-	sva_dsa_desc_init(d, SVA_DSA_OP_NOOP, comp);
+	sva_dsa_desc_init(d, DSA_OPCODE_NOOP, comp);
 }
 
-void sva_dsa_desc_memmove(struct sva_dsa_desc *d, uint64_t dst, uint64_t src, uint32_t size,
+void sva_dsa_desc_drain(struct dsa_hw_desc *d, uint64_t comp)
+{
+	sva_dsa_desc_init(d, DSA_OPCODE_DRAIN, comp);
+}
+
+void sva_dsa_desc_memmove(struct dsa_hw_desc *d, uint64_t dst, uint64_t src, uint32_t size,
 			  uint64_t comp)
 {
-	sva_dsa_desc_init(d, SVA_DSA_OP_MEMMOVE, comp);
-	d->dst = dst;
-	d->src = src;
-	d->size = size;
+	sva_dsa_desc_init(d, DSA_OPCODE_MEMMOVE, comp);
+	d->dst_addr = dst;
+	d->src_addr = src;
+	d->xfer_size = size;
 }
 
-void sva_dsa_desc_fill(struct sva_dsa_desc *d, uint64_t dst, uint64_t pattern, uint32_t size,
+void sva_dsa_desc_fill(struct dsa_hw_desc *d, uint64_t dst, uint64_t pattern, uint32_t size,
 		       uint64_t comp)
 {
-	sva_dsa_desc_init(d, SVA_DSA_OP_FILL, comp);
-	d->dst = dst;
+	sva_dsa_desc_init(d, DSA_OPCODE_MEMFILL, comp);
+	d->dst_addr = dst;
 	d->pattern = pattern;
-	d->size = size;
+	d->xfer_size = size;
 }
 
-void sva_dsa_desc_compare(struct sva_dsa_desc *d, uint64_t src, uint64_t src2, uint32_t size,
+void sva_dsa_desc_compare(struct dsa_hw_desc *d, uint64_t src, uint64_t src2, uint32_t size,
 			  uint64_t comp)
 {
-	sva_dsa_desc_init(d, SVA_DSA_OP_COMPARE, comp);
-	d->src = src;
-	d->src2 = src2;
-	d->size = size;
+	sva_dsa_desc_init(d, DSA_OPCODE_COMPARE, comp);
+	d->src_addr = src;
+	d->src2_addr = src2;
+	d->xfer_size = size;
 }
 
-void sva_dsa_desc_compare_pattern(struct sva_dsa_desc *d, uint64_t src, uint64_t pattern,
+void sva_dsa_desc_compare_pattern(struct dsa_hw_desc *d, uint64_t src, uint64_t pattern,
 				  uint32_t size, uint64_t comp)
 {
-	sva_dsa_desc_init(d, SVA_DSA_OP_COMPARE_PATTERN, comp);
-	d->src = src;
-	d->pattern = pattern;
-	d->size = size;
+	sva_dsa_desc_init(d, DSA_OPCODE_COMPVAL, comp);
+	d->src_addr = src;
+	d->comp_pattern = pattern;
+	d->xfer_size = size;
 }
 
-void sva_dsa_desc_crc32c(struct sva_dsa_desc *d, uint64_t src, uint32_t size, uint32_t seed,
+void sva_dsa_desc_crc32c(struct dsa_hw_desc *d, uint64_t src, uint32_t size, uint32_t seed,
 			 uint64_t comp)
 {
-	sva_dsa_desc_init(d, SVA_DSA_OP_CRC32C, comp);
-	d->src = src;
-	d->size = size;
+	sva_dsa_desc_init(d, DSA_OPCODE_CRCGEN, comp);
+	d->src_addr = src;
+	d->xfer_size = size;
 	d->crc_seed = seed;
 }
 
-void sva_dsa_desc_copy_crc(struct sva_dsa_desc *d, uint64_t dst, uint64_t src, uint32_t size,
+void sva_dsa_desc_copy_crc(struct dsa_hw_desc *d, uint64_t dst, uint64_t src, uint32_t size,
 			   uint32_t seed, uint64_t comp)
 {
-	sva_dsa_desc_init(d, SVA_DSA_OP_COPY_CRC, comp);
-	d->dst = dst;
-	d->src = src;
-	d->size = size;
+	sva_dsa_desc_init(d, DSA_OPCODE_COPY_CRC, comp);
+	d->dst_addr = dst;
+	d->src_addr = src;
+	d->xfer_size = size;
 	d->crc_seed = seed;
 }
 
-void sva_dsa_desc_dualcast(struct sva_dsa_desc *d, uint64_t dst, uint64_t dst2, uint64_t src,
+void sva_dsa_desc_dualcast(struct dsa_hw_desc *d, uint64_t dst, uint64_t dst2, uint64_t src,
 			   uint32_t size, uint64_t comp)
 {
-	sva_dsa_desc_init(d, SVA_DSA_OP_DUALCAST, comp);
-	d->dst = dst;
-	d->dst2 = dst2;
-	d->src = src;
-	d->size = size;
+	sva_dsa_desc_init(d, DSA_OPCODE_DUALCAST, comp);
+	d->dst_addr = dst;
+	d->dest2 = dst2;
+	d->src_addr = src;
+	d->xfer_size = size;
 }
 
-void sva_dsa_desc_batch(struct sva_dsa_desc *d, uint64_t list, uint32_t count, uint64_t comp)
+void sva_dsa_desc_batch(struct dsa_hw_desc *d, uint64_t list, uint32_t count, uint64_t comp)
 {
-	sva_dsa_desc_init(d, SVA_DSA_OP_BATCH, comp);
-	d->desc_list = list;
+	sva_dsa_desc_init(d, DSA_OPCODE_BATCH, comp);
+	d->desc_list_addr = list;
 	d->desc_count = count;
+}
+
+void sva_dsa_desc_cr_delta(struct dsa_hw_desc *d, uint64_t src, uint64_t src2, uint32_t size,
+			   uint64_t delta, uint32_t max_delta, uint64_t comp)
+{
+	sva_dsa_desc_init(d, DSA_OPCODE_CR_DELTA, comp);
+	d->src_addr = src;
+	d->src2_addr = src2;
+	d->xfer_size = size;
+	d->delta_addr = delta;
+	d->max_delta_size = max_delta;
+}
+
+void sva_dsa_desc_ap_delta(struct dsa_hw_desc *d, uint64_t dst, uint64_t delta, uint32_t delta_size,
+			   uint32_t size, uint64_t comp)
+{
+	sva_dsa_desc_init(d, DSA_OPCODE_AP_DELTA, comp);
+	d->dst_addr = dst;
+	d->src_addr = delta;
+	d->delta_rec_size = delta_size;
+	d->xfer_size = size;
+}
+
+void sva_dsa_desc_cflush(struct dsa_hw_desc *d, uint64_t dst, uint32_t size, uint64_t comp)
+{
+	sva_dsa_desc_init(d, DSA_OPCODE_CFLUSH, comp);
+	d->dst_addr = dst;
+	d->xfer_size = size;
+}
+
+void sva_dsa_desc_dif_check(struct dsa_hw_desc *d, uint64_t src, uint32_t size, uint8_t flags,
+			    uint8_t src_flags, uint32_t ref, uint16_t app, uint64_t comp)
+{
+	sva_dsa_desc_init(d, DSA_OPCODE_DIF_CHECK, comp);
+	d->src_addr = src;
+	d->xfer_size = size;
+	d->dif_chk_flags = flags;
+	d->src_dif_flags = src_flags;
+	d->chk_ref_tag_seed = ref;
+	d->chk_app_tag_seed = app;
+}
+
+void sva_dsa_desc_dif_ins(struct dsa_hw_desc *d, uint64_t dst, uint64_t src, uint32_t size,
+			  uint8_t flags, uint8_t dst_flags, uint32_t ref, uint16_t app,
+			  uint64_t comp)
+{
+	sva_dsa_desc_init(d, DSA_OPCODE_DIF_INS, comp);
+	d->src_addr = src;
+	d->dst_addr = dst;
+	d->xfer_size = size;
+	d->dif_ins_flags = flags;
+	d->dest_dif_flag = dst_flags;
+	d->ins_ref_tag_seed = ref;
+	d->ins_app_tag_seed = app;
+}
+
+void sva_dsa_desc_dif_strp(struct dsa_hw_desc *d, uint64_t dst, uint64_t src, uint32_t size,
+			   uint8_t flags, uint8_t src_flags, uint32_t ref, uint16_t app,
+			   uint64_t comp)
+{
+	sva_dsa_desc_dif_check(d, src, size, flags, src_flags, ref, app, comp);
+	d->opcode = DSA_OPCODE_DIF_STRP;
+	d->dst_addr = dst;
 }

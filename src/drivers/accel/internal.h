@@ -6,9 +6,11 @@
  *             the portal page, the info ioctl), counters;
  *   submit.c  MOVDIR64B / ENQCMD: the portal found through the caller's mm, the IA32_PASID
  *             register, the descriptor queued on its WQ;
- *   engine.c  the engines: a descriptor taken from a WQ, executed page by page with the DMA
- *             helpers, its completion record written; aborting a queue's descriptors;
- *   crc32c.c  CRC32C;
+ *   engine.c  the engines: a descriptor taken from a WQ and run, its completion record
+ *             written (or the software error register); aborting a queue's descriptors;
+ *   ops.c     the DSA operations: a descriptor's checks and its execution, page by page with
+ *             the DMA helpers; dif.c the DIF operations;
+ *   crc32c.c  CRC32C and the T10-DIF CRC16;
  *   client.c  the client library and descriptor builders.
  *
  * Objects and references:
@@ -66,8 +68,9 @@ struct sva_accel_ctx {
 
 /* A descriptor waiting in a WQ. */
 struct sva_accel_slot {
-	struct sva_dsa_desc desc; /* pasid: the PASID it runs on, valid bit set */
-	uint64_t gen;		  /* of the PASID's owner when it was accepted */
+	struct dsa_hw_desc desc; /* as stored (ENQCMD: its PASID field the register's) */
+	uint32_t pasid;		 /* the PASID it runs on */
+	uint64_t gen;		 /* of the PASID's owner when it was accepted */
 	struct sva_accel_ctx *ctx;
 	struct sva_list_head node; /* wq->pending, wq->free, or a stopper's list */
 };
@@ -79,6 +82,7 @@ struct sva_accel_wq {
 	enum sva_accel_wq_mode mode;
 	bool bof;
 	unsigned depth;
+	uint32_t max_xfer, max_batch; /* the WQ's */
 	struct sva_page *portal;
 	struct sva_uacce_device *u;
 	struct sva_spinlock lock;     /* everything below */
@@ -87,7 +91,8 @@ struct sva_accel_wq {
 	struct sva_list_head free;    /* the only proof a slot is free (see above) */
 	unsigned npending;	      /* on pending; a stopper's slots are on neither list */
 	uint32_t pasid;		      /* dedicated: the programmed PASID, or SVA_PASID_INVALID */
-	struct sva_waitq idle;	      /* stoppers wait here for a ctx's jobs to end */
+	struct sva_waitq idle;	      /* stoppers wait here for a ctx's jobs to end, DRAINs too */
+	atomic_uint drains;	      /* DRAINs waiting on idle (a stop wakes them) */
 	struct sva_accel_slot slots[];
 };
 
@@ -96,12 +101,15 @@ struct sva_accel_engine {
 	unsigned index;
 	struct sva_actor *actor;
 	unsigned next_wq; /* round robin over the WQs */
-	uint8_t buf[2][SVA_PAGE_SIZE];
+	/* the job it runs, for DRAIN: set under the job's wq->lock at take, cleared at its end */
+	atomic_uint_fast64_t run_seq; /* 0: none */
+	atomic_uint run_wq, run_pasid;
+	uint8_t buf[3][SVA_PAGE_SIZE];
 };
 
 struct sva_accel_counters {
 	atomic_uint_fast64_t submitted, completed, aborted, page_faults, errors, records_lost,
-		bytes, page_requests;
+		bytes, page_requests, swerrs;
 };
 
 struct sva_accel {
@@ -115,9 +123,12 @@ struct sva_accel {
 	unsigned nwqs, nengines;
 	struct sva_accel_wq *wqs[SVA_ACCEL_MAX_WQS];
 	struct sva_accel_engine *engines[SVA_ACCEL_MAX_ENGINES];
-	atomic_uint queued;    /* descriptors pending in every WQ (engines wait for > 0) */
-	atomic_bool stopping;  /* destroy: engines end */
-	struct sva_waitq work; /* engines wait here */
+	atomic_uint queued;		/* descriptors pending in every WQ (engines wait for > 0) */
+	atomic_bool stopping;		/* destroy: engines end */
+	struct sva_waitq work;		/* engines wait here */
+	atomic_uint_fast64_t seq;	/* descriptors taken by engines (DRAIN orders on it) */
+	struct sva_spinlock swerr_lock; /* a leaf */
+	struct sva_accel_swerr swerr;
 	struct sva_accel_counters c;
 };
 
@@ -125,15 +136,51 @@ struct sva_accel {
 struct sva_accel_job {
 	struct sva_accel_wq *wq;
 	struct sva_accel_ctx *ctx;
-	struct sva_dsa_desc desc;
+	struct dsa_hw_desc desc;
 	uint32_t pasid;
 	uint64_t gen; /* the slot's */
+	uint64_t seq; /* order of take */
+};
+
+/* What an operation is executing with. */
+struct sva_accel_exec {
+	struct sva_accel *a;
+	struct sva_accel_engine *e; /* NULL for a stopper's abort records */
+	struct sva_accel_wq *wq;
+	struct sva_accel_ctx *ctx;
+	uint32_t pasid;
+	uint64_t gen; /* the descriptor's: its DMA is for that owner of the PASID */
+	uint64_t seq; /* the job's */
+	bool bof;     /* the descriptor in execution blocks on faults */
 };
 
 static inline void sva_accel_count(atomic_uint_fast64_t *c, uint64_t n)
 {
 	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
 }
+
+/* ops.c */
+/* Check and execute @d (a batch's descriptor when @in_batch): @c filled, its record not written. */
+void sva_accel_execute(struct sva_accel_exec *x, const struct dsa_hw_desc *d,
+		       struct dsa_completion_record *c, bool in_batch);
+/* Write @c where @d asks (CRAV, and RCR or not a success), or report it to SWERR. */
+void sva_accel_complete(struct sva_accel_exec *x, const struct dsa_hw_desc *d,
+			const struct dsa_completion_record *c);
+/* DMA of [va, va + len) for @x; 0, or a fault (st filled). */
+int sva_accel_dma(struct sva_accel_exec *x, uint64_t va, void *buf, size_t len, bool write,
+		  struct sva_dma_status *st);
+/* A page boundary: a scheduling point; false (and @c ABORTED) when a stop ends the job. */
+bool sva_accel_page(struct sva_accel_exec *x, struct dsa_completion_record *c, uint64_t done);
+/* Stop @c at a fault of an access at @done bytes. */
+void sva_accel_fault(struct sva_accel_exec *x, struct dsa_completion_record *c, uint64_t done,
+		     const struct sva_dma_status *st, bool write);
+
+/* dif.c */
+void sva_accel_dif(struct sva_accel_exec *x, const struct dsa_hw_desc *d,
+		   struct dsa_completion_record *c);
+/* The data bytes of a DIF block size code; DIF checks of @d's fields: 0 or a DSA_COMP_*. */
+unsigned sva_accel_dif_block(uint8_t flags);
+unsigned sva_accel_dif_check_desc(const struct dsa_hw_desc *d);
 
 /* engine.c */
 int sva_accel_engines_start(struct sva_accel *a, unsigned n);
@@ -150,6 +197,6 @@ enum sva_accel_insn {
 /* Queue @d on @wq for the open queue @q, stored from @mm (its mmap_lock held, the portal mapped).
  */
 int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q, struct sva_mm *mm,
-			 const struct sva_dsa_desc *d, enum sva_accel_insn insn);
+			 const struct dsa_hw_desc *d, enum sva_accel_insn insn);
 
 #endif /* SVA_ACCEL_INTERNAL_H */

@@ -73,7 +73,7 @@ static bool sva_accel_insn_fits(struct sva_accel_wq *wq, enum sva_accel_insn ins
 }
 
 int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q, struct sva_mm *mm,
-			 const struct sva_dsa_desc *d, enum sva_accel_insn insn)
+			 const struct dsa_hw_desc *d, enum sva_accel_insn insn)
 {
 	struct sva_accel *a = wq->a;
 	struct sva_accel_slot *slot = NULL;
@@ -94,9 +94,8 @@ int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q, str
 		slot = sva_list_first_entry(&wq->free, struct sva_accel_slot, node);
 		sva_list_del(&slot->node);
 		slot->desc = *d;
-		if (insn == SVA_ACCEL_MOVDIR64B) /* a dedicated WQ runs on its own PASID */
-			slot->desc.pasid = SVA_PASID_MSR_VALID | ctx->pasid;
-		pasid = slot->desc.pasid & SVA_PASID_MSR_MASK;
+		/* a dedicated WQ runs on its own PASID, whatever the descriptor's field says */
+		slot->pasid = pasid = insn == SVA_ACCEL_MOVDIR64B ? ctx->pasid : d->pasid;
 		slot->gen = gen = sva_swiommu_pasid_gen(a->dev, pasid);
 		slot->ctx = ctx;
 		sva_list_add_tail(&slot->node, &wq->pending);
@@ -133,7 +132,7 @@ static struct sva_accel_wq *sva_accel_decode(struct sva_uacce_device *u, uint64_
 }
 
 /* Store @d to @portal in @mm (mmap_lock held): 0, an error, or SVA_ACCEL_PORTAL_MISSING. */
-static int sva_accel_portal_store(struct sva_mm *mm, uint64_t portal, const struct sva_dsa_desc *d,
+static int sva_accel_portal_store(struct sva_mm *mm, uint64_t portal, const struct dsa_hw_desc *d,
 				  enum sva_accel_insn insn)
 {
 	struct sva_vma *vma = sva_vma_lookup(mm, portal);
@@ -157,7 +156,7 @@ static int sva_accel_portal_store(struct sva_mm *mm, uint64_t portal, const stru
 }
 
 /* A 64-byte store of @d to @portal from @t, faulting the portal page in as the CPU would. */
-static int sva_accel_portal_write(struct sva_task *t, uint64_t portal, const struct sva_dsa_desc *d,
+static int sva_accel_portal_write(struct sva_task *t, uint64_t portal, const struct dsa_hw_desc *d,
 				  enum sva_accel_insn insn)
 {
 	struct sva_mm *mm = sva_task_mm(t);
@@ -187,10 +186,10 @@ static int sva_accel_insn_check(struct sva_task *t, uint64_t portal, const void 
 			   "accel: %s for task %d not made by that task", insn, sva_task_tid(t));
 		return -EINVAL;
 	}
-	return portal % sizeof(struct sva_dsa_desc) ? SVA_ACCEL_EGP : 0;
+	return portal % sizeof(struct dsa_hw_desc) ? SVA_ACCEL_EGP : 0;
 }
 
-int sva_accel_movdir64b(struct sva_task *t, uint64_t portal, const struct sva_dsa_desc *d)
+int sva_accel_movdir64b(struct sva_task *t, uint64_t portal, const struct dsa_hw_desc *d)
 {
 	int ret = sva_accel_insn_check(t, portal, d, "MOVDIR64B");
 
@@ -199,7 +198,7 @@ int sva_accel_movdir64b(struct sva_task *t, uint64_t portal, const struct sva_ds
 	return sva_accel_portal_write(t, portal, d, SVA_ACCEL_MOVDIR64B);
 }
 
-int sva_accel_enqcmd(struct sva_task *t, uint64_t portal, struct sva_dsa_desc *d)
+int sva_accel_enqcmd(struct sva_task *t, uint64_t portal, struct dsa_hw_desc *d)
 {
 	int ret = sva_accel_insn_check(t, portal, d, "ENQCMD");
 	uint32_t msr;
@@ -212,9 +211,11 @@ int sva_accel_enqcmd(struct sva_task *t, uint64_t portal, struct sva_dsa_desc *d
 		if (ret)
 			return ret;
 	}
-	d->pasid = msr & (SVA_PASID_MSR_VALID | SVA_PASID_MSR_MASK); /* not user space's to say */
+	/* ENQCMD writes the register's PASID and a clear priv bit: not user space's to say */
+	d->pasid = msr & SVA_PASID_MSR_MASK;
+	d->priv = 0;
 	/* whose PASID the register held: the checker holds it to the task's mm (I3) */
-	sva_trace(sva_kernel_world(sva_task_kernel(t)), ACCEL_ENQCMD, d->pasid & SVA_PASID_MSR_MASK,
-		  sva_task_tid(t), sva_mm_id(sva_task_mm(t)));
+	sva_trace(sva_kernel_world(sva_task_kernel(t)), ACCEL_ENQCMD, d->pasid, sva_task_tid(t),
+		  sva_mm_id(sva_task_mm(t)));
 	return sva_accel_portal_write(t, portal, d, SVA_ACCEL_ENQCMD);
 }
