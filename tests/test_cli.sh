@@ -333,11 +333,19 @@ check "$TMP/out" "^  --max-steps N .*(default: 10000000)$" "help --max-steps lin
 expect 2 "help of no command" -- "$SVA" help rnu; one_line_error "help rnu"
 expect 0 "the man page" -- "$SVA" help --man
 check "$TMP/out" '^\.TH SVA 1 ' "man page header"
-for opt in seed native schedule variant max-steps trace timeline timeline-text schedule-out verbose quiet max seconds runs keep-going pct shard list no-por merge sim; do
+for opt in seed native schedule variant max-steps trace timeline timeline-text schedule-out verbose quiet max seconds runs keep-going pct shard list no-por merge sim races; do
 	roff=$(printf '%s' "$opt" | sed 's/-/\\\\-/g')
 	grep -q "^\.B .*\\\\-\\\\-$roff\b" "$TMP/out" || { echo "FAIL: man page lacks --$opt"; fails=$((fails + 1)); }
 done
 check "$TMP/out" '^\.SH "EXIT STATUS"$' "man page exit status"
+# --races: a ThreadSanitizer build runs the built-in scenario race-free; any other refuses, once
+"$SVA" run --races --quiet >"$TMP/out" 2>"$TMP/err"
+case $? in
+0) passes=$((passes + 1)) ;;
+2) grep -q "^sva: run: --races needs a ThreadSanitizer build" "$TMP/err" && passes=$((passes + 1)) ||
+	{ echo "FAIL: --races refusal"; cat "$TMP/err"; fails=$((fails + 1)); } ;;
+*) echo "FAIL: run --races"; cat "$TMP/err"; fails=$((fails + 1)) ;;
+esac
 if command -v groff >/dev/null 2>&1; then
 	groff -man -Tutf8 -ww "$TMP/out" >"$TMP/man.txt" 2>"$TMP/man.err" && [ ! -s "$TMP/man.err" ] || { echo "FAIL: groff warns on the man page"; head "$TMP/man.err"; fails=$((fails + 1)); }
 fi

@@ -52,6 +52,7 @@ enum sva_cli_option_id {
 	SVA_OPT_SHARD,
 	SVA_OPT_LIST,
 	SVA_OPT_NO_POR,
+	SVA_OPT_RACES,
 	SVA_OPT_MERGE,
 	SVA_OPT_HELP,
 };

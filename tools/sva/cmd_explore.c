@@ -75,8 +75,9 @@ static void sva_explore_replay_prefix(const char *name, const struct sva_run_arg
 	if (a->max_steps_given)
 		snprintf(steps, sizeof(steps), " --max-steps %llu",
 			 (unsigned long long)a->wc.max_steps);
-	snprintf(buf, len, "  replay: sva replay%s%s%s %s '", a->wc.variant ? " --variant " : "",
-		 a->wc.variant ? sva_variant_info(a->wc.variant)->name : "", steps, name);
+	snprintf(buf, len, "  replay: sva replay%s%s%s%s %s '", a->wc.variant ? " --variant " : "",
+		 a->wc.variant ? sva_variant_info(a->wc.variant)->name : "", steps,
+		 a->wc.race_check ? " --races" : "", name);
 }
 
 /* "explore NAME (design), K=2[, shard I/N]: " - what the stop line says first. */

@@ -133,6 +133,8 @@ static void sva_show_replay_head(const struct sva_show *s)
 		printf(" --variant %s", sva_variant_info(s->wc->variant)->name);
 	if (s->wc->max_steps)
 		printf(" --max-steps %llu", (unsigned long long)s->wc->max_steps);
+	if (s->wc->race_check)
+		printf(" --races");
 	putchar(' ');
 	sva_show_shell_word(stdout, s->name);
 	putchar(' ');

@@ -136,8 +136,9 @@ int sva_cmd_stress(int argc, char **argv)
 		return SVA_EXIT_OK;
 	printf("  failure: %s\n", msg);
 	if (a.wc.backend == SVA_BACKEND_SIM)
-		printf("  replay: sva replay%s%s %s '%s'\n", a.wc.variant ? " --variant " : "",
-		       a.wc.variant ? variant : "", name, f.schedule);
+		printf("  replay: sva replay%s%s%s %s '%s'\n", a.wc.variant ? " --variant " : "",
+		       a.wc.variant ? variant : "", a.wc.race_check ? " --races" : "", name,
+		       f.schedule);
 	if (f.write_err)
 		return sva_cli_error("stress: cannot write the failing run's trace: %s",
 				     sva_strerror(f.write_err));

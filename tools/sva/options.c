@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/base/sanitizers.h"
 #include "cli.h"
 #include "programs.h"
 
@@ -41,6 +42,10 @@ static const struct sva_cli_option sva_cli_options[] = {
 	  "the sim run's step budget: a run that has not ended after N steps is a livelock; a "
 	  "replay needs the budget the schedule was found with",
 	  "10000000", 1, 1000000000000ull },
+	{ SVA_OPT_RACES, "races", 0, NULL, ALL_RUNS | SVA_CMD_EXPLORE | SVA_CMD_STRESS,
+	  "sim, ThreadSanitizer builds: report a data race between two actors (a dropped lock), "
+	  "as TSan would between threads; a replay needs it too",
+	  "off", 0, 0 },
 	{ SVA_OPT_TRACE, "trace", 0, "FILE.json", ALL_RUNS | SVA_CMD_STRESS,
 	  "write the run's trace as Chrome Trace Event JSON, for Perfetto (stress: the failing "
 	  "run's)",
@@ -369,6 +374,14 @@ static int sva_cli_apply(const char *cmd, const struct sva_cli_option *o, const 
 	case SVA_OPT_MAX_STEPS:
 		a->wc.max_steps = v;
 		a->max_steps_given = true;
+		break;
+	case SVA_OPT_RACES:
+#ifndef SVA_TSAN
+		return sva_cli_error("%s: --races needs a ThreadSanitizer build of sva "
+				     "(cmake -DSVA_SANITIZE=thread)",
+				     cmd);
+#endif
+		a->wc.race_check = true;
 		break;
 	case SVA_OPT_TRACE:
 		a->o.trace_path = val;
