@@ -354,14 +354,16 @@ static bool sva_sw_pasid_level(enum sva_fault_reason reason)
  * is not logged (the device may then issue a page request); a PASID-level one is an error
  * (logged) unless the entry is blocking-silent, which completes with R = W = 0 silently.
  */
-int sva_ats_translate(struct sva_device *dev, uint32_t pasid, uint64_t va,
-		      struct sva_ats_completion *out)
+/* A translation request; *@reason why it granted nothing (SVA_FAULT_NONE when it did). */
+static int sva_ats_request(struct sva_device *dev, uint32_t pasid, uint64_t va,
+			   struct sva_ats_completion *out, enum sva_fault_reason *reason)
 {
 	struct sva_sw_device *sdev = sva_sw_device_of(dev);
 	struct sva_sw_tr tr;
 	uint64_t gen;
 
 	*out = (struct sva_ats_completion){ .page_size = SVA_PAGE_SIZE };
+	*reason = SVA_FAULT_NONE;
 	if (!dev->ats)
 		return -EOPNOTSUPP;
 	if (sdev->sim)
@@ -369,6 +371,7 @@ int sva_ats_translate(struct sva_device *dev, uint32_t pasid, uint64_t va,
 	sva_sw_count(&sdev->c.ats_requests);
 	gen = sva_atc_gen(&sdev->atc); /* before the IOTLB and the table are read */
 	sva_sw_translate(sdev, pasid, va, SVA_ACCESS_READ, SVA_SW_ATS, &tr);
+	*reason = tr.reason;
 	if (sva_sw_pasid_level(tr.reason)) {
 		sva_sw_fault(sdev, pasid, va, SVA_ACCESS_READ, tr.reason, tr.silent);
 		return tr.silent ? 0 : -EFAULT;
@@ -383,6 +386,14 @@ int sva_ats_translate(struct sva_device *dev, uint32_t pasid, uint64_t va,
 	out->embedder = tr.perm & SVA_IOTLB_EXT;
 	sva_atc_fill(&sdev->atc, pasid, va >> SVA_PAGE_SHIFT, out, gen);
 	return 0;
+}
+
+int sva_ats_translate(struct sva_device *dev, uint32_t pasid, uint64_t va,
+		      struct sva_ats_completion *out)
+{
+	enum sva_fault_reason reason;
+
+	return sva_ats_request(dev, pasid, va, out, &reason);
 }
 
 int sva_ats_translate_entry(struct sva_device *dev, uint32_t pasid, uint64_t iova,
@@ -463,6 +474,37 @@ static int sva_dma_move_ext(struct sva_swiommu *sw, const struct sva_translation
 	return write ? m->write(m->ctx, gpa, buf, n) : m->read(m->ctx, gpa, buf, n);
 }
 
+/* Does the ATS answer @c grant @access? */
+static bool sva_ats_allows(const struct sva_ats_completion *c, unsigned access)
+{
+	return (access & SVA_ACCESS_WRITE) ? c->w : c->r;
+}
+
+/*
+ * How the device reaches a page, inside the section. An ATS-capable device uses its ATC: on a
+ * hit that grants the access it sends a translated request (the IOMMU does not translate
+ * again: a stale ATC entry is DMA to a stale frame, which the checker judges); on a miss
+ * (@asked false) it is told to send a translation request first, outside the section (-EAGAIN).
+ * Otherwise, or when the ATC still cannot grant it after asking, an untranslated request
+ * through the IOMMU, whose faults go the usual way.
+ */
+static int sva_dma_translate(struct sva_device *dev, uint32_t pasid, uint64_t va, unsigned access,
+			     bool asked, struct sva_translation *t)
+{
+	struct sva_ats_completion c;
+
+	if (dev->ats && sva_atc_lookup(dev, pasid, va, &c) && sva_ats_allows(&c, access)) {
+		*t = (struct sva_translation){ .pfn = c.pfn,
+					       .perm = (c.r ? SVA_ACCESS_READ : 0) |
+						       (c.w ? SVA_ACCESS_WRITE : 0),
+					       .embedder = c.embedder };
+		return 0;
+	}
+	if (dev->ats && !asked)
+		return -EAGAIN;
+	return sva_sw_translate_dev(dev, pasid, va, access, SVA_SW_IN_SECTION, t);
+}
+
 int sva_dma_copy(struct sva_device *dev, uint32_t pasid, uint64_t va, void *buf, size_t len,
 		 unsigned flags, struct sva_dma_status *st)
 {
@@ -478,6 +520,7 @@ int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint6
 	unsigned access = write ? SVA_ACCESS_WRITE : SVA_ACCESS_READ;
 	bool pri = dev->pri && !(flags & SVA_DMA_NO_PRI);
 	unsigned retries = 0;
+	bool asked = false; /* ATS: the page's translation request was sent */
 	char *bytes = buf;
 
 	*st = (struct sva_dma_status){ .reason = SVA_FAULT_NONE };
@@ -493,7 +536,24 @@ int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint6
 		int ret;
 
 		sva_dma_begin(dev);
-		if (sva_sw_translate_dev(dev, pasid, cur, access, SVA_SW_IN_SECTION, &t)) {
+		ret = sva_dma_translate(dev, pasid, cur, access, asked, &t);
+		if (ret == -EAGAIN) { /* an ATC miss: ask, then begin again */
+			struct sva_ats_completion c;
+			enum sva_fault_reason why;
+
+			sva_dma_end(dev);
+			sva_ats_request(dev, pasid, cur, &c, &why);
+			asked = true;
+			if (why == SVA_FAULT_NONE)
+				continue; /* granted (and cached): the ATC answers now */
+			/* refused: the fault is the translation request's, not a second one's */
+			ret = sva_dma_fault(dev, pri, pasid, cur, access, why, &retries, st);
+			if (ret)
+				return ret;
+			asked = false;
+			continue;
+		}
+		if (ret) {
 			sva_dma_end(dev);
 			ret = sva_dma_fault(dev, pri, pasid, cur, access, t.reason, &retries, st);
 			if (ret)
@@ -523,6 +583,7 @@ int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint6
 		sva_dma_end(dev);
 		st->done += chunk;
 		retries = 0;
+		asked = false;
 	}
 	return 0;
 }
