@@ -368,7 +368,8 @@ static void demand_fault_on(enum sva_backend b)
 	assert_int_equal(s.prq_responses[SVA_PAGE_RESP_FAILURE], 0);
 	assert_int_equal(s.prq_overflows + s.prq_auto_responses + s.prq_refused, 0);
 	assert_int_equal(s.prq_unmatched, 0);
-	/* ATS: each page was refused by a translation request (R = W = 0), not reported as a fault */
+	/* ATS: each page was refused by a translation request (R = W = 0), not reported as a fault
+	 */
 	assert_int_equal(s.faults_reported[SVA_FAULT_NOT_PRESENT], 0);
 	assert_true(s.ats_requests >= 4);
 	assert_int_equal(sva_iopf_dev_pending(dev), 0);
