@@ -10,7 +10,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE ?= cmake
 CTEST_FLAGS ?= --output-on-failure --no-tests=error -j $(JOBS)
 
-.PHONY: all deps run check lint format bench asan release tsan install clean mutate mutate-check
+.PHONY: all deps run check lint format bench asan release tsan install clean mutate mutate-check sweep
 
 all: release
 
@@ -53,6 +53,10 @@ format:
 
 check: lint asan check-release tsan mutate-check
 	@echo "make check: all passed"
+
+# The faithful design at K=3 (200,000 schedules each) and 30 s of PCT on every example: hours.
+sweep: release
+	scripts/sweep.sh build/release/sva
 
 bench: release
 	scripts/bench.sh build/release
