@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/text.h"
 #include "parse.h"
 
 /* ---- errors, memory ------------------------------------------------------------------------ */
@@ -230,36 +231,10 @@ const struct sva_scn_call *sva_scn_call_lookup(const struct sva_scn_tok *t)
 
 /* ---- did you mean ------------------------------------------------------------------------- */
 
-/* Edit distance of @a (@la bytes) and @b (@lb), a swap of neighbours counting as one. */
-static size_t sva_scn_distance(const char *a, size_t la, const char *b, size_t lb)
-{
-	size_t prev2[SVA_SCN_SHOW + 1], prev[SVA_SCN_SHOW + 1], cur[SVA_SCN_SHOW + 1];
-
-	if (la > SVA_SCN_SHOW || lb > SVA_SCN_SHOW)
-		return SIZE_MAX;
-	for (size_t j = 0; j <= lb; j++)
-		prev[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		cur[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-
-			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    prev2[j - 2] + 1 < cur[j])
-				cur[j] = prev2[j - 2] + 1;
-		}
-		memcpy(prev2, prev, sizeof(prev));
-		memcpy(prev, cur, sizeof(cur));
-	}
-	return prev[lb];
-}
-
 void sva_scn_hint_add(struct sva_scn_hint *h, const struct sva_scn_tok *t, const char *name,
 		      size_t len)
 {
-	size_t d = sva_scn_distance(t->start, t->len, name, len);
+	size_t d = t->len > SVA_SCN_SHOW ? SIZE_MAX : sva_edit_distance(t->start, t->len, name, len);
 
 	if (!h->best || d < h->dist) {
 		h->best = name;

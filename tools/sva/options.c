@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../../src/base/sanitizers.h"
+#include "../../src/base/text.h"
 #include "cli.h"
 #include "programs.h"
 
@@ -94,30 +95,12 @@ static const struct sva_cli_option sva_cli_options[] = {
 
 /* ---- did you mean ---- */
 
-/* Edit distance of @a and @b (insertions, deletions, substitutions; a swap counts as one). */
+/* The distance of two words, as the scenario parser's hints measure it. */
 static size_t sva_cli_distance(const char *a, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b), prev2[64], prev[64], cur[64];
+	size_t d = sva_edit_distance(a, strlen(a), b, strlen(b));
 
-	if (la >= 63 || lb >= 63)
-		return 99;
-	for (size_t j = 0; j <= lb; j++)
-		prev[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		cur[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-
-			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    prev2[j - 2] + 1 < cur[j])
-				cur[j] = prev2[j - 2] + 1;
-		}
-		memcpy(prev2, prev, sizeof(prev));
-		memcpy(prev, cur, sizeof(cur));
-	}
-	return prev[lb];
+	return d == SIZE_MAX ? 99 : d;
 }
 
 const char *sva_cli_suggest(const char *word, const char *const *names, size_t n)
