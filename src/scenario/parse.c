@@ -234,7 +234,8 @@ const struct sva_scn_call *sva_scn_call_lookup(const struct sva_scn_tok *t)
 void sva_scn_hint_add(struct sva_scn_hint *h, const struct sva_scn_tok *t, const char *name,
 		      size_t len)
 {
-	size_t d = t->len > SVA_SCN_SHOW ? SIZE_MAX : sva_edit_distance(t->start, t->len, name, len);
+	size_t d =
+		t->len > SVA_SCN_SHOW ? SIZE_MAX : sva_edit_distance(t->start, t->len, name, len);
 
 	if (!h->best || d < h->dist) {
 		h->best = name;
