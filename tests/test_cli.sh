@@ -310,9 +310,16 @@ expect 2 "unwritable schedule file" -- "$SVA" run --schedule-out /nonexistent/di
 expect 2 "stress: unwritable trace before the runs" -- "$SVA" stress --runs 1 --trace /nonexistent/dir/t.json; one_line_error "stress trace path"
 
 # help: every option of every command with its meaning and default; the man page from it
+# joined_options: the last command's options, an entry and its continuation lines (wrapped at
+# 100 columns) joined into one line
+joined_options() {
+	sed -n '/^options:$/,/^$/p' "$TMP/out" | awk '/^  -/ { if (e) print e; e = $0; next }
+		/^   / { sub(/^ +/, " "); e = e $0; next } END { if (e) print e }'
+}
 for cmd in run explore replay stress bench; do
 	expect 0 "help $cmd" -- "$SVA" help "$cmd"
-	sed -n '/^options:$/,/^$/p' "$TMP/out" | grep '^  -' | grep -v -- '--help' >"$TMP/opts"
+	joined_options | grep -v -- '--help' >"$TMP/opts"
+	awk 'length > 100' "$TMP/out" | grep -q . && { echo "FAIL: help $cmd has lines over 100 columns"; fails=$((fails + 1)); }
 	[ -s "$TMP/opts" ] || { echo "FAIL: help $cmd lists no options"; fails=$((fails + 1)); }
 	if grep -v '(default: [^)]*)$' "$TMP/opts" >"$TMP/nodefault"; then
 		echo "FAIL: help $cmd: options without a default:"; cat "$TMP/nodefault"; fails=$((fails + 1))
@@ -328,8 +335,9 @@ for cmd in run explore replay stress bench; do
 	done
 done
 expect 0 "help run lists --seed" -- "$SVA" help run
-check "$TMP/out" "^  --seed S  *seed of the sim backend's random schedule.*; 0..18446744073709551615 (default: 1" "help --seed line"
-check "$TMP/out" "^  --max-steps N .*(default: 10000000)$" "help --max-steps line"
+joined_options >"$TMP/opts"
+check "$TMP/opts" "^  --seed S  *seed of the sim backend's random schedule.*; 0..18446744073709551615 (default: 1" "help --seed line"
+check "$TMP/opts" "^  --max-steps N .*(default: 10000000)$" "help --max-steps line"
 expect 2 "help of no command" -- "$SVA" help rnu; one_line_error "help rnu"
 expect 0 "the man page" -- "$SVA" help --man
 check "$TMP/out" '^\.TH SVA 1 ' "man page header"

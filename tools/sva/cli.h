@@ -69,7 +69,9 @@ struct sva_cli_option {
 };
 
 const struct sva_cli_option *sva_cli_option_get(size_t i);
-/* The options of command @cmd (SVA_CMD_*), one a line, with meaning, range and default. */
+/* @text on lines of at most @width columns, the first from column @first, the next indented. */
+void sva_cli_wrap(FILE *out, const char *text, size_t indent, size_t first, size_t width);
+/* The options of command @cmd (SVA_CMD_*), each with meaning, range and default. */
 void sva_cli_options_help(FILE *out, unsigned cmd);
 /* The same as roff for the man page. */
 void sva_cli_options_man(FILE *out, unsigned cmd);
