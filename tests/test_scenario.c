@@ -189,6 +189,14 @@ static void test_each_variant_breaks_its_example(void **state)
 		assert_int_equal(sva_program_run_once(&replay, &l.prog, NULL, 0, msg, sizeof(msg)),
 				 -EFAULT);
 		assert_string_equal(msg, res->message);
+		/* ... and its verdict names what broke: the variant's invariant, or a FAILED call
+		 */
+		sva_scenario_run_stats(l.r, &st);
+		if (inv && (st.outcome != SVA_SCENARIO_VIOLATION || st.invariant != inv))
+			fail_msg("%s: outcome %d, invariant I%d, expected a violation of I%d: %s",
+				 rel, (int)st.outcome, st.invariant, inv, msg);
+		if (!inv)
+			assert_int_equal(st.outcome, SVA_SCENARIO_FAILED);
 		unload(&l);
 	}
 	free(res);
