@@ -173,6 +173,13 @@ one_line_error "missing schedule file"
 expect 2 "--runs without --pct" -- "$SVA" explore abba --runs 3; one_line_error "runs without pct"
 expect 2 "a bad shard" -- "$SVA" explore abba --shard 4/4; one_line_error "bad shard"
 expect 2 "merge of a missing shard" -- "$SVA" explore --merge /nonexistent; one_line_error "merge"
+# as many shard files as a job array makes (no cap on arguments)
+mkdir "$TMP/shards"
+for i in $(seq 0 69); do
+	"$SVA" explore "$EXAMPLES/seeds/004-bond-holds-mm-count.sva" -k 2 --shard "$i/70" >"$TMP/shards/s$i.out"
+done
+expect 0 "merge of 70 shards" -- "$SVA" explore --merge "$TMP"/shards/s*.out
+check "$TMP/out" "^explore, 70 shards merged: exhausted: [0-9]* schedules, 0 failing$" "70 shards merged"
 
 # stress: runs again and again; a failure under --sim prints a replay that reproduces it, and
 # --trace / --timeline keep the failing run

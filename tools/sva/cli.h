@@ -133,8 +133,8 @@ struct sva_run_args {
 	bool no_por;				/* explore: partial-order reduction off */
 	bool max_steps_given;			/* --max-steps: the replay line repeats it */
 	unsigned long long given;		/* bit per enum sva_cli_option_id given */
-#define SVA_CLI_MAX_POS 64
-	const char *pos[SVA_CLI_MAX_POS]; /* the positional arguments, in order */
+	/* the positional arguments, in order: moved to the front of argv (after argv[0]) */
+	char **pos;
 	int npos;
 };
 

@@ -458,6 +458,7 @@ int sva_parse_args(int argc, char **argv, unsigned cmd, struct sva_run_args *a)
 	char spelling[48];
 
 	a->npos = 0;
+	a->pos = argv + 1;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *val = NULL, *eq;
 		const struct sva_cli_option *o;
@@ -466,15 +467,14 @@ int sva_parse_args(int argc, char **argv, unsigned cmd, struct sva_run_args *a)
 		size_t len;
 		int ret;
 
+		/* a positional argument goes to argv[1 + npos]: a slot already read (npos < i) */
 		if (strcmp(arg, "--") == 0) {
-			while (++i < argc && a->npos < SVA_CLI_MAX_POS)
+			while (++i < argc)
 				a->pos[a->npos++] = argv[i];
 			break;
 		}
 		if (arg[0] != '-' || arg[1] == '\0') {
-			if (a->npos == SVA_CLI_MAX_POS)
-				return sva_cli_error("%s: too many arguments", name);
-			a->pos[a->npos++] = arg;
+			a->pos[a->npos++] = argv[i];
 			continue;
 		}
 		is_long = arg[1] == '-';
