@@ -1,5 +1,5 @@
 # libsva: the two commands the README leads with, and their helpers.
-#   make run     build, then `sva run`: the tool demonstrating what libsva does today
+#   make run     build the sva tool, then `sva run`: what libsva does, on the built-in scenario
 #   make check   the whole suite: lint; every test under ASan+UBSan and again optimised;
 #                the concurrency tests under TSan; a fixed sample of the mutation campaign
 #   make bench   optimised build, every benchmark, "BENCH <name> <value> <unit>" lines
@@ -29,7 +29,9 @@ build/tsan/CMakeCache.txt: | deps
 release: build/release/CMakeCache.txt
 	$(CMAKE) --build build/release -j $(JOBS)
 
-run: release
+# only the tool and what it links (the library), not the tests and benchmarks
+run: build/release/CMakeCache.txt
+	$(CMAKE) --build build/release -j $(JOBS) --target sva
 	./build/release/sva run
 
 asan: build/asan/CMakeCache.txt

@@ -173,6 +173,13 @@ one_line_error "missing schedule file"
 expect 2 "--runs without --pct" -- "$SVA" explore abba --runs 3; one_line_error "runs without pct"
 expect 2 "a bad shard" -- "$SVA" explore abba --shard 4/4; one_line_error "bad shard"
 expect 2 "merge of a missing shard" -- "$SVA" explore --merge /nonexistent; one_line_error "merge"
+# as many shard files as a job array makes (no cap on arguments)
+mkdir "$TMP/shards"
+for i in $(seq 0 69); do
+	"$SVA" explore "$EXAMPLES/seeds/004-bond-holds-mm-count.sva" -k 2 --shard "$i/70" >"$TMP/shards/s$i.out"
+done
+expect 0 "merge of 70 shards" -- "$SVA" explore --merge "$TMP"/shards/s*.out
+check "$TMP/out" "^explore, 70 shards merged: exhausted: [0-9]* schedules, 0 failing$" "70 shards merged"
 
 # stress: runs again and again; a failure under --sim prints a replay that reproduces it, and
 # --trace / --timeline keep the failing run
@@ -310,9 +317,16 @@ expect 2 "unwritable schedule file" -- "$SVA" run --schedule-out /nonexistent/di
 expect 2 "stress: unwritable trace before the runs" -- "$SVA" stress --runs 1 --trace /nonexistent/dir/t.json; one_line_error "stress trace path"
 
 # help: every option of every command with its meaning and default; the man page from it
+# joined_options: the last command's options, an entry and its continuation lines (wrapped at
+# 100 columns) joined into one line
+joined_options() {
+	sed -n '/^options:$/,/^$/p' "$TMP/out" | awk '/^  -/ { if (e) print e; e = $0; next }
+		/^   / { sub(/^ +/, " "); e = e $0; next } END { if (e) print e }'
+}
 for cmd in run explore replay stress bench; do
 	expect 0 "help $cmd" -- "$SVA" help "$cmd"
-	sed -n '/^options:$/,/^$/p' "$TMP/out" | grep '^  -' | grep -v -- '--help' >"$TMP/opts"
+	joined_options | grep -v -- '--help' >"$TMP/opts"
+	awk 'length > 100' "$TMP/out" | grep -q . && { echo "FAIL: help $cmd has lines over 100 columns"; fails=$((fails + 1)); }
 	[ -s "$TMP/opts" ] || { echo "FAIL: help $cmd lists no options"; fails=$((fails + 1)); }
 	if grep -v '(default: [^)]*)$' "$TMP/opts" >"$TMP/nodefault"; then
 		echo "FAIL: help $cmd: options without a default:"; cat "$TMP/nodefault"; fails=$((fails + 1))
@@ -328,8 +342,9 @@ for cmd in run explore replay stress bench; do
 	done
 done
 expect 0 "help run lists --seed" -- "$SVA" help run
-check "$TMP/out" "^  --seed S  *seed of the sim backend's random schedule.*; 0..18446744073709551615 (default: 1" "help --seed line"
-check "$TMP/out" "^  --max-steps N .*(default: 10000000)$" "help --max-steps line"
+joined_options >"$TMP/opts"
+check "$TMP/opts" "^  --seed S  *seed of the sim backend's random schedule.*; 0..18446744073709551615 (default: 1" "help --seed line"
+check "$TMP/opts" "^  --max-steps N .*(default: 10000000)$" "help --max-steps line"
 expect 2 "help of no command" -- "$SVA" help rnu; one_line_error "help rnu"
 expect 0 "the man page" -- "$SVA" help --man
 check "$TMP/out" '^\.TH SVA 1 ' "man page header"

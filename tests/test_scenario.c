@@ -189,6 +189,14 @@ static void test_each_variant_breaks_its_example(void **state)
 		assert_int_equal(sva_program_run_once(&replay, &l.prog, NULL, 0, msg, sizeof(msg)),
 				 -EFAULT);
 		assert_string_equal(msg, res->message);
+		/* ... and its verdict names what broke: the variant's invariant, or a FAILED call
+		 */
+		sva_scenario_run_stats(l.r, &st);
+		if (inv && (st.outcome != SVA_SCENARIO_VIOLATION || st.invariant != inv))
+			fail_msg("%s: outcome %d, invariant I%d, expected a violation of I%d: %s",
+				 rel, (int)st.outcome, st.invariant, inv, msg);
+		if (!inv)
+			assert_int_equal(st.outcome, SVA_SCENARIO_FAILED);
 		unload(&l);
 	}
 	free(res);
@@ -472,6 +480,60 @@ static void test_goals(void **state)
 	/* an unexpected violation fails, naming it */
 	assert_int_equal(run_text(body, SVA_VARIANT_FREE_PASID_AT_EXIT, msg, sizeof(msg)), -EFAULT);
 	assert_non_null(strstr(msg, "I2 no early reuse"));
+}
+
+/* Run @body (after the queue declarations) once; its verdict's outcome and invariant. */
+static enum sva_scenario_outcome outcome_of(const char *body, enum sva_variant v, int *inv)
+{
+	char text[2048], msg[1024];
+	struct sva_scenario_stats st;
+	struct loaded l;
+
+	snprintf(text, sizeof(text), "%s%s", queue, body);
+	load_text(&l, "t.sva", text);
+	run_once(&l, SVA_BACKEND_SIM, 1, v, msg, sizeof(msg));
+	sva_scenario_run_stats(l.r, &st);
+	unload(&l);
+	*inv = st.invariant;
+	return st.outcome;
+}
+
+/*
+ * The verdict says what it is about (issue 16): a call or goal that did not go as written is
+ * FAILED, an invariant broken is a VIOLATION naming it - and a violation wins over the failed
+ * calls it may cause.
+ */
+static void test_outcome_failed_or_violation(void **state)
+{
+	static const char *const bound = "process p1 {\n\tr0 = open(dsa0wq1)\n}\n";
+	int inv = -1;
+	(void)state;
+
+	assert_int_equal(outcome_of(bound, SVA_VARIANT_FAITHFUL, &inv), SVA_SCENARIO_PASSED);
+	assert_int_equal(outcome_of("process p {\n\tr0 = open(dsa0wq0)\n\tr1 = open(dsa0wq0)\n}\n",
+				    SVA_VARIANT_FAITHFUL, &inv),
+			 SVA_SCENARIO_FAILED);
+	assert_int_equal(inv, 0);
+	assert_int_equal(outcome_of("process p {\n\tyield()\n}\nexpect status(p) 3\n",
+				    SVA_VARIANT_FAITHFUL, &inv),
+			 SVA_SCENARIO_FAILED);
+	assert_int_equal(outcome_of("process p1 {\n\tr0 = open(dsa0wq1)\n}\nexpect violation(I2)\n",
+				    SVA_VARIANT_FAITHFUL, &inv),
+			 SVA_SCENARIO_FAILED);
+	assert_int_equal(outcome_of(bound, SVA_VARIANT_FREE_PASID_AT_EXIT, &inv),
+			 SVA_SCENARIO_VIOLATION);
+	assert_int_equal(inv, SVA_I2_NO_EARLY_REUSE);
+	/* a call fails (no expect), its process exits, and the exit breaks I2: the violation */
+	inv = -1;
+	assert_int_equal(outcome_of("process p1 {\n\tr0 = open(dsa0wq1)\n\tr1 = open(dsa0wq0)\n"
+				    "\tr2 = open(dsa0wq0)\n}\n",
+				    SVA_VARIANT_FREE_PASID_AT_EXIT, &inv),
+			 SVA_SCENARIO_VIOLATION);
+	assert_int_equal(inv, SVA_I2_NO_EARLY_REUSE);
+	/* the violation expected: passed */
+	assert_int_equal(outcome_of("process p1 {\n\tr0 = open(dsa0wq1)\n}\nexpect violation(I2)\n",
+				    SVA_VARIANT_PASID_FREE_AT_MMPUT, &inv),
+			 SVA_SCENARIO_PASSED);
 }
 
 /* ---- values, conditions, records, threads ---- */
@@ -866,6 +928,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_examples_run_clean),
 		cmocka_unit_test(test_failed_setup_leaves_nothing),
+		cmocka_unit_test(test_outcome_failed_or_violation),
 		cmocka_unit_test(test_each_variant_breaks_its_example),
 		cmocka_unit_test(test_faithful_passes_every_example_at_k2),
 		cmocka_unit_test(test_call_expectations),

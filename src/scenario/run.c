@@ -295,6 +295,18 @@ static bool sva_scn_expects(const struct sva_scenario *s, int inv)
 	return false;
 }
 
+/* The invariant a report's text names ("invariant violated: I6 liveness: ..."), 0 none. */
+static int sva_scn_report_invariant(const char *text)
+{
+	static const char prefix[] = "invariant violated: I";
+	const char *p = text + sizeof(prefix) - 1;
+
+	if (strncmp(text, prefix, sizeof(prefix) - 1) != 0 || *p < '1' || *p > '9' || p[1] != ' ' ||
+	    *p - '0' >= SVA_INVARIANT_NR)
+		return 0;
+	return *p - '0';
+}
+
 /*
  * An invariant broken that the scenario does not expect; or a report of another problem - a
  * livelock, a diverged schedule... (a deadlock, a lock-order inversion, refcount misuse and a
@@ -310,12 +322,28 @@ static int sva_scn_judge_reports(struct sva_scenario_run *r, char *msg, size_t l
 			      sva_report_count(r->w, SVA_REPORT_REFCOUNT) -
 			      sva_report_count(r->w, SVA_REPORT_USE_AFTER_FREE);
 
+	const char *first = sva_report_first(r->w);
+	int named = sva_scn_report_invariant(first);
+
+	/* the first report, when it is of an invariant the scenario does not expect */
+	if (named && r->st.violations[named] && !sva_scn_expects(r->s, named)) {
+		snprintf(msg, len, "%s", first);
+		r->st.invariant = named;
+		return -EFAULT;
+	}
 	for (int inv = 1; inv < SVA_INVARIANT_NR; inv++) {
-		if (r->st.violations[inv] && !sva_scn_expects(r->s, inv)) {
-			snprintf(msg, len, "%s", sva_report_first(r->w));
-			r->st.invariant = inv;
-			return -EFAULT;
-		}
+		if (!r->st.violations[inv] || sva_scn_expects(r->s, inv))
+			continue;
+		r->st.invariant = inv;
+		if (named) /* the first report was of an expected one: say which broke */
+			snprintf(msg, len,
+				 "%s broken %lu times (the first report, of one expected, "
+				 "was: %s)",
+				 sva_invariant_name((enum sva_invariant)inv), r->st.violations[inv],
+				 first);
+		else
+			snprintf(msg, len, "%s", first);
+		return -EFAULT;
 	}
 	if (other) {
 		snprintf(msg, len, "%s", sva_report_first(r->w));

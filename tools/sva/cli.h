@@ -70,7 +70,9 @@ struct sva_cli_option {
 };
 
 const struct sva_cli_option *sva_cli_option_get(size_t i);
-/* The options of command @cmd (SVA_CMD_*), one a line, with meaning, range and default. */
+/* @text on lines of at most @width columns, the first from column @first, the next indented. */
+void sva_cli_wrap(FILE *out, const char *text, size_t indent, size_t first, size_t width);
+/* The options of command @cmd (SVA_CMD_*), each with meaning, range and default. */
 void sva_cli_options_help(FILE *out, unsigned cmd);
 /* The same as roff for the man page. */
 void sva_cli_options_man(FILE *out, unsigned cmd);
@@ -132,8 +134,8 @@ struct sva_run_args {
 	bool no_por;				/* explore: partial-order reduction off */
 	bool max_steps_given;			/* --max-steps: the replay line repeats it */
 	unsigned long long given;		/* bit per enum sva_cli_option_id given */
-#define SVA_CLI_MAX_POS 64
-	const char *pos[SVA_CLI_MAX_POS]; /* the positional arguments, in order */
+	/* the positional arguments, in order: moved to the front of argv (after argv[0]) */
+	char **pos;
 	int npos;
 };
 

@@ -255,7 +255,7 @@ int sva_cmd_explore(int argc, char **argv)
 	if (a.merge) {
 		if (a.given & ~(1ull << SVA_OPT_MERGE))
 			return sva_cli_error("explore: --merge takes the shards' files only");
-		return sva_explore_merge(a.npos, (char **)a.pos);
+		return sva_explore_merge(a.npos, a.pos);
 	}
 	if (a.npos != 1)
 		return sva_cli_error("explore: needs one FILE (a scenario or a built-in program)");

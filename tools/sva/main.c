@@ -94,8 +94,10 @@ static int sva_cli_unknown_command(const char *what, const char *name)
 void sva_cli_usage(FILE *out)
 {
 	fprintf(out, "usage: sva COMMAND [ARGS] [OPTIONS]\n\ncommands:\n");
-	for (size_t i = 0; i < SVA_NCOMMANDS; i++)
-		fprintf(out, "  %-9s %s\n", sva_commands[i].name, sva_commands[i].summary);
+	for (size_t i = 0; i < SVA_NCOMMANDS; i++) {
+		fprintf(out, "  %-9s ", sva_commands[i].name);
+		sva_cli_wrap(out, sva_commands[i].summary, 12, 12, 100);
+	}
 	fprintf(out,
 		"\n%s\n%s\nrun `sva help COMMAND` for a command's options, `man sva` for all\n",
 		sva_file_note, sva_exit_codes);
@@ -175,8 +177,9 @@ int sva_cmd_help(int argc, char **argv)
 	c = sva_cli_find(argv[1]);
 	if (!c)
 		return sva_cli_unknown_command("help: no command", argv[1]);
-	printf("usage: sva %s%s%s%s\n  %s\n", c->name, c->args[0] ? " " : "", c->args,
-	       c->opts ? " [OPTIONS]" : "", c->summary);
+	printf("usage: sva %s%s%s%s\n  ", c->name, c->args[0] ? " " : "", c->args,
+	       c->opts ? " [OPTIONS]" : "");
+	sva_cli_wrap(stdout, c->summary, 2, 2, 100);
 	if (c->opts) {
 		printf("\noptions:\n");
 		sva_cli_options_help(stdout, c->opts);

@@ -138,23 +138,48 @@ static void sva_cli_option_spelling(const struct sva_cli_option *o, char *buf, s
 		 o->arg ? " " : "", o->arg ? o->arg : "");
 }
 
+void sva_cli_wrap(FILE *out, const char *text, size_t indent, size_t first, size_t width)
+{
+	size_t col = first;
+
+	while (*text) {
+		size_t word = strcspn(text, " ");
+
+		if (col > indent && col + 1 + word > width) {
+			fprintf(out, "\n%*s", (int)indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', out);
+			col++;
+		}
+		fwrite(text, 1, word, out);
+		col += word;
+		text += word;
+		text += strspn(text, " ");
+	}
+	fputc('\n', out);
+}
+
 void sva_cli_options_help(FILE *out, unsigned cmd)
 {
-	char spelling[48];
+	char spelling[48], text[512];
 
 	for (size_t i = 0; i < SVA_NOPTIONS; i++) {
 		const struct sva_cli_option *o = &sva_cli_options[i];
+		size_t len;
 
 		if (!(o->cmds & cmd))
 			continue;
 		sva_cli_option_spelling(o, spelling, sizeof(spelling));
-		fprintf(out, "  %-22s %s", spelling, o->help);
-		if (o->arg && o->max)
-			fprintf(out, "; %llu..%llu", (unsigned long long)o->min,
-				(unsigned long long)o->max);
-		if (o->def)
-			fprintf(out, " (default: %s)", o->def);
-		fputc('\n', out);
+		len = (size_t)snprintf(text, sizeof(text), "%s", o->help);
+		if (o->arg && o->max && len < sizeof(text))
+			len += (size_t)snprintf(text + len, sizeof(text) - len, "; %llu..%llu",
+						(unsigned long long)o->min,
+						(unsigned long long)o->max);
+		if (o->def && len < sizeof(text))
+			snprintf(text + len, sizeof(text) - len, " (default: %s)", o->def);
+		fprintf(out, "  %-22s ", spelling);
+		sva_cli_wrap(out, text, 25, 25, 100);
 	}
 }
 
@@ -429,6 +454,7 @@ int sva_parse_args(int argc, char **argv, unsigned cmd, struct sva_run_args *a)
 	char spelling[48];
 
 	a->npos = 0;
+	a->pos = argv + 1;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *val = NULL, *eq;
 		const struct sva_cli_option *o;
@@ -437,15 +463,14 @@ int sva_parse_args(int argc, char **argv, unsigned cmd, struct sva_run_args *a)
 		size_t len;
 		int ret;
 
+		/* a positional argument goes to argv[1 + npos]: a slot already read (npos < i) */
 		if (strcmp(arg, "--") == 0) {
-			while (++i < argc && a->npos < SVA_CLI_MAX_POS)
+			while (++i < argc)
 				a->pos[a->npos++] = argv[i];
 			break;
 		}
 		if (arg[0] != '-' || arg[1] == '\0') {
-			if (a->npos == SVA_CLI_MAX_POS)
-				return sva_cli_error("%s: too many arguments", name);
-			a->pos[a->npos++] = arg;
+			a->pos[a->npos++] = argv[i];
 			continue;
 		}
 		is_long = arg[1] == '-';

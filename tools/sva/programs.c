@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "sva/iommu.h"
+#include "cli.h"
 #include "prog.h"
 #include "programs.h"
 
@@ -413,7 +414,8 @@ void sva_tool_program_release(struct sva_tool_program *p, void *storage)
 
 void sva_tool_programs_list(FILE *out)
 {
-	for (size_t i = 0; i < SVA_TOOL_NPROGRAMS; i++)
-		fprintf(out, "  %-16s %s\n", sva_tool_programs[i].name,
-			sva_tool_programs[i].summary);
+	for (size_t i = 0; i < SVA_TOOL_NPROGRAMS; i++) {
+		fprintf(out, "  %-20s ", sva_tool_programs[i].name);
+		sva_cli_wrap(out, sva_tool_programs[i].summary, 23, 23, 100);
+	}
 }

@@ -90,13 +90,17 @@ static struct sva_story_mm *sva_story_mm(struct sva_story *s, uint64_t id, bool 
 	return m;
 }
 
-/* The live allocation of PASID @pasid (the last one made of that value). */
-static struct sva_story_pasid *sva_story_pasid(struct sva_story *s, uint64_t pasid)
+/*
+ * The allocation of PASID @pasid an event is about: the last one made of that value for @mm
+ * (SVA_STORY_NONE: any mm) - a PASID reused by another mm while the first still unbinds (the
+ * bug of a variant) keeps each event on its own line.
+ */
+static struct sva_story_pasid *sva_story_pasid(struct sva_story *s, uint64_t pasid, uint64_t mm)
 {
 	for (size_t i = s->npasids; i-- > 0;)
-		if (s->pasids[i].pasid == pasid)
+		if (s->pasids[i].pasid == pasid && (mm == SVA_STORY_NONE || s->pasids[i].mm == mm))
 			return &s->pasids[i];
-	return NULL;
+	return mm == SVA_STORY_NONE ? NULL : sva_story_pasid(s, pasid, SVA_STORY_NONE);
 }
 
 static struct sva_story_proc *sva_story_proc(struct sva_story *s, uint64_t pid)
@@ -134,18 +138,20 @@ static void sva_story_pasid_event(struct sva_story *s, const struct sva_trace_ev
 					       .freed = SVA_STORY_NONE };
 		break;
 	case SVA_EV_PASID_FREE:
-		p = sva_story_pasid(s, ev->track_id);
+		p = sva_story_pasid(s, ev->track_id, sva_ev_num(ev, PASID_FREE, mm));
 		if (p && p->freed == SVA_STORY_NONE)
 			p->freed = ev->time;
 		break;
 	case SVA_EV_SVA_BIND:
-		p = sva_story_pasid(s, sva_ev_num(ev, SVA_BIND, pasid));
+		p = sva_story_pasid(s, sva_ev_num(ev, SVA_BIND, pasid),
+				    sva_ev_num(ev, SVA_BIND, mm));
 		if (p)
 			sva_story_mark(p->bound, &p->nbound, sva_ev_str(ev, SVA_BIND, device),
 				       ev->time);
 		break;
 	case SVA_EV_SVA_UNBIND:
-		p = sva_story_pasid(s, sva_ev_num(ev, SVA_UNBIND, pasid));
+		p = sva_story_pasid(s, sva_ev_num(ev, SVA_UNBIND, pasid),
+				    sva_ev_num(ev, SVA_UNBIND, mm));
 		if (p)
 			sva_story_mark(p->unbound, &p->nunbound, sva_ev_str(ev, SVA_UNBIND, device),
 				       ev->time);
@@ -257,19 +263,25 @@ static void sva_story_at(FILE *out, const char *what, uint64_t t, const char *ne
 		fprintf(out, " · %s", never);
 }
 
-static void sva_story_marks(FILE *out, const char *what, const struct sva_story_mark *marks,
-			    unsigned n)
+/* One thing that happened to a PASID, for its line. */
+struct sva_story_item {
+	const char *what, *device; /* device NULL: none */
+	uint64_t t;
+};
+
+static void sva_story_items_add(struct sva_story_item *items, size_t *n, const char *what,
+				const struct sva_story_mark *marks, unsigned nmarks)
 {
-	for (unsigned i = 0; i < n && i < SVA_STORY_MARKS; i++)
-		fprintf(out, " · %s %s %llu", what, marks[i].device,
-			(unsigned long long)marks[i].t);
-	if (n > SVA_STORY_MARKS)
-		fprintf(out, " · %s %u more times", what, n - SVA_STORY_MARKS);
+	for (unsigned i = 0; i < nmarks && i < SVA_STORY_MARKS; i++)
+		items[(*n)++] = (struct sva_story_item){ what, marks[i].device, marks[i].t };
 }
 
+/* allocated, then what happened in the order it happened: binds, exit_mmap, unbinds, free. */
 static void sva_story_print_pasid(struct sva_story *s, const struct sva_story_pasid *p, FILE *out)
 {
 	const struct sva_story_mm *m = sva_story_mm(s, p->mm, false);
+	struct sva_story_item items[2 * SVA_STORY_MARKS + 2];
+	size_t n = 0;
 	char owner[80];
 
 	fprintf(out, "  PASID %llu · mm%llu", (unsigned long long)p->pasid,
@@ -277,11 +289,29 @@ static void sva_story_print_pasid(struct sva_story *s, const struct sva_story_pa
 	if (m && m->pid)
 		fprintf(out, " · %s", sva_story_owner(s, m->pid, owner, sizeof(owner)));
 	fprintf(out, ": allocated %llu", (unsigned long long)p->allocated);
-	sva_story_marks(out, "bound", p->bound, p->nbound);
-	if (m)
-		sva_story_at(out, "exit_mmap", m->exit_mmap, NULL);
-	sva_story_marks(out, "unbound", p->unbound, p->nunbound);
-	sva_story_at(out, "freed", p->freed, "still allocated");
+	sva_story_items_add(items, &n, "bound", p->bound, p->nbound);
+	if (m && m->exit_mmap != SVA_STORY_NONE)
+		items[n++] = (struct sva_story_item){ "exit_mmap", NULL, m->exit_mmap };
+	sva_story_items_add(items, &n, "unbound", p->unbound, p->nunbound);
+	if (p->freed != SVA_STORY_NONE)
+		items[n++] = (struct sva_story_item){ "freed", NULL, p->freed };
+	for (size_t i = 1; i < n; i++) { /* by time; at the same step, in the order above */
+		struct sva_story_item it = items[i];
+		size_t j = i;
+
+		for (; j > 0 && items[j - 1].t > it.t; j--)
+			items[j] = items[j - 1];
+		items[j] = it;
+	}
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, " · %s%s%s %llu", items[i].what, items[i].device ? " " : "",
+			items[i].device ? items[i].device : "", (unsigned long long)items[i].t);
+	if (p->nbound > SVA_STORY_MARKS)
+		fprintf(out, " · bound %u more times", p->nbound - SVA_STORY_MARKS);
+	if (p->nunbound > SVA_STORY_MARKS)
+		fprintf(out, " · unbound %u more times", p->nunbound - SVA_STORY_MARKS);
+	if (p->freed == SVA_STORY_NONE)
+		fprintf(out, " · still allocated");
 	fputc('\n', out);
 }
 
