@@ -224,6 +224,8 @@ static void env_init(struct env *e, enum sva_backend b, uint64_t seed)
 	cfg.ops = &e->ops;
 	cfg.priv = &e->mi;
 	assert_int_equal(sva_iommu_register(e->sys, &cfg, &e->mi.iommu), 0);
+	assert_string_equal(sva_iommu_name(e->mi.iommu), "mock0");
+	assert_ptr_equal(sva_iommu_sys_of(e->mi.iommu), e->sys);
 	e->mi.blocked.owner = e->mi.iommu;
 	assert_int_equal(sva_mm_create(sva_kernel_mm_sys(e->k), "mm", &e->mm), 0);
 }
