@@ -787,6 +787,75 @@ static void test_error_buffer_and_arguments(void **state)
 	assert_null(sva_scenario_file(NULL));
 }
 
+/* ---- out of memory ------------------------------------------------------------------------- */
+
+/*
+ * The binary is linked with --wrap=malloc,calloc,realloc (CMakeLists.txt): every allocation the
+ * objects linked into it make - libsva's parser among them - comes here, and the one
+ * @alloc_countdown allocations from now fails. Test-only state: the parser runs in this one
+ * thread, and no world exists to keep it in.
+ */
+static long alloc_countdown; /* 0: none fails */
+
+void *__real_malloc(size_t size);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *ptr, size_t size);
+void *__wrap_malloc(size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *ptr, size_t size);
+
+static bool alloc_fails(void)
+{
+	return alloc_countdown > 0 && --alloc_countdown == 0;
+}
+
+void *__wrap_malloc(size_t size)
+{
+	return alloc_fails() ? NULL : __real_malloc(size);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+	return alloc_fails() ? NULL : __real_calloc(n, size);
+}
+
+void *__wrap_realloc(void *ptr, size_t size)
+{
+	return alloc_fails() ? NULL : __real_realloc(ptr, size);
+}
+
+/* Fail each allocation of parsing @text in turn: the number of allocations a parse makes. */
+static long parse_fail_each(const char *text)
+{
+	for (long n = 1;; n++) {
+		struct sva_scenario *s = (void *)1;
+		char err[128] = "";
+		int ret;
+
+		alloc_countdown = n;
+		ret = sva_scenario_parse("oom.sva", text, &s, err, sizeof(err));
+		alloc_countdown = 0;
+		if (ret == 0) { /* the nth allocation is beyond the parse: it went through */
+			assert_non_null(s);
+			sva_scenario_free(s);
+			return n - 1;
+		}
+		/* nothing half-built is handed out (ASan finds anything left behind) */
+		if (ret != -ENOMEM || s != NULL || strcmp(err, "oom.sva: out of memory") != 0)
+			fail_msg("allocation %ld failed: ret %d, scenario %p, message '%s'", n, ret,
+				 (void *)s, err);
+	}
+}
+
+/* Every allocation of the parser may fail: -ENOMEM and "file: out of memory", nothing leaked. */
+static void test_every_allocation_may_fail(void **state)
+{
+	(void)state;
+	assert_true(parse_fail_each(valid_text) > 50);
+	assert_true(parse_fail_each(lang_text) > 20);
+	assert_true(parse_fail_each("process p {\n\texit(0)\n}\n") >= 3);
+}
+
 /* ---- loading ------------------------------------------------------------------------------- */
 
 static void write_file(const char *path, const char *data, size_t len)
@@ -989,6 +1058,7 @@ int main(void)
 		cmocka_unit_test(test_repeat_nesting_capped),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_error_buffer_and_arguments),
+		cmocka_unit_test(test_every_allocation_may_fail),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_mutations_never_crash),
 	};
