@@ -640,8 +640,8 @@ static long echo_write(struct sva_file *file, const void *buf, size_t len)
 
 static const struct sva_file_operations echo_fops = { .read = echo_read, .write = echo_write };
 
-/* read and write reach the driver's calls; a device without them answers -EINVAL; and the
-   process's accessors name what the task sees */
+/* read and write reach the driver's calls; a device without them answers -EINVAL; the
+   process's accessors name what the task sees; the fd table's limits */
 static int echo_user(struct sva_task *t, void *arg)
 {
 	struct sva_kernel *k = arg;
@@ -671,6 +671,25 @@ static int echo_user(struct sva_task *t, void *arg)
 	    sva_task_private(t, SVA_TASK_PRIVATE_SLOTS))
 		return 7;
 	sva_task_set_private(t, SVA_TASK_PRIVATE_SLOTS - 1, NULL);
+	/* dup until the table is full: -EMFILE; every dup then closes */
+	int dups[300], ndup = 0, r;
+
+	for (;;) {
+		r = sva_sys_dup(t, fd);
+		if (r < 0)
+			break;
+		if (ndup == 300)
+			return 9;
+		dups[ndup++] = r;
+	}
+	if (r != -EMFILE || ndup < 200)
+		return 10;
+	while (ndup)
+		if (sva_sys_close(t, dups[--ndup]))
+			return 11;
+	if (sva_sys_close(t, -1) != -EBADF || sva_sys_close(t, 1 << 20) != -EBADF ||
+	    sva_sys_send_fd(t, fd, 99999) != -ESRCH)
+		return 12;
 	return sva_sys_close(t, fd) || sva_sys_close(t, fd2) ? 8 : 0;
 }
 
@@ -685,6 +704,11 @@ static void test_read_write_and_accessors(void **state)
 
 	drv_env(&e, &d, SVA_BACKEND_SIM, 5);
 	assert_int_equal(sva_chrdev_register(e.k, "echo", &echo_fops, &echo), 0);
+	assert_int_equal(sva_chrdev_register(e.k, NULL, &echo_fops, &echo), -EINVAL);
+	assert_int_equal(sva_chrdev_register(e.k, "echo2", NULL, &echo), -EINVAL);
+	assert_int_equal(sva_chrdev_register(e.k, "a-name-much-too-long-for-a-char-device",
+					     &echo_fops, &echo),
+			 -EINVAL);
 	assert_int_equal(sva_process_start(e.k, "echo-user", echo_user, e.k, &p), 0);
 	assert_int_equal(sva_process_wait(p, &status), 0);
 	assert_int_equal(status, 0);
