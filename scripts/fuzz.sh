@@ -1,7 +1,8 @@
 #!/bin/sh
 # Run each libFuzzer target of tests/fuzz/ for SECONDS (make fuzz; make check runs a short one).
 #   scripts/fuzz.sh BUILD_DIR SECONDS [TARGET...]     targets default: every fuzz_* in BUILD_DIR
-# Each target starts from its committed seed corpus (tests/fuzz/corpus/<target>/, read only) and
+# Each target uses the scenario language's dictionary (tests/fuzz/scenario.dict), starts from
+# its committed seed corpus (tests/fuzz/corpus/<target>/, read only) and
 # keeps what it finds in BUILD_DIR/corpus/<target>/; a crash, leak or sanitizer report leaves its
 # input in BUILD_DIR/artifacts/ and fails the run (fix it, and add the input as a regression test
 # in tests/test_scenario_parse.c). Prints one line per target: runs, executions per second.
@@ -28,6 +29,7 @@ for t in "$@"; do
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		"$build/fuzz_$t" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
 		-print_final_stats=1 -artifact_prefix="$build/artifacts/$t-" \
+		-dict="$src/tests/fuzz/scenario.dict" \
 		"$build/corpus/$t" "$src/tests/fuzz/corpus/$t" >"$log" 2>&1; then
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 		rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
