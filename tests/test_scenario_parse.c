@@ -597,6 +597,7 @@ static const struct bad_case bad_cases[] = {
 	{ "process p {\n\tyield()\n} x\n", "t.sva:3:3: ", "expected end of line, found 'x'" },
 	{ "process p { yield()\n}\n", "t.sva:1:13: ", "expected end of line, found 'yield'" },
 	{ PROC("\tclose()\n"), "t.sva:2:2: ", "close needs fd" },
+	{ PROC("\tp2 = fork(nosuch)\n"), "t.sva:2:12: ", "unknown program 'nosuch'" },
 	{ PROC("\tclose(3)\n"), "t.sva:2:8: ", "expected a variable for fd, found '3'" },
 	{ "process p x0 {\n}\n", "t.sva:1:11: ", "expected instances x1..x1000000, found 'x0'" },
 	{ "process p x99999999999999999999999 {\n}\n",
@@ -774,7 +775,7 @@ static void test_limits(void **state)
 static void test_error_buffer_and_arguments(void **state)
 {
 	struct sva_scenario *s;
-	char small[8];
+	char small[8], err[128];
 	(void)state;
 
 	assert_int_equal(sva_scenario_parse("t.sva", "nope", &s, NULL, 0), -EINVAL);
@@ -783,6 +784,12 @@ static void test_error_buffer_and_arguments(void **state)
 	assert_string_equal(small, "t.sva:1"); /* cut, terminated */
 	assert_int_equal(sva_scenario_parse("t.sva", NULL, &s, small, sizeof(small)), -EINVAL);
 	assert_int_equal(sva_scenario_parse("t.sva", "", NULL, NULL, 0), -EINVAL);
+	/* no file name: the messages say <scenario>; no path to load: refused */
+	assert_int_equal(sva_scenario_parse(NULL, "nope", &s, err, sizeof(err)), -EINVAL);
+	assert_memory_equal(err, "<scenario>:1:1: ", 16);
+	assert_int_equal(sva_scenario_load(NULL, &s, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "no scenario file");
+	assert_null(s);
 	sva_scenario_free(NULL);
 	assert_null(sva_scenario_file(NULL));
 }
