@@ -696,10 +696,11 @@ static void test_iopf_disable_and_remove(void **state)
 }
 
 /*
- * The compare operations report a match (result 0) or a difference (1); a device removed once
- * is gone: removing it again or disabling its IOPF fails -ENODEV.
+ * The compare operations report a match (result 0) or a difference (1), dualcast and copy_crc
+ * write what they copy; a device removed once is gone: removing it again or disabling its IOPF
+ * fails -ENODEV.
  */
-static void test_compare_ops_and_removed_device(void **state)
+static void test_compare_copy_ops_and_removed_device(void **state)
 {
 	static const char *const body =
 		"process p {\n\tr0 = open(dsa0wq0)\n\tq0 = mmap(r0, mmio)\n"
@@ -713,7 +714,13 @@ static void test_compare_ops_and_removed_device(void **state)
 		"\tc2 = submit(r0, compare_pattern, src=a, len=8k, pattern=0x4242424242424242)\n"
 		"\twait(c2)\n\texpect c2.result == 0\n"
 		"\tc3 = submit(r0, compare_pattern, src=b, len=8k, pattern=0x4242424242424242)\n"
-		"\twait(c3)\n\texpect c3.result == 1\n"
+		"\twait(c3)\n\texpect c3.result > 0\n\texpect c2.result <= 0\n"
+		/* the copying ones: dualcast writes both destinations, copy_crc the one */
+		"\td = mmap(4k)\n\te = mmap(4k)\n"
+		"\tc4 = submit(r0, dualcast, src=a, dst=d, dst2=e, len=4k)\n\twait(c4)\n"
+		"\texpect c4.status == SUCCESS\n\tverify(d, 4k, 0x42)\n\tverify(e, 4k, 0x42)\n"
+		"\tc5 = submit(r0, copy_crc, src=b, dst=d, len=4k)\n\twait(c5)\n"
+		"\texpect c5.status == SUCCESS\n\tverify(d, 4k, 0x43)\n"
 		"\tremove(dsa0)\n\tremove(dsa0)\n\texpect error(ENODEV)\n"
 		"\tiopf_disable(dsa0)\n\texpect error(ENODEV)\n}\n";
 	char msg[1024];
@@ -913,7 +920,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cloexec_and_recv_fd),
 		cmocka_unit_test(test_mprotect_reclaim_munmap),
 		cmocka_unit_test(test_iopf_disable_and_remove),
-		cmocka_unit_test(test_compare_ops_and_removed_device),
+		cmocka_unit_test(test_compare_copy_ops_and_removed_device),
 		cmocka_unit_test(test_wait_free),
 		cmocka_unit_test(test_random_scenarios_run_clean),
 	};
