@@ -737,6 +737,32 @@ static void test_compare_copy_ops_and_removed_device(void **state)
 			 -EFAULT);
 }
 
+/*
+ * Found by fuzz_scenario_run: a repeat whose body reaches no scheduling point (empty here) ran
+ * its 90312m iterations without one, so the step budget never stopped it. Each such iteration
+ * is a scheduling point now: the loop is a livelock the budget stops; a short one just ends.
+ */
+static void test_empty_repeat_is_bounded_by_the_step_budget(void **state)
+{
+	struct sva_world_config wc = {
+		.backend = SVA_BACKEND_SIM, .seed = 1, .quiet = true, .max_steps = 20000
+	};
+	char msg[1024] = "";
+	struct loaded l;
+	(void)state;
+
+	load_text(&l, "fuzz.sva", "process p {\n\trepeat 90312m {\n\t\t}\n}\n");
+	assert_int_equal(sva_program_run_once(&wc, &l.prog, NULL, 0, msg, sizeof(msg)), -EFAULT);
+	assert_non_null(strstr(msg, "step budget"));
+	unload(&l);
+	load_text(&l, "t.sva",
+		  "process p {\n\trepeat 100 {\n\t}\n\texit(3)\n}\n"
+		  "expect status(p) 3\n");
+	if (run_once(&l, SVA_BACKEND_SIM, 1, SVA_VARIANT_FAITHFUL, msg, sizeof(msg)))
+		fail_msg("%s", msg);
+	unload(&l);
+}
+
 static void test_wait_free(void **state)
 {
 	static const char *const body =
@@ -921,6 +947,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_mprotect_reclaim_munmap),
 		cmocka_unit_test(test_iopf_disable_and_remove),
 		cmocka_unit_test(test_compare_copy_ops_and_removed_device),
+		cmocka_unit_test(test_empty_repeat_is_bounded_by_the_step_budget),
 		cmocka_unit_test(test_wait_free),
 		cmocka_unit_test(test_random_scenarios_run_clean),
 	};
