@@ -482,6 +482,9 @@ static void test_every_opcode_and_record(void **state)
 			o->wq = wqs[i];
 			o->bof_wq = i == 2;
 			env_init(&e, bc->backend, bc->seed, i == 2);
+			/* the WQs are named as their char devices, in order; none beyond */
+			assert_string_equal(sva_accel_wq_name(e.a, i), wqs[i]);
+			assert_null(sva_accel_wq_name(e.a, 3));
 			assert_int_equal(sva_test_run_process(e.k, opcodes_task, o), 0);
 			sva_accel_get_stats(e.a, &s);
 			assert_int_equal(s.completed, i == 2 ? 21 : 22);

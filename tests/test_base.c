@@ -301,6 +301,34 @@ static void test_log_levels_and_sink(void **state)
 	sva_test_world_done(w);
 }
 
+/* With no sink of its own, a world writes "sva: <level>: <message>" lines to stderr. */
+static void test_default_sink_is_stderr(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+	FILE *tmp = tmpfile();
+	int saved = dup(STDERR_FILENO);
+	char got[256] = "";
+	(void)state;
+
+	assert_non_null(tmp);
+	assert_true(saved >= 0);
+	fflush(stderr);
+	assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
+	sva_world_set_log_level(w, SVA_LOG_WARN);
+	sva_log(w, SVA_LOG_WARN, "pasid %u leaked", 7u);
+	sva_log(w, SVA_LOG_INFO, "not shown");
+	sva_report(w, SVA_REPORT_REFCOUNT, "mm_users underflow");
+	fflush(stderr);
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	rewind(tmp);
+	assert_int_equal(fread(got, 1, sizeof(got) - 1, tmp) > 0, 1);
+	fclose(tmp);
+	assert_string_equal(got, "sva: warning: pasid 7 leaked\n"
+				 "sva: error: refcount misuse: mm_users underflow\n");
+	sva_world_destroy(w);
+}
+
 static void test_reports_counted_logged_and_first_kept(void **state)
 {
 	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
@@ -338,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_realloc_and_mapped_objects),
 		cmocka_unit_test(test_log_levels_and_sink),
 		cmocka_unit_test(test_reports_counted_logged_and_first_kept),
+		cmocka_unit_test(test_default_sink_is_stderr),
 	};
 
 	return cmocka_run_group_tests_name("base", tests, NULL, NULL);

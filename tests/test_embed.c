@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sva/iommu.h"
 #include "sva/mm.h"
@@ -531,10 +532,72 @@ static void test_embed_pri_async(void **state)
 	env_done(&v);
 }
 
+/* ---- a full outstanding-group table: a blocking requester waits for a slot ---- */
+
+struct waiter {
+	struct env *v;
+	atomic_int done;
+	int ret;
+	enum sva_page_response_code code;
+};
+
+static int blocking_requester(void *arg)
+{
+	struct waiter *r = arg;
+
+	r->ret = sva_pri_request(r->v->dev, PASID, 0x5000, SVA_ACCESS_READ, &r->code);
+	atomic_store(&r->done, 1);
+	return 0;
+}
+
+/*
+ * SVA_PRI_OUTSTANDING polled groups fill the device's table - the next submit is -EBUSY - and
+ * answered, they keep their slots until polled: a blocking request sleeps meanwhile, and the
+ * first poll frees a slot for it.
+ */
+static void test_embed_pri_full_table_waits(void **state)
+{
+	uint32_t grpid[SVA_PRI_OUTSTANDING];
+	enum sva_page_response_code code;
+	struct sva_actor *a;
+	struct waiter r = { .code = SVA_PAGE_RESP_FAILURE };
+	struct env v;
+	int ret;
+
+	(void)state;
+	env_init(&v, true, true);
+	r.v = &v;
+	for (unsigned i = 0; i < SVA_PRI_OUTSTANDING; i++)
+		assert_int_equal(sva_pri_submit(v.dev, PASID, 0x5000, SVA_ACCESS_READ, NULL, NULL,
+						&grpid[i]),
+				 0);
+	assert_int_equal(sva_pri_submit(v.dev, PASID, 0x5000, SVA_ACCESS_READ, NULL, NULL, NULL),
+			 -EBUSY);
+	while ((unsigned)atomic_load(&v.g.page_requests) < SVA_PRI_OUTSTANDING)
+		sched_yield();
+	assert_int_equal(sva_actor_spawn(v.w, "requester", blocking_requester, &r, 0, &a), 0);
+	usleep(20000);
+	assert_int_equal(atomic_load(&r.done), 0); /* no slot: it sleeps */
+	while ((ret = sva_pri_poll(v.dev, grpid[0], &code)) == -EAGAIN)
+		sched_yield();
+	assert_int_equal(ret, 0);
+	assert_int_equal(code, SVA_PAGE_RESP_SUCCESS);
+	assert_int_equal(sva_actor_join(a, &ret), 0);
+	assert_int_equal(r.ret, 0);
+	assert_int_equal(r.code, SVA_PAGE_RESP_SUCCESS);
+	for (unsigned i = 1; i < SVA_PRI_OUTSTANDING; i++) {
+		while ((ret = sva_pri_poll(v.dev, grpid[i], &code)) == -EAGAIN)
+			sched_yield();
+		assert_int_equal(ret, 0);
+	}
+	env_done(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_embed_walk_host_ptr),
+		cmocka_unit_test(test_embed_pri_full_table_waits),
 		cmocka_unit_test(test_embed_walk_read_write),
 		cmocka_unit_test(test_embed_dma_host_ptr),
 		cmocka_unit_test(test_embed_dma_read_write),

@@ -202,12 +202,12 @@ struct env {
 	struct sva_mm *mm;
 };
 
-static void env_init(struct env *e, enum sva_backend b, uint64_t seed)
+static void env_init_config(struct env *e, const struct sva_world_config *wc)
 {
 	struct sva_iommu_config cfg = { .name = "mock0", .pasid_bits = 20 };
 
 	memset(e, 0, sizeof(*e));
-	e->w = sva_test_world(b, seed);
+	assert_int_equal(sva_world_create(wc, &e->w), 0);
 	assert_int_equal(sva_kernel_create(e->w, NULL, &e->k), 0);
 	assert_int_equal(sva_iommu_sys_create(sva_kernel_mm_sys(e->k), &e->sys), 0);
 	e->mi.w = e->w;
@@ -224,8 +224,17 @@ static void env_init(struct env *e, enum sva_backend b, uint64_t seed)
 	cfg.ops = &e->ops;
 	cfg.priv = &e->mi;
 	assert_int_equal(sva_iommu_register(e->sys, &cfg, &e->mi.iommu), 0);
+	assert_string_equal(sva_iommu_name(e->mi.iommu), "mock0");
+	assert_ptr_equal(sva_iommu_sys_of(e->mi.iommu), e->sys);
 	e->mi.blocked.owner = e->mi.iommu;
 	assert_int_equal(sva_mm_create(sva_kernel_mm_sys(e->k), "mm", &e->mm), 0);
+}
+
+static void env_init(struct env *e, enum sva_backend b, uint64_t seed)
+{
+	struct sva_world_config wc = { .backend = b, .seed = seed };
+
+	env_init_config(e, &wc);
 }
 
 static struct sva_device *env_dev(struct env *e, const char *name, unsigned bits,
@@ -399,6 +408,43 @@ static void seed002_two_devices_share_a_domain(void **state)
 	assert_int_not_equal(mock_programmed(devs[1], pasid), 0);
 	assert_int_equal(sva_mm_sva_domains(e.sys, e.mm), 1);
 	sva_unbind_device(b);
+	assert_int_equal(sva_mm_sva_domains(e.sys, e.mm), 0);
+	env_done(&e, devs, 2);
+}
+
+/*
+ * detach-at-last-user (the rejected design of seed 002): dev0's bond, unbound while dev1
+ * still uses the shared domain, is left attached; bound again, it is that same bond, a user
+ * again; the domain's last unbind detaches every device and frees the bonds left.
+ */
+static void test_detach_at_last_user_revives_a_left_bond(void **state)
+{
+	struct sva_world_config wc = { .backend = SVA_BACKEND_SIM,
+				       .seed = 4,
+				       .variant = SVA_VARIANT_DETACH_AT_LAST_USER };
+	struct sva_device *devs[2];
+	struct sva_bond *a, *b, *again;
+	struct env e;
+	uint32_t pasid;
+	(void)state;
+
+	env_init_config(&e, &wc);
+	devs[0] = env_dev(&e, "dev0", 20, NULL);
+	devs[1] = env_dev(&e, "dev1", 20, NULL);
+	assert_int_equal(sva_bind_device(devs[0], e.mm, &a), 0);
+	assert_int_equal(sva_bind_device(devs[1], e.mm, &b), 0);
+	pasid = sva_bond_pasid(a);
+	sva_unbind_device(a);
+	assert_int_not_equal(mock_programmed(devs[0], pasid), 0); /* left attached: the bug */
+	assert_int_equal(sva_bind_device(devs[0], e.mm, &again), 0);
+	assert_ptr_equal(again, a);
+	assert_int_equal(sva_bond_users(again), 1);
+	sva_unbind_device(b); /* dev1 left attached in turn: dev0 is still a user */
+	assert_int_not_equal(mock_programmed(devs[1], pasid), 0);
+	assert_int_equal(sva_mm_sva_domains(e.sys, e.mm), 1);
+	sva_unbind_device(again); /* the last user: both detached, the domain freed */
+	assert_int_equal(mock_programmed(devs[0], pasid), 0);
+	assert_int_equal(mock_programmed(devs[1], pasid), 0);
 	assert_int_equal(sva_mm_sva_domains(e.sys, e.mm), 0);
 	env_done(&e, devs, 2);
 }
@@ -863,6 +909,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_pasid_bounded_by_device_and_eoverflow),
 		cmocka_unit_test(seed002_same_device_twice_same_handle),
 		cmocka_unit_test(seed002_two_devices_share_a_domain),
+		cmocka_unit_test(test_detach_at_last_user_revives_a_left_bond),
 		cmocka_unit_test(test_group_members_share_the_handle),
 		cmocka_unit_test(test_slot_held_by_another_domain_is_ebusy),
 		cmocka_unit_test(test_attach_checks_and_rollback),

@@ -612,6 +612,111 @@ static void test_orphans_are_reaped(void **state)
 	}
 }
 
+/* A character device that keeps what is written to it and gives it back on read. */
+struct echo_dev {
+	char buf[64];
+	size_t len;
+};
+
+static long echo_read(struct sva_file *file, void *buf, size_t len)
+{
+	struct echo_dev *d = file->private_data;
+
+	len = len < d->len ? len : d->len;
+	memcpy(buf, d->buf, len);
+	return (long)len;
+}
+
+static long echo_write(struct sva_file *file, const void *buf, size_t len)
+{
+	struct echo_dev *d = file->private_data;
+
+	if (len > sizeof(d->buf))
+		return -EFBIG;
+	memcpy(d->buf, buf, len);
+	d->len = len;
+	return (long)len;
+}
+
+static const struct sva_file_operations echo_fops = { .read = echo_read, .write = echo_write };
+
+/* read and write reach the driver's calls; a device without them answers -EINVAL; the
+   process's accessors name what the task sees; the fd table's limits */
+static int echo_user(struct sva_task *t, void *arg)
+{
+	struct sva_kernel *k = arg;
+	char got[16] = "";
+	int marker, fd = sva_sys_open(t, "echo"), fd2 = sva_sys_open(t, "acc0");
+
+	if (fd < 0 || fd2 < 0)
+		return 1;
+	if (sva_sys_write(t, fd, "hello", 5) != 5 || sva_sys_read(t, fd, got, 3) != 3 ||
+	    memcmp(got, "hel", 3) != 0 || sva_sys_read(t, fd, got, sizeof(got)) != 5)
+		return 2;
+	if (sva_sys_write(t, fd, got, 65) != -EFBIG)
+		return 3;
+	if (sva_sys_read(t, fd2, got, 1) != -EINVAL || sva_sys_write(t, fd2, "x", 1) != -EINVAL ||
+	    sva_sys_read(t, 42, got, 1) != -EBADF || sva_sys_write(t, 42, "x", 1) != -EBADF)
+		return 4;
+	if (sva_process_mm(sva_task_process(t)) != sva_task_mm(t) || !sva_task_mm(t) ||
+	    sva_mm_sys_of(sva_task_mm(t)) != sva_kernel_mm_sys(k) ||
+	    sva_fs_world(sva_kernel_fs(k)) != sva_kernel_world(k))
+		return 5;
+	/* per-task slots: each its own, NULL until set, out-of-range slots ignored */
+	if (sva_task_private(t, 0) || sva_task_private(t, SVA_TASK_PRIVATE_SLOTS - 1))
+		return 6;
+	sva_task_set_private(t, SVA_TASK_PRIVATE_SLOTS - 1, &marker);
+	sva_task_set_private(t, SVA_TASK_PRIVATE_SLOTS, &marker);
+	if (sva_task_private(t, SVA_TASK_PRIVATE_SLOTS - 1) != &marker || sva_task_private(t, 0) ||
+	    sva_task_private(t, SVA_TASK_PRIVATE_SLOTS))
+		return 7;
+	sva_task_set_private(t, SVA_TASK_PRIVATE_SLOTS - 1, NULL);
+	/* dup until the table is full: -EMFILE; every dup then closes */
+	int dups[300], ndup = 0, r;
+
+	for (;;) {
+		r = sva_sys_dup(t, fd);
+		if (r < 0)
+			break;
+		if (ndup == 300)
+			return 9;
+		dups[ndup++] = r;
+	}
+	if (r != -EMFILE || ndup < 200)
+		return 10;
+	while (ndup)
+		if (sva_sys_close(t, dups[--ndup]))
+			return 11;
+	if (sva_sys_close(t, -1) != -EBADF || sva_sys_close(t, 1 << 20) != -EBADF ||
+	    sva_sys_send_fd(t, fd, 99999) != -ESRCH)
+		return 12;
+	return sva_sys_close(t, fd) || sva_sys_close(t, fd2) ? 8 : 0;
+}
+
+static void test_read_write_and_accessors(void **state)
+{
+	struct echo_dev echo = { .len = 0 };
+	struct sva_process *p;
+	struct drv d = { 0 };
+	struct env e;
+	int status = -1;
+	(void)state;
+
+	drv_env(&e, &d, SVA_BACKEND_SIM, 5);
+	assert_int_equal(sva_chrdev_register(e.k, "echo", &echo_fops, &echo), 0);
+	assert_int_equal(sva_chrdev_register(e.k, NULL, &echo_fops, &echo), -EINVAL);
+	assert_int_equal(sva_chrdev_register(e.k, "echo2", NULL, &echo), -EINVAL);
+	assert_int_equal(sva_chrdev_register(e.k, "a-name-much-too-long-for-a-char-device",
+					     &echo_fops, &echo),
+			 -EINVAL);
+	assert_int_equal(sva_process_start(e.k, "echo-user", echo_user, e.k, &p), 0);
+	assert_int_equal(sva_process_wait(p, &status), 0);
+	assert_int_equal(status, 0);
+	assert_memory_equal(echo.buf, "hello", 5);
+	sva_completion_destroy(&d.never);
+	env_done(&e);
+}
+
 static int bad_calls(struct sva_task *t, void *arg)
 {
 	uint64_t a;
@@ -686,6 +791,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_exec_closes_cloexec_fds),
 		cmocka_unit_test(test_orphans_are_reaped),
 		cmocka_unit_test(test_bad_system_calls_fail_cleanly),
+		cmocka_unit_test(test_read_write_and_accessors),
 		cmocka_unit_test(test_fail_nth_whole_life),
 	};
 

@@ -757,6 +757,74 @@ static void test_iopf_disable_and_remove(void **state)
 	}
 }
 
+/*
+ * The compare operations report a match (result 0) or a difference (1), dualcast and copy_crc
+ * write what they copy; a device removed once is gone: removing it again or disabling its IOPF
+ * fails -ENODEV.
+ */
+static void test_compare_copy_ops_and_removed_device(void **state)
+{
+	static const char *const body =
+		"process p {\n\tr0 = open(dsa0wq0)\n\tq0 = mmap(r0, mmio)\n"
+		"\tioctl(r0, start_q)\n\ta = mmap(8k)\n\tb = mmap(8k)\n"
+		"\tfill(a, 8k, 0x42)\n\tfill(b, 8k, 0x42)\n"
+		"\tc0 = submit(r0, compare, src=a, dst=b, len=8k)\n\twait(c0)\n"
+		"\texpect c0.status == SUCCESS\n\texpect c0.result == 0\n"
+		"\tfill(b, 4k, 0x43)\n"
+		"\tc1 = submit(r0, compare, src=a, dst=b, len=8k)\n\twait(c1)\n"
+		"\texpect c1.result == 1\n"
+		"\tc2 = submit(r0, compare_pattern, src=a, len=8k, pattern=0x4242424242424242)\n"
+		"\twait(c2)\n\texpect c2.result == 0\n"
+		"\tc3 = submit(r0, compare_pattern, src=b, len=8k, pattern=0x4242424242424242)\n"
+		"\twait(c3)\n\texpect c3.result > 0\n\texpect c2.result <= 0\n"
+		/* the copying ones: dualcast writes both destinations, copy_crc the one */
+		"\td = mmap(4k)\n\te = mmap(4k)\n"
+		"\tc4 = submit(r0, dualcast, src=a, dst=d, dst2=e, len=4k)\n\twait(c4)\n"
+		"\texpect c4.status == SUCCESS\n\tverify(d, 4k, 0x42)\n\tverify(e, 4k, 0x42)\n"
+		"\tc5 = submit(r0, copy_crc, src=b, dst=d, len=4k)\n\twait(c5)\n"
+		"\texpect c5.status == SUCCESS\n\tverify(d, 4k, 0x43)\n"
+		"\tremove(dsa0)\n\tremove(dsa0)\n\texpect error(ENODEV)\n"
+		"\tiopf_disable(dsa0)\n\texpect error(ENODEV)\n}\n";
+	char msg[1024];
+	(void)state;
+
+	for (uint64_t seed = 1; seed <= 4; seed++)
+		if (run_decls(pri_queue, body, seed, msg, sizeof(msg)))
+			fail_msg("seed %llu: %s", (unsigned long long)seed, msg);
+	/* the expectations are judged: a wrong one fails the run */
+	assert_int_equal(run_decls(pri_queue,
+				   "process p {\n\tr0 = open(dsa0wq0)\n\tremove(dsa0)\n"
+				   "\tremove(dsa0)\n\texpect error(EBUSY)\n}\n",
+				   1, msg, sizeof(msg)),
+			 -EFAULT);
+}
+
+/*
+ * Found by fuzz_scenario_run: a repeat whose body reaches no scheduling point (empty here) ran
+ * its 90312m iterations without one, so the step budget never stopped it. Each such iteration
+ * is a scheduling point now: the loop is a livelock the budget stops; a short one just ends.
+ */
+static void test_empty_repeat_is_bounded_by_the_step_budget(void **state)
+{
+	struct sva_world_config wc = {
+		.backend = SVA_BACKEND_SIM, .seed = 1, .quiet = true, .max_steps = 20000
+	};
+	char msg[1024] = "";
+	struct loaded l;
+	(void)state;
+
+	load_text(&l, "fuzz.sva", "process p {\n\trepeat 90312m {\n\t\t}\n}\n");
+	assert_int_equal(sva_program_run_once(&wc, &l.prog, NULL, 0, msg, sizeof(msg)), -EFAULT);
+	assert_non_null(strstr(msg, "step budget"));
+	unload(&l);
+	load_text(&l, "t.sva",
+		  "process p {\n\trepeat 100 {\n\t}\n\texit(3)\n}\n"
+		  "expect status(p) 3\n");
+	if (run_once(&l, SVA_BACKEND_SIM, 1, SVA_VARIANT_FAITHFUL, msg, sizeof(msg)))
+		fail_msg("%s", msg);
+	unload(&l);
+}
+
 static void test_wait_free(void **state)
 {
 	static const char *const body =
@@ -941,6 +1009,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cloexec_and_recv_fd),
 		cmocka_unit_test(test_mprotect_reclaim_munmap),
 		cmocka_unit_test(test_iopf_disable_and_remove),
+		cmocka_unit_test(test_compare_copy_ops_and_removed_device),
+		cmocka_unit_test(test_empty_repeat_is_bounded_by_the_step_budget),
 		cmocka_unit_test(test_wait_free),
 		cmocka_unit_test(test_random_scenarios_run_clean),
 	};

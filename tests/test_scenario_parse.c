@@ -597,6 +597,7 @@ static const struct bad_case bad_cases[] = {
 	{ "process p {\n\tyield()\n} x\n", "t.sva:3:3: ", "expected end of line, found 'x'" },
 	{ "process p { yield()\n}\n", "t.sva:1:13: ", "expected end of line, found 'yield'" },
 	{ PROC("\tclose()\n"), "t.sva:2:2: ", "close needs fd" },
+	{ PROC("\tp2 = fork(nosuch)\n"), "t.sva:2:12: ", "unknown program 'nosuch'" },
 	{ PROC("\tclose(3)\n"), "t.sva:2:8: ", "expected a variable for fd, found '3'" },
 	{ "process p x0 {\n}\n", "t.sva:1:11: ", "expected instances x1..x1000000, found 'x0'" },
 	{ "process p x99999999999999999999999 {\n}\n",
@@ -774,7 +775,7 @@ static void test_limits(void **state)
 static void test_error_buffer_and_arguments(void **state)
 {
 	struct sva_scenario *s;
-	char small[8];
+	char small[8], err[128];
 	(void)state;
 
 	assert_int_equal(sva_scenario_parse("t.sva", "nope", &s, NULL, 0), -EINVAL);
@@ -783,8 +784,83 @@ static void test_error_buffer_and_arguments(void **state)
 	assert_string_equal(small, "t.sva:1"); /* cut, terminated */
 	assert_int_equal(sva_scenario_parse("t.sva", NULL, &s, small, sizeof(small)), -EINVAL);
 	assert_int_equal(sva_scenario_parse("t.sva", "", NULL, NULL, 0), -EINVAL);
+	/* no file name: the messages say <scenario>; no path to load: refused */
+	assert_int_equal(sva_scenario_parse(NULL, "nope", &s, err, sizeof(err)), -EINVAL);
+	assert_memory_equal(err, "<scenario>:1:1: ", 16);
+	assert_int_equal(sva_scenario_load(NULL, &s, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "no scenario file");
+	assert_null(s);
 	sva_scenario_free(NULL);
 	assert_null(sva_scenario_file(NULL));
+}
+
+/* ---- out of memory ------------------------------------------------------------------------- */
+
+/*
+ * The binary is linked with --wrap=malloc,calloc,realloc (CMakeLists.txt): every allocation the
+ * objects linked into it make - libsva's parser among them - comes here, and the one
+ * @alloc_countdown allocations from now fails. Test-only state: the parser runs in this one
+ * thread, and no world exists to keep it in.
+ */
+static long alloc_countdown; /* 0: none fails */
+
+void *__real_malloc(size_t size);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *ptr, size_t size);
+void *__wrap_malloc(size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *ptr, size_t size);
+
+static bool alloc_fails(void)
+{
+	return alloc_countdown > 0 && --alloc_countdown == 0;
+}
+
+void *__wrap_malloc(size_t size)
+{
+	return alloc_fails() ? NULL : __real_malloc(size);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+	return alloc_fails() ? NULL : __real_calloc(n, size);
+}
+
+void *__wrap_realloc(void *ptr, size_t size)
+{
+	return alloc_fails() ? NULL : __real_realloc(ptr, size);
+}
+
+/* Fail each allocation of parsing @text in turn: the number of allocations a parse makes. */
+static long parse_fail_each(const char *text)
+{
+	for (long n = 1;; n++) {
+		struct sva_scenario *s = (void *)1;
+		char err[128] = "";
+		int ret;
+
+		alloc_countdown = n;
+		ret = sva_scenario_parse("oom.sva", text, &s, err, sizeof(err));
+		alloc_countdown = 0;
+		if (ret == 0) { /* the nth allocation is beyond the parse: it went through */
+			assert_non_null(s);
+			sva_scenario_free(s);
+			return n - 1;
+		}
+		/* nothing half-built is handed out (ASan finds anything left behind) */
+		if (ret != -ENOMEM || s != NULL || strcmp(err, "oom.sva: out of memory") != 0)
+			fail_msg("allocation %ld failed: ret %d, scenario %p, message '%s'", n, ret,
+				 (void *)s, err);
+	}
+}
+
+/* Every allocation of the parser may fail: -ENOMEM and "file: out of memory", nothing leaked. */
+static void test_every_allocation_may_fail(void **state)
+{
+	(void)state;
+	assert_true(parse_fail_each(valid_text) > 50);
+	assert_true(parse_fail_each(lang_text) > 20);
+	assert_true(parse_fail_each("process p {\n\texit(0)\n}\n") >= 3);
 }
 
 /* ---- loading ------------------------------------------------------------------------------- */
@@ -989,6 +1065,7 @@ int main(void)
 		cmocka_unit_test(test_repeat_nesting_capped),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_error_buffer_and_arguments),
+		cmocka_unit_test(test_every_allocation_may_fail),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_mutations_never_crash),
 	};

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -53,6 +54,67 @@ static void chatter_run(const struct sva_world_config *wc, char **trace, char **
 	assert_int_equal(sva_world_schedule(w, *schedule, len + 1), len);
 	sva_mutex_destroy(&c.lock);
 	sva_test_world_done(w);
+}
+
+struct named_chatter {
+	struct chatter c;
+	bool name_ok;
+};
+
+static int named_actor(void *arg)
+{
+	struct named_chatter *n = arg;
+
+	/* the name given at spawn */
+	n->name_ok = strcmp(sva_actor_name(sva_current(n->c.w)), "named") == 0;
+	return chatter_actor(&n->c);
+}
+
+/*
+ * sva_world_schedule_write() writes to a file descriptor exactly the string
+ * sva_world_schedule() returns, a long one (beyond its 512-byte buffer) whole; nothing in
+ * native or for no world.
+ */
+static void test_schedule_write_matches_schedule(void **state)
+{
+	struct sva_world_config wc = { .backend = SVA_BACKEND_SIM, .seed = 9 };
+	struct named_chatter nc = { .name_ok = false };
+	struct chatter *c = &nc.c;
+	char *want, got[8192];
+	struct sva_world *w;
+	FILE *tmp = tmpfile();
+	size_t len, n;
+	(void)state;
+
+	assert_non_null(tmp);
+	assert_int_equal(sva_world_create(&wc, &w), 0);
+	c->w = w;
+	sva_mutex_init(w, &c->lock, "chatter");
+	assert_int_equal(sva_actor_spawn(w, "named", named_actor, &nc, 0, NULL), 0);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(sva_actor_spawn(w, "chatter", chatter_actor, c, 0, NULL), 0);
+	assert_int_equal(sva_world_run(w), 0);
+	assert_true(nc.name_ok);
+	assert_int_equal(c->nlog, 9 * 40);
+	len = sva_world_schedule(w, NULL, 0);
+	assert_true(len > 512 && len < sizeof(got));
+	want = malloc(len + 1);
+	assert_non_null(want);
+	sva_world_schedule(w, want, len + 1);
+	assert_int_equal(sva_world_schedule_write(w, fileno(tmp)), len);
+	rewind(tmp);
+	n = fread(got, 1, sizeof(got), tmp);
+	assert_int_equal(n, len);
+	assert_memory_equal(got, want, len);
+	fclose(tmp);
+	free(want);
+	sva_mutex_destroy(&c->lock);
+	sva_test_world_done(w);
+
+	w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+	assert_int_equal(sva_world_schedule_write(w, STDOUT_FILENO), 0);
+	sva_test_world_done(w);
+	assert_int_equal(sva_world_schedule_write(NULL, STDOUT_FILENO), 0);
 }
 
 static void test_same_seed_byte_identical_trace(void **state)
@@ -494,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_clock_is_logical_and_switches_counted),
 		cmocka_unit_test(test_nonpreemptive_runs_each_actor_to_the_end),
 		cmocka_unit_test(test_task_work_runs_in_order_and_at_exit),
+		cmocka_unit_test(test_schedule_write_matches_schedule),
 	};
 
 	return cmocka_run_group_tests_name("sim", tests, NULL, NULL);

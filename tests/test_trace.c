@@ -121,6 +121,25 @@ static void test_subscribers_see_every_event(void **state)
 	assert_int_equal(a.last, SVA_EV_MM_RECLAIM);
 	assert_int_equal(b.last, SVA_EV_PROCESS_KILL);
 	assert_int_equal(b.n, 1);
+	sva_world_unsubscribe(w, count_events, &a);
+	/* a world holds a bounded list of subscribers: past it -ENOSPC, until one leaves */
+	{
+		struct seen many[64] = { { 0 } };
+		int n = 0;
+
+		while (n < 64 && sva_world_subscribe(w, count_events, &many[n]) == 0)
+			n++;
+		assert_true(n >= 2 && n < 64);
+		assert_int_equal(sva_world_subscribe_ordered(w, count_events, &a), -ENOSPC);
+		sva_trace(w, PROCESS_KILL, 1);
+		for (int i = 0; i < n; i++)
+			assert_int_equal(many[i].n, 1);
+		sva_world_unsubscribe(w, count_events, &many[0]);
+		assert_int_equal(sva_world_subscribe(w, count_events, &a), 0);
+		sva_world_unsubscribe(w, count_events, &a);
+		for (int i = 1; i < n; i++)
+			sva_world_unsubscribe(w, count_events, &many[i]);
+	}
 	sva_test_world_done(w);
 }
 

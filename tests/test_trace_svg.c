@@ -258,6 +258,48 @@ static void test_svg_lifetimes_marks_and_lanes(void **state)
 	sva_test_world_done(w);
 }
 
+static int utf8_story(void *arg)
+{
+	struct sva_world *w = arg;
+
+	/* valid UTF-8 kept; each byte XML cannot hold (0xff, U+FFFE's three) shown as '?' */
+	sva_trace(w, PROCESS_START, 8, "caf\xc3\xa9-\xff-\xe6\x97\xa5\xef\xbf\xbe", 2);
+	sva_sched_point(w);
+	/* a label beyond SVG_LABEL_MAX (48 bytes): cut at a character boundary, whole in a title */
+	sva_trace(w, PROCESS_START, 9,
+		  "a-rather-long-process-name-\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+		  "\xe2\x82\xac-and-more",
+		  3);
+	return 0;
+}
+
+static void test_svg_labels_utf8_and_cut(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 1);
+	const char *lab, *end;
+	char *doc;
+	(void)state;
+
+	assert_int_equal(sva_actor_spawn(w, "utf8", utf8_story, w, 0, NULL), 0);
+	assert_int_equal(sva_world_run(w), 0);
+	doc = svg_of(w);
+	assert_svg_frame(doc);
+	assert_well_formed(doc);
+	assert_non_null(element_of(doc, "text",
+				   ">process 8 caf\xc3\xa9-?-\xe6\x97\xa5??"
+				   "?</text>"));
+	assert_null(strchr(doc, '\xff'));
+	lab = element_of(doc, "text",
+			 "><title>process 9 a-rather-long-process-name-\xe2\x82\xac\xe2\x82\xac"
+			 "\xe2\x82\xac\xe2\x82\xac-and-more</title>"
+			 "process 9 a-rather-long-process-name-\xe2\x82\xac\xe2\x82\xac...</text>");
+	assert_non_null(lab);
+	end = strstr(lab, "...</text>");
+	assert_true(end - (strstr(lab, "</title>") + strlen("</title>")) <= 48 - 3);
+	free(doc);
+	sva_test_world_done(w);
+}
+
 static void test_svg_empty_trace(void **state)
 {
 	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
@@ -331,6 +373,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_svg_lifetimes_marks_and_lanes),
 		cmocka_unit_test(test_svg_empty_trace),
+		cmocka_unit_test(test_svg_labels_utf8_and_cut),
 		cmocka_unit_test(test_svg_thins_actor_marks_keeps_bars),
 		cmocka_unit_test(test_svg_write_error_is_eio),
 	};

@@ -25,6 +25,9 @@ struct mockacc {
 	struct sva_world *w;
 	int gets, puts, starts, stops;
 	struct mockq *last; /* the newest queue */
+	/* what the queue's accessors said at the last start and stop */
+	enum sva_uacce_q_state state_at_start, state_at_stop;
+	uint32_t pasid_at_start;
 };
 
 static int mock_get_queue(struct sva_uacce_device *u, uint32_t pasid, struct sva_uacce_queue *q)
@@ -70,6 +73,8 @@ static int mock_start_queue(struct sva_uacce_queue *q)
 	struct mockacc *m = sva_uacce_priv(sva_uacce_queue_device(q));
 
 	((struct mockq *)sva_uacce_queue_priv(q))->started = true;
+	m->state_at_start = sva_uacce_queue_state(q);
+	m->pasid_at_start = sva_uacce_queue_pasid(q);
 	m->starts++;
 	return 0;
 }
@@ -79,6 +84,7 @@ static void mock_stop_queue(struct sva_uacce_queue *q)
 	struct mockacc *m = sva_uacce_priv(sva_uacce_queue_device(q));
 
 	((struct mockq *)sva_uacce_queue_priv(q))->stopped = true;
+	m->state_at_stop = sva_uacce_queue_state(q);
 	m->stops++;
 }
 
@@ -203,6 +209,10 @@ static void test_open_start_put_close(void **state)
 		assert_int_equal(l.ioctl_ret, 7);
 		assert_int_equal(e.m.starts, 1);
 		assert_int_equal(e.m.stops, 1);
+		/* the queue is started from INIT, stopped once STARTED, with its mm's PASID */
+		assert_int_equal(e.m.state_at_start, SVA_UACCE_Q_INIT);
+		assert_int_equal(e.m.state_at_stop, SVA_UACCE_Q_STARTED);
+		assert_int_equal(e.m.pasid_at_start, l.pasid);
 		env_done(&e);
 	}
 }

@@ -146,11 +146,6 @@ struct sva_iommu_sys *sva_iommu_sys_of(struct sva_iommu *iommu)
 	return iommu->sys;
 }
 
-struct sva_iommu_sys *sva_iommu_sys_of_device(struct sva_device *dev)
-{
-	return dev->iommu->sys;
-}
-
 /* ---- groups and devices ---- */
 
 static struct sva_iommu_group *sva_group_alloc(struct sva_iommu_sys *sys)

@@ -87,7 +87,6 @@ struct sva_bond {
 	unsigned users; /* under iommu_sva_lock */
 };
 
-struct sva_iommu_sys *sva_iommu_sys_of_device(struct sva_device *dev);
 /* Give @domain (its owner set) a domain ID of its IOMMU: 0, -ENOSPC or -ENOMEM. */
 int sva_iommu_domain_id_alloc(struct sva_domain *domain);
 /* The domain attached at (@dev's group, @pasid), read under xa_lock only; NULL if none. */

@@ -404,9 +404,16 @@ static int sva_scn_stmt(struct sva_scn_exec *x, const struct sva_scn_stmt *st)
 	x->st = st;
 	x->why[0] = '\0';
 	if (st->op == SVA_SCN_REPEAT) {
-		for (unsigned long i = 0; i < st->count; i++)
+		for (unsigned long i = 0; i < st->count; i++) {
+			uint64_t before = sva_world_now(x->w);
+
 			if (sva_scn_block(x, st->body))
 				return -1;
+			/* an iteration that reached no scheduling point (an empty body, conditions
+			   only) is one: a long such loop is a livelock the step budget stops */
+			if (sva_world_now(x->w) == before)
+				sva_sched_point(x->w);
+		}
 		return 0;
 	}
 	if (st->op == SVA_SCN_IF || st->op == SVA_SCN_CHECK)
