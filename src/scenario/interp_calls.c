@@ -272,8 +272,9 @@ static long sva_scn_submit(struct sva_scn_exec *x)
 	do {
 		struct dsa_hw_desc copy = d;
 
-		ret = wq->mode == SVA_SCN_WQ_SHARED ? sva_accel_enqcmd(x->t, f.portal, &copy)
-						    : sva_accel_movdir64b(x->t, f.portal, &copy);
+		ret = wq->mode == SVA_SCN_WQ_SHARED
+			      ? sva_accel_enqcmd(x->t, f.portal, &copy)
+			      : sva_accel_movdir64b_retry(x->t, f.portal, &copy);
 	} while (ret == -EAGAIN && sva_scn_backoff(x, &tries));
 	if (ret)
 		return ret;
