@@ -543,7 +543,7 @@ static const struct bad_case bad_cases[] = {
 	{ "device d group=d\n" PROC(""), "t.sva:1:16: ", "cannot join its own group" },
 	{ "device d group=e\n" PROC(""), "t.sva:1:16: ", "unknown device 'e'" },
 	{ "device d cdev=vfio\n" PROC(""),
-	  "t.sva:1:15: ", "expected idxd or uacce for cdev, found 'vfio'" },
+	  "t.sva:1:15: ", "expected idxd, uacce or idxd_wq for cdev, found 'vfio'" },
 	{ "kernel\nkernel frames=1\n" PROC(""), "t.sva:2:1: ", "duplicate kernel" },
 	{ "kernel frames=1\n" PROC(""), "t.sva:1:15: ", "expected frames 2..1048576, found '1'" },
 	{ "kernel frames\n" PROC(""), "t.sva:1:14: ", "expected '=', found end of line" },

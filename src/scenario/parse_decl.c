@@ -80,7 +80,10 @@ static int sva_scn_parse_kernel(struct sva_scn_parser *p)
 	return ret ? ret : sva_scn_end_line(p);
 }
 
-/* "=idxd" or "=uacce" after cdev: whose a queue's file is (enum sva_accel_cdev_rule). */
+/*
+ * "=idxd", "=uacce" or "=idxd_wq" after cdev: whose a queue's file is, and which char device
+ * (enum sva_accel_cdev_rule).
+ */
 static int sva_scn_device_cdev(struct sva_scn_parser *p, struct sva_scn_device *d)
 {
 	int ret = sva_scn_eat(p, '=');
@@ -91,8 +94,10 @@ static int sva_scn_device_cdev(struct sva_scn_parser *p, struct sva_scn_device *
 		d->cdev = SVA_ACCEL_CDEV_IDXD;
 	else if (sva_scn_same("uacce", &p->tok))
 		d->cdev = SVA_ACCEL_CDEV_UACCE;
+	else if (sva_scn_same("idxd_wq", &p->tok))
+		d->cdev = SVA_ACCEL_CDEV_IDXD_WQ;
 	else
-		return sva_scn_expected(p, "idxd or uacce for cdev");
+		return sva_scn_expected(p, "idxd, uacce or idxd_wq for cdev");
 	return sva_scn_next(p);
 }
 
@@ -106,7 +111,7 @@ static int sva_scn_device_option(struct sva_scn_parser *p, struct sva_scn_device
 
 	o = sva_scn_option(p, opts, seen,
 			   "a device option (engines=N, pasid_bits=N, pri, ats, group=DEVICE, "
-			   "max_xfer=N, cdev=idxd|uacce) or end of line");
+			   "max_xfer=N, cdev=idxd|uacce|idxd_wq) or end of line");
 	switch (o) {
 	case 0:
 		ret = sva_scn_option_num(p, "engines", 1, SVA_ACCEL_MAX_ENGINES, &v);
