@@ -7,6 +7,7 @@
  * and removal with a queue open; ENQCMD's retry against MOVDIR64B's drop, and ENQCMDS.
  */
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -674,6 +675,103 @@ static void test_enqcmd_retries_movdir64b_drops(void **state)
 	}
 }
 
+/* ---- groups and priority: an engine serves its group's WQs, the highest priority first ---- */
+
+struct starts {
+	atomic_uint n;
+	unsigned engine[32], opcode[32];
+};
+
+static void starts_event(void *ctx, struct sva_world *w, const struct sva_trace_event *ev)
+{
+	struct starts *st = ctx;
+	unsigned i;
+
+	(void)w;
+	if (ev->kind != SVA_EV_ACCEL_START)
+		return;
+	i = atomic_fetch_add(&st->n, 1);
+	if (i < 32) {
+		st->engine[i] = (unsigned)sva_ev_num(ev, ACCEL_START, engine);
+		st->opcode[i] = (unsigned)sva_ev_num(ev, ACCEL_START, opcode);
+	}
+}
+
+static int groups_task(struct sva_task *t, void *arg)
+{
+	static const char *const paths[] = { "/dev/dsa/wq0.0", "/dev/dsa/wq0.1", "/dev/dsa/wq0.2" };
+	struct dsa_hw_desc d;
+	struct mem m;
+	uint64_t portal[3];
+	int fd[3];
+
+	(void)arg;
+	TCHECK(t_mem(t, &m, 2) == 0);
+	for (int i = 0; i < 3; i++) {
+		fd[i] = sva_sys_open(t, paths[i]);
+		TCHECK(fd[i] >= 0);
+		TCHECK(sva_sys_mmap(t, 0, PAGE, RW, SVA_MAP_SHARED, fd[i], 0, &portal[i]) == 0);
+	}
+	/* never preempted: everything is queued before an engine runs */
+	for (unsigned i = 0; i < 3; i++) {
+		sva_dsa_desc_noop(&d, m.comp + 32 * i); /* wq0.0: priority 1 */
+		TCHECK(sva_accel_enqcmd(t, portal[0], &d) == 0);
+		sva_dsa_desc_fill(&d, m.dst + 64 * i, 0x77, 64,
+				  m.comp + 32 * (3 + i)); /* wq0.1: 9 */
+		TCHECK(sva_accel_enqcmd(t, portal[1], &d) == 0);
+		sva_dsa_desc_crc32c(&d, m.src, 64, 0, m.comp + 32 * (6 + i)); /* wq0.2: group 1 */
+		TCHECK(sva_accel_enqcmd(t, portal[2], &d) == 0);
+	}
+	for (int i = 0; i < 3; i++) {
+		TCHECK(sva_sys_munmap(t, portal[i], PAGE) == 0);
+		TCHECK(sva_sys_close(t, fd[i]) == 0); /* drains */
+	}
+	return 0;
+}
+
+static void test_groups_and_priority(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		struct starts st = { 0 };
+		struct env e;
+		unsigned fills = 0;
+
+		env_init_nonpreemptive(&e, seed);
+		set(&e, "engine0.0", "group_id", "0");
+		set(&e, "engine0.1", "group_id", "1");
+		for (int i = 0; i < 3; i++) {
+			char wq[8];
+
+			snprintf(wq, sizeof(wq), "wq0.%d", i);
+			set(&e, wq, "mode", "shared");
+			set(&e, wq, "size", "8");
+			set(&e, wq, "type", "user");
+			set(&e, wq, "group_id", i == 2 ? "1" : "0");
+			set(&e, wq, "priority", i == 1 ? "9" : "1");
+		}
+		assert_int_equal(sva_idxd_enable(e.x), 0);
+		sva_world_subscribe(e.w, starts_event, &st);
+		assert_int_equal(sva_test_run_process(e.k, groups_task, NULL), 0);
+		sva_kernel_quiesce(e.k);
+		sva_world_unsubscribe(e.w, starts_event, &st);
+		assert_int_equal(atomic_load(&st.n), 9);
+		for (unsigned i = 0; i < 9; i++) {
+			/* group 1's engine ran the CRCs, and only them */
+			assert_int_equal(st.engine[i] == 1, st.opcode[i] == DSA_OPCODE_CRCGEN);
+			if (st.engine[i] != 0)
+				continue;
+			/* group 0's engine: every fill (priority 9) before any no-op (1) */
+			if (st.opcode[i] == DSA_OPCODE_MEMFILL)
+				fills++;
+			else
+				assert_int_equal(fills, 3);
+		}
+		assert_int_equal(fills, 3);
+		env_done(&e);
+	}
+}
+
 /* ---- ENQCMDS: the kernel submits with the PASID and priv it writes ---- */
 
 struct ks {
@@ -850,6 +948,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_another_mm_gets_eperm),
 		cmocka_unit_test(test_release_drains_the_pasid),
 		cmocka_unit_test(test_enqcmd_retries_movdir64b_drops),
+		cmocka_unit_test(test_groups_and_priority),
 		cmocka_unit_test(test_enqcmds_from_the_kernel),
 		cmocka_unit_test(test_disable_with_a_queue_open),
 		cmocka_unit_test(test_removal_with_a_queue_open),
