@@ -464,6 +464,40 @@ static void test_pasid_disabled_refuses_open(void **state)
 	env_done(&e);
 }
 
+/* The client library drives idxd's char device as it drives uacce's (no START_Q there). */
+static int client_task(struct sva_task *t, void *arg)
+{
+	struct dsa_completion_record rec;
+	struct sva_accel_client *c;
+	struct dsa_hw_desc d;
+	struct mem m;
+
+	(void)arg;
+	TCHECK(t_mem(t, &m, 8) == 0);
+	TCHECK(sva_accel_client_open(t, "/dev/dsa/wq0.1", &c) == 0);
+	TCHECK(sva_accel_client_info(c)->mode == SVA_ACCEL_WQ_SHARED);
+	TCHECK(sva_accel_client_info(c)->depth == 8);
+	sva_dsa_desc_memmove(&d, m.dst, m.src, PAGE, m.comp);
+	TCHECK(sva_accel_client_submit(t, c, &d) == 0);
+	TCHECK(sva_accel_client_wait(t, c, m.comp, &rec, MAX_POLLS) == 0);
+	TCHECK(rec.status == DSA_COMP_SUCCESS);
+	TCHECK(t_same(t, &m, 0, PAGE) == 0);
+	sva_accel_client_close(t, c);
+	return 0;
+}
+
+static void test_client_library(void **state)
+{
+	struct env e;
+
+	(void)state;
+	env_init(&e, SVA_BACKEND_SIM, 1);
+	configure(&e, "6");
+	assert_int_equal(sva_idxd_enable(e.x), 0);
+	assert_int_equal(sva_test_run_process(e.k, client_task, NULL), 0);
+	env_done(&e);
+}
+
 /* ---- idxd's rule: another mm gets -EPERM ---- */
 
 struct other {
@@ -945,6 +979,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_json_refuses_bad_input),
 		cmocka_unit_test(test_open_map_submit),
 		cmocka_unit_test(test_pasid_disabled_refuses_open),
+		cmocka_unit_test(test_client_library),
 		cmocka_unit_test(test_another_mm_gets_eperm),
 		cmocka_unit_test(test_release_drains_the_pasid),
 		cmocka_unit_test(test_enqcmd_retries_movdir64b_drops),

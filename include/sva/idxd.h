@@ -22,9 +22,10 @@
  *    (ENQCMDS for a shared WQ, MOVDIR64B for a dedicated one). Returns the bytes submitted, or
  *    -EAGAIN when the first one found the WQ full; -EINVAL for a length not a multiple of 64.
  *  - ioctl SVA_ACCEL_IOCTL_WQ_INFO: the WQ's attributes (what the kernel exposes in sysfs).
- *  - release: the WQ's descriptors of the file's PASID are drained - refused from then on, and
- *    every one pending or running completes as the engine runs it, none aborted (the kernel's
- *    Drain PASID) - then the queue ends and the mm is unbound.
+ *  - release: the descriptors submitted through the file (on its PASID, on this WQ) are
+ *    drained - refused from then on, and every one pending or running completes as the engine
+ *    runs it, none aborted (the kernel's Drain PASID; other opens of the same mm keep theirs) -
+ *    then the queue ends and the mm is unbound.
  *  - disable (sva_idxd_disable(), sva_accel_destroy() with -ENXIO) and removal with files open:
  *    the char device goes (no new opens); each open queue is drained as at release, ended and
  *    unbound; the portals mapped are zapped. What the model does that the kernel does not: it
@@ -105,8 +106,8 @@ int sva_idxd_attr_set(struct sva_idxd *x, const char *object, const char *attr, 
  * "dev" is its name, other devices' entries ignored. Every attribute is checked before any is
  * applied: on an error nothing changed, and the message names the object and attribute
  * (-EINVAL: not JSON, not the shape, a bad value; -ENOENT: an unknown object or attribute;
- * -EBUSY: enabled). Attributes that are read-only (state, max_*) are accepted and ignored when
- * they agree with the device and refused otherwise, as accel-config's own load does.
+ * -EBUSY: enabled). Read-only attributes (state, max_*, grouped_*) and the keys that describe
+ * hardware (numa_node, op_cap, cdev_minor, clients...) are skipped; other unknown keys refused.
  */
 int sva_idxd_load_config(struct sva_idxd *x, const char *json);
 /* The configuration as accel-config save-config writes it: *@out to free(). 0 or -ENOMEM. */
