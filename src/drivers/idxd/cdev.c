@@ -369,7 +369,8 @@ void sva_idxd_cdev_del(struct sva_accel_wq *wq, int err)
 	sva_mutex_unlock(&c->mutex);
 	sva_log(c->w, SVA_LOG_INFO, "idxd %s: %s with %u queue(s) open", c->name,
 		err == -ENXIO ? "disabled" : "removed", n);
-	wq->cdev = NULL;
+	/* wq->cdev stays until the WQ is freed: only compared (by decode), and no portal of it
+	 * is mapped any more */
 	sva_idxd_cdev_put(c);
 }
 
