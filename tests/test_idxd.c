@@ -971,6 +971,98 @@ static void test_removal_with_a_queue_open(void **state)
 	with_queue_open(true);
 }
 
+/*
+ * Processes opening, submitting and closing while the device is disabled under them: every
+ * descriptor accepted completes (drained, never aborted), no DMA after an unbind, no PASID
+ * left. On native threads and under the sim's schedules.
+ */
+#define CHURN_PROCS 3
+
+struct churn {
+	struct sva_completion started;
+	atomic_uint submits, completes, aborts;
+	int ret[CHURN_PROCS];
+};
+
+static void churn_event(void *ctx, struct sva_world *w, const struct sva_trace_event *ev)
+{
+	struct churn *c = ctx;
+
+	(void)w;
+	if (ev->kind == SVA_EV_ACCEL_SUBMIT)
+		atomic_fetch_add(&c->submits, 1);
+	else if (ev->kind == SVA_EV_ACCEL_COMPLETE)
+		atomic_fetch_add(&c->completes, 1);
+	else if (ev->kind == SVA_EV_ACCEL_ABORT || ev->kind == SVA_EV_ACCEL_ABORT_QUEUED)
+		atomic_fetch_add(&c->aborts, 1);
+}
+
+static int churn_task(struct sva_task *t, void *arg)
+{
+	struct churn *c = arg;
+	struct dsa_hw_desc d;
+	struct mem m;
+
+	TCHECK(t_mem(t, &m, 1) == 0);
+	for (int round = 0; round < 4; round++) {
+		uint64_t portal;
+		int fd = sva_sys_open(t, "/dev/dsa/wq0.1");
+
+		if (fd < 0)
+			break; /* disabled: the node is gone */
+		if (sva_sys_mmap(t, 0, PAGE, RW, SVA_MAP_SHARED, fd, 0, &portal) == 0) {
+			for (unsigned i = 0; i < 4; i++) {
+				sva_dsa_desc_memmove(&d, m.dst + 512 * i, m.src + 512 * i, 512,
+						     m.comp + 32 * i);
+				if (sva_accel_enqcmd(t, portal, &d))
+					break; /* revoked (-EFAULT) or full */
+			}
+			if (round == 0)
+				sva_complete(&c->started);
+			sva_sys_munmap(t, portal, PAGE);
+		}
+		TCHECK(sva_sys_close(t, fd) == 0);
+	}
+	return 0;
+}
+
+static void test_disable_races_opens_and_releases(void **state)
+{
+	(void)state;
+	SVA_TEST_FOR_EACH_BACKEND(bc)
+	{
+		struct sva_process *p[CHURN_PROCS];
+		struct sva_swiommu_stats ss;
+		struct churn c = { 0 };
+		struct env e;
+
+		env_init(&e, bc->backend, bc->seed);
+		configure(&e, "0");
+		assert_int_equal(sva_idxd_enable(e.x), 0);
+		sva_completion_init(e.w, &c.started, "started");
+		sva_world_subscribe(e.w, churn_event, &c);
+		for (int i = 0; i < CHURN_PROCS; i++)
+			assert_int_equal(sva_process_start(e.k, "churn", churn_task, &c, &p[i]), 0);
+		sva_wait_for_completion(&c.started);
+		assert_int_equal(sva_idxd_disable(e.x), 0);
+		for (int i = 0; i < CHURN_PROCS; i++) {
+			int status = -1;
+
+			assert_int_equal(sva_process_wait(p[i], &status), 0);
+			assert_int_equal(status, 0);
+		}
+		sva_kernel_quiesce(e.k);
+		sva_world_unsubscribe(e.w, churn_event, &c);
+		assert_true(atomic_load(&c.submits) > 0);
+		assert_int_equal(atomic_load(&c.completes), atomic_load(&c.submits));
+		assert_int_equal(atomic_load(&c.aborts), 0);
+		sva_swiommu_get_stats(e.sw, &ss);
+		assert_int_equal(ss.faults_reported[SVA_FAULT_PASID_INVALID], 0);
+		sva_completion_destroy(&c.started);
+		env_done(&e);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -987,6 +1079,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_enqcmds_from_the_kernel),
 		cmocka_unit_test(test_disable_with_a_queue_open),
 		cmocka_unit_test(test_removal_with_a_queue_open),
+		cmocka_unit_test(test_disable_races_opens_and_releases),
 	};
 
 	if (argc > 1)
