@@ -425,7 +425,7 @@ static void test_idxd_wq_char_device(void **state)
 {
 	static const char idxd[] = "device dsa0 pasid_bits=20 cdev=idxd_wq\n"
 				   "wq dsa0 dedicated depth=8\n"
-				   "wq dsa0 shared depth=8\n";
+				   "wq dsa0 shared depth=8 priority=2 threshold=4\n";
 	static const char copy[] = "\ta = mmap(8k)\n\tb = mmap(8k)\n"
 				   "\tfill(a, 8k, 0x42)\n\ttouch(b, 8k, 1)\n"
 				   "\tc = submit(r0, memmove, src=a, dst=b, len=8k)\n\twait(c)\n"
