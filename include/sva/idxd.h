@@ -26,9 +26,9 @@
  *    drained - refused from then on, and every one pending or running completes as the engine
  *    runs it, none aborted (the kernel's Drain PASID; other opens of the same mm keep theirs) -
  *    then the queue ends and the mm is unbound.
- *  - disable (sva_idxd_disable(), sva_accel_destroy() with -ENXIO) and removal with files open:
- *    the char device goes (no new opens); each open queue is drained as at release, ended and
- *    unbound; the portals mapped are zapped. What the model does that the kernel does not: it
+ *  - disable (sva_idxd_disable()), removal (sva_idxd_destroy(), sva_accel_destroy()) with
+ *    files open: the char device goes (no new opens); each open queue is drained as at release,
+ *    ended and unbound; the portals mapped are zapped. What the model does that the kernel does not: it
  *    revokes the portal mappings (the kernel leaves them, and the disabled WQ drops MOVDIR64B
  *    and answers ENQCMD retry), so a store afterwards faults (-EFAULT). The files stay open and
  *    fail with -ENXIO after a disable, -ENODEV after a removal; their release is then a no-op
