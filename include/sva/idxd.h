@@ -28,12 +28,12 @@
  *    then the queue ends and the mm is unbound.
  *  - disable (sva_idxd_disable()), removal (sva_idxd_destroy(), sva_accel_destroy()) with
  *    files open: the char device goes (no new opens); each open queue is drained as at release,
- *    ended and unbound; the portals mapped are zapped. What the model does that the kernel does not: it
- *    revokes the portal mappings (the kernel leaves them, and the disabled WQ drops MOVDIR64B
- *    and answers ENQCMD retry), so a store afterwards faults (-EFAULT). The files stay open and
- *    fail with -ENXIO after a disable, -ENODEV after a removal; their release is then a no-op
- *    but for the file itself. A file of a disabled WQ stays dead when the device is enabled
- *    again: a new open gets a new queue.
+ *    ended and unbound; the portals mapped are zapped. What the model does that the kernel
+ *    does not: it revokes the portal mappings (the kernel leaves them, and the disabled WQ
+ *    drops MOVDIR64B and answers ENQCMD retry), so a store afterwards faults (-EFAULT). The
+ *    files stay open and fail with -ENXIO after a disable, -ENODEV after a removal; their
+ *    release then only frees them. A file of a disabled WQ stays dead when the device is
+ *    enabled again: a new open gets a new queue.
  *
  * The configuration (struct sva_idxd): groups, engines and WQs with accel-config's vocabulary,
  * read and written as attributes while the device is disabled (-EBUSY when enabled), loaded
