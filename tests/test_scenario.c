@@ -425,6 +425,41 @@ static void test_call_expectations(void **state)
 }
 
 /*
+ * cdev=idxd_wq: the same WQs behind idxd's own char device (/dev/dsa/wq0.N): ready at open (no
+ * START_Q: -ENOTTY), the portal at offset 0 only, a forked child refused the inherited queue;
+ * cdev=uacce lets the child map it.
+ */
+static void test_idxd_wq_char_device(void **state)
+{
+	static const char idxd[] = "device dsa0 pasid_bits=20 cdev=idxd_wq\n"
+				   "wq dsa0 dedicated depth=8\n"
+				   "wq dsa0 shared depth=8 priority=2 threshold=4\n";
+	static const char copy[] = "\ta = mmap(8k)\n\tb = mmap(8k)\n"
+				   "\tfill(a, 8k, 0x42)\n\ttouch(b, 8k, 1)\n"
+				   "\tc = submit(r0, memmove, src=a, dst=b, len=8k)\n\twait(c)\n"
+				   "\tverify(b, 8k, 0x42)\n";
+	char body[1024], msg[1024] = "";
+
+	(void)state;
+	for (int wq = 0; wq < 2; wq++) {
+		snprintf(body, sizeof(body),
+			 "process p {\n\tr0 = open(dsa0wq%d)\n\tioctl(r0, start_q)\n"
+			 "\texpect error(ENOTTY)\n\tq1 = mmap(r0, dus)\n\texpect error(EINVAL)\n"
+			 "\tq0 = mmap(r0, mmio)\n%s}\n",
+			 wq, copy);
+		if (run_decls(idxd, body, 1, msg, sizeof(msg)))
+			fail_msg("idxd_wq, wq %d: %s", wq, msg);
+	}
+	/* idxd's rule against a forked child: -EPERM at mmap */
+	snprintf(body, sizeof(body), "%s",
+		 "program c {\n\tq0 = mmap(r0, mmio)\n\texpect error(EPERM)\n}\n"
+		 "process p {\n\tr0 = open(dsa0wq1)\n\tp1 = fork(c)\n\twait(p1)\n"
+		 "\texpect status(0)\n}\n");
+	if (run_decls(idxd, body, 1, msg, sizeof(msg)))
+		fail_msg("idxd_wq, fork: %s", msg);
+}
+
+/*
  * A device removed under a descriptor whose record cannot be written (its page copy-on-write
  * after a fork, a device without PRI): wait returns ECANCELED at once on both backends - the
  * queue is stopped, the record will not come - instead of polling for it until it gives up.
@@ -1000,6 +1035,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_each_variant_breaks_its_example),
 		cmocka_unit_test(test_faithful_passes_every_example_at_k2),
 		cmocka_unit_test(test_call_expectations),
+		cmocka_unit_test(test_idxd_wq_char_device),
 		cmocka_unit_test(test_wait_after_removal_mid_flight_is_prompt),
 		cmocka_unit_test(test_goals),
 		cmocka_unit_test(test_failed_call_is_a_value),

@@ -19,7 +19,7 @@ static const char valid_text[] =
 	"kernel frames=4096\n"
 	"device dsa0 engines=2 pasid_bits=20 pri ats max_xfer=2m\n"
 	"device dsa1 group=dsa0 cdev=uacce  # joins dsa0's group; uacce's char-device rule\n"
-	"wq dsa0 shared depth=16 bof\n"
+	"wq dsa0 shared depth=16 bof priority=3 threshold=12\n"
 	"wq dsa0 dedicated\n"
 	"wq dsa1 dedicated\n"
 	"\n"
@@ -161,6 +161,10 @@ static void test_declarations(void **state)
 	assert_int_equal(s->wqs[0].index, 0);
 	assert_int_equal(s->wqs[0].mode, SVA_SCN_WQ_SHARED);
 	assert_int_equal(s->wqs[0].depth, 16);
+	assert_int_equal(s->wqs[0].priority, 3);
+	assert_int_equal(s->wqs[0].threshold, 12);
+	assert_int_equal(s->wqs[1].priority, 0); /* the defaults */
+	assert_int_equal(s->wqs[1].threshold, 0);
 	assert_true(s->wqs[0].bof);
 	assert_string_equal(s->wqs[1].name, "dsa0wq1");
 	assert_int_equal(s->wqs[1].index, 1);
@@ -530,6 +534,10 @@ static const struct bad_case bad_cases[] = {
 	{ "wq dsa0 shared\ndevice dsa0\n" PROC(""), "t.sva:1:4: ", "unknown device 'dsa0'" },
 	{ "device d\nwq d depth=4\n" PROC(""),
 	  "t.sva:2:13: ", "expected shared or dedicated, found end of line" },
+	{ "device d\nwq d shared depth=4 threshold=5\n" PROC(""),
+	  "t.sva:2:21: ", "threshold 5 above the wq's depth 4" },
+	{ "device d\nwq d shared priority=16\n" PROC(""),
+	  "t.sva:2:22: ", "expected priority 0..15, found '16'" },
 	{ "device d\nwq d shared dedicated\n" PROC(""),
 	  "t.sva:2:13: ", "shared or dedicated, not both" },
 	{ "device d\nwq d shared depth=0\n" PROC(""),
@@ -543,7 +551,7 @@ static const struct bad_case bad_cases[] = {
 	{ "device d group=d\n" PROC(""), "t.sva:1:16: ", "cannot join its own group" },
 	{ "device d group=e\n" PROC(""), "t.sva:1:16: ", "unknown device 'e'" },
 	{ "device d cdev=vfio\n" PROC(""),
-	  "t.sva:1:15: ", "expected idxd or uacce for cdev, found 'vfio'" },
+	  "t.sva:1:15: ", "expected idxd, uacce or idxd_wq for cdev, found 'vfio'" },
 	{ "kernel\nkernel frames=1\n" PROC(""), "t.sva:2:1: ", "duplicate kernel" },
 	{ "kernel frames=1\n" PROC(""), "t.sva:1:15: ", "expected frames 2..1048576, found '1'" },
 	{ "kernel frames\n" PROC(""), "t.sva:1:14: ", "expected '=', found end of line" },

@@ -71,6 +71,7 @@ struct sva_accel_client;
 
 #define SVA_ACCEL_MAX_WQS     8
 #define SVA_ACCEL_MAX_ENGINES 8
+#define SVA_ACCEL_MAX_GROUPS  4
 #define SVA_ACCEL_MAX_DEPTH   1024
 
 /* The #GP of ENQCMD without a PASID (the thread's register invalid and its mm has none). */
@@ -238,6 +239,11 @@ struct sva_accel_wq_config {
 	bool block_on_fault; /* descriptors may ask to block on faults */
 	uint32_t max_xfer;   /* the WQ's max transfer size: 0 = the device's */
 	uint32_t max_batch;  /* the WQ's max batch size: 0 = the device's */
+	unsigned priority;   /* 0..15: the engines of its group serve higher ones first */
+	unsigned threshold;  /* shared: ENQCMD to its limited portal retries from this many
+				pending on (0 = depth); the unlimited portal fills to depth */
+	unsigned group;	     /* the group whose engines serve it (0..SVA_ACCEL_MAX_GROUPS-1) */
+	bool ats_disable;    /* kept and reported (the model's DMA does not use ATS) */
 };
 
 /*
@@ -254,6 +260,11 @@ struct sva_accel_wq_config {
 enum sva_accel_cdev_rule {
 	SVA_ACCEL_CDEV_IDXD, /* the default */
 	SVA_ACCEL_CDEV_UACCE,
+	/*
+	 * Not uacce: the idxd driver's own character device, one per WQ ("dsa/wq0.0", opened as
+	 * "/dev/dsa/wq0.0"), with idxd's rule; no START_Q. See sva/idxd.h.
+	 */
+	SVA_ACCEL_CDEV_IDXD_WQ,
 };
 
 struct sva_accel_config {
@@ -264,6 +275,8 @@ struct sva_accel_config {
 	struct sva_accel_wq_config wqs[SVA_ACCEL_MAX_WQS];
 	uint32_t max_xfer;  /* bytes per descriptor; 0 = 2 MiB (a WQ may ask for less) */
 	uint32_t max_batch; /* descriptors per batch; 0 = 32 (a WQ may ask for less) */
+	unsigned engine_group[SVA_ACCEL_MAX_ENGINES]; /* each engine's group (0 by default) */
+	bool pasid_disabled; /* SVA_ACCEL_CDEV_IDXD_WQ: PASID not enabled, opens refused */
 };
 
 /*
@@ -295,6 +308,8 @@ struct sva_accel_stats {
 	uint64_t swerrs;	/* errors reported to the software error register */
 	uint64_t bytes;		/* bytes processed by engines */
 	uint64_t page_requests; /* page requests of block-on-fault DMA */
+	uint64_t dropped;	/* MOVDIR64B to a full dedicated WQ: dropped, never completed */
+	uint64_t retries;	/* ENQCMD / ENQCMDS answered retry (ZF=1) */
 };
 
 void sva_accel_get_stats(struct sva_accel *a, struct sva_accel_stats *out);
@@ -334,16 +349,34 @@ struct sva_accel_wq_info {
 
 /*
  * MOVDIR64B of @d to @portal (64-byte aligned, in a dedicated WQ's portal mapping). 0 accepted;
- * -EFAULT (no portal there), -EAGAIN (the WQ is full), -EPERM (the queue is not started or was
- * stopped), -EINVAL (a shared WQ's portal), SVA_ACCEL_EGP (misaligned).
+ * -EFAULT (no portal there), -EPERM (the queue is not started or was stopped, or, idxd's rule,
+ * the portal is another mm's), -EINVAL (a shared WQ's portal), SVA_ACCEL_EGP (misaligned).
+ * MOVDIR64B is a posted write with no answer: to a full WQ it returns 0 as any store does and
+ * the device drops the descriptor silently - it never completes, its record is never written
+ * (counted in stats.dropped). A dedicated WQ's user keeps no more descriptors outstanding than
+ * the WQ's size (SVA_ACCEL_IOCTL_WQ_INFO's depth), as DSA users do.
  */
 int sva_accel_movdir64b(struct sva_task *t, uint64_t portal, const struct dsa_hw_desc *d);
+/*
+ * Not an instruction: MOVDIR64B where a full WQ answers -EAGAIN and keeps nothing, instead of
+ * dropping. The flow control of the model's own client library and scenario interpreter.
+ */
+int sva_accel_movdir64b_retry(struct sva_task *t, uint64_t portal, const struct dsa_hw_desc *d);
 /*
  * ENQCMD of @d to @portal (a shared WQ's). The thread's PASID register is loaded first if it
  * must be (the #GP fix-up); @d->pasid is overwritten with it. 0 accepted; SVA_ACCEL_EGP (no
  * PASID, or misaligned); -EAGAIN (full: ZF=1); -EFAULT, -EPERM, -EINVAL as MOVDIR64B.
  */
 int sva_accel_enqcmd(struct sva_task *t, uint64_t portal, struct dsa_hw_desc *d);
+/*
+ * ENQCMDS (supervisor: the kernel's submitters) of @d to shared WQ @wq of @a, through its
+ * limited portal when @limited (the threshold applies) or the unlimited one: the PASID and the
+ * priv bit are the descriptor's own, as software wrote them (priv 1: a supervisor request, the
+ * kernel's PASID or a process's, on the kernel's responsibility). 0 accepted; -EAGAIN (retry,
+ * ZF=1: full, or the threshold reached); -EINVAL (a dedicated WQ, no such WQ, a PASID out of
+ * range). Descriptors of the kernel's are aborted when the device is destroyed.
+ */
+int sva_accel_enqcmds(struct sva_accel *a, unsigned wq, bool limited, const struct dsa_hw_desc *d);
 /* The thread's IA32_PASID (0 until its first ENQCMD with a PASID, and again after exec). */
 uint32_t sva_accel_pasid_msr(struct sva_task *t);
 

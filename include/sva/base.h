@@ -226,6 +226,9 @@ bool sva_world_stopped(const struct sva_world *w);
 	X(ACCEL_ENGINE, "accel_engine") \
 	X(ACCEL_CTX, "accel_ctx")       \
 	X(ACCEL_CLIENT, "accel_client") \
+	X(IDXD, "idxd")                 \
+	X(IDXD_CDEV, "idxd_cdev")       \
+	X(IDXD_FILE, "idxd_file")       \
 	X(ARRAY, "array")
 
 enum sva_obj_type {

@@ -172,6 +172,8 @@ static int sva_do_open(struct sva_task *t, const char *name, unsigned flags)
 	void *priv = NULL;
 	int ret;
 
+	if (name && strncmp(name, "/dev/", 5) == 0)
+		name += 5; /* a character device's node: "/dev/dsa/wq0.0" is "dsa/wq0.0" */
 	sva_mutex_lock(&k->lock);
 	cd = name ? sva_chrdev_find(k, name) : NULL;
 	if (cd) {

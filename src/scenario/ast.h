@@ -210,6 +210,8 @@ struct sva_scn_wq {
 	enum sva_scn_wq_mode mode;
 	unsigned depth; /* default 8 */
 	bool bof;
+	unsigned priority;  /* 0..15: the engines serve higher ones first */
+	unsigned threshold; /* shared, behind cdev=idxd_wq: the limited portal's (0: depth) */
 };
 
 /* process NAME [xN] { ... } starts at time zero; program NAME { ... } runs when forked. */

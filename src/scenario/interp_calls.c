@@ -22,11 +22,36 @@
 
 /* ---- files and memory ---- */
 
+/*
+ * The char device of WQ @a: its scenario name ("dsa0wq1", the uacce device), or with
+ * cdev=idxd_wq the idxd node the accelerator names it by ("dsa/wq0.1": D the digits of the
+ * device's name, the rule of sva/accel.h's names; Q the WQ's place among the device's).
+ */
+static const char *sva_scn_wq_node(struct sva_scn_exec *x, const struct sva_scn_arg *a, char *buf,
+				   size_t len)
+{
+	const struct sva_scenario *s = x->c->r->s;
+	const struct sva_scn_wq *wq;
+	unsigned devid = 0;
+
+	if (a->index < 0 || (size_t)a->index >= s->nwqs)
+		return a->word;
+	wq = &s->wqs[a->index];
+	if (s->devices[wq->device].cdev != SVA_ACCEL_CDEV_IDXD_WQ)
+		return a->word;
+	for (const char *c = s->devices[wq->device].name; *c; c++)
+		devid = *c >= '0' && *c <= '9' ? devid * 10 + (unsigned)(*c - '0') : 0;
+	snprintf(buf, len, "/dev/dsa/wq%u.%u", devid, wq->index);
+	return buf;
+}
+
 static long sva_scn_open(struct sva_scn_exec *x)
 {
 	const struct sva_scn_arg *a = sva_scn_arg(x, 0);
 	bool cloexec = sva_scn_arg(x, 1)->present;
-	int fd = sva_sys_open_flags(x->t, a->word, cloexec ? SVA_O_CLOEXEC : 0);
+	char node[48];
+	int fd = sva_sys_open_flags(x->t, sva_scn_wq_node(x, a, node, sizeof(node)),
+				    cloexec ? SVA_O_CLOEXEC : 0);
 	uint32_t pasid;
 
 	if (fd < 0)
@@ -272,8 +297,9 @@ static long sva_scn_submit(struct sva_scn_exec *x)
 	do {
 		struct dsa_hw_desc copy = d;
 
-		ret = wq->mode == SVA_SCN_WQ_SHARED ? sva_accel_enqcmd(x->t, f.portal, &copy)
-						    : sva_accel_movdir64b(x->t, f.portal, &copy);
+		ret = wq->mode == SVA_SCN_WQ_SHARED
+			      ? sva_accel_enqcmd(x->t, f.portal, &copy)
+			      : sva_accel_movdir64b_retry(x->t, f.portal, &copy);
 	} while (ret == -EAGAIN && sva_scn_backoff(x, &tries));
 	if (ret)
 		return ret;

@@ -80,7 +80,10 @@ static int sva_scn_parse_kernel(struct sva_scn_parser *p)
 	return ret ? ret : sva_scn_end_line(p);
 }
 
-/* "=idxd" or "=uacce" after cdev: whose a queue's file is (enum sva_accel_cdev_rule). */
+/*
+ * "=idxd", "=uacce" or "=idxd_wq" after cdev: whose a queue's file is, and which char device
+ * (enum sva_accel_cdev_rule).
+ */
 static int sva_scn_device_cdev(struct sva_scn_parser *p, struct sva_scn_device *d)
 {
 	int ret = sva_scn_eat(p, '=');
@@ -91,8 +94,10 @@ static int sva_scn_device_cdev(struct sva_scn_parser *p, struct sva_scn_device *
 		d->cdev = SVA_ACCEL_CDEV_IDXD;
 	else if (sva_scn_same("uacce", &p->tok))
 		d->cdev = SVA_ACCEL_CDEV_UACCE;
+	else if (sva_scn_same("idxd_wq", &p->tok))
+		d->cdev = SVA_ACCEL_CDEV_IDXD_WQ;
 	else
-		return sva_scn_expected(p, "idxd or uacce for cdev");
+		return sva_scn_expected(p, "idxd, uacce or idxd_wq for cdev");
 	return sva_scn_next(p);
 }
 
@@ -106,7 +111,7 @@ static int sva_scn_device_option(struct sva_scn_parser *p, struct sva_scn_device
 
 	o = sva_scn_option(p, opts, seen,
 			   "a device option (engines=N, pasid_bits=N, pri, ats, group=DEVICE, "
-			   "max_xfer=N, cdev=idxd|uacce) or end of line");
+			   "max_xfer=N, cdev=idxd|uacce|idxd_wq) or end of line");
 	switch (o) {
 	case 0:
 		ret = sva_scn_option_num(p, "engines", 1, SVA_ACCEL_MAX_ENGINES, &v);
@@ -193,11 +198,13 @@ static int sva_scn_parse_device(struct sva_scn_parser *p)
 /* wq DEVICE shared|dedicated [depth=N] [bof] */
 static int sva_scn_parse_wq(struct sva_scn_parser *p)
 {
-	static const char *const opts[] = { "shared", "dedicated", "depth", "bof", NULL };
+	static const char *const opts[] = { "shared",	"dedicated", "depth", "bof",
+					    "priority", "threshold", NULL };
 	struct sva_scenario *s = p->s;
 	struct sva_scn_wq *q;
 	unsigned seen = 0, index = 0;
-	uint64_t depth = 8;
+	uint64_t depth = 8, priority = 0, threshold = 0;
+	struct sva_scn_loc threshold_at = { 0 };
 	int dev, o, ret = sva_scn_next(p);
 
 	if (ret)
@@ -228,7 +235,9 @@ static int sva_scn_parse_wq(struct sva_scn_parser *p)
 	while (!ret && !sva_scn_at_eol(&p->tok)) {
 		struct sva_scn_loc loc = p->tok.loc;
 
-		o = sva_scn_option(p, opts, &seen, "a wq option (shared, dedicated, depth=N, bof)");
+		o = sva_scn_option(p, opts, &seen,
+				   "a wq option (shared, dedicated, depth=N, bof, priority=N, "
+				   "threshold=N)");
 		if (o < 0)
 			return o;
 		if (o <= 1 && (seen & 3) == 3)
@@ -237,14 +246,26 @@ static int sva_scn_parse_wq(struct sva_scn_parser *p)
 			q->mode = o == 0 ? SVA_SCN_WQ_SHARED : SVA_SCN_WQ_DEDICATED;
 		else if (o == 2)
 			ret = sva_scn_option_num(p, "depth", 1, SVA_ACCEL_MAX_DEPTH, &depth);
-		else
+		else if (o == 3)
 			q->bof = true;
+		else if (o == 4)
+			ret = sva_scn_option_num(p, "priority", 0, 15, &priority);
+		else {
+			threshold_at = loc;
+			ret = sva_scn_option_num(p, "threshold", 0, SVA_ACCEL_MAX_DEPTH,
+						 &threshold);
+		}
 	}
 	if (ret)
 		return ret;
 	if (!(seen & 3))
 		return sva_scn_expected(p, "shared or dedicated");
+	if (threshold > depth)
+		return sva_scn_fail(p, threshold_at, "threshold %u above the wq's depth %u",
+				    (unsigned)threshold, (unsigned)depth);
 	q->depth = (unsigned)depth;
+	q->priority = (unsigned)priority;
+	q->threshold = (unsigned)threshold;
 	return sva_scn_end_line(p);
 }
 

@@ -113,6 +113,8 @@ static void sva_scn_accel_config(const struct sva_scenario *s, size_t dev,
 							      : SVA_ACCEL_WQ_DEDICATED,
 			.depth = wq->depth,
 			.block_on_fault = wq->bof,
+			.priority = wq->priority,
+			.threshold = wq->mode == SVA_SCN_WQ_SHARED ? wq->threshold : 0,
 		};
 	}
 }

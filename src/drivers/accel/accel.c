@@ -21,10 +21,9 @@ static struct sva_accel_wq *sva_accel_wq_of(struct sva_uacce_queue *q)
 
 /* ---- uacce ops ---- */
 
-static int sva_accel_get_queue(struct sva_uacce_device *u, uint32_t pasid,
-			       struct sva_uacce_queue *q)
+int sva_accel_ctx_open(struct sva_accel_wq *wq, const void *key, uint32_t pasid, bool started,
+		       struct sva_accel_ctx **out)
 {
-	struct sva_accel_wq *wq = sva_uacce_priv(u);
 	struct sva_accel *a = wq->a;
 	struct sva_accel_ctx *ctx = sva_alloc(a->w, SVA_OBJ_ACCEL_CTX, sizeof(*ctx));
 	int ret = 0;
@@ -32,9 +31,9 @@ static int sva_accel_get_queue(struct sva_uacce_device *u, uint32_t pasid,
 	if (!ctx)
 		return -ENOMEM;
 	ctx->wq = wq;
-	ctx->q = q;
+	ctx->q = key;
 	ctx->pasid = pasid;
-	ctx->state = SVA_ACCEL_CTX_INIT;
+	ctx->state = started ? SVA_ACCEL_CTX_STARTED : SVA_ACCEL_CTX_INIT;
 	sva_list_init(&ctx->node);
 	sva_spin_lock(&wq->lock);
 	if (wq->mode == SVA_ACCEL_WQ_DEDICATED && !sva_list_empty(&wq->ctxs)) {
@@ -51,14 +50,14 @@ static int sva_accel_get_queue(struct sva_uacce_device *u, uint32_t pasid,
 		sva_free(a->w, SVA_OBJ_ACCEL_CTX, ctx);
 		return ret;
 	}
-	sva_uacce_queue_set_priv(q, ctx);
 	sva_trace(a->w, ACCEL_OPEN, wq->name, pasid);
+	*out = ctx;
 	return 0;
 }
 
-static void sva_accel_put_queue(struct sva_uacce_queue *q)
+/* After its stop: no slot and no job of it is left. */
+void sva_accel_ctx_close(struct sva_accel_ctx *ctx)
 {
-	struct sva_accel_ctx *ctx = sva_uacce_queue_priv(q);
 	struct sva_accel_wq *wq = ctx->wq;
 	struct sva_world *w = wq->a->w;
 
@@ -69,6 +68,24 @@ static void sva_accel_put_queue(struct sva_uacce_queue *q)
 	sva_spin_unlock(&wq->lock);
 	sva_trace(w, ACCEL_CLOSE, wq->name, ctx->pasid);
 	sva_free(w, SVA_OBJ_ACCEL_CTX, ctx);
+}
+
+/* ---- uacce ops ---- */
+
+static int sva_accel_get_queue(struct sva_uacce_device *u, uint32_t pasid,
+			       struct sva_uacce_queue *q)
+{
+	struct sva_accel_ctx *ctx;
+	int ret = sva_accel_ctx_open(sva_uacce_priv(u), q, pasid, false, &ctx);
+
+	if (ret == 0)
+		sva_uacce_queue_set_priv(q, ctx);
+	return ret;
+}
+
+static void sva_accel_put_queue(struct sva_uacce_queue *q)
+{
+	sva_accel_ctx_close(sva_uacce_queue_priv(q));
 }
 
 static int sva_accel_start_queue(struct sva_uacce_queue *q)
@@ -146,6 +163,9 @@ static void sva_accel_wq_free(struct sva_accel *a, struct sva_accel_wq *wq)
 {
 	if (wq->portal)
 		sva_page_put(wq->portal);
+	if (wq->portal_limited)
+		sva_page_put(wq->portal_limited);
+	sva_free(a->w, SVA_OBJ_ACCEL_CTX, wq->kctx);
 	sva_waitq_destroy(&wq->idle);
 	sva_spin_lock_destroy(&wq->lock);
 	sva_free(a->w, SVA_OBJ_ACCEL_WQ, wq);
@@ -158,8 +178,14 @@ static int sva_accel_wq_create(struct sva_accel *a, unsigned index,
 	struct sva_accel_wq *wq;
 
 	if (depth > SVA_ACCEL_MAX_DEPTH ||
-	    (wc->mode != SVA_ACCEL_WQ_DEDICATED && wc->mode != SVA_ACCEL_WQ_SHARED))
+	    (wc->mode != SVA_ACCEL_WQ_DEDICATED && wc->mode != SVA_ACCEL_WQ_SHARED) ||
+	    wc->group >= SVA_ACCEL_MAX_GROUPS || wc->priority > 15 || wc->threshold > depth) {
+		sva_log(a->w, SVA_LOG_ERR,
+			"accel %s: WQ %u: bad configuration (size %u, group %u, priority %u, "
+			"threshold %u)",
+			a->name, index, depth, wc->group, wc->priority, wc->threshold);
 		return -EINVAL;
+	}
 	wq = sva_alloc(a->w, SVA_OBJ_ACCEL_WQ, sizeof(*wq) + depth * sizeof(wq->slots[0]));
 	if (!wq)
 		return -ENOMEM;
@@ -167,11 +193,17 @@ static int sva_accel_wq_create(struct sva_accel *a, unsigned index,
 	wq->index = index;
 	if (wc->name)
 		snprintf(wq->name, sizeof(wq->name), "%s", wc->name);
+	else if (a->cdev_rule == SVA_ACCEL_CDEV_IDXD_WQ)
+		snprintf(wq->name, sizeof(wq->name), "dsa/wq%u.%u", a->devid, index);
 	else
 		snprintf(wq->name, sizeof(wq->name), "%swq%u", a->name, index);
 	wq->mode = wc->mode;
 	wq->bof = wc->block_on_fault;
+	wq->ats_disable = wc->ats_disable;
 	wq->depth = depth;
+	wq->priority = wc->priority;
+	wq->threshold = wc->threshold ? wc->threshold : depth;
+	wq->group = wc->group;
 	wq->max_xfer = wc->max_xfer && wc->max_xfer < a->max_xfer ? wc->max_xfer : a->max_xfer;
 	wq->max_batch =
 		wc->max_batch && wc->max_batch < a->max_batch ? wc->max_batch : a->max_batch;
@@ -184,7 +216,18 @@ static int sva_accel_wq_create(struct sva_accel *a, unsigned index,
 	for (unsigned i = 0; i < depth; i++)
 		sva_list_add_tail(&wq->slots[i].node, &wq->free);
 	wq->portal = sva_page_alloc(a->phys, 0);
-	if (!wq->portal) {
+	wq->portal_limited = sva_page_alloc(a->phys, 0);
+	if (wc->mode == SVA_ACCEL_WQ_SHARED) {
+		/* the kernel's own submissions (ENQCMDS): a ctx no file holds */
+		wq->kctx = sva_alloc(a->w, SVA_OBJ_ACCEL_CTX, sizeof(*wq->kctx));
+		if (wq->kctx) {
+			wq->kctx->wq = wq;
+			wq->kctx->pasid = SVA_PASID_INVALID;
+			wq->kctx->state = SVA_ACCEL_CTX_STARTED;
+			sva_list_init(&wq->kctx->node);
+		}
+	}
+	if (!wq->portal || !wq->portal_limited || (wc->mode == SVA_ACCEL_WQ_SHARED && !wq->kctx)) {
 		sva_accel_wq_free(a, wq);
 		return -ENOMEM;
 	}
@@ -194,6 +237,8 @@ static int sva_accel_wq_create(struct sva_accel *a, unsigned index,
 
 static int sva_accel_wq_register(struct sva_accel *a, struct sva_accel_wq *wq)
 {
+	if (a->cdev_rule == SVA_ACCEL_CDEV_IDXD_WQ)
+		return sva_idxd_cdev_add(wq);
 	struct sva_uacce_config uc = {
 		.name = wq->name,
 		.flags = SVA_UACCE_DEV_SVA |
@@ -214,12 +259,30 @@ static int sva_accel_wq_register(struct sva_accel *a, struct sva_accel_wq *wq)
 static int sva_accel_check_config(struct sva_world *w, struct sva_device *dev,
 				  const struct sva_accel_config *cfg)
 {
+	bool served[SVA_ACCEL_MAX_GROUPS] = { false };
+
 	if (!cfg || !cfg->nwqs || cfg->nwqs > SVA_ACCEL_MAX_WQS ||
-	    (cfg->cdev_rule != SVA_ACCEL_CDEV_IDXD && cfg->cdev_rule != SVA_ACCEL_CDEV_UACCE) ||
+	    (cfg->cdev_rule != SVA_ACCEL_CDEV_IDXD && cfg->cdev_rule != SVA_ACCEL_CDEV_UACCE &&
+	     cfg->cdev_rule != SVA_ACCEL_CDEV_IDXD_WQ) ||
 	    cfg->engines > SVA_ACCEL_MAX_ENGINES || cfg->max_batch > SVA_ACCEL_MAX_BATCH) {
 		sva_log(w, SVA_LOG_ERR, "accel: bad configuration (%u WQs, %u engines)",
 			cfg ? cfg->nwqs : 0, cfg ? cfg->engines : 0);
 		return -EINVAL;
+	}
+	for (unsigned i = 0; i < (cfg->engines ? cfg->engines : 1); i++) {
+		if (cfg->engine_group[i] >= SVA_ACCEL_MAX_GROUPS) {
+			sva_log(w, SVA_LOG_ERR, "accel: engine %u: no group %u", i,
+				cfg->engine_group[i]);
+			return -EINVAL;
+		}
+		served[cfg->engine_group[i]] = true;
+	}
+	for (unsigned i = 0; i < cfg->nwqs; i++) {
+		if (cfg->wqs[i].group >= SVA_ACCEL_MAX_GROUPS || !served[cfg->wqs[i].group]) {
+			sva_log(w, SVA_LOG_ERR, "accel: WQ %u: group %u has no engine", i,
+				cfg->wqs[i].group);
+			return -EINVAL;
+		}
 	}
 	if (!dev->max_pasids) {
 		sva_log(w, SVA_LOG_ERR, "accel: device %s has no PASID support", dev->name);
@@ -241,13 +304,23 @@ static void sva_accel_free(struct sva_accel *a)
 	sva_free(a->w, SVA_OBJ_ACCEL, a);
 }
 
-/* Remove the uacce devices of the first @n WQs (their queues stopped, put, unbound). */
-static void sva_accel_unregister(struct sva_accel *a, unsigned n)
+/*
+ * Remove the character devices of the first @n WQs (their queues stopped, put, unbound; an idxd
+ * cdev's drained first, its files failing with @err afterwards), then the kernel's ENQCMDS ctxs.
+ */
+static void sva_accel_unregister(struct sva_accel *a, unsigned n, int err)
 {
 	for (unsigned i = 0; i < n; i++) {
-		sva_uacce_remove(a->wqs[i]->u);
-		a->wqs[i]->u = NULL;
+		if (a->cdev_rule == SVA_ACCEL_CDEV_IDXD_WQ) {
+			sva_idxd_cdev_del(a->wqs[i], err);
+		} else {
+			sva_uacce_remove(a->wqs[i]->u);
+			a->wqs[i]->u = NULL;
+		}
 	}
+	for (unsigned i = 0; i < n; i++)
+		if (a->wqs[i]->kctx)
+			sva_accel_ctx_stop(a->wqs[i]->kctx);
 }
 
 /* mm-exit-callback (the design before 2020): put every queue of @pasid, as uacce did then. */
@@ -256,7 +329,8 @@ static void sva_accel_mm_exit(struct sva_device *dev, uint32_t pasid)
 	struct sva_accel *a = dev->priv;
 
 	for (unsigned i = 0; a && i < a->nwqs; i++)
-		sva_uacce_mm_exit(a->wqs[i]->u, pasid);
+		if (a->wqs[i]->u)
+			sva_uacce_mm_exit(a->wqs[i]->u, pasid);
 }
 
 int sva_accel_create(struct sva_kernel *k, struct sva_device *dev,
@@ -279,6 +353,13 @@ int sva_accel_create(struct sva_kernel *k, struct sva_device *dev,
 	a->phys = sva_mm_sys_phys(sva_kernel_mm_sys(k));
 	snprintf(a->name, sizeof(a->name), "%s", cfg->name ? cfg->name : "dsa0");
 	a->cdev_rule = cfg->cdev_rule;
+	a->pasid_disabled = cfg->pasid_disabled;
+	a->same_priority = true;
+	for (unsigned i = 1; i < cfg->nwqs; i++)
+		if (cfg->wqs[i].priority != cfg->wqs[0].priority)
+			a->same_priority = false;
+	for (const char *c = a->name; *c; c++)
+		a->devid = *c >= '0' && *c <= '9' ? a->devid * 10 + (unsigned)(*c - '0') : 0;
 	a->max_xfer = cfg->max_xfer ? cfg->max_xfer : SVA_ACCEL_DEFAULT_MAX_XFER;
 	a->max_batch = cfg->max_batch ? cfg->max_batch : SVA_ACCEL_DEFAULT_MAX_BATCH;
 	sva_waitq_init(w, &a->work, "accel_work");
@@ -290,14 +371,14 @@ int sva_accel_create(struct sva_kernel *k, struct sva_device *dev,
 	}
 	dev->priv = a; /* before any portal can be mapped: submission decodes through it */
 	dev->mm_exit = sva_accel_mm_exit;
-	ret = sva_accel_engines_start(a, cfg->engines ? cfg->engines : 1);
+	ret = sva_accel_engines_start(a, cfg->engines ? cfg->engines : 1, cfg->engine_group);
 	while (ret == 0 && reg < a->nwqs) {
 		ret = sva_accel_wq_register(a, a->wqs[reg]);
 		if (ret == 0)
 			reg++;
 	}
 	if (ret) {
-		sva_accel_unregister(a, reg);
+		sva_accel_unregister(a, reg, -ENODEV);
 		sva_accel_engines_stop(a);
 		dev->mm_exit = NULL;
 		dev->priv = NULL;
@@ -312,16 +393,20 @@ fail:
 	return ret;
 }
 
-void sva_accel_destroy(struct sva_accel *a)
+void sva_accel_teardown(struct sva_accel *a, int file_errno)
 {
-	if (!a)
-		return;
 	a->dev->mm_exit = NULL;
-	sva_accel_unregister(a, a->nwqs); /* every queue stopped: no job left, no slot used */
+	sva_accel_unregister(a, a->nwqs, file_errno); /* every queue stopped: no job, no slot */
 	sva_accel_engines_stop(a);
 	a->dev->priv = NULL;
 	sva_trace(a->w, ACCEL_DESTROY, a->name);
 	sva_accel_free(a);
+}
+
+void sva_accel_destroy(struct sva_accel *a)
+{
+	if (a)
+		sva_accel_teardown(a, -ENODEV);
 }
 
 const char *sva_accel_wq_name(struct sva_accel *a, unsigned wq)
@@ -374,5 +459,7 @@ void sva_accel_get_stats(struct sva_accel *a, struct sva_accel_stats *out)
 		.bytes = atomic_load(&a->c.bytes),
 		.page_requests = atomic_load(&a->c.page_requests),
 		.swerrs = atomic_load(&a->c.swerrs),
+		.dropped = atomic_load(&a->c.dropped),
+		.retries = atomic_load(&a->c.retries),
 	};
 }

@@ -43,6 +43,8 @@ int sva_accel_client_open(struct sva_task *t, const char *name, struct sva_accel
 	ret = sva_sys_ioctl(t, c->fd, SVA_ACCEL_IOCTL_WQ_INFO, (unsigned long)(uintptr_t)&c->info);
 	if (ret == 0)
 		ret = sva_sys_ioctl(t, c->fd, SVA_UACCE_CMD_START_Q, 0);
+	if (ret == -ENOTTY)
+		ret = 0; /* idxd's char device: no START_Q, the queue is ready at open */
 	if (ret == 0)
 		ret = sva_sys_mmap(t, 0, SVA_PAGE_SIZE, SVA_PROT_READ | SVA_PROT_WRITE,
 				   SVA_MAP_SHARED, c->fd, 0, &c->portal);
@@ -112,7 +114,7 @@ int sva_accel_client_submit(struct sva_task *t, struct sva_accel_client *c,
 		if (c->info.mode == SVA_ACCEL_WQ_SHARED)
 			ret = sva_accel_enqcmd(t, c->portal, &desc);
 		else
-			ret = sva_accel_movdir64b(t, c->portal, &desc);
+			ret = sva_accel_movdir64b_retry(t, c->portal, &desc);
 	}
 	return ret;
 }

@@ -44,15 +44,40 @@ static void sva_accel_account(struct sva_accel *a, const struct dsa_completion_r
 
 /* ---- jobs ---- */
 
-/* Take the oldest descriptor of the next WQ that has one. */
+/* The highest priority of @e's group's WQs that have a descriptor waiting (racy: a hint). */
+static unsigned sva_accel_best_priority(struct sva_accel_engine *e)
+{
+	struct sva_accel *a = e->a;
+	unsigned best = 0;
+
+	for (unsigned i = 0; i < a->nwqs; i++) {
+		struct sva_accel_wq *wq = a->wqs[i];
+
+		if (wq->group != e->group || wq->priority <= best)
+			continue;
+		sva_spin_lock(&wq->lock);
+		if (!sva_list_empty(&wq->pending))
+			best = wq->priority;
+		sva_spin_unlock(&wq->lock);
+	}
+	return best;
+}
+
+/*
+ * Take the oldest descriptor of the next WQ of @e's group that has one, among those of the
+ * highest priority that have one (round robin between equals).
+ */
 static bool sva_accel_take(struct sva_accel_engine *e, struct sva_accel_job *job)
 {
 	struct sva_accel *a = e->a;
+	unsigned best = a->same_priority ? 0 : sva_accel_best_priority(e);
 
 	for (unsigned n = 0; n < a->nwqs; n++) {
 		struct sva_accel_wq *wq = a->wqs[(e->next_wq + n) % a->nwqs];
 		struct sva_accel_slot *slot;
 
+		if (wq->group != e->group || wq->priority < best)
+			continue;
 		sva_spin_lock(&wq->lock);
 		if (sva_list_empty(&wq->pending)) {
 			sva_spin_unlock(&wq->lock);
@@ -61,7 +86,8 @@ static bool sva_accel_take(struct sva_accel_engine *e, struct sva_accel_job *job
 		slot = sva_list_first_entry(&wq->pending, struct sva_accel_slot, node);
 		sva_list_del(&slot->node);
 		wq->npending--;
-		atomic_fetch_sub(&a->queued, 1);
+		atomic_fetch_sub(&slot->ctx->npending, 1);
+		atomic_fetch_sub(&a->queued[wq->group], 1);
 		*job = (struct sva_accel_job){ .wq = wq, .ctx = slot->ctx, .desc = slot->desc };
 		job->pasid = slot->pasid;
 		job->gen = slot->gen;
@@ -122,7 +148,8 @@ static int sva_accel_engine_main(void *arg)
 	for (;;) {
 		struct sva_accel_job job;
 
-		sva_wait_event(&a->work, atomic_load(&a->queued) || atomic_load(&a->stopping));
+		sva_wait_event(&a->work,
+			       atomic_load(&a->queued[e->group]) || atomic_load(&a->stopping));
 		if (atomic_load(&a->stopping))
 			return 0;
 		if (sva_accel_take(e, &job))
@@ -130,7 +157,7 @@ static int sva_accel_engine_main(void *arg)
 	}
 }
 
-int sva_accel_engines_start(struct sva_accel *a, unsigned n)
+int sva_accel_engines_start(struct sva_accel *a, unsigned n, const unsigned *groups)
 {
 	for (; a->nengines < n; a->nengines++) {
 		struct sva_accel_engine *e = sva_alloc(a->w, SVA_OBJ_ACCEL_ENGINE, sizeof(*e));
@@ -142,6 +169,7 @@ int sva_accel_engines_start(struct sva_accel *a, unsigned n)
 		e->a = a;
 		e->index = a->nengines;
 		e->next_wq = a->nengines % a->nwqs;
+		e->group = groups[a->nengines];
 		snprintf(name, sizeof(name), "%s/engine%u", a->name, e->index);
 		ret = sva_actor_spawn(a->w, name, sva_accel_engine_main, e, SVA_ACTOR_DAEMON,
 				      &e->actor);
@@ -208,7 +236,8 @@ void sva_accel_ctx_stop(struct sva_accel_ctx *ctx)
 		n++;
 	}
 	wq->npending -= n;
-	atomic_fetch_sub(&a->queued, n);
+	atomic_fetch_sub(&ctx->npending, n);
+	atomic_fetch_sub(&a->queued[wq->group], n);
 	sva_spin_unlock(&wq->lock);
 	if (atomic_load(&wq->drains))
 		sva_wake_up(&wq->idle); /* a DRAIN of it waiting there ends */
@@ -223,5 +252,23 @@ void sva_accel_ctx_stop(struct sva_accel_ctx *ctx)
 
 	/* the job an engine runs for it ends at its next page, its record written */
 	sva_wait_event(&wq->idle, atomic_load(&ctx->inflight) == 0);
-	sva_trace(a->w, ACCEL_STOP, ctx->pasid, wq->name, ctx->pasid, n);
+	if (ctx != wq->kctx)
+		sva_trace(a->w, ACCEL_STOP, ctx->pasid, wq->name, ctx->pasid, n);
+}
+
+/*
+ * idxd's drain of a PASID at release (the Drain PASID command): @ctx refuses new descriptors,
+ * and nothing is aborted; the wait
+ * ends when the engines have taken and completed every descriptor of @ctx. Each job's end
+ * wakes wq->idle; a descriptor blocked on a fault ends when its page request is answered.
+ */
+void sva_accel_ctx_drain(struct sva_accel_ctx *ctx)
+{
+	struct sva_accel_wq *wq = ctx->wq;
+
+	sva_spin_lock(&wq->lock);
+	ctx->state = SVA_ACCEL_CTX_STOPPED; /* refuses: the drain ends */
+	sva_spin_unlock(&wq->lock);
+	sva_wait_event(&wq->idle,
+		       atomic_load(&ctx->npending) == 0 && atomic_load(&ctx->inflight) == 0);
 }

@@ -47,6 +47,9 @@
 #define SVA_ACCEL_DEFAULT_MAX_BATCH 32u
 #define SVA_ACCEL_MAX_BATCH	    1024u
 
+struct sva_file;
+struct sva_idxd_cdev;
+
 enum sva_accel_ctx_state {
 	SVA_ACCEL_CTX_INIT,    /* opened, not started */
 	SVA_ACCEL_CTX_STARTED, /* accepts descriptors */
@@ -58,10 +61,12 @@ struct sva_accel_wq;
 /* One open queue of a WQ. */
 struct sva_accel_ctx {
 	struct sva_accel_wq *wq;
-	struct sva_uacce_queue *q;	/* compared only: the key submission finds the ctx by */
+	const void *q;			/* compared only: the key submission finds the ctx by (the
+					   uacce queue, the idxd file; NULL: the kernel's ENQCMDS) */
 	uint32_t pasid;			/* the opener's (bound) PASID */
 	enum sva_accel_ctx_state state; /* under wq->lock */
 	atomic_uint inflight;		/* jobs of it running on engines; changed under wq->lock */
+	atomic_uint npending;		/* its slots on wq->pending; changed under wq->lock */
 	atomic_bool abort;		/* stopping: engines end its job at the next page */
 	struct sva_list_head node;	/* wq->ctxs */
 };
@@ -81,18 +86,25 @@ struct sva_accel_wq {
 	char name[32];
 	enum sva_accel_wq_mode mode;
 	bool bof;
+	bool ats_disable; /* kept and reported; the model's DMA does not use ATS */
 	unsigned depth;
-	uint32_t max_xfer, max_batch; /* the WQ's */
-	struct sva_page *portal;
-	struct sva_uacce_device *u;
-	struct sva_spinlock lock;     /* everything below */
-	struct sva_list_head ctxs;    /* struct sva_accel_ctx */
-	struct sva_list_head pending; /* struct sva_accel_slot, in submission order */
-	struct sva_list_head free;    /* the only proof a slot is free (see above) */
-	unsigned npending;	      /* on pending; a stopper's slots are on neither list */
-	uint32_t pasid;		      /* dedicated: the programmed PASID, or SVA_PASID_INVALID */
-	struct sva_waitq idle;	      /* stoppers wait here for a ctx's jobs to end, DRAINs too */
-	atomic_uint drains;	      /* DRAINs waiting on idle (a stop wakes them) */
+	unsigned priority;		 /* engines of its group serve higher ones first */
+	unsigned threshold;		 /* shared: ENQCMD to the limited portal retries at it */
+	unsigned group;			 /* the engines that serve it */
+	uint32_t max_xfer, max_batch;	 /* the WQ's */
+	struct sva_page *portal;	 /* the unlimited portal */
+	struct sva_page *portal_limited; /* shared WQs: honours the threshold */
+	struct sva_uacce_device *u;	 /* SVA_ACCEL_CDEV_IDXD, _UACCE */
+	struct sva_idxd_cdev *cdev;	 /* SVA_ACCEL_CDEV_IDXD_WQ */
+	struct sva_accel_ctx *kctx;	 /* shared: the kernel's ENQCMDS submissions */
+	struct sva_spinlock lock;	 /* everything below */
+	struct sva_list_head ctxs;	 /* struct sva_accel_ctx */
+	struct sva_list_head pending;	 /* struct sva_accel_slot, in submission order */
+	struct sva_list_head free;	 /* the only proof a slot is free (see above) */
+	unsigned npending;		 /* on pending; a stopper's slots are on neither list */
+	uint32_t pasid;			 /* dedicated: the programmed PASID, or SVA_PASID_INVALID */
+	struct sva_waitq idle; /* stoppers wait here for a ctx's jobs to end, DRAINs too */
+	atomic_uint drains;    /* DRAINs waiting on idle (a stop wakes them) */
 	struct sva_accel_slot slots[];
 };
 
@@ -101,6 +113,7 @@ struct sva_accel_engine {
 	unsigned index;
 	struct sva_actor *actor;
 	unsigned next_wq; /* round robin over the WQs */
+	unsigned group;	  /* it serves the WQs of this group */
 	/* the job it runs, for DRAIN: set under the job's wq->lock at take, cleared at its end */
 	atomic_uint_fast64_t run_seq; /* 0: none */
 	atomic_uint run_wq, run_pasid;
@@ -109,7 +122,7 @@ struct sva_accel_engine {
 
 struct sva_accel_counters {
 	atomic_uint_fast64_t submitted, completed, aborted, page_faults, errors, records_lost,
-		bytes, page_requests, swerrs;
+		bytes, page_requests, swerrs, dropped, retries;
 };
 
 struct sva_accel {
@@ -120,12 +133,15 @@ struct sva_accel {
 	char name[16];
 	uint32_t max_xfer, max_batch;
 	enum sva_accel_cdev_rule cdev_rule; /* whether another mm may use a queue's file */
+	bool pasid_disabled;		    /* idxd cdev: opens cannot bind (see sva/idxd.h) */
+	bool same_priority;		    /* every WQ's: engines need not compare */
+	unsigned devid;			    /* N of "dsaN": the idxd cdev's names */
 	unsigned nwqs, nengines;
 	struct sva_accel_wq *wqs[SVA_ACCEL_MAX_WQS];
 	struct sva_accel_engine *engines[SVA_ACCEL_MAX_ENGINES];
-	atomic_uint queued;		/* descriptors pending in every WQ (engines wait for > 0) */
-	atomic_bool stopping;		/* destroy: engines end */
-	struct sva_waitq work;		/* engines wait here */
+	atomic_uint queued[SVA_ACCEL_MAX_GROUPS]; /* pending per group (its engines wait > 0) */
+	atomic_bool stopping;			  /* destroy: engines end */
+	struct sva_waitq work;			  /* engines wait here */
 	atomic_uint_fast64_t seq;	/* descriptors taken by engines (DRAIN orders on it) */
 	struct sva_spinlock swerr_lock; /* a leaf */
 	struct sva_accel_swerr swerr;
@@ -183,20 +199,40 @@ unsigned sva_accel_dif_block(uint8_t flags);
 unsigned sva_accel_dif_check_desc(const struct dsa_hw_desc *d);
 
 /* engine.c */
-int sva_accel_engines_start(struct sva_accel *a, unsigned n);
+int sva_accel_engines_start(struct sva_accel *a, unsigned n, const unsigned *groups);
 void sva_accel_engines_stop(struct sva_accel *a);
 /* Stop @ctx: refuse, abort its pending descriptors, wait for its jobs (uacce stop_queue). */
 void sva_accel_ctx_stop(struct sva_accel_ctx *ctx);
+/* Refuse, then wait until none of @ctx's descriptors is pending or running: they complete. */
+void sva_accel_ctx_drain(struct sva_accel_ctx *ctx);
+
+/* accel.c: a started ctx of @wq for @key on @pasid (a dedicated WQ: one; -EBUSY), and its end. */
+int sva_accel_ctx_open(struct sva_accel_wq *wq, const void *key, uint32_t pasid, bool started,
+		       struct sva_accel_ctx **out);
+void sva_accel_ctx_close(struct sva_accel_ctx *ctx);
+/* Destroy, the files of idxd char devices left failing with @file_errno afterwards. */
+void sva_accel_teardown(struct sva_accel *a, int file_errno);
+
+/* ../idxd/cdev.c: the idxd character device of a WQ (SVA_ACCEL_CDEV_IDXD_WQ). */
+int sva_idxd_cdev_add(struct sva_accel_wq *wq);
+/* Disable / removal with files open: drain, end their ctxs, unbind, zap; calls fail @err. */
+void sva_idxd_cdev_del(struct sva_accel_wq *wq, int err);
+/* An idxd cdev file: its device, its open ctx's key and the opener's mm; NULL otherwise. */
+struct sva_idxd_cdev *sva_idxd_file_cdev(struct sva_file *file, const void **key,
+					 struct sva_mm **mm);
+struct sva_device *sva_idxd_cdev_parent(struct sva_idxd_cdev *ic);
 
 /* submit.c */
 enum sva_accel_insn {
 	SVA_ACCEL_MOVDIR64B,
 	SVA_ACCEL_ENQCMD,
+	SVA_ACCEL_ENQCMDS,
+	SVA_ACCEL_MOVDIR64B_RETRY, /* the model's flow control: a full WQ answers -EAGAIN */
 };
 
 /* Queue @d on @wq for the open queue @q, stored from @mm (its mmap_lock held, the portal mapped).
  */
-int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q, struct sva_mm *mm,
-			 const struct dsa_hw_desc *d, enum sva_accel_insn insn);
+int sva_accel_wq_enqueue(struct sva_accel_wq *wq, const void *q, struct sva_mm *mm,
+			 const struct dsa_hw_desc *d, enum sva_accel_insn insn, bool limited);
 
 #endif /* SVA_ACCEL_INTERNAL_H */

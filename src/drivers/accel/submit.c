@@ -56,10 +56,12 @@ static int sva_accel_enqcmd_gp_fixup(struct sva_task *t, uint32_t *msr)
 
 /* ---- the WQ side ---- */
 
-static struct sva_accel_ctx *sva_accel_ctx_find(struct sva_accel_wq *wq, struct sva_uacce_queue *q)
+static struct sva_accel_ctx *sva_accel_ctx_find(struct sva_accel_wq *wq, const void *q)
 {
 	struct sva_accel_ctx *ctx;
 
+	if (!q)
+		return wq->kctx;
 	sva_list_for_each_entry(ctx, &wq->ctxs, node)
 		if (ctx->q == q)
 			return ctx;
@@ -68,12 +70,23 @@ static struct sva_accel_ctx *sva_accel_ctx_find(struct sva_accel_wq *wq, struct 
 
 static bool sva_accel_insn_fits(struct sva_accel_wq *wq, enum sva_accel_insn insn)
 {
-	return wq->mode == SVA_ACCEL_WQ_DEDICATED ? insn == SVA_ACCEL_MOVDIR64B
-						  : insn == SVA_ACCEL_ENQCMD;
+	bool movdir = insn == SVA_ACCEL_MOVDIR64B || insn == SVA_ACCEL_MOVDIR64B_RETRY;
+
+	return wq->mode == SVA_ACCEL_WQ_DEDICATED ? movdir : !movdir;
 }
 
-int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q, struct sva_mm *mm,
-			 const struct dsa_hw_desc *d, enum sva_accel_insn insn)
+/*
+ * Full, as the instruction sees it: no free slot, or (ENQCMD / ENQCMDS to a shared WQ's limited
+ * portal) the WQ's threshold reached.
+ */
+static bool sva_accel_wq_full(struct sva_accel_wq *wq, bool limited)
+{
+	return sva_list_empty(&wq->free) ||
+	       (limited && wq->mode == SVA_ACCEL_WQ_SHARED && wq->npending >= wq->threshold);
+}
+
+int sva_accel_wq_enqueue(struct sva_accel_wq *wq, const void *q, struct sva_mm *mm,
+			 const struct dsa_hw_desc *d, enum sva_accel_insn insn, bool limited)
 {
 	struct sva_accel *a = wq->a;
 	struct sva_accel_slot *slot = NULL;
@@ -88,25 +101,39 @@ int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q, str
 	ctx = sva_accel_ctx_find(wq, q);
 	if (!ctx || ctx->state != SVA_ACCEL_CTX_STARTED) {
 		ret = -EPERM;
-	} else if (sva_list_empty(&wq->free)) {
-		ret = -EAGAIN; /* full; npending < depth is not enough, see internal.h */
+	} else if (sva_accel_wq_full(wq, limited)) {
+		/* full; npending < depth is not enough, see internal.h */
+		ret = insn == SVA_ACCEL_MOVDIR64B ? 1 : -EAGAIN;
 	} else {
 		slot = sva_list_first_entry(&wq->free, struct sva_accel_slot, node);
 		sva_list_del(&slot->node);
 		slot->desc = *d;
 		/* a dedicated WQ runs on its own PASID, whatever the descriptor's field says */
-		slot->pasid = pasid = insn == SVA_ACCEL_MOVDIR64B ? ctx->pasid : d->pasid;
+		slot->pasid = pasid =
+			insn == SVA_ACCEL_MOVDIR64B || insn == SVA_ACCEL_MOVDIR64B_RETRY
+				? ctx->pasid
+				: d->pasid;
 		slot->gen = gen = sva_swiommu_pasid_gen(a->dev, pasid);
 		slot->ctx = ctx;
 		sva_list_add_tail(&slot->node, &wq->pending);
 		wq->npending++;
-		atomic_fetch_add(&a->queued, 1);
+		atomic_fetch_add(&ctx->npending, 1);
+		atomic_fetch_add(&a->queued[wq->group], 1);
 	}
 	sva_spin_unlock(&wq->lock);
+	if (ret == 1) { /* a posted write the full WQ drops: no answer, no completion */
+		sva_accel_count(&a->c.dropped, 1);
+		sva_log(a->w, SVA_LOG_DEBUG, "accel %s: WQ %s full: MOVDIR64B dropped", a->name,
+			wq->name);
+		return 0;
+	}
+	if (ret == -EAGAIN && insn != SVA_ACCEL_MOVDIR64B_RETRY)
+		sva_accel_count(&a->c.retries, 1);
 	if (ret)
 		return ret;
 	sva_accel_count(&a->c.submitted, 1);
-	sva_trace(a->w, ACCEL_SUBMIT, pasid, wq->name, pasid, d->opcode, gen, sva_mm_id(mm));
+	sva_trace(a->w, ACCEL_SUBMIT, pasid, wq->name, pasid, d->opcode, gen,
+		  mm ? sva_mm_id(mm) : 0);
 	sva_wake_up(&a->work);
 	return 0;
 }
@@ -114,20 +141,25 @@ int sva_accel_wq_enqueue(struct sva_accel_wq *wq, struct sva_uacce_queue *q, str
 /* ---- the portal store ---- */
 
 /*
- * The WQ whose portal page @pfn is, behind uacce device @u (caller holds mmap_lock, the page
- * mapped). The accelerator is found through its device, and @u's private pointer is compared
- * with its WQs before it is used: a uacce device of another driver is not dereferenced.
+ * The WQ whose portal page @pfn is (*@limited: its limited portal), behind character device
+ * @cdev (a uacce device or an idxd cdev) of the accelerator on @dev (caller holds mmap_lock,
+ * the page mapped). The WQs' own devices are compared with @cdev before anything of it is used:
+ * another driver's device is not dereferenced.
  */
-static struct sva_accel_wq *sva_accel_decode(struct sva_uacce_device *u, uint64_t pfn)
+static struct sva_accel_wq *sva_accel_decode(struct sva_device *dev, const void *cdev, uint64_t pfn,
+					     bool *limited)
 {
-	struct sva_accel *a = sva_uacce_parent(u)->priv;
-	void *priv = sva_uacce_priv(u);
+	struct sva_accel *a = dev ? dev->priv : NULL;
 
-	if (!a)
-		return NULL;
-	for (unsigned i = 0; i < a->nwqs; i++)
-		if (priv == a->wqs[i] && a->wqs[i]->portal->pfn == pfn)
-			return a->wqs[i];
+	for (unsigned i = 0; a && i < a->nwqs; i++) {
+		struct sva_accel_wq *wq = a->wqs[i];
+
+		if (cdev != (const void *)wq->u && cdev != (const void *)wq->cdev)
+			continue;
+		*limited = wq->portal_limited->pfn == pfn;
+		if (wq->portal->pfn == pfn || *limited)
+			return wq;
+	}
 	return NULL;
 }
 
@@ -136,23 +168,39 @@ static int sva_accel_portal_store(struct sva_mm *mm, uint64_t portal, const stru
 				  enum sva_accel_insn insn)
 {
 	struct sva_vma *vma = sva_vma_lookup(mm, portal);
-	struct sva_uacce_queue *q;
+	struct sva_uacce_queue *q = NULL;
+	struct sva_idxd_cdev *ic = NULL;
+	struct sva_device *dev = NULL;
+	struct sva_mm *owner = NULL;
 	struct sva_accel_wq *wq;
+	const void *key = NULL;
+	bool limited = false;
 	sva_pte_t *e;
 	uint64_t pte;
 
-	if (!vma || !vma->file || !(q = sva_uacce_file_queue(vma->file)))
+	if (!vma || !vma->file)
 		return -EFAULT;
+	if ((q = sva_uacce_file_queue(vma->file))) {
+		key = q;
+		dev = sva_uacce_parent(sva_uacce_queue_device(q));
+	} else if ((ic = sva_idxd_file_cdev(vma->file, &key, &owner))) {
+		dev = sva_idxd_cdev_parent(ic);
+	} else {
+		return -EFAULT;
+	}
 	if (vma->pgoff + ((portal - vma->start) >> SVA_PAGE_SHIFT) != 0)
 		return -EFAULT; /* the queue's shared memory, not its portal */
+	if (ic && owner != mm)
+		return -EPERM; /* idxd's rule: the portal of another mm's open */
 	e = sva_pgtable_walk(sva_mm_pgtable(mm), portal, false, NULL);
 	pte = e ? sva_pte_read(e) : 0;
 	if (!(pte & SVA_PTE_PRESENT) || !(pte & SVA_PTE_WRITE))
 		return SVA_ACCEL_PORTAL_MISSING;
-	wq = sva_accel_decode(sva_uacce_queue_device(q), sva_pte_pfn(pte));
+	wq = sva_accel_decode(dev, q ? (const void *)sva_uacce_queue_device(q) : (const void *)ic,
+			      sva_pte_pfn(pte), &limited);
 	if (!wq)
 		return -EFAULT; /* another driver's queue */
-	return sva_accel_wq_enqueue(wq, q, mm, d, insn);
+	return sva_accel_wq_enqueue(wq, key, mm, d, insn, limited);
 }
 
 /* A 64-byte store of @d to @portal from @t, faulting the portal page in as the CPU would. */
@@ -196,6 +244,32 @@ int sva_accel_movdir64b(struct sva_task *t, uint64_t portal, const struct dsa_hw
 	if (ret)
 		return ret;
 	return sva_accel_portal_write(t, portal, d, SVA_ACCEL_MOVDIR64B);
+}
+
+int sva_accel_movdir64b_retry(struct sva_task *t, uint64_t portal, const struct dsa_hw_desc *d)
+{
+	int ret = sva_accel_insn_check(t, portal, d, "MOVDIR64B");
+
+	if (ret)
+		return ret;
+	return sva_accel_portal_write(t, portal, d, SVA_ACCEL_MOVDIR64B_RETRY);
+}
+
+/*
+ * ENQCMDS from the kernel: the kernel writes to the portal through its own mapping, so no user
+ * page table is involved; PASID and priv are the descriptor's, checked only to be in range.
+ */
+int sva_accel_enqcmds(struct sva_accel *a, unsigned index, bool limited,
+		      const struct dsa_hw_desc *d)
+{
+	if (!a || !d || index >= a->nwqs || a->wqs[index]->mode != SVA_ACCEL_WQ_SHARED ||
+	    d->pasid >= a->dev->max_pasids) {
+		if (a)
+			sva_log(a->w, SVA_LOG_ERR, "accel %s: ENQCMDS to WQ %u refused", a->name,
+				index);
+		return -EINVAL;
+	}
+	return sva_accel_wq_enqueue(a->wqs[index], NULL, NULL, d, SVA_ACCEL_ENQCMDS, limited);
 }
 
 int sva_accel_enqcmd(struct sva_task *t, uint64_t portal, struct dsa_hw_desc *d)
