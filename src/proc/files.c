@@ -151,14 +151,22 @@ int sva_chrdev_register(struct sva_kernel *k, const char *name,
 int sva_chrdev_unregister(struct sva_kernel *k, const char *name)
 {
 	struct sva_chrdev *cd;
+	bool busy = false;
 
 	sva_mutex_lock(&k->lock);
 	cd = sva_chrdev_find(k, name);
-	if (cd)
+	if (cd) {
 		sva_glist_del(&cd->node, &k->chrdevs);
+		/* announce the wait before looking, as an open decrements before looking */
+		__atomic_add_fetch(&k->chrdev_waiting, 1, __ATOMIC_SEQ_CST);
+		busy = __atomic_load_n(&cd->opening, __ATOMIC_SEQ_CST) != 0;
+	}
 	sva_mutex_unlock(&k->lock);
 	if (!cd)
 		return -ENOENT;
+	if (busy) /* an open found it: its driver's open may still use priv */
+		sva_wait_event(&k->chrdev_idle, !__atomic_load_n(&cd->opening, __ATOMIC_SEQ_CST));
+	__atomic_sub_fetch(&k->chrdev_waiting, 1, __ATOMIC_SEQ_CST);
 	sva_free(k->w, SVA_OBJ_FILE, cd);
 	return 0;
 }
@@ -179,11 +187,16 @@ static int sva_do_open(struct sva_task *t, const char *name, unsigned flags)
 	if (cd) {
 		fops = cd->fops;
 		priv = cd->priv;
+		__atomic_add_fetch(&cd->opening, 1, __ATOMIC_RELAXED);
 	}
 	sva_mutex_unlock(&k->lock);
 	if (!fops)
 		return -ENODEV;
 	ret = sva_file_open(k->fs, name, fops, priv, &file);
+	/* cd may be freed once this is seen: only the kernel's fields after it */
+	if (__atomic_sub_fetch(&cd->opening, 1, __ATOMIC_SEQ_CST) == 0 &&
+	    __atomic_load_n(&k->chrdev_waiting, __ATOMIC_SEQ_CST))
+		sva_wake_up(&k->chrdev_idle);
 	if (ret)
 		return ret;
 	ret = sva_fd_install_flags(t->fdt, file, flags & SVA_O_CLOEXEC);

@@ -27,6 +27,12 @@ struct sva_chrdev {
 	const struct sva_file_operations *fops;
 	void *priv;
 	struct sva_list_head node;
+	/*
+	 * Opens between the lookup and the driver's open returning (incremented under k->lock,
+	 * decremented with __atomic): unregister frees the device, and its driver @priv, only
+	 * once none is in flight - the kernel's cdev reference an open holds.
+	 */
+	unsigned opening;
 };
 
 struct sva_kernel {
@@ -34,8 +40,10 @@ struct sva_kernel {
 	struct sva_mm_sys *mm_sys;
 	struct sva_fs *fs;
 	struct sva_mutex lock;
-	struct sva_glist processes; /* under lock */
-	struct sva_glist chrdevs;   /* under lock */
+	struct sva_glist processes;   /* under lock */
+	struct sva_glist chrdevs;     /* under lock */
+	struct sva_waitq chrdev_idle; /* an unregister waits here for the opens in flight */
+	unsigned chrdev_waiting;      /* unregisters waiting (__atomic, seq_cst with opening) */
 	int next_pid;
 	struct sva_workqueue *reaper_wq;
 	struct sva_work reaper_work;

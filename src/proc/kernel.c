@@ -21,6 +21,7 @@ int sva_kernel_create(struct sva_world *w, const struct sva_kernel_config *cfg,
 	sva_mutex_init(w, &k->lock, "kernel");
 	sva_glist_init(&k->processes, &k->lock);
 	sva_glist_init(&k->chrdevs, &k->lock);
+	sva_waitq_init(w, &k->chrdev_idle, "chrdev_idle");
 	sva_work_init(&k->reaper_work, sva_reaper_work);
 	ret = sva_mm_sys_create(w, &mcfg, &k->mm_sys);
 	if (ret == 0) {
@@ -34,6 +35,7 @@ int sva_kernel_create(struct sva_world *w, const struct sva_kernel_config *cfg,
 			sva_mm_sys_destroy(k->mm_sys);
 	}
 	if (ret) {
+		sva_waitq_destroy(&k->chrdev_idle);
 		sva_mutex_destroy(&k->lock);
 		sva_free(w, SVA_OBJ_PROCESS, k);
 		return ret;
@@ -68,6 +70,7 @@ void sva_kernel_destroy(struct sva_kernel *k)
 	}
 	sva_fs_destroy(k->fs);
 	sva_mm_sys_destroy(k->mm_sys);
+	sva_waitq_destroy(&k->chrdev_idle);
 	sva_mutex_destroy(&k->lock);
 	sva_free(k->w, SVA_OBJ_PROCESS, k);
 }
