@@ -39,7 +39,7 @@ LIFETIME_WORDS = re.compile(
     r"refcount_(?:inc|dec|add|sub|dec_and_test|inc_not_zero|dec_and_lock)|"
     r".*_(?:get|put|grab|drop)(?:_[a-z]+)?|get_[a-z]+|put_[a-z]+|"
     r".*(?:flush|drain|invalidate|sync|synchronize|quiesce).*|"
-    r"complete(?:_all)?|wake_up(?:_[a-z]+)?|list_del(?:_[a-z]+)?|.*clear.*)$"
+    r"complete(?:_all)?|wake_up(?:_[a-z]+)?|g?list_del(?:_[a-z]+)?|.*clear.*)$"
 )
 # Lifetime-looking names that are plain getters or set-up: no reference, nothing to tear down.
 NOT_LIFETIME = re.compile(
