@@ -7,6 +7,11 @@
  * A table is shared by the threads of a process (a reference each) and copied at fork. Its
  * slots are under its spinlock; a file leaves a slot with a reference (fget), which the caller
  * drops with sva_fput() once done, so a close racing an ioctl never frees the file under it.
+ *
+ * Character devices are listed under k->lock. An open counts itself in the device's @opening
+ * from the lookup (under k->lock) until the driver's open returns; unregister takes the device
+ * off the list, then waits on k->chrdev_idle until no open is in flight before it frees it, so
+ * a driver may free its private data once unregister returns (the kernel's cdev reference).
  */
 #include <errno.h>
 #include <string.h>

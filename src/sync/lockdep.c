@@ -32,6 +32,10 @@
  * operation never allocates except when it meets a new class or a new edge, and an acquisition
  * holding nothing only pushes; one holding locks tests a bit per held lock.
  *
+ * lockdep_assert_held (the end of this file) reads a lock's holder: in sim the fields directly
+ * (or the actor's stack, for a reader), in native under the lock's channel; it adds no
+ * scheduling point and no footprint, and reports LOCK_NOT_HELD.
+ *
  * Everything lives in the world's scheduler (struct sva_lockdep); one actor runs at a time in
  * sim, so nothing here needs a lock. The native backend keeps it off: its lock paths test one
  * flag.

@@ -7,6 +7,10 @@
  *         lock and sleep); sleep queues the actor on the channel, marks it blocked and lets
  *         the scheduler run another; wake-up makes every waiter runnable again.
  *
+ * Under ThreadSanitizer (race_check, docs/concurrency.md) the sim lock and unlock are TSan
+ * acquire and release of the channel, and a sleep releases it until woken, as
+ * pthread_cond_wait does: the happens-before native threads would have, and no more.
+ *
  * A sleep outside any actor in sim (the test's main code waiting for a flush, say) drives the
  * scheduler instead; if nothing can run, the wait can never end and is reported as a deadlock.
  */
