@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A real process's memory as a device reaches it (procmem.c): /proc/PID/mem opened once, at
+ * bind time - it refers to the mm, not the pid, so a reused pid is never reached, and it holds
+ * the mm the way a bond holds mm_count: after the process's exit_mmap it reads nothing.
+ * /proc/PID/pagemap says whether a page is present (block-on-fault off needs "not present"),
+ * /proc/PID/maps what a mapping permits (/proc/PID/mem writes with FOLL_FORCE, which a device
+ * must not: a write to a read-only mapping is a fault here).
+ *
+ * Not thread-safe: one user at a time per struct sva_procmem (the engine's DMA of one PASID).
+ */
+#ifndef SVA_EXEC_PROCMEM_H
+#define SVA_EXEC_PROCMEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct sva_procmem;
+
+/* 0, -ESRCH (no such process), -EACCES / -EPERM (not allowed), -ENOMEM. */
+int sva_procmem_open(pid_t pid, struct sva_procmem **out);
+void sva_procmem_close(struct sva_procmem *pm);
+
+/*
+ * Is the page of @va mapped with the access (@write) allowed, and present? 1 present, 0 mapped
+ * but not present (a fault a device would report or request), -EFAULT not mapped or not
+ * allowed, -ESRCH the mm is gone (its exit_mmap ran).
+ */
+int sva_procmem_present(struct sva_procmem *pm, uint64_t va, bool write);
+/* Make the page of @va present (what handling a page request does): 0, -EFAULT, -ESRCH. */
+int sva_procmem_fault_in(struct sva_procmem *pm, uint64_t va, bool write);
+/*
+ * Read or write [va, va + len) - within one page - of the process: 0, -EFAULT (not mapped, not
+ * allowed), -ESRCH (the mm is gone). Pages not present are faulted in by the kernel.
+ */
+int sva_procmem_access(struct sva_procmem *pm, uint64_t va, void *buf, size_t len, bool write);
+
+#endif /* SVA_EXEC_PROCMEM_H */
