@@ -141,16 +141,19 @@ int sva_cmd_exec(int argc, char **argv)
 	if (i >= argc)
 		return sva_cli_error("exec: no PROGRAM; usage: sva exec [--config FILE] [--variant "
 				     "NAME] -- PROGRAM [ARGS...]");
-	if (geteuid() != 0)
-		return sva_cli_error("exec: needs root (a mount namespace and a FUSE mount)");
-	if (access("/dev/fuse", R_OK | W_OK))
-		return sva_cli_error("exec: no /dev/fuse (%s): the device views need FUSE",
-				     strerror(errno));
 	if (config) {
 		json = read_file(config);
 		if (!json)
 			return sva_cli_error("exec: --config %s: %s", config, strerror(errno));
 		cfg.config_json = json;
+	}
+	if (geteuid() != 0 || access("/dev/fuse", R_OK | W_OK)) {
+		free(json);
+		if (geteuid() != 0)
+			return sva_cli_error(
+				"exec: needs root (a mount namespace and a FUSE mount)");
+		return sva_cli_error("exec: no /dev/fuse (%s): the device views need FUSE",
+				     strerror(errno));
 	}
 	fd = sva_launch_connect(rundir, &cfg);
 	free(json);

@@ -41,20 +41,20 @@ static struct sva_daemon *daemon_of(void)
 }
 
 /* "/sys/x" -> "/x", "/dev/x" -> "/x": which view, and the path in it. */
-enum tree { T_ROOT, T_SYS, T_DEV, T_NONE };
+enum tree { T_ROOT, T_SYS, T_DEV, T_MOD, T_NONE };
 
 static enum tree tree_of(const char *path, const char **rest)
 {
 	static const struct {
 		const char *name;
 		enum tree t;
-	} trees[] = { { "/sys", T_SYS }, { "/dev", T_DEV } };
+	} trees[] = { { "/sys", T_SYS }, { "/dev", T_DEV }, { "/module", T_MOD } };
 
 	if (strcmp(path, "/") == 0) {
 		*rest = "/";
 		return T_ROOT;
 	}
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < sizeof(trees) / sizeof(trees[0]); i++) {
 		size_t n = strlen(trees[i].name);
 
 		if (strncmp(path, trees[i].name, n) == 0 && (path[n] == '/' || !path[n])) {
@@ -107,7 +107,9 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		st->st_size = 4096; /* the portal page */
 		return 0;
 	case T_SYS:
-		ret = sva_view_sys_lookup(&d->view, rest, &n);
+	case T_MOD:
+		ret = tree_of(path, &rest) == T_SYS ? sva_view_sys_lookup(&d->view, rest, &n)
+						    : sva_view_mod_lookup(&d->view, rest, &n);
 		if (ret)
 			return ret;
 		st->st_nlink = n.kind == SVA_VIEW_DIR ? 2 : 1;
@@ -171,7 +173,10 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	case T_ROOT:
 		filler(buf, "sys", NULL, 0, 0);
 		filler(buf, "dev", NULL, 0, 0);
+		filler(buf, "module", NULL, 0, 0);
 		return 0;
+	case T_MOD:
+		return sva_view_mod_readdir(&d->view, rest, fill_one, &c);
 	case T_DEV:
 		return strcmp(rest, "/") == 0 ? sva_view_dev_readdir(&d->view, fill_one, &c)
 					      : -ENOTDIR;
@@ -194,7 +199,9 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 		return -ENOMEM;
 	switch (tree_of(path, &rest)) {
 	case T_SYS:
-		ret = sva_view_sys_lookup(&d->view, rest, &h->n);
+	case T_MOD:
+		ret = tree_of(path, &rest) == T_SYS ? sva_view_sys_lookup(&d->view, rest, &h->n)
+						    : sva_view_mod_lookup(&d->view, rest, &h->n);
 		if (ret == 0 && h->n.kind != SVA_VIEW_FILE)
 			ret = -EISDIR;
 		fi->direct_io = 1; /* every read asks: attributes change */

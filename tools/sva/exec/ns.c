@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -32,8 +33,11 @@ static int fail(const char *what, const char *path)
 	return -err;
 }
 
-/* Directory @dir covered by a tmpfs with its entries, plus @name with @view bound onto it. */
-static int cover(const char *dir, const char *name, const char *view, const char *stash)
+/*
+ * Directory @dir covered by a tmpfs with its entries, plus @name with @view bound onto it
+ * (@link: a symlink to @view instead, which vanishes with its target).
+ */
+static int cover(const char *dir, const char *name, const char *view, const char *stash, bool link)
 {
 	char from[512], to[512];
 	struct dirent *e;
@@ -41,7 +45,7 @@ static int cover(const char *dir, const char *name, const char *view, const char
 	DIR *dp;
 
 	snprintf(to, sizeof(to), "%s/%s", dir, name);
-	if (stat(to, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (!link && stat(to, &st) == 0 && S_ISDIR(st.st_mode)) {
 		if (mount(view, to, NULL, MS_BIND, NULL))
 			return fail("bind the view on", to);
 		return 0;
@@ -93,6 +97,11 @@ static int cover(const char *dir, const char *name, const char *view, const char
 	}
 	closedir(dp);
 	snprintf(to, sizeof(to), "%s/%s", dir, name);
+	if (link) {
+		if (symlink(view, to) && errno != EEXIST)
+			return fail("symlink", to);
+		return 0;
+	}
 	if (mkdir(to, 0755))
 		return fail("mkdir", to);
 	if (mount(view, to, NULL, MS_BIND, NULL))
@@ -116,10 +125,16 @@ int sva_ns_enter(const char *rundir)
 		return fail("mount a tmpfs on", ns);
 	snprintf(view, sizeof(view), "%s/fs/sys", rundir);
 	snprintf(stash, sizeof(stash), "%s/bus", ns);
-	ret = cover("/sys/bus", "dsa", view, stash);
+	ret = cover("/sys/bus", "dsa", view, stash, false);
+	if (ret)
+		return ret;
+	/* /sys/module/idxd: there while the view's driver is loaded (a link to it) */
+	snprintf(view, sizeof(view), "%s/fs/module/idxd", rundir);
+	snprintf(stash, sizeof(stash), "%s/module", ns);
+	ret = cover("/sys/module", "idxd", view, stash, true);
 	if (ret)
 		return ret;
 	snprintf(view, sizeof(view), "%s/fs/dev", rundir);
 	snprintf(stash, sizeof(stash), "%s/dev", ns);
-	return cover("/dev", "dsa", view, stash);
+	return cover("/dev", "dsa", view, stash, false);
 }

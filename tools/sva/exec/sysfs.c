@@ -475,6 +475,8 @@ static unsigned clients(struct sva_view *v, const struct sva_view_node *n, enum 
 	return sum;
 }
 
+static int mod_read(struct sva_view *v, const struct sva_view_node *n, char *buf, size_t len);
+
 int sva_view_sys_read(struct sva_view *v, const struct sva_view_node *n, char *buf, size_t len)
 {
 	char text[SVA_IDXD_ATTR_MAX] = "";
@@ -488,6 +490,8 @@ int sva_view_sys_read(struct sva_view *v, const struct sva_view_node *n, char *b
 		return -EISDIR;
 	if (n->driver[0])
 		return -EACCES; /* bind, unbind: write-only */
+	if (strncmp(n->attr, "module:", 7) == 0)
+		return mod_read(v, n, buf, len);
 	a = attr_find(k, n->attr);
 	if (!a || !dev_of(v, n->dev))
 		return -ENOENT;
@@ -563,6 +567,8 @@ int sva_view_sys_write(struct sva_view *v, const struct sva_view_node *n, const 
 
 	if (n->kind != SVA_VIEW_FILE)
 		return -EISDIR;
+	if (strncmp(n->attr, "module:", 7) == 0)
+		return -EACCES;
 	if (len >= sizeof(value))
 		return -EINVAL;
 	done = (int)len;
@@ -630,6 +636,81 @@ int sva_view_dev_readdir(struct sva_view *v, int (*fill)(void *ctx, const char *
 				fill(ctx, name);
 		}
 	return 0;
+}
+
+/* ---- /sys/module/idxd (accel-config checks the module is loaded) ---- */
+
+static const struct {
+	const char *path, *text; /* text NULL: a directory */
+} mod_nodes[] = {
+	{ "/idxd", NULL },
+	{ "/idxd/initstate", "live" },
+	{ "/idxd/refcnt", NULL /* the files open */ },
+	{ "/idxd/parameters", NULL },
+	{ "/idxd/parameters/sva", "Y" },
+	{ "/idxd/parameters/tc_override", "N" },
+};
+
+int sva_view_mod_lookup(struct sva_view *v, const char *path, struct sva_view_node *n)
+{
+	if (strcmp(path, "/") == 0) {
+		node_dir(n);
+		return 0;
+	}
+	for (size_t i = 0; v->loaded && i < sizeof(mod_nodes) / sizeof(mod_nodes[0]); i++) {
+		if (strcmp(path, mod_nodes[i].path) != 0)
+			continue;
+		if (!mod_nodes[i].text && strcmp(path, "/idxd/refcnt") != 0) {
+			node_dir(n);
+			return 0;
+		}
+		memset(n, 0, sizeof(*n));
+		n->kind = SVA_VIEW_FILE;
+		n->mode = 0444;
+		n->dev = -1;
+		snprintf(n->attr, sizeof(n->attr), "module:%s", path);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int sva_view_mod_readdir(struct sva_view *v, const char *path,
+			 int (*fill)(void *ctx, const char *name), void *ctx)
+{
+	struct sva_view_node n;
+	size_t len = strcmp(path, "/") == 0 ? 0 : strlen(path);
+	int ret = sva_view_mod_lookup(v, path, &n);
+
+	if (ret)
+		return ret;
+	if (n.kind != SVA_VIEW_DIR)
+		return -ENOTDIR;
+	for (size_t i = 0; v->loaded && i < sizeof(mod_nodes) / sizeof(mod_nodes[0]); i++) {
+		const char *p = mod_nodes[i].path;
+
+		if (strncmp(p, path, len) == 0 && p[len] == '/' && !strchr(p + len + 1, '/'))
+			fill(ctx, p + len + 1);
+	}
+	return 0;
+}
+
+static int mod_read(struct sva_view *v, const struct sva_view_node *n, char *buf, size_t len)
+{
+	const char *path = n->attr + strlen("module:");
+	unsigned users = 0;
+
+	for (unsigned d = 0; d < v->ndevs; d++)
+		for (unsigned q = 0; q < SVA_VIEW_MAX_WQS; q++)
+			users += v->devs[d].opens[q];
+	for (size_t i = 0; i < sizeof(mod_nodes) / sizeof(mod_nodes[0]); i++)
+		if (strcmp(path, mod_nodes[i].path) == 0) {
+			if (mod_nodes[i].text)
+				snprintf(buf, len, "%s\n", mod_nodes[i].text);
+			else
+				snprintf(buf, len, "%u\n", users);
+			return (int)strlen(buf);
+		}
+	return -ENOENT;
 }
 
 /* ---- the state, the module tools ---- */

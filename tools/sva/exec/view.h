@@ -69,6 +69,11 @@ int sva_view_sys_read(struct sva_view *v, const struct sva_view_node *n, char *b
 int sva_view_sys_write(struct sva_view *v, const struct sva_view_node *n, const char *buf,
 		       size_t len);
 
+/* The module view (/sys/module/idxd while the driver is loaded): as the sysfs view's. */
+int sva_view_mod_lookup(struct sva_view *v, const char *path, struct sva_view_node *n);
+int sva_view_mod_readdir(struct sva_view *v, const char *path,
+			 int (*fill)(void *ctx, const char *name), void *ctx);
+
 /* The WQ file "/wq0.1" of the dev view: its device and idxd name when enabled, else -ENOENT. */
 int sva_view_dev_lookup(struct sva_view *v, const char *path, int *dev, char *wq, size_t len);
 int sva_view_dev_readdir(struct sva_view *v, int (*fill)(void *ctx, const char *name), void *ctx);
