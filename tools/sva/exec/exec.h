@@ -32,6 +32,7 @@ struct sva_exec_config {
 	const char *config_json; /* accel-config JSON text: the devices; NULL: the default */
 	const char *variant;	 /* a design variant's name (sva_variant_parse); NULL: faithful */
 	FILE *trace;		 /* the checker's events as text, or NULL */
+	bool enable;		 /* enable every device at once (else accel-config does) */
 };
 
 /* 0, or a negative errno (a bad configuration: the message names the object). */
