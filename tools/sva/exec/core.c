@@ -89,7 +89,8 @@ struct exec_proc {
 	int pidfd;
 	struct exec_actor a;
 	struct exec_mem *mem; /* until the shadow's mm takes it (sva_mm_set_external) */
-	bool exited;	      /* the real process has; the shadow too (under x->lock) */
+	bool exited;	      /* the real process has: the shadow is exiting (under x->lock) */
+	bool stopped;	      /* the shadow has exited and been reaped (under x->lock) */
 	unsigned nfiles;      /* struct sva_exec_file naming it (under x->lock) */
 	struct exec_proc *next;
 };
@@ -338,16 +339,23 @@ fail_pidfd:
 	return ret;
 }
 
-/* Unlink and free @p: exited and named by no file. x->lock held. */
-static void exec_proc_free_locked(struct sva_exec *x, struct exec_proc *p)
+/*
+ * Free the shadows that have exited and that no file names. Only the watcher (or destroy,
+ * after it) frees: its poll set holds shadows unlocked. x->lock held.
+ */
+static void exec_procs_reap_locked(struct sva_exec *x)
 {
-	for (struct exec_proc **pp = &x->procs; *pp; pp = &(*pp)->next)
-		if (*pp == p) {
-			*pp = p->next;
-			break;
+	for (struct exec_proc **pp = &x->procs; *pp;) {
+		struct exec_proc *p = *pp;
+
+		if (!p->stopped || p->nfiles) {
+			pp = &p->next;
+			continue;
 		}
-	close(p->pidfd);
-	free(p);
+		*pp = p->next;
+		close(p->pidfd);
+		free(p);
+	}
 }
 
 /* The real process of @p ended: its shadow exits (exit_mmap blocks its PASIDs). */
@@ -362,9 +370,9 @@ static void exec_proc_exit(struct sva_exec *x, struct exec_proc *p)
 	pthread_mutex_unlock(&x->lock);
 	exec_actor_stop(&p->a);
 	pthread_mutex_lock(&x->lock);
-	if (!p->nfiles)
-		exec_proc_free_locked(x, p);
+	p->stopped = true;
 	pthread_mutex_unlock(&x->lock);
+	exec_wake_watcher(x); /* to reap it once no file names it */
 }
 
 void sva_exec_process_exited(struct sva_exec *x, pid_t tgid)
@@ -392,6 +400,7 @@ static void *exec_watcher_main(void *arg)
 
 		fds[0] = (struct pollfd){ .fd = x->wake_fd, .events = POLLIN };
 		pthread_mutex_lock(&x->lock);
+		exec_procs_reap_locked(x);
 		for (struct exec_proc *p = x->procs; p && n < 256; p = p->next)
 			if (!p->exited) {
 				ps[n] = p;
@@ -406,7 +415,7 @@ static void *exec_watcher_main(void *arg)
 			if (read(x->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 				break;
 		}
-		/* a shadow is freed only by this thread or once exited: ps[] stays valid */
+		/* a shadow is freed only by this thread: ps[] stays valid */
 		for (unsigned i = 1; i < n; i++)
 			if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
 				exec_proc_exit(x, ps[i]);
@@ -563,12 +572,26 @@ static int exec_do_fput(struct sva_task *t, void *arg)
 	return 0;
 }
 
+/* Has the real process of @p ended (its pidfd readable), whether or not the watcher saw it? */
+static bool exec_proc_gone(const struct exec_proc *p)
+{
+	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) > 0;
+}
+
 void sva_exec_release(struct sva_exec_file *f)
 {
 	struct sva_exec *x = f->x;
 	struct exec_proc *p = f->proc;
 	bool exited, opened = f->file != NULL;
 
+	/*
+	 * The kernel's exit runs exit_mm before exit_files: a release that comes from the exit
+	 * (its RELEASE may overtake the watcher) follows the shadow's exit_mmap, never precedes it.
+	 */
+	if (exec_proc_gone(p))
+		exec_proc_exit(x, p);
 	pthread_mutex_lock(&x->lock);
 	exited = p->exited;
 	pthread_mutex_unlock(&x->lock);
@@ -580,7 +603,7 @@ void sva_exec_release(struct sva_exec_file *f)
 	if (opened)
 		x->nfiles--;
 	if (!--p->nfiles && p->exited)
-		exec_proc_free_locked(x, p);
+		exec_wake_watcher(x); /* to reap the shadow */
 	pthread_mutex_unlock(&x->lock);
 	free(f);
 }
@@ -799,6 +822,9 @@ int sva_exec_destroy(struct sva_exec *x)
 			break;
 		exec_proc_exit(x, p);
 	}
+	pthread_mutex_lock(&x->lock);
+	exec_procs_reap_locked(x);
+	pthread_mutex_unlock(&x->lock);
 	exec_actor_stop(&x->keeper);
 	sva_kernel_quiesce(x->k);
 	sva_checker_finish(x->checker);
