@@ -56,6 +56,9 @@
 #define SHIM_MAX_PORTALS 64
 #define SHIM_DUP_BASE	 512 /* the shim's descriptors start here: out of the program's way */
 
+/* si_errno of the faults the handler queues itself: they are chained, never decoded again */
+#define SHIM_QUEUED_ERRNO 0x53564121
+
 #define EFLAGS_CF 0x0001u
 #define EFLAGS_PF 0x0004u
 #define EFLAGS_AF 0x0010u
@@ -598,6 +601,7 @@ static void deliver(int sig, int code, uintptr_t addr, ucontext_t *uc)
 
 	memset(&si, 0, sizeof(si));
 	si.si_signo = sig;
+	si.si_errno = SHIM_QUEUED_ERRNO;
 	si.si_code = code;
 	si.si_addr = (void *)addr;
 	sigdelset(&uc->uc_sigmask, sig);
@@ -674,13 +678,19 @@ static bool try_portal(int sig, siginfo_t *si, ucontext_t *uc)
 	size_t n;
 	int rc;
 
-	if (!atomic_load(&shim.nlive) || si->si_code <= 0)
+	if (!atomic_load(&shim.nlive) || si->si_code <= 0 || si->si_errno == SHIM_QUEUED_ERRNO)
 		return false;
-	/* a store to the portal faults at the destination; anything else is not ours */
-	if (sig == SIGSEGV && (p = portal_get((uintptr_t)si->si_addr)) == NULL)
-		return false;
-	if (sig == SIGSEGV)
+	/*
+	 * A store to the portal faults at the destination (#PF); ENQCMD where the CPU lacks it
+	 * is #UD (SIGILL) or, where a hypervisor hides it, #GP (SIGSEGV, SI_KERNEL, no address).
+	 * Any other SIGSEGV is not ours: not decoded.
+	 */
+	if (sig == SIGSEGV && si->si_code != SI_KERNEL) {
+		p = portal_get((uintptr_t)si->si_addr);
+		if (!p)
+			return false;
 		portal_put(p);
+	}
 	n = read_self((uintptr_t)g[REG_RIP], code, sizeof(code));
 	if (sva_shim_decode(code, n, &in))
 		return false;
