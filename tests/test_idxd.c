@@ -911,18 +911,40 @@ static int open_q_task(struct sva_task *t, void *arg)
 	return 0;
 }
 
-static void with_queue_open(bool removal)
+enum queue_end { END_DISABLE, END_REMOVAL, END_WQ_DISABLE };
+
+static void with_queue_open(enum queue_end how)
 {
 	SVA_TEST_FOR_EACH_BACKEND(bc)
 	{
 		struct sva_process *p;
 		struct open_q q = { 0 };
 		struct env e;
+		bool removal = how == END_REMOVAL;
 		int status = -1, err = removal ? -ENODEV : -ENXIO;
 
 		env_init(&e, bc->backend, bc->seed);
 		configure(&e, "6");
-		assert_int_equal(sva_idxd_enable(e.x), 0);
+		if (how == END_WQ_DISABLE) {
+			struct use u = { .path = "/dev/dsa/wq0.1" };
+
+			/* the device alone: no WQ enabled, no char device */
+			assert_int_equal(sva_idxd_enable_device(e.x), 0);
+			get(&e, "dsa0", "state", "enabled");
+			get(&e, "wq0.1", "state", "disabled");
+			assert_int_equal(sva_test_run_process(e.k, use_task, &u), 0);
+			assert_int_equal(u.open_ret, -ENODEV); /* no such char device */
+			assert_int_equal(sva_idxd_wq_disable(e.x, "wq0.1"), -EINVAL);
+			assert_int_equal(sva_idxd_wq_enable(e.x, "wq0.2"), -EINVAL); /* size 0 */
+			assert_int_equal(sva_idxd_wq_enable(e.x, "wq1.0"), -ENOENT);
+			assert_int_equal(sva_idxd_wq_enable(e.x, "wq0.0"), 0);
+			assert_int_equal(sva_idxd_wq_enable(e.x, "wq0.1"), 0);
+			assert_int_equal(sva_idxd_wq_enable(e.x, "wq0.1"), -EBUSY);
+			get(&e, "wq0.1", "state", "enabled");
+			assert_true(sva_idxd_wq_enabled(e.x, "wq0.1"));
+		} else {
+			assert_int_equal(sva_idxd_enable(e.x), 0);
+		}
 		sva_completion_init(e.w, &q.submitted, "submitted");
 		sva_completion_init(e.w, &q.go, "go");
 		assert_int_equal(sva_process_start(e.k, "user", open_q_task, &q, &p), 0);
@@ -930,6 +952,10 @@ static void with_queue_open(bool removal)
 		if (removal) {
 			sva_idxd_destroy(e.x);
 			e.x = NULL;
+		} else if (how == END_WQ_DISABLE) {
+			assert_int_equal(sva_idxd_wq_disable(e.x, "wq0.1"), 0);
+			get(&e, "wq0.1", "state", "disabled");
+			get(&e, "dsa0", "state", "enabled");
 		} else {
 			assert_int_equal(sva_idxd_disable(e.x), 0);
 		}
@@ -946,10 +972,18 @@ static void with_queue_open(bool removal)
 		assert_int_equal(q.ioctl, err);
 		assert_int_equal(q.write, err);
 		assert_int_equal(q.close, 0);
+		if (how == END_WQ_DISABLE) { /* the other WQ kept running */
+			struct use u = { .path = "/dev/dsa/wq0.0" };
+
+			assert_int_equal(sva_test_run_process(e.k, use_task, &u), 0);
+			assert_int_equal(u.status[0], DSA_COMP_SUCCESS);
+			assert_int_equal(sva_idxd_wq_enable(e.x, "wq0.1"), 0);
+		} else if (!removal) {
+			assert_int_equal(sva_idxd_enable(e.x), 0);
+		}
 		if (!removal) { /* enabled again: a new open gets a new queue */
 			struct use u = { .path = "/dev/dsa/wq0.1" };
 
-			assert_int_equal(sva_idxd_enable(e.x), 0);
 			assert_int_equal(sva_test_run_process(e.k, use_task, &u), 0);
 			assert_int_equal(u.status[0], DSA_COMP_SUCCESS);
 		}
@@ -962,13 +996,20 @@ static void with_queue_open(bool removal)
 static void test_disable_with_a_queue_open(void **state)
 {
 	(void)state;
-	with_queue_open(false);
+	with_queue_open(END_DISABLE);
 }
 
 static void test_removal_with_a_queue_open(void **state)
 {
 	(void)state;
-	with_queue_open(true);
+	with_queue_open(END_REMOVAL);
+}
+
+/* accel-config's enable-device then enable-wq, and disable-wq with a queue open */
+static void test_wq_disable_with_a_queue_open(void **state)
+{
+	(void)state;
+	with_queue_open(END_WQ_DISABLE);
 }
 
 /*
@@ -1079,6 +1120,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_enqcmds_from_the_kernel),
 		cmocka_unit_test(test_disable_with_a_queue_open),
 		cmocka_unit_test(test_removal_with_a_queue_open),
+		cmocka_unit_test(test_wq_disable_with_a_queue_open),
 		cmocka_unit_test(test_disable_races_opens_and_releases),
 	};
 

@@ -28,6 +28,7 @@ enum {
 	SVA_CMD_REPLAY = 1u << 2,
 	SVA_CMD_STRESS = 1u << 3,
 	SVA_CMD_BENCH = 1u << 4,
+	SVA_CMD_EXEC = 1u << 5,
 };
 
 enum sva_cli_option_id {
@@ -54,6 +55,7 @@ enum sva_cli_option_id {
 	SVA_OPT_NO_POR,
 	SVA_OPT_RACES,
 	SVA_OPT_MERGE,
+	SVA_OPT_CONFIG,
 	SVA_OPT_HELP,
 };
 
@@ -209,5 +211,8 @@ int sva_cmd_replay(int argc, char **argv);
 int sva_cmd_programs(int argc, char **argv);
 int sva_cmd_version(int argc, char **argv);
 int sva_cmd_help(int argc, char **argv);
+/* cmd_exec.c: sva exec, and the module tools (the binary run as modprobe, rmmod, lsmod) */
+int sva_cmd_exec(int argc, char **argv);
+int sva_module_tool(int argc, char **argv);
 
 #endif

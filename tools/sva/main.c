@@ -48,6 +48,12 @@ static const struct sva_cli_command sva_commands[] = {
 	{ "bench", "[FILE]",
 	  "figures for a scenario: runs/s natively and in sim, explored schedules/s (BENCH lines)",
 	  sva_cmd_bench, SVA_CMD_BENCH },
+	{ "exec", "-- PROGRAM [ARGS...]",
+	  "run a real, unmodified Linux program against libsva's DSA: in its private mount "
+	  "namespace /dev/dsa and /sys/bus/dsa are the device daemon's (started on demand, "
+	  "stopped with its last client); modprobe/rmmod/lsmod act on its idxd driver; the "
+	  "exit status is PROGRAM's (128 + a signal). Needs root and /dev/fuse",
+	  sva_cmd_exec, SVA_CMD_EXEC },
 	{ "variants", "", "list the historical designs: name, seed thread, what breaks",
 	  sva_cmd_variants, 0 },
 	{ "tour", "", "a guided tour of libsva, each step checking itself", sva_cmd_tour, 0 },
@@ -227,7 +233,11 @@ int sva_cmd_programs(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const struct sva_cli_command *c;
+	const char *self = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 
+	if (strcmp(self, "modprobe") == 0 || strcmp(self, "rmmod") == 0 ||
+	    strcmp(self, "lsmod") == 0 || strcmp(self, "insmod") == 0)
+		return sva_module_tool(argc, argv); /* sva exec's module tools */
 	if (argc < 2)
 		return sva_cli_error("no command; try `sva help`");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
@@ -237,7 +247,10 @@ int main(int argc, char **argv)
 	c = sva_cli_find(argv[1]);
 	if (!c)
 		return sva_cli_unknown_command("unknown command", argv[1]);
-	for (int i = 2; c->opts && i < argc; i++) {
+	for (int i = 2; c->opts && i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (c->opts == SVA_CMD_EXEC && argv[i][0] != '-' &&
+		    strcmp(argv[i - 1], "--config") && strcmp(argv[i - 1], "--variant"))
+			break; /* exec's PROGRAM: its own options follow */
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			char *help_argv[] = { "help", argv[1], NULL };
 

@@ -36,7 +36,7 @@ static const struct sva_cli_option sva_cli_options[] = {
 	  "replay this schedule string (as sva replay does)", "a random schedule from --seed", 0,
 	  0 },
 	{ SVA_OPT_VARIANT, "variant", 0, "NAME",
-	  ALL_RUNS | SVA_CMD_EXPLORE | SVA_CMD_STRESS | SVA_CMD_BENCH,
+	  ALL_RUNS | SVA_CMD_EXPLORE | SVA_CMD_STRESS | SVA_CMD_BENCH | SVA_CMD_EXEC,
 	  "the historical design the kernel code follows (sva variants lists them)", "faithful", 0,
 	  0 },
 	{ SVA_OPT_MAX_STEPS, "max-steps", 0, "N", ALL_RUNS | SVA_CMD_EXPLORE | SVA_CMD_STRESS,
@@ -88,6 +88,10 @@ static const struct sva_cli_option sva_cli_options[] = {
 	  0 },
 	{ SVA_OPT_MERGE, "merge", 0, NULL, SVA_CMD_EXPLORE,
 	  "add up the shards' output files given instead of FILE", "off", 0, 0 },
+	{ SVA_OPT_CONFIG, "config", 0, "FILE", SVA_CMD_EXEC,
+	  "the device daemon's devices, in accel-config's JSON (accel-config save-config's or "
+	  "load-config's format); a daemon already running must have the same",
+	  "one DSA, two groups and WQs as accel-config-test's configs/2g2q_user_1.conf", 0, 0 },
 	{ SVA_OPT_HELP, "help", 'h', NULL, ~0u, "print the command's options", NULL, 0, 0 },
 };
 
@@ -442,6 +446,7 @@ static int sva_cli_apply(const char *cmd, const struct sva_cli_option *o, const 
 	case SVA_OPT_MERGE:
 		a->merge = true;
 		break;
+	case SVA_OPT_CONFIG: /* exec's own parser takes it */
 	case SVA_OPT_HELP:
 		break;
 	}

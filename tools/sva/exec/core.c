@@ -689,8 +689,11 @@ static int exec_add_devices(struct sva_exec *x, const char *json)
 	return ret;
 }
 
-static void exec_teardown(struct sva_exec *x)
+/* Everything but the world; then the checker's last word (leaks: I4): the violations. */
+static unsigned exec_teardown(struct sva_exec *x, FILE *out)
 {
+	unsigned bad = 0;
+
 	for (unsigned i = x->ndevs; i-- > 0;) {
 		sva_idxd_destroy(x->idxd[i]);
 		sva_device_remove(x->devs[i]);
@@ -701,8 +704,11 @@ static void exec_teardown(struct sva_exec *x)
 		sva_iommu_sys_destroy(x->isys);
 	if (x->k)
 		sva_kernel_destroy(x->k);
-	if (x->checker)
+	if (x->checker) {
+		sva_checker_finish(x->checker);
+		bad = sva_exec_report(x, out);
 		sva_checker_detach(x->checker);
+	}
 	if (x->trace)
 		sva_world_unsubscribe(x->w, exec_trace_event, x);
 	sva_world_destroy(x->w);
@@ -710,6 +716,7 @@ static void exec_teardown(struct sva_exec *x)
 		close(x->wake_fd);
 	pthread_mutex_destroy(&x->lock);
 	free(x);
+	return bad;
 }
 
 int sva_exec_create(const struct sva_exec_config *cfg, struct sva_exec **out)
@@ -757,13 +764,13 @@ int sva_exec_create(const struct sva_exec_config *cfg, struct sva_exec **out)
 	if (!ret)
 		ret = exec_actor_start(x, &x->keeper, "keeper");
 	if (ret) {
-		exec_teardown(x);
+		exec_teardown(x, NULL);
 		return ret;
 	}
 	ret = pthread_create(&x->watcher, NULL, exec_watcher_main, x);
 	if (ret) {
 		exec_actor_stop(&x->keeper);
-		exec_teardown(x);
+		exec_teardown(x, NULL);
 		return -ret;
 	}
 	*out = x;
@@ -798,7 +805,7 @@ unsigned sva_exec_report(struct sva_exec *x, FILE *out)
 	return (unsigned)total;
 }
 
-int sva_exec_destroy(struct sva_exec *x)
+int sva_exec_destroy(struct sva_exec *x, FILE *out)
 {
 	int ret = 0;
 
@@ -827,7 +834,5 @@ int sva_exec_destroy(struct sva_exec *x)
 	pthread_mutex_unlock(&x->lock);
 	exec_actor_stop(&x->keeper);
 	sva_kernel_quiesce(x->k);
-	sva_checker_finish(x->checker);
-	exec_teardown(x);
-	return 0;
+	return (int)exec_teardown(x, out);
 }

@@ -37,8 +37,11 @@ struct sva_exec_config {
 
 /* 0, or a negative errno (a bad configuration: the message names the object). */
 int sva_exec_create(const struct sva_exec_config *cfg, struct sva_exec **out);
-/* Every shadow process ended, every file released; the world's leak check: 0 or -EBUSY. */
-int sva_exec_destroy(struct sva_exec *x);
+/*
+ * Every shadow process ended, the devices removed, the checker's last word (leaks are I4): the
+ * number of violations, printed to @out (may be NULL); -EBUSY (nothing done) while files are open.
+ */
+int sva_exec_destroy(struct sva_exec *x, FILE *out);
 
 /* The devices, "dsa0".. in configuration order. */
 unsigned sva_exec_ndevices(struct sva_exec *x);
