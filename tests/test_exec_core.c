@@ -87,7 +87,7 @@ static uint8_t wait_status(volatile struct dsa_completion_record *c)
 
 static struct sva_exec *exec_new(void)
 {
-	struct sva_exec_config cfg = { .enable = true };
+	struct sva_exec_config cfg = { .enable = true, .trace = getenv("TRACE") ? stderr : NULL };
 	struct sva_exec *x;
 
 	assert_int_equal(sva_exec_create(&cfg, &x), 0);
@@ -303,6 +303,9 @@ static void test_bad_names_and_busy_destroy(void **state)
 	assert_int_equal(sva_exec_open(x, "wq0.1", getpid(), &f), 0);
 	assert_int_equal(sva_exec_open(x, "wq0.1", getpid(), &g), -EBUSY); /* dedicated */
 	assert_int_equal(sva_exec_destroy(x, stderr), -EBUSY);
+	sva_exec_release(f);
+	/* the release gave the dedicated WQ back: the next open gets it */
+	assert_int_equal(sva_exec_open(x, "wq0.1", getpid(), &f), 0);
 	sva_exec_release(f);
 	exec_end(x);
 }

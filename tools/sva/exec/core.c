@@ -42,6 +42,7 @@
 #include "sva/check.h"
 #include "sva/idxd.h"
 #include "sva/swiommu.h"
+#include "sva/sync.h"
 
 #define EXEC_MAX_DEVICES 8
 
@@ -139,6 +140,9 @@ static int exec_actor_main(struct sva_task *t, void *arg)
 		c = a->cmd;
 		pthread_mutex_unlock(&a->mbox_lock);
 		c->ret = c->fn(t, c->arg);
+		/* back to user space: the task_work the command queued runs (a final fput's
+		 * release) */
+		sva_task_work_run(sva_kernel_world(sva_task_kernel(t)));
 		pthread_mutex_lock(&a->mbox_lock);
 		c->done = true;
 		a->cmd = NULL;
