@@ -9,9 +9,10 @@
  *     (sva_exec_process_exited()),
  *   - SIGTERM / SIGINT / SIGHUP (a signalfd): stop.
  * It stops when no launcher is connected and sva_exec_clients() is 0 (or, started, when no
- * launcher came within a few seconds), unmounts, prints the checker's report
- * (sva_exec_report()) and destroys the core. A daemon that died leaves a dead mount: the next
- * one lazily unmounts it first.
+ * launcher came within a few seconds) - taking the run directory's lock first, so that no
+ * launcher is starting another daemon meanwhile, and keeping it until its mount is gone -,
+ * unmounts, prints the checker's report (sva_exec_report()) and destroys the core. A daemon that
+ * died leaves a dead mount: the next one lazily unmounts it first.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -170,7 +171,8 @@ static bool conn_input(struct sva_daemon *d, struct conn *c)
 static int listen_ctl(const char *rundir)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd =
+		socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0); /* accept: poll's */
 
 	if (fd < 0)
 		return -errno;
@@ -223,25 +225,57 @@ static void ready_say(int ready, const char *fmt, const char *arg)
 	fprintf(stderr, "%s", msg);
 }
 
-/* The loop: until no launcher and no client is left (or a signal). */
-static void serve(struct sva_daemon *d, int lfd, int sfd)
+/*
+ * Idle: may it stop? Only with the run directory's lock (no launcher is starting a daemon
+ * or connecting under it) and no connection waiting in the backlog; then it keeps the lock
+ * until its mount is gone (@lock). false: serve on (a connection taken into @conns).
+ */
+static bool may_stop(struct sva_daemon *d, int lfd, struct conn *conns, unsigned *nconns, int *lock)
+{
+	char path[300];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/lock", d->rundir);
+	*lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*lock < 0)
+		return true;
+	if (flock(*lock, LOCK_EX | LOCK_NB)) {
+		close(*lock);
+		*lock = -1;
+		return false; /* a launcher is at it: it will connect */
+	}
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return true;
+	conns[(*nconns)++] = (struct conn){ .fd = fd };
+	close(*lock);
+	*lock = -1;
+	return false;
+}
+
+/* The loop: until no launcher and no client is left (or a signal). The lock on return. */
+static int serve(struct sva_daemon *d, int lfd, int sfd)
 {
 	struct conn conns[MAX_CONNS];
 	unsigned nconns = 0, launchers;
 	bool ever = false;
 	uint64_t start = now_ms();
+	int lock = -1;
 
 	for (;;) {
 		struct pollfd p[3 + MAX_CONNS + SVA_DAEMON_MAX_FDS];
-		unsigned np = 0, base_conn, base_watch, nwatch = d->nwatch;
+		unsigned np = 0, base_conn, base_watch, nwatch;
+		bool idle;
 
 		launchers = 0;
 		for (unsigned i = 0; i < nconns; i++)
 			launchers += conns[i].launcher;
 		ever |= launchers > 0;
-		if (launchers == 0 && sva_exec_clients(d->view.x) == 0 &&
-		    (ever || now_ms() - start > FIRST_WAIT_MS))
-			return;
+		idle = launchers == 0 && sva_exec_clients(d->view.x) == 0 &&
+		       (ever || now_ms() - start > FIRST_WAIT_MS);
+		if (idle && nconns < MAX_CONNS && may_stop(d, lfd, conns, &nconns, &lock))
+			break;
+		nwatch = d->nwatch;
 		p[np++] = (struct pollfd){ .fd = sva_daemon_fuse_fd(d), .events = POLLIN };
 		p[np++] = (struct pollfd){ .fd = lfd, .events = nconns < MAX_CONNS ? POLLIN : 0 };
 		p[np++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
@@ -251,11 +285,11 @@ static void serve(struct sva_daemon *d, int lfd, int sfd)
 		base_watch = np;
 		for (unsigned i = 0; i < nwatch; i++)
 			p[np++] = (struct pollfd){ .fd = d->pidfd[i], .events = POLLIN };
-		if (poll(p, np, ever ? -1 : 1000) < 0) {
+		if (poll(p, np, idle ? 100 : ever ? -1 : 1000) < 0) {
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "sva exec: daemon: poll: %s\n", strerror(errno));
-			return;
+			break;
 		}
 		if (p[2].revents) {
 			struct signalfd_siginfo si;
@@ -294,6 +328,7 @@ static void serve(struct sva_daemon *d, int lfd, int sfd)
 	}
 	for (unsigned i = 0; i < nconns; i++)
 		close(conns[i].fd);
+	return lock;
 }
 
 int sva_daemon_main(const char *rundir, const struct sva_exec_config *cfg, int ready)
@@ -301,7 +336,7 @@ int sva_daemon_main(const char *rundir, const struct sva_exec_config *cfg, int r
 	struct sva_daemon *d = calloc(1, sizeof(*d));
 	char path[300];
 	sigset_t sigs;
-	int lfd = -1, sfd, ret;
+	int lfd = -1, sfd, ret, lock;
 	unsigned bad;
 
 	if (!d) {
@@ -323,8 +358,7 @@ int sva_daemon_main(const char *rundir, const struct sva_exec_config *cfg, int r
 	mkdir(path, 0755);
 	ret = sva_exec_create(cfg, &d->view.x);
 	if (ret) {
-		ready_say(ready, "the configuration is refused (%s): see the message above\n",
-			  strerror(-ret));
+		ready_say(ready, "the configuration is refused: %s\n", strerror(-ret));
 		free(d);
 		return 1;
 	}
@@ -350,7 +384,7 @@ int sva_daemon_main(const char *rundir, const struct sva_exec_config *cfg, int r
 	fprintf(stderr, "sva exec: daemon %d: serving %u device(s) at %s\n", (int)getpid(),
 		d->view.ndevs, path);
 
-	serve(d, lfd, sfd);
+	lock = serve(d, lfd, sfd);
 
 	/* no new launcher: the socket goes first, then the views */
 	close(lfd);
@@ -366,6 +400,8 @@ int sva_daemon_main(const char *rundir, const struct sva_exec_config *cfg, int r
 		ret < 0 ? ", files still open" : "");
 	if (sfd >= 0)
 		close(sfd);
+	if (lock >= 0)
+		close(lock); /* the mount is gone: a new daemon may start */
 	free(d);
 	return bad || ret ? 1 : 0;
 }

@@ -8,7 +8,8 @@
  *   ctl      its control socket: a launcher's "hello HASH" connection lives as long as the
  *            launcher; "modprobe M", "rmmod M", "lsmod" from the module tools get "rc=N" and
  *            a text, then the connection is closed
- *   lock     held (flock) by a daemon for its lifetime and by a launcher starting one
+ *   lock     held (flock) by a launcher starting a daemon (until it serves) and by a daemon
+ *            stopping (from its last check until its mount is gone)
  *   bin/     modprobe, rmmod, lsmod: links to the sva binary (main.c runs them by name)
  *   ns/      where a launcher's mount namespace keeps what it covers (ns.c)
  *   daemon.log  the daemon's messages and its checker's report at exit

@@ -5,8 +5,9 @@
  * hello with the configuration's hash; the module tools' one-shot commands.
  *
  * A daemon is started double-forked (it is nobody's child to wait for), in its own session,
- * its output to daemon.log, holding the lock for its lifetime; it says "ok" on a pipe when its
- * mount and socket are up, or why not.
+ * its output to daemon.log; it says "ok" on a pipe when its mount and socket are up, or why
+ * not, and the lock is released then. A stopping daemon takes the lock (daemon.c), so a
+ * launcher that finds no daemon waits until the old mount is gone before starting one.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -79,7 +80,7 @@ static int hello(int fd, const struct sva_exec_config *cfg, char *why, size_t le
 	return ctl_reply(fd, why, len, false);
 }
 
-static void daemon_child(const char *rundir, const struct sva_exec_config *cfg, int lock, int ready)
+static void daemon_child(const char *rundir, const struct sva_exec_config *cfg, int ready)
 {
 	char log[300];
 	int fd, null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -94,13 +95,13 @@ static void daemon_child(const char *rundir, const struct sva_exec_config *cfg, 
 		dup2(fd, 2);
 	}
 	for (int i = 3; i < 1024; i++)
-		if (i != lock && i != ready)
-			close(i);
+		if (i != ready)
+			close(i); /* the lock too: the launcher holds it until "ok" */
 	_exit(sva_daemon_main(rundir, cfg, ready));
 }
 
 /* Start a daemon (the lock held): 0, or its reason printed. */
-static int start(const char *rundir, const struct sva_exec_config *cfg, int lock)
+static int start(const char *rundir, const struct sva_exec_config *cfg)
 {
 	char msg[512] = "";
 	int p[2], status;
@@ -115,7 +116,7 @@ static int start(const char *rundir, const struct sva_exec_config *cfg, int lock
 	if (pid == 0) {
 		close(p[0]);
 		if (fork() == 0)
-			daemon_child(rundir, cfg, lock, p[1]);
+			daemon_child(rundir, cfg, p[1]);
 		_exit(0);
 	}
 	close(p[1]);
@@ -153,9 +154,9 @@ int sva_launch_connect(const char *rundir, const struct sva_exec_config *cfg)
 		}
 		if (fd < 0) {
 			/* the lock is ours: nobody serves this directory */
-			int ret = start(rundir, cfg, lock);
+			int ret = start(rundir, cfg);
 
-			close(lock); /* the daemon holds it on from here */
+			close(lock); /* it serves: other launchers connect */
 			lock = -1;
 			if (ret)
 				return ret;
