@@ -55,6 +55,8 @@ run "" "memmove wq0.1 1" "memmove wq0.0 2097152" "ops wq0.1" "ops wq0.0"
 rc=$?; check "opcodes, statuses, faults on both WQs" 0 0
 run "" "fork wq0.0" "fork wq0.1"
 rc=$?; check "a forked child is refused its parent's queue, gets its own" 0 0
+run "" "exec wq0.0"
+rc=$?; check "exec: a new mm, the old fd's queue refused, a new queue" 0 0
 run "" "seed000 wq0.0 $exits"
 rc=$?; check "seed 000: $exits workers exit without closing, every PASID back" 0 0
 run "" "kill wq0.1 $kills" "kill wq0.0 $kills"

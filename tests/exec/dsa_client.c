@@ -12,6 +12,8 @@
  *   fork WQ             a forked child's write(2) on the inherited fd is refused (EPERM), it
  *                       has no portal (VM_DONTCOPY: a store faults), its own open works on a
  *                       shared WQ and is refused (EBUSY) on a dedicated one its parent holds
+ *   exec WQ             after an exec (a new mm) the fd kept open is the old mm's queue: its
+ *                       write(2) is refused (EPERM); the new image's own open is a new queue
  *   seed000 WQ N        N workers that open, map, submit and exit without closing (seed 000)
  *   kill WQ N           N children killed (SIGKILL) at once after submitting a 2 MiB memmove,
  *                       then this process's own memmove still works
@@ -285,6 +287,38 @@ static int cmd_fork(const char *wq)
 	return status;
 }
 
+static int cmd_exec(const char *wq, const char *self)
+{
+	char fdarg[16];
+	struct wq q;
+
+	if (wq_open(wq, &q))
+		return 1;
+	munmap(q.portal, 4096); /* the fd stays open across the exec: no O_CLOEXEC */
+	snprintf(fdarg, sizeof(fdarg), "%d", q.fd);
+	execl(self, self, "exec-child", wq, fdarg, (char *)NULL);
+	perror("exec");
+	return 1;
+}
+
+static int cmd_exec_child(const char *wq, int fd)
+{
+	struct dsa_hw_desc d = { .opcode = DSA_OPCODE_NOOP };
+	struct wq mine;
+	int bad = 0, st;
+
+	if (write(fd, &d, sizeof(d)) != -1 || errno != EPERM)
+		bad = 1;
+	if (wq_open(wq, &mine))
+		return 1;
+	st = do_memmove(&mine, 4096);
+	wq_close(&mine);
+	close(fd);
+	printf("exec: the old mm's fd %s, the new mm's own queue: status %#x\n",
+	       bad ? "was accepted" : "refused (EPERM)", (unsigned)st);
+	return bad || st != DSA_COMP_SUCCESS;
+}
+
 static int cmd_seed000(const char *wq, int n)
 {
 	int failed = 0;
@@ -397,12 +431,16 @@ int main(int argc, char **argv)
 		return cmd_ops(wq);
 	if (!strcmp(cmd, "fork"))
 		return cmd_fork(wq);
+	if (!strcmp(cmd, "exec"))
+		return cmd_exec(wq, "/proc/self/exe");
+	if (!strcmp(cmd, "exec-child") && argc > 3)
+		return cmd_exec_child(wq, atoi(argv[3]));
 	if (!strcmp(cmd, "seed000") && argc > 3)
 		return cmd_seed000(wq, atoi(argv[3]));
 	if (!strcmp(cmd, "kill") && argc > 3)
 		return cmd_kill(wq, atoi(argv[3]));
 	if (!strcmp(cmd, "garbage"))
 		return cmd_garbage(wq);
-	fprintf(stderr, "usage: dsa_client memmove|ops|fork|seed000|kill|garbage WQ [N]\n");
+	fprintf(stderr, "usage: dsa_client memmove|ops|fork|exec|seed000|kill|garbage WQ [N]\n");
 	return 2;
 }

@@ -431,6 +431,8 @@ static void *exec_watcher_main(void *arg)
 
 /* ---- files --------------------------------------------------------------------------------- */
 
+static bool exec_proc_alive(struct sva_exec *x, struct exec_proc *p);
+
 struct exec_open_args {
 	char path[64];
 	struct sva_exec_file *f;
@@ -470,6 +472,20 @@ int sva_exec_open(struct sva_exec *x, const char *wq, pid_t pid, struct sva_exec
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
+	/* a shadow whose process exec'd since (a new mm) exits first: this open is the new mm's */
+	pthread_mutex_lock(&x->lock);
+	for (p = x->procs; p && (p->tgid != tgid || p->exited); p = p->next)
+		;
+	if (p)
+		p->nfiles++; /* pinned: the watcher reaps no shadow a file names */
+	pthread_mutex_unlock(&x->lock);
+	if (p) {
+		exec_proc_alive(x, p);
+		pthread_mutex_lock(&x->lock);
+		if (!--p->nfiles && p->exited)
+			exec_wake_watcher(x);
+		pthread_mutex_unlock(&x->lock);
+	}
 	pthread_mutex_lock(&x->lock);
 	ret = exec_proc_get(x, tgid, &p);
 	if (!ret)
@@ -496,15 +512,31 @@ int sva_exec_open(struct sva_exec *x, const char *wq, pid_t pid, struct sva_exec
 	return 0;
 }
 
+/*
+ * Is @p's mm still its process's? Not when the process exec'd (a new mm, no PASID) or is past
+ * exit_mmap: its shadow then exits - the old mm's exit_mmap - and a next open gets a new one.
+ */
+static bool exec_proc_alive(struct sva_exec *x, struct exec_proc *p)
+{
+	bool alive;
+
+	pthread_mutex_lock(&x->lock);
+	alive = !p->exited;
+	if (alive) { /* p->mem lives while the shadow has not exited: its mm holds it */
+		pthread_mutex_lock(&p->mem->lock);
+		alive = sva_procmem_alive(p->mem->pm);
+		pthread_mutex_unlock(&p->mem->lock);
+	}
+	pthread_mutex_unlock(&x->lock);
+	if (!alive)
+		exec_proc_exit(x, p);
+	return alive;
+}
+
 /* The caller is the opener's mm (idxd's rule: another mm's access is refused, -EPERM). */
 static int exec_file_check(struct sva_exec_file *f, pid_t pid)
 {
-	bool exited;
-
-	pthread_mutex_lock(&f->x->lock);
-	exited = f->proc->exited;
-	pthread_mutex_unlock(&f->x->lock);
-	if (exited || exec_tgid_of(pid) != f->proc->tgid)
+	if (exec_tgid_of(pid) != f->proc->tgid || !exec_proc_alive(f->x, f->proc))
 		return -EPERM;
 	return 0;
 }

@@ -226,6 +226,15 @@ static int check_access(struct sva_procmem *pm, uint64_t va, bool write)
 	return allows(find_cached(pm, va), write) ? 0 : -EFAULT;
 }
 
+bool sva_procmem_alive(struct sva_procmem *pm)
+{
+	uint64_t entry;
+
+	if (!pm->gone && pread(pm->pagemap_fd, &entry, sizeof(entry), 0) == 0)
+		pm->gone = true; /* an mm without users reads nothing */
+	return !pm->gone;
+}
+
 int sva_procmem_present(struct sva_procmem *pm, uint64_t va, bool write)
 {
 	uint64_t entry;

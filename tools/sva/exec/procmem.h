@@ -46,6 +46,11 @@ int sva_procmem_fault_in(struct sva_procmem *pm, uint64_t va, bool write);
  */
 int sva_procmem_access(struct sva_procmem *pm, uint64_t va, void *buf, size_t len, bool write);
 
+/*
+ * Is the mm still the process's - not past its exit_mmap, not left by an exec? One read of
+ * pagemap (which holds the mm, as mem does): no maps read.
+ */
+bool sva_procmem_alive(struct sva_procmem *pm);
 /* Re-read /proc/PID/maps now: 0, -ESRCH (the mm is gone), -ENOMEM. */
 int sva_procmem_refresh(struct sva_procmem *pm);
 /* How many times maps was read (the open's included): what the cache saves. */
