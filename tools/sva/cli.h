@@ -56,6 +56,7 @@ enum sva_cli_option_id {
 	SVA_OPT_RACES,
 	SVA_OPT_MERGE,
 	SVA_OPT_CONFIG,
+	SVA_OPT_EVENTS,
 	SVA_OPT_HELP,
 };
 

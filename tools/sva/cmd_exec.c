@@ -113,7 +113,8 @@ static void program_env(const char *rundir)
 int sva_cmd_exec(int argc, char **argv)
 {
 	struct sva_exec_config cfg = { 0 };
-	const char *config = NULL, *rundir = rundir_of();
+	const char *config = NULL, *events = NULL, *rundir = rundir_of();
+	char events_abs[4096];
 	char *json = NULL;
 	int i, fd, status;
 	pid_t pid;
@@ -123,11 +124,14 @@ int sva_cmd_exec(int argc, char **argv)
 			i++;
 			break;
 		}
-		if (strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "--variant") == 0) {
+		if (strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "--variant") == 0 ||
+		    strcmp(argv[i], "--events") == 0) {
 			if (i + 1 >= argc)
 				return sva_cli_error("exec: %s needs a value", argv[i]);
 			if (argv[i][2] == 'c')
 				config = argv[++i];
+			else if (argv[i][2] == 'e')
+				events = argv[++i];
 			else
 				cfg.variant = argv[++i];
 			continue;
@@ -140,9 +144,14 @@ int sva_cmd_exec(int argc, char **argv)
 			cfg.variant = argv[i] + 10;
 			continue;
 		}
+		if (strncmp(argv[i], "--events=", 9) == 0) {
+			events = argv[i] + 9;
+			continue;
+		}
 		if (argv[i][0] == '-')
 			return sva_cli_error("exec: unknown option '%s'; usage: sva exec [--config "
-					     "FILE] [--variant NAME] -- PROGRAM [ARGS...]",
+					     "FILE] [--variant NAME] [--events FILE] -- PROGRAM "
+					     "[ARGS...]",
 					     argv[i]);
 		break; /* PROGRAM without a "--" */
 	}
@@ -163,7 +172,15 @@ int sva_cmd_exec(int argc, char **argv)
 		return sva_cli_error("exec: no /dev/fuse (%s): the device views need FUSE",
 				     strerror(errno));
 	}
-	fd = sva_launch_connect(rundir, &cfg);
+	if (events && events[0] != '/') { /* the daemon runs elsewhere */
+		char cwd[2048];
+
+		if (!getcwd(cwd, sizeof(cwd)))
+			return sva_cli_error("exec: --events %s: %s", events, strerror(errno));
+		snprintf(events_abs, sizeof(events_abs), "%s/%s", cwd, events);
+		events = events_abs;
+	}
+	fd = sva_launch_connect(rundir, &cfg, events);
 	free(json);
 	if (fd < 0)
 		return SVA_EXIT_FAILED;

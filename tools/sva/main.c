@@ -183,8 +183,11 @@ int sva_cmd_help(int argc, char **argv)
 	c = sva_cli_find(argv[1]);
 	if (!c)
 		return sva_cli_unknown_command("help: no command", argv[1]);
-	printf("usage: sva %s%s%s%s\n  ", c->name, c->args[0] ? " " : "", c->args,
-	       c->opts ? " [OPTIONS]" : "");
+	if (c->opts == SVA_CMD_EXEC) /* its options come before PROGRAM's */
+		printf("usage: sva %s [OPTIONS] %s\n  ", c->name, c->args);
+	else
+		printf("usage: sva %s%s%s%s\n  ", c->name, c->args[0] ? " " : "", c->args,
+		       c->opts ? " [OPTIONS]" : "");
 	sva_cli_wrap(stdout, c->summary, 2, 2, 100);
 	if (c->opts) {
 		printf("\noptions:\n");

@@ -92,6 +92,10 @@ static const struct sva_cli_option sva_cli_options[] = {
 	  "the device daemon's devices, in accel-config's JSON (accel-config save-config's or "
 	  "load-config's format); a daemon already running must have the same",
 	  "one DSA, two groups and WQs as accel-config-test's configs/2g2q_user_1.conf", 0, 0 },
+	{ SVA_OPT_EVENTS, "events", 0, "FILE", SVA_CMD_EXEC,
+	  "append the device daemon's events (what its checker judges) to FILE as text; taken "
+	  "by the daemon a launcher starts",
+	  "none", 0, 0 },
 	{ SVA_OPT_HELP, "help", 'h', NULL, ~0u, "print the command's options", NULL, 0, 0 },
 };
 
@@ -446,7 +450,8 @@ static int sva_cli_apply(const char *cmd, const struct sva_cli_option *o, const 
 	case SVA_OPT_MERGE:
 		a->merge = true;
 		break;
-	case SVA_OPT_CONFIG: /* exec's own parser takes it */
+	case SVA_OPT_CONFIG: /* exec's own parser takes them */
+	case SVA_OPT_EVENTS:
 	case SVA_OPT_HELP:
 		break;
 	}

@@ -37,12 +37,17 @@
 #define MAX_CONNS     64
 #define FIRST_WAIT_MS 10000
 
-uint64_t sva_daemon_hash(const char *text)
+uint64_t sva_daemon_hash(const struct sva_exec_config *cfg)
 {
+	const char *parts[2] = { cfg->config_json ? cfg->config_json : "(default)",
+				 cfg->variant ? cfg->variant : "faithful" };
 	uint64_t h = 14695981039346656037ull;
 
-	for (const char *c = text ? text : "(default)"; *c; c++)
-		h = (h ^ (uint8_t)*c) * 1099511628211ull;
+	for (int i = 0; i < 2; i++) {
+		for (const char *c = parts[i]; *c; c++)
+			h = (h ^ (uint8_t)*c) * 1099511628211ull;
+		h = (h ^ 0xff) * 1099511628211ull; /* the parts' boundary */
+	}
 	return h;
 }
 
@@ -331,8 +336,10 @@ static int serve(struct sva_daemon *d, int lfd, int sfd)
 	return lock;
 }
 
-int sva_daemon_main(const char *rundir, const struct sva_exec_config *cfg, int ready)
+int sva_daemon_main(const char *rundir, const struct sva_exec_config *given, const char *events,
+		    int ready)
 {
+	struct sva_exec_config cfg_copy = *given, *cfg = &cfg_copy;
 	struct sva_daemon *d = calloc(1, sizeof(*d));
 	char path[300];
 	sigset_t sigs;
@@ -344,7 +351,16 @@ int sva_daemon_main(const char *rundir, const struct sva_exec_config *cfg, int r
 		return 1;
 	}
 	snprintf(d->rundir, sizeof(d->rundir), "%s", rundir);
-	d->config_hash = sva_daemon_hash(cfg->config_json);
+	d->config_hash = sva_daemon_hash(cfg);
+	if (events) {
+		cfg->trace = fopen(events, "a");
+		if (!cfg->trace) {
+			ready_say(ready, "--events: cannot open the file: %s\n", strerror(errno));
+			free(d);
+			return 1;
+		}
+		setvbuf(cfg->trace, NULL, _IOLBF, 0);
+	}
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
@@ -402,6 +418,8 @@ int sva_daemon_main(const char *rundir, const struct sva_exec_config *cfg, int r
 		close(sfd);
 	if (lock >= 0)
 		close(lock); /* the mount is gone: a new daemon may start */
+	if (cfg->trace)
+		fclose(cfg->trace);
 	free(d);
 	return bad || ret ? 1 : 0;
 }

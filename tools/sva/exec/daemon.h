@@ -53,14 +53,18 @@ void sva_daemon_fuse_unmount(struct sva_daemon *d);
 /* daemon.c: watch the thread group of @pid (it opened a WQ file). */
 void sva_daemon_watch(struct sva_daemon *d, pid_t pid);
 
-/* FNV-1a of a configuration's text (NULL: the default's). */
-uint64_t sva_daemon_hash(const char *text);
-/* daemon.c: run a daemon in @rundir for @cfg; @ready gets "ok\n" or the error. Exit code. */
-int sva_daemon_main(const char *rundir, const struct sva_exec_config *cfg, int ready);
+/* FNV-1a of a configuration: its text (NULL: the default's) and variant (NULL: faithful). */
+uint64_t sva_daemon_hash(const struct sva_exec_config *cfg);
+/*
+ * daemon.c: run a daemon in @rundir for @cfg (@events: the file its checker's events are
+ * appended to, or NULL); @ready gets "ok\n" or the error. Its exit code.
+ */
+int sva_daemon_main(const char *rundir, const struct sva_exec_config *cfg, const char *events,
+		    int ready);
 
 /* launch.c: a connected launcher's socket (a daemon started if none), or a negative errno
  * with its reason printed. */
-int sva_launch_connect(const char *rundir, const struct sva_exec_config *cfg);
+int sva_launch_connect(const char *rundir, const struct sva_exec_config *cfg, const char *events);
 /* One command of the module tools to the daemon: its rc, the text printed. */
 int sva_launch_command(const char *rundir, const char *cmd);
 

@@ -215,6 +215,9 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 			ret = -ENOENT;
 		if (ret == 0)
 			ret = sva_exec_open(d->view.x, wq, fuse_get_context()->pid, &h->f);
+		if (ret == -ENOSYS)
+			ret = -ENXIO; /* ENOSYS from OPEN tells the kernel to stop asking (no_open)
+				       */
 		if (ret == 0) {
 			h->wq = true;
 			d->view.devs[h->dev].opens[h->q]++;
@@ -235,9 +238,12 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	return 0;
 }
 
+/* Never NULL while the kernel asks OPEN (see op_open); a stray request finds a dead one. */
 static struct handle *handle_of(struct fuse_file_info *fi)
 {
-	return (struct handle *)(uintptr_t)fi->fh;
+	static const struct handle none;
+
+	return fi && fi->fh ? (struct handle *)(uintptr_t)fi->fh : (struct handle *)&none;
 }
 
 static int op_read(const char *path, char *buf, size_t len, off_t off, struct fuse_file_info *fi)
@@ -314,6 +320,8 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 	struct sva_daemon *d = daemon_of();
 
 	(void)path;
+	if (!fi || !fi->fh)
+		return 0;
 	if (h->wq) {
 		sva_exec_release(h->f);
 		if (d->view.devs[h->dev].opens[h->q])

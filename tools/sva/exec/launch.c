@@ -73,14 +73,14 @@ static int hello(int fd, const struct sva_exec_config *cfg, char *why, size_t le
 {
 	char line[64];
 
-	snprintf(line, sizeof(line), "hello %llx\n",
-		 (unsigned long long)sva_daemon_hash(cfg->config_json));
+	snprintf(line, sizeof(line), "hello %llx\n", (unsigned long long)sva_daemon_hash(cfg));
 	if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0)
 		return -errno;
 	return ctl_reply(fd, why, len, false);
 }
 
-static void daemon_child(const char *rundir, const struct sva_exec_config *cfg, int ready)
+static void daemon_child(const char *rundir, const struct sva_exec_config *cfg, const char *events,
+			 int ready)
 {
 	char log[300];
 	int fd, null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -97,11 +97,11 @@ static void daemon_child(const char *rundir, const struct sva_exec_config *cfg, 
 	for (int i = 3; i < 1024; i++)
 		if (i != ready)
 			close(i); /* the lock too: the launcher holds it until "ok" */
-	_exit(sva_daemon_main(rundir, cfg, ready));
+	_exit(sva_daemon_main(rundir, cfg, events, ready));
 }
 
 /* Start a daemon (the lock held): 0, or its reason printed. */
-static int start(const char *rundir, const struct sva_exec_config *cfg)
+static int start(const char *rundir, const struct sva_exec_config *cfg, const char *events)
 {
 	char msg[512] = "";
 	int p[2], status;
@@ -116,7 +116,7 @@ static int start(const char *rundir, const struct sva_exec_config *cfg)
 	if (pid == 0) {
 		close(p[0]);
 		if (fork() == 0)
-			daemon_child(rundir, cfg, p[1]);
+			daemon_child(rundir, cfg, events, p[1]);
 		_exit(0);
 	}
 	close(p[1]);
@@ -132,7 +132,7 @@ static int start(const char *rundir, const struct sva_exec_config *cfg)
 	return -EIO;
 }
 
-int sva_launch_connect(const char *rundir, const struct sva_exec_config *cfg)
+int sva_launch_connect(const char *rundir, const struct sva_exec_config *cfg, const char *events)
 {
 	char why[512], path[300];
 	int lock = -1;
@@ -154,7 +154,7 @@ int sva_launch_connect(const char *rundir, const struct sva_exec_config *cfg)
 		}
 		if (fd < 0) {
 			/* the lock is ours: nobody serves this directory */
-			int ret = start(rundir, cfg);
+			int ret = start(rundir, cfg, events);
 
 			close(lock); /* it serves: other launchers connect */
 			lock = -1;
