@@ -10,9 +10,8 @@
 #   accel_config accel-config load-config, enable-device, enable-wq, list (compared with the
 #                JSON), attribute writes refused while enabled, disable-wq, disable-device
 #   modules      lsmod, rmmod idxd (the device goes, its configuration restored), modprobe
-#   lifetime     the daemon stops with its last launcher; killed, its clients get errors
+#   daemon       the daemon stops with its last launcher; killed, its clients get errors
 #                and the next sva exec starts cleanly
-#   runner       accel-config-test's dsa_user_test_runner.sh, unmodified
 set -u
 SVA=$1
 CASE=$2
@@ -199,7 +198,7 @@ EOF
 		fail "after rmmod + modprobe: priority $(cat "$TMP/priority" 2>/dev/null), not the configuration's 10"
 	grep -q "not_a_module" "$TMP/mp.err" || fail "modprobe of another module: no message"
 	;;
-lifetime)
+daemon)
 	need_exec
 	expect 0 "a first run" -- "$SVA" exec -- true
 	for _ in $(seq 50); do
@@ -225,12 +224,6 @@ lifetime)
 	kill -KILL "$pid"
 	wait $k || { fail "the killed daemon's client did not get an error"; sed 's/^/  | /' "$TMP/k"; }
 	expect 0 "after a killed daemon" -- "$SVA" exec -- cat /sys/bus/dsa/devices/dsa0/pasid_enabled
-	;;
-runner)
-	need_exec
-	need_accel_config
-	expect 0 "dsa_user_test_runner.sh" -- "$SVA" exec -- /usr/libexec/accel-config/test/dsa_user_test_runner.sh
-	tail -20 "$TMP/out" "$TMP/err"
 	;;
 *)
 	echo "test_exec.sh: no case '$CASE'"

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/sanitizers.h"
 #include "cli.h"
 #include "exec/daemon.h"
 #include "programs.h"
@@ -100,6 +101,13 @@ static void program_env(const char *rundir)
 		setenv("LD_PRELOAD", buf, 1);
 	}
 	setenv("SVA_EXEC_RUNDIR", rundir, 1);
+#if SVA_ASAN
+	/* the module tools are this binary, started with the shim preloaded before ASan's runtime
+	 */
+	pre = getenv("ASAN_OPTIONS");
+	snprintf(buf, sizeof(buf), "%s%sverify_asan_link_order=0", pre ? pre : "", pre ? ":" : "");
+	setenv("ASAN_OPTIONS", buf, 1);
+#endif
 }
 
 int sva_cmd_exec(int argc, char **argv)

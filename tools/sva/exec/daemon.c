@@ -389,7 +389,7 @@ int sva_daemon_main(const char *rundir, const struct sva_exec_config *given, con
 		ready_say(ready, "the daemon could not start: %s\n", strerror(-ret));
 		sva_daemon_fuse_unmount(d);
 		sva_view_fini(&d->view);
-		sva_exec_destroy(d->view.x);
+		sva_exec_destroy(d->view.x, NULL);
 		free(d);
 		return 1;
 	}
@@ -409,11 +409,11 @@ int sva_daemon_main(const char *rundir, const struct sva_exec_config *given, con
 	sva_daemon_fuse_unmount(d);
 	while (d->nwatch)
 		unwatch(d, d->nwatch - 1);
-	bad = sva_exec_report(d->view.x, stderr);
 	sva_view_fini(&d->view);
-	ret = sva_exec_destroy(d->view.x);
+	ret = sva_exec_destroy(d->view.x, stderr); /* the verdict, leaks included (I4) */
+	bad = ret < 0 ? 1 : (unsigned)ret;
 	fprintf(stderr, "sva exec: daemon %d: stopped (%u violation(s)%s)\n", (int)getpid(), bad,
-		ret ? ", something leaked" : "");
+		ret < 0 ? ", files still open" : "");
 	if (sfd >= 0)
 		close(sfd);
 	if (lock >= 0)

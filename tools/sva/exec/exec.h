@@ -32,12 +32,16 @@ struct sva_exec_config {
 	const char *config_json; /* accel-config JSON text: the devices; NULL: the default */
 	const char *variant;	 /* a design variant's name (sva_variant_parse); NULL: faithful */
 	FILE *trace;		 /* the checker's events as text, or NULL */
+	bool enable;		 /* enable every device at once (else accel-config does) */
 };
 
 /* 0, or a negative errno (a bad configuration: the message names the object). */
 int sva_exec_create(const struct sva_exec_config *cfg, struct sva_exec **out);
-/* Every shadow process ended, every file released; the world's leak check: 0 or -EBUSY. */
-int sva_exec_destroy(struct sva_exec *x);
+/*
+ * Every shadow process ended, the devices removed, the checker's last word (leaks are I4): the
+ * number of violations, printed to @out (may be NULL); -EBUSY (nothing done) while files are open.
+ */
+int sva_exec_destroy(struct sva_exec *x, FILE *out);
 
 /* The devices, "dsa0".. in configuration order. */
 unsigned sva_exec_ndevices(struct sva_exec *x);

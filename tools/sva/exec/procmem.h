@@ -7,6 +7,11 @@
  * /proc/PID/maps what a mapping permits (/proc/PID/mem writes with FOLL_FORCE, which a device
  * must not: a write to a read-only mapping is a fault here).
  *
+ * /proc/PID/maps is cached: re-read when an address misses it or the cached mapping refuses
+ * the access, and at sva_procmem_refresh() - call it once per descriptor: a mapping the
+ * process narrowed (mprotect, munmap) since the last refresh is still allowed until the next,
+ * as an IOTLB keeps a translation until its invalidation.
+ *
  * Not thread-safe: one user at a time per struct sva_procmem (the engine's DMA of one PASID).
  */
 #ifndef SVA_EXEC_PROCMEM_H
@@ -29,12 +34,26 @@ void sva_procmem_close(struct sva_procmem *pm);
  * allowed, -ESRCH the mm is gone (its exit_mmap ran).
  */
 int sva_procmem_present(struct sva_procmem *pm, uint64_t va, bool write);
-/* Make the page of @va present (what handling a page request does): 0, -EFAULT, -ESRCH. */
+/*
+ * Make the page of @va present (what handling a page request does): 0, -EFAULT, -ESRCH. It
+ * reads the page in; a write's copy-on-write is made by the write itself.
+ */
 int sva_procmem_fault_in(struct sva_procmem *pm, uint64_t va, bool write);
 /*
- * Read or write [va, va + len) - within one page - of the process: 0, -EFAULT (not mapped, not
- * allowed), -ESRCH (the mm is gone). Pages not present are faulted in by the kernel.
+ * Read or write [va, va + len) - within one page (else -EINVAL) - of the process: 0, -EFAULT
+ * (not mapped, not allowed), -ESRCH (the mm is gone). Pages not present are faulted in by the
+ * kernel.
  */
 int sva_procmem_access(struct sva_procmem *pm, uint64_t va, void *buf, size_t len, bool write);
+
+/*
+ * Is the mm still the process's - not past its exit_mmap, not left by an exec? One read of
+ * pagemap (which holds the mm, as mem does): no maps read.
+ */
+bool sva_procmem_alive(struct sva_procmem *pm);
+/* Re-read /proc/PID/maps now: 0, -ESRCH (the mm is gone), -ENOMEM. */
+int sva_procmem_refresh(struct sva_procmem *pm);
+/* How many times maps was read (the open's included): what the cache saves. */
+unsigned long sva_procmem_maps_reads(const struct sva_procmem *pm);
 
 #endif /* SVA_EXEC_PROCMEM_H */

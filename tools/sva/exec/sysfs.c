@@ -731,6 +731,17 @@ int sva_view_init(struct sva_view *v, struct sva_exec *x)
 
 		if (ret)
 			return ret;
+		/* a user WQ of the configuration is the "user" driver's, as in 2g2q_user_1.conf */
+		for (unsigned q = 0; q < SVA_VIEW_MAX_WQS; q++) {
+			char obj[32], type[SVA_IDXD_ATTR_MAX];
+
+			snprintf(obj, sizeof(obj), "wq%u.%u", i, q);
+			if (sva_idxd_attr_get(dev_of(v, (int)i), obj, "type", type, sizeof(type)) ==
+				    0 &&
+			    strcmp(type, "user") == 0)
+				snprintf(v->devs[i].driver_name[q],
+					 sizeof(v->devs[i].driver_name[q]), "user");
+		}
 	}
 	return 0;
 }
