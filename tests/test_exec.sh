@@ -93,6 +93,13 @@ sysfs)
 		'cat /sys/bus/dsa/devices/dsa0/configurable /sys/bus/dsa/devices/wq0.1/mode /sys/bus/dsa/devices/dsa0/state'
 	[ "$(tr '\n' ' ' <"$TMP/out")" = "1 dedicated disabled " ] ||
 		fail "configurable, wq0.1/mode, state read '$(tr '\n' ' ' <"$TMP/out")'"
+	# as kernfs: a read-only attribute refuses a writer at open (root too), bind a reader
+	expect 0 "read-only at open" -- "$SVA" exec -- sh -c \
+		'! (exec 3>/sys/bus/dsa/devices/dsa0/state) 2>/dev/null && ! cat /sys/bus/dsa/drivers/idxd/bind 2>/dev/null'
+	# the modes are the kernel's to check: not root, no WQ file, no attribute write
+	command -v setpriv >/dev/null &&
+		expect 0 "not root" -- "$SVA" exec -- setpriv --reuid=65534 --regid=65534 --clear-groups sh -c \
+			'cat /sys/bus/dsa/devices/dsa0/state >/dev/null && ! (echo 1 >/sys/bus/dsa/devices/dsa0/wq0.0/size) 2>/dev/null'
 	# the rest of /sys/bus and /dev is still there inside; nothing changed outside
 	expect 0 "the covered directories" -- "$SVA" exec -- sh -c \
 		'test -d /sys/bus/pci/devices && test -c /dev/null && echo x >/dev/null && test -d /dev/dsa'
