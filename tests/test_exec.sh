@@ -112,6 +112,14 @@ status)
 	expect 0 "true" -- "$SVA" exec -- true
 	expect 143 "killed by SIGTERM" -- "$SVA" exec -- sh -c 'kill -TERM $$'
 	expect 137 "killed by SIGKILL" -- "$SVA" exec -- sh -c 'kill -KILL $$'
+	# a SIGTERM to the launcher reaches the program (which says so and exits 9)
+	"$SVA" exec -- sh -c 'trap "exit 9" TERM; sleep 5 & wait' >"$TMP/out" 2>&1 &
+	l=$!
+	sleep 1
+	kill -TERM $l
+	wait $l
+	got=$?
+	[ "$got" -eq 9 ] || fail "SIGTERM to the launcher: exit $got, expected the program's 9"
 	expect 127 "no such program" -- "$SVA" exec -- /nonexistent/program
 	grep -q "/nonexistent/program" "$TMP/err" || fail "no such program: not named"
 	expect 3 "a program's own options" -- "$SVA" exec -- sh -c 'exit 3' --help

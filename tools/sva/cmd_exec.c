@@ -16,7 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -110,6 +113,45 @@ static void program_env(const char *rundir)
 #endif
 }
 
+/*
+ * Wait for PROGRAM (@pid), forwarding SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 sent to the
+ * launcher (a killed launcher would leave it running): its wait status, or -1.
+ */
+static int wait_forwarding(pid_t pid)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0), sfd, status;
+	sigset_t sigs, old;
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &sigs, &old);
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	while (pfd >= 0 && sfd >= 0) {
+		struct pollfd p[2] = { { .fd = pfd, .events = POLLIN },
+				       { .fd = sfd, .events = POLLIN } };
+		struct signalfd_siginfo si;
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents)
+			break; /* it ended */
+		if (p[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si))
+			kill(pid, (int)si.ssi_signo);
+	}
+	if (pfd >= 0)
+		close(pfd);
+	if (sfd >= 0)
+		close(sfd);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return status;
+}
+
 int sva_cmd_exec(int argc, char **argv)
 {
 	struct sva_exec_config cfg = { 0 };
@@ -201,12 +243,12 @@ int sva_cmd_exec(int argc, char **argv)
 	/* the terminal's signals reach the program; the launcher waits for it */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			close(fd);
-			return sva_cli_error("exec: waitpid: %s", strerror(errno));
-		}
-	close(fd); /* the daemon stops when its last launcher and client are gone */
+	status = wait_forwarding(pid);
+	close(fd);
+	if (status == -1)
+		return sva_cli_error("exec: waitpid: %s",
+				     strerror(errno)); /* the daemon stops when its last launcher
+							  and client are gone */
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
