@@ -95,17 +95,19 @@ struct sva_accel_wq {
 	struct sva_page *portal;	 /* the unlimited portal */
 	struct sva_page *portal_limited; /* shared WQs: honours the threshold */
 	struct sva_uacce_device *u;	 /* SVA_ACCEL_CDEV_IDXD, _UACCE */
-	struct sva_idxd_cdev *cdev;	 /* SVA_ACCEL_CDEV_IDXD_WQ */
-	bool cdev_live;			 /* cdev registered and not deleted (the WQ enabled) */
-	struct sva_accel_ctx *kctx;	 /* shared: the kernel's ENQCMDS submissions */
-	struct sva_spinlock lock;	 /* everything below */
-	struct sva_list_head ctxs;	 /* struct sva_accel_ctx */
-	struct sva_list_head pending;	 /* struct sva_accel_slot, in submission order */
-	struct sva_list_head free;	 /* the only proof a slot is free (see above) */
-	unsigned npending;		 /* on pending; a stopper's slots are on neither list */
-	uint32_t pasid;			 /* dedicated: the programmed PASID, or SVA_PASID_INVALID */
-	struct sva_waitq idle; /* stoppers wait here for a ctx's jobs to end, DRAINs too */
-	atomic_uint drains;    /* DRAINs waiting on idle (a stop wakes them) */
+	/* SVA_ACCEL_CDEV_IDXD_WQ: set at each enable of the WQ (under its device's mutex), read
+	   by any submission's decode: atomic */
+	struct sva_idxd_cdev *_Atomic cdev;
+	bool cdev_live; /* cdev registered and not deleted (the WQ enabled); the device's mutex */
+	struct sva_accel_ctx *kctx;   /* shared: the kernel's ENQCMDS submissions */
+	struct sva_spinlock lock;     /* everything below */
+	struct sva_list_head ctxs;    /* struct sva_accel_ctx */
+	struct sva_list_head pending; /* struct sva_accel_slot, in submission order */
+	struct sva_list_head free;    /* the only proof a slot is free (see above) */
+	unsigned npending;	      /* on pending; a stopper's slots are on neither list */
+	uint32_t pasid;		      /* dedicated: the programmed PASID, or SVA_PASID_INVALID */
+	struct sva_waitq idle;	      /* stoppers wait here for a ctx's jobs to end, DRAINs too */
+	atomic_uint drains;	      /* DRAINs waiting on idle (a stop wakes them) */
 	struct sva_accel_slot slots[];
 };
 

@@ -154,7 +154,8 @@ static struct sva_accel_wq *sva_accel_decode(struct sva_device *dev, const void 
 	for (unsigned i = 0; a && i < a->nwqs; i++) {
 		struct sva_accel_wq *wq = a->wqs[i];
 
-		if (cdev != (const void *)wq->u && cdev != (const void *)wq->cdev)
+		if (cdev != (const void *)wq->u &&
+		    cdev != (const void *)atomic_load_explicit(&wq->cdev, memory_order_acquire))
 			continue;
 		*limited = wq->portal_limited->pfn == pfn;
 		if (wq->portal->pfn == pfn || *limited)

@@ -320,13 +320,13 @@ int sva_idxd_cdev_add(struct sva_accel_wq *wq)
 	sva_mutex_init(a->w, &c->mutex, "idxd_cdev");
 	sva_list_init(&c->files);
 	sva_refcount_init(a->w, &c->refs, "idxd_cdev", 1);
-	old = wq->cdev; /* a previous enable's, deleted: only compared */
-	wq->cdev = c;	/* before the first open can map the portal */
+	old = atomic_load_explicit(&wq->cdev, memory_order_relaxed); /* a previous enable's */
+	atomic_store_explicit(&wq->cdev, c, memory_order_release);   /* before any open maps */
 	ret = sva_chrdev_register(a->k, c->name, &sva_idxd_fops, c);
 	if (ret) {
 		sva_log(a->w, SVA_LOG_ERR, "idxd %s: char device registration failed: %s", c->name,
 			sva_strerror(ret));
-		wq->cdev = old;
+		atomic_store_explicit(&wq->cdev, old, memory_order_release);
 		sva_mutex_destroy(&c->mutex);
 		sva_free(a->w, SVA_OBJ_IDXD_CDEV, c);
 		return ret;
@@ -354,7 +354,7 @@ static void sva_idxd_zap(struct sva_idxd_file *f)
 
 void sva_idxd_cdev_del(struct sva_accel_wq *wq, int err)
 {
-	struct sva_idxd_cdev *c = wq->cdev;
+	struct sva_idxd_cdev *c = atomic_load_explicit(&wq->cdev, memory_order_relaxed);
 	struct sva_idxd_file *f, *tmp;
 	unsigned n = 0;
 
