@@ -223,6 +223,10 @@ static void test_attribute_writes(void **state)
 	assert_int_equal(wr(&e, "/devices/dsa0/wq0.1/size", "4"), -EBUSY);
 	assert_int_equal(wr(&e, "/devices/dsa0/read_buffer_limit", "1"), -EBUSY);
 	want(&e, "/devices/dsa0/wq0.1/size", "16");
+	/* a WQ's driver name while the WQ is disabled, as the kernel's */
+	assert_int_equal(wr(&e, "/devices/dsa0/wq0.1/driver_name", "user"), 4);
+	assert_int_equal(wr(&e, "/drivers/user/bind", "wq0.1"), 5);
+	assert_int_equal(wr(&e, "/devices/dsa0/wq0.1/driver_name", "user"), -EBUSY);
 	assert_int_equal(wr(&e, "/drivers/idxd/unbind", "dsa0"), 4);
 	assert_int_equal(wr(&e, "/devices/dsa0/wq0.1/size", "4"), 1);
 	env_done(&e);

@@ -593,8 +593,11 @@ int sva_view_sys_write(struct sva_view *v, const struct sva_view_node *n, const 
 		kv = kept(v, n, k, &klen);
 		if (!kv)
 			return -ENOENT;
-		if (sva_idxd_enabled(dev_of(v, n->dev)))
-			return -EBUSY; /* as the model's attributes */
+		/* as the model's attributes (and the kernel: a WQ's driver_name while the WQ is
+		   disabled, the others while the device is) */
+		if (k == K_WQ ? sva_idxd_wq_enabled(dev_of(v, n->dev), n->obj)
+			      : sva_idxd_enabled(dev_of(v, n->dev)))
+			return -EBUSY;
 		if (strlen(value) >= klen)
 			return -EINVAL;
 		snprintf(kv, klen, "%s", value);
