@@ -154,6 +154,8 @@ enum sva_break {
 	SVA_BREAK_KEEP_IOTLB =
 		1u << 1, /* an mm's invalidation leaves the IOTLB and ATCs as they are */
 	SVA_BREAK_ACCESS_NO_PTL = 1u << 2, /* a CPU access reads and sets PTEs without the ptl */
+	SVA_BREAK_BIND_LEAKS_BOND =
+		1u << 3, /* a bind whose new domain cannot be made forgets its bond (fail-nth) */
 };
 
 #define SVA_SIM_DEFAULT_MAX_STEPS 10000000ull
