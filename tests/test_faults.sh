@@ -56,6 +56,18 @@ for f in "$EXAMPLES"/seeds/*.sva "$EXAMPLES"/stories/*.sva; do
 	check "quiet faults on $(basename "$f") prints no N" -- sh -c "! grep -q '^ *[0-9]' '$TMP/out'"
 done
 
+# the built-in programs clean with nothing failed: clean at every N too (fd-mm-clean's check
+# crashed on a worker whose open had failed, pasid-lifetime's device waited for ever for it)
+for p in pasid-churn locked-counter fd-mm-clean pasid-lifetime; do
+	expect 0 "faults on the built-in $p" -- "$SVA" faults --quiet "$p"
+done
+expect 0 "faults on fd-mm-clean" -- "$SVA" faults fd-mm-clean
+n=$(sed -n 's/^ *\([0-9]*\)  file at src\/fs\/file\.c:[0-9]*  *clean error: the worker failed.*/\1/p' "$TMP/out" | head -1)
+check "fd-mm-clean: the open's file allocation is a clean error" -- [ -n "$n" ]
+expect 3 "run --fail-nth ${n:-?} fd-mm-clean: the worker's open failed, a failed call" -- \
+	"$SVA" run --quiet --fail-nth "${n:-1}" fd-mm-clean
+check "the worker's failure, said" -- grep -q '^verdict: FAILED: the worker failed (exit status 1)' "$TMP/out"
+
 # the long sweep, behind the flag: the built-in nginx scenario (about 40 s under ASan)
 if [ "${SVA_TEST_FAIL_ALL:-0}" = 1 ]; then
 	expect 0 "faults on nginx" -- "$SVA" faults --quiet "$EXAMPLES/nginx.sva"

@@ -19,8 +19,9 @@
  * for a place in a file, "FILE:LINE:COL: ..." as editors read it), 3 a call or goal of the
  * scenario did not go as written (run, replay; explore and stress count it as a failing
  * schedule, exit 1); explore stopped by SIGINT / SIGTERM with nothing found: 128 + the
- * signal. FILE is a scenario file (docs/scenario-language.md) or a built-in program's name.
- * The options are options.c's table; `sva help --man` prints the man page from it.
+ * signal; faults: 1 when an allocation failed gave a violation or a leak (3 when the run with
+ * nothing failed is FAILED). FILE is a scenario file (docs/scenario-language.md) or a built-in
+ * program's name. The options are options.c's table; `sva help --man` prints the man page from it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -70,7 +71,8 @@ static const char sva_exit_codes[] =
 	"exit codes: 0 clean; 1 a violation (an invariant broken, a crash, a livelock, a "
 	"deadlock);\n2 a usage error, a scenario that does not parse, a bad schedule; 3 a call "
 	"or goal of the\nscenario did not go as written (run, replay); explore stopped by "
-	"SIGINT/SIGTERM: 128 + the signal\n";
+	"SIGINT/SIGTERM: 128 + the signal;\nfaults: 1 when a failed allocation gave a violation "
+	"or a leak\n";
 
 static const char sva_file_note[] =
 	"FILE is a scenario file (docs/scenario-language.md) or a built-in program's name (sva "
