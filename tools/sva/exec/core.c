@@ -825,6 +825,16 @@ struct sva_idxd *sva_exec_device(struct sva_exec *x, unsigned i)
 	return i < x->ndevs ? x->idxd[i] : NULL;
 }
 
+unsigned sva_exec_verdict(struct sva_exec *x, char *first, size_t len)
+{
+	unsigned long total = 0;
+
+	for (enum sva_invariant inv = SVA_I1_UNIQUENESS; inv < SVA_INVARIANT_NR; inv++)
+		total += sva_checker_violations(x->checker, inv);
+	snprintf(first, len, "%s", total && sva_report_first(x->w) ? sva_report_first(x->w) : "");
+	return (unsigned)total;
+}
+
 unsigned sva_exec_report(struct sva_exec *x, FILE *out)
 {
 	unsigned long total = 0;
