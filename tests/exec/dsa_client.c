@@ -15,8 +15,8 @@
  *   exec WQ             after an exec (a new mm) the fd kept open is the old mm's queue: its
  *                       write(2) is refused (EPERM); the new image's own open is a new queue
  *   seed000 WQ N        N workers that open, map, submit and exit without closing (seed 000)
- *   kill WQ N           N children killed (SIGKILL) at once after submitting a 2 MiB memmove,
- *                       then this process's own memmove still works
+ *   kill WQ N           N children killed (SIGKILL) at random points: half anywhere in their
+ *                       life, half during a 2 MiB memmove; then this process's own memmove works
  *   garbage WQ          stores of random bytes to the portal, then a good memmove works
  */
 #define _GNU_SOURCE
@@ -346,6 +346,7 @@ static int cmd_kill(const char *wq, int n)
 {
 	int failed = 0;
 
+	srand((unsigned)getpid());
 	for (int i = 0; i < n; i++) {
 		int p[2];
 		char c;
@@ -372,8 +373,15 @@ static int cmd_kill(const char *wq, int n)
 				pause();
 		}
 		close(p[1]);
-		if (pid < 0 || read(p[0], &c, 1) != 1)
-			failed++;
+		/* every other child dies at a random point of its life (open, mmap, submit...),
+		   the others at a random point of their DMA */
+		if (i % 2) {
+			usleep((useconds_t)(rand() % 3000));
+		} else {
+			if (pid < 0 || read(p[0], &c, 1) != 1)
+				failed++;
+			usleep((useconds_t)(rand() % 2000));
+		}
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		close(p[0]);
