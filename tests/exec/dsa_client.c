@@ -8,7 +8,8 @@
  *
  *   memmove WQ SIZE     one memmove of SIZE bytes, every byte checked
  *   ops WQ              memfill, compare, a bad opcode, an address outside any mapping, a
- *                       destination not present with block-on-fault off: the status codes
+ *                       batch, a completion record in read-only memory, a destination not
+ *                       present with block-on-fault off: the status codes
  *   fork WQ             a forked child's write(2) on the inherited fd is refused (EPERM), it
  *                       has no portal (VM_DONTCOPY: a store faults), its own open works on a
  *                       shared WQ and is refused (EBUSY) on a dedicated one its parent holds
@@ -223,6 +224,44 @@ static int cmd_ops(const char *wq)
 	desc_init(&d, DSA_OPCODE_MEMMOVE, (void *)0x1000, a, 64, c, IDXD_OP_FLAG_BOF);
 	submit(&q, &d); /* a destination no mapping covers: the page request is refused */
 	bad |= expect("unmapped destination", wait_rec(c), DSA_COMP_PAGE_FAULT_IR);
+
+	/* a batch of four memmoves: each its own record, the batch's record after them */
+	{
+		struct dsa_hw_desc *list = aligned_alloc(64, 4 * sizeof(*list));
+		struct dsa_completion_record *subs = map_anon(4096);
+
+		if (!list || !subs)
+			return 1;
+		memset(b, 0, 8192);
+		for (int i = 0; i < 4; i++)
+			desc_init(&list[i], DSA_OPCODE_MEMMOVE, b + i * 2048, a + i * 2048, 2048,
+				  &subs[i], IDXD_OP_FLAG_BOF);
+		memset(c, 0, 32);
+		desc_init(&d, DSA_OPCODE_BATCH, NULL, NULL, 0, c, 0);
+		d.desc_list_addr = (uintptr_t)list;
+		d.desc_count = 4;
+		submit(&q, &d);
+		bad |= expect("batch of 4", wait_rec(c), DSA_COMP_SUCCESS);
+		for (int i = 0; i < 4; i++)
+			bad |= (subs[i].status & DSA_COMP_STATUS_MASK) != DSA_COMP_SUCCESS;
+		bad |= memcmp(a, b, 8192) != 0;
+		free(list);
+		munmap(subs, 4096);
+	}
+
+	/* a completion record in read-only memory: never written (the device may not force it),
+	   and the device goes on */
+	{
+		struct dsa_completion_record *ro = map_anon(4096);
+
+		if (!ro || mprotect(ro, 4096, PROT_READ))
+			return 1;
+		desc_init(&d, DSA_OPCODE_MEMMOVE, b, a, 64, ro, IDXD_OP_FLAG_BOF);
+		submit(&q, &d);
+		usleep(200000);
+		bad |= expect("read-only completion record (not written)", ro->status, 0);
+		munmap(ro, 4096);
+	}
 
 	memset(c, 0, 32);
 	desc_init(&d, DSA_OPCODE_MEMMOVE, fresh, a, 8192, c, 0); /* never touched, no BOF */

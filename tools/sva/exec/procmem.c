@@ -42,6 +42,7 @@ struct sva_procmem {
 	char *buf;
 	size_t bufcap;
 	bool gone;
+	bool stale; /* the process may have changed its mappings: re-read before trusting */
 	unsigned long maps_reads;
 };
 
@@ -218,12 +219,23 @@ static int check_access(struct sva_procmem *pm, uint64_t va, bool write)
 
 	if (pm->gone)
 		return -ESRCH;
+	if (pm->stale) {
+		pm->stale = false;
+		rc = sva_procmem_refresh(pm);
+		if (rc)
+			return rc;
+	}
 	if (allows(find_cached(pm, va), write))
 		return 0;
 	rc = sva_procmem_refresh(pm); /* a new mapping, or one mprotect'ed since */
 	if (rc)
 		return rc;
 	return allows(find_cached(pm, va), write) ? 0 : -EFAULT;
+}
+
+void sva_procmem_invalidate(struct sva_procmem *pm)
+{
+	pm->stale = true;
 }
 
 bool sva_procmem_alive(struct sva_procmem *pm)

@@ -51,6 +51,12 @@ int sva_procmem_access(struct sva_procmem *pm, uint64_t va, void *buf, size_t le
  * pagemap (which holds the mm, as mem does): no maps read.
  */
 bool sva_procmem_alive(struct sva_procmem *pm);
+/*
+ * The process may have changed its mappings (munmap, mprotect, mmap over): the next access
+ * check re-reads maps. What the kernel's invalidations would tell an IOTLB; the daemon calls it
+ * at each of the process's submissions, so what the program did before a store is seen.
+ */
+void sva_procmem_invalidate(struct sva_procmem *pm);
 /* Re-read /proc/PID/maps now: 0, -ESRCH (the mm is gone), -ENOMEM. */
 int sva_procmem_refresh(struct sva_procmem *pm);
 /* How many times maps was read (the open's included): what the cache saves. */
