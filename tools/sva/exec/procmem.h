@@ -59,6 +59,12 @@ bool sva_procmem_alive(struct sva_procmem *pm);
 void sva_procmem_invalidate(struct sva_procmem *pm);
 /* Re-read /proc/PID/maps now: 0, -ESRCH (the mm is gone), -ENOMEM. */
 int sva_procmem_refresh(struct sva_procmem *pm);
+/*
+ * Whether permissions are the kernel's answer at each access (PROCMAP_QUERY): true until an
+ * access finds the kernel without it. sva_procmem_use_maps_cache() makes them the cache's.
+ */
+bool sva_procmem_exact(const struct sva_procmem *pm);
+void sva_procmem_use_maps_cache(struct sva_procmem *pm);
 /* How many times maps was read (the open's included): what the cache saves. */
 unsigned long sva_procmem_maps_reads(const struct sva_procmem *pm);
 
