@@ -61,6 +61,19 @@ run "" "memmove wq0.1 1" "memmove wq0.0 2097152" "ops wq0.1" "ops wq0.0"
 rc=$?; check "opcodes, statuses, faults on both WQs" 0 0
 run "" "fork wq0.0" "fork wq0.1"
 rc=$?; check "a forked child is refused its parent's queue, gets its own" 0 0
+# one PASID per mm, shared by its threads: the daemon's events show four binds of one mm
+events=$SVA_EXEC_RUNDIR/events.txt
+run "--events $events" "threads wq0.0 4"
+rc=$?; check "four threads of one process" 0 0
+binds=$(grep -c ' sva\.bind ' "$events")
+distinct=$(sed -n 's/.* sva\.bind .* mm=\([^ ]*\) pasid=\([^ ]*\) .*/\1 \2/p' "$events" | sort -u | wc -l)
+if [ "$binds" = 4 ] && [ "$distinct" = 1 ]; then
+	echo "ok: the threads' four binds are one mm's, one PASID"
+else
+	echo "FAIL: threads: $binds binds, $distinct distinct (mm, PASID)"
+	grep ' sva\.bind ' "$events"
+	fail=1
+fi
 run "" "exec wq0.0"
 rc=$?; check "exec: a new mm, the old fd's queue refused, a new queue" 0 0
 run "" "seed000 wq0.0 $exits"

@@ -13,6 +13,8 @@
  *   fork WQ             a forked child's write(2) on the inherited fd is refused (EPERM), it
  *                       has no portal (VM_DONTCOPY: a store faults), its own open works on a
  *                       shared WQ and is refused (EBUSY) on a dedicated one its parent holds
+ *   threads WQ N        N threads of one process each open the shared WQ and copy: one mm,
+ *                       so one PASID (the daemon's events show its binds)
  *   exec WQ             after an exec (a new mm) the fd kept open is the old mm's queue: its
  *                       write(2) is refused (EPERM); the new image's own open is a new queue
  *   seed000 WQ N        N workers that open, map, submit and exit without closing (seed 000)
@@ -22,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -326,6 +329,38 @@ static int cmd_fork(const char *wq)
 	return status;
 }
 
+static void *thread_copy(void *arg)
+{
+	struct wq q;
+	intptr_t st = -1;
+
+	if (!wq_open(arg, &q)) {
+		st = do_memmove(&q, 16384);
+		wq_close(&q);
+	}
+	return (void *)st;
+}
+
+static int cmd_threads(const char *wq, int n)
+{
+	pthread_t t[64];
+	int failed = 0;
+
+	if (n > 64)
+		n = 64;
+	for (int i = 0; i < n; i++)
+		if (pthread_create(&t[i], NULL, thread_copy, (void *)wq))
+			return 1;
+	for (int i = 0; i < n; i++) {
+		void *st;
+
+		pthread_join(t[i], &st);
+		failed += (intptr_t)st != DSA_COMP_SUCCESS;
+	}
+	printf("threads: %d threads, %d failed\n", n, failed);
+	return failed != 0;
+}
+
 static int cmd_exec(const char *wq, const char *self)
 {
 	char fdarg[16];
@@ -478,6 +513,8 @@ int main(int argc, char **argv)
 		return cmd_ops(wq);
 	if (!strcmp(cmd, "fork"))
 		return cmd_fork(wq);
+	if (!strcmp(cmd, "threads") && argc > 3)
+		return cmd_threads(wq, atoi(argv[3]));
 	if (!strcmp(cmd, "exec"))
 		return cmd_exec(wq, "/proc/self/exe");
 	if (!strcmp(cmd, "exec-child") && argc > 3)
@@ -488,6 +525,7 @@ int main(int argc, char **argv)
 		return cmd_kill(wq, atoi(argv[3]));
 	if (!strcmp(cmd, "garbage"))
 		return cmd_garbage(wq);
-	fprintf(stderr, "usage: dsa_client memmove|ops|fork|exec|seed000|kill|garbage WQ [N]\n");
+	fprintf(stderr,
+		"usage: dsa_client memmove|ops|fork|threads|exec|seed000|kill|garbage WQ [N]\n");
 	return 2;
 }
