@@ -15,7 +15,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -525,6 +527,90 @@ static void mode_dead_handler(void)
 		movdir64b_rax_rdx(portal, none);
 	CHECK(caught_sig == SIGSEGV && caught_addr == none && nrec == n);
 }
+
+/* ---- threads storing at once while the table changes ------------------------------------ */
+
+#define NTHREADS 4
+#define NSTORES	 3000
+
+static atomic_int fwd_count, fwd_bad;
+
+/* Each thread's descriptor is its number in every byte, at its own 64-byte slot. */
+static int counting_forwarder(int fd, const struct sva_exec_store *s)
+{
+	uint8_t t = s->desc[0];
+
+	(void)fd;
+	for (int i = 0; i < 64; i++)
+		if (s->desc[i] != t)
+			atomic_fetch_add(&fwd_bad, 1);
+	if (s->offset != t * 64u || s->insn != SVA_EXEC_ENQCMD)
+		atomic_fetch_add(&fwd_bad, 1);
+	return atomic_fetch_add(&fwd_count, 1) % 3 == 0 ? -EAGAIN : 0;
+}
+
+struct storer {
+	pthread_t thread;
+	uint8_t id;
+	int accepted, retried;
+};
+
+static void *storer_main(void *arg)
+{
+	struct storer *st = arg;
+	uint8_t src[64] __attribute__((aligned(64)));
+	uint8_t zf;
+
+	memset(src, st->id, sizeof(src));
+	for (int i = 0; i < NSTORES; i++) {
+		asm volatile("enqcmd (%[s]), %[d]\n\tsetz %[zf]"
+			     : [zf] "=r"(zf)
+			     : [d] "r"(portal + st->id * 64), [s] "r"(src)
+			     : "memory", "cc");
+		if (zf)
+			st->retried++;
+		else
+			st->accepted++;
+	}
+	return NULL;
+}
+
+static void mode_threads(void)
+{
+	struct storer st[NTHREADS];
+	char path[4096];
+	int fd2;
+
+	snprintf(path, sizeof(path), "%s/wq0.1", getenv("SVA_EXEC_PORTAL_DIR"));
+	fd2 = open(path, O_RDWR | O_CREAT, 0600);
+	CHECK(fd2 >= 0 && ftruncate(fd2, PAGE) == 0);
+	sva_shim_set_forwarder(counting_forwarder);
+	for (int i = 0; i < NTHREADS; i++) {
+		st[i] = (struct storer){ .id = (uint8_t)(i + 1) };
+		CHECK(pthread_create(&st[i].thread, NULL, storer_main, &st[i]) == 0);
+	}
+	/* meanwhile the table changes: another portal mapped and unmapped */
+	for (int i = 0; i < 300; i++) {
+		void *p = mmap(NULL, PAGE, PROT_WRITE, MAP_SHARED, fd2, 0);
+
+		CHECK(p != MAP_FAILED);
+		CHECK(munmap(p, PAGE) == 0);
+	}
+	int accepted = 0, retried = 0;
+	for (int i = 0; i < NTHREADS; i++) {
+		CHECK(pthread_join(st[i].thread, NULL) == 0);
+		CHECK(st[i].accepted + st[i].retried == NSTORES);
+		accepted += st[i].accepted;
+		retried += st[i].retried;
+	}
+	CHECK(atomic_load(&fwd_bad) == 0);
+	CHECK(atomic_load(&fwd_count) == NTHREADS * NSTORES);
+	CHECK(retried == NTHREADS * NSTORES / 3);
+	CHECK(accepted == NTHREADS * NSTORES - retried);
+	CHECK(sva_shim_nportals() == 1);
+	close(fd2);
+	unlink(path);
+}
 #endif /* SHIM_LINKED */
 
 /* ---- what any program sees, linked or preloaded ------------------------------------------- */
@@ -647,6 +733,8 @@ int main(int argc, char **argv)
 		mode_fork();
 	else if (!strcmp(mode, "dead"))
 		mode_dead_handler();
+	else if (!strcmp(mode, "threads"))
+		mode_threads();
 	else if (!strcmp(mode, "dead-default")) {
 		answer = -ENODEV;
 		mode_store();

@@ -127,6 +127,14 @@ static void test_linked_fork_child_has_no_portal(void **state)
 	expect_exit0(SVA_SHIM_PROG, "fork", 0);
 }
 
+/* Four threads' ENQCMDs at once, each forwarded whole, ZF each its own, while another portal
+ * is mapped and unmapped over and over. */
+static void test_linked_threads_store_at_once(void **state)
+{
+	(void)state;
+	expect_exit0(SVA_SHIM_PROG, "threads", 0);
+}
+
 /* A dead portal (the forwarder's -ENXIO) is SIGBUS at the instruction; #GP and #PF too. */
 static void test_linked_dead_portal_sigbus(void **state)
 {
@@ -190,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_linked_descriptors_and_munmap),
 		cmocka_unit_test(test_linked_mprotect_and_mremap),
 		cmocka_unit_test(test_linked_fork_child_has_no_portal),
+		cmocka_unit_test(test_linked_threads_store_at_once),
 		cmocka_unit_test(test_linked_dead_portal_sigbus),
 		cmocka_unit_test(test_own_handler_gets_its_faults),
 		cmocka_unit_test(test_real_faults_still_kill),
