@@ -30,7 +30,8 @@
 
 #define PAGE	 4096ul
 #define NBIG	 64
-#define FIXED_VA 0x300000000000ul /* a child's page at a known address (the pid reuse test) */
+/* a child's page at a known address (the pid reuse test): app memory under ASan and TSan */
+#define FIXED_VA 0x5e000000ul
 
 struct layout {
 	uint64_t rw, ro, none, untouched, hole, big, fixed;
