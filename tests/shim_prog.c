@@ -227,7 +227,7 @@ static void mode_movdir64b(void)
 	}
 	{
 		register uint8_t *d asm("rdi") = portal + 256;
-		register const uint8_t *s asm("r13") = src - 8;
+		register uintptr_t s asm("r13") = (uintptr_t)src - 8;
 		landed = 0;
 		asm volatile("lea 9f(%%rip), %[want]\n\t"
 			     "movdir64b 8(%3), %2"
@@ -240,7 +240,7 @@ static void mode_movdir64b(void)
 	}
 	{
 		register uint8_t *d asm("rbx") = portal + 320;
-		register const uint8_t *s asm("r14") = src - 0x12345;
+		register uintptr_t s asm("r14") = (uintptr_t)src - 0x12345;
 		landed = 0;
 		asm volatile("lea 9f(%%rip), %[want]\n\t"
 			     "movdir64b 0x12345(%3), %2"
@@ -254,7 +254,7 @@ static void mode_movdir64b(void)
 	/* SIB with an index and a scale: 0x10(%rsi,%r11,4) */
 	{
 		register uint8_t *d asm("r10") = portal + 384;
-		register const uint8_t *s asm("rsi") = src - 0x10 - 4 * 6;
+		register uintptr_t s asm("rsi") = (uintptr_t)src - 0x10 - 4 * 6;
 		register uint64_t i asm("r11") = 6;
 		landed = 0;
 		asm volatile("lea 9f(%%rip), %[want]\n\t"
