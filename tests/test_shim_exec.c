@@ -25,7 +25,10 @@
 
 static char dir[64];
 
-/* Run @prog @mode (under the preloaded shim if @preload; @preload 2: no stderr either). */
+#define PRELOAD 1 /* LD_PRELOAD=libsva-exec-shim.so */
+#define QUIET	2 /* stderr to /dev/null: what it says there is expected */
+
+/* Run @prog @mode (@preload: PRELOAD, QUIET); its wait status. */
 static int run(const char *prog, const char *mode, int preload)
 {
 	int status;
@@ -37,15 +40,18 @@ static int run(const char *prog, const char *mode, int preload)
 
 		setrlimit(RLIMIT_CORE, &no_core);
 		setenv("SVA_EXEC_PORTAL_DIR", dir, 1);
-		if (preload == 1)
+		if (preload & PRELOAD)
 			setenv("LD_PRELOAD", SVA_SHIM_SO, 1);
 		else
 			unsetenv("LD_PRELOAD");
-		if (preload == 2) /* the control: its failed check is expected */
+		if (preload & QUIET)
 			(void)!freopen("/dev/null", "w", stderr);
 		/* the ASan runtime of this test must not be asked to come first in theirs */
 		unsetenv("ASAN_OPTIONS");
-		execl(prog, prog, mode, (char *)NULL);
+		if (!strcmp(prog, "/bin/sh")) /* @mode is the command line */
+			execl(prog, prog, "-c", mode, (char *)NULL);
+		else
+			execl(prog, prog, mode, (char *)NULL);
 		_exit(127);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -187,9 +193,13 @@ static void test_preloaded_store_reaches_ioctl(void **state)
 {
 	(void)state;
 	expect_signal(SVA_SHIM_PLAIN, "store", 1, SIGBUS);
-	int st = run(SVA_SHIM_PLAIN, "store", 2);
+	int st = run(SVA_SHIM_PLAIN, "store", QUIET); /* the control: its check fails */
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 1);
+	/* and in what the program starts: a shell's child (the shell reports 128 + SIGBUS) */
+	st = run("/bin/sh", SVA_SHIM_PLAIN " store; exit $?", PRELOAD | QUIET);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 128 + SIGBUS);
 }
 
 int main(void)
