@@ -426,11 +426,23 @@ static void mode_fds(void)
 	void *ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, other, 0);
 	CHECK(ro != MAP_FAILED && sva_shim_nportals() == 1 && portal_perms_none(ro) == 0);
 	CHECK(munmap(ro, PAGE) == 0);
+	/* a portal mapped shorter than a page is the whole page */
+	uint8_t *short_map = mmap(NULL, 100, PROT_WRITE, MAP_SHARED, pfd, 0);
+	CHECK(short_map != MAP_FAILED && sva_shim_nportals() == 2);
+	CHECK(sva_shim_portal_find((uintptr_t)short_map + 4000, &start, &len, &fd) == 0);
+	CHECK(start == (uintptr_t)short_map && len == PAGE);
+	int short_dup = fd, n2 = nrec;
+	movdir64b_rax_rdx(short_map + 3968, src);
+	CHECK(nrec == n2 + 1 && rec[n2].offset == 3968 && rec_fd == short_dup);
+	CHECK(munmap(short_map, 100) == 0 && sva_shim_nportals() == 1);
+	CHECK(fcntl(short_dup, F_GETFD) == -1 && errno == EBADF);
 	/* munmap forgets the portal and closes the dup */
+	CHECK(sva_shim_portal_find((uintptr_t)portal, &start, &len, &fd) == 0);
+	CHECK(fcntl(fd, F_GETFD) == FD_CLOEXEC);
 	CHECK(munmap(portal, PAGE) == 0);
 	CHECK(sva_shim_nportals() == 0);
 	CHECK(sva_shim_portal_find((uintptr_t)portal, &start, &len, &fd) == -ENOENT);
-	CHECK(fcntl(rec_fd, F_GETFD) == -1 && errno == EBADF);
+	CHECK(fcntl(fd, F_GETFD) == -1 && errno == EBADF);
 	/* MAP_FIXED over a portal forgets it too */
 	portal = mmap(NULL, PAGE, PROT_WRITE, MAP_SHARED, pfd, 0);
 	CHECK(portal != MAP_FAILED && sva_shim_nportals() == 1);
