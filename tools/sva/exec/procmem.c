@@ -153,6 +153,30 @@ int sva_procmem_refresh(struct sva_procmem *pm)
 	return 0;
 }
 
+/*
+ * The thread group of @pid (a thread id is fine): its /proc entries live as long as the
+ * process, while a thread's go with the thread (maps then reads -ESRCH though the mm lives).
+ */
+static pid_t thread_group(pid_t pid)
+{
+	char path[64], buf[1024];
+	ssize_t n;
+	int fd;
+	const char *t;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	t = strstr(buf, "\nTgid:");
+	return t ? (pid_t)strtol(t + 6, NULL, 10) : -1;
+}
+
 int sva_procmem_open(pid_t pid, struct sva_procmem **out)
 {
 	struct sva_procmem *pm;
@@ -160,7 +184,7 @@ int sva_procmem_open(pid_t pid, struct sva_procmem **out)
 	int rc;
 
 	*out = NULL;
-	if (pid <= 0)
+	if (pid <= 0 || (pid = thread_group(pid)) <= 0)
 		return -ESRCH;
 	pm = calloc(1, sizeof(*pm));
 	if (!pm)

@@ -24,7 +24,11 @@
 
 struct sva_procmem;
 
-/* 0, -ESRCH (no such process), -EACCES / -EPERM (not allowed), -ENOMEM. */
+/*
+ * @pid may be any thread of the process (fuse_get_context()'s): its thread group's files are
+ * opened, which outlive the thread. 0, -ESRCH (no such process), -EACCES / -EPERM (not
+ * allowed), -ENOMEM.
+ */
 int sva_procmem_open(pid_t pid, struct sva_procmem **out);
 void sva_procmem_close(struct sva_procmem *pm);
 
