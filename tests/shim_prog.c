@@ -15,7 +15,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -225,7 +227,7 @@ static void mode_movdir64b(void)
 	}
 	{
 		register uint8_t *d asm("rdi") = portal + 256;
-		register const uint8_t *s asm("r13") = src - 8;
+		register uintptr_t s asm("r13") = (uintptr_t)src - 8;
 		landed = 0;
 		asm volatile("lea 9f(%%rip), %[want]\n\t"
 			     "movdir64b 8(%3), %2"
@@ -238,7 +240,7 @@ static void mode_movdir64b(void)
 	}
 	{
 		register uint8_t *d asm("rbx") = portal + 320;
-		register const uint8_t *s asm("r14") = src - 0x12345;
+		register uintptr_t s asm("r14") = (uintptr_t)src - 0x12345;
 		landed = 0;
 		asm volatile("lea 9f(%%rip), %[want]\n\t"
 			     "movdir64b 0x12345(%3), %2"
@@ -252,7 +254,7 @@ static void mode_movdir64b(void)
 	/* SIB with an index and a scale: 0x10(%rsi,%r11,4) */
 	{
 		register uint8_t *d asm("r10") = portal + 384;
-		register const uint8_t *s asm("rsi") = src - 0x10 - 4 * 6;
+		register uintptr_t s asm("rsi") = (uintptr_t)src - 0x10 - 4 * 6;
 		register uint64_t i asm("r11") = 6;
 		landed = 0;
 		asm volatile("lea 9f(%%rip), %[want]\n\t"
@@ -424,11 +426,23 @@ static void mode_fds(void)
 	void *ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, other, 0);
 	CHECK(ro != MAP_FAILED && sva_shim_nportals() == 1 && portal_perms_none(ro) == 0);
 	CHECK(munmap(ro, PAGE) == 0);
+	/* a portal mapped shorter than a page is the whole page */
+	uint8_t *short_map = mmap(NULL, 100, PROT_WRITE, MAP_SHARED, pfd, 0);
+	CHECK(short_map != MAP_FAILED && sva_shim_nportals() == 2);
+	CHECK(sva_shim_portal_find((uintptr_t)short_map + 4000, &start, &len, &fd) == 0);
+	CHECK(start == (uintptr_t)short_map && len == PAGE);
+	int short_dup = fd, n2 = nrec;
+	movdir64b_rax_rdx(short_map + 3968, src);
+	CHECK(nrec == n2 + 1 && rec[n2].offset == 3968 && rec_fd == short_dup);
+	CHECK(munmap(short_map, 100) == 0 && sva_shim_nportals() == 1);
+	CHECK(fcntl(short_dup, F_GETFD) == -1 && errno == EBADF);
 	/* munmap forgets the portal and closes the dup */
+	CHECK(sva_shim_portal_find((uintptr_t)portal, &start, &len, &fd) == 0);
+	CHECK(fcntl(fd, F_GETFD) == FD_CLOEXEC);
 	CHECK(munmap(portal, PAGE) == 0);
 	CHECK(sva_shim_nportals() == 0);
 	CHECK(sva_shim_portal_find((uintptr_t)portal, &start, &len, &fd) == -ENOENT);
-	CHECK(fcntl(rec_fd, F_GETFD) == -1 && errno == EBADF);
+	CHECK(fcntl(fd, F_GETFD) == -1 && errno == EBADF);
 	/* MAP_FIXED over a portal forgets it too */
 	portal = mmap(NULL, PAGE, PROT_WRITE, MAP_SHARED, pfd, 0);
 	CHECK(portal != MAP_FAILED && sva_shim_nportals() == 1);
@@ -524,6 +538,90 @@ static void mode_dead_handler(void)
 	if (sigsetjmp(jump, 1) == 0)
 		movdir64b_rax_rdx(portal, none);
 	CHECK(caught_sig == SIGSEGV && caught_addr == none && nrec == n);
+}
+
+/* ---- threads storing at once while the table changes ------------------------------------ */
+
+#define NTHREADS 4
+#define NSTORES	 3000
+
+static atomic_int fwd_count, fwd_bad;
+
+/* Each thread's descriptor is its number in every byte, at its own 64-byte slot. */
+static int counting_forwarder(int fd, const struct sva_exec_store *s)
+{
+	uint8_t t = s->desc[0];
+
+	(void)fd;
+	for (int i = 0; i < 64; i++)
+		if (s->desc[i] != t)
+			atomic_fetch_add(&fwd_bad, 1);
+	if (s->offset != t * 64u || s->insn != SVA_EXEC_ENQCMD)
+		atomic_fetch_add(&fwd_bad, 1);
+	return atomic_fetch_add(&fwd_count, 1) % 3 == 0 ? -EAGAIN : 0;
+}
+
+struct storer {
+	pthread_t thread;
+	uint8_t id;
+	int accepted, retried;
+};
+
+static void *storer_main(void *arg)
+{
+	struct storer *st = arg;
+	uint8_t src[64] __attribute__((aligned(64)));
+	uint8_t zf;
+
+	memset(src, st->id, sizeof(src));
+	for (int i = 0; i < NSTORES; i++) {
+		asm volatile("enqcmd (%[s]), %[d]\n\tsetz %[zf]"
+			     : [zf] "=r"(zf)
+			     : [d] "r"(portal + st->id * 64), [s] "r"(src)
+			     : "memory", "cc");
+		if (zf)
+			st->retried++;
+		else
+			st->accepted++;
+	}
+	return NULL;
+}
+
+static void mode_threads(void)
+{
+	struct storer st[NTHREADS];
+	char path[4096];
+	int fd2;
+
+	snprintf(path, sizeof(path), "%s/wq0.1", getenv("SVA_EXEC_PORTAL_DIR"));
+	fd2 = open(path, O_RDWR | O_CREAT, 0600);
+	CHECK(fd2 >= 0 && ftruncate(fd2, PAGE) == 0);
+	sva_shim_set_forwarder(counting_forwarder);
+	for (int i = 0; i < NTHREADS; i++) {
+		st[i] = (struct storer){ .id = (uint8_t)(i + 1) };
+		CHECK(pthread_create(&st[i].thread, NULL, storer_main, &st[i]) == 0);
+	}
+	/* meanwhile the table changes: another portal mapped and unmapped */
+	for (int i = 0; i < 300; i++) {
+		void *p = mmap(NULL, PAGE, PROT_WRITE, MAP_SHARED, fd2, 0);
+
+		CHECK(p != MAP_FAILED);
+		CHECK(munmap(p, PAGE) == 0);
+	}
+	int accepted = 0, retried = 0;
+	for (int i = 0; i < NTHREADS; i++) {
+		CHECK(pthread_join(st[i].thread, NULL) == 0);
+		CHECK(st[i].accepted + st[i].retried == NSTORES);
+		accepted += st[i].accepted;
+		retried += st[i].retried;
+	}
+	CHECK(atomic_load(&fwd_bad) == 0);
+	CHECK(atomic_load(&fwd_count) == NTHREADS * NSTORES);
+	CHECK(retried == NTHREADS * NSTORES / 3);
+	CHECK(accepted == NTHREADS * NSTORES - retried);
+	CHECK(sva_shim_nportals() == 1);
+	close(fd2);
+	unlink(path);
 }
 #endif /* SHIM_LINKED */
 
@@ -647,6 +745,8 @@ int main(int argc, char **argv)
 		mode_fork();
 	else if (!strcmp(mode, "dead"))
 		mode_dead_handler();
+	else if (!strcmp(mode, "threads"))
+		mode_threads();
 	else if (!strcmp(mode, "dead-default")) {
 		answer = -ENODEV;
 		mode_store();

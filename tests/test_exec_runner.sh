@@ -13,12 +13,15 @@ skip() { echo "SKIP: $*"; exit 77; }
 [ -x "$runner" ] || skip "accel-config-test is not installed (scripts/install-deps.sh)"
 command -v accel-config >/dev/null || skip "accel-config is not installed"
 log=$(mktemp)
+SVA_EXEC_RUNDIR=$(mktemp -d /run/sva-exec-test.XXXXXX) # a daemon of its own
+export SVA_EXEC_RUNDIR
 "$sva" exec -- "$runner" >"$log" 2>&1
 rc=$?
 tests=$(grep -c '^\[ info\] test with op .* passed' "$log")
 echo "dsa_user_test_runner.sh: exit $rc, $tests dsa_test checks passed"
 [ $rc = 0 ] || tail -40 "$log"
 rm -f "$log"
+rm -rf "$SVA_EXEC_RUNDIR" 2>/dev/null
 # a run that checked nothing passed nothing
 [ $rc = 0 ] && [ "$tests" -eq 0 ] && { echo "FAIL: no dsa_test result"; exit 1; }
 exit $rc

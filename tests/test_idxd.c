@@ -79,7 +79,8 @@ static void env_init_nonpreemptive(struct env *e, uint64_t seed)
 	env_init_world(e, w);
 }
 
-static void env_done(struct env *e)
+/* Everything but the world: every PASID back. */
+static void env_release(struct env *e)
 {
 	sva_kernel_quiesce(e->k);
 	sva_idxd_destroy(e->x);
@@ -89,6 +90,11 @@ static void env_done(struct env *e)
 	sva_swiommu_destroy(e->sw);
 	sva_iommu_sys_destroy(e->isys);
 	sva_kernel_destroy(e->k);
+}
+
+static void env_done(struct env *e)
+{
+	env_release(e);
 	sva_test_world_done(e->w);
 }
 
@@ -1104,6 +1110,156 @@ static void test_disable_races_opens_and_releases(void **state)
 	}
 }
 
+/*
+ * idxd's lifetime paths, each allocation failed in turn: the device's creation, and its use -
+ * enable (the accelerator, a char device per WQ), a process that opens the shared and the
+ * dedicated WQ with the client library, copies a page through each and exits with the dedicated
+ * one still open, then disable, enable again and disable (the files gone, the cdevs freed).
+ */
+struct idxd_fail {
+	struct env e;
+	bool use;
+	struct sva_idxd *made;
+	struct sva_process *p;
+	int status, err, fds_left;
+	uint8_t copied; /* copies that were checked */
+};
+
+static int idxd_fail_task(struct sva_task *t, void *arg)
+{
+	static const char *const paths[] = { "/dev/dsa/wq0.1", "/dev/dsa/wq0.0" };
+	struct idxd_fail *f = arg;
+	struct sva_accel_client *c[2] = { NULL, NULL };
+	struct dsa_completion_record rec;
+	struct dsa_hw_desc d;
+	struct mem m;
+	int ret = t_mem(t, &m, 9) ? -ENOMEM : 0;
+
+	for (int i = 0; i < 2 && !ret; i++) {
+		ret = sva_accel_client_open(t, paths[i], &c[i]);
+		if (ret) { /* nothing of it is left: only the first client's fd, if any */
+			for (int fd = 0; fd < 16; fd++)
+				f->fds_left += (!c[0] || fd != sva_accel_client_fd(c[0])) &&
+					       sva_sys_close(t, fd) == 0;
+			break;
+		}
+		sva_dsa_desc_memmove(&d, m.dst, m.src, PAGE, m.comp + 32 * (uint64_t)i);
+		ret = sva_accel_client_submit(t, c[i], &d);
+		if (!ret)
+			ret = sva_accel_client_wait(t, c[i], m.comp + 32 * (uint64_t)i, &rec,
+						    MAX_POLLS);
+		if (!ret && rec.status == DSA_COMP_SUCCESS && t_same(t, &m, 0, PAGE) == 0)
+			f->copied++;
+	}
+	if (c[0])
+		sva_accel_client_close(t, c[0]);
+	if (c[1]) /* the exit closes its fd and unmaps its portal */
+		sva_accel_client_discard(sva_kernel_world(sva_task_kernel(t)), c[1]);
+	f->err = ret;
+	return ret ? 1 : 0;
+}
+
+static struct sva_world *idxd_fail_setup(void *arg)
+{
+	struct idxd_fail *f = arg;
+	bool use = f->use;
+
+	memset(f, 0, sizeof(*f));
+	f->use = use;
+	f->status = -1;
+	env_init(&f->e, SVA_BACKEND_SIM, 1);
+	sva_test_quiet(f->e.w);
+	if (use) {
+		configure(&f->e, "6");
+	} else {
+		sva_idxd_destroy(f->e.x);
+		f->e.x = NULL;
+	}
+	return f->e.w;
+}
+
+static int idxd_fail_body(struct sva_world *w, void *arg)
+{
+	struct idxd_fail *f = arg;
+	int ret;
+
+	(void)w;
+	if (!f->use)
+		return sva_idxd_create(f->e.k, f->e.dev, "dsa0", &f->made);
+	ret = sva_idxd_enable(f->e.x);
+	if (ret)
+		return ret;
+	ret = sva_process_start(f->e.k, "user", idxd_fail_task, f, &f->p);
+	if (ret == 0) {
+		assert_int_equal(sva_process_wait(f->p, &f->status), 0);
+		ret = f->err;
+	}
+	sva_kernel_quiesce(f->e.k);
+	assert_int_equal(sva_idxd_disable(f->e.x), 0);
+	if (ret)
+		return ret;
+	ret = sva_idxd_enable(f->e.x);
+	if (ret)
+		return ret;
+	return sva_idxd_disable(f->e.x);
+}
+
+static void idxd_fail_check(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct idxd_fail *f = arg;
+
+	if (!f->use) {
+		if (r->ret)
+			assert_int_equal(sva_alloc_live(w, SVA_OBJ_IDXD), 0);
+		return;
+	}
+	sva_kernel_quiesce(f->e.k);
+	assert_false(sva_idxd_enabled(f->e.x)); /* a failed enable leaves it disabled */
+	assert_null(sva_idxd_accel(f->e.x));
+	assert_int_equal(sva_alloc_live(w, SVA_OBJ_IDXD_CDEV), 0);
+	assert_int_equal(sva_alloc_live(w, SVA_OBJ_IDXD_FILE), 0);
+	assert_int_equal(f->fds_left, 0);
+	if (r->ret == 0) {
+		assert_int_equal(f->status, 0);
+		assert_int_equal(f->copied, 2);
+	}
+	/* and it enables again, as configured */
+	assert_int_equal(sva_idxd_enable(f->e.x), 0);
+	assert_int_equal(sva_idxd_disable(f->e.x), 0);
+}
+
+static void idxd_fail_teardown(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct idxd_fail *f = arg;
+
+	(void)w;
+	(void)r;
+	if (!f->use)
+		f->e.x = f->made;
+	env_release(&f->e);
+}
+
+static void test_fail_nth_create_enable_open_disable(void **state)
+{
+	struct idxd_fail f = { .use = false };
+	struct sva_test_fail_case c = { .name = "idxd create",
+					.setup = idxd_fail_setup,
+					.body = idxd_fail_body,
+					.check = idxd_fail_check,
+					.teardown = idxd_fail_teardown,
+					.arg = &f };
+	struct sva_test_fail_stats st;
+	(void)state;
+
+	sva_test_fail_sweep(&c, &st);
+	assert_true(st.errors >= 1);
+	f.use = true;
+	c.name = "idxd enable, open both WQs, copy, exit, disable, enable, disable";
+	c.checker = true;
+	sva_test_fail_sweep(&c, &st);
+	assert_true(st.errors >= 10);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1113,6 +1269,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_open_map_submit),
 		cmocka_unit_test(test_pasid_disabled_refuses_open),
 		cmocka_unit_test(test_client_library),
+		cmocka_unit_test(test_fail_nth_create_enable_open_disable),
 		cmocka_unit_test(test_another_mm_gets_eperm),
 		cmocka_unit_test(test_release_drains_the_pasid),
 		cmocka_unit_test(test_enqcmd_retries_movdir64b_drops),

@@ -11,6 +11,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -30,7 +32,8 @@
 
 #define PAGE	 4096ul
 #define NBIG	 64
-#define FIXED_VA 0x300000000000ul /* a child's page at a known address (the pid reuse test) */
+/* a child's page at a known address (the pid reuse test): app memory under ASan and TSan */
+#define FIXED_VA 0x5e000000ul
 
 struct layout {
 	uint64_t rw, ro, none, untouched, hole, big, fixed;
@@ -64,10 +67,28 @@ static void reply(int fd, uint64_t v)
 		_exit(11);
 }
 
+/* A thread of the child: its id replied, then waits to be let go. */
+struct child_thread {
+	pthread_t thread;
+	sem_t go;
+	int out;
+};
+
+static void *child_thread_main(void *arg)
+{
+	struct child_thread *t = arg;
+
+	reply(t->out, (uint64_t)gettid());
+	while (sem_wait(&t->go) && errno == EINTR)
+		;
+	return NULL;
+}
+
 /* The child: its mappings, then its commands. */
 static void child_main(int cmd, int out, uint8_t fixed_tag)
 {
 	struct layout at;
+	struct child_thread th;
 	uint8_t *rw = map(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, 0);
 	uint8_t *ro = map(NULL, PAGE, PROT_READ | PROT_WRITE, 0);
 	uint8_t *big = map(NULL, NBIG * PAGE, PROT_READ | PROT_WRITE, MAP_POPULATE);
@@ -108,6 +129,17 @@ static void child_main(int cmd, int out, uint8_t fixed_tag)
 			break;
 		case 'w': /* widen: ro writable */
 			reply(out, (uint64_t)mprotect(ro, PAGE, PROT_READ | PROT_WRITE));
+			break;
+		case 't': /* a thread, which replies its id */
+			th.out = out;
+			sem_init(&th.go, 0, 0);
+			if (pthread_create(&th.thread, NULL, child_thread_main, &th))
+				_exit(13);
+			break;
+		case 'u': /* the thread exits */
+			sem_post(&th.go);
+			pthread_join(th.thread, NULL);
+			reply(out, 0);
 			break;
 		case 'm': { /* a new mapping */
 			uint8_t *p = map(NULL, PAGE, PROT_READ | PROT_WRITE, 0);
@@ -259,8 +291,10 @@ static void test_maps_cache(void **state)
 {
 	struct child *c = *state;
 	uint8_t buf[PAGE], want[PAGE];
-	unsigned long reads = sva_procmem_maps_reads(c->pm);
+	unsigned long reads;
 
+	sva_procmem_use_maps_cache(c->pm); /* as on a kernel without PROCMAP_QUERY */
+	reads = sva_procmem_maps_reads(c->pm);
 	for (unsigned p = 0; p < NBIG; p++) {
 		assert_int_equal(sva_procmem_access(c->pm, c->at.big + p * PAGE, buf, PAGE, false),
 				 0);
@@ -284,6 +318,45 @@ static void test_maps_cache(void **state)
 	assert_int_equal(sva_procmem_access(c->pm, c->at.rw + PAGE, buf, 8, true), -EFAULT);
 	assert_int_equal(sva_procmem_access(c->pm, c->at.rw + PAGE, buf, 8, false), 0);
 	assert_int_equal(sva_procmem_access(c->pm, c->at.rw, buf, 8, true), 0);
+}
+
+/* Where the kernel answers PROCMAP_QUERY, a narrowed mapping is refused at once: no refresh. */
+static void test_query_is_exact(void **state)
+{
+	struct child *c = *state;
+	uint8_t buf[8] = { 0 };
+
+	assert_int_equal(sva_procmem_access(c->pm, c->at.rw + PAGE, buf, 8, true), 0);
+	if (!sva_procmem_exact(c->pm))
+		skip(); /* a kernel before 6.11: test_maps_cache covers the cache */
+	assert_int_equal(ask(c, 'p'), 0);
+	assert_int_equal(sva_procmem_access(c->pm, c->at.rw + PAGE, buf, 8, true), -EFAULT);
+	assert_int_equal(sva_procmem_access(c->pm, c->at.rw + PAGE, buf, 8, false), 0);
+	assert_int_equal(sva_procmem_access(c->pm, c->at.rw, buf, 8, true), 0);
+	assert_int_equal(sva_procmem_access(c->pm, c->at.ro, buf, 8, true), -EFAULT);
+}
+
+/* Opened by a thread's id (as FUSE names the caller), the handle outlives the thread. */
+static void test_open_by_thread_outlives_it(void **state)
+{
+	struct child *c = *state;
+	struct sva_procmem *pm;
+	uint8_t buf[64];
+	uint64_t tid = ask(c, 't');
+
+	assert_int_not_equal(tid, c->pid);
+	assert_int_equal(sva_procmem_open((pid_t)tid, &pm), 0);
+	assert_int_equal(sva_procmem_access(pm, c->at.rw, buf, 64, false), 0);
+	assert_int_equal(buf[3], pattern(3, 1));
+	assert_int_equal(ask(c, 'u'), 0);
+	assert_int_equal(sva_procmem_refresh(pm), 0);
+	assert_int_equal(sva_procmem_access(pm, c->at.ro, buf, 64, false), 0);
+	assert_int_equal(buf[3], pattern(3, 2));
+	assert_int_equal(sva_procmem_present(pm, c->at.rw, false), 1);
+	/* the thread's id is no process any more */
+	struct sva_procmem *gone = NULL;
+	assert_int_equal(sva_procmem_open((pid_t)tid, &gone), -ESRCH);
+	sva_procmem_close(pm);
 }
 
 static void expect_gone(struct sva_procmem *pm, const struct layout *at)
@@ -399,6 +472,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_untouched_page_is_not_present_until_faulted_in,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_maps_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_is_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_by_thread_outlives_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit_is_esrch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reused_pid_is_never_reached, setup, teardown),
 		cmocka_unit_test(test_open_refuses_no_process),

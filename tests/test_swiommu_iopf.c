@@ -1393,47 +1393,85 @@ static void iopf_failure_stops_pri(void **state)
 	ienv_done(&e);
 }
 
-/* Every allocation of a PRI-capable device's probe (its PRQ, the fault queue and its workers,
- * the "prq" thread, the fault param) failing in turn: -ENOMEM, and nothing is left behind. */
-static void iopf_probe_fail_nth(void **state)
-{
+/*
+ * Every allocation of a PRI-capable device's probe (its PRQ, the fault queue and its workers,
+ * the "prq" thread, the fault param) failing in turn: -ENOMEM, and nothing is left behind; the
+ * queue goes with the last PRI-capable device.
+ */
+struct probe_fail {
 	struct ledger lg;
 	struct ienv e;
-	struct sva_device *dev = NULL;
-	unsigned long failures = 0;
+	struct sva_device *dev;
+	long live0;
+};
+
+static struct sva_world *probe_fail_setup(void *arg)
+{
+	struct probe_fail *f = arg;
 	char live[256];
-	int ret;
+
+	ienv_init(&f->e, SVA_BACKEND_SIM, 0, &f->lg);
+	f->dev = NULL;
+	f->live0 = sva_alloc_describe_live(f->e.w, SVA_TEST_IGNORED_TYPES, live, sizeof(live));
+	return f->e.w;
+}
+
+static int probe_fail_body(struct sva_world *w, void *arg)
+{
+	struct probe_fail *f = arg;
+
+	(void)w;
+	return ienv_add(&f->e, "acc0", true, &f->dev);
+}
+
+static void probe_fail_check(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct probe_fail *f = arg;
+	char live[256];
+
+	if (r->ret) {
+		assert_int_equal(
+			sva_alloc_describe_live(w, SVA_TEST_IGNORED_TYPES, live, sizeof(live)),
+			f->live0);
+		assert_null(f->e.sw->prq);
+		return;
+	}
+	assert_non_null(f->e.sw->prq);
+	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PRQ), 1);
+	/* the queue goes with the last PRI-capable device */
+	sva_device_remove(f->dev);
+	f->e.ndev = 0;
+	assert_null(f->e.sw->prq);
+	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PRQ), 0);
+}
+
+static void probe_fail_teardown(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct probe_fail *f = arg;
+
+	(void)w;
+	(void)r;
+	sva_mm_sys_synchronize(f->e.mm_sys);
+	assert_true(ienv_frames_free(&f->e));
+	ienv_teardown(&f->e);
+	ledger_assert(&f->lg);
+	pthread_mutex_destroy(&f->lg.lock);
+}
+
+static void iopf_probe_fail_nth(void **state)
+{
+	struct probe_fail f;
+	struct sva_test_fail_case c = { .name = "PRI device probe",
+					.setup = probe_fail_setup,
+					.body = probe_fail_body,
+					.check = probe_fail_check,
+					.teardown = probe_fail_teardown,
+					.arg = &f };
+	struct sva_test_fail_stats st;
 	(void)state;
 
-	ienv_init(&e, SVA_BACKEND_SIM, 0, &lg);
-	for (unsigned long n = 1;; n++) {
-		long before =
-			sva_alloc_describe_live(e.w, SVA_TEST_IGNORED_TYPES, live, sizeof(live));
-
-		sva_alloc_fail_nth(e.w, n);
-		ret = ienv_add(&e, "acc0", true, &dev);
-		if (!sva_alloc_injected(e.w)) {
-			assert_int_equal(ret, 0);
-			sva_alloc_fail_nth(e.w, 0);
-			break;
-		}
-		assert_int_equal(ret, -ENOMEM);
-		assert_int_equal(
-			sva_alloc_describe_live(e.w, SVA_TEST_IGNORED_TYPES, live, sizeof(live)),
-			before);
-		assert_null(e.sw->prq);
-		failures++;
-	}
-	print_message("%lu allocations of the probe failed in turn\n", failures);
-	assert_true(failures >= 8); /* device, group, context, PRQ, fault queue, workers, ... */
-	assert_non_null(e.sw->prq);
-	assert_int_equal(sva_alloc_live(e.w, SVA_OBJ_PRQ), 1);
-	/* the queue goes with the last PRI-capable device */
-	sva_device_remove(dev);
-	e.ndev = 0;
-	assert_null(e.sw->prq);
-	assert_int_equal(sva_alloc_live(e.w, SVA_OBJ_PRQ), 0);
-	ienv_done(&e);
+	sva_test_fail_sweep(&c, &st);
+	assert_true(st.errors >= 8); /* device, group, context, PRQ, fault queue, workers, ... */
 }
 
 static void iopf_stop_marker_discarded(void **state)

@@ -235,7 +235,8 @@ static int sva_bind_locked(struct sva_iommu_sys *sys, struct sva_device *dev, st
 	if (!sva_try_shared_domain(im, dev, bond)) {
 		ret = sva_new_domain(sys, im, dev, bond);
 		if (ret) {
-			sva_free(sys->w, SVA_OBJ_BOND, bond);
+			if (!sva_world_broken(sys->w, SVA_BREAK_BIND_LEAKS_BOND))
+				sva_free(sys->w, SVA_OBJ_BOND, bond);
 			return ret;
 		}
 	}

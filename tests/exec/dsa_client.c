@@ -8,19 +8,23 @@
  *
  *   memmove WQ SIZE     one memmove of SIZE bytes, every byte checked
  *   ops WQ              memfill, compare, a bad opcode, an address outside any mapping, a
- *                       destination not present with block-on-fault off: the status codes
+ *                       batch, a completion record in read-only memory, a destination not
+ *                       present with block-on-fault off: the status codes
  *   fork WQ             a forked child's write(2) on the inherited fd is refused (EPERM), it
  *                       has no portal (VM_DONTCOPY: a store faults), its own open works on a
  *                       shared WQ and is refused (EBUSY) on a dedicated one its parent holds
+ *   threads WQ N        N threads of one process each open the shared WQ and copy: one mm,
+ *                       so one PASID (the daemon's events show its binds)
  *   exec WQ             after an exec (a new mm) the fd kept open is the old mm's queue: its
  *                       write(2) is refused (EPERM); the new image's own open is a new queue
  *   seed000 WQ N        N workers that open, map, submit and exit without closing (seed 000)
- *   kill WQ N           N children killed (SIGKILL) at once after submitting a 2 MiB memmove,
- *                       then this process's own memmove still works
+ *   kill WQ N           N children killed (SIGKILL) at random points: half anywhere in their
+ *                       life, half during a 2 MiB memmove; then this process's own memmove works
  *   garbage WQ          stores of random bytes to the portal, then a good memmove works
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -224,6 +228,44 @@ static int cmd_ops(const char *wq)
 	submit(&q, &d); /* a destination no mapping covers: the page request is refused */
 	bad |= expect("unmapped destination", wait_rec(c), DSA_COMP_PAGE_FAULT_IR);
 
+	/* a batch of four memmoves: each its own record, the batch's record after them */
+	{
+		struct dsa_hw_desc *list = aligned_alloc(64, 4 * sizeof(*list));
+		struct dsa_completion_record *subs = map_anon(4096);
+
+		if (!list || !subs)
+			return 1;
+		memset(b, 0, 8192);
+		for (int i = 0; i < 4; i++)
+			desc_init(&list[i], DSA_OPCODE_MEMMOVE, b + i * 2048, a + i * 2048, 2048,
+				  &subs[i], IDXD_OP_FLAG_BOF);
+		memset(c, 0, 32);
+		desc_init(&d, DSA_OPCODE_BATCH, NULL, NULL, 0, c, 0);
+		d.desc_list_addr = (uintptr_t)list;
+		d.desc_count = 4;
+		submit(&q, &d);
+		bad |= expect("batch of 4", wait_rec(c), DSA_COMP_SUCCESS);
+		for (int i = 0; i < 4; i++)
+			bad |= (subs[i].status & DSA_COMP_STATUS_MASK) != DSA_COMP_SUCCESS;
+		bad |= memcmp(a, b, 8192) != 0;
+		free(list);
+		munmap(subs, 4096);
+	}
+
+	/* a completion record in read-only memory: never written (the device may not force it),
+	   and the device goes on */
+	{
+		struct dsa_completion_record *ro = map_anon(4096);
+
+		if (!ro || mprotect(ro, 4096, PROT_READ))
+			return 1;
+		desc_init(&d, DSA_OPCODE_MEMMOVE, b, a, 64, ro, IDXD_OP_FLAG_BOF);
+		submit(&q, &d);
+		usleep(200000);
+		bad |= expect("read-only completion record (not written)", ro->status, 0);
+		munmap(ro, 4096);
+	}
+
 	memset(c, 0, 32);
 	desc_init(&d, DSA_OPCODE_MEMMOVE, fresh, a, 8192, c, 0); /* never touched, no BOF */
 	submit(&q, &d);
@@ -287,6 +329,38 @@ static int cmd_fork(const char *wq)
 	return status;
 }
 
+static void *thread_copy(void *arg)
+{
+	struct wq q;
+	intptr_t st = -1;
+
+	if (!wq_open(arg, &q)) {
+		st = do_memmove(&q, 16384);
+		wq_close(&q);
+	}
+	return (void *)st;
+}
+
+static int cmd_threads(const char *wq, int n)
+{
+	pthread_t t[64];
+	int failed = 0;
+
+	if (n > 64)
+		n = 64;
+	for (int i = 0; i < n; i++)
+		if (pthread_create(&t[i], NULL, thread_copy, (void *)wq))
+			return 1;
+	for (int i = 0; i < n; i++) {
+		void *st;
+
+		pthread_join(t[i], &st);
+		failed += (intptr_t)st != DSA_COMP_SUCCESS;
+	}
+	printf("threads: %d threads, %d failed\n", n, failed);
+	return failed != 0;
+}
+
 static int cmd_exec(const char *wq, const char *self)
 {
 	char fdarg[16];
@@ -346,6 +420,7 @@ static int cmd_kill(const char *wq, int n)
 {
 	int failed = 0;
 
+	srand((unsigned)getpid());
 	for (int i = 0; i < n; i++) {
 		int p[2];
 		char c;
@@ -372,8 +447,15 @@ static int cmd_kill(const char *wq, int n)
 				pause();
 		}
 		close(p[1]);
-		if (pid < 0 || read(p[0], &c, 1) != 1)
-			failed++;
+		/* every other child dies at a random point of its life (open, mmap, submit...),
+		   the others at a random point of their DMA */
+		if (i % 2) {
+			usleep((useconds_t)(rand() % 3000));
+		} else {
+			if (pid < 0 || read(p[0], &c, 1) != 1)
+				failed++;
+			usleep((useconds_t)(rand() % 2000));
+		}
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		close(p[0]);
@@ -431,6 +513,8 @@ int main(int argc, char **argv)
 		return cmd_ops(wq);
 	if (!strcmp(cmd, "fork"))
 		return cmd_fork(wq);
+	if (!strcmp(cmd, "threads") && argc > 3)
+		return cmd_threads(wq, atoi(argv[3]));
 	if (!strcmp(cmd, "exec"))
 		return cmd_exec(wq, "/proc/self/exe");
 	if (!strcmp(cmd, "exec-child") && argc > 3)
@@ -441,6 +525,7 @@ int main(int argc, char **argv)
 		return cmd_kill(wq, atoi(argv[3]));
 	if (!strcmp(cmd, "garbage"))
 		return cmd_garbage(wq);
-	fprintf(stderr, "usage: dsa_client memmove|ops|fork|exec|seed000|kill|garbage WQ [N]\n");
+	fprintf(stderr,
+		"usage: dsa_client memmove|ops|fork|threads|exec|seed000|kill|garbage WQ [N]\n");
 	return 2;
 }

@@ -158,7 +158,8 @@ int sva_cmd_exec(int argc, char **argv)
 	const char *config = NULL, *events = NULL, *rundir = rundir_of();
 	char events_abs[4096];
 	char *json = NULL;
-	int i, fd, status;
+	int i, fd, status, before, after;
+	char first[4096];
 	pid_t pid;
 
 	for (i = 1; i < argc; i++) {
@@ -226,6 +227,7 @@ int sva_cmd_exec(int argc, char **argv)
 	free(json);
 	if (fd < 0)
 		return SVA_EXIT_FAILED;
+	before = sva_launch_query(rundir, "verdict", first, sizeof(first));
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -244,11 +246,21 @@ int sva_cmd_exec(int argc, char **argv)
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
 	status = wait_forwarding(pid);
-	close(fd);
-	if (status == -1)
-		return sva_cli_error("exec: waitpid: %s",
-				     strerror(errno)); /* the daemon stops when its last launcher
-							  and client are gone */
+	if (status == -1) {
+		close(fd);
+		return sva_cli_error("exec: waitpid: %s", strerror(errno));
+	}
+	/* what the daemon's checker found while the program ran is the program's verdict too */
+	after = sva_launch_query(rundir, "verdict", first, sizeof(first));
+	close(fd); /* the daemon stops when its last launcher and client are gone */
+	if (before >= 0 && after > before) {
+		first[strcspn(first, "\n")] = '\0';
+		printf("VIOLATION: the device daemon found %d violation(s) while %s ran; the "
+		       "first: "
+		       "%s\n",
+		       after - before, argv[i], first);
+		return SVA_EXIT_VIOLATION;
+	}
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);

@@ -515,6 +515,9 @@ int sva_exec_open(struct sva_exec *x, const char *wq, pid_t pid, struct sva_exec
 /*
  * Is @p's mm still its process's? Not when the process exec'd (a new mm, no PASID) or is past
  * exit_mmap: its shadow then exits - the old mm's exit_mmap - and a next open gets a new one.
+ * Called at each of the process's requests: what it did to its mappings before (munmap,
+ * mprotect) is seen by its DMA from now on, as the kernel's synchronous invalidations (mmu
+ * notifiers) would have told an IOTLB before the store.
  */
 static bool exec_proc_alive(struct sva_exec *x, struct exec_proc *p)
 {
@@ -525,6 +528,7 @@ static bool exec_proc_alive(struct sva_exec *x, struct exec_proc *p)
 	if (alive) { /* p->mem lives while the shadow has not exited: its mm holds it */
 		pthread_mutex_lock(&p->mem->lock);
 		alive = sva_procmem_alive(p->mem->pm);
+		sva_procmem_invalidate(p->mem->pm);
 		pthread_mutex_unlock(&p->mem->lock);
 	}
 	pthread_mutex_unlock(&x->lock);
@@ -823,6 +827,16 @@ unsigned sva_exec_ndevices(struct sva_exec *x)
 struct sva_idxd *sva_exec_device(struct sva_exec *x, unsigned i)
 {
 	return i < x->ndevs ? x->idxd[i] : NULL;
+}
+
+unsigned sva_exec_verdict(struct sva_exec *x, char *first, size_t len)
+{
+	unsigned long total = 0;
+
+	for (enum sva_invariant inv = SVA_I1_UNIQUENESS; inv < SVA_INVARIANT_NR; inv++)
+		total += sva_checker_violations(x->checker, inv);
+	snprintf(first, len, "%s", total && sva_report_first(x->w) ? sva_report_first(x->w) : "");
+	return (unsigned)total;
 }
 
 unsigned sva_exec_report(struct sva_exec *x, FILE *out)

@@ -143,6 +143,8 @@ static bool conn_line(struct sva_daemon *d, struct conn *c, const char *line)
 	} else if (strcmp(line, "lsmod") == 0) {
 		sva_view_lsmod(&d->view, text, sizeof(text));
 		rc = 0;
+	} else if (strcmp(line, "verdict") == 0) { /* the violations so far, and the first */
+		rc = (int)sva_exec_verdict(d->view.x, text, sizeof(text));
 	} else {
 		snprintf(text, sizeof(text), "sva exec: daemon: unknown command '%.64s'", line);
 		rc = -EINVAL;

@@ -67,6 +67,8 @@ int sva_daemon_main(const char *rundir, const struct sva_exec_config *cfg, const
 int sva_launch_connect(const char *rundir, const struct sva_exec_config *cfg, const char *events);
 /* One command of the module tools to the daemon: its rc, the text printed. */
 int sva_launch_command(const char *rundir, const char *cmd);
+/* The same, its answer's text in @text: "verdict" answers the violations so far and the first. */
+int sva_launch_query(const char *rundir, const char *cmd, char *text, size_t len);
 
 /* ns.c: in a new private mount namespace, the views at /sys/bus/dsa and /dev/dsa. */
 int sva_ns_enter(const char *rundir);

@@ -63,6 +63,8 @@ void sva_exec_process_exited(struct sva_exec *x, pid_t tgid);
 /* Clients: shadow processes alive, files open. The daemon stops when both are 0. */
 unsigned sva_exec_clients(struct sva_exec *x);
 
+/* The violations so far, and the first report's text in @first ("" when none). */
+unsigned sva_exec_verdict(struct sva_exec *x, char *first, size_t len);
 /* The checker's verdict so far: 0 clean, else the number of violations (printed to @out). */
 unsigned sva_exec_report(struct sva_exec *x, FILE *out);
 

@@ -184,14 +184,15 @@ int sva_launch_connect(const char *rundir, const struct sva_exec_config *cfg, co
 	return -EIO;
 }
 
-int sva_launch_command(const char *rundir, const char *cmd)
+int sva_launch_query(const char *rundir, const char *cmd, char *text, size_t len)
 {
-	char text[4096], line[128];
+	char line[128];
 	int fd = ctl_connect(rundir), rc;
 
+	text[0] = '\0';
 	if (fd < 0) {
-		fprintf(stderr, "%s: no sva exec device daemon at %s/ctl (%s)\n", cmd, rundir,
-			strerror(-fd));
+		snprintf(text, len, "%s: no sva exec device daemon at %s/ctl (%s)\n", cmd, rundir,
+			 strerror(-fd));
 		return -ENOTCONN;
 	}
 	snprintf(line, sizeof(line), "%s\n", cmd);
@@ -200,8 +201,16 @@ int sva_launch_command(const char *rundir, const char *cmd)
 		close(fd);
 		return rc;
 	}
-	rc = ctl_reply(fd, text, sizeof(text), true);
+	rc = ctl_reply(fd, text, len, true);
 	close(fd);
+	return rc;
+}
+
+int sva_launch_command(const char *rundir, const char *cmd)
+{
+	char text[4096];
+	int rc = sva_launch_query(rundir, cmd, text, sizeof(text));
+
 	fputs(text, rc ? stderr : stdout);
 	return rc;
 }

@@ -410,8 +410,8 @@ SHIM_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_
 	if (p == MAP_FAILED)
 		return p;
 	portals_forget((uintptr_t)p, len); /* MAP_FIXED may have replaced one */
-	if (portal) {
-		rc = portal_add((uintptr_t)p, len, fd);
+	if (portal) {			   /* the whole page: a shorter length maps it all */
+		rc = portal_add((uintptr_t)p, shim.page, fd);
 		if (rc) {
 			shim.real_munmap(p, len);
 			errno = -rc;
