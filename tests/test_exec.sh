@@ -212,6 +212,14 @@ EOF
 	[ "$(cat "$TMP/priority" 2>/dev/null)" = "10" ] ||
 		fail "after rmmod + modprobe: priority $(cat "$TMP/priority" 2>/dev/null), not the configuration's 10"
 	grep -q "not_a_module" "$TMP/mp.err" || fail "modprobe of another module: no message"
+	# another module goes to the real tool when there is one (here a stand-in on PATH)
+	mkdir -p "$TMP/realbin"
+	printf '#!/bin/sh\necho "real modprobe $*"\n' >"$TMP/realbin/modprobe"
+	chmod +x "$TMP/realbin/modprobe"
+	expect 0 "the real modprobe" -- "$SVA" exec -- env PATH="$SVA_EXEC_RUNDIR/bin:$TMP/realbin:$PATH" \
+		sh -c 'modprobe -q vfio_pci && modprobe idxd'
+	[ "$(cat "$TMP/out")" = "real modprobe -q vfio_pci" ] ||
+		fail "modprobe vfio_pci did not reach the real tool: '$(cat "$TMP/out")'"
 	;;
 daemon)
 	need_exec

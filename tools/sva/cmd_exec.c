@@ -266,6 +266,39 @@ int sva_cmd_exec(int argc, char **argv)
 	return WEXITSTATUS(status);
 }
 
+/*
+ * A module that is not libsva's: the real tool @name (the first on PATH that is not this
+ * run directory's link) runs in our place with our arguments - it does not return; without
+ * one, the reason is printed and -1 returned.
+ */
+static int real_tool(const char *rundir, const char *name, char **argv)
+{
+	const char *path = getenv("PATH");
+	char bin[512], cand[1024];
+
+	snprintf(bin, sizeof(bin), "%s/bin", rundir);
+	while (path && *path) {
+		size_t len = strcspn(path, ":");
+
+		snprintf(cand, sizeof(cand), "%.*s/%s", (int)len, path, name);
+		if (!(len == strlen(bin) && strncmp(path, bin, len) == 0) &&
+		    access(cand, X_OK) == 0) {
+			execv(cand, argv);
+			break;
+		}
+		path += len + (path[len] == ':');
+	}
+	for (int i = 1; argv[i]; i++)
+		if (argv[i][0] != '-' && !strchr(argv[i], '=') && strcmp(argv[i], "idxd") != 0) {
+			fprintf(stderr,
+				"%s: module %s: not libsva's (sva exec models idxd only), and "
+				"there is no real %s on PATH\n",
+				name, argv[i], name);
+			break;
+		}
+	return -1;
+}
+
 /* The sva binary run as modprobe, rmmod, lsmod, insmod (rundir/bin's links). */
 int sva_module_tool(int argc, char **argv)
 {
@@ -287,6 +320,8 @@ int sva_module_tool(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (argv[i][0] == '-' || strchr(argv[i], '='))
 			continue; /* options (-q, -v), module parameters */
+		if (strcmp(argv[i], "idxd") != 0 && real_tool(rundir, name, argv))
+			return 1; /* not libsva's, and no real tool ran */
 		snprintf(cmd, sizeof(cmd), "%s %s", op, argv[i]);
 		if (sva_launch_command(rundir, cmd))
 			return 1;
