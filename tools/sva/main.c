@@ -173,7 +173,8 @@ static int sva_cli_man(void)
 	printf(".SH \"EXIT STATUS\"\n");
 	sva_cli_roff_text(stdout, sva_exit_codes);
 	printf(".SH \"SEE ALSO\"\nThe scenario language: docs/scenario-language.md; the "
-	       "explorer and schedule strings: docs/concurrency.md (in the libsva sources).\n");
+	       "explorer and schedule strings: docs/concurrency.md; sva exec's views, namespace, "
+	       "daemon and module tools: docs/exec.md (in the libsva sources).\n");
 	return SVA_EXIT_OK;
 }
 
