@@ -184,7 +184,8 @@ static void env_check(struct env *e)
 		assert_int_equal(sva_accel_wq_pending(e->a, i), 0);
 }
 
-static void env_done(struct env *e)
+/* Everything but the world: the accelerator (checked first), the device, the IOMMU, the kernel. */
+static void env_release(struct env *e)
 {
 	sva_kernel_quiesce(e->k);
 	if (!e->destroyed) {
@@ -199,6 +200,11 @@ static void env_done(struct env *e)
 	sva_iommu_sys_destroy(e->isys);
 	sva_kernel_destroy(e->k);
 	sva_world_unsubscribe(e->w, monitor_event, &e->mon);
+}
+
+static void env_done(struct env *e)
+{
+	env_release(e);
 	sva_test_world_done(e->w);
 }
 
@@ -1824,36 +1830,156 @@ static void test_create_refuses_bad_devices(void **state)
 	env_done(&e);
 }
 
-static void test_create_unwinds_at_every_failure(void **state)
+/*
+ * The accelerator's lifetime paths, each allocation failed in turn: its creation (its WQs, its
+ * engines, their char devices) and a client's whole use - open a shared WQ (the PASID, the bond,
+ * the portal), submit a copy, wait for its record, close - then the same on the dedicated WQ.
+ */
+struct accel_fail {
+	struct env e;
+	bool use;		/* the body is a process using the WQs, not the creation */
+	struct sva_accel *made; /* by the creation body */
+	struct sva_process *p;
+	int status;
+	int err;      /* the process's first error */
+	int fds_left; /* fds a failed open left open (it must close what it opened) */
+	uint8_t got[2][256];
+	struct dsa_completion_record rec[2];
+};
+
+static int accel_fail_use(struct sva_task *t, void *arg)
 {
-	struct sva_accel_config acfg;
-	(void)state;
+	static const char *const wqs[] = { "dsa0wq1", "dsa0wq0" };
+	struct accel_fail *f = arg;
+	uint8_t want[256];
+	uint64_t comp = 0, src = 0, dst = 0;
+	int ret;
 
-	accel_config(&acfg, 2);
-	for (unsigned long nth = 1;; nth++) {
-		struct sva_accel *a = NULL;
-		struct env e;
-		int ret;
+	pattern_bytes(want, sizeof(want), 3);
+	ret = sva_sys_mmap(t, 0, PAGE, RW, SVA_MAP_POPULATE, -1, 0, &comp);
+	if (!ret)
+		ret = sva_sys_mmap(t, 0, PAGE, RW, SVA_MAP_POPULATE, -1, 0, &src);
+	if (!ret)
+		ret = sva_sys_mmap(t, 0, PAGE, RW, SVA_MAP_POPULATE, -1, 0, &dst);
+	if (!ret)
+		ret = sva_sys_write_mem(t, src, want, sizeof(want));
+	for (int i = 0; i < 2 && !ret; i++) {
+		struct sva_accel_client *c;
+		struct dsa_hw_desc d;
 
-		env_init(&e, SVA_BACKEND_SIM, 1, false);
-		sva_test_quiet(e.w);
-		sva_accel_destroy(e.a); /* the device free again */
-		e.a = NULL;
-		sva_alloc_fail_nth(e.w, nth);
-		ret = sva_accel_create(e.k, e.dev, &acfg, &a);
-		sva_alloc_fail_nth(e.w, 0);
-		if (ret == 0) {
-			assert_false(sva_alloc_injected(e.w));
-			e.a = a;
-			env_done(&e);
+		ret = sva_accel_client_open(t, wqs[i], &c);
+		if (ret) { /* nothing else is open here: the open closed what it opened */
+			for (int fd = 0; fd < 16; fd++)
+				f->fds_left += sva_sys_close(t, fd) == 0;
 			break;
 		}
-		assert_int_equal(ret, -ENOMEM);
-		assert_null(e.dev->priv);
-		assert_int_equal(sva_alloc_live(e.w, SVA_OBJ_ACCEL), 0);
-		e.destroyed = true;
-		env_done(&e);
+		sva_dsa_desc_memmove(&d, dst, src, sizeof(want), comp);
+		ret = sva_sys_write_mem(t, comp, &(struct dsa_completion_record){ 0 }, 32);
+		if (!ret)
+			ret = sva_accel_client_submit(t, c, &d);
+		if (!ret)
+			ret = sva_accel_client_wait(t, c, comp, &f->rec[i], MAX_POLLS);
+		if (!ret)
+			ret = sva_sys_read_mem(t, dst, f->got[i], sizeof(f->got[i]));
+		sva_accel_client_close(t, c);
 	}
+	f->err = ret;
+	return ret ? 1 : 0;
+}
+
+static struct sva_world *accel_fail_setup(void *arg)
+{
+	struct accel_fail *f = arg;
+	bool use = f->use;
+
+	memset(f, 0, sizeof(*f));
+	f->use = use;
+	f->status = -1;
+	env_init(&f->e, SVA_BACKEND_SIM, 1, false);
+	sva_test_quiet(f->e.w);
+	if (!use) {
+		sva_accel_destroy(f->e.a); /* the device free again */
+		f->e.a = NULL;
+	}
+	return f->e.w;
+}
+
+static int accel_fail_body(struct sva_world *w, void *arg)
+{
+	struct accel_fail *f = arg;
+	struct sva_accel_config acfg;
+	int ret;
+
+	(void)w;
+	if (!f->use) {
+		accel_config(&acfg, 2);
+		return sva_accel_create(f->e.k, f->e.dev, &acfg, &f->made);
+	}
+	ret = sva_process_start(f->e.k, "user", accel_fail_use, f, &f->p);
+	if (ret)
+		return ret;
+	assert_int_equal(sva_process_wait(f->p, &f->status), 0);
+	return f->err;
+}
+
+static void accel_fail_check(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct accel_fail *f = arg;
+	uint8_t want[256];
+
+	if (!f->use) {
+		if (r->ret) { /* nothing of it left */
+			assert_null(f->e.dev->priv);
+			assert_int_equal(sva_alloc_live(w, SVA_OBJ_ACCEL), 0);
+		}
+		return;
+	}
+	sva_kernel_quiesce(f->e.k);
+	env_check(&f->e); /* every descriptor accepted completed, none left queued */
+	assert_int_equal(f->fds_left, 0);
+	if (r->ret == 0) {
+		pattern_bytes(want, sizeof(want), 3);
+		for (int i = 0; i < 2; i++) {
+			assert_int_equal(f->rec[i].status, DSA_COMP_SUCCESS);
+			assert_memory_equal(f->got[i], want, sizeof(want));
+		}
+	} else if (f->p) {
+		assert_int_equal(f->status, 1);
+	}
+}
+
+static void accel_fail_teardown(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct accel_fail *f = arg;
+
+	(void)w;
+	(void)r;
+	if (!f->use) {
+		f->e.a = f->made;
+		f->e.destroyed = !f->made;
+	}
+	env_release(&f->e);
+}
+
+static void test_create_unwinds_at_every_failure(void **state)
+{
+	struct accel_fail f = { .use = false };
+	struct sva_test_fail_case c = { .name = "accel create",
+					.setup = accel_fail_setup,
+					.body = accel_fail_body,
+					.check = accel_fail_check,
+					.teardown = accel_fail_teardown,
+					.arg = &f };
+	struct sva_test_fail_stats st;
+	(void)state;
+
+	sva_test_fail_sweep(&c, &st);
+	assert_true(st.errors >= 6); /* the accel, its WQs, engines, cdevs */
+	f.use = true;
+	c.name = "accel open, submit, wait, close (shared, then dedicated)";
+	c.checker = true;
+	sva_test_fail_sweep(&c, &st);
+	assert_true(st.errors >= 6);
 }
 
 int main(int argc, char **argv)

@@ -162,41 +162,146 @@ static void test_fail_nth_fails_exactly_one_allocation(void **state)
 }
 
 /* The sweep every later layer uses: fail each allocation of an operation in turn. */
-static int three_allocs(struct sva_world *w, void **out)
+struct three {
+	void *p[3];
+	bool leaky;	  /* the error path forgets what it made (a broken case) */
+	bool ignores;	  /* the error path returns 0 after a failure (optional allocations) */
+	bool positive;	  /* returns 1 on failure: not an errno */
+	bool report;	  /* reports a problem on the error path */
+	bool lost_record; /* the check finds the state inconsistent */
+};
+
+static struct sva_world *three_setup(void *arg)
 {
+	struct three *t = arg;
+
+	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+
+	memset(t->p, 0, sizeof(t->p));
+	sva_test_quiet(w);
+	return w;
+}
+
+static int three_allocs(struct sva_world *w, void *arg)
+{
+	struct three *t = arg;
+
 	for (int i = 0; i < 3; i++) {
-		out[i] = sva_alloc(w, SVA_OBJ_TEST, 32);
-		if (!out[i]) {
-			while (i--)
-				sva_free(w, SVA_OBJ_TEST, out[i]);
-			return -ENOMEM;
+		t->p[i] = sva_alloc(w, SVA_OBJ_TEST, 32);
+		if (t->p[i])
+			continue;
+		if (t->report)
+			sva_report(w, SVA_REPORT_BAD_USAGE, "test: error path reported");
+		if (t->ignores || t->positive)
+			return t->positive;
+		while (i-- && !t->leaky) {
+			sva_free(w, SVA_OBJ_TEST, t->p[i]);
+			t->p[i] = NULL;
 		}
+		return -ENOMEM;
 	}
 	return 0;
 }
 
+static void three_check(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct three *t = arg;
+
+	/* the prior state (nothing) after a failure, all three after a success */
+	if (!t->ignores)
+		assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), r->ret ? 0 : 3);
+	if (r->injected) {
+		assert_int_equal(r->inj.type, SVA_OBJ_TEST);
+		assert_non_null(strstr(r->inj.site, "tests/test_base.c:"));
+	}
+}
+
+static void three_teardown(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct three *t = arg;
+
+	(void)r;
+	if (t->leaky && r->ret)
+		return;
+	for (int i = 0; i < 3; i++)
+		sva_free(w, SVA_OBJ_TEST, t->p[i]);
+}
+
 static void test_fail_nth_sweep_reaches_every_allocation(void **state)
 {
-	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
-	void *p[3];
-	unsigned long n;
+	struct three t = { .leaky = false };
+	struct sva_test_fail_case c = { .name = "three allocations",
+					.setup = three_setup,
+					.body = three_allocs,
+					.check = three_check,
+					.teardown = three_teardown,
+					.arg = &t };
+	struct sva_test_fail_stats st;
 	(void)state;
 
-	for (n = 1;; n++) {
-		int ret;
+	sva_test_fail_sweep(&c, &st);
+	assert_int_equal(st.allocations, 3);
+	assert_int_equal(st.runs, 3);
+	assert_int_equal(st.errors, 3);
+	/* an optional allocation: a failure absorbed is no error */
+	t.ignores = true;
+	sva_test_fail_sweep(&c, &st);
+	assert_int_equal(st.absorbed, 3);
+}
 
-		sva_alloc_fail_nth(w, n);
-		ret = three_allocs(w, p);
-		if (!sva_alloc_injected(w)) {
-			assert_int_equal(ret, 0);
-			break;
-		}
-		assert_int_equal(ret, -ENOMEM);
-		assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), 0); /* prior state restored */
-	}
-	assert_int_equal(n, 4);
-	for (int i = 0; i < 3; i++)
-		sva_free(w, SVA_OBJ_TEST, p[i]);
+/* The sweep fails a case that breaks a rule, naming N and the allocation. */
+static void test_fail_nth_sweep_catches_broken_error_paths(void **state)
+{
+	struct three t = { .leaky = true };
+	struct sva_test_fail_case c = { .name = "three allocations",
+					.setup = three_setup,
+					.body = three_allocs,
+					.teardown = three_teardown,
+					.arg = &t };
+	char msg[768];
+	(void)state;
+
+	/* a leak: fail-nth 1 leaks nothing (nothing made yet), 2 leaks the first */
+	assert_int_equal(sva_test_fail_sweep_run(&c, NULL, msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "fail-nth 2 (test at tests/test_base.c:"));
+	assert_non_null(strstr(msg, "leak: 1 test"));
+	t.leaky = false;
+	t.positive = true;
+	assert_int_equal(sva_test_fail_sweep_run(&c, NULL, msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "fail-nth 1 (test at"));
+	assert_non_null(strstr(msg, "returned 1"));
+	t.positive = false;
+	t.report = true;
+	assert_int_equal(sva_test_fail_sweep_run(&c, NULL, msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "error path reported"));
+	t.report = false;
+	c.quick = 2; /* a spread: 1, then the last */
+	assert_int_equal(sva_test_fail_sweep_run(&c, NULL, msg, sizeof(msg)), 0);
+}
+
+/* The failure injected is recorded: which attempt, its type, its site. */
+static void test_fail_nth_records_the_site(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+	struct sva_alloc_injection inj;
+	void *a, *b;
+	unsigned long before = sva_alloc_attempts(w);
+	char site[64];
+	int line;
+	(void)state;
+
+	sva_alloc_fail_nth(w, 2);
+	assert_false(sva_alloc_injection(w, &inj));
+	a = sva_alloc(w, SVA_OBJ_TEST, 8);
+	line = __LINE__ + 1;
+	b = sva_alloc(w, SVA_OBJ_STRING, 8);
+	assert_null(b);
+	assert_true(sva_alloc_injection(w, &inj));
+	assert_int_equal(inj.attempt, before + 2);
+	assert_int_equal(inj.type, SVA_OBJ_STRING);
+	snprintf(site, sizeof(site), "tests/test_base.c:%d", line);
+	assert_string_equal(inj.site, site);
+	sva_free(w, SVA_OBJ_TEST, a);
 	sva_test_world_done(w);
 }
 
@@ -362,6 +467,8 @@ int main(void)
 		cmocka_unit_test(test_sim_quarantine_is_released_at_destroy),
 		cmocka_unit_test(test_fail_nth_fails_exactly_one_allocation),
 		cmocka_unit_test(test_fail_nth_sweep_reaches_every_allocation),
+		cmocka_unit_test(test_fail_nth_sweep_catches_broken_error_paths),
+		cmocka_unit_test(test_fail_nth_records_the_site),
 		cmocka_unit_test(test_world_destroy_frees_what_is_left),
 		cmocka_unit_test(test_realloc_and_mapped_objects),
 		cmocka_unit_test(test_log_levels_and_sink),

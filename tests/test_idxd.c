@@ -79,7 +79,8 @@ static void env_init_nonpreemptive(struct env *e, uint64_t seed)
 	env_init_world(e, w);
 }
 
-static void env_done(struct env *e)
+/* Everything but the world: every PASID back. */
+static void env_release(struct env *e)
 {
 	sva_kernel_quiesce(e->k);
 	sva_idxd_destroy(e->x);
@@ -89,6 +90,11 @@ static void env_done(struct env *e)
 	sva_swiommu_destroy(e->sw);
 	sva_iommu_sys_destroy(e->isys);
 	sva_kernel_destroy(e->k);
+}
+
+static void env_done(struct env *e)
+{
+	env_release(e);
 	sva_test_world_done(e->w);
 }
 
@@ -911,18 +917,40 @@ static int open_q_task(struct sva_task *t, void *arg)
 	return 0;
 }
 
-static void with_queue_open(bool removal)
+enum queue_end { END_DISABLE, END_REMOVAL, END_WQ_DISABLE };
+
+static void with_queue_open(enum queue_end how)
 {
 	SVA_TEST_FOR_EACH_BACKEND(bc)
 	{
 		struct sva_process *p;
 		struct open_q q = { 0 };
 		struct env e;
+		bool removal = how == END_REMOVAL;
 		int status = -1, err = removal ? -ENODEV : -ENXIO;
 
 		env_init(&e, bc->backend, bc->seed);
 		configure(&e, "6");
-		assert_int_equal(sva_idxd_enable(e.x), 0);
+		if (how == END_WQ_DISABLE) {
+			struct use u = { .path = "/dev/dsa/wq0.1" };
+
+			/* the device alone: no WQ enabled, no char device */
+			assert_int_equal(sva_idxd_enable_device(e.x), 0);
+			get(&e, "dsa0", "state", "enabled");
+			get(&e, "wq0.1", "state", "disabled");
+			assert_int_equal(sva_test_run_process(e.k, use_task, &u), 0);
+			assert_int_equal(u.open_ret, -ENODEV); /* no such char device */
+			assert_int_equal(sva_idxd_wq_disable(e.x, "wq0.1"), -EINVAL);
+			assert_int_equal(sva_idxd_wq_enable(e.x, "wq0.2"), -EINVAL); /* size 0 */
+			assert_int_equal(sva_idxd_wq_enable(e.x, "wq1.0"), -ENOENT);
+			assert_int_equal(sva_idxd_wq_enable(e.x, "wq0.0"), 0);
+			assert_int_equal(sva_idxd_wq_enable(e.x, "wq0.1"), 0);
+			assert_int_equal(sva_idxd_wq_enable(e.x, "wq0.1"), -EBUSY);
+			get(&e, "wq0.1", "state", "enabled");
+			assert_true(sva_idxd_wq_enabled(e.x, "wq0.1"));
+		} else {
+			assert_int_equal(sva_idxd_enable(e.x), 0);
+		}
 		sva_completion_init(e.w, &q.submitted, "submitted");
 		sva_completion_init(e.w, &q.go, "go");
 		assert_int_equal(sva_process_start(e.k, "user", open_q_task, &q, &p), 0);
@@ -930,6 +958,10 @@ static void with_queue_open(bool removal)
 		if (removal) {
 			sva_idxd_destroy(e.x);
 			e.x = NULL;
+		} else if (how == END_WQ_DISABLE) {
+			assert_int_equal(sva_idxd_wq_disable(e.x, "wq0.1"), 0);
+			get(&e, "wq0.1", "state", "disabled");
+			get(&e, "dsa0", "state", "enabled");
 		} else {
 			assert_int_equal(sva_idxd_disable(e.x), 0);
 		}
@@ -946,10 +978,18 @@ static void with_queue_open(bool removal)
 		assert_int_equal(q.ioctl, err);
 		assert_int_equal(q.write, err);
 		assert_int_equal(q.close, 0);
+		if (how == END_WQ_DISABLE) { /* the other WQ kept running */
+			struct use u = { .path = "/dev/dsa/wq0.0" };
+
+			assert_int_equal(sva_test_run_process(e.k, use_task, &u), 0);
+			assert_int_equal(u.status[0], DSA_COMP_SUCCESS);
+			assert_int_equal(sva_idxd_wq_enable(e.x, "wq0.1"), 0);
+		} else if (!removal) {
+			assert_int_equal(sva_idxd_enable(e.x), 0);
+		}
 		if (!removal) { /* enabled again: a new open gets a new queue */
 			struct use u = { .path = "/dev/dsa/wq0.1" };
 
-			assert_int_equal(sva_idxd_enable(e.x), 0);
 			assert_int_equal(sva_test_run_process(e.k, use_task, &u), 0);
 			assert_int_equal(u.status[0], DSA_COMP_SUCCESS);
 		}
@@ -962,13 +1002,20 @@ static void with_queue_open(bool removal)
 static void test_disable_with_a_queue_open(void **state)
 {
 	(void)state;
-	with_queue_open(false);
+	with_queue_open(END_DISABLE);
 }
 
 static void test_removal_with_a_queue_open(void **state)
 {
 	(void)state;
-	with_queue_open(true);
+	with_queue_open(END_REMOVAL);
+}
+
+/* accel-config's enable-device then enable-wq, and disable-wq with a queue open */
+static void test_wq_disable_with_a_queue_open(void **state)
+{
+	(void)state;
+	with_queue_open(END_WQ_DISABLE);
 }
 
 /*
@@ -1063,6 +1110,156 @@ static void test_disable_races_opens_and_releases(void **state)
 	}
 }
 
+/*
+ * idxd's lifetime paths, each allocation failed in turn: the device's creation, and its use -
+ * enable (the accelerator, a char device per WQ), a process that opens the shared and the
+ * dedicated WQ with the client library, copies a page through each and exits with the dedicated
+ * one still open, then disable, enable again and disable (the files gone, the cdevs freed).
+ */
+struct idxd_fail {
+	struct env e;
+	bool use;
+	struct sva_idxd *made;
+	struct sva_process *p;
+	int status, err, fds_left;
+	uint8_t copied; /* copies that were checked */
+};
+
+static int idxd_fail_task(struct sva_task *t, void *arg)
+{
+	static const char *const paths[] = { "/dev/dsa/wq0.1", "/dev/dsa/wq0.0" };
+	struct idxd_fail *f = arg;
+	struct sva_accel_client *c[2] = { NULL, NULL };
+	struct dsa_completion_record rec;
+	struct dsa_hw_desc d;
+	struct mem m;
+	int ret = t_mem(t, &m, 9) ? -ENOMEM : 0;
+
+	for (int i = 0; i < 2 && !ret; i++) {
+		ret = sva_accel_client_open(t, paths[i], &c[i]);
+		if (ret) { /* nothing of it is left: only the first client's fd, if any */
+			for (int fd = 0; fd < 16; fd++)
+				f->fds_left += (!c[0] || fd != sva_accel_client_fd(c[0])) &&
+					       sva_sys_close(t, fd) == 0;
+			break;
+		}
+		sva_dsa_desc_memmove(&d, m.dst, m.src, PAGE, m.comp + 32 * (uint64_t)i);
+		ret = sva_accel_client_submit(t, c[i], &d);
+		if (!ret)
+			ret = sva_accel_client_wait(t, c[i], m.comp + 32 * (uint64_t)i, &rec,
+						    MAX_POLLS);
+		if (!ret && rec.status == DSA_COMP_SUCCESS && t_same(t, &m, 0, PAGE) == 0)
+			f->copied++;
+	}
+	if (c[0])
+		sva_accel_client_close(t, c[0]);
+	if (c[1]) /* the exit closes its fd and unmaps its portal */
+		sva_accel_client_discard(sva_kernel_world(sva_task_kernel(t)), c[1]);
+	f->err = ret;
+	return ret ? 1 : 0;
+}
+
+static struct sva_world *idxd_fail_setup(void *arg)
+{
+	struct idxd_fail *f = arg;
+	bool use = f->use;
+
+	memset(f, 0, sizeof(*f));
+	f->use = use;
+	f->status = -1;
+	env_init(&f->e, SVA_BACKEND_SIM, 1);
+	sva_test_quiet(f->e.w);
+	if (use) {
+		configure(&f->e, "6");
+	} else {
+		sva_idxd_destroy(f->e.x);
+		f->e.x = NULL;
+	}
+	return f->e.w;
+}
+
+static int idxd_fail_body(struct sva_world *w, void *arg)
+{
+	struct idxd_fail *f = arg;
+	int ret;
+
+	(void)w;
+	if (!f->use)
+		return sva_idxd_create(f->e.k, f->e.dev, "dsa0", &f->made);
+	ret = sva_idxd_enable(f->e.x);
+	if (ret)
+		return ret;
+	ret = sva_process_start(f->e.k, "user", idxd_fail_task, f, &f->p);
+	if (ret == 0) {
+		assert_int_equal(sva_process_wait(f->p, &f->status), 0);
+		ret = f->err;
+	}
+	sva_kernel_quiesce(f->e.k);
+	assert_int_equal(sva_idxd_disable(f->e.x), 0);
+	if (ret)
+		return ret;
+	ret = sva_idxd_enable(f->e.x);
+	if (ret)
+		return ret;
+	return sva_idxd_disable(f->e.x);
+}
+
+static void idxd_fail_check(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct idxd_fail *f = arg;
+
+	if (!f->use) {
+		if (r->ret)
+			assert_int_equal(sva_alloc_live(w, SVA_OBJ_IDXD), 0);
+		return;
+	}
+	sva_kernel_quiesce(f->e.k);
+	assert_false(sva_idxd_enabled(f->e.x)); /* a failed enable leaves it disabled */
+	assert_null(sva_idxd_accel(f->e.x));
+	assert_int_equal(sva_alloc_live(w, SVA_OBJ_IDXD_CDEV), 0);
+	assert_int_equal(sva_alloc_live(w, SVA_OBJ_IDXD_FILE), 0);
+	assert_int_equal(f->fds_left, 0);
+	if (r->ret == 0) {
+		assert_int_equal(f->status, 0);
+		assert_int_equal(f->copied, 2);
+	}
+	/* and it enables again, as configured */
+	assert_int_equal(sva_idxd_enable(f->e.x), 0);
+	assert_int_equal(sva_idxd_disable(f->e.x), 0);
+}
+
+static void idxd_fail_teardown(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct idxd_fail *f = arg;
+
+	(void)w;
+	(void)r;
+	if (!f->use)
+		f->e.x = f->made;
+	env_release(&f->e);
+}
+
+static void test_fail_nth_create_enable_open_disable(void **state)
+{
+	struct idxd_fail f = { .use = false };
+	struct sva_test_fail_case c = { .name = "idxd create",
+					.setup = idxd_fail_setup,
+					.body = idxd_fail_body,
+					.check = idxd_fail_check,
+					.teardown = idxd_fail_teardown,
+					.arg = &f };
+	struct sva_test_fail_stats st;
+	(void)state;
+
+	sva_test_fail_sweep(&c, &st);
+	assert_true(st.errors >= 1);
+	f.use = true;
+	c.name = "idxd enable, open both WQs, copy, exit, disable, enable, disable";
+	c.checker = true;
+	sva_test_fail_sweep(&c, &st);
+	assert_true(st.errors >= 10);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1072,6 +1269,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_open_map_submit),
 		cmocka_unit_test(test_pasid_disabled_refuses_open),
 		cmocka_unit_test(test_client_library),
+		cmocka_unit_test(test_fail_nth_create_enable_open_disable),
 		cmocka_unit_test(test_another_mm_gets_eperm),
 		cmocka_unit_test(test_release_drains_the_pasid),
 		cmocka_unit_test(test_enqcmd_retries_movdir64b_drops),
@@ -1079,6 +1277,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_enqcmds_from_the_kernel),
 		cmocka_unit_test(test_disable_with_a_queue_open),
 		cmocka_unit_test(test_removal_with_a_queue_open),
+		cmocka_unit_test(test_wq_disable_with_a_queue_open),
 		cmocka_unit_test(test_disable_races_opens_and_releases),
 	};
 

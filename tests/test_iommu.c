@@ -249,8 +249,8 @@ static struct sva_device *env_dev(struct env *e, const char *name, unsigned bits
 	return dev;
 }
 
-/* Tear down: the mm (if still a user), devices, IOMMU; every PASID must be back. */
-static void env_done(struct env *e, struct sva_device **devs, int ndevs)
+/* Tear down all but the world: the mm (if still a user), devices, IOMMU; every PASID back. */
+static void env_release(struct env *e, struct sva_device **devs, int ndevs)
 {
 	if (e->mm)
 		sva_mmput(e->mm);
@@ -261,6 +261,11 @@ static void env_done(struct env *e, struct sva_device **devs, int ndevs)
 	sva_iommu_unregister(e->mi.iommu);
 	sva_iommu_sys_destroy(e->sys);
 	sva_kernel_destroy(e->k);
+}
+
+static void env_done(struct env *e, struct sva_device **devs, int ndevs)
+{
+	env_release(e, devs, ndevs);
 	sva_test_world_done(e->w);
 }
 
@@ -564,47 +569,99 @@ static void test_attach_checks_and_rollback(void **state)
 
 /* ---- exact unwinding under every allocation failure ---- */
 
+struct bind_fail {
+	struct env e;
+	struct sva_device *devs[2];
+	struct sva_bond *a, *b;
+	long count0;
+	bool second; /* the body binds a second device to the same mm, and unbinds the first */
+};
+
+static struct sva_world *bind_fail_setup(void *arg)
+{
+	struct bind_fail *f = arg;
+
+	env_init(&f->e, SVA_BACKEND_SIM, 1);
+	f->devs[0] = env_dev(&f->e, "dev0", 20, NULL);
+	f->devs[1] = env_dev(&f->e, "dev1", 20, NULL);
+	f->a = f->b = NULL;
+	f->count0 = sva_mm_count(f->e.mm); /* unbound: what a failed bind comes back to */
+	if (f->second)
+		assert_int_equal(sva_bind_device(f->devs[0], f->e.mm, &f->a), 0);
+	return f->e.w;
+}
+
+static int bind_fail_body(struct sva_world *w, void *arg)
+{
+	struct bind_fail *f = arg;
+	int ret;
+
+	(void)w;
+	if (!f->second)
+		return sva_bind_device(f->devs[0], f->e.mm, &f->a);
+	ret = sva_bind_device(f->devs[1], f->e.mm, &f->b);
+	sva_unbind_device(f->a); /* unbinding never fails: whatever the second bind did */
+	f->a = NULL;
+	return ret;
+}
+
+static void bind_fail_check(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct bind_fail *f = arg;
+	struct sva_bond **mine = f->second ? &f->b : &f->a;
+	struct sva_device *dev = f->devs[f->second];
+
+	if (r->ret == 0) {
+		assert_non_null(sva_iommu_get_domain_for_pasid(dev, sva_bond_pasid(*mine)));
+		return;
+	}
+	/*
+	 * Exactly as before, but a PASID once given stays with the mm - once a domain's notifier,
+	 * put on the way out, is past its grace period (it holds a count).
+	 */
+	sva_mm_sys_synchronize(sva_kernel_mm_sys(f->e.k));
+	assert_int_equal(sva_mm_sva_domains(f->e.sys, f->e.mm), 0);
+	assert_int_equal(sva_mm_count(f->e.mm), f->count0);
+	assert_int_equal(sva_alloc_live(w, SVA_OBJ_BOND), 0);
+	assert_int_equal(sva_alloc_live(w, SVA_OBJ_DOMAIN), 0);
+	assert_null(sva_iommu_get_domain_for_pasid(dev, 1));
+	assert_true(sva_pasid_allocated(sva_iommu_sys_pasids(f->e.sys)) <= 1);
+	/* and it works afterwards */
+	assert_int_equal(sva_bind_device(dev, f->e.mm, mine), 0);
+}
+
+static void bind_fail_teardown(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct bind_fail *f = arg;
+
+	(void)w;
+	(void)r;
+	if (f->a)
+		sva_unbind_device(f->a);
+	if (f->b)
+		sva_unbind_device(f->b);
+	env_release(&f->e, f->devs, 2);
+}
+
 static void seed001_bind_unwinds_exactly_at_every_failure(void **state)
 {
-	unsigned long n;
+	struct bind_fail f = { .second = false };
+	struct sva_test_fail_case c = { .name = "bind",
+					.setup = bind_fail_setup,
+					.body = bind_fail_body,
+					.check = bind_fail_check,
+					.teardown = bind_fail_teardown,
+					.arg = &f };
+	struct sva_test_fail_stats st;
 	(void)state;
 
-	for (n = 1;; n++) {
-		struct env e;
-		struct sva_device *devs[1];
-		struct sva_bond *a;
-		long count0;
-		int ret;
-
-		env_init(&e, SVA_BACKEND_SIM, n);
-		devs[0] = env_dev(&e, "dev0", 20, NULL);
-		count0 = sva_mm_count(e.mm);
-		sva_alloc_fail_nth(e.w, n);
-		ret = sva_bind_device(devs[0], e.mm, &a);
-		if (!sva_alloc_injected(e.w)) {
-			assert_int_equal(ret, 0);
-			sva_unbind_device(a);
-			env_done(&e, devs, 1);
-			break;
-		}
-		assert_int_equal(ret, -ENOMEM);
-		/*
-		 * Exactly as before, but a PASID once given stays with the mm - once a domain's
-		 * notifier, put on the way out, is past its grace period (it holds a count).
-		 */
-		sva_mm_sys_synchronize(sva_kernel_mm_sys(e.k));
-		assert_int_equal(sva_mm_sva_domains(e.sys, e.mm), 0);
-		assert_int_equal(sva_mm_count(e.mm), count0);
-		assert_int_equal(sva_alloc_live(e.w, SVA_OBJ_BOND), 0);
-		assert_int_equal(sva_alloc_live(e.w, SVA_OBJ_DOMAIN), 0);
-		assert_null(sva_iommu_get_domain_for_pasid(devs[0], 1));
-		assert_true(sva_pasid_allocated(sva_iommu_sys_pasids(e.sys)) <= 1);
-		/* and it works afterwards */
-		assert_int_equal(sva_bind_device(devs[0], e.mm, &a), 0);
-		sva_unbind_device(a);
-		env_done(&e, devs, 1);
-	}
-	assert_true(n >= 3);
+	sva_test_fail_sweep(&c, &st);
+	assert_true(st.errors >= 3);
+	/* a second device's bind to a bound mm, then the first's unbind */
+	f.second = true;
+	c.name = "bind a second device, unbind the first";
+	sva_test_fail_sweep(&c, &st);
+	assert_int_equal(st.errors, 1); /* the bond: the domain and the PASID are shared */
 }
 
 /* ---- seed 004: the bond holds count, not users ---- */

@@ -26,7 +26,8 @@ static void env_init(struct mm_env *e, enum sva_backend b, size_t frames)
 	assert_int_equal(sva_mm_sys_create(e->w, &cfg, &e->sys), 0);
 }
 
-static void env_done(struct mm_env *e)
+/* Everything but the world: every frame must be back. */
+static void env_release(struct mm_env *e)
 {
 	size_t total = sva_phys_total_frames(sva_mm_sys_phys(e->sys));
 
@@ -34,6 +35,11 @@ static void env_done(struct mm_env *e)
 	/* every frame is back: data pages and page-table pages */
 	assert_int_equal(sva_phys_free_frames(sva_mm_sys_phys(e->sys)), total - 1);
 	sva_mm_sys_destroy(e->sys);
+}
+
+static void env_done(struct mm_env *e)
+{
+	env_release(e);
 	sva_test_world_done(e->w);
 }
 
@@ -437,44 +443,80 @@ static void test_out_of_frames(void **state)
 	env_done(&e);
 }
 
-static void test_fail_nth_mmap_and_dup(void **state)
-{
+/* The fail-nth sweeps of an mm: an mmap into a populated mm, and a dup of it (fork's copy). */
+struct mm_fail {
 	struct mm_env e;
 	struct sva_mm *mm, *child;
-	uint64_t a, b;
-	int ret;
-	(void)state;
+	size_t vmas;
+	bool dup; /* the body is the dup, not the mmap */
+};
 
-	env_init(&e, SVA_BACKEND_NATIVE, 256);
-	assert_int_equal(sva_mm_create(e.sys, NULL, &mm), 0);
-	assert_int_equal(sva_mm_mmap(mm, 0, 4 * PAGE, SVA_PROT_READ | SVA_PROT_WRITE,
+static struct sva_world *mm_fail_setup(void *arg)
+{
+	struct mm_fail *f = arg;
+	uint64_t a;
+
+	env_init(&f->e, SVA_BACKEND_NATIVE, 256);
+	assert_int_equal(sva_mm_create(f->e.sys, NULL, &f->mm), 0);
+	assert_int_equal(sva_mm_mmap(f->mm, 0, 4 * PAGE, SVA_PROT_READ | SVA_PROT_WRITE,
 				     SVA_MAP_POPULATE, NULL, 0, &a),
 			 0);
-	for (unsigned long n = 1;; n++) {
-		size_t vmas = sva_mm_vma_count(mm);
+	f->vmas = sva_mm_vma_count(f->mm);
+	f->child = NULL;
+	return f->e.w;
+}
 
-		sva_alloc_fail_nth(e.w, n);
-		ret = sva_mm_mmap(mm, 0, PAGE, SVA_PROT_READ, 0, NULL, 0, &b);
-		if (!sva_alloc_injected(e.w)) {
-			assert_int_equal(ret, 0);
-			break;
-		}
-		assert_int_equal(ret, -ENOMEM);
-		assert_int_equal(sva_mm_vma_count(mm), vmas);
-	}
-	for (unsigned long n = 1;; n++) {
-		sva_alloc_fail_nth(e.w, n);
-		ret = sva_mm_dup(mm, "child", &child);
-		if (!sva_alloc_injected(e.w)) {
-			assert_int_equal(ret, 0);
-			break;
-		}
-		assert_int_equal(ret, -ENOMEM);
-		assert_int_equal(sva_alloc_live(e.w, SVA_OBJ_MM), 2); /* sys and mm only */
-	}
-	sva_mmput(child);
-	sva_mmput(mm);
-	env_done(&e);
+static int mm_fail_body(struct sva_world *w, void *arg)
+{
+	struct mm_fail *f = arg;
+	uint64_t b;
+
+	(void)w;
+	if (f->dup)
+		return sva_mm_dup(f->mm, "child", &f->child);
+	return sva_mm_mmap(f->mm, 0, PAGE, SVA_PROT_READ, 0, NULL, 0, &b);
+}
+
+static void mm_fail_check(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct mm_fail *f = arg;
+
+	if (f->dup) /* a failed dup leaves no second mm */
+		assert_int_equal(sva_alloc_live(w, SVA_OBJ_MM), r->ret ? 2 : 3); /* sys and mm */
+	else /* a failed mmap leaves the mm as it was */
+		assert_int_equal(sva_mm_vma_count(f->mm), f->vmas + (r->ret ? 0 : 1));
+}
+
+static void mm_fail_teardown(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct mm_fail *f = arg;
+
+	(void)w;
+	(void)r;
+	if (f->child)
+		sva_mmput(f->child);
+	sva_mmput(f->mm);
+	env_release(&f->e);
+}
+
+static void test_fail_nth_mmap_and_dup(void **state)
+{
+	struct mm_fail f = { .dup = false };
+	struct sva_test_fail_case c = { .name = "mmap",
+					.setup = mm_fail_setup,
+					.body = mm_fail_body,
+					.check = mm_fail_check,
+					.teardown = mm_fail_teardown,
+					.arg = &f };
+	struct sva_test_fail_stats st;
+	(void)state;
+
+	sva_test_fail_sweep(&c, &st);
+	assert_true(st.errors >= 1);
+	f.dup = true;
+	c.name = "dup";
+	sva_test_fail_sweep(&c, &st);
+	assert_int_equal(st.errors, 2); /* the mm, its VMA */
 }
 
 /* ---- concurrency: faults racing munmap and reclaim ---- */

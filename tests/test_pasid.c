@@ -489,39 +489,87 @@ static void test_pasid_fail_nth_next_chunk(void **state)
 }
 
 /*
- * Sequential allocation with the 1st, 2nd, 3rd then 4th chunk allocation from now failing: each
- * failure hits exactly at a chunk boundary, changes nothing, and the order carries on after it.
+ * Sequential allocation of four chunks' worth of IDs and one more, each chunk allocation failed
+ * in turn: each failure hits exactly at a chunk boundary, changes nothing (the IDs given, the
+ * chunks), and the order carries on after it.
  */
+#define SWEEP_IDS (4 * 4096 + 1)
+
+struct pasid_fail {
+	struct sva_world *w;
+	struct sva_pasid_space *s;
+	uint32_t next; /* the next ID expected */
+	long chunks;   /* before the call that failed */
+};
+
+static struct sva_world *pasid_fail_setup(void *arg)
+{
+	struct pasid_fail *f = arg;
+
+	f->w = world_native();
+	f->s = space_new(f->w, SVA_PASID_MAX);
+	f->next = 1;
+	return f->w;
+}
+
+static int pasid_fail_body(struct sva_world *w, void *arg)
+{
+	struct pasid_fail *f = arg;
+
+	for (; f->next <= SWEEP_IDS; f->next++) {
+		uint32_t id = 0;
+		int ret;
+
+		f->chunks = sva_alloc_live(w, SVA_OBJ_PASID_CHUNK);
+		ret = sva_pasid_alloc(f->s, SVA_PASID_MAX, &id);
+		if (ret)
+			return ret;
+		assert_int_equal(id, f->next);
+	}
+	return 0;
+}
+
+static void pasid_fail_check(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct pasid_fail *f = arg;
+
+	if (r->ret == 0) {
+		assert_int_equal(sva_pasid_allocated(f->s), SWEEP_IDS);
+		return;
+	}
+	assert_int_equal(r->inj.type, SVA_OBJ_PASID_CHUNK);
+	assert_int_equal((f->next - 1) % 4096, 0); /* at a chunk boundary */
+	assert_int_equal((f->next - 1) / 4096, r->nth - 1);
+	assert_int_equal(sva_pasid_allocated(f->s), f->next - 1);
+	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PASID_CHUNK), f->chunks);
+	assert_false(sva_pasid_is_allocated(f->s, f->next));
+	alloc_expect(f->s, SVA_PASID_MAX, f->next); /* and the order carries on */
+}
+
+static void pasid_fail_teardown(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct pasid_fail *f = arg;
+
+	(void)r;
+	sva_pasid_space_destroy(f->s);
+	assert_int_equal(sva_alloc_live_total(w), live_infrastructure(w));
+}
+
 static void test_pasid_fail_nth_sweep(void **state)
 {
+	struct pasid_fail f;
+	struct sva_test_fail_case c = { .name = "sequential PASIDs over five chunks",
+					.setup = pasid_fail_setup,
+					.body = pasid_fail_body,
+					.check = pasid_fail_check,
+					.teardown = pasid_fail_teardown,
+					.arg = &f };
+	struct sva_test_fail_stats st;
 	(void)state;
-	struct sva_world *w = world_native();
-	struct sva_pasid_space *s = space_new(w, SVA_PASID_MAX);
-	uint32_t want = 1;
 
-	for (unsigned long nth = 1; nth <= 4; nth++) {
-		sva_alloc_fail_nth(w, nth);
-		while (!sva_alloc_injected(w)) {
-			long chunks = sva_alloc_live(w, SVA_OBJ_PASID_CHUNK);
-			uint32_t id = 0;
-			int ret = sva_pasid_alloc(s, SVA_PASID_MAX, &id);
-			if (ret == -ENOMEM) {
-				assert_true(sva_alloc_injected(w));
-				assert_int_equal((want - 1) % 4096, 0);
-				assert_int_equal(sva_pasid_allocated(s), want - 1);
-				assert_int_equal(sva_alloc_live(w, SVA_OBJ_PASID_CHUNK), chunks);
-				assert_false(sva_pasid_is_allocated(s, want));
-				break;
-			}
-			assert_int_equal(ret, 0);
-			assert_int_equal(id, want);
-			want++;
-		}
-	}
-	assert_int_equal(want - 1, (0 + 1 + 2 + 3) * 4096);
-	sva_alloc_fail_nth(w, 0);
-	alloc_expect(s, SVA_PASID_MAX, want);
-	teardown_all(w, s);
+	sva_test_fail_sweep(&c, &st);
+	assert_int_equal(st.allocations, 5);
+	assert_int_equal(st.errors, 5);
 }
 
 /* ---- concurrency ------------------------------------------------------------------------- */

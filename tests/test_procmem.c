@@ -291,8 +291,10 @@ static void test_maps_cache(void **state)
 {
 	struct child *c = *state;
 	uint8_t buf[PAGE], want[PAGE];
-	unsigned long reads = sva_procmem_maps_reads(c->pm);
+	unsigned long reads;
 
+	sva_procmem_use_maps_cache(c->pm); /* as on a kernel without PROCMAP_QUERY */
+	reads = sva_procmem_maps_reads(c->pm);
 	for (unsigned p = 0; p < NBIG; p++) {
 		assert_int_equal(sva_procmem_access(c->pm, c->at.big + p * PAGE, buf, PAGE, false),
 				 0);
@@ -339,6 +341,22 @@ static void test_open_by_thread_outlives_it(void **state)
 	struct sva_procmem *gone = NULL;
 	assert_int_equal(sva_procmem_open((pid_t)tid, &gone), -ESRCH);
 	sva_procmem_close(pm);
+}
+
+/* Where the kernel answers PROCMAP_QUERY, a narrowed mapping is refused at once: no refresh. */
+static void test_query_is_exact(void **state)
+{
+	struct child *c = *state;
+	uint8_t buf[8] = { 0 };
+
+	assert_int_equal(sva_procmem_access(c->pm, c->at.rw + PAGE, buf, 8, true), 0);
+	if (!sva_procmem_exact(c->pm))
+		skip(); /* a kernel before 6.11: test_maps_cache covers the cache */
+	assert_int_equal(ask(c, 'p'), 0);
+	assert_int_equal(sva_procmem_access(c->pm, c->at.rw + PAGE, buf, 8, true), -EFAULT);
+	assert_int_equal(sva_procmem_access(c->pm, c->at.rw + PAGE, buf, 8, false), 0);
+	assert_int_equal(sva_procmem_access(c->pm, c->at.rw, buf, 8, true), 0);
+	assert_int_equal(sva_procmem_access(c->pm, c->at.ro, buf, 8, true), -EFAULT);
 }
 
 static void expect_gone(struct sva_procmem *pm, const struct layout *at)
@@ -455,6 +473,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_maps_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_by_thread_outlives_it, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_is_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit_is_esrch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reused_pid_is_never_reached, setup, teardown),
 		cmocka_unit_test(test_open_refuses_no_process),

@@ -938,72 +938,139 @@ static void test_config_and_tiny_iotlb_end_to_end(void **state)
 	env_done(&e);
 }
 
-static void test_fail_nth_create_probe_bind(void **state)
-{
-	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 1);
-	struct sva_mm_sys_config mc = { .frames = 256 };
+/*
+ * The swiommu's lifetime paths, each of their allocations failed in turn: its creation (the
+ * IOTLB, the fault log), a device's probe (its group, its PASID table, the ATC), a bind (the
+ * PASID, the domain, the PASID table's leaf) and then a second one on the same device.
+ */
+enum sw_stage { SW_CREATE, SW_PROBE, SW_BIND, SW_BIND_SECOND };
+
+struct sw_fail {
+	enum sw_stage stage;
+	struct sva_world *w;
 	struct sva_mm_sys *mm_sys;
 	struct sva_iommu_sys *isys;
 	struct sva_swiommu *sw;
 	struct sva_device *dev;
-	struct sva_mm *mm;
-	struct sva_bond *bond;
-	struct sva_device_config dc = { .name = "acc0", .pasid_bits = 20, .ats = true };
-	int ret;
+	struct sva_mm *mm, *mm2;
+	struct sva_bond *bond, *bond2;
+	long live0; /* objects before the body */
+};
+
+static const struct sva_device_config sw_fail_dc = { .name = "acc0",
+						     .pasid_bits = 20,
+						     .ats = true };
+
+static struct sva_world *sw_fail_setup(void *arg)
+{
+	struct sw_fail *f = arg;
+	struct sva_mm_sys_config mc = { .frames = 256 };
+	enum sw_stage stage = f->stage;
+
+	memset(f, 0, sizeof(*f));
+	f->stage = stage;
+	f->w = sva_test_world(SVA_BACKEND_SIM, 1);
+	assert_int_equal(sva_mm_sys_create(f->w, &mc, &f->mm_sys), 0);
+	assert_int_equal(sva_iommu_sys_create(f->mm_sys, &f->isys), 0);
+	if (stage > SW_CREATE)
+		assert_int_equal(sva_swiommu_create(f->isys, NULL, &f->sw), 0);
+	if (stage > SW_PROBE) {
+		assert_int_equal(sva_device_add(sva_swiommu_iommu(f->sw), &sw_fail_dc, &f->dev), 0);
+		assert_int_equal(sva_mm_create(f->mm_sys, "proc", &f->mm), 0);
+	}
+	if (stage > SW_BIND) {
+		assert_int_equal(sva_bind_device(f->dev, f->mm, &f->bond), 0);
+		assert_int_equal(sva_mm_create(f->mm_sys, "proc2", &f->mm2), 0);
+	}
+	f->live0 = sva_alloc_live_total(f->w);
+	return f->w;
+}
+
+static int sw_fail_body(struct sva_world *w, void *arg)
+{
+	struct sw_fail *f = arg;
+
+	(void)w;
+	switch (f->stage) {
+	case SW_CREATE:
+		return sva_swiommu_create(f->isys, NULL, &f->sw);
+	case SW_PROBE:
+		return sva_device_add(sva_swiommu_iommu(f->sw), &sw_fail_dc, &f->dev);
+	case SW_BIND:
+		return sva_bind_device(f->dev, f->mm, &f->bond);
+	case SW_BIND_SECOND:
+		return sva_bind_device(f->dev, f->mm2, &f->bond2);
+	}
+	return -EINVAL;
+}
+
+static void sw_fail_check(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct sw_fail *f = arg;
+	struct sva_bond *b = f->stage == SW_BIND_SECOND ? f->bond2 : f->bond;
+
+	if (r->ret == 0) {
+		if (f->stage >= SW_BIND)
+			assert_int_equal(sva_swiommu_pasid_state(f->dev, sva_bond_pasid(b)),
+					 SVA_PASID_ENTRY_TRANSLATING);
+		return;
+	}
+	if (f->stage >= SW_BIND) {
+		sva_mm_sys_synchronize(f->mm_sys); /* a domain made goes with its notifier */
+		assert_int_equal(sva_alloc_live(w, SVA_OBJ_BOND), f->stage == SW_BIND_SECOND);
+		assert_int_equal(sva_alloc_live(w, SVA_OBJ_DOMAIN), f->stage == SW_BIND_SECOND);
+		if (f->stage == SW_BIND_SECOND) /* the first bond still translates */
+			assert_int_equal(sva_swiommu_pasid_state(f->dev, sva_bond_pasid(f->bond)),
+					 SVA_PASID_ENTRY_TRANSLATING);
+	} else {
+		assert_int_equal(sva_alloc_live_total(w), f->live0); /* exactly as before */
+	}
+}
+
+static void sw_fail_teardown(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct sw_fail *f = arg;
+	struct sva_phys *phys = sva_mm_sys_phys(f->mm_sys);
+
+	(void)w;
+	(void)r;
+	if (f->bond2)
+		sva_unbind_device(f->bond2);
+	if (f->bond)
+		sva_unbind_device(f->bond);
+	if (f->mm2)
+		sva_mmput(f->mm2);
+	if (f->mm)
+		sva_mmput(f->mm);
+	sva_mm_sys_synchronize(f->mm_sys);
+	if (f->dev)
+		sva_device_remove(f->dev);
+	sva_swiommu_destroy(f->sw);
+	sva_iommu_sys_destroy(f->isys);
+	assert_int_equal(sva_phys_free_frames(phys), sva_phys_total_frames(phys) - 1);
+	sva_mm_sys_destroy(f->mm_sys);
+}
+
+static void test_fail_nth_create_probe_bind(void **state)
+{
+	static const char *const names[] = { "swiommu create", "swiommu device add", "swiommu bind",
+					     "swiommu second bind" };
+	struct sw_fail f;
+	struct sva_test_fail_case c = { .setup = sw_fail_setup,
+					.body = sw_fail_body,
+					.check = sw_fail_check,
+					.teardown = sw_fail_teardown,
+					.arg = &f,
+					.checker = true };
+	struct sva_test_fail_stats st;
 	(void)state;
 
-	assert_int_equal(sva_mm_sys_create(w, &mc, &mm_sys), 0);
-	assert_int_equal(sva_iommu_sys_create(mm_sys, &isys), 0);
-	for (unsigned long n = 1;; n++) {
-		long live = sva_alloc_live_total(w);
-
-		sva_alloc_fail_nth(w, n);
-		ret = sva_swiommu_create(isys, NULL, &sw);
-		if (!sva_alloc_injected(w)) {
-			assert_int_equal(ret, 0);
-			sva_alloc_fail_nth(w, 0);
-			break;
-		}
-		assert_int_equal(ret, -ENOMEM);
-		assert_int_equal(sva_alloc_live_total(w), live);
+	for (enum sw_stage stage = SW_CREATE; stage <= SW_BIND_SECOND; stage++) {
+		f.stage = stage;
+		c.name = names[stage];
+		sva_test_fail_sweep(&c, &st);
+		assert_true(st.errors >= 2);
 	}
-	for (unsigned long n = 1;; n++) {
-		long live = sva_alloc_live_total(w);
-
-		sva_alloc_fail_nth(w, n);
-		ret = sva_device_add(sva_swiommu_iommu(sw), &dc, &dev);
-		if (!sva_alloc_injected(w)) {
-			assert_int_equal(ret, 0);
-			sva_alloc_fail_nth(w, 0);
-			break;
-		}
-		assert_int_equal(ret, -ENOMEM);
-		assert_int_equal(sva_alloc_live_total(w), live);
-	}
-	assert_int_equal(sva_mm_create(mm_sys, "proc", &mm), 0);
-	for (unsigned long n = 1;; n++) {
-		sva_alloc_fail_nth(w, n);
-		ret = sva_bind_device(dev, mm, &bond);
-		if (!sva_alloc_injected(w)) {
-			assert_int_equal(ret, 0);
-			sva_alloc_fail_nth(w, 0);
-			break;
-		}
-		assert_int_equal(ret, -ENOMEM);
-		sva_mm_sys_synchronize(mm_sys); /* a domain that was made goes with its notifier */
-		assert_int_equal(sva_alloc_live(w, SVA_OBJ_DOMAIN), 0);
-		assert_int_equal(sva_alloc_live(w, SVA_OBJ_BOND), 0);
-	}
-	assert_int_equal(sva_swiommu_pasid_state(dev, sva_bond_pasid(bond)),
-			 SVA_PASID_ENTRY_TRANSLATING);
-	sva_unbind_device(bond);
-	sva_mmput(mm);
-	sva_mm_sys_synchronize(mm_sys);
-	sva_device_remove(dev);
-	sva_swiommu_destroy(sw);
-	sva_iommu_sys_destroy(isys);
-	sva_mm_sys_destroy(mm_sys);
-	sva_test_world_done(w);
 }
 
 /* ---- concurrency: DMA racing munmap and exit ---- */

@@ -388,6 +388,144 @@ static void iopf_demand_fault(void **state)
 	demand_fault_on(SVA_BACKEND_NATIVE);
 }
 
+/* ---- an external mm: memory the embedder owns (a real process's, under sva exec) ---- */
+
+struct ext_mem {
+	unsigned char page[4][PAGE];
+	bool present[4], ro[4];
+	unsigned faults, accesses, released;
+};
+
+static int ext_index(uint64_t va)
+{
+	return va >= 0x10000 && va < 0x10000 + 4 * PAGE ? (int)((va - 0x10000) / PAGE) : -1;
+}
+
+static int ext_present(void *ctx, uint64_t va, bool write)
+{
+	struct ext_mem *m = ctx;
+	int i = ext_index(va);
+
+	if (i < 0 || (write && m->ro[i]))
+		return -EFAULT;
+	return m->present[i];
+}
+
+static int ext_fault(void *ctx, uint64_t va, bool write)
+{
+	struct ext_mem *m = ctx;
+	int i = ext_index(va);
+
+	m->faults++;
+	if (i < 0 || (write && m->ro[i]))
+		return -EFAULT;
+	m->present[i] = true;
+	return 0;
+}
+
+static int ext_access(void *ctx, uint64_t va, void *buf, size_t len, bool write)
+{
+	struct ext_mem *m = ctx;
+	int i = ext_index(va);
+
+	m->accesses++;
+	assert_true(i >= 0 && m->present[i] && (va & ~SVA_PAGE_MASK) + len <= PAGE);
+	if (write)
+		memcpy(&m->page[i][va & ~SVA_PAGE_MASK], buf, len);
+	else
+		memcpy(buf, &m->page[i][va & ~SVA_PAGE_MASK], len);
+	return 0;
+}
+
+static void ext_release(void *ctx)
+{
+	((struct ext_mem *)ctx)->released++;
+}
+
+/*
+ * DMA on an external mm's PASID reaches the embedder's memory through its callbacks: a page
+ * not present is a page request its fault callback answers, a read-only page's write is
+ * INVALID, nothing is cached (a change the owner makes is seen at once), exit_mmap blocks the
+ * PASID (no callback reached after it), and __mmdrop releases the memory - on both backends.
+ */
+static void external_mm_on(enum sva_backend b)
+{
+	static struct ext_mem m;
+	const struct sva_mm_external ext = { .present = ext_present,
+					     .fault = ext_fault,
+					     .access = ext_access,
+					     .release = ext_release,
+					     .ctx = &m };
+	struct sva_device_config dc = { .name = "dsa0", .pasid_bits = 20, .pri = true };
+	unsigned char in[2 * PAGE], out[2 * PAGE];
+	struct sva_dma_status st;
+	struct sva_device *dev;
+	struct sva_bond *bond;
+	struct sva_mm *mm;
+	struct ledger lg;
+	struct ienv e;
+	uint32_t pasid;
+	unsigned acc;
+
+	memset(&m, 0, sizeof(m));
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (unsigned char)(i * 7 + 1);
+	m.present[0] = true;
+	m.ro[3] = true;
+	m.present[3] = true;
+	ienv_init(&e, b, 0, &lg);
+	assert_int_equal(sva_device_add(sva_swiommu_iommu(e.sw), &dc, &dev), 0);
+	e.dev[e.ndev++] = dev;
+	lg.names[lg.ndev++] = dev->name;
+	assert_int_equal(sva_mm_create(e.mm_sys, "real", &mm), 0);
+	sva_mm_set_external(mm, &ext);
+	assert_ptr_equal(sva_mm_external(mm), &ext);
+	assert_int_equal(sva_bind_device(dev, mm, &bond), 0);
+	pasid = sva_bond_pasid(bond);
+
+	/* across page 0 (present) and page 1 (not): one page request, answered by the owner */
+	assert_int_equal(sva_dma_write(dev, pasid, 0x10000 + 100, in, PAGE + 50, &st), 0);
+	assert_int_equal(st.pri_requests, 1);
+	assert_int_equal(m.faults, 1);
+	assert_true(m.present[1]);
+	assert_memory_equal(&m.page[0][100], in, PAGE - 100);
+	assert_memory_equal(&m.page[1][0], in + PAGE - 100, 150);
+	assert_int_equal(sva_dma_read(dev, pasid, 0x10000 + 100, out, PAGE + 50, &st), 0);
+	assert_int_equal(st.pri_requests, 0);
+	assert_memory_equal(out, in, PAGE + 50);
+	/* nothing cached: the owner's change (the page went away) is seen at the next access */
+	m.present[1] = false;
+	assert_int_equal(sva_dma_read(dev, pasid, 0x10000 + PAGE, out, 8, &st), 0);
+	assert_int_equal(st.pri_requests, 1);
+	/* a write to the read-only page and one outside any mapping: INVALID, nothing written */
+	acc = m.accesses;
+	assert_int_equal(sva_dma_write(dev, pasid, 0x10000 + 3 * PAGE, in, 8, &st), -EFAULT);
+	assert_int_equal(st.response, SVA_PAGE_RESP_INVALID);
+	assert_int_equal(sva_dma_write(dev, pasid, 0x90000, in, 8, &st), -EFAULT);
+	assert_int_equal(m.accesses, acc);
+	assert_int_equal(m.page[3][0], 0);
+	assert_int_equal(sva_dma_read(dev, pasid, 0x10000 + 3 * PAGE, out, 8, &st), 0);
+
+	/* exit_mmap: the PASID blocks, the owner's memory is never reached again */
+	sva_mmgrab(mm);
+	sva_mmput(mm);
+	acc = m.accesses;
+	assert_int_equal(sva_dma_read(dev, pasid, 0x10000, out, 8, &st), -EFAULT);
+	assert_int_equal(m.accesses, acc);
+	assert_int_equal(m.released, 0);
+	sva_unbind_device(bond);
+	sva_mmdrop(mm);
+	ienv_done(&e);
+	assert_int_equal(m.released, 1);
+}
+
+static void iopf_external_mm(void **state)
+{
+	(void)state;
+	external_mm_on(SVA_BACKEND_SIM);
+	external_mm_on(SVA_BACKEND_NATIVE);
+}
+
 static void iopf_readonly_write_invalid(void **state)
 {
 	struct ledger lg;
@@ -1255,47 +1393,85 @@ static void iopf_failure_stops_pri(void **state)
 	ienv_done(&e);
 }
 
-/* Every allocation of a PRI-capable device's probe (its PRQ, the fault queue and its workers,
- * the "prq" thread, the fault param) failing in turn: -ENOMEM, and nothing is left behind. */
-static void iopf_probe_fail_nth(void **state)
-{
+/*
+ * Every allocation of a PRI-capable device's probe (its PRQ, the fault queue and its workers,
+ * the "prq" thread, the fault param) failing in turn: -ENOMEM, and nothing is left behind; the
+ * queue goes with the last PRI-capable device.
+ */
+struct probe_fail {
 	struct ledger lg;
 	struct ienv e;
-	struct sva_device *dev = NULL;
-	unsigned long failures = 0;
+	struct sva_device *dev;
+	long live0;
+};
+
+static struct sva_world *probe_fail_setup(void *arg)
+{
+	struct probe_fail *f = arg;
 	char live[256];
-	int ret;
+
+	ienv_init(&f->e, SVA_BACKEND_SIM, 0, &f->lg);
+	f->dev = NULL;
+	f->live0 = sva_alloc_describe_live(f->e.w, SVA_TEST_IGNORED_TYPES, live, sizeof(live));
+	return f->e.w;
+}
+
+static int probe_fail_body(struct sva_world *w, void *arg)
+{
+	struct probe_fail *f = arg;
+
+	(void)w;
+	return ienv_add(&f->e, "acc0", true, &f->dev);
+}
+
+static void probe_fail_check(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct probe_fail *f = arg;
+	char live[256];
+
+	if (r->ret) {
+		assert_int_equal(
+			sva_alloc_describe_live(w, SVA_TEST_IGNORED_TYPES, live, sizeof(live)),
+			f->live0);
+		assert_null(f->e.sw->prq);
+		return;
+	}
+	assert_non_null(f->e.sw->prq);
+	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PRQ), 1);
+	/* the queue goes with the last PRI-capable device */
+	sva_device_remove(f->dev);
+	f->e.ndev = 0;
+	assert_null(f->e.sw->prq);
+	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PRQ), 0);
+}
+
+static void probe_fail_teardown(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct probe_fail *f = arg;
+
+	(void)w;
+	(void)r;
+	sva_mm_sys_synchronize(f->e.mm_sys);
+	assert_true(ienv_frames_free(&f->e));
+	ienv_teardown(&f->e);
+	ledger_assert(&f->lg);
+	pthread_mutex_destroy(&f->lg.lock);
+}
+
+static void iopf_probe_fail_nth(void **state)
+{
+	struct probe_fail f;
+	struct sva_test_fail_case c = { .name = "PRI device probe",
+					.setup = probe_fail_setup,
+					.body = probe_fail_body,
+					.check = probe_fail_check,
+					.teardown = probe_fail_teardown,
+					.arg = &f };
+	struct sva_test_fail_stats st;
 	(void)state;
 
-	ienv_init(&e, SVA_BACKEND_SIM, 0, &lg);
-	for (unsigned long n = 1;; n++) {
-		long before =
-			sva_alloc_describe_live(e.w, SVA_TEST_IGNORED_TYPES, live, sizeof(live));
-
-		sva_alloc_fail_nth(e.w, n);
-		ret = ienv_add(&e, "acc0", true, &dev);
-		if (!sva_alloc_injected(e.w)) {
-			assert_int_equal(ret, 0);
-			sva_alloc_fail_nth(e.w, 0);
-			break;
-		}
-		assert_int_equal(ret, -ENOMEM);
-		assert_int_equal(
-			sva_alloc_describe_live(e.w, SVA_TEST_IGNORED_TYPES, live, sizeof(live)),
-			before);
-		assert_null(e.sw->prq);
-		failures++;
-	}
-	print_message("%lu allocations of the probe failed in turn\n", failures);
-	assert_true(failures >= 8); /* device, group, context, PRQ, fault queue, workers, ... */
-	assert_non_null(e.sw->prq);
-	assert_int_equal(sva_alloc_live(e.w, SVA_OBJ_PRQ), 1);
-	/* the queue goes with the last PRI-capable device */
-	sva_device_remove(dev);
-	e.ndev = 0;
-	assert_null(e.sw->prq);
-	assert_int_equal(sva_alloc_live(e.w, SVA_OBJ_PRQ), 0);
-	ienv_done(&e);
+	sva_test_fail_sweep(&c, &st);
+	assert_true(st.errors >= 8); /* device, group, context, PRQ, fault queue, workers, ... */
 }
 
 static void iopf_stop_marker_discarded(void **state)
@@ -1473,6 +1649,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(iopf_stop_marker_discarded),
 		cmocka_unit_test(iopf_detach_answers_queued),
 		cmocka_unit_test(iopf_native_churn),
+		cmocka_unit_test(iopf_external_mm),
 	};
 
 	if (argc > 1)

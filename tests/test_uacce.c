@@ -154,7 +154,8 @@ static void env_init(struct env *e, enum sva_backend b, uint64_t seed, unsigned 
 	assert_int_equal(sva_uacce_register(e->k, e->dev, &ucfg, &e->u), 0);
 }
 
-static void env_done(struct env *e)
+/* Everything but the world: every queue put, every PASID back. */
+static void env_release(struct env *e)
 {
 	sva_kernel_quiesce(e->k);
 	if (!e->removed)
@@ -166,6 +167,11 @@ static void env_done(struct env *e)
 	sva_swiommu_destroy(e->sw);
 	sva_iommu_sys_destroy(e->isys);
 	sva_kernel_destroy(e->k);
+}
+
+static void env_done(struct env *e)
+{
+	env_release(e);
 	sva_test_world_done(e->w);
 }
 
@@ -465,10 +471,154 @@ static void test_device_without_pasid_refuses_open(void **state)
 	env_done(&e);
 }
 
+/*
+ * uacce's lifetime paths, each allocation failed in turn: the device's registration, and a
+ * process's use - open (the bond, the queue), map the MMIO and the DUS regions, START_Q, a
+ * second open, a close and an exit with the other still open and mapped (the release at exit).
+ */
+struct uacce_fail {
+	struct env e;
+	bool use;
+	struct sva_uacce_device *made;
+	struct sva_process *p;
+	int status, err, fds_left;
+	unsigned queues_open; /* seen with both open */
+};
+
+/* Open and map acc0 into *@out; @keep is the one fd open before. */
+static int uacce_fail_open_map(struct sva_task *t, struct uacce_fail *f, int keep, int *out)
+{
+	uint64_t mmio, dus;
+	int fd = sva_sys_open(t, "acc0"), ret;
+
+	if (fd < 0) { /* nothing this open made is left: no fd but the ones before */
+		for (int k = 0; k < 16; k++)
+			f->fds_left += k != keep && sva_sys_close(t, k) == 0;
+		return fd;
+	}
+	ret = sva_sys_mmap(t, 0, SVA_PAGE_SIZE, SVA_PROT_READ | SVA_PROT_WRITE, SVA_MAP_SHARED, fd,
+			   0, &mmio);
+	if (ret == 0)
+		ret = sva_sys_mmap(t, 0, 2 * SVA_PAGE_SIZE, SVA_PROT_READ | SVA_PROT_WRITE,
+				   SVA_MAP_SHARED, fd, SVA_PAGE_SIZE, &dus);
+	if (ret == 0)
+		ret = (int)sva_sys_ioctl(t, fd, SVA_UACCE_CMD_START_Q, 0);
+	*out = fd;
+	return ret;
+}
+
+static int uacce_fail_task(struct sva_task *t, void *arg)
+{
+	struct uacce_fail *f = arg;
+	int a = -1, b = -1, ret;
+
+	ret = uacce_fail_open_map(t, f, -1, &a);
+	if (ret == 0)
+		ret = uacce_fail_open_map(t, f, a, &b);
+	if (ret == 0)
+		f->queues_open = sva_uacce_queues(f->e.u);
+	if (a >= 0)
+		sva_sys_close(t, a); /* its mappings keep the file until exit */
+	f->err = ret;
+	return ret ? 1 : 0; /* b, if open, is released at exit */
+}
+
+static struct sva_world *uacce_fail_setup(void *arg)
+{
+	struct uacce_fail *f = arg;
+	bool use = f->use;
+
+	memset(f, 0, sizeof(*f));
+	f->use = use;
+	f->status = -1;
+	env_init(&f->e, SVA_BACKEND_SIM, 1, 0);
+	sva_test_quiet(f->e.w);
+	if (!use) {
+		sva_uacce_remove(f->e.u);
+		f->e.u = NULL;
+	}
+	return f->e.w;
+}
+
+static int uacce_fail_body(struct sva_world *w, void *arg)
+{
+	struct uacce_fail *f = arg;
+	struct sva_uacce_config ucfg = {
+		.name = "acc0", .flags = SVA_UACCE_DEV_SVA, .ops = &mock_ops, .priv = &f->e.m
+	};
+	int ret;
+
+	(void)w;
+	if (!f->use)
+		return sva_uacce_register(f->e.k, f->e.dev, &ucfg, &f->made);
+	ret = sva_process_start(f->e.k, "user", uacce_fail_task, f, &f->p);
+	if (ret)
+		return ret;
+	assert_int_equal(sva_process_wait(f->p, &f->status), 0);
+	return f->err;
+}
+
+static void uacce_fail_check(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct uacce_fail *f = arg;
+
+	(void)w;
+	if (!f->use) {
+		if (r->ret)
+			assert_int_equal(sva_alloc_live(w, SVA_OBJ_UACCE), 0);
+		return;
+	}
+	sva_kernel_quiesce(f->e.k);
+	assert_int_equal(f->fds_left, 0);
+	assert_int_equal(sva_uacce_queues(f->e.u), 0); /* every queue released */
+	assert_int_equal(f->e.m.gets, f->e.m.puts);
+	assert_int_equal(f->e.m.stops, f->e.m.puts); /* each stopped before its put */
+	if (r->ret == 0) {
+		assert_int_equal(f->status, 0);
+		assert_int_equal(f->queues_open, 2);
+		assert_int_equal(f->e.m.gets, 2);
+	}
+}
+
+static void uacce_fail_teardown(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct uacce_fail *f = arg;
+
+	(void)w;
+	(void)r;
+	if (!f->use) {
+		f->e.u = f->made;
+		f->e.removed = !f->made;
+	}
+	env_release(&f->e);
+}
+
+static void test_fail_nth_register_open_map_release(void **state)
+{
+	struct uacce_fail f = { .use = false };
+	struct sva_test_fail_case c = { .name = "uacce register",
+					.setup = uacce_fail_setup,
+					.body = uacce_fail_body,
+					.check = uacce_fail_check,
+					.teardown = uacce_fail_teardown,
+					.arg = &f };
+	struct sva_test_fail_stats st;
+	(void)state;
+
+	sva_test_fail_sweep(&c, &st);
+	assert_true(st.errors >= 1);
+	f.use = true;
+	c.name = "uacce open, mmap, START_Q, second open, close, exit";
+	c.checker = true;
+	sva_test_fail_sweep(&c, &st);
+	assert_true(st.errors >= 8);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_start_put_close),
+		cmocka_unit_test(test_fail_nth_register_open_map_release),
 		cmocka_unit_test(seed002_many_opens_of_one_device),
 		cmocka_unit_test(seed000_exit_without_close_releases),
 		cmocka_unit_test(test_device_removal_with_queues_open),

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Helpers shared by the tests; see testutil.h. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "sva/check.h"
 #include "testutil.h"
 
 struct sva_world *sva_test_world(enum sva_backend backend, uint64_t seed)
@@ -93,4 +95,120 @@ char *sva_test_trace_string(struct sva_world *w, int (*writer)(struct sva_world 
 	assert_int_equal(writer(w, f), 0);
 	fclose(f);
 	return buf;
+}
+
+/* ---- the fail-nth sweep ---- */
+
+/* One run of @c with allocation @nth of its body failing (0: none): 0, or -1 and @msg. */
+static int sva_test_fail_one(const struct sva_test_fail_case *c, struct sva_test_fail_run *r,
+			     unsigned long *allocations, char *msg, size_t len)
+{
+	struct sva_checker *chk = NULL;
+	struct sva_world *w = c->setup(c->arg);
+	char where[160] = "nothing injected", leaks[256];
+	unsigned long before;
+	long live;
+	int bad = 0;
+
+	if (!w) {
+		snprintf(msg, len, "%s: fail-nth %lu: setup failed", c->name, r->nth);
+		return -1;
+	}
+	if (c->checker && sva_checker_attach(w, &chk)) {
+		sva_world_destroy(w);
+		snprintf(msg, len, "%s: fail-nth %lu: cannot attach the checker", c->name, r->nth);
+		return -1;
+	}
+	before = sva_alloc_attempts(w);
+	sva_alloc_fail_nth(w, r->nth);
+	r->ret = c->body(w, c->arg);
+	r->injected = sva_alloc_injection(w, &r->inj);
+	sva_alloc_fail_nth(w, 0);
+	if (allocations)
+		*allocations = sva_alloc_attempts(w) - before;
+	if (r->injected)
+		snprintf(where, sizeof(where), "%s at %s", sva_obj_type_name(r->inj.type),
+			 r->inj.site);
+	if (r->ret > 0 || r->ret < -4095 ||
+	    (r->ret && r->ret != -ENOMEM && r->ret != c->also && r->injected))
+		bad = snprintf(msg, len,
+			       "%s: fail-nth %lu (%s): returned %d (%s), not 0 or -ENOMEM", c->name,
+			       r->nth, where, r->ret, sva_strerror(r->ret));
+	else if (r->ret && !r->injected)
+		bad = snprintf(msg, len, "%s: fail-nth %lu: failed with nothing injected: %s",
+			       c->name, r->nth, sva_strerror(r->ret));
+	if (c->check && !bad)
+		c->check(w, c->arg, r);
+	if (c->teardown)
+		c->teardown(w, c->arg, r);
+	if (chk) {
+		sva_checker_finish(chk);
+		sva_checker_detach(chk);
+	}
+	live = sva_alloc_describe_live(w, SVA_TEST_IGNORED_TYPES, leaks, sizeof(leaks));
+	if (live && !bad)
+		bad = snprintf(msg, len, "%s: fail-nth %lu (%s): leak: %s", c->name, r->nth, where,
+			       leaks);
+	if (sva_report_total(w) && !bad)
+		bad = snprintf(msg, len, "%s: fail-nth %lu (%s): %s", c->name, r->nth, where,
+			       sva_report_first(w));
+	sva_world_destroy(w);
+	return bad ? -1 : 0;
+}
+
+int sva_test_fail_sweep_run(const struct sva_test_fail_case *c, struct sva_test_fail_stats *st,
+			    char *msg, size_t len)
+{
+	struct sva_test_fail_stats local = { 0 };
+	struct sva_test_fail_run r = { 0 };
+	const char *all = getenv("SVA_TEST_FAIL_ALL");
+	unsigned long total, step = 1;
+
+	if (!st)
+		st = &local;
+	memset(st, 0, sizeof(*st));
+	msg[0] = '\0';
+	/* nothing injected: the body succeeds, and says how many allocations it makes */
+	if (sva_test_fail_one(c, &r, &total, msg, len))
+		return -1;
+	st->allocations = total;
+	if (c->quick && total > c->quick && !(all && strcmp(all, "1") == 0))
+		step = (total + c->quick - 1) / c->quick;
+	for (unsigned long n = 1;;) {
+		r = (struct sva_test_fail_run){ .nth = n };
+		if (sva_test_fail_one(c, &r, NULL, msg, len))
+			return -1;
+		if (!r.injected)
+			break; /* past the body's last allocation */
+		st->runs++;
+		if (r.ret)
+			st->errors++;
+		else
+			st->absorbed++;
+		if (n > 16 * (total + 16)) {
+			snprintf(msg, len,
+				 "%s: fail-nth %lu still injects (%lu allocations counted)",
+				 c->name, n, total);
+			return -1;
+		}
+		if (n < total)
+			n = n + step < total ? n + step : total; /* the last one always */
+		else
+			n++;
+	}
+	return 0;
+}
+
+void sva_test_fail_sweep(const struct sva_test_fail_case *c, struct sva_test_fail_stats *st)
+{
+	struct sva_test_fail_stats local;
+	char msg[768];
+
+	if (!st)
+		st = &local;
+	if (sva_test_fail_sweep_run(c, st, msg, sizeof(msg)))
+		fail_msg("%s", msg);
+	print_message("  fail-nth %s: %lu allocations, %lu runs failed one: %lu errors, %lu "
+		      "absorbed\n",
+		      c->name, st->allocations, st->runs, st->errors, st->absorbed);
 }

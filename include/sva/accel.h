@@ -277,6 +277,8 @@ struct sva_accel_config {
 	uint32_t max_batch; /* descriptors per batch; 0 = 32 (a WQ may ask for less) */
 	unsigned engine_group[SVA_ACCEL_MAX_ENGINES]; /* each engine's group (0 by default) */
 	bool pasid_disabled; /* SVA_ACCEL_CDEV_IDXD_WQ: PASID not enabled, opens refused */
+	bool wqs_disabled;   /* SVA_ACCEL_CDEV_IDXD_WQ: no WQ's char device registered at create:
+				idxd's per-WQ enable adds each (sva_idxd_wq_enable()) */
 };
 
 /*

@@ -154,6 +154,8 @@ enum sva_break {
 	SVA_BREAK_KEEP_IOTLB =
 		1u << 1, /* an mm's invalidation leaves the IOTLB and ATCs as they are */
 	SVA_BREAK_ACCESS_NO_PTL = 1u << 2, /* a CPU access reads and sets PTEs without the ptl */
+	SVA_BREAK_BIND_LEAKS_BOND =
+		1u << 3, /* a bind whose new domain cannot be made forgets its bond (fail-nth) */
 };
 
 #define SVA_SIM_DEFAULT_MAX_STEPS 10000000ull
@@ -239,8 +241,14 @@ enum sva_obj_type {
 };
 
 const char *sva_obj_type_name(enum sva_obj_type type);
-/* Zeroed memory for one object of @type; NULL when out of memory or when a failure is injected. */
+/*
+ * Zeroed memory for one object of @type; NULL when out of memory or when a failure is injected.
+ * sva_alloc() passes its call site ("src/iommu/pasid.c:88") to sva_alloc_at(), so an injected
+ * failure says where it happened (sva_alloc_injection); @site may be NULL.
+ */
+void *sva_alloc_at(struct sva_world *w, enum sva_obj_type type, size_t size, const char *site);
 void *sva_alloc(struct sva_world *w, enum sva_obj_type type, size_t size);
+#define sva_alloc(w, type, size) sva_alloc_at((w), (type), (size), SVA_HERE)
 /*
  * Grow or shrink an array object of @type (NULL: a new one, zeroed); the old one stays valid
  * when NULL is returned. Never injected: growing arrays are not where fail-nth looks.
@@ -259,6 +267,14 @@ unsigned long sva_alloc_attempts(struct sva_world *w);
  */
 void sva_alloc_fail_nth(struct sva_world *w, unsigned long nth);
 bool sva_alloc_injected(struct sva_world *w);
+/* The failure injected since the last sva_alloc_fail_nth(): which allocation, where. */
+struct sva_alloc_injection {
+	unsigned long attempt;	/* the world's allocation attempt that failed (1 = its first) */
+	enum sva_obj_type type; /* what it was to allocate */
+	const char *site;	/* "file:line" of the sva_alloc() call, "?" when not known */
+};
+/* Fill @out and return true when a failure was injected, else false. */
+bool sva_alloc_injection(struct sva_world *w, struct sva_alloc_injection *out);
 /*
  * Describe live objects ("2 actor, 1 pasid_chunk") into @buf, ignoring the types in @ignore
  * (a bit per type, may be 0). Returns the number of live objects not ignored.

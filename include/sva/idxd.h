@@ -89,8 +89,32 @@ const char *sva_idxd_name(const struct sva_idxd *x);
 /* Enabled: its accelerator (NULL when disabled). */
 struct sva_accel *sva_idxd_accel(struct sva_idxd *x);
 
-/* Enable: the configuration checked (errors name the object), the accelerator created. */
+/*
+ * Enable: the configuration checked (errors name the object), the accelerator created with
+ * every configured WQ (size > 0, type user) enabled - accel-config's enable-device and then
+ * enable-wq of each.
+ */
 int sva_idxd_enable(struct sva_idxd *x);
+/*
+ * The device alone (the kernel's bind of dsaN to the idxd driver): the accelerator created as
+ * above, every WQ disabled (no char device) until sva_idxd_wq_enable() (the bind of wqD.Q to
+ * the user driver). What the model does not: a WQ's configuration is taken at the device's
+ * enable, so attributes stay read-only (-EBUSY) while the device is enabled, and a WQ not
+ * configured then cannot be enabled (-EINVAL).
+ */
+int sva_idxd_enable_device(struct sva_idxd *x);
+/*
+ * Enable WQ @wq ("wq0.0"): its char device "dsa/wq0.0" registered. -ENOENT (no such WQ),
+ * -ENXIO (the device disabled), -EBUSY (already enabled), -EINVAL (not configured).
+ */
+int sva_idxd_wq_enable(struct sva_idxd *x, const char *wq);
+/*
+ * Disable it with files open: as the device's disable for this WQ only (each open queue
+ * drained, ended and unbound, the portals zapped, the files failing with -ENXIO); the next
+ * enable makes a new char device. -ENOENT, -EINVAL (not enabled).
+ */
+int sva_idxd_wq_disable(struct sva_idxd *x, const char *wq);
+bool sva_idxd_wq_enabled(struct sva_idxd *x, const char *wq);
 /* Disable with files open (see above): -EINVAL when not enabled. */
 int sva_idxd_disable(struct sva_idxd *x);
 bool sva_idxd_enabled(const struct sva_idxd *x);

@@ -97,6 +97,29 @@ struct sva_pgtable *sva_mm_pgtable(struct sva_mm *mm);
 /* exit_mmap has run: no VMA, no page, notifiers released. */
 bool sva_mm_is_dead(struct sva_mm *mm);
 
+/*
+ * An mm whose memory is not libsva's - a real process's, reached by a device daemon (sva exec):
+ * it has no VMAs or page tables of its own for that memory; the IOMMU's walk asks @present, a
+ * page request's handling asks @fault, and DMA goes through @access (within one page). The
+ * lifetime stays libsva's: the counts, exit_mmap (after which the IOMMU never reaches it: the
+ * PASID is blocked), __mmdrop, which calls @release. The checker does not follow this memory
+ * (no DMA_ACCESS frame to judge). Devices reach it by untranslated requests only: an ATS
+ * translation request for it is refused (no ATC entry for memory libsva does not own).
+ */
+struct sva_mm_external {
+	/* 1 present with the access allowed, 0 not present, -EFAULT not mapped or not allowed,
+	   -ESRCH gone */
+	int (*present)(void *ctx, uint64_t va, bool write);
+	int (*fault)(void *ctx, uint64_t va, bool write); /* make present: 0 or negative */
+	int (*access)(void *ctx, uint64_t va, void *buf, size_t len, bool write);
+	void (*release)(void *ctx); /* at __mmdrop; may be NULL */
+	void *ctx;
+};
+/* Make @mm external (before any device binds it; @ext must live until its release). */
+void sva_mm_set_external(struct sva_mm *mm, const struct sva_mm_external *ext);
+/* NULL for an mm whose memory is libsva's. */
+const struct sva_mm_external *sva_mm_external(const struct sva_mm *mm);
+
 /* The IOMMU core's per-mm data (mm->iommu_mm), published with release, read with acquire. */
 void *sva_mm_iommu_data(struct sva_mm *mm);
 void sva_mm_set_iommu_data(struct sva_mm *mm, void *data);

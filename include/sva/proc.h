@@ -99,6 +99,8 @@ int sva_sys_open(struct sva_task *t, const char *name);
 /* open with flags (SVA_O_CLOEXEC); -EINVAL for any other flag. */
 int sva_sys_open_flags(struct sva_task *t, const char *name, unsigned flags);
 int sva_sys_close(struct sva_task *t, int fd);
+/* The file behind @fd of @t's table with a reference of the caller's (sva_fput()), or NULL. */
+struct sva_file *sva_task_fget(struct sva_task *t, int fd);
 int sva_sys_dup(struct sva_task *t, int fd);
 long sva_sys_ioctl(struct sva_task *t, int fd, unsigned cmd, unsigned long arg);
 long sva_sys_read(struct sva_task *t, int fd, void *buf, size_t len);

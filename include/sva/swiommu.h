@@ -94,6 +94,7 @@ struct sva_translation {
 	bool iotlb_hit;
 	bool embedder;	     /* pfn is a page of the embedder's memory (a first-stage table) */
 	unsigned page_shift; /* the page that maps va: 12 (4 KiB), 21 (2 MiB), 30 (1 GiB) */
+	bool external;	     /* va is in an external mm (sva_mm_external): pfn means nothing */
 };
 
 /*

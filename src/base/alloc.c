@@ -6,7 +6,9 @@
  * can count live objects per type (tests assert "nothing of type T leaked"), catch frees of the
  * wrong type or twice, and free whatever is left when the world is destroyed (a run abandoned
  * at a deadlock must not leak into the next one). sva_alloc_fail_nth() fails one chosen
- * allocation, as the kernel's fail-nth does, so every error path can be driven.
+ * allocation, as the kernel's fail-nth does, so every error path can be driven; the failure
+ * injected is recorded with its type and site (sva_alloc is a macro passing SVA_HERE), so a
+ * sweep can say which allocation it failed (sva_alloc_injection).
  *
  * Objects of SVA_ALLOC_MAP_MIN bytes and more (a world's frame arena) are mapped rather than
  * calloc'd: their pages are zero and present only once touched, and they go back to the system
@@ -84,22 +86,25 @@ const char *sva_obj_type_name(enum sva_obj_type type)
 	return sva_obj_type_names[type];
 }
 
-/* True when this attempt is the one chosen to fail. */
-static bool sva_alloc_attempt_fails(struct sva_world *w)
+/* True when this attempt (of a @type at @site) is the one chosen to fail; it is recorded. */
+static bool sva_alloc_attempt_fails(struct sva_world *w, enum sva_obj_type type, const char *site)
 {
 	unsigned long n = atomic_fetch_add(&w->attempts, 1) + 1;
 	unsigned long fail_at = atomic_load(&w->fail_at);
 
-	if (fail_at == 0 || n != fail_at)
+	if (fail_at == 0 || n != fail_at ||
+	    !atomic_compare_exchange_strong(&w->fail_at, &fail_at, 0))
 		return false;
-	atomic_store(&w->fail_at, 0);
-	atomic_store(&w->injected, true);
+	w->injected_site = site;
+	w->injected_type = type;
+	w->injected_attempt = n;
+	atomic_store(&w->injected, true); /* publishes the three above */
 	return true;
 }
 
-bool sva_alloc_account(struct sva_world *w, enum sva_obj_type type, long delta)
+bool sva_alloc_account_at(struct sva_world *w, enum sva_obj_type type, long delta, const char *site)
 {
-	if (delta > 0 && sva_alloc_attempt_fails(w))
+	if (delta > 0 && sva_alloc_attempt_fails(w, type, site))
 		return false;
 	atomic_fetch_add(&w->live[type], delta);
 	return true;
@@ -149,11 +154,16 @@ static void *sva_alloc_new(struct sva_world *w, enum sva_obj_type type, size_t s
 	return sva_obj_of(h);
 }
 
-void *sva_alloc(struct sva_world *w, enum sva_obj_type type, size_t size)
+void *sva_alloc_at(struct sva_world *w, enum sva_obj_type type, size_t size, const char *site)
 {
-	if ((unsigned)type >= SVA_OBJ_NR || sva_alloc_attempt_fails(w))
+	if ((unsigned)type >= SVA_OBJ_NR || sva_alloc_attempt_fails(w, type, site))
 		return NULL;
 	return sva_alloc_new(w, type, size);
+}
+
+void *(sva_alloc)(struct sva_world *w, enum sva_obj_type type, size_t size)
+{
+	return sva_alloc_at(w, type, size, NULL);
 }
 
 /* What is wrong with @h as the object of @type that @op was given, or NULL when nothing is. */
@@ -348,6 +358,16 @@ void sva_alloc_fail_nth(struct sva_world *w, unsigned long nth)
 bool sva_alloc_injected(struct sva_world *w)
 {
 	return atomic_load(&w->injected);
+}
+
+bool sva_alloc_injection(struct sva_world *w, struct sva_alloc_injection *out)
+{
+	if (!atomic_load(&w->injected))
+		return false;
+	out->attempt = w->injected_attempt;
+	out->type = w->injected_type;
+	out->site = w->injected_site ? w->injected_site : "?";
+	return true;
 }
 
 long sva_alloc_describe_live(struct sva_world *w, uint64_t ignore, char *buf, size_t len)

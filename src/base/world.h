@@ -36,6 +36,10 @@ struct sva_world {
 	atomic_ulong attempts;
 	atomic_ulong fail_at; /* the attempt number that fails; 0 = none */
 	atomic_bool injected;
+	/* the failure injected (set once, by the attempt that failed, before injected is) */
+	const char *injected_site;
+	enum sva_obj_type injected_type;
+	unsigned long injected_attempt;
 	pthread_mutex_t objects_lock;
 	struct sva_list_head objects;	 /* every live object, freed at world destroy */
 	struct sva_list_head quarantine; /* sim: freed objects, poisoned, oldest first */
@@ -61,7 +65,9 @@ struct sva_world {
 };
 
 /* Allocator accounting for memory that is not malloc'd (fiber stacks). */
-bool sva_alloc_account(struct sva_world *w, enum sva_obj_type type, long delta);
+bool sva_alloc_account_at(struct sva_world *w, enum sva_obj_type type, long delta,
+			  const char *site);
+#define sva_alloc_account(w, type, delta) sva_alloc_account_at((w), (type), (delta), SVA_HERE)
 /* Free every object still tracked (world destroy). */
 void sva_alloc_release_all(struct sva_world *w);
 

@@ -235,7 +235,8 @@ static int sva_bind_locked(struct sva_iommu_sys *sys, struct sva_device *dev, st
 	if (!sva_try_shared_domain(im, dev, bond)) {
 		ret = sva_new_domain(sys, im, dev, bond);
 		if (ret) {
-			sva_free(sys->w, SVA_OBJ_BOND, bond);
+			if (!sva_world_broken(sys->w, SVA_BREAK_BIND_LEAKS_BOND))
+				sva_free(sys->w, SVA_OBJ_BOND, bond);
 			return ret;
 		}
 	}
@@ -356,6 +357,16 @@ static unsigned sva_iopf_vm_flags(const struct sva_page_request *f, unsigned *fa
 	return need;
 }
 
+/* A request against an external mm (sva_mm_external): 0 when the page is now present. */
+static int sva_iopf_handle_external(struct sva_mm *mm, const struct sva_page_request *f)
+{
+	const struct sva_mm_external *x = sva_mm_external(mm);
+
+	if (f->access & SVA_IOPF_EXEC)
+		return -EFAULT; /* a device does not execute from a real process's memory */
+	return x->fault(x->ctx, f->addr, f->access & SVA_IOPF_WRITE);
+}
+
 /* One request against @mm: a transient user, mmap_lock for read, an exact VMA lookup. */
 static enum sva_page_response_code sva_iopf_handle_mm(struct sva_mm *mm,
 						      const struct sva_page_request *f)
@@ -373,10 +384,15 @@ static enum sva_page_response_code sva_iopf_handle_mm(struct sva_mm *mm,
 	sva_down_read(sva_mm_mmap_lock(mm));
 	/* the address space in use (the checker holds it to mm_users, I5) */
 	sva_trace(sva_mm_world(mm), IOPF_HANDLE, sva_mm_id(mm), f->addr, f->pasid, f->gen);
-	vma = sva_vma_lookup(mm, f->addr); /* no stack expansion */
-	if (vma && (vma->flags & need) == need &&
-	    sva_handle_mm_fault(vma, f->addr, flags) == SVA_VM_FAULT_OK)
-		code = SVA_PAGE_RESP_SUCCESS;
+	if (sva_mm_external(mm)) { /* a real process's memory: its own kernel faults it in */
+		if (!sva_iopf_handle_external(mm, f))
+			code = SVA_PAGE_RESP_SUCCESS;
+	} else {
+		vma = sva_vma_lookup(mm, f->addr); /* no stack expansion */
+		if (vma && (vma->flags & need) == need &&
+		    sva_handle_mm_fault(vma, f->addr, flags) == SVA_VM_FAULT_OK)
+			code = SVA_PAGE_RESP_SUCCESS;
+	}
 	sva_up_read(sva_mm_mmap_lock(mm));
 	if (hold)
 		sva_mmput(mm);

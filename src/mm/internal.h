@@ -64,6 +64,7 @@ struct sva_mm {
 	struct sva_rwsem notifier_lock;
 	struct sva_glist notifiers; /* under notifier_lock */
 	_Atomic(void *) iommu_data;
+	const struct sva_mm_external *ext; /* set once, before any bind (sva_mm_set_external) */
 	atomic_bool dead;
 	struct sva_list_head sys_node;
 };

@@ -197,6 +197,8 @@ static void sva___mmdrop(struct sva_mm *mm)
 		sva_report(mm->w, SVA_REPORT_REFCOUNT, "%s: freed with notifiers registered",
 			   mm->name);
 	sva_mm_run_hooks(mm, SVA_MM_HOOK_DROP);
+	if (mm->ext && mm->ext->release)
+		mm->ext->release(mm->ext->ctx);
 	sva_mutex_lock(&sys->lock);
 	sva_glist_del(&mm->sys_node, &sys->mms);
 	sva_mutex_unlock(&sys->lock);
@@ -268,4 +270,14 @@ void *sva_mm_iommu_data(struct sva_mm *mm)
 void sva_mm_set_iommu_data(struct sva_mm *mm, void *data)
 {
 	atomic_store_explicit(&mm->iommu_data, data, memory_order_release);
+}
+
+void sva_mm_set_external(struct sva_mm *mm, const struct sva_mm_external *ext)
+{
+	mm->ext = ext;
+}
+
+const struct sva_mm_external *sva_mm_external(const struct sva_mm *mm)
+{
+	return mm->ext;
 }

@@ -344,3 +344,8 @@ int sva_sys_send_fd(struct sva_task *t, int fd, int pid)
 	sva_syscall_enter(t);
 	return (int)sva_syscall_return(t, sva_do_send_fd(t, fd, pid));
 }
+
+struct sva_file *sva_task_fget(struct sva_task *t, int fd)
+{
+	return sva_fget(t->fdt, fd);
+}

@@ -13,6 +13,11 @@
 
 #define SVA_VERSION "0.1.0"
 
+/* Test only: the model defects (SVA_BREAK_*) a build of the tool runs with (sva_broken). */
+#ifndef SVA_TOOL_BREAKS
+#define SVA_TOOL_BREAKS 0u
+#endif
+
 /* Exit codes (documented in main.c, `sva help` and the man page). */
 enum {
 	SVA_EXIT_OK = 0,
@@ -28,6 +33,8 @@ enum {
 	SVA_CMD_REPLAY = 1u << 2,
 	SVA_CMD_STRESS = 1u << 3,
 	SVA_CMD_BENCH = 1u << 4,
+	SVA_CMD_EXEC = 1u << 5,
+	SVA_CMD_FAULTS = 1u << 6,
 };
 
 enum sva_cli_option_id {
@@ -54,6 +61,9 @@ enum sva_cli_option_id {
 	SVA_OPT_NO_POR,
 	SVA_OPT_RACES,
 	SVA_OPT_MERGE,
+	SVA_OPT_CONFIG,
+	SVA_OPT_EVENTS,
+	SVA_OPT_FAIL_NTH,
 	SVA_OPT_HELP,
 };
 
@@ -110,7 +120,8 @@ struct sva_show_opts {
 	FILE *trace, *timeline, *schedule_file;
 	char *schedule_out; /* the run's schedule, when set */
 	size_t schedule_len;
-	const char *what; /* "run" or "replay", for the line saying what ran */
+	const char *what;	/* "run" or "replay", for the line saying what ran */
+	unsigned long fail_nth; /* --fail-nth N: the run's Nth allocation fails; 0 none */
 };
 
 /* Open @o's output files before a run: 0, or an error printed (SVA_EXIT_USAGE). */
@@ -199,7 +210,32 @@ int sva_explore_program(const char *name, const struct sva_run_args *a,
 /* cmd_explore.c: `sva explore --merge FILE...`, the summary of shards' outputs */
 int sva_explore_merge(int nfiles, char **files);
 
+/*
+ * cmd_faults.c: a program whose run (from its setup on) has its Nth allocation failed, and what
+ * came of it: which allocation, and whether the model's objects were all gone at the end.
+ */
+struct sva_fault_run {
+	struct sva_program inner;
+	unsigned long nth;
+	unsigned long base;	   /* the world's allocations before the setup */
+	unsigned long allocations; /* the run's, from its setup on */
+	bool setup_failed;
+	bool injected;
+	struct sva_alloc_injection inj;
+	bool leaked; /* objects of the model left after the teardown */
+	char leaks[256];
+};
+
+/* @out: @inner with allocation @nth of its run failing, its state in @f. */
+void sva_fault_wrap(struct sva_fault_run *f, const struct sva_program *inner, unsigned long nth,
+		    struct sva_program *out);
+/* From a run's observer (after the verdict and the teardown): the injection, the leaks. */
+void sva_fault_observe(struct sva_fault_run *f, struct sva_world *w);
+/* "fail-nth 7: allocation 7 of the run failed: bond at src/iommu/iommu-sva.c:120". */
+void sva_fault_print(const struct sva_fault_run *f, FILE *out);
+
 int sva_cmd_run(int argc, char **argv);
+int sva_cmd_faults(int argc, char **argv);
 int sva_cmd_stress(int argc, char **argv);
 int sva_cmd_bench(int argc, char **argv);
 int sva_cmd_tour(int argc, char **argv);
@@ -209,5 +245,8 @@ int sva_cmd_replay(int argc, char **argv);
 int sva_cmd_programs(int argc, char **argv);
 int sva_cmd_version(int argc, char **argv);
 int sva_cmd_help(int argc, char **argv);
+/* cmd_exec.c: sva exec, and the module tools (the binary run as modprobe, rmmod, lsmod) */
+int sva_cmd_exec(int argc, char **argv);
+int sva_module_tool(int argc, char **argv);
 
 #endif

@@ -31,10 +31,11 @@ struct sva_show {
 	const struct sva_world_config *wc;
 	int trace_err, timeline_err, schedule_err;
 	bool diverged;
-	size_t given, taken; /* a replay: the schedule's decisions, the run's */
-	int code;	     /* of a failed run: SVA_EXIT_VIOLATION or SVA_EXIT_FAILED */
-	int invariant;	     /* a violation's, 0 for another problem */
-	char *schedule;	     /* the run's, malloc'd */
+	size_t given, taken;	     /* a replay: the schedule's decisions, the run's */
+	int code;		     /* of a failed run: SVA_EXIT_VIOLATION or SVA_EXIT_FAILED */
+	int invariant;		     /* a violation's, 0 for another problem */
+	char *schedule;		     /* the run's, malloc'd */
+	struct sva_fault_run *fault; /* --fail-nth: the failure injected, NULL without */
 };
 
 int sva_cli_error_at(const char *fmt, ...)
@@ -125,7 +126,8 @@ static void sva_show_shell_word(FILE *out, const char *s)
 		fputs(s, out);
 }
 
-/* "replay: sva replay [--variant V] [--max-steps N] NAME " - the schedule follows. */
+/* "replay: sva replay [--variant V] [--max-steps N] [--fail-nth N] NAME " - the schedule follows.
+ */
 static void sva_show_replay_head(const struct sva_show *s)
 {
 	printf("replay: sva replay");
@@ -135,6 +137,8 @@ static void sva_show_replay_head(const struct sva_show *s)
 		printf(" --max-steps %llu", (unsigned long long)s->wc->max_steps);
 	if (s->wc->race_check)
 		printf(" --races");
+	if (s->o->fail_nth)
+		printf(" --fail-nth %lu", s->o->fail_nth);
 	putchar(' ');
 	sva_show_shell_word(stdout, s->name);
 	putchar(' ');
@@ -220,6 +224,7 @@ static void sva_show_observe(void *ctx, struct sva_world *w, bool failed, const 
 {
 	struct sva_show *s = ctx;
 	size_t len = sva_world_schedule(w, NULL, 0);
+	char leak[sizeof(s->fault->leaks) + 64];
 
 	s->schedule = malloc(len + 1);
 	if (s->schedule)
@@ -235,6 +240,17 @@ static void sva_show_observe(void *ctx, struct sva_world *w, bool failed, const 
 	s->invariant = 0;
 	if (failed && s->prog->outcome)
 		s->code = s->prog->outcome(s->prog->program.arg, &s->invariant);
+	if (s->fault) { /* what was failed; a model object left after it is a violation */
+		sva_fault_observe(s->fault, w);
+		if (s->fault->leaked && (!failed || s->code == SVA_EXIT_FAILED)) {
+			snprintf(leak, sizeof(leak), "leak after fail-nth %lu: %s", s->fault->nth,
+				 s->fault->leaks);
+			msg = leak;
+			failed = true;
+			s->code = SVA_EXIT_VIOLATION;
+			s->invariant = 0;
+		}
+	}
 	if (!s->schedule) {
 		printf("verdict: %s (no memory for the schedule)\n", failed ? "failed" : "clean");
 		return;
@@ -246,6 +262,8 @@ static void sva_show_observe(void *ctx, struct sva_world *w, bool failed, const 
 		sva_show_summary(s, w);
 		sva_show_schedule(s);
 	}
+	if (s->fault)
+		sva_fault_print(s->fault, stdout);
 	/* a schedule that did not fit is an error of the command, not a verdict on the run */
 	if (!s->diverged && (!s->wc->schedule || s->given == s->taken))
 		sva_show_verdict(s, failed, msg);
@@ -333,6 +351,8 @@ int sva_show_run(const char *name, const char *text, const struct sva_world_conf
 	struct sva_show show = { .prog = &prog, .o = o, .name = name, .wc = wc };
 	struct sva_world_config config = *wc;
 	struct sva_guard guard = { .interactive = false };
+	struct sva_fault_run fault;
+	struct sva_program run;
 	char msg[1024], err[256];
 	void *storage;
 	int ret;
@@ -349,12 +369,24 @@ int sva_show_run(const char *name, const char *text, const struct sva_world_conf
 	if (!o->quiet)
 		sva_show_what(&show, text);
 	fflush(stdout);
+	run = prog.program;
+	if (o->fail_nth) {
+		sva_fault_wrap(&fault, &prog.program, o->fail_nth, &run);
+		show.fault = &fault;
+	}
 	if (sva_guard_arm(&guard, NULL, NULL, 0))
 		ret = sva_cli_error("cannot install the crash handlers");
 	else
-		ret = sva_program_run_observed(&config, &prog.program, sva_show_observe, &show, msg,
+		ret = sva_program_run_observed(&config, &run, sva_show_observe, &show, msg,
 					       sizeof(msg));
 	sva_guard_disarm(&guard);
+	if (show.fault && fault.setup_failed && ret && ret != -EFAULT) {
+		/* the failure injected made the setup fail: a call failed, not a usage error */
+		sva_tool_program_release(&prog, storage);
+		sva_fault_print(&fault, stdout);
+		printf("verdict: FAILED: %s\n", msg[0] ? msg : sva_strerror(ret));
+		return SVA_EXIT_FAILED;
+	}
 	sva_tool_program_release(&prog, storage);
 	if (ret == SVA_EXIT_USAGE) {
 		free(show.schedule);
@@ -367,6 +399,8 @@ int sva_show_run(const char *name, const char *text, const struct sva_world_conf
 		return sva_cli_error("%s: %s", msg[0] ? msg : name, sva_strerror(ret));
 	if (sva_show_outputs(&show, name, msg))
 		return SVA_EXIT_USAGE;
+	if (show.fault && fault.leaked)
+		return SVA_EXIT_VIOLATION;
 	return ret ? show.code : SVA_EXIT_OK;
 }
 

@@ -7,6 +7,8 @@
  *   sva explore FILE             enumerate its schedules with at most K preemptions (or PCT,
  *                                or one shard of them; --merge adds shards' summaries up)
  *   sva replay FILE SCHEDULE     re-run one schedule exactly
+ *   sva faults FILE              fail each allocation of its run in turn: exact unwind, no
+ *                                leak, no invariant broken (cmd_faults.c)
  *   sva stress [FILE]            run it again and again: real threads, or random schedules
  *   sva bench [FILE]             its figures: runs/s on both backends, explored schedules/s
  *   sva variants                 the historical designs --variant NAME switches to
@@ -17,8 +19,9 @@
  * for a place in a file, "FILE:LINE:COL: ..." as editors read it), 3 a call or goal of the
  * scenario did not go as written (run, replay; explore and stress count it as a failing
  * schedule, exit 1); explore stopped by SIGINT / SIGTERM with nothing found: 128 + the
- * signal. FILE is a scenario file (docs/scenario-language.md) or a built-in program's name.
- * The options are options.c's table; `sva help --man` prints the man page from it.
+ * signal; faults: 1 when an allocation failed gave a violation or a leak (3 when the run with
+ * nothing failed is FAILED). FILE is a scenario file (docs/scenario-language.md) or a built-in
+ * program's name. The options are options.c's table; `sva help --man` prints the man page from it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -41,6 +44,11 @@ static const struct sva_cli_command sva_commands[] = {
 	{ "replay", "FILE SCHEDULE|@SCHEDULE_FILE",
 	  "re-run one schedule exactly, as printed by run, explore or stress", sva_cmd_replay,
 	  SVA_CMD_REPLAY },
+	{ "faults", "FILE",
+	  "fail each allocation of a run in turn (fail-nth 1, 2, ... until none is left): one "
+	  "line per N with the allocation failed and the outcome - a clean error, absorbed, a "
+	  "violation or a leak - then a summary; exit 1 on a violation or a leak",
+	  sva_cmd_faults, SVA_CMD_FAULTS },
 	{ "stress", "[FILE]",
 	  "run a scenario again and again on real threads (or random sim schedules) until it "
 	  "breaks or the budget ends",
@@ -48,6 +56,12 @@ static const struct sva_cli_command sva_commands[] = {
 	{ "bench", "[FILE]",
 	  "figures for a scenario: runs/s natively and in sim, explored schedules/s (BENCH lines)",
 	  sva_cmd_bench, SVA_CMD_BENCH },
+	{ "exec", "-- PROGRAM [ARGS...]",
+	  "run a real, unmodified Linux program against libsva's DSA: in its private mount "
+	  "namespace /dev/dsa and /sys/bus/dsa are the device daemon's (started on demand, "
+	  "stopped with its last client); modprobe/rmmod/lsmod act on its idxd driver; the "
+	  "exit status is PROGRAM's (128 + a signal). Needs root and /dev/fuse",
+	  sva_cmd_exec, SVA_CMD_EXEC },
 	{ "variants", "", "list the historical designs: name, seed thread, what breaks",
 	  sva_cmd_variants, 0 },
 	{ "tour", "", "a guided tour of libsva, each step checking itself", sva_cmd_tour, 0 },
@@ -63,7 +77,8 @@ static const char sva_exit_codes[] =
 	"exit codes: 0 clean; 1 a violation (an invariant broken, a crash, a livelock, a "
 	"deadlock);\n2 a usage error, a scenario that does not parse, a bad schedule; 3 a call "
 	"or goal of the\nscenario did not go as written (run, replay); explore stopped by "
-	"SIGINT/SIGTERM: 128 + the signal\n";
+	"SIGINT/SIGTERM: 128 + the signal;\nfaults: 1 when a failed allocation gave a violation "
+	"or a leak\n";
 
 static const char sva_file_note[] =
 	"FILE is a scenario file (docs/scenario-language.md) or a built-in program's name (sva "
@@ -177,15 +192,18 @@ int sva_cmd_help(int argc, char **argv)
 	c = sva_cli_find(argv[1]);
 	if (!c)
 		return sva_cli_unknown_command("help: no command", argv[1]);
-	printf("usage: sva %s%s%s%s\n  ", c->name, c->args[0] ? " " : "", c->args,
-	       c->opts ? " [OPTIONS]" : "");
+	if (c->opts == SVA_CMD_EXEC) /* its options come before PROGRAM's */
+		printf("usage: sva %s [OPTIONS] %s\n  ", c->name, c->args);
+	else
+		printf("usage: sva %s%s%s%s\n  ", c->name, c->args[0] ? " " : "", c->args,
+		       c->opts ? " [OPTIONS]" : "");
 	sva_cli_wrap(stdout, c->summary, 2, 2, 100);
 	if (c->opts) {
 		printf("\noptions:\n");
 		sva_cli_options_help(stdout, c->opts);
 	}
-	if (c->opts &
-	    (SVA_CMD_RUN | SVA_CMD_EXPLORE | SVA_CMD_REPLAY | SVA_CMD_STRESS | SVA_CMD_BENCH)) {
+	if (c->opts & (SVA_CMD_RUN | SVA_CMD_EXPLORE | SVA_CMD_REPLAY | SVA_CMD_STRESS |
+		       SVA_CMD_BENCH | SVA_CMD_FAULTS)) {
 		printf("\n%s\nprograms:\n", sva_file_note);
 		sva_tool_programs_list(stdout);
 		printf("\n%s", sva_exit_codes);
@@ -227,7 +245,11 @@ int sva_cmd_programs(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const struct sva_cli_command *c;
+	const char *self = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 
+	if (strcmp(self, "modprobe") == 0 || strcmp(self, "rmmod") == 0 ||
+	    strcmp(self, "lsmod") == 0 || strcmp(self, "insmod") == 0)
+		return sva_module_tool(argc, argv); /* sva exec's module tools */
 	if (argc < 2)
 		return sva_cli_error("no command; try `sva help`");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
@@ -237,7 +259,10 @@ int main(int argc, char **argv)
 	c = sva_cli_find(argv[1]);
 	if (!c)
 		return sva_cli_unknown_command("unknown command", argv[1]);
-	for (int i = 2; c->opts && i < argc; i++) {
+	for (int i = 2; c->opts && i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (c->opts == SVA_CMD_EXEC && argv[i][0] != '-' &&
+		    strcmp(argv[i - 1], "--config") && strcmp(argv[i - 1], "--variant"))
+			break; /* exec's PROGRAM: its own options follow */
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			char *help_argv[] = { "help", argv[1], NULL };
 

@@ -23,7 +23,8 @@
 #define ALL_RUNS (SVA_CMD_RUN | SVA_CMD_REPLAY)
 
 static const struct sva_cli_option sva_cli_options[] = {
-	{ SVA_OPT_SEED, "seed", 0, "S", SVA_CMD_RUN | SVA_CMD_EXPLORE | SVA_CMD_STRESS,
+	{ SVA_OPT_SEED, "seed", 0, "S",
+	  SVA_CMD_RUN | SVA_CMD_EXPLORE | SVA_CMD_STRESS | SVA_CMD_FAULTS,
 	  "seed of the sim backend's random schedule (explore: of PCT; stress: of the first of "
 	  "its --sim runs, the next runs take the next seeds)",
 	  "1; explore: 0", 0, UINT64_MAX },
@@ -36,10 +37,12 @@ static const struct sva_cli_option sva_cli_options[] = {
 	  "replay this schedule string (as sva replay does)", "a random schedule from --seed", 0,
 	  0 },
 	{ SVA_OPT_VARIANT, "variant", 0, "NAME",
-	  ALL_RUNS | SVA_CMD_EXPLORE | SVA_CMD_STRESS | SVA_CMD_BENCH,
+	  ALL_RUNS | SVA_CMD_EXPLORE | SVA_CMD_STRESS | SVA_CMD_BENCH | SVA_CMD_EXEC |
+		  SVA_CMD_FAULTS,
 	  "the historical design the kernel code follows (sva variants lists them)", "faithful", 0,
 	  0 },
-	{ SVA_OPT_MAX_STEPS, "max-steps", 0, "N", ALL_RUNS | SVA_CMD_EXPLORE | SVA_CMD_STRESS,
+	{ SVA_OPT_MAX_STEPS, "max-steps", 0, "N",
+	  ALL_RUNS | SVA_CMD_EXPLORE | SVA_CMD_STRESS | SVA_CMD_FAULTS,
 	  "the sim run's step budget: a run that has not ended after N steps is a livelock; a "
 	  "replay needs the budget the schedule was found with",
 	  "10000000", 1, 1000000000000ull },
@@ -61,11 +64,14 @@ static const struct sva_cli_option sva_cli_options[] = {
 	  "print every event and the whole schedule (--timeline-text, and the replay line "
 	  "however long)",
 	  "off", 0, 0 },
-	{ SVA_OPT_QUIET, "quiet", 'q', NULL, ALL_RUNS | SVA_CMD_STRESS,
-	  "print the verdict only (or the error)", "off", 0, 0 },
+	{ SVA_OPT_QUIET, "quiet", 'q', NULL, ALL_RUNS | SVA_CMD_STRESS | SVA_CMD_FAULTS,
+	  "print the verdict only (or the error); faults: the lines of violations and leaks, "
+	  "the summary and the verdict",
+	  "off", 0, 0 },
 	{ SVA_OPT_K, NULL, 'k', "K", SVA_CMD_EXPLORE,
 	  "explore every schedule with at most K preemptions", "2", 0, 64 },
-	{ SVA_OPT_MAX, "max", 0, "N", SVA_CMD_EXPLORE, "stop after N schedules", "no limit", 1,
+	{ SVA_OPT_MAX, "max", 0, "N", SVA_CMD_EXPLORE | SVA_CMD_FAULTS,
+	  "stop after N schedules (faults: after failing allocations 1 to N)", "no limit", 1,
 	  UINT64_MAX },
 	{ SVA_OPT_SECONDS, "seconds", 0, "S", SVA_CMD_EXPLORE | SVA_CMD_STRESS | SVA_CMD_BENCH,
 	  "stop after S seconds of wall-clock time", "explore: no limit; stress: 10; bench: 2", 1,
@@ -88,6 +94,18 @@ static const struct sva_cli_option sva_cli_options[] = {
 	  0 },
 	{ SVA_OPT_MERGE, "merge", 0, NULL, SVA_CMD_EXPLORE,
 	  "add up the shards' output files given instead of FILE", "off", 0, 0 },
+	{ SVA_OPT_CONFIG, "config", 0, "FILE", SVA_CMD_EXEC,
+	  "the device daemon's devices, in accel-config's JSON (accel-config save-config's or "
+	  "load-config's format); a daemon already running must have the same",
+	  "one DSA, two groups and WQs as accel-config-test's configs/2g2q_user_1.conf", 0, 0 },
+	{ SVA_OPT_EVENTS, "events", 0, "FILE", SVA_CMD_EXEC,
+	  "append the device daemon's events (what its checker judges) to FILE as text; taken "
+	  "by the daemon a launcher starts",
+	  "none", 0, 0 },
+	{ SVA_OPT_FAIL_NTH, "fail-nth", 0, "N", ALL_RUNS,
+	  "fail the Nth allocation of the run (from its setup on) and say which it was; a leak "
+	  "after it is a violation (sva faults tries every N)",
+	  "none", 1, 1000000000 },
 	{ SVA_OPT_HELP, "help", 'h', NULL, ~0u, "print the command's options", NULL, 0, 0 },
 };
 
@@ -273,18 +291,20 @@ static int sva_parse_shard(const char *s, struct sva_run_args *a)
 	return 0;
 }
 
-static const char *const sva_cli_command_names[] = { "run", "explore", "replay", "stress",
-						     "bench" };
+static const char *const sva_cli_command_names[] = { "run",    "explore", "replay",
+						     "stress", "bench",	  "faults" };
+
+#define SVA_CLI_NCOMMANDS (sizeof(sva_cli_command_names) / sizeof(sva_cli_command_names[0]))
 
 /* The commands that take @o, "explore's" or "run's and replay's", for a message. */
 static void sva_cli_owners(const struct sva_cli_option *o, char *buf, size_t len)
 {
 	size_t off = 0, n = 0, total = 0;
 
-	for (size_t c = 0; c < 5; c++)
+	for (size_t c = 0; c < SVA_CLI_NCOMMANDS; c++)
 		total += (o->cmds >> c) & 1;
 	buf[0] = '\0';
-	for (size_t c = 0; c < 5 && off < len; c++) {
+	for (size_t c = 0; c < SVA_CLI_NCOMMANDS && off < len; c++) {
 		if (!(o->cmds & (1u << c)))
 			continue;
 		n++;
@@ -442,6 +462,11 @@ static int sva_cli_apply(const char *cmd, const struct sva_cli_option *o, const 
 	case SVA_OPT_MERGE:
 		a->merge = true;
 		break;
+	case SVA_OPT_FAIL_NTH:
+		a->o.fail_nth = (unsigned long)v;
+		break;
+	case SVA_OPT_CONFIG: /* exec's own parser takes them */
+	case SVA_OPT_EVENTS:
 	case SVA_OPT_HELP:
 		break;
 	}
@@ -455,6 +480,7 @@ int sva_parse_args(int argc, char **argv, unsigned cmd, struct sva_run_args *a)
 
 	a->npos = 0;
 	a->pos = argv + 1;
+	a->wc.breaks = SVA_TOOL_BREAKS; /* 0 but in the test-only sva_broken */
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *val = NULL, *eq;
 		const struct sva_cli_option *o;

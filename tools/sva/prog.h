@@ -12,12 +12,15 @@ int sva_prog_cycle_setup(struct sva_world *w, void *arg);
 int sva_prog_cycle_check(struct sva_world *w, void *arg, int run, char *msg, size_t len);
 void sva_prog_cycle_teardown(struct sva_world *w, void *arg);
 void sva_prog_cycle_summarize(void *arg, FILE *out);
+/* A failed run's verdict (struct sva_tool_program.outcome): FAILED when the worker failed. */
+int sva_prog_cycle_outcome(void *arg, int *invariant);
 size_t sva_prog_cycle_size(void);
 
 int sva_prog_life_setup(struct sva_world *w, void *arg);
 int sva_prog_life_check(struct sva_world *w, void *arg, int run, char *msg, size_t len);
 void sva_prog_life_teardown(struct sva_world *w, void *arg);
 void sva_prog_life_summarize(void *arg, FILE *out);
+int sva_prog_life_outcome(void *arg, int *invariant);
 size_t sva_prog_life_size(void);
 
 /* prog_faults.c: programs that crash or livelock in some interleavings (tests only) */

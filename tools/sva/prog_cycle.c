@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "cli.h"
 #include "prog.h"
 #include "sva/proc.h"
 
@@ -99,6 +100,13 @@ int sva_prog_cycle_check(struct sva_world *w, void *arg, int run, char *msg, siz
 	sva_process_wait(c->p, &c->status);
 	sva_kernel_quiesce(c->k);
 	c->releases_after_exit = c->releases;
+	if (c->status) { /* its open or its mmap failed (sva run --fail-nth): no cycle to judge */
+		snprintf(msg, len,
+			 "the worker failed (exit status %d): its open or mmap returned an "
+			 "error",
+			 c->status);
+		return -EIO;
+	}
 	if (c->releases == 0) {
 		snprintf(msg, len,
 			 "fd<->mm cycle: the worker exited but its file was never released and its "
@@ -121,6 +129,14 @@ void sva_prog_cycle_teardown(struct sva_world *w, void *arg)
 		sva_mmdrop(c->mm);
 	}
 	sva_kernel_destroy(c->k);
+}
+
+int sva_prog_cycle_outcome(void *arg, int *invariant)
+{
+	struct cycle *c = arg;
+
+	*invariant = 0;
+	return c->status ? SVA_EXIT_FAILED : SVA_EXIT_VIOLATION;
 }
 
 void sva_prog_cycle_summarize(void *arg, FILE *out)

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "cli.h"
 #include "prog.h"
 #include "sva/proc.h"
 #include "sva/swiommu.h"
@@ -32,6 +33,7 @@ struct life {
 	struct sva_completion ready;
 	int reads_ok, bad_data, aborted, reported, pasid_still_held;
 	int status;
+	bool failed; /* the process's open, mmap or write failed: the device has nothing to read */
 };
 
 static int life_open(struct sva_file *file)
@@ -64,8 +66,11 @@ static int life_process(struct sva_task *t, void *arg)
 
 	if (sva_sys_open(t, "acc0") < 0 ||
 	    sva_sys_mmap(t, 0, SVA_PAGE_SIZE, SVA_PROT_READ | SVA_PROT_WRITE, 0, -1, 0, &l->buf) ||
-	    sva_sys_write_mem(t, l->buf, &v, sizeof(v)))
+	    sva_sys_write_mem(t, l->buf, &v, sizeof(v))) {
+		l->failed = true; /* sva run --fail-nth: the device is told, and stops */
+		sva_complete(&l->ready);
 		return 1;
+	}
 	sva_complete(&l->ready);
 	for (int i = 0; i < 8; i++) /* some DMA while alive */
 		sva_yield(l->w);
@@ -77,7 +82,7 @@ static int life_device(void *arg)
 	struct life *l = arg;
 
 	sva_wait_for_completion(&l->ready);
-	for (int i = 0; i < LIFE_ROUNDS; i++) {
+	for (int i = 0; i < LIFE_ROUNDS && !l->failed; i++) {
 		struct sva_dma_status st;
 		uint64_t v = 0;
 
@@ -134,9 +139,15 @@ int sva_prog_life_check(struct sva_world *w, void *arg, int run, char *msg, size
 	sva_kernel_quiesce(l->k);
 	sva_swiommu_get_stats(l->sw, &st);
 	l->pasid_still_held = sva_pasid_is_allocated(sva_iommu_sys_pasids(l->isys), l->pasid);
-	if (l->status || l->bad_data) {
-		snprintf(msg, len, "DMA read wrong data (%d bad) or the process failed (%d)",
-			 l->bad_data, l->status);
+	if (l->status) {
+		snprintf(msg, len,
+			 "the process failed (exit status %d): its open, mmap or write "
+			 "returned an error",
+			 l->status);
+		return -EIO;
+	}
+	if (l->bad_data) {
+		snprintf(msg, len, "DMA read wrong data (%d bad)", l->bad_data);
 		return -EIO;
 	}
 	if (st.faults_reported[SVA_FAULT_PASID_BLOCKED]) {
@@ -160,6 +171,14 @@ void sva_prog_life_teardown(struct sva_world *w, void *arg)
 	sva_iommu_sys_destroy(l->isys);
 	sva_kernel_destroy(l->k);
 	sva_completion_destroy(&l->ready);
+}
+
+int sva_prog_life_outcome(void *arg, int *invariant)
+{
+	struct life *l = arg;
+
+	*invariant = 0;
+	return l->status && !l->bad_data ? SVA_EXIT_FAILED : SVA_EXIT_VIOLATION;
 }
 
 void sva_prog_life_summarize(void *arg, FILE *out)

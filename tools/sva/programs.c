@@ -260,6 +260,7 @@ struct sva_tool_program_def {
 	int param;
 	struct sva_program program;
 	void (*summarize)(void *arg, FILE *out);
+	int (*outcome)(void *arg, int *invariant); /* NULL: every failure is a violation */
 };
 
 static size_t churn_size(void)
@@ -289,27 +290,31 @@ static const struct sva_tool_program_def sva_tool_programs[] = {
 	  NULL,
 	  0,
 	  { "pasid-churn", churn_setup, churn_check, churn_teardown, NULL, false },
-	  churn_summarize },
+	  churn_summarize,
+	  NULL },
 	{ "lost-update",
 	  "two actors increment a counter without a lock",
 	  counter_size,
 	  counter_init,
 	  0,
 	  { "lost-update", counter_setup, counter_check, NULL, NULL, false },
-	  counter_summarize },
+	  counter_summarize,
+	  NULL },
 	{ "locked-counter",
 	  "the same increments under a mutex",
 	  counter_size,
 	  counter_init,
 	  1,
 	  { "locked-counter", counter_setup, counter_check, NULL, NULL, false },
-	  counter_summarize },
+	  counter_summarize,
+	  NULL },
 	{ "abba",
 	  "two actors take two mutexes in opposite orders",
 	  abba_size,
 	  NULL,
 	  0,
 	  { "abba", abba_setup, NULL, NULL, NULL, false },
+	  NULL,
 	  NULL },
 	{ "fd-mm-cycle",
 	  "a device whose open holds mm_users: the exit never completes (seed 000)",
@@ -318,7 +323,8 @@ static const struct sva_tool_program_def sva_tool_programs[] = {
 	  1,
 	  { "fd-mm-cycle", sva_prog_cycle_setup, sva_prog_cycle_check, sva_prog_cycle_teardown,
 	    NULL, false },
-	  sva_prog_cycle_summarize },
+	  sva_prog_cycle_summarize,
+	  sva_prog_cycle_outcome },
 	{ "fd-mm-clean",
 	  "the same device holding mm_count: the exit completes (seed 004)",
 	  sva_prog_cycle_size,
@@ -326,7 +332,8 @@ static const struct sva_tool_program_def sva_tool_programs[] = {
 	  0,
 	  { "fd-mm-clean", sva_prog_cycle_setup, sva_prog_cycle_check, sva_prog_cycle_teardown,
 	    NULL, false },
-	  sva_prog_cycle_summarize },
+	  sva_prog_cycle_summarize,
+	  sva_prog_cycle_outcome },
 	{ "pasid-lifetime",
 	  "bound DMA, exit while bound (silent abort), unbind, the PASID back (seed 003)",
 	  sva_prog_life_size,
@@ -334,13 +341,15 @@ static const struct sva_tool_program_def sva_tool_programs[] = {
 	  0,
 	  { "pasid-lifetime", sva_prog_life_setup, sva_prog_life_check, sva_prog_life_teardown,
 	    NULL, false },
-	  sva_prog_life_summarize },
+	  sva_prog_life_summarize,
+	  sva_prog_life_outcome },
 	{ "test-null-deref",
 	  "for testing the explorer: a NULL dereference in one interleaving",
 	  sva_prog_fault_size,
 	  sva_prog_fault_init,
 	  SVA_PROG_FAULT_NULL_DEREF,
 	  { "test-null-deref", sva_prog_fault_setup, NULL, NULL, NULL, false },
+	  NULL,
 	  NULL },
 	{ "test-stack-overflow",
 	  "for testing the explorer: a fiber's stack overflows in one interleaving",
@@ -348,6 +357,7 @@ static const struct sva_tool_program_def sva_tool_programs[] = {
 	  sva_prog_fault_init,
 	  SVA_PROG_FAULT_OVERFLOW,
 	  { "test-stack-overflow", sva_prog_fault_setup, NULL, NULL, NULL, false },
+	  NULL,
 	  NULL },
 	{ "test-livelock",
 	  "for testing the explorer: a consumer polls for ever in one interleaving",
@@ -355,6 +365,7 @@ static const struct sva_tool_program_def sva_tool_programs[] = {
 	  sva_prog_fault_init,
 	  SVA_PROG_FAULT_LIVELOCK,
 	  { "test-livelock", sva_prog_fault_setup, NULL, NULL, NULL, false },
+	  NULL,
 	  NULL },
 	{ "test-hang",
 	  "for testing the explorer: an actor spins with no scheduling point in one interleaving",
@@ -362,6 +373,7 @@ static const struct sva_tool_program_def sva_tool_programs[] = {
 	  sva_prog_fault_init,
 	  SVA_PROG_FAULT_HANG,
 	  { "test-hang", sva_prog_fault_setup, NULL, NULL, NULL, false },
+	  NULL,
 	  NULL },
 };
 
@@ -399,7 +411,7 @@ int sva_tool_program_instance(const char *name, struct sva_tool_program *out, vo
 	out->program.arg = state;
 	out->summarize = d->summarize;
 	out->release = NULL;
-	out->outcome = NULL;
+	out->outcome = d->outcome;
 	*storage = state;
 	return 0;
 }

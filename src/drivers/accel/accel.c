@@ -372,7 +372,8 @@ int sva_accel_create(struct sva_kernel *k, struct sva_device *dev,
 	dev->priv = a; /* before any portal can be mapped: submission decodes through it */
 	dev->mm_exit = sva_accel_mm_exit;
 	ret = sva_accel_engines_start(a, cfg->engines ? cfg->engines : 1, cfg->engine_group);
-	while (ret == 0 && reg < a->nwqs) {
+	while (ret == 0 && reg < a->nwqs &&
+	       !(cfg->wqs_disabled && a->cdev_rule == SVA_ACCEL_CDEV_IDXD_WQ)) {
 		ret = sva_accel_wq_register(a, a->wqs[reg]);
 		if (ret == 0)
 			reg++;

@@ -96,6 +96,7 @@ struct sva_accel_wq {
 	struct sva_page *portal_limited; /* shared WQs: honours the threshold */
 	struct sva_uacce_device *u;	 /* SVA_ACCEL_CDEV_IDXD, _UACCE */
 	struct sva_idxd_cdev *cdev;	 /* SVA_ACCEL_CDEV_IDXD_WQ */
+	bool cdev_live;			 /* cdev registered and not deleted (the WQ enabled) */
 	struct sva_accel_ctx *kctx;	 /* shared: the kernel's ENQCMDS submissions */
 	struct sva_spinlock lock;	 /* everything below */
 	struct sva_list_head ctxs;	 /* struct sva_accel_ctx */
@@ -213,7 +214,8 @@ void sva_accel_ctx_close(struct sva_accel_ctx *ctx);
 /* Destroy, the files of idxd char devices left failing with @file_errno afterwards. */
 void sva_accel_teardown(struct sva_accel *a, int file_errno);
 
-/* ../idxd/cdev.c: the idxd character device of a WQ (SVA_ACCEL_CDEV_IDXD_WQ). */
+/* ../idxd/cdev.c: the idxd character device of a WQ (SVA_ACCEL_CDEV_IDXD_WQ): added at the
+ * WQ's enable, deleted at its disable (a no-op when not added), again at the next enable. */
 int sva_idxd_cdev_add(struct sva_accel_wq *wq);
 /* Disable / removal with files open: drain, end their ctxs, unbind, zap; calls fail @err. */
 void sva_idxd_cdev_del(struct sva_accel_wq *wq, int err);

@@ -306,7 +306,7 @@ static const struct sva_vm_ops sva_idxd_vm_ops = {
 int sva_idxd_cdev_add(struct sva_accel_wq *wq)
 {
 	struct sva_accel *a = wq->a;
-	struct sva_idxd_cdev *c = sva_alloc(a->w, SVA_OBJ_IDXD_CDEV, sizeof(*c));
+	struct sva_idxd_cdev *c = sva_alloc(a->w, SVA_OBJ_IDXD_CDEV, sizeof(*c)), *old;
 	int ret;
 
 	if (!c)
@@ -320,16 +320,19 @@ int sva_idxd_cdev_add(struct sva_accel_wq *wq)
 	sva_mutex_init(a->w, &c->mutex, "idxd_cdev");
 	sva_list_init(&c->files);
 	sva_refcount_init(a->w, &c->refs, "idxd_cdev", 1);
-	wq->cdev = c;
+	old = wq->cdev; /* a previous enable's, deleted: only compared */
+	wq->cdev = c;	/* before the first open can map the portal */
 	ret = sva_chrdev_register(a->k, c->name, &sva_idxd_fops, c);
 	if (ret) {
 		sva_log(a->w, SVA_LOG_ERR, "idxd %s: char device registration failed: %s", c->name,
 			sva_strerror(ret));
-		wq->cdev = NULL;
+		wq->cdev = old;
 		sva_mutex_destroy(&c->mutex);
 		sva_free(a->w, SVA_OBJ_IDXD_CDEV, c);
+		return ret;
 	}
-	return ret;
+	wq->cdev_live = true;
+	return 0;
 }
 
 /* Zap @f's portal mappings in every live mm that made one (no lock of ours held but c->mutex). */
@@ -355,8 +358,9 @@ void sva_idxd_cdev_del(struct sva_accel_wq *wq, int err)
 	struct sva_idxd_file *f, *tmp;
 	unsigned n = 0;
 
-	if (!c)
-		return;
+	if (!c || !wq->cdev_live)
+		return; /* never added (the WQ not enabled), or deleted at its disable */
+	wq->cdev_live = false;
 	sva_chrdev_unregister(c->k, c->name); /* no new opens */
 	sva_mutex_lock(&c->mutex);
 	c->err = err ? err : -ENODEV;

@@ -226,8 +226,7 @@ int sva_idxd_conf_get(struct sva_idxd *x, const struct sva_idxd_conf *conf, cons
 		else if (sva_idxd_is(attr, "name"))
 			snprintf(v, sizeof(v), "%s", q->name);
 		else if (sva_idxd_is(attr, "state"))
-			snprintf(v, sizeof(v), "%s",
-				 x->a && q->size && q->user ? "enabled" : "disabled");
+			snprintf(v, sizeof(v), "%s", x->a && x->wq_on[i] ? "enabled" : "disabled");
 		else
 			return sva_idxd_fail(x, -ENOENT, object, attr, "no such attribute");
 	}
@@ -406,6 +405,8 @@ int sva_idxd_create(struct sva_kernel *k, struct sva_device *dev, const char *na
 	x->id = (unsigned)strtoul(digits, NULL, 10);
 	sva_mutex_init(w, &x->mutex, "idxd");
 	sva_idxd_conf_default(&x->conf);
+	for (unsigned q = 0; q < SVA_IDXD_MAX_WQS; q++)
+		x->wq_slot[q] = -1;
 	*out = x;
 	return 0;
 }
@@ -414,6 +415,10 @@ static void sva_idxd_do_disable(struct sva_idxd *x, int file_errno)
 {
 	sva_accel_teardown(x->a, file_errno);
 	x->a = NULL;
+	for (unsigned q = 0; q < SVA_IDXD_MAX_WQS; q++) {
+		x->wq_slot[q] = -1;
+		x->wq_on[q] = false;
+	}
 }
 
 void sva_idxd_destroy(struct sva_idxd *x)
@@ -456,7 +461,7 @@ bool sva_idxd_enabled(const struct sva_idxd *x)
 
 /* The accelerator's configuration from @c, checked as the driver's enable checks it. */
 static int sva_idxd_accel_config(struct sva_idxd *x, const struct sva_idxd_conf *c,
-				 struct sva_accel_config *ac, char names[][32])
+				 struct sva_accel_config *ac, char names[][32], int *slot)
 {
 	unsigned engines[SVA_IDXD_MAX_GROUPS] = { 0 }, total = 0;
 	char obj[24];
@@ -494,6 +499,7 @@ static int sva_idxd_accel_config(struct sva_idxd *x, const struct sva_idxd_conf 
 			return sva_idxd_fail(x, -EINVAL, obj, "size",
 					     "the WQs' sizes exceed max_work_queues_size");
 		snprintf(names[ac->nwqs], 32, "dsa/wq%u.%u", x->id, i);
+		slot[i] = (int)ac->nwqs;
 		ac->wqs[ac->nwqs] = (struct sva_accel_wq_config){
 			.name = names[ac->nwqs],
 			.mode = q->shared ? SVA_ACCEL_WQ_SHARED : SVA_ACCEL_WQ_DEDICATED,
@@ -514,21 +520,105 @@ static int sva_idxd_accel_config(struct sva_idxd *x, const struct sva_idxd_conf 
 	return 0;
 }
 
-int sva_idxd_enable(struct sva_idxd *x)
+/* The device enabled; @wqs: every configured WQ with it, else none (each by its own enable). */
+static int sva_idxd_do_enable(struct sva_idxd *x, bool wqs)
 {
 	char names[SVA_IDXD_MAX_WQS][32];
+	int slot[SVA_IDXD_MAX_WQS];
 	struct sva_accel_config ac;
 	int ret;
 
+	for (unsigned q = 0; q < SVA_IDXD_MAX_WQS; q++)
+		slot[q] = -1;
 	sva_mutex_lock(&x->mutex);
 	if (x->a)
 		ret = sva_idxd_fail(x, -EBUSY, x->name, "state", "already enabled");
 	else
-		ret = sva_idxd_accel_config(x, &x->conf, &ac, names);
+		ret = sva_idxd_accel_config(x, &x->conf, &ac, names, slot);
+	ac.wqs_disabled = !wqs;
 	if (ret == 0)
 		ret = sva_accel_create(x->k, x->dev, &ac, &x->a);
+	for (unsigned q = 0; ret == 0 && q < SVA_IDXD_MAX_WQS; q++) {
+		x->wq_slot[q] = slot[q];
+		x->wq_on[q] = wqs && slot[q] >= 0;
+	}
 	sva_mutex_unlock(&x->mutex);
 	return ret;
+}
+
+int sva_idxd_enable(struct sva_idxd *x)
+{
+	return sva_idxd_do_enable(x, true);
+}
+
+int sva_idxd_enable_device(struct sva_idxd *x)
+{
+	return sva_idxd_do_enable(x, false);
+}
+
+/* "wqD.Q" of this device: its index Q, or a negative errno (logged). */
+static int sva_idxd_wq_index(struct sva_idxd *x, const char *wq)
+{
+	unsigned dev, q;
+	char end;
+
+	if (!wq || sscanf(wq, "wq%u.%u%c", &dev, &q, &end) != 2 || dev != x->id ||
+	    q >= SVA_IDXD_MAX_WQS)
+		return sva_idxd_fail(x, -ENOENT, wq, "state", "no such WQ");
+	return (int)q;
+}
+
+int sva_idxd_wq_enable(struct sva_idxd *x, const char *wq)
+{
+	int q = sva_idxd_wq_index(x, wq), ret = 0;
+
+	if (q < 0)
+		return q;
+	sva_mutex_lock(&x->mutex);
+	if (!x->a)
+		ret = sva_idxd_fail(x, -ENXIO, wq, "state", "the device is not enabled");
+	else if (x->wq_on[q])
+		ret = sva_idxd_fail(x, -EBUSY, wq, "state", "already enabled");
+	else if (x->wq_slot[q] < 0)
+		ret = sva_idxd_fail(
+			x, -EINVAL, wq, "size",
+			"not configured (size > 0, type user) when the device was enabled");
+	else
+		ret = sva_idxd_cdev_add(x->a->wqs[x->wq_slot[q]]);
+	if (ret == 0)
+		x->wq_on[q] = true;
+	sva_mutex_unlock(&x->mutex);
+	return ret;
+}
+
+int sva_idxd_wq_disable(struct sva_idxd *x, const char *wq)
+{
+	int q = sva_idxd_wq_index(x, wq), ret = 0;
+
+	if (q < 0)
+		return q;
+	sva_mutex_lock(&x->mutex);
+	if (!x->a || !x->wq_on[q]) {
+		ret = sva_idxd_fail(x, -EINVAL, wq, "state", "not enabled");
+	} else {
+		sva_idxd_cdev_del(x->a->wqs[x->wq_slot[q]], -ENXIO);
+		x->wq_on[q] = false;
+	}
+	sva_mutex_unlock(&x->mutex);
+	return ret;
+}
+
+bool sva_idxd_wq_enabled(struct sva_idxd *x, const char *wq)
+{
+	int q = sva_idxd_wq_index(x, wq);
+	bool on;
+
+	if (q < 0)
+		return false;
+	sva_mutex_lock(&x->mutex);
+	on = x->a && x->wq_on[q];
+	sva_mutex_unlock(&x->mutex);
+	return on;
 }
 
 int sva_idxd_disable(struct sva_idxd *x)

@@ -46,6 +46,10 @@ struct sva_idxd {
 	struct sva_mutex mutex;
 	struct sva_idxd_conf conf;
 	struct sva_accel *a; /* enabled */
+	/* while enabled: each WQ's index in the accelerator (-1: not configured at the device's
+	 * enable), and whether it is enabled (its char device registered) */
+	int wq_slot[SVA_IDXD_MAX_WQS];
+	bool wq_on[SVA_IDXD_MAX_WQS];
 };
 
 /* config.c: set attribute @attr of @object in @conf from @value (text); @load: read-only ones

@@ -55,6 +55,7 @@ struct sva_sw_tr {
 	enum sva_fault_reason reason;
 	bool silent; /* blocked silently: counted, not logged */
 	bool hit;
+	bool external; /* the mm is external: nothing cached, pfn unused */
 };
 
 /* What an IOTLB entry must grant for @access. */
@@ -128,6 +129,40 @@ static struct sva_sw_domain *sva_sw_entry_domain(struct sva_pasid_entry *e, stru
 }
 
 /*
+ * The walk of an external mm (a real process's memory, sva/mm.h): asked of its owner, never
+ * cached - libsva sees none of its page-table changes, so an IOTLB entry could not be
+ * invalidated. Refused to ATS (no ATC entry for memory libsva does not own). Not present, not
+ * mapped or not allowed is a fault the usual way (a page request when the device has PRI);
+ * gone (its exit_mmap ran) is blocked silently, as after release.
+ */
+static void sva_sw_walk_external(struct sva_sw_domain *sd, uint64_t va, unsigned access,
+				 unsigned flags, struct sva_sw_tr *tr)
+{
+	const struct sva_mm_external *x = sva_mm_external(sd->mm);
+	bool write = access & SVA_ACCESS_WRITE;
+	int r;
+
+	if (flags & SVA_SW_ATS) {
+		tr->reason = SVA_FAULT_NOT_PRESENT;
+		return;
+	}
+	if (access & SVA_ACCESS_EXEC) {
+		tr->reason = SVA_FAULT_EXEC;
+		return;
+	}
+	r = x->present(x->ctx, va, write);
+	if (r == 1) {
+		tr->perm = SVA_IOTLB_R | SVA_IOTLB_U | (write ? SVA_IOTLB_W | SVA_IOTLB_WP : 0);
+		tr->external = true;
+	} else if (r == 0 || r == -EFAULT) {
+		tr->reason = write && r == -EFAULT ? SVA_FAULT_WRITE : SVA_FAULT_NOT_PRESENT;
+	} else {
+		tr->reason = SVA_FAULT_PASID_BLOCKED;
+		tr->silent = true;
+	}
+}
+
+/*
  * An IOTLB miss: walk the domain's page table, fill the IOTLB. The walk must be waited for by
  * invalidations: inside a DMA section it is (they wait for the section); otherwise it runs in
  * a walk section of its own.
@@ -151,6 +186,10 @@ sva_sw_walk(struct sva_sw_device *sdev, struct sva_pasid_entry *e, const struct 
 	if (atomic_load(&sd->released)) { /* the mm is exiting: its table may be freed */
 		tr->reason = SVA_FAULT_PASID_BLOCKED;
 		tr->silent = true;
+		goto out;
+	}
+	if (sd->mm && sva_mm_external(sd->mm)) {
+		sva_sw_walk_external(sd, va, access, flags, tr);
 		goto out;
 	}
 	if (sdev->sim)
@@ -244,6 +283,7 @@ static __attribute__((noinline)) int sva_translate_slow(struct sva_sw_device *sd
 		out->pfn = 0;
 		out->perm = 0;
 		out->embedder = false;
+		out->external = false;
 		out->page_shift = SVA_PAGE_SHIFT;
 		sva_sw_fault(sdev, pasid, va, access, tr.reason, tr.silent);
 		return -EFAULT;
@@ -252,6 +292,7 @@ static __attribute__((noinline)) int sva_translate_slow(struct sva_sw_device *sd
 	out->perm = sva_sw_access_of(tr.perm);
 	out->embedder = tr.perm & SVA_IOTLB_EXT;
 	out->page_shift = sva_iotlb_shift(tr.perm);
+	out->external = tr.external;
 	return 0;
 }
 
@@ -474,6 +515,24 @@ static int sva_dma_move_ext(struct sva_swiommu *sw, const struct sva_translation
 	return write ? m->write(m->ctx, gpa, buf, n) : m->read(m->ctx, gpa, buf, n);
 }
 
+/*
+ * The copy of one page's chunk in an external mm (inside the section, which keeps the PASID's
+ * domain and so the mm's count): through its owner's access. -EIO when it refused.
+ */
+static int sva_dma_move_external(struct sva_device *dev, uint32_t pasid, uint64_t va, char *buf,
+				 size_t n, bool write)
+{
+	struct sva_sw_device *sdev = sva_sw_device_of(dev);
+	struct sva_sw_tr tr = { .reason = SVA_FAULT_NONE };
+	struct sva_sw_domain *sd =
+		sva_sw_entry_domain(sva_pasid_table_entry(&sdev->table, pasid), &tr);
+	const struct sva_mm_external *x = sd && sd->mm ? sva_mm_external(sd->mm) : NULL;
+
+	if (!x || atomic_load(&sd->released))
+		return -EIO;
+	return x->access(x->ctx, va, buf, n, write) ? -EIO : 0;
+}
+
 /* Does the ATS answer @c grant @access? */
 static bool sva_ats_allows(const struct sva_ats_completion *c, unsigned access)
 {
@@ -562,14 +621,16 @@ int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint6
 		}
 		if (sw->sim)
 			sva_sched_point(sw->w); /* translated, not yet accessed */
-		ret = t.embedder ? sva_dma_move_ext(sw, &t, off, bytes + st->done, chunk, write)
-				 : 0;
+		ret = t.external   ? sva_dma_move_external(dev, pasid, cur, bytes + st->done, chunk,
+							   write)
+		      : t.embedder ? sva_dma_move_ext(sw, &t, off, bytes + st->done, chunk, write)
+				   : 0;
 		if (ret) { /* the embedder's memory refused: a bus error */
 			sva_dma_end(dev);
 			st->fault_addr = cur;
 			return -EIO;
 		}
-		if (!t.embedder) {
+		if (!t.embedder && !t.external) {
 			/* the access the checker judges for isolation (I3), in the section */
 			if (sva_world_subscribed(sw->w))
 				sva_trace(sw->w, DMA_ACCESS, dev->name, pasid, cur, t.pfn, write,

@@ -32,12 +32,16 @@ struct sva_exec_config {
 	const char *config_json; /* accel-config JSON text: the devices; NULL: the default */
 	const char *variant;	 /* a design variant's name (sva_variant_parse); NULL: faithful */
 	FILE *trace;		 /* the checker's events as text, or NULL */
+	bool enable;		 /* enable every device at once (else accel-config does) */
 };
 
 /* 0, or a negative errno (a bad configuration: the message names the object). */
 int sva_exec_create(const struct sva_exec_config *cfg, struct sva_exec **out);
-/* Every shadow process ended, every file released; the world's leak check: 0 or -EBUSY. */
-int sva_exec_destroy(struct sva_exec *x);
+/*
+ * Every shadow process ended, the devices removed, the checker's last word (leaks are I4): the
+ * number of violations, printed to @out (may be NULL); -EBUSY (nothing done) while files are open.
+ */
+int sva_exec_destroy(struct sva_exec *x, FILE *out);
 
 /* The devices, "dsa0".. in configuration order. */
 unsigned sva_exec_ndevices(struct sva_exec *x);
@@ -59,6 +63,8 @@ void sva_exec_process_exited(struct sva_exec *x, pid_t tgid);
 /* Clients: shadow processes alive, files open. The daemon stops when both are 0. */
 unsigned sva_exec_clients(struct sva_exec *x);
 
+/* The violations so far, and the first report's text in @first ("" when none). */
+unsigned sva_exec_verdict(struct sva_exec *x, char *first, size_t len);
 /* The checker's verdict so far: 0 clean, else the number of violations (printed to @out). */
 unsigned sva_exec_report(struct sva_exec *x, FILE *out);
 

@@ -50,8 +50,25 @@ int sva_procmem_fault_in(struct sva_procmem *pm, uint64_t va, bool write);
  */
 int sva_procmem_access(struct sva_procmem *pm, uint64_t va, void *buf, size_t len, bool write);
 
+/*
+ * Is the mm still the process's - not past its exit_mmap, not left by an exec? One read of
+ * pagemap (which holds the mm, as mem does): no maps read.
+ */
+bool sva_procmem_alive(struct sva_procmem *pm);
+/*
+ * The process may have changed its mappings (munmap, mprotect, mmap over): the next access
+ * check re-reads maps. What the kernel's invalidations would tell an IOTLB; the daemon calls it
+ * at each of the process's submissions, so what the program did before a store is seen.
+ */
+void sva_procmem_invalidate(struct sva_procmem *pm);
 /* Re-read /proc/PID/maps now: 0, -ESRCH (the mm is gone), -ENOMEM. */
 int sva_procmem_refresh(struct sva_procmem *pm);
+/*
+ * Whether permissions are the kernel's answer at each access (PROCMAP_QUERY): true until an
+ * access finds the kernel without it. sva_procmem_use_maps_cache() makes them the cache's.
+ */
+bool sva_procmem_exact(const struct sva_procmem *pm);
+void sva_procmem_use_maps_cache(struct sva_procmem *pm);
 /* How many times maps was read (the open's included): what the cache saves. */
 unsigned long sva_procmem_maps_reads(const struct sva_procmem *pm);
 
