@@ -93,6 +93,13 @@ sysfs)
 		'cat /sys/bus/dsa/devices/dsa0/configurable /sys/bus/dsa/devices/wq0.1/mode /sys/bus/dsa/devices/dsa0/state'
 	[ "$(tr '\n' ' ' <"$TMP/out")" = "1 dedicated disabled " ] ||
 		fail "configurable, wq0.1/mode, state read '$(tr '\n' ' ' <"$TMP/out")'"
+	# as kernfs: a read-only attribute refuses a writer at open (root too), bind a reader
+	expect 0 "read-only at open" -- "$SVA" exec -- sh -c \
+		'! (exec 3>/sys/bus/dsa/devices/dsa0/state) 2>/dev/null && ! cat /sys/bus/dsa/drivers/idxd/bind 2>/dev/null'
+	# the modes are the kernel's to check: not root, no WQ file, no attribute write
+	command -v setpriv >/dev/null &&
+		expect 0 "not root" -- "$SVA" exec -- setpriv --reuid=65534 --regid=65534 --clear-groups sh -c \
+			'cat /sys/bus/dsa/devices/dsa0/state >/dev/null && ! (echo 1 >/sys/bus/dsa/devices/dsa0/wq0.0/size) 2>/dev/null'
 	# the rest of /sys/bus and /dev is still there inside; nothing changed outside
 	expect 0 "the covered directories" -- "$SVA" exec -- sh -c \
 		'test -d /sys/bus/pci/devices && test -c /dev/null && echo x >/dev/null && test -d /dev/dsa'
@@ -105,6 +112,14 @@ status)
 	expect 0 "true" -- "$SVA" exec -- true
 	expect 143 "killed by SIGTERM" -- "$SVA" exec -- sh -c 'kill -TERM $$'
 	expect 137 "killed by SIGKILL" -- "$SVA" exec -- sh -c 'kill -KILL $$'
+	# a SIGTERM to the launcher reaches the program (which says so and exits 9)
+	"$SVA" exec -- sh -c 'trap "exit 9" TERM; sleep 5 & wait' >"$TMP/out" 2>&1 &
+	l=$!
+	sleep 1
+	kill -TERM $l
+	wait $l
+	got=$?
+	[ "$got" -eq 9 ] || fail "SIGTERM to the launcher: exit $got, expected the program's 9"
 	expect 127 "no such program" -- "$SVA" exec -- /nonexistent/program
 	grep -q "/nonexistent/program" "$TMP/err" || fail "no such program: not named"
 	expect 3 "a program's own options" -- "$SVA" exec -- sh -c 'exit 3' --help

@@ -320,6 +320,22 @@ static void test_maps_cache(void **state)
 	assert_int_equal(sva_procmem_access(c->pm, c->at.rw, buf, 8, true), 0);
 }
 
+/* Where the kernel answers PROCMAP_QUERY, a narrowed mapping is refused at once: no refresh. */
+static void test_query_is_exact(void **state)
+{
+	struct child *c = *state;
+	uint8_t buf[8] = { 0 };
+
+	assert_int_equal(sva_procmem_access(c->pm, c->at.rw + PAGE, buf, 8, true), 0);
+	if (!sva_procmem_exact(c->pm))
+		skip(); /* a kernel before 6.11: test_maps_cache covers the cache */
+	assert_int_equal(ask(c, 'p'), 0);
+	assert_int_equal(sva_procmem_access(c->pm, c->at.rw + PAGE, buf, 8, true), -EFAULT);
+	assert_int_equal(sva_procmem_access(c->pm, c->at.rw + PAGE, buf, 8, false), 0);
+	assert_int_equal(sva_procmem_access(c->pm, c->at.rw, buf, 8, true), 0);
+	assert_int_equal(sva_procmem_access(c->pm, c->at.ro, buf, 8, true), -EFAULT);
+}
+
 /* Opened by a thread's id (as FUSE names the caller), the handle outlives the thread. */
 static void test_open_by_thread_outlives_it(void **state)
 {
@@ -341,22 +357,6 @@ static void test_open_by_thread_outlives_it(void **state)
 	struct sva_procmem *gone = NULL;
 	assert_int_equal(sva_procmem_open((pid_t)tid, &gone), -ESRCH);
 	sva_procmem_close(pm);
-}
-
-/* Where the kernel answers PROCMAP_QUERY, a narrowed mapping is refused at once: no refresh. */
-static void test_query_is_exact(void **state)
-{
-	struct child *c = *state;
-	uint8_t buf[8] = { 0 };
-
-	assert_int_equal(sva_procmem_access(c->pm, c->at.rw + PAGE, buf, 8, true), 0);
-	if (!sva_procmem_exact(c->pm))
-		skip(); /* a kernel before 6.11: test_maps_cache covers the cache */
-	assert_int_equal(ask(c, 'p'), 0);
-	assert_int_equal(sva_procmem_access(c->pm, c->at.rw + PAGE, buf, 8, true), -EFAULT);
-	assert_int_equal(sva_procmem_access(c->pm, c->at.rw + PAGE, buf, 8, false), 0);
-	assert_int_equal(sva_procmem_access(c->pm, c->at.rw, buf, 8, true), 0);
-	assert_int_equal(sva_procmem_access(c->pm, c->at.ro, buf, 8, true), -EFAULT);
 }
 
 static void expect_gone(struct sva_procmem *pm, const struct layout *at)
@@ -472,8 +472,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_untouched_page_is_not_present_until_faulted_in,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_maps_cache, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_by_thread_outlives_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_is_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_by_thread_outlives_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit_is_esrch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reused_pid_is_never_reached, setup, teardown),
 		cmocka_unit_test(test_open_refuses_no_process),

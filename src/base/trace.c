@@ -2,9 +2,8 @@
 /*
  * The trace: structured events (time, actor, kind, track id, the kind's fields; the kinds are
  * declared once, in sva/events.h) kept in a bounded ring, handed to subscribers as they are
- * emitted, and exported as text or as Chrome Trace Event JSON (Perfetto opens it): one track
- * per actor, one per object of a named track. Names, tracks and field keys come from the
- * table; an event holds only its kind and values.
+ * emitted, and exported as text (here) or as Chrome Trace Event JSON (trace_chrome.c).
+ * Names, tracks and field keys come from the table; an event holds only its kind and values.
  *
  * Time is the world's clock: the logical step in sim (exported as microseconds so the
  * timeline reads as steps), nanoseconds in native.
@@ -401,99 +400,4 @@ int sva_trace_write_text(struct sva_world *w, FILE *out)
 		fputc('\n', out);
 	}
 	return ferror(out) ? -EIO : 0;
-}
-
-/* Named tracks become Chrome "processes" numbered from 2 in order of first appearance. */
-struct sva_trace_tracks {
-	const char *names[64];
-	unsigned n;
-};
-
-static unsigned sva_trace_track_pid(struct sva_trace_tracks *t, const char *track)
-{
-	for (unsigned i = 0; i < t->n; i++)
-		if (strcmp(t->names[i], track) == 0)
-			return i + 2;
-	if (t->n == sizeof(t->names) / sizeof(t->names[0]))
-		return t->n + 1; /* fold the overflow into the last one */
-	t->names[t->n++] = track;
-	return t->n + 1;
-}
-
-static int sva_trace_dump_json(FILE *out, json_t *obj, bool *first)
-{
-	int ret;
-
-	if (!obj)
-		return -ENOMEM;
-	if (!*first)
-		fputs(",\n", out);
-	*first = false;
-	ret = json_dumpf(obj, out, JSON_COMPACT);
-	json_decref(obj);
-	return ret ? -EIO : 0;
-}
-
-static json_t *sva_trace_meta(const char *what, unsigned pid, uint64_t tid, const char *name)
-{
-	return json_pack("{s:s, s:s, s:i, s:I, s:{s:s}}", "name", what, "ph", "M", "pid", (int)pid,
-			 "tid", (json_int_t)tid, "args", "name", name);
-}
-
-static json_t *sva_trace_event_json(struct sva_world *w, const struct sva_trace_event *ev,
-				    struct sva_trace_tracks *tracks)
-{
-	static const char *const phases[] = { "i", "B", "E" };
-	const struct sva_event_desc *d = sva_event_desc(ev->kind);
-	double ts = sva_world_backend(w) == SVA_BACKEND_SIM ? (double)ev->time
-							    : (double)ev->time / 1000.0;
-	json_t *args = json_object();
-	json_t *obj;
-	unsigned pid = d->track ? sva_trace_track_pid(tracks, d->track) : 1;
-	uint64_t tid = d->track ? ev->track_id : (uint64_t)(ev->actor + 1);
-
-	for (unsigned f = 0; args && f < d->nfields; f++)
-		json_object_set_new(args, d->fields[f].name,
-				    d->fields[f].str ? json_string(ev->v[f].str)
-						     : json_integer((json_int_t)ev->v[f].num));
-	if (args && d->track)
-		json_object_set_new(args, "actor", json_integer(ev->actor));
-	obj = json_pack("{s:s, s:s, s:f, s:i, s:I, s:o}", "name", d->name, "ph", phases[d->phase],
-			"ts", ts, "pid", (int)pid, "tid", (json_int_t)tid, "args", args);
-	if (obj && d->phase == SVA_TRACE_INSTANT)
-		json_object_set_new(obj, "s", json_string("t"));
-	return obj;
-}
-
-int sva_trace_write_chrome_json(struct sva_world *w, FILE *out)
-{
-	struct sva_trace_tracks tracks = { .n = 0 };
-	struct sva_trace_event ev;
-	bool first = true;
-	int max_actor = -1;
-	char name[64];
-	int ret = 0;
-
-	fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n", out);
-	for (size_t i = 0; ret == 0 && sva_trace_get(w, i, &ev) == 0; i++) {
-		if (ev.actor > max_actor)
-			max_actor = ev.actor;
-		ret = sva_trace_dump_json(out, sva_trace_event_json(w, &ev, &tracks), &first);
-	}
-	if (ret == 0)
-		ret = sva_trace_dump_json(out, sva_trace_meta("process_name", 1, 0, "actors"),
-					  &first);
-	for (int a = -1; ret == 0 && a <= max_actor; a++)
-		ret = sva_trace_dump_json(
-			out,
-			sva_trace_meta("thread_name", 1, (uint64_t)(a + 1),
-				       sva_trace_actor_name(w, a, name, sizeof(name))),
-			&first);
-	for (unsigned t = 0; ret == 0 && t < tracks.n; t++)
-		ret = sva_trace_dump_json(
-			out, sva_trace_meta("process_name", t + 2, 0, tracks.names[t]), &first);
-	fputs("\n]}\n", out);
-	if (ret == 0 && ferror(out))
-		ret = -EIO;
-	return ret;
 }

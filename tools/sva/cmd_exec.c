@@ -16,7 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -108,6 +111,45 @@ static void program_env(const char *rundir)
 	snprintf(buf, sizeof(buf), "%s%sverify_asan_link_order=0", pre ? pre : "", pre ? ":" : "");
 	setenv("ASAN_OPTIONS", buf, 1);
 #endif
+}
+
+/*
+ * Wait for PROGRAM (@pid), forwarding SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 sent to the
+ * launcher (a killed launcher would leave it running): its wait status, or -1.
+ */
+static int wait_forwarding(pid_t pid)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0), sfd, status;
+	sigset_t sigs, old;
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &sigs, &old);
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	while (pfd >= 0 && sfd >= 0) {
+		struct pollfd p[2] = { { .fd = pfd, .events = POLLIN },
+				       { .fd = sfd, .events = POLLIN } };
+		struct signalfd_siginfo si;
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents)
+			break; /* it ended */
+		if (p[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si))
+			kill(pid, (int)si.ssi_signo);
+	}
+	if (pfd >= 0)
+		close(pfd);
+	if (sfd >= 0)
+		close(sfd);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return status;
 }
 
 int sva_cmd_exec(int argc, char **argv)
@@ -203,11 +245,11 @@ int sva_cmd_exec(int argc, char **argv)
 	/* the terminal's signals reach the program; the launcher waits for it */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			close(fd);
-			return sva_cli_error("exec: waitpid: %s", strerror(errno));
-		}
+	status = wait_forwarding(pid);
+	if (status == -1) {
+		close(fd);
+		return sva_cli_error("exec: waitpid: %s", strerror(errno));
+	}
 	/* what the daemon's checker found while the program ran is the program's verdict too */
 	after = sva_launch_query(rundir, "verdict", first, sizeof(first));
 	close(fd); /* the daemon stops when its last launcher and client are gone */

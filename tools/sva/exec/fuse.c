@@ -18,6 +18,7 @@
  */
 #define FUSE_USE_VERSION 35
 #include <errno.h>
+#include <fcntl.h>
 #include <fuse.h>
 #include <fuse_lowlevel.h>
 #include <stdio.h>
@@ -204,6 +205,12 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 						    : sva_view_mod_lookup(&d->view, rest, &h->n);
 		if (ret == 0 && h->n.kind != SVA_VIEW_FILE)
 			ret = -EISDIR;
+		/* as kernfs: an attribute without a store refuses a writer at open, bind and
+		   unbind a reader (root included, where the mode bits would let it) */
+		if (ret == 0 && (fi->flags & O_ACCMODE) != O_RDONLY && !(h->n.mode & 0200))
+			ret = -EACCES;
+		if (ret == 0 && (fi->flags & O_ACCMODE) != O_WRONLY && !(h->n.mode & 0444))
+			ret = -EACCES;
 		fi->direct_io = 1; /* every read asks: attributes change */
 		break;
 	case T_DEV: {
@@ -346,7 +353,10 @@ static const struct fuse_operations sva_daemon_ops = {
 
 int sva_daemon_fuse_mount(struct sva_daemon *d)
 {
-	char *argv[] = { "sva-exec", "-o", "allow_other,fsname=sva-exec,subtype=sva", NULL };
+	/* default_permissions: the kernel checks the modes, so a program that is not root cannot
+	   open /dev/dsa/wq0.0 (crw------- root on a real host) */
+	char *argv[] = { "sva-exec", "-o",
+			 "allow_other,default_permissions,fsname=sva-exec,subtype=sva", NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
 	char mnt[300];
 

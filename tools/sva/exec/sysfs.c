@@ -715,6 +715,22 @@ static int mod_read(struct sva_view *v, const struct sva_view_node *n, char *buf
 
 /* ---- the state, the module tools ---- */
 
+/* Device @d's kept attributes as the configuration has them (the daemon's start, an rmmod). */
+static void view_dev_reset(struct sva_view *v, unsigned d)
+{
+	memset(&v->devs[d], 0, sizeof(v->devs[d]));
+	/* a user WQ of the configuration is the "user" driver's, as in 2g2q_user_1.conf */
+	for (unsigned q = 0; q < SVA_VIEW_MAX_WQS; q++) {
+		char obj[32], type[SVA_IDXD_ATTR_MAX];
+
+		snprintf(obj, sizeof(obj), "wq%u.%u", dev_id(v, (int)d), q);
+		if (sva_idxd_attr_get(dev_of(v, (int)d), obj, "type", type, sizeof(type)) == 0 &&
+		    strcmp(type, "user") == 0)
+			snprintf(v->devs[d].driver_name[q], sizeof(v->devs[d].driver_name[q]),
+				 "user");
+	}
+}
+
 int sva_view_init(struct sva_view *v, struct sva_exec *x)
 {
 	memset(v, 0, sizeof(*v));
@@ -731,17 +747,7 @@ int sva_view_init(struct sva_view *v, struct sva_exec *x)
 
 		if (ret)
 			return ret;
-		/* a user WQ of the configuration is the "user" driver's, as in 2g2q_user_1.conf */
-		for (unsigned q = 0; q < SVA_VIEW_MAX_WQS; q++) {
-			char obj[32], type[SVA_IDXD_ATTR_MAX];
-
-			snprintf(obj, sizeof(obj), "wq%u.%u", i, q);
-			if (sva_idxd_attr_get(dev_of(v, (int)i), obj, "type", type, sizeof(type)) ==
-				    0 &&
-			    strcmp(type, "user") == 0)
-				snprintf(v->devs[i].driver_name[q],
-					 sizeof(v->devs[i].driver_name[q]), "user");
-		}
+		view_dev_reset(v, i);
 	}
 	return 0;
 }
@@ -796,7 +802,7 @@ int sva_view_rmmod(struct sva_view *v, const char *module, char *msg, size_t len
 				 sva_idxd_name(x), ret);
 			return ret;
 		}
-		memset(&v->devs[d], 0, sizeof(v->devs[d]));
+		view_dev_reset(v, d);
 	}
 	v->loaded = false;
 	msg[0] = '\0';
