@@ -1838,6 +1838,7 @@ static void test_create_refuses_bad_devices(void **state)
 struct accel_fail {
 	struct env e;
 	bool use;		/* the body is a process using the WQs, not the creation */
+	bool dma;		/* the process's copy faults on its destination (PRI) instead */
 	struct sva_accel *made; /* by the creation body */
 	struct sva_process *p;
 	int status;
@@ -1887,15 +1888,66 @@ static int accel_fail_use(struct sva_task *t, void *arg)
 	return ret ? 1 : 0;
 }
 
+/*
+ * A copy to a destination never touched, on the block-on-fault WQ of a PRI device: each page
+ * of it a page request, the fault handled (iopf groups), the response, the copy resumed.
+ */
+static int accel_fail_dma(struct sva_task *t, void *arg)
+{
+	struct accel_fail *f = arg;
+	struct sva_accel_client *c;
+	struct dsa_hw_desc d;
+	uint8_t want[256];
+	uint64_t comp = 0, src = 0, dst = 0;
+	int ret;
+
+	pattern_bytes(want, sizeof(want), 5);
+	ret = sva_sys_mmap(t, 0, PAGE, RW, SVA_MAP_POPULATE, -1, 0, &comp);
+	if (!ret)
+		ret = sva_sys_mmap(t, 0, PAGE, RW, SVA_MAP_POPULATE, -1, 0, &src);
+	if (!ret)
+		ret = sva_sys_mmap(t, 0, 2 * PAGE, RW, 0, -1, 0, &dst);
+	if (!ret)
+		ret = sva_sys_write_mem(t, src, want, sizeof(want));
+	if (!ret)
+		ret = sva_accel_client_open(t, "dsa0wq2", &c);
+	if (ret) {
+		f->err = ret;
+		return 1;
+	}
+	sva_dsa_desc_memmove(&d, dst + PAGE - 128, src, sizeof(want), comp); /* two pages */
+	ret = sva_sys_write_mem(t, comp, &(struct dsa_completion_record){ 0 }, 32);
+	if (!ret)
+		ret = sva_accel_client_submit(t, c, &d);
+	if (!ret) /* a page request never answered is a timeout, not a hang */
+		ret = sva_accel_client_wait(t, c, comp, &f->rec[0], 20000);
+	if (!ret && f->rec[0].status == DSA_COMP_SUCCESS)
+		ret = sva_sys_read_mem(t, dst + PAGE - 128, f->got[0], sizeof(f->got[0]));
+	sva_accel_client_close(t, c);
+	f->err = ret;
+	return ret ? 1 : 0;
+}
+
 static struct sva_world *accel_fail_setup(void *arg)
 {
 	struct accel_fail *f = arg;
-	bool use = f->use;
+	bool use = f->use, dma = f->dma;
 
 	memset(f, 0, sizeof(*f));
 	f->use = use;
+	f->dma = dma;
 	f->status = -1;
-	env_init(&f->e, SVA_BACKEND_SIM, 1, false);
+	if (dma) { /* a page request never answered stops at the budget, a report, not a hang */
+		struct sva_world_config wc = { .backend = SVA_BACKEND_SIM,
+					       .seed = 1,
+					       .max_steps = 100000 };
+		struct sva_world *w = NULL;
+
+		assert_int_equal(sva_world_create(&wc, &w), 0);
+		env_init_world(&f->e, w, true, 2);
+	} else {
+		env_init(&f->e, SVA_BACKEND_SIM, 1, false);
+	}
 	sva_test_quiet(f->e.w);
 	if (!use) {
 		sva_accel_destroy(f->e.a); /* the device free again */
@@ -1915,7 +1967,7 @@ static int accel_fail_body(struct sva_world *w, void *arg)
 		accel_config(&acfg, 2);
 		return sva_accel_create(f->e.k, f->e.dev, &acfg, &f->made);
 	}
-	ret = sva_process_start(f->e.k, "user", accel_fail_use, f, &f->p);
+	ret = sva_process_start(f->e.k, "user", f->dma ? accel_fail_dma : accel_fail_use, f, &f->p);
 	if (ret)
 		return ret;
 	assert_int_equal(sva_process_wait(f->p, &f->status), 0);
@@ -1937,7 +1989,17 @@ static void accel_fail_check(struct sva_world *w, void *arg, const struct sva_te
 	sva_kernel_quiesce(f->e.k);
 	env_check(&f->e); /* every descriptor accepted completed, none left queued */
 	assert_int_equal(f->fds_left, 0);
-	if (r->ret == 0) {
+	if (f->dma) {
+		pattern_bytes(want, sizeof(want), 5);
+		if (r->ret == 0 && f->rec[0].status == DSA_COMP_SUCCESS)
+			assert_memory_equal(f->got[0], want, sizeof(want));
+		else if (r->ret == 0) /* a page request answered with a failure: said so */
+			assert_true(r->injected && r->inj.type == SVA_OBJ_IOPF_GROUP &&
+				    sva_dsa_status_code(f->rec[0].status) ==
+					    DSA_COMP_PAGE_FAULT_IR);
+		if (!r->injected)
+			assert_int_equal(f->rec[0].status, DSA_COMP_SUCCESS);
+	} else if (r->ret == 0) {
 		pattern_bytes(want, sizeof(want), 3);
 		for (int i = 0; i < 2; i++) {
 			assert_int_equal(f->rec[i].status, DSA_COMP_SUCCESS);
@@ -1980,6 +2042,12 @@ static void test_create_unwinds_at_every_failure(void **state)
 	c.checker = true;
 	sva_test_fail_sweep(&c, &st);
 	assert_true(st.errors >= 6);
+	f.dma = true;
+	c.name = "accel DMA faulting on its destination, PRI, block on fault";
+	sva_test_fail_sweep(&c, &st);
+	assert_true(st.errors >= 6);
+	/* an iopf group not made: its page request answered with a failure, the record says so */
+	assert_true(st.absorbed >= 1);
 }
 
 int main(int argc, char **argv)

@@ -752,6 +752,40 @@ static void test_bad_system_calls_fail_cleanly(void **state)
 	env_done(&e);
 }
 
+/* A process that never ends: its sim world's step budget stops it. */
+static int spin_forever(struct sva_task *t, void *arg)
+{
+	(void)arg;
+	for (;;)
+		sva_yield(sva_kernel_world(sva_task_kernel(t)));
+	return 0;
+}
+
+/*
+ * Waiting from outside for a process of a sim world that stops (its step budget spent) ends
+ * with -EDEADLK and the budget's report; it asked the stopped world again for ever (a sweep
+ * whose error path left a page request unanswered hung there).
+ */
+static void test_wait_from_outside_ends_when_the_world_stops(void **state)
+{
+	struct sva_world_config wc = { .backend = SVA_BACKEND_SIM, .seed = 1, .max_steps = 2000 };
+	struct sva_kernel *k;
+	struct sva_process *p;
+	struct sva_world *w;
+	int status = -1;
+	(void)state;
+
+	assert_int_equal(sva_world_create(&wc, &w), 0);
+	sva_test_quiet(w);
+	assert_int_equal(sva_kernel_create(w, NULL, &k), 0);
+	assert_int_equal(sva_process_start(k, "spinner", spin_forever, NULL, &p), 0);
+	assert_int_equal(sva_process_wait(p, &status), -EDEADLK);
+	assert_int_equal(status, -1);
+	assert_int_equal(sva_report_count(w, SVA_REPORT_STEP_BUDGET), 1);
+	assert_true(sva_world_stopped(w));
+	sva_world_destroy(w); /* the world frees what the stopped run left */
+}
+
 /*
  * A whole life, each of its allocations failed in turn: a process maps memory, opens a device,
  * dups the fd, passes it to itself (send_fd), maps the device, forks a child that execs and maps
@@ -911,6 +945,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_bad_system_calls_fail_cleanly),
 		cmocka_unit_test(test_read_write_and_accessors),
 		cmocka_unit_test(test_fail_nth_whole_life),
+		cmocka_unit_test(test_wait_from_outside_ends_when_the_world_stops),
 	};
 
 	if (argc > 1)

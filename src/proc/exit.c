@@ -160,7 +160,16 @@ int sva_process_wait(struct sva_process *p, int *status)
 			   "process %d is not to be waited from outside", p->pid);
 		return -ECHILD;
 	}
-	sva_wait_event(&p->wait, sva_process_is_zombie(p));
+	/*
+	 * From outside a sim world, a sleep that cannot end - the world stopped (its step budget
+	 * spent, a violation) or every actor blocked - returns an error: the wait ends there
+	 * instead of asking again for ever.
+	 */
+	sva_waitq_prepare_(&p->wait, SVA_HERE, false);
+	while (!sva_process_is_zombie(p))
+		if (sva_waitq_sleep_(&p->wait, SVA_HERE, false))
+			break;
+	sva_waitq_finish_(&p->wait, false);
 	if (!sva_process_is_zombie(p))
 		return -EDEADLK;
 	if (status)

@@ -380,7 +380,7 @@ int sva_show_run(const char *name, const char *text, const struct sva_world_conf
 		ret = sva_program_run_observed(&config, &run, sva_show_observe, &show, msg,
 					       sizeof(msg));
 	sva_guard_disarm(&guard);
-	if (show.fault && fault.setup_failed && ret && ret != -EFAULT) {
+	if (show.fault && fault.setup_failed && fault.injected && ret && ret != -EFAULT) {
 		/* the failure injected made the setup fail: a call failed, not a usage error */
 		sva_tool_program_release(&prog, storage);
 		sva_fault_print(&fault, stdout);
