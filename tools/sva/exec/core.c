@@ -171,6 +171,8 @@ static int exec_actor_call(struct exec_actor *a, int (*fn)(struct sva_task *, vo
 
 	pthread_mutex_lock(&a->call_lock);
 	pthread_mutex_lock(&a->mbox_lock);
+	/* the command lives on this stack until done is set: the caller waits for it */
+	/* cppcheck-suppress autoVariables */
 	a->cmd = &c;
 	pthread_cond_broadcast(&a->mbox_cond);
 	while (!c.done)
@@ -614,14 +616,6 @@ static int exec_do_fput(struct sva_task *t, void *arg)
 	return 0;
 }
 
-/* Has the real process of @p ended (its pidfd readable), whether or not the watcher saw it? */
-static bool exec_proc_gone(const struct exec_proc *p)
-{
-	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
-
-	return poll(&pfd, 1, 0) > 0;
-}
-
 void sva_exec_release(struct sva_exec_file *f)
 {
 	struct sva_exec *x = f->x;
@@ -630,10 +624,10 @@ void sva_exec_release(struct sva_exec_file *f)
 
 	/*
 	 * The kernel's exit runs exit_mm before exit_files: a release that comes from the exit
-	 * (its RELEASE may overtake the watcher) follows the shadow's exit_mmap, never precedes it.
+	 * follows the shadow's exit_mmap, never precedes it. The RELEASE comes while the process
+	 * is still exiting - its pidfd not yet readable - but its mm has no users left already.
 	 */
-	if (exec_proc_gone(p))
-		exec_proc_exit(x, p);
+	exec_proc_alive(x, p);
 	pthread_mutex_lock(&x->lock);
 	exited = p->exited;
 	pthread_mutex_unlock(&x->lock);
