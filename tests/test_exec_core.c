@@ -85,6 +85,16 @@ static uint8_t wait_status(volatile struct dsa_completion_record *c)
 	return c->status;
 }
 
+/* The store the shim would forward, accepted; then the record's status. */
+static uint8_t submit_wait(struct sva_exec_file *f, const struct dsa_hw_desc *d,
+			   enum sva_exec_insn insn, volatile struct dsa_completion_record *c)
+{
+	struct sva_exec_store s = store_of(d, insn);
+
+	assert_int_equal(sva_exec_store(f, getpid(), &s), 0);
+	return wait_status(c);
+}
+
 static struct sva_exec *exec_new(void)
 {
 	struct sva_exec_config cfg = { .enable = true, .trace = getenv("TRACE") ? stderr : NULL };
@@ -113,15 +123,12 @@ static void test_memmove_dedicated_and_shared(void **state)
 		struct sva_exec_file *f;
 		struct bufs b;
 		struct dsa_hw_desc d;
-		struct sva_exec_store s;
 
 		bufs_map(&b, true);
 		d = memmove_desc(&b, IDXD_OP_FLAG_BOF);
-		s = store_of(&d, cases[i].insn);
 		assert_int_equal(sva_exec_open(x, cases[i].wq, getpid(), &f), 0);
 		assert_int_equal(sva_exec_clients(x), 2); /* the shadow and the file */
-		assert_int_equal(sva_exec_store(f, getpid(), &s), 0);
-		assert_int_equal(wait_status(b.comp), DSA_COMP_SUCCESS);
+		assert_int_equal(submit_wait(f, &d, cases[i].insn, b.comp), DSA_COMP_SUCCESS);
 		assert_memory_equal(b.dst, b.src, LEN);
 		sva_exec_release(f);
 		bufs_unmap(&b);
@@ -134,7 +141,6 @@ static void test_memfill_and_compare_match_the_cpu(void **state)
 	struct sva_exec *x = exec_new();
 	struct sva_exec_file *f;
 	struct dsa_hw_desc d = { 0 };
-	struct sva_exec_store s;
 	struct bufs b;
 	uint64_t pattern = 0x0123456789abcdefull;
 
@@ -147,9 +153,7 @@ static void test_memfill_and_compare_match_the_cpu(void **state)
 	d.dst_addr = (uintptr_t)b.dst;
 	d.xfer_size = LEN - 3;
 	d.completion_addr = (uintptr_t)b.comp;
-	s = store_of(&d, SVA_EXEC_MOVDIR64B);
-	assert_int_equal(sva_exec_store(f, getpid(), &s), 0);
-	assert_int_equal(wait_status(b.comp), DSA_COMP_SUCCESS);
+	assert_int_equal(submit_wait(f, &d, SVA_EXEC_MOVDIR64B, b.comp), DSA_COMP_SUCCESS);
 	for (unsigned i = 0; i < LEN - 3; i++)
 		assert_int_equal(b.dst[i], (uint8_t)(pattern >> (8 * (i % 8))));
 	assert_int_equal(b.dst[LEN - 1], 0xee);
@@ -165,9 +169,7 @@ static void test_memfill_and_compare_match_the_cpu(void **state)
 	d.src2_addr = (uintptr_t)b.dst;
 	d.xfer_size = LEN;
 	d.completion_addr = (uintptr_t)b.comp;
-	s = store_of(&d, SVA_EXEC_MOVDIR64B);
-	assert_int_equal(sva_exec_store(f, getpid(), &s), 0);
-	assert_int_equal(wait_status(b.comp), DSA_COMP_SUCCESS);
+	assert_int_equal(submit_wait(f, &d, SVA_EXEC_MOVDIR64B, b.comp), DSA_COMP_SUCCESS);
 	assert_int_equal(b.comp->result, 1);
 	assert_int_equal(b.comp->bytes_completed, 5000);
 	sva_exec_release(f);
@@ -181,16 +183,14 @@ static void test_not_present_without_bof_reports_the_page(void **state)
 	struct sva_exec *x = exec_new();
 	struct sva_exec_file *f;
 	struct dsa_hw_desc d;
-	struct sva_exec_store s;
 	struct bufs b;
 
 	(void)state;
 	bufs_map(&b, false); /* dst never touched: not present */
 	assert_int_equal(sva_exec_open(x, "wq0.1", getpid(), &f), 0);
 	d = memmove_desc(&b, 0);
-	s = store_of(&d, SVA_EXEC_MOVDIR64B);
-	assert_int_equal(sva_exec_store(f, getpid(), &s), 0);
-	assert_int_equal(sva_dsa_status_code(wait_status(b.comp)), DSA_COMP_PAGE_FAULT_NOBOF);
+	assert_int_equal(sva_dsa_status_code(submit_wait(f, &d, SVA_EXEC_MOVDIR64B, b.comp)),
+			 DSA_COMP_PAGE_FAULT_NOBOF);
 	assert_true(b.comp->status & DSA_COMP_STATUS_WRITE);
 	assert_int_equal(b.comp->fault_addr, (uintptr_t)b.dst);
 	assert_int_equal(b.comp->bytes_completed, 0);
@@ -198,9 +198,7 @@ static void test_not_present_without_bof_reports_the_page(void **state)
 	/* with block-on-fault the page request makes it present: the whole copy */
 	memset(b.comp, 0, 32);
 	d = memmove_desc(&b, IDXD_OP_FLAG_BOF);
-	s = store_of(&d, SVA_EXEC_MOVDIR64B);
-	assert_int_equal(sva_exec_store(f, getpid(), &s), 0);
-	assert_int_equal(wait_status(b.comp), DSA_COMP_SUCCESS);
+	assert_int_equal(submit_wait(f, &d, SVA_EXEC_MOVDIR64B, b.comp), DSA_COMP_SUCCESS);
 	assert_memory_equal(b.dst, b.src, LEN);
 	sva_exec_release(f);
 	bufs_unmap(&b);
@@ -213,7 +211,6 @@ static void test_read_only_destination_is_not_written(void **state)
 	struct sva_exec *x = exec_new();
 	struct sva_exec_file *f;
 	struct dsa_hw_desc d;
-	struct sva_exec_store s;
 	struct bufs b;
 
 	(void)state;
@@ -221,9 +218,8 @@ static void test_read_only_destination_is_not_written(void **state)
 	assert_int_equal(mprotect(b.dst, LEN, PROT_READ), 0);
 	assert_int_equal(sva_exec_open(x, "wq0.1", getpid(), &f), 0);
 	d = memmove_desc(&b, IDXD_OP_FLAG_BOF);
-	s = store_of(&d, SVA_EXEC_MOVDIR64B);
-	assert_int_equal(sva_exec_store(f, getpid(), &s), 0);
-	assert_int_not_equal(sva_dsa_status_code(wait_status(b.comp)), DSA_COMP_SUCCESS);
+	assert_int_not_equal(sva_dsa_status_code(submit_wait(f, &d, SVA_EXEC_MOVDIR64B, b.comp)),
+			     DSA_COMP_SUCCESS);
 	for (unsigned i = 0; i < LEN; i++)
 		assert_int_equal(b.dst[i], 0xee);
 	sva_exec_release(f);
