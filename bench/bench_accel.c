@@ -28,9 +28,13 @@
 
 #include "sva/accel.h"
 #include "sva/swiommu.h"
+#include "bench_instr.h"
 
 #define ROUNDS 7
 #define BATCH  32u
+
+/* Rounds of a run: ROUNDS, or one when counting instructions under callgrind. */
+static int instr_rounds = ROUNDS;
 
 static uint64_t now_ns(void)
 {
@@ -82,7 +86,7 @@ static int run_task(struct sva_task *t, void *arg)
 	    (ret = sva_sys_mmap(t, 0, r->size, SVA_PROT_READ | SVA_PROT_WRITE, SVA_MAP_POPULATE, -1,
 				0, &dst)))
 		return run_fail(r, ret, 2);
-	for (int round = 0; round < ROUNDS; round++) {
+	for (int round = 0; round < instr_rounds; round++) {
 		uint64_t t0 = now_ns();
 
 		for (unsigned done = 0; done < r->n; done += BATCH) {
@@ -178,6 +182,10 @@ static double bench_memcpy(size_t size, unsigned n)
 	return best;
 }
 
+struct figure;
+/* Descriptors counted under callgrind (a multiple of BATCH): fewer for the large ones. */
+static unsigned instr_ops(const struct figure *f);
+
 /* MEMMOVE on one engine against memcpy, @n descriptors of @size bytes each. */
 static void bench_vs_memcpy(const char *label, uint32_t size, unsigned n)
 {
@@ -209,9 +217,44 @@ static void bench_crc(void)
 	printf("BENCH crc32c.sw_mbps %.0f MB/s (crc %08x)\n", (double)len / best * 1e3, sum);
 }
 
-int main(void)
+/* The one-engine figures: name, descriptor size, descriptors per round. */
+static const struct figure {
+	const char *mode;
+	uint32_t size;
+	unsigned n;
+} figures[] = {
+	{ "desc", 64, 8192 },
+	{ "4k", 4096, 4096 },
+	{ "64k", 65536, 512 },
+	{ "1m", 1u << 20, 64 },
+};
+
+static unsigned instr_ops(const struct figure *f)
 {
-	for (unsigned engines = 1; engines <= 2; engines++) {
+	return f->size >= 65536 ? 2 * BATCH : 8 * BATCH;
+}
+
+/* --instr MODE: one round of MODE's descriptors (instructions counted by the caller). */
+static int instr_mode(const char *mode)
+{
+	for (size_t i = 0; i < sizeof(figures) / sizeof(figures[0]); i++)
+		if (!strcmp(mode, figures[i].mode)) {
+			instr_rounds = 1;
+			bench_memmove(1, figures[i].size, instr_ops(&figures[i]));
+			return 0;
+		}
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	/* a descriptor's work: its submission, and its execution with its record written */
+	static const char *const fns[] = { "sva_accel_client_submit", "sva_accel_run", NULL };
+	const char *only = argc == 2 ? argv[1] : NULL;
+
+	if (argc == 3 && !strcmp(argv[1], "--instr"))
+		return instr_mode(argv[2]);
+	for (unsigned engines = 1; engines <= 2 && !only; engines++) {
 		unsigned n = 4096;
 		double ns = bench_memmove(engines, 4096, n);
 
@@ -223,16 +266,28 @@ int main(void)
 		printf("BENCH accel.memmove_64k_mbps.e%u %.0f MB/s\n", engines,
 		       (double)n * 65536 / ns * 1e3);
 	}
-	{
-		unsigned n = 8192;
+	if (!only || !strcmp(only, "desc")) {
+		unsigned n = figures[0].n;
 		double ns = bench_memmove(1, 64, n);
 
 		printf("BENCH accel.desc_per_s %.0f desc/s (64-byte MEMMOVE, 1 engine)\n",
 		       n / ns * 1e9);
 	}
-	bench_vs_memcpy("4k", 4096, 4096);
-	bench_vs_memcpy("64k", 65536, 512);
-	bench_vs_memcpy("1m", 1u << 20, 64);
-	bench_crc();
+	for (size_t i = 1; i < sizeof(figures) / sizeof(figures[0]); i++)
+		if (!only || !strcmp(only, figures[i].mode))
+			bench_vs_memcpy(figures[i].mode, figures[i].size, figures[i].n);
+	if (!only)
+		bench_crc();
+	if (!bench_instr_enabled() || (only && strcmp(only, "instr")))
+		return 0;
+	for (size_t i = 0; i < sizeof(figures) / sizeof(figures[0]); i++) {
+		const struct figure *f = &figures[i];
+		char name[64];
+
+		snprintf(name, sizeof(name), i ? "accel.memmove_vs_memcpy.%s" : "accel.desc_per_s",
+			 f->mode);
+		bench_instr_print(name, bench_instr(argv[0], f->mode, fns, instr_ops(f)),
+				  "per descriptor: submission and execution, polls excluded");
+	}
 	return 0;
 }

@@ -566,7 +566,7 @@ static bool sva_accel_drained(struct sva_accel_exec *x)
 static void sva_accel_drain(struct sva_accel_exec *x, struct dsa_completion_record *c)
 {
 	atomic_fetch_add(&x->wq->drains, 1);
-	sva_wait_event(&x->wq->idle, sva_accel_drained(x) || sva_accel_aborted(x));
+	sva_accel_idle_wait(x->wq, sva_accel_drained(x) || sva_accel_aborted(x));
 	atomic_fetch_sub(&x->wq->drains, 1);
 	if (sva_accel_aborted(x))
 		c->status = SVA_DSA_COMP_ABORTED;
