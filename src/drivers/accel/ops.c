@@ -231,7 +231,47 @@ static bool sva_accel_crc_seed(struct sva_accel_exec *x, const struct dsa_hw_des
 	return false;
 }
 
-/* MEMMOVE (forward), COPY_CRC and DUALCAST: read a step of src, write it to one or two places. */
+/* Pages a DMA run covers before it ends and begins again (an invalidation waits for it). */
+#define SVA_ACCEL_RUN_PAGES 64u
+
+/* Whether [a, a + n) and [b, b + n) share a byte. */
+static bool sva_accel_ptr_overlap(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	return (uintptr_t)a < (uintptr_t)b + n && (uintptr_t)b < (uintptr_t)a + n;
+}
+
+/*
+ * Native: one step of a copy straight from frame to frame in @run (each page translated once,
+ * no buffer unless the frames overlap or a CRC is computed): false, nothing done, when a page
+ * is not at hand - the step is then done the slow way.
+ */
+static bool sva_accel_copy_fast(struct sva_dma_run *run, const uint64_t *va, unsigned n,
+				uint64_t done, size_t step, uint8_t *buf, uint32_t *sum)
+{
+	uint8_t *p[3];
+	uint64_t pfn[3];
+
+	for (unsigned i = 0; i < n; i++)
+		if (!(p[i] = sva_dma_run_page(run, va[i] + done, i > 0, &pfn[i])))
+			return false;
+	for (unsigned i = 0; i < n; i++)
+		sva_dma_run_access(run, va[i] + done, pfn[i], i > 0);
+	if (sum || sva_accel_ptr_overlap(p[0], p[1], step)) {
+		sva_frame_copy(buf, p[0], step);
+		p[0] = buf;
+		if (sum)
+			*sum = sva_crc32c(*sum, buf, step);
+	}
+	for (unsigned i = 1; i < n; i++)
+		sva_frame_copy(p[i], p[0], step);
+	return true;
+}
+
+/*
+ * MEMMOVE (forward), COPY_CRC and DUALCAST: read a step of src, write it to one or two places.
+ * Native: frame to frame in DMA runs (sva_accel_copy_fast), a step whose pages are not at hand
+ * done through the buffer with the DMA helpers (faults, page requests), the run ended first.
+ */
 static void sva_accel_copy(struct sva_accel_exec *x, const struct dsa_hw_desc *d,
 			   struct dsa_completion_record *c)
 {
@@ -240,6 +280,8 @@ static void sva_accel_copy(struct sva_accel_exec *x, const struct dsa_hw_desc *d
 	bool crc = d->opcode == DSA_OPCODE_COPY_CRC;
 	uint8_t *buf = x->e->buf[0];
 	struct sva_dma_status st;
+	struct sva_dma_run run = { .held = false };
+	unsigned pages = 0;
 	uint64_t done = 0;
 	uint32_t sum = 0;
 
@@ -250,6 +292,14 @@ static void sva_accel_copy(struct sva_accel_exec *x, const struct dsa_hw_desc *d
 
 		if (!sva_accel_page(x, c, done))
 			break;
+		if (run.held && ++pages % SVA_ACCEL_RUN_PAGES == 0)
+			sva_dma_run_end(&run);
+		if ((run.held || sva_dma_run_begin(&run, x->a->dev, x->pasid, x->gen)) &&
+		    sva_accel_copy_fast(&run, va, n, done, step, buf, crc ? &sum : NULL)) {
+			done += step;
+			continue;
+		}
+		sva_dma_run_end(&run); /* sim: never begun */
 		if (sva_accel_dma(x, d->src_addr + done, buf, step, false, &st)) {
 			sva_accel_fault(x, c, done, &st, false);
 			break;
@@ -263,6 +313,7 @@ static void sva_accel_copy(struct sva_accel_exec *x, const struct dsa_hw_desc *d
 			sum = sva_crc32c(sum, buf, step);
 		done += step;
 	}
+	sva_dma_run_end(&run);
 	if (done == d->xfer_size)
 		sva_accel_success(c, done);
 	if (crc)
