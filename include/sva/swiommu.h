@@ -218,8 +218,7 @@ struct sva_dma_run {
 	unsigned idx;
 	bool held;
 };
-bool sva_dma_run_begin(struct sva_dma_run *r, struct sva_device *dev, uint32_t pasid,
-		       uint64_t gen);
+bool sva_dma_run_begin(struct sva_dma_run *r, struct sva_device *dev, uint32_t pasid, uint64_t gen);
 void *sva_dma_run_page(struct sva_dma_run *r, uint64_t va, bool write, uint64_t *pfn);
 void sva_dma_run_access(struct sva_dma_run *r, uint64_t va, uint64_t pfn, bool write);
 void sva_dma_run_end(struct sva_dma_run *r);

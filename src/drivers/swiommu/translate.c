@@ -47,8 +47,8 @@ enum {
 	SVA_SW_ATS = 1u << 0,	 /* a translation request: write permission if the page allows */
 	SVA_SW_MISSED = 1u << 1, /* the caller already missed in the IOTLB: walk directly */
 	SVA_SW_IN_SECTION = 1u << 2, /* inside a DMA section, which covers the walk too */
-	SVA_SW_PROBE = 1u << 3, /* a DMA run's (native): a walk that faults or would ask an
-				   external mm's owner is not counted (the slow path does it) */
+	SVA_SW_PROBE = 1u << 3,	     /* a DMA run's (native): a walk that faults or would ask an
+					external mm's owner is not counted (the slow path does it) */
 };
 
 struct sva_sw_tr {
@@ -704,8 +704,7 @@ int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint6
 
 /* ---- DMA runs (native) ---- */
 
-bool sva_dma_run_begin(struct sva_dma_run *r, struct sva_device *dev, uint32_t pasid,
-		       uint64_t gen)
+bool sva_dma_run_begin(struct sva_dma_run *r, struct sva_device *dev, uint32_t pasid, uint64_t gen)
 {
 	*r = (struct sva_dma_run){ .dev = dev, .pasid = pasid, .gen = gen };
 	if (sva_sw_device_of(dev)->sim)
@@ -739,8 +738,7 @@ void *sva_dma_run_page(struct sva_dma_run *r, uint64_t va, bool write, uint64_t 
 	} else {
 		struct sva_sw_tr tr;
 
-		sva_sw_translate(sdev, r->pasid, va, access, SVA_SW_IN_SECTION | SVA_SW_PROBE,
-				 &tr);
+		sva_sw_translate(sdev, r->pasid, va, access, SVA_SW_IN_SECTION | SVA_SW_PROBE, &tr);
 		if (tr.reason != SVA_FAULT_NONE || tr.external || (tr.perm & SVA_IOTLB_EXT))
 			return NULL;
 		*pfn = tr.pfn;
