@@ -810,15 +810,22 @@ static uint32_t sva_accel_bad_flags(struct sva_accel_exec *x, const struct dsa_h
 	return bad;
 }
 
-/* The bytes 16..63 of @d that are not zero, as an SVA_DSA_BYTES mask. */
+/* The bytes 16..63 of @d that are not zero, as an SVA_DSA_BYTES mask: eight at a time. */
 static uint64_t sva_accel_nonzero(const struct dsa_hw_desc *d)
 {
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
 	const uint8_t *p = (const uint8_t *)d;
 	uint64_t mask = 0;
 
-	for (unsigned i = 16; i < 64; i++)
-		if (p[i])
-			mask |= (uint64_t)1 << (i - 16);
+	for (unsigned i = 16; i < 64; i += 8) {
+		uint64_t v, nz;
+
+		memcpy(&v, p + i, sizeof(v));
+		/* bit 7 of each byte of nz: that byte of v is not zero */
+		nz = (((v & low7) + low7) | v) & ~low7;
+		/* gather the eight bits 7, 15, ... 63 into one byte (little end first) */
+		mask |= ((nz >> 7) * 0x0102040810204080ull >> 56) << (i - 16);
+	}
 	return mask & ~SVA_DSA_BYTES(36, 2); /* int_handle: read only with RCI */
 }
 
@@ -941,6 +948,30 @@ static void sva_accel_swerr(struct sva_accel_exec *x, const struct dsa_hw_desc *
 	sva_spin_unlock(&a->swerr_lock);
 }
 
+/*
+ * Native: the record written straight into its frame in a DMA run (32 bytes, 32-byte aligned:
+ * one page); false when its page is not at hand (then the DMA helpers write it).
+ */
+static bool sva_accel_record_fast(struct sva_accel_exec *x, uint64_t va,
+				  const struct dsa_completion_record *rec)
+{
+	struct sva_dma_run run;
+	uint64_t pfn;
+	void *p;
+
+	if (!sva_dma_run_begin(&run, x->a->dev, x->pasid, x->gen))
+		return false;
+	p = sva_accel_min(sizeof(*rec), SVA_ACCEL_PAGE_LEFT(va)) == sizeof(*rec)
+		    ? sva_dma_run_page(&run, va, true, &pfn)
+		    : NULL;
+	if (p) {
+		sva_dma_run_access(&run, va, pfn, true);
+		sva_frame_copy(p, rec, sizeof(*rec));
+	}
+	sva_dma_run_end(&run);
+	return p != NULL;
+}
+
 void sva_accel_complete(struct sva_accel_exec *x, const struct dsa_hw_desc *d,
 			const struct dsa_completion_record *c)
 {
@@ -963,7 +994,8 @@ void sva_accel_complete(struct sva_accel_exec *x, const struct dsa_hw_desc *d,
 	/* the record is written blocking on faults if the descriptor may (not a stopper's) */
 	x->bof = x->e && x->wq->bof && (d->flags & IDXD_OP_FLAG_BOF) &&
 		 code != DSA_COMP_INVALID_FLAGS;
-	if (sva_accel_dma(x, d->completion_addr, &rec, sizeof(rec), true, &st) == 0)
+	if (sva_accel_record_fast(x, d->completion_addr, &rec) ||
+	    sva_accel_dma(x, d->completion_addr, &rec, sizeof(rec), true, &st) == 0)
 		return;
 	sva_accel_count(&x->a->c.records_lost, 1);
 	sva_trace(x->a->w, ACCEL_RECORD_LOST, x->pasid, x->pasid, d->completion_addr, st.reason,

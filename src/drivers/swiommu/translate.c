@@ -37,6 +37,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "../../mem/phys.h"
 #include "internal.h"
 
 /* A walker retrying a PASID entry caught between its two stores gives up after this. */
@@ -725,6 +726,7 @@ void *sva_dma_run_page(struct sva_dma_run *r, uint64_t va, bool write, uint64_t 
 {
 	struct sva_sw_device *sdev = sva_sw_device_of(r->dev);
 	unsigned access = write ? SVA_ACCESS_WRITE : SVA_ACCESS_READ;
+	char *frame;
 
 	if (!r->held)
 		return NULL;
@@ -736,15 +738,38 @@ void *sva_dma_run_page(struct sva_dma_run *r, uint64_t va, bool write, uint64_t 
 			return NULL;
 		*pfn = c.pfn;
 	} else {
+		struct sva_iotlb_result hit;
 		struct sva_sw_tr tr;
+		bool missed = false;
 
-		sva_sw_translate(sdev, r->pasid, va, access, SVA_SW_IN_SECTION | SVA_SW_PROBE, &tr);
+		/* the hit path of sva_translate(), inlined */
+		if (r->pasid < sdev->table.max_pasids && va < SVA_TASK_SIZE) {
+			uint64_t word =
+				sva_pasid_entry_word(sva_pasid_table_entry(&sdev->table, r->pasid));
+			struct sva_iotlb_key key = { .did = sva_pasid_word_did(word),
+						     .pasid = r->pasid,
+						     .vpn = va >> SVA_PAGE_SHIFT };
+
+			missed = sva_pasid_word_state(word) == SVA_PASID_ENTRY_TRANSLATING;
+			if (missed && sva_iotlb_lookup(sdev->iotlb, &key, &hit) &&
+			    sva_sw_hit_usable(hit.perm, access, false)) {
+				if (hit.perm & SVA_IOTLB_EXT)
+					return NULL;
+				sva_sw_count(&sdev->c.iotlb_hits);
+				*pfn = hit.pfn;
+				goto found;
+			}
+		}
+		sva_sw_translate(sdev, r->pasid, va, access,
+				 SVA_SW_IN_SECTION | SVA_SW_PROBE | (missed ? SVA_SW_MISSED : 0),
+				 &tr);
 		if (tr.reason != SVA_FAULT_NONE || tr.external || (tr.perm & SVA_IOTLB_EXT))
 			return NULL;
 		*pfn = tr.pfn;
 	}
-	return (char *)sva_page_address(sva_pfn_to_page(sdev->sw->phys, *pfn)) +
-	       (va & ~SVA_PAGE_MASK);
+found:
+	frame = sva_phys_pfn_address(sdev->sw->phys, *pfn);
+	return frame ? frame + (va & ~SVA_PAGE_MASK) : NULL;
 }
 
 void sva_dma_run_access(struct sva_dma_run *r, uint64_t va, uint64_t pfn, bool write)
