@@ -15,10 +15,15 @@
  *                               survives the noise of a shared machine better than either rate;
  *  - crc32c.sw_mbps:            the table-free CRC32C the engines use, MB/s on one thread.
  *
- * Every page goes through the swiommu's DMA helpers (a DMA section and an IOTLB lookup per page
- * and direction) and a bounce buffer, and the submitting thread polls with a system call and a
- * sched_yield per poll; on a 2-core machine the engines and the poller share the cores. Each
- * figure is the best of its rounds. Output: "BENCH <name> <value> <unit>".
+ * The engine copies frame to frame in DMA runs (one in-flight section over the pages, an IOTLB
+ * lookup per page and direction, no buffer), polls its queue before it sleeps, and the
+ * submitting thread polls the record with a system call, a pause between polls and a yield
+ * every 16; on a 2-core machine the engine and the poller each take a core. Each figure is the
+ * best of its rounds. Output: "BENCH <name> <value> <unit>"; with valgrind installed also
+ * <name>.instr for desc_per_s and the three memmove_vs_memcpy sizes: the instructions of a
+ * descriptor's submission and execution (sva_accel_client_submit, sva_accel_run: the polls
+ * excluded, as their count depends on timing), bench_instr.h. `bench_accel NAME` runs one
+ * figure (desc, 4k, 64k, 1m, instr).
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -17,6 +17,11 @@
  * (run_seq: its take order, WQ and PASID packed), set under the WQ lock at take and cleared
  * once its record is written, before the WQ's idle queue is woken.
  *
+ * Native engines poll their group's queue a while (pauses, a yield now and then) before they
+ * sleep on a->work, and a submitter wakes a->work only when an engine sleeps there (a->sleepers);
+ * a job's end wakes wq->idle only when someone waits there (wq->idle_waiters). Sim: every
+ * wait and wake-up as before (they are scheduling points and footprints).
+ *
  * Locks: wq->lock (spinlock, leaf) around slots and counts; nothing else. The stop runs under
  * uacce's device mutex and sleeps on the WQ's idle queue, which engines never need.
  */

@@ -3,7 +3,10 @@
  * The DSA operations of the software accelerator: a descriptor's checks, in the order below, and
  * its execution, page by page with the swiommu's DMA helpers on the job's PASID, a scheduling
  * point (and the place a queue's stop ends the job) at every page; then its completion record,
- * or the software error register when there is none.
+ * or the software error register when there is none. In native the copies (MEMMOVE forward,
+ * DUALCAST, COPY_CRC) and the records go frame to frame in DMA runs (sva_dma_run_*), a step
+ * whose pages are not at hand done with the helpers through the engine's buffer, exactly as in
+ * sim; the per-page stop check and the dma.access events are the same on both paths.
  *
  * The checks, first failure wins (docs/accelerators.md has the table):
  *   completion record address not 32-byte aligned (CRAV) -> CRA_ALIGN, to SWERR;

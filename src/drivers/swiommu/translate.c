@@ -22,7 +22,11 @@
  * The frame of a translation may be touched only inside a DMA section (sva_dma_begin/end):
  * an invalidation waits for the sections that began before it, then the mm frees the frame.
  * In sim, every translation, every walk and every page of the DMA helpers is a scheduling
- * point. In native the hit path is kept small and out of the slow path's way.
+ * point. In native the hit path is kept small and out of the slow path's way, and the DMA
+ * helpers' own sections are walk sections of the in-flight counts (two atomics, not the
+ * rw-semaphore's two mutex round trips), one over all the pages that translate at once; a DMA
+ * run (sva_dma_run_*) is such a section in which a device model reaches frames directly, a page
+ * not at hand left to the helpers (nothing logged or counted for it first).
  *
  * The DMA helpers of a PRI-capable device resolve NOT_PRESENT and WRITE faults with a page
  * request (pri.c): end the section, request, wait for the response, and on SUCCESS begin again
