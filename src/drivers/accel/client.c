@@ -142,8 +142,7 @@ int sva_accel_client_wait(struct sva_task *t, struct sva_accel_client *c, uint64
 			  struct dsa_completion_record *rec, unsigned long max_polls)
 {
 	struct sva_world *w = sva_accel_task_world(t);
-	/* native: a record is usually a few polls away, so yield only every SVA_ACCEL_CLIENT_SPIN
-	 */
+	/* native: a record is usually a few polls away: yield every SVA_ACCEL_CLIENT_SPIN */
 	unsigned long spin = sva_world_backend(w) == SVA_BACKEND_SIM ? 1 : SVA_ACCEL_CLIENT_SPIN;
 
 	for (unsigned long i = 0; !max_polls || i < max_polls; i++) {
