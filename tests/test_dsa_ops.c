@@ -57,10 +57,14 @@ struct env {
 
 #define MAX_BATCH 8
 
-static void env_init(struct env *e, const struct sva_test_backend *bc, unsigned engines)
+/* The machine on a device with PRI, and with ATS when @ats (its DMA goes through its ATC). */
+static void env_init_dev(struct env *e, const struct sva_test_backend *bc, unsigned engines,
+			 bool ats)
 {
 	struct sva_swiommu_config scfg = { .name = "swiommu0" };
-	struct sva_device_config dcfg = { .name = "dsadev", .pasid_bits = 20, .pri = true };
+	struct sva_device_config dcfg = {
+		.name = "dsadev", .pasid_bits = 20, .pri = true, .ats = ats
+	};
 	struct sva_accel_config acfg = {
 		.name = "dsa0",
 		.engines = engines,
@@ -79,6 +83,11 @@ static void env_init(struct env *e, const struct sva_test_backend *bc, unsigned 
 	assert_int_equal(sva_swiommu_create(e->isys, &scfg, &e->sw), 0);
 	assert_int_equal(sva_device_add(sva_swiommu_iommu(e->sw), &dcfg, &e->dev), 0);
 	assert_int_equal(sva_accel_create(e->k, e->dev, &acfg, &e->a), 0);
+}
+
+static void env_init(struct env *e, const struct sva_test_backend *bc, unsigned engines)
+{
+	env_init_dev(e, bc, engines, false);
 }
 
 static void env_done(struct env *e)
@@ -1233,43 +1242,46 @@ static int acc_task(struct sva_task *t, void *arg)
 /*
  * Each step of a copy (to the next page boundary of either address) is one dma.access read of
  * the source, then one write of the destination, for a subscriber, on both backends (native
- * copies frame to frame); a move forward over itself is a memmove.
+ * copies frame to frame), with and without ATS (the ATC's misses ask first); a move forward
+ * over itself is a memmove.
  */
 static void test_copies_trace_every_page(void **state)
 {
 	(void)state;
-	SVA_TEST_FOR_EACH_BACKEND(bc)
-	{
-		struct acc_run *ar = calloc(1, sizeof(*ar));
-		uint64_t done = 0, size = 2 * PAGE + 50;
-		unsigned k = 0;
-		struct env e;
+	for (int ats = 0; ats < 2; ats++)
+		SVA_TEST_FOR_EACH_BACKEND(bc)
+		{
+			struct acc_run *ar = calloc(1, sizeof(*ar));
+			uint64_t done = 0, size = 2 * PAGE + 50;
+			unsigned k = 0;
+			struct env e;
 
-		assert_non_null(ar);
-		env_init(&e, bc, 1);
-		assert_int_equal(sva_world_subscribe(e.w, acc_log, ar), 0);
-		assert_int_equal(sva_test_run_process(e.k, acc_task, ar), 0);
-		sva_world_unsubscribe(e.w, acc_log, ar);
-		assert_in_range(atomic_load(&ar->n), 1, ACC_MAX);
-		while (done < size) {
-			uint64_t src = ar->a + 100 + done, dst = ar->b + 300 + done;
-			uint64_t step = size - done;
+			assert_non_null(ar);
+			env_init_dev(&e, bc, 1, ats);
+			assert_int_equal(sva_world_subscribe(e.w, acc_log, ar), 0);
+			assert_int_equal(sva_test_run_process(e.k, acc_task, ar), 0);
+			sva_world_unsubscribe(e.w, acc_log, ar);
+			assert_in_range(atomic_load(&ar->n), 1, ACC_MAX);
+			while (done < size) {
+				uint64_t src = ar->a + 100 + done, dst = ar->b + 300 + done;
+				uint64_t step = size - done;
 
-			step = step < PAGE - src % PAGE ? step : PAGE - src % PAGE;
-			step = step < PAGE - dst % PAGE ? step : PAGE - dst % PAGE;
-			while (k < atomic_load(&ar->n) && ar->addr[k] / PAGE == ar->comp / PAGE)
-				k++; /* a completion record written */
-			assert_true(k + 1 < atomic_load(&ar->n));
-			assert_int_equal(ar->addr[k], src);
-			assert_false(ar->write[k]);
-			assert_int_equal(ar->addr[k + 1], dst);
-			assert_true(ar->write[k + 1]);
-			k += 2;
-			done += step;
+				step = step < PAGE - src % PAGE ? step : PAGE - src % PAGE;
+				step = step < PAGE - dst % PAGE ? step : PAGE - dst % PAGE;
+				while (k < atomic_load(&ar->n) &&
+				       ar->addr[k] / PAGE == ar->comp / PAGE)
+					k++; /* a completion record written */
+				assert_true(k + 1 < atomic_load(&ar->n));
+				assert_int_equal(ar->addr[k], src);
+				assert_false(ar->write[k]);
+				assert_int_equal(ar->addr[k + 1], dst);
+				assert_true(ar->write[k + 1]);
+				k += 2;
+				done += step;
+			}
+			env_done(&e);
+			free(ar);
 		}
-		env_done(&e);
-		free(ar);
-	}
 }
 
 int main(int argc, char **argv)

@@ -876,6 +876,28 @@ static void test_dma_run_frames_and_fallbacks(void **state)
 	assert_int_equal(sva_dma_read(dev, pasid, a + 2 * PAGE, buf, 8, &st), -EFAULT);
 	assert_int_equal(st.reason, SVA_FAULT_NOT_PRESENT);
 	assert_int_equal(sva_swiommu_faults_logged(e.sw), logged + 1);
+	sva_unbind_device(bond);
+
+	/* an ATS device goes through its ATC: a miss is NULL (the request is the helpers'), no
+	   request sent by the run; once the ATC holds the page, its frame */
+	dev = env_dev(&e, "ats0", 20, true);
+	assert_int_equal(sva_bind_device(dev, mm, &bond), 0);
+	pasid = sva_bond_pasid(bond);
+	s0 = env_stats(&e);
+	assert_true(sva_dma_run_begin(&run, dev, pasid, sva_swiommu_pasid_gen(dev, pasid)));
+	assert_null(sva_dma_run_page(&run, a + 100, false, &pfn));
+	sva_dma_run_end(&run);
+	s1 = env_stats(&e);
+	assert_int_equal(s1.ats_requests, s0.ats_requests);
+	assert_int_equal(sva_dma_read(dev, pasid, a + 100, buf, 8, &st), 0); /* asks, fills */
+	assert_int_equal(env_stats(&e).ats_requests, s0.ats_requests + 1);
+	assert_true(sva_dma_run_begin(&run, dev, pasid, sva_swiommu_pasid_gen(dev, pasid)));
+	p = sva_dma_run_page(&run, a + 100, false, &pfn);
+	assert_non_null(p);
+	assert_int_equal(pfn, cpu_pfn(mm, a));
+	assert_int_equal((unsigned char)p[0], 0xcd);
+	sva_dma_run_end(&run);
+	assert_int_equal(env_stats(&e).ats_requests, s0.ats_requests + 1);
 
 	sva_unbind_device(bond);
 	sva_mmput(mm);
