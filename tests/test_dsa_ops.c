@@ -1284,6 +1284,50 @@ static void test_copies_trace_every_page(void **state)
 		}
 }
 
+/* ---- native engines sleep once idle, and a submission wakes them ---- */
+
+struct wake_run {
+	struct sva_world *w;
+	int rounds;
+};
+
+static int wake_task(struct sva_task *t, void *arg)
+{
+	struct wake_run *wr = arg;
+	struct sva_accel_client *c;
+	struct dsa_completion_record r;
+	struct dsa_hw_desc d;
+	uint64_t comp, a;
+
+	TCHECK(sva_accel_client_open(t, "dsa0wq0", &c) == 0);
+	TCHECK((comp = t_mmap(t, PAGE)) != 0);
+	TCHECK((a = t_mmap(t, 2 * PAGE)) != 0);
+	for (int i = 0; i < 3; i++) {
+		/* far longer than an idle engine polls: both engines asleep on their queue */
+		sva_msleep(wr->w, 30);
+		sva_dsa_desc_memmove(&d, a + PAGE, a, 64, comp);
+		TRY(t_run(t, c, &d, comp, &r));
+		TCHECK(r.status == DSA_COMP_SUCCESS);
+		wr->rounds++;
+	}
+	sva_accel_client_close(t, c);
+	return 0;
+}
+
+static void test_native_engines_wake_from_sleep(void **state)
+{
+	struct sva_test_backend native = { .backend = SVA_BACKEND_NATIVE, .seed = 1 };
+	struct wake_run wr = { 0 };
+	struct env e;
+	(void)state;
+
+	env_init(&e, &native, 2);
+	wr.w = e.w;
+	assert_int_equal(sva_test_run_process(e.k, wake_task, &wr), 0);
+	assert_int_equal(wr.rounds, 3);
+	env_done(&e);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1291,6 +1335,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_crc16_t10dif),
 		cmocka_unit_test(test_raw_words_on_a_dedicated_wq),
 		cmocka_unit_test(test_copies_trace_every_page),
+		cmocka_unit_test(test_native_engines_wake_from_sleep),
 		cmocka_unit_test(test_every_opcode_against_the_cpu),
 		cmocka_unit_test(test_every_error_status),
 		cmocka_unit_test(test_batches),
