@@ -187,10 +187,6 @@ static double bench_memcpy(size_t size, unsigned n)
 	return best;
 }
 
-struct figure;
-/* Descriptors counted under callgrind (a multiple of BATCH): fewer for the large ones. */
-static unsigned instr_ops(const struct figure *f);
-
 /* MEMMOVE on one engine against memcpy, @n descriptors of @size bytes each. */
 static void bench_vs_memcpy(const char *label, uint32_t size, unsigned n)
 {
@@ -234,6 +230,7 @@ static const struct figure {
 	{ "1m", 1u << 20, 64 },
 };
 
+/* Descriptors counted under callgrind (a multiple of BATCH): fewer for the large ones. */
 static unsigned instr_ops(const struct figure *f)
 {
 	return f->size >= 65536 ? 2 * BATCH : 8 * BATCH;
