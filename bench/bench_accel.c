@@ -15,10 +15,15 @@
  *                               survives the noise of a shared machine better than either rate;
  *  - crc32c.sw_mbps:            the table-free CRC32C the engines use, MB/s on one thread.
  *
- * Every page goes through the swiommu's DMA helpers (a DMA section and an IOTLB lookup per page
- * and direction) and a bounce buffer, and the submitting thread polls with a system call and a
- * sched_yield per poll; on a 2-core machine the engines and the poller share the cores. Each
- * figure is the best of its rounds. Output: "BENCH <name> <value> <unit>".
+ * The engine copies frame to frame in DMA runs (one in-flight section over the pages, an IOTLB
+ * lookup per page and direction, no buffer), polls its queue before it sleeps, and the
+ * submitting thread polls the record with a system call, a pause between polls and a yield
+ * every 16; on a 2-core machine the engine and the poller each take a core. Each figure is the
+ * best of its rounds. Output: "BENCH <name> <value> <unit>"; with valgrind installed also
+ * <name>.instr for desc_per_s and the three memmove_vs_memcpy sizes: the instructions of a
+ * descriptor's submission and execution (sva_accel_client_submit, sva_accel_run: the polls
+ * excluded, as their count depends on timing), bench_instr.h. `bench_accel NAME` runs one
+ * figure (desc, 4k, 64k, 1m, instr).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -28,9 +33,13 @@
 
 #include "sva/accel.h"
 #include "sva/swiommu.h"
+#include "bench_instr.h"
 
 #define ROUNDS 7
 #define BATCH  32u
+
+/* Rounds of a run: ROUNDS, or one when counting instructions under callgrind. */
+static int instr_rounds = ROUNDS;
 
 static uint64_t now_ns(void)
 {
@@ -82,7 +91,7 @@ static int run_task(struct sva_task *t, void *arg)
 	    (ret = sva_sys_mmap(t, 0, r->size, SVA_PROT_READ | SVA_PROT_WRITE, SVA_MAP_POPULATE, -1,
 				0, &dst)))
 		return run_fail(r, ret, 2);
-	for (int round = 0; round < ROUNDS; round++) {
+	for (int round = 0; round < instr_rounds; round++) {
 		uint64_t t0 = now_ns();
 
 		for (unsigned done = 0; done < r->n; done += BATCH) {
@@ -209,9 +218,45 @@ static void bench_crc(void)
 	printf("BENCH crc32c.sw_mbps %.0f MB/s (crc %08x)\n", (double)len / best * 1e3, sum);
 }
 
-int main(void)
+/* The one-engine figures: name, descriptor size, descriptors per round. */
+static const struct figure {
+	const char *mode;
+	uint32_t size;
+	unsigned n;
+} figures[] = {
+	{ "desc", 64, 8192 },
+	{ "4k", 4096, 4096 },
+	{ "64k", 65536, 512 },
+	{ "1m", 1u << 20, 64 },
+};
+
+/* Descriptors counted under callgrind (a multiple of BATCH): fewer for the large ones. */
+static unsigned instr_ops(const struct figure *f)
 {
-	for (unsigned engines = 1; engines <= 2; engines++) {
+	return f->size >= 65536 ? 2 * BATCH : 8 * BATCH;
+}
+
+/* --instr MODE: one round of MODE's descriptors (instructions counted by the caller). */
+static int instr_mode(const char *mode)
+{
+	for (size_t i = 0; i < sizeof(figures) / sizeof(figures[0]); i++)
+		if (!strcmp(mode, figures[i].mode)) {
+			instr_rounds = 1;
+			bench_memmove(1, figures[i].size, instr_ops(&figures[i]));
+			return 0;
+		}
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	/* a descriptor's work: its submission, and its execution with its record written */
+	static const char *const fns[] = { "sva_accel_client_submit", "sva_accel_run", NULL };
+	const char *only = argc == 2 ? argv[1] : NULL;
+
+	if (argc == 3 && !strcmp(argv[1], "--instr"))
+		return instr_mode(argv[2]);
+	for (unsigned engines = 1; engines <= 2 && !only; engines++) {
 		unsigned n = 4096;
 		double ns = bench_memmove(engines, 4096, n);
 
@@ -223,16 +268,28 @@ int main(void)
 		printf("BENCH accel.memmove_64k_mbps.e%u %.0f MB/s\n", engines,
 		       (double)n * 65536 / ns * 1e3);
 	}
-	{
-		unsigned n = 8192;
+	if (!only || !strcmp(only, "desc")) {
+		unsigned n = figures[0].n;
 		double ns = bench_memmove(1, 64, n);
 
 		printf("BENCH accel.desc_per_s %.0f desc/s (64-byte MEMMOVE, 1 engine)\n",
 		       n / ns * 1e9);
 	}
-	bench_vs_memcpy("4k", 4096, 4096);
-	bench_vs_memcpy("64k", 65536, 512);
-	bench_vs_memcpy("1m", 1u << 20, 64);
-	bench_crc();
+	for (size_t i = 1; i < sizeof(figures) / sizeof(figures[0]); i++)
+		if (!only || !strcmp(only, figures[i].mode))
+			bench_vs_memcpy(figures[i].mode, figures[i].size, figures[i].n);
+	if (!only)
+		bench_crc();
+	if (!bench_instr_enabled() || (only && strcmp(only, "instr")))
+		return 0;
+	for (size_t i = 0; i < sizeof(figures) / sizeof(figures[0]); i++) {
+		const struct figure *f = &figures[i];
+		char name[64];
+
+		snprintf(name, sizeof(name), i ? "accel.memmove_vs_memcpy.%s" : "accel.desc_per_s",
+			 f->mode);
+		bench_instr_print(name, bench_instr(argv[0], f->mode, fns, instr_ops(f)),
+				  "per descriptor: submission and execution, polls excluded");
+	}
 	return 0;
 }

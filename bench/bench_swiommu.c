@@ -28,7 +28,9 @@
  *    software round trip against a 4 KiB memcpy).
  *
  * Each time is the best of its rounds: other processes on the machine only ever add time.
- * Output: one line per figure, "BENCH <name> <value> <unit>".
+ * Output: one line per figure, "BENCH <name> <value> <unit>". With valgrind installed,
+ * translate.hit.instr and translate.miss.instr too: the instructions of one sva_translate()
+ * (bench_instr.h: this program again under callgrind, `--instr hit|miss`).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -39,6 +41,7 @@
 #include "sva/iommu.h"
 #include "sva/mm.h"
 #include "sva/swiommu.h"
+#include "bench_instr.h"
 
 #define ROUNDS	   20
 #define BATCH	   200000u
@@ -305,10 +308,37 @@ static double time_dma_fill(struct bench *b, bool populate)
 	return best;
 }
 
-int main(void)
+#define INSTR_OPS 20000u
+
+/* --instr hit|miss: INSTR_OPS translations (the warm-up's included in the count), untimed. */
+static int instr_mode(const char *mode)
 {
+	bool hit = !strcmp(mode, "hit");
+	struct bench b = { 0 };
+	struct sva_translation t;
+	uint64_t sum = 0;
+
+	bench_init(&b, hit ? 0 : 1, hit ? 0 : 1, 2 * SVA_PAGE_SIZE);
+	for (unsigned i = 0; i < INSTR_OPS; i++) {
+		if (sva_translate(b.dev, b.pasid, b.a + (uint64_t)(hit ? 0 : i & 1) * SVA_PAGE_SIZE,
+				  SVA_ACCESS_READ, &t))
+			die("translate");
+		sum += t.pfn;
+		if (i && t.iotlb_hit != hit)
+			die(hit ? "expected hits" : "expected misses");
+	}
+	bench_fini(&b);
+	return sum ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const translate_fns[] = { "sva_translate", NULL };
 	struct bench b = { 0 };
 	double hit, miss, dma_miss, ats, atc, dma, bind, stream, round_trip, prefault, demand;
+
+	if (argc == 3 && !strcmp(argv[1], "--instr"))
+		return instr_mode(argv[2]);
 
 	bench_init(&b, 1, 1, 2 * SVA_PAGE_SIZE);
 	miss = time_translate(&b, 2, false);
@@ -342,5 +372,13 @@ int main(void)
 	printf("BENCH dma.prefault_mbps %.0f MB/s\n", PRI_PAGES * SVA_PAGE_SIZE / prefault * 1e3);
 	printf("BENCH dma.demand_mbps %.0f MB/s\n", PRI_PAGES * SVA_PAGE_SIZE / demand * 1e3);
 	printf("BENCH dma.prefault_vs_demand %.2f ratio\n", demand / prefault);
+	if (bench_instr_enabled()) {
+		bench_instr_print("translate.hit",
+				  bench_instr(argv[0], "hit", translate_fns, INSTR_OPS),
+				  "per sva_translate() hit");
+		bench_instr_print("translate.miss",
+				  bench_instr(argv[0], "miss", translate_fns, INSTR_OPS),
+				  "per sva_translate() miss: walk, fill, evict");
+	}
 	return 0;
 }

@@ -11,6 +11,7 @@
  * Tasks cannot use cmocka's asserts (they run on actors): they return 0 or the line of the
  * first failed check. Each case runs on native threads and under the sim seeds.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,10 +57,14 @@ struct env {
 
 #define MAX_BATCH 8
 
-static void env_init(struct env *e, const struct sva_test_backend *bc, unsigned engines)
+/* The machine on a device with PRI, and with ATS when @ats (its DMA goes through its ATC). */
+static void env_init_dev(struct env *e, const struct sva_test_backend *bc, unsigned engines,
+			 bool ats)
 {
 	struct sva_swiommu_config scfg = { .name = "swiommu0" };
-	struct sva_device_config dcfg = { .name = "dsadev", .pasid_bits = 20, .pri = true };
+	struct sva_device_config dcfg = {
+		.name = "dsadev", .pasid_bits = 20, .pri = true, .ats = ats
+	};
 	struct sva_accel_config acfg = {
 		.name = "dsa0",
 		.engines = engines,
@@ -78,6 +83,11 @@ static void env_init(struct env *e, const struct sva_test_backend *bc, unsigned 
 	assert_int_equal(sva_swiommu_create(e->isys, &scfg, &e->sw), 0);
 	assert_int_equal(sva_device_add(sva_swiommu_iommu(e->sw), &dcfg, &e->dev), 0);
 	assert_int_equal(sva_accel_create(e->k, e->dev, &acfg, &e->a), 0);
+}
+
+static void env_init(struct env *e, const struct sva_test_backend *bc, unsigned engines)
+{
+	env_init_dev(e, bc, engines, false);
 }
 
 static void env_done(struct env *e)
@@ -1172,12 +1182,160 @@ static void test_raw_words_on_a_dedicated_wq(void **state)
 	}
 }
 
+/* ---- the per-page accesses the checker sees, and an overlapping forward move ---- */
+
+#define ACC_MAX 64
+
+struct acc_run {
+	atomic_uint n;
+	uint64_t addr[ACC_MAX];
+	bool write[ACC_MAX];
+	uint64_t a, b, comp; /* the task's buffers */
+	uint8_t want[3 * PAGE], got[3 * PAGE];
+	int line;
+};
+
+static void acc_log(void *ctx, struct sva_world *w, const struct sva_trace_event *ev)
+{
+	struct acc_run *ar = ctx;
+	unsigned i;
+
+	(void)w;
+	if (ev->kind != SVA_EV_DMA_ACCESS)
+		return;
+	i = atomic_fetch_add(&ar->n, 1);
+	if (i < ACC_MAX) {
+		ar->addr[i] = sva_ev_num(ev, DMA_ACCESS, addr);
+		ar->write[i] = sva_ev_num(ev, DMA_ACCESS, write);
+	}
+}
+
+static int acc_task(struct sva_task *t, void *arg)
+{
+	struct acc_run *ar = arg;
+	struct sva_accel_client *c;
+	struct dsa_completion_record r;
+	struct dsa_hw_desc d;
+
+	TCHECK(sva_accel_client_open(t, "dsa0wq0", &c) == 0);
+	TCHECK((ar->comp = t_mmap(t, PAGE)) != 0);
+	TCHECK((ar->a = t_mmap(t, 3 * PAGE)) != 0);
+	TCHECK((ar->b = t_mmap(t, 3 * PAGE)) != 0);
+	fill_bytes(ar->want, sizeof(ar->want), 9);
+	TCHECK(sva_sys_write_mem(t, ar->a, ar->want, sizeof(ar->want)) == 0);
+	/* A + 100 -> B + 300, across two page boundaries of each, not at the same offsets */
+	sva_dsa_desc_memmove(&d, ar->b + 300, ar->a + 100, 2 * PAGE + 50, ar->comp);
+	TRY(t_run(t, c, &d, ar->comp, &r));
+	TCHECK(r.status == DSA_COMP_SUCCESS && r.bytes_completed == 2 * PAGE + 50);
+	TCHECK(sva_sys_read_mem(t, ar->b + 300, ar->got, 2 * PAGE + 50) == 0);
+	TCHECK(memcmp(ar->got, ar->want + 100, 2 * PAGE + 50) == 0);
+	/* forward over itself: A + 64 -> A (a memmove, the frames overlap) */
+	sva_dsa_desc_memmove(&d, ar->a, ar->a + 64, 2 * PAGE, ar->comp);
+	TRY(t_run(t, c, &d, ar->comp, &r));
+	TCHECK(r.status == DSA_COMP_SUCCESS && r.bytes_completed == 2 * PAGE);
+	TCHECK(sva_sys_read_mem(t, ar->a, ar->got, 2 * PAGE) == 0);
+	TCHECK(memcmp(ar->got, ar->want + 64, 2 * PAGE) == 0);
+	sva_accel_client_close(t, c);
+	return 0;
+}
+
+/*
+ * Each step of a copy (to the next page boundary of either address) is one dma.access read of
+ * the source, then one write of the destination, for a subscriber, on both backends (native
+ * copies frame to frame), with and without ATS (the ATC's misses ask first); a move forward
+ * over itself is a memmove.
+ */
+static void test_copies_trace_every_page(void **state)
+{
+	(void)state;
+	for (int ats = 0; ats < 2; ats++)
+		SVA_TEST_FOR_EACH_BACKEND(bc)
+		{
+			struct acc_run *ar = calloc(1, sizeof(*ar));
+			uint64_t done = 0, size = 2 * PAGE + 50;
+			unsigned k = 0;
+			struct env e;
+
+			assert_non_null(ar);
+			env_init_dev(&e, bc, 1, ats);
+			assert_int_equal(sva_world_subscribe(e.w, acc_log, ar), 0);
+			assert_int_equal(sva_test_run_process(e.k, acc_task, ar), 0);
+			sva_world_unsubscribe(e.w, acc_log, ar);
+			assert_in_range(atomic_load(&ar->n), 1, ACC_MAX);
+			while (done < size) {
+				uint64_t src = ar->a + 100 + done, dst = ar->b + 300 + done;
+				uint64_t step = size - done;
+
+				step = step < PAGE - src % PAGE ? step : PAGE - src % PAGE;
+				step = step < PAGE - dst % PAGE ? step : PAGE - dst % PAGE;
+				while (k < atomic_load(&ar->n) &&
+				       ar->addr[k] / PAGE == ar->comp / PAGE)
+					k++; /* a completion record written */
+				assert_true(k + 1 < atomic_load(&ar->n));
+				assert_int_equal(ar->addr[k], src);
+				assert_false(ar->write[k]);
+				assert_int_equal(ar->addr[k + 1], dst);
+				assert_true(ar->write[k + 1]);
+				k += 2;
+				done += step;
+			}
+			env_done(&e);
+			free(ar);
+		}
+}
+
+/* ---- native engines sleep once idle, and a submission wakes them ---- */
+
+struct wake_run {
+	struct sva_world *w;
+	int rounds;
+};
+
+static int wake_task(struct sva_task *t, void *arg)
+{
+	struct wake_run *wr = arg;
+	struct sva_accel_client *c;
+	struct dsa_completion_record r;
+	struct dsa_hw_desc d;
+	uint64_t comp, a;
+
+	TCHECK(sva_accel_client_open(t, "dsa0wq0", &c) == 0);
+	TCHECK((comp = t_mmap(t, PAGE)) != 0);
+	TCHECK((a = t_mmap(t, 2 * PAGE)) != 0);
+	for (int i = 0; i < 3; i++) {
+		/* far longer than an idle engine polls: both engines asleep on their queue */
+		sva_msleep(wr->w, 30);
+		sva_dsa_desc_memmove(&d, a + PAGE, a, 64, comp);
+		TRY(t_run(t, c, &d, comp, &r));
+		TCHECK(r.status == DSA_COMP_SUCCESS);
+		wr->rounds++;
+	}
+	sva_accel_client_close(t, c);
+	return 0;
+}
+
+static void test_native_engines_wake_from_sleep(void **state)
+{
+	struct sva_test_backend native = { .backend = SVA_BACKEND_NATIVE, .seed = 1 };
+	struct wake_run wr = { 0 };
+	struct env e;
+	(void)state;
+
+	env_init(&e, &native, 2);
+	wr.w = e.w;
+	assert_int_equal(sva_test_run_process(e.k, wake_task, &wr), 0);
+	assert_int_equal(wr.rounds, 3);
+	env_done(&e);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout_is_the_kernels_uapi),
 		cmocka_unit_test(test_crc16_t10dif),
 		cmocka_unit_test(test_raw_words_on_a_dedicated_wq),
+		cmocka_unit_test(test_copies_trace_every_page),
+		cmocka_unit_test(test_native_engines_wake_from_sleep),
 		cmocka_unit_test(test_every_opcode_against_the_cpu),
 		cmocka_unit_test(test_every_error_status),
 		cmocka_unit_test(test_batches),

@@ -727,7 +727,7 @@ static bool trace_mentions(struct sva_world *w, const char *what)
 	return found;
 }
 
-static void test_dma_helpers_stop_at_first_fault(void **state)
+static void dma_helpers_stop_at_first_fault(enum sva_backend backend)
 {
 	struct env e;
 	struct sva_device *dev;
@@ -738,11 +738,10 @@ static void test_dma_helpers_stop_at_first_fault(void **state)
 	uint64_t a;
 	uint32_t pasid;
 	int accesses = 0;
-	(void)state;
 
 	for (size_t i = 0; i < sizeof(pattern); i++)
 		pattern[i] = (unsigned char)(i * 7 + 3);
-	env_init(&e, SVA_BACKEND_SIM);
+	env_init(&e, backend);
 	dev = env_dev(&e, "acc0", 20, false);
 	assert_int_equal(sva_mm_create(e.mm_sys, "proc", &mm), 0);
 	a = env_mmap(mm, 3 * PAGE, RW, SVA_MAP_POPULATE);
@@ -790,6 +789,115 @@ static void test_dma_helpers_stop_at_first_fault(void **state)
 	assert_memory_equal(buf, buf + 64, 64);
 	assert_int_equal(sva_dma_read(dev, pasid, UINT64_MAX - 3, buf, 8, &st), -EINVAL);
 	assert_int_equal(sva_dma_read(dev, pasid, a, buf, 0, &st), 0);
+
+	sva_unbind_device(bond);
+	sva_mmput(mm);
+	env_done(&e);
+}
+
+/* Both backends: native holds one section over the pages that translate (sva_dma_copy_gen). */
+static void test_dma_helpers_stop_at_first_fault(void **state)
+{
+	(void)state;
+	dma_helpers_stop_at_first_fault(SVA_BACKEND_SIM);
+	dma_helpers_stop_at_first_fault(SVA_BACKEND_NATIVE);
+}
+
+/*
+ * A DMA run (native): a page at hand is its frame, read and written in place; a page that is
+ * not (read-only for a write, not present) is NULL with nothing logged or counted, so the slow
+ * path that follows counts and logs it once; dma.access only through sva_dma_run_access, for a
+ * subscriber. Sim has no runs.
+ */
+static void test_dma_run_frames_and_fallbacks(void **state)
+{
+	struct env e;
+	struct sva_device *dev;
+	struct sva_swiommu_stats s0, s1;
+	struct sva_dma_status st;
+	struct sva_dma_run run;
+	struct sva_mm *mm;
+	struct sva_bond *bond;
+	unsigned char pattern[2 * PAGE], buf[64];
+	uint64_t a, pfn = 0, logged;
+	uint32_t pasid;
+	int accesses = 0;
+	char *p;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (unsigned char)(i * 5 + 1);
+	env_init(&e, SVA_BACKEND_SIM);
+	dev = env_dev(&e, "acc0", 20, false);
+	assert_false(sva_dma_run_begin(&run, dev, 1, 0));
+	assert_null(sva_dma_run_page(&run, 0x1000, false, &pfn));
+	sva_dma_run_end(&run);
+	env_done(&e);
+
+	env_init(&e, SVA_BACKEND_NATIVE);
+	dev = env_dev(&e, "acc0", 20, false);
+	assert_int_equal(sva_mm_create(e.mm_sys, "proc", &mm), 0);
+	a = env_mmap(mm, 3 * PAGE, RW, 0); /* the third page never touched */
+	assert_int_equal(sva_mm_access(mm, a, pattern, sizeof(pattern), true), 0);
+	assert_int_equal(sva_mm_mprotect(mm, a + PAGE, PAGE, SVA_PROT_READ), 0);
+	assert_int_equal(sva_bind_device(dev, mm, &bond), 0);
+	pasid = sva_bond_pasid(bond);
+	s0 = env_stats(&e);
+	logged = sva_swiommu_faults_logged(e.sw);
+
+	assert_true(sva_dma_run_begin(&run, dev, pasid, sva_swiommu_pasid_gen(dev, pasid)));
+	p = sva_dma_run_page(&run, a + 100, true, &pfn);
+	assert_non_null(p);
+	assert_int_equal(pfn, cpu_pfn(mm, a));
+	assert_memory_equal(p, pattern + 100, 64);
+	memset(p, 0xcd, 8); /* a device write, in place */
+	assert_null(sva_dma_run_page(&run, a + PAGE + 8, true, &pfn)); /* read-only */
+	assert_non_null(sva_dma_run_page(&run, a + PAGE + 8, false, &pfn));
+	assert_null(sva_dma_run_page(&run, a + 2 * PAGE, false, &pfn)); /* not present */
+	assert_int_equal(sva_world_subscribe(e.w, count_dma_access, &accesses), 0);
+	sva_dma_run_access(&run, a + 100, cpu_pfn(mm, a), true);
+	sva_world_unsubscribe(e.w, count_dma_access, &accesses);
+	sva_dma_run_access(&run, a + 100, cpu_pfn(mm, a), true);
+	sva_dma_run_end(&run);
+	assert_null(sva_dma_run_page(&run, a + 100, false, &pfn)); /* ended */
+	assert_int_equal(accesses, 1);
+
+	s1 = env_stats(&e);
+	assert_int_equal(sva_swiommu_faults_logged(e.sw), logged);
+	/* one walk counted: the refused write's walk filled the entry the read then hit */
+	assert_int_equal(s1.iotlb_misses - s0.iotlb_misses, 1);
+	assert_int_equal(s1.walks - s0.walks, 1);
+	assert_int_equal(s1.iotlb_hits - s0.iotlb_hits, 1);
+	assert_int_equal(sva_mm_access(mm, a + 100, buf, 16, false), 0);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(buf[i], 0xcd);
+	assert_memory_equal(buf + 8, pattern + 108, 8);
+	/* the slow path then faults there once, logged once */
+	assert_int_equal(sva_dma_read(dev, pasid, a + 2 * PAGE, buf, 8, &st), -EFAULT);
+	assert_int_equal(st.reason, SVA_FAULT_NOT_PRESENT);
+	assert_int_equal(sva_swiommu_faults_logged(e.sw), logged + 1);
+	sva_unbind_device(bond);
+
+	/* an ATS device goes through its ATC: a miss is NULL (the request is the helpers'), no
+	   request sent by the run; once the ATC holds the page, its frame */
+	dev = env_dev(&e, "ats0", 20, true);
+	assert_int_equal(sva_bind_device(dev, mm, &bond), 0);
+	pasid = sva_bond_pasid(bond);
+	s0 = env_stats(&e);
+	assert_true(sva_dma_run_begin(&run, dev, pasid, sva_swiommu_pasid_gen(dev, pasid)));
+	assert_null(sva_dma_run_page(&run, a + 100, false, &pfn));
+	sva_dma_run_end(&run);
+	s1 = env_stats(&e);
+	assert_int_equal(s1.ats_requests, s0.ats_requests);
+	assert_int_equal(sva_dma_read(dev, pasid, a + 100, buf, 8, &st), 0); /* asks, fills */
+	assert_int_equal(env_stats(&e).ats_requests, s0.ats_requests + 1);
+	assert_true(sva_dma_run_begin(&run, dev, pasid, sva_swiommu_pasid_gen(dev, pasid)));
+	p = sva_dma_run_page(&run, a + 100, false, &pfn);
+	assert_non_null(p);
+	assert_int_equal(pfn, cpu_pfn(mm, a));
+	assert_int_equal((unsigned char)p[0], 0xcd);
+	sva_dma_run_end(&run);
+	assert_int_equal(env_stats(&e).ats_requests, s0.ats_requests + 1);
 
 	sva_unbind_device(bond);
 	sva_mmput(mm);
@@ -1450,6 +1558,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_unbind_invalidates),
 		cmocka_unit_test(test_two_devices_share_domain_iotlb_and_atc),
 		cmocka_unit_test(test_dma_helpers_stop_at_first_fault),
+		cmocka_unit_test(test_dma_run_frames_and_fallbacks),
 		cmocka_unit_test(test_paging_and_blocked_domains),
 		cmocka_unit_test(test_attach_to_exited_mm_refused),
 		cmocka_unit_test(test_config_and_tiny_iotlb_end_to_end),

@@ -404,8 +404,10 @@ const struct sva_accel_wq_info *sva_accel_client_info(const struct sva_accel_cli
 int sva_accel_client_submit(struct sva_task *t, struct sva_accel_client *c,
 			    const struct dsa_hw_desc *d);
 #define SVA_ACCEL_CLIENT_PROBE 1024 /* polls between two looks at the queue's state */
+#define SVA_ACCEL_CLIENT_SPIN  16   /* native: polls per yield (sim: every poll yields) */
 /*
- * Poll the completion record at @comp_va (read by the CPU, yielding in between) until its status
+ * Poll the completion record at @comp_va (read by the CPU; native: a pause between two polls and
+ * a yield every SVA_ACCEL_CLIENT_SPIN, sim: a yield between two) until its status
  * is not NONE; 0 and *@rec, or the read's error, or -ETIMEDOUT after @max_polls (0: no limit).
  * A descriptor its queue's stop ended (the device removed mid-flight, PUT_Q) completes ABORTED;
  * when that record could not be written either (its page not writable without a page request

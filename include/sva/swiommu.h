@@ -194,6 +194,35 @@ int sva_dma_copy(struct sva_device *dev, uint32_t pasid, uint64_t va, void *buf,
 int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint64_t va, void *buf,
 		     size_t len, unsigned flags, struct sva_dma_status *st);
 
+/*
+ * A DMA run, the native fast path of a device model that moves data between pages of one PASID
+ * (an accelerator's copy): one in-flight section over many pages, each page's frame reached
+ * directly, no buffer. Every field private (sva/api.h): embed it, use it through these calls.
+ *
+ * sva_dma_run_begin() opens the section: true in native; false in sim, where a device model
+ * uses sva_dma_copy_gen() (every translation and page a scheduling point) and no run exists.
+ * sva_dma_run_page() gives the bytes of @va's page from @va on (to the page's end) for a read or
+ * a write, valid until the run ends, or NULL when they are not at hand without leaving the
+ * section - a translation that faults, an ATC miss (the translation request waits), memory
+ * libsva does not own (an external mm, the embedder's): nothing is logged or counted then;
+ * the caller ends the run and moves that piece with sva_dma_copy_gen(), which does it all as
+ * usual (faults, page requests), and may begin a run again. sva_dma_run_access() records the
+ * access for the checker (dma.access, when someone subscribes): call it for each page once all
+ * the pages of a step are at hand, before touching them. The run must end before anything
+ * that waits (a page request, a sleep): an invalidation waits for it.
+ */
+struct sva_dma_run {
+	struct sva_device *dev;
+	uint32_t pasid;
+	uint64_t gen;
+	unsigned idx;
+	bool held;
+};
+bool sva_dma_run_begin(struct sva_dma_run *r, struct sva_device *dev, uint32_t pasid, uint64_t gen);
+void *sva_dma_run_page(struct sva_dma_run *r, uint64_t va, bool write, uint64_t *pfn);
+void sva_dma_run_access(struct sva_dma_run *r, uint64_t va, uint64_t pfn, bool write);
+void sva_dma_run_end(struct sva_dma_run *r);
+
 /* ---- PRI: page requests from the device (PCIe Page Request Interface) ------------------------ */
 
 /* Requests in one page-request group; groups a device may have outstanding (PRGI 9 bits). */

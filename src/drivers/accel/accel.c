@@ -210,6 +210,7 @@ static int sva_accel_wq_create(struct sva_accel *a, unsigned index,
 	wq->pasid = SVA_PASID_INVALID;
 	sva_spin_lock_init(a->w, &wq->lock, "accel_wq");
 	sva_waitq_init(a->w, &wq->idle, "accel_wq_idle");
+	atomic_init(&wq->idle_waiters, 0);
 	sva_list_init(&wq->ctxs);
 	sva_list_init(&wq->pending);
 	sva_list_init(&wq->free);
@@ -363,6 +364,8 @@ int sva_accel_create(struct sva_kernel *k, struct sva_device *dev,
 	a->max_xfer = cfg->max_xfer ? cfg->max_xfer : SVA_ACCEL_DEFAULT_MAX_XFER;
 	a->max_batch = cfg->max_batch ? cfg->max_batch : SVA_ACCEL_DEFAULT_MAX_BATCH;
 	sva_waitq_init(w, &a->work, "accel_work");
+	a->native = sva_world_backend(w) != SVA_BACKEND_SIM;
+	atomic_init(&a->sleepers, 0);
 	sva_spin_lock_init(w, &a->swerr_lock, "accel_swerr");
 	for (; a->nwqs < cfg->nwqs; a->nwqs++) {
 		ret = sva_accel_wq_create(a, a->nwqs, &cfg->wqs[a->nwqs], &a->wqs[a->nwqs]);

@@ -131,9 +131,20 @@ static bool sva_accel_client_stopped(struct sva_task *t, struct sva_accel_client
 	return sva_sys_ioctl(t, c->fd, SVA_UACCE_CMD_Q_STATE, 0) == SVA_UACCE_Q_ZOMBIE;
 }
 
+static inline void sva_accel_client_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
 int sva_accel_client_wait(struct sva_task *t, struct sva_accel_client *c, uint64_t comp_va,
 			  struct dsa_completion_record *rec, unsigned long max_polls)
 {
+	struct sva_world *w = sva_accel_task_world(t);
+	/* native: a record is usually a few polls away: yield every SVA_ACCEL_CLIENT_SPIN */
+	unsigned long spin = sva_world_backend(w) == SVA_BACKEND_SIM ? 1 : SVA_ACCEL_CLIENT_SPIN;
+
 	for (unsigned long i = 0; !max_polls || i < max_polls; i++) {
 		bool stopped = sva_accel_client_stopped(t, c, i);
 		int ret = sva_sys_read_mem(t, comp_va, rec, sizeof(*rec));
@@ -144,7 +155,10 @@ int sva_accel_client_wait(struct sva_task *t, struct sva_accel_client *c, uint64
 			return 0;
 		if (stopped)
 			return -ECANCELED; /* ended ABORTED with the queue; its record was lost */
-		sva_yield(sva_accel_task_world(t));
+		if ((i + 1) % spin == 0)
+			sva_yield(w);
+		else
+			sva_accel_client_relax();
 	}
 	return -ETIMEDOUT;
 }

@@ -17,6 +17,11 @@
  * (run_seq: its take order, WQ and PASID packed), set under the WQ lock at take and cleared
  * once its record is written, before the WQ's idle queue is woken.
  *
+ * Native engines poll their group's queue a while (pauses, a yield now and then) before they
+ * sleep on a->work, and a submitter wakes a->work only when an engine sleeps there (a->sleepers);
+ * a job's end wakes wq->idle only when someone waits there (wq->idle_waiters). Sim: every
+ * wait and wake-up as before (they are scheduling points and footprints).
+ *
  * Locks: wq->lock (spinlock, leaf) around slots and counts; nothing else. The stop runs under
  * uacce's device mutex and sleeps on the WQ's idle queue, which engines never need.
  */
@@ -24,6 +29,10 @@
 #include <string.h>
 
 #include "internal.h"
+
+/* Native: an idle engine polls this many times (a pause each, a yield every _YIELD) first. */
+#define SVA_ACCEL_ENGINE_POLLS	     20000u
+#define SVA_ACCEL_ENGINE_POLLS_YIELD 64u
 
 /* Count @c's outcome (a job's, not its batch's descriptors). */
 static void sva_accel_account(struct sva_accel *a, const struct dsa_completion_record *c)
@@ -103,6 +112,10 @@ static bool sva_accel_take(struct sva_accel_engine *e, struct sva_accel_job *job
 	return false;
 }
 
+/* Not inlined: the benchmark counts its instructions (bench_accel.c, callgrind). */
+static void sva_accel_run(struct sva_accel_engine *e, struct sva_accel_job *job)
+	__attribute__((noinline));
+
 static void sva_accel_run(struct sva_accel_engine *e, struct sva_accel_job *job)
 {
 	struct sva_accel *a = e->a;
@@ -137,7 +150,53 @@ static void sva_accel_run(struct sva_accel_engine *e, struct sva_accel_job *job)
 	sva_spin_lock(&wq->lock);
 	atomic_fetch_sub(&job->ctx->inflight, 1);
 	sva_spin_unlock(&wq->lock);
+	if (a->native && !atomic_load(&wq->idle_waiters))
+		return; /* nobody waits on idle (sim: always woken, as before) */
 	sva_wake_up(&wq->idle);
+}
+
+/* Work for @e, or the device going away. */
+static bool sva_accel_engine_woken(struct sva_accel_engine *e)
+{
+	return atomic_load(&e->a->queued[e->group]) || atomic_load(&e->a->stopping);
+}
+
+static inline void sva_accel_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+/*
+ * Native: poll the group's queue a while before sleeping, as hardware consumes descriptors
+ * without waiting for an interrupt - a submitter then finds the engine awake and wakes nobody.
+ * A sleeping engine is counted in a->sleepers before its condition is evaluated (seq_cst), and
+ * a submitter counts its descriptor in a->queued before it reads a->sleepers (seq_cst): either
+ * the engine sees the descriptor or the submitter sees the sleeper and wakes it.
+ */
+static void sva_accel_engine_idle(struct sva_accel_engine *e)
+{
+	struct sva_accel *a = e->a;
+
+	for (unsigned i = 1; i <= SVA_ACCEL_ENGINE_POLLS; i++) {
+		if (sva_accel_engine_woken(e))
+			return;
+		if (i % SVA_ACCEL_ENGINE_POLLS_YIELD == 0)
+			sva_yield(a->w); /* a 2-core machine: the submitter may need this core */
+		else
+			sva_accel_cpu_relax();
+	}
+	atomic_fetch_add(&a->sleepers, 1);
+	sva_wait_event(&a->work, sva_accel_engine_woken(e));
+	atomic_fetch_sub(&a->sleepers, 1);
+}
+
+void sva_accel_kick(struct sva_accel *a)
+{
+	/* sim: always, as before (the wake-up is part of the schedule and its footprints) */
+	if (!a->native || atomic_load(&a->sleepers))
+		sva_wake_up(&a->work);
 }
 
 static int sva_accel_engine_main(void *arg)
@@ -148,8 +207,10 @@ static int sva_accel_engine_main(void *arg)
 	for (;;) {
 		struct sva_accel_job job;
 
-		sva_wait_event(&a->work,
-			       atomic_load(&a->queued[e->group]) || atomic_load(&a->stopping));
+		if (a->native)
+			sva_accel_engine_idle(e);
+		else
+			sva_wait_event(&a->work, sva_accel_engine_woken(e));
 		if (atomic_load(&a->stopping))
 			return 0;
 		if (sva_accel_take(e, &job))
@@ -251,7 +312,7 @@ void sva_accel_ctx_stop(struct sva_accel_ctx *ctx)
 	sva_spin_unlock(&wq->lock);
 
 	/* the job an engine runs for it ends at its next page, its record written */
-	sva_wait_event(&wq->idle, atomic_load(&ctx->inflight) == 0);
+	sva_accel_idle_wait(wq, atomic_load(&ctx->inflight) == 0);
 	if (ctx != wq->kctx)
 		sva_trace(a->w, ACCEL_STOP, ctx->pasid, wq->name, ctx->pasid, n);
 }
@@ -269,6 +330,6 @@ void sva_accel_ctx_drain(struct sva_accel_ctx *ctx)
 	sva_spin_lock(&wq->lock);
 	ctx->state = SVA_ACCEL_CTX_STOPPED; /* refuses: the drain ends */
 	sva_spin_unlock(&wq->lock);
-	sva_wait_event(&wq->idle,
-		       atomic_load(&ctx->npending) == 0 && atomic_load(&ctx->inflight) == 0);
+	sva_accel_idle_wait(wq,
+			    atomic_load(&ctx->npending) == 0 && atomic_load(&ctx->inflight) == 0);
 }

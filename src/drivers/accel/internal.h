@@ -108,6 +108,7 @@ struct sva_accel_wq {
 	uint32_t pasid;		      /* dedicated: the programmed PASID, or SVA_PASID_INVALID */
 	struct sva_waitq idle;	      /* stoppers wait here for a ctx's jobs to end, DRAINs too */
 	atomic_uint drains;	      /* DRAINs waiting on idle (a stop wakes them) */
+	atomic_uint idle_waiters; /* native: whoever is at or in a wait on idle (engines wake) */
 	struct sva_accel_slot slots[];
 };
 
@@ -145,6 +146,8 @@ struct sva_accel {
 	atomic_uint queued[SVA_ACCEL_MAX_GROUPS]; /* pending per group (its engines wait > 0) */
 	atomic_bool stopping;			  /* destroy: engines end */
 	struct sva_waitq work;			  /* engines wait here */
+	bool native;				  /* the native backend: engines poll first */
+	atomic_uint sleepers; /* native: engines at or in their wait on work (submitters wake) */
 	atomic_uint_fast64_t seq;	/* descriptors taken by engines (DRAIN orders on it) */
 	struct sva_spinlock swerr_lock; /* a leaf */
 	struct sva_accel_swerr swerr;
@@ -172,6 +175,18 @@ struct sva_accel_exec {
 	uint64_t seq; /* the job's */
 	bool bof;     /* the descriptor in execution blocks on faults */
 };
+
+/*
+ * Waits on wq->idle and the engines' wake-up at a job's end: in native an engine wakes idle only
+ * when someone waits there (counted before the condition is evaluated, seq_cst, as the job's
+ * end changes what the condition reads before it reads the count); in sim always, as before.
+ */
+#define sva_accel_idle_wait(wq, cond)                     \
+	do {                                              \
+		atomic_fetch_add(&(wq)->idle_waiters, 1); \
+		sva_wait_event(&(wq)->idle, cond);        \
+		atomic_fetch_sub(&(wq)->idle_waiters, 1); \
+	} while (0)
 
 static inline void sva_accel_count(atomic_uint_fast64_t *c, uint64_t n)
 {
@@ -225,6 +240,9 @@ void sva_idxd_cdev_del(struct sva_accel_wq *wq, int err);
 struct sva_idxd_cdev *sva_idxd_file_cdev(struct sva_file *file, const void **key,
 					 struct sva_mm **mm);
 struct sva_device *sva_idxd_cdev_parent(struct sva_idxd_cdev *ic);
+
+/* engine.c: a descriptor was queued on @a (wq->lock dropped): wake an engine that may sleep. */
+void sva_accel_kick(struct sva_accel *a);
 
 /* submit.c */
 enum sva_accel_insn {

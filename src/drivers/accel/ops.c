@@ -3,7 +3,10 @@
  * The DSA operations of the software accelerator: a descriptor's checks, in the order below, and
  * its execution, page by page with the swiommu's DMA helpers on the job's PASID, a scheduling
  * point (and the place a queue's stop ends the job) at every page; then its completion record,
- * or the software error register when there is none.
+ * or the software error register when there is none. In native the copies (MEMMOVE forward,
+ * DUALCAST, COPY_CRC) and the records go frame to frame in DMA runs (sva_dma_run_*), a step
+ * whose pages are not at hand done with the helpers through the engine's buffer, exactly as in
+ * sim; the per-page stop check and the dma.access events are the same on both paths.
  *
  * The checks, first failure wins (docs/accelerators.md has the table):
  *   completion record address not 32-byte aligned (CRAV) -> CRA_ALIGN, to SWERR;
@@ -231,7 +234,47 @@ static bool sva_accel_crc_seed(struct sva_accel_exec *x, const struct dsa_hw_des
 	return false;
 }
 
-/* MEMMOVE (forward), COPY_CRC and DUALCAST: read a step of src, write it to one or two places. */
+/* Pages a DMA run covers before it ends and begins again (an invalidation waits for it). */
+#define SVA_ACCEL_RUN_PAGES 64u
+
+/* Whether [a, a + n) and [b, b + n) share a byte. */
+static bool sva_accel_ptr_overlap(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	return (uintptr_t)a < (uintptr_t)b + n && (uintptr_t)b < (uintptr_t)a + n;
+}
+
+/*
+ * Native: one step of a copy straight from frame to frame in @run (each page translated once,
+ * no buffer unless the frames overlap or a CRC is computed): false, nothing done, when a page
+ * is not at hand - the step is then done the slow way.
+ */
+static bool sva_accel_copy_fast(struct sva_dma_run *run, const uint64_t *va, unsigned n,
+				uint64_t done, size_t step, uint8_t *buf, uint32_t *sum)
+{
+	uint8_t *p[3];
+	uint64_t pfn[3];
+
+	for (unsigned i = 0; i < n; i++)
+		if (!(p[i] = sva_dma_run_page(run, va[i] + done, i > 0, &pfn[i])))
+			return false;
+	for (unsigned i = 0; i < n; i++)
+		sva_dma_run_access(run, va[i] + done, pfn[i], i > 0);
+	if (sum || sva_accel_ptr_overlap(p[0], p[1], step)) {
+		sva_frame_copy(buf, p[0], step);
+		p[0] = buf;
+		if (sum)
+			*sum = sva_crc32c(*sum, buf, step);
+	}
+	for (unsigned i = 1; i < n; i++)
+		sva_frame_copy(p[i], p[0], step);
+	return true;
+}
+
+/*
+ * MEMMOVE (forward), COPY_CRC and DUALCAST: read a step of src, write it to one or two places.
+ * Native: frame to frame in DMA runs (sva_accel_copy_fast), a step whose pages are not at hand
+ * done through the buffer with the DMA helpers (faults, page requests), the run ended first.
+ */
 static void sva_accel_copy(struct sva_accel_exec *x, const struct dsa_hw_desc *d,
 			   struct dsa_completion_record *c)
 {
@@ -240,6 +283,8 @@ static void sva_accel_copy(struct sva_accel_exec *x, const struct dsa_hw_desc *d
 	bool crc = d->opcode == DSA_OPCODE_COPY_CRC;
 	uint8_t *buf = x->e->buf[0];
 	struct sva_dma_status st;
+	struct sva_dma_run run = { .held = false };
+	unsigned pages = 0;
 	uint64_t done = 0;
 	uint32_t sum = 0;
 
@@ -250,6 +295,14 @@ static void sva_accel_copy(struct sva_accel_exec *x, const struct dsa_hw_desc *d
 
 		if (!sva_accel_page(x, c, done))
 			break;
+		if (run.held && ++pages % SVA_ACCEL_RUN_PAGES == 0)
+			sva_dma_run_end(&run);
+		if ((run.held || sva_dma_run_begin(&run, x->a->dev, x->pasid, x->gen)) &&
+		    sva_accel_copy_fast(&run, va, n, done, step, buf, crc ? &sum : NULL)) {
+			done += step;
+			continue;
+		}
+		sva_dma_run_end(&run); /* sim: never begun */
 		if (sva_accel_dma(x, d->src_addr + done, buf, step, false, &st)) {
 			sva_accel_fault(x, c, done, &st, false);
 			break;
@@ -263,6 +316,7 @@ static void sva_accel_copy(struct sva_accel_exec *x, const struct dsa_hw_desc *d
 			sum = sva_crc32c(sum, buf, step);
 		done += step;
 	}
+	sva_dma_run_end(&run);
 	if (done == d->xfer_size)
 		sva_accel_success(c, done);
 	if (crc)
@@ -566,7 +620,7 @@ static bool sva_accel_drained(struct sva_accel_exec *x)
 static void sva_accel_drain(struct sva_accel_exec *x, struct dsa_completion_record *c)
 {
 	atomic_fetch_add(&x->wq->drains, 1);
-	sva_wait_event(&x->wq->idle, sva_accel_drained(x) || sva_accel_aborted(x));
+	sva_accel_idle_wait(x->wq, sva_accel_drained(x) || sva_accel_aborted(x));
 	atomic_fetch_sub(&x->wq->drains, 1);
 	if (sva_accel_aborted(x))
 		c->status = SVA_DSA_COMP_ABORTED;
@@ -759,15 +813,22 @@ static uint32_t sva_accel_bad_flags(struct sva_accel_exec *x, const struct dsa_h
 	return bad;
 }
 
-/* The bytes 16..63 of @d that are not zero, as an SVA_DSA_BYTES mask. */
+/* The bytes 16..63 of @d that are not zero, as an SVA_DSA_BYTES mask: eight at a time. */
 static uint64_t sva_accel_nonzero(const struct dsa_hw_desc *d)
 {
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
 	const uint8_t *p = (const uint8_t *)d;
 	uint64_t mask = 0;
 
-	for (unsigned i = 16; i < 64; i++)
-		if (p[i])
-			mask |= (uint64_t)1 << (i - 16);
+	for (unsigned i = 16; i < 64; i += 8) {
+		uint64_t v, nz;
+
+		memcpy(&v, p + i, sizeof(v));
+		/* bit 7 of each byte of nz: that byte of v is not zero */
+		nz = (((v & low7) + low7) | v) & ~low7;
+		/* gather the eight bits 7, 15, ... 63 into one byte (little end first) */
+		mask |= ((nz >> 7) * 0x0102040810204080ull >> 56) << (i - 16);
+	}
 	return mask & ~SVA_DSA_BYTES(36, 2); /* int_handle: read only with RCI */
 }
 
@@ -890,6 +951,30 @@ static void sva_accel_swerr(struct sva_accel_exec *x, const struct dsa_hw_desc *
 	sva_spin_unlock(&a->swerr_lock);
 }
 
+/*
+ * Native: the record written straight into its frame in a DMA run (32 bytes, 32-byte aligned:
+ * one page); false when its page is not at hand (then the DMA helpers write it).
+ */
+static bool sva_accel_record_fast(struct sva_accel_exec *x, uint64_t va,
+				  const struct dsa_completion_record *rec)
+{
+	struct sva_dma_run run;
+	uint64_t pfn;
+	void *p;
+
+	if (!sva_dma_run_begin(&run, x->a->dev, x->pasid, x->gen))
+		return false;
+	p = sva_accel_min(sizeof(*rec), SVA_ACCEL_PAGE_LEFT(va)) == sizeof(*rec)
+		    ? sva_dma_run_page(&run, va, true, &pfn)
+		    : NULL;
+	if (p) {
+		sva_dma_run_access(&run, va, pfn, true);
+		sva_frame_copy(p, rec, sizeof(*rec));
+	}
+	sva_dma_run_end(&run);
+	return p != NULL;
+}
+
 void sva_accel_complete(struct sva_accel_exec *x, const struct dsa_hw_desc *d,
 			const struct dsa_completion_record *c)
 {
@@ -912,7 +997,8 @@ void sva_accel_complete(struct sva_accel_exec *x, const struct dsa_hw_desc *d,
 	/* the record is written blocking on faults if the descriptor may (not a stopper's) */
 	x->bof = x->e && x->wq->bof && (d->flags & IDXD_OP_FLAG_BOF) &&
 		 code != DSA_COMP_INVALID_FLAGS;
-	if (sva_accel_dma(x, d->completion_addr, &rec, sizeof(rec), true, &st) == 0)
+	if (sva_accel_record_fast(x, d->completion_addr, &rec) ||
+	    sva_accel_dma(x, d->completion_addr, &rec, sizeof(rec), true, &st) == 0)
 		return;
 	sva_accel_count(&x->a->c.records_lost, 1);
 	sva_trace(x->a->w, ACCEL_RECORD_LOST, x->pasid, x->pasid, d->completion_addr, st.reason,

@@ -134,7 +134,7 @@ int sva_accel_wq_enqueue(struct sva_accel_wq *wq, const void *q, struct sva_mm *
 	sva_accel_count(&a->c.submitted, 1);
 	sva_trace(a->w, ACCEL_SUBMIT, pasid, wq->name, pasid, d->opcode, gen,
 		  mm ? sva_mm_id(mm) : 0);
-	sva_wake_up(&a->work);
+	sva_accel_kick(a);
 	return 0;
 }
 

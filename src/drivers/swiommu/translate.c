@@ -22,7 +22,11 @@
  * The frame of a translation may be touched only inside a DMA section (sva_dma_begin/end):
  * an invalidation waits for the sections that began before it, then the mm frees the frame.
  * In sim, every translation, every walk and every page of the DMA helpers is a scheduling
- * point. In native the hit path is kept small and out of the slow path's way.
+ * point. In native the hit path is kept small and out of the slow path's way, and the DMA
+ * helpers' own sections are walk sections of the in-flight counts (two atomics, not the
+ * rw-semaphore's two mutex round trips), one over all the pages that translate at once; a DMA
+ * run (sva_dma_run_*) is such a section in which a device model reaches frames directly, a page
+ * not at hand left to the helpers (nothing logged or counted for it first).
  *
  * The DMA helpers of a PRI-capable device resolve NOT_PRESENT and WRITE faults with a page
  * request (pri.c): end the section, request, wait for the response, and on SUCCESS begin again
@@ -37,6 +41,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "../../mem/phys.h"
 #include "internal.h"
 
 /* A walker retrying a PASID entry caught between its two stores gives up after this. */
@@ -47,6 +52,8 @@ enum {
 	SVA_SW_ATS = 1u << 0,	 /* a translation request: write permission if the page allows */
 	SVA_SW_MISSED = 1u << 1, /* the caller already missed in the IOTLB: walk directly */
 	SVA_SW_IN_SECTION = 1u << 2, /* inside a DMA section, which covers the walk too */
+	SVA_SW_PROBE = 1u << 3,	     /* a DMA run's (native): a walk that faults or would ask an
+					external mm's owner is not counted (the slow path does it) */
 };
 
 struct sva_sw_tr {
@@ -172,7 +179,7 @@ sva_sw_walk(struct sva_sw_device *sdev, struct sva_pasid_entry *e, const struct 
 	    uint64_t va, unsigned access, unsigned flags, struct sva_sw_tr *tr)
 {
 	struct sva_iotlb *iotlb = sdev->iotlb;
-	bool own = !(flags & SVA_SW_IN_SECTION);
+	bool own = !(flags & SVA_SW_IN_SECTION), probe = flags & SVA_SW_PROBE;
 	unsigned idx = own ? sva_inflight_walk_begin(&sdev->inflight) : 0;
 	uint64_t gen = sva_iotlb_gen(iotlb); /* before the entry and the table are read */
 	struct sva_sw_domain *sd = sva_sw_entry_domain(e, tr);
@@ -180,7 +187,8 @@ sva_sw_walk(struct sva_sw_device *sdev, struct sva_pasid_entry *e, const struct 
 	unsigned shift;
 	uint64_t pte;
 
-	sva_sw_count(&sdev->c.iotlb_misses);
+	if (!probe)
+		sva_sw_count(&sdev->c.iotlb_misses);
 	if (!sd)
 		goto out;
 	if (atomic_load(&sd->released)) { /* the mm is exiting: its table may be freed */
@@ -189,17 +197,25 @@ sva_sw_walk(struct sva_sw_device *sdev, struct sva_pasid_entry *e, const struct 
 		goto out;
 	}
 	if (sd->mm && sva_mm_external(sd->mm)) {
-		sva_sw_walk_external(sd, va, access, flags, tr);
+		if (probe) /* not at hand: the owner is asked once, by the slow path */
+			tr->reason = SVA_FAULT_NOT_PRESENT;
+		else
+			sva_sw_walk_external(sd, va, access, flags, tr);
 		goto out;
 	}
 	if (sdev->sim)
 		sva_sched_point(sdev->sw->w); /* the walk reads memory another actor changes */
 	pte = sva_sw_walk_table(sd, va, write, &shift);
-	sva_sw_count(&sdev->c.walks);
 	tr->perm = sva_sw_pte_perm(pte);
 	/* a huge page is cached in 4 KiB pieces, each knowing the size of its page */
 	tr->pfn = sva_pte_pfn(pte) + ((va >> SVA_PAGE_SHIFT) & ((1ull << (shift - 12)) - 1));
 	tr->reason = sva_sw_perm_check(tr->perm, access);
+	if (!probe) {
+		sva_sw_count(&sdev->c.walks);
+	} else if (tr->reason == SVA_FAULT_NONE) {
+		sva_sw_count(&sdev->c.iotlb_misses);
+		sva_sw_count(&sdev->c.walks);
+	}
 	if (tr->perm)
 		tr->perm |= sva_iotlb_size_flag(shift) | (sd->embedder ? SVA_IOTLB_EXT : 0);
 	if (tr->perm && key->did == sd->dom.id)
@@ -379,6 +395,33 @@ void sva_dma_begin(struct sva_device *dev)
 void sva_dma_end(struct sva_device *dev)
 {
 	sva_up_read(&sva_sw_device_of(dev)->inflight.dma);
+}
+
+/*
+ * The DMA helpers' own sections. Native: a walk section of the in-flight counts (one atomic
+ * each way, where the rw-semaphore takes a mutex twice); sva_inflight_sync() waits for it as for
+ * a walk, which it does before the DMA sections, so an invalidation still waits for every
+ * access that began before it. Sim: sva_dma_begin() / sva_dma_end(), a scheduling point as ever.
+ */
+static unsigned sva_sw_dma_enter(struct sva_device *dev)
+{
+	struct sva_sw_device *sdev = sva_sw_device_of(dev);
+
+	if (sdev->sim) {
+		sva_dma_begin(dev);
+		return 0;
+	}
+	return sva_inflight_walk_begin(&sdev->inflight);
+}
+
+static void sva_sw_dma_exit(struct sva_device *dev, unsigned idx)
+{
+	struct sva_sw_device *sdev = sva_sw_device_of(dev);
+
+	if (sdev->sim)
+		sva_dma_end(dev);
+	else
+		sva_inflight_walk_end(&sdev->inflight, idx);
 }
 
 /* ---- ATS ---- */
@@ -571,6 +614,11 @@ int sva_dma_copy(struct sva_device *dev, uint32_t pasid, uint64_t va, void *buf,
 				st);
 }
 
+/*
+ * The copy loop. A section per page in sim (the scheduling points where they always were); in
+ * native one section over the pages that translate at once, ended only to wait (a translation
+ * request, a page request) or at the end.
+ */
 int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint64_t va, void *buf,
 		     size_t len, unsigned flags, struct sva_dma_status *st)
 {
@@ -578,8 +626,9 @@ int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint6
 	bool write = flags & SVA_DMA_WRITE;
 	unsigned access = write ? SVA_ACCESS_WRITE : SVA_ACCESS_READ;
 	bool pri = dev->pri && !(flags & SVA_DMA_NO_PRI);
-	unsigned retries = 0;
+	unsigned retries = 0, idx = 0;
 	bool asked = false; /* ATS: the page's translation request was sent */
+	bool held = false;  /* in a section */
 	char *bytes = buf;
 
 	*st = (struct sva_dma_status){ .reason = SVA_FAULT_NONE };
@@ -594,13 +643,16 @@ int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint6
 		char *frame;
 		int ret;
 
-		sva_dma_begin(dev);
+		if (!held)
+			idx = sva_sw_dma_enter(dev);
+		held = true;
 		ret = sva_dma_translate(dev, pasid, cur, access, asked, &t);
 		if (ret == -EAGAIN) { /* an ATC miss: ask, then begin again */
 			struct sva_ats_completion c;
 			enum sva_fault_reason why;
 
-			sva_dma_end(dev);
+			sva_sw_dma_exit(dev, idx);
+			held = false;
 			sva_ats_request(dev, pasid, cur, &c, &why);
 			asked = true;
 			if (why == SVA_FAULT_NONE)
@@ -613,7 +665,8 @@ int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint6
 			continue;
 		}
 		if (ret) {
-			sva_dma_end(dev);
+			sva_sw_dma_exit(dev, idx);
+			held = false;
 			ret = sva_dma_fault(dev, pri, pasid, cur, access, t.reason, &retries, st);
 			if (ret)
 				return ret;
@@ -626,7 +679,7 @@ int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint6
 		      : t.embedder ? sva_dma_move_ext(sw, &t, off, bytes + st->done, chunk, write)
 				   : 0;
 		if (ret) { /* the embedder's memory refused: a bus error */
-			sva_dma_end(dev);
+			sva_sw_dma_exit(dev, idx);
 			st->fault_addr = cur;
 			return -EIO;
 		}
@@ -641,12 +694,95 @@ int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint6
 			else
 				sva_frame_copy(bytes + st->done, frame, chunk);
 		}
-		sva_dma_end(dev);
+		if (sw->sim) {
+			sva_sw_dma_exit(dev, idx);
+			held = false;
+		}
 		st->done += chunk;
 		retries = 0;
 		asked = false;
 	}
+	if (held)
+		sva_sw_dma_exit(dev, idx);
 	return 0;
+}
+
+/* ---- DMA runs (native) ---- */
+
+bool sva_dma_run_begin(struct sva_dma_run *r, struct sva_device *dev, uint32_t pasid, uint64_t gen)
+{
+	*r = (struct sva_dma_run){ .dev = dev, .pasid = pasid, .gen = gen };
+	if (sva_sw_device_of(dev)->sim)
+		return false;
+	r->idx = sva_sw_dma_enter(dev);
+	r->held = true;
+	return true;
+}
+
+void sva_dma_run_end(struct sva_dma_run *r)
+{
+	if (r->held)
+		sva_sw_dma_exit(r->dev, r->idx);
+	r->held = false;
+}
+
+void *sva_dma_run_page(struct sva_dma_run *r, uint64_t va, bool write, uint64_t *pfn)
+{
+	struct sva_sw_device *sdev = sva_sw_device_of(r->dev);
+	unsigned access = write ? SVA_ACCESS_WRITE : SVA_ACCESS_READ;
+	char *frame;
+
+	if (!r->held)
+		return NULL;
+	if (r->dev->ats) { /* through the ATC, as sva_dma_translate(); a miss asks: not here */
+		struct sva_ats_completion c;
+
+		if (!sva_atc_lookup(r->dev, r->pasid, va, &c) || !sva_ats_allows(&c, access) ||
+		    c.embedder)
+			return NULL;
+		*pfn = c.pfn;
+	} else {
+		struct sva_iotlb_result hit;
+		struct sva_sw_tr tr;
+		bool missed = false;
+
+		/* the hit path of sva_translate(), inlined */
+		if (r->pasid < sdev->table.max_pasids && va < SVA_TASK_SIZE) {
+			uint64_t word =
+				sva_pasid_entry_word(sva_pasid_table_entry(&sdev->table, r->pasid));
+			struct sva_iotlb_key key = { .did = sva_pasid_word_did(word),
+						     .pasid = r->pasid,
+						     .vpn = va >> SVA_PAGE_SHIFT };
+
+			missed = sva_pasid_word_state(word) == SVA_PASID_ENTRY_TRANSLATING;
+			if (missed && sva_iotlb_lookup(sdev->iotlb, &key, &hit) &&
+			    sva_sw_hit_usable(hit.perm, access, false)) {
+				if (hit.perm & SVA_IOTLB_EXT)
+					return NULL;
+				sva_sw_count(&sdev->c.iotlb_hits);
+				*pfn = hit.pfn;
+				goto found;
+			}
+		}
+		sva_sw_translate(sdev, r->pasid, va, access,
+				 SVA_SW_IN_SECTION | SVA_SW_PROBE | (missed ? SVA_SW_MISSED : 0),
+				 &tr);
+		if (tr.reason != SVA_FAULT_NONE || tr.external || (tr.perm & SVA_IOTLB_EXT))
+			return NULL;
+		*pfn = tr.pfn;
+	}
+found:
+	frame = sva_phys_pfn_address(sdev->sw->phys, *pfn);
+	return frame ? frame + (va & ~SVA_PAGE_MASK) : NULL;
+}
+
+void sva_dma_run_access(struct sva_dma_run *r, uint64_t va, uint64_t pfn, bool write)
+{
+	struct sva_swiommu *sw = sva_sw_device_of(r->dev)->sw;
+
+	/* the access the checker judges for isolation (I3), in the section */
+	if (sva_world_subscribed(sw->w))
+		sva_trace(sw->w, DMA_ACCESS, r->dev->name, r->pasid, va, pfn, write, r->gen);
 }
 
 int sva_dma_read(struct sva_device *dev, uint32_t pasid, uint64_t va, void *buf, size_t len,
