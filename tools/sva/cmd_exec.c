@@ -85,11 +85,11 @@ static void shim_path(char *out, size_t len)
 		return;
 	self[n] = '\0';
 	/* next to sva in a build tree; PREFIX/libexec/sva/ beside PREFIX/bin/sva when installed */
-	snprintf(out, len, "%s/%s", dirname(self), SHIM_NAME);
-	if (access(out, R_OK) == 0)
+	n = snprintf(out, len, "%s/%s", dirname(self), SHIM_NAME);
+	if (n > 0 && (size_t)n < len && access(out, R_OK) == 0)
 		return;
-	snprintf(out, len, "%s/../libexec/sva/%s", self, SHIM_NAME); /* self: its dirname now */
-	if (access(out, R_OK))
+	n = snprintf(out, len, "%s/../libexec/sva/%s", self, SHIM_NAME); /* self: its dirname */
+	if (n < 0 || (size_t)n >= len || access(out, R_OK))
 		out[0] = '\0';
 }
 
