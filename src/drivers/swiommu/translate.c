@@ -148,13 +148,19 @@ sva_sw_walk(struct sva_sw_device *sdev, struct sva_pasid_entry *e, const struct 
 	sva_sw_count(&sdev->c.iotlb_misses);
 	if (!sd)
 		goto out;
-	if (atomic_load(&sd->released)) { /* the mm is exiting: its table may be freed */
+	if (sdev->sim)
+		sva_mutex_reads(&sd->lock); /* @released is written under it */
+	if (atomic_load(&sd->released)) {   /* the mm is exiting: its table may be freed */
 		tr->reason = SVA_FAULT_PASID_BLOCKED;
 		tr->silent = true;
 		goto out;
 	}
-	if (sdev->sim)
-		sva_sched_point(sdev->sw->w); /* the walk reads memory another actor changes */
+	if (sdev->sim) {
+		/* the walk reads memory another actor changes: the arena's, which it names */
+		sva_sched_point_named(sdev->sw->w);
+		if (!sd->pt)
+			sva_sched_shared(sdev->sw->w); /* an embedder's table: named by nothing */
+	}
 	pte = sva_sw_walk_table(sd, va, write, &shift);
 	sva_sw_count(&sdev->c.walks);
 	tr->perm = sva_sw_pte_perm(pte);
@@ -197,7 +203,7 @@ static inline __attribute__((always_inline)) void sva_sw_translate(struct sva_sw
 		tr->reason = max ? SVA_FAULT_PASID_RANGE : SVA_FAULT_NO_PASID_SUPPORT;
 		return;
 	}
-	e = sva_pasid_table_entry(&sdev->table, pasid);
+	e = sva_pasid_table_entry(&sdev->table, pasid); /* names the table (POR) */
 	word = sva_pasid_entry_word(e);
 	if (sva_pasid_word_state(word) != SVA_PASID_ENTRY_TRANSLATING) {
 		tr->reason = sva_sw_state_reason(sva_pasid_word_state(word), &tr->silent);
@@ -236,7 +242,7 @@ static __attribute__((noinline)) int sva_translate_slow(struct sva_sw_device *sd
 	struct sva_sw_tr tr;
 
 	if (sdev->sim)
-		sva_sched_point(sdev->sw->w);
+		sva_sched_point_named(sdev->sw->w); /* what the translation reads, it names */
 	sva_sw_translate(sdev, pasid, va, access, flags, &tr);
 	out->iotlb_hit = tr.hit;
 	out->reason = tr.reason;
@@ -462,8 +468,10 @@ static int sva_dma_move_ext(struct sva_swiommu *sw, const struct sva_translation
 {
 	const struct sva_swiommu_mem *m = sw->mem;
 	uint64_t gpa = (t->pfn << SVA_PAGE_SHIFT) + off;
-	char *p = m->host_ptr ? m->host_ptr(m->ctx, gpa, n) : NULL;
+	char *p;
 
+	sva_sched_shared(sw->w); /* POR: the embedder's memory is named by no object */
+	p = m->host_ptr ? m->host_ptr(m->ctx, gpa, n) : NULL;
 	if (p) {
 		if (write)
 			sva_frame_copy(p, buf, n);
@@ -560,8 +568,8 @@ int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint6
 				return ret;
 			continue; /* the page was made present: begin again, translate again */
 		}
-		if (sw->sim)
-			sva_sched_point(sw->w); /* translated, not yet accessed */
+		if (sw->sim) /* translated, not yet accessed: the access names the arena's frame */
+			sva_sched_point_named(sw->w);
 		ret = t.embedder ? sva_dma_move_ext(sw, &t, off, bytes + st->done, chunk, write)
 				 : 0;
 		if (ret) { /* the embedder's memory refused: a bus error */
