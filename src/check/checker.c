@@ -532,6 +532,18 @@ static void sva_chk_por(struct sva_checker *c, const struct sva_trace_event *ev)
 	case SVA_EV_MM_CREATE:
 	case SVA_EV_MM_FREE:
 	case SVA_EV_MM_EXIT_MMAP:
+	case SVA_EV_SVA_BIND:
+	case SVA_EV_SVA_UNBIND:
+	case SVA_EV_MM_FAULT:
+	case SVA_EV_IOPF_HANDLE:
+	case SVA_EV_SWIOMMU_FAULT:
+	case SVA_EV_ACCEL_ENQCMD:
+	case SVA_EV_ACCEL_COMPLETE:
+	case SVA_EV_ACCEL_ABORT:
+	case SVA_EV_ACCEL_ABORT_QUEUED:
+	case SVA_EV_ACCEL_RECORD_LOST:
+	case SVA_EV_IOPF_REPORT:
+	case SVA_EV_IOPF_RESPONSE:
 		sva_por_access(c->w, c->por_id);
 		break;
 	default:
