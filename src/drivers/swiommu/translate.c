@@ -128,6 +128,20 @@ static struct sva_sw_domain *sva_sw_entry_domain(struct sva_pasid_entry *e, stru
 }
 
 /*
+ * A scheduling point of a translation (sim). In the DMA helpers every step from it names what
+ * it touches, up to the access (sva_sched_point_named()); a caller of sva_translate() goes on
+ * in the step after the point with state of its own that names nothing (a device model's
+ * memory, say), so there the point stays bare and both steps "all".
+ */
+static void sva_sw_point(struct sva_sw_device *sdev, unsigned flags)
+{
+	if (flags & SVA_SW_IN_SECTION)
+		sva_sched_point_named(sdev->sw->w);
+	else
+		sva_sched_point(sdev->sw->w);
+}
+
+/*
  * An IOTLB miss: walk the domain's page table, fill the IOTLB. The walk must be waited for by
  * invalidations: inside a DMA section it is (they wait for the section); otherwise it runs in
  * a walk section of its own.
@@ -155,12 +169,10 @@ sva_sw_walk(struct sva_sw_device *sdev, struct sva_pasid_entry *e, const struct 
 		tr->silent = true;
 		goto out;
 	}
-	if (sdev->sim) {
-		/* the walk reads memory another actor changes: the arena's, which it names */
-		sva_sched_point_named(sdev->sw->w);
-		if (!sd->pt)
-			sva_sched_shared(sdev->sw->w); /* an embedder's table: named by nothing */
-	}
+	if (sdev->sim) /* the walk reads memory another actor changes: the arena's, named */
+		sva_sw_point(sdev, flags);
+	if (sdev->sim && !sd->pt)
+		sva_sched_shared(sdev->sw->w); /* an embedder's table: named by nothing */
 	pte = sva_sw_walk_table(sd, va, write, &shift);
 	sva_sw_count(&sdev->c.walks);
 	tr->perm = sva_sw_pte_perm(pte);
@@ -241,8 +253,8 @@ static __attribute__((noinline)) int sva_translate_slow(struct sva_sw_device *sd
 {
 	struct sva_sw_tr tr;
 
-	if (sdev->sim)
-		sva_sched_point_named(sdev->sw->w); /* what the translation reads, it names */
+	if (sdev->sim) /* what the translation reads, it names */
+		sva_sw_point(sdev, flags);
 	sva_sw_translate(sdev, pasid, va, access, flags, &tr);
 	out->iotlb_hit = tr.hit;
 	out->reason = tr.reason;
