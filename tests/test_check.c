@@ -465,8 +465,16 @@ static void undrained_explore(unsigned breaks, struct sva_explore_result *res)
 	struct sva_program prog = {
 		"undrained-prq", undrained_setup, undrained_check, undrained_teardown, &s, false
 	};
+	/*
+	 * Without partial-order reduction: under SVA_BREAK_NO_PRQ_DRAIN the detach also frees the
+	 * domain under the queued request, a use after free the model does not report yet (the
+	 * handler follows the freed domain: a crash), and the reduced search, which reaches more
+	 * distinct schedules within the budget, gets there before the I2 window this test is about.
+	 * The test is of the checker; the full enumeration finds the I2 first.
+	 */
 	struct sva_explore_config cfg = { .preemption_bound = 1,
 					  .max_schedules = 3000,
+					  .no_por = true,
 					  .world = { .breaks = breaks, .quiet = true } };
 
 	assert_int_equal(sva_explore(&cfg, &prog, res), 0);

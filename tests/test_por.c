@@ -9,11 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sva/check.h"
+#include "sva/iommu.h"
+#include "sva/mm.h"
+#include "sva/swiommu.h"
 #include "testutil.h"
 
 #define ROUNDS	     2 /* appends per logging actor */
 #define OWN_STEPS    3 /* lock/increment/unlock rounds of the independent actor */
 #define MAX_OUTCOMES 64
+#define DMA_BOUND    3 /* the DMA program's preemption bound */
 
 /*
  * Two actors append their letter to a log under one mutex (the order is the outcome); a
@@ -243,12 +248,189 @@ static void test_race_on_one_object_still_found(void **state)
 	assert_string_equal(msg, with.message);
 }
 
+/*
+ * The device's steps name what they read (docs/concurrency.md "What each point names"): the
+ * PASID entry, the IOTLB set and generation, the page table and the frames (the arena), the
+ * checker's shadow. A device reads one page and writes another while a CPU writes the first and
+ * unmaps the second (an invalidation that waits for the DMA section): every outcome the full
+ * enumeration reaches - what the device read, whether its write landed or faulted, what the
+ * checker said - POR reaches too. A footprint too small would lose one of them.
+ */
+struct dma_prog {
+	struct sva_checker *c;
+	struct sva_mm_sys *mms;
+	struct sva_iommu_sys *isys;
+	struct sva_swiommu *sw;
+	struct sva_device *dev;
+	struct sva_mm *mm;
+	struct sva_bond *bond;
+	uint64_t addr;
+	uint64_t read;
+	int read_ret, write_ret;
+	bool unbind; /* the CPU side unbinds instead (the PASID entry changes under the DMA) */
+	uint32_t pasid;
+	char outcomes[MAX_OUTCOMES][48];
+	unsigned noutcomes;
+};
+
+static int dma_dev(void *arg)
+{
+	struct dma_prog *p = arg;
+	struct sva_dma_status st;
+	uint64_t v = 42;
+
+	p->read_ret = sva_dma_read(p->dev, p->pasid, p->addr, &p->read, sizeof(p->read), &st);
+	p->write_ret = sva_dma_write(p->dev, p->pasid, p->addr + SVA_PAGE_SIZE, &v, sizeof(v), &st);
+	return 0;
+}
+
+static int dma_cpu(void *arg)
+{
+	struct dma_prog *p = arg;
+	uint64_t v = 7;
+
+	if (p->unbind) {
+		sva_unbind_device(p->bond);
+		return 0;
+	}
+	if (sva_mm_access(p->mm, p->addr, &v, sizeof(v), true))
+		return -1;
+	return sva_mm_munmap(p->mm, p->addr + SVA_PAGE_SIZE, SVA_PAGE_SIZE);
+}
+
+static int dma_setup(struct sva_world *w, void *arg)
+{
+	struct dma_prog *p = arg;
+	struct sva_mm_sys_config mc = { .frames = 64 };
+	struct sva_swiommu_config sc = { .name = "sw0" };
+	struct sva_device_config dc = { .name = "acc0", .pasid_bits = 20 };
+	uint64_t one = 1;
+	int ret;
+
+	p->read = 0;
+	p->read_ret = p->write_ret = 1;
+	ret = sva_checker_attach(w, &p->c);
+	if (!ret)
+		ret = sva_mm_sys_create(w, &mc, &p->mms);
+	if (!ret)
+		ret = sva_iommu_sys_create(p->mms, &p->isys);
+	if (!ret)
+		ret = sva_swiommu_create(p->isys, &sc, &p->sw);
+	if (!ret)
+		ret = sva_device_add(sva_swiommu_iommu(p->sw), &dc, &p->dev);
+	if (!ret)
+		ret = sva_mm_create(p->mms, NULL, &p->mm);
+	if (!ret)
+		ret = sva_mm_mmap(p->mm, 0, 2 * SVA_PAGE_SIZE, SVA_PROT_READ | SVA_PROT_WRITE,
+				  SVA_MAP_POPULATE, NULL, 0, &p->addr);
+	if (!ret)
+		ret = sva_mm_access(p->mm, p->addr, &one, sizeof(one), true);
+	if (!ret)
+		ret = sva_bind_device(p->dev, p->mm, &p->bond);
+	if (!ret)
+		p->pasid = sva_bond_pasid(p->bond);
+	if (!ret)
+		ret = sva_actor_spawn(w, "dev", dma_dev, p, 0, NULL);
+	if (!ret)
+		ret = sva_actor_spawn(w, "cpu", dma_cpu, p, 0, NULL);
+	return ret;
+}
+
+/* Record the outcome: the device's read and write, and the checker's violations. */
+static int dma_check(struct sva_world *w, void *arg, int run, char *msg, size_t len)
+{
+	struct dma_prog *p = arg;
+	char out[sizeof(p->outcomes[0])];
+
+	(void)w;
+	(void)msg;
+	(void)len;
+	if (!p->unbind)
+		sva_unbind_device(p->bond);
+	sva_mmput(p->mm);
+	sva_mm_sys_synchronize(p->mms);
+	if (run)
+		return run;
+	snprintf(out, sizeof(out), "read %d:%llu write %d I3 %lu", p->read_ret,
+		 (unsigned long long)p->read, p->write_ret,
+		 sva_checker_violations(p->c, SVA_I3_ISOLATION));
+	for (unsigned i = 0; i < p->noutcomes; i++)
+		if (!strcmp(p->outcomes[i], out))
+			return 0;
+	if (p->noutcomes < MAX_OUTCOMES)
+		snprintf(p->outcomes[p->noutcomes++], sizeof(p->outcomes[0]), "%s", out);
+	return 0;
+}
+
+static void dma_teardown(struct sva_world *w, void *arg)
+{
+	struct dma_prog *p = arg;
+
+	(void)w;
+	sva_device_remove(p->dev);
+	sva_swiommu_destroy(p->sw);
+	sva_iommu_sys_destroy(p->isys);
+	sva_mm_sys_destroy(p->mms);
+	sva_checker_detach(p->c);
+}
+
+static void explore_dma(bool no_por, unsigned bound, unsigned breaks, bool unbind,
+			struct dma_prog *p, struct sva_explore_result *res)
+{
+	/* the check judges: a broken design's violations are outcomes, not failures */
+	struct sva_program prog = { "dma", dma_setup, dma_check, dma_teardown, p, true };
+	struct sva_explore_config cfg = { .preemption_bound = bound,
+					  .no_por = no_por,
+					  .world = { .quiet = true, .breaks = breaks } };
+
+	memset(p, 0, sizeof(*p));
+	p->unbind = unbind;
+	assert_int_equal(sva_explore(&cfg, &prog, res), 0);
+	print_message("dma%s, K=%u, %s%s: %lu schedules, %lu redundant, %u outcomes\n",
+		      unbind ? " under unbind" : "", bound, no_por ? "no POR" : "POR",
+		      breaks ? ", broken" : "", res->schedules, res->redundant, p->noutcomes);
+	assert_true(res->exhausted);
+	assert_int_equal(res->failures, 0);
+	qsort(p->outcomes, p->noutcomes, sizeof(p->outcomes[0]), outcome_cmp);
+}
+
+static void dma_same_outcomes(unsigned breaks, bool unbind, unsigned min_outcomes)
+{
+	static struct dma_prog with, without;
+	struct sva_explore_result rw, ro;
+
+	explore_dma(false, DMA_BOUND, breaks, unbind, &with, &rw);
+	explore_dma(true, DMA_BOUND, breaks, unbind, &without, &ro);
+	for (unsigned i = 0; i < without.noutcomes; i++)
+		print_message("  %s\n", without.outcomes[i]);
+	assert_true(rw.schedules < ro.schedules);
+	assert_true(without.noutcomes >= min_outcomes);
+	assert_int_equal(with.noutcomes, without.noutcomes);
+	for (unsigned i = 0; i < with.noutcomes; i++)
+		assert_string_equal(with.outcomes[i], without.outcomes[i]);
+}
+
+static void test_device_steps_named_same_outcomes(void **state)
+{
+	(void)state;
+	/* the read sees 1 or 7, the write lands or faults on the unmapped page */
+	dma_same_outcomes(0, false, 4);
+	/*
+	 * The munmap leaves the IOTLB entry: the write through it after the unmap is a violation
+	 * (I3) in some orders only - the checker's verdict is an outcome too.
+	 */
+	dma_same_outcomes(SVA_BREAK_KEEP_IOTLB, false, 5);
+	/* the entry goes away under the device: each access translates, faults, or never starts */
+	dma_same_outcomes(0, true, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_independent_actor_fewer_schedules_same_outcomes),
 		cmocka_unit_test(test_por_at_the_preemption_bound),
 		cmocka_unit_test(test_race_on_one_object_still_found),
+		cmocka_unit_test(test_device_steps_named_same_outcomes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

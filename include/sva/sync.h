@@ -201,6 +201,26 @@ void sva_spin_lock_guards_lockfree(struct sva_spinlock *s);
 void sva_spin_lock_reads(struct sva_spinlock *s);
 /* The current step touches shared state no lock names: for POR it depends on every step. */
 void sva_sched_shared(struct sva_world *w);
+/*
+ * Partial-order reduction (sim; docs/concurrency.md "What each point names"): state that no lock
+ * guards, read and written lock-free by several actors, gets an object id of its own
+ * (sva_por_object(), 0 outside sim), and every step that reads or writes that state names it
+ * (sva_por_access()). Two steps that name one object are dependent; a step that names only
+ * objects another does not is independent of it.
+ */
+uint32_t sva_por_object(struct sva_world *w);
+void sva_por_access(struct sva_world *w, uint32_t id);
+/* The current step reads, lock-free, what @m guards (written only under @m). */
+void sva_mutex_reads(struct sva_mutex *m);
+/*
+ * A scheduling point whose two steps name every lock-free access they make (sva_por_access(),
+ * sva_*_reads()), unlike sva_sched_point(), which makes both "all": for POR each is what it
+ * touched. For the device's points (the DMA helpers, the page walk, the engine's page loop).
+ */
+#define sva_sched_point_named(w) sva_sched_point_named_at((w), SVA_HERE)
+void sva_sched_point_named_at(struct sva_world *w, const char *site);
+/* sva_might_sleep() at a point whose steps name what they touch (as sva_sched_point_named()). */
+void sva_might_sleep_named(struct sva_world *w, const char *site, const char *what);
 void sva_spin_lock_slow_(struct sva_spinlock *s, const char *site);
 void sva_spin_unlock_slow_(struct sva_spinlock *s);
 

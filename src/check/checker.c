@@ -87,6 +87,7 @@ struct sva_checker {
 	unsigned long violations[SVA_INVARIANT_NR];
 	unsigned long events;
 	bool stop_on_violation;
+	uint32_t por_id; /* POR (sim): the shadow a DMA access is judged against */
 };
 
 static const char *const sva_invariant_names[SVA_INVARIANT_NR] = {
@@ -513,9 +514,48 @@ static void sva_chk_world_report(struct sva_checker *c, const struct sva_trace_e
 	v->stop = true;
 }
 
+/*
+ * Partial-order reduction (sim): a DMA access is judged against the shadow of PASID owners,
+ * device entries and mms at that moment (and the mm's page table, which names the arena
+ * itself), so the step that emits it and every step whose event changes that shadow are
+ * dependent: each names the checker's object. The checker runs in the emitter's step.
+ */
+static void sva_chk_por(struct sva_checker *c, const struct sva_trace_event *ev)
+{
+	switch (ev->kind) {
+	case SVA_EV_PASID_ALLOC:
+	case SVA_EV_PASID_FREE:
+	case SVA_EV_PASID_ALLOC_PRIVATE:
+	case SVA_EV_PASID_FREE_PRIVATE:
+	case SVA_EV_SWIOMMU_PASID_ENTRY:
+	case SVA_EV_DMA_ACCESS:
+	case SVA_EV_MM_CREATE:
+	case SVA_EV_MM_FREE:
+	case SVA_EV_MM_EXIT_MMAP:
+	case SVA_EV_SVA_BIND:
+	case SVA_EV_SVA_UNBIND:
+	case SVA_EV_MM_FAULT:
+	case SVA_EV_IOPF_HANDLE:
+	case SVA_EV_SWIOMMU_FAULT:
+	case SVA_EV_ACCEL_ENQCMD:
+	case SVA_EV_ACCEL_COMPLETE:
+	case SVA_EV_ACCEL_ABORT:
+	case SVA_EV_ACCEL_ABORT_QUEUED:
+	case SVA_EV_ACCEL_RECORD_LOST:
+	case SVA_EV_IOPF_REPORT:
+	case SVA_EV_IOPF_RESPONSE:
+		sva_por_access(c->w, c->por_id);
+		break;
+	default:
+		break;
+	}
+}
+
 static void sva_chk_dispatch(struct sva_checker *c, const struct sva_trace_event *ev,
 			     struct sva_chk_violation *v)
 {
+	if (c->por_id)
+		sva_chk_por(c, ev);
 	switch (ev->kind) {
 	case SVA_EV_PASID_ALLOC:
 		sva_chk_pasid_given(c, (uint32_t)ev->track_id, sva_ev_num(ev, PASID_ALLOC, mm),
@@ -644,6 +684,7 @@ int sva_checker_attach(struct sva_world *w, struct sva_checker **out)
 	if (!c)
 		return -ENOMEM;
 	c->w = w;
+	c->por_id = sva_por_object(w);
 	pthread_mutex_init(&c->lock, NULL);
 	sva_chk_table_init(&c->pasids, sizeof(struct sva_chk_pasid));
 	sva_chk_table_init(&c->holds, sizeof(struct sva_chk_hold));

@@ -41,6 +41,8 @@ static void sva_tlb_flush(struct sva_mmu_gather *tlb)
 		return;
 	}
 	tlb->flush(tlb, tlb->ctx);
+	/* POR: the flush had scheduling points; a zap goes on in this step, with its tables */
+	sva_phys_touch(tlb->phys);
 	if (tlb->npages || tlb->start < tlb->end) {
 		sva_report(tlb->phys->w, SVA_REPORT_BAD_USAGE,
 			   "mmu_gather flush returned without sva_tlb_finish (%zu pages)",

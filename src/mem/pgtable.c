@@ -50,6 +50,7 @@ static inline unsigned sva_pt_index(uint64_t va, int level)
 /* The top table, or NULL once the tables were destroyed (exit_mmap): nothing to walk. */
 static inline sva_pte_t *sva_pt_root(struct sva_pgtable *pt)
 {
+	sva_phys_touch(pt->phys); /* POR: @root too is the arena's (destroy clears it) */
 	return pt->root ? sva_page_address(pt->root) : NULL;
 }
 

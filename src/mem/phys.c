@@ -74,6 +74,7 @@ int sva_phys_create(struct sva_world *w, size_t nframes, struct sva_phys **out)
 	if (!phys)
 		return -ENOMEM;
 	phys->w = w;
+	phys->por_id = sva_por_object(w);
 	phys->nframes = nframes;
 	phys->free_stack = (uint64_t *)(void *)((char *)phys + stack_off);
 	data = ((uintptr_t)phys + data_off + SVA_PAGE_SIZE - 1) & ~(uintptr_t)(SVA_PAGE_SIZE - 1);
@@ -159,6 +160,7 @@ struct sva_page *sva_page_alloc(struct sva_phys *phys, unsigned flags)
 	bool fresh;
 	uint64_t pfn = sva_phys_pop(phys, &fresh);
 
+	sva_phys_touch(phys);
 	if (!pfn)
 		return NULL;
 	page = sva_phys_page(phys, pfn);
@@ -181,6 +183,7 @@ void sva_page_get(struct sva_page *page)
 {
 	long v = atomic_load_explicit(&page->refcount, memory_order_relaxed);
 
+	sva_phys_touch(sva_page_phys(page));
 	do {
 		if (v <= 0) {
 			sva_page_misuse(page, "get");
@@ -194,6 +197,7 @@ void sva_page_put(struct sva_page *page)
 {
 	long v = atomic_load_explicit(&page->refcount, memory_order_relaxed);
 
+	sva_phys_touch(sva_page_phys(page));
 	do {
 		if (v <= 0) {
 			sva_page_misuse(page, "put");
@@ -209,6 +213,7 @@ void sva_page_put(struct sva_page *page)
 
 long sva_page_count(struct sva_page *page)
 {
+	sva_phys_touch(sva_page_phys(page));
 	return atomic_load_explicit(&page->refcount, memory_order_acquire);
 }
 
@@ -234,11 +239,13 @@ void sva_frame_copy(void *dst, const void *src, size_t n)
 
 void *sva_page_address(struct sva_page *page)
 {
+	sva_phys_touch(sva_page_phys(page));
 	return sva_page_phys(page)->data + page->pfn * SVA_PAGE_SIZE;
 }
 
 struct sva_page *sva_pfn_to_page(struct sva_phys *phys, uint64_t pfn)
 {
+	sva_phys_touch(phys);
 	if (pfn >= phys->nframes)
 		return NULL;
 	return sva_phys_page(phys, pfn);

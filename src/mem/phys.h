@@ -26,9 +26,14 @@
  * @lock protects @free_stack, @nstack and @fresh; @nfree (every free frame: the stack's and
  * the fresh ones) is written under it and read without it. A frame is free iff its refcount
  * is 0 and it is not pfn 0.
+ *
+ * Partial-order reduction (sim): the frames' data (page tables included), their refcounts and
+ * flags are read and written lock-free by CPUs and devices alike: they are one object,
+ * @por_id, that every function here which reads or writes them names (sva_phys_touch()).
  */
 struct sva_phys {
 	struct sva_world *w;
+	uint32_t por_id;
 	size_t nframes;	      /* pfns [0, nframes); 0 is reserved */
 	unsigned char *data;  /* frame @pfn at data + pfn * SVA_PAGE_SIZE, page-aligned */
 	uint64_t *free_stack; /* freed pfns; the next one handed out is at the top */
@@ -46,9 +51,17 @@ static inline struct sva_phys *sva_page_phys(struct sva_page *page)
 					   offsetof(struct sva_phys, pages));
 }
 
+/* POR: the current step reads or writes frames of @phys (their data, refcounts, flags). */
+static inline void sva_phys_touch(struct sva_phys *phys)
+{
+	if (phys->por_id)
+		sva_por_access(phys->w, phys->por_id);
+}
+
 /* The data of frame @pfn, or NULL when @pfn is outside the arena or is the reserved pfn 0. */
 static inline void *sva_phys_pfn_address(struct sva_phys *phys, uint64_t pfn)
 {
+	sva_phys_touch(phys);
 	if (pfn == 0 || pfn >= phys->nframes)
 		return NULL;
 	return phys->data + pfn * SVA_PAGE_SIZE;

@@ -57,6 +57,7 @@ static unsigned sva_fault_missing(struct sva_fault *f, uint64_t old)
 	if (!page)
 		return err;
 	sva_spin_lock(&f->mm->ptl);
+	sva_mm_pt_touch(f->mm);
 	if (sva_pte_read(f->pte) != old) { /* someone else resolved it */
 		sva_spin_unlock(&f->mm->ptl);
 		sva_page_put(page);
@@ -84,6 +85,7 @@ static unsigned sva_fault_cow_copy(struct sva_fault *f, uint64_t old)
 	}
 	sva_frame_copy(sva_page_address(dst), sva_page_address(src), SVA_PAGE_SIZE);
 	sva_spin_lock(&f->mm->ptl);
+	sva_mm_pt_touch(f->mm);
 	if (sva_pte_read(f->pte) != old) {
 		sva_spin_unlock(&f->mm->ptl);
 		sva_page_put(dst);
@@ -136,6 +138,7 @@ unsigned sva_handle_mm_fault(struct sva_vma *vma, uint64_t addr, unsigned flags)
 	if (!f.pte)
 		return err == -ENOMEM ? SVA_VM_FAULT_OOM : SVA_VM_FAULT_SIGSEGV;
 	sva_spin_lock(&f.mm->ptl);
+	sva_mm_pt_touch(f.mm);
 	old = sva_pte_read(f.pte);
 	if (!(old & SVA_PTE_PRESENT)) {
 		sva_spin_unlock(&f.mm->ptl);

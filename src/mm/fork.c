@@ -19,6 +19,7 @@ static int sva_fork_copy_pte(struct sva_mm *child, struct sva_vma *vma, uint64_t
 	sva_pte_t *dst;
 	int err = 0;
 
+	sva_mm_pt_touch(child);
 	sva_lockdep_assert_held(&vma->mm->ptl);
 	sva_lockdep_assert_held_write(&child->mmap_lock); /* the child's table: no one else's yet */
 	if (!v)

@@ -14,6 +14,7 @@
 #define SVA_MM_INTERNAL_H
 
 #include "../base/list.h"
+#include "../mem/phys.h"
 #include "../sync/glist.h"
 #include "sva/fs.h"
 #include "sva/mm.h"
@@ -94,14 +95,25 @@ void sva_mm_notify_release(struct sva_mm *mm);
 void sva_mm_tlb_init(struct sva_mmu_gather *tlb, struct sva_mm *mm);
 /* The gather's last flush and finish: the changes it collected are invalidated everywhere. */
 void sva_mm_tlb_done(struct sva_mmu_gather *tlb, struct sva_mm *mm);
+/*
+ * POR: the current step reads or writes @mm's page table (or pt_pending, which the checker reads
+ * with it), through a pointer that may be older than the step: name the arena's memory.
+ */
+static inline void sva_mm_pt_touch(struct sva_mm *mm)
+{
+	sva_phys_touch(mm->sys->phys);
+}
+
 /* A page-table change of @mm begins / its invalidation completed (mm->pt_pending). */
 static inline void sva_mm_pt_change_begin(struct sva_mm *mm)
 {
+	sva_mm_pt_touch(mm);
 	atomic_fetch_add(&mm->pt_pending, 1);
 }
 
 static inline void sva_mm_pt_change_end(struct sva_mm *mm)
 {
+	sva_mm_pt_touch(mm);
 	atomic_fetch_sub(&mm->pt_pending, 1);
 }
 
@@ -109,6 +121,7 @@ static inline void sva_mm_pt_change_end(struct sva_mm *mm)
 static inline void sva_mm_set_pte(struct sva_mm *mm, sva_pte_t *pte, uint64_t v)
 {
 	sva_lockdep_assert_held(&mm->ptl);
+	sva_mm_pt_touch(mm);
 	sva_pte_write(pte, v);
 }
 

@@ -148,6 +148,7 @@ void sva_mmgrab(struct sva_mm *mm)
 
 uint64_t sva_mm_query_pte(struct sva_mm *mm, uint64_t va, bool *pending)
 {
+	sva_mm_pt_touch(mm); /* the checker, from a DMA access's step */
 	*pending = atomic_load(&mm->pt_pending) != 0;
 	return sva_pgtable_query(&mm->pgt, va);
 }
@@ -178,7 +179,8 @@ static void sva_exit_mmap(struct sva_mm *mm)
 
 void sva_mmput(struct sva_mm *mm)
 {
-	sva_might_sleep(mm->w, SVA_HERE, "mmput");
+	/* the refcount's point follows at once: this step touches nothing */
+	sva_might_sleep_named(mm->w, SVA_HERE, "mmput");
 	if (!sva_refcount_dec_and_test(&mm->users))
 		return;
 	sva_exit_mmap(mm);

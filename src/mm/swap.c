@@ -111,6 +111,7 @@ static bool sva_reclaim_page(struct sva_mm *mm, uint64_t addr)
 	if (!pte)
 		return false;
 	sva_spin_lock(&mm->ptl);
+	sva_mm_pt_touch(mm);
 	v = sva_pte_read(pte);
 	page = (v & SVA_PTE_PRESENT) ? sva_pfn_to_page(mm->sys->phys, sva_pte_pfn(v)) : NULL;
 	if (!page || !(atomic_load(&page->flags) & SVA_PAGE_ANON) || sva_page_count(page) != 1 ||

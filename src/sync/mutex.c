@@ -19,6 +19,12 @@ void sva_mutex_init(struct sva_world *w, struct sva_mutex *m, const char *name)
 	m->dep_class = 0;
 }
 
+void sva_mutex_reads(struct sva_mutex *m)
+{
+	if (m->wc.w->sched->sim)
+		sva_por_touch(m->wc.w->sched, m->wc.por_id);
+}
+
 void sva_mutex_destroy(struct sva_mutex *m)
 {
 	if (m->owner)

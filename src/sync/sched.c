@@ -138,6 +138,24 @@ void sva_sched_shared(struct sva_world *w)
 		sva_por_touch(w->sched, SVA_FP_ALL_ID);
 }
 
+void sva_sched_point_named_at(struct sva_world *w, const char *site)
+{
+	(void)site;
+	if (w->sched->sim)
+		sva_sim_point_on(w->sched, SVA_FP_NONE);
+}
+
+uint32_t sva_por_object(struct sva_world *w)
+{
+	return sva_por_new_id(w);
+}
+
+void sva_por_access(struct sva_world *w, uint32_t id)
+{
+	if (w->sched->sim && id)
+		sva_por_touch(w->sched, id);
+}
+
 void sva_might_sleep_on(struct sva_world *w, uint32_t id, const char *site, const char *what)
 {
 	struct sva_sched *s = w->sched;
@@ -156,6 +174,11 @@ void sva_might_sleep_on(struct sva_world *w, uint32_t id, const char *site, cons
 void sva_might_sleep(struct sva_world *w, const char *site, const char *what)
 {
 	sva_might_sleep_on(w, SVA_FP_POINT_ALL, site, what);
+}
+
+void sva_might_sleep_named(struct sva_world *w, const char *site, const char *what)
+{
+	sva_might_sleep_on(w, SVA_FP_NONE, site, what);
 }
 
 void sva_yield(struct sva_world *w)

@@ -141,7 +141,10 @@ static bool sva_accel_aborted(struct sva_accel_exec *x)
 
 bool sva_accel_page(struct sva_accel_exec *x, struct dsa_completion_record *c, uint64_t done)
 {
-	sva_sched_point(x->a->w);
+	/* the step from here names what it reads: the abort flag, set under the WQ lock */
+	sva_sched_point_named(x->a->w);
+	if (x->ctx)
+		sva_spin_lock_reads(&x->ctx->wq->lock);
 	if (!sva_accel_aborted(x))
 		return true;
 	c->status = SVA_DSA_COMP_ABORTED;

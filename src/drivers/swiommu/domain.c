@@ -149,8 +149,11 @@ static void sva_sw_entry_store(struct sva_sw_device *sdev, struct sva_pasid_entr
 	uint64_t old = sva_pasid_entry_word(e);
 	uint64_t gen = domain && domain->mm ? sva_mm_pasid_gen(domain->mm) : 0;
 
-	if (gen) /* before it translates; kept after, for the last owner's stale work */
+	if (gen) { /* before it translates; kept after, for the last owner's stale work */
+		if (sdev->sim) /* POR: read lock-free with the entry: name the table's lock */
+			sva_mutex_reads(&sdev->table.lock);
 		atomic_store(&e->gen, gen);
+	}
 	sva_pasid_entry_set(&sdev->table, e, state, domain);
 	sva_sw_flush(sdev, sva_pasid_word_did(old), pasid, 0, SVA_SW_FLUSH_WHOLE);
 	if (sva_pasid_word_state(old) != SVA_PASID_ENTRY_INVALID)

@@ -9,6 +9,8 @@
 
 void sva_inflight_init(struct sva_inflight *f, struct sva_world *w)
 {
+	f->w = w;
+	f->por_id = sva_por_object(w);
 	sva_rwsem_init(w, &f->dma, "dma_inflight");
 	atomic_init(&f->walkers[0], 0);
 	atomic_init(&f->walkers[1], 0);
@@ -30,6 +32,13 @@ void sva_inflight_walk_wake_(struct sva_inflight *f)
 	sva_wake_up(&f->wq);
 }
 
+/* The walkers counted in @old are gone (a wait_event condition: no scheduling point). */
+static bool sva_inflight_drained(struct sva_inflight *f, unsigned old)
+{
+	sva_por_access(f->w, f->por_id);
+	return atomic_load_explicit(&f->walkers[old], memory_order_seq_cst) == 0;
+}
+
 /*
  * Flip the index and wait for the old counter to drain. Done twice, each counter is seen at
  * zero once after the caller's change: a walker counted in it after that moment was counted
@@ -38,13 +47,16 @@ void sva_inflight_walk_wake_(struct sva_inflight *f)
 static void sva_inflight_walk_sync(struct sva_inflight *f)
 {
 	sva_mutex_lock(&f->sync_lock);
+	sva_por_access(f->w, f->por_id);
 	atomic_fetch_add_explicit(&f->waiting, 1, memory_order_seq_cst);
 	for (int round = 0; round < 2; round++) {
-		unsigned old = atomic_fetch_xor_explicit(&f->idx, 1, memory_order_seq_cst) & 1;
+		unsigned old;
 
-		sva_wait_event(&f->wq,
-			       atomic_load_explicit(&f->walkers[old], memory_order_seq_cst) == 0);
+		sva_por_access(f->w, f->por_id);
+		old = atomic_fetch_xor_explicit(&f->idx, 1, memory_order_seq_cst) & 1;
+		sva_wait_event(&f->wq, sva_inflight_drained(f, old));
 	}
+	sva_por_access(f->w, f->por_id);
 	atomic_fetch_sub_explicit(&f->waiting, 1, memory_order_seq_cst);
 	sva_mutex_unlock(&f->sync_lock);
 }

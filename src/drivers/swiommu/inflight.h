@@ -40,6 +40,8 @@ struct sva_inflight {
 	atomic_uint waiting; /* synchronisers waiting for walkers: walkers wake them */
 	struct sva_waitq wq;
 	struct sva_mutex sync_lock;
+	struct sva_world *w;
+	uint32_t por_id; /* POR (sim): walkers, idx and waiting, lock-free on both sides */
 };
 
 void sva_inflight_init(struct sva_inflight *f, struct sva_world *w);
@@ -47,8 +49,11 @@ void sva_inflight_destroy(struct sva_inflight *f);
 
 static inline unsigned sva_inflight_walk_begin(struct sva_inflight *f)
 {
-	unsigned i = atomic_load_explicit(&f->idx, memory_order_relaxed) & 1;
+	unsigned i;
 
+	if (f->por_id)
+		sva_por_access(f->w, f->por_id);
+	i = atomic_load_explicit(&f->idx, memory_order_relaxed) & 1;
 	/* seq_cst: ordered before the walker's reads of the PASID entry and the IOTLB gen */
 	atomic_fetch_add_explicit(&f->walkers[i], 1, memory_order_seq_cst);
 	return i;
@@ -58,6 +63,8 @@ void sva_inflight_walk_wake_(struct sva_inflight *f);
 
 static inline void sva_inflight_walk_end(struct sva_inflight *f, unsigned i)
 {
+	if (f->por_id)
+		sva_por_access(f->w, f->por_id);
 	if (atomic_fetch_sub_explicit(&f->walkers[i], 1, memory_order_seq_cst) == 1 &&
 	    atomic_load_explicit(&f->waiting, memory_order_seq_cst))
 		sva_inflight_walk_wake_(f);

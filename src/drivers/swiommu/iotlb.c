@@ -43,6 +43,7 @@ int sva_iotlb_create(struct sva_world *w, const struct sva_iotlb_config *cfg,
 	}
 	base = ((uintptr_t)t->mem + SVA_CACHE_LINE - 1) & ~(uintptr_t)(SVA_CACHE_LINE - 1);
 	t->w = w;
+	t->gen_por_id = sva_por_object(w);
 	t->sets = cfg->sets;
 	t->ways = cfg->ways;
 	t->set_mask = sva_is_pow2(cfg->sets) ? cfg->sets - 1 : 0;
@@ -167,7 +168,7 @@ bool sva_iotlb_insert(struct sva_iotlb *t, const struct sva_iotlb_key *k, uint64
 	if (!perm)
 		return false;
 	sva_spin_lock(&t->lock[s]);
-	if (atomic_load_explicit(&t->gen, memory_order_acquire) != gen) {
+	if (sva_iotlb_gen(t) != gen) {
 		sva_spin_unlock(&t->lock[s]);
 		return false; /* an invalidation ran during the walk: the result may be stale */
 	}
@@ -242,7 +243,7 @@ static void sva_iotlb_flush(struct sva_iotlb *t, const struct sva_iotlb_match *m
 {
 
 	/* Before any set: a walk that began before this reads the old generation. */
-	sva_sched_shared(t->w); /* @gen: read lock-free by every walk */
+	sva_por_access(t->w, t->gen_por_id); /* @gen: read lock-free by every walk */
 	atomic_fetch_add_explicit(&t->gen, 1, memory_order_seq_cst);
 	atomic_fetch_add_explicit(&t->invalidations, 1, memory_order_relaxed);
 	if (!m->all && m->last - m->first < t->sets && !atomic_load(&t->huge)) {
@@ -258,7 +259,8 @@ static void sva_iotlb_flush(struct sva_iotlb *t, const struct sva_iotlb_match *m
 		for (unsigned s = 0; s < t->sets; s++)
 			sva_iotlb_flush_set(t, s, m);
 	}
-	sva_sched_shared(t->w); /* the caller goes on in this step, with what it knows */
+	/* the caller goes on in this step, past a fill that read the old @gen: name it again */
+	sva_por_access(t->w, t->gen_por_id);
 }
 
 void sva_iotlb_invalidate_range(struct sva_iotlb *t, uint32_t did, uint32_t pasid, uint64_t vpn,

@@ -101,6 +101,7 @@ struct sva_iotlb {
 	uint32_t set_mask; /* sets - 1 when sets is a power of two, else 0 */
 	enum sva_iotlb_policy policy;
 	_Atomic uint64_t gen;
+	uint32_t gen_por_id;	       /* POR (sim): @gen, bumped and read lock-free */
 	struct sva_iotlb_set *set;     /* [sets], cache-line aligned */
 	struct sva_iotlb_entry *entry; /* [sets * ways], way w of set s at s * ways + w */
 	struct sva_spinlock *lock;     /* [sets] */
@@ -138,6 +139,8 @@ static inline unsigned sva_iotlb_set_of(const struct sva_iotlb *t, const struct 
 /* The generation a filler reads before its walk (acquire: pairs with the invalidator's bump). */
 static inline uint64_t sva_iotlb_gen(struct sva_iotlb *t)
 {
+	if (__builtin_expect(t->gen_por_id != 0, 0))
+		sva_por_access(t->w, t->gen_por_id);
 	return atomic_load_explicit(&t->gen, memory_order_acquire);
 }
 

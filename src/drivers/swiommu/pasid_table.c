@@ -14,6 +14,7 @@
 int sva_pasid_table_init(struct sva_pasid_table *t, struct sva_world *w, uint32_t max_pasids)
 {
 	t->w = w;
+	t->sim = sva_world_backend(w) == SVA_BACKEND_SIM;
 	t->max_pasids = max_pasids;
 	t->ndir = ((size_t)max_pasids + SVA_PASID_LEAF_ENTRIES - 1) >> SVA_PASID_LEAF_BITS;
 	t->leaves = 0;

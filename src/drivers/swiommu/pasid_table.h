@@ -52,6 +52,7 @@ struct sva_pasid_table {
 	_Atomic(struct sva_pasid_entry *) *dir; /* [ndir], NULL when max_pasids is 0 */
 	struct sva_mutex lock;
 	size_t leaves; /* under lock */
+	bool sim;      /* POR: readers name @lock (sva_pasid_table_entry) */
 };
 
 static inline uint64_t sva_pasid_word(enum sva_pasid_entry_state state, uint32_t did)
@@ -73,12 +74,18 @@ static inline uint32_t sva_pasid_word_did(uint64_t word)
 int sva_pasid_table_init(struct sva_pasid_table *t, struct sva_world *w, uint32_t max_pasids);
 void sva_pasid_table_destroy(struct sva_pasid_table *t);
 
-/* The entry of @pasid, or NULL when its leaf was never allocated or @pasid is out of range. */
+/*
+ * The entry of @pasid, or NULL when its leaf was never allocated or @pasid is out of range.
+ * POR (sim): every lock-free reader of an entry finds it here, and the step names the table
+ * lock, under which entries (and leaves) are written.
+ */
 static inline struct sva_pasid_entry *sva_pasid_table_entry(struct sva_pasid_table *t,
 							    uint32_t pasid)
 {
 	struct sva_pasid_entry *leaf;
 
+	if (__builtin_expect(t->sim, 0))
+		sva_mutex_reads(&t->lock);
 	if (pasid >= t->max_pasids)
 		return NULL;
 	leaf = atomic_load_explicit(&t->dir[pasid >> SVA_PASID_LEAF_BITS], memory_order_acquire);

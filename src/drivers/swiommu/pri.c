@@ -231,7 +231,8 @@ static int sva_sw_pri_group(struct sva_device *dev, uint32_t pasid,
 	if (ret)
 		return ret;
 	sdev = sva_sw_device_of(dev);
-	sva_might_sleep(sdev->sw->w, SVA_HERE, "page request");
+	/* the slot lock's point follows at once */
+	sva_might_sleep_named(sdev->sw->w, SVA_HERE, "page request");
 	ret = sva_sw_pri_slot_get(&sdev->pri, pasid, &g);
 	if (ret)
 		return ret;

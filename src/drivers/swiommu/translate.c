@@ -170,6 +170,20 @@ static void sva_sw_walk_external(struct sva_sw_domain *sd, uint64_t va, unsigned
 }
 
 /*
+ * A scheduling point of a translation (sim). In the DMA helpers every step from it names what
+ * it touches, up to the access (sva_sched_point_named()); a caller of sva_translate() goes on
+ * in the step after the point with state of its own that names nothing (a device model's
+ * memory, say), so there the point stays bare and both steps "all".
+ */
+static void sva_sw_point(struct sva_sw_device *sdev, unsigned flags)
+{
+	if (flags & SVA_SW_IN_SECTION)
+		sva_sched_point_named(sdev->sw->w);
+	else
+		sva_sched_point(sdev->sw->w);
+}
+
+/*
  * An IOTLB miss: walk the domain's page table, fill the IOTLB. The walk must be waited for by
  * invalidations: inside a DMA section it is (they wait for the section); otherwise it runs in
  * a walk section of its own.
@@ -191,7 +205,9 @@ sva_sw_walk(struct sva_sw_device *sdev, struct sva_pasid_entry *e, const struct 
 		sva_sw_count(&sdev->c.iotlb_misses);
 	if (!sd)
 		goto out;
-	if (atomic_load(&sd->released)) { /* the mm is exiting: its table may be freed */
+	if (sdev->sim)
+		sva_mutex_reads(&sd->lock); /* @released is written under it */
+	if (atomic_load(&sd->released)) {   /* the mm is exiting: its table may be freed */
 		tr->reason = SVA_FAULT_PASID_BLOCKED;
 		tr->silent = true;
 		goto out;
@@ -203,8 +219,10 @@ sva_sw_walk(struct sva_sw_device *sdev, struct sva_pasid_entry *e, const struct 
 			sva_sw_walk_external(sd, va, access, flags, tr);
 		goto out;
 	}
-	if (sdev->sim)
-		sva_sched_point(sdev->sw->w); /* the walk reads memory another actor changes */
+	if (sdev->sim) /* the walk reads memory another actor changes: the arena's, named */
+		sva_sw_point(sdev, flags);
+	if (sdev->sim && !sd->pt)
+		sva_sched_shared(sdev->sw->w); /* an embedder's table: named by nothing */
 	pte = sva_sw_walk_table(sd, va, write, &shift);
 	tr->perm = sva_sw_pte_perm(pte);
 	/* a huge page is cached in 4 KiB pieces, each knowing the size of its page */
@@ -252,7 +270,7 @@ static inline __attribute__((always_inline)) void sva_sw_translate(struct sva_sw
 		tr->reason = max ? SVA_FAULT_PASID_RANGE : SVA_FAULT_NO_PASID_SUPPORT;
 		return;
 	}
-	e = sva_pasid_table_entry(&sdev->table, pasid);
+	e = sva_pasid_table_entry(&sdev->table, pasid); /* names the table (POR) */
 	word = sva_pasid_entry_word(e);
 	if (sva_pasid_word_state(word) != SVA_PASID_ENTRY_TRANSLATING) {
 		tr->reason = sva_sw_state_reason(sva_pasid_word_state(word), &tr->silent);
@@ -290,8 +308,8 @@ static __attribute__((noinline)) int sva_translate_slow(struct sva_sw_device *sd
 {
 	struct sva_sw_tr tr;
 
-	if (sdev->sim)
-		sva_sched_point(sdev->sw->w);
+	if (sdev->sim) /* what the translation reads, it names */
+		sva_sw_point(sdev, flags);
 	sva_sw_translate(sdev, pasid, va, access, flags, &tr);
 	out->iotlb_hit = tr.hit;
 	out->reason = tr.reason;
@@ -546,8 +564,10 @@ static int sva_dma_move_ext(struct sva_swiommu *sw, const struct sva_translation
 {
 	const struct sva_swiommu_mem *m = sw->mem;
 	uint64_t gpa = (t->pfn << SVA_PAGE_SHIFT) + off;
-	char *p = m->host_ptr ? m->host_ptr(m->ctx, gpa, n) : NULL;
+	char *p;
 
+	sva_sched_shared(sw->w); /* POR: the embedder's memory is named by no object */
+	p = m->host_ptr ? m->host_ptr(m->ctx, gpa, n) : NULL;
 	if (p) {
 		if (write)
 			sva_frame_copy(p, buf, n);
@@ -672,8 +692,12 @@ int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint6
 				return ret;
 			continue; /* the page was made present: begin again, translate again */
 		}
-		if (sw->sim)
-			sva_sched_point(sw->w); /* translated, not yet accessed */
+		/* translated, not yet accessed: the access names the arena's frame; an external
+		   mm's memory is named by nothing */
+		if (sw->sim && t.external)
+			sva_sched_point(sw->w);
+		else if (sw->sim)
+			sva_sched_point_named(sw->w);
 		ret = t.external   ? sva_dma_move_external(dev, pasid, cur, bytes + st->done, chunk,
 							   write)
 		      : t.embedder ? sva_dma_move_ext(sw, &t, off, bytes + st->done, chunk, write)
