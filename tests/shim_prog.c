@@ -172,6 +172,25 @@ static int same_file(int a, int b)
 }
 
 /* MOVDIR64B in many addressing forms; each continues at the next instruction. */
+/*
+ * MOVDIR64B to portal + OFF held in register DREG, from MODE over register SREG holding SVAL
+ * ("(%3)", "8(%3)": operand 3 is the source register): the store is forwarded, the program
+ * goes on at the next instruction.
+ */
+#define MOVDIR64B_VIA(DREG, OFF, SREG, SVAL, MODE)                              \
+	do {                                                                    \
+		register uint8_t *d_ asm(DREG) = portal + (OFF);                \
+		register uintptr_t s_ asm(SREG) = (uintptr_t)(SVAL);            \
+		landed = 0;                                                     \
+		asm volatile("lea 9f(%%rip), %[want]\n\tmovdir64b " MODE ", %2" \
+			     "\n9:\tlea 9b(%%rip), %[landed]"                   \
+			     : [want] "=&r"(want), [landed] "+r"(landed)        \
+			     : "r"(d_), "r"(s_)                                 \
+			     : "memory");                                       \
+		CHECK(landed == want);                                          \
+		expect_store(n++, SVA_EXEC_MOVDIR64B, portal + (OFF), src);     \
+	} while (0)
+
 static void mode_movdir64b(void)
 {
 	uint64_t want, landed;
@@ -199,58 +218,10 @@ static void mode_movdir64b(void)
 	expect_store(n++, SVA_EXEC_MOVDIR64B, portal + 64, src);
 
 	/* REX.R and REX.B: r15 <- r9, r8 <- r12 (SIB), rdi <- r13 (disp8), rbx <- r14 */
-	{
-		register uint8_t *d asm("r15") = portal + 128;
-		register const uint8_t *s asm("r9") = src;
-		landed = 0;
-		asm volatile("lea 9f(%%rip), %[want]\n\t"
-			     "movdir64b (%3), %2"
-			     "\n9:\tlea 9b(%%rip), %[landed]"
-			     : [want] "=&r"(want), [landed] "+r"(landed)
-			     : "r"(d), "r"(s)
-			     : "memory");
-		CHECK(landed == want);
-		expect_store(n++, SVA_EXEC_MOVDIR64B, portal + 128, src);
-	}
-	{
-		register uint8_t *d asm("r8") = portal + 192;
-		register const uint8_t *s asm("r12") = src;
-		landed = 0;
-		asm volatile("lea 9f(%%rip), %[want]\n\t"
-			     "movdir64b (%3), %2"
-			     "\n9:\tlea 9b(%%rip), %[landed]"
-			     : [want] "=&r"(want), [landed] "+r"(landed)
-			     : "r"(d), "r"(s)
-			     : "memory");
-		CHECK(landed == want);
-		expect_store(n++, SVA_EXEC_MOVDIR64B, portal + 192, src);
-	}
-	{
-		register uint8_t *d asm("rdi") = portal + 256;
-		register uintptr_t s asm("r13") = (uintptr_t)src - 8;
-		landed = 0;
-		asm volatile("lea 9f(%%rip), %[want]\n\t"
-			     "movdir64b 8(%3), %2"
-			     "\n9:\tlea 9b(%%rip), %[landed]"
-			     : [want] "=&r"(want), [landed] "+r"(landed)
-			     : "r"(d), "r"(s)
-			     : "memory");
-		CHECK(landed == want);
-		expect_store(n++, SVA_EXEC_MOVDIR64B, portal + 256, src);
-	}
-	{
-		register uint8_t *d asm("rbx") = portal + 320;
-		register uintptr_t s asm("r14") = (uintptr_t)src - 0x12345;
-		landed = 0;
-		asm volatile("lea 9f(%%rip), %[want]\n\t"
-			     "movdir64b 0x12345(%3), %2"
-			     "\n9:\tlea 9b(%%rip), %[landed]"
-			     : [want] "=&r"(want), [landed] "+r"(landed)
-			     : "r"(d), "r"(s)
-			     : "memory");
-		CHECK(landed == want);
-		expect_store(n++, SVA_EXEC_MOVDIR64B, portal + 320, src);
-	}
+	MOVDIR64B_VIA("r15", 128, "r9", src, "(%3)");
+	MOVDIR64B_VIA("r8", 192, "r12", src, "(%3)");
+	MOVDIR64B_VIA("rdi", 256, "r13", (uintptr_t)src - 8, "8(%3)");
+	MOVDIR64B_VIA("rbx", 320, "r14", (uintptr_t)src - 0x12345, "0x12345(%3)");
 	/* SIB with an index and a scale: 0x10(%rsi,%r11,4) */
 	{
 		register uint8_t *d asm("r10") = portal + 384;
