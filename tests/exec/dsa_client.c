@@ -19,8 +19,11 @@
  *                       write(2) is refused (EPERM); the new image's own open is a new queue
  *   seed000 WQ N        N workers that open, map, submit and exit without closing (seed 000)
  *   kill WQ N           N children killed (SIGKILL) at random points: half anywhere in their
- *                       life, half during a 2 MiB memmove; then this process's own memmove works
+ *                       life, half during a 2 MiB memmove or between the two halves of a
+ *                       batch; then this process's own memmove works
  *   garbage WQ          stores of random bytes to the portal, then a good memmove works
+ *   rss-mark            prints the device daemon's resident memory ("rss KB"), found by the
+ *                       run directory sva exec gives (SVA_EXEC_RUNDIR's daemon.log)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -438,8 +441,21 @@ static int cmd_kill(const char *wq, int n)
 
 			if (!rec || !src || !dst || wq_open(wq, &q))
 				_exit(1);
-			desc_init(&d, DSA_OPCODE_MEMMOVE, dst, src, (uint32_t)len, rec,
-				  IDXD_OP_FLAG_BOF);
+			static struct dsa_hw_desc halves[2] __attribute__((aligned(64)));
+
+			if (i % 4 < 2) { /* one 2 MiB memmove */
+				desc_init(&d, DSA_OPCODE_MEMMOVE, dst, src, (uint32_t)len, rec,
+					  IDXD_OP_FLAG_BOF);
+			} else { /* a batch of two 1 MiB halves: death between them */
+				for (int h = 0; h < 2; h++)
+					desc_init(&halves[h], DSA_OPCODE_MEMMOVE,
+						  dst + h * (len / 2), src + h * (len / 2),
+						  (uint32_t)(len / 2), rec + 1 + h,
+						  IDXD_OP_FLAG_BOF);
+				desc_init(&d, DSA_OPCODE_BATCH, NULL, NULL, 0, rec, 0);
+				d.desc_list_addr = (uintptr_t)halves;
+				d.desc_count = 2;
+			}
 			submit(&q, &d);
 			if (write(p[1], "x", 1) != 1)
 				_exit(1);
@@ -503,6 +519,31 @@ static int cmd_garbage(const char *wq)
 	return st != DSA_COMP_SUCCESS;
 }
 
+static int cmd_rss_mark(void)
+{
+	const char *dir = getenv("SVA_EXEC_RUNDIR");
+	char path[512], line[256];
+	long pid = 0, kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/daemon.log", dir ? dir : "/run/sva-exec");
+	f = fopen(path, "r");
+	if (!f)
+		return 1;
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "sva exec: daemon %ld: serving", &pid); /* the last one serves */
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 1;
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "VmRSS: %ld kB", &kb);
+	fclose(f);
+	printf("rss %ld\n", kb);
+	return kb < 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "", *wq = argc > 2 ? argv[2] : "wq0.1";
@@ -523,6 +564,8 @@ int main(int argc, char **argv)
 		return cmd_seed000(wq, atoi(argv[3]));
 	if (!strcmp(cmd, "kill") && argc > 3)
 		return cmd_kill(wq, atoi(argv[3]));
+	if (!strcmp(cmd, "rss-mark"))
+		return cmd_rss_mark();
 	if (!strcmp(cmd, "garbage"))
 		return cmd_garbage(wq);
 	fprintf(stderr,
