@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "../base/sanitizers.h"
 #include "sched.h"
 
 int sva_actor_spawn(struct sva_world *w, const char *name, sva_actor_fn fn, void *arg,
@@ -80,8 +81,10 @@ void sva_actor_exited_(struct sva_actor *a)
 	sva_wchan_unlock(&a->exit_wc);
 
 	atomic_fetch_sub(&s->live, 1);
-	if (!(a->flags & SVA_ACTOR_DAEMON))
+	if (!(a->flags & SVA_ACTOR_DAEMON)) {
+		sva_tsan_release(&s->live_nondaemon); /* sva_world_run acquires it */
 		atomic_fetch_sub(&s->live_nondaemon, 1);
+	}
 	if (s->sim)
 		return; /* nobody sleeps on idle_wc in sim: sva_world_run drives the scheduler */
 	sva_wchan_lock(&s->idle_wc);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../base/sanitizers.h"
 #include "sched.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -215,6 +216,9 @@ int sva_world_run(struct sva_world *w)
 	while (atomic_load(&s->live_nondaemon) && ret == 0)
 		ret = sva_wchan_sleep(&s->idle_wc, SVA_HERE, "world run", false);
 	sva_wchan_unlock(&s->idle_wc);
+	/* what the actors did before their exit happens before the return (this file is not
+	   instrumented under TSan: the atomic alone is not seen) */
+	sva_tsan_acquire(&s->live_nondaemon);
 	return ret;
 }
 
