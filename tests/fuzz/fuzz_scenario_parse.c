@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "sva/scenario.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -18,25 +19,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sva_scenario *s = NULL;
 	char err[256];
-	char *text = malloc(size + 1);
+	char *text = fuzz_text(data, size);
 	int ret;
 
 	if (!text)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 	err[0] = '\0';
 	ret = sva_scenario_parse("fuzz.sva", text, &s, err, sizeof(err));
+	/* a tree, or one line of message naming the file, or out of memory: nothing else */
+	FUZZ_ASSERT(ret == 0 || ret == -EINVAL || ret == -ENOMEM);
 	if (ret == 0) {
-		if (!s)
-			abort(); /* success without a tree */
+		FUZZ_ASSERT(s != NULL);
 		sva_scenario_free(s);
 	} else if (ret == -EINVAL) {
-		/* one line, naming the file */
-		if (strncmp(err, "fuzz.sva:", 9) != 0 || strchr(err, '\n'))
-			abort();
-	} else if (ret != -ENOMEM) {
-		abort();
+		FUZZ_ASSERT(strncmp(err, "fuzz.sva:", 9) == 0);
+		FUZZ_ASSERT(strchr(err, '\n') == NULL);
 	}
 	free(text);
 	return 0;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "sva/scenario.h"
 
 /* Scheduling points per run: enough for the examples, small enough for thousands of runs. */
@@ -30,26 +31,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sva_scenario_run *r = NULL;
 	struct sva_program prog;
 	char err[256], msg[1024];
-	char *text = malloc(size + 1);
+	char *text = fuzz_text(data, size);
 	int ret;
 
 	if (!text)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 	ret = sva_scenario_parse("fuzz.sva", text, &s, err, sizeof(err));
 	free(text);
 	if (ret == -EINVAL || ret == -ENOMEM)
 		return 0;
-	if (ret)
-		abort(); /* the parser answers nothing else */
+	FUZZ_ASSERT(ret == 0); /* the parser answers nothing else */
 	if (sva_scenario_run_create(s, &r) == 0) {
 		sva_scenario_program(r, &prog);
 		msg[0] = '\0';
 		ret = sva_program_run_once(&wc, &prog, NULL, 0, msg, sizeof(msg));
 		/* a failed run says what failed (another errno: the run could not be set up) */
-		if (ret == -EFAULT && msg[0] == '\0')
-			abort();
+		FUZZ_ASSERT(ret != -EFAULT || msg[0] != '\0');
 		sva_scenario_run_free(r);
 	}
 	sva_scenario_free(s);
