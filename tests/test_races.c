@@ -180,6 +180,11 @@ static int run_examples(int unused, uint64_t seed)
 		"seeds/004-bond-holds-mm-count.sva",
 		"stories/munmap-under-a-live-bond.sva",
 		"stories/pasid-reuse-after-exit.sva",
+		"stories/idxd-exit-with-a-descriptor-in-flight.sva",
+		"stories/idxd-fork-inherits-the-wq-fd.sva",
+		"stories/idxd-remove-with-queues-open.sva",
+		"stories/idxd-shared-wq-two-processes.sva",
+		"stories/prq-overflow-under-many-faults.sva",
 	};
 	int bad = 0;
 

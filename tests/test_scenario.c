@@ -80,10 +80,16 @@ static const char *const seed_examples[] = {
 
 #define NSEEDS (sizeof(seed_examples) / sizeof(seed_examples[0]))
 
-/* Stories of the address space changing under the IOMMU's caches (examples/stories/). */
+/* Stories a kernel developer would write (examples/stories/): the address space changing under
+ * the IOMMU's caches, PASID reuse, idxd's char device, a page-request queue overflowing. */
 static const char *const story_examples[] = {
 	"stories/munmap-under-a-live-bond.sva",
 	"stories/pasid-reuse-after-exit.sva",
+	"stories/idxd-exit-with-a-descriptor-in-flight.sva",
+	"stories/idxd-fork-inherits-the-wq-fd.sva",
+	"stories/idxd-remove-with-queues-open.sva",
+	"stories/idxd-shared-wq-two-processes.sva",
+	"stories/prq-overflow-under-many-faults.sva",
 };
 
 #define NSTORIES (sizeof(story_examples) / sizeof(story_examples[0]))

@@ -72,7 +72,8 @@ static const char valid_text[] =
 	"\twait(p9)\n"
 	"\texpect status(7)\n"
 	"\texec()\n"
-	"}";
+	"}\n"
+	"iommu prq=8                # a small page-request queue\n";
 
 /* The constructs a bug needs: conditions, record fields, and the calls of issue 12. */
 static const char lang_text[] = "device dsa0 pri\n"
@@ -137,6 +138,7 @@ static void test_declarations(void **state)
 
 	assert_string_equal(sva_scenario_file(s), "ok.sva");
 	assert_int_equal(s->kernel.frames, 4096);
+	assert_int_equal(s->iommu.prq, 8);
 	assert_int_equal(s->ndevices, 2);
 	assert_string_equal(s->devices[0].name, "dsa0");
 	assert_int_equal(s->devices[0].engines, 2);
@@ -555,6 +557,12 @@ static const struct bad_case bad_cases[] = {
 	{ "kernel\nkernel frames=1\n" PROC(""), "t.sva:2:1: ", "duplicate kernel" },
 	{ "kernel frames=1\n" PROC(""), "t.sva:1:15: ", "expected frames 2..1048576, found '1'" },
 	{ "kernel frames\n" PROC(""), "t.sva:1:14: ", "expected '=', found end of line" },
+	{ "iommu\niommu prq=4\n" PROC(""), "t.sva:2:1: ", "duplicate iommu" },
+	{ "iommu prq=0\n" PROC(""), "t.sva:1:11: ", "expected prq 1..65536, found '0'" },
+	{ "iommu prq=65537\n" PROC(""), "t.sva:1:11: ", "expected prq 1..65536, found '65537'" },
+	{ "iommu prq=2 prq=3\n" PROC(""), "t.sva:1:13: ", "duplicate option prq" },
+	{ "iommu frames=2\n" PROC(""),
+	  "t.sva:1:7: ", "expected an iommu option (prq=N) or end of line, found 'frames'" },
 	{ "device d\n" PROC("\tr0 = open(dwq0)\n"), "t.sva:3:12: ", "unknown wq 'dwq0'" },
 	{ PROC("\tremove(d)\n"), "t.sva:2:9: ", "unknown device 'd'" },
 	{ PROC("\tp1 = fork(wrk)\n"), "t.sva:2:12: ", "unknown program 'wrk'" },
@@ -964,6 +972,7 @@ static const char *const pieces[] = {
 	"mmap(",
 	"src=",
 	"kernel frames=1\n",
+	"iommu prq=2\n",
 	"if r0 < 0 {\n",
 	"} else {\n",
 	"expect c0.status == SUCCESS\n",

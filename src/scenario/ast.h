@@ -246,10 +246,16 @@ struct sva_scn_kernel {
 	struct sva_scn_loc loc; /* of frames=, when given */
 };
 
+/* iommu [prq=N] */
+struct sva_scn_iommu {
+	unsigned prq; /* page-request queue entries; 0: the swiommu's default */
+};
+
 struct sva_scenario {
 	const char *file; /* as given to the parser */
 	char *text;	  /* a copy of the source (error messages quote it) */
 	struct sva_scn_kernel kernel;
+	struct sva_scn_iommu iommu;
 	struct sva_scn_device *devices;
 	size_t ndevices;
 	struct sva_scn_wq *wqs;

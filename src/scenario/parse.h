@@ -25,6 +25,7 @@
 #define SVA_SCN_MAX_DEPTH	16	     /* nested repeat blocks */
 #define SVA_SCN_MAX_INSTANCES	1000000u     /* process NAME xN */
 #define SVA_SCN_MAX_FRAMES	(1ul << 20)  /* kernel frames=N: 4 GiB */
+#define SVA_SCN_MAX_PRQ		(1u << 16)   /* iommu prq=N: the swiommu's SVA_SW_MAX_PRQ */
 #define SVA_SCN_MAX_DEVICE_NAME 40	     /* leaves room for "wq<i>" in a WQ's name */
 #define SVA_SCN_MAX_PASID_BITS	20	     /* the global PASID space */
 #define SVA_SCN_MAX_FILE	(16ul << 20) /* sva_scenario_load() */
@@ -97,7 +98,7 @@ struct sva_scn_parser {
 	struct sva_scn_decl *decls;
 	size_t ndecls;
 	unsigned depth; /* nested repeat blocks */
-	bool seen_kernel, seen_process;
+	bool seen_kernel, seen_iommu, seen_process;
 };
 
 int sva_scn_fail(struct sva_scn_parser *p, struct sva_scn_loc loc, const char *fmt, ...)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The scenario parser's declarations: kernel, device, wq, process and program (a program's
+ * The scenario parser's declarations: kernel, iommu, device, wq, process and program (a program's
  * body is parsed by parse_stmt.c, a top-level expect by parse_expect.c). Options are words,
  * "word=N" or "word=NAME", each at most once per declaration; a name is declared once.
  */
@@ -76,6 +76,31 @@ static int sva_scn_parse_kernel(struct sva_scn_parser *p)
 			return ret;
 		ret = sva_scn_option_num(p, "frames", 2, SVA_SCN_MAX_FRAMES, &v);
 		p->s->kernel.frames = (unsigned long)v;
+	}
+	return ret ? ret : sva_scn_end_line(p);
+}
+
+/*
+ * iommu [prq=N]: the one IOMMU instance the devices sit behind (the swiommu). prq= sizes its
+ * page-request queue, so that a scenario can make it overflow under many faults.
+ */
+static int sva_scn_parse_iommu(struct sva_scn_parser *p)
+{
+	static const char *const opts[] = { "prq", NULL };
+	unsigned seen = 0;
+	uint64_t v = 0;
+	int ret;
+
+	if (p->seen_iommu)
+		return sva_scn_fail(p, p->tok.loc, "duplicate iommu declaration");
+	p->seen_iommu = true;
+	ret = sva_scn_next(p);
+	while (!ret && !sva_scn_at_eol(&p->tok)) {
+		ret = sva_scn_option(p, opts, &seen, "an iommu option (prq=N) or end of line");
+		if (ret < 0)
+			return ret;
+		ret = sva_scn_option_num(p, "prq", 1, SVA_SCN_MAX_PRQ, &v);
+		p->s->iommu.prq = (unsigned)v;
 	}
 	return ret ? ret : sva_scn_end_line(p);
 }
@@ -355,11 +380,9 @@ struct sva_scn_decl_parser {
 };
 
 static const struct sva_scn_decl_parser sva_scn_decl_parsers[] = {
-	{ "kernel", sva_scn_parse_kernel },
-	{ "device", sva_scn_parse_device },
-	{ "wq", sva_scn_parse_wq },
-	{ "process", sva_scn_parse_process },
-	{ "program", sva_scn_parse_program_decl },
+	{ "kernel", sva_scn_parse_kernel },   { "iommu", sva_scn_parse_iommu },
+	{ "device", sva_scn_parse_device },   { "wq", sva_scn_parse_wq },
+	{ "process", sva_scn_parse_process }, { "program", sva_scn_parse_program_decl },
 	{ "expect", sva_scn_parse_goal },
 };
 
@@ -368,6 +391,6 @@ int sva_scn_parse_decl(struct sva_scn_parser *p)
 	for (size_t i = 0; i < sizeof(sva_scn_decl_parsers) / sizeof(sva_scn_decl_parsers[0]); i++)
 		if (sva_scn_word(&p->tok, sva_scn_decl_parsers[i].word))
 			return sva_scn_decl_parsers[i].parse(p);
-	return sva_scn_expected(p,
-				"a declaration (kernel, device, wq, process, program or expect)");
+	return sva_scn_expected(
+		p, "a declaration (kernel, iommu, device, wq, process, program or expect)");
 }

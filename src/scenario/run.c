@@ -178,7 +178,7 @@ static int sva_scn_setup(struct sva_world *w, void *arg)
 {
 	struct sva_scenario_run *r = arg;
 	struct sva_kernel_config kc = { .frames = r->s->kernel.frames };
-	struct sva_swiommu_config sc = { .name = "swiommu0" };
+	struct sva_swiommu_config sc = { .name = "swiommu0", .prq_entries = r->s->iommu.prq };
 	int ret;
 
 	r->w = w;
