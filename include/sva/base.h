@@ -33,6 +33,11 @@ struct sva_world;
 
 #define SVA_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 
+/* An intrusive list node (the kernel's list_head), embedded by every layer's objects. */
+struct sva_list_head {
+	struct sva_list_head *next, *prev;
+};
+
 /* The structure that embeds @ptr as its @member. */
 #define sva_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 

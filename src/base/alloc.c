@@ -325,7 +325,8 @@ void sva_obj_report_freed(struct sva_world *const *wp, const char *op)
 		   serial, off);
 	/* Nothing sensible is left to run: stop, and take this actor off the CPU for good. */
 	sva_world_stop(w);
-	sva_sched_point_at(w, SVA_HERE);
+	if (w->hooks.point)
+		w->hooks.point(w, SVA_HERE);
 }
 
 bool sva_obj_gone(const void *field, const char *op)
