@@ -9,7 +9,8 @@ layers are ranked in the order of the table in docs/architecture.md, read from t
 (its rows name each layer's folder), so the table and this test cannot drift apart. A file may
 include its own layer and the layers below it; an #include of a higher layer is an arrow running
 upward and fails the test, unless ALLOWED lists it with the reason it is kept. A private header
-of src/ is its layer's, except those that PRIVATE_TO names with the layers that may share it.
+of src/ may be used by the layers above its own (list.h, say), except one that PRIVATE_TO
+reserves to the layers it names: an #include of it from another fails too.
 
 Usage: check-deps.py [REPO]   (exit 0: clean; 1: an upward arrow, printed one per line)
        check-deps.py --self-test [REPO]: the check fails on a copy of REPO given an upward
