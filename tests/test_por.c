@@ -268,6 +268,7 @@ struct dma_prog {
 	uint64_t read;
 	int read_ret, write_ret;
 	bool unbind; /* the CPU side unbinds instead (the PASID entry changes under the DMA) */
+	bool ats;    /* the device translates through ATS and its ATC (the ATS request's point) */
 	uint32_t pasid;
 	char outcomes[MAX_OUTCOMES][48];
 	unsigned noutcomes;
@@ -303,7 +304,7 @@ static int dma_setup(struct sva_world *w, void *arg)
 	struct dma_prog *p = arg;
 	struct sva_mm_sys_config mc = { .frames = 64 };
 	struct sva_swiommu_config sc = { .name = "sw0" };
-	struct sva_device_config dc = { .name = "acc0", .pasid_bits = 20 };
+	struct sva_device_config dc = { .name = "acc0", .pasid_bits = 20, .ats = p->ats };
 	uint64_t one = 1;
 	int ret;
 
@@ -374,7 +375,7 @@ static void dma_teardown(struct sva_world *w, void *arg)
 	sva_checker_detach(p->c);
 }
 
-static void explore_dma(bool no_por, unsigned bound, unsigned breaks, bool unbind,
+static void explore_dma(bool no_por, unsigned bound, unsigned breaks, bool unbind, bool ats,
 			struct dma_prog *p, struct sva_explore_result *res)
 {
 	/* the check judges: a broken design's violations are outcomes, not failures */
@@ -385,22 +386,24 @@ static void explore_dma(bool no_por, unsigned bound, unsigned breaks, bool unbin
 
 	memset(p, 0, sizeof(*p));
 	p->unbind = unbind;
+	p->ats = ats;
 	assert_int_equal(sva_explore(&cfg, &prog, res), 0);
-	print_message("dma%s, K=%u, %s%s: %lu schedules, %lu redundant, %u outcomes\n",
-		      unbind ? " under unbind" : "", bound, no_por ? "no POR" : "POR",
-		      breaks ? ", broken" : "", res->schedules, res->redundant, p->noutcomes);
+	print_message("dma%s%s, K=%u, %s%s: %lu schedules, %lu redundant, %u outcomes\n",
+		      ats ? " through ATS" : "", unbind ? " under unbind" : "", bound,
+		      no_por ? "no POR" : "POR", breaks ? ", broken" : "", res->schedules,
+		      res->redundant, p->noutcomes);
 	assert_true(res->exhausted);
 	assert_int_equal(res->failures, 0);
 	qsort(p->outcomes, p->noutcomes, sizeof(p->outcomes[0]), outcome_cmp);
 }
 
-static void dma_same_outcomes(unsigned breaks, bool unbind, unsigned min_outcomes)
+static void dma_same_outcomes(unsigned breaks, bool unbind, bool ats, unsigned min_outcomes)
 {
 	static struct dma_prog with, without;
 	struct sva_explore_result rw, ro;
 
-	explore_dma(false, DMA_BOUND, breaks, unbind, &with, &rw);
-	explore_dma(true, DMA_BOUND, breaks, unbind, &without, &ro);
+	explore_dma(false, DMA_BOUND, breaks, unbind, ats, &with, &rw);
+	explore_dma(true, DMA_BOUND, breaks, unbind, ats, &without, &ro);
 	for (unsigned i = 0; i < without.noutcomes; i++)
 		print_message("  %s\n", without.outcomes[i]);
 	assert_true(rw.schedules < ro.schedules);
@@ -414,14 +417,21 @@ static void test_device_steps_named_same_outcomes(void **state)
 {
 	(void)state;
 	/* the read sees 1 or 7, the write lands or faults on the unmapped page */
-	dma_same_outcomes(0, false, 4);
+	dma_same_outcomes(0, false, false, 4);
 	/*
 	 * The munmap leaves the IOTLB entry: the write through it after the unmap is a violation
 	 * (I3) in some orders only - the checker's verdict is an outcome too.
 	 */
-	dma_same_outcomes(SVA_BREAK_KEEP_IOTLB, false, 5);
+	dma_same_outcomes(SVA_BREAK_KEEP_IOTLB, false, false, 5);
 	/* the entry goes away under the device: each access translates, faults, or never starts */
-	dma_same_outcomes(0, true, 2);
+	dma_same_outcomes(0, true, false, 2);
+	/*
+	 * The same through ATS: the ATS request's steps name the ATC's generation, its entries
+	 * (their lock) and what a translation reads; the kept ATC entry's I3 is an outcome too.
+	 */
+	dma_same_outcomes(0, false, true, 4);
+	dma_same_outcomes(SVA_BREAK_KEEP_IOTLB, false, true, 5);
+	dma_same_outcomes(0, true, true, 2);
 }
 
 int main(void)

@@ -33,6 +33,11 @@ struct sva_world;
 
 #define SVA_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 
+/* An intrusive list node (the kernel's list_head), embedded by every layer's objects. */
+struct sva_list_head {
+	struct sva_list_head *next, *prev;
+};
+
 /* The structure that embeds @ptr as its @member. */
 #define sva_container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
@@ -280,6 +285,17 @@ bool sva_alloc_injection(struct sva_world *w, struct sva_alloc_injection *out);
  * (a bit per type, may be 0). Returns the number of live objects not ignored.
  */
 long sva_alloc_describe_live(struct sva_world *w, uint64_t ignore, char *buf, size_t len);
+/*
+ * Use after free of a model object (sim worlds quarantine and poison freed objects, see
+ * docs/architecture.md): true when @field, a pointer member of an object from sva_alloc(), lies
+ * in a freed object. Then it is reported as USE_AFTER_FREE ("@op through a freed domain
+ * (allocation #12, ...)", the checker's I5), the run is stopped and, in an actor of a sim run,
+ * the call does not return: nothing is followed. Code that follows a pointer it holds no
+ * reference for - whose lifetime rests on an order (a drain, a lock), as a fault group's domain
+ * does - asks before following it, as the primitives do for their own world pointer. False for
+ * a live object, and always in native worlds (they free at once).
+ */
+bool sva_obj_gone(const void *field, const char *op);
 
 /* ---- logging --------------------------------------------------------------------------- */
 

@@ -32,13 +32,18 @@ SVA_BEGIN_DECLS
 
 struct sva_pasid_space;
 
-/* A space of IDs [1, max - 1]; @max at most SVA_PASID_MAX. 0, -EINVAL or -ENOMEM. */
+/*
+ * A space of IDs [1, max - 1]; @max at most SVA_PASID_MAX. 0, -EINVAL or -ENOMEM.
+ * Context: any; destroy only when no other actor can use the space any more.
+ */
 int sva_pasid_space_create(struct sva_world *w, uint32_t max, struct sva_pasid_space **out);
 void sva_pasid_space_destroy(struct sva_pasid_space *space);
 
 /*
  * The lowest free ID in [1, @max - 1] (@max is the device's max_pasids, clamped to the space).
  * 0 and *@pasid set; -ENOSPC when none is free or @max <= 1; -ENOMEM.
+ * Context: takes the space's spinlock (a leaf): the caller may hold sleeping locks and other
+ * spinlocks, but not this space's. The same holds for every sva_pasid_* call below.
  */
 int sva_pasid_alloc(struct sva_pasid_space *space, uint32_t max, uint32_t *pasid);
 /* Return @pasid. -EINVAL, and nothing changes, when it is not allocated. */
@@ -61,9 +66,16 @@ struct sva_iommu_fault_param;
 struct sva_page_request;
 struct sva_page_response;
 
-/* The subsystem of one kernel: the global PASID space, iommu_sva_lock, every IOMMU. */
+/*
+ * The subsystem of one kernel: the global PASID space, iommu_sva_lock, every IOMMU.
+ * Context: setup; @mm_sys must outlive it.
+ */
 int sva_iommu_sys_create(struct sva_mm_sys *mm_sys, struct sva_iommu_sys **out);
-/* IOMMUs and devices must be gone; PASIDs of live mms are reported. */
+/*
+ * IOMMUs and devices must be gone; PASIDs of live mms are reported.
+ * Context: teardown: every IOMMU unregistered, every mm that had a PASID dropped
+ * (sva_mm_sys_synchronize() run), no actor using the subsystem.
+ */
 void sva_iommu_sys_destroy(struct sva_iommu_sys *sys);
 struct sva_pasid_space *sva_iommu_sys_pasids(struct sva_iommu_sys *sys);
 struct sva_world *sva_iommu_sys_world(struct sva_iommu_sys *sys);
@@ -132,10 +144,16 @@ struct sva_iommu_config {
 	void *priv;	     /* the driver's instance */
 };
 
-/* Register an IOMMU instance. 0, -EINVAL, -ENOMEM. */
+/*
+ * Register an IOMMU instance. 0, -EINVAL, -ENOMEM.
+ * Context: may sleep (the subsystem's lock); @cfg->ops must outlive the instance.
+ */
 int sva_iommu_register(struct sva_iommu_sys *sys, const struct sva_iommu_config *cfg,
 		       struct sva_iommu **out);
-/* Its devices must be gone (reported otherwise). */
+/*
+ * Its devices must be gone (reported otherwise).
+ * Context: may sleep; every device of it removed (sva_device_remove()).
+ */
 void sva_iommu_unregister(struct sva_iommu *iommu);
 void *sva_iommu_priv(struct sva_iommu *iommu);
 const char *sva_iommu_name(const struct sva_iommu *iommu);
@@ -173,10 +191,19 @@ struct sva_device {
 	struct sva_iommu_fault_param *fault_param; /* I/O page faults (io-pgfault.c) */
 };
 
-/* Add a device behind @iommu: probe_device, then the group. 0, -EINVAL, -ENOMEM, probe's. */
+/*
+ * Add a device behind @iommu: probe_device, then the group. 0, -EINVAL, -ENOMEM, probe's.
+ * Context: may sleep; the caller holds no group mutex and not the subsystem's lock;
+ * @cfg->same_group, when set, is a live device of the same IOMMU.
+ */
 int sva_device_add(struct sva_iommu *iommu, const struct sva_device_config *cfg,
 		   struct sva_device **out);
-/* Every PASID of it must be detached (reported otherwise). */
+/*
+ * Every PASID of it must be detached (reported otherwise).
+ * Context: may sleep (group mutex, the driver's release_device); the caller must have unbound
+ * every bond of the device and taken it off its fault queue (sva_iopf_queue_remove_device()),
+ * and no actor may use @dev afterwards (in sim, one that does is a use after free, I5).
+ */
 void sva_device_remove(struct sva_device *dev);
 
 /* ---- attach handles and generic PASID attach ------------------------------------------------ */
@@ -191,27 +218,54 @@ struct sva_attach_handle {
  * each device programmed (rolled back on failure), and only then @handle (may be NULL)
  * published. -ENODEV, -EOPNOTSUPP, -EINVAL (PASID 0, beyond a device's max_pasids, a domain of
  * another IOMMU), -EBUSY (slot taken), -ENOMEM, or the driver's error.
+ * Context: may sleep; takes the group mutex, then the driver's locks: the caller must not hold
+ * the group mutex nor a driver lock (it may hold iommu_sva_lock, as SVA bind does). @handle
+ * must stay valid until the detach.
  */
 int sva_iommu_attach_device_pasid(struct sva_domain *domain, struct sva_device *dev, uint32_t pasid,
 				  struct sva_attach_handle *handle);
-/* Detach: every device's entry goes to the blocked domain, then the slot is erased. */
+/*
+ * Detach: every device's entry goes to the blocked domain, then the slot is erased; the
+ * driver drains the PASID's page requests and their handlers before it returns.
+ * Context: may sleep and waits for the fault work of the PASID: the caller must not hold the
+ * group mutex, a driver lock or the mmap_lock of the domain's mm (the handlers take it), and
+ * must not run on the fault queue's workqueue. @domain must be attached at (@dev, @pasid).
+ */
 void sva_iommu_detach_device_pasid(struct sva_domain *domain, struct sva_device *dev,
 				   uint32_t pasid);
 /*
  * The handle attached at (group, @pasid): -ENOENT if none, -EBUSY if the entry is not a
  * handle of @type (a bare domain, or another type).
+ * Context: takes the group's xa_lock (a spinlock); the handle stays valid only while the
+ * caller keeps the PASID attached (holds iommu_sva_lock, or the group mutex).
  */
 int sva_iommu_attach_handle_get(struct sva_iommu_group *group, uint32_t pasid,
 				enum sva_domain_type type, struct sva_attach_handle **out);
-/* The domain attached at @dev's (group, @pasid), or NULL. For drivers and device models. */
+/*
+ * The domain attached at @dev's (group, @pasid), or NULL. For drivers and device models.
+ * Context: takes xa_lock only; the domain may be detached and freed as soon as it returns,
+ * unless the caller holds the group mutex or keeps the PASID from being unbound.
+ */
 struct sva_domain *sva_iommu_get_domain_for_pasid(struct sva_device *dev, uint32_t pasid);
 
-/* A paging domain the caller maps itself (driver's domain_alloc_paging). */
+/*
+ * A paging domain the caller maps itself (driver's domain_alloc_paging).
+ * Context: may sleep.
+ */
 int sva_iommu_paging_domain_alloc(struct sva_device *dev, struct sva_domain **out);
+/*
+ * Free a domain: its ID back to its IOMMU, the mm count of an SVA domain dropped, then the
+ * driver's free. Context: may sleep; the domain must be detached from every PASID and device
+ * (its IOTLB entries flushed by the detach), and no fault group may still name it.
+ */
 void sva_iommu_domain_free(struct sva_domain *domain);
 
-/* A PASID for a driver's own use (the "private PASID"), from the global space. */
+/*
+ * A PASID for a driver's own use (the "private PASID"), from the global space;
+ * SVA_PASID_INVALID when none fits @dev. Context: any (the space's spinlock).
+ */
 uint32_t sva_iommu_alloc_global_pasid(struct sva_device *dev);
+/* Context: any; the PASID must be detached from every device that used it. */
 void sva_iommu_free_global_pasid(struct sva_iommu_sys *sys, uint32_t pasid);
 
 /* ---- I/O page faults (the kernel's io-pgfault.c) ------------------------------------------- */
@@ -264,19 +318,40 @@ struct sva_iopf_group {
 	struct sva_iommu_fault_param *fault_param;
 };
 
-/* A fault queue: one per IOMMU that has PRI, with its workqueue. */
+/*
+ * A fault queue: one per IOMMU that has PRI, with its workqueue.
+ * Context: setup (spawns the workqueue's workers).
+ */
 int sva_iopf_queue_alloc(struct sva_iommu_sys *sys, const char *name, struct sva_iopf_queue **out);
-/* Every device must have been removed. */
+/*
+ * Every device must have been removed. Context: may sleep (joins the workers); the driver's
+ * page-request thread must have stopped reporting to it.
+ */
 void sva_iopf_queue_free(struct sva_iopf_queue *q);
-/* Enable I/O page faults for @dev on @q: -ENODEV (driver has no page_response), -EBUSY. */
+/*
+ * Enable I/O page faults for @dev on @q: -ENODEV (driver has no page_response), -EBUSY.
+ * Context: may sleep; before the first PASID of @dev that takes page requests is attached.
+ */
 int sva_iopf_queue_add_device(struct sva_iopf_queue *q, struct sva_device *dev);
-/* Disable: partial requests freed, every pending group answered INVALID. */
+/*
+ * Disable: partial requests freed, every pending group answered INVALID.
+ * Context: may sleep; the caller must have stopped the device's page requests (no PASID of
+ * @dev attached to a domain that takes faults, or its requests refused by the driver).
+ */
 void sva_iopf_queue_remove_device(struct sva_iopf_queue *q, struct sva_device *dev);
-/* Wait until every fault work queued so far on @dev's queue has run. */
+/*
+ * Wait until every fault work queued so far on @dev's queue has run.
+ * Context: may sleep; must not run on the queue's workqueue, nor hold a lock a fault handler
+ * takes (the mmap_lock of a bound mm, iommu_sva_lock is fine: handlers do not take it).
+ */
 void sva_iopf_queue_flush_dev(struct sva_device *dev);
-/* Drop every partial request of @q (after a hardware queue overflow). */
+/* Drop every partial request of @q (after a hardware queue overflow). Context: may sleep. */
 void sva_iopf_queue_discard_partial(struct sva_iopf_queue *q);
-/* Answer every pending group of @dev on @pasid INVALID (the end of draining a detach). */
+/*
+ * Answer every pending group of @dev on @pasid INVALID (the end of draining a detach).
+ * Context: may sleep; the caller must have drained the driver's queue and flushed the fault
+ * work (sva_iopf_queue_flush_dev()) first, or a group still being handled is answered twice.
+ */
 void sva_iopf_dev_abort_pasid(struct sva_device *dev, uint32_t pasid);
 
 /*
@@ -284,12 +359,19 @@ void sva_iopf_dev_abort_pasid(struct sva_device *dev, uint32_t pasid);
  * the last of their group; then the group goes to the handler of the domain attached at its
  * PASID. No domain or no handler: answered INVALID (-EINVAL); no memory for the group:
  * answered FAILURE. 0 when taken.
+ * Context: may sleep; the caller holds no group mutex and no lock a detach holds while it
+ * drains (iommu_sva_lock), so that the drain can wait for it. The domain found stays valid
+ * only because a detach drains the driver's queue and this fault work before its free.
  */
 int sva_iommu_report_device_fault(struct sva_device *dev, const struct sva_page_request *req);
-/* Answer @group once (later answers, and answers after the device left, are no-ops). */
+/*
+ * Answer @group once (later answers, and answers after the device left, are no-ops).
+ * Context: may sleep; from the group's handler, before sva_iopf_free_group().
+ */
 void sva_iopf_group_response(struct sva_iopf_group *group, enum sva_page_response_code code);
+/* Context: may sleep; once, by the group's handler, after its response; @group is gone. */
 void sva_iopf_free_group(struct sva_iopf_group *group);
-/* Groups waiting for an answer on @dev (for tests and the checker). */
+/* Groups waiting for an answer on @dev (for tests and the checker). Context: may sleep. */
 unsigned sva_iopf_dev_pending(struct sva_device *dev);
 
 /* ---- SVA ---------------------------------------------------------------------------------- */
@@ -298,23 +380,45 @@ unsigned sva_iopf_dev_pending(struct sva_device *dev);
 struct sva_bond;
 
 /*
- * Bind @dev to @mm (the caller holds a user of @mm). The same (group, mm) returns the same
+ * Bind @dev to @mm (the kernel's iommu_sva_bind_device). The same (group, mm) returns the same
  * bond with one more user. -ENODEV, -EOVERFLOW (the mm's PASID does not fit @dev), -ENOSPC,
  * -EBUSY (the PASID slot holds another mm or a non-SVA domain), -ENOMEM, -EOPNOTSUPP, or the
  * driver's error; on error everything is as before, except that a PASID once given to the mm
  * stays with it.
+ * Context: may sleep; takes iommu_sva_lock, the group mutex and (registering the driver's
+ * notifier) @mm's mmap_lock for write: the caller must hold none of them, and must hold a
+ * user of @mm (mmget) for the duration of the call; the bond itself holds none.
  */
 int sva_bind_device(struct sva_device *dev, struct sva_mm *mm, struct sva_bond **out);
-/* Drop a user of @bond; the last one detaches and frees it (never the PASID). */
+/*
+ * Drop a user of @bond; the last one detaches and frees it (never the PASID: that is the mm's
+ * last mmdrop). As the kernel's iommu_sva_unbind_device: the device should not be issuing any
+ * more transactions for the PASID, and its outstanding page requests are flushed by the
+ * detach (drained from the IOMMU's queue, their handlers waited for, the rest answered).
+ * Context: may sleep; takes iommu_sva_lock, then the group mutex, and waits for the PASID's
+ * fault work: the caller must hold none of them, nor the mmap_lock of the bond's mm, and must
+ * not run on the fault queue's workqueue. Once per successful bind: @bond may be freed on
+ * return (in sim, an unbind too many is reported: refcount misuse or use after free, I5).
+ */
 void sva_unbind_device(struct sva_bond *bond);
+/* Context: any, while the caller holds a user of @bond (the kernel's iommu_sva_get_pasid). */
 uint32_t sva_bond_pasid(struct sva_bond *bond);
+/* Context: any, while the caller holds a user of @bond. */
 struct sva_device *sva_bond_device(struct sva_bond *bond);
+/* Context: any, while the caller holds a user of @bond; a snapshot (changed under iommu_sva_lock).
+ */
 unsigned sva_bond_users(struct sva_bond *bond);
-/* The PASID of @mm (mm_get_enqcmd_pasid), or SVA_PASID_INVALID. Lockless. */
+/*
+ * The PASID of @mm (mm_get_enqcmd_pasid), or SVA_PASID_INVALID. Lockless.
+ * Context: any; the caller holds a count of @mm (mm_users or mm_count).
+ */
 uint32_t sva_mm_get_pasid(struct sva_mm *mm);
-/* Which allocation of its PASID value the mm holds (its owner is (mm, generation)); 0: none. */
+/*
+ * Which allocation of its PASID value the mm holds (its owner is (mm, generation)); 0: none.
+ * Context: as sva_mm_get_pasid().
+ */
 uint64_t sva_mm_pasid_gen(struct sva_mm *mm);
-/* SVA domains of @mm (for tests and the checker). */
+/* SVA domains of @mm (for tests and the checker). Context: may sleep (iommu_sva_lock). */
 unsigned sva_mm_sva_domains(struct sva_iommu_sys *sys, struct sva_mm *mm);
 
 SVA_END_DECLS

@@ -30,10 +30,6 @@ SVA_BEGIN_DECLS
 
 struct sva_actor;
 
-struct sva_list_head {
-	struct sva_list_head *next, *prev;
-};
-
 /*
  * A wait channel: the one low-level blocking mechanism every primitive is built on. Native: a
  * pthread mutex and condition variable. Sim: a FIFO of blocked actors (the lock is a no-op

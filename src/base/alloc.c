@@ -321,11 +321,18 @@ void sva_obj_report_freed(struct sva_world *const *wp, const char *op)
 	}
 	pthread_mutex_unlock(&w->objects_lock);
 	sva_report(w, SVA_REPORT_USE_AFTER_FREE,
-		   "%s through a freed %s (allocation #%llu, the primitive at offset %zu)", op,
-		   type, serial, off);
+		   "%s through a freed %s (allocation #%llu, the field at offset %zu)", op, type,
+		   serial, off);
 	/* Nothing sensible is left to run: stop, and take this actor off the CPU for good. */
 	sva_world_stop(w);
-	sva_sched_point_at(w, SVA_HERE);
+	if (w->hooks.point)
+		w->hooks.point(w, SVA_HERE);
+}
+
+bool sva_obj_gone(const void *field, const char *op)
+{
+	/* a pointer member: canonical while live, the poison word once freed */
+	return sva_obj_freed((struct sva_world *const *)field, op);
 }
 
 long sva_alloc_live(struct sva_world *w, enum sva_obj_type type)

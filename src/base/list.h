@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sva/sync.h" /* struct sva_list_head */
+#include "sva/base.h" /* struct sva_list_head */
 
 static inline void sva_list_init(struct sva_list_head *h)
 {

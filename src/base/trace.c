@@ -289,7 +289,7 @@ void sva_trace_emit(struct sva_world *w, enum sva_event kind, uint64_t track_id,
 	bool out_of_turn = ordered && sva_trace_delivering_here(r);
 	unsigned long ticket = 0;
 	struct sva_trace_event ev = {
-		.actor = sva_sched_current_id(w),
+		.actor = sva_world_current_actor(w),
 		.kind = kind,
 		.track_id = track_id,
 		.obj = obj,

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The world: creation and destruction of everything a libsva instance owns.
+ * The world, its base half: the configuration, the allocator, logging and the trace ring of a
+ * libsva instance, and the world's accessors.
  *
- * This is the one place where base meets sync: a world is created with its backend
- * (sva_sched_create) and destroyed after it (sva_sched_destroy joins or abandons the actors).
+ * The world as a whole - this half and its scheduler - is created and destroyed by
+ * src/sync/world.c (sva_world_create), above both: base calls nothing above it, and reads the
+ * scheduler's clock and current actor through the hooks the scheduler installs (world.h).
  * Objects still tracked by the allocator at destroy are freed, so an abandoned run (deadlock)
  * does not leak into the process; tests check for leaks before destroying.
  */
@@ -14,14 +16,11 @@
 #include "list.h"
 #include "world.h"
 
-int sva_world_create(const struct sva_world_config *config, struct sva_world **out)
+int sva_world_base_create(const struct sva_world_config *config, struct sva_world **out)
 {
-	static const struct sva_world_config defaults = { .backend = SVA_BACKEND_NATIVE };
 	struct sva_world *w;
 	int ret;
 
-	if (!config)
-		config = &defaults;
 	if ((config->backend != SVA_BACKEND_NATIVE && config->backend != SVA_BACKEND_SIM) ||
 	    (unsigned)config->variant >= SVA_VARIANT_NR)
 		return -EINVAL;
@@ -36,34 +35,27 @@ int sva_world_create(const struct sva_world_config *config, struct sva_world **o
 	sva_list_init(&w->quarantine);
 	w->log_level = config->log_level;
 	sva_world_set_log_sink(w, NULL, NULL);
-
 	ret = sva_trace_ring_create(w, config->trace_capacity);
-	if (ret == 0) {
-		ret = sva_sched_create(w, config);
-		if (ret)
-			sva_trace_ring_destroy(w);
-	}
 	if (ret) {
-		sva_alloc_release_all(w); /* what the failed part freed is in the quarantine */
-		pthread_mutex_destroy(&w->objects_lock);
-		pthread_mutex_destroy(&w->report_lock);
-		free(w);
+		sva_world_base_destroy(w);
 		return ret;
 	}
 	*out = w;
 	return 0;
 }
 
-void sva_world_destroy(struct sva_world *w)
+void sva_world_base_destroy(struct sva_world *w)
 {
-	if (!w)
-		return;
-	sva_sched_destroy(w);
 	sva_trace_ring_destroy(w);
-	sva_alloc_release_all(w);
+	sva_alloc_release_all(w); /* what a failed creation freed is in the quarantine too */
 	pthread_mutex_destroy(&w->objects_lock);
 	pthread_mutex_destroy(&w->report_lock);
 	free(w);
+}
+
+uint64_t sva_world_now(struct sva_world *w)
+{
+	return w->hooks.now ? w->hooks.now(w) : 0;
 }
 
 enum sva_backend sva_world_backend(const struct sva_world *w)

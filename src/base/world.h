@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The world's insides, shared by src/base and src/sync (the foundation). Layers above use the
- * public functions of sva/base.h and sva/sync.h instead.
+ * public functions of sva/base.h and sva/sync.h instead (scripts/check-deps.py keeps it so).
+ *
+ * Base calls nothing above it: what it needs of the scheduler - the clock, the current actor,
+ * a scheduling point - it asks through the hooks the scheduler installs when it is created with
+ * the world (src/sync/world.c creates both: the world sits above sync).
  *
  * Locking: the allocator, report and trace state are protected by plain pthread mutexes of
  * their own. They are infrastructure, not part of the model: they never block across actors
@@ -15,10 +19,16 @@
 #include <stdint.h>
 
 #include "sva/base.h"
-#include "sva/sync.h"
 
 struct sva_sched;
 struct sva_trace_ring;
+
+/* What base asks of the scheduler; NULL before it is created and after it is destroyed. */
+struct sva_world_hooks {
+	uint64_t (*now)(struct sva_world *w);		      /* sim steps or ns (sva_world_now) */
+	int (*current_actor)(struct sva_world *w);	      /* the trace's actor id; -1: none */
+	void (*point)(struct sva_world *w, const char *site); /* a scheduling point */
+};
 
 #define SVA_MAX_SUBSCRIBERS 8
 
@@ -60,6 +70,7 @@ struct sva_world {
 	unsigned nordered; /* of which ordered */
 
 	/* concurrency (src/sync) */
+	struct sva_world_hooks hooks;
 	struct sva_sched *sched;
 	atomic_bool stopped; /* sva_world_stop(): sim schedules nobody any more */
 };
@@ -110,9 +121,18 @@ void sva_trace_name_actor(struct sva_world *w, int id, const char *name);
 /* The name remembered for actor @id, in @buf ("?" if unknown), or the literal "world" for -1. */
 const char *sva_trace_actor_name(struct sva_world *w, int id, char *buf, size_t len);
 
-/* Provided by src/sync: the backend of a world. */
-int sva_sched_create(struct sva_world *w, const struct sva_world_config *config);
-void sva_sched_destroy(struct sva_world *w);
-int sva_sched_current_id(struct sva_world *w);
+/* The actor the trace records an event of: the current one, -1 outside any (or no scheduler). */
+static inline int sva_world_current_actor(struct sva_world *w)
+{
+	return w->hooks.current_actor ? w->hooks.current_actor(w) : -1;
+}
+
+/*
+ * The base half of a world, for src/sync/world.c, which adds the scheduler: config checked,
+ * allocator, logging and trace ring set up (0, -EINVAL, -ENOMEM); and their teardown, which
+ * frees every object still tracked.
+ */
+int sva_world_base_create(const struct sva_world_config *config, struct sva_world **out);
+void sva_world_base_destroy(struct sva_world *w);
 
 #endif /* SVA_BASE_WORLD_H */

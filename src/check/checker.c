@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../base/world.h"
+#include "sva/sync.h"
 #include "sva/check.h"
 #include "sva/mem.h"
 #include "sva/mm.h"

@@ -224,10 +224,14 @@ int sva_device_add(struct sva_iommu *iommu, const struct sva_device_config *cfg,
 
 void sva_device_remove(struct sva_device *dev)
 {
-	struct sva_iommu_sys *sys = dev->iommu->sys;
-	struct sva_iommu_group *g = dev->group;
+	struct sva_iommu_sys *sys;
+	struct sva_iommu_group *g;
 	bool last;
 
+	if (sva_device_gone(dev, "device_remove"))
+		return;
+	sys = dev->iommu->sys;
+	g = dev->group;
 	sva_mutex_lock(&sys->lock);
 	sva_list_del(&dev->iommu_node);
 	sva_mutex_unlock(&sys->lock);
@@ -351,8 +355,12 @@ int sva_iommu_attach_device_pasid(struct sva_domain *domain, struct sva_device *
 	struct sva_iommu_group *g;
 	struct sva_pasid_slot *slot;
 	struct sva_device *d;
-	int ret = sva_attach_check(domain, dev, pasid);
+	int ret;
 
+	if (sva_domain_gone(domain, "attach_device_pasid") ||
+	    sva_device_gone(dev, "attach_device_pasid"))
+		return -ENODEV;
+	ret = sva_attach_check(domain, dev, pasid);
 	if (ret)
 		return ret;
 	g = dev->group;
@@ -392,9 +400,13 @@ out:
 void sva_iommu_detach_device_pasid(struct sva_domain *domain, struct sva_device *dev,
 				   uint32_t pasid)
 {
-	struct sva_iommu_group *g = dev->group;
+	struct sva_iommu_group *g;
 	struct sva_device *d;
 
+	if (sva_domain_gone(domain, "detach_device_pasid") ||
+	    sva_device_gone(dev, "detach_device_pasid"))
+		return;
+	g = dev->group;
 	sva_mutex_lock(&g->mutex);
 	sva_list_for_each_entry(d, &g->devices, group_node) {
 		struct sva_domain *blocked = d->iommu->ops->blocked_domain;
@@ -430,10 +442,13 @@ int sva_iommu_attach_handle_get(struct sva_iommu_group *g, uint32_t pasid,
 
 struct sva_domain *sva_iommu_pasid_domain(struct sva_device *dev, uint32_t pasid)
 {
-	struct sva_iommu_group *g = dev->group;
+	struct sva_iommu_group *g;
 	struct sva_pasid_slot *slot;
 	struct sva_domain *domain = NULL;
 
+	if (sva_device_gone(dev, "get_domain_for_pasid"))
+		return NULL;
+	g = dev->group;
 	sva_spin_lock(&g->xa_lock);
 	slot = sva_slot_find(g, pasid);
 	if (slot && !slot->reserved)
@@ -473,8 +488,11 @@ int sva_iommu_paging_domain_alloc(struct sva_device *dev, struct sva_domain **ou
 
 void sva_iommu_domain_free(struct sva_domain *domain)
 {
-	struct sva_mm *mm = domain->type == SVA_DOMAIN_SVA ? domain->mm : NULL;
+	struct sva_mm *mm;
 
+	if (sva_domain_gone(domain, "iommu_domain_free"))
+		return; /* freed twice */
+	mm = domain->type == SVA_DOMAIN_SVA ? domain->mm : NULL;
 	if (domain->id) /* detached everywhere, its entries flushed: the ID may be reused */
 		sva_pasid_free(domain->owner->dids, domain->id);
 	if (mm)

@@ -87,6 +87,36 @@ struct sva_bond {
 	unsigned users; /* under iommu_sva_lock */
 };
 
+/*
+ * Use after free (sim): the core follows some pointers it holds no reference for - a fault
+ * group's domain, the domain in a PASID slot, the bond, domain or device its caller hands in -
+ * because their lifetime rests on an order (a detach drains the PASID's faults, an unbind is a
+ * bond's last use), not on a count. Each is looked at before it is followed: sva_obj_gone() on
+ * a pointer member, which holds the poison pattern once the object is freed. So a model change
+ * that frees one too early is reported as a use after free (I5) with its schedule, and the
+ * actor goes no further, instead of the run crashing. NULL is not gone: the callers' own
+ * checks handle it.
+ */
+static inline bool sva_domain_gone(const struct sva_domain *d, const char *op)
+{
+	return d && sva_obj_gone(&d->ops, op);
+}
+
+static inline bool sva_device_gone(const struct sva_device *dev, const char *op)
+{
+	return dev && sva_obj_gone(&dev->iommu, op);
+}
+
+static inline bool sva_bond_gone(const struct sva_bond *bond, const char *op)
+{
+	return bond && sva_obj_gone(&bond->dev, op);
+}
+
+static inline bool sva_iopf_group_gone(const struct sva_iopf_group *group, const char *op)
+{
+	return group && sva_obj_gone(&group->dev, op);
+}
+
 /* Give @domain (its owner set) a domain ID of its IOMMU: 0, -ENOSPC or -ENOMEM. */
 int sva_iommu_domain_id_alloc(struct sva_domain *domain);
 /* The domain attached at (@dev's group, @pasid), read under xa_lock only; NULL if none. */

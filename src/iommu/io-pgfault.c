@@ -48,9 +48,12 @@ void sva_iopf_sys_init(struct sva_iommu_sys *sys)
 
 static struct sva_iommu_fault_param *sva_iopf_get_param(struct sva_device *dev)
 {
-	struct sva_iommu_sys *sys = dev->iommu->sys;
+	struct sva_iommu_sys *sys;
 	struct sva_iommu_fault_param *p;
 
+	if (sva_device_gone(dev, "iopf: the device's fault param"))
+		return NULL;
+	sys = dev->iommu->sys;
 	sva_spin_lock(&sys->fault_param_lock);
 	p = dev->fault_param;
 	if (p)
@@ -61,10 +64,12 @@ static struct sva_iommu_fault_param *sva_iopf_get_param(struct sva_device *dev)
 
 static void sva_iopf_put_param(struct sva_iommu_fault_param *p)
 {
-	struct sva_world *w = p->dev->iommu->sys->w;
+	struct sva_world *w;
 
+	/* the count first: it reports a freed param itself, before anything is followed */
 	if (!sva_refcount_dec_and_test(&p->users))
 		return;
+	w = p->dev->iommu->sys->w;
 	sva_free(w, SVA_OBJ_ARRAY, p->partial);
 	sva_mutex_destroy(&p->lock);
 	sva_free(w, SVA_OBJ_IOPF_PARAM, p);
@@ -93,9 +98,15 @@ int sva_iopf_queue_alloc(struct sva_iommu_sys *sys, const char *name, struct sva
 	return 0;
 }
 
+/* A fault queue handed in by a driver: followed only while live. */
+static bool sva_iopf_queue_gone(const struct sva_iopf_queue *q, const char *op)
+{
+	return q && sva_obj_gone(&q->sys, op);
+}
+
 void sva_iopf_queue_free(struct sva_iopf_queue *q)
 {
-	if (!q)
+	if (!q || sva_iopf_queue_gone(q, "iopf_queue_free"))
 		return;
 	if (!sva_list_empty(&q->devices))
 		sva_report(q->sys->w, SVA_REPORT_BAD_USAGE, "fault queue %s freed with devices",
@@ -111,7 +122,8 @@ int sva_iopf_queue_add_device(struct sva_iopf_queue *q, struct sva_device *dev)
 	struct sva_iommu_fault_param *p;
 	int ret = 0;
 
-	if (!dev->iommu->ops->page_response)
+	if (sva_iopf_queue_gone(q, "iopf_queue_add_device") ||
+	    sva_device_gone(dev, "iopf_queue_add_device") || !dev->iommu->ops->page_response)
 		return -ENODEV;
 	p = sva_alloc(sys->w, SVA_OBJ_IOPF_PARAM, sizeof(*p));
 	if (!p)
@@ -185,9 +197,13 @@ static void sva_iopf_drop_partial_locked(struct sva_iommu_fault_param *p, uint32
 
 void sva_iopf_queue_remove_device(struct sva_iopf_queue *q, struct sva_device *dev)
 {
-	struct sva_iommu_sys *sys = q->sys;
+	struct sva_iommu_sys *sys;
 	struct sva_iommu_fault_param *p;
 
+	if (sva_iopf_queue_gone(q, "iopf_queue_remove_device") ||
+	    sva_device_gone(dev, "iopf_queue_remove_device"))
+		return;
+	sys = q->sys;
 	sva_mutex_lock(&q->lock);
 	sva_spin_lock(&sys->fault_param_lock);
 	p = dev->fault_param;
@@ -219,6 +235,8 @@ void sva_iopf_queue_discard_partial(struct sva_iopf_queue *q)
 {
 	struct sva_iommu_fault_param *p;
 
+	if (sva_iopf_queue_gone(q, "iopf_queue_discard_partial"))
+		return;
 	sva_mutex_lock(&q->lock);
 	sva_list_for_each_entry(p, &q->devices, queue_node) {
 		sva_mutex_lock(&p->lock);
@@ -343,11 +361,14 @@ static struct sva_iopf_group *sva_iopf_group_build(struct sva_iommu_fault_param 
 
 int sva_iommu_report_device_fault(struct sva_device *dev, const struct sva_page_request *req)
 {
-	struct sva_iommu_fault_param *p = sva_iopf_get_param(dev);
+	struct sva_iommu_fault_param *p;
 	struct sva_domain *domain = NULL;
 	struct sva_iopf_group *g;
 	int ret = 0;
 
+	if (sva_device_gone(dev, "iommu_report_device_fault"))
+		return -ENODEV;
+	p = sva_iopf_get_param(dev);
 	sva_trace(dev->iommu->sys->w, IOPF_REPORT, dev->name, req->pasid, req->grpid, req->last,
 		  req->gen);
 	if (req->pasid_valid)
@@ -362,6 +383,10 @@ int sva_iommu_report_device_fault(struct sva_device *dev, const struct sva_page_
 		if (!g) {
 			sva_iopf_respond_request(dev, req, SVA_PAGE_RESP_FAILURE);
 			ret = -ENOMEM;
+		} else if (sva_domain_gone(domain,
+					   "iommu_report_device_fault: the PASID's domain")) {
+			/* freed while the group was built: a detach that did not wait for us */
+			ret = -ENODEV;
 		} else if ((ret = domain->iopf_handler(g)) != 0) {
 			sva_iopf_group_response(g, SVA_PAGE_RESP_FAILURE);
 			sva_iopf_free_group(g);
@@ -374,8 +399,11 @@ int sva_iommu_report_device_fault(struct sva_device *dev, const struct sva_page_
 
 void sva_iopf_group_response(struct sva_iopf_group *group, enum sva_page_response_code code)
 {
-	struct sva_iommu_fault_param *p = group->fault_param;
+	struct sva_iommu_fault_param *p;
 
+	if (sva_iopf_group_gone(group, "iopf_group_response"))
+		return;
+	p = group->fault_param;
 	sva_mutex_lock(&p->lock);
 	sva_iopf_respond_locked(group, code);
 	sva_mutex_unlock(&p->lock);
@@ -383,9 +411,13 @@ void sva_iopf_group_response(struct sva_iopf_group *group, enum sva_page_respons
 
 void sva_iopf_free_group(struct sva_iopf_group *group)
 {
-	struct sva_iommu_fault_param *p = group->fault_param;
-	struct sva_world *w = p->dev->iommu->sys->w;
+	struct sva_iommu_fault_param *p;
+	struct sva_world *w;
 
+	if (sva_iopf_group_gone(group, "iopf_free_group")) /* freed twice */
+		return;
+	p = group->fault_param;
+	w = p->dev->iommu->sys->w;
 	sva_mutex_lock(&p->lock);
 	sva_list_del(&group->pending); /* unanswered: never answered now */
 	sva_mutex_unlock(&p->lock);

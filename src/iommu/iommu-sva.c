@@ -251,7 +251,7 @@ int sva_bind_device(struct sva_device *dev, struct sva_mm *mm, struct sva_bond *
 	struct sva_iommu_sys *sys;
 	int ret;
 
-	if (!dev || !dev->group)
+	if (!dev || sva_device_gone(dev, "iommu_sva_bind_device") || !dev->group)
 		return -ENODEV;
 	sys = dev->iommu->sys;
 	sva_mutex_lock(&sys->sva_lock);
@@ -272,17 +272,39 @@ int sva_bind_device(struct sva_device *dev, struct sva_mm *mm, struct sva_bond *
 
 void sva_unbind_device(struct sva_bond *bond)
 {
-	struct sva_device *dev = bond->dev;
-	struct sva_iommu_sys *sys = dev->iommu->sys;
-	struct sva_domain *domain = bond->handle.domain;
-	struct sva_mm *mm = domain->mm;
-	struct sva_iommu_mm *im = sva_iommu_mm_of(mm);
-	uint32_t pasid = im->pasid;
-	unsigned mm_id = sva_mm_id(mm);
+	struct sva_device *dev;
+	struct sva_iommu_sys *sys;
+	struct sva_domain *domain;
+	struct sva_mm *mm;
+	struct sva_iommu_mm *im;
+	uint32_t pasid;
+	unsigned mm_id;
 	bool last, left = false;
-	bool detach_late = sva_world_variant(sys->w) == SVA_VARIANT_DETACH_AT_LAST_USER;
+	bool detach_late;
 
+	if (sva_bond_gone(bond, "iommu_sva_unbind_device")) /* unbound once too often */
+		return;
+	dev = bond->dev;
+	sys = dev->iommu->sys;
+	domain = bond->handle.domain;
+	if (sva_domain_gone(domain, "iommu_sva_unbind_device: the bond's domain"))
+		return;
+	mm = domain->mm;
+	im = sva_iommu_mm_of(mm);
+	pasid = im->pasid;
+	mm_id = sva_mm_id(mm);
+	detach_late = sva_world_variant(sys->w) == SVA_VARIANT_DETACH_AT_LAST_USER;
 	sva_mutex_lock(&sys->sva_lock);
+	/* a concurrent last unbind may have freed it while this one waited for the lock */
+	if (sva_bond_gone(bond, "iommu_sva_unbind_device (under iommu_sva_lock)"))
+		return;
+	if (bond->users == 0) { /* its last unbind ran, the free is on its way */
+		sva_mutex_unlock(&sys->sva_lock);
+		sva_report(sys->w, SVA_REPORT_REFCOUNT,
+			   "iommu_sva_unbind_device: %s's bond of mm%u has no user left", dev->name,
+			   mm_id);
+		return;
+	}
 	last = --bond->users == 0;
 	if (last) {
 		left = detach_late && domain->users > 1 && domain->ndetach_later < 4;
@@ -308,17 +330,20 @@ void sva_unbind_device(struct sva_bond *bond)
 
 uint32_t sva_bond_pasid(struct sva_bond *bond)
 {
+	if (sva_bond_gone(bond, "iommu_sva_get_pasid") ||
+	    sva_domain_gone(bond->handle.domain, "iommu_sva_get_pasid: the bond's domain"))
+		return SVA_PASID_INVALID;
 	return sva_mm_get_pasid(bond->handle.domain->mm);
 }
 
 struct sva_device *sva_bond_device(struct sva_bond *bond)
 {
-	return bond->dev;
+	return sva_bond_gone(bond, "bond_device") ? NULL : bond->dev;
 }
 
 unsigned sva_bond_users(struct sva_bond *bond)
 {
-	return bond->users;
+	return sva_bond_gone(bond, "bond_users") ? 0 : bond->users;
 }
 
 unsigned sva_mm_sva_domains(struct sva_iommu_sys *sys, struct sva_mm *mm)
@@ -403,9 +428,15 @@ static void sva_iopf_work(struct sva_work *work)
 {
 	struct sva_iopf_group *group = sva_container_of(work, struct sva_iopf_group, work);
 	enum sva_page_response_code code = SVA_PAGE_RESP_SUCCESS;
+	struct sva_mm *mm;
 
+	/* the group holds no reference on its domain: a detach drains it before the free */
+	if (sva_iopf_group_gone(group, "iopf work") ||
+	    sva_domain_gone(group->domain, "iopf work: the group's domain"))
+		return;
+	mm = group->domain->mm; /* counted by the domain (mmgrab) */
 	for (unsigned i = 0; i < group->nfaults && code == SVA_PAGE_RESP_SUCCESS; i++)
-		code = sva_iopf_handle_mm(group->domain->mm, &group->faults[i]);
+		code = sva_iopf_handle_mm(mm, &group->faults[i]);
 	sva_iopf_group_response(group, code);
 	sva_iopf_free_group(group);
 }

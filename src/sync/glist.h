@@ -13,6 +13,7 @@
 #define SVA_SYNC_GLIST_H
 
 #include "../base/list.h"
+#include "sva/sync.h"
 
 enum sva_lock_kind { SVA_LOCK_MUTEX, SVA_LOCK_SPIN, SVA_LOCK_RWSEM };
 

@@ -26,6 +26,9 @@ static uint64_t sva_clock_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+static int sva_sched_current_id(struct sva_world *w);
+static uint64_t sva_sched_now(struct sva_world *w);
+
 static void sva_actor_init_outside(struct sva_sched *s)
 {
 	struct sva_actor *o = &s->outside;
@@ -64,8 +67,12 @@ int sva_sched_create(struct sva_world *w, const struct sva_world_config *config)
 		pthread_mutex_destroy(&s->lock);
 		sva_free(w, SVA_OBJ_SCHEDULER, s);
 		w->sched = NULL;
+		return ret;
 	}
-	return ret;
+	w->hooks = (struct sva_world_hooks){ .now = sva_sched_now,
+					     .current_actor = sva_sched_current_id,
+					     .point = sva_sched_point_at };
+	return 0;
 }
 
 void sva_sched_destroy(struct sva_world *w)
@@ -89,6 +96,7 @@ void sva_sched_destroy(struct sva_world *w)
 	pthread_mutex_destroy(&s->lock);
 	sva_free(w, SVA_OBJ_SCHEDULER, s);
 	w->sched = NULL;
+	w->hooks = (struct sva_world_hooks){ 0 };
 }
 
 struct sva_actor *sva_sched_current(struct sva_sched *s)
@@ -110,14 +118,15 @@ struct sva_actor *sva_current(struct sva_world *w)
 	return sva_sched_current(w->sched);
 }
 
-int sva_sched_current_id(struct sva_world *w)
+/* The world's hooks (base asks through them, world.h): the trace's actor and the clock. */
+static int sva_sched_current_id(struct sva_world *w)
 {
 	struct sva_actor *cur = w->sched ? sva_sched_current(w->sched) : NULL;
 
 	return cur ? cur->id : -1;
 }
 
-uint64_t sva_world_now(struct sva_world *w)
+static uint64_t sva_sched_now(struct sva_world *w)
 {
 	struct sva_sched *s = w->sched;
 

@@ -27,6 +27,7 @@
 #include "../base/sanitizers.h"
 #include "../base/world.h"
 #include "fiber.h"
+#include "sva/sync.h"
 
 /* ---- lockdep (lockdep.c): lock-order checking, sim only ---- */
 
@@ -305,6 +306,9 @@ bool sva_por_asleep(const struct sva_sched *s, const struct sva_actor *a);
 void sva_por_abandon(struct sva_sched *s);
 
 /* sim */
+/* The backend of a world (sched.c): created after the world's base half, destroyed first. */
+int sva_sched_create(struct sva_world *w, const struct sva_world_config *config);
+void sva_sched_destroy(struct sva_world *w);
 int sva_sim_create(struct sva_sched *s, const struct sva_world_config *config);
 void sva_sim_destroy(struct sva_sched *s);
 /* A scheduling point; the operation after it touches object @id (SVA_FP_POINT_ALL: unknown). */

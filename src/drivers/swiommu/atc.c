@@ -19,6 +19,7 @@ int sva_atc_init(struct sva_atc *atc, struct sva_world *w, unsigned entries)
 	atc->n = entries;
 	atc->next = 0;
 	atomic_init(&atc->gen, 0);
+	atc->gen_por_id = sva_por_object(w);
 	atc->hits = atc->fills = atc->invalidations = atc->valid = 0;
 	sva_spin_lock_init(w, &atc->lock, "atc");
 	return 0;
@@ -75,7 +76,7 @@ bool sva_atc_fill(struct sva_atc *atc, uint32_t pasid, uint64_t vpn,
 	bool filled = false;
 
 	sva_spin_lock(&atc->lock);
-	if (atomic_load_explicit(&atc->gen, memory_order_acquire) == gen) {
+	if (sva_atc_gen(atc) == gen) {
 		e = sva_atc_slot(atc, pasid, vpn);
 		if (!e)
 			e = sva_atc_victim(atc);
@@ -97,6 +98,8 @@ void sva_atc_invalidate(struct sva_atc *atc, uint32_t pasid, uint64_t vpn, uint6
 								      : vpn + (npages - 1);
 	if (npages == SVA_ATC_ALL)
 		vpn = 0;
+	/* before the lock's point: a request that began before this reads the old generation */
+	sva_por_access(atc->w, atc->gen_por_id);
 	atomic_fetch_add_explicit(&atc->gen, 1, memory_order_seq_cst);
 	sva_spin_lock(&atc->lock);
 	atc->invalidations++;
@@ -112,4 +115,6 @@ void sva_atc_invalidate(struct sva_atc *atc, uint32_t pasid, uint64_t vpn, uint6
 		}
 	}
 	sva_spin_unlock(&atc->lock);
+	/* the caller goes on in this step, past a fill that read the old @gen: name it again */
+	sva_por_access(atc->w, atc->gen_por_id);
 }

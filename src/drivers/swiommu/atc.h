@@ -9,6 +9,10 @@
  * it translates and fills only if it did not move.
  *
  * Lock: the ATC spinlock, a leaf, around every lookup, fill and invalidation.
+ *
+ * Partial-order reduction (sim): the entries are named by the lock every reader and writer
+ * takes; the generation, read lock-free by an ATS request, by an object of its own that the
+ * request's read, a fill's comparison and an invalidation's bump (and its end) name.
  */
 #ifndef SVA_SWIOMMU_ATC_H
 #define SVA_SWIOMMU_ATC_H
@@ -31,6 +35,7 @@ struct sva_atc {
 	unsigned n, next;	 /* entries; the next victim */
 	struct sva_atc_entry *e; /* [n] */
 	_Atomic uint64_t gen;
+	uint32_t gen_por_id; /* POR (sim): @gen, bumped and read lock-free */
 	/* under lock */
 	uint64_t hits, fills, invalidations, valid;
 };
@@ -42,8 +47,11 @@ struct sva_atc {
 int sva_atc_init(struct sva_atc *atc, struct sva_world *w, unsigned entries);
 void sva_atc_destroy(struct sva_atc *atc);
 
+/* The generation an ATS request reads before it translates (named: POR). */
 static inline uint64_t sva_atc_gen(struct sva_atc *atc)
 {
+	if (__builtin_expect(atc->gen_por_id != 0, 0))
+		sva_por_access(atc->w, atc->gen_por_id);
 	return atomic_load_explicit(&atc->gen, memory_order_acquire);
 }
 

@@ -57,6 +57,9 @@ static void sva_sw_prq_handle(struct sva_sw_prq *prq, const struct sva_sw_prq_en
 {
 	struct sva_swiommu *sw = prq->sw;
 
+	/* a device removed with requests still queued (its removal drains them): reported */
+	if (sva_obj_gone(&e->sdev->dev, "prq consumer: the request's device"))
+		return;
 	if (sva_sw_prq_is_marker(&e->req)) { /* a PASID stop marker: no response expected */
 		sva_sw_counter_add(&sw->pc.stop_markers, 1);
 		sva_trace(sw->w, SWIOMMU_PRQ_STOP_MARKER, e->sdev->dev->name, e->req.pasid);

@@ -54,6 +54,7 @@ enum {
 	SVA_SW_IN_SECTION = 1u << 2, /* inside a DMA section, which covers the walk too */
 	SVA_SW_PROBE = 1u << 3,	     /* a DMA run's (native): a walk that faults or would ask an
 					external mm's owner is not counted (the slow path does it) */
+	SVA_SW_NAMED = 1u << 4,	     /* the caller (the DMA helpers) names what it goes on with */
 };
 
 struct sva_sw_tr {
@@ -177,7 +178,7 @@ static void sva_sw_walk_external(struct sva_sw_domain *sd, uint64_t va, unsigned
  */
 static void sva_sw_point(struct sva_sw_device *sdev, unsigned flags)
 {
-	if (flags & SVA_SW_IN_SECTION)
+	if (flags & (SVA_SW_IN_SECTION | SVA_SW_NAMED))
 		sva_sched_point_named(sdev->sw->w);
 	else
 		sva_sched_point(sdev->sw->w);
@@ -456,9 +457,16 @@ static bool sva_sw_pasid_level(enum sva_fault_reason reason)
  * is not logged (the device may then issue a page request); a PASID-level one is an error
  * (logged) unless the entry is blocking-silent, which completes with R = W = 0 silently.
  */
-/* A translation request; *@reason why it granted nothing (SVA_FAULT_NONE when it did). */
+/*
+ * A translation request; *@reason why it granted nothing (SVA_FAULT_NONE when it did).
+ * @flags: SVA_SW_NAMED from the DMA helpers, whose steps name what they touch: then so do the
+ * request's (the ATC's generation, the PASID table, the IOTLB, the walk section, the arena;
+ * the ATC's entries under its lock). From sva_ats_translate() (0) the device model goes on in
+ * the step with state of its own, so its points stay bare.
+ */
 static int sva_ats_request(struct sva_device *dev, uint32_t pasid, uint64_t va,
-			   struct sva_ats_completion *out, enum sva_fault_reason *reason)
+			   struct sva_ats_completion *out, enum sva_fault_reason *reason,
+			   unsigned flags)
 {
 	struct sva_sw_device *sdev = sva_sw_device_of(dev);
 	struct sva_sw_tr tr;
@@ -469,10 +477,10 @@ static int sva_ats_request(struct sva_device *dev, uint32_t pasid, uint64_t va,
 	if (!dev->ats)
 		return -EOPNOTSUPP;
 	if (sdev->sim)
-		sva_sched_point(sdev->sw->w);
+		sva_sw_point(sdev, flags);
 	sva_sw_count(&sdev->c.ats_requests);
 	gen = sva_atc_gen(&sdev->atc); /* before the IOTLB and the table are read */
-	sva_sw_translate(sdev, pasid, va, SVA_ACCESS_READ, SVA_SW_ATS, &tr);
+	sva_sw_translate(sdev, pasid, va, SVA_ACCESS_READ, SVA_SW_ATS | flags, &tr);
 	*reason = tr.reason;
 	if (sva_sw_pasid_level(tr.reason)) {
 		sva_sw_fault(sdev, pasid, va, SVA_ACCESS_READ, tr.reason, tr.silent);
@@ -495,7 +503,7 @@ int sva_ats_translate(struct sva_device *dev, uint32_t pasid, uint64_t va,
 {
 	enum sva_fault_reason reason;
 
-	return sva_ats_request(dev, pasid, va, out, &reason);
+	return sva_ats_request(dev, pasid, va, out, &reason, 0);
 }
 
 int sva_ats_translate_entry(struct sva_device *dev, uint32_t pasid, uint64_t iova,
@@ -673,7 +681,7 @@ int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint6
 
 			sva_sw_dma_exit(dev, idx);
 			held = false;
-			sva_ats_request(dev, pasid, cur, &c, &why);
+			sva_ats_request(dev, pasid, cur, &c, &why, SVA_SW_NAMED);
 			asked = true;
 			if (why == SVA_FAULT_NONE)
 				continue; /* granted (and cached): the ATC answers now */
