@@ -225,9 +225,9 @@ check "$TMP/out" "^run nginx.sva (the built-in scenario): sim, seed 1, faithful 
 # one story line per PASID (4) and per mm (5): allocated, bound, exit_mmap, unbound, freed
 n=$(grep -c '^  PASID [1-4] · mm[2-5] · [a-z]*/[2-5]: allocated [0-9]* · bound dsa0 [0-9]* · exit_mmap [0-9]* · unbound dsa0 [0-9]* · freed [0-9]*$' "$TMP/out")
 [ "$n" -eq 4 ] || { echo "FAIL: $n PASID story lines, expected 4"; cat "$TMP/out"; fails=$((fails + 1)); }
-n=$(grep -c '^  mm[1-5] · [a-z]*/[1-5]: created [0-9]*.* · \(exited\|killed\) [0-9]* (\(status\|signal\) [0-9]*) · exit_mmap [0-9]* · freed (__mmdrop) [0-9]*$' "$TMP/out")
+n=$(grep -c '^  mm[1-5] · [a-z]*/[1-5]: created [0-9]*.* · \(exited [0-9]* (status [0-9]*)\|killed [0-9]* (SIG[A-Z]*)\) · exit_mmap [0-9]* · freed (__mmdrop) [0-9]*$' "$TMP/out")
 [ "$n" -eq 5 ] || { echo "FAIL: $n mm story lines, expected 5"; fails=$((fails + 1)); }
-check "$TMP/out" "^  mm4 · streamer/4: .* killed [0-9]* (signal 9)" "the killed streamer's story"
+check "$TMP/out" "^  mm4 · streamer/4: .* killed [0-9]* (SIGKILL)" "the killed streamer's story"
 check "$TMP/out" "^summary:$" "summary table"
 [ "$(tail -1 "$TMP/out")" = "verdict: clean" ] || { echo "FAIL: the verdict is not the last line"; fails=$((fails + 1)); }
 grep -q "actor.spawn" "$TMP/out" && { echo "FAIL: the event timeline printed without -v"; fails=$((fails + 1)); }

@@ -333,7 +333,7 @@ static int killer(struct sva_task *t, void *arg)
 	return sva_sys_wait(t, c->victim_pid, &c->victim_status) == c->victim_pid ? 0 : 2;
 }
 
-/* The trace has task.exit of @pid's first task with @what ("signal=9", "code=3"). */
+/* The trace has task.exit of @pid's first task with @what ("signal=SIGKILL", "code=3"). */
 static void assert_task_exit_traced(struct sva_world *w, int pid, const char *what)
 {
 	char *text = sva_test_trace_string(w, sva_trace_write_text), want[96];
@@ -362,7 +362,7 @@ static void test_kill_of_a_thread_blocked_in_a_driver(void **state)
 		assert_int_equal(status, 0);
 		assert_int_equal(c.kill_ret, 0);
 		assert_int_equal(c.victim_status, 128 + 9);
-		assert_task_exit_traced(e.w, c.victim_pid, "signal=9");
+		assert_task_exit_traced(e.w, c.victim_pid, "signal=SIGKILL");
 		/* either it was in the driver's wait (woken with -EINTR) or never got there */
 		assert_true(d.wait_ret == -EINTR || d.opens == d.releases);
 		assert_int_equal(d.releases, d.opens);

@@ -173,7 +173,7 @@ static int story(void *arg)
 	sva_sched_point(w);
 	sva_trace(w, PASID_ALLOC, 4, 2, 1);
 	sva_sched_point(w);
-	sva_trace(w, ACCEL_SUBMIT, 4, "it's \"x\"", 4, 0, 1, 1);
+	sva_trace(w, ACCEL_SUBMIT, 4, "it's \"x\"", 4, 0, 1, 1, 1);
 	sva_sched_point(w);
 	sva_trace(w, SWIOMMU_FAULT, "acc9", 4, 0x1000, 0); /* a device without a row */
 	sva_sched_point(w);
@@ -329,7 +329,7 @@ static void test_svg_thins_actor_marks_keeps_bars(void **state)
 		sva_trace(w, WORK_RUN, "wq", (uint64_t)i);
 	for (int i = 0; i < 300; i++) {
 		sva_trace(w, PASID_ALLOC, (uint64_t)i, 0, 1);
-		sva_trace(w, ACCEL_SUBMIT, (uint64_t)i, "wq", (uint64_t)i, 0, 1, 1);
+		sva_trace(w, ACCEL_SUBMIT, (uint64_t)i, "wq", (uint64_t)i, 0, 1, 1, (uint64_t)i);
 		sva_trace(w, PASID_FREE, (uint64_t)i, 0, 1);
 	}
 	sva_trace(w, REPORT, "test");

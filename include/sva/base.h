@@ -375,6 +375,10 @@ struct sva_trace_event {
 	const void *obj;
 };
 
+/* How a field's value is shown: SVA_EV_FMT_hex, ... (SVA_EV_FORMATS in sva/events.h). */
+#define SVA_EV_FMT_ENUM_(fmt, storage, what) SVA_EV_FMT_##fmt,
+enum sva_ev_format { SVA_EV_FORMATS(SVA_EV_FMT_ENUM_) SVA_EV_FMT_NR };
+
 /* What the table says of a kind: for exporters and generic readers. */
 struct sva_event_desc {
 	const char *name;  /* "sva.bind" */
@@ -384,6 +388,7 @@ struct sva_event_desc {
 	struct {
 		const char *name;
 		bool str;
+		enum sva_ev_format format;
 	} fields[SVA_TRACE_MAX_FIELDS];
 };
 
@@ -395,6 +400,20 @@ static inline const char *sva_event_name(enum sva_event kind)
 }
 /* A field of @ev by name, for generic readers (exporters); judges use sva_ev_num/_str. */
 const char *sva_trace_event_str(const struct sva_trace_event *ev, const char *field);
+
+/*
+ * The one formatter of values, which every printer of events uses (text, Chrome JSON, SVG,
+ * the tool's summaries): @v as @format shows it, in @buf (a number without a name: hex), e.g.
+ * "0x7f0000001000", "-EFAULT", "MEMMOVE", "INVALID", "SIGKILL". Returns @buf. A str format
+ * has no number: the value's decimal. Never fails; truncates to @len.
+ */
+const char *sva_trace_format(enum sva_ev_format format, uint64_t v, char *buf, size_t len);
+/* Field @f of @ev as the printers show it (a string field: its text); "?" past its fields. */
+const char *sva_trace_field_text(const struct sva_trace_event *ev, unsigned f, char *buf,
+				 size_t len);
+/* The format's name as the table spells it ("hex"), and whether its text is a plain decimal. */
+const char *sva_trace_format_name(enum sva_ev_format format);
+bool sva_trace_format_is_decimal(enum sva_ev_format format);
 
 /*
  * Subscribers see every event as it is emitted (the checker is one). Subscribe and
@@ -445,8 +464,8 @@ void sva_trace_emit(struct sva_world *w, enum sva_event kind, uint64_t track_id,
 /* ---- generated from the table (the parts above use them) ---- */
 
 /*
- * Apply P to each field (t, f): P##t(f) ((num, mm) with P = SVA_EV_PARAM_ gives
- * SVA_EV_PARAM_num(mm)).
+ * Apply P to each field (t, f): P##s(f, t), s the storage of format t ((hex, addr) with
+ * P = SVA_EV_PARAM_ gives SVA_EV_PARAM_num(addr, hex)).
  */
 #define SVA_PP_CAT_(a, b) a##b
 #define SVA_PP_CAT(a, b) SVA_PP_CAT_(a, b)
@@ -454,7 +473,8 @@ void sva_trace_emit(struct sva_world *w, enum sva_event kind, uint64_t track_id,
 #define SVA_PP_NARG(...) SVA_PP_NARG_(_, ##__VA_ARGS__, 7, 6, 5, 4, 3, 2, 1, 0)
 #define SVA_PP_ID(x) x
 #define SVA_PP_UNPAREN(...) __VA_ARGS__
-#define SVA_PP_APPLY2_(P, t, f) P##t(f)
+/* the format t's storage picks P's variant: P##num(f, t) or P##str(f, t) */
+#define SVA_PP_APPLY2_(P, t, f) SVA_PP_CAT(P, SVA_EV_STORE_##t)(f, t)
 #define SVA_PP_APPLY1_(P, ...) SVA_PP_ID(SVA_PP_APPLY2_(P, __VA_ARGS__))
 #define SVA_PP_APPLY(P, x) SVA_PP_APPLY1_(P, SVA_PP_UNPAREN x)
 #define SVA_PP_EACH(P, ...)								\
@@ -474,8 +494,8 @@ void sva_trace_emit(struct sva_world *w, enum sva_event kind, uint64_t track_id,
  */
 typedef unsigned char sva_ev_num_t_;
 typedef signed char sva_ev_str_t_;
-#define SVA_EV_FIELD_num(f) sva_ev_num_t_ f;
-#define SVA_EV_FIELD_str(f) sva_ev_str_t_ f;
+#define SVA_EV_FIELD_num(f, t) sva_ev_num_t_ f;
+#define SVA_EV_FIELD_str(f, t) sva_ev_str_t_ f;
 #define SVA_EV_INDEX_(kind, field) (offsetof(struct sva_ev_fields_##kind, field) - 1)
 #define SVA_EV_FIELDS_(kind, name, track, phase, ...)					\
 	struct sva_ev_fields_##kind {							\
@@ -487,10 +507,10 @@ typedef signed char sva_ev_str_t_;
 SVA_EVENTS(SVA_EV_FIELDS_)
 
 /* The emitter of each kind: its track id if it has a track, then its fields, typed. */
-#define SVA_EV_PARAM_num(f) , uint64_t f
-#define SVA_EV_PARAM_str(f) , const char *f
-#define SVA_EV_VALUE_num(f) { .num = (f) },
-#define SVA_EV_VALUE_str(f) { .str = (f) },
+#define SVA_EV_PARAM_num(f, t) , uint64_t f
+#define SVA_EV_PARAM_str(f, t) , const char *f
+#define SVA_EV_VALUE_num(f, t) { .num = (f) },
+#define SVA_EV_VALUE_str(f, t) { .str = (f) },
 #define SVA_EV_ID_PARAM_NONE
 #define SVA_EV_ID_PARAM_mm , uint64_t track_id
 #define SVA_EV_ID_PARAM_process , uint64_t track_id

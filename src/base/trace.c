@@ -3,7 +3,8 @@
  * The trace: structured events (time, actor, kind, track id, the kind's fields; the kinds are
  * declared once, in sva/events.h) kept in a bounded ring, handed to subscribers as they are
  * emitted, and exported as text (here) or as Chrome Trace Event JSON (trace_chrome.c).
- * Names, tracks and field keys come from the table; an event holds only its kind and values.
+ * Names, tracks and field keys come from the table; an event holds only its kind and values,
+ * printed as their declared format says (trace_format.c).
  *
  * Time is the world's clock: the logical step in sim (exported as microseconds so the
  * timeline reads as steps), nanoseconds in native.
@@ -48,8 +49,8 @@ struct sva_trace_ring {
 
 /* ---- the table of events (sva/events.h) ---- */
 
-#define SVA_EV_DESC_FIELD_num(f) { #f, false },
-#define SVA_EV_DESC_FIELD_str(f) { #f, true },
+#define SVA_EV_DESC_FIELD_num(f, t) { #f, false, SVA_EV_FMT_##t },
+#define SVA_EV_DESC_FIELD_str(f, t) { #f, true, SVA_EV_FMT_##t },
 #define SVA_EV_DESC_(kind, name_, track, phase, ...)  \
 	[SVA_EV_##kind] = { name_,                    \
 			    SVA_EV_TRACK_##track,     \
@@ -380,7 +381,7 @@ static const char sva_trace_phase_marks[] = { ' ', '[', ']' };
 int sva_trace_write_text(struct sva_world *w, FILE *out)
 {
 	struct sva_trace_event ev;
-	char actor[64];
+	char actor[64], value[64];
 
 	for (size_t i = 0; sva_trace_get(w, i, &ev) == 0; i++) {
 		const struct sva_event_desc *d = sva_event_desc(ev.kind);
@@ -390,13 +391,9 @@ int sva_trace_write_text(struct sva_world *w, FILE *out)
 			sva_trace_phase_marks[d->phase], d->name);
 		if (d->track)
 			fprintf(out, " %s:%llu", d->track, (unsigned long long)ev.track_id);
-		for (unsigned f = 0; f < d->nfields; f++) {
-			if (d->fields[f].str)
-				fprintf(out, " %s=%s", d->fields[f].name, ev.v[f].str);
-			else
-				fprintf(out, " %s=%llu", d->fields[f].name,
-					(unsigned long long)ev.v[f].num);
-		}
+		for (unsigned f = 0; f < d->nfields; f++) /* as the table's format says */
+			fprintf(out, " %s=%s", d->fields[f].name,
+				sva_trace_field_text(&ev, f, value, sizeof(value)));
 		fputc('\n', out);
 	}
 	return ferror(out) ? -EIO : 0;

@@ -8,7 +8,9 @@
  * one still open at the end of the trace - a run stopped at its violation - is closed at the
  * last timestamp with "closed_at_end" in its args, so every B has its E. Flows: an arrow from
  * each event that starts a flow to the one that ends it, matched on the fields the flow table
- * names (a page request to its response). Time: the logical step in sim (one microsecond in
+ * names (a page request to its response, a descriptor's submission to its completion or abort).
+ * Args: each field as its declared format prints it (trace_format.c: addresses in hex, codes
+ * by name); decimals stay JSON numbers. Time: the logical step in sim (one microsecond in
  * the file, so the timeline reads as steps), nanoseconds in native; "otherData" says which.
  *
  * Reads the ring through sva_trace_get(); allocates with malloc (the export is the caller's,
@@ -28,19 +30,39 @@
 #define SVA_CHROME_MAX_OPEN    1024
 #define SVA_CHROME_MAX_FLOWS   256
 
-/* A flow: an arrow from @start to the next @end whose @keys fields are equal. */
+/*
+ * A flow: an arrow from @start to the next of its @ends whose @keys fields are equal (@nends
+ * kinds end it: a descriptor completes or is aborted).
+ */
 struct sva_chrome_flow {
-	enum sva_event start, end;
+	enum sva_event start;
+	enum sva_event ends[3];
+	unsigned nends;
 	const char *name;
 	const char *keys[3];
 };
 
 static const struct sva_chrome_flow sva_chrome_flows[] = {
 	{ SVA_EV_SWIOMMU_PRQ_REQUEST,
-	  SVA_EV_SWIOMMU_PRI_RESPONSE,
+	  { SVA_EV_SWIOMMU_PRI_RESPONSE },
+	  1,
 	  "page request",
 	  { "device", "pasid", "grpid" } },
+	/* desc: the device's id and the descriptor's number, unique in the world */
+	{ SVA_EV_ACCEL_SUBMIT,
+	  { SVA_EV_ACCEL_COMPLETE, SVA_EV_ACCEL_ABORT, SVA_EV_ACCEL_ABORT_QUEUED },
+	  3,
+	  "descriptor",
+	  { "desc" } },
 };
+
+static bool sva_chrome_flow_ends_at(const struct sva_chrome_flow *f, enum sva_event kind)
+{
+	for (unsigned i = 0; i < f->nends; i++)
+		if (f->ends[i] == kind)
+			return true;
+	return false;
+}
 
 struct sva_chrome_object {
 	unsigned pid;
@@ -184,7 +206,7 @@ static int sva_chrome_flows_at(struct sva_chrome *c, const struct sva_trace_even
 		const struct sva_chrome_flow *fl = &sva_chrome_flows[f];
 		char key[160];
 
-		if (ev->kind != fl->start && ev->kind != fl->end)
+		if (ev->kind != fl->start && !sva_chrome_flow_ends_at(fl, ev->kind))
 			continue;
 		sva_chrome_flow_key(ev, fl, key, sizeof(key));
 		if (ev->kind == fl->start) {
@@ -212,6 +234,17 @@ static int sva_chrome_flows_at(struct sva_chrome *c, const struct sva_trace_even
 	return ret;
 }
 
+/* Field @f's arg: a decimal as a JSON number, anything else as the formatter's text. */
+static json_t *sva_chrome_arg(const struct sva_trace_event *ev, unsigned f)
+{
+	const struct sva_event_desc *d = sva_event_desc(ev->kind);
+	char text[64];
+
+	if (!d->fields[f].str && sva_trace_format_is_decimal(d->fields[f].format))
+		return json_integer((json_int_t)ev->v[f].num);
+	return json_string(sva_trace_field_text(ev, f, text, sizeof(text)));
+}
+
 static int sva_chrome_event(struct sva_chrome *c, const struct sva_trace_event *ev)
 {
 	static const char *const phases[] = { "i", "B", "E" };
@@ -224,9 +257,7 @@ static int sva_chrome_event(struct sva_chrome *c, const struct sva_trace_event *
 	int ret;
 
 	for (unsigned f = 0; args && f < d->nfields; f++)
-		json_object_set_new(args, d->fields[f].name,
-				    d->fields[f].str ? json_string(ev->v[f].str)
-						     : json_integer((json_int_t)ev->v[f].num));
+		json_object_set_new(args, d->fields[f].name, sva_chrome_arg(ev, f));
 	if (args && d->track)
 		json_object_set_new(args, "actor", json_integer(ev->actor));
 	obj = json_pack("{s:s, s:s, s:f, s:i, s:I, s:o}", "name", d->name, "ph", phases[d->phase],

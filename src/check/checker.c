@@ -172,6 +172,7 @@ static void sva_chk_pasid_freed(struct sva_checker *c, uint32_t pasid, struct sv
 	struct sva_chk_hold *h = sva_chk_get(&c->holds, SVA_CHK_KEY(NULL, pasid, 0));
 	struct sva_chk_entry *e;
 	struct sva_chk_group *g;
+	char state[24];
 
 	sva_chk_remove(&c->pasids, SVA_CHK_KEY(NULL, pasid, 0));
 	if (!h)
@@ -181,8 +182,9 @@ static void sva_chk_pasid_freed(struct sva_checker *c, uint32_t pasid, struct sv
 	g = h->groups ? sva_chk_first_on(&c->groups, pasid) : NULL;
 	if (e)
 		snprintf(v->msg, sizeof(v->msg),
-			 "PASID %u freed while %s still holds an entry (state %llu)", pasid,
-			 e->key.device, (unsigned long long)e->state);
+			 "PASID %u freed while %s still holds an entry (state %s)", pasid,
+			 e->key.device,
+			 sva_trace_format(SVA_EV_FMT_pasid_state, e->state, state, sizeof(state)));
 	else if (g)
 		snprintf(v->msg, sizeof(v->msg),
 			 "PASID %u freed with page-request group %llu of %s unanswered", pasid,
@@ -384,6 +386,7 @@ static void sva_chk_unbind(struct sva_checker *c, const struct sva_trace_event *
 	const char *dev = sva_ev_str(ev, SVA_UNBIND, device);
 	uint32_t pasid = (uint32_t)sva_ev_num(ev, SVA_UNBIND, pasid);
 	struct sva_chk_entry *e;
+	char state[24];
 
 	if (!sva_ev_num(ev, SVA_UNBIND, last))
 		return;
@@ -393,8 +396,9 @@ static void sva_chk_unbind(struct sva_checker *c, const struct sva_trace_event *
 		return;
 	v->inv = SVA_I3_ISOLATION;
 	snprintf(v->msg, sizeof(v->msg),
-		 "%s keeps its entry for PASID %u (mm%llu, state %llu) after its last unbind", dev,
-		 pasid, (unsigned long long)e->mm, (unsigned long long)e->state);
+		 "%s keeps its entry for PASID %u (mm%llu, state %s) after its last unbind", dev,
+		 pasid, (unsigned long long)e->mm,
+		 sva_trace_format(SVA_EV_FMT_pasid_state, e->state, state, sizeof(state)));
 }
 
 /* An mm from creation to free (I5: nothing is served on it once exit_mmap started). */

@@ -197,7 +197,7 @@ int sva_mm_fault(struct sva_mm *mm, uint64_t addr, unsigned flags)
 	sva_down_read(&mm->mmap_lock);
 	ret = sva_mm_fault_locked(mm, addr, flags);
 	sva_up_read(&mm->mmap_lock);
-	sva_trace(mm->w, MM_FAULT, mm->id, addr, flags, (uint64_t)-ret);
+	sva_trace(mm->w, MM_FAULT, mm->id, addr, flags, (uint64_t)(int64_t)ret);
 	return ret;
 }
 

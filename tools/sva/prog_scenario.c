@@ -30,6 +30,7 @@ static void sva_tool_scenario_summarize(void *arg, FILE *out)
 	struct sva_scenario_stats st;
 	unsigned long lookups;
 	int printed = 0;
+	char name[24];
 
 	sva_scenario_run_stats(arg, &st);
 	lookups = st.iotlb_hits + st.iotlb_misses;
@@ -39,8 +40,11 @@ static void sva_tool_scenario_summarize(void *arg, FILE *out)
 	fprintf(out, "  %-28s %lu binds, %lu unbinds\n", "bonds", st.binds, st.unbinds);
 	fprintf(out, "  %-28s %lu accepted, %lu aborted\n", "descriptors", st.descriptors,
 		st.aborted);
-	fprintf(out, "  %-28s %lu: %lu success, %lu invalid, %lu failure\n", "page requests",
-		st.page_requests, st.responses[0], st.responses[1], st.responses[2]);
+	fprintf(out, "  %-28s %lu:", "page requests", st.page_requests);
+	for (unsigned code = 0; code < 3; code++) /* named as the trace names them */
+		fprintf(out, "%s %lu %s", code ? "," : "", st.responses[code],
+			sva_trace_format(SVA_EV_FMT_page_resp, code, name, sizeof(name)));
+	fputc('\n', out);
 	if (lookups)
 		fprintf(out, "  %-28s %.1f%% of %lu lookups\n", "IOTLB hit rate",
 			100.0 * (double)st.iotlb_hits / (double)lookups, lookups);

@@ -74,7 +74,8 @@ static int churn_proc_main(void *arg)
 
 			churn_count(c, 1, ret != 0);
 			if (ret) {
-				sva_trace(c->w, PASID_ALLOC_FAILED, p->max_pasids, (uint64_t)-ret);
+				sva_trace(c->w, PASID_ALLOC_FAILED, p->max_pasids,
+					  (uint64_t)(int64_t)ret);
 				continue;
 			}
 			sva_trace(c->w, PASID_LIVE, ids[held], ids[held]);

@@ -317,7 +317,7 @@ static void sva_story_print_pasid(struct sva_story *s, const struct sva_story_pa
 
 static void sva_story_print_mm(struct sva_story *s, const struct sva_story_mm *m, FILE *out)
 {
-	char owner[80];
+	char owner[80], status[24];
 
 	fprintf(out, "  mm%llu", (unsigned long long)m->id);
 	if (m->pid)
@@ -328,9 +328,10 @@ static void sva_story_print_mm(struct sva_story *s, const struct sva_story_mm *m
 	if (m->parent)
 		fprintf(out, " (fork of mm%llu)", (unsigned long long)m->parent);
 	if (m->exited != SVA_STORY_NONE)
-		fprintf(out, " · %s %llu (%s %llu)", m->killed ? "killed" : "exited",
-			(unsigned long long)m->exited, m->killed ? "signal" : "status",
-			(unsigned long long)m->status);
+		fprintf(out, " · %s %llu (%s%s)", m->killed ? "killed" : "exited",
+			(unsigned long long)m->exited, m->killed ? "" : "status ",
+			sva_trace_format(m->killed ? SVA_EV_FMT_signo : SVA_EV_FMT_num, m->status,
+					 status, sizeof(status))); /* (SIGKILL), (status 0) */
 	sva_story_at(out, "exit_mmap", m->exit_mmap, NULL);
 	sva_story_at(out, "freed (__mmdrop)", m->freed, "not freed");
 	fputc('\n', out);

@@ -100,6 +100,7 @@ static bool sva_accel_take(struct sva_accel_engine *e, struct sva_accel_job *job
 		*job = (struct sva_accel_job){ .wq = wq, .ctx = slot->ctx, .desc = slot->desc };
 		job->pasid = slot->pasid;
 		job->gen = slot->gen;
+		job->id = slot->id;
 		job->seq = atomic_fetch_add(&a->seq, 1) + 1;
 		atomic_store(&e->run_seq,
 			     (job->seq << 23) | ((uint64_t)wq->index << 20) | job->pasid);
@@ -125,13 +126,14 @@ static void sva_accel_run(struct sva_accel_engine *e, struct sva_accel_job *job)
 				    .ctx = job->ctx,
 				    .pasid = job->pasid,
 				    .gen = job->gen,
-				    .seq = job->seq };
+				    .seq = job->seq,
+				    .id = job->id };
 	struct sva_accel_wq *wq = job->wq;
 	struct dsa_completion_record c;
 	unsigned code;
 
 	sva_trace(a->w, ACCEL_START, job->pasid, e->index, job->pasid, job->desc.opcode,
-		  job->desc.xfer_size);
+		  job->desc.xfer_size, job->id);
 	sva_accel_execute(&x, &job->desc, &c, false);
 	sva_accel_complete(&x, &job->desc, &c);
 	sva_accel_account(a, &c);
@@ -141,10 +143,10 @@ static void sva_accel_run(struct sva_accel_engine *e, struct sva_accel_job *job)
 	code = sva_dsa_status_code(c.status);
 	if (code == SVA_DSA_COMP_ABORTED)
 		sva_trace(a->w, ACCEL_ABORT, job->pasid, job->pasid, code, c.bytes_completed,
-			  c.fault_addr, job->gen);
+			  c.fault_addr, job->gen, job->id);
 	else
 		sva_trace(a->w, ACCEL_COMPLETE, job->pasid, job->pasid, code, c.bytes_completed,
-			  c.fault_addr, job->gen);
+			  c.fault_addr, job->gen, job->id);
 	/* the record is written: only now may a stopper or a DRAIN see the job gone */
 	atomic_store(&e->run_seq, 0);
 	sva_spin_lock(&wq->lock);
@@ -266,14 +268,18 @@ static void sva_accel_abort_list(struct sva_accel_ctx *ctx, struct sva_list_head
 
 	sva_list_for_each_entry(slot, list, node) {
 		uint32_t pasid = slot->pasid;
-		struct sva_accel_exec x = {
-			.a = a, .wq = ctx->wq, .ctx = ctx, .pasid = pasid, .gen = slot->gen
-		};
+		struct sva_accel_exec x = { .a = a,
+					    .wq = ctx->wq,
+					    .ctx = ctx,
+					    .pasid = pasid,
+					    .gen = slot->gen,
+					    .id = slot->id };
 		struct dsa_completion_record c = { .status = SVA_DSA_COMP_ABORTED };
 
 		sva_accel_complete(&x, &slot->desc, &c); /* an abort's record never blocks */
 		sva_accel_account(a, &c);
-		sva_trace(a->w, ACCEL_ABORT_QUEUED, pasid, pasid, slot->desc.opcode, 1, slot->gen);
+		sva_trace(a->w, ACCEL_ABORT_QUEUED, pasid, pasid, slot->desc.opcode, 1, slot->gen,
+			  slot->id);
 	}
 }
 

@@ -76,6 +76,7 @@ struct sva_accel_slot {
 	struct dsa_hw_desc desc; /* as stored (ENQCMD: its PASID field the register's) */
 	uint32_t pasid;		 /* the PASID it runs on */
 	uint64_t gen;		 /* of the PASID's owner when it was accepted */
+	uint64_t id;		 /* its trace id: SVA_EV_DESC_ID(device, a->submitted_ids) */
 	struct sva_accel_ctx *ctx;
 	struct sva_list_head node; /* wq->pending, wq->free, or a stopper's list */
 };
@@ -148,8 +149,9 @@ struct sva_accel {
 	struct sva_waitq work;			  /* engines wait here */
 	bool native;				  /* the native backend: engines poll first */
 	atomic_uint sleepers; /* native: engines at or in their wait on work (submitters wake) */
-	atomic_uint_fast64_t seq;	/* descriptors taken by engines (DRAIN orders on it) */
-	struct sva_spinlock swerr_lock; /* a leaf */
+	atomic_uint_fast64_t seq;	    /* descriptors taken by engines (DRAIN orders on it) */
+	atomic_uint_fast64_t submitted_ids; /* descriptors accepted: the last one's number */
+	struct sva_spinlock swerr_lock;	    /* a leaf */
 	struct sva_accel_swerr swerr;
 	struct sva_accel_counters c;
 };
@@ -162,6 +164,7 @@ struct sva_accel_job {
 	uint32_t pasid;
 	uint64_t gen; /* the slot's */
 	uint64_t seq; /* order of take */
+	uint64_t id;  /* the slot's */
 };
 
 /* What an operation is executing with. */
@@ -173,6 +176,7 @@ struct sva_accel_exec {
 	uint32_t pasid;
 	uint64_t gen; /* the descriptor's: its DMA is for that owner of the PASID */
 	uint64_t seq; /* the job's */
+	uint64_t id;  /* the descriptor's trace id (a batch's: the batch's) */
 	bool bof;     /* the descriptor in execution blocks on faults */
 };
 

@@ -1005,7 +1005,7 @@ void sva_accel_complete(struct sva_accel_exec *x, const struct dsa_hw_desc *d,
 		return;
 	sva_accel_count(&x->a->c.records_lost, 1);
 	sva_trace(x->a->w, ACCEL_RECORD_LOST, x->pasid, x->pasid, d->completion_addr, st.reason,
-		  x->gen);
+		  x->gen, x->id);
 	if (code != SVA_DSA_COMP_ABORTED)
 		sva_accel_swerr(x, d, DSA_COMP_CRA_XLAT);
 }

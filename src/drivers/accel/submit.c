@@ -92,7 +92,7 @@ int sva_accel_wq_enqueue(struct sva_accel_wq *wq, const void *q, struct sva_mm *
 	struct sva_accel_slot *slot = NULL;
 	struct sva_accel_ctx *ctx;
 	uint32_t pasid = 0;
-	uint64_t gen = 0;
+	uint64_t gen = 0, id = 0;
 	int ret = 0;
 
 	if (!sva_accel_insn_fits(wq, insn))
@@ -114,6 +114,9 @@ int sva_accel_wq_enqueue(struct sva_accel_wq *wq, const void *q, struct sva_mm *
 				? ctx->pasid
 				: d->pasid;
 		slot->gen = gen = sva_swiommu_pasid_gen(a->dev, pasid);
+		/* its id in the trace: the flow from submission to completion follows it */
+		slot->id = id =
+			SVA_EV_DESC_ID(a->dev->id, atomic_fetch_add(&a->submitted_ids, 1) + 1);
 		slot->ctx = ctx;
 		sva_list_add_tail(&slot->node, &wq->pending);
 		wq->npending++;
@@ -133,7 +136,7 @@ int sva_accel_wq_enqueue(struct sva_accel_wq *wq, const void *q, struct sva_mm *
 		return ret;
 	sva_accel_count(&a->c.submitted, 1);
 	sva_trace(a->w, ACCEL_SUBMIT, pasid, wq->name, pasid, d->opcode, gen,
-		  mm ? sva_mm_id(mm) : 0);
+		  mm ? sva_mm_id(mm) : 0, id);
 	sva_accel_kick(a);
 	return 0;
 }

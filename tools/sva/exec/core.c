@@ -662,17 +662,13 @@ static void exec_trace_event(void *ctx, struct sva_world *w, const struct sva_tr
 {
 	struct sva_exec *x = ctx;
 	const struct sva_event_desc *d = sva_event_desc(ev->kind);
+	char value[64];
 
 	(void)w;
 	fprintf(x->trace, "%12llu %-22s", (unsigned long long)ev->time, d->name);
-	for (unsigned i = 0; i < d->nfields; i++) {
-		if (d->fields[i].str)
-			fprintf(x->trace, " %s=%s", d->fields[i].name,
-				ev->v[i].str ? ev->v[i].str : "");
-		else
-			fprintf(x->trace, " %s=%#llx", d->fields[i].name,
-				(unsigned long long)ev->v[i].num);
-	}
+	for (unsigned i = 0; i < d->nfields; i++) /* as every printer: the field's format */
+		fprintf(x->trace, " %s=%s", d->fields[i].name,
+			sva_trace_field_text(ev, i, value, sizeof(value)));
 	fputc('\n', x->trace);
 }
 
@@ -781,8 +777,10 @@ int sva_exec_create(const struct sva_exec_config *cfg, struct sva_exec **out)
 		return ret;
 	}
 	x->trace = cfg->trace;
-	if (x->trace)
+	if (x->trace) { /* the time column's unit said once, at the top of each daemon's events */
+		fprintf(x->trace, "# %10s %-22s fields\n", "time (ns)", "event");
 		ret = sva_world_subscribe(x->w, exec_trace_event, x);
+	}
 	if (!ret)
 		ret = sva_checker_attach(x->w, &x->checker);
 	if (!ret)
