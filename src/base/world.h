@@ -107,8 +107,7 @@ int sva_trace_ring_create(struct sva_world *w, size_t capacity);
 void sva_trace_ring_destroy(struct sva_world *w);
 /* Remember actor @id's name for trace output (the actor may be gone by then). */
 void sva_trace_name_actor(struct sva_world *w, int id, const char *name);
-/* The name remembered for actor @id, in @buf ("?" if unknown), or the literal "world" for -1. */
-const char *sva_trace_actor_name(struct sva_world *w, int id, char *buf, size_t len);
+/* sva_trace_actor_name(): sva/base.h */
 
 /* Provided by src/sync: the backend of a world. */
 int sva_sched_create(struct sva_world *w, const struct sva_world_config *config);
