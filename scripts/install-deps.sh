@@ -3,7 +3,7 @@
 # Runs as root on a fresh Debian 12; says what it does; does nothing when all are present.
 set -eu
 
-PACKAGES="cmake make gcc g++ libc6-dev linux-libc-dev pkg-config libcmocka-dev libjansson-dev clang-format cppcheck python3 parallel clang libclang-rt-dev lcov libfuse3-dev fuse3 accel-config accel-config-test"
+PACKAGES="cmake make gcc g++ libc6-dev linux-libc-dev pkg-config libcmocka-dev libjansson-dev clang-format cppcheck python3 parallel clang libclang-rt-dev lcov libfuse3-dev fuse3 accel-config accel-config-test chromium"
 
 missing=""
 for p in $PACKAGES; do

@@ -35,6 +35,60 @@ static void test_ring_keeps_the_newest(void **state)
 	sva_test_world_done(w);
 }
 
+struct walk {
+	uint64_t pages[8];
+	size_t n, stop_at;
+};
+
+static int walk_visit(void *ctx, const struct sva_trace_event *ev)
+{
+	struct walk *k = ctx;
+
+	k->pages[k->n++] = sva_ev_num(ev, MM_RECLAIM, pages);
+	return k->n == k->stop_at ? 42 : 0;
+}
+
+/* sva_trace_for_each: the held events, oldest first, after a wrap too; a non-zero stops it. */
+static void test_for_each_walks_the_held_events(void **state)
+{
+	struct sva_world_config c = { .backend = SVA_BACKEND_SIM, .trace_capacity = 8 };
+	struct walk all = { .stop_at = 0 }, some = { .stop_at = 3 };
+	struct sva_world *w;
+	char name[16];
+	(void)state;
+
+	assert_int_equal(sva_world_create(&c, &w), 0);
+	for (int i = 0; i < 13; i++)
+		sva_trace(w, MM_RECLAIM, (uint64_t)i);
+	assert_int_equal(sva_trace_for_each(w, walk_visit, &all), 0);
+	assert_int_equal(all.n, 8);
+	for (size_t i = 0; i < all.n; i++)
+		assert_int_equal(all.pages[i], 5 + i);
+	assert_int_equal(sva_trace_for_each(w, walk_visit, &some), 42);
+	assert_int_equal(some.n, 3);
+	assert_int_equal(some.pages[2], 7);
+	assert_string_equal(sva_trace_actor_name(w, -1, name, sizeof(name)), "world");
+	assert_string_equal(sva_trace_actor_name(w, 99, name, sizeof(name)), "?");
+	sva_test_world_done(w);
+}
+
+/* A report's event carries its kind and its message, for a reader of the trace. */
+static void test_report_event_has_its_message(void **state)
+{
+	struct sva_world_config c = { .backend = SVA_BACKEND_SIM, .quiet = true };
+	struct sva_trace_event ev;
+	struct sva_world *w;
+	(void)state;
+
+	assert_int_equal(sva_world_create(&c, &w), 0);
+	sva_report(w, SVA_REPORT_BAD_USAGE, "PASID %d freed twice", 7);
+	assert_int_equal(sva_trace_get(w, sva_trace_held(w) - 1, &ev), 0);
+	assert_int_equal(ev.kind, SVA_EV_REPORT);
+	assert_string_equal(sva_ev_str(&ev, REPORT, kind), "API misuse");
+	assert_string_equal(sva_ev_str(&ev, REPORT, message), "PASID 7 freed twice");
+	sva_world_destroy(w);
+}
+
 /* The table of sva/events.h as the trace sees it: names, tracks, phases, fields in order. */
 static void test_the_table_describes_every_kind(void **state)
 {
@@ -336,6 +390,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ring_keeps_the_newest),
+		cmocka_unit_test(test_for_each_walks_the_held_events),
+		cmocka_unit_test(test_report_event_has_its_message),
 		cmocka_unit_test(test_the_table_describes_every_kind),
 		cmocka_unit_test(test_fields_by_kind),
 		cmocka_unit_test(test_subscribers_see_every_event),

@@ -540,16 +540,21 @@ size_t sva_trace_held(struct sva_world *w);
 unsigned long sva_trace_dropped(struct sva_world *w);
 /* The @i-th held event, oldest first; -ENOENT past the end. */
 int sva_trace_get(struct sva_world *w, size_t i, struct sva_trace_event *out);
+/*
+ * The read-only walk exporters outside the library use (the tool's SVG picture): @fn gets
+ * every held event in the ring's order, oldest first, each a copy valid for the call (its
+ * strings are interned: they live as long as the world). A non-zero return from @fn stops the
+ * walk and is returned; 0 once every event was seen. Walk a finished run: an event emitted
+ * meanwhile may or may not be seen.
+ */
+typedef int (*sva_trace_visit_fn)(void *ctx, const struct sva_trace_event *ev);
+int sva_trace_for_each(struct sva_world *w, sva_trace_visit_fn fn, void *ctx);
+/* The name the trace remembers for actor @id, in @buf ("?" if unknown); "world" for -1. */
+const char *sva_trace_actor_name(struct sva_world *w, int id, char *buf, size_t len);
 /* One line per event. Returns 0 or -EIO. */
 int sva_trace_write_text(struct sva_world *w, FILE *out);
 /* Chrome Trace Event JSON (opens in Perfetto): a track per actor and per named track. */
 int sva_trace_write_chrome_json(struct sva_world *w, FILE *out);
-/*
- * A standalone SVG timeline: a row per process, per object of the other named tracks and per
- * actor; lifetimes (BEGIN..END) as bars, instants as marks colored by family, tooltips with
- * the fields. Returns 0, -EIO on a write error or -ENOMEM.
- */
-int sva_trace_write_svg(struct sva_world *w, FILE *out);
 
 SVA_END_DECLS
 

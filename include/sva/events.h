@@ -29,7 +29,8 @@
 /* clang-format off */
 #define SVA_EVENTS(EV)										\
 	/* base */										\
-	EV(REPORT, "report", NONE, INSTANT, (str, kind))					\
+	/* a problem the world detected: its kind and its message ("I3 isolation: ...") */	\
+	EV(REPORT, "report", NONE, INSTANT, (str, kind), (str, message))			\
 	/* sync */										\
 	EV(ACTOR_SPAWN, "actor.spawn", NONE, INSTANT, (num, actor))				\
 	EV(ACTOR_EXIT, "actor.exit", NONE, INSTANT, (err, ret))					\

@@ -84,7 +84,7 @@ void sva_report(struct sva_world *w, enum sva_report_kind kind, const char *fmt,
 	pthread_mutex_unlock(&w->report_lock);
 
 	sva_log(w, SVA_LOG_ERR, "%s", msg);
-	sva_trace(w, REPORT, sva_report_kind_name(kind));
+	sva_trace(w, REPORT, sva_report_kind_name(kind), msg + n);
 }
 
 unsigned long sva_report_count(struct sva_world *w, enum sva_report_kind kind)

@@ -361,6 +361,16 @@ int sva_trace_get(struct sva_world *w, size_t i, struct sva_trace_event *out)
 	return ret;
 }
 
+int sva_trace_for_each(struct sva_world *w, sva_trace_visit_fn fn, void *ctx)
+{
+	struct sva_trace_event ev;
+	int ret = 0;
+
+	for (size_t i = 0; ret == 0 && sva_trace_get(w, i, &ev) == 0; i++)
+		ret = fn(ctx, &ev);
+	return ret;
+}
+
 const char *sva_trace_actor_name(struct sva_world *w, int id, char *buf, size_t len)
 {
 	struct sva_trace_ring *r = w->trace;

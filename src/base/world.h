@@ -118,8 +118,7 @@ int sva_trace_ring_create(struct sva_world *w, size_t capacity);
 void sva_trace_ring_destroy(struct sva_world *w);
 /* Remember actor @id's name for trace output (the actor may be gone by then). */
 void sva_trace_name_actor(struct sva_world *w, int id, const char *name);
-/* The name remembered for actor @id, in @buf ("?" if unknown), or the literal "world" for -1. */
-const char *sva_trace_actor_name(struct sva_world *w, int id, char *buf, size_t len);
+/* sva_trace_actor_name(): sva/base.h */
 
 /* The actor the trace records an event of: the current one, -1 outside any (or no scheduler). */
 static inline int sva_world_current_actor(struct sva_world *w)

@@ -128,6 +128,11 @@ struct sva_show_opts {
 int sva_show_open(const char *cmd, struct sva_show_opts *o);
 /* Close what sva_show_open opened (after a run that wrote nothing too). */
 void sva_show_close(struct sva_show_opts *o);
+/*
+ * timeline_svg.c: --timeline's picture of @w's trace: a row per PASID and device, per mm, per
+ * process, their states over time, marks and violations. 0, -EIO or -ENOMEM.
+ */
+int sva_timeline_write_svg(struct sva_world *w, FILE *out);
 /* story.c: the story of each PASID and mm of @w's trace, at most @max_each of each; lines. */
 size_t sva_story_print(struct sva_world *w, FILE *out, size_t max_each);
 

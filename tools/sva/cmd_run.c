@@ -232,7 +232,7 @@ static void sva_show_observe(void *ctx, struct sva_world *w, bool failed, const 
 	s->diverged = sva_report_count(w, SVA_REPORT_SCHEDULE_DIVERGED) != 0;
 	s->taken = s->schedule ? sva_show_decisions(s->schedule) : 0;
 	s->trace_err = sva_show_export(w, s->o->trace, sva_trace_write_chrome_json);
-	s->timeline_err = sva_show_export(w, s->o->timeline, sva_trace_write_svg);
+	s->timeline_err = sva_show_export(w, s->o->timeline, sva_timeline_write_svg);
 	if (s->o->schedule_file && s->schedule &&
 	    (fprintf(s->o->schedule_file, "%s\n", s->schedule) < 0 || fflush(s->o->schedule_file)))
 		s->schedule_err = -EIO;

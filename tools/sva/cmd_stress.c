@@ -71,7 +71,7 @@ static void sva_stress_observe(void *ctx, struct sva_world *w, bool failed, cons
 	sva_world_schedule(w, f->schedule, sizeof(f->schedule));
 	f->write_err = sva_show_export(w, f->a->o.trace, sva_trace_write_chrome_json);
 	if (!f->write_err)
-		f->write_err = sva_show_export(w, f->a->o.timeline, sva_trace_write_svg);
+		f->write_err = sva_show_export(w, f->a->o.timeline, sva_timeline_write_svg);
 }
 
 /* Runs until the budget ends or one fails; 0, -EFAULT (failed: @msg, @f) or an error. */
