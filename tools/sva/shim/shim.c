@@ -5,6 +5,9 @@
  * ENQCMD and ENQCMDS to it trap (SIGSEGV; SIGILL where the CPU has no ENQCMD). The handler
  * decodes the instruction (decode.c), reads its 64 source bytes, forwards them to the daemon as
  * one ioctl on the portal's file (portal.h), answers ENQCMD's ZF and steps over it.
+ * Where the CPU has no MOVDIR64B (AMD's EPYC, older Intel: #UD, SIGILL), a MOVDIR64B to memory
+ * that is no portal is done here as the instruction would do it - the 64-byte store, or its
+ * #GP / #PF (SIGSEGV at the address) - so a program behaves as on a CPU that has it.
  *
  * Rules kept:
  * - The state is one static struct (struct shim): a preloaded library has no world to hang it
@@ -590,6 +593,21 @@ static size_t read_self(uintptr_t addr, void *buf, size_t len)
 	return n > 0 ? (size_t)n : 0;
 }
 
+static bool write_self(uintptr_t addr, const void *buf, size_t len)
+{
+	struct iovec local = { (void *)buf, len }, remote = { (void *)addr, len };
+
+	return process_vm_writev(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)len;
+}
+
+/* The si_code of a #PF at addr: mapped without the access (ACCERR), or not mapped at all. */
+static int segv_code(uintptr_t addr)
+{
+	uintptr_t page = addr & ~(uintptr_t)4095;
+
+	return msync((void *)page, 4096, MS_ASYNC) == 0 ? SEGV_ACCERR : SEGV_MAPERR;
+}
+
 /*
  * Raise the fault a real portal would have raised, as the kernel forces one: unblocked when the
  * handler returns (uc_sigmask), SIGBUS not ignored. Queued to this thread, it arrives after the
@@ -665,6 +683,28 @@ static const int greg_of[16] = {
 	REG_R8,	 REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
 };
 
+/*
+ * A MOVDIR64B the CPU does not have (SIGILL) to memory that is no portal: what the instruction
+ * does there - #GP for a destination not 64-byte aligned, #PF on the source or the
+ * destination, else the 64-byte store - and the step over it.
+ */
+static bool movdir64b_ordinary(const struct sva_shim_insn *in, const struct sva_shim_regs *r,
+			       uint64_t dst, ucontext_t *uc)
+{
+	uint64_t src = sva_shim_src(in, r);
+	uint8_t buf[64];
+
+	if (dst & 63)
+		deliver(SIGSEGV, SI_KERNEL, 0, uc);
+	else if (read_self(src, buf, sizeof(buf)) != sizeof(buf))
+		deliver(SIGSEGV, segv_code(src), src, uc);
+	else if (!write_self(dst, buf, sizeof(buf)))
+		deliver(SIGSEGV, segv_code(dst), dst, uc);
+	else
+		uc->uc_mcontext.gregs[REG_RIP] += in->len;
+	return true;
+}
+
 /* A portal store: forwarded (true), or not one (false). */
 static bool try_portal(int sig, siginfo_t *si, ucontext_t *uc)
 {
@@ -678,7 +718,9 @@ static bool try_portal(int sig, siginfo_t *si, ucontext_t *uc)
 	size_t n;
 	int rc;
 
-	if (!atomic_load(&shim.nlive) || si->si_code <= 0 || si->si_errno == SHIM_QUEUED_ERRNO)
+	if (si->si_code <= 0 || si->si_errno == SHIM_QUEUED_ERRNO)
+		return false;
+	if (!atomic_load(&shim.nlive) && sig != SIGILL)
 		return false;
 	/*
 	 * A store to the portal faults at the destination (#PF); ENQCMD where the CPU lacks it
@@ -705,7 +747,8 @@ static bool try_portal(int sig, siginfo_t *si, ucontext_t *uc)
 	dst = sva_shim_dst(&in, &r);
 	p = portal_get(dst);
 	if (!p)
-		return false;
+		return sig == SIGILL && in.kind == SVA_SHIM_MOVDIR64B &&
+		       movdir64b_ordinary(&in, &r, dst, uc);
 	if (dst & 63) {
 		deliver(SIGSEGV, SI_KERNEL, 0, uc); /* #GP: a destination not 64-byte aligned */
 		goto out;
