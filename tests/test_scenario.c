@@ -599,6 +599,9 @@ static void test_failed_call_is_a_value(void **state)
 	expect_run(text, NULL);
 	snprintf(text, sizeof(text), "%sexpect status(p) 8\n", branch);
 	expect_run(text, "p exited with status 7, expected 8");
+	/* a status is said as the scenario writes it: killed, not 137 */
+	snprintf(text, sizeof(text), "%sexpect status(p) killed\n", branch);
+	expect_run(text, "p exited with status 7, expected killed (SIGKILL)");
 	/* a value that succeeded: the else branch, and an if without else */
 	expect_run("process p {\n\tr0 = open(dsa0wq1)\n\tif r0 < 0 {\n\t\texit(3)\n\t}\n"
 		   "\tif r0 >= 0 {\n\t\tclose(r0)\n\t} else {\n\t\texit(4)\n\t}\n}\n"

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sva/accel.h"
 #include "sva/scenario.h"
@@ -129,6 +130,16 @@ enum sva_scn_expect {
 };
 
 #define SVA_SCN_STATUS_KILLED (128 + 9) /* what wait returns for a SIGKILLed child */
+
+/* A wait status as a scenario writes it: "killed" for SVA_SCN_STATUS_KILLED, else the number. */
+static inline const char *sva_scn_status_text(long status, char *buf, size_t len)
+{
+	if (status == SVA_SCN_STATUS_KILLED)
+		snprintf(buf, len, "killed (SIGKILL)");
+	else
+		snprintf(buf, len, "%ld", status);
+	return buf;
+}
 
 struct sva_scn_block;
 

@@ -392,8 +392,9 @@ static bool sva_scn_judge(struct sva_scn_exec *x, long ret)
 		sva_scn_run_fail(x->c->r, &st->loc, "%s() returned %s, expected %s%s%s",
 				 st->call->name, got, want, x->why[0] ? ": " : "", x->why);
 	else
-		sva_scn_run_fail(x->c->r, &st->loc, "wait() gave status %s, expected %d", got,
-				 st->expect_value);
+		sva_scn_run_fail(x->c->r, &st->loc, "wait() gave status %s, expected %s",
+				 sva_scn_status_text(ret, got, sizeof(got)),
+				 sva_scn_status_text(st->expect_value, want, sizeof(want)));
 	return false;
 }
 

@@ -267,6 +267,7 @@ static void sva_scn_destroy_model(struct sva_scenario_run *r)
 static void sva_scn_goal_process(struct sva_scenario_run *r, const struct sva_scn_goal_expect *g)
 {
 	const char *name = r->s->programs[g->program].name;
+	char got[32], want[32];
 
 	for (size_t i = 0; i < r->ntops; i++) {
 		struct sva_scn_top *top = &r->tops[i];
@@ -278,8 +279,9 @@ static void sva_scn_goal_process(struct sva_scenario_run *r, const struct sva_sc
 		freed = had && sva_scn_mms_has(&r->freed, top->ctx->ps->mm_id);
 		pthread_mutex_unlock(&r->lock);
 		if (g->goal == SVA_SCN_GOAL_STATUS && top->status != g->status)
-			sva_scn_run_fail(r, &g->loc, "%s exited with status %d, expected %d", name,
-					 top->status, g->status);
+			sva_scn_run_fail(r, &g->loc, "%s exited with status %s, expected %s", name,
+					 sva_scn_status_text(top->status, got, sizeof(got)),
+					 sva_scn_status_text(g->status, want, sizeof(want)));
 		else if (g->goal == SVA_SCN_GOAL_PASID_FREED && !freed)
 			sva_scn_run_fail(r, &g->loc, "%s's PASID %s", name,
 					 had ? "was not freed" : "was never allocated");
