@@ -284,6 +284,22 @@ with tempfile.TemporaryDirectory() as tmp:
         else:
             failures.append(f"idle: marks {sorted(marks)}")
 
+# more processes than a section shows (200, docs/timeline.md): the rest counted, not drawn
+with tempfile.TemporaryDirectory() as tmp:
+    scn = os.path.join(tmp, "many.sva")
+    with open(scn, "w") as f:
+        f.write("program w {\n\texit(0)\n}\n\nprocess p1 {\n\trepeat 230 {\n"
+                "\t\tp2 = fork(w)\n\t\twait(p2)\n\t}\n}\n")
+    root, events, _ = run(scn, "many")
+    if root is not None:
+        procs = sum(1 for t, ph, name, _, _ in events if name == "process" and ph == "[")
+        rows = [g for g in root.iter(NS + "g") if g.get("class") == "row"
+                and g.get("data-section") == "process"]
+        notes = " ".join("".join(t.itertext()) for t in root.iter(NS + "text")
+                         if t.get("class") == "note")
+        if len(rows) != 200 or f"{procs - 200} more process rows not drawn" not in notes:
+            failures.append(f"many: {len(rows)} process rows of {procs}; {notes}")
+
 # a timeline that cannot be written: one line, exit 2
 p = subprocess.run([sva, "run", "--timeline", "/dev/full"], capture_output=True, text=True)
 if p.returncode != 2 or "timeline" not in p.stderr or len(p.stderr.splitlines()) != 1:

@@ -1321,15 +1321,12 @@ static const char *tl_mark_text(const struct tl_mark *m, char *buf, size_t len)
 	case TL_M_FREE:
 		snprintf(buf, len, "%s", ev->kind == SVA_EV_MM_FREE ? "__mmdrop" : "freed");
 		break;
-	case TL_M_PRQ: /* a success is the green line; anything else is named */
+	case TL_M_PRQ: /* its response, when it came */
 		snprintf(buf, len, "%s",
-			 m->t2 == TL_NONE		    ? "no response"
-			 : m->code == SVA_PAGE_RESP_SUCCESS ? ""
-							    : tl_response_name(m->code));
+			 m->t2 == TL_NONE ? "no response" : tl_response_name(m->code));
 		break;
-	case TL_M_FAULT:
 	case TL_M_SILENCED:
-		buf[0] = '\0'; /* many: on hover only */
+		buf[0] = '\0'; /* in bursts, and grey: on hover only */
 		break;
 	default:
 		snprintf(buf, len, "%s", tl_marks[m->kind].name);
