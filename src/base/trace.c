@@ -44,12 +44,28 @@
 
 #include <jansson.h>
 
+#include "sanitizers.h"
 #include "world.h"
 
 /* An event as the words of a slot (its fields copied in and out whole). */
 #define SVA_TRACE_WORDS (sizeof(struct sva_trace_event) / sizeof(uint64_t))
 _Static_assert(sizeof(struct sva_trace_event) % sizeof(uint64_t) == 0,
 	       "an event is a whole number of words");
+
+/*
+ * The order of a slot's word stores and loads: release and acquire (the count's second read is
+ * after the words, the odd count before them; plain moves on x86). ThreadSanitizer does not
+ * judge how strong an order is, only whether accesses are atomic, and makes a release store a
+ * synchronisation object of its own (ten per event, slow): its builds store and load the words
+ * relaxed behind compiler barriers, which on x86 compile to the same moves.
+ */
+#ifdef SVA_TSAN
+#define SVA_TRACE_WORD_STORE memory_order_relaxed
+#define SVA_TRACE_WORD_LOAD  memory_order_relaxed
+#else
+#define SVA_TRACE_WORD_STORE memory_order_release
+#define SVA_TRACE_WORD_LOAD  memory_order_acquire
+#endif
 
 /* Entries of the ring's cache of recently interned strings. */
 #define SVA_TRACE_RECENT 64
@@ -374,13 +390,13 @@ static void sva_trace_store(struct sva_trace_ring *r, uint64_t ticket,
 		sva_trace_slot_wait(slot, 2 * (ticket - r->capacity) + 2);
 	atomic_store_explicit(&slot->seq, 2 * ticket + 1, memory_order_relaxed);
 	/*
-	 * release: a reader that reads one of the words (acquire) then sees the odd count or a
-	 * later one when it reads the count again (plain moves on x86, and no fence, which
-	 * ThreadSanitizer does not follow)
+	 * a reader that reads one of the words then sees the odd count or a later one when it
+	 * reads the count again (SVA_TRACE_WORD_STORE)
 	 */
 	memcpy(words, ev, sizeof(words));
+	atomic_signal_fence(memory_order_seq_cst);
 	for (size_t i = 0; i < SVA_TRACE_WORDS; i++)
-		atomic_store_explicit(&slot->word[i], words[i], memory_order_release);
+		atomic_store_explicit(&slot->word[i], words[i], SVA_TRACE_WORD_STORE);
 	atomic_store_explicit(&slot->seq, 2 * ticket + 2, memory_order_release);
 }
 
@@ -396,9 +412,10 @@ static int sva_trace_load(struct sva_trace_ring *r, uint64_t ticket, struct sva_
 
 		if (seq > 2 * ticket + 2)
 			return 1;
-		/* acquire: the count's second read comes after the words (see sva_trace_store) */
+		/* the count's second read comes after the words (SVA_TRACE_WORD_LOAD) */
 		for (size_t i = 0; i < SVA_TRACE_WORDS; i++)
-			words[i] = atomic_load_explicit(&slot->word[i], memory_order_acquire);
+			words[i] = atomic_load_explicit(&slot->word[i], SVA_TRACE_WORD_LOAD);
+		atomic_signal_fence(memory_order_seq_cst);
 		if (atomic_load_explicit(&slot->seq, memory_order_relaxed) == seq) {
 			memcpy(out, words, sizeof(words));
 			return 0;
