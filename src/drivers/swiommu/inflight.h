@@ -57,10 +57,15 @@
 /* Threads with a slot of their own per device; more walk through the fallback counters. */
 #define SVA_INFLIGHT_SLOTS 64
 
+/*
+ * 64 bytes, so two threads' counts are never on one cache line (padded, not aligned: the
+ * device context holding the slots is allocated with malloc's alignment).
+ */
 struct sva_inflight_slot {
 	_Atomic uint64_t count; /* odd while its thread is in a walk section; written by it only */
 	unsigned depth;		/* its thread's nesting of sections, its own */
-} __attribute__((aligned(64)));
+	char pad_[64 - sizeof(uint64_t) - sizeof(unsigned)];
+};
 
 struct sva_inflight {
 	struct sva_rwsem dma;
