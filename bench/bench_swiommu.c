@@ -31,6 +31,7 @@
  * Output: one line per figure, "BENCH <name> <value> <unit>". With valgrind installed,
  * translate.hit.instr and translate.miss.instr too: the instructions of one sva_translate()
  * (bench_instr.h: this program again under callgrind, `--instr hit|miss`).
+ * `bench_swiommu translate` prints translate.hit and translate.miss only.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -331,6 +332,23 @@ static int instr_mode(const char *mode)
 	return sum ? 0 : 1;
 }
 
+/* `bench_swiommu translate`: translate.hit and translate.miss only, for quick comparisons. */
+static int bench_translate_only(void)
+{
+	struct bench b = { 0 };
+	double hit, miss;
+
+	bench_init(&b, 1, 1, 2 * SVA_PAGE_SIZE);
+	miss = time_translate(&b, 2, false);
+	bench_fini(&b);
+	bench_init(&b, 0, 0, SVA_PAGE_SIZE);
+	hit = time_translate(&b, 1, true);
+	bench_fini(&b);
+	printf("BENCH translate.hit %.2f ns\n", hit);
+	printf("BENCH translate.miss %.2f ns\n", miss);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const translate_fns[] = { "sva_translate", NULL };
@@ -339,6 +357,8 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--instr"))
 		return instr_mode(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "translate"))
+		return bench_translate_only();
 
 	bench_init(&b, 1, 1, 2 * SVA_PAGE_SIZE);
 	miss = time_translate(&b, 2, false);

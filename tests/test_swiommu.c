@@ -2,12 +2,13 @@
 /*
  * The software IOMMU driver: its pieces on their own (the IOTLB on a struct key, eviction at
  * 1 x 1 and 1 x 2, invalidation by range and by PASID, stale fills refused; the PASID table;
- * the ATC), then end to end behind the IOMMU core: translation after bind with demand paging,
- * permission faults, mprotect / munmap invalidating IOTLB and ATC, exit_mmap turning the entry
- * blocking-silent, unbind making it invalid, two devices sharing a domain, the DMA helpers,
- * paging and blocked domains, allocation failures, and DMA racing munmap and exit under the
- * sim explorer and on native threads.
+ * the ATC; the walk sections an invalidation waits for), then end to end behind the IOMMU core:
+ * translation after bind with demand paging, permission faults, mprotect / munmap invalidating
+ * IOTLB and ATC, exit_mmap turning the entry blocking-silent, unbind making it invalid, two devices
+ * sharing a domain, the DMA helpers, paging and blocked domains, allocation failures, and DMA
+ * racing munmap and exit under the sim explorer and on native threads.
  */
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +196,125 @@ static void test_iotlb_invalidation(void **state)
 }
 
 /* ---- the PASID table and the ATC ---- */
+
+/* ---- walk sections (inflight.h), native ---- */
+
+/* A walker in @sections nested walk sections until told to leave; a synchroniser. */
+struct walk_sync {
+	struct sva_inflight f;
+	unsigned sections;
+	unsigned handle;    /* the walker's: a slot, or past them the fallback counters */
+	atomic_int entered; /* the walker is in its sections */
+	atomic_int leave;   /* the walker may leave one section (counts up) */
+	atomic_int synced;  /* sva_inflight_sync() returned */
+};
+
+static void spin_until(atomic_int *v, int at_least)
+{
+	while (atomic_load(v) < at_least)
+		sched_yield();
+}
+
+static int walk_sync_walker(void *arg)
+{
+	struct walk_sync *ws = arg;
+	unsigned h[4];
+
+	for (unsigned i = 0; i < ws->sections; i++)
+		h[i] = sva_inflight_walk_begin(&ws->f);
+	ws->handle = h[0];
+	atomic_store(&ws->entered, 1);
+	for (unsigned i = ws->sections; i-- > 0;) {
+		spin_until(&ws->leave, (int)(ws->sections - i));
+		sva_inflight_walk_end(&ws->f, h[i]);
+	}
+	return 0;
+}
+
+static int walk_sync_syncer(void *arg)
+{
+	struct walk_sync *ws = arg;
+
+	sva_inflight_sync(&ws->f);
+	atomic_store(&ws->synced, 1);
+	return 0;
+}
+
+/* Take (and leave) one walk section: the thread keeps the slot it was given. */
+static int walk_once(void *arg)
+{
+	struct sva_inflight *f = arg;
+
+	sva_inflight_walk_end(f, sva_inflight_walk_begin(f));
+	return 0;
+}
+
+/*
+ * The synchroniser started while @ws's walker is in its sections, and never returns before the
+ * walker left the outermost one (it has had many chances to by the time it is checked). The
+ * walker is let go either way, so that a failure ends the test rather than hanging it.
+ */
+static void walk_sync_check(struct walk_sync *ws)
+{
+	struct sva_actor *walker, *syncer;
+	bool early = false;
+
+	assert_int_equal(sva_actor_spawn(ws->f.w, "walker", walk_sync_walker, ws, 0, &walker), 0);
+	spin_until(&ws->entered, 1);
+	assert_int_equal(sva_actor_spawn(ws->f.w, "syncer", walk_sync_syncer, ws, 0, &syncer), 0);
+	while (!atomic_load(&ws->f.waiting) && !atomic_load(&ws->synced))
+		sched_yield(); /* it is waiting (or, wrongly, done) */
+	for (unsigned i = 0; i < ws->sections; i++) {
+		for (int k = 0; k < 1000; k++)
+			sched_yield();
+		early |= atomic_load(&ws->synced) != 0;
+		atomic_store(&ws->leave, (int)i + 1); /* the innermost first */
+	}
+	assert_int_equal(sva_actor_join(syncer, NULL), 0);
+	assert_int_equal(sva_actor_join(walker, NULL), 0);
+	assert_false(early);
+	assert_int_equal(atomic_load(&ws->synced), 1);
+}
+
+/*
+ * An invalidation waits for the walks that began before it: a thread's own slot (plain
+ * stores, membarrier where the kernel has it), nested sections counted once, and a thread
+ * beyond the slots, on the fallback counters.
+ */
+static void test_walk_sections_are_waited_for(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+	struct walk_sync *ws = calloc(1, sizeof(*ws));
+	(void)state;
+
+	assert_non_null(ws);
+	sva_inflight_init(&ws->f, w);
+	assert_true(ws->f.keyed);
+	for (unsigned sections = 1; sections <= 2; sections++) {
+		ws->sections = sections;
+		atomic_store(&ws->entered, 0);
+		atomic_store(&ws->leave, 0);
+		atomic_store(&ws->synced, 0);
+		walk_sync_check(ws);
+		assert_true(ws->handle < SVA_INFLIGHT_SLOTS);
+	}
+	/* every slot taken (each spawned walker is a new thread): the next walks on the counters */
+	while (atomic_load(&ws->f.nslots) < SVA_INFLIGHT_SLOTS) {
+		struct sva_actor *a;
+
+		assert_int_equal(sva_actor_spawn(w, "taker", walk_once, &ws->f, 0, &a), 0);
+		assert_int_equal(sva_actor_join(a, NULL), 0);
+	}
+	ws->sections = 1;
+	atomic_store(&ws->entered, 0);
+	atomic_store(&ws->leave, 0);
+	atomic_store(&ws->synced, 0);
+	walk_sync_check(ws);
+	assert_true(ws->handle >= SVA_INFLIGHT_SLOTS);
+	sva_inflight_destroy(&ws->f);
+	free(ws);
+	sva_test_world_done(w);
+}
 
 static void test_pasid_table_states(void **state)
 {
@@ -1548,6 +1668,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_iotlb_struct_key_never_aliases),
 		cmocka_unit_test(test_iotlb_eviction_tiny_sizes),
 		cmocka_unit_test(test_iotlb_invalidation),
+		cmocka_unit_test(test_walk_sections_are_waited_for),
 		cmocka_unit_test(test_pasid_table_states),
 		cmocka_unit_test(test_atc_fill_evict_invalidate),
 		cmocka_unit_test(test_translate_after_bind_demand_paging),

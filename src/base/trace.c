@@ -9,10 +9,29 @@
  * Time is the world's clock: the logical step in sim (exported as microseconds so the
  * timeline reads as steps), nanoseconds in native.
  *
- * Locking: the ring and the actor-name table are under ring->lock. Subscribers are set up
- * before actors run and are called outside it. Once one asked for order
- * (sva_world_subscribe_ordered: the checker does), every event takes a ticket with its place
- * in the ring and is handed over only when every earlier ticket has been (deliver_lock,
+ * The ring takes no lock on the way in. An emitter takes a ticket (one atomic add on @next:
+ * the event's place in the ring, so the order of the ring is the order of the tickets, which
+ * every happens-before edge between two emitters respects) and writes the ticket's slot, a
+ * sequence-counted one: odd while written (2t+1 for ticket t), even once it holds ticket t
+ * (2t+2). The writer of ticket t waits until its slot holds ticket t - capacity (the lap
+ * before; nothing on the first lap), so one writer at a time writes a slot and the count's
+ * stores need no read-modify-write. A reader copies the slot and keeps the copy only if the
+ * count read before and after is 2t+2; it waits for a writer still at work. Every word of a
+ * slot is an atomic, so a read racing a write is no data race. The slots are allocated with
+ * the ring (mapped lazily when large: a short run touches few pages).
+ *
+ * Strings: a string value names an object (an mm, a device) that may be freed long before the
+ * trace is written, so the ring keeps its own copy, interned: a table looked up without a lock
+ * (its slots are atomic pointers, set once), inserted into and grown under @strings_lock; a
+ * table outgrown stays allocated until the ring goes, for readers still probing it.
+ *
+ * In native, the times of two events emitted at once on two threads can be in the other order
+ * than their tickets by the width of a clock read; the ring's order is the tickets'.
+ *
+ * Locking: the actor-name table is under @lock. Subscribers are set up before actors run and
+ * are called outside every lock here. Once one asked for order (sva_world_subscribe_ordered:
+ * the checker does), every event takes its ticket, its time and a delivery turn together under
+ * @order_lock and is handed over only when every earlier turn has been (deliver_lock,
  * deliver_cond); emitters then wait for each other, which is why order is asked for, not
  * given. The checker judges a sequence of transitions: on native threads two events could
  * otherwise reach it in another order than the ring's (a PASID's free after its next
@@ -20,29 +39,72 @@
  * handed over at once, out of turn.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "sanitizers.h"
 #include "world.h"
 
+/* An event as the words of a slot (its fields copied in and out whole). */
+#define SVA_TRACE_WORDS (sizeof(struct sva_trace_event) / sizeof(uint64_t))
+_Static_assert(sizeof(struct sva_trace_event) % sizeof(uint64_t) == 0,
+	       "an event is a whole number of words");
+
+/*
+ * The order of a slot's word stores and loads: release and acquire (the count's second read is
+ * after the words, the odd count before them; plain moves on x86). ThreadSanitizer does not
+ * judge how strong an order is, only whether accesses are atomic, and makes a release store a
+ * synchronisation object of its own (ten per event, slow): its builds store and load the words
+ * relaxed behind compiler barriers, which on x86 compile to the same moves.
+ */
+#ifdef SVA_TSAN
+#define SVA_TRACE_WORD_STORE memory_order_relaxed
+#define SVA_TRACE_WORD_LOAD  memory_order_relaxed
+#else
+#define SVA_TRACE_WORD_STORE memory_order_release
+#define SVA_TRACE_WORD_LOAD  memory_order_acquire
+#endif
+
+/* Entries of the ring's cache of recently interned strings. */
+#define SVA_TRACE_RECENT 64
+
+/* A slot is two cache lines, so two emitters never share one. */
+#define SVA_TRACE_SLOT_ALIGN 128
+
+struct sva_trace_slot {
+	_Atomic uint64_t seq; /* 0: never written; 2t+1: ticket t being written; 2t+2: holds t */
+	_Atomic uint64_t word[SVA_TRACE_WORDS];
+} __attribute__((aligned(SVA_TRACE_SLOT_ALIGN)));
+
+/* Interned strings: open addressing, slots set once (lock-free lookups), grown by doubling. */
+struct sva_trace_strtab {
+	struct sva_trace_strtab *older; /* outgrown tables, freed with the ring */
+	size_t cap;			/* a power of two */
+	_Atomic(char *) slot[];
+};
+
 struct sva_trace_ring {
-	pthread_mutex_t lock;
-	struct sva_trace_event *events;
-	size_t allocated; /* grows by doubling up to capacity, so short runs stay cheap */
+	_Atomic uint64_t next; /* the next ticket: events recorded so far */
+	char pad_[SVA_TRACE_SLOT_ALIGN - sizeof(uint64_t)]; /* emitters write @next only */
 	size_t capacity;
-	size_t head; /* next slot to write */
-	size_t held;
-	unsigned long recorded;
-	char **actor_names; /* by actor id */
+	uint64_t mask;		      /* capacity - 1 when a power of two (no division), else 0 */
+	struct sva_trace_slot *slots; /* [capacity], in the same allocation */
+	pthread_mutex_t lock;	      /* the actor names */
+	char **actor_names;	      /* by actor id */
 	size_t nactor_names;
-	char **strings; /* interned string values: open addressing, owned by the ring */
-	size_t nstrings, strings_cap;
-	unsigned long next_ticket; /* under lock */
+	pthread_mutex_t strings_lock;
+	_Atomic(struct sva_trace_strtab *) strings;
+	size_t nstrings; /* under strings_lock */
+	/* the copy last found for a caller's string, by its address: skips the hash when equal */
+	_Atomic(const char *) recent[SVA_TRACE_RECENT];
+	pthread_mutex_t order_lock;
+	unsigned long next_turn; /* under order_lock */
 	pthread_mutex_t deliver_lock;
 	pthread_cond_t deliver_cond;
-	unsigned long serving; /* the ticket whose event is handed over next */
+	unsigned long serving; /* the turn whose event is handed over next */
 	bool delivering;       /* and @deliverer is handing one over */
 	pthread_t deliverer;
 };
@@ -78,16 +140,45 @@ const char *sva_trace_event_str(const struct sva_trace_event *ev, const char *fi
 
 int sva_trace_ring_create(struct sva_world *w, size_t capacity)
 {
-	struct sva_trace_ring *r = sva_alloc(w, SVA_OBJ_TRACE_RING, sizeof(*r));
+	struct sva_trace_ring *r;
+	uintptr_t slots;
 
+	capacity = capacity ? capacity : SVA_TRACE_DEFAULT_CAPACITY;
+	if (capacity > (SIZE_MAX - sizeof(*r) - SVA_TRACE_SLOT_ALIGN) / sizeof(*r->slots))
+		return -ENOMEM;
+	/* zeroed: every slot never written */
+	r = sva_alloc(w, SVA_OBJ_TRACE_RING,
+		      sizeof(*r) + SVA_TRACE_SLOT_ALIGN + capacity * sizeof(*r->slots));
 	if (!r)
 		return -ENOMEM;
-	r->capacity = capacity ? capacity : SVA_TRACE_DEFAULT_CAPACITY;
+	r->capacity = capacity;
+	r->mask = (capacity & (capacity - 1)) == 0 ? capacity - 1 : 0;
+	slots = ((uintptr_t)(r + 1) + SVA_TRACE_SLOT_ALIGN - 1) &
+		~(uintptr_t)(SVA_TRACE_SLOT_ALIGN - 1);
+	r->slots = (struct sva_trace_slot *)slots;
 	pthread_mutex_init(&r->lock, NULL);
+	pthread_mutex_init(&r->strings_lock, NULL);
+	pthread_mutex_init(&r->order_lock, NULL);
 	pthread_mutex_init(&r->deliver_lock, NULL);
 	pthread_cond_init(&r->deliver_cond, NULL);
 	w->trace = r;
 	return 0;
+}
+
+static void sva_trace_strings_free(struct sva_trace_ring *r)
+{
+	struct sva_trace_strtab *t = atomic_load_explicit(&r->strings, memory_order_relaxed);
+	bool newest = true;
+
+	while (t) {
+		struct sva_trace_strtab *older = t->older;
+
+		for (size_t i = 0; newest && i < t->cap; i++) /* the newest holds every string */
+			free(atomic_load_explicit(&t->slot[i], memory_order_relaxed));
+		free(t);
+		t = older;
+		newest = false;
+	}
 }
 
 void sva_trace_ring_destroy(struct sva_world *w)
@@ -99,11 +190,10 @@ void sva_trace_ring_destroy(struct sva_world *w)
 	for (size_t i = 0; i < r->nactor_names; i++)
 		free(r->actor_names[i]);
 	free(r->actor_names);
-	for (size_t i = 0; i < r->strings_cap; i++)
-		free(r->strings[i]);
-	free(r->strings);
-	free(r->events);
+	sva_trace_strings_free(r);
 	pthread_mutex_destroy(&r->lock);
+	pthread_mutex_destroy(&r->strings_lock);
+	pthread_mutex_destroy(&r->order_lock);
 	pthread_mutex_destroy(&r->deliver_lock);
 	pthread_cond_destroy(&r->deliver_cond);
 	sva_free(w, SVA_OBJ_TRACE_RING, r);
@@ -182,66 +272,156 @@ static uint64_t sva_trace_hash(const char *s)
 	return h;
 }
 
-static bool sva_trace_strings_grow(struct sva_trace_ring *r)
+/*
+ * @s in @t (NULL if absent), or with @free_slot the slot where it would go. Lock-free: a slot
+ * is set once, with a release store, after its string is written.
+ */
+static char *sva_trace_strtab_find(struct sva_trace_strtab *t, const char *s, uint64_t h,
+				   _Atomic(char *) **free_slot)
 {
-	size_t cap = r->strings_cap ? r->strings_cap * 2 : 64;
-	char **t = calloc(cap, sizeof(*t));
+	for (size_t i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		char *p = atomic_load_explicit(&t->slot[i], memory_order_acquire);
+
+		if (!p) {
+			if (free_slot)
+				*free_slot = &t->slot[i];
+			return NULL;
+		}
+		if (strcmp(p, s) == 0)
+			return p;
+	}
+}
+
+/* A table twice as large holding the strings of @old (strings_lock held); NULL without memory. */
+static struct sva_trace_strtab *sva_trace_strtab_grow(struct sva_trace_strtab *old)
+{
+	size_t cap = old ? old->cap * 2 : 64;
+	struct sva_trace_strtab *t = calloc(1, sizeof(*t) + cap * sizeof(t->slot[0]));
 
 	if (!t)
-		return false;
-	for (size_t i = 0; i < r->strings_cap; i++) {
-		size_t j;
+		return NULL;
+	t->cap = cap;
+	t->older = old;
+	for (size_t i = 0; old && i < old->cap; i++) {
+		char *p = atomic_load_explicit(&old->slot[i], memory_order_relaxed);
+		_Atomic(char *) *slot;
 
-		if (!r->strings[i])
-			continue;
-		for (j = sva_trace_hash(r->strings[i]) & (cap - 1); t[j]; j = (j + 1) & (cap - 1))
-			;
-		t[j] = r->strings[i];
+		if (p && !sva_trace_strtab_find(t, p, sva_trace_hash(p), &slot))
+			atomic_store_explicit(slot, p, memory_order_relaxed);
 	}
-	free(r->strings);
-	r->strings = t;
-	r->strings_cap = cap;
-	return true;
+	return t;
+}
+
+/* @s inserted (strings_lock held): NULL when out of memory. */
+static const char *sva_trace_intern_slow(struct sva_trace_ring *r, const char *s, uint64_t h)
+{
+	struct sva_trace_strtab *t = atomic_load_explicit(&r->strings, memory_order_relaxed);
+	_Atomic(char *) *slot;
+	char *p;
+
+	if (t && (p = sva_trace_strtab_find(t, s, h, NULL)))
+		return p; /* inserted by another emitter meanwhile */
+	if (!t || (r->nstrings + 1) * 2 > t->cap) {
+		t = sva_trace_strtab_grow(t);
+		if (!t)
+			return NULL;
+		/* release: a lock-free reader of the new table sees its slots */
+		atomic_store_explicit(&r->strings, t, memory_order_release);
+	}
+	p = strdup(s);
+	if (!p)
+		return NULL;
+	sva_trace_strtab_find(t, s, h, &slot);
+	atomic_store_explicit(slot, p, memory_order_release);
+	r->nstrings++;
+	return p;
 }
 
 /*
- * A copy of @s owned by the ring (lock held): string values name objects (an mm, a device)
- * that may be freed long before the trace is written. NULL when out of memory.
+ * A copy of @s owned by the ring, one per distinct string: string values name objects (an mm,
+ * a device) that may be freed long before the trace is written. NULL when out of memory.
  */
 static const char *sva_trace_intern(struct sva_trace_ring *r, const char *s)
 {
-	size_t i;
+	/* an emitter names one object with one string, event after event: look there first */
+	_Atomic(const char *) *recent = &r->recent[((uintptr_t)s >> 4) % SVA_TRACE_RECENT];
+	const char *p = atomic_load_explicit(recent, memory_order_acquire);
+	struct sva_trace_strtab *t;
+	uint64_t h;
 
-	if ((r->nstrings + 1) * 2 > r->strings_cap && !sva_trace_strings_grow(r))
-		return NULL;
-	for (i = sva_trace_hash(s) & (r->strings_cap - 1); r->strings[i];
-	     i = (i + 1) & (r->strings_cap - 1))
-		if (strcmp(r->strings[i], s) == 0)
-			return r->strings[i];
-	r->strings[i] = strdup(s);
-	if (r->strings[i])
-		r->nstrings++;
-	return r->strings[i];
+	if (p && strcmp(p, s) == 0)
+		return p; /* the same text: its one copy */
+	t = atomic_load_explicit(&r->strings, memory_order_acquire);
+	h = sva_trace_hash(s);
+	p = t ? sva_trace_strtab_find(t, s, h, NULL) : NULL;
+	if (!p) {
+		pthread_mutex_lock(&r->strings_lock);
+		p = sva_trace_intern_slow(r, s, h);
+		pthread_mutex_unlock(&r->strings_lock);
+	}
+	if (p)
+		atomic_store_explicit(recent, p, memory_order_release);
+	return p;
 }
 
-/* Make room for one more event; false if memory ran out (the event is dropped). */
-static bool sva_trace_ring_room(struct sva_trace_ring *r)
+static struct sva_trace_slot *sva_trace_slot(struct sva_trace_ring *r, uint64_t ticket)
 {
-	struct sva_trace_event *ev;
-	size_t n;
+	return &r->slots[r->mask ? ticket & r->mask : ticket % r->capacity];
+}
 
-	if (r->held < r->allocated || r->allocated == r->capacity)
-		return true;
-	/* not wrapped yet: events are [0, held), head == held */
-	n = r->allocated ? r->allocated * 2 : 64;
-	if (n > r->capacity)
-		n = r->capacity;
-	ev = realloc(r->events, n * sizeof(*ev));
-	if (!ev)
-		return false;
-	r->events = ev;
-	r->allocated = n;
-	return true;
+/* Wait until @slot's count is @seq or more (a writer at work elsewhere: it holds no lock). */
+static uint64_t sva_trace_slot_wait(struct sva_trace_slot *slot, uint64_t seq)
+{
+	uint64_t cur;
+
+	while ((cur = atomic_load_explicit(&slot->seq, memory_order_acquire)) < seq)
+		sched_yield();
+	return cur;
+}
+
+/* Store @ev as the event of @ticket (see the head comment for the slot's count). */
+static void sva_trace_store(struct sva_trace_ring *r, uint64_t ticket,
+			    const struct sva_trace_event *ev)
+{
+	struct sva_trace_slot *slot = sva_trace_slot(r, ticket);
+	uint64_t words[SVA_TRACE_WORDS];
+
+	/* the lap before is written (and no later one can start before this one ends) */
+	if (ticket >= r->capacity)
+		sva_trace_slot_wait(slot, 2 * (ticket - r->capacity) + 2);
+	atomic_store_explicit(&slot->seq, 2 * ticket + 1, memory_order_relaxed);
+	/*
+	 * a reader that reads one of the words then sees the odd count or a later one when it
+	 * reads the count again (SVA_TRACE_WORD_STORE)
+	 */
+	memcpy(words, ev, sizeof(words));
+	atomic_signal_fence(memory_order_seq_cst);
+	for (size_t i = 0; i < SVA_TRACE_WORDS; i++)
+		atomic_store_explicit(&slot->word[i], words[i], SVA_TRACE_WORD_STORE);
+	atomic_store_explicit(&slot->seq, 2 * ticket + 2, memory_order_release);
+}
+
+/* Copy the event of @ticket into @out: 0, or 1 when the slot holds a newer one already. */
+static int sva_trace_load(struct sva_trace_ring *r, uint64_t ticket, struct sva_trace_event *out)
+{
+	struct sva_trace_slot *slot = sva_trace_slot(r, ticket);
+	uint64_t words[SVA_TRACE_WORDS];
+
+	for (;;) {
+		/* a writer of @ticket still at work: it waits for nothing but the lap before */
+		uint64_t seq = sva_trace_slot_wait(slot, 2 * ticket + 2);
+
+		if (seq > 2 * ticket + 2)
+			return 1;
+		/* the count's second read comes after the words (SVA_TRACE_WORD_LOAD) */
+		for (size_t i = 0; i < SVA_TRACE_WORDS; i++)
+			words[i] = atomic_load_explicit(&slot->word[i], SVA_TRACE_WORD_LOAD);
+		atomic_signal_fence(memory_order_seq_cst);
+		if (atomic_load_explicit(&slot->seq, memory_order_relaxed) == seq) {
+			memcpy(out, words, sizeof(words));
+			return 0;
+		}
+	}
 }
 
 /* Is the calling thread handing an event to the subscribers right now? */
@@ -261,14 +441,14 @@ static void sva_trace_call_subscribers(struct sva_world *w, const struct sva_tra
 		w->subscribers[i].fn(w->subscribers[i].ctx, w, ev);
 }
 
-/* Hand @ev to the subscribers once every event with an earlier @ticket has been. */
-static void sva_trace_deliver(struct sva_world *w, unsigned long ticket,
+/* Hand @ev to the subscribers once every event with an earlier @turn has been. */
+static void sva_trace_deliver(struct sva_world *w, unsigned long turn,
 			      const struct sva_trace_event *ev)
 {
 	struct sva_trace_ring *r = w->trace;
 
 	pthread_mutex_lock(&r->deliver_lock);
-	while (r->serving != ticket)
+	while (r->serving != turn)
 		pthread_cond_wait(&r->deliver_cond, &r->deliver_lock);
 	r->delivering = true;
 	r->deliverer = pthread_self();
@@ -281,14 +461,28 @@ static void sva_trace_deliver(struct sva_world *w, unsigned long ticket,
 	pthread_mutex_unlock(&r->deliver_lock);
 }
 
+/* The ring's copies of @ev's strings ("?" when out of memory). */
+static void sva_trace_intern_fields(struct sva_trace_ring *r, const struct sva_event_desc *d,
+				    struct sva_trace_event *ev)
+{
+	for (unsigned f = 0; f < d->nfields; f++) {
+		if (!d->fields[f].str)
+			continue;
+		ev->v[f].str = ev->v[f].str ? sva_trace_intern(r, ev->v[f].str) : NULL;
+		if (!ev->v[f].str)
+			ev->v[f].str = "?";
+	}
+}
+
 void sva_trace_emit(struct sva_world *w, enum sva_event kind, uint64_t track_id,
 		    const union sva_trace_value *v, const void *obj)
 {
 	struct sva_trace_ring *r = w->trace;
 	const struct sva_event_desc *d = sva_event_desc(kind);
 	bool subscribed = w->nsubscribers != 0, ordered = w->nordered != 0;
-	bool out_of_turn = ordered && sva_trace_delivering_here(r);
-	unsigned long ticket = 0;
+	bool in_turn = ordered && !sva_trace_delivering_here(r);
+	unsigned long turn = 0;
+	uint64_t ticket;
 	struct sva_trace_event ev = {
 		.actor = sva_world_current_actor(w),
 		.kind = kind,
@@ -297,49 +491,42 @@ void sva_trace_emit(struct sva_world *w, enum sva_event kind, uint64_t track_id,
 	};
 
 	memcpy(ev.v, v, d->nfields * sizeof(*v));
-	pthread_mutex_lock(&r->lock);
-	ev.time = sva_world_now(w); /* in the ring's order */
-	for (unsigned f = 0; f < d->nfields; f++) {
-		if (!d->fields[f].str)
-			continue;
-		ev.v[f].str = ev.v[f].str ? sva_trace_intern(r, ev.v[f].str) : NULL;
-		if (!ev.v[f].str)
-			ev.v[f].str = "?";
+	sva_trace_intern_fields(r, d, &ev);
+	if (ordered) { /* the ticket, the time and the turn in one order */
+		pthread_mutex_lock(&r->order_lock);
+		ticket = atomic_fetch_add_explicit(&r->next, 1, memory_order_relaxed);
+		ev.time = sva_world_now(w);
+		if (in_turn)
+			turn = r->next_turn++;
+		pthread_mutex_unlock(&r->order_lock);
+	} else {
+		ticket = atomic_fetch_add_explicit(&r->next, 1, memory_order_relaxed);
+		/* the slot's two lines on their way while the clock is read */
+		__builtin_prefetch(sva_trace_slot(r, ticket), 1);
+		__builtin_prefetch((char *)sva_trace_slot(r, ticket) + 64, 1);
+		ev.time = sva_world_now(w);
 	}
-	if (sva_trace_ring_room(r)) {
-		r->events[r->head] = ev;
-		r->head = (r->head + 1) % r->capacity;
-		if (r->held < r->capacity)
-			r->held++;
-	}
-	r->recorded++;
-	if (ordered && !out_of_turn)
-		ticket = r->next_ticket++;
-	pthread_mutex_unlock(&r->lock);
-	if (ordered && !out_of_turn)
-		sva_trace_deliver(w, ticket, &ev);
+	sva_trace_store(r, ticket, &ev);
+	if (in_turn)
+		sva_trace_deliver(w, turn, &ev);
 	else if (subscribed)
 		sva_trace_call_subscribers(w, &ev);
 }
 
 unsigned long sva_trace_recorded(struct sva_world *w)
 {
-	unsigned long n;
+	return (unsigned long)atomic_load_explicit(&w->trace->next, memory_order_acquire);
+}
 
-	pthread_mutex_lock(&w->trace->lock);
-	n = w->trace->recorded;
-	pthread_mutex_unlock(&w->trace->lock);
-	return n;
+/* The events held when @n were recorded. */
+static size_t sva_trace_held_of(const struct sva_trace_ring *r, uint64_t n)
+{
+	return n < r->capacity ? (size_t)n : r->capacity;
 }
 
 size_t sva_trace_held(struct sva_world *w)
 {
-	size_t n;
-
-	pthread_mutex_lock(&w->trace->lock);
-	n = w->trace->held;
-	pthread_mutex_unlock(&w->trace->lock);
-	return n;
+	return sva_trace_held_of(w->trace, sva_trace_recorded(w));
 }
 
 unsigned long sva_trace_dropped(struct sva_world *w)
@@ -350,15 +537,18 @@ unsigned long sva_trace_dropped(struct sva_world *w)
 int sva_trace_get(struct sva_world *w, size_t i, struct sva_trace_event *out)
 {
 	struct sva_trace_ring *r = w->trace;
-	int ret = -ENOENT;
 
-	pthread_mutex_lock(&r->lock);
-	if (i < r->held) {
-		*out = r->events[(r->head + r->capacity - r->held + i) % r->capacity];
-		ret = 0;
+	for (;;) { /* again when an emitter overwrote the slot meanwhile: the ring moved on */
+		uint64_t n = atomic_load_explicit(&r->next, memory_order_acquire);
+		size_t held = sva_trace_held_of(r, n);
+		int ret;
+
+		if (i >= held)
+			return -ENOENT;
+		ret = sva_trace_load(r, n - held + i, out);
+		if (ret == 0)
+			return 0;
 	}
-	pthread_mutex_unlock(&r->lock);
-	return ret;
 }
 
 int sva_trace_for_each(struct sva_world *w, sva_trace_visit_fn fn, void *ctx)
