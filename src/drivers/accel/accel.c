@@ -36,12 +36,12 @@ int sva_accel_ctx_open(struct sva_accel_wq *wq, const void *key, uint32_t pasid,
 	ctx->state = started ? SVA_ACCEL_CTX_STARTED : SVA_ACCEL_CTX_INIT;
 	sva_list_init(&ctx->node);
 	sva_spin_lock(&wq->lock);
-	if (wq->mode == SVA_ACCEL_WQ_DEDICATED && !sva_list_empty(&wq->ctxs)) {
+	if (wq->mode == SVA_ACCEL_WQ_DEDICATED && !sva_glist_empty(&wq->ctxs)) {
 		ret = -EBUSY;
 	} else {
 		if (wq->mode == SVA_ACCEL_WQ_DEDICATED)
 			wq->pasid = pasid; /* the WQ's PASID, programmed at open */
-		sva_list_add_tail(&ctx->node, &wq->ctxs);
+		sva_glist_add_tail(&ctx->node, &wq->ctxs);
 	}
 	sva_spin_unlock(&wq->lock);
 	if (ret) {
@@ -62,7 +62,7 @@ void sva_accel_ctx_close(struct sva_accel_ctx *ctx)
 	struct sva_world *w = wq->a->w;
 
 	sva_spin_lock(&wq->lock);
-	sva_list_del(&ctx->node);
+	sva_glist_del(&ctx->node, &wq->ctxs);
 	if (wq->mode == SVA_ACCEL_WQ_DEDICATED)
 		wq->pasid = SVA_PASID_INVALID;
 	sva_spin_unlock(&wq->lock);
@@ -211,7 +211,7 @@ static int sva_accel_wq_create(struct sva_accel *a, unsigned index,
 	sva_spin_lock_init(a->w, &wq->lock, "accel_wq");
 	sva_waitq_init(a->w, &wq->idle, "accel_wq_idle");
 	atomic_init(&wq->idle_waiters, 0);
-	sva_list_init(&wq->ctxs);
+	sva_glist_init(&wq->ctxs, &wq->lock);
 	sva_list_init(&wq->pending);
 	sva_list_init(&wq->free);
 	for (unsigned i = 0; i < depth; i++)

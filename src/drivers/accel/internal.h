@@ -39,6 +39,7 @@
 #include <stdatomic.h>
 
 #include "../../base/list.h"
+#include "../../sync/glist.h"
 #include "sva/accel.h"
 #include "sva/swiommu.h"
 
@@ -102,7 +103,7 @@ struct sva_accel_wq {
 	bool cdev_live; /* cdev registered and not deleted (the WQ enabled); the device's mutex */
 	struct sva_accel_ctx *kctx;   /* shared: the kernel's ENQCMDS submissions */
 	struct sva_spinlock lock;     /* everything below */
-	struct sva_list_head ctxs;    /* struct sva_accel_ctx */
+	struct sva_glist ctxs;	      /* struct sva_accel_ctx; guarded by lock */
 	struct sva_list_head pending; /* struct sva_accel_slot, in submission order */
 	struct sva_list_head free;    /* the only proof a slot is free (see above) */
 	unsigned npending;	      /* on pending; a stopper's slots are on neither list */

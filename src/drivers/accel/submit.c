@@ -62,7 +62,7 @@ static struct sva_accel_ctx *sva_accel_ctx_find(struct sva_accel_wq *wq, const v
 
 	if (!q)
 		return wq->kctx;
-	sva_list_for_each_entry(ctx, &wq->ctxs, node)
+	sva_glist_for_each_entry(ctx, &wq->ctxs, node)
 		if (ctx->q == q)
 			return ctx;
 	return NULL;

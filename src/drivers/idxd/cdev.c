@@ -11,6 +11,7 @@
  * from open to release, or to the cdev's deletion, whichever comes first. Each mm that mapped
  * the portal is grabbed (mmgrab) so the deletion can zap its mappings.
  *
+ * c->files is a guarded list (c->mutex, asserted on every change and walk).
  * Lock order: c->mutex -> (bind / unbind: iommu_sva_lock -> ...), c->mutex -> wq->lock,
  * c->mutex -> mmap_lock (the zap); mmap_lock -> f->mutex (mmap and the portal's fault). Nothing
  * takes c->mutex under mmap_lock: the portal store finds its ctx under the WQ lock by the file
@@ -20,6 +21,7 @@
 #include <string.h>
 
 #include "../../base/list.h"
+#include "../../sync/glist.h"
 #include "../accel/internal.h"
 #include "sva/idxd.h"
 
@@ -31,10 +33,10 @@ struct sva_idxd_cdev {
 	struct sva_device *parent;
 	char name[32];
 	bool pasid_enabled;
-	struct sva_mutex mutex;	    /* everything below */
-	struct sva_accel_wq *wq;    /* NULL once deleted */
-	struct sva_list_head files; /* struct sva_idxd_file, open and not ended */
-	int err;		    /* 0 while live; what calls get after the deletion */
+	struct sva_mutex mutex;	 /* everything below */
+	struct sva_accel_wq *wq; /* NULL once deleted */
+	struct sva_glist files;	 /* struct sva_idxd_file, open and not ended */
+	int err;		 /* 0 while live; what calls get after the deletion */
 	struct sva_refcount refs;
 };
 
@@ -83,7 +85,7 @@ static void sva_idxd_file_end(struct sva_idxd_file *f)
 		sva_accel_ctx_stop(f->ctx); /* nothing left to abort: marks it stopped */
 		sva_accel_ctx_close(f->ctx);
 		f->ctx = NULL;
-		sva_list_del(&f->node);
+		sva_glist_del(&f->node, &f->c->files);
 	}
 	if (f->bond) {
 		sva_unbind_device(f->bond);
@@ -131,7 +133,7 @@ static int sva_idxd_open(struct sva_file *file)
 		}
 	}
 	if (ret == 0) {
-		sva_list_add_tail(&f->node, &c->files);
+		sva_glist_add_tail(&f->node, &c->files);
 		sva_refcount_inc(&c->refs);
 	}
 	sva_mutex_unlock(&c->mutex);
@@ -318,7 +320,7 @@ int sva_idxd_cdev_add(struct sva_accel_wq *wq)
 	c->pasid_enabled = !a->pasid_disabled;
 	snprintf(c->name, sizeof(c->name), "%s", wq->name);
 	sva_mutex_init(a->w, &c->mutex, "idxd_cdev");
-	sva_list_init(&c->files);
+	sva_glist_init(&c->files, &c->mutex);
 	sva_refcount_init(a->w, &c->refs, "idxd_cdev", 1);
 	old = atomic_load_explicit(&wq->cdev, memory_order_relaxed); /* a previous enable's */
 	atomic_store_explicit(&wq->cdev, c, memory_order_release);   /* before any open maps */
@@ -364,7 +366,7 @@ void sva_idxd_cdev_del(struct sva_accel_wq *wq, int err)
 	sva_chrdev_unregister(c->k, c->name); /* no new opens */
 	sva_mutex_lock(&c->mutex);
 	c->err = err ? err : -ENODEV;
-	sva_list_for_each_entry_safe(f, tmp, &c->files, node) {
+	sva_glist_for_each_entry_safe(f, tmp, &c->files, node) {
 		sva_idxd_file_end(f); /* the WQ drained, as the hardware's Drain WQ */
 		sva_idxd_zap(f);
 		n++;
