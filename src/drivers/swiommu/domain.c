@@ -50,7 +50,7 @@ static struct sva_sw_domain *sva_sw_domain_new(struct sva_swiommu *sw, enum sva_
 	sd->w = sw->w;
 	sd->sw = sw;
 	sva_mutex_init(sw->w, &sd->lock, "swiommu_domain");
-	sva_list_init(&sd->attached);
+	sva_glist_init(&sd->attached, &sd->lock);
 	atomic_init(&sd->released, false);
 	return sd;
 }
@@ -128,9 +128,9 @@ void sva_sw_domain_flush_locked(struct sva_sw_domain *sd, uint64_t start, uint64
 
 	sva_lockdep_assert_held(&sd->lock);
 
-	sva_list_for_each_entry(e, &sd->attached, node)
+	sva_glist_for_each_entry(e, &sd->attached, node)
 		sva_sw_flush(e->sdev, sd->dom.id, e->pasid, start, end);
-	sva_list_for_each_entry(e, &sd->attached, node)
+	sva_glist_for_each_entry(e, &sd->attached, node)
 		sva_inflight_sync(&e->sdev->inflight);
 }
 
@@ -174,7 +174,7 @@ static void sva_sw_entry_leave(struct sva_sw_device *sdev, struct sva_pasid_entr
 	sva_sw_entry_store(sdev, e, pasid, state, domain);
 	if (old) {
 		if (e->attached) {
-			sva_list_del(&e->node);
+			sva_glist_del(&e->node, &old->attached);
 			e->attached = false;
 		}
 		sva_mutex_unlock(&old->lock);
@@ -224,7 +224,7 @@ static int sva_sw_set_dev_pasid(struct sva_domain *domain, struct sva_device *de
 		e->sdev = sdev;
 		e->pasid = pasid;
 		e->attached = true;
-		sva_list_add_tail(&e->node, &sd->attached);
+		sva_glist_add_tail(&e->node, &sd->attached);
 	}
 	sva_mutex_unlock(&sd->lock);
 	return ret;
@@ -333,7 +333,7 @@ static int sva_sw_unmap(struct sva_domain *domain, uint64_t iova)
 static void sva_sw_domain_check_detached(struct sva_sw_domain *sd)
 {
 	sva_mutex_lock(&sd->lock);
-	if (!sva_list_empty(&sd->attached))
+	if (!sva_glist_empty(&sd->attached))
 		sva_report(sd->w, SVA_REPORT_BAD_USAGE, "swiommu domain %u freed while attached",
 			   sd->dom.id);
 	sva_mutex_unlock(&sd->lock);

@@ -68,7 +68,7 @@ struct sva_device *sva_swiommu_find_device(struct sva_swiommu *sw, uint16_t rid)
 	struct sva_sw_device *sdev, *found = NULL;
 
 	sva_mutex_lock(&sw->lock);
-	sva_list_for_each_entry(sdev, &sw->devices, node)
+	sva_glist_for_each_entry(sdev, &sw->devices, node)
 		if (sdev->rid == rid && !found)
 			found = sdev;
 	sva_mutex_unlock(&sw->lock);

@@ -28,6 +28,7 @@
 #define SVA_SWIOMMU_INTERNAL_H
 
 #include "../../base/list.h"
+#include "../../sync/glist.h"
 #include "atc.h"
 #include "inflight.h"
 #include "iotlb.h"
@@ -81,7 +82,7 @@ struct sva_swiommu {
 	struct sva_iotlb *iotlb;
 	struct sva_fault_log log;
 	struct sva_mutex lock;		  /* devices, retired, prq, npri */
-	struct sva_list_head devices;	  /* struct sva_sw_device */
+	struct sva_glist devices;	  /* struct sva_sw_device; guarded by lock */
 	struct sva_swiommu_stats retired; /* counters of removed devices */
 	struct sva_sw_prq *prq;		  /* PRI: while a PRI-capable device is probed */
 	unsigned npri;			  /* PRI-capable devices */
@@ -117,12 +118,12 @@ struct sva_sw_domain {
 	struct sva_mmu_notifier mn; /* SVA */
 	struct sva_world *w;
 	struct sva_swiommu *sw;
-	struct sva_mm *mm;	/* SVA: its count is the core's (domain) and the notifier's */
-	struct sva_pgtable *pt; /* what translations walk: the mm's, or own */
-	struct sva_pgtable own; /* paging */
-	struct sva_mutex lock;	/* attached, released, map / unmap */
-	struct sva_list_head attached; /* struct sva_pasid_entry.node */
-	atomic_bool released;	       /* SVA: the mm's release ran; its table may be gone */
+	struct sva_mm *mm;	   /* SVA: its count is the core's (domain) and the notifier's */
+	struct sva_pgtable *pt;	   /* what translations walk: the mm's, or own */
+	struct sva_pgtable own;	   /* paging */
+	struct sva_mutex lock;	   /* attached, released, map / unmap */
+	struct sva_glist attached; /* struct sva_pasid_entry.node; guarded by lock */
+	atomic_bool released;	   /* SVA: the mm's release ran; its table may be gone */
 	/* an embedder's first-stage table (pt NULL): its root, its (device, PASID) */
 	bool embedder;
 	uint64_t fs_root;

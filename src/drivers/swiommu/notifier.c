@@ -50,7 +50,7 @@ static void sva_sw_mn_mm_exit(struct sva_sw_domain *sd)
 	unsigned n = 0;
 
 	sva_mutex_lock(&sd->lock);
-	sva_list_for_each_entry(e, &sd->attached, node) {
+	sva_glist_for_each_entry(e, &sd->attached, node) {
 		if (n < 8 && e->sdev->dev->mm_exit)
 			exits[n++] = (typeof(exits[0])){ e->sdev->dev, e->pasid };
 	}
@@ -69,14 +69,14 @@ static void sva_sw_mn_release(struct sva_mmu_notifier *mn, struct sva_mm *mm)
 	sva_mutex_lock(&sd->lock);
 	/* first: a walker that sees a translating entry still checks this before walking */
 	atomic_store(&sd->released, true);
-	sva_list_for_each_entry(e, &sd->attached, node) {
+	sva_glist_for_each_entry(e, &sd->attached, node) {
 		if (sva_pasid_word_state(sva_pasid_entry_word(e)) == SVA_PASID_ENTRY_TRANSLATING)
 			sva_pasid_entry_set(&e->sdev->table, e, SVA_PASID_ENTRY_BLOCKING_SILENT,
 					    &sd->dom);
 		sva_sw_flush(e->sdev, sd->dom.id, e->pasid, 0, SVA_SW_FLUSH_WHOLE);
 		sva_trace(sd->w, SWIOMMU_RELEASE, e->sdev->dev->name, e->pasid, sva_mm_id(mm));
 	}
-	sva_list_for_each_entry(e, &sd->attached, node)
+	sva_glist_for_each_entry(e, &sd->attached, node)
 		sva_inflight_sync(&e->sdev->inflight);
 	sva_mutex_unlock(&sd->lock);
 }

@@ -105,7 +105,7 @@ int sva_swiommu_create(struct sva_iommu_sys *sys, const struct sva_swiommu_confi
 		return ret;
 	}
 	sva_mutex_init(w, &sw->lock, "swiommu");
-	sva_list_init(&sw->devices);
+	sva_glist_init(&sw->devices, &sw->lock);
 	sva_sw_init_ops(sw);
 	sw->mem = sw->cfg.mem;
 	sva_sw_mem_init(sw);
@@ -196,7 +196,7 @@ static int sva_sw_probe_device(struct sva_device *dev)
 		goto free;
 	}
 	sva_mutex_lock(&sw->lock);
-	sva_list_add_tail(&sdev->node, &sw->devices);
+	sva_glist_add_tail(&sdev->node, &sw->devices);
 	sva_mutex_unlock(&sw->lock);
 	return 0;
 free:
@@ -228,7 +228,7 @@ static void sva_sw_release_device(struct sva_device *dev)
 			   dev->name, in_use);
 	sva_sw_prq_remove_device(sw, sdev); /* drained, off the fault queue */
 	sva_mutex_lock(&sw->lock);
-	sva_list_del(&sdev->node);
+	sva_glist_del(&sdev->node, &sw->devices);
 	sva_sw_device_stats(sdev, &sw->retired);
 	sva_mutex_unlock(&sw->lock);
 	sva_sw_device_fini(sdev);
@@ -279,7 +279,7 @@ void sva_swiommu_get_stats(struct sva_swiommu *sw, struct sva_swiommu_stats *out
 
 	sva_mutex_lock(&sw->lock);
 	*out = sw->retired;
-	sva_list_for_each_entry(sdev, &sw->devices, node)
+	sva_glist_for_each_entry(sdev, &sw->devices, node)
 		sva_sw_device_stats(sdev, out);
 	sva_mutex_unlock(&sw->lock);
 	sva_iotlb_counts(sw->iotlb, &tc);

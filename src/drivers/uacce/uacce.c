@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "../../base/list.h"
+#include "../../sync/glist.h"
 #include "sva/uacce.h"
 
 #define SVA_UACCE_MAX_MMS 4
@@ -30,8 +31,8 @@ struct sva_uacce_device {
 	unsigned flags;
 	const struct sva_uacce_ops *ops;
 	void *priv;
-	struct sva_mutex mutex; /* queues; removed is set under it, read anywhere */
-	struct sva_list_head queues;
+	struct sva_mutex mutex;	 /* queues; removed is set under it, read anywhere */
+	struct sva_glist queues; /* guarded by mutex */
 	unsigned nqueues;
 	atomic_bool removed;
 	struct sva_refcount refs;
@@ -137,7 +138,7 @@ static int sva_uacce_open(struct sva_file *file)
 	}
 	if (ret == 0) {
 		q->state = SVA_UACCE_Q_INIT;
-		sva_list_add_tail(&q->node, &u->queues);
+		sva_glist_add_tail(&q->node, &u->queues);
 		u->nqueues++;
 		sva_refcount_inc(&u->refs);
 	}
@@ -160,7 +161,7 @@ static void sva_uacce_release(struct sva_file *file)
 	sva_mutex_lock(&u->mutex);
 	sva_uacce_put_queue(q);
 	sva_uacce_unbind(q);
-	sva_list_del(&q->node);
+	sva_glist_del(&q->node, &u->queues);
 	u->nqueues--;
 	sva_mutex_unlock(&u->mutex);
 	for (unsigned i = 0; i < q->nmms; i++)
@@ -176,7 +177,7 @@ void sva_uacce_mm_exit(struct sva_uacce_device *u, uint32_t pasid)
 	struct sva_uacce_queue *q;
 
 	sva_mutex_lock(&u->mutex);
-	sva_list_for_each_entry(q, &u->queues, node)
+	sva_glist_for_each_entry(q, &u->queues, node)
 		if (q->pasid == pasid)
 			sva_uacce_put_queue(q); /* waits for the queue's work in flight */
 	sva_mutex_unlock(&u->mutex);
@@ -316,7 +317,7 @@ int sva_uacce_register(struct sva_kernel *k, struct sva_device *parent,
 	u->ops = cfg->ops;
 	u->priv = cfg->priv;
 	sva_mutex_init(w, &u->mutex, "uacce");
-	sva_list_init(&u->queues);
+	sva_glist_init(&u->queues, &u->mutex);
 	sva_refcount_init(w, &u->refs, "uacce", 1);
 	ret = sva_chrdev_register(k, u->name, &sva_uacce_fops, u);
 	if (ret) {
@@ -356,7 +357,7 @@ void sva_uacce_remove(struct sva_uacce_device *u)
 	sva_chrdev_unregister(u->k, u->name); /* no new opens */
 	sva_mutex_lock(&u->mutex);
 	atomic_store(&u->removed, true);
-	sva_list_for_each_entry(q, &u->queues, node) {
+	sva_glist_for_each_entry(q, &u->queues, node) {
 		sva_uacce_put_queue(q);
 		sva_uacce_unbind(q);
 		sva_uacce_zap_queue(q);
