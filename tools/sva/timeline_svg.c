@@ -113,19 +113,19 @@ static const struct {
 	const char *name, *color, *glyph;
 	bool thinned; /* one of many: thinned past TL_MAX_MARKS, labelled only on hover */
 } tl_marks[TL_M_NR] = {
-	[TL_M_ALLOC] = { "allocated", "#5c3566", "M-4 -4h8v8h-8z" },
-	[TL_M_BIND] = { "bind", "#204a87", "M0 -6L5 3H-5z" },
-	[TL_M_UNBIND] = { "unbind", "#204a87", "M0 6L5 -3H-5z" },
+	[TL_M_ALLOC] = { "allocated", "#5c3566", "M-4 -4h8v8h-8z", false },
+	[TL_M_BIND] = { "bind", "#204a87", "M0 -6L5 3H-5z", false },
+	[TL_M_UNBIND] = { "unbind", "#204a87", "M0 6L5 -3H-5z", false },
 	[TL_M_FAULT] = { "fault", "#ce5c00", "M-4 -4L4 4M-4 4L4 -4", true },
 	[TL_M_SILENCED] = { "fault, silenced", "#555753", "M-3 -3L3 3M-3 3L3 -3", true },
 	[TL_M_PRQ] = { "page request", "#75507b", "M-3 0a3 3 0 1 0 6 0a3 3 0 1 0 -6 0", true },
-	[TL_M_FREE] = { "freed", "#000000", "M-5 -5L5 5M-5 5L5 -5" },
-	[TL_M_EXIT_MMAP] = { "exit_mmap", "#a40000", "M0 -6L6 0L0 6L-6 0z" },
-	[TL_M_FORK] = { "fork", "#555753", "M-4 0h8M0 -4v8" },
-	[TL_M_EXEC] = { "exec", "#555753", "M-4 -4h8v8h-8z" },
-	[TL_M_KILL] = { "kill", "#cc0000", "M-2 -7L3 -1L-1 1L2 7L-4 0L0 -2z" },
-	[TL_M_EXIT] = { "exit", "#2e3436", "M-5 -5h10v10h-10z" },
-	[TL_M_REAP] = { "reaped", "#000000", "M-5 -5L5 5M-5 5L5 -5" },
+	[TL_M_FREE] = { "freed", "#000000", "M-5 -5L5 5M-5 5L5 -5", false },
+	[TL_M_EXIT_MMAP] = { "exit_mmap", "#a40000", "M0 -6L6 0L0 6L-6 0z", false },
+	[TL_M_FORK] = { "fork", "#555753", "M-4 0h8M0 -4v8", false },
+	[TL_M_EXEC] = { "exec", "#555753", "M-4 -4h8v8h-8z", false },
+	[TL_M_KILL] = { "kill", "#cc0000", "M-2 -7L3 -1L-1 1L2 7L-4 0L0 -2z", false },
+	[TL_M_EXIT] = { "exit", "#2e3436", "M-5 -5h10v10h-10z", false },
+	[TL_M_REAP] = { "reaped", "#000000", "M-5 -5L5 5M-5 5L5 -5", false },
 };
 
 struct tl_row {
