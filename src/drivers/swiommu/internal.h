@@ -23,6 +23,10 @@
  *   the locks above); the core's fault-param lock -> the device's PRI lock; the PRQ lock
  *   and the PRI lock are leaves. No DMA section is held while waiting for a page response.
  * Spinlocks are leaves; nothing that sleeps runs under one.
+ *
+ * Guarded lists (sync/glist.h), whose every change and walk asserts its lock: the IOMMU's
+ * devices (sw->devices, under sw->lock) and a domain's attached PASID entries (its attached
+ * list, under the domain lock, sd->lock).
  */
 #ifndef SVA_SWIOMMU_INTERNAL_H
 #define SVA_SWIOMMU_INTERNAL_H

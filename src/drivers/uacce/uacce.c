@@ -12,6 +12,9 @@
  * mm_count (through its domain), never mm_users: a process that exits with its queue mapped
  * tears its mm down, which puts the VMA, which releases the file, which unbinds (seed 000).
  * Each mm that mapped the queue is grabbed (mmgrab) so removal can zap its mappings.
+ *
+ * u->queues is a guarded list (sync/glist.h) under u->mutex: every change and walk asserts
+ * the mutex, so a dropped or moved lock around it is reported on every run.
  */
 #include <errno.h>
 #include <stdlib.h>
