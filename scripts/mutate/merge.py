@@ -4,7 +4,8 @@
   merge.py MUTANTS.tsv RESULTS.tsv [--expect KILLED.txt]
 
 Prints a table per file (mutants, killed by the explorer, killed by tests only, survived,
-equivalent, uncompilable), every survivor with its description, and the figures:
+unreached - a survivor no judged command executes -, equivalent, uncompilable, error - the
+judge could not tell), every survivor with its description, and the figures:
   BENCH mutate.score <ratio>        killed by the explorer / (judged - equivalent - uncompilable)
   BENCH mutate.mutants <count>      mutants judged
   BENCH mutate.median_kill_s <s>    median seconds from the start of judging to the kill
@@ -29,18 +30,19 @@ def main(argv):
     key = {c[0]: c[2] for c in cols}
     key.update({c[2]: c[2] for c in cols})  # a job may have been named by its key
     rows = [l.rstrip("\n").split("\t") for l in open(argv[2]) if l.count("\t") >= 3]
-    kinds = ("killed", "tests-only", "survived", "equivalent", "uncompilable")
+    kinds = ("killed", "tests-only", "survived", "unreached", "equivalent", "uncompilable", "error")
     per_file, kill_s, survivors = {}, [], []
     for mid, status, secs, detail in (r[:4] for r in rows):
         f = mid.split(":")[0]
         per_file.setdefault(f, dict.fromkeys(kinds, 0))[status] += 1
         if status == "killed":
             kill_s.append(float(secs))
-        elif status in ("survived", "tests-only"):
-            survivors.append((mid, status, desc.get(mid, detail)))
+        elif status in ("survived", "tests-only", "unreached", "error"):
+            survivors.append((mid, status, detail if status == "unreached" else desc.get(mid, detail)))
     tot = dict.fromkeys(kinds, 0)
-    print("| file | mutants | killed (explorer) | tests only | survived | equivalent | uncompilable |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| file | mutants | killed (explorer) | tests only | survived | unreached | equivalent "
+          "| uncompilable | error |")
+    print("| --- |" + " ---: |" * (len(kinds) + 1))
     for f in sorted(per_file):
         c = per_file[f]
         for k in kinds:
@@ -50,7 +52,9 @@ def main(argv):
     if survivors:
         print("\nsurvivors:")
         for mid, status, d in survivors:
-            print("  %s  %s%s" % (mid, d, "  (killed by the unit tests)" if status == "tests-only" else ""))
+            note = {"tests-only": "  (killed by the unit tests)", "unreached": "  (unreached)",
+                    "error": "  (judge error)"}.get(status, "")
+            print("  %s  %s%s" % (mid, d, note))
     judged = sum(tot.values()) - tot["equivalent"] - tot["uncompilable"]
     score = tot["killed"] / judged if judged else 0.0
     print("BENCH mutate.score %.3f ratio (%d of %d)" % (score, tot["killed"], judged))
