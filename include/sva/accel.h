@@ -66,6 +66,16 @@
 
 SVA_BEGIN_DECLS
 
+/*
+ * The classes of this layer's objects (sva_alloc, sva/base.h): accelerators, their work
+ * queues, engines, contexts and clients.
+ */
+extern const struct sva_obj_class sva_obj_accel;
+extern const struct sva_obj_class sva_obj_accel_wq;
+extern const struct sva_obj_class sva_obj_accel_engine;
+extern const struct sva_obj_class sva_obj_accel_ctx;
+extern const struct sva_obj_class sva_obj_accel_client;
+
 struct sva_accel;
 struct sva_accel_client;
 

@@ -27,6 +27,13 @@
 
 SVA_BEGIN_DECLS
 
+/*
+ * The classes of this layer's objects (sva_alloc, sva/base.h): mms, VMAs, swap slots.
+ */
+extern const struct sva_obj_class sva_obj_mm;
+extern const struct sva_obj_class sva_obj_vma;
+extern const struct sva_obj_class sva_obj_swap_slot;
+
 struct sva_mm;
 struct sva_mm_sys;
 struct sva_vma;

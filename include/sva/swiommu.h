@@ -35,6 +35,15 @@
 
 SVA_BEGIN_DECLS
 
+/*
+ * The classes of this layer's objects (sva_alloc, sva/base.h): the software IOMMU's PASID
+ * tables, IOTLBs (and ATCs), fault records, page request queues.
+ */
+extern const struct sva_obj_class sva_obj_pasid_table;
+extern const struct sva_obj_class sva_obj_iotlb;
+extern const struct sva_obj_class sva_obj_fault_record;
+extern const struct sva_obj_class sva_obj_prq;
+
 struct sva_swiommu;
 struct sva_swiommu_mem;
 

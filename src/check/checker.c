@@ -721,11 +721,6 @@ void sva_checker_detach(struct sva_checker *c)
 	free(c);
 }
 
-/* Infrastructure that lives as long as the world. */
-#define SVA_CHK_IGNORED                                                                          \
-	((1ull << SVA_OBJ_ACTOR) | (1ull << SVA_OBJ_FIBER_STACK) | (1ull << SVA_OBJ_SCHEDULER) | \
-	 (1ull << SVA_OBJ_TRACE_RING))
-
 void sva_checker_stop_on_violation(struct sva_checker *c, bool stop)
 {
 	pthread_mutex_lock(&c->lock);
@@ -779,7 +774,7 @@ void sva_checker_finish(struct sva_checker *c)
 	if (unanswered)
 		sva_checker_violated(c, SVA_I6_LIVENESS, "%lu page-request groups never answered",
 				     unanswered);
-	if (sva_alloc_describe_live(c->w, SVA_CHK_IGNORED, leaks, sizeof(leaks)))
+	if (sva_alloc_describe_live(c->w, sva_obj_machinery, leaks, sizeof(leaks)))
 		sva_checker_violated(c, SVA_I4_NO_LEAKS, "at quiescence: %s", leaks);
 }
 

@@ -755,13 +755,15 @@ int sva_exec_create(const struct sva_exec_config *cfg, struct sva_exec **out)
 {
 	struct sva_world_config wc = { .backend = SVA_BACKEND_NATIVE };
 	struct sva_swiommu_config sc = { .name = "swiommu0" };
+	enum sva_variant variant;
 	struct sva_exec *x;
 	int ret;
 
 	if (cfg->variant) {
-		ret = sva_variant_find(cfg->variant, &wc.variant);
+		ret = sva_variant_find(cfg->variant, &variant);
 		if (ret)
 			return ret;
+		wc.variant = variant;
 	}
 	x = calloc(1, sizeof(*x));
 	if (!x)
