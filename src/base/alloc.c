@@ -29,8 +29,8 @@
  * locks, wait queues) look at their world pointer first (sva_obj_freed() in world.h) and
  * report SVA_REPORT_USE_AFTER_FREE instead of following it; so does a second sva_free. The
  * header is never poisoned: it is the allocator's, and says what the object was (its class's
- * slot and its serial, the allocation that made it). Native worlds free at once: real threads need
- * the memory back, and ASan's own quarantine watches them. Mapped objects (the frame arena)
+ * slot and its serial, the allocation that made it). Native worlds free at once: real threads
+ * need the memory back, and ASan's own quarantine watches them. Mapped objects (the frame arena)
  * are not quarantined either: they are few and large.
  *
  * Locking: counts are atomics; the object and quarantine lists are under objects_lock, and so
@@ -113,8 +113,7 @@ static int sva_obj_slot(struct sva_world *w, const struct sva_obj_class *cls)
 	pthread_mutex_unlock(&w->objects_lock);
 	if (i < 0)
 		sva_report(w, SVA_REPORT_BAD_USAGE,
-			   "allocation of a %s: the world has no slot left "
-			   "for a new class (%d)",
+			   "allocation of a %s: the world has no slot left for a new class (%d)",
 			   cls->name, SVA_OBJ_CLASSES_MAX);
 	return i;
 }
@@ -124,7 +123,7 @@ static const char *sva_obj_slot_name(struct sva_world *w, unsigned slot)
 	return w->classes[slot].cls->name;
 }
 
-/* True when this attempt (of a @type at @site) is the one chosen to fail; it is recorded. */
+/* True when this attempt (of a @cls at @site) is the one chosen to fail; it is recorded. */
 static bool sva_alloc_attempt_fails(struct sva_world *w, const struct sva_obj_class *cls,
 				    const char *site)
 {
