@@ -75,6 +75,11 @@ extern const struct sva_obj_class sva_obj_accel_wq;
 extern const struct sva_obj_class sva_obj_accel_engine;
 extern const struct sva_obj_class sva_obj_accel_ctx;
 extern const struct sva_obj_class sva_obj_accel_client;
+/*
+ * Name this layer's values in @w's trace (sva_trace_format: DSA opcodes and statuses);
+ * sva_accel_create() does. Context: setup.
+ */
+void sva_accel_name_formats(struct sva_world *w);
 
 struct sva_accel;
 struct sva_accel_client;

@@ -112,18 +112,11 @@ struct sva_world_config {
 	bool race_check;
 	/*
 	 * Test only: model defects switched on (SVA_BREAK_* bits) to prove that a check of the
-	 * checker catches them; 0 in every real run.
+	 * checker catches them; 0 in every real run. Each bit is the layer's whose code it
+	 * breaks, defined in its header (SVA_BREAK_ACCESS_NO_PTL in sva/mm.h, ...); base only
+	 * carries them.
 	 */
 	unsigned breaks;
-};
-
-enum sva_break {
-	SVA_BREAK_NO_PRQ_DRAIN = 1u << 0, /* a PASID's detach does not drain its page requests */
-	SVA_BREAK_KEEP_IOTLB =
-		1u << 1, /* an mm's invalidation leaves the IOTLB and ATCs as they are */
-	SVA_BREAK_ACCESS_NO_PTL = 1u << 2, /* a CPU access reads and sets PTEs without the ptl */
-	SVA_BREAK_BIND_LEAKS_BOND =
-		1u << 3, /* a bind whose new domain cannot be made forgets its bond (fail-nth) */
 };
 
 #define SVA_SIM_DEFAULT_MAX_STEPS 10000000ull
@@ -138,8 +131,8 @@ enum sva_backend sva_world_backend(const struct sva_world *w);
 uint64_t sva_world_now(struct sva_world *w);
 /* The design this world's kernel code follows (config.variant; the switch points ask). */
 unsigned sva_world_variant(const struct sva_world *w);
-/* Is the test-only defect @brk (SVA_BREAK_*) switched on? */
-bool sva_world_broken(const struct sva_world *w, enum sva_break brk);
+/* Is the test-only defect @brk (an SVA_BREAK_* bit of a layer's header) switched on? */
+bool sva_world_broken(const struct sva_world *w, unsigned brk);
 /*
  * Stop the run: sim schedules no actor after the current one reaches its next scheduling
  * point, and sva_world_run() returns -ECANCELED (the checker stops a run at its first
@@ -335,14 +328,42 @@ const char *sva_trace_event_str(const struct sva_trace_event *ev, const char *fi
 
 /*
  * The one formatter of values, which every printer of events uses (text, Chrome JSON, SVG,
- * the tool's summaries): @v as @format shows it, in @buf (a number without a name: hex), e.g.
- * "0x7f0000001000", "-EFAULT", "MEMMOVE", "INVALID", "SIGKILL". Returns @buf. A str format
- * has no number: the value's decimal. Never fails; truncates to @len.
+ * the tool's summaries): @v as @format shows it, in @buf, e.g. "0x7f0000001000", "-EFAULT",
+ * "SIGKILL", and the names of the layers' codes ("MEMMOVE", "INVALID") as @w's layers named
+ * them (a format no layer of @w named, or a NULL @w: hex). Returns @buf. A str format has no
+ * number: the value's decimal. Never fails; truncates to @len.
  */
-const char *sva_trace_format(enum sva_ev_format format, uint64_t v, char *buf, size_t len);
-/* Field @f of @ev as the printers show it (a string field: its text); "?" past its fields. */
-const char *sva_trace_field_text(const struct sva_trace_event *ev, unsigned f, char *buf,
-				 size_t len);
+const char *sva_trace_format(struct sva_world *w, enum sva_ev_format format, uint64_t v, char *buf,
+			     size_t len);
+/* Field @f of @ev, an event of @w, as the printers show it (a string: its text); "?" past. */
+const char *sva_trace_field_text(struct sva_world *w, const struct sva_trace_event *ev, unsigned f,
+				 char *buf, size_t len);
+/*
+ * The names of a format's values belong to the layer whose constants they are (a page
+ * response to the IOMMU core, a DSA opcode to the accelerator): the layer registers a namer
+ * of its formats with the world when its subsystem is created; base's own formats (str, num,
+ * hex, err, signo, desc) are not registered. A namer writes @v's text into @buf and returns
+ * @buf. Register at setup, before the events are printed; 0, or -EINVAL for base's format.
+ */
+typedef const char *(*sva_trace_format_fn)(uint64_t v, char *buf, size_t len);
+int sva_trace_format_register(struct sva_world *w, enum sva_ev_format format,
+			      sva_trace_format_fn fn);
+/* For namers: a value and its name (SVA_TRACE_NAME(SVA_PROT_, READ): SVA_PROT_READ, "READ"). */
+struct sva_trace_name {
+	uint64_t v;
+	const char *name;
+};
+#define SVA_TRACE_NAME(prefix, name) \
+	{                            \
+		prefix##name, #name  \
+	}
+#define SVA_TRACE_NAMES(t) (t), sizeof(t) / sizeof((t)[0])
+/* The name of @v in @t (@n entries), or @v in hex. */
+const char *sva_trace_format_code(const struct sva_trace_name *t, size_t n, uint64_t v, char *buf,
+				  size_t len);
+/* A bit set: "WRITE|USER", the bits of @v named in @t, then the others in hex; @none when 0. */
+const char *sva_trace_format_bits(const struct sva_trace_name *t, size_t n, uint64_t v,
+				  const char *none, char *buf, size_t len);
 /* The format's name as the table spells it ("hex"), and whether its text is a plain decimal. */
 const char *sva_trace_format_name(enum sva_ev_format format);
 bool sva_trace_format_is_decimal(enum sva_ev_format format);

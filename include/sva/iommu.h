@@ -39,6 +39,16 @@ extern const struct sva_obj_class sva_obj_bond;
 extern const struct sva_obj_class sva_obj_iopf_queue;
 extern const struct sva_obj_class sva_obj_iopf_group;
 extern const struct sva_obj_class sva_obj_iopf_param;
+/*
+ * Test only (sva_world_config.breaks): a bind whose new domain cannot be made forgets its
+ * bond (fail-nth). The layers' SVA_BREAK_* bits are distinct (sva/swiommu.h checks).
+ */
+#define SVA_BREAK_BIND_LEAKS_BOND (1u << 3)
+/*
+ * Name this layer's values in @w's trace (sva_trace_format: page responses);
+ * sva_iommu_sys_create() does. Context: setup.
+ */
+void sva_iommu_name_formats(struct sva_world *w);
 
 /*
  * The historical designs libsva keeps as switchable policies of the IOMMU core
@@ -337,6 +347,8 @@ enum sva_page_response_code {
 	SVA_PAGE_RESP_INVALID = 1, /* do not retry: the access fails */
 	SVA_PAGE_RESP_FAILURE = 2, /* the device stops issuing requests until reset */
 };
+/* @code's name as the trace prints it ("INVALID"; hex when none), in @buf. Returns @buf. */
+const char *sva_page_response_name(enum sva_page_response_code code, char *buf, size_t len);
 
 enum {
 	SVA_IOPF_READ = 1u << 0,

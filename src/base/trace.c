@@ -595,7 +595,7 @@ int sva_trace_write_text(struct sva_world *w, FILE *out)
 			fprintf(out, " %s:%llu", d->track, (unsigned long long)ev.track_id);
 		for (unsigned f = 0; f < d->nfields; f++) /* as the table's format says */
 			fprintf(out, " %s=%s", d->fields[f].name,
-				sva_trace_field_text(&ev, f, value, sizeof(value)));
+				sva_trace_field_text(w, &ev, f, value, sizeof(value)));
 		fputc('\n', out);
 	}
 	return ferror(out) ? -EIO : 0;

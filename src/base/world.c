@@ -67,7 +67,7 @@ unsigned sva_world_variant(const struct sva_world *w)
 	return w->config.variant;
 }
 
-bool sva_world_broken(const struct sva_world *w, enum sva_break brk)
+bool sva_world_broken(const struct sva_world *w, unsigned brk)
 {
 	return (w->config.breaks & brk) != 0;
 }

@@ -72,6 +72,8 @@ struct sva_world {
 	struct sva_subscriber subscribers[SVA_MAX_SUBSCRIBERS];
 	unsigned nsubscribers;
 	unsigned nordered; /* of which ordered */
+	/* the namers of the layers' formats (trace_format.c), registered at setup */
+	_Atomic(sva_trace_format_fn) formats[SVA_EV_FMT_NR];
 
 	/* concurrency (src/sync) */
 	struct sva_world_hooks hooks;

@@ -29,6 +29,7 @@ int sva_iommu_sys_create(struct sva_mm_sys *mm_sys, struct sva_iommu_sys **out)
 
 	if (sva_world_variant(w) >= SVA_VARIANT_NR)
 		return -EINVAL; /* base carries the number; the variants are this layer's */
+	sva_iommu_name_formats(w);
 	sys = sva_alloc(w, &sva_obj_iommu, sizeof(*sys));
 	if (!sys)
 		return -ENOMEM;

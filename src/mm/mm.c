@@ -42,6 +42,7 @@ int sva_mm_sys_create(struct sva_world *w, const struct sva_mm_sys_config *cfg,
 		sva_free(w, &sva_obj_mm, sys);
 		return ret;
 	}
+	sva_mm_name_formats(w);
 	*out = sys;
 	return 0;
 }

@@ -349,6 +349,7 @@ int sva_accel_create(struct sva_kernel *k, struct sva_device *dev,
 	ret = sva_accel_check_config(w, dev, cfg);
 	if (ret)
 		return ret;
+	sva_accel_name_formats(w);
 	a = sva_alloc(w, &sva_obj_accel, sizeof(*a));
 	if (!a)
 		return -ENOMEM;

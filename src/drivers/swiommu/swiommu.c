@@ -104,6 +104,7 @@ int sva_swiommu_create(struct sva_iommu_sys *sys, const struct sva_swiommu_confi
 		sva_free(w, &sva_obj_iommu, sw);
 		return ret;
 	}
+	sva_swiommu_name_formats(w);
 	sva_mutex_init(w, &sw->lock, "swiommu");
 	sva_glist_init(&sw->devices, &sw->lock);
 	sva_sw_init_ops(sw);

@@ -664,11 +664,10 @@ static void exec_trace_event(void *ctx, struct sva_world *w, const struct sva_tr
 	const struct sva_event_desc *d = sva_event_desc(ev->kind);
 	char value[64];
 
-	(void)w;
 	fprintf(x->trace, "%12llu %-22s", (unsigned long long)ev->time, d->name);
 	for (unsigned i = 0; i < d->nfields; i++) /* as every printer: the field's format */
 		fprintf(x->trace, " %s=%s", d->fields[i].name,
-			sva_trace_field_text(ev, i, value, sizeof(value)));
+			sva_trace_field_text(w, ev, i, value, sizeof(value)));
 	fputc('\n', x->trace);
 }
 
