@@ -165,7 +165,7 @@ int main(void)
 		die("world create");
 	double alloc = bench_page_alloc_free(w);
 	bench_pgtable(w, &b);
-	if (sva_report_total(w) || sva_alloc_live(w, SVA_OBJ_PHYS))
+	if (sva_report_total(w) || sva_alloc_live(w, &sva_obj_phys))
 		die("reports or arenas left");
 	sva_world_destroy(w);
 

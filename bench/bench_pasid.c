@@ -301,7 +301,7 @@ int main(void)
 	}
 	double two = bench_two_threads(w, ours[1]);
 	size_t full = bench_full_bytes(w);
-	if (sva_alloc_live(w, SVA_OBJ_PASID_CHUNK) || sva_alloc_live(w, SVA_OBJ_PASID_SPACE))
+	if (sva_alloc_live(w, &sva_obj_pasid_chunk) || sva_alloc_live(w, &sva_obj_pasid_space))
 		die("PASID objects left alive", -EFAULT);
 	sva_world_destroy(w);
 

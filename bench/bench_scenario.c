@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "sva/iommu.h"
 #include "sva/scenario.h"
 
 #define BUDGET	    5000 /* schedules per exploration at most */

@@ -1982,7 +1982,7 @@ static void accel_fail_check(struct sva_world *w, void *arg, const struct sva_te
 	if (!f->use) {
 		if (r->ret) { /* nothing of it left */
 			assert_null(f->e.dev->priv);
-			assert_int_equal(sva_alloc_live(w, SVA_OBJ_ACCEL), 0);
+			assert_int_equal(sva_alloc_live(w, &sva_obj_accel), 0);
 		}
 		return;
 	}
@@ -1994,7 +1994,7 @@ static void accel_fail_check(struct sva_world *w, void *arg, const struct sva_te
 		if (r->ret == 0 && f->rec[0].status == DSA_COMP_SUCCESS)
 			assert_memory_equal(f->got[0], want, sizeof(want));
 		else if (r->ret == 0) /* a page request answered with a failure: said so */
-			assert_true(r->injected && r->inj.type == SVA_OBJ_IOPF_GROUP &&
+			assert_true(r->injected && r->inj.type == &sva_obj_iopf_group &&
 				    sva_dsa_status_code(f->rec[0].status) ==
 					    DSA_COMP_PAGE_FAULT_IR);
 		if (!r->injected)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The base layer: error names, the object allocator (counts per type, wrong-type
- * frees refused, fail-nth, release at world destroy, realloc, big objects mapped, the sim
- * quarantine of freed objects: a double free reported, the memory back at destroy), logging and
- * reports, world creation.
+ * The base layer: error names, the object allocator (counts per class, a slot for each class
+ * on first use, wrong-class frees refused, fail-nth, release at world destroy, realloc, big
+ * objects mapped, the sim quarantine of freed objects: a double free reported, the memory back
+ * at destroy), logging and reports, world creation.
  */
 #define _GNU_SOURCE /* strerrorname_np */
 #include <stdint.h>
@@ -61,60 +61,107 @@ static void test_alloc_counts_live_objects_per_type(void **state)
 	char desc[128];
 	(void)state;
 
-	a = sva_alloc(w, SVA_OBJ_TEST, 24);
-	b = sva_alloc(w, SVA_OBJ_TEST, 1);
-	c = sva_alloc(w, SVA_OBJ_STRING, 100);
+	a = sva_alloc(w, &sva_obj_test, 24);
+	b = sva_alloc(w, &sva_obj_test, 1);
+	c = sva_alloc(w, &sva_obj_string, 100);
 	assert_non_null(a);
 	assert_non_null(b);
 	assert_non_null(c);
 	assert_int_equal((uintptr_t)a % _Alignof(max_align_t), 0);
 	assert_int_equal(((unsigned char *)c)[99], 0); /* zeroed */
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), 2);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_STRING), 1);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_test), 2);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_string), 1);
 	assert_int_equal(sva_alloc_describe_live(w, SVA_TEST_IGNORED_TYPES, desc, sizeof(desc)), 3);
 	assert_string_equal(desc, "2 test, 1 string");
-	assert_int_equal(sva_alloc_describe_live(w, 1ull << SVA_OBJ_TEST | SVA_TEST_IGNORED_TYPES,
+	assert_int_equal(sva_alloc_describe_live(w,
+						 (const struct sva_obj_class *const[]){
+							 &sva_obj_test, &sva_obj_trace_ring,
+							 &sva_obj_scheduler, NULL },
 						 desc, sizeof(desc)),
 			 1);
-	sva_free(w, SVA_OBJ_TEST, a);
-	sva_free(w, SVA_OBJ_TEST, b);
-	sva_free(w, SVA_OBJ_STRING, c);
-	sva_free(w, SVA_OBJ_STRING, NULL);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), 0);
-	assert_string_equal(sva_obj_type_name(SVA_OBJ_PASID_CHUNK), "pasid_chunk");
+	assert_string_equal(desc, "1 string");
+	sva_free(w, &sva_obj_test, a);
+	sva_free(w, &sva_obj_test, b);
+	sva_free(w, &sva_obj_string, c);
+	sva_free(w, &sva_obj_string, NULL);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_test), 0);
+	assert_string_equal(sva_obj_array.name, "array");
 	sva_test_world_done(w);
+}
+
+/*
+ * A class is a layer's constant; the world gives it a slot on first use: a class never used
+ * counts 0, leaks are described in the order of first use, and a world out of slots refuses
+ * a new class (reported) while the classes it has keep working.
+ */
+static void test_alloc_gives_each_class_a_slot_on_first_use(void **state)
+{
+	struct sva_obj_class extra[SVA_OBJ_CLASSES_MAX];
+	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+	const struct sva_obj_class mine = { "mine" };
+	void *objs[SVA_OBJ_CLASSES_MAX];
+	unsigned n = 0;
+	char desc[64];
+	void *a, *b;
+	(void)state;
+
+	for (unsigned i = 0; i < SVA_OBJ_CLASSES_MAX; i++)
+		extra[i].name = "extra";
+	assert_int_equal(sva_alloc_live(w, &mine), 0);
+	a = sva_alloc(w, &mine, 8);
+	b = sva_alloc(w, &sva_obj_test, 8);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(sva_alloc_live(w, &mine), 1);
+	assert_int_equal(sva_alloc_describe_live(w, SVA_TEST_IGNORED_TYPES, desc, sizeof(desc)), 2);
+	assert_string_equal(desc, "1 mine, 1 test");
+	while (n < SVA_OBJ_CLASSES_MAX && (objs[n] = sva_alloc(w, &extra[n], 8)))
+		n++;
+	assert_true(n > 0 && n < SVA_OBJ_CLASSES_MAX); /* the world's own classes took slots */
+	assert_int_equal(sva_report_count(w, SVA_REPORT_BAD_USAGE), 1);
+	assert_int_equal(sva_alloc_live(w, &extra[n]), 0);
+	assert_non_null(strstr(sva_report_first(w), "no slot left"));
+	sva_free(w, &mine, a);
+	a = sva_alloc(w, &mine, 8); /* a class with a slot still allocates */
+	assert_non_null(a);
+	sva_free(w, &mine, a);
+	sva_free(w, &sva_obj_test, b);
+	while (n--)
+		sva_free(w, &extra[n], objs[n]);
+	assert_int_equal(sva_alloc_describe_live(w, SVA_TEST_IGNORED_TYPES, desc, sizeof(desc)), 0);
+	sva_world_destroy(w); /* the report was expected */
 }
 
 static void test_free_of_wrong_type_is_refused_and_reported(void **state)
 {
 	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
-	void *a = sva_alloc(w, SVA_OBJ_TEST, 8);
+	void *a = sva_alloc(w, &sva_obj_test, 8);
 	(void)state;
 
 	sva_test_quiet(w);
-	sva_free(w, SVA_OBJ_STRING, a); /* wrong type: refused, still live */
+	sva_free(w, &sva_obj_string, a); /* wrong type: refused, still live */
 	assert_int_equal(sva_report_count(w, SVA_REPORT_BAD_USAGE), 1);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), 1);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_test), 1);
 	assert_non_null(strstr(sva_report_first(w), "wrong type"));
-	sva_free(w, SVA_OBJ_TEST, a);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), 0);
+	sva_free(w, &sva_obj_test, a);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_test), 0);
 	sva_world_destroy(w);
 }
 
 static void test_double_free_is_reported_as_use_after_free(void **state)
 {
 	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 1);
-	void *a = sva_alloc(w, SVA_OBJ_TEST, 24);
+	void *a = sva_alloc(w, &sva_obj_test, 24);
 	(void)state;
 
 	sva_test_quiet(w);
-	sva_free(w, SVA_OBJ_TEST, a);
+	sva_free(w, &sva_obj_test, a);
 	assert_int_equal(sva_report_total(w), 0);
-	sva_free(w, SVA_OBJ_TEST, a); /* the quarantine still knows it: not a crash */
+	sva_free(w, &sva_obj_test, a); /* the quarantine still knows it: not a crash */
 	assert_int_equal(sva_report_count(w, SVA_REPORT_USE_AFTER_FREE), 1);
 	assert_int_equal(sva_report_total(w), 1);
 	assert_non_null(strstr(sva_report_first(w), "sva_free of a freed test"));
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), 0); /* counted down once */
+	assert_int_equal(sva_alloc_live(w, &sva_obj_test), 0); /* counted down once */
 	sva_world_destroy(w);
 }
 
@@ -125,8 +172,8 @@ static void test_sim_quarantine_is_released_at_destroy(void **state)
 	(void)state;
 
 	for (int i = 0; i < 2000; i++)
-		sva_free(w, SVA_OBJ_TEST, sva_alloc(w, SVA_OBJ_TEST, 16 + (size_t)i % 200));
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), 0);
+		sva_free(w, &sva_obj_test, sva_alloc(w, &sva_obj_test, 16 + (size_t)i % 200));
+	assert_int_equal(sva_alloc_live(w, &sva_obj_test), 0);
 	sva_test_world_done(w);
 }
 
@@ -139,24 +186,24 @@ static void test_fail_nth_fails_exactly_one_allocation(void **state)
 	sva_alloc_fail_nth(w, 3);
 	assert_false(sva_alloc_injected(w));
 	for (int i = 0; i < 5; i++)
-		p[i] = sva_alloc(w, SVA_OBJ_TEST, 16);
+		p[i] = sva_alloc(w, &sva_obj_test, 16);
 	assert_non_null(p[0]);
 	assert_non_null(p[1]);
 	assert_null(p[2]);
 	assert_non_null(p[3]);
 	assert_non_null(p[4]);
 	assert_true(sva_alloc_injected(w));
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), 4);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_test), 4);
 	for (int i = 0; i < 5; i++)
-		sva_free(w, SVA_OBJ_TEST, p[i]);
+		sva_free(w, &sva_obj_test, p[i]);
 
 	/* fail_nth(0) disables; re-arming clears the injected flag */
 	sva_alloc_fail_nth(w, 1);
 	sva_alloc_fail_nth(w, 0);
-	p[0] = sva_alloc(w, SVA_OBJ_TEST, 16);
+	p[0] = sva_alloc(w, &sva_obj_test, 16);
 	assert_non_null(p[0]);
 	assert_false(sva_alloc_injected(w));
-	sva_free(w, SVA_OBJ_TEST, p[0]);
+	sva_free(w, &sva_obj_test, p[0]);
 	assert_true(sva_alloc_attempts(w) >= 7);
 	sva_test_world_done(w);
 }
@@ -187,7 +234,7 @@ static int three_allocs(struct sva_world *w, void *arg)
 	struct three *t = arg;
 
 	for (int i = 0; i < 3; i++) {
-		t->p[i] = sva_alloc(w, SVA_OBJ_TEST, 32);
+		t->p[i] = sva_alloc(w, &sva_obj_test, 32);
 		if (t->p[i])
 			continue;
 		if (t->report)
@@ -195,7 +242,7 @@ static int three_allocs(struct sva_world *w, void *arg)
 		if (t->ignores || t->positive)
 			return t->positive;
 		while (i-- && !t->leaky) {
-			sva_free(w, SVA_OBJ_TEST, t->p[i]);
+			sva_free(w, &sva_obj_test, t->p[i]);
 			t->p[i] = NULL;
 		}
 		return -ENOMEM;
@@ -209,9 +256,9 @@ static void three_check(struct sva_world *w, void *arg, const struct sva_test_fa
 
 	/* the prior state (nothing) after a failure, all three after a success */
 	if (!t->ignores)
-		assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), r->ret ? 0 : 3);
+		assert_int_equal(sva_alloc_live(w, &sva_obj_test), r->ret ? 0 : 3);
 	if (r->injected) {
-		assert_int_equal(r->inj.type, SVA_OBJ_TEST);
+		assert_int_equal(r->inj.type, &sva_obj_test);
 		assert_non_null(strstr(r->inj.site, "tests/test_base.c:"));
 	}
 }
@@ -224,7 +271,7 @@ static void three_teardown(struct sva_world *w, void *arg, const struct sva_test
 	if (t->leaky && r->ret)
 		return;
 	for (int i = 0; i < 3; i++)
-		sva_free(w, SVA_OBJ_TEST, t->p[i]);
+		sva_free(w, &sva_obj_test, t->p[i]);
 }
 
 static void test_fail_nth_sweep_reaches_every_allocation(void **state)
@@ -292,16 +339,16 @@ static void test_fail_nth_records_the_site(void **state)
 
 	sva_alloc_fail_nth(w, 2);
 	assert_false(sva_alloc_injection(w, &inj));
-	a = sva_alloc(w, SVA_OBJ_TEST, 8);
+	a = sva_alloc(w, &sva_obj_test, 8);
 	line = __LINE__ + 1;
-	b = sva_alloc(w, SVA_OBJ_STRING, 8);
+	b = sva_alloc(w, &sva_obj_string, 8);
 	assert_null(b);
 	assert_true(sva_alloc_injection(w, &inj));
 	assert_int_equal(inj.attempt, before + 2);
-	assert_int_equal(inj.type, SVA_OBJ_STRING);
+	assert_int_equal(inj.type, &sva_obj_string);
 	snprintf(site, sizeof(site), "tests/test_base.c:%d", line);
 	assert_string_equal(inj.site, site);
-	sva_free(w, SVA_OBJ_TEST, a);
+	sva_free(w, &sva_obj_test, a);
 	sva_test_world_done(w);
 }
 
@@ -312,8 +359,8 @@ static void test_world_destroy_frees_what_is_left(void **state)
 
 	/* LeakSanitizer fails this test if destroy does not free them */
 	for (int i = 0; i < 10; i++)
-		assert_non_null(sva_alloc(w, SVA_OBJ_TEST, 64));
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), 10);
+		assert_non_null(sva_alloc(w, &sva_obj_test, 64));
+	assert_int_equal(sva_alloc_live(w, &sva_obj_test), 10);
 	sva_world_destroy(w);
 }
 
@@ -337,37 +384,37 @@ static void test_realloc_and_mapped_objects(void **state)
 	unsigned char *p, *q;
 	(void)state;
 
-	p = sva_realloc(w, SVA_OBJ_ARRAY, NULL, 100);
+	p = sva_realloc(w, &sva_obj_array, NULL, 100);
 	assert_non_null(p);
 	for (int i = 0; i < 100; i++)
 		assert_int_equal(p[i], 0);
 	memset(p, 0xa5, 100);
-	p = sva_realloc(w, SVA_OBJ_ARRAY, p, big); /* calloc'd -> mapped */
+	p = sva_realloc(w, &sva_obj_array, p, big); /* calloc'd -> mapped */
 	assert_non_null(p);
 	assert_true(page_mapped(p));
 	for (size_t i = 0; i < big; i += i < 200 ? 1 : 4093)
 		assert_int_equal(p[i], i < 100 ? 0xa5 : 0);
 	p[big - 1] = 7;
-	q = sva_realloc(w, SVA_OBJ_ARRAY, p, 50); /* mapped -> calloc'd */
+	q = sva_realloc(w, &sva_obj_array, p, 50); /* mapped -> calloc'd */
 	assert_non_null(q);
 	assert_false(page_mapped(p + big / 2)); /* the mapping went back */
 	for (int i = 0; i < 50; i++)
 		assert_int_equal(q[i], 0xa5);
-	q = sva_realloc(w, SVA_OBJ_ARRAY, q, 200);
+	q = sva_realloc(w, &sva_obj_array, q, 200);
 	for (int i = 50; i < 200; i++)
 		assert_int_equal(q[i], 0);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_ARRAY), 1);
-	sva_free(w, SVA_OBJ_ARRAY, q);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_array), 1);
+	sva_free(w, &sva_obj_array, q);
 
-	p = sva_alloc(w, SVA_OBJ_TEST, big);
+	p = sva_alloc(w, &sva_obj_test, big);
 	assert_non_null(p);
 	assert_int_equal(p[big / 2], 0);
-	sva_free(w, SVA_OBJ_TEST, p);
+	sva_free(w, &sva_obj_test, p);
 	assert_false(page_mapped(p + big / 2));
-	p = sva_alloc(w, SVA_OBJ_TEST, big); /* left for the world's destroy */
+	p = sva_alloc(w, &sva_obj_test, big); /* left for the world's destroy */
 	assert_non_null(p);
 	p[big / 2] = 1;
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), 1);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_test), 1);
 	sva_world_destroy(w);
 	assert_false(page_mapped(p + big / 2));
 }
@@ -462,6 +509,7 @@ int main(void)
 		cmocka_unit_test(test_strerror_knows_every_errno),
 		cmocka_unit_test(test_world_create_rejects_bad_backend),
 		cmocka_unit_test(test_alloc_counts_live_objects_per_type),
+		cmocka_unit_test(test_alloc_gives_each_class_a_slot_on_first_use),
 		cmocka_unit_test(test_free_of_wrong_type_is_refused_and_reported),
 		cmocka_unit_test(test_double_free_is_reported_as_use_after_free),
 		cmocka_unit_test(test_sim_quarantine_is_released_at_destroy),

@@ -163,7 +163,7 @@ static void test_i4_i5_at_the_end(void **state)
 	struct sva_checker *c;
 	struct sva_world *w = check_world(&c);
 	struct sva_refcount r;
-	void *obj = sva_alloc(w, SVA_OBJ_TEST, 8);
+	void *obj = sva_alloc(w, &sva_obj_test, 8);
 	(void)state;
 
 	sva_refcount_init(w, &r, "thing", 1);
@@ -172,7 +172,7 @@ static void test_i4_i5_at_the_end(void **state)
 	assert_int_equal(sva_checker_violations(c, SVA_I5_REFCOUNT), 1);
 	sva_checker_finish(c);
 	assert_int_equal(sva_checker_violations(c, SVA_I4_NO_LEAKS), 1);
-	sva_free(w, SVA_OBJ_TEST, obj);
+	sva_free(w, &sva_obj_test, obj);
 	sva_checker_detach(c);
 	sva_world_destroy(w);
 }

@@ -6,7 +6,8 @@ Usage: test_exports.py LIBSVA_SO INCLUDE_DIR CC [NM]
 
 The functions the headers declare come from the compiler itself (-aux-info on a translation
 unit that includes every include/sva/*.h): each prototype it lists from a public header, less
-the static inline ones. The exports are the .so's defined dynamic symbols (nm -D
+the static inline ones; the data they declare (the layers' object classes, `extern const struct
+sva_obj_class sva_obj_bond;`) from the headers' lines that start with `extern`. The exports are the .so's defined dynamic symbols (nm -D
 --defined-only). Any symbol on one side only fails the test: a function exported that no
 header declares (an internal one escaping -fvisibility=hidden), or one declared that the
 library does not export (hidden by mistake, or never defined)."""
@@ -50,6 +51,15 @@ def declared(incdir, cc):
                 if word.group(1) not in KEYWORDS:
                     names[word.group(1)] = f"{os.path.basename(path)}:{lineno}"
                     break
+    # data: a layer's object classes (extern const struct sva_obj_class sva_obj_bond;), which
+    # -aux-info does not list; one declaration a line, at the start of the line
+    data = re.compile(r"^extern\s+[^(;]*?\b([A-Za-z_]\w*)\s*(\[\s*\])?\s*;", re.M)
+    for h in headers:
+        with open(h, encoding="utf-8") as f:
+            text = f.read()
+        for m in data.finditer(text):
+            lineno = text.count("\n", 0, m.start()) + 1
+            names[m.group(1)] = f"{os.path.basename(h)}:{lineno}"
     return names
 
 
@@ -60,6 +70,8 @@ def exported(so, nm):
     for line in out.splitlines():
         parts = line.split()
         if len(parts) == 3 and parts[1] in "TtWwDdBbRrViu":
+            if parts[2].startswith("__odr_asan."):
+                continue  # ASan's one-definition-rule indicator of an exported datum
             syms.add(parts[2].split("@")[0])
     return syms
 

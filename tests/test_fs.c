@@ -129,7 +129,7 @@ static void test_open_error_leaves_nothing(void **state)
 	assert_int_equal(sva_file_open(fs, "acc0", &drv_fops, &d, &f), -ENODEV);
 	assert_null(f);
 	assert_int_equal(d.releases, 0);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_FILE), 0);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_file), 0);
 	sva_alloc_fail_nth(w, 1);
 	assert_int_equal(sva_file_open(fs, "acc0", &drv_fops, &d, &f), -ENOMEM);
 	assert_int_equal(d.opens, 1); /* open was not reached */

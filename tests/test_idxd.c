@@ -1210,14 +1210,14 @@ static void idxd_fail_check(struct sva_world *w, void *arg, const struct sva_tes
 
 	if (!f->use) {
 		if (r->ret)
-			assert_int_equal(sva_alloc_live(w, SVA_OBJ_IDXD), 0);
+			assert_int_equal(sva_alloc_live(w, &sva_obj_idxd), 0);
 		return;
 	}
 	sva_kernel_quiesce(f->e.k);
 	assert_false(sva_idxd_enabled(f->e.x)); /* a failed enable leaves it disabled */
 	assert_null(sva_idxd_accel(f->e.x));
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_IDXD_CDEV), 0);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_IDXD_FILE), 0);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_idxd_cdev), 0);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_idxd_file), 0);
 	assert_int_equal(f->fds_left, 0);
 	if (r->ret == 0) {
 		assert_int_equal(f->status, 0);

@@ -112,7 +112,7 @@ static void mock_notifier_free(struct sva_mmu_notifier *mn)
 {
 	struct mock_domain *d = sva_container_of(mn, struct mock_domain, mn);
 
-	sva_free(d->w, SVA_OBJ_DOMAIN, d);
+	sva_free(d->w, &sva_obj_domain, d);
 }
 
 static const struct sva_mmu_notifier_ops mock_mn_ops = {
@@ -127,7 +127,7 @@ static void mock_domain_free(struct sva_domain *domain)
 	if (d->has_notifier)
 		sva_mmu_notifier_put(&d->mn); /* freed after the grace period */
 	else
-		sva_free(d->w, SVA_OBJ_DOMAIN, d);
+		sva_free(d->w, &sva_obj_domain, d);
 }
 
 static const struct sva_domain_ops mock_domain_ops = {
@@ -139,7 +139,7 @@ static int mock_probe(struct sva_device *dev)
 {
 	struct mock_iommu *mi = sva_iommu_priv(dev->iommu);
 
-	dev->iommu_priv = sva_alloc(mi->w, SVA_OBJ_TEST, sizeof(struct mock_dev));
+	dev->iommu_priv = sva_alloc(mi->w, &sva_obj_test, sizeof(struct mock_dev));
 	return dev->iommu_priv ? 0 : -ENOMEM;
 }
 
@@ -147,12 +147,12 @@ static void mock_release(struct sva_device *dev)
 {
 	struct mock_iommu *mi = sva_iommu_priv(dev->iommu);
 
-	sva_free(mi->w, SVA_OBJ_TEST, dev->iommu_priv);
+	sva_free(mi->w, &sva_obj_test, dev->iommu_priv);
 }
 
 static struct mock_domain *mock_domain_new(struct sva_world *w)
 {
-	struct mock_domain *d = sva_alloc(w, SVA_OBJ_DOMAIN, sizeof(*d));
+	struct mock_domain *d = sva_alloc(w, &sva_obj_domain, sizeof(*d));
 
 	if (d) {
 		d->w = w;
@@ -172,7 +172,7 @@ static int mock_alloc_sva(struct sva_device *dev, struct sva_mm *mm, struct sva_
 	d->mn.ops = &mock_mn_ops;
 	ret = sva_mmu_notifier_register(&d->mn, mm);
 	if (ret) {
-		sva_free(mi->w, SVA_OBJ_DOMAIN, d);
+		sva_free(mi->w, &sva_obj_domain, d);
 		return ret;
 	}
 	d->has_notifier = true;
@@ -418,6 +418,33 @@ static void seed002_two_devices_share_a_domain(void **state)
 }
 
 /*
+ * The world carries the variant as a number; the IOMMU core, whose policies they are, names
+ * them and refuses a subsystem for a number that is none of them.
+ */
+static void test_iommu_sys_refuses_an_unknown_variant(void **state)
+{
+	struct sva_world_config wc = { .backend = SVA_BACKEND_SIM, .variant = SVA_VARIANT_NR };
+	struct sva_iommu_sys *sys = NULL;
+	enum sva_variant v = SVA_VARIANT_FAITHFUL;
+	struct sva_world *w;
+	struct sva_kernel *k;
+	(void)state;
+
+	assert_int_equal(sva_world_create(&wc, &w), 0);
+	assert_int_equal(sva_world_variant(w), SVA_VARIANT_NR);
+	assert_int_equal(sva_kernel_create(w, NULL, &k), 0);
+	assert_int_equal(sva_iommu_sys_create(sva_kernel_mm_sys(k), &sys), -EINVAL);
+	assert_null(sys);
+	assert_null(sva_variant_info(SVA_VARIANT_NR));
+	assert_int_equal(sva_variant_find("detach-at-last-user", &v), 0);
+	assert_int_equal(v, SVA_VARIANT_DETACH_AT_LAST_USER);
+	assert_string_equal(sva_variant_info(v)->name, "detach-at-last-user");
+	assert_int_equal(sva_variant_find("no-such-design", &v), -ENOENT);
+	sva_kernel_destroy(k);
+	sva_test_world_done(w);
+}
+
+/*
  * detach-at-last-user (the rejected design of seed 002): dev0's bond, unbound while dev1
  * still uses the shared domain, is left attached; bound again, it is that same bond, a user
  * again; the domain's last unbind detaches every device and frees the bonds left.
@@ -622,8 +649,8 @@ static void bind_fail_check(struct sva_world *w, void *arg, const struct sva_tes
 	sva_mm_sys_synchronize(sva_kernel_mm_sys(f->e.k));
 	assert_int_equal(sva_mm_sva_domains(f->e.sys, f->e.mm), 0);
 	assert_int_equal(sva_mm_count(f->e.mm), f->count0);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_BOND), 0);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_DOMAIN), 0);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_bond), 0);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_domain), 0);
 	assert_null(sva_iommu_get_domain_for_pasid(dev, 1));
 	assert_true(sva_pasid_allocated(sva_iommu_sys_pasids(f->e.sys)) <= 1);
 	/* and it works afterwards */
@@ -871,7 +898,7 @@ static void test_iopf_no_memory_answers_failure(void **state)
 	assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), -ENOMEM);
 	assert_int_equal(ie.e.mi.nresp, 1);
 	assert_int_equal(ie.e.mi.resp[0].code, SVA_PAGE_RESP_FAILURE);
-	assert_int_equal(sva_alloc_live(ie.e.w, SVA_OBJ_IOPF_GROUP), 0);
+	assert_int_equal(sva_alloc_live(ie.e.w, &sva_obj_iopf_group), 0);
 	iopf_done(&ie);
 }
 
@@ -966,6 +993,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_pasid_bounded_by_device_and_eoverflow),
 		cmocka_unit_test(seed002_same_device_twice_same_handle),
 		cmocka_unit_test(seed002_two_devices_share_a_domain),
+		cmocka_unit_test(test_iommu_sys_refuses_an_unknown_variant),
 		cmocka_unit_test(test_detach_at_last_user_revives_a_left_bond),
 		cmocka_unit_test(test_group_members_share_the_handle),
 		cmocka_unit_test(test_slot_held_by_another_domain_is_ebusy),

@@ -143,7 +143,7 @@ static void test_phys_create_rejects_bad_args(void **state)
 	assert_int_equal(sva_phys_create(w, 1ull << 41, &phys), -EINVAL); /* beyond the pfn field */
 	assert_int_equal(sva_phys_create(NULL, 8, &phys), -EINVAL);
 	assert_int_equal(sva_phys_create(w, 8, NULL), -EINVAL);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PHYS), 0);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_phys), 0);
 	sva_test_world_done(w);
 }
 
@@ -168,7 +168,7 @@ static void test_phys_fresh_arena(void **state)
 	(void)state;
 
 	assert_int_equal(sva_phys_create(w, 16, &phys), 0);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PHYS), 1);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_phys), 1);
 	assert_ptr_equal(sva_phys_world(phys), w);
 	assert_int_equal(sva_phys_total_frames(phys), 16);
 	assert_int_equal(sva_phys_free_frames(phys), 15);
@@ -187,7 +187,7 @@ static void test_phys_fresh_arena(void **state)
 				 pfn * PG);
 	}
 	sva_phys_destroy(phys);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PHYS), 0);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_phys), 0);
 	sva_test_world_done(w);
 }
 
@@ -333,7 +333,7 @@ static void test_phys_destroy_reports_leaked_frames(void **state)
 	sva_phys_destroy(phys);
 	assert_int_equal(sva_report_count(w, SVA_REPORT_BAD_USAGE), 1);
 	assert_non_null(strstr(sva_report_first(w), "3 frames still allocated (1 page tables)"));
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PHYS), 0);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_phys), 0);
 	sva_world_destroy(w);
 }
 

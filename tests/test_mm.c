@@ -482,7 +482,7 @@ static void mm_fail_check(struct sva_world *w, void *arg, const struct sva_test_
 	struct mm_fail *f = arg;
 
 	if (f->dup) /* a failed dup leaves no second mm */
-		assert_int_equal(sva_alloc_live(w, SVA_OBJ_MM), r->ret ? 2 : 3); /* sys and mm */
+		assert_int_equal(sva_alloc_live(w, &sva_obj_mm), r->ret ? 2 : 3); /* sys and mm */
 	else /* a failed mmap leaves the mm as it was */
 		assert_int_equal(sva_mm_vma_count(f->mm), f->vmas + (r->ret ? 0 : 1));
 }

@@ -48,9 +48,8 @@ static long live_infrastructure(struct sva_world *w)
 {
 	long n = 0;
 
-	for (int t = 0; t < SVA_OBJ_NR; t++)
-		if (SVA_TEST_IGNORED_TYPES & (1ull << t))
-			n += sva_alloc_live(w, (enum sva_obj_type)t);
+	for (const struct sva_obj_class *const *c = SVA_TEST_IGNORED_TYPES; *c; c++)
+		n += sva_alloc_live(w, *c);
 	return n;
 }
 
@@ -61,8 +60,8 @@ static long live_infrastructure(struct sva_world *w)
 static void teardown_all(struct sva_world *w, struct sva_pasid_space *s)
 {
 	sva_pasid_space_destroy(s);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PASID_CHUNK), 0);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PASID_SPACE), 0);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_pasid_chunk), 0);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_pasid_space), 0);
 	assert_int_equal(sva_alloc_live_total(w), live_infrastructure(w));
 	sva_test_world_done(w);
 }
@@ -272,7 +271,7 @@ static void test_pasid_max_zero_one_is_enospc(void **state)
 	alloc_nospc(s, 0);
 	alloc_nospc(s, 1);
 	assert_int_equal(sva_pasid_allocated(s), 0);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PASID_CHUNK), 0);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_pasid_chunk), 0);
 	alloc_expect(s, 2, 1);
 	alloc_nospc(s, 2);
 	alloc_nospc(s, 1);
@@ -327,7 +326,7 @@ static void test_pasid_invalid_free_changes_nothing(void **state)
 	fill_to(s, 100);
 	assert_int_equal(sva_pasid_free(s, 50), 0);
 	size_t bytes = sva_pasid_space_bytes(s);
-	long chunks = sva_alloc_live(w, SVA_OBJ_PASID_CHUNK);
+	long chunks = sva_alloc_live(w, &sva_obj_pasid_chunk);
 
 	/* double free */
 	assert_int_equal(sva_pasid_free(s, 50), -EINVAL);
@@ -344,7 +343,7 @@ static void test_pasid_invalid_free_changes_nothing(void **state)
 
 	assert_int_equal(sva_pasid_allocated(s), 99);
 	assert_int_equal(sva_pasid_space_bytes(s), bytes);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PASID_CHUNK), chunks);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_pasid_chunk), chunks);
 	for (uint32_t i = 1; i <= 100; i++)
 		assert_int_equal(sva_pasid_is_allocated(s, i), i != 50);
 	assert_false(sva_pasid_is_allocated(s, SVA_PASID_INVALID));
@@ -379,13 +378,13 @@ static void test_pasid_memory_proportional_to_use(void **state)
 	size_t empty = sva_pasid_space_bytes(s);
 	assert_true(empty > 0);
 	assert_true(empty < 4 * KIB);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PASID_CHUNK), 0);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_pasid_chunk), 0);
 
 	alloc_expect(s, SVA_PASID_MAX, 1);
 	size_t one = sva_pasid_space_bytes(s);
 	assert_true(one > empty);
 	assert_true(one < empty + 2 * KIB);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PASID_CHUNK), 1);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_pasid_chunk), 1);
 
 	for (uint32_t i = 2; i < SVA_PASID_MAX; i++)
 		alloc_ok(s, SVA_PASID_MAX);
@@ -398,7 +397,7 @@ static void test_pasid_memory_proportional_to_use(void **state)
 		assert_int_equal(sva_pasid_free(s, i), 0);
 	assert_int_equal(sva_pasid_allocated(s), 0);
 	/* Every chunk was freed but at most the one cached spare. */
-	assert_true(sva_alloc_live(w, SVA_OBJ_PASID_CHUNK) <= 1);
+	assert_true(sva_alloc_live(w, &sva_obj_pasid_chunk) <= 1);
 	assert_true(sva_pasid_space_bytes(s) <= one);
 	teardown_all(w, s);
 }
@@ -419,7 +418,7 @@ static void test_pasid_chunk_boundary_no_thrash(void **state)
 		assert_int_equal(sva_pasid_free(s, 4097), 0);
 	}
 	assert_int_equal(sva_alloc_attempts(w), attempts);
-	assert_true(sva_alloc_live(w, SVA_OBJ_PASID_CHUNK) <= 2);
+	assert_true(sva_alloc_live(w, &sva_obj_pasid_chunk) <= 2);
 	teardown_all(w, s);
 }
 
@@ -430,7 +429,7 @@ static void test_pasid_destroy_with_live_ids(void **state)
 	struct sva_pasid_space *s = space_new(w, SVA_PASID_MAX);
 
 	fill_to(s, 3 * 4096 + 1); /* chunks 0, 1 and 2 full, one ID in chunk 3 */
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PASID_CHUNK), 4);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_pasid_chunk), 4);
 	teardown_all(w, s);
 }
 
@@ -451,10 +450,10 @@ static void test_pasid_fail_nth_first_chunk(void **state)
 	assert_int_equal(sva_pasid_allocated(s), 0);
 	assert_false(sva_pasid_is_allocated(s, 1));
 	assert_int_equal(sva_pasid_space_bytes(s), bytes);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PASID_CHUNK), 0);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_pasid_chunk), 0);
 
 	alloc_expect(s, SVA_PASID_MAX, 1);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PASID_CHUNK), 1);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_pasid_chunk), 1);
 	teardown_all(w, s);
 }
 
@@ -474,7 +473,7 @@ static void test_pasid_fail_nth_next_chunk(void **state)
 	assert_int_equal(sva_pasid_allocated(s), 4096);
 	assert_false(sva_pasid_is_allocated(s, 4097));
 	assert_int_equal(sva_pasid_space_bytes(s), bytes);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PASID_CHUNK), 1);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_pasid_chunk), 1);
 
 	/* Allocations that need no new chunk are unaffected by a pending failure. */
 	assert_int_equal(sva_pasid_free(s, 10), 0);
@@ -484,7 +483,7 @@ static void test_pasid_fail_nth_next_chunk(void **state)
 	sva_alloc_fail_nth(w, 0);
 
 	alloc_expect(s, SVA_PASID_MAX, 4097);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PASID_CHUNK), 2);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_pasid_chunk), 2);
 	teardown_all(w, s);
 }
 
@@ -520,7 +519,7 @@ static int pasid_fail_body(struct sva_world *w, void *arg)
 		uint32_t id = 0;
 		int ret;
 
-		f->chunks = sva_alloc_live(w, SVA_OBJ_PASID_CHUNK);
+		f->chunks = sva_alloc_live(w, &sva_obj_pasid_chunk);
 		ret = sva_pasid_alloc(f->s, SVA_PASID_MAX, &id);
 		if (ret)
 			return ret;
@@ -537,11 +536,11 @@ static void pasid_fail_check(struct sva_world *w, void *arg, const struct sva_te
 		assert_int_equal(sva_pasid_allocated(f->s), SWEEP_IDS);
 		return;
 	}
-	assert_int_equal(r->inj.type, SVA_OBJ_PASID_CHUNK);
+	assert_int_equal(r->inj.type, &sva_obj_pasid_chunk);
 	assert_int_equal((f->next - 1) % 4096, 0); /* at a chunk boundary */
 	assert_int_equal((f->next - 1) / 4096, r->nth - 1);
 	assert_int_equal(sva_pasid_allocated(f->s), f->next - 1);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PASID_CHUNK), f->chunks);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_pasid_chunk), f->chunks);
 	assert_false(sva_pasid_is_allocated(f->s, f->next));
 	alloc_expect(f->s, SVA_PASID_MAX, f->next); /* and the order carries on */
 }

@@ -261,7 +261,7 @@ static void seed000_fd_mm_cycle_with_mmget_leaks(void **state)
 		assert_int_equal(d.releases, 0);
 		assert_false(sva_mm_is_dead(d.mm));
 		assert_int_equal(sva_mm_users(d.mm), 1);
-		assert_int_equal(sva_alloc_live(e.w, SVA_OBJ_FILE), 2); /* the file + acc0 */
+		assert_int_equal(sva_alloc_live(e.w, &sva_obj_file), 2); /* the file + acc0 */
 		/* the leak check sees it */
 		assert_true(sva_alloc_describe_live(e.w, SVA_TEST_IGNORED_TYPES, NULL, 0) > 0);
 

@@ -300,7 +300,7 @@ static void race_put(struct race_prog *p)
 	if (sva_refcount_dec_and_test(&p->ref)) {
 		p->freed = true;
 		p->frees++;
-		sva_free(p->w, SVA_OBJ_TEST, p->obj);
+		sva_free(p->w, &sva_obj_test, p->obj);
 	}
 }
 
@@ -351,7 +351,7 @@ static int race_setup(struct sva_world *w, void *arg)
 	p->got = false;
 	p->used_after_free = 0;
 	p->seen = 0;
-	p->obj = sva_alloc(w, SVA_OBJ_TEST, sizeof(*p->obj));
+	p->obj = sva_alloc(w, &sva_obj_test, sizeof(*p->obj));
 	if (!p->obj)
 		return -ENOMEM;
 	p->obj->payload = 42;
@@ -433,7 +433,7 @@ struct counted {
 
 static struct counted *counted_new(struct sva_world *w)
 {
-	struct counted *o = sva_alloc(w, SVA_OBJ_TEST, sizeof(*o));
+	struct counted *o = sva_alloc(w, &sva_obj_test, sizeof(*o));
 
 	assert_non_null(o);
 	sva_refcount_init(w, &o->ref, "counted_ref", 1);
@@ -446,7 +446,7 @@ static void counted_free(struct sva_world *w, struct counted *o)
 {
 	sva_mutex_destroy(&o->lock);
 	sva_waitq_destroy(&o->wq);
-	sva_free(w, SVA_OBJ_TEST, o);
+	sva_free(w, &sva_obj_test, o);
 }
 
 static void test_ops_on_freed_object_reported(void **state)

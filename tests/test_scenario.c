@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "sva/iommu.h"
 #include "sva/scenario.h"
 #include "testutil.h"
 

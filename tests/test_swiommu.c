@@ -1245,8 +1245,8 @@ static void sw_fail_check(struct sva_world *w, void *arg, const struct sva_test_
 	}
 	if (f->stage >= SW_BIND) {
 		sva_mm_sys_synchronize(f->mm_sys); /* a domain made goes with its notifier */
-		assert_int_equal(sva_alloc_live(w, SVA_OBJ_BOND), f->stage == SW_BIND_SECOND);
-		assert_int_equal(sva_alloc_live(w, SVA_OBJ_DOMAIN), f->stage == SW_BIND_SECOND);
+		assert_int_equal(sva_alloc_live(w, &sva_obj_bond), f->stage == SW_BIND_SECOND);
+		assert_int_equal(sva_alloc_live(w, &sva_obj_domain), f->stage == SW_BIND_SECOND);
 		if (f->stage == SW_BIND_SECOND) /* the first bond still translates */
 			assert_int_equal(sva_swiommu_pasid_state(f->dev, sva_bond_pasid(f->bond)),
 					 SVA_PASID_ENTRY_TRANSLATING);

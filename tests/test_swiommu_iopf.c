@@ -1437,12 +1437,12 @@ static void probe_fail_check(struct sva_world *w, void *arg, const struct sva_te
 		return;
 	}
 	assert_non_null(f->e.sw->prq);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PRQ), 1);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_prq), 1);
 	/* the queue goes with the last PRI-capable device */
 	sva_device_remove(f->dev);
 	f->e.ndev = 0;
 	assert_null(f->e.sw->prq);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_PRQ), 0);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_prq), 0);
 }
 
 static void probe_fail_teardown(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)

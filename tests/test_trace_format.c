@@ -2,8 +2,9 @@
 /*
  * The formats of event fields (sva/events.h, src/base/trace_format.c): each format prints its
  * value as said (an address in hex, an errno, a DSA opcode or status, a page response, a fault
- * reason by name...), the table declares them where the field's name says what it holds, and
- * the printers - the text timeline and the Chrome/Perfetto args - go through the formatter.
+ * reason by name...; the names of the layers' codes as each layer registered them), the table
+ * declares them where the field's name says what it holds, and the printers - the text timeline
+ * and the Chrome/Perfetto args - go through the formatter.
  */
 #define _GNU_SOURCE /* strerrorname_np */
 #include <stdlib.h>
@@ -58,17 +59,31 @@ static const struct format_case format_cases[] = {
 	{ SVA_EV_FMT_desc, SVA_EV_DESC_ID(2, 17), "2.17" },
 };
 
+/* A world whose layers named their values, as their subsystems' creation does. */
+static struct sva_world *named_world(void)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 1);
+
+	sva_mm_name_formats(w);
+	sva_iommu_name_formats(w);
+	sva_swiommu_name_formats(w);
+	sva_accel_name_formats(w);
+	return w;
+}
+
 /* Every format prints its values as said; a format without a case here fails the test. */
 static void test_every_format_prints_its_text(void **state)
 {
 	bool covered[SVA_EV_FMT_NR] = { false };
+	struct sva_world *w = named_world();
 	char buf[64];
 	(void)state;
 
 	for (size_t i = 0; i < sizeof(format_cases) / sizeof(format_cases[0]); i++) {
 		const struct format_case *c = &format_cases[i];
 
-		assert_string_equal(sva_trace_format(c->format, c->v, buf, sizeof(buf)), c->text);
+		assert_string_equal(sva_trace_format(w, c->format, c->v, buf, sizeof(buf)),
+				    c->text);
 		covered[c->format] = true;
 	}
 	for (int f = 0; f < SVA_EV_FMT_NR; f++) {
@@ -80,8 +95,54 @@ static void test_every_format_prints_its_text(void **state)
 	assert_true(sva_trace_format_is_decimal(SVA_EV_FMT_num));
 	assert_false(sva_trace_format_is_decimal(SVA_EV_FMT_hex));
 	/* a short buffer truncates, never overflows */
-	assert_string_equal(sva_trace_format(SVA_EV_FMT_fault_flags, 0xf, buf, 6), "WRITE");
-	assert_string_equal(sva_trace_format(SVA_EV_FMT_hex, 0x12345, buf, 4), "0x1");
+	assert_string_equal(sva_trace_format(w, SVA_EV_FMT_fault_flags, 0xf, buf, 6), "WRITE");
+	assert_string_equal(sva_trace_format(w, SVA_EV_FMT_hex, 0x12345, buf, 4), "0x1");
+	sva_test_world_done(w);
+}
+
+/* A namer that names nothing (for the refusals). */
+static const char *namer_of_nothing(uint64_t v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%llx", (unsigned long long)v);
+	return buf;
+}
+
+/*
+ * The layers name their own values: a world none of whose layers named a format prints its
+ * values in hex, base's formats need no layer, and a layer cannot rename base's.
+ */
+static void test_layers_name_their_formats(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 1);
+	char buf[64];
+	(void)state;
+
+	assert_string_equal(
+		sva_trace_format(w, SVA_EV_FMT_page_resp, SVA_PAGE_RESP_INVALID, buf, sizeof(buf)),
+		"0x1");
+	assert_string_equal(
+		sva_trace_format(NULL, SVA_EV_FMT_dsa_op, DSA_OPCODE_MEMMOVE, buf, sizeof(buf)),
+		"0x3");
+	assert_string_equal(sva_trace_format(NULL, SVA_EV_FMT_signo, 9, buf, sizeof(buf)),
+			    "SIGKILL");
+	assert_string_equal(
+		sva_trace_format(w, SVA_EV_FMT_err, (uint64_t)-EFAULT, buf, sizeof(buf)),
+		"-EFAULT");
+	sva_iommu_name_formats(w);
+	assert_string_equal(
+		sva_trace_format(w, SVA_EV_FMT_page_resp, SVA_PAGE_RESP_INVALID, buf, sizeof(buf)),
+		"INVALID");
+	assert_string_equal(sva_trace_format(w, SVA_EV_FMT_fault_reason, SVA_FAULT_NOT_PRESENT, buf,
+					     sizeof(buf)),
+			    "0x5"); /* the software IOMMU's: not named in this world */
+	assert_string_equal(sva_page_response_name(SVA_PAGE_RESP_FAILURE, buf, sizeof(buf)),
+			    "FAILURE");
+	assert_string_equal(
+		sva_pasid_entry_state_name(SVA_PASID_ENTRY_BLOCKING_SILENT, buf, sizeof(buf)),
+		"BLOCKING_SILENT");
+	assert_int_equal(sva_trace_format_register(w, SVA_EV_FMT_hex, namer_of_nothing), -EINVAL);
+	assert_int_equal(sva_trace_format_register(w, SVA_EV_FMT_NR, namer_of_nothing), -EINVAL);
+	sva_test_world_done(w);
 }
 
 /* Every errno the C library names prints by its name, as sva_strerror names it. */
@@ -97,7 +158,8 @@ static void test_err_names_every_errno(void **state)
 			continue;
 		snprintf(want, sizeof(want), "-%s", name);
 		assert_string_equal(
-			sva_trace_format(SVA_EV_FMT_err, (uint64_t)-e, buf, sizeof(buf)), want);
+			sva_trace_format(NULL, SVA_EV_FMT_err, (uint64_t)-e, buf, sizeof(buf)),
+			want);
 	}
 }
 
@@ -168,7 +230,7 @@ static void emit_events(struct sva_world *w)
 /* The text timeline prints every field through the formatter. */
 static void test_text_timeline_shows_names_and_hex(void **state)
 {
-	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 1);
+	struct sva_world *w = named_world();
 	char *text;
 	(void)state;
 
@@ -203,7 +265,7 @@ static json_t *args_of(json_t *events, const char *name)
 /* Perfetto's args: the formatter's text, and decimals (PASIDs, ids) as JSON numbers. */
 static void test_chrome_args_show_names_and_hex(void **state)
 {
-	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 1);
+	struct sva_world *w = named_world();
 	json_t *root, *events, *args;
 	char *text;
 	(void)state;
@@ -234,7 +296,7 @@ static void test_chrome_args_show_names_and_hex(void **state)
 /* A generic reader gets any field's text, string fields as they are. */
 static void test_field_text(void **state)
 {
-	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 1);
+	struct sva_world *w = named_world();
 	struct sva_trace_event ev;
 	char buf[32];
 	(void)state;
@@ -242,9 +304,9 @@ static void test_field_text(void **state)
 	emit_events(w);
 	assert_int_equal(sva_trace_get(w, 3, &ev), 0);
 	assert_int_equal(ev.kind, SVA_EV_IOPF_RESPONSE);
-	assert_string_equal(sva_trace_field_text(&ev, 0, buf, sizeof(buf)), "dsa0");
-	assert_string_equal(sva_trace_field_text(&ev, 3, buf, sizeof(buf)), "INVALID");
-	assert_string_equal(sva_trace_field_text(&ev, 5, buf, sizeof(buf)), "?");
+	assert_string_equal(sva_trace_field_text(w, &ev, 0, buf, sizeof(buf)), "dsa0");
+	assert_string_equal(sva_trace_field_text(w, &ev, 3, buf, sizeof(buf)), "INVALID");
+	assert_string_equal(sva_trace_field_text(w, &ev, 5, buf, sizeof(buf)), "?");
 	sva_test_world_done(w);
 }
 
@@ -252,6 +314,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_format_prints_its_text),
+		cmocka_unit_test(test_layers_name_their_formats),
 		cmocka_unit_test(test_err_names_every_errno),
 		cmocka_unit_test(test_the_table_declares_the_formats),
 		cmocka_unit_test(test_text_timeline_shows_names_and_hex),

@@ -33,7 +33,7 @@ struct mockacc {
 static int mock_get_queue(struct sva_uacce_device *u, uint32_t pasid, struct sva_uacce_queue *q)
 {
 	struct mockacc *m = sva_uacce_priv(u);
-	struct mockq *mq = sva_alloc(m->w, SVA_OBJ_TEST, sizeof(*mq));
+	struct mockq *mq = sva_alloc(m->w, &sva_obj_test, sizeof(*mq));
 
 	(void)pasid;
 	if (!mq)
@@ -47,7 +47,7 @@ static int mock_get_queue(struct sva_uacce_device *u, uint32_t pasid, struct sva
 				sva_page_put(mq->dus[i]);
 		if (mq->mmio)
 			sva_page_put(mq->mmio);
-		sva_free(m->w, SVA_OBJ_TEST, mq);
+		sva_free(m->w, &sva_obj_test, mq);
 		return -ENOMEM;
 	}
 	sva_uacce_queue_set_priv(q, mq);
@@ -64,7 +64,7 @@ static void mock_put_queue(struct sva_uacce_queue *q)
 	sva_page_put(mq->mmio);
 	sva_page_put(mq->dus[0]);
 	sva_page_put(mq->dus[1]);
-	sva_free(m->w, SVA_OBJ_TEST, mq);
+	sva_free(m->w, &sva_obj_test, mq);
 	m->puts++;
 }
 
@@ -565,7 +565,7 @@ static void uacce_fail_check(struct sva_world *w, void *arg, const struct sva_te
 	(void)w;
 	if (!f->use) {
 		if (r->ret)
-			assert_int_equal(sva_alloc_live(w, SVA_OBJ_UACCE), 0);
+			assert_int_equal(sva_alloc_live(w, &sva_obj_uacce), 0);
 		return;
 	}
 	sva_kernel_quiesce(f->e.k);

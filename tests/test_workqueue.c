@@ -391,7 +391,7 @@ static void self_free_fn(struct sva_work *work)
 	struct sva_world *w = sf->w;
 
 	atomic_fetch_add(sf->ran, 1);
-	sva_free(w, SVA_OBJ_TEST, sf); /* nobody may touch it after this (ASan watches) */
+	sva_free(w, &sva_obj_test, sf); /* nobody may touch it after this (ASan watches) */
 }
 
 static void self_free_body(enum sva_backend backend, uint64_t seed)
@@ -402,7 +402,7 @@ static void self_free_body(enum sva_backend backend, uint64_t seed)
 	atomic_int ran = 0;
 
 	for (int i = 0; i < NITEMS; i++) {
-		struct self_free *sf = sva_alloc(w, SVA_OBJ_TEST, sizeof(*sf));
+		struct self_free *sf = sva_alloc(w, &sva_obj_test, sizeof(*sf));
 
 		assert_non_null(sf);
 		sva_work_init(&sf->work, self_free_fn);
@@ -412,7 +412,7 @@ static void self_free_body(enum sva_backend backend, uint64_t seed)
 	}
 	sva_flush_workqueue(wq);
 	assert_int_equal(atomic_load(&ran), NITEMS);
-	assert_int_equal(sva_alloc_live(w, SVA_OBJ_TEST), 0);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_test), 0);
 	sva_workqueue_destroy(wq);
 	wq_test_done(&t);
 }

@@ -127,8 +127,7 @@ static int sva_test_fail_one(const struct sva_test_fail_case *c, struct sva_test
 	if (allocations)
 		*allocations = sva_alloc_attempts(w) - before;
 	if (r->injected)
-		snprintf(where, sizeof(where), "%s at %s", sva_obj_type_name(r->inj.type),
-			 r->inj.site);
+		snprintf(where, sizeof(where), "%s at %s", r->inj.type->name, r->inj.site);
 	if (r->ret > 0 || r->ret < -4095 ||
 	    (r->ret && r->ret != -ENOMEM && r->ret != c->also && r->injected))
 		bad = snprintf(msg, len,

@@ -20,10 +20,8 @@
 #include "sva/proc.h"
 #include "sva/sync.h"
 
-/* Infrastructure types that live as long as the world. */
-#define SVA_TEST_IGNORED_TYPES                                                                   \
-	((1ull << SVA_OBJ_ACTOR) | (1ull << SVA_OBJ_FIBER_STACK) | (1ull << SVA_OBJ_SCHEDULER) | \
-	 (1ull << SVA_OBJ_TRACE_RING))
+/* Infrastructure classes that live as long as the world (sva_alloc_describe_live's ignore). */
+#define SVA_TEST_IGNORED_TYPES sva_obj_machinery
 
 struct sva_world *sva_test_world(enum sva_backend backend, uint64_t seed);
 /* Assert no program object leaked and no problem was reported, then destroy. */

@@ -66,6 +66,21 @@
 
 SVA_BEGIN_DECLS
 
+/*
+ * The classes of this layer's objects (sva_alloc, sva/base.h): accelerators, their work
+ * queues, engines, contexts and clients.
+ */
+extern const struct sva_obj_class sva_obj_accel;
+extern const struct sva_obj_class sva_obj_accel_wq;
+extern const struct sva_obj_class sva_obj_accel_engine;
+extern const struct sva_obj_class sva_obj_accel_ctx;
+extern const struct sva_obj_class sva_obj_accel_client;
+/*
+ * Name this layer's values in @w's trace (sva_trace_format: DSA opcodes and statuses);
+ * sva_accel_create() does. Context: setup.
+ */
+void sva_accel_name_formats(struct sva_world *w);
+
 struct sva_accel;
 struct sva_accel_client;
 

@@ -53,47 +53,6 @@ enum sva_backend {
 	SVA_BACKEND_SIM,    /* fibers, one actor at a time, scheduler chooses every step */
 };
 
-/*
- * The historical designs libsva keeps as switchable policies (docs/variants.md): each is one
- * switch at one place in the code, so the explorer can show the bug the design had and that
- * the faithful design (v6.19) does not. X(id, name, seed thread, invariant it breaks, design)
- */
-#define SVA_VARIANTS(X)                                                                           \
-	X(FAITHFUL, "faithful", "-", "-", "the kernel's design of v6.19")                         \
-	X(PASID_FREE_AT_MMPUT, "pasid-free-at-mmput", "seed 000", "I2",                           \
-	  "the PASID is dropped when mm_users reaches zero (__mmput, v5.18-rc1)")                 \
-	X(BIND_HOLDS_USERS, "bind-holds-users", "seed 004", "I6",                                 \
-	  "a bond takes mm_users (mmget), as VT-d did before 2016")                               \
-	X(MM_EXIT_CALLBACK, "mm-exit-callback", "seed 003", "I6",                                 \
-	  "the release notifier calls the driver's mm_exit to stop DMA (before 2020)")            \
-	X(NO_HANDLE_SHARING, "no-handle-sharing", "seed 002", "-EBUSY",                           \
-	  "a second bind of the same (device, mm) attaches again (v6.8-rc1)")                     \
-	X(DETACH_AT_LAST_USER, "detach-at-last-user", "seed 002", "I3",                           \
-	  "unbind detaches only when the shared domain's last user goes (the rejected 2024 fix)") \
-	X(FREE_PASID_AT_EXIT, "free-pasid-at-exit", "seed 001", "I2",                             \
-	  "the PASID is freed when the process exits, whoever still uses it (2020 x86 review)")   \
-	X(FAULT_WITHOUT_MMGET, "fault-without-mmget", "seed 004", "I5",                           \
-	  "the I/O page-fault handler uses the mm without mmget_not_zero (before 2016)")
-
-enum sva_variant {
-#define SVA_VARIANT_ENUM(id, name, seed, inv, design) SVA_VARIANT_##id,
-	SVA_VARIANTS(SVA_VARIANT_ENUM)
-#undef SVA_VARIANT_ENUM
-		SVA_VARIANT_NR
-};
-
-struct sva_variant_info {
-	const char *name;
-	const char *seed;      /* the seed thread that argues against it */
-	const char *invariant; /* what the checker reports under it ("I2"), or the error */
-	const char *design;
-};
-
-/* The description of @v; NULL when out of range. */
-const struct sva_variant_info *sva_variant_info(enum sva_variant v);
-/* The variant called @name; -ENOENT when none is. */
-int sva_variant_find(const char *name, enum sva_variant *out);
-
 enum sva_log_level {
 	SVA_LOG_ERR,
 	SVA_LOG_WARN,
@@ -124,8 +83,12 @@ struct sva_world_config {
 	 * sva/sync.h), shared by worlds built one after another; NULL = the world's own.
 	 */
 	struct sva_stack_cache *stack_cache;
-	/* The design the kernel code follows (default: the faithful one). */
-	enum sva_variant variant;
+	/*
+	 * The design the kernel code follows: one of the IOMMU core's policies (enum sva_variant,
+	 * sva/iommu.h, which names them and checks the number); 0 = the faithful one. Base only
+	 * carries it.
+	 */
+	unsigned variant;
 	/*
 	 * sim: the run's step budget (scheduling points); once spent, the run is a livelock: it
 	 * is reported (STEP_BUDGET) and stopped. 0 = SVA_SIM_DEFAULT_MAX_STEPS;
@@ -149,18 +112,11 @@ struct sva_world_config {
 	bool race_check;
 	/*
 	 * Test only: model defects switched on (SVA_BREAK_* bits) to prove that a check of the
-	 * checker catches them; 0 in every real run.
+	 * checker catches them; 0 in every real run. Each bit is the layer's whose code it
+	 * breaks, defined in its header (SVA_BREAK_ACCESS_NO_PTL in sva/mm.h, ...); base only
+	 * carries them.
 	 */
 	unsigned breaks;
-};
-
-enum sva_break {
-	SVA_BREAK_NO_PRQ_DRAIN = 1u << 0, /* a PASID's detach does not drain its page requests */
-	SVA_BREAK_KEEP_IOTLB =
-		1u << 1, /* an mm's invalidation leaves the IOTLB and ATCs as they are */
-	SVA_BREAK_ACCESS_NO_PTL = 1u << 2, /* a CPU access reads and sets PTEs without the ptl */
-	SVA_BREAK_BIND_LEAKS_BOND =
-		1u << 3, /* a bind whose new domain cannot be made forgets its bond (fail-nth) */
 };
 
 #define SVA_SIM_DEFAULT_MAX_STEPS 10000000ull
@@ -173,10 +129,10 @@ void sva_world_destroy(struct sva_world *w);
 enum sva_backend sva_world_backend(const struct sva_world *w);
 /* Logical step in sim, nanoseconds since creation in native. */
 uint64_t sva_world_now(struct sva_world *w);
-/* The design this world's kernel code follows (the switch points ask). */
-enum sva_variant sva_world_variant(const struct sva_world *w);
-/* Is the test-only defect @brk (SVA_BREAK_*) switched on? */
-bool sva_world_broken(const struct sva_world *w, enum sva_break brk);
+/* The design this world's kernel code follows (config.variant; the switch points ask). */
+unsigned sva_world_variant(const struct sva_world *w);
+/* Is the test-only defect @brk (an SVA_BREAK_* bit of a layer's header) switched on? */
+bool sva_world_broken(const struct sva_world *w, unsigned brk);
 /*
  * Stop the run: sim schedules no actor after the current one reaches its next scheduling
  * point, and sva_world_run() returns -ECANCELED (the checker stops a run at its first
@@ -188,81 +144,47 @@ bool sva_world_stopped(const struct sva_world *w);
 /* ---- the object allocator ------------------------------------------------------------ */
 
 /*
- * Every libsva object is allocated through sva_alloc() with its type, so a test can assert that
- * nothing of a type leaked, and so allocation failures can be injected (the kernel's fail-nth).
- * Layers add their types here, grouped by layer.
+ * Every libsva object is allocated through sva_alloc() with its class, so a test can assert
+ * that nothing of a class leaked, and so allocation failures can be injected (the kernel's
+ * fail-nth). The layer that owns a kind of object defines its class (SVA_OBJ_CLASS in one of
+ * its .c files) and declares it in its own header (extern const struct sva_obj_class
+ * sva_obj_bond; in sva/iommu.h): base knows none of them. A class is constant; what is counted
+ * of it lives in the world, which gives the class a slot the first time it is used
+ * (SVA_OBJ_CLASSES_MAX slots a world).
  */
-#define SVA_OBJ_TYPES(X)                \
-	X(TEST, "test")                 \
-	X(STRING, "string")             \
-	X(TRACE_RING, "trace_ring")     \
-	X(ACTOR, "actor")               \
-	X(FIBER_STACK, "fiber_stack")   \
-	X(SCHEDULER, "scheduler")       \
-	X(WORKQUEUE, "workqueue")       \
-	X(EXPLORER, "explorer")         \
-	X(PHYS, "phys")                 \
-	X(MM, "mm")                     \
-	X(VMA, "vma")                   \
-	X(MMU_NOTIFIER, "mmu_notifier") \
-	X(SWAP_SLOT, "swap_slot")       \
-	X(FS, "fs")                     \
-	X(FILE, "file")                 \
-	X(FDTABLE, "fdtable")           \
-	X(PROCESS, "process")           \
-	X(TASK, "task")                 \
-	X(PASID_SPACE, "pasid_space")   \
-	X(PASID_CHUNK, "pasid_chunk")   \
-	X(IOMMU, "iommu")               \
-	X(IOMMU_GROUP, "iommu_group")   \
-	X(DEVICE, "device")             \
-	X(DOMAIN, "domain")             \
-	X(IOMMU_MM, "iommu_mm")         \
-	X(BOND, "bond")                 \
-	X(PASID_TABLE, "pasid_table")   \
-	X(IOTLB, "iotlb")               \
-	X(FAULT_RECORD, "fault_record") \
-	X(PRQ, "prq")                   \
-	X(IOPF_QUEUE, "iopf_queue")     \
-	X(IOPF_GROUP, "iopf_group")     \
-	X(IOPF_PARAM, "iopf_param")     \
-	X(UACCE, "uacce")               \
-	X(UACCE_QUEUE, "uacce_queue")   \
-	X(ACCEL, "accel")               \
-	X(ACCEL_WQ, "accel_wq")         \
-	X(ACCEL_ENGINE, "accel_engine") \
-	X(ACCEL_CTX, "accel_ctx")       \
-	X(ACCEL_CLIENT, "accel_client") \
-	X(IDXD, "idxd")                 \
-	X(IDXD_CDEV, "idxd_cdev")       \
-	X(IDXD_FILE, "idxd_file")       \
-	X(ARRAY, "array")
-
-enum sva_obj_type {
-#define SVA_OBJ_ENUM(name, str) SVA_OBJ_##name,
-	SVA_OBJ_TYPES(SVA_OBJ_ENUM)
-#undef SVA_OBJ_ENUM
-		SVA_OBJ_NR
+struct sva_obj_class {
+	const char *name; /* "bond": leak descriptions, fail-nth records, use-after-free reports */
 };
 
-const char *sva_obj_type_name(enum sva_obj_type type);
+/* Define the class sva_obj_@id, named "@id" (at file scope, in the owning layer's .c). */
+#define SVA_OBJ_CLASS(id)   const struct sva_obj_class sva_obj_##id = { .name = #id }
+#define SVA_OBJ_CLASSES_MAX 128
+
+/* Base's own classes: tests' objects, strings, the trace ring, arrays of any layer. */
+extern const struct sva_obj_class sva_obj_test;
+extern const struct sva_obj_class sva_obj_string;
+extern const struct sva_obj_class sva_obj_trace_ring;
+extern const struct sva_obj_class sva_obj_array;
+
 /*
- * Zeroed memory for one object of @type; NULL when out of memory or when a failure is injected.
+ * Zeroed memory for one object of class @cls; NULL when out of memory, when a failure is
+ * injected, or when the world has no slot left for a new class (reported: BAD_USAGE).
  * sva_alloc() passes its call site ("src/iommu/pasid.c:88") to sva_alloc_at(), so an injected
  * failure says where it happened (sva_alloc_injection); @site may be NULL.
  */
-void *sva_alloc_at(struct sva_world *w, enum sva_obj_type type, size_t size, const char *site);
-void *sva_alloc(struct sva_world *w, enum sva_obj_type type, size_t size);
-#define sva_alloc(w, type, size) sva_alloc_at((w), (type), (size), SVA_HERE)
+void *sva_alloc_at(struct sva_world *w, const struct sva_obj_class *cls, size_t size,
+		   const char *site);
+void *sva_alloc(struct sva_world *w, const struct sva_obj_class *cls, size_t size);
+#define sva_alloc(w, cls, size) sva_alloc_at((w), (cls), (size), SVA_HERE)
 /*
- * Grow or shrink an array object of @type (NULL: a new one, zeroed); the old one stays valid
+ * Grow or shrink an array object of @cls (NULL: a new one, zeroed); the old one stays valid
  * when NULL is returned. Never injected: growing arrays are not where fail-nth looks.
  */
-void *sva_realloc(struct sva_world *w, enum sva_obj_type type, void *obj, size_t size);
+void *sva_realloc(struct sva_world *w, const struct sva_obj_class *cls, void *obj, size_t size);
 /* Free an object from sva_alloc(); NULL is ignored. */
-void sva_free(struct sva_world *w, enum sva_obj_type type, void *obj);
-/* Live objects of @type / of every type. */
-long sva_alloc_live(struct sva_world *w, enum sva_obj_type type);
+void sva_free(struct sva_world *w, const struct sva_obj_class *cls, void *obj);
+/* Live objects of @cls (0 for a class the world never saw) / of every class. */
+long sva_alloc_live(struct sva_world *w, const struct sva_obj_class *cls);
 long sva_alloc_live_total(struct sva_world *w);
 /* Total allocations attempted so far (failed ones included). */
 unsigned long sva_alloc_attempts(struct sva_world *w);
@@ -274,17 +196,20 @@ void sva_alloc_fail_nth(struct sva_world *w, unsigned long nth);
 bool sva_alloc_injected(struct sva_world *w);
 /* The failure injected since the last sva_alloc_fail_nth(): which allocation, where. */
 struct sva_alloc_injection {
-	unsigned long attempt;	/* the world's allocation attempt that failed (1 = its first) */
-	enum sva_obj_type type; /* what it was to allocate */
-	const char *site;	/* "file:line" of the sva_alloc() call, "?" when not known */
+	unsigned long attempt; /* the world's allocation attempt that failed (1 = its first) */
+	const struct sva_obj_class *type; /* what it was to allocate (type->name: "bond") */
+	const char *site; /* "file:line" of the sva_alloc() call, "?" when not known */
 };
 /* Fill @out and return true when a failure was injected, else false. */
 bool sva_alloc_injection(struct sva_world *w, struct sva_alloc_injection *out);
 /*
- * Describe live objects ("2 actor, 1 pasid_chunk") into @buf, ignoring the types in @ignore
- * (a bit per type, may be 0). Returns the number of live objects not ignored.
+ * Describe live objects ("2 actor, 1 pasid_chunk"), class by class in the order the world
+ * first used them, into @buf, ignoring the classes of @ignore (a NULL-terminated list; NULL:
+ * none; sva_obj_machinery in sva/sync.h is the world's own). Returns the number of live
+ * objects not ignored.
  */
-long sva_alloc_describe_live(struct sva_world *w, uint64_t ignore, char *buf, size_t len);
+long sva_alloc_describe_live(struct sva_world *w, const struct sva_obj_class *const *ignore,
+			     char *buf, size_t len);
 /*
  * Use after free of a model object (sim worlds quarantine and poison freed objects, see
  * docs/architecture.md): true when @field, a pointer member of an object from sva_alloc(), lies
@@ -403,14 +328,42 @@ const char *sva_trace_event_str(const struct sva_trace_event *ev, const char *fi
 
 /*
  * The one formatter of values, which every printer of events uses (text, Chrome JSON, SVG,
- * the tool's summaries): @v as @format shows it, in @buf (a number without a name: hex), e.g.
- * "0x7f0000001000", "-EFAULT", "MEMMOVE", "INVALID", "SIGKILL". Returns @buf. A str format
- * has no number: the value's decimal. Never fails; truncates to @len.
+ * the tool's summaries): @v as @format shows it, in @buf, e.g. "0x7f0000001000", "-EFAULT",
+ * "SIGKILL", and the names of the layers' codes ("MEMMOVE", "INVALID") as @w's layers named
+ * them (a format no layer of @w named, or a NULL @w: hex). Returns @buf. A str format has no
+ * number: the value's decimal. Never fails; truncates to @len.
  */
-const char *sva_trace_format(enum sva_ev_format format, uint64_t v, char *buf, size_t len);
-/* Field @f of @ev as the printers show it (a string field: its text); "?" past its fields. */
-const char *sva_trace_field_text(const struct sva_trace_event *ev, unsigned f, char *buf,
-				 size_t len);
+const char *sva_trace_format(struct sva_world *w, enum sva_ev_format format, uint64_t v, char *buf,
+			     size_t len);
+/* Field @f of @ev, an event of @w, as the printers show it (a string: its text); "?" past. */
+const char *sva_trace_field_text(struct sva_world *w, const struct sva_trace_event *ev, unsigned f,
+				 char *buf, size_t len);
+/*
+ * The names of a format's values belong to the layer whose constants they are (a page
+ * response to the IOMMU core, a DSA opcode to the accelerator): the layer registers a namer
+ * of its formats with the world when its subsystem is created; base's own formats (str, num,
+ * hex, err, signo, desc) are not registered. A namer writes @v's text into @buf and returns
+ * @buf. Register at setup, before the events are printed; 0, or -EINVAL for base's format.
+ */
+typedef const char *(*sva_trace_format_fn)(uint64_t v, char *buf, size_t len);
+int sva_trace_format_register(struct sva_world *w, enum sva_ev_format format,
+			      sva_trace_format_fn fn);
+/* For namers: a value and its name (SVA_TRACE_NAME(SVA_PROT_, READ): SVA_PROT_READ, "READ"). */
+struct sva_trace_name {
+	uint64_t v;
+	const char *name;
+};
+#define SVA_TRACE_NAME(prefix, name) \
+	{                            \
+		prefix##name, #name  \
+	}
+#define SVA_TRACE_NAMES(t) (t), sizeof(t) / sizeof((t)[0])
+/* The name of @v in @t (@n entries), or @v in hex. */
+const char *sva_trace_format_code(const struct sva_trace_name *t, size_t n, uint64_t v, char *buf,
+				  size_t len);
+/* A bit set: "WRITE|USER", the bits of @v named in @t, then the others in hex; @none when 0. */
+const char *sva_trace_format_bits(const struct sva_trace_name *t, size_t n, uint64_t v,
+				  const char *none, char *buf, size_t len);
 /* The format's name as the table spells it ("hex"), and whether its text is a plain decimal. */
 const char *sva_trace_format_name(enum sva_ev_format format);
 bool sva_trace_format_is_decimal(enum sva_ev_format format);

@@ -18,6 +18,12 @@
 
 SVA_BEGIN_DECLS
 
+/*
+ * The classes of this layer's objects (sva_alloc, sva/base.h): the file subsystem, files.
+ */
+extern const struct sva_obj_class sva_obj_fs;
+extern const struct sva_obj_class sva_obj_file;
+
 struct sva_fs;
 struct sva_file;
 struct sva_vma;

@@ -66,6 +66,14 @@
 
 SVA_BEGIN_DECLS
 
+/*
+ * The classes of this layer's objects (sva_alloc, sva/base.h): idxd devices, their character
+ * devices and open files.
+ */
+extern const struct sva_obj_class sva_obj_idxd;
+extern const struct sva_obj_class sva_obj_idxd_cdev;
+extern const struct sva_obj_class sva_obj_idxd_file;
+
 struct sva_idxd;
 
 #define SVA_IDXD_MAX_GROUPS   SVA_ACCEL_MAX_GROUPS

@@ -23,6 +23,77 @@
 
 SVA_BEGIN_DECLS
 
+/*
+ * The classes of this layer's objects (sva_alloc, sva/base.h): the PASID
+ * space and its chunks, IOMMUs, groups, devices, domains, an mm's IOMMU state, bonds, I/O
+ * page-fault queues, groups and per-device parameters.
+ */
+extern const struct sva_obj_class sva_obj_pasid_space;
+extern const struct sva_obj_class sva_obj_pasid_chunk;
+extern const struct sva_obj_class sva_obj_iommu;
+extern const struct sva_obj_class sva_obj_iommu_group;
+extern const struct sva_obj_class sva_obj_device;
+extern const struct sva_obj_class sva_obj_domain;
+extern const struct sva_obj_class sva_obj_iommu_mm;
+extern const struct sva_obj_class sva_obj_bond;
+extern const struct sva_obj_class sva_obj_iopf_queue;
+extern const struct sva_obj_class sva_obj_iopf_group;
+extern const struct sva_obj_class sva_obj_iopf_param;
+/*
+ * Test only (sva_world_config.breaks): a bind whose new domain cannot be made forgets its
+ * bond (fail-nth). The layers' SVA_BREAK_* bits are distinct (sva/swiommu.h checks).
+ */
+#define SVA_BREAK_BIND_LEAKS_BOND (1u << 3)
+/*
+ * Name this layer's values in @w's trace (sva_trace_format: page responses);
+ * sva_iommu_sys_create() does. Context: setup.
+ */
+void sva_iommu_name_formats(struct sva_world *w);
+
+/*
+ * The historical designs libsva keeps as switchable policies of the IOMMU core
+ * (docs/variants.md): each is one switch at one place in the code (the IOMMU core's, one in
+ * the software IOMMU's notifier), so the explorer can show the bug the design had and that the
+ * faithful design (v6.19) does not. The world carries the one chosen (sva_world_config.variant, a
+ * number base does not interpret); sva_iommu_sys_create() refuses one out of range.
+ * X(id, name, seed thread, invariant it breaks, design)
+ */
+#define SVA_VARIANTS(X)                                                                           \
+	X(FAITHFUL, "faithful", "-", "-", "the kernel's design of v6.19")                         \
+	X(PASID_FREE_AT_MMPUT, "pasid-free-at-mmput", "seed 000", "I2",                           \
+	  "the PASID is dropped when mm_users reaches zero (__mmput, v5.18-rc1)")                 \
+	X(BIND_HOLDS_USERS, "bind-holds-users", "seed 004", "I6",                                 \
+	  "a bond takes mm_users (mmget), as VT-d did before 2016")                               \
+	X(MM_EXIT_CALLBACK, "mm-exit-callback", "seed 003", "I6",                                 \
+	  "the release notifier calls the driver's mm_exit to stop DMA (before 2020)")            \
+	X(NO_HANDLE_SHARING, "no-handle-sharing", "seed 002", "-EBUSY",                           \
+	  "a second bind of the same (device, mm) attaches again (v6.8-rc1)")                     \
+	X(DETACH_AT_LAST_USER, "detach-at-last-user", "seed 002", "I3",                           \
+	  "unbind detaches only when the shared domain's last user goes (the rejected 2024 fix)") \
+	X(FREE_PASID_AT_EXIT, "free-pasid-at-exit", "seed 001", "I2",                             \
+	  "the PASID is freed when the process exits, whoever still uses it (2020 x86 review)")   \
+	X(FAULT_WITHOUT_MMGET, "fault-without-mmget", "seed 004", "I5",                           \
+	  "the I/O page-fault handler uses the mm without mmget_not_zero (before 2016)")
+
+enum sva_variant {
+#define SVA_VARIANT_ENUM(id, name, seed, inv, design) SVA_VARIANT_##id,
+	SVA_VARIANTS(SVA_VARIANT_ENUM)
+#undef SVA_VARIANT_ENUM
+		SVA_VARIANT_NR
+};
+
+struct sva_variant_info {
+	const char *name;
+	const char *seed;      /* the seed thread that argues against it */
+	const char *invariant; /* what the checker reports under it ("I2"), or the error */
+	const char *design;
+};
+
+/* The description of @v; NULL when out of range. */
+const struct sva_variant_info *sva_variant_info(enum sva_variant v);
+/* The variant called @name; -ENOENT when none is. */
+int sva_variant_find(const char *name, enum sva_variant *out);
+
 #define SVA_IOMMU_NO_PASID	     0u
 #define SVA_IOMMU_FIRST_GLOBAL_PASID 1u
 #define SVA_PASID_INVALID	     UINT32_MAX
@@ -68,7 +139,8 @@ struct sva_page_response;
 
 /*
  * The subsystem of one kernel: the global PASID space, iommu_sva_lock, every IOMMU.
- * Context: setup; @mm_sys must outlive it.
+ * Context: setup; @mm_sys must outlive it. -EINVAL when the world's variant is none of
+ * SVA_VARIANTS.
  */
 int sva_iommu_sys_create(struct sva_mm_sys *mm_sys, struct sva_iommu_sys **out);
 /*
@@ -275,6 +347,8 @@ enum sva_page_response_code {
 	SVA_PAGE_RESP_INVALID = 1, /* do not retry: the access fails */
 	SVA_PAGE_RESP_FAILURE = 2, /* the device stops issuing requests until reset */
 };
+/* @code's name as the trace prints it ("INVALID"; hex when none), in @buf. Returns @buf. */
+const char *sva_page_response_name(enum sva_page_response_code code, char *buf, size_t len);
 
 enum {
 	SVA_IOPF_READ = 1u << 0,

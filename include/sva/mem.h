@@ -26,6 +26,11 @@
 
 SVA_BEGIN_DECLS
 
+/*
+ * The classes of this layer's objects (sva_alloc, sva/base.h): a world's frame arena.
+ */
+extern const struct sva_obj_class sva_obj_phys;
+
 #define SVA_PAGE_SHIFT	  12
 #define SVA_PAGE_SIZE	  (1ull << SVA_PAGE_SHIFT)
 #define SVA_PAGE_MASK	  (~(SVA_PAGE_SIZE - 1))

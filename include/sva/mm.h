@@ -27,6 +27,20 @@
 
 SVA_BEGIN_DECLS
 
+/*
+ * The classes of this layer's objects (sva_alloc, sva/base.h): mms, VMAs, swap slots.
+ */
+extern const struct sva_obj_class sva_obj_mm;
+extern const struct sva_obj_class sva_obj_vma;
+extern const struct sva_obj_class sva_obj_swap_slot;
+/* Test only (sva_world_config.breaks): a CPU access reads and sets PTEs without the ptl. */
+#define SVA_BREAK_ACCESS_NO_PTL (1u << 2)
+/*
+ * Name this layer's values in @w's trace (sva_trace_format: fault flags, protections);
+ * sva_mm_sys_create() does. Context: setup.
+ */
+void sva_mm_name_formats(struct sva_world *w);
+
 struct sva_mm;
 struct sva_mm_sys;
 struct sva_vma;

@@ -24,6 +24,13 @@
 
 SVA_BEGIN_DECLS
 
+/*
+ * The classes of this layer's objects (sva_alloc, sva/base.h): fd tables, processes, tasks.
+ */
+extern const struct sva_obj_class sva_obj_fdtable;
+extern const struct sva_obj_class sva_obj_process;
+extern const struct sva_obj_class sva_obj_task;
+
 struct sva_kernel;
 struct sva_process;
 struct sva_task;

@@ -30,10 +30,35 @@
 #ifndef SVA_SWIOMMU_H
 #define SVA_SWIOMMU_H
 
+#include <assert.h>
+
 #include "sva/api.h"
 #include "sva/iommu.h"
 
 SVA_BEGIN_DECLS
+
+/*
+ * The classes of this layer's objects (sva_alloc, sva/base.h): the software IOMMU's PASID
+ * tables, IOTLBs (and ATCs), fault records, page request queues.
+ */
+extern const struct sva_obj_class sva_obj_pasid_table;
+extern const struct sva_obj_class sva_obj_iotlb;
+extern const struct sva_obj_class sva_obj_fault_record;
+extern const struct sva_obj_class sva_obj_prq;
+/* Test only (sva_world_config.breaks): a PASID's detach does not drain its page requests. */
+#define SVA_BREAK_NO_PRQ_DRAIN (1u << 0)
+/* Test only: an mm's invalidation leaves the IOTLB and ATCs as they are. */
+#define SVA_BREAK_KEEP_IOTLB   (1u << 1)
+static_assert(((SVA_BREAK_NO_PRQ_DRAIN | SVA_BREAK_KEEP_IOTLB) &
+	       (SVA_BREAK_BIND_LEAKS_BOND | SVA_BREAK_ACCESS_NO_PTL)) == 0 &&
+		      (SVA_BREAK_NO_PRQ_DRAIN & SVA_BREAK_KEEP_IOTLB) == 0 &&
+		      (SVA_BREAK_BIND_LEAKS_BOND & SVA_BREAK_ACCESS_NO_PTL) == 0,
+	      "the layers' SVA_BREAK_* bits overlap");
+/*
+ * Name this layer's values in @w's trace (sva_trace_format: fault reasons, PASID entry
+ * states); sva_swiommu_create() does. Context: setup.
+ */
+void sva_swiommu_name_formats(struct sva_world *w);
 
 struct sva_swiommu;
 struct sva_swiommu_mem;
@@ -415,6 +440,8 @@ enum sva_pasid_entry_state {
 	SVA_PASID_ENTRY_BLOCKING_SILENT,
 	SVA_PASID_ENTRY_BLOCKING_REPORTING,
 };
+/* @state's name as the trace prints it ("TRANSLATING"; hex when none), in @buf. Returns @buf. */
+const char *sva_pasid_entry_state_name(enum sva_pasid_entry_state state, char *buf, size_t len);
 
 enum sva_pasid_entry_state sva_swiommu_pasid_state(struct sva_device *dev, uint32_t pasid);
 /*

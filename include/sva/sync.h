@@ -28,6 +28,20 @@
 
 SVA_BEGIN_DECLS
 
+/*
+ * The classes of this layer's objects (sva_alloc, sva/base.h): the world's machinery: actors,
+ * their fiber stacks (sim), the scheduler; workqueues.
+ */
+extern const struct sva_obj_class sva_obj_actor;
+extern const struct sva_obj_class sva_obj_fiber_stack;
+extern const struct sva_obj_class sva_obj_scheduler;
+extern const struct sva_obj_class sva_obj_workqueue;
+/*
+ * The world's own machinery - the trace ring, the scheduler, actors, their stacks - which
+ * leak descriptions leave out (sva_alloc_describe_live's ignore list; NULL-terminated).
+ */
+extern const struct sva_obj_class *const sva_obj_machinery[];
+
 struct sva_actor;
 
 /*

@@ -25,6 +25,12 @@
 
 SVA_BEGIN_DECLS
 
+/*
+ * The classes of this layer's objects (sva_alloc, sva/base.h): uacce devices and their queues.
+ */
+extern const struct sva_obj_class sva_obj_uacce;
+extern const struct sva_obj_class sva_obj_uacce_queue;
+
 struct sva_uacce_device;
 struct sva_uacce_queue;
 

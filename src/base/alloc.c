@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The object allocator: every libsva object comes from sva_alloc() with its type.
+ * The object allocator: every libsva object comes from sva_alloc() with its class, and base's
+ * own classes (SVA_OBJ_CLASS: test, string, array; the trace ring's is trace.c's).
  *
- * Each object carries a small header linking it into the world's object list, so the world
- * can count live objects per type (tests assert "nothing of type T leaked"), catch frees of the
- * wrong type or twice, and free whatever is left when the world is destroyed (a run abandoned
- * at a deadlock must not leak into the next one). sva_alloc_fail_nth() fails one chosen
+ * A class is a constant of the layer that owns it (struct sva_obj_class, sva/base.h); the world
+ * gives it a slot (w->classes) the first time it sees it, in which it counts the class's live
+ * objects: base knows no class of the layers above. Each object carries a small header with
+ * its class's slot, linking it into the world's object list, so the world can count live
+ * objects per class (tests assert "nothing of class C leaked"), catch frees of the wrong class
+ * or twice, and free whatever is left when the world is destroyed (a run abandoned at a
+ * deadlock must not leak into the next one). sva_alloc_fail_nth() fails one chosen
  * allocation, as the kernel's fail-nth does, so every error path can be driven; the failure
- * injected is recorded with its type and site (sva_alloc is a macro passing SVA_HERE), so a
+ * injected is recorded with its class and site (sva_alloc is a macro passing SVA_HERE), so a
  * sweep can say which allocation it failed (sva_alloc_injection).
  *
  * Objects of SVA_ALLOC_MAP_MIN bytes and more (a world's frame arena) are mapped rather than
@@ -24,12 +28,14 @@
  * it aborts with ASan's report. The primitives embedded in model objects (refcounts, atomics,
  * locks, wait queues) look at their world pointer first (sva_obj_freed() in world.h) and
  * report SVA_REPORT_USE_AFTER_FREE instead of following it; so does a second sva_free. The
- * header is never poisoned: it is the allocator's, and says what the object was (its type
- * and its serial, the allocation that made it). Native worlds free at once: real threads need
- * the memory back, and ASan's own quarantine watches them. Mapped objects (the frame arena)
+ * header is never poisoned: it is the allocator's, and says what the object was (its class's
+ * slot and its serial, the allocation that made it). Native worlds free at once: real threads
+ * need the memory back, and ASan's own quarantine watches them. Mapped objects (the frame arena)
  * are not quarantined either: they are few and large.
  *
- * Locking: counts are atomics; the object and quarantine lists are under objects_lock.
+ * Locking: counts are atomics; the object and quarantine lists are under objects_lock, and so
+ * is the claim of a class's slot (slots are only added: a reader scans the nclasses published,
+ * with acquire, after the slot's class was written).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -55,7 +61,7 @@ struct sva_obj_header {
 	size_t size;
 	uint64_t serial;       /* which allocation of the world made it (1 = the first) */
 	uint64_t freed_serial; /* allocations made when it was freed (0 while live) */
-	enum sva_obj_type type;
+	unsigned slot;	       /* its class's, in w->classes */
 	unsigned magic;
 };
 
@@ -73,21 +79,53 @@ static struct sva_obj_header *sva_header_of(void *obj)
 	return (struct sva_obj_header *)obj - 1;
 }
 
-static const char *const sva_obj_type_names[SVA_OBJ_NR] = {
-#define SVA_OBJ_NAME(name, str) [SVA_OBJ_##name] = str,
-	SVA_OBJ_TYPES(SVA_OBJ_NAME)
-#undef SVA_OBJ_NAME
-};
+SVA_OBJ_CLASS(test);
+SVA_OBJ_CLASS(string);
+SVA_OBJ_CLASS(array);
 
-const char *sva_obj_type_name(enum sva_obj_type type)
+/* The slot of @cls in @w, or -1 when the world has not seen it yet. */
+static int sva_obj_slot_find(struct sva_world *w, const struct sva_obj_class *cls)
 {
-	if ((unsigned)type >= SVA_OBJ_NR)
-		return "?";
-	return sva_obj_type_names[type];
+	unsigned n = atomic_load_explicit(&w->nclasses, memory_order_acquire);
+
+	for (unsigned i = 0; i < n; i++)
+		if (w->classes[i].cls == cls)
+			return (int)i;
+	return -1;
 }
 
-/* True when this attempt (of a @type at @site) is the one chosen to fail; it is recorded. */
-static bool sva_alloc_attempt_fails(struct sva_world *w, enum sva_obj_type type, const char *site)
+/* The slot of @cls in @w, given on its first use; -1 (reported) when none is left. */
+static int sva_obj_slot(struct sva_world *w, const struct sva_obj_class *cls)
+{
+	int i = sva_obj_slot_find(w, cls);
+	unsigned n;
+
+	if (i >= 0 || !cls)
+		return i;
+	pthread_mutex_lock(&w->objects_lock);
+	i = sva_obj_slot_find(w, cls);
+	n = atomic_load_explicit(&w->nclasses, memory_order_relaxed);
+	if (i < 0 && n < SVA_OBJ_CLASSES_MAX) {
+		w->classes[n].cls = cls;
+		atomic_store_explicit(&w->nclasses, n + 1, memory_order_release);
+		i = (int)n;
+	}
+	pthread_mutex_unlock(&w->objects_lock);
+	if (i < 0)
+		sva_report(w, SVA_REPORT_BAD_USAGE,
+			   "allocation of a %s: the world has no slot left for a new class (%d)",
+			   cls->name, SVA_OBJ_CLASSES_MAX);
+	return i;
+}
+
+static const char *sva_obj_slot_name(struct sva_world *w, unsigned slot)
+{
+	return w->classes[slot].cls->name;
+}
+
+/* True when this attempt (of a @cls at @site) is the one chosen to fail; it is recorded. */
+static bool sva_alloc_attempt_fails(struct sva_world *w, const struct sva_obj_class *cls,
+				    const char *site)
 {
 	unsigned long n = atomic_fetch_add(&w->attempts, 1) + 1;
 	unsigned long fail_at = atomic_load(&w->fail_at);
@@ -96,17 +134,20 @@ static bool sva_alloc_attempt_fails(struct sva_world *w, enum sva_obj_type type,
 	    !atomic_compare_exchange_strong(&w->fail_at, &fail_at, 0))
 		return false;
 	w->injected_site = site;
-	w->injected_type = type;
+	w->injected_cls = cls;
 	w->injected_attempt = n;
 	atomic_store(&w->injected, true); /* publishes the three above */
 	return true;
 }
 
-bool sva_alloc_account_at(struct sva_world *w, enum sva_obj_type type, long delta, const char *site)
+bool sva_alloc_account_at(struct sva_world *w, const struct sva_obj_class *cls, long delta,
+			  const char *site)
 {
-	if (delta > 0 && sva_alloc_attempt_fails(w, type, site))
+	int slot = sva_obj_slot(w, cls);
+
+	if (slot < 0 || (delta > 0 && sva_alloc_attempt_fails(w, cls, site)))
 		return false;
-	atomic_fetch_add(&w->live[type], delta);
+	atomic_fetch_add(&w->classes[slot].live, delta);
 	return true;
 }
 
@@ -137,64 +178,69 @@ static void sva_obj_put(struct sva_obj_header *h)
 		free(h);
 }
 
-static void *sva_alloc_new(struct sva_world *w, enum sva_obj_type type, size_t size)
+static void *sva_alloc_new(struct sva_world *w, unsigned slot, size_t size)
 {
 	struct sva_obj_header *h = sva_obj_get(size);
 
 	if (!h)
 		return NULL;
-	h->type = type;
+	h->slot = slot;
 	h->magic = SVA_OBJ_MAGIC;
 	h->size = size;
 	h->serial = atomic_load(&w->attempts);
 	pthread_mutex_lock(&w->objects_lock);
 	sva_list_add_tail(&h->node, &w->objects);
 	pthread_mutex_unlock(&w->objects_lock);
-	atomic_fetch_add(&w->live[type], 1);
+	atomic_fetch_add(&w->classes[slot].live, 1);
 	return sva_obj_of(h);
 }
 
-void *sva_alloc_at(struct sva_world *w, enum sva_obj_type type, size_t size, const char *site)
+void *sva_alloc_at(struct sva_world *w, const struct sva_obj_class *cls, size_t size,
+		   const char *site)
 {
-	if ((unsigned)type >= SVA_OBJ_NR || sva_alloc_attempt_fails(w, type, site))
+	int slot = sva_obj_slot(w, cls);
+
+	if (slot < 0 || sva_alloc_attempt_fails(w, cls, site))
 		return NULL;
-	return sva_alloc_new(w, type, size);
+	return sva_alloc_new(w, (unsigned)slot, size);
 }
 
-void *(sva_alloc)(struct sva_world *w, enum sva_obj_type type, size_t size)
+void *(sva_alloc)(struct sva_world *w, const struct sva_obj_class *cls, size_t size)
 {
-	return sva_alloc_at(w, type, size, NULL);
+	return sva_alloc_at(w, cls, size, NULL);
 }
 
-/* What is wrong with @h as the object of @type that @op was given, or NULL when nothing is. */
+/* What is wrong with @h as the object of @cls that @op was given, or NULL when nothing is. */
 static const char *sva_obj_misuse(struct sva_world *w, struct sva_obj_header *h,
-				  enum sva_obj_type type, const char *op, void *obj)
+				  const struct sva_obj_class *cls, const char *op, void *obj)
 {
-	if (h->magic == SVA_OBJ_MAGIC && h->type == type)
+	if (h->magic == SVA_OBJ_MAGIC && h->slot < SVA_OBJ_CLASSES_MAX &&
+	    w->classes[h->slot].cls == cls)
 		return NULL;
 	if (h->magic == SVA_OBJ_FREED_MAGIC) {
 		sva_report(
 			w, SVA_REPORT_USE_AFTER_FREE,
 			"%s of a freed %s at %p (allocation #%llu, freed after allocation #%llu)",
-			op, sva_obj_type_name(h->type), obj, (unsigned long long)h->serial,
+			op, sva_obj_slot_name(w, h->slot), obj, (unsigned long long)h->serial,
 			(unsigned long long)h->freed_serial);
 		return "freed";
 	}
-	sva_report(w, SVA_REPORT_BAD_USAGE, "%s of a %s at %p: %s", op, sva_obj_type_name(type),
-		   obj, h->magic != SVA_OBJ_MAGIC ? "not a live object" : "wrong type");
+	sva_report(w, SVA_REPORT_BAD_USAGE, "%s of a %s at %p: %s", op, cls ? cls->name : "?", obj,
+		   h->magic != SVA_OBJ_MAGIC ? "not a live object" : "wrong type");
 	return "bad";
 }
 
-void *sva_realloc(struct sva_world *w, enum sva_obj_type type, void *obj, size_t size)
+void *sva_realloc(struct sva_world *w, const struct sva_obj_class *cls, void *obj, size_t size)
 {
 	struct sva_obj_header *h, *n;
+	int slot = sva_obj_slot(w, cls);
 
-	if ((unsigned)type >= SVA_OBJ_NR)
+	if (slot < 0)
 		return NULL;
 	if (!obj)
-		return sva_alloc_new(w, type, size);
+		return sva_alloc_new(w, (unsigned)slot, size);
 	h = sva_header_of(obj);
-	if (sva_obj_misuse(w, h, type, "sva_realloc", obj))
+	if (sva_obj_misuse(w, h, cls, "sva_realloc", obj))
 		return NULL;
 	pthread_mutex_lock(&w->objects_lock);
 	sva_list_del(&h->node);
@@ -262,7 +308,7 @@ static bool sva_obj_quarantined(struct sva_world *w, struct sva_obj_header *h)
 	return w->config.backend == SVA_BACKEND_SIM && !sva_obj_mapped(h->size);
 }
 
-void sva_free(struct sva_world *w, enum sva_obj_type type, void *obj)
+void sva_free(struct sva_world *w, const struct sva_obj_class *cls, void *obj)
 {
 	struct sva_obj_header *h;
 	bool quarantine;
@@ -270,7 +316,7 @@ void sva_free(struct sva_world *w, enum sva_obj_type type, void *obj)
 	if (!obj)
 		return;
 	h = sva_header_of(obj);
-	if (sva_obj_misuse(w, h, type, "sva_free", obj))
+	if (sva_obj_misuse(w, h, cls, "sva_free", obj))
 		return;
 	quarantine = sva_obj_quarantined(w, h);
 	h->magic = 0;
@@ -279,7 +325,7 @@ void sva_free(struct sva_world *w, enum sva_obj_type type, void *obj)
 	if (quarantine)
 		sva_obj_quarantine(w, h);
 	pthread_mutex_unlock(&w->objects_lock);
-	atomic_fetch_sub(&w->live[type], 1);
+	atomic_fetch_sub(&w->classes[h->slot].live, 1);
 	if (!quarantine)
 		sva_obj_put(h);
 }
@@ -290,7 +336,7 @@ void sva_alloc_release_all(struct sva_world *w)
 
 	pthread_mutex_lock(&w->objects_lock);
 	sva_list_for_each_entry_safe(h, tmp, &w->objects, node) {
-		atomic_fetch_sub(&w->live[h->type], 1);
+		atomic_fetch_sub(&w->classes[h->slot].live, 1);
 		sva_list_del(&h->node);
 		sva_obj_put(h);
 	}
@@ -313,7 +359,7 @@ void sva_obj_report_freed(struct sva_world *const *wp, const char *op)
 		const char *start = sva_obj_of(h);
 
 		if (at >= start && at < start + h->size) {
-			type = sva_obj_type_name(h->type);
+			type = sva_obj_slot_name(w, h->slot);
 			serial = (unsigned long long)h->serial;
 			off = (size_t)(at - start);
 			break;
@@ -335,19 +381,20 @@ bool sva_obj_gone(const void *field, const char *op)
 	return sva_obj_freed((struct sva_world *const *)field, op);
 }
 
-long sva_alloc_live(struct sva_world *w, enum sva_obj_type type)
+long sva_alloc_live(struct sva_world *w, const struct sva_obj_class *cls)
 {
-	if ((unsigned)type >= SVA_OBJ_NR)
-		return 0;
-	return atomic_load(&w->live[type]);
+	int slot = sva_obj_slot_find(w, cls);
+
+	return slot < 0 ? 0 : atomic_load(&w->classes[slot].live);
 }
 
 long sva_alloc_live_total(struct sva_world *w)
 {
+	unsigned n = atomic_load_explicit(&w->nclasses, memory_order_acquire);
 	long total = 0;
 
-	for (int t = 0; t < SVA_OBJ_NR; t++)
-		total += atomic_load(&w->live[t]);
+	for (unsigned i = 0; i < n; i++)
+		total += atomic_load(&w->classes[i].live);
 	return total;
 }
 
@@ -372,27 +419,39 @@ bool sva_alloc_injection(struct sva_world *w, struct sva_alloc_injection *out)
 	if (!atomic_load(&w->injected))
 		return false;
 	out->attempt = w->injected_attempt;
-	out->type = w->injected_type;
+	out->type = w->injected_cls;
 	out->site = w->injected_site ? w->injected_site : "?";
 	return true;
 }
 
-long sva_alloc_describe_live(struct sva_world *w, uint64_t ignore, char *buf, size_t len)
+/* Is @cls one of the NULL-terminated @list (NULL: none)? */
+static bool sva_obj_class_in(const struct sva_obj_class *cls,
+			     const struct sva_obj_class *const *list)
 {
+	for (; list && *list; list++)
+		if (*list == cls)
+			return true;
+	return false;
+}
+
+long sva_alloc_describe_live(struct sva_world *w, const struct sva_obj_class *const *ignore,
+			     char *buf, size_t len)
+{
+	unsigned nclasses = atomic_load_explicit(&w->nclasses, memory_order_acquire);
 	long total = 0;
 	size_t off = 0;
 
 	if (len)
 		buf[0] = '\0';
-	for (int t = 0; t < SVA_OBJ_NR; t++) {
-		long n = atomic_load(&w->live[t]);
+	for (unsigned t = 0; t < nclasses; t++) {
+		long n = atomic_load(&w->classes[t].live);
 
-		if (n == 0 || (ignore & (1ull << t)))
+		if (n == 0 || sva_obj_class_in(w->classes[t].cls, ignore))
 			continue;
 		total += n;
 		if (off < len) {
 			int r = snprintf(buf + off, len - off, "%s%ld %s", off ? ", " : "", n,
-					 sva_obj_type_names[t]);
+					 sva_obj_slot_name(w, t));
 			if (r > 0)
 				off += (size_t)r;
 		}

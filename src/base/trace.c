@@ -48,6 +48,8 @@
 #include "sanitizers.h"
 #include "world.h"
 
+SVA_OBJ_CLASS(trace_ring);
+
 /* An event as the words of a slot (its fields copied in and out whole). */
 #define SVA_TRACE_WORDS (sizeof(struct sva_trace_event) / sizeof(uint64_t))
 _Static_assert(sizeof(struct sva_trace_event) % sizeof(uint64_t) == 0,
@@ -147,7 +149,7 @@ int sva_trace_ring_create(struct sva_world *w, size_t capacity)
 	if (capacity > (SIZE_MAX - sizeof(*r) - SVA_TRACE_SLOT_ALIGN) / sizeof(*r->slots))
 		return -ENOMEM;
 	/* zeroed: every slot never written */
-	r = sva_alloc(w, SVA_OBJ_TRACE_RING,
+	r = sva_alloc(w, &sva_obj_trace_ring,
 		      sizeof(*r) + SVA_TRACE_SLOT_ALIGN + capacity * sizeof(*r->slots));
 	if (!r)
 		return -ENOMEM;
@@ -196,7 +198,7 @@ void sva_trace_ring_destroy(struct sva_world *w)
 	pthread_mutex_destroy(&r->order_lock);
 	pthread_mutex_destroy(&r->deliver_lock);
 	pthread_cond_destroy(&r->deliver_cond);
-	sva_free(w, SVA_OBJ_TRACE_RING, r);
+	sva_free(w, &sva_obj_trace_ring, r);
 	w->trace = NULL;
 }
 
@@ -593,7 +595,7 @@ int sva_trace_write_text(struct sva_world *w, FILE *out)
 			fprintf(out, " %s:%llu", d->track, (unsigned long long)ev.track_id);
 		for (unsigned f = 0; f < d->nfields; f++) /* as the table's format says */
 			fprintf(out, " %s=%s", d->fields[f].name,
-				sva_trace_field_text(&ev, f, value, sizeof(value)));
+				sva_trace_field_text(w, &ev, f, value, sizeof(value)));
 		fputc('\n', out);
 	}
 	return ferror(out) ? -EIO : 0;

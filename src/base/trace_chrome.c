@@ -235,14 +235,14 @@ static int sva_chrome_flows_at(struct sva_chrome *c, const struct sva_trace_even
 }
 
 /* Field @f's arg: a decimal as a JSON number, anything else as the formatter's text. */
-static json_t *sva_chrome_arg(const struct sva_trace_event *ev, unsigned f)
+static json_t *sva_chrome_arg(struct sva_world *w, const struct sva_trace_event *ev, unsigned f)
 {
 	const struct sva_event_desc *d = sva_event_desc(ev->kind);
 	char text[64];
 
 	if (!d->fields[f].str && sva_trace_format_is_decimal(d->fields[f].format))
 		return json_integer((json_int_t)ev->v[f].num);
-	return json_string(sva_trace_field_text(ev, f, text, sizeof(text)));
+	return json_string(sva_trace_field_text(w, ev, f, text, sizeof(text)));
 }
 
 static int sva_chrome_event(struct sva_chrome *c, const struct sva_trace_event *ev)
@@ -257,7 +257,7 @@ static int sva_chrome_event(struct sva_chrome *c, const struct sva_trace_event *
 	int ret;
 
 	for (unsigned f = 0; args && f < d->nfields; f++)
-		json_object_set_new(args, d->fields[f].name, sva_chrome_arg(ev, f));
+		json_object_set_new(args, d->fields[f].name, sva_chrome_arg(c->w, ev, f));
 	if (args && d->track)
 		json_object_set_new(args, "actor", json_integer(ev->actor));
 	obj = json_pack("{s:s, s:s, s:f, s:i, s:I, s:o}", "name", d->name, "ph", phases[d->phase],

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The world, its base half: the configuration, the allocator, logging and the trace ring of a
- * libsva instance, and the world's accessors.
+ * libsva instance, and the world's accessors. The design variant is carried, not known: the
+ * IOMMU core names the variants and checks the number (src/iommu/variant.c).
  *
  * The world as a whole - this half and its scheduler - is created and destroyed by
  * src/sync/world.c (sva_world_create), above both: base calls nothing above it, and reads the
@@ -11,7 +12,6 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "list.h"
 #include "world.h"
@@ -21,8 +21,7 @@ int sva_world_base_create(const struct sva_world_config *config, struct sva_worl
 	struct sva_world *w;
 	int ret;
 
-	if ((config->backend != SVA_BACKEND_NATIVE && config->backend != SVA_BACKEND_SIM) ||
-	    (unsigned)config->variant >= SVA_VARIANT_NR)
+	if (config->backend != SVA_BACKEND_NATIVE && config->backend != SVA_BACKEND_SIM)
 		return -EINVAL;
 	w = calloc(1, sizeof(*w));
 	if (!w)
@@ -63,12 +62,12 @@ enum sva_backend sva_world_backend(const struct sva_world *w)
 	return w->config.backend;
 }
 
-enum sva_variant sva_world_variant(const struct sva_world *w)
+unsigned sva_world_variant(const struct sva_world *w)
 {
 	return w->config.variant;
 }
 
-bool sva_world_broken(const struct sva_world *w, enum sva_break brk)
+bool sva_world_broken(const struct sva_world *w, unsigned brk)
 {
 	return (w->config.breaks & brk) != 0;
 }
@@ -81,26 +80,4 @@ void sva_world_stop(struct sva_world *w)
 bool sva_world_stopped(const struct sva_world *w)
 {
 	return atomic_load(&w->stopped);
-}
-
-static const struct sva_variant_info sva_variants[SVA_VARIANT_NR] = {
-#define SVA_VARIANT_INFO(id, n, s, i, d) [SVA_VARIANT_##id] = { n, s, i, d },
-	SVA_VARIANTS(SVA_VARIANT_INFO)
-#undef SVA_VARIANT_INFO
-};
-
-const struct sva_variant_info *sva_variant_info(enum sva_variant v)
-{
-	return (unsigned)v < SVA_VARIANT_NR ? &sva_variants[v] : NULL;
-}
-
-int sva_variant_find(const char *name, enum sva_variant *out)
-{
-	for (unsigned v = 0; v < SVA_VARIANT_NR; v++) {
-		if (name && strcmp(name, sva_variants[v].name) == 0) {
-			*out = (enum sva_variant)v;
-			return 0;
-		}
-	}
-	return -ENOENT;
 }

@@ -42,13 +42,17 @@ struct sva_world {
 	struct sva_world_config config;
 
 	/* allocator (alloc.c) */
-	atomic_long live[SVA_OBJ_NR];
+	struct {
+		const struct sva_obj_class *cls; /* written once, before nclasses counts it */
+		atomic_long live;
+	} classes[SVA_OBJ_CLASSES_MAX]; /* each class's slot, given on its first use */
+	atomic_uint nclasses;
 	atomic_ulong attempts;
 	atomic_ulong fail_at; /* the attempt number that fails; 0 = none */
 	atomic_bool injected;
 	/* the failure injected (set once, by the attempt that failed, before injected is) */
 	const char *injected_site;
-	enum sva_obj_type injected_type;
+	const struct sva_obj_class *injected_cls;
 	unsigned long injected_attempt;
 	pthread_mutex_t objects_lock;
 	struct sva_list_head objects;	 /* every live object, freed at world destroy */
@@ -68,6 +72,8 @@ struct sva_world {
 	struct sva_subscriber subscribers[SVA_MAX_SUBSCRIBERS];
 	unsigned nsubscribers;
 	unsigned nordered; /* of which ordered */
+	/* the namers of the layers' formats (trace_format.c), registered at setup */
+	_Atomic(sva_trace_format_fn) formats[SVA_EV_FMT_NR];
 
 	/* concurrency (src/sync) */
 	struct sva_world_hooks hooks;
@@ -76,9 +82,9 @@ struct sva_world {
 };
 
 /* Allocator accounting for memory that is not malloc'd (fiber stacks). */
-bool sva_alloc_account_at(struct sva_world *w, enum sva_obj_type type, long delta,
+bool sva_alloc_account_at(struct sva_world *w, const struct sva_obj_class *cls, long delta,
 			  const char *site);
-#define sva_alloc_account(w, type, delta) sva_alloc_account_at((w), (type), (delta), SVA_HERE)
+#define sva_alloc_account(w, cls, delta) sva_alloc_account_at((w), (cls), (delta), SVA_HERE)
 /* Free every object still tracked (world destroy). */
 void sva_alloc_release_all(struct sva_world *w);
 

@@ -27,6 +27,7 @@
 #include "sva/check.h"
 #include "sva/mem.h"
 #include "sva/mm.h"
+#include "sva/swiommu.h" /* sva_pasid_entry_state_name */
 #include "table.h"
 
 /* key: the PASID */
@@ -183,8 +184,7 @@ static void sva_chk_pasid_freed(struct sva_checker *c, uint32_t pasid, struct sv
 	if (e)
 		snprintf(v->msg, sizeof(v->msg),
 			 "PASID %u freed while %s still holds an entry (state %s)", pasid,
-			 e->key.device,
-			 sva_trace_format(SVA_EV_FMT_pasid_state, e->state, state, sizeof(state)));
+			 e->key.device, sva_pasid_entry_state_name(e->state, state, sizeof(state)));
 	else if (g)
 		snprintf(v->msg, sizeof(v->msg),
 			 "PASID %u freed with page-request group %llu of %s unanswered", pasid,
@@ -398,7 +398,7 @@ static void sva_chk_unbind(struct sva_checker *c, const struct sva_trace_event *
 	snprintf(v->msg, sizeof(v->msg),
 		 "%s keeps its entry for PASID %u (mm%llu, state %s) after its last unbind", dev,
 		 pasid, (unsigned long long)e->mm,
-		 sva_trace_format(SVA_EV_FMT_pasid_state, e->state, state, sizeof(state)));
+		 sva_pasid_entry_state_name(e->state, state, sizeof(state)));
 }
 
 /* An mm from creation to free (I5: nothing is served on it once exit_mmap started). */
@@ -721,11 +721,6 @@ void sva_checker_detach(struct sva_checker *c)
 	free(c);
 }
 
-/* Infrastructure that lives as long as the world. */
-#define SVA_CHK_IGNORED                                                                          \
-	((1ull << SVA_OBJ_ACTOR) | (1ull << SVA_OBJ_FIBER_STACK) | (1ull << SVA_OBJ_SCHEDULER) | \
-	 (1ull << SVA_OBJ_TRACE_RING))
-
 void sva_checker_stop_on_violation(struct sva_checker *c, bool stop)
 {
 	pthread_mutex_lock(&c->lock);
@@ -779,7 +774,7 @@ void sva_checker_finish(struct sva_checker *c)
 	if (unanswered)
 		sva_checker_violated(c, SVA_I6_LIVENESS, "%lu page-request groups never answered",
 				     unanswered);
-	if (sva_alloc_describe_live(c->w, SVA_CHK_IGNORED, leaks, sizeof(leaks)))
+	if (sva_alloc_describe_live(c->w, sva_obj_machinery, leaks, sizeof(leaks)))
 		sva_checker_violated(c, SVA_I4_NO_LEAKS, "at quiescence: %s", leaks);
 }
 

@@ -15,6 +15,9 @@
 #include "../sync/glist.h"
 #include "sva/fs.h"
 
+SVA_OBJ_CLASS(fs);
+SVA_OBJ_CLASS(file);
+
 struct sva_fs {
 	struct sva_world *w;
 	struct sva_spinlock lock;
@@ -32,7 +35,7 @@ static void sva_file_free(struct sva_file *file)
 	if (file->f_op && file->f_op->release)
 		file->f_op->release(file);
 	sva_atomic_dec_return(&fs->files);
-	sva_free(fs->w, SVA_OBJ_FILE, file);
+	sva_free(fs->w, &sva_obj_file, file);
 }
 
 static void sva_fput_task_work(struct sva_task_work *tw)
@@ -62,7 +65,7 @@ static void sva_delayed_fput(struct sva_work *work)
 
 int sva_fs_create(struct sva_world *w, struct sva_fs **out)
 {
-	struct sva_fs *fs = sva_alloc(w, SVA_OBJ_FS, sizeof(*fs));
+	struct sva_fs *fs = sva_alloc(w, &sva_obj_fs, sizeof(*fs));
 	int ret;
 
 	if (!fs)
@@ -74,7 +77,7 @@ int sva_fs_create(struct sva_world *w, struct sva_fs **out)
 	sva_atomic_init(w, &fs->files, 0);
 	ret = sva_workqueue_create(w, "fput", SVA_WQ_ORDERED, 1, &fs->wq);
 	if (ret) {
-		sva_free(w, SVA_OBJ_FS, fs);
+		sva_free(w, &sva_obj_fs, fs);
 		return ret;
 	}
 	*out = fs;
@@ -88,7 +91,7 @@ void sva_fs_destroy(struct sva_fs *fs)
 	sva_fs_flush_delayed(fs);
 	sva_workqueue_destroy(fs->wq);
 	sva_spin_lock_destroy(&fs->lock);
-	sva_free(fs->w, SVA_OBJ_FS, fs);
+	sva_free(fs->w, &sva_obj_fs, fs);
 }
 
 struct sva_world *sva_fs_world(struct sva_fs *fs)
@@ -104,7 +107,7 @@ void sva_fs_flush_delayed(struct sva_fs *fs)
 int sva_file_open(struct sva_fs *fs, const char *name, const struct sva_file_operations *ops,
 		  void *private_data, struct sva_file **out)
 {
-	struct sva_file *file = sva_alloc(fs->w, SVA_OBJ_FILE, sizeof(*file));
+	struct sva_file *file = sva_alloc(fs->w, &sva_obj_file, sizeof(*file));
 	int ret;
 
 	if (!file)
@@ -119,7 +122,7 @@ int sva_file_open(struct sva_fs *fs, const char *name, const struct sva_file_ope
 	if (ops && ops->open) {
 		ret = ops->open(file);
 		if (ret) {
-			sva_free(fs->w, SVA_OBJ_FILE, file);
+			sva_free(fs->w, &sva_obj_file, file);
 			return ret;
 		}
 	}

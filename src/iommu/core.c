@@ -16,12 +16,21 @@
 
 #include "internal.h"
 
+SVA_OBJ_CLASS(iommu);
+SVA_OBJ_CLASS(iommu_group);
+SVA_OBJ_CLASS(device);
+SVA_OBJ_CLASS(domain);
+
 int sva_iommu_sys_create(struct sva_mm_sys *mm_sys, struct sva_iommu_sys **out)
 {
 	struct sva_world *w = sva_phys_world(sva_mm_sys_phys(mm_sys));
-	struct sva_iommu_sys *sys = sva_alloc(w, SVA_OBJ_IOMMU, sizeof(*sys));
+	struct sva_iommu_sys *sys;
 	int ret;
 
+	if (sva_world_variant(w) >= SVA_VARIANT_NR)
+		return -EINVAL; /* base carries the number; the variants are this layer's */
+	sva_iommu_name_formats(w);
+	sys = sva_alloc(w, &sva_obj_iommu, sizeof(*sys));
 	if (!sys)
 		return -ENOMEM;
 	sys->w = w;
@@ -36,7 +45,7 @@ int sva_iommu_sys_create(struct sva_mm_sys *mm_sys, struct sva_iommu_sys **out)
 		ret = sva_iommu_sva_init(sys);
 	if (ret) {
 		sva_pasid_space_destroy(sys->pasids);
-		sva_free(w, SVA_OBJ_IOMMU, sys);
+		sva_free(w, &sva_obj_iommu, sys);
 		return ret;
 	}
 	*out = sys;
@@ -56,7 +65,7 @@ void sva_iommu_sys_destroy(struct sva_iommu_sys *sys)
 	sva_spin_lock_destroy(&sys->fault_param_lock);
 	sva_mutex_destroy(&sys->sva_lock);
 	sva_mutex_destroy(&sys->lock);
-	sva_free(sys->w, SVA_OBJ_IOMMU, sys);
+	sva_free(sys->w, &sva_obj_iommu, sys);
 }
 
 struct sva_pasid_space *sva_iommu_sys_pasids(struct sva_iommu_sys *sys)
@@ -97,7 +106,7 @@ int sva_iommu_register(struct sva_iommu_sys *sys, const struct sva_iommu_config 
 
 	if (!cfg || !cfg->ops || cfg->pasid_bits > SVA_PASID_WIDTH_MAX)
 		return -EINVAL;
-	iommu = sva_alloc(sys->w, SVA_OBJ_IOMMU, sizeof(*iommu));
+	iommu = sva_alloc(sys->w, &sva_obj_iommu, sizeof(*iommu));
 	if (!iommu)
 		return -ENOMEM;
 	iommu->sys = sys;
@@ -106,7 +115,7 @@ int sva_iommu_register(struct sva_iommu_sys *sys, const struct sva_iommu_config 
 	iommu->priv = cfg->priv;
 	iommu->max_pasids = cfg->pasid_bits ? 1u << cfg->pasid_bits : 0;
 	if (sva_pasid_space_create(sys->w, SVA_IOMMU_DIDS, &iommu->dids)) {
-		sva_free(sys->w, SVA_OBJ_IOMMU, iommu);
+		sva_free(sys->w, &sva_obj_iommu, iommu);
 		return -ENOMEM;
 	}
 	sva_list_init(&iommu->devices);
@@ -128,7 +137,7 @@ void sva_iommu_unregister(struct sva_iommu *iommu)
 	sva_list_del(&iommu->node);
 	sva_mutex_unlock(&sys->lock);
 	sva_pasid_space_destroy(iommu->dids);
-	sva_free(sys->w, SVA_OBJ_IOMMU, iommu);
+	sva_free(sys->w, &sva_obj_iommu, iommu);
 }
 
 void *sva_iommu_priv(struct sva_iommu *iommu)
@@ -150,7 +159,7 @@ struct sva_iommu_sys *sva_iommu_sys_of(struct sva_iommu *iommu)
 
 static struct sva_iommu_group *sva_group_alloc(struct sva_iommu_sys *sys)
 {
-	struct sva_iommu_group *g = sva_alloc(sys->w, SVA_OBJ_IOMMU_GROUP, sizeof(*g));
+	struct sva_iommu_group *g = sva_alloc(sys->w, &sva_obj_iommu_group, sizeof(*g));
 
 	if (!g)
 		return NULL;
@@ -169,10 +178,10 @@ static void sva_group_free(struct sva_iommu_sys *sys, struct sva_iommu_group *g)
 	if (g->nslots)
 		sva_report(sys->w, SVA_REPORT_BAD_USAGE, "group %u freed with %zu PASIDs attached",
 			   g->id, g->nslots);
-	sva_free(sys->w, SVA_OBJ_ARRAY, g->slots);
+	sva_free(sys->w, &sva_obj_array, g->slots);
 	sva_spin_lock_destroy(&g->xa_lock);
 	sva_mutex_destroy(&g->mutex);
-	sva_free(sys->w, SVA_OBJ_IOMMU_GROUP, g);
+	sva_free(sys->w, &sva_obj_iommu_group, g);
 }
 
 int sva_device_add(struct sva_iommu *iommu, const struct sva_device_config *cfg,
@@ -187,7 +196,7 @@ int sva_device_add(struct sva_iommu *iommu, const struct sva_device_config *cfg,
 	if (!cfg || cfg->pasid_bits > SVA_PASID_WIDTH_MAX ||
 	    (cfg->same_group && cfg->same_group->iommu != iommu))
 		return -EINVAL;
-	dev = sva_alloc(sys->w, SVA_OBJ_DEVICE, sizeof(*dev));
+	dev = sva_alloc(sys->w, &sva_obj_device, sizeof(*dev));
 	if (!dev)
 		return -ENOMEM;
 	snprintf(dev->name, sizeof(dev->name), "%s", cfg->name ? cfg->name : "device");
@@ -198,14 +207,14 @@ int sva_device_add(struct sva_iommu *iommu, const struct sva_device_config *cfg,
 	dev->pri = cfg->pri;
 	g = cfg->same_group ? cfg->same_group->group : sva_group_alloc(sys);
 	if (!g) {
-		sva_free(sys->w, SVA_OBJ_DEVICE, dev);
+		sva_free(sys->w, &sva_obj_device, dev);
 		return -ENOMEM;
 	}
 	ret = iommu->ops->probe_device ? iommu->ops->probe_device(dev) : 0;
 	if (ret) {
 		if (!cfg->same_group)
 			sva_group_free(sys, g);
-		sva_free(sys->w, SVA_OBJ_DEVICE, dev);
+		sva_free(sys->w, &sva_obj_device, dev);
 		return ret;
 	}
 	dev->group = g;
@@ -244,7 +253,7 @@ void sva_device_remove(struct sva_device *dev)
 	if (last)
 		sva_group_free(sys, g);
 	sva_trace(sys->w, DEVICE_REMOVE, dev->id);
-	sva_free(sys->w, SVA_OBJ_DEVICE, dev);
+	sva_free(sys->w, &sva_obj_device, dev);
 }
 
 /* ---- the PASID array (group->mutex held to change it, with xa_lock) ---- */
@@ -281,7 +290,7 @@ static int sva_slot_reserve(struct sva_iommu_group *g, uint32_t pasid)
 	if (g->nslots == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 8;
 		struct sva_pasid_slot *s =
-			sva_realloc(g->w, SVA_OBJ_ARRAY, g->slots, cap * sizeof(*s));
+			sva_realloc(g->w, &sva_obj_array, g->slots, cap * sizeof(*s));
 
 		if (!s)
 			return -ENOMEM;

@@ -20,6 +20,10 @@
 
 #include "internal.h"
 
+SVA_OBJ_CLASS(iopf_queue);
+SVA_OBJ_CLASS(iopf_group);
+SVA_OBJ_CLASS(iopf_param);
+
 struct sva_iopf_queue {
 	struct sva_iommu_sys *sys;
 	char name[32];
@@ -70,16 +74,16 @@ static void sva_iopf_put_param(struct sva_iommu_fault_param *p)
 	if (!sva_refcount_dec_and_test(&p->users))
 		return;
 	w = p->dev->iommu->sys->w;
-	sva_free(w, SVA_OBJ_ARRAY, p->partial);
+	sva_free(w, &sva_obj_array, p->partial);
 	sva_mutex_destroy(&p->lock);
-	sva_free(w, SVA_OBJ_IOPF_PARAM, p);
+	sva_free(w, &sva_obj_iopf_param, p);
 }
 
 /* ---- queues ---- */
 
 int sva_iopf_queue_alloc(struct sva_iommu_sys *sys, const char *name, struct sva_iopf_queue **out)
 {
-	struct sva_iopf_queue *q = sva_alloc(sys->w, SVA_OBJ_IOPF_QUEUE, sizeof(*q));
+	struct sva_iopf_queue *q = sva_alloc(sys->w, &sva_obj_iopf_queue, sizeof(*q));
 	int ret;
 
 	if (!q)
@@ -91,7 +95,7 @@ int sva_iopf_queue_alloc(struct sva_iommu_sys *sys, const char *name, struct sva
 	ret = sva_workqueue_create(sys->w, q->name, 0, 2, &q->wq);
 	if (ret) {
 		sva_mutex_destroy(&q->lock);
-		sva_free(sys->w, SVA_OBJ_IOPF_QUEUE, q);
+		sva_free(sys->w, &sva_obj_iopf_queue, q);
 		return ret;
 	}
 	*out = q;
@@ -113,7 +117,7 @@ void sva_iopf_queue_free(struct sva_iopf_queue *q)
 			   q->name);
 	sva_workqueue_destroy(q->wq);
 	sva_mutex_destroy(&q->lock);
-	sva_free(q->sys->w, SVA_OBJ_IOPF_QUEUE, q);
+	sva_free(q->sys->w, &sva_obj_iopf_queue, q);
 }
 
 int sva_iopf_queue_add_device(struct sva_iopf_queue *q, struct sva_device *dev)
@@ -125,7 +129,7 @@ int sva_iopf_queue_add_device(struct sva_iopf_queue *q, struct sva_device *dev)
 	if (sva_iopf_queue_gone(q, "iopf_queue_add_device") ||
 	    sva_device_gone(dev, "iopf_queue_add_device") || !dev->iommu->ops->page_response)
 		return -ENODEV;
-	p = sva_alloc(sys->w, SVA_OBJ_IOPF_PARAM, sizeof(*p));
+	p = sva_alloc(sys->w, &sva_obj_iopf_param, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	p->dev = dev;
@@ -145,7 +149,7 @@ int sva_iopf_queue_add_device(struct sva_iopf_queue *q, struct sva_device *dev)
 	sva_mutex_unlock(&q->lock);
 	if (ret) {
 		sva_mutex_destroy(&p->lock);
-		sva_free(sys->w, SVA_OBJ_IOPF_PARAM, p);
+		sva_free(sys->w, &sva_obj_iopf_param, p);
 	}
 	return ret;
 }
@@ -302,7 +306,7 @@ static int sva_iopf_add_partial(struct sva_iommu_fault_param *p, const struct sv
 	sva_mutex_lock(&p->lock);
 	if (p->npartial == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 8;
-		struct sva_page_request *n = sva_realloc(p->dev->iommu->sys->w, SVA_OBJ_ARRAY,
+		struct sva_page_request *n = sva_realloc(p->dev->iommu->sys->w, &sva_obj_array,
 							 p->partial, cap * sizeof(*n));
 
 		if (n) {
@@ -324,13 +328,13 @@ static struct sva_iopf_group *sva_iopf_group_build(struct sva_iommu_fault_param 
 						   struct sva_domain *domain)
 {
 	struct sva_world *w = p->dev->iommu->sys->w;
-	struct sva_iopf_group *g = sva_alloc(w, SVA_OBJ_IOPF_GROUP, sizeof(*g));
+	struct sva_iopf_group *g = sva_alloc(w, &sva_obj_iopf_group, sizeof(*g));
 	size_t kept = 0;
 
 	sva_mutex_lock(&p->lock);
 	if (g)
-		g->faults =
-			sva_realloc(w, SVA_OBJ_ARRAY, NULL, (p->npartial + 1) * sizeof(*g->faults));
+		g->faults = sva_realloc(w, &sva_obj_array, NULL,
+					(p->npartial + 1) * sizeof(*g->faults));
 	for (size_t i = 0; i < p->npartial; i++) { /* the group's partials leave either way */
 		const struct sva_page_request *r = &p->partial[i];
 
@@ -353,7 +357,7 @@ static struct sva_iopf_group *sva_iopf_group_build(struct sva_iommu_fault_param 
 	}
 	sva_mutex_unlock(&p->lock);
 	if (g && !g->faults) {
-		sva_free(w, SVA_OBJ_IOPF_GROUP, g);
+		sva_free(w, &sva_obj_iopf_group, g);
 		g = NULL;
 	}
 	return g;
@@ -421,8 +425,8 @@ void sva_iopf_free_group(struct sva_iopf_group *group)
 	sva_mutex_lock(&p->lock);
 	sva_list_del(&group->pending); /* unanswered: never answered now */
 	sva_mutex_unlock(&p->lock);
-	sva_free(w, SVA_OBJ_ARRAY, group->faults);
-	sva_free(w, SVA_OBJ_IOPF_GROUP, group);
+	sva_free(w, &sva_obj_array, group->faults);
+	sva_free(w, &sva_obj_iopf_group, group);
 	sva_iopf_put_param(p);
 }
 

@@ -26,6 +26,9 @@
 
 #include "internal.h"
 
+SVA_OBJ_CLASS(iommu_mm);
+SVA_OBJ_CLASS(bond);
+
 static struct sva_iommu_mm *sva_iommu_mm_of(struct sva_mm *mm)
 {
 	return sva_mm_iommu_data(mm);
@@ -78,7 +81,7 @@ static void sva_iommu_mm_drop(void *ctx, struct sva_mm *mm)
 			   sva_mm_name(mm));
 	sva_iommu_mm_pasid_drop(sys, im);
 	sva_mm_set_iommu_data(mm, NULL);
-	sva_free(sys->w, SVA_OBJ_IOMMU_MM, im);
+	sva_free(sys->w, &sva_obj_iommu_mm, im);
 }
 
 int sva_iommu_sva_init(struct sva_iommu_sys *sys)
@@ -111,12 +114,12 @@ static int sva_iommu_mm_get(struct sva_iommu_sys *sys, struct sva_device *dev, s
 		*out = im;
 		return 0;
 	}
-	im = sva_alloc(sys->w, SVA_OBJ_IOMMU_MM, sizeof(*im));
+	im = sva_alloc(sys->w, &sva_obj_iommu_mm, sizeof(*im));
 	if (!im)
 		return -ENOMEM;
 	ret = sva_pasid_alloc(sys->pasids, dev->max_pasids, &im->pasid);
 	if (ret) {
-		sva_free(sys->w, SVA_OBJ_IOMMU_MM, im);
+		sva_free(sys->w, &sva_obj_iommu_mm, im);
 		return ret == -ENOMEM ? -ENOMEM : -ENOSPC;
 	}
 	im->mm = mm;
@@ -184,7 +187,7 @@ static void sva_detach_later(struct sva_iommu_sys *sys, struct sva_domain *domai
 		struct sva_bond *b = domain->detach_later[--domain->ndetach_later];
 
 		sva_iommu_detach_device_pasid(domain, b->dev, pasid);
-		sva_free(sys->w, SVA_OBJ_BOND, b);
+		sva_free(sys->w, &sva_obj_bond, b);
 	}
 }
 
@@ -229,14 +232,14 @@ static int sva_bind_locked(struct sva_iommu_sys *sys, struct sva_device *dev, st
 	}
 	if (ret != -ENOENT)
 		return ret;
-	bond = sva_alloc(sys->w, SVA_OBJ_BOND, sizeof(*bond));
+	bond = sva_alloc(sys->w, &sva_obj_bond, sizeof(*bond));
 	if (!bond)
 		return -ENOMEM;
 	if (!sva_try_shared_domain(im, dev, bond)) {
 		ret = sva_new_domain(sys, im, dev, bond);
 		if (ret) {
 			if (!sva_world_broken(sys->w, SVA_BREAK_BIND_LEAKS_BOND))
-				sva_free(sys->w, SVA_OBJ_BOND, bond);
+				sva_free(sys->w, &sva_obj_bond, bond);
 			return ret;
 		}
 	}
@@ -323,7 +326,7 @@ void sva_unbind_device(struct sva_bond *bond)
 	sva_trace(sys->w, SVA_UNBIND, dev->name, mm_id, pasid, last);
 	sva_mutex_unlock(&sys->sva_lock);
 	if (last && !left)
-		sva_free(sys->w, SVA_OBJ_BOND, bond);
+		sva_free(sys->w, &sva_obj_bond, bond);
 	if (sva_world_variant(sys->w) == SVA_VARIANT_BIND_HOLDS_USERS)
 		sva_mmput(mm);
 }

@@ -33,6 +33,9 @@
 #include "sva/iommu.h"
 #include "sva/sync.h"
 
+SVA_OBJ_CLASS(pasid_space);
+SVA_OBJ_CLASS(pasid_chunk);
+
 #define SVA_PASID_WORD_BITS   64u
 #define SVA_PASID_CHUNK_SHIFT 12u
 #define SVA_PASID_CHUNK_IDS   (1u << SVA_PASID_CHUNK_SHIFT)
@@ -233,7 +236,7 @@ int sva_pasid_space_create(struct sva_world *w, uint32_t max, struct sva_pasid_s
 
 	uint32_t nr_chunks = (max - 1 + SVA_PASID_CHUNK_IDS - 1) / SVA_PASID_CHUNK_IDS;
 	struct sva_pasid_space *s =
-		sva_alloc(w, SVA_OBJ_PASID_SPACE, sva_pasid_space_size(nr_chunks));
+		sva_alloc(w, &sva_obj_pasid_space, sva_pasid_space_size(nr_chunks));
 	if (!s)
 		return -ENOMEM;
 	s->w = w;
@@ -249,10 +252,10 @@ void sva_pasid_space_destroy(struct sva_pasid_space *s)
 	if (!s)
 		return;
 	for (uint32_t c = 0; c < s->nr_chunks; c++)
-		sva_free(s->w, SVA_OBJ_PASID_CHUNK, s->chunks[c]);
-	sva_free(s->w, SVA_OBJ_PASID_CHUNK, s->spare);
+		sva_free(s->w, &sva_obj_pasid_chunk, s->chunks[c]);
+	sva_free(s->w, &sva_obj_pasid_chunk, s->spare);
 	sva_spin_lock_destroy(&s->lock);
-	sva_free(s->w, SVA_OBJ_PASID_SPACE, s);
+	sva_free(s->w, &sva_obj_pasid_space, s);
 }
 
 /*
@@ -280,14 +283,14 @@ static int sva_pasid_alloc_slow(struct sva_pasid_space *s, uint32_t max, uint32_
 			break;
 		}
 		sva_spin_unlock(&s->lock);
-		fresh = sva_alloc(s->w, SVA_OBJ_PASID_CHUNK, sizeof(*fresh));
+		fresh = sva_alloc(s->w, &sva_obj_pasid_chunk, sizeof(*fresh));
 		if (!fresh)
 			return -ENOMEM;
 	}
 	sva_pasid_keep_spare(s, &fresh);
 	sva_spin_unlock(&s->lock);
 	if (fresh)
-		sva_free(s->w, SVA_OBJ_PASID_CHUNK, fresh);
+		sva_free(s->w, &sva_obj_pasid_chunk, fresh);
 	if (!ret)
 		*pasid = idx + 1;
 	return ret;
@@ -341,7 +344,7 @@ int sva_pasid_free(struct sva_pasid_space *s, uint32_t pasid)
 		dead = sva_pasid_retire(s, sva_pasid_chunk_of(idx));
 	sva_spin_unlock(&s->lock);
 	if (dead)
-		sva_free(s->w, SVA_OBJ_PASID_CHUNK, dead);
+		sva_free(s->w, &sva_obj_pasid_chunk, dead);
 	return 0;
 }
 

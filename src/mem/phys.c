@@ -29,6 +29,8 @@
 #include "../base/sanitizers.h"
 #include "phys.h"
 
+SVA_OBJ_CLASS(phys);
+
 /* pfns must fit the entry's pfn field. */
 #define SVA_PHYS_MAX_FRAMES  (SVA_PTE_PFN_MASK >> SVA_PAGE_SHIFT)
 #define SVA_PAGE_VALID_FLAGS (SVA_PAGE_ANON | SVA_PAGE_TABLE)
@@ -70,7 +72,7 @@ int sva_phys_create(struct sva_world *w, size_t nframes, struct sva_phys **out)
 	size = sva_phys_size(nframes, &stack_off, &data_off);
 	if (!size)
 		return -ENOMEM;
-	phys = sva_alloc(w, SVA_OBJ_PHYS, size);
+	phys = sva_alloc(w, &sva_obj_phys, size);
 	if (!phys)
 		return -ENOMEM;
 	phys->w = w;
@@ -117,7 +119,7 @@ void sva_phys_destroy(struct sva_phys *phys)
 			   "phys arena destroyed with %zu frames still allocated (%zu page tables)",
 			   used, tables);
 	sva_spin_lock_destroy(&phys->lock);
-	sva_free(phys->w, SVA_OBJ_PHYS, phys);
+	sva_free(phys->w, &sva_obj_phys, phys);
 }
 
 /* ---- the free stack ------------------------------------------------------------------- */

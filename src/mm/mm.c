@@ -15,12 +15,14 @@
 
 #include "internal.h"
 
+SVA_OBJ_CLASS(mm);
+
 #define SVA_MM_DEFAULT_FRAMES 16384
 
 int sva_mm_sys_create(struct sva_world *w, const struct sva_mm_sys_config *cfg,
 		      struct sva_mm_sys **out)
 {
-	struct sva_mm_sys *sys = sva_alloc(w, SVA_OBJ_MM, sizeof(*sys));
+	struct sva_mm_sys *sys = sva_alloc(w, &sva_obj_mm, sizeof(*sys));
 	size_t frames = cfg && cfg->frames ? cfg->frames : SVA_MM_DEFAULT_FRAMES;
 	int ret;
 
@@ -37,9 +39,10 @@ int sva_mm_sys_create(struct sva_world *w, const struct sva_mm_sys_config *cfg,
 			sva_phys_destroy(sys->phys);
 	}
 	if (ret) {
-		sva_free(w, SVA_OBJ_MM, sys);
+		sva_free(w, &sva_obj_mm, sys);
 		return ret;
 	}
+	sva_mm_name_formats(w);
 	*out = sys;
 	return 0;
 }
@@ -55,7 +58,7 @@ void sva_mm_sys_destroy(struct sva_mm_sys *sys)
 	sva_phys_destroy(sys->phys);
 	sva_mutex_destroy(&sys->lock);
 	sva_spin_lock_destroy(&sys->swap_lock);
-	sva_free(sys->w, SVA_OBJ_MM, sys);
+	sva_free(sys->w, &sva_obj_mm, sys);
 }
 
 struct sva_phys *sva_mm_sys_phys(struct sva_mm_sys *sys)
@@ -100,7 +103,7 @@ void sva_mm_sys_synchronize(struct sva_mm_sys *sys)
 
 int sva_mm_create(struct sva_mm_sys *sys, const char *name, struct sva_mm **out)
 {
-	struct sva_mm *mm = sva_alloc(sys->w, SVA_OBJ_MM, sizeof(*mm));
+	struct sva_mm *mm = sva_alloc(sys->w, &sva_obj_mm, sizeof(*mm));
 	int ret;
 
 	if (!mm)
@@ -109,7 +112,7 @@ int sva_mm_create(struct sva_mm_sys *sys, const char *name, struct sva_mm **out)
 	mm->w = sys->w;
 	ret = sva_pgtable_init(&mm->pgt, sys->phys);
 	if (ret) {
-		sva_free(sys->w, SVA_OBJ_MM, mm);
+		sva_free(sys->w, &sva_obj_mm, mm);
 		return ret;
 	}
 	sva_mutex_lock(&sys->lock);
@@ -209,8 +212,8 @@ static void sva___mmdrop(struct sva_mm *mm)
 	sva_rwsem_destroy(&mm->mmap_lock);
 	sva_rwsem_destroy(&mm->notifier_lock);
 	sva_spin_lock_destroy(&mm->ptl);
-	sva_free(mm->w, SVA_OBJ_ARRAY, mm->vmas);
-	sva_free(mm->w, SVA_OBJ_MM, mm);
+	sva_free(mm->w, &sva_obj_array, mm->vmas);
+	sva_free(mm->w, &sva_obj_mm, mm);
 }
 
 void sva_mmdrop(struct sva_mm *mm)

@@ -14,16 +14,18 @@
 
 #include "internal.h"
 
+SVA_OBJ_CLASS(swap_slot);
+
 static int sva_swap_grow(struct sva_mm_sys *sys)
 {
 	size_t n = sys->nslots ? sys->nslots * 2 : 64;
-	void **slots = sva_realloc(sys->w, SVA_OBJ_ARRAY, sys->swap_slots, n * sizeof(*slots));
+	void **slots = sva_realloc(sys->w, &sva_obj_array, sys->swap_slots, n * sizeof(*slots));
 	uint64_t *free_slots;
 
 	if (!slots)
 		return -ENOMEM;
 	sys->swap_slots = slots;
-	free_slots = sva_realloc(sys->w, SVA_OBJ_ARRAY, sys->free_slots, n * sizeof(*free_slots));
+	free_slots = sva_realloc(sys->w, &sva_obj_array, sys->free_slots, n * sizeof(*free_slots));
 	if (!free_slots)
 		return -ENOMEM;
 	sys->free_slots = free_slots;
@@ -38,7 +40,7 @@ static int sva_swap_grow(struct sva_mm_sys *sys)
 
 int sva_swap_store(struct sva_mm_sys *sys, const void *data, uint64_t *slot)
 {
-	void *copy = sva_alloc(sys->w, SVA_OBJ_SWAP_SLOT, SVA_PAGE_SIZE);
+	void *copy = sva_alloc(sys->w, &sva_obj_swap_slot, SVA_PAGE_SIZE);
 	int ret = 0;
 
 	if (!copy)
@@ -53,7 +55,7 @@ int sva_swap_store(struct sva_mm_sys *sys, const void *data, uint64_t *slot)
 	}
 	sva_spin_unlock(&sys->swap_lock);
 	if (ret)
-		sva_free(sys->w, SVA_OBJ_SWAP_SLOT, copy);
+		sva_free(sys->w, &sva_obj_swap_slot, copy);
 	return ret;
 }
 
@@ -82,7 +84,7 @@ void sva_swap_free(struct sva_mm_sys *sys, uint64_t slot)
 	}
 	sva_spin_unlock(&sys->swap_lock);
 	if (copy)
-		sva_free(sys->w, SVA_OBJ_SWAP_SLOT, copy);
+		sva_free(sys->w, &sva_obj_swap_slot, copy);
 	else
 		sva_report(sys->w, SVA_REPORT_BAD_USAGE, "swap slot %llu freed but not in use",
 			   (unsigned long long)slot);
@@ -96,9 +98,9 @@ void sva_swap_free_cb(void *ctx, uint64_t slot)
 void sva_swap_destroy(struct sva_mm_sys *sys)
 {
 	for (size_t i = 0; i < sys->nslots; i++)
-		sva_free(sys->w, SVA_OBJ_SWAP_SLOT, sys->swap_slots[i]);
-	sva_free(sys->w, SVA_OBJ_ARRAY, sys->swap_slots);
-	sva_free(sys->w, SVA_OBJ_ARRAY, sys->free_slots);
+		sva_free(sys->w, &sva_obj_swap_slot, sys->swap_slots[i]);
+	sva_free(sys->w, &sva_obj_array, sys->swap_slots);
+	sva_free(sys->w, &sva_obj_array, sys->free_slots);
 }
 
 /* Evict the page at @addr if it is anonymous and mapped once. True when evicted. */

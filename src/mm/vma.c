@@ -10,9 +10,11 @@
 
 #include "internal.h"
 
+SVA_OBJ_CLASS(vma);
+
 struct sva_vma *sva_vma_alloc(struct sva_mm *mm, uint64_t start, uint64_t end, unsigned flags)
 {
-	struct sva_vma *vma = sva_alloc(mm->w, SVA_OBJ_VMA, sizeof(*vma));
+	struct sva_vma *vma = sva_alloc(mm->w, &sva_obj_vma, sizeof(*vma));
 
 	if (!vma)
 		return NULL;
@@ -29,7 +31,7 @@ void sva_vma_free(struct sva_vma *vma)
 		vma->ops->close(vma);
 	if (vma->file)
 		sva_fput(vma->file);
-	sva_free(vma->mm->w, SVA_OBJ_VMA, vma);
+	sva_free(vma->mm->w, &sva_obj_vma, vma);
 }
 
 bool sva_vma_is_anon(const struct sva_vma *vma)
@@ -77,7 +79,7 @@ static int sva_vma_reserve(struct sva_mm *mm, size_t n)
 	cap = mm->vmas_cap ? mm->vmas_cap * 2 : 16;
 	while (cap < n)
 		cap *= 2;
-	v = sva_realloc(mm->w, SVA_OBJ_ARRAY, mm->vmas, cap * sizeof(*v));
+	v = sva_realloc(mm->w, &sva_obj_array, mm->vmas, cap * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	mm->vmas = v;

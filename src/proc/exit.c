@@ -115,7 +115,7 @@ static void sva_process_reap(struct sva_process *p)
 	sva_list_for_each_entry_safe(t, tmp, sva_glist_unguarded(&p->dead_tasks), node) {
 		sva_actor_join(t->actor, NULL);
 		sva_list_del(&t->node);
-		sva_free(k->w, SVA_OBJ_TASK, t);
+		sva_free(k->w, &sva_obj_task, t);
 	}
 	sva_process_free(p);
 }

@@ -18,9 +18,11 @@
 
 #include "internal.h"
 
+SVA_OBJ_CLASS(fdtable);
+
 int sva_fdtable_create(struct sva_world *w, struct sva_fdtable **out)
 {
-	struct sva_fdtable *fdt = sva_alloc(w, SVA_OBJ_FDTABLE, sizeof(*fdt));
+	struct sva_fdtable *fdt = sva_alloc(w, &sva_obj_fdtable, sizeof(*fdt));
 
 	if (!fdt)
 		return -ENOMEM;
@@ -62,7 +64,7 @@ void sva_fdtable_put(struct sva_fdtable *fdt)
 		if (fdt->files[fd])
 			sva_fput(fdt->files[fd]);
 	sva_spin_lock_destroy(&fdt->lock);
-	sva_free(fdt->w, SVA_OBJ_FDTABLE, fdt);
+	sva_free(fdt->w, &sva_obj_fdtable, fdt);
 }
 
 static int sva_fd_install_flags(struct sva_fdtable *fdt, struct sva_file *file, bool cloexec)
@@ -136,7 +138,7 @@ int sva_chrdev_register(struct sva_kernel *k, const char *name,
 
 	if (!name || !fops || strlen(name) >= sizeof(cd->name))
 		return -EINVAL;
-	cd = sva_alloc(k->w, SVA_OBJ_FILE, sizeof(*cd));
+	cd = sva_alloc(k->w, &sva_obj_file, sizeof(*cd));
 	if (!cd)
 		return -ENOMEM;
 	snprintf(cd->name, sizeof(cd->name), "%s", name);
@@ -149,7 +151,7 @@ int sva_chrdev_register(struct sva_kernel *k, const char *name,
 		sva_glist_add_tail(&cd->node, &k->chrdevs);
 	sva_mutex_unlock(&k->lock);
 	if (ret)
-		sva_free(k->w, SVA_OBJ_FILE, cd);
+		sva_free(k->w, &sva_obj_file, cd);
 	return ret;
 }
 
@@ -172,7 +174,7 @@ int sva_chrdev_unregister(struct sva_kernel *k, const char *name)
 	if (busy) /* an open found it: its driver's open may still use priv */
 		sva_wait_event(&k->chrdev_idle, !__atomic_load_n(&cd->opening, __ATOMIC_SEQ_CST));
 	__atomic_sub_fetch(&k->chrdev_waiting, 1, __ATOMIC_SEQ_CST);
-	sva_free(k->w, SVA_OBJ_FILE, cd);
+	sva_free(k->w, &sva_obj_file, cd);
 	return 0;
 }
 

@@ -12,7 +12,7 @@ int sva_kernel_create(struct sva_world *w, const struct sva_kernel_config *cfg,
 		      struct sva_kernel **out)
 {
 	struct sva_mm_sys_config mcfg = { .frames = cfg ? cfg->frames : 0 };
-	struct sva_kernel *k = sva_alloc(w, SVA_OBJ_PROCESS, sizeof(*k));
+	struct sva_kernel *k = sva_alloc(w, &sva_obj_process, sizeof(*k));
 	int ret;
 
 	if (!k)
@@ -37,7 +37,7 @@ int sva_kernel_create(struct sva_world *w, const struct sva_kernel_config *cfg,
 	if (ret) {
 		sva_waitq_destroy(&k->chrdev_idle);
 		sva_mutex_destroy(&k->lock);
-		sva_free(w, SVA_OBJ_PROCESS, k);
+		sva_free(w, &sva_obj_process, k);
 		return ret;
 	}
 	*out = k;
@@ -66,13 +66,13 @@ void sva_kernel_destroy(struct sva_kernel *k)
 	sva_workqueue_destroy(k->reaper_wq);
 	sva_list_for_each_entry_safe(cd, tmp, sva_glist_unguarded(&k->chrdevs), node) {
 		sva_list_del(&cd->node); /* the kernel's last moment: no one else */
-		sva_free(k->w, SVA_OBJ_FILE, cd);
+		sva_free(k->w, &sva_obj_file, cd);
 	}
 	sva_fs_destroy(k->fs);
 	sva_mm_sys_destroy(k->mm_sys);
 	sva_waitq_destroy(&k->chrdev_idle);
 	sva_mutex_destroy(&k->lock);
-	sva_free(k->w, SVA_OBJ_PROCESS, k);
+	sva_free(k->w, &sva_obj_process, k);
 }
 
 struct sva_world *sva_kernel_world(struct sva_kernel *k)

@@ -15,6 +15,9 @@
 
 #include "internal.h"
 
+SVA_OBJ_CLASS(process);
+SVA_OBJ_CLASS(task);
+
 /* ---- tasks ---- */
 
 static int sva_task_main(void *arg)
@@ -49,7 +52,7 @@ static int sva_task_create(struct sva_process *p, struct sva_mm *mm, struct sva_
 			   struct sva_task **out)
 {
 	struct sva_kernel *k = p->k;
-	struct sva_task *t = sva_alloc(k->w, SVA_OBJ_TASK, sizeof(*t));
+	struct sva_task *t = sva_alloc(k->w, &sva_obj_task, sizeof(*t));
 	char name[48];
 	int ret;
 
@@ -79,7 +82,7 @@ static int sva_task_create(struct sva_process *p, struct sva_mm *mm, struct sva_
 		p->mm_threads--;
 		p->fdt_threads--;
 		sva_mutex_unlock(&k->lock);
-		sva_free(k->w, SVA_OBJ_TASK, t);
+		sva_free(k->w, &sva_obj_task, t);
 		return ret;
 	}
 	if (out)
@@ -92,7 +95,7 @@ static int sva_task_create(struct sva_process *p, struct sva_mm *mm, struct sva_
 static struct sva_process *sva_process_alloc(struct sva_kernel *k, const char *name,
 					     struct sva_process *parent)
 {
-	struct sva_process *p = sva_alloc(k->w, SVA_OBJ_PROCESS, sizeof(*p));
+	struct sva_process *p = sva_alloc(k->w, &sva_obj_process, sizeof(*p));
 
 	if (!p)
 		return NULL;
@@ -123,7 +126,7 @@ void sva_process_free(struct sva_process *p)
 	sva_mutex_unlock(&k->lock);
 	sva_waitq_destroy(&p->wait);
 	sva_trace(k->w, PROCESS_REAP, (uint64_t)p->pid);
-	sva_free(k->w, SVA_OBJ_PROCESS, p);
+	sva_free(k->w, &sva_obj_process, p);
 }
 
 /* Start @p's first task on @mm and @fdt, forked by @from; on failure everything is undone. */

@@ -12,6 +12,8 @@
 #include "../base/sanitizers.h"
 #include "sched.h"
 
+SVA_OBJ_CLASS(actor);
+
 int sva_actor_spawn(struct sva_world *w, const char *name, sva_actor_fn fn, void *arg,
 		    unsigned flags, struct sva_actor **out)
 {
@@ -21,7 +23,7 @@ int sva_actor_spawn(struct sva_world *w, const char *name, sva_actor_fn fn, void
 
 	if (!fn)
 		return -EINVAL;
-	a = sva_alloc(w, SVA_OBJ_ACTOR, sizeof(*a));
+	a = sva_alloc(w, &sva_obj_actor, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
 	a->w = w;
@@ -103,7 +105,7 @@ void sva_actor_free_(struct sva_actor *a)
 		sva_sim_free_actor(a);
 	sva_wchan_destroy(&a->exit_wc);
 	pthread_mutex_destroy(&a->lock);
-	sva_free(a->w, SVA_OBJ_ACTOR, a);
+	sva_free(a->w, &sva_obj_actor, a);
 }
 
 int sva_actor_join_at(struct sva_actor *a, int *ret, const char *site)

@@ -37,11 +37,6 @@
 
 #include "shard.h"
 
-/* Infrastructure that lives as long as the world, not the program's objects. */
-#define SVA_EXPLORE_IGNORED_TYPES                                                                \
-	((1ull << SVA_OBJ_ACTOR) | (1ull << SVA_OBJ_FIBER_STACK) | (1ull << SVA_OBJ_SCHEDULER) | \
-	 (1ull << SVA_OBJ_TRACE_RING))
-
 /* Free stacks kept between schedules: a world's actors, with room for forks. */
 #define SVA_EXPLORE_STACKS 64
 
@@ -90,7 +85,7 @@ static bool sva_program_verdict(struct sva_world *w, const struct sva_program *p
 		snprintf(msg, len, "run ended with %s", sva_strerror(run));
 		return true;
 	}
-	if (sva_alloc_describe_live(w, SVA_EXPLORE_IGNORED_TYPES, leaks, sizeof(leaks))) {
+	if (sva_alloc_describe_live(w, sva_obj_machinery, leaks, sizeof(leaks))) {
 		snprintf(msg, len, "leak: %s", leaks);
 		return true;
 	}

@@ -12,6 +12,8 @@
 #include "../base/sanitizers.h"
 #include "sched.h"
 
+SVA_OBJ_CLASS(scheduler);
+
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SVA_DEFAULT_STACK (1024 * 1024)
 #else
@@ -43,7 +45,7 @@ static void sva_actor_init_outside(struct sva_sched *s)
 
 int sva_sched_create(struct sva_world *w, const struct sva_world_config *config)
 {
-	struct sva_sched *s = sva_alloc(w, SVA_OBJ_SCHEDULER, sizeof(*s));
+	struct sva_sched *s = sva_alloc(w, &sva_obj_scheduler, sizeof(*s));
 	int ret = 0;
 
 	if (!s)
@@ -65,7 +67,7 @@ int sva_sched_create(struct sva_world *w, const struct sva_world_config *config)
 	if (ret) {
 		sva_wchan_destroy(&s->idle_wc);
 		pthread_mutex_destroy(&s->lock);
-		sva_free(w, SVA_OBJ_SCHEDULER, s);
+		sva_free(w, &sva_obj_scheduler, s);
 		w->sched = NULL;
 		return ret;
 	}
@@ -94,7 +96,7 @@ void sva_sched_destroy(struct sva_world *w)
 	sva_lockdep_destroy(s);
 	sva_wchan_destroy(&s->idle_wc);
 	pthread_mutex_destroy(&s->lock);
-	sva_free(w, SVA_OBJ_SCHEDULER, s);
+	sva_free(w, &sva_obj_scheduler, s);
 	w->sched = NULL;
 	w->hooks = (struct sva_world_hooks){ 0 };
 }

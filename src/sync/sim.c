@@ -22,6 +22,8 @@
 
 #include "sched.h"
 
+SVA_OBJ_CLASS(fiber_stack);
+
 /* Stacks a world without a shared cache keeps for its next fibers (forks reuse them). */
 #define SVA_SIM_OWN_STACKS 16
 
@@ -127,7 +129,7 @@ static void sva_sim_reap(struct sva_sched *s)
 {
 	if (s->zombie) {
 		sva_fiber_destroy(&s->zombie->fiber);
-		sva_alloc_account(s->w, SVA_OBJ_FIBER_STACK, -1);
+		sva_alloc_account(s->w, &sva_obj_fiber_stack, -1);
 		s->zombie = NULL;
 	}
 }
@@ -375,14 +377,14 @@ int sva_sim_spawn(struct sva_actor *a)
 	struct sva_sched *s = a->w->sched;
 	int ret;
 
-	if (!sva_alloc_account(a->w, SVA_OBJ_FIBER_STACK, 1))
+	if (!sva_alloc_account(a->w, &sva_obj_fiber_stack, 1))
 		return -ENOMEM;
 	a->point_id = SVA_FP_NONE;
 	sva_por_touch(s, SVA_FP_SCHED); /* the actor list, and the ids of later spawns */
 	sva_tsan_release(a);
 	ret = sva_fiber_create(&a->fiber, s->stack_size, s->stacks, sva_sim_actor_main, a);
 	if (ret) {
-		sva_alloc_account(a->w, SVA_OBJ_FIBER_STACK, -1);
+		sva_alloc_account(a->w, &sva_obj_fiber_stack, -1);
 		return ret;
 	}
 	a->fiber.tsan_flags = s->main_fiber.tsan_flags;
@@ -414,7 +416,7 @@ void sva_sim_free_actor(struct sva_actor *a)
 {
 	if (a->fiber.map) {
 		sva_fiber_destroy(&a->fiber);
-		sva_alloc_account(a->w, SVA_OBJ_FIBER_STACK, -1);
+		sva_alloc_account(a->w, &sva_obj_fiber_stack, -1);
 	}
 }
 

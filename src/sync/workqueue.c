@@ -15,6 +15,8 @@
 
 #include "sched.h"
 
+SVA_OBJ_CLASS(workqueue);
+
 #define SVA_WQ_MAX_WORKERS 8
 
 struct sva_wq_worker {
@@ -99,7 +101,7 @@ static int sva_wq_worker_main(void *arg)
 int sva_workqueue_create(struct sva_world *w, const char *name, unsigned flags, unsigned max_active,
 			 struct sva_workqueue **out)
 {
-	struct sva_workqueue *wq = sva_alloc(w, SVA_OBJ_WORKQUEUE, sizeof(*wq));
+	struct sva_workqueue *wq = sva_alloc(w, &sva_obj_workqueue, sizeof(*wq));
 	char wname[48];
 	int ret = 0;
 
@@ -157,7 +159,7 @@ void sva_workqueue_destroy(struct sva_workqueue *wq)
 		if (wq->workers[i].actor)
 			sva_actor_join(wq->workers[i].actor, NULL);
 	sva_wchan_destroy(&wq->wc);
-	sva_free(wq->w, SVA_OBJ_WORKQUEUE, wq);
+	sva_free(wq->w, &sva_obj_workqueue, wq);
 }
 
 /* Is the caller one of @wq's workers (queueing chained work)? */

@@ -7,8 +7,13 @@
  * the hooks base reads the clock and the current actor through (world.h) when it is created,
  * and clears them when it goes. Destroying joins or abandons the actors first, then frees
  * whatever the allocator still tracks (an abandoned run must not leak into the next one).
+ * sva_obj_machinery lists the classes of the world's own objects (constant; sva/sync.h).
  */
 #include "sched.h"
+
+const struct sva_obj_class *const sva_obj_machinery[] = {
+	&sva_obj_trace_ring, &sva_obj_scheduler, &sva_obj_actor, &sva_obj_fiber_stack, NULL,
+};
 
 int sva_world_create(const struct sva_world_config *config, struct sva_world **out)
 {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sva/iommu.h" /* the design variants (--variant) */
 #include "sva/sync.h"
 
 #define SVA_VERSION "0.1.0"

@@ -24,11 +24,6 @@
 #include "cli.h"
 #include "programs.h"
 
-/* Infrastructure that lives as long as the world, not the program's objects. */
-#define SVA_FAULT_IGNORED_TYPES                                                                  \
-	((1ull << SVA_OBJ_ACTOR) | (1ull << SVA_OBJ_FIBER_STACK) | (1ull << SVA_OBJ_SCHEDULER) | \
-	 (1ull << SVA_OBJ_TRACE_RING))
-
 static int sva_fault_setup(struct sva_world *w, void *arg)
 {
 	struct sva_fault_run *f = arg;
@@ -75,15 +70,14 @@ void sva_fault_observe(struct sva_fault_run *f, struct sva_world *w)
 {
 	f->injected = sva_alloc_injection(w, &f->inj);
 	f->allocations = sva_alloc_attempts(w) - f->base;
-	f->leaked = sva_alloc_describe_live(w, SVA_FAULT_IGNORED_TYPES, f->leaks,
-					    sizeof(f->leaks)) != 0;
+	f->leaked = sva_alloc_describe_live(w, sva_obj_machinery, f->leaks, sizeof(f->leaks)) != 0;
 }
 
 void sva_fault_print(const struct sva_fault_run *f, FILE *out)
 {
 	if (f->injected)
 		fprintf(out, "fail-nth %lu: allocation %lu of the run failed: %s at %s\n", f->nth,
-			f->inj.attempt - f->base, sva_obj_type_name(f->inj.type), f->inj.site);
+			f->inj.attempt - f->base, f->inj.type->name, f->inj.site);
 	else
 		fprintf(out, "fail-nth %lu: nothing injected (the run made %lu allocations)\n",
 			f->nth, f->allocations);
@@ -207,8 +201,7 @@ static int sva_faults_program(const char *name, const struct sva_run_args *a)
 
 			if (a->o.quiet)
 				printf("  %5lu  ", n);
-			snprintf(site, sizeof(site), "%s at %s", sva_obj_type_name(c.f.inj.type),
-				 c.f.inj.site);
+			snprintf(site, sizeof(site), "%s at %s", c.f.inj.type->name, c.f.inj.site);
 			printf("%-52s %s%s%s\n", site, sva_fault_outcome_names[outcome],
 			       msg[0] ? ": " : "", msg);
 		}

@@ -351,10 +351,13 @@ static int sva_cli_unknown(const char *cmd, const char *arg)
 static int sva_cli_variant(const char *cmd, const char *name, struct sva_run_args *a)
 {
 	const char *names[SVA_VARIANT_NR];
+	enum sva_variant found;
 	const char *close;
 
-	if (sva_variant_find(name, &a->wc.variant) == 0)
+	if (sva_variant_find(name, &found) == 0) {
+		a->wc.variant = found;
 		return 0;
+	}
 	for (unsigned v = 0; v < SVA_VARIANT_NR; v++)
 		names[v] = sva_variant_info((enum sva_variant)v)->name;
 	close = sva_cli_suggest(name, names, SVA_VARIANT_NR);

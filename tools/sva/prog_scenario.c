@@ -43,7 +43,7 @@ static void sva_tool_scenario_summarize(void *arg, FILE *out)
 	fprintf(out, "  %-28s %lu:", "page requests", st.page_requests);
 	for (unsigned code = 0; code < 3; code++) /* named as the trace names them */
 		fprintf(out, "%s %lu %s", code ? "," : "", st.responses[code],
-			sva_trace_format(SVA_EV_FMT_page_resp, code, name, sizeof(name)));
+			sva_page_response_name(code, name, sizeof(name)));
 	fputc('\n', out);
 	if (lookups)
 		fprintf(out, "  %-28s %.1f%% of %lu lookups\n", "IOTLB hit rate",

@@ -330,8 +330,9 @@ static void sva_story_print_mm(struct sva_story *s, const struct sva_story_mm *m
 	if (m->exited != SVA_STORY_NONE)
 		fprintf(out, " · %s %llu (%s%s)", m->killed ? "killed" : "exited",
 			(unsigned long long)m->exited, m->killed ? "" : "status ",
-			sva_trace_format(m->killed ? SVA_EV_FMT_signo : SVA_EV_FMT_num, m->status,
-					 status, sizeof(status))); /* (SIGKILL), (status 0) */
+			sva_trace_format(NULL, m->killed ? SVA_EV_FMT_signo : SVA_EV_FMT_num,
+					 m->status, status,
+					 sizeof(status))); /* (SIGKILL), (status 0) */
 	sva_story_at(out, "exit_mmap", m->exit_mmap, NULL);
 	sva_story_at(out, "freed (__mmdrop)", m->freed, "not freed");
 	fputc('\n', out);

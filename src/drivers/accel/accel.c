@@ -14,6 +14,10 @@
 
 #include "internal.h"
 
+SVA_OBJ_CLASS(accel);
+SVA_OBJ_CLASS(accel_wq);
+SVA_OBJ_CLASS(accel_ctx);
+
 static struct sva_accel_wq *sva_accel_wq_of(struct sva_uacce_queue *q)
 {
 	return sva_uacce_priv(sva_uacce_queue_device(q));
@@ -25,7 +29,7 @@ int sva_accel_ctx_open(struct sva_accel_wq *wq, const void *key, uint32_t pasid,
 		       struct sva_accel_ctx **out)
 {
 	struct sva_accel *a = wq->a;
-	struct sva_accel_ctx *ctx = sva_alloc(a->w, SVA_OBJ_ACCEL_CTX, sizeof(*ctx));
+	struct sva_accel_ctx *ctx = sva_alloc(a->w, &sva_obj_accel_ctx, sizeof(*ctx));
 	int ret = 0;
 
 	if (!ctx)
@@ -47,7 +51,7 @@ int sva_accel_ctx_open(struct sva_accel_wq *wq, const void *key, uint32_t pasid,
 	if (ret) {
 		sva_log(a->w, SVA_LOG_INFO, "accel %s: dedicated WQ %s is already open", a->name,
 			wq->name);
-		sva_free(a->w, SVA_OBJ_ACCEL_CTX, ctx);
+		sva_free(a->w, &sva_obj_accel_ctx, ctx);
 		return ret;
 	}
 	sva_trace(a->w, ACCEL_OPEN, wq->name, pasid);
@@ -67,7 +71,7 @@ void sva_accel_ctx_close(struct sva_accel_ctx *ctx)
 		wq->pasid = SVA_PASID_INVALID;
 	sva_spin_unlock(&wq->lock);
 	sva_trace(w, ACCEL_CLOSE, wq->name, ctx->pasid);
-	sva_free(w, SVA_OBJ_ACCEL_CTX, ctx);
+	sva_free(w, &sva_obj_accel_ctx, ctx);
 }
 
 /* ---- uacce ops ---- */
@@ -165,10 +169,10 @@ static void sva_accel_wq_free(struct sva_accel *a, struct sva_accel_wq *wq)
 		sva_page_put(wq->portal);
 	if (wq->portal_limited)
 		sva_page_put(wq->portal_limited);
-	sva_free(a->w, SVA_OBJ_ACCEL_CTX, wq->kctx);
+	sva_free(a->w, &sva_obj_accel_ctx, wq->kctx);
 	sva_waitq_destroy(&wq->idle);
 	sva_spin_lock_destroy(&wq->lock);
-	sva_free(a->w, SVA_OBJ_ACCEL_WQ, wq);
+	sva_free(a->w, &sva_obj_accel_wq, wq);
 }
 
 static int sva_accel_wq_create(struct sva_accel *a, unsigned index,
@@ -186,7 +190,7 @@ static int sva_accel_wq_create(struct sva_accel *a, unsigned index,
 			a->name, index, depth, wc->group, wc->priority, wc->threshold);
 		return -EINVAL;
 	}
-	wq = sva_alloc(a->w, SVA_OBJ_ACCEL_WQ, sizeof(*wq) + depth * sizeof(wq->slots[0]));
+	wq = sva_alloc(a->w, &sva_obj_accel_wq, sizeof(*wq) + depth * sizeof(wq->slots[0]));
 	if (!wq)
 		return -ENOMEM;
 	wq->a = a;
@@ -220,7 +224,7 @@ static int sva_accel_wq_create(struct sva_accel *a, unsigned index,
 	wq->portal_limited = sva_page_alloc(a->phys, 0);
 	if (wc->mode == SVA_ACCEL_WQ_SHARED) {
 		/* the kernel's own submissions (ENQCMDS): a ctx no file holds */
-		wq->kctx = sva_alloc(a->w, SVA_OBJ_ACCEL_CTX, sizeof(*wq->kctx));
+		wq->kctx = sva_alloc(a->w, &sva_obj_accel_ctx, sizeof(*wq->kctx));
 		if (wq->kctx) {
 			wq->kctx->wq = wq;
 			wq->kctx->pasid = SVA_PASID_INVALID;
@@ -302,7 +306,7 @@ static void sva_accel_free(struct sva_accel *a)
 		sva_accel_wq_free(a, a->wqs[i]);
 	sva_waitq_destroy(&a->work);
 	sva_spin_lock_destroy(&a->swerr_lock);
-	sva_free(a->w, SVA_OBJ_ACCEL, a);
+	sva_free(a->w, &sva_obj_accel, a);
 }
 
 /*
@@ -345,7 +349,8 @@ int sva_accel_create(struct sva_kernel *k, struct sva_device *dev,
 	ret = sva_accel_check_config(w, dev, cfg);
 	if (ret)
 		return ret;
-	a = sva_alloc(w, SVA_OBJ_ACCEL, sizeof(*a));
+	sva_accel_name_formats(w);
+	a = sva_alloc(w, &sva_obj_accel, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
 	a->k = k;

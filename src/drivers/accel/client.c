@@ -16,6 +16,8 @@
 
 #include "internal.h"
 
+SVA_OBJ_CLASS(accel_client);
+
 struct sva_accel_client {
 	int fd;
 	uint64_t portal;
@@ -30,7 +32,7 @@ static struct sva_world *sva_accel_task_world(struct sva_task *t)
 int sva_accel_client_open(struct sva_task *t, const char *name, struct sva_accel_client **out)
 {
 	struct sva_world *w = sva_accel_task_world(t);
-	struct sva_accel_client *c = sva_alloc(w, SVA_OBJ_ACCEL_CLIENT, sizeof(*c));
+	struct sva_accel_client *c = sva_alloc(w, &sva_obj_accel_client, sizeof(*c));
 	long ret;
 
 	if (!c)
@@ -57,7 +59,7 @@ int sva_accel_client_open(struct sva_task *t, const char *name, struct sva_accel
 free:
 	sva_log(w, SVA_LOG_INFO, "accel client: opening %s failed: %s", name,
 		sva_strerror((int)ret));
-	sva_free(w, SVA_OBJ_ACCEL_CLIENT, c);
+	sva_free(w, &sva_obj_accel_client, c);
 	return (int)ret;
 }
 
@@ -71,14 +73,14 @@ void sva_accel_client_close(struct sva_task *t, struct sva_accel_client *c)
 	portal = c->portal;
 	fd = c->fd;
 	/* freed first: a fatal signal at either system call ends the task there */
-	sva_free(sva_accel_task_world(t), SVA_OBJ_ACCEL_CLIENT, c);
+	sva_free(sva_accel_task_world(t), &sva_obj_accel_client, c);
 	sva_sys_munmap(t, portal, SVA_PAGE_SIZE);
 	sva_sys_close(t, fd);
 }
 
 void sva_accel_client_discard(struct sva_world *w, struct sva_accel_client *c)
 {
-	sva_free(w, SVA_OBJ_ACCEL_CLIENT, c);
+	sva_free(w, &sva_obj_accel_client, c);
 }
 
 int sva_accel_client_fd(const struct sva_accel_client *c)

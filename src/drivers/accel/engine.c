@@ -30,6 +30,8 @@
 
 #include "internal.h"
 
+SVA_OBJ_CLASS(accel_engine);
+
 /* Native: an idle engine polls this many times (a pause each, a yield every _YIELD) first. */
 #define SVA_ACCEL_ENGINE_POLLS	     20000u
 #define SVA_ACCEL_ENGINE_POLLS_YIELD 64u
@@ -223,7 +225,7 @@ static int sva_accel_engine_main(void *arg)
 int sva_accel_engines_start(struct sva_accel *a, unsigned n, const unsigned *groups)
 {
 	for (; a->nengines < n; a->nengines++) {
-		struct sva_accel_engine *e = sva_alloc(a->w, SVA_OBJ_ACCEL_ENGINE, sizeof(*e));
+		struct sva_accel_engine *e = sva_alloc(a->w, &sva_obj_accel_engine, sizeof(*e));
 		char name[40];
 		int ret;
 
@@ -237,7 +239,7 @@ int sva_accel_engines_start(struct sva_accel *a, unsigned n, const unsigned *gro
 		ret = sva_actor_spawn(a->w, name, sva_accel_engine_main, e, SVA_ACTOR_DAEMON,
 				      &e->actor);
 		if (ret) {
-			sva_free(a->w, SVA_OBJ_ACCEL_ENGINE, e);
+			sva_free(a->w, &sva_obj_accel_engine, e);
 			return ret;
 		}
 		a->engines[a->nengines] = e;
@@ -252,7 +254,7 @@ void sva_accel_engines_stop(struct sva_accel *a)
 	sva_wake_up(&a->work);
 	for (unsigned i = 0; i < a->nengines; i++) {
 		sva_actor_join(a->engines[i]->actor, NULL);
-		sva_free(a->w, SVA_OBJ_ACCEL_ENGINE, a->engines[i]);
+		sva_free(a->w, &sva_obj_accel_engine, a->engines[i]);
 		a->engines[i] = NULL;
 	}
 	a->nengines = 0;

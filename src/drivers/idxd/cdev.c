@@ -25,6 +25,9 @@
 #include "../accel/internal.h"
 #include "sva/idxd.h"
 
+SVA_OBJ_CLASS(idxd_cdev);
+SVA_OBJ_CLASS(idxd_file);
+
 #define SVA_IDXD_MAX_MMS 4
 
 struct sva_idxd_cdev {
@@ -61,7 +64,7 @@ static void sva_idxd_cdev_put(struct sva_idxd_cdev *c)
 	if (!sva_refcount_dec_and_test(&c->refs))
 		return;
 	sva_mutex_destroy(&c->mutex);
-	sva_free(c->w, SVA_OBJ_IDXD_CDEV, c);
+	sva_free(c->w, &sva_obj_idxd_cdev, c);
 }
 
 static struct sva_mm *sva_idxd_current_mm(struct sva_idxd_cdev *c)
@@ -104,7 +107,7 @@ static int sva_idxd_open(struct sva_file *file)
 
 	if (!mm)
 		return -EINVAL;
-	f = sva_alloc(c->w, SVA_OBJ_IDXD_FILE, sizeof(*f));
+	f = sva_alloc(c->w, &sva_obj_idxd_file, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
 	f->c = c;
@@ -139,7 +142,7 @@ static int sva_idxd_open(struct sva_file *file)
 	sva_mutex_unlock(&c->mutex);
 	if (ret) {
 		sva_mutex_destroy(&f->mutex);
-		sva_free(c->w, SVA_OBJ_IDXD_FILE, f);
+		sva_free(c->w, &sva_obj_idxd_file, f);
 		return ret;
 	}
 	file->private_data = f; /* the ctx's open is traced (accel.open) */
@@ -157,7 +160,7 @@ static void sva_idxd_release(struct sva_file *file)
 	for (unsigned i = 0; i < f->nmms; i++)
 		sva_mmdrop(f->mms[i]);
 	sva_mutex_destroy(&f->mutex);
-	sva_free(c->w, SVA_OBJ_IDXD_FILE, f);
+	sva_free(c->w, &sva_obj_idxd_file, f);
 	sva_idxd_cdev_put(c);
 }
 
@@ -308,7 +311,7 @@ static const struct sva_vm_ops sva_idxd_vm_ops = {
 int sva_idxd_cdev_add(struct sva_accel_wq *wq)
 {
 	struct sva_accel *a = wq->a;
-	struct sva_idxd_cdev *c = sva_alloc(a->w, SVA_OBJ_IDXD_CDEV, sizeof(*c)), *old;
+	struct sva_idxd_cdev *c = sva_alloc(a->w, &sva_obj_idxd_cdev, sizeof(*c)), *old;
 	int ret;
 
 	if (!c)
@@ -330,7 +333,7 @@ int sva_idxd_cdev_add(struct sva_accel_wq *wq)
 			sva_strerror(ret));
 		atomic_store_explicit(&wq->cdev, old, memory_order_release);
 		sva_mutex_destroy(&c->mutex);
-		sva_free(a->w, SVA_OBJ_IDXD_CDEV, c);
+		sva_free(a->w, &sva_obj_idxd_cdev, c);
 		return ret;
 	}
 	wq->cdev_live = true;

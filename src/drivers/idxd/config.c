@@ -14,6 +14,8 @@
 #include "../accel/internal.h"
 #include "internal.h"
 
+SVA_OBJ_CLASS(idxd);
+
 const char *const sva_idxd_dev_attrs[] = {
 	"state",
 	"pasid_enabled",
@@ -395,7 +397,7 @@ int sva_idxd_create(struct sva_kernel *k, struct sva_device *dev, const char *na
 		sva_log(w, SVA_LOG_ERR, "idxd %s: bad device or name (dsaN)", name);
 		return -EINVAL;
 	}
-	x = sva_alloc(w, SVA_OBJ_IDXD, sizeof(*x));
+	x = sva_alloc(w, &sva_obj_idxd, sizeof(*x));
 	if (!x)
 		return -ENOMEM;
 	x->k = k;
@@ -430,7 +432,7 @@ void sva_idxd_destroy(struct sva_idxd *x)
 		sva_idxd_do_disable(x, -ENODEV); /* removal: files fail with -ENODEV */
 	sva_mutex_unlock(&x->mutex);
 	sva_mutex_destroy(&x->mutex);
-	sva_free(x->w, SVA_OBJ_IDXD, x);
+	sva_free(x->w, &sva_obj_idxd, x);
 }
 
 const char *sva_idxd_name(const struct sva_idxd *x)

@@ -12,7 +12,7 @@ int sva_atc_init(struct sva_atc *atc, struct sva_world *w, unsigned entries)
 {
 	if (!entries || entries > SVA_ATC_MAX_ENTRIES)
 		return -EINVAL;
-	atc->e = sva_alloc(w, SVA_OBJ_IOTLB, entries * sizeof(*atc->e));
+	atc->e = sva_alloc(w, &sva_obj_iotlb, entries * sizeof(*atc->e));
 	if (!atc->e)
 		return -ENOMEM;
 	atc->w = w;
@@ -28,7 +28,7 @@ int sva_atc_init(struct sva_atc *atc, struct sva_world *w, unsigned entries)
 void sva_atc_destroy(struct sva_atc *atc)
 {
 	sva_spin_lock_destroy(&atc->lock);
-	sva_free(atc->w, SVA_OBJ_IOTLB, atc->e);
+	sva_free(atc->w, &sva_obj_iotlb, atc->e);
 	atc->e = NULL;
 }
 

@@ -40,7 +40,7 @@ static const struct sva_domain_ops sva_sw_paging_ops;
 static struct sva_sw_domain *sva_sw_domain_new(struct sva_swiommu *sw, enum sva_domain_type type,
 					       const struct sva_domain_ops *ops)
 {
-	struct sva_sw_domain *sd = sva_alloc(sw->w, SVA_OBJ_DOMAIN, sizeof(*sd));
+	struct sva_sw_domain *sd = sva_alloc(sw->w, &sva_obj_domain, sizeof(*sd));
 
 	if (!sd)
 		return NULL;
@@ -58,7 +58,7 @@ static struct sva_sw_domain *sva_sw_domain_new(struct sva_swiommu *sw, enum sva_
 static void sva_sw_domain_delete(struct sva_sw_domain *sd)
 {
 	sva_mutex_destroy(&sd->lock);
-	sva_free(sd->w, SVA_OBJ_DOMAIN, sd);
+	sva_free(sd->w, &sva_obj_domain, sd);
 }
 
 int sva_sw_domain_alloc_sva(struct sva_device *dev, struct sva_mm *mm, struct sva_domain **out)

@@ -11,6 +11,8 @@
 
 #include "internal.h"
 
+SVA_OBJ_CLASS(fault_record);
+
 static const char *const sva_fault_reason_names[SVA_FAULT_NR] = {
 #define SVA_FAULT_NAME(name, str) [SVA_FAULT_##name] = str,
 	SVA_FAULT_REASONS(SVA_FAULT_NAME)
@@ -24,7 +26,7 @@ const char *sva_fault_reason_name(enum sva_fault_reason reason)
 
 int sva_fault_log_init(struct sva_fault_log *log, struct sva_world *w, size_t cap)
 {
-	log->ring = sva_alloc(w, SVA_OBJ_FAULT_RECORD, cap * sizeof(*log->ring));
+	log->ring = sva_alloc(w, &sva_obj_fault_record, cap * sizeof(*log->ring));
 	if (!log->ring)
 		return -ENOMEM;
 	log->w = w;
@@ -40,7 +42,7 @@ int sva_fault_log_init(struct sva_fault_log *log, struct sva_world *w, size_t ca
 void sva_fault_log_destroy(struct sva_fault_log *log)
 {
 	sva_spin_lock_destroy(&log->lock);
-	sva_free(log->w, SVA_OBJ_FAULT_RECORD, log->ring);
+	sva_free(log->w, &sva_obj_fault_record, log->ring);
 	log->ring = NULL;
 }
 

@@ -3,12 +3,12 @@
  * The insides of the software IOMMU driver, shared by the files of src/drivers/swiommu.
  *
  * Objects and references:
- *  - struct sva_swiommu: one IOMMU instance (SVA_OBJ_IOMMU), registered with the core; owns
+ *  - struct sva_swiommu: one IOMMU instance (&sva_obj_iommu), registered with the core; owns
  *    the IOTLB, the fault log and the blocked domain. Destroyed after its devices are removed.
  *  - struct sva_sw_device: the driver's state of a device (dev->iommu_priv, allocated as
- *    SVA_OBJ_PASID_TABLE: it is the device context): PASID table, ATC, in-flight sections,
+ *    &sva_obj_pasid_table: it is the device context): PASID table, ATC, in-flight sections,
  *    counters. Created by probe_device, freed by release_device.
- *  - struct sva_sw_domain: an SVA or paging domain (SVA_OBJ_DOMAIN) embedding the core's
+ *  - struct sva_sw_domain: an SVA or paging domain (&sva_obj_domain) embedding the core's
  *    struct sva_domain and, for SVA, the mmu notifier. An SVA domain's memory is freed by the
  *    notifier's free_notifier after the core's free (mmu_notifier_put); a paging domain's at
  *    free. The core holds a count of an SVA domain's mm for the domain, the notifier another.

@@ -10,6 +10,9 @@
 #include <string.h>
 
 #include "iotlb.h"
+#include "sva/swiommu.h" /* sva_obj_iotlb */
+
+SVA_OBJ_CLASS(iotlb);
 
 #define SVA_CACHE_LINE 64
 
@@ -30,15 +33,15 @@ int sva_iotlb_create(struct sva_world *w, const struct sva_iotlb_config *cfg,
 	if (!cfg || !cfg->sets || !cfg->ways || cfg->sets > SVA_IOTLB_MAX_SETS ||
 	    cfg->ways > SVA_IOTLB_MAX_WAYS)
 		return -EINVAL;
-	t = sva_alloc(w, SVA_OBJ_IOTLB, sizeof(*t));
+	t = sva_alloc(w, &sva_obj_iotlb, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
 	sets_sz = (size_t)cfg->sets * sizeof(struct sva_iotlb_set);
 	ent_sz = (size_t)cfg->sets * cfg->ways * sizeof(struct sva_iotlb_entry);
 	lock_sz = (size_t)cfg->sets * sizeof(struct sva_spinlock);
-	t->mem = sva_alloc(w, SVA_OBJ_IOTLB, SVA_CACHE_LINE + sets_sz + ent_sz + lock_sz);
+	t->mem = sva_alloc(w, &sva_obj_iotlb, SVA_CACHE_LINE + sets_sz + ent_sz + lock_sz);
 	if (!t->mem) {
-		sva_free(w, SVA_OBJ_IOTLB, t);
+		sva_free(w, &sva_obj_iotlb, t);
 		return -ENOMEM;
 	}
 	base = ((uintptr_t)t->mem + SVA_CACHE_LINE - 1) & ~(uintptr_t)(SVA_CACHE_LINE - 1);
@@ -65,8 +68,8 @@ void sva_iotlb_destroy(struct sva_iotlb *t)
 		return;
 	for (unsigned s = 0; s < t->sets; s++)
 		sva_spin_lock_destroy(&t->lock[s]);
-	sva_free(t->w, SVA_OBJ_IOTLB, t->mem);
-	sva_free(t->w, SVA_OBJ_IOTLB, t);
+	sva_free(t->w, &sva_obj_iotlb, t->mem);
+	sva_free(t->w, &sva_obj_iotlb, t);
 }
 
 /* ---- write sections (set lock held) ---- */

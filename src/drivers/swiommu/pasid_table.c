@@ -11,6 +11,8 @@
 #include "../../base/list.h"
 #include "pasid_table.h"
 
+SVA_OBJ_CLASS(pasid_table);
+
 int sva_pasid_table_init(struct sva_pasid_table *t, struct sva_world *w, uint32_t max_pasids)
 {
 	t->w = w;
@@ -20,7 +22,7 @@ int sva_pasid_table_init(struct sva_pasid_table *t, struct sva_world *w, uint32_
 	t->leaves = 0;
 	t->dir = NULL;
 	if (t->ndir) {
-		t->dir = sva_alloc(w, SVA_OBJ_PASID_TABLE, t->ndir * sizeof(*t->dir));
+		t->dir = sva_alloc(w, &sva_obj_pasid_table, t->ndir * sizeof(*t->dir));
 		if (!t->dir)
 			return -ENOMEM;
 	}
@@ -31,9 +33,9 @@ int sva_pasid_table_init(struct sva_pasid_table *t, struct sva_world *w, uint32_
 void sva_pasid_table_destroy(struct sva_pasid_table *t)
 {
 	for (size_t i = 0; i < t->ndir; i++)
-		sva_free(t->w, SVA_OBJ_PASID_TABLE,
+		sva_free(t->w, &sva_obj_pasid_table,
 			 atomic_load_explicit(&t->dir[i], memory_order_relaxed));
-	sva_free(t->w, SVA_OBJ_PASID_TABLE, t->dir);
+	sva_free(t->w, &sva_obj_pasid_table, t->dir);
 	t->dir = NULL;
 	t->ndir = 0;
 	t->max_pasids = 0;
@@ -50,7 +52,8 @@ struct sva_pasid_entry *sva_pasid_table_get(struct sva_pasid_table *t, uint32_t 
 	sva_mutex_lock(&t->lock);
 	leaf = atomic_load_explicit(&t->dir[i], memory_order_relaxed);
 	if (!leaf) {
-		leaf = sva_alloc(t->w, SVA_OBJ_PASID_TABLE, SVA_PASID_LEAF_ENTRIES * sizeof(*leaf));
+		leaf = sva_alloc(t->w, &sva_obj_pasid_table,
+				 SVA_PASID_LEAF_ENTRIES * sizeof(*leaf));
 		if (leaf) {
 			for (unsigned j = 0; j < SVA_PASID_LEAF_ENTRIES; j++)
 				sva_list_init(&leaf[j].node);

@@ -23,6 +23,8 @@
 
 #include "internal.h"
 
+SVA_OBJ_CLASS(prq);
+
 static bool sva_sw_prq_is_marker(const struct sva_page_request *r)
 {
 	return r->last && !(r->access & (SVA_IOPF_READ | SVA_IOPF_WRITE | SVA_IOPF_EXEC));
@@ -123,14 +125,14 @@ static void sva_sw_prq_free(struct sva_sw_prq *prq)
 	sva_waitq_destroy(&prq->drained);
 	sva_waitq_destroy(&prq->wq);
 	sva_spin_lock_destroy(&prq->lock);
-	sva_free(w, SVA_OBJ_PRQ, prq);
+	sva_free(w, &sva_obj_prq, prq);
 }
 
 static int sva_sw_prq_create(struct sva_swiommu *sw, struct sva_sw_prq **out)
 {
 	unsigned cap = sw->cfg.prq_entries;
 	struct sva_sw_prq *prq =
-		sva_alloc(sw->w, SVA_OBJ_PRQ, sizeof(*prq) + cap * sizeof(prq->ring[0]));
+		sva_alloc(sw->w, &sva_obj_prq, sizeof(*prq) + cap * sizeof(prq->ring[0]));
 	char name[48];
 	int ret;
 

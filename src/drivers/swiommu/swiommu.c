@@ -89,7 +89,7 @@ int sva_swiommu_create(struct sva_iommu_sys *sys, const struct sva_swiommu_confi
 {
 	struct sva_world *w = sva_iommu_sys_world(sys);
 	struct sva_iommu_config icfg;
-	struct sva_swiommu *sw = sva_alloc(w, SVA_OBJ_IOMMU, sizeof(*sw));
+	struct sva_swiommu *sw = sva_alloc(w, &sva_obj_iommu, sizeof(*sw));
 	int ret;
 
 	if (!sw)
@@ -101,9 +101,10 @@ int sva_swiommu_create(struct sva_iommu_sys *sys, const struct sva_swiommu_confi
 	sva_sw_config_defaults(sw, cfg);
 	ret = sva_sw_config_valid(&sw->cfg) ? sva_sw_init_caches(sw) : -EINVAL;
 	if (ret) {
-		sva_free(w, SVA_OBJ_IOMMU, sw);
+		sva_free(w, &sva_obj_iommu, sw);
 		return ret;
 	}
+	sva_swiommu_name_formats(w);
 	sva_mutex_init(w, &sw->lock, "swiommu");
 	sva_glist_init(&sw->devices, &sw->lock);
 	sva_sw_init_ops(sw);
@@ -132,7 +133,7 @@ void sva_swiommu_destroy(struct sva_swiommu *sw)
 	sva_fault_log_destroy(&sw->log);
 	sva_iotlb_destroy(sw->iotlb);
 	sva_mutex_destroy(&sw->lock);
-	sva_free(sw->w, SVA_OBJ_IOMMU, sw);
+	sva_free(sw->w, &sva_obj_iommu, sw);
 }
 
 struct sva_iommu *sva_swiommu_iommu(struct sva_swiommu *sw)
@@ -175,7 +176,7 @@ static void sva_sw_device_fini(struct sva_sw_device *sdev)
 static int sva_sw_probe_device(struct sva_device *dev)
 {
 	struct sva_swiommu *sw = sva_iommu_priv(dev->iommu);
-	struct sva_sw_device *sdev = sva_alloc(sw->w, SVA_OBJ_PASID_TABLE, sizeof(*sdev));
+	struct sva_sw_device *sdev = sva_alloc(sw->w, &sva_obj_pasid_table, sizeof(*sdev));
 	int ret;
 
 	if (!sdev)
@@ -200,7 +201,7 @@ static int sva_sw_probe_device(struct sva_device *dev)
 	sva_mutex_unlock(&sw->lock);
 	return 0;
 free:
-	sva_free(sw->w, SVA_OBJ_PASID_TABLE, sdev);
+	sva_free(sw->w, &sva_obj_pasid_table, sdev);
 	return ret;
 }
 
@@ -233,7 +234,7 @@ static void sva_sw_release_device(struct sva_device *dev)
 	sva_mutex_unlock(&sw->lock);
 	sva_sw_device_fini(sdev);
 	dev->iommu_priv = NULL;
-	sva_free(sw->w, SVA_OBJ_PASID_TABLE, sdev);
+	sva_free(sw->w, &sva_obj_pasid_table, sdev);
 }
 
 enum sva_pasid_entry_state sva_swiommu_pasid_state(struct sva_device *dev, uint32_t pasid)

@@ -24,6 +24,9 @@
 #include "../../sync/glist.h"
 #include "sva/uacce.h"
 
+SVA_OBJ_CLASS(uacce);
+SVA_OBJ_CLASS(uacce_queue);
+
 #define SVA_UACCE_MAX_MMS 4
 
 struct sva_uacce_device {
@@ -61,7 +64,7 @@ static void sva_uacce_put(struct sva_uacce_device *u)
 	if (!sva_refcount_dec_and_test(&u->refs))
 		return;
 	sva_mutex_destroy(&u->mutex);
-	sva_free(u->w, SVA_OBJ_UACCE, u);
+	sva_free(u->w, &sva_obj_uacce, u);
 }
 
 /* Stop and put @q (u->mutex held); it can do nothing any more. */
@@ -119,7 +122,7 @@ static int sva_uacce_open(struct sva_file *file)
 
 	if (!mm)
 		return -EINVAL;
-	q = sva_alloc(u->w, SVA_OBJ_UACCE_QUEUE, sizeof(*q));
+	q = sva_alloc(u->w, &sva_obj_uacce_queue, sizeof(*q));
 	if (!q)
 		return -ENOMEM;
 	q->u = u;
@@ -148,7 +151,7 @@ static int sva_uacce_open(struct sva_file *file)
 	sva_mutex_unlock(&u->mutex);
 	if (ret) {
 		sva_mutex_destroy(&q->mutex);
-		sva_free(u->w, SVA_OBJ_UACCE_QUEUE, q);
+		sva_free(u->w, &sva_obj_uacce_queue, q);
 		return ret;
 	}
 	file->private_data = q;
@@ -171,7 +174,7 @@ static void sva_uacce_release(struct sva_file *file)
 		sva_mmdrop(q->mms[i]);
 	sva_trace(u->w, UACCE_RELEASE, u->name, q->pasid);
 	sva_mutex_destroy(&q->mutex);
-	sva_free(u->w, SVA_OBJ_UACCE_QUEUE, q);
+	sva_free(u->w, &sva_obj_uacce_queue, q);
 	sva_uacce_put(u);
 }
 
@@ -309,7 +312,7 @@ int sva_uacce_register(struct sva_kernel *k, struct sva_device *parent,
 
 	if (!cfg || !cfg->ops || !cfg->name || !(cfg->flags & SVA_UACCE_DEV_SVA))
 		return -EINVAL;
-	u = sva_alloc(w, SVA_OBJ_UACCE, sizeof(*u));
+	u = sva_alloc(w, &sva_obj_uacce, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
 	u->k = k;
@@ -325,7 +328,7 @@ int sva_uacce_register(struct sva_kernel *k, struct sva_device *parent,
 	ret = sva_chrdev_register(k, u->name, &sva_uacce_fops, u);
 	if (ret) {
 		sva_mutex_destroy(&u->mutex);
-		sva_free(w, SVA_OBJ_UACCE, u);
+		sva_free(w, &sva_obj_uacce, u);
 		return ret;
 	}
 	*out = u;

@@ -664,11 +664,10 @@ static void exec_trace_event(void *ctx, struct sva_world *w, const struct sva_tr
 	const struct sva_event_desc *d = sva_event_desc(ev->kind);
 	char value[64];
 
-	(void)w;
 	fprintf(x->trace, "%12llu %-22s", (unsigned long long)ev->time, d->name);
 	for (unsigned i = 0; i < d->nfields; i++) /* as every printer: the field's format */
 		fprintf(x->trace, " %s=%s", d->fields[i].name,
-			sva_trace_field_text(ev, i, value, sizeof(value)));
+			sva_trace_field_text(w, ev, i, value, sizeof(value)));
 	fputc('\n', x->trace);
 }
 
@@ -755,13 +754,15 @@ int sva_exec_create(const struct sva_exec_config *cfg, struct sva_exec **out)
 {
 	struct sva_world_config wc = { .backend = SVA_BACKEND_NATIVE };
 	struct sva_swiommu_config sc = { .name = "swiommu0" };
+	enum sva_variant variant;
 	struct sva_exec *x;
 	int ret;
 
 	if (cfg->variant) {
-		ret = sva_variant_find(cfg->variant, &wc.variant);
+		ret = sva_variant_find(cfg->variant, &variant);
 		if (ret)
 			return ret;
+		wc.variant = variant;
 	}
 	x = calloc(1, sizeof(*x));
 	if (!x)
