@@ -185,6 +185,8 @@ static int run_examples(int unused, uint64_t seed)
 		"stories/idxd-remove-with-queues-open.sva",
 		"stories/idxd-shared-wq-two-processes.sva",
 		"stories/prq-overflow-under-many-faults.sva",
+		"stories/reclaim-under-a-live-bond.sva",
+		"stories/wq-fd-passed-to-another-process.sva",
 	};
 	int bad = 0;
 

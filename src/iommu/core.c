@@ -37,8 +37,8 @@ int sva_iommu_sys_create(struct sva_mm_sys *mm_sys, struct sva_iommu_sys **out)
 	sys->mm_sys = mm_sys;
 	sva_mutex_init(w, &sys->sva_lock, "iommu_sva_lock");
 	sva_mutex_init(w, &sys->lock, "iommu_sys");
-	sva_list_init(&sys->iommus);
-	sva_list_init(&sys->sva_mms);
+	sva_glist_init(&sys->iommus, &sys->lock);
+	sva_glist_init(&sys->sva_mms, &sys->sva_lock);
 	sva_iopf_sys_init(sys);
 	ret = sva_pasid_space_create(w, SVA_PASID_MAX, &sys->pasids);
 	if (ret == 0)
@@ -56,7 +56,8 @@ void sva_iommu_sys_destroy(struct sva_iommu_sys *sys)
 {
 	if (!sys)
 		return;
-	if (!sva_list_empty(&sys->iommus))
+	/* the last user is gone: no one else can reach the list */
+	if (!sva_list_empty(sva_glist_unguarded(&sys->iommus)))
 		sva_report(sys->w, SVA_REPORT_BAD_USAGE, "IOMMU subsystem destroyed with IOMMUs");
 	if (sva_pasid_allocated(sys->pasids))
 		sva_report(sys->w, SVA_REPORT_BAD_USAGE, "%u PASIDs still allocated at destroy",
@@ -118,9 +119,9 @@ int sva_iommu_register(struct sva_iommu_sys *sys, const struct sva_iommu_config 
 		sva_free(sys->w, &sva_obj_iommu, iommu);
 		return -ENOMEM;
 	}
-	sva_list_init(&iommu->devices);
+	sva_glist_init(&iommu->devices, &sys->lock);
 	sva_mutex_lock(&sys->lock);
-	sva_list_add_tail(&iommu->node, &sys->iommus);
+	sva_glist_add_tail(&iommu->node, &sys->iommus);
 	sva_mutex_unlock(&sys->lock);
 	*out = iommu;
 	return 0;
@@ -131,10 +132,10 @@ void sva_iommu_unregister(struct sva_iommu *iommu)
 	struct sva_iommu_sys *sys = iommu->sys;
 
 	sva_mutex_lock(&sys->lock);
-	if (!sva_list_empty(&iommu->devices))
+	if (!sva_glist_empty(&iommu->devices))
 		sva_report(sys->w, SVA_REPORT_BAD_USAGE, "IOMMU %s unregistered with devices",
 			   iommu->name);
-	sva_list_del(&iommu->node);
+	sva_glist_del(&iommu->node, &sys->iommus);
 	sva_mutex_unlock(&sys->lock);
 	sva_pasid_space_destroy(iommu->dids);
 	sva_free(sys->w, &sva_obj_iommu, iommu);
@@ -166,7 +167,7 @@ static struct sva_iommu_group *sva_group_alloc(struct sva_iommu_sys *sys)
 	g->w = sys->w;
 	sva_mutex_init(sys->w, &g->mutex, "group_mutex");
 	sva_spin_lock_init(sys->w, &g->xa_lock, "pasid_array");
-	sva_list_init(&g->devices);
+	sva_glist_init(&g->devices, &g->mutex);
 	sva_mutex_lock(&sys->lock);
 	g->id = ++sys->next_group_id;
 	sva_mutex_unlock(&sys->lock);
@@ -219,12 +220,12 @@ int sva_device_add(struct sva_iommu *iommu, const struct sva_device_config *cfg,
 	}
 	dev->group = g;
 	sva_mutex_lock(&g->mutex);
-	sva_list_add_tail(&dev->group_node, &g->devices);
+	sva_glist_add_tail(&dev->group_node, &g->devices);
 	g->ndevices++;
 	sva_mutex_unlock(&g->mutex);
 	sva_mutex_lock(&sys->lock);
 	dev->id = ++sys->next_device_id;
-	sva_list_add_tail(&dev->iommu_node, &iommu->devices);
+	sva_glist_add_tail(&dev->iommu_node, &iommu->devices);
 	sva_mutex_unlock(&sys->lock);
 	sva_trace(sys->w, DEVICE_ADD, dev->id, dev->name, dev->max_pasids, g->id);
 	*out = dev;
@@ -242,10 +243,10 @@ void sva_device_remove(struct sva_device *dev)
 	sys = dev->iommu->sys;
 	g = dev->group;
 	sva_mutex_lock(&sys->lock);
-	sva_list_del(&dev->iommu_node);
+	sva_glist_del(&dev->iommu_node, &dev->iommu->devices);
 	sva_mutex_unlock(&sys->lock);
 	sva_mutex_lock(&g->mutex);
-	sva_list_del(&dev->group_node);
+	sva_glist_del(&dev->group_node, &g->devices);
 	last = --g->ndevices == 0;
 	sva_mutex_unlock(&g->mutex);
 	if (dev->iommu->ops->release_device)
@@ -257,6 +258,13 @@ void sva_device_remove(struct sva_device *dev)
 }
 
 /* ---- the PASID array (group->mutex held to change it, with xa_lock) ---- */
+
+/* A change holds both the group mutex and xa_lock, so a reader holding either sees none. */
+static void sva_slot_assert_change(struct sva_iommu_group *g)
+{
+	sva_lockdep_assert_held(&g->mutex);
+	sva_lockdep_assert_held(&g->xa_lock);
+}
 
 static size_t sva_slot_index(struct sva_iommu_group *g, uint32_t pasid)
 {
@@ -273,9 +281,13 @@ static size_t sva_slot_index(struct sva_iommu_group *g, uint32_t pasid)
 	return lo;
 }
 
+/* A lookup holds xa_lock (the fault path holds nothing else). */
 static struct sva_pasid_slot *sva_slot_find(struct sva_iommu_group *g, uint32_t pasid)
 {
-	size_t i = sva_slot_index(g, pasid);
+	size_t i;
+
+	sva_lockdep_assert_held(&g->xa_lock);
+	i = sva_slot_index(g, pasid);
 
 	return i < g->nslots && g->slots[i].pasid == pasid ? &g->slots[i] : NULL;
 }
@@ -283,7 +295,10 @@ static struct sva_pasid_slot *sva_slot_find(struct sva_iommu_group *g, uint32_t 
 /* Reserve @pasid: -EBUSY if taken, -ENOMEM. */
 static int sva_slot_reserve(struct sva_iommu_group *g, uint32_t pasid)
 {
-	size_t i = sva_slot_index(g, pasid);
+	size_t i;
+
+	sva_slot_assert_change(g);
+	i = sva_slot_index(g, pasid);
 
 	if (i < g->nslots && g->slots[i].pasid == pasid)
 		return -EBUSY;
@@ -305,7 +320,10 @@ static int sva_slot_reserve(struct sva_iommu_group *g, uint32_t pasid)
 
 static void sva_slot_erase(struct sva_iommu_group *g, uint32_t pasid)
 {
-	size_t i = sva_slot_index(g, pasid);
+	size_t i;
+
+	sva_slot_assert_change(g);
+	i = sva_slot_index(g, pasid);
 
 	if (i >= g->nslots || g->slots[i].pasid != pasid)
 		return;
@@ -336,7 +354,7 @@ static int sva_group_set_pasid(struct sva_iommu_group *g, struct sva_domain *dom
 	struct sva_device *d, *failed = NULL;
 	int ret = 0;
 
-	sva_list_for_each_entry(d, &g->devices, group_node) {
+	sva_glist_for_each_entry(d, &g->devices, group_node) {
 		if (!d->max_pasids)
 			continue;
 		ret = domain->ops->set_dev_pasid(domain, d, pasid, NULL);
@@ -347,7 +365,7 @@ static int sva_group_set_pasid(struct sva_iommu_group *g, struct sva_domain *dom
 	}
 	if (!failed)
 		return 0;
-	sva_list_for_each_entry(d, &g->devices, group_node) {
+	sva_glist_for_each_entry(d, &g->devices, group_node) {
 		struct sva_domain *blocked = d->iommu->ops->blocked_domain;
 
 		if (d == failed)
@@ -374,7 +392,7 @@ int sva_iommu_attach_device_pasid(struct sva_domain *domain, struct sva_device *
 		return ret;
 	g = dev->group;
 	sva_mutex_lock(&g->mutex);
-	sva_list_for_each_entry(d, &g->devices, group_node) {
+	sva_glist_for_each_entry(d, &g->devices, group_node) {
 		if (d->max_pasids && pasid >= d->max_pasids) {
 			ret = -EINVAL;
 			goto out;
@@ -417,7 +435,7 @@ void sva_iommu_detach_device_pasid(struct sva_domain *domain, struct sva_device 
 		return;
 	g = dev->group;
 	sva_mutex_lock(&g->mutex);
-	sva_list_for_each_entry(d, &g->devices, group_node) {
+	sva_glist_for_each_entry(d, &g->devices, group_node) {
 		struct sva_domain *blocked = d->iommu->ops->blocked_domain;
 
 		if (d->max_pasids && blocked->ops->set_dev_pasid(blocked, d, pasid, domain))

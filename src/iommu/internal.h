@@ -5,11 +5,16 @@
  * Lock order (the kernel's): iommu_sva_lock -> group->mutex -> driver locks. Allocating an SVA
  * domain registers the driver's mmu notifier, which takes mmap_lock for write: so
  * iommu_sva_lock -> mmap_lock as well. sys->lock protects the IOMMU list and the id counters.
+ * The lists are guarded lists (sync/glist.h), each asserting its lock on every change and walk:
+ * the IOMMUs and each IOMMU's devices (sys->lock), a group's devices (its mutex), the mms with
+ * SVA domains and each mm's SVA domains (iommu_sva_lock). A group's PASID array is changed
+ * with both its mutex and xa_lock held and looked up under xa_lock, asserted likewise.
  */
 #ifndef SVA_IOMMU_INTERNAL_H
 #define SVA_IOMMU_INTERNAL_H
 
 #include "../base/list.h"
+#include "../sync/glist.h"
 #include "sva/iommu.h"
 
 struct sva_iommu_sys {
@@ -18,8 +23,9 @@ struct sva_iommu_sys {
 	struct sva_pasid_space *pasids;
 	struct sva_mutex sva_lock; /* iommu_sva_lock: every bind and unbind */
 	struct sva_mutex lock;
-	struct sva_list_head iommus;
-	struct sva_list_head sva_mms; /* iommu_mm with at least one SVA domain (iommu_sva_mms) */
+	struct sva_glist iommus;  /* struct sva_iommu.node; guarded by lock */
+	struct sva_glist sva_mms; /* iommu_mm with at least one SVA domain (iommu_sva_mms);
+				     guarded by sva_lock */
 	/*
 	 * Allocations of PASIDs so far: a PASID's owner is (mm, generation), the generation
 	 * this count when it was allocated, so a later owner of the same value has a later one.
@@ -42,7 +48,7 @@ struct sva_iommu {
 	 * left in the IOTLB by the old one would translate for it. Every teardown must flush first.
 	 */
 	struct sva_pasid_space *dids;
-	struct sva_list_head devices; /* under sys->lock */
+	struct sva_glist devices; /* struct sva_device.iommu_node; guarded by sys->lock */
 	struct sva_list_head node;
 };
 
@@ -57,8 +63,8 @@ struct sva_pasid_slot {
 struct sva_iommu_group {
 	struct sva_world *w;
 	unsigned id;
-	struct sva_mutex mutex;	      /* serialises attach and detach */
-	struct sva_list_head devices; /* under mutex */
+	struct sva_mutex mutex;	  /* serialises attach and detach */
+	struct sva_glist devices; /* struct sva_device.group_node; guarded by mutex */
 	unsigned ndevices;
 	/*
 	 * The PASID array: sorted by PASID, changed with both mutex and xa_lock held, read with
@@ -76,8 +82,8 @@ struct sva_iommu_mm {
 	uint64_t gen;	    /* which allocation of the PASID value: sys->pasid_gens at the time */
 	bool pasid_dropped; /* returned to the allocator (early, under a historical variant) */
 	struct sva_mm *mm;
-	struct sva_list_head sva_domains; /* under iommu_sva_lock */
-	struct sva_list_head sys_node;	  /* in sys->sva_mms while it has domains */
+	struct sva_glist sva_domains;  /* guarded by iommu_sva_lock */
+	struct sva_list_head sys_node; /* in sys->sva_mms while it has domains */
 };
 
 /* The kernel's struct iommu_sva. */

@@ -13,6 +13,8 @@
  *
  * Lock order: group mutex -> (driver) -> param->lock; fault_param_lock and the group's xa_lock
  * are leaves. The report path takes no group mutex: a detach holds it while draining.
+ * The queue's devices (q->lock) and a param's pending groups (param->lock) are guarded lists
+ * (sync/glist.h): every change and walk asserts its lock.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,8 +30,8 @@ struct sva_iopf_queue {
 	struct sva_iommu_sys *sys;
 	char name[32];
 	struct sva_workqueue *wq;
-	struct sva_mutex lock; /* the device list */
-	struct sva_list_head devices;
+	struct sva_mutex lock;	  /* the device list */
+	struct sva_glist devices; /* struct sva_iommu_fault_param.queue_node; guarded by lock */
 };
 
 struct sva_iommu_fault_param {
@@ -39,7 +41,7 @@ struct sva_iommu_fault_param {
 	struct sva_mutex lock; /* partial, faults */
 	struct sva_page_request *partial;
 	size_t npartial, cap;
-	struct sva_list_head faults; /* pending groups */
+	struct sva_glist faults; /* pending groups (their pending node); guarded by lock */
 	struct sva_list_head queue_node;
 };
 
@@ -91,7 +93,7 @@ int sva_iopf_queue_alloc(struct sva_iommu_sys *sys, const char *name, struct sva
 	q->sys = sys;
 	snprintf(q->name, sizeof(q->name), "%s", name ? name : "iopf");
 	sva_mutex_init(sys->w, &q->lock, "iopf_queue");
-	sva_list_init(&q->devices);
+	sva_glist_init(&q->devices, &q->lock);
 	ret = sva_workqueue_create(sys->w, q->name, 0, 2, &q->wq);
 	if (ret) {
 		sva_mutex_destroy(&q->lock);
@@ -112,7 +114,8 @@ void sva_iopf_queue_free(struct sva_iopf_queue *q)
 {
 	if (!q || sva_iopf_queue_gone(q, "iopf_queue_free"))
 		return;
-	if (!sva_list_empty(&q->devices))
+	/* the driver's last use of the queue: no one else can reach the list */
+	if (!sva_list_empty(sva_glist_unguarded(&q->devices)))
 		sva_report(q->sys->w, SVA_REPORT_BAD_USAGE, "fault queue %s freed with devices",
 			   q->name);
 	sva_workqueue_destroy(q->wq);
@@ -136,7 +139,7 @@ int sva_iopf_queue_add_device(struct sva_iopf_queue *q, struct sva_device *dev)
 	p->queue = q;
 	sva_refcount_init(sys->w, &p->users, "iopf_param", 1);
 	sva_mutex_init(sys->w, &p->lock, "iopf_param");
-	sva_list_init(&p->faults);
+	sva_glist_init(&p->faults, &p->lock);
 	sva_mutex_lock(&q->lock);
 	sva_spin_lock(&sys->fault_param_lock);
 	if (dev->fault_param)
@@ -145,7 +148,7 @@ int sva_iopf_queue_add_device(struct sva_iopf_queue *q, struct sva_device *dev)
 		dev->fault_param = p;
 	sva_spin_unlock(&sys->fault_param_lock);
 	if (ret == 0)
-		sva_list_add_tail(&p->queue_node, &q->devices);
+		sva_glist_add_tail(&p->queue_node, &q->devices);
 	sva_mutex_unlock(&q->lock);
 	if (ret) {
 		sva_mutex_destroy(&p->lock);
@@ -168,7 +171,7 @@ static void sva_iopf_respond_locked(struct sva_iopf_group *group, enum sva_page_
 	sva_lockdep_assert_held(&group->fault_param->lock);
 	if (sva_list_empty(&group->pending))
 		return; /* answered already, or the device left */
-	sva_list_del(&group->pending);
+	sva_glist_del(&group->pending, &group->fault_param->faults);
 	sva_trace(dev->iommu->sys->w, IOPF_RESPONSE, dev->name, resp.pasid, resp.grpid, code,
 		  group->last.gen);
 	dev->iommu->ops->page_response(dev, &group->last, &resp);
@@ -181,7 +184,7 @@ static void sva_iopf_abort_locked(struct sva_iommu_fault_param *p, bool all, uin
 
 	sva_lockdep_assert_held(&p->lock);
 
-	sva_list_for_each_entry_safe(g, tmp, &p->faults, pending)
+	sva_glist_for_each_entry_safe(g, tmp, &p->faults, pending)
 		if (all || g->last.pasid == pasid)
 			sva_iopf_respond_locked(g, SVA_PAGE_RESP_INVALID);
 }
@@ -214,7 +217,7 @@ void sva_iopf_queue_remove_device(struct sva_iopf_queue *q, struct sva_device *d
 	dev->fault_param = NULL;
 	sva_spin_unlock(&sys->fault_param_lock);
 	if (p)
-		sva_list_del(&p->queue_node);
+		sva_glist_del(&p->queue_node, &q->devices);
 	sva_mutex_unlock(&q->lock);
 	if (!p)
 		return;
@@ -242,7 +245,7 @@ void sva_iopf_queue_discard_partial(struct sva_iopf_queue *q)
 	if (sva_iopf_queue_gone(q, "iopf_queue_discard_partial"))
 		return;
 	sva_mutex_lock(&q->lock);
-	sva_list_for_each_entry(p, &q->devices, queue_node) {
+	sva_glist_for_each_entry(p, &q->devices, queue_node) {
 		sva_mutex_lock(&p->lock);
 		p->npartial = 0;
 		sva_mutex_unlock(&p->lock);
@@ -272,7 +275,7 @@ unsigned sva_iopf_dev_pending(struct sva_device *dev)
 	if (!p)
 		return 0;
 	sva_mutex_lock(&p->lock);
-	sva_list_for_each_entry(g, &p->faults, pending)
+	sva_glist_for_each_entry(g, &p->faults, pending)
 		n++;
 	sva_mutex_unlock(&p->lock);
 	sva_iopf_put_param(p);
@@ -353,7 +356,7 @@ static struct sva_iopf_group *sva_iopf_group_build(struct sva_iommu_fault_param 
 		g->domain = domain;
 		g->fault_param = p;
 		sva_refcount_inc(&p->users);
-		sva_list_add_tail(&g->pending, &p->faults);
+		sva_glist_add_tail(&g->pending, &p->faults);
 	}
 	sva_mutex_unlock(&p->lock);
 	if (g && !g->faults) {
@@ -423,7 +426,7 @@ void sva_iopf_free_group(struct sva_iopf_group *group)
 	p = group->fault_param;
 	w = p->dev->iommu->sys->w;
 	sva_mutex_lock(&p->lock);
-	sva_list_del(&group->pending); /* unanswered: never answered now */
+	sva_glist_del(&group->pending, &p->faults); /* unanswered: never answered now */
 	sva_mutex_unlock(&p->lock);
 	sva_free(w, &sva_obj_array, group->faults);
 	sva_free(w, &sva_obj_iopf_group, group);

@@ -76,7 +76,8 @@ static void sva_iommu_mm_drop(void *ctx, struct sva_mm *mm)
 
 	if (!im)
 		return;
-	if (!sva_list_empty(&im->sva_domains))
+	/* the mm's last count: no bond (each holds one) can reach its domains any more */
+	if (!sva_list_empty(sva_glist_unguarded(&im->sva_domains)))
 		sva_report(sys->w, SVA_REPORT_REFCOUNT, "%s dropped with SVA domains attached",
 			   sva_mm_name(mm));
 	sva_iommu_mm_pasid_drop(sys, im);
@@ -124,7 +125,7 @@ static int sva_iommu_mm_get(struct sva_iommu_sys *sys, struct sva_device *dev, s
 	}
 	im->mm = mm;
 	im->gen = atomic_fetch_add(&sys->pasid_gens, 1) + 1;
-	sva_list_init(&im->sva_domains);
+	sva_glist_init(&im->sva_domains, &sys->sva_lock);
 	sva_list_init(&im->sys_node);
 	sva_mm_set_iommu_data(mm, im); /* published; never rolled back */
 	sva_trace(sys->w, PASID_ALLOC, im->pasid, sva_mm_id(mm), im->gen);
@@ -138,7 +139,7 @@ static struct sva_domain *sva_try_shared_domain(struct sva_iommu_mm *im, struct 
 {
 	struct sva_domain *domain;
 
-	sva_list_for_each_entry(domain, &im->sva_domains, next) {
+	sva_glist_for_each_entry(domain, &im->sva_domains, next) {
 		if (sva_iommu_attach_device_pasid(domain, dev, im->pasid, &bond->handle) == 0) {
 			domain->users++;
 			return domain;
@@ -174,9 +175,9 @@ static int sva_new_domain(struct sva_iommu_sys *sys, struct sva_iommu_mm *im,
 		return ret;
 	}
 	domain->users = 1;
-	if (sva_list_empty(&im->sva_domains))
-		sva_list_add_tail(&im->sys_node, &sys->sva_mms);
-	sva_list_add_tail(&domain->next, &im->sva_domains);
+	if (sva_glist_empty(&im->sva_domains))
+		sva_glist_add_tail(&im->sys_node, &sys->sva_mms);
+	sva_glist_add_tail(&domain->next, &im->sva_domains);
 	return 0;
 }
 
@@ -317,9 +318,9 @@ void sva_unbind_device(struct sva_bond *bond)
 			sva_iommu_detach_device_pasid(domain, dev, pasid);
 		if (--domain->users == 0) {
 			sva_detach_later(sys, domain, pasid);
-			sva_list_del(&domain->next);
-			if (sva_list_empty(&im->sva_domains))
-				sva_list_del(&im->sys_node);
+			sva_glist_del(&domain->next, &im->sva_domains);
+			if (sva_glist_empty(&im->sva_domains))
+				sva_glist_del(&im->sys_node, &sys->sva_mms);
 			sva_iommu_domain_free(domain); /* never the PASID: that is __mmdrop's */
 		}
 	}
@@ -358,7 +359,7 @@ unsigned sva_mm_sva_domains(struct sva_iommu_sys *sys, struct sva_mm *mm)
 	sva_mutex_lock(&sys->sva_lock);
 	im = sva_iommu_mm_of(mm);
 	if (im)
-		sva_list_for_each_entry(d, &im->sva_domains, next)
+		sva_glist_for_each_entry(d, &im->sva_domains, next)
 			n++;
 	sva_mutex_unlock(&sys->sva_lock);
 	return n;

@@ -22,7 +22,10 @@ struct sva_fault {
 	sva_pte_t *pte;
 };
 
-/* A page for a not-present entry: the driver's, a copy of the swapped contents, or zeroes. */
+/*
+ * A page for a not-present entry: the driver's, the swap cache's (the page itself, not yet
+ * written out), a copy of the swapped contents, or zeroes.
+ */
 static struct sva_page *sva_fault_new_page(struct sva_fault *f, uint64_t old, unsigned *err)
 {
 	struct sva_page *page;
@@ -32,6 +35,9 @@ static struct sva_page *sva_fault_new_page(struct sva_fault *f, uint64_t old, un
 		*err = page ? 0 : SVA_VM_FAULT_SIGBUS;
 		return page;
 	}
+	*err = 0;
+	if ((old & SVA_PTE_SWAP) && (page = sva_swap_cache_get(f->mm->sys, sva_pte_pfn(old))))
+		return page;
 	page = sva_page_alloc(f->mm->sys->phys, SVA_PAGE_ANON);
 	if (!page) {
 		*err = SVA_VM_FAULT_OOM;

@@ -39,7 +39,7 @@ struct sva_mm_sys {
 	struct sva_workqueue *srcu_wq;
 
 	struct sva_spinlock swap_lock;
-	void **swap_slots; /* slot i (>= 1): a page's contents */
+	struct sva_swap_entry *swap_slots; /* slot i (>= 1): a page's contents (swap.c) */
 	size_t nslots;
 	uint64_t *free_slots;
 	size_t nfree;
@@ -131,9 +131,20 @@ void sva_mm_zap_vma_range(struct sva_mm *mm, uint64_t start, uint64_t end,
 			  struct sva_mmu_gather *tlb);
 
 /* swap.c */
+/*
+ * A swap slot: its contents written out (@data), or still in the swap cache (@page, a
+ * reference held; @gen tells this stay in the cache from a later one of the same page).
+ */
+struct sva_swap_entry {
+	void *data;
+	struct sva_page *page;
+	uint64_t gen;
+};
 int sva_swap_store(struct sva_mm_sys *sys, const void *data, uint64_t *slot);
 /* Copy a slot's contents into @data; -ENOENT for a bad slot. */
 int sva_swap_load(struct sva_mm_sys *sys, uint64_t slot, void *data);
+/* The swap cache's page of @slot, a reference taken, or NULL when written out (or bad). */
+struct sva_page *sva_swap_cache_get(struct sva_mm_sys *sys, uint64_t slot);
 void sva_swap_free(struct sva_mm_sys *sys, uint64_t slot);
 void sva_swap_free_cb(void *ctx, uint64_t slot); /* ctx = sys */
 void sva_swap_destroy(struct sva_mm_sys *sys);
