@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "scenario/runner.h"
+#include "sva/idxd.h"
 #include "sva/iommu.h"
 #include "sva/scenario.h"
 #include "testutil.h"
@@ -90,6 +92,7 @@ static const char *const story_examples[] = {
 	"stories/idxd-exit-with-a-descriptor-in-flight.sva",
 	"stories/idxd-fork-inherits-the-wq-fd.sva",
 	"stories/idxd-remove-with-queues-open.sva",
+	"stories/idxd-disable-wq-with-clients.sva",
 	"stories/idxd-shared-wq-two-processes.sva",
 	"stories/prq-overflow-under-many-faults.sva",
 	"stories/reclaim-under-a-live-bond.sva",
@@ -320,29 +323,39 @@ static void test_failed_setup_leaves_nothing(void **state)
 	unsigned long failures = 0;
 	char msg[512];
 	struct loaded l;
+	/* the accelerator made directly, and an idxd device configured through its driver */
+	static const char *const texts[] = {
+		"device dsa0 pri\nwq dsa0 shared\nprocess p x2 {\n\tyield()\n}\n",
+		"device dsa0 cdev=idxd_wq engines=2\nwq dsa0 shared\nwq dsa0 dedicated\n"
+		"process p x2 {\n\tyield()\n}\n",
+	};
 	(void)state;
 
-	load_text(&l, "t.sva", "device dsa0 pri\nwq dsa0 shared\nprocess p x2 {\n\tyield()\n}\n");
-	f.inner = &l.prog;
-	p = l.prog;
-	p.setup = failing_setup_setup;
-	p.check = failing_setup_check;
-	p.teardown = failing_setup_teardown;
-	p.arg = &f;
-	for (f.nth = 1; f.nth < 100000; f.nth++) {
-		int ret = sva_program_run_once(&wc, &p, NULL, 0, msg, sizeof(msg));
+	for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+		load_text(&l, "t.sva", texts[t]);
+		f = (struct failing_setup){ .inner = &l.prog };
+		failures = 0;
+		p = l.prog;
+		p.setup = failing_setup_setup;
+		p.check = failing_setup_check;
+		p.teardown = failing_setup_teardown;
+		p.arg = &f;
+		for (f.nth = 1; f.nth < 100000; f.nth++) {
+			int ret = sva_program_run_once(&wc, &p, NULL, 0, msg, sizeof(msg));
 
-		if (!f.failed)
-			break; /* past the last allocation of setup */
-		failures++;
-		assert_int_not_equal(ret, 0);
-		if (f.left_subscribed)
-			fail_msg("allocation %lu failing: setup failed and left a subscriber: %s",
-				 f.nth, msg);
+			if (!f.failed)
+				break; /* past the last allocation of setup */
+			failures++;
+			assert_int_not_equal(ret, 0);
+			if (f.left_subscribed)
+				fail_msg("%s: allocation %lu failing: setup failed and left a "
+					 "subscriber: %s",
+					 texts[t], f.nth, msg);
+		}
+		assert_false(f.failed);
+		assert_true(failures >= 5);
+		unload(&l);
 	}
-	assert_false(f.failed);
-	assert_true(failures >= 5);
-	unload(&l);
 }
 
 /* ---- expectations ---- */
@@ -363,6 +376,24 @@ static int run_decls(const char *decls, const char *body, uint64_t seed, char *m
 	ret = run_once(&l, SVA_BACKEND_SIM, seed, SVA_VARIANT_FAITHFUL, msg, len);
 	unload(&l);
 	return ret;
+}
+
+/*
+ * @body after @decls passes under sim with seeds 1..@seeds; and @wrong, a scenario whose
+ * expectation the model does not meet, fails (with @want in its message, when given): the
+ * expectations are judged, not passed by chance.
+ */
+static void expect_seeds_clean(const char *decls, const char *body, uint64_t seeds,
+			       const char *wrong, const char *want)
+{
+	char msg[1024] = "";
+
+	for (uint64_t seed = 1; seed <= seeds; seed++)
+		if (run_decls(decls, body, seed, msg, sizeof(msg)))
+			fail_msg("seed %llu: %s", (unsigned long long)seed, msg);
+	assert_int_equal(run_decls(decls, wrong, 1, msg, sizeof(msg)), -EFAULT);
+	if (want && !strstr(msg, want))
+		fail_msg("expected '%s', got: %s", want, msg);
 }
 
 static int run_text(const char *body, enum sva_variant v, char *msg, size_t len)
@@ -474,6 +505,164 @@ static void test_idxd_wq_char_device(void **state)
 		 "\texpect status(0)\n}\n");
 	if (run_decls(idxd, body, 1, msg, sizeof(msg)))
 		fail_msg("idxd_wq, fork: %s", msg);
+}
+
+/* The driver's errors the calls below provoke, as written: not printed. */
+static void ignore_log(void *ctx, enum sva_log_level level, const char *msg)
+{
+	(void)ctx;
+	(void)level;
+	(void)msg;
+}
+
+/*
+ * A cdev=idxd_wq device is the idxd driver's, configured as accel-config configures it: what the
+ * scenario declares reads back as the driver's sysfs attributes (sva_idxd_attr_get()), its WQs
+ * are the driver's char devices, and the admin calls go through the driver - its state
+ * attributes follow them; once the device is removed they find none.
+ */
+static void test_idxd_wq_device_configured_by_the_driver(void **state)
+{
+	static const char text[] = "device dsa3 cdev=idxd_wq engines=2 max_xfer=64k\n"
+				   "wq dsa3 dedicated depth=16 bof priority=3\n"
+				   "wq dsa3 shared depth=8 threshold=4\n"
+				   "process p {\n\tyield()\n}\n";
+	static const char *const want[][3] = {
+		{ "dsa3", "state", "enabled" },
+		{ "dsa3", "pasid_enabled", "1" },
+		{ "engine3.0", "group_id", "0" },
+		{ "engine3.1", "group_id", "0" },
+		{ "engine3.2", "group_id", "-1" },
+		{ "group3.0", "grouped_workqueues", "wq3.0 wq3.1" },
+		{ "group3.0", "grouped_engines", "engine3.0 engine3.1" },
+		{ "wq3.0", "mode", "dedicated" },
+		{ "wq3.0", "size", "16" },
+		{ "wq3.0", "group_id", "0" },
+		{ "wq3.0", "priority", "3" },
+		{ "wq3.0", "block_on_fault", "1" },
+		{ "wq3.0", "max_transfer_size", "65536" },
+		{ "wq3.0", "type", "user" },
+		{ "wq3.0", "name", "dsa3wq0" },
+		{ "wq3.0", "state", "enabled" },
+		{ "wq3.1", "mode", "shared" },
+		{ "wq3.1", "size", "8" },
+		{ "wq3.1", "threshold", "4" },
+		{ "wq3.1", "priority", "1" }, /* the driver's default */
+		{ "wq3.1", "block_on_fault", "0" },
+		{ "wq3.1", "max_transfer_size", "65536" },
+		{ "wq3.1", "state", "enabled" },
+		{ "wq3.2", "size", "0" },
+		{ "wq3.2", "state", "disabled" },
+	};
+	struct sva_swiommu_config sc = { .name = "swiommu0" };
+	struct sva_device_config dc = { .name = "dsa3", .pasid_bits = 20 };
+	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 1);
+	char buf[SVA_IDXD_ATTR_MAX];
+	struct sva_iommu_sys *isys;
+	struct sva_scenario_run *r;
+	struct sva_swiommu *sw;
+	struct sva_idxd *x;
+	struct loaded l;
+	(void)state;
+
+	sva_world_set_log_sink(w, ignore_log, NULL);
+	load_text(&l, "t.sva", text);
+	r = l.r;
+	assert_int_equal(sva_kernel_create(w, NULL, &r->k), 0);
+	assert_int_equal(sva_iommu_sys_create(sva_kernel_mm_sys(r->k), &isys), 0);
+	assert_int_equal(sva_swiommu_create(isys, &sc, &sw), 0);
+	assert_int_equal(sva_device_add(sva_swiommu_iommu(sw), &dc, &r->devs[0]), 0);
+	assert_int_equal(sva_scn_idxd_setup(r, 0), 0);
+	x = r->idxd[0];
+	assert_non_null(x);
+	assert_null(r->accels[0]); /* not made by sva_accel_create() behind the driver's back */
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_int_equal(sva_idxd_attr_get(x, want[i][0], want[i][1], buf, sizeof(buf)), 0);
+		if (strcmp(buf, want[i][2]) != 0)
+			fail_msg("%s %s: '%s', expected '%s'", want[i][0], want[i][1], buf,
+				 want[i][2]);
+	}
+	assert_string_equal(sva_accel_wq_name(sva_idxd_accel(x), 1), "dsa/wq3.1");
+	/* the admin calls, through the driver */
+	assert_int_equal(sva_scn_idxd_admin(r, SVA_SCN_WQ_DISABLE, 1), 0);
+	assert_false(sva_idxd_wq_enabled(x, "wq3.1"));
+	assert_true(sva_idxd_wq_enabled(x, "wq3.0"));
+	assert_int_equal(sva_scn_idxd_admin(r, SVA_SCN_WQ_DISABLE, 1), -EINVAL);
+	assert_int_equal(sva_scn_idxd_admin(r, SVA_SCN_WQ_ENABLE, 1), 0);
+	assert_true(sva_idxd_wq_enabled(x, "wq3.1"));
+	assert_int_equal(sva_scn_idxd_admin(r, SVA_SCN_DISABLE, 0), 0);
+	assert_false(sva_idxd_enabled(x));
+	assert_int_equal(sva_scn_idxd_admin(r, SVA_SCN_WQ_ENABLE, 0), -ENXIO);
+	assert_int_equal(sva_scn_idxd_admin(r, SVA_SCN_ENABLE, 0), 0);
+	assert_true(sva_idxd_enabled(x));
+	assert_int_equal(sva_scn_idxd_admin(r, SVA_SCN_ENABLE, 0), -EBUSY);
+	assert_int_equal(sva_scn_device_destroy(r, w, 0), 0); /* remove() */
+	assert_int_equal(sva_scn_idxd_admin(r, SVA_SCN_DISABLE, 0), -ENODEV);
+	assert_int_equal(sva_scn_idxd_admin(r, SVA_SCN_WQ_ENABLE, 1), -ENODEV);
+	assert_int_equal(sva_scn_device_destroy(r, w, 0), -ENODEV);
+	sva_swiommu_destroy(sw);
+	sva_iommu_sys_destroy(isys);
+	sva_kernel_destroy(r->k);
+	sva_test_world_done(w);
+	unload(&l);
+}
+
+/*
+ * The admin's statements with a client's files open (docs/scenario-language.md, "idxd devices"):
+ * wq_disable drains the descriptor in flight (it completes), then the file is dead - the portal
+ * revoked (EFAULT), mmap ENXIO, the node gone (ENODEV) - while the other WQ runs on; wq_enable
+ * makes a new node, the old file stays dead; disable does it for every WQ; after remove() the
+ * calls find no device.
+ */
+static void test_idxd_disable_with_a_client(void **state)
+{
+	static const char idxd[] = "device dsa0 cdev=idxd_wq engines=2\n"
+				   "wq dsa0 dedicated\n"
+				   "wq dsa0 shared\n";
+	static const char body[] =
+		"process p {\n"
+		"\tr0 = open(dsa0wq1)\n\tq0 = mmap(r0, mmio)\n"
+		"\ta = mmap(64k)\n\ttouch(a, 64k, 1)\n"
+		"\tc0 = submit(r0, fill, dst=a, len=64k, pattern=0x4242424242424242)\n"
+		"\twq_disable(dsa0wq1)\n"
+		"\twait(c0)\n\tverify(a, 64k, 0x42)\n"
+		"\tc1 = submit(r0, noop)\n\texpect error(EFAULT)\n"
+		"\tq1 = mmap(r0, mmio)\n\texpect error(ENXIO)\n"
+		"\tioctl(r0, start_q)\n\texpect error(ENOTTY)\n"
+		"\tr1 = open(dsa0wq1)\n\texpect error(ENODEV)\n"
+		"\twq_disable(dsa0wq1)\n\texpect error(EINVAL)\n"
+		"\tr2 = open(dsa0wq0)\n\tq2 = mmap(r2, mmio)\n"
+		"\tc2 = submit(r2, fill, dst=a, len=4k, pattern=0x3333333333333333)\n"
+		"\twait(c2)\n\tverify(a, 4k, 0x33)\n"
+		"\twq_enable(dsa0wq1)\n\twq_enable(dsa0wq1)\n\texpect error(EBUSY)\n"
+		"\tr3 = open(dsa0wq1)\n\tq3 = mmap(r3, mmio)\n"
+		"\tq1 = mmap(r0, mmio)\n\texpect error(ENXIO)\n"
+		"\tc3 = submit(r3, fill, dst=a, len=64k, pattern=0x5555555555555555)\n"
+		"\tdisable(dsa0)\n"
+		"\twait(c3)\n\tverify(a, 64k, 0x55)\n"
+		"\tc4 = submit(r2, noop)\n\texpect error(EFAULT)\n"
+		"\tq4 = mmap(r3, mmio)\n\texpect error(ENXIO)\n"
+		"\twq_enable(dsa0wq1)\n\texpect error(ENXIO)\n"
+		"\tdisable(dsa0)\n\texpect error(EINVAL)\n"
+		"\tenable(dsa0)\n\tenable(dsa0)\n\texpect error(EBUSY)\n"
+		"\tr4 = open(dsa0wq1)\n\tq6 = mmap(r4, mmio)\n"
+		"\tclose(r0)\n\tclose(r2)\n\tclose(r3)\n"
+		"\tremove(dsa0)\n"
+		"\tq5 = mmap(r4, mmio)\n\texpect error(ENODEV)\n"
+		"\tc5 = submit(r4, noop)\n\texpect error(EFAULT)\n"
+		"\tdisable(dsa0)\n\texpect error(ENODEV)\n"
+		"\tenable(dsa0)\n\texpect error(ENODEV)\n"
+		"\twq_enable(dsa0wq0)\n\texpect error(ENODEV)\n"
+		"\twq_disable(dsa0wq1)\n\texpect error(ENODEV)\n"
+		"\tclose(r4)\n"
+		"}\n"
+		"expect status(p) 0\n";
+	(void)state;
+
+	expect_seeds_clean(idxd, body, 3,
+			   "process p {\n\tr0 = open(dsa0wq1)\n\twq_disable(dsa0wq1)\n"
+			   "\tq0 = mmap(r0, mmio)\n}\n",
+			   "t.sva:7:2: mmap() returned -ENXIO");
 }
 
 /*
@@ -840,18 +1029,12 @@ static void test_compare_copy_ops_and_removed_device(void **state)
 		"\texpect c5.status == SUCCESS\n\tverify(d, 4k, 0x43)\n"
 		"\tremove(dsa0)\n\tremove(dsa0)\n\texpect error(ENODEV)\n"
 		"\tiopf_disable(dsa0)\n\texpect error(ENODEV)\n}\n";
-	char msg[1024];
 	(void)state;
 
-	for (uint64_t seed = 1; seed <= 4; seed++)
-		if (run_decls(pri_queue, body, seed, msg, sizeof(msg)))
-			fail_msg("seed %llu: %s", (unsigned long long)seed, msg);
-	/* the expectations are judged: a wrong one fails the run */
-	assert_int_equal(run_decls(pri_queue,
-				   "process p {\n\tr0 = open(dsa0wq0)\n\tremove(dsa0)\n"
-				   "\tremove(dsa0)\n\texpect error(EBUSY)\n}\n",
-				   1, msg, sizeof(msg)),
-			 -EFAULT);
+	expect_seeds_clean(pri_queue, body, 4,
+			   "process p {\n\tr0 = open(dsa0wq0)\n\tremove(dsa0)\n"
+			   "\tremove(dsa0)\n\texpect error(EBUSY)\n}\n",
+			   NULL);
 }
 
 /*
@@ -1056,6 +1239,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_faithful_passes_every_example_at_k2),
 		cmocka_unit_test(test_call_expectations),
 		cmocka_unit_test(test_idxd_wq_char_device),
+		cmocka_unit_test(test_idxd_wq_device_configured_by_the_driver),
+		cmocka_unit_test(test_idxd_disable_with_a_client),
 		cmocka_unit_test(test_wait_after_removal_mid_flight_is_prompt),
 		cmocka_unit_test(test_goals),
 		cmocka_unit_test(test_failed_call_is_a_value),

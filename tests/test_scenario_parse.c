@@ -446,6 +446,43 @@ static void test_numbers_and_spellings(void **state)
 	sva_scenario_free(s);
 }
 
+/* The idxd driver's calls: a WQ or a device of cdev=idxd_wq, and what such a device may be. */
+static void test_idxd_calls(void **state)
+{
+	static const char text[] = "device dsa2 cdev=idxd_wq engines=4 max_xfer=2m\n"
+				   "wq dsa2 shared depth=100 priority=15\n"
+				   "wq dsa2 dedicated depth=28\n"
+				   "device iax1 cdev=idxd_wq\n"
+				   "wq iax1 dedicated\n"
+				   "device plain\n"
+				   "wq plain shared priority=0\n"
+				   "process p {\n"
+				   "\twq_disable(dsa2wq1)\n"
+				   "\twq_enable(wq=dsa2wq1)\n"
+				   "\tdisable(iax1)\n"
+				   "\tenable(device=iax1)\n"
+				   "\tremove(plain)\n"
+				   "}\n";
+	struct sva_scenario *s = parse_ok(text);
+	const struct sva_scn_block *b = &s->programs[0].body;
+	(void)state;
+
+	assert_int_equal(s->devices[0].cdev, SVA_ACCEL_CDEV_IDXD_WQ);
+	assert_int_equal(s->devices[0].engines, 4);
+	assert_int_equal(s->wqs[0].priority, 15);
+	assert_int_equal(s->wqs[2].priority, 0); /* left to the driver's default */
+	assert_int_equal(b->stmts[0].op, SVA_SCN_WQ_DISABLE);
+	assert_int_equal(b->stmts[0].args[0].index, 1); /* the scenario's WQ dsa2wq1 */
+	assert_int_equal(b->stmts[1].op, SVA_SCN_WQ_ENABLE);
+	assert_int_equal(b->stmts[1].args[0].index, 1);
+	assert_int_equal(b->stmts[2].op, SVA_SCN_DISABLE);
+	assert_int_equal(b->stmts[2].args[0].index, 1); /* device iax1 */
+	assert_int_equal(b->stmts[3].op, SVA_SCN_ENABLE);
+	assert_int_equal(b->stmts[3].args[0].index, 1);
+	assert_false(sva_scn_op_is_stmt(SVA_SCN_WQ_DISABLE));
+	sva_scenario_free(s);
+}
+
 static void test_call_table(void **state)
 {
 	const struct sva_scn_call *c;
@@ -565,6 +602,29 @@ static const struct bad_case bad_cases[] = {
 	  "t.sva:1:7: ", "expected an iommu option (prq=N) or end of line, found 'frames'" },
 	{ "device d\n" PROC("\tr0 = open(dwq0)\n"), "t.sva:3:12: ", "unknown wq 'dwq0'" },
 	{ PROC("\tremove(d)\n"), "t.sva:2:9: ", "unknown device 'd'" },
+	/* the idxd driver's calls, and what its configuration takes */
+	{ DW PROC("\twq_disable(dwq0)\n"),
+	  "t.sva:4:13: ", "wq_disable: d is not an idxd device (declare it cdev=idxd_wq)" },
+	{ DW PROC("\tdisable(d)\n"), "t.sva:4:10: ", "disable: d is not an idxd device" },
+	{ PROC("\tenable(dsa0)\n"), "t.sva:2:9: ", "unknown device 'dsa0'" },
+	{ "device dsa0 cdev=idxd_wq\nwq dsa0 shared\n" PROC("\twq_enable(dsa0)\n"),
+	  "t.sva:4:12: ", "unknown wq 'dsa0'" },
+	{ "device dsa0 cdev=idxd_wq\nwq dsa0 shared\n" PROC("\twq_disable()\n"),
+	  "t.sva:4:2: ", "wq_disable needs wq" },
+	{ "device d cdev=idxd_wq\n" PROC(""),
+	  "t.sva:1:8: ", "cdev=idxd_wq: an idxd device is named by its number" },
+	{ "device dsa0123456789012 cdev=idxd_wq\n" PROC(""),
+	  "t.sva:1:8: ", "at most 15 characters: not dsa0123456789012" },
+	{ "device dsa0 cdev=idxd_wq\ndevice iax00 cdev=idxd_wq\n" PROC(""),
+	  "t.sva:2:8: ", "iax00 has the number 0 of dsa0 (declared at 1:8)" },
+	{ "device dsa0 cdev=idxd_wq engines=5\n" PROC(""),
+	  "t.sva:1:26: ", "engines=5: an idxd device has at most 4 engines" },
+	{ "device dsa0 max_xfer=4m cdev=idxd_wq\n" PROC(""),
+	  "t.sva:1:13: ", "max_xfer=4194304: an idxd WQ's max_transfer_size is at most 2097152" },
+	{ "device dsa0 cdev=idxd_wq\nwq dsa0 shared depth=100\nwq dsa0 shared depth=29\n" PROC(""),
+	  "t.sva:3:16: ", "depth 29: the WQs of idxd device dsa0 share 128 entries" },
+	{ "device dsa0 cdev=idxd_wq\nwq dsa0 shared priority=0\n" PROC(""),
+	  "t.sva:2:25: ", "expected priority 1..15, found '0'" },
 	{ PROC("\tp1 = fork(wrk)\n"), "t.sva:2:12: ", "unknown program 'wrk'" },
 	{ PROC("\tp1 = fork(p)\n"), "t.sva:2:12: ", "p is a process, expected a program" },
 	{ PROC("\tt = clone()\n"), "t.sva:2:6: ", "clone needs program" },
@@ -1078,6 +1138,7 @@ int main(void)
 		cmocka_unit_test(test_conditions_and_new_calls),
 		cmocka_unit_test(test_numbers_and_spellings),
 		cmocka_unit_test(test_call_table),
+		cmocka_unit_test(test_idxd_calls),
 		cmocka_unit_test(test_malformed_scenarios_refused),
 		cmocka_unit_test(test_repeat_nesting_capped),
 		cmocka_unit_test(test_limits),

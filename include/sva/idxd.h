@@ -84,10 +84,12 @@ struct sva_idxd;
 #define SVA_IDXD_MAX_BATCH    32u
 #define SVA_IDXD_MAX_PRIORITY 15u
 #define SVA_IDXD_ATTR_MAX     128 /* an attribute's text, with its NUL */
+#define SVA_IDXD_NAME_MAX     16  /* a device's name ("dsaN"), with its NUL */
 
 /*
  * A disabled idxd device "dsaN" on @dev (an SVA-capable device), with nothing configured: every
- * WQ of size 0, every engine in no group, PASID enabled. 0, -EINVAL, -ENOMEM.
+ * WQ of size 0, every engine in no group, PASID enabled. @name: letters then digits (N), shorter
+ * than SVA_IDXD_NAME_MAX. 0, -EINVAL, -ENOMEM.
  */
 int sva_idxd_create(struct sva_kernel *k, struct sva_device *dev, const char *name,
 		    struct sva_idxd **out);

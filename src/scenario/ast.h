@@ -87,6 +87,10 @@ enum sva_scn_op {
 	SVA_SCN_RECLAIM,      /* reclaim(N): evict up to N pages (the kernel's page reclaim) */
 	SVA_SCN_IOPF_DISABLE, /* iopf_disable(DEVICE): the device leaves its fault queue */
 	SVA_SCN_WAIT_FREE,    /* wait_free(pasid(p)) | wait_free(mm(p)) */
+	SVA_SCN_WQ_DISABLE,   /* wq_disable(WQ): idxd's disable-wq, files open or not */
+	SVA_SCN_WQ_ENABLE,    /* wq_enable(WQ): idxd's enable-wq (its char device again) */
+	SVA_SCN_DISABLE,      /* disable(DEVICE): idxd's disable-device, files open or not */
+	SVA_SCN_ENABLE,	      /* enable(DEVICE): idxd's enable-device and every WQ's enable */
 	/* statements, not calls (each has an entry in sva_scn_calls[] all the same) */
 	SVA_SCN_REPEAT, /* repeat N { ... } */
 	SVA_SCN_IF,	/* if COND { ... } [else { ... }] */
@@ -200,7 +204,10 @@ struct sva_scn_var {
 
 enum sva_scn_wq_mode { SVA_SCN_WQ_DEDICATED, SVA_SCN_WQ_SHARED };
 
-/* device NAME [engines=N] [pasid_bits=N] [pri] [ats] [group=DEVICE] [max_xfer=N] */
+/*
+ * device NAME [engines=N] [pasid_bits=N] [pri] [ats] [group=DEVICE] [max_xfer=N] [cdev=R]; with
+ * cdev=idxd_wq an idxd device, configured through the idxd driver (src/scenario/idxd.c).
+ */
 struct sva_scn_device {
 	struct sva_scn_loc loc;
 	const char *name;
@@ -209,7 +216,7 @@ struct sva_scn_device {
 	bool pri, ats;
 	int group;		       /* index of the device whose group it joins, or -1 */
 	uint64_t max_xfer;	       /* 0: the accelerator's default */
-	enum sva_accel_cdev_rule cdev; /* cdev=idxd|uacce; default idxd */
+	enum sva_accel_cdev_rule cdev; /* cdev=idxd|uacce|idxd_wq; default idxd */
 };
 
 /* wq DEVICE shared|dedicated [depth=N] [bof]; its char device is "<device>wq<i>" */
@@ -221,7 +228,7 @@ struct sva_scn_wq {
 	enum sva_scn_wq_mode mode;
 	unsigned depth; /* default 8 */
 	bool bof;
-	unsigned priority;  /* 0..15: the engines serve higher ones first */
+	unsigned priority;  /* 0..15 (idxd_wq: 1..15, 0 the driver's default): higher first */
 	unsigned threshold; /* shared, behind cdev=idxd_wq: the limited portal's (0: depth) */
 };
 

@@ -136,6 +136,10 @@ const struct sva_scn_call sva_scn_calls[] = {
 	  SVA_SCN_T_NONE,
 	  1,
 	  { SVA_SCN_OF("what", sva_scn_frees, SVA_SCN_T_PID, true) } },
+	{ "wq_disable", SVA_SCN_WQ_DISABLE, SVA_SCN_T_NONE, 1, { SVA_SCN_NAME("wq", true) } },
+	{ "wq_enable", SVA_SCN_WQ_ENABLE, SVA_SCN_T_NONE, 1, { SVA_SCN_NAME("wq", true) } },
+	{ "disable", SVA_SCN_DISABLE, SVA_SCN_T_NONE, 1, { SVA_SCN_NAME("device", true) } },
+	{ "enable", SVA_SCN_ENABLE, SVA_SCN_T_NONE, 1, { SVA_SCN_NAME("device", true) } },
 	/* statements, listed so that every statement has a signature */
 	{ "repeat", SVA_SCN_REPEAT, SVA_SCN_T_NONE, 1, { SVA_SCN_NUM("count", true) } },
 	{ "if", SVA_SCN_IF, SVA_SCN_T_NONE, 0, { { 0 } } },

@@ -2,7 +2,8 @@
 /*
  * What each call of the scenario language does, as system calls of the calling task
  * (sva/proc.h), accelerator instructions (sva/accel.h) and, for the calls that act on the
- * machine (remove, iopf_disable, reclaim), the model's own entry points. A call returns its
+ * machine (remove, iopf_disable, reclaim; the idxd driver's wq_disable, wq_enable, disable and
+ * enable, idxd.c), the model's own entry points. A call returns its
  * value (>= 0: an fd, an address, a pid, a status) or a negative errno; interp.c judges it.
  *
  * Calls that wait for something another actor does (wait on a record, recv_fd, wait_free, a
@@ -543,14 +544,7 @@ static long sva_scn_wait_free(struct sva_scn_exec *x)
 
 static long sva_scn_remove(struct sva_scn_exec *x)
 {
-	struct sva_scenario_run *r = x->c->r;
-	int i = sva_scn_arg(x, 0)->index;
-
-	if (atomic_exchange(&r->removed[i], true))
-		return -ENODEV;
-	sva_accel_destroy(r->accels[i]);
-	sva_device_remove(r->devs[i]);
-	return 0;
+	return sva_scn_device_destroy(x->c->r, x->w, (size_t)sva_scn_arg(x, 0)->index);
 }
 
 static long sva_scn_iopf_disable(struct sva_scn_exec *x)
@@ -617,6 +611,11 @@ long sva_scn_call(struct sva_scn_exec *x)
 		return sva_scn_reclaim(x);
 	case SVA_SCN_WAIT_FREE:
 		return sva_scn_wait_free(x);
+	case SVA_SCN_WQ_DISABLE:
+	case SVA_SCN_WQ_ENABLE:
+	case SVA_SCN_DISABLE:
+	case SVA_SCN_ENABLE:
+		return sva_scn_idxd_admin(x->c->r, x->st->op, sva_scn_arg(x, 0)->index);
 	default:
 		return -EINVAL;
 	}

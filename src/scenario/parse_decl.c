@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sva/accel.h"
+#include "sva/idxd.h"
 #include "parse.h"
 
 /* ---- options of declarations --------------------------------------------------------------- */
@@ -126,17 +127,23 @@ static int sva_scn_device_cdev(struct sva_scn_parser *p, struct sva_scn_device *
 	return sva_scn_next(p);
 }
 
-/* A device's option; @d is the device being declared (the last one). */
-static int sva_scn_device_option(struct sva_scn_parser *p, struct sva_scn_device *d, unsigned *seen)
+enum { SVA_SCN_DEV_ENGINES, SVA_SCN_DEV_MAX_XFER = 5, SVA_SCN_DEV_NOPTS = 7 };
+
+/* A device's option; @d is the device being declared (the last one), @at where each began. */
+static int sva_scn_device_option(struct sva_scn_parser *p, struct sva_scn_device *d, unsigned *seen,
+				 struct sva_scn_loc *at)
 {
 	static const char *const opts[] = { "engines", "pasid_bits", "pri",  "ats",
 					    "group",   "max_xfer",   "cdev", NULL };
+	struct sva_scn_loc loc = p->tok.loc;
 	int o, ret;
 	uint64_t v = 0;
 
 	o = sva_scn_option(p, opts, seen,
 			   "a device option (engines=N, pasid_bits=N, pri, ats, group=DEVICE, "
 			   "max_xfer=N, cdev=idxd|uacce|idxd_wq) or end of line");
+	if (o >= 0 && o < SVA_SCN_DEV_NOPTS)
+		at[o] = loc;
 	switch (o) {
 	case 0:
 		ret = sva_scn_option_num(p, "engines", 1, SVA_ACCEL_MAX_ENGINES, &v);
@@ -181,11 +188,60 @@ static int sva_scn_device_option(struct sva_scn_parser *p, struct sva_scn_device
 	}
 }
 
+/* The number an idxd device's name ends in (sva_idxd_create()'s rule: "dsa0"), -1: none. */
+static long sva_scn_idxd_number(const char *name)
+{
+	const char *digits = name + strcspn(name, "0123456789");
+
+	if (!*digits || digits[strspn(digits, "0123456789")] || strlen(digits) > 6)
+		return -1;
+	return strtol(digits, NULL, 10);
+}
+
+/*
+ * A device of cdev=idxd_wq is configured through the idxd driver (src/scenario/idxd.c): its name
+ * is the driver's ("dsaN", N its number, unique: the char devices are /dev/dsa/wqN.Q), its
+ * engines and transfers within what the driver's device has (max_engines, max_transfer_size).
+ */
+static int sva_scn_idxd_device_check(struct sva_scn_parser *p, const struct sva_scn_device *d,
+				     unsigned seen, const struct sva_scn_loc *at)
+{
+	long n = sva_scn_idxd_number(d->name);
+
+	if (n < 0 || strlen(d->name) >= SVA_IDXD_NAME_MAX)
+		return sva_scn_fail(p, d->loc,
+				    "cdev=idxd_wq: an idxd device is named by its number, letters "
+				    "then digits (dsa0), at most %d characters: not %s",
+				    SVA_IDXD_NAME_MAX - 1, d->name);
+	for (size_t i = 0; i + 1 < p->s->ndevices; i++) {
+		const struct sva_scn_device *o = &p->s->devices[i];
+
+		if (o->cdev == SVA_ACCEL_CDEV_IDXD_WQ && sva_scn_idxd_number(o->name) == n)
+			return sva_scn_fail(p, d->loc,
+					    "cdev=idxd_wq: %s has the number %ld of %s (declared "
+					    "at %u:%u): both WQs would be /dev/dsa/wq%ld.Q",
+					    d->name, n, o->name, o->loc.line, o->loc.col, n);
+	}
+	if ((seen & (1u << SVA_SCN_DEV_ENGINES)) && d->engines > SVA_IDXD_MAX_ENGINES)
+		return sva_scn_fail(p, at[SVA_SCN_DEV_ENGINES],
+				    "engines=%u: an idxd device has at most %d engines "
+				    "(max_engines)",
+				    d->engines, SVA_IDXD_MAX_ENGINES);
+	if ((seen & (1u << SVA_SCN_DEV_MAX_XFER)) && d->max_xfer > SVA_IDXD_MAX_XFER)
+		return sva_scn_fail(p, at[SVA_SCN_DEV_MAX_XFER],
+				    "max_xfer=%" PRIu64
+				    ": an idxd WQ's max_transfer_size is at most "
+				    "%u (the device's)",
+				    d->max_xfer, SVA_IDXD_MAX_XFER);
+	return 0;
+}
+
 /* device NAME [engines=N] [pasid_bits=N] [pri] [ats] [group=DEVICE] [max_xfer=N] [cdev=R] */
 static int sva_scn_parse_device(struct sva_scn_parser *p)
 {
 	struct sva_scenario *s = p->s;
 	struct sva_scn_device *d;
+	struct sva_scn_loc at[SVA_SCN_DEV_NOPTS] = { { 0 } };
 	unsigned seen = 0;
 	int i, ret = sva_scn_next(p);
 
@@ -216,7 +272,9 @@ static int sva_scn_parse_device(struct sva_scn_parser *p)
 	d->group = -1;
 	ret = sva_scn_next(p);
 	while (!ret && !sva_scn_at_eol(&p->tok))
-		ret = sva_scn_device_option(p, d, &seen);
+		ret = sva_scn_device_option(p, d, &seen, at);
+	if (!ret && d->cdev == SVA_ACCEL_CDEV_IDXD_WQ)
+		ret = sva_scn_idxd_device_check(p, d, seen, at);
 	return ret ? ret : sva_scn_end_line(p);
 }
 
@@ -229,7 +287,9 @@ static int sva_scn_parse_wq(struct sva_scn_parser *p)
 	struct sva_scn_wq *q;
 	unsigned seen = 0, index = 0;
 	uint64_t depth = 8, priority = 0, threshold = 0;
-	struct sva_scn_loc threshold_at = { 0 };
+	struct sva_scn_loc threshold_at = { 0 }, depth_at = { 0 };
+	bool idxd;
+	unsigned used = 0;
 	int dev, o, ret = sva_scn_next(p);
 
 	if (ret)
@@ -244,8 +304,11 @@ static int sva_scn_parse_wq(struct sva_scn_parser *p)
 				    sva_scn_show_len(&p->tok), p->tok.start,
 				    sva_scn_hint_device(&h, s, &p->tok));
 	}
-	for (size_t i = 0; i < s->nwqs; i++)
+	idxd = s->devices[dev].cdev == SVA_ACCEL_CDEV_IDXD_WQ;
+	for (size_t i = 0; i < s->nwqs; i++) {
 		index += s->wqs[i].device == dev;
+		used += s->wqs[i].device == dev ? s->wqs[i].depth : 0;
+	}
 	if (index >= SVA_ACCEL_MAX_WQS)
 		return sva_scn_fail(p, p->tok.loc, "too many wqs on %s (at most %d)",
 				    s->devices[dev].name, SVA_ACCEL_MAX_WQS);
@@ -269,12 +332,13 @@ static int sva_scn_parse_wq(struct sva_scn_parser *p)
 			return sva_scn_fail(p, loc, "a wq is shared or dedicated, not both");
 		if (o <= 1)
 			q->mode = o == 0 ? SVA_SCN_WQ_SHARED : SVA_SCN_WQ_DEDICATED;
-		else if (o == 2)
+		else if (o == 2) {
+			depth_at = loc;
 			ret = sva_scn_option_num(p, "depth", 1, SVA_ACCEL_MAX_DEPTH, &depth);
-		else if (o == 3)
+		} else if (o == 3)
 			q->bof = true;
-		else if (o == 4)
-			ret = sva_scn_option_num(p, "priority", 0, 15, &priority);
+		else if (o == 4) /* idxd's priority is 1..15; 0 leaves the driver's default */
+			ret = sva_scn_option_num(p, "priority", idxd ? 1 : 0, 15, &priority);
 		else {
 			threshold_at = loc;
 			ret = sva_scn_option_num(p, "threshold", 0, SVA_ACCEL_MAX_DEPTH,
@@ -288,6 +352,12 @@ static int sva_scn_parse_wq(struct sva_scn_parser *p)
 	if (threshold > depth)
 		return sva_scn_fail(p, threshold_at, "threshold %u above the wq's depth %u",
 				    (unsigned)threshold, (unsigned)depth);
+	if (idxd && used + depth > SVA_IDXD_MAX_WQS_SIZE)
+		return sva_scn_fail(p, depth_at.line ? depth_at : q->loc,
+				    "depth %u: the WQs of idxd device %s share %d entries "
+				    "(max_work_queues_size), %u left",
+				    (unsigned)depth, s->devices[dev].name, SVA_IDXD_MAX_WQS_SIZE,
+				    SVA_IDXD_MAX_WQS_SIZE - used);
 	q->depth = (unsigned)depth;
 	q->priority = (unsigned)priority;
 	q->threshold = (unsigned)threshold;

@@ -118,19 +118,28 @@ static int sva_scn_value_of(struct sva_scn_parser *p, const struct sva_scn_param
 	return ret;
 }
 
-/* A NAME: open's WQ, remove's device, fork's and clone's program (its index fixed later). */
+/*
+ * A NAME: open's, wq_disable's and wq_enable's WQ, remove's, iopf_disable's, disable's and
+ * enable's device, fork's and clone's program (its index fixed later). The idxd driver's calls
+ * (wq_disable, wq_enable, disable, enable) need a device of that driver (cdev=idxd_wq).
+ */
 static int sva_scn_value_name(struct sva_scn_parser *p, const struct sva_scn_stmt *st,
 			      struct sva_scn_arg *a, const struct sva_scn_tok *v)
 {
-	bool device = st->op == SVA_SCN_REMOVE || st->op == SVA_SCN_IOPF_DISABLE;
-	const char *kind = st->op == SVA_SCN_OPEN ? "wq" : device ? "device" : "program";
+	bool idxd = st->op == SVA_SCN_WQ_DISABLE || st->op == SVA_SCN_WQ_ENABLE ||
+		    st->op == SVA_SCN_DISABLE || st->op == SVA_SCN_ENABLE;
+	bool wq = st->op == SVA_SCN_OPEN || st->op == SVA_SCN_WQ_DISABLE ||
+		  st->op == SVA_SCN_WQ_ENABLE;
+	bool device = !wq && (idxd || st->op == SVA_SCN_REMOVE || st->op == SVA_SCN_IOPF_DISABLE);
+	const char *kind = wq ? "wq" : device ? "device" : "program";
 	char what[32];
+	int dev;
 
 	if (v->kind != SVA_SCN_TK_IDENT) {
 		snprintf(what, sizeof(what), "a %s name", kind);
 		return sva_scn_expected_tok(p, v, what);
 	}
-	if (st->op == SVA_SCN_OPEN)
+	if (wq)
 		a->index = sva_scn_wq_find(p->s, v);
 	else if (device)
 		a->index = sva_scn_device_find(p->s, v);
@@ -138,9 +147,9 @@ static int sva_scn_value_name(struct sva_scn_parser *p, const struct sva_scn_stm
 		a->index = sva_scn_decl_find(p, v);
 	if (a->index < 0) {
 		struct sva_scn_hint h = { 0 };
-		const char *hint = st->op == SVA_SCN_OPEN ? sva_scn_hint_wq(&h, p->s, v)
-				   : device		  ? sva_scn_hint_device(&h, p->s, v)
-							  : sva_scn_hint_decl(&h, p, v, false);
+		const char *hint = wq	    ? sva_scn_hint_wq(&h, p->s, v)
+				   : device ? sva_scn_hint_device(&h, p->s, v)
+					    : sva_scn_hint_decl(&h, p, v, false);
 
 		return sva_scn_fail(p, v->loc, "unknown %s '%.*s'%s", kind, sva_scn_show_len(v),
 				    v->start, hint);
@@ -148,6 +157,12 @@ static int sva_scn_value_name(struct sva_scn_parser *p, const struct sva_scn_stm
 	if ((st->op == SVA_SCN_FORK || st->op == SVA_SCN_CLONE) && p->decls[a->index].starts)
 		return sva_scn_fail(p, v->loc, "%.*s is a process, expected a program",
 				    sva_scn_show_len(v), v->start);
+	dev = wq ? p->s->wqs[a->index].device : a->index;
+	if (idxd && p->s->devices[dev].cdev != SVA_ACCEL_CDEV_IDXD_WQ)
+		return sva_scn_fail(p, v->loc,
+				    "%s: %s is not an idxd device (declare it cdev=idxd_wq): only "
+				    "the idxd driver disables and enables its WQs",
+				    st->call->name, p->s->devices[dev].name);
 	a->word = sva_scn_strdup(p, v->start, v->len);
 	return a->word ? 0 : sva_scn_nomem(p);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Running a scenario: the world it needs (kernel, software IOMMU, the declared accelerators),
+ * Running a scenario: the world it needs (kernel, software IOMMU, the declared accelerators -
+ * those of cdev=idxd_wq through the idxd driver, idxd.c),
  * its processes, the figures of a run, and the verdict - as a closed program (sva/sync.h), so
  * one scenario runs once, replays a schedule, or is explored.
  *
@@ -139,8 +140,12 @@ static int sva_scn_devices(struct sva_scenario_run *r)
 		ret = sva_device_add(sva_swiommu_iommu(r->sw), &dc, &r->devs[i]);
 		if (ret)
 			break;
-		sva_scn_accel_config(s, i, &ac);
-		ret = sva_accel_create(r->k, r->devs[i], &ac, &r->accels[i]);
+		if (d->cdev == SVA_ACCEL_CDEV_IDXD_WQ) {
+			ret = sva_scn_idxd_setup(r, i); /* the driver's path, as accel-config's */
+		} else {
+			sva_scn_accel_config(s, i, &ac);
+			ret = sva_accel_create(r->k, r->devs[i], &ac, &r->accels[i]);
+		}
 		if (ret) {
 			sva_device_remove(r->devs[i]);
 			r->devs[i] = NULL;
@@ -188,6 +193,9 @@ static int sva_scn_setup(struct sva_world *w, void *arg)
 	r->chk = NULL;
 	memset(r->devs, 0, r->s->ndevices * sizeof(*r->devs));
 	memset(r->accels, 0, r->s->ndevices * sizeof(*r->accels));
+	memset(r->idxd, 0, r->s->ndevices * sizeof(*r->idxd));
+	for (size_t i = 0; i < r->s->ndevices; i++)
+		atomic_store(&r->admin[i], 0);
 	atomic_store(&r->npool, 0);
 	atomic_store(&r->nprocs, 0);
 	memset(&r->st, 0, sizeof(r->st));
@@ -244,6 +252,20 @@ static void sva_scn_reap(struct sva_scenario_run *r)
 	}
 }
 
+int sva_scn_device_destroy(struct sva_scenario_run *r, struct sva_world *w, size_t i)
+{
+	if (atomic_exchange(&r->removed[i], true))
+		return -ENODEV;
+	while (atomic_load(&r->admin[i])) /* an idxd call in progress: it ends first */
+		sva_yield(w);
+	if (r->idxd[i])
+		sva_idxd_destroy(r->idxd[i]); /* disabled first: the files fail with -ENODEV */
+	else
+		sva_accel_destroy(r->accels[i]);
+	sva_device_remove(r->devs[i]);
+	return 0;
+}
+
 static void sva_scn_destroy_model(struct sva_scenario_run *r)
 {
 	struct sva_swiommu_stats ss;
@@ -251,12 +273,9 @@ static void sva_scn_destroy_model(struct sva_scenario_run *r)
 	sva_swiommu_get_stats(r->sw, &ss);
 	r->st.iotlb_hits = ss.iotlb_hits;
 	r->st.iotlb_misses = ss.iotlb_misses;
-	for (size_t i = 0; i < r->s->ndevices; i++) {
-		if (!r->devs[i] || atomic_exchange(&r->removed[i], true))
-			continue;
-		sva_accel_destroy(r->accels[i]);
-		sva_device_remove(r->devs[i]);
-	}
+	for (size_t i = 0; i < r->s->ndevices; i++)
+		if (r->devs[i])
+			sva_scn_device_destroy(r, r->w, i);
 	sva_swiommu_destroy(r->sw);
 	sva_iommu_sys_destroy(r->isys);
 	sva_kernel_destroy(r->k);
@@ -450,12 +469,15 @@ int sva_scenario_run_create(const struct sva_scenario *s, struct sva_scenario_ru
 	r->s = s;
 	r->devs = calloc(s->ndevices + 1, sizeof(*r->devs));
 	r->accels = calloc(s->ndevices + 1, sizeof(*r->accels));
+	r->idxd = calloc(s->ndevices + 1, sizeof(*r->idxd));
 	r->removed = calloc(s->ndevices + 1, sizeof(*r->removed));
+	r->admin = calloc(s->ndevices + 1, sizeof(*r->admin));
 	r->tops = calloc(ntops + 1, sizeof(*r->tops));
 	r->pool = calloc(SVA_SCN_MAX_TASKS, sizeof(*r->pool));
 	r->procs = calloc(SVA_SCN_MAX_TASKS, sizeof(*r->procs));
 	pthread_mutex_init(&r->lock, NULL);
-	if (!r->devs || !r->accels || !r->removed || !r->tops || !r->pool || !r->procs) {
+	if (!r->devs || !r->accels || !r->idxd || !r->removed || !r->admin || !r->tops ||
+	    !r->pool || !r->procs) {
 		sva_scenario_run_free(r);
 		return -ENOMEM;
 	}
@@ -469,7 +491,9 @@ void sva_scenario_run_free(struct sva_scenario_run *r)
 		return;
 	free(r->devs);
 	free(r->accels);
+	free(r->idxd);
 	free(r->removed);
+	free(r->admin);
 	free(r->tops);
 	free(r->pool);
 	free(r->procs);

@@ -24,6 +24,7 @@
 #include "ast.h"
 #include "sva/accel.h"
 #include "sva/check.h"
+#include "sva/idxd.h"
 #include "sva/proc.h"
 #include "sva/swiommu.h"
 
@@ -130,8 +131,10 @@ struct sva_scenario_run {
 	struct sva_iommu_sys *isys;
 	struct sva_swiommu *sw;
 	struct sva_device **devs;  /* per scenario device */
-	struct sva_accel **accels; /* per scenario device */
+	struct sva_accel **accels; /* per scenario device but idxd's: the accelerator */
+	struct sva_idxd **idxd;	   /* per device of cdev=idxd_wq: the idxd driver's, else NULL */
 	atomic_bool *removed;	   /* per device: remove() took it */
+	atomic_uint *admin;	   /* per device: idxd calls in progress (idxd.c) */
 	struct sva_checker *chk;
 	struct sva_scn_top *tops;
 	size_t ntops;
@@ -164,5 +167,21 @@ void sva_scn_run_fail(struct sva_scenario_run *r, const struct sva_scn_loc *loc,
 /* run.c: whether @mm is in @set (run's lock held); add it (no memory: dropped). */
 bool sva_scn_mms_has(const struct sva_scn_mms *set, uint64_t mm);
 void sva_scn_mms_add(struct sva_scn_mms *set, uint64_t mm);
+/*
+ * The removal of device @i (remove(), the run's end): its accelerator or idxd device, then the
+ * device. -ENODEV when it was removed already. Waits for the idxd calls in progress on it.
+ */
+int sva_scn_device_destroy(struct sva_scenario_run *r, struct sva_world *w, size_t i);
+
+/*
+ * idxd.c: device @dev of cdev=idxd_wq created, configured and enabled through the idxd driver
+ * (r->idxd[dev]); 0 or the driver's error, nothing left of it then.
+ */
+int sva_scn_idxd_setup(struct sva_scenario_run *r, size_t dev);
+/*
+ * The idxd driver's call behind @op: wq_disable / wq_enable of WQ @index (in the scenario's
+ * wqs), disable / enable of device @index. Its result; -ENODEV once the device was removed.
+ */
+long sva_scn_idxd_admin(struct sva_scenario_run *r, enum sva_scn_op op, int index);
 
 #endif /* SVA_SCENARIO_RUNNER_H */

@@ -41,7 +41,7 @@ struct sva_idxd {
 	struct sva_kernel *k;
 	struct sva_world *w;
 	struct sva_device *dev;
-	char name[16];
+	char name[SVA_IDXD_NAME_MAX];
 	unsigned id; /* N of dsaN */
 	struct sva_mutex mutex;
 	struct sva_idxd_conf conf;
