@@ -183,6 +183,7 @@ static int run_examples(int unused, uint64_t seed)
 		"stories/idxd-exit-with-a-descriptor-in-flight.sva",
 		"stories/idxd-fork-inherits-the-wq-fd.sva",
 		"stories/idxd-remove-with-queues-open.sva",
+		"stories/idxd-disable-wq-with-clients.sva",
 		"stories/idxd-shared-wq-two-processes.sva",
 		"stories/prq-overflow-under-many-faults.sva",
 		"stories/reclaim-under-a-live-bond.sva",
