@@ -5,8 +5,9 @@
  *
  * One struct sva_scenario_run runs its scenario once per world (the explorer makes a world per
  * schedule). Per run it builds a kernel, one software IOMMU, the declared devices (each a
- * DSA-like accelerator with its WQs), attaches the invariant checker (stopping the run at the
- * first violation) and starts every top-level process.
+ * DSA-like accelerator with its WQs; a cdev=idxd_wq one made and configured through the idxd
+ * driver, idxd.c), attaches the invariant checker (stopping the run at the first violation) and
+ * starts every top-level process.
  *
  * Every task (a top-level process, a forked child, a cloned thread) interprets its program
  * with a context, and every process has an interpreter state its threads share, both from
