@@ -51,6 +51,9 @@
 	EV(MM_FAULT, "mm.fault", NONE, INSTANT, (num, mm), (hex, addr), (fault_flags, flags),	\
 	   (err, err))										\
 	EV(MM_RECLAIM, "mm.reclaim", NONE, INSTANT, (num, pages))				\
+	EV(MM_SWAP_WRITEOUT, "mm.swap_writeout", NONE, INSTANT, (num, mm), (hex, addr),		\
+	   (hex, frame))									\
+	EV(MM_SWAP_IN, "mm.swap_in", NONE, INSTANT, (num, mm), (hex, addr), (hex, frame))	\
 	EV(MM_INVALIDATE, "mm.invalidate", NONE, INSTANT, (num, mm), (hex, start), (hex, end))	\
 	EV(MMU_NOTIFIER_REGISTER, "mmu_notifier.register", NONE, INSTANT, (num, mm))		\
 	EV(MMU_NOTIFIER_UNREGISTER, "mmu_notifier.unregister", NONE, INSTANT, (num, mm))	\

@@ -34,7 +34,12 @@ extern const struct sva_obj_class sva_obj_mm;
 extern const struct sva_obj_class sva_obj_vma;
 extern const struct sva_obj_class sva_obj_swap_slot;
 /* Test only (sva_world_config.breaks): a CPU access reads and sets PTEs without the ptl. */
-#define SVA_BREAK_ACCESS_NO_PTL (1u << 2)
+#define SVA_BREAK_ACCESS_NO_PTL		 (1u << 2)
+/*
+ * Test only: reclaim writes a page out before it unmaps it and invalidates the devices'
+ * translations (so a DMA write between the two is lost: the checker's I3 on a written-out page).
+ */
+#define SVA_BREAK_RECLAIM_WRITEOUT_FIRST (1u << 4)
 /*
  * Name this layer's values in @w's trace (sva_trace_format: fault flags, protections);
  * sva_mm_sys_create() does. Context: setup.

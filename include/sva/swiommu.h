@@ -50,7 +50,8 @@ extern const struct sva_obj_class sva_obj_prq;
 /* Test only: an mm's invalidation leaves the IOTLB and ATCs as they are. */
 #define SVA_BREAK_KEEP_IOTLB   (1u << 1)
 static_assert(((SVA_BREAK_NO_PRQ_DRAIN | SVA_BREAK_KEEP_IOTLB) &
-	       (SVA_BREAK_BIND_LEAKS_BOND | SVA_BREAK_ACCESS_NO_PTL)) == 0 &&
+	       (SVA_BREAK_BIND_LEAKS_BOND | SVA_BREAK_ACCESS_NO_PTL |
+		SVA_BREAK_RECLAIM_WRITEOUT_FIRST)) == 0 &&
 		      (SVA_BREAK_NO_PRQ_DRAIN & SVA_BREAK_KEEP_IOTLB) == 0 &&
 		      (SVA_BREAK_BIND_LEAKS_BOND & SVA_BREAK_ACCESS_NO_PTL) == 0,
 	      "the layers' SVA_BREAK_* bits overlap");

@@ -74,6 +74,16 @@ struct sva_chk_mm {
 	struct sva_mm *mm; /* the object, to query its page table (I3) */
 };
 
+/*
+ * key: the page's address (in the pasid part) and the mm's id. A page written out to swap
+ * (pageout took its contents), until it is swapped in again or unmapped: a DMA write to its
+ * frame meanwhile is lost - the swapped contents do not have it.
+ */
+struct sva_chk_written_out {
+	struct sva_chk_key key;
+	uint64_t frame;
+};
+
 /* key: the device, the PASID and the group id */
 struct sva_chk_group {
 	struct sva_chk_key key;
@@ -83,7 +93,7 @@ struct sva_chk_group {
 struct sva_checker {
 	struct sva_world *w;
 	pthread_mutex_t lock;
-	struct sva_chk_table pasids, holds, entries, binds, groups, mms;
+	struct sva_chk_table pasids, holds, entries, binds, groups, mms, written_out;
 	unsigned long unanswered; /* page-request groups, over every device */
 	unsigned long violations[SVA_INVARIANT_NR];
 	unsigned long events;
@@ -238,10 +248,24 @@ static void sva_chk_dma_frame(struct sva_checker *c, const struct sva_trace_even
 	struct sva_chk_mm *m = sva_chk_get(&c->mms, SVA_CHK_KEY(NULL, 0, id));
 	uint64_t va = sva_ev_num(ev, DMA_ACCESS, addr), frame = sva_ev_num(ev, DMA_ACCESS, frame);
 	bool write = sva_ev_num(ev, DMA_ACCESS, write), pending;
+	struct sva_chk_written_out *o;
 	uint64_t pte;
 
 	if (!m || !m->mm)
 		return;
+	o = write ? sva_chk_get(&c->written_out, SVA_CHK_KEY(NULL, va & SVA_PAGE_MASK, id)) : NULL;
+	if (o && o->frame == frame) {
+		v->inv = SVA_I3_ISOLATION;
+		snprintf(v->msg, sizeof(v->msg),
+			 "%s wrote frame %llu at %#llx on PASID %llu after mm%llu's page there was "
+			 "written out to swap (the write is lost: reclaim took the contents before "
+			 "the device's translation was invalidated)",
+			 sva_ev_str(ev, DMA_ACCESS, device), (unsigned long long)frame,
+			 (unsigned long long)va,
+			 (unsigned long long)sva_ev_num(ev, DMA_ACCESS, pasid),
+			 (unsigned long long)id);
+		return;
+	}
 	pte = sva_mm_query_pte(m->mm, va, &pending);
 	if (pending || sva_chk_pte_allows(pte, frame, write))
 		return;
@@ -426,6 +450,30 @@ static void sva_chk_mm_exit_mmap(struct sva_checker *c, uint64_t id)
 }
 
 /* A fault served on mm @id (a CPU's, or a device's page request): it must have users (I5). */
+/* A page of an mm written out to swap: a DMA write to its frame is lost until the mm faults there.
+ */
+static void sva_chk_written_out(struct sva_checker *c, const struct sva_trace_event *ev)
+{
+	struct sva_chk_written_out *o = sva_chk_put(
+		&c->written_out,
+		SVA_CHK_KEY(NULL, sva_ev_num(ev, MM_SWAP_WRITEOUT, addr) & SVA_PAGE_MASK,
+			    sva_ev_num(ev, MM_SWAP_WRITEOUT, mm)));
+
+	if (o)
+		o->frame = sva_ev_num(ev, MM_SWAP_WRITEOUT, frame);
+}
+
+/*
+ * [@addr, +@len) of the mm no longer holds written-out pages: swapped in again (a new frame, or
+ * the same frame number reused), or unmapped (a later mapping there is a new page).
+ */
+static void sva_chk_page_back(struct sva_checker *c, uint64_t mm, uint64_t addr, uint64_t len)
+{
+	for (uint64_t a = addr & SVA_PAGE_MASK; a < addr + len && c->written_out.n;
+	     a += SVA_PAGE_SIZE)
+		sva_chk_remove(&c->written_out, SVA_CHK_KEY(NULL, a, mm));
+}
+
 static void sva_chk_mm_used(struct sva_checker *c, uint64_t id, uint64_t addr, const char *what,
 			    struct sva_chk_violation *v)
 {
@@ -539,6 +587,7 @@ static void sva_chk_por(struct sva_checker *c, const struct sva_trace_event *ev)
 	case SVA_EV_SVA_BIND:
 	case SVA_EV_SVA_UNBIND:
 	case SVA_EV_MM_FAULT:
+	case SVA_EV_MM_SWAP_WRITEOUT:
 	case SVA_EV_IOPF_HANDLE:
 	case SVA_EV_SWIOMMU_FAULT:
 	case SVA_EV_ACCEL_ENQCMD:
@@ -599,6 +648,17 @@ static void sva_chk_dispatch(struct sva_checker *c, const struct sva_trace_event
 	case SVA_EV_MM_FAULT:
 		sva_chk_mm_used(c, sva_ev_num(ev, MM_FAULT, mm), sva_ev_num(ev, MM_FAULT, addr),
 				"a fault", v);
+		break;
+	case SVA_EV_MM_SWAP_WRITEOUT:
+		sva_chk_written_out(c, ev);
+		break;
+	case SVA_EV_MM_SWAP_IN:
+		sva_chk_page_back(c, sva_ev_num(ev, MM_SWAP_IN, mm),
+				  sva_ev_num(ev, MM_SWAP_IN, addr), SVA_PAGE_SIZE);
+		break;
+	case SVA_EV_MM_MUNMAP:
+		sva_chk_page_back(c, sva_ev_num(ev, MM_MUNMAP, mm),
+				  sva_ev_num(ev, MM_MUNMAP, start), sva_ev_num(ev, MM_MUNMAP, len));
 		break;
 	case SVA_EV_IOPF_HANDLE:
 		sva_chk_issued(c, "a page request handled", NULL,
@@ -696,6 +756,7 @@ int sva_checker_attach(struct sva_world *w, struct sva_checker **out)
 	sva_chk_table_init(&c->binds, sizeof(struct sva_chk_bind));
 	sva_chk_table_init(&c->groups, sizeof(struct sva_chk_group));
 	sva_chk_table_init(&c->mms, sizeof(struct sva_chk_mm));
+	sva_chk_table_init(&c->written_out, sizeof(struct sva_chk_written_out));
 	ret = sva_world_subscribe_ordered(w, sva_checker_event, c);
 	if (ret) {
 		pthread_mutex_destroy(&c->lock);
@@ -717,6 +778,7 @@ void sva_checker_detach(struct sva_checker *c)
 	sva_chk_table_free(&c->binds);
 	sva_chk_table_free(&c->groups);
 	sva_chk_table_free(&c->mms);
+	sva_chk_table_free(&c->written_out);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }

@@ -70,6 +70,8 @@ static unsigned sva_fault_missing(struct sva_fault *f, uint64_t old)
 		return SVA_VM_FAULT_OK;
 	}
 	sva_mm_set_pte(f->mm, f->pte, sva_pte_make(page->pfn, sva_vma_pte_flags(f->vma, f->write)));
+	if (old & SVA_PTE_SWAP)
+		sva_trace(f->mm->w, MM_SWAP_IN, f->mm->id, f->addr & SVA_PAGE_MASK, page->pfn);
 	sva_spin_unlock(&f->mm->ptl);
 	if (old & SVA_PTE_SWAP)
 		sva_swap_free(f->mm->sys, sva_pte_pfn(old));

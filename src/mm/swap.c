@@ -108,12 +108,15 @@ static int sva_swap_cache_add(struct sva_mm_sys *sys, struct sva_page *page, uin
 }
 
 /*
- * pageout: the contents of the page that stay @gen of @slot cached, written to the slot, and the
- * cache's reference dropped. Nothing when a fault took the page back meanwhile (the slot is
- * free, or another stay's); -ENOMEM leaves the page cached (a later fault still finds it).
+ * pageout: the contents of the page (at @addr of @mm) that stay @gen of @slot cached, written
+ * to the slot, and the cache's reference dropped. Nothing when a fault took the page back
+ * meanwhile (it holds a reference of its own, or the slot is free or another stay's: the
+ * kernel's pageout skips a page mapped again); -ENOMEM leaves the page cached (a later fault
+ * still finds it).
  */
-static void sva_swap_writeout(struct sva_mm_sys *sys, uint64_t slot, uint64_t gen)
+static void sva_swap_writeout(struct sva_mm *mm, uint64_t addr, uint64_t slot, uint64_t gen)
 {
+	struct sva_mm_sys *sys = mm->sys;
 	void *copy = sva_alloc(sys->w, &sva_obj_swap_slot, SVA_PAGE_SIZE);
 	struct sva_page *page = NULL;
 	struct sva_swap_entry *e;
@@ -122,12 +125,18 @@ static void sva_swap_writeout(struct sva_mm_sys *sys, uint64_t slot, uint64_t ge
 		return;
 	sva_spin_lock(&sys->swap_lock);
 	e = sva_swap_entry_of(sys, slot);
-	if (e && e->page && e->gen == gen) {
+	/* the cache's and the reclaimer's references only: a fault has not taken it back */
+	if (e && e->page && e->gen == gen && sva_page_count(e->page) <= 2) {
 		page = e->page;
 		sva_frame_copy(copy, sva_page_address(page), SVA_PAGE_SIZE);
 		e->data = copy;
 		e->page = NULL;
 		copy = NULL;
+		/*
+		 * From now on a write to the page is lost: the checker judges DMA against it (I3).
+		 * Traced under swap_lock, so it comes before the swap-in of this slot's contents.
+		 */
+		sva_trace(sys->w, MM_SWAP_WRITEOUT, mm->id, addr, page->pfn);
 	}
 	sva_spin_unlock(&sys->swap_lock);
 	sva_free(sys->w, &sva_obj_swap_slot, copy);
@@ -220,13 +229,15 @@ static bool sva_reclaim_page(struct sva_mm *mm, uint64_t addr)
 		sva_spin_unlock(&mm->ptl);
 		return false;
 	}
+	if (sva_world_broken(mm->w, SVA_BREAK_RECLAIM_WRITEOUT_FIRST))
+		sva_swap_writeout(mm, addr, slot, gen);
 	sva_mm_pt_change_begin(mm);
 	sva_mm_set_pte(mm, pte, sva_pte_make(slot, SVA_PTE_SWAP));
 	sva_spin_unlock(&mm->ptl);
 	sva_mm_notify_invalidate(mm, addr, addr + SVA_PAGE_SIZE);
 	sva_mm_pt_change_end(mm);
-	sva_swap_writeout(mm->sys, slot, gen);
-	sva_page_put(page); /* the page table's reference */
+	sva_swap_writeout(mm, addr, slot, gen); /* nothing when the break wrote it out already */
+	sva_page_put(page);			/* the page table's reference */
 	return true;
 }
 
