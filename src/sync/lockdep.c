@@ -70,6 +70,8 @@ void sva_lockdep_init(struct sva_sched *s)
 {
 	memset(&s->lockdep, 0, sizeof(s->lockdep));
 	s->lockdep.on = s->sim;
+	if (s->sim)
+		sva_lockaudit_init(s);
 }
 
 void sva_lockdep_destroy(struct sva_sched *s)
@@ -80,6 +82,7 @@ void sva_lockdep_destroy(struct sva_sched *s)
 	free(ld->buckets);
 	free(ld->names);
 	free(ld->edges);
+	sva_lockaudit_destroy(s);
 	memset(ld, 0, sizeof(*ld));
 }
 
@@ -423,8 +426,8 @@ void sva_lockdep_acquired_(struct sva_sched *s, const void *lock, uint16_t *cach
 }
 
 /* Not the last taken: remove it from the middle (or it is not ours: an up_read for another). */
-static __attribute__((noinline)) void sva_lockdep_release_slow(struct sva_actor *me,
-							       const void *lock)
+static __attribute__((noinline)) void
+sva_lockdep_release_slow(struct sva_sched *s, struct sva_actor *me, const void *lock)
 {
 	unsigned i = me->ld_depth;
 
@@ -432,6 +435,8 @@ static __attribute__((noinline)) void sva_lockdep_release_slow(struct sva_actor 
 		i--;
 	if (i == 0)
 		return;
+	if (s->lockdep.audit)
+		sva_lockaudit_release(s, &me->ld_held[i - 1]);
 	for (; i < me->ld_depth; i++)
 		me->ld_held[i - 1] = me->ld_held[i];
 	me->ld_depth--;
@@ -442,10 +447,10 @@ void sva_lockdep_release_(struct sva_sched *s, const void *lock)
 	struct sva_actor *me = sva_lockdep_owner(s);
 	unsigned d = me->ld_depth;
 
-	if (d && me->ld_held[d - 1].lock == lock)
+	if (d && me->ld_held[d - 1].lock == lock && !s->lockdep.audit)
 		me->ld_depth = d - 1;
 	else
-		sva_lockdep_release_slow(me, lock);
+		sva_lockdep_release_slow(s, me, lock);
 }
 
 /* ---- lockdep_assert_held ---- */
@@ -484,6 +489,28 @@ void sva_mutex_assert_held_at(struct sva_mutex *m, const char *site)
 	}
 	if (!held)
 		sva_lockdep_not_held(m->wc.w, "mutex", m->name, site);
+	else if (s->lockdep.audit)
+		sva_lockaudit_asserted(s, m);
+}
+
+void sva_mutex_assert_either_held_at(struct sva_mutex *a, struct sva_mutex *b, const char *site)
+{
+	struct sva_sched *s = a->wc.w->sched;
+	bool ha = sva_mutex_held(a), hb = sva_mutex_held(b);
+
+	if (!ha && !hb) {
+		sva_report(a->wc.w, SVA_REPORT_LOCK_NOT_HELD,
+			   "%s: neither mutex %s nor mutex %s held at %s (lockdep_assert_held)",
+			   sva_sched_owner(s)->name, a->name ? a->name : "?",
+			   b->name ? b->name : "?", site);
+		return;
+	}
+	if (s->lockdep.audit) {
+		if (ha)
+			sva_lockaudit_asserted(s, a);
+		if (hb)
+			sva_lockaudit_asserted(s, b);
+	}
 }
 
 void sva_spin_assert_held_at(struct sva_spinlock *l, const char *site)
@@ -494,6 +521,8 @@ void sva_spin_assert_held_at(struct sva_spinlock *l, const char *site)
 
 	if (!held)
 		sva_lockdep_not_held(l->wc.w, "spinlock", l->name, site);
+	else if (s->lockdep.audit)
+		sva_lockaudit_asserted(s, l);
 }
 
 static void sva_rwsem_assert(struct sva_rwsem *r, bool write, const char *site)
@@ -513,6 +542,8 @@ static void sva_rwsem_assert(struct sva_rwsem *r, bool write, const char *site)
 	if (!held)
 		sva_lockdep_not_held(r->wc.w, write ? "rw-semaphore (write)" : "rw-semaphore",
 				     r->name, site);
+	else if (s->lockdep.audit)
+		sva_lockaudit_asserted(s, r);
 }
 
 void sva_rwsem_assert_held_at(struct sva_rwsem *r, const char *site)

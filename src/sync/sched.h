@@ -41,6 +41,7 @@ struct sva_held_lock {
 	const void *lock;
 	const char *site; /* where it was taken */
 	uint16_t cls;
+	bool asserted; /* the section audit: a lockdep_assert_held of it ran while held */
 };
 
 struct sva_lock_class;
@@ -56,7 +57,19 @@ struct sva_lockdep {
 	char *names;	   /* class names, NUL-separated */
 	struct sva_lock_edge *edges;
 	uint32_t reported[SVA_LOCKDEP_REPORTED]; /* class pairs, lower << 16 | higher */
+	struct sva_lockaudit *audit; /* SVA_LOCK_AUDIT set: the section audit (lockaudit.c) */
 };
+
+/*
+ * ---- the section audit (lockaudit.c; sim, SVA_LOCK_AUDIT=FILE) ----
+ * Per acquisition site: how often it was held, and how often no lockdep_assert_held of the
+ * lock ran before its release - a section that asserts nothing is one whose removal (a patch
+ * that drops the lock) only a race can show. Appended to FILE when the world ends.
+ */
+void sva_lockaudit_init(struct sva_sched *s);
+void sva_lockaudit_destroy(struct sva_sched *s);
+void sva_lockaudit_release(struct sva_sched *s, const struct sva_held_lock *h);
+void sva_lockaudit_asserted(struct sva_sched *s, const void *lock);
 
 /*
  * ---- partial-order reduction (sim; docs/concurrency.md "Partial-order reduction") ----
