@@ -176,6 +176,12 @@ struct sva_domain_ops {
 	void (*free)(struct sva_domain *domain);
 };
 
+/* Private (the detach-at-last-user variant's): bonds unbound but left attached. */
+struct sva_detach_later {
+	struct sva_bond *bonds[4];
+	unsigned n;
+};
+
 struct sva_domain {
 	/* public: set by the driver that allocates it, read-only afterwards */
 	enum sva_domain_type type;
@@ -183,13 +189,12 @@ struct sva_domain {
 	struct sva_iommu *owner;
 	unsigned id;
 	/* private (the core's), SVA domains: */
-	struct sva_mm *mm;	   /* holds a count (mmgrab) */
-	unsigned users;		   /* devices attached through it, under iommu_sva_lock */
-	struct sva_list_head next; /* in the mm's iommu data, under iommu_sva_lock */
+	struct sva_mm *mm;		/* holds a count (mmgrab) */
+	SVA_GUARDED_BY(unsigned) users; /* devices attached through it, under iommu_sva_lock */
+	struct sva_list_head next;	/* in the mm's iommu data, under iommu_sva_lock */
 	/* private, variant-only (detach-at-last-user): bonds unbound, left attached; iommu_sva_lock
 	 */
-	struct sva_bond *detach_later[4];
-	unsigned ndetach_later;
+	SVA_GUARDED_BY(struct sva_detach_later) later;
 	/* public: handles a group of page requests (the core sets the SVA handler for SVA domains)
 	 */
 	int (*iopf_handler)(struct sva_iopf_group *group);
@@ -260,7 +265,8 @@ struct sva_device {
 	/* private: */
 	struct sva_list_head group_node;
 	struct sva_list_head iommu_node;
-	struct sva_iommu_fault_param *fault_param; /* I/O page faults (io-pgfault.c) */
+	/* I/O page faults (io-pgfault.c), under the subsystem's fault_param_lock */
+	SVA_GUARDED_BY(struct sva_iommu_fault_param *) fault_param;
 };
 
 /*

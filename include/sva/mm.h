@@ -206,6 +206,27 @@ int sva_mm_mprotect(struct sva_mm *mm, uint64_t addr, uint64_t len, unsigned pro
  * after the notifiers' invalidation. Takes mmap_lock for write. Returns the VMAs zapped.
  */
 size_t sva_mm_zap_vmas(struct sva_mm *mm, const struct sva_vm_ops *ops, void *private_data);
+/*
+ * The mms that mapped a driver's region (uacce's queue, idxd's portal), each holding a count
+ * (mmgrab), so that a removal can zap their mappings. The set has no lock of its own: its
+ * driver keeps it under one (SVA_GUARDED_BY) and releases it at its file's release.
+ */
+#define SVA_MM_SET_MAX 4
+struct sva_mm_set {
+	struct sva_mm *at[SVA_MM_SET_MAX];
+	unsigned n;
+};
+
+/* Note @mm, grabbed once: 0 (also when it is noted already), or -ENOSPC when the set is full. */
+int sva_mm_set_add(struct sva_mm_set *set, struct sva_mm *mm);
+/* The live ones, each with a user (mmget_not_zero), into @out; returns how many. */
+unsigned sva_mm_set_get_live(const struct sva_mm_set *set, struct sva_mm *out[SVA_MM_SET_MAX]);
+/* For each of @n mms got so: zap the VMAs of (@ops, @private_data) (sva_mm_zap_vmas), mmput. */
+void sva_mm_set_zap_put(struct sva_mm *mms[], unsigned n, const struct sva_vm_ops *ops,
+			void *private_data);
+/* Drop every count and empty the set. */
+void sva_mm_set_drop(struct sva_mm_set *set);
+
 /* The VMA containing @addr, or NULL (caller holds mmap_lock). No stack growth. */
 struct sva_vma *sva_vma_lookup(struct sva_mm *mm, uint64_t addr);
 /* Number of VMAs (caller holds mmap_lock or the mm is quiet). */

@@ -305,6 +305,29 @@ void sva_rwsem_assert_write_held_at(struct sva_rwsem *s, const char *site);
 		 : sva_rwsem_assert_held_at)((l), SVA_HERE)
 #define sva_lockdep_assert_held_write(s) sva_rwsem_assert_write_held_at((s), SVA_HERE)
 
+/*
+ * State a lock protects, said at the field (the kernel's __guarded_by, checked): a field
+ * declared SVA_GUARDED_BY(T) is read or written only through sva_guarded(lock, field), which
+ * asserts @lock first, so a change that drops the lock is reported wherever the field is
+ * touched - on every run, not only on the schedule where two actors race. sva_unguarded()
+ * is for the holder no one else can reach (creation, the last reference's teardown), and says
+ * so at the call site. A field some readers read locklessly is not one of these.
+ */
+#define SVA_GUARDED_BY(T) \
+	struct {          \
+		T v_;     \
+	}
+#define sva_guarded(l, f) (*(sva_lockdep_assert_held(l), &(f).v_))
+#define sva_unguarded(f)  ((f).v_)
+/*
+ * A field changed under two mutexes and read under either (a uacce queue's state: its device's
+ * mutex orders the changes, its own the page faults that read it under mmap_lock): a change
+ * asserts both (sva_guarded2), a read one or the other (sva_guarded2_read).
+ */
+void sva_mutex_assert_either_held_at(struct sva_mutex *a, struct sva_mutex *b, const char *site);
+#define sva_guarded2(a, b, f)	   (*(sva_lockdep_assert_held(a), sva_lockdep_assert_held(b), &(f).v_))
+#define sva_guarded2_read(a, b, f) (*(sva_mutex_assert_either_held_at((a), (b), SVA_HERE), &(f).v_))
+
 /* ---- wait queue -------------------------------------------------------------------------- */
 
 /* Every field private (sva/api.h): embed it by value, use it through the functions below. */

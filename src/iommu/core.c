@@ -169,7 +169,7 @@ static struct sva_iommu_group *sva_group_alloc(struct sva_iommu_sys *sys)
 	sva_spin_lock_init(sys->w, &g->xa_lock, "pasid_array");
 	sva_glist_init(&g->devices, &g->mutex);
 	sva_mutex_lock(&sys->lock);
-	g->id = ++sys->next_group_id;
+	g->id = ++sva_guarded(&sys->lock, sys->next_group_id);
 	sva_mutex_unlock(&sys->lock);
 	return g;
 }

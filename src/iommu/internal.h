@@ -31,9 +31,9 @@ struct sva_iommu_sys {
 	 * this count when it was allocated, so a later owner of the same value has a later one.
 	 */
 	_Atomic uint64_t pasid_gens;
-	unsigned next_group_id;
-	unsigned next_device_id;	      /* under @lock */
-	struct sva_spinlock fault_param_lock; /* publishes dev->fault_param, takes its refs */
+	SVA_GUARDED_BY(unsigned) next_group_id; /* under lock */
+	unsigned next_device_id;		/* under @lock */
+	struct sva_spinlock fault_param_lock;	/* publishes dev->fault_param, takes its refs */
 };
 
 struct sva_iommu {
@@ -90,7 +90,7 @@ struct sva_iommu_mm {
 struct sva_bond {
 	struct sva_attach_handle handle;
 	struct sva_device *dev;
-	unsigned users; /* under iommu_sva_lock */
+	SVA_GUARDED_BY(unsigned) users; /* under iommu_sva_lock */
 };
 
 /*

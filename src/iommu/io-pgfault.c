@@ -6,10 +6,10 @@
  *
  * Objects and references: a fault queue (one per IOMMU with PRI) owns an unordered workqueue
  * on which handlers run. A device on a queue has a fault param: its partial requests and its
- * pending (unanswered) groups, under param->lock. dev->fault_param is published and its
- * references taken under the subsystem's fault_param_lock; the queue holds one reference, each
- * report and each group another, and the last put frees it - so a response after the device
- * left the queue is a harmless no-op.
+ * pending (unanswered) groups, under param->lock. sva_guarded(&sys->fault_param_lock,
+ * dev->fault_param) is published and its references taken under the subsystem's fault_param_lock;
+ * the queue holds one reference, each report and each group another, and the last put frees it - so
+ * a response after the device left the queue is a harmless no-op.
  *
  * Lock order: group mutex -> (driver) -> param->lock; fault_param_lock and the group's xa_lock
  * are leaves. The report path takes no group mutex: a detach holds it while draining.
@@ -34,13 +34,20 @@ struct sva_iopf_queue {
 	struct sva_glist devices; /* struct sva_iommu_fault_param.queue_node; guarded by lock */
 };
 
+struct sva_iopf_partials {
+	struct sva_page_request *reqs;
+	size_t n, cap;
+};
+
+/* @p's partial requests, its lock asserted. */
+#define sva_iopf_partials(p) (&sva_guarded(&(p)->lock, (p)->partial))
+
 struct sva_iommu_fault_param {
 	struct sva_device *dev;
 	struct sva_iopf_queue *queue;
 	struct sva_refcount users;
-	struct sva_mutex lock; /* partial, faults */
-	struct sva_page_request *partial;
-	size_t npartial, cap;
+	struct sva_mutex lock;				  /* partial, faults */
+	SVA_GUARDED_BY(struct sva_iopf_partials) partial; /* requests of groups not complete */
 	struct sva_glist faults; /* pending groups (their pending node); guarded by lock */
 	struct sva_list_head queue_node;
 };
@@ -61,7 +68,7 @@ static struct sva_iommu_fault_param *sva_iopf_get_param(struct sva_device *dev)
 		return NULL;
 	sys = dev->iommu->sys;
 	sva_spin_lock(&sys->fault_param_lock);
-	p = dev->fault_param;
+	p = sva_guarded(&sys->fault_param_lock, dev->fault_param);
 	if (p)
 		sva_refcount_inc(&p->users);
 	sva_spin_unlock(&sys->fault_param_lock);
@@ -76,7 +83,7 @@ static void sva_iopf_put_param(struct sva_iommu_fault_param *p)
 	if (!sva_refcount_dec_and_test(&p->users))
 		return;
 	w = p->dev->iommu->sys->w;
-	sva_free(w, &sva_obj_array, p->partial);
+	sva_free(w, &sva_obj_array, sva_unguarded(p->partial).reqs); /* the last reference */
 	sva_mutex_destroy(&p->lock);
 	sva_free(w, &sva_obj_iopf_param, p);
 }
@@ -142,10 +149,10 @@ int sva_iopf_queue_add_device(struct sva_iopf_queue *q, struct sva_device *dev)
 	sva_glist_init(&p->faults, &p->lock);
 	sva_mutex_lock(&q->lock);
 	sva_spin_lock(&sys->fault_param_lock);
-	if (dev->fault_param)
+	if (sva_guarded(&sys->fault_param_lock, dev->fault_param))
 		ret = -EBUSY;
 	else
-		dev->fault_param = p;
+		sva_guarded(&sys->fault_param_lock, dev->fault_param) = p;
 	sva_spin_unlock(&sys->fault_param_lock);
 	if (ret == 0)
 		sva_glist_add_tail(&p->queue_node, &q->devices);
@@ -192,14 +199,13 @@ static void sva_iopf_abort_locked(struct sva_iommu_fault_param *p, bool all, uin
 /* Forget the partial requests of @pasid (param->lock held). */
 static void sva_iopf_drop_partial_locked(struct sva_iommu_fault_param *p, uint32_t pasid)
 {
+	struct sva_iopf_partials *pp = sva_iopf_partials(p);
 	size_t kept = 0;
 
-	sva_lockdep_assert_held(&p->lock);
-
-	for (size_t i = 0; i < p->npartial; i++)
-		if (p->partial[i].pasid != pasid)
-			p->partial[kept++] = p->partial[i];
-	p->npartial = kept;
+	for (size_t i = 0; i < pp->n; i++)
+		if (pp->reqs[i].pasid != pasid)
+			pp->reqs[kept++] = pp->reqs[i];
+	pp->n = kept;
 }
 
 void sva_iopf_queue_remove_device(struct sva_iopf_queue *q, struct sva_device *dev)
@@ -213,8 +219,8 @@ void sva_iopf_queue_remove_device(struct sva_iopf_queue *q, struct sva_device *d
 	sys = q->sys;
 	sva_mutex_lock(&q->lock);
 	sva_spin_lock(&sys->fault_param_lock);
-	p = dev->fault_param;
-	dev->fault_param = NULL;
+	p = sva_guarded(&sys->fault_param_lock, dev->fault_param);
+	sva_guarded(&sys->fault_param_lock, dev->fault_param) = NULL;
 	sva_spin_unlock(&sys->fault_param_lock);
 	if (p)
 		sva_glist_del(&p->queue_node, &q->devices);
@@ -222,7 +228,7 @@ void sva_iopf_queue_remove_device(struct sva_iopf_queue *q, struct sva_device *d
 	if (!p)
 		return;
 	sva_mutex_lock(&p->lock);
-	p->npartial = 0;
+	sva_iopf_partials(p)->n = 0;
 	sva_iopf_abort_locked(p, true, 0);
 	sva_mutex_unlock(&p->lock);
 	sva_iopf_put_param(p); /* the queue's reference */
@@ -247,7 +253,7 @@ void sva_iopf_queue_discard_partial(struct sva_iopf_queue *q)
 	sva_mutex_lock(&q->lock);
 	sva_glist_for_each_entry(p, &q->devices, queue_node) {
 		sva_mutex_lock(&p->lock);
-		p->npartial = 0;
+		sva_iopf_partials(p)->n = 0;
 		sva_mutex_unlock(&p->lock);
 	}
 	sva_mutex_unlock(&q->lock);
@@ -304,23 +310,25 @@ static void sva_iopf_respond_request(struct sva_device *dev, const struct sva_pa
 
 static int sva_iopf_add_partial(struct sva_iommu_fault_param *p, const struct sva_page_request *req)
 {
+	struct sva_iopf_partials *pp;
 	int ret = 0;
 
 	sva_mutex_lock(&p->lock);
-	if (p->npartial == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 8;
+	pp = sva_iopf_partials(p);
+	if (pp->n == pp->cap) {
+		size_t cap = pp->cap ? pp->cap * 2 : 8;
 		struct sva_page_request *n = sva_realloc(p->dev->iommu->sys->w, &sva_obj_array,
-							 p->partial, cap * sizeof(*n));
+							 pp->reqs, cap * sizeof(*n));
 
 		if (n) {
-			p->partial = n;
-			p->cap = cap;
+			pp->reqs = n;
+			pp->cap = cap;
 		} else {
 			ret = -ENOMEM;
 		}
 	}
 	if (ret == 0)
-		p->partial[p->npartial++] = *req;
+		sva_iopf_partials(p)->reqs[sva_iopf_partials(p)->n++] = *req;
 	sva_mutex_unlock(&p->lock);
 	return ret;
 }
@@ -332,23 +340,24 @@ static struct sva_iopf_group *sva_iopf_group_build(struct sva_iommu_fault_param 
 {
 	struct sva_world *w = p->dev->iommu->sys->w;
 	struct sva_iopf_group *g = sva_alloc(w, &sva_obj_iopf_group, sizeof(*g));
+	struct sva_iopf_partials *pp;
 	size_t kept = 0;
 
 	sva_mutex_lock(&p->lock);
+	pp = sva_iopf_partials(p);
 	if (g)
-		g->faults = sva_realloc(w, &sva_obj_array, NULL,
-					(p->npartial + 1) * sizeof(*g->faults));
-	for (size_t i = 0; i < p->npartial; i++) { /* the group's partials leave either way */
-		const struct sva_page_request *r = &p->partial[i];
+		g->faults = sva_realloc(w, &sva_obj_array, NULL, (pp->n + 1) * sizeof(*g->faults));
+	for (size_t i = 0; i < pp->n; i++) { /* the group's partials leave either way */
+		const struct sva_page_request *r = &pp->reqs[i];
 
 		if (r->grpid == last->grpid && r->pasid == last->pasid) {
 			if (g && g->faults)
 				g->faults[g->nfaults++] = *r;
 		} else {
-			p->partial[kept++] = *r;
+			pp->reqs[kept++] = *r;
 		}
 	}
-	p->npartial = kept;
+	sva_iopf_partials(p)->n = kept;
 	if (g && g->faults) {
 		g->faults[g->nfaults++] = *last;
 		g->last = *last;

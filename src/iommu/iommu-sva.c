@@ -2,9 +2,9 @@
 /*
  * SVA bind and unbind (the kernel's iommu-sva.c, v6.19).
  *
- * Lock order: iommu_sva_lock (also guards domain->users and domain->detach_later) ->
- * group->mutex -> driver locks; iommu_sva_lock -> mmap_lock
- * (the driver registers its notifier while allocating an SVA domain).
+ * Lock order: iommu_sva_lock (also guards sva_guarded(&sys->sva_lock, domain->users) and
+ * domain->detach_later) -> group->mutex -> driver locks; iommu_sva_lock -> mmap_lock (the driver
+ * registers its notifier while allocating an SVA domain).
  *
  * References: a bond holds no user of the mm. Its SVA domain holds a count (mmgrab), the
  * driver's notifier another. The mm's iommu data and its PASID are created at the first bind,
@@ -141,7 +141,7 @@ static struct sva_domain *sva_try_shared_domain(struct sva_iommu_mm *im, struct 
 
 	sva_glist_for_each_entry(domain, &im->sva_domains, next) {
 		if (sva_iommu_attach_device_pasid(domain, dev, im->pasid, &bond->handle) == 0) {
-			domain->users++;
+			sva_guarded(&dev->iommu->sys->sva_lock, domain->users)++;
 			return domain;
 		}
 	}
@@ -174,7 +174,7 @@ static int sva_new_domain(struct sva_iommu_sys *sys, struct sva_iommu_mm *im,
 		sva_iommu_domain_free(domain);
 		return ret;
 	}
-	domain->users = 1;
+	sva_guarded(&sys->sva_lock, domain->users) = 1;
 	if (sva_glist_empty(&im->sva_domains))
 		sva_glist_add_tail(&im->sys_node, &sys->sva_mms);
 	sva_glist_add_tail(&domain->next, &im->sva_domains);
@@ -184,8 +184,10 @@ static int sva_new_domain(struct sva_iommu_sys *sys, struct sva_iommu_mm *im,
 /* detach-at-last-user: the domain's last user went: detach (and free) the bonds left. */
 static void sva_detach_later(struct sva_iommu_sys *sys, struct sva_domain *domain, uint32_t pasid)
 {
-	while (domain->ndetach_later) {
-		struct sva_bond *b = domain->detach_later[--domain->ndetach_later];
+	struct sva_detach_later *later = &sva_guarded(&sys->sva_lock, domain->later);
+
+	while (later->n) {
+		struct sva_bond *b = later->bonds[--later->n];
 
 		sva_iommu_detach_device_pasid(domain, b->dev, pasid);
 		sva_free(sys->w, &sva_obj_bond, b);
@@ -193,12 +195,15 @@ static void sva_detach_later(struct sva_iommu_sys *sys, struct sva_domain *domai
 }
 
 /* detach-at-last-user: a bond left attached is bound again: it is a user again. */
-static void sva_bond_revive(struct sva_domain *domain, struct sva_bond *bond)
+static void sva_bond_revive(struct sva_iommu_sys *sys, struct sva_domain *domain,
+			    struct sva_bond *bond)
 {
-	for (unsigned i = 0; i < domain->ndetach_later; i++) {
-		if (domain->detach_later[i] == bond) {
-			domain->detach_later[i] = domain->detach_later[--domain->ndetach_later];
-			domain->users++;
+	struct sva_detach_later *later = &sva_guarded(&sys->sva_lock, domain->later);
+
+	for (unsigned i = 0; i < later->n; i++) {
+		if (later->bonds[i] == bond) {
+			later->bonds[i] = later->bonds[--later->n];
+			sva_guarded(&sys->sva_lock, domain->users)++;
 			return;
 		}
 	}
@@ -225,9 +230,9 @@ static int sva_bind_locked(struct sva_iommu_sys *sys, struct sva_device *dev, st
 		bond = sva_container_of(handle, struct sva_bond, handle);
 		if (handle->domain->mm != mm)
 			return -EBUSY;
-		if (bond->users == 0)
-			sva_bond_revive(handle->domain, bond);
-		bond->users++;
+		if (sva_guarded(&sys->sva_lock, bond->users) == 0)
+			sva_bond_revive(sys, handle->domain, bond);
+		sva_guarded(&sys->sva_lock, bond->users)++;
 		*out = bond;
 		return 0;
 	}
@@ -244,7 +249,7 @@ static int sva_bind_locked(struct sva_iommu_sys *sys, struct sva_device *dev, st
 			return ret;
 		}
 	}
-	bond->users = 1;
+	sva_guarded(&sys->sva_lock, bond->users) = 1;
 	bond->dev = dev;
 	*out = bond;
 	return 0;
@@ -262,7 +267,7 @@ int sva_bind_device(struct sva_device *dev, struct sva_mm *mm, struct sva_bond *
 	ret = sva_bind_locked(sys, dev, mm, out);
 	if (ret == 0) /* traced under the lock: in the order binds and unbinds happen */
 		sva_trace(sys->w, SVA_BIND, dev->name, sva_mm_id(mm), sva_mm_get_pasid(mm),
-			  (*out)->users);
+			  sva_guarded(&sys->sva_lock, (*out)->users));
 	sva_mutex_unlock(&sys->sva_lock);
 	if (ret) {
 		sva_log(sys->w, SVA_LOG_DEBUG, "bind %s to %s: %s", dev->name, sva_mm_name(mm),
@@ -302,21 +307,25 @@ void sva_unbind_device(struct sva_bond *bond)
 	/* a concurrent last unbind may have freed it while this one waited for the lock */
 	if (sva_bond_gone(bond, "iommu_sva_unbind_device (under iommu_sva_lock)"))
 		return;
-	if (bond->users == 0) { /* its last unbind ran, the free is on its way */
+	if (sva_guarded(&sys->sva_lock, bond->users) ==
+	    0) { /* its last unbind ran, the free is on its way */
 		sva_mutex_unlock(&sys->sva_lock);
 		sva_report(sys->w, SVA_REPORT_REFCOUNT,
 			   "iommu_sva_unbind_device: %s's bond of mm%u has no user left", dev->name,
 			   mm_id);
 		return;
 	}
-	last = --bond->users == 0;
+	last = --sva_guarded(&sys->sva_lock, bond->users) == 0;
 	if (last) {
-		left = detach_late && domain->users > 1 && domain->ndetach_later < 4;
+		left = detach_late && sva_guarded(&sys->sva_lock, domain->users) > 1 &&
+		       sva_guarded(&sys->sva_lock, domain->later).n < 4;
 		if (left)
-			domain->detach_later[domain->ndetach_later++] = bond; /* still attached */
+			sva_guarded(&sys->sva_lock, domain->later)
+				.bonds[sva_guarded(&sys->sva_lock, domain->later).n++] =
+				bond; /* still attached */
 		else
 			sva_iommu_detach_device_pasid(domain, dev, pasid);
-		if (--domain->users == 0) {
+		if (--sva_guarded(&sys->sva_lock, domain->users) == 0) {
 			sva_detach_later(sys, domain, pasid);
 			sva_glist_del(&domain->next, &im->sva_domains);
 			if (sva_glist_empty(&im->sva_domains))
@@ -347,7 +356,16 @@ struct sva_device *sva_bond_device(struct sva_bond *bond)
 
 unsigned sva_bond_users(struct sva_bond *bond)
 {
-	return sva_bond_gone(bond, "bond_users") ? 0 : bond->users;
+	struct sva_iommu_sys *sys;
+	unsigned users;
+
+	if (sva_bond_gone(bond, "bond_users"))
+		return 0;
+	sys = bond->dev->iommu->sys;
+	sva_mutex_lock(&sys->sva_lock);
+	users = sva_guarded(&sys->sva_lock, bond->users);
+	sva_mutex_unlock(&sys->sva_lock);
+	return users;
 }
 
 unsigned sva_mm_sva_domains(struct sva_iommu_sys *sys, struct sva_mm *mm)

@@ -150,12 +150,26 @@ static uint32_t sva_pasid_find_free_from(const struct sva_pasid_space *s, uint32
 	return sva_pasid_find_chunk_from(s, c + 1);
 }
 
+/* The lowest free index and the IDs handed out, read under the lock. */
+static uint32_t sva_pasid_next(struct sva_pasid_space *s)
+{
+	sva_lockdep_assert_held(&s->lock);
+	return s->next;
+}
+
+static uint32_t sva_pasid_count(struct sva_pasid_space *s)
+{
+	sva_lockdep_assert_held(&s->lock);
+	return s->count;
+}
+
 /* Take index @idx, the lowest free one, of chunk @ch. */
 static void sva_pasid_set(struct sva_pasid_space *s, struct sva_pasid_chunk *ch, uint32_t idx)
 {
 	uint32_t c = sva_pasid_chunk_of(idx);
 	uint32_t i = sva_pasid_word_of(idx);
 
+	sva_lockdep_assert_held(&s->lock);
 	ch->words[i] |= sva_pasid_bit_of(idx);
 	ch->count++;
 	s->count++;
@@ -172,6 +186,7 @@ static void sva_pasid_clear(struct sva_pasid_space *s, struct sva_pasid_chunk *c
 	uint32_t c = sva_pasid_chunk_of(idx);
 	uint32_t i = sva_pasid_word_of(idx);
 
+	sva_lockdep_assert_held(&s->lock);
 	ch->words[i] &= ~sva_pasid_bit_of(idx);
 	ch->full &= ~(1ull << i);
 	s->top_full[c / SVA_PASID_WORD_BITS] &= ~(1ull << (c % SVA_PASID_WORD_BITS));
@@ -181,10 +196,12 @@ static void sva_pasid_clear(struct sva_pasid_space *s, struct sva_pasid_chunk *c
 		s->next = idx;
 }
 
-static struct sva_pasid_chunk *sva_pasid_lookup(const struct sva_pasid_space *s, uint32_t idx)
+static struct sva_pasid_chunk *sva_pasid_lookup(struct sva_pasid_space *s, uint32_t idx)
 {
-	struct sva_pasid_chunk *ch = s->chunks[sva_pasid_chunk_of(idx)];
+	struct sva_pasid_chunk *ch;
 
+	sva_lockdep_assert_held(&s->lock);
+	ch = s->chunks[sva_pasid_chunk_of(idx)];
 	if (ch && (ch->words[sva_pasid_word_of(idx)] & sva_pasid_bit_of(idx)))
 		return ch;
 	return NULL;
@@ -195,6 +212,7 @@ static struct sva_pasid_chunk *sva_pasid_lookup(const struct sva_pasid_space *s,
 /* Keep @*fresh as the spare if there is none. */
 static void sva_pasid_keep_spare(struct sva_pasid_space *s, struct sva_pasid_chunk **fresh)
 {
+	sva_lockdep_assert_held(&s->lock);
 	if (*fresh && !s->spare) {
 		s->spare = *fresh;
 		s->nr_live_chunks++;
@@ -205,6 +223,7 @@ static void sva_pasid_keep_spare(struct sva_pasid_space *s, struct sva_pasid_chu
 /* Fill the empty slot @c from the spare or @*fresh. False when there is neither. */
 static bool sva_pasid_install(struct sva_pasid_space *s, uint32_t c, struct sva_pasid_chunk **fresh)
 {
+	sva_lockdep_assert_held(&s->lock);
 	sva_pasid_keep_spare(s, fresh);
 	if (!s->spare)
 		return false;
@@ -216,8 +235,10 @@ static bool sva_pasid_install(struct sva_pasid_space *s, uint32_t c, struct sva_
 /* Empty slot @c; returns the chunk for the caller to free after the unlock, or NULL if kept. */
 static struct sva_pasid_chunk *sva_pasid_retire(struct sva_pasid_space *s, uint32_t c)
 {
-	struct sva_pasid_chunk *ch = s->chunks[c];
+	struct sva_pasid_chunk *ch;
 
+	sva_lockdep_assert_held(&s->lock);
+	ch = s->chunks[c];
 	s->chunks[c] = NULL;
 	if (!s->spare) {
 		s->spare = ch;
@@ -271,7 +292,7 @@ static int sva_pasid_alloc_slow(struct sva_pasid_space *s, uint32_t max, uint32_
 
 	for (;;) {
 		sva_spin_lock(&s->lock);
-		idx = s->next;
+		idx = sva_pasid_next(s);
 		if (idx >= max - 1) {
 			ret = -ENOSPC;
 			break;
@@ -309,7 +330,7 @@ int sva_pasid_alloc(struct sva_pasid_space *s, uint32_t max, uint32_t *pasid)
 		return -ENOSPC;
 
 	sva_spin_lock(&s->lock);
-	idx = s->next;
+	idx = sva_pasid_next(s);
 	if (idx >= max - 1) {
 		sva_spin_unlock(&s->lock);
 		return -ENOSPC;
@@ -367,7 +388,7 @@ uint32_t sva_pasid_allocated(struct sva_pasid_space *s)
 	if (!s)
 		return 0;
 	sva_spin_lock(&s->lock);
-	ret = s->count;
+	ret = sva_pasid_count(s);
 	sva_spin_unlock(&s->lock);
 	return ret;
 }

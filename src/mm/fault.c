@@ -63,8 +63,7 @@ static unsigned sva_fault_missing(struct sva_fault *f, uint64_t old)
 	if (!page)
 		return err;
 	sva_spin_lock(&f->mm->ptl);
-	sva_mm_pt_touch(f->mm);
-	if (sva_pte_read(f->pte) != old) { /* someone else resolved it */
+	if (sva_mm_pte_get(f->mm, f->pte) != old) { /* someone else resolved it */
 		sva_spin_unlock(&f->mm->ptl);
 		sva_page_put(page);
 		return SVA_VM_FAULT_OK;
@@ -93,8 +92,7 @@ static unsigned sva_fault_cow_copy(struct sva_fault *f, uint64_t old)
 	}
 	sva_frame_copy(sva_page_address(dst), sva_page_address(src), SVA_PAGE_SIZE);
 	sva_spin_lock(&f->mm->ptl);
-	sva_mm_pt_touch(f->mm);
-	if (sva_pte_read(f->pte) != old) {
+	if (sva_mm_pte_get(f->mm, f->pte) != old) {
 		sva_spin_unlock(&f->mm->ptl);
 		sva_page_put(dst);
 		sva_page_put(src);
@@ -146,8 +144,7 @@ unsigned sva_handle_mm_fault(struct sva_vma *vma, uint64_t addr, unsigned flags)
 	if (!f.pte)
 		return err == -ENOMEM ? SVA_VM_FAULT_OOM : SVA_VM_FAULT_SIGSEGV;
 	sva_spin_lock(&f.mm->ptl);
-	sva_mm_pt_touch(f.mm);
-	old = sva_pte_read(f.pte);
+	old = sva_mm_pte_get(f.mm, f.pte);
 	if (!(old & SVA_PTE_PRESENT)) {
 		sva_spin_unlock(&f.mm->ptl);
 		return sva_fault_missing(&f, old);
@@ -219,6 +216,7 @@ static bool sva_mm_copy_piece(struct sva_mm *mm, uint64_t addr, void *buf, size_
 	uint64_t v = pte ? sva_pte_read(pte) : 0;
 	char *data;
 
+	sva_lockdep_assert_held(&mm->mmap_lock); /* the table's shape */
 	sva_lockdep_assert_held(&mm->ptl);
 	if (!(v & SVA_PTE_PRESENT) || !(v & SVA_PTE_USER) || (write && !(v & SVA_PTE_WRITE)))
 		return false;

@@ -103,9 +103,9 @@ int sva_mm_dup(struct sva_mm *parent, const char *name, struct sva_mm **out)
 		return ret;
 	sva_down_write(&parent->mmap_lock);
 	sva_down_write(&child->mmap_lock);
-	for (size_t i = 0; i < parent->nvmas && ret == 0; i++)
-		if (!(parent->vmas[i]->flags & SVA_VM_DONTCOPY))
-			ret = sva_fork_copy_vma(parent, child, parent->vmas[i]);
+	for (size_t i = 0; i < sva_mm_nvmas(parent) && ret == 0; i++)
+		if (!(sva_mm_vma(parent, i)->flags & SVA_VM_DONTCOPY))
+			ret = sva_fork_copy_vma(parent, child, sva_mm_vma(parent, i));
 	sva_up_write(&child->mmap_lock);
 	sva_up_write(&parent->mmap_lock);
 	if (ret) {

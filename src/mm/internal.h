@@ -28,14 +28,18 @@ struct sva_mm_hook_entry {
 	void *ctx;
 };
 
+struct sva_mm_hooks {
+	struct sva_mm_hook_entry at[SVA_MM_HOOK_NR][SVA_MM_MAX_HOOKS];
+	unsigned n[SVA_MM_HOOK_NR];
+};
+
 struct sva_mm_sys {
 	struct sva_world *w;
 	struct sva_phys *phys;
 	struct sva_mutex lock;
 	struct sva_glist mms; /* under lock */
 	unsigned next_id;
-	struct sva_mm_hook_entry hooks[SVA_MM_HOOK_NR][SVA_MM_MAX_HOOKS];
-	unsigned nhooks[SVA_MM_HOOK_NR];
+	SVA_GUARDED_BY(struct sva_mm_hooks) hooks; /* under lock */
 	struct sva_workqueue *srcu_wq;
 
 	struct sva_spinlock swap_lock;
@@ -69,6 +73,22 @@ struct sva_mm {
 	atomic_bool dead;
 	struct sva_list_head sys_node;
 };
+
+/*
+ * The VMA array outside vma.c: read through these, which assert mmap_lock (held for read at
+ * least) as the kernel's VMA iterator does on every walk of the maple tree.
+ */
+static inline size_t sva_mm_nvmas(struct sva_mm *mm)
+{
+	sva_lockdep_assert_held(&mm->mmap_lock);
+	return mm->nvmas;
+}
+
+static inline struct sva_vma *sva_mm_vma(struct sva_mm *mm, size_t i)
+{
+	sva_lockdep_assert_held(&mm->mmap_lock);
+	return mm->vmas[i];
+}
 
 /* vma.c (mmap_lock held for write unless said otherwise) */
 struct sva_vma *sva_vma_alloc(struct sva_mm *mm, uint64_t start, uint64_t end, unsigned flags);
@@ -115,6 +135,14 @@ static inline void sva_mm_pt_change_end(struct sva_mm *mm)
 {
 	sva_mm_pt_touch(mm);
 	atomic_fetch_sub(&mm->pt_pending, 1);
+}
+
+/* A leaf entry read to act on it (change it, map its page): under the page-table lock. */
+static inline uint64_t sva_mm_pte_get(struct sva_mm *mm, sva_pte_t *pte)
+{
+	sva_lockdep_assert_held(&mm->ptl);
+	sva_mm_pt_touch(mm);
+	return sva_pte_read(pte);
 }
 
 /* A leaf entry of @mm changes: under its page-table lock (lock-free walkers read it). */

@@ -69,13 +69,15 @@ struct sva_phys *sva_mm_sys_phys(struct sva_mm_sys *sys)
 int sva_mm_sys_add_hook(struct sva_mm_sys *sys, enum sva_mm_hook_point point, sva_mm_hook fn,
 			void *ctx)
 {
+	struct sva_mm_hooks *h;
 	int ret = -ENOSPC;
 
 	if ((unsigned)point >= SVA_MM_HOOK_NR || !fn)
 		return -EINVAL;
 	sva_mutex_lock(&sys->lock);
-	if (sys->nhooks[point] < SVA_MM_MAX_HOOKS) {
-		sys->hooks[point][sys->nhooks[point]++] = (struct sva_mm_hook_entry){ fn, ctx };
+	h = &sva_guarded(&sys->lock, sys->hooks);
+	if (h->n[point] < SVA_MM_MAX_HOOKS) {
+		h->at[point][h->n[point]++] = (struct sva_mm_hook_entry){ fn, ctx };
 		ret = 0;
 	}
 	sva_mutex_unlock(&sys->lock);
@@ -89,8 +91,8 @@ void sva_mm_run_hooks(struct sva_mm *mm, enum sva_mm_hook_point point)
 	unsigned n;
 
 	sva_mutex_lock(&sys->lock);
-	n = sys->nhooks[point];
-	memcpy(hooks, sys->hooks[point], sizeof(hooks));
+	n = sva_guarded(&sys->lock, sys->hooks).n[point];
+	memcpy(hooks, sva_guarded(&sys->lock, sys->hooks).at[point], sizeof(hooks));
 	sva_mutex_unlock(&sys->lock);
 	for (unsigned i = 0; i < n; i++)
 		hooks[i].fn(hooks[i].ctx, mm);
@@ -166,13 +168,13 @@ static void sva_exit_mmap(struct sva_mm *mm)
 
 	sva_down_write(&mm->mmap_lock);
 	sva_mm_tlb_init(&tlb, mm);
-	for (size_t i = 0; i < mm->nvmas; i++)
-		sva_mm_zap_vma_range(mm, mm->vmas[i]->start, mm->vmas[i]->end, &tlb);
+	for (size_t i = 0; i < sva_mm_nvmas(mm); i++)
+		sva_mm_zap_vma_range(mm, sva_mm_vma(mm, i)->start, sva_mm_vma(mm, i)->end, &tlb);
 	sva_mm_tlb_done(&tlb, mm);
-	while (mm->nvmas) {
-		struct sva_vma *vma = mm->vmas[mm->nvmas - 1];
+	while (sva_mm_nvmas(mm)) {
+		struct sva_vma *vma = sva_mm_vma(mm, sva_mm_nvmas(mm) - 1);
 
-		sva_vma_remove_at(mm, mm->nvmas - 1);
+		sva_vma_remove_at(mm, sva_mm_nvmas(mm) - 1);
 		sva_vma_free(vma);
 	}
 	sva_pgtable_destroy(&mm->pgt);

@@ -35,7 +35,7 @@ static int sva_vma_cut_at(struct sva_mm *mm, uint64_t addr)
 {
 	size_t i = sva_vma_index_after(mm, addr);
 
-	if (i < mm->nvmas && mm->vmas[i]->start < addr)
+	if (i < sva_mm_nvmas(mm) && sva_mm_vma(mm, i)->start < addr)
 		return sva_vma_split(mm, i, addr);
 	return 0;
 }
@@ -54,11 +54,11 @@ int sva_mm_do_munmap(struct sva_mm *mm, uint64_t start, uint64_t end)
 		return ret;
 	i = sva_vma_index_after(mm, start);
 	sva_mm_tlb_init(&tlb, mm);
-	for (size_t j = i; j < mm->nvmas && mm->vmas[j]->start < end; j++)
-		sva_mm_zap_vma_range(mm, mm->vmas[j]->start, mm->vmas[j]->end, &tlb);
+	for (size_t j = i; j < sva_mm_nvmas(mm) && sva_mm_vma(mm, j)->start < end; j++)
+		sva_mm_zap_vma_range(mm, sva_mm_vma(mm, j)->start, sva_mm_vma(mm, j)->end, &tlb);
 	sva_mm_tlb_done(&tlb, mm);
-	while (i < mm->nvmas && mm->vmas[i]->start < end) {
-		struct sva_vma *vma = mm->vmas[i];
+	while (i < sva_mm_nvmas(mm) && sva_mm_vma(mm, i)->start < end) {
+		struct sva_vma *vma = sva_mm_vma(mm, i);
 
 		sva_vma_remove_at(mm, i);
 		sva_vma_free(vma);
@@ -169,10 +169,10 @@ static bool sva_mm_covered(struct sva_mm *mm, uint64_t start, uint64_t end)
 	size_t i = sva_vma_index_after(mm, start);
 	uint64_t at = start;
 
-	for (; i < mm->nvmas && at < end; i++) {
-		if (mm->vmas[i]->start > at)
+	for (; i < sva_mm_nvmas(mm) && at < end; i++) {
+		if (sva_mm_vma(mm, i)->start > at)
 			return false;
-		at = mm->vmas[i]->end;
+		at = sva_mm_vma(mm, i)->end;
 	}
 	return at >= end;
 }
@@ -213,11 +213,13 @@ static int sva_mm_mprotect_locked(struct sva_mm *mm, uint64_t start, uint64_t en
 		ret = sva_vma_cut_at(mm, end);
 	if (ret)
 		return ret;
-	for (i = sva_vma_index_after(mm, start); i < mm->nvmas && mm->vmas[i]->start < end; i++)
-		mm->vmas[i]->flags = (mm->vmas[i]->flags & ~prot_bits) | (prot & prot_bits);
+	for (i = sva_vma_index_after(mm, start);
+	     i < sva_mm_nvmas(mm) && sva_mm_vma(mm, i)->start < end; i++)
+		sva_mm_vma(mm, i)->flags =
+			(sva_mm_vma(mm, i)->flags & ~prot_bits) | (prot & prot_bits);
 	sva_mm_protect_ptes(mm, start, end, prot);
 	/* merge from the last touched VMA backwards, so indices stay valid */
-	while (i-- > 0 && mm->vmas[i]->end > start)
+	while (i-- > 0 && sva_mm_vma(mm, i)->end > start)
 		sva_vma_merge_around(mm, i);
 	return 0;
 }
@@ -244,8 +246,8 @@ size_t sva_mm_zap_vmas(struct sva_mm *mm, const struct sva_vm_ops *ops, void *pr
 
 	sva_down_write(&mm->mmap_lock);
 	sva_mm_tlb_init(&tlb, mm);
-	for (size_t i = 0; i < mm->nvmas; i++) {
-		struct sva_vma *vma = mm->vmas[i];
+	for (size_t i = 0; i < sva_mm_nvmas(mm); i++) {
+		struct sva_vma *vma = sva_mm_vma(mm, i);
 
 		if (vma->ops != ops || vma->private_data != private_data)
 			continue;

@@ -221,8 +221,7 @@ static bool sva_reclaim_page(struct sva_mm *mm, uint64_t addr)
 	if (!pte)
 		return false;
 	sva_spin_lock(&mm->ptl);
-	sva_mm_pt_touch(mm);
-	v = sva_pte_read(pte);
+	v = sva_mm_pte_get(mm, pte);
 	page = (v & SVA_PTE_PRESENT) ? sva_pfn_to_page(mm->sys->phys, sva_pte_pfn(v)) : NULL;
 	if (!page || !(atomic_load(&page->flags) & SVA_PAGE_ANON) || sva_page_count(page) != 1 ||
 	    sva_swap_cache_add(mm->sys, page, &slot, &gen)) {
@@ -246,8 +245,8 @@ static size_t sva_reclaim_mm(struct sva_mm *mm, size_t nr)
 	size_t done = 0;
 
 	sva_down_read(&mm->mmap_lock);
-	for (size_t i = 0; i < mm->nvmas && done < nr; i++) {
-		struct sva_vma *vma = mm->vmas[i];
+	for (size_t i = 0; i < sva_mm_nvmas(mm) && done < nr; i++) {
+		struct sva_vma *vma = sva_mm_vma(mm, i);
 
 		if (!sva_vma_is_anon(vma) || (vma->flags & SVA_VM_SHARED))
 			continue;

@@ -28,9 +28,9 @@ static void sva_exit_mm(struct sva_task *t)
 
 	sva_mutex_lock(&t->p->k->lock);
 	t->mm = NULL;
-	last = --t->p->mm_threads == 0;
+	last = --sva_proc_locked(t->p, mm_threads) == 0;
 	if (last)
-		t->p->mm = NULL;
+		sva_proc_locked(t->p, mm) = NULL;
 	sva_mutex_unlock(&t->p->k->lock);
 	if (last)
 		sva_mm_run_hooks(mm, SVA_MM_HOOK_EXIT);
@@ -43,8 +43,8 @@ static void sva_exit_files(struct sva_task *t)
 
 	sva_mutex_lock(&t->p->k->lock);
 	t->fdt = NULL;
-	if (--t->p->fdt_threads == 0)
-		t->p->fdt = NULL;
+	if (--sva_proc_locked(t->p, fdt_threads) == 0)
+		sva_proc_locked(t->p, fdt) = NULL;
 	sva_mutex_unlock(&t->p->k->lock);
 	sva_fdtable_put(fdt);
 }
@@ -59,11 +59,11 @@ static void sva_process_zombify(struct sva_process *p, int code)
 	__atomic_store_n(&p->state, SVA_PROCESS_ZOMBIE, __ATOMIC_RELEASE);
 	sva_glist_for_each_entry_safe(c, tmp, &p->children, sibling) {
 		sva_glist_del(&c->sibling, &p->children);
-		c->parent = NULL;
-		c->autoreap = true;
-		reap |= c->state == SVA_PROCESS_ZOMBIE && !c->claimed;
+		sva_proc_locked(c, parent) = NULL;
+		sva_proc_locked(c, autoreap) = true;
+		reap |= c->state == SVA_PROCESS_ZOMBIE && !sva_proc_locked(c, claimed);
 	}
-	reap |= p->parent == NULL && p->autoreap;
+	reap |= sva_proc_locked(p, parent) == NULL && sva_proc_locked(p, autoreap);
 	if (reap)
 		sva_queue_work(p->k->reaper_wq, &p->k->reaper_work);
 }
@@ -92,8 +92,8 @@ void sva_do_exit(struct sva_task *t)
 	 * under us; and @p itself is freed only after its reaper joined this task's actor.
 	 */
 	sva_wake_up(&p->wait);
-	if (p->parent)
-		sva_wake_up(&p->parent->wait);
+	if (sva_proc_locked(p, parent))
+		sva_wake_up(&sva_proc_locked(p, parent)->wait);
 	sva_mutex_unlock(&k->lock);
 }
 
@@ -129,8 +129,9 @@ void sva_reaper_work(struct sva_work *work)
 
 		sva_mutex_lock(&k->lock);
 		sva_glist_for_each_entry(p, &k->processes, node) {
-			if (p->autoreap && p->state == SVA_PROCESS_ZOMBIE && !p->claimed) {
-				p->claimed = true;
+			if (sva_proc_locked(p, autoreap) && p->state == SVA_PROCESS_ZOMBIE &&
+			    !sva_proc_locked(p, claimed)) {
+				sva_proc_locked(p, claimed) = true;
 				found = p;
 				break;
 			}
@@ -152,8 +153,9 @@ int sva_process_wait(struct sva_process *p, int *status)
 	bool mine;
 
 	sva_mutex_lock(&p->k->lock);
-	mine = !p->claimed && !p->parent && !p->autoreap;
-	p->claimed |= mine;
+	mine = !sva_proc_locked(p, claimed) && !sva_proc_locked(p, parent) &&
+	       !sva_proc_locked(p, autoreap);
+	sva_proc_locked(p, claimed) |= mine;
 	sva_mutex_unlock(&p->k->lock);
 	if (!mine) {
 		sva_report(p->k->w, SVA_REPORT_BAD_USAGE,
@@ -184,14 +186,14 @@ static struct sva_process *sva_child_claim(struct sva_process *parent, int pid)
 	struct sva_process *c, *match = NULL;
 
 	sva_glist_for_each_entry(c, &parent->children, sibling) {
-		if ((pid != -1 && c->pid != pid) || c->claimed)
+		if ((pid != -1 && c->pid != pid) || sva_proc_locked(c, claimed))
 			continue;
 		match = c;
 		if (c->state == SVA_PROCESS_ZOMBIE)
 			break;
 	}
 	if (match)
-		match->claimed = true;
+		sva_proc_locked(match, claimed) = true;
 	return match;
 }
 
@@ -208,7 +210,7 @@ static int sva_do_wait(struct sva_task *t, int pid, int *status)
 	ret = sva_wait_event_killable(&parent->wait, sva_process_is_zombie(c));
 	if (ret) {
 		sva_mutex_lock(&parent->k->lock);
-		c->claimed = false;
+		sva_proc_locked(c, claimed) = false;
 		sva_mutex_unlock(&parent->k->lock);
 		return ret;
 	}

@@ -20,6 +20,12 @@
 
 SVA_OBJ_CLASS(fdtable);
 
+/* Slot @fd of @fdt, its lock asserted. */
+static struct sva_fd_slot *sva_fd_slot(struct sva_fdtable *fdt, int fd)
+{
+	return &sva_guarded(&fdt->lock, fdt->slots[fd]);
+}
+
 int sva_fdtable_create(struct sva_world *w, struct sva_fdtable **out)
 {
 	struct sva_fdtable *fdt = sva_alloc(w, &sva_obj_fdtable, sizeof(*fdt));
@@ -42,9 +48,11 @@ int sva_fdtable_dup(struct sva_fdtable *old, struct sva_fdtable **out)
 		return ret;
 	sva_spin_lock(&old->lock);
 	for (int fd = 0; fd < SVA_NR_OPEN; fd++) {
-		if (old->files[fd])
-			fdt->files[fd] = sva_get_file(old->files[fd]);
-		fdt->cloexec[fd] = old->cloexec[fd];
+		struct sva_fd_slot *from = sva_fd_slot(old, fd),
+				   *to = &sva_unguarded(fdt->slots[fd]);
+
+		to->file = from->file ? sva_get_file(from->file) : NULL;
+		to->cloexec = from->cloexec;
 	}
 	sva_spin_unlock(&old->lock);
 	*out = fdt;
@@ -61,8 +69,8 @@ void sva_fdtable_put(struct sva_fdtable *fdt)
 	if (!sva_refcount_dec_and_test(&fdt->users))
 		return;
 	for (int fd = 0; fd < SVA_NR_OPEN; fd++) /* the last user: nobody else looks */
-		if (fdt->files[fd])
-			sva_fput(fdt->files[fd]);
+		if (sva_unguarded(fdt->slots[fd]).file)
+			sva_fput(sva_unguarded(fdt->slots[fd]).file);
 	sva_spin_lock_destroy(&fdt->lock);
 	sva_free(fdt->w, &sva_obj_fdtable, fdt);
 }
@@ -73,9 +81,10 @@ static int sva_fd_install_flags(struct sva_fdtable *fdt, struct sva_file *file, 
 
 	sva_spin_lock(&fdt->lock);
 	for (int fd = 0; fd < SVA_NR_OPEN; fd++) {
-		if (!fdt->files[fd]) {
-			fdt->files[fd] = file;
-			fdt->cloexec[fd] = cloexec;
+		struct sva_fd_slot *slot = sva_fd_slot(fdt, fd);
+
+		if (!slot->file) {
+			*slot = (struct sva_fd_slot){ .file = file, .cloexec = cloexec };
 			ret = fd;
 			break;
 		}
@@ -96,11 +105,13 @@ void sva_fdtable_close_on_exec(struct sva_fdtable *fdt)
 
 	sva_spin_lock(&fdt->lock);
 	for (int fd = 0; fd < SVA_NR_OPEN; fd++) {
-		if (fdt->files[fd] && fdt->cloexec[fd]) {
-			closed[n++] = fdt->files[fd];
-			fdt->files[fd] = NULL;
+		struct sva_fd_slot *slot = sva_fd_slot(fdt, fd);
+
+		if (slot->file && slot->cloexec) {
+			closed[n++] = slot->file;
+			slot->file = NULL;
 		}
-		fdt->cloexec[fd] = false;
+		slot->cloexec = false;
 	}
 	sva_spin_unlock(&fdt->lock);
 	for (int i = 0; i < n; i++) /* in fd order, as the kernel; not under the spinlock */
@@ -114,8 +125,8 @@ struct sva_file *sva_fget(struct sva_fdtable *fdt, int fd)
 	if (fd < 0 || fd >= SVA_NR_OPEN)
 		return NULL;
 	sva_spin_lock(&fdt->lock);
-	if (fdt->files[fd])
-		file = sva_get_file(fdt->files[fd]);
+	if (sva_fd_slot(fdt, fd)->file)
+		file = sva_get_file(sva_fd_slot(fdt, fd)->file);
 	sva_spin_unlock(&fdt->lock);
 	return file;
 }
@@ -232,8 +243,8 @@ static int sva_do_close(struct sva_task *t, int fd)
 	if (fd < 0 || fd >= SVA_NR_OPEN)
 		return -EBADF;
 	sva_spin_lock(&fdt->lock);
-	file = fdt->files[fd];
-	fdt->files[fd] = NULL;
+	file = sva_fd_slot(fdt, fd)->file;
+	*sva_fd_slot(fdt, fd) = (struct sva_fd_slot){ 0 };
 	sva_spin_unlock(&fdt->lock);
 	if (!file)
 		return -EBADF;
@@ -323,8 +334,8 @@ static int sva_do_send_fd(struct sva_task *t, int fd, int pid)
 		return -EBADF;
 	sva_mutex_lock(&k->lock);
 	sva_glist_for_each_entry(p, &k->processes, node) {
-		if (p->pid == pid && p->fdt) {
-			target = p->fdt;
+		if (p->pid == pid && sva_proc_locked(p, fdt)) {
+			target = sva_proc_locked(p, fdt);
 			sva_fdtable_get(target);
 			break;
 		}

@@ -49,12 +49,16 @@ struct sva_kernel {
 	struct sva_work reaper_work;
 };
 
+struct sva_fd_slot {
+	struct sva_file *file;
+	bool cloexec; /* close-on-exec (SVA_O_CLOEXEC), copied by fork */
+};
+
 struct sva_fdtable {
 	struct sva_world *w;
 	struct sva_refcount users;
 	struct sva_spinlock lock;
-	struct sva_file *files[SVA_NR_OPEN];
-	bool cloexec[SVA_NR_OPEN]; /* close-on-exec (SVA_O_CLOEXEC), copied by fork */
+	SVA_GUARDED_BY(struct sva_fd_slot) slots[SVA_NR_OPEN]; /* under lock */
 };
 
 enum sva_process_state {
@@ -66,23 +70,23 @@ struct sva_process {
 	struct sva_kernel *k;
 	int pid;
 	char name[32];
-	struct sva_process *parent;
-	struct sva_glist children; /* under k->lock */
+	SVA_GUARDED_BY(struct sva_process *) parent; /* under k->lock */
+	struct sva_glist children;		     /* under k->lock */
 	struct sva_list_head sibling;
 	struct sva_list_head node;   /* k->processes */
 	struct sva_glist tasks;	     /* under k->lock */
 	struct sva_glist dead_tasks; /* exited, actors to join at reap; under k->lock */
 	unsigned nthreads;	     /* live tasks; written with __atomic under the lock */
-	unsigned mm_threads;	     /* tasks still holding the mm / the fd table */
-	unsigned fdt_threads;
-	enum sva_process_state state; /* written with __atomic under the lock */
+	/* tasks still holding the mm / the fd table */
+	SVA_GUARDED_BY(unsigned) mm_threads, fdt_threads; /* under k->lock */
+	enum sva_process_state state;			  /* written with __atomic under the lock */
 	bool killed;
-	bool autoreap; /* nobody will wait: the reaper frees it */
-	bool claimed;  /* a waiter (parent, outside, reaper) has taken it */
+	SVA_GUARDED_BY(bool) autoreap; /* nobody will wait: the reaper frees it; k->lock */
+	SVA_GUARDED_BY(bool) claimed;  /* a waiter (parent, outside, reaper) took it; k->lock */
 	int exit_code;
-	struct sva_mm *mm;
-	struct sva_fdtable *fdt;
-	struct sva_waitq wait; /* state changes, thread exits */
+	SVA_GUARDED_BY(struct sva_mm *) mm;	  /* under k->lock */
+	SVA_GUARDED_BY(struct sva_fdtable *) fdt; /* under k->lock */
+	struct sva_waitq wait;			  /* state changes, thread exits */
 };
 
 /*
@@ -92,6 +96,9 @@ struct sva_process {
 struct sva_thread_state {
 	uint32_t pasid_msr;
 };
+
+/* A field of @p under k->lock (SVA_GUARDED_BY), the lock asserted. */
+#define sva_proc_locked(p, field) sva_guarded(&(p)->k->lock, (p)->field)
 
 struct sva_task {
 	struct sva_process *p;

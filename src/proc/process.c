@@ -70,8 +70,8 @@ static int sva_task_create(struct sva_process *p, struct sva_mm *mm, struct sva_
 	t->tid = sva_glist_empty(&p->tasks) && !p->nthreads ? p->pid : ++k->next_pid;
 	sva_glist_add_tail(&t->node, &p->tasks);
 	__atomic_add_fetch(&p->nthreads, 1, __ATOMIC_RELEASE);
-	p->mm_threads++;
-	p->fdt_threads++;
+	sva_proc_locked(p, mm_threads)++;
+	sva_proc_locked(p, fdt_threads)++;
 	sva_mutex_unlock(&k->lock);
 	snprintf(name, sizeof(name), "%s/%d", p->name, t->tid);
 	ret = sva_actor_spawn(k->w, name, sva_task_main, t, SVA_ACTOR_USER, &t->actor);
@@ -79,8 +79,8 @@ static int sva_task_create(struct sva_process *p, struct sva_mm *mm, struct sva_
 		sva_mutex_lock(&k->lock);
 		sva_glist_del(&t->node, &p->tasks);
 		__atomic_sub_fetch(&p->nthreads, 1, __ATOMIC_RELEASE);
-		p->mm_threads--;
-		p->fdt_threads--;
+		sva_proc_locked(p, mm_threads)--;
+		sva_proc_locked(p, fdt_threads)--;
 		sva_mutex_unlock(&k->lock);
 		sva_free(k->w, &sva_obj_task, t);
 		return ret;
@@ -108,7 +108,7 @@ static struct sva_process *sva_process_alloc(struct sva_kernel *k, const char *n
 	sva_waitq_init(k->w, &p->wait, "process_wait");
 	sva_mutex_lock(&k->lock);
 	p->pid = ++k->next_pid;
-	p->parent = parent;
+	sva_proc_locked(p, parent) = parent;
 	if (parent)
 		sva_glist_add_tail(&p->sibling, &parent->children);
 	sva_glist_add_tail(&p->node, &k->processes);
@@ -135,8 +135,10 @@ static int sva_process_launch(struct sva_process *p, struct sva_mm *mm, struct s
 {
 	int ret;
 
-	p->mm = mm;
-	p->fdt = fdt;
+	sva_mutex_lock(&p->k->lock); /* p is on the process list already */
+	sva_proc_locked(p, mm) = mm;
+	sva_proc_locked(p, fdt) = fdt;
+	sva_mutex_unlock(&p->k->lock);
 	sva_trace(p->k->w, PROCESS_START, (uint64_t)p->pid, p->name, sva_mm_id(mm));
 	ret = sva_task_create(p, mm, fdt, from, fn, arg, NULL);
 	if (ret) {
@@ -273,7 +275,7 @@ static int sva_do_exec(struct sva_task *t, const char *name)
 		return ret;
 	sva_mutex_lock(&p->k->lock);
 	t->mm = mm;
-	p->mm = mm;
+	sva_proc_locked(p, mm) = mm;
 	t->thread.pasid_msr = 0; /* flush_thread: the fpstate, PASID included, starts over */
 	if (name)
 		snprintf(p->name, sizeof(p->name), "%s", name);
@@ -348,7 +350,7 @@ struct sva_mm *sva_process_mm(struct sva_process *p)
 	struct sva_mm *mm;
 
 	sva_mutex_lock(&p->k->lock);
-	mm = p->mm;
+	mm = sva_proc_locked(p, mm);
 	sva_mutex_unlock(&p->k->lock);
 	return mm;
 }

@@ -28,8 +28,6 @@
 SVA_OBJ_CLASS(idxd_cdev);
 SVA_OBJ_CLASS(idxd_file);
 
-#define SVA_IDXD_MAX_MMS 4
-
 struct sva_idxd_cdev {
 	struct sva_kernel *k;
 	struct sva_world *w;
@@ -51,9 +49,8 @@ struct sva_idxd_file {
 	struct sva_accel_ctx *ctx; /* under c->mutex; NULL once ended */
 	struct sva_list_head node; /* c->files while ctx */
 	struct sva_mutex mutex;	   /* dead, mms (taken under mmap_lock) */
-	bool dead;		   /* the queue ended: faults SIGBUS, mmap refused */
-	struct sva_mm *mms[SVA_IDXD_MAX_MMS];
-	unsigned nmms;
+	SVA_GUARDED_BY(bool) dead; /* the queue ended: faults SIGBUS, mmap refused; under mutex */
+	SVA_GUARDED_BY(struct sva_mm_set) mms; /* that mapped the portal, grabbed; under mutex */
 };
 
 static const struct sva_vm_ops sva_idxd_vm_ops;
@@ -83,7 +80,7 @@ static void sva_idxd_file_end(struct sva_idxd_file *f)
 	if (f->ctx) {
 		sva_accel_ctx_drain(f->ctx);
 		sva_mutex_lock(&f->mutex); /* a fault or an mmap sees the queue whole or dead */
-		f->dead = true;
+		sva_guarded(&f->mutex, f->dead) = true;
 		sva_mutex_unlock(&f->mutex);
 		sva_accel_ctx_stop(f->ctx); /* nothing left to abort: marks it stopped */
 		sva_accel_ctx_close(f->ctx);
@@ -157,8 +154,7 @@ static void sva_idxd_release(struct sva_file *file)
 	sva_mutex_lock(&c->mutex);
 	sva_idxd_file_end(f); /* drain, end, unbind */
 	sva_mutex_unlock(&c->mutex);
-	for (unsigned i = 0; i < f->nmms; i++)
-		sva_mmdrop(f->mms[i]);
+	sva_mm_set_drop(&sva_unguarded(f->mms)); /* released: no one else looks */
 	sva_mutex_destroy(&f->mutex);
 	sva_free(c->w, &sva_obj_idxd_file, f);
 	sva_idxd_cdev_put(c);
@@ -242,18 +238,10 @@ static int sva_idxd_map_check(struct sva_idxd_file *f, struct sva_mm *mm)
 	int ret = 0;
 
 	sva_mutex_lock(&f->mutex);
-	if (f->dead)
+	if (sva_guarded(&f->mutex, f->dead))
 		ret = f->c->err ? f->c->err : -ENXIO; /* err is set before any file dies of it */
-	for (unsigned i = 0; ret == 0 && i < f->nmms; i++)
-		if (f->mms[i] == mm)
-			goto out;
-	if (ret == 0 && f->nmms == SVA_IDXD_MAX_MMS)
-		ret = -ENOSPC;
-	if (ret == 0) {
-		sva_mmgrab(mm);
-		f->mms[f->nmms++] = mm;
-	}
-out:
+	if (ret == 0)
+		ret = sva_mm_set_add(&sva_guarded(&f->mutex, f->mms), mm);
 	sva_mutex_unlock(&f->mutex);
 	return ret;
 }
@@ -292,7 +280,7 @@ static struct sva_page *sva_idxd_vm_fault(struct sva_vma *vma, uint64_t addr)
 
 	(void)addr;
 	sva_mutex_lock(&f->mutex); /* the ctx cannot end meanwhile */
-	if (!f->dead) {
+	if (!sva_guarded(&f->mutex, f->dead)) {
 		struct sva_accel_wq *wq = f->ctx->wq;
 
 		page = wq->mode == SVA_ACCEL_WQ_SHARED ? wq->portal_limited : wq->portal;
@@ -343,18 +331,13 @@ int sva_idxd_cdev_add(struct sva_accel_wq *wq)
 /* Zap @f's portal mappings in every live mm that made one (no lock of ours held but c->mutex). */
 static void sva_idxd_zap(struct sva_idxd_file *f)
 {
-	struct sva_mm *mms[SVA_IDXD_MAX_MMS];
-	unsigned n = 0;
+	struct sva_mm *mms[SVA_MM_SET_MAX];
+	unsigned n;
 
 	sva_mutex_lock(&f->mutex);
-	for (unsigned i = 0; i < f->nmms; i++)
-		if (sva_mmget_not_zero(f->mms[i]))
-			mms[n++] = f->mms[i];
+	n = sva_mm_set_get_live(&sva_guarded(&f->mutex, f->mms), mms);
 	sva_mutex_unlock(&f->mutex);
-	for (unsigned i = 0; i < n; i++) {
-		sva_mm_zap_vmas(mms[i], &sva_idxd_vm_ops, f);
-		sva_mmput(mms[i]);
-	}
+	sva_mm_set_zap_put(mms, n, &sva_idxd_vm_ops, f);
 }
 
 void sva_idxd_cdev_del(struct sva_accel_wq *wq, int err)

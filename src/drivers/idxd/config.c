@@ -156,7 +156,7 @@ int sva_idxd_conf_get(struct sva_idxd *x, const struct sva_idxd_conf *conf, cons
 		return sva_idxd_fail(x, -ENOENT, object, attr, "no such attribute");
 	if (kind == SVA_IDXD_OBJ_DEV) {
 		if (sva_idxd_is(attr, "state"))
-			snprintf(v, sizeof(v), "%s", x->a ? "enabled" : "disabled");
+			snprintf(v, sizeof(v), "%s", sva_idxd_st(x)->a ? "enabled" : "disabled");
 		else if (sva_idxd_is(attr, "pasid_enabled"))
 			snprintf(v, sizeof(v), "%d", conf->pasid_enabled);
 		else if (sva_idxd_is(attr, "max_groups"))
@@ -228,7 +228,9 @@ int sva_idxd_conf_get(struct sva_idxd *x, const struct sva_idxd_conf *conf, cons
 		else if (sva_idxd_is(attr, "name"))
 			snprintf(v, sizeof(v), "%s", q->name);
 		else if (sva_idxd_is(attr, "state"))
-			snprintf(v, sizeof(v), "%s", x->a && x->wq_on[i] ? "enabled" : "disabled");
+			snprintf(v, sizeof(v), "%s",
+				 sva_idxd_st(x)->a && sva_idxd_st(x)->wq_on[i] ? "enabled"
+									       : "disabled");
 		else
 			return sva_idxd_fail(x, -ENOENT, object, attr, "no such attribute");
 	}
@@ -406,20 +408,20 @@ int sva_idxd_create(struct sva_kernel *k, struct sva_device *dev, const char *na
 	snprintf(x->name, sizeof(x->name), "%s", name);
 	x->id = (unsigned)strtoul(digits, NULL, 10);
 	sva_mutex_init(w, &x->mutex, "idxd");
-	sva_idxd_conf_default(&x->conf);
+	sva_idxd_conf_default(&sva_unguarded(x->st).conf); /* not published yet */
 	for (unsigned q = 0; q < SVA_IDXD_MAX_WQS; q++)
-		x->wq_slot[q] = -1;
+		sva_unguarded(x->st).wq_slot[q] = -1;
 	*out = x;
 	return 0;
 }
 
 static void sva_idxd_do_disable(struct sva_idxd *x, int file_errno)
 {
-	sva_accel_teardown(x->a, file_errno);
-	x->a = NULL;
+	sva_accel_teardown(sva_idxd_st(x)->a, file_errno);
+	sva_idxd_st(x)->a = NULL;
 	for (unsigned q = 0; q < SVA_IDXD_MAX_WQS; q++) {
-		x->wq_slot[q] = -1;
-		x->wq_on[q] = false;
+		sva_idxd_st(x)->wq_slot[q] = -1;
+		sva_idxd_st(x)->wq_on[q] = false;
 	}
 }
 
@@ -428,7 +430,7 @@ void sva_idxd_destroy(struct sva_idxd *x)
 	if (!x)
 		return;
 	sva_mutex_lock(&x->mutex);
-	if (x->a)
+	if (sva_idxd_st(x)->a)
 		sva_idxd_do_disable(x, -ENODEV); /* removal: files fail with -ENODEV */
 	sva_mutex_unlock(&x->mutex);
 	sva_mutex_destroy(&x->mutex);
@@ -445,7 +447,7 @@ struct sva_accel *sva_idxd_accel(struct sva_idxd *x)
 	struct sva_accel *a;
 
 	sva_mutex_lock(&x->mutex);
-	a = x->a;
+	a = sva_idxd_st(x)->a;
 	sva_mutex_unlock(&x->mutex);
 	return a;
 }
@@ -456,7 +458,7 @@ bool sva_idxd_enabled(const struct sva_idxd *x)
 	bool on;
 
 	sva_mutex_lock(&m->mutex);
-	on = m->a != NULL;
+	on = sva_idxd_st(m)->a != NULL;
 	sva_mutex_unlock(&m->mutex);
 	return on;
 }
@@ -533,16 +535,16 @@ static int sva_idxd_do_enable(struct sva_idxd *x, bool wqs)
 	for (unsigned q = 0; q < SVA_IDXD_MAX_WQS; q++)
 		slot[q] = -1;
 	sva_mutex_lock(&x->mutex);
-	if (x->a)
+	if (sva_idxd_st(x)->a)
 		ret = sva_idxd_fail(x, -EBUSY, x->name, "state", "already enabled");
 	else
-		ret = sva_idxd_accel_config(x, &x->conf, &ac, names, slot);
+		ret = sva_idxd_accel_config(x, &sva_idxd_st(x)->conf, &ac, names, slot);
 	ac.wqs_disabled = !wqs;
 	if (ret == 0)
-		ret = sva_accel_create(x->k, x->dev, &ac, &x->a);
+		ret = sva_accel_create(x->k, x->dev, &ac, &sva_idxd_st(x)->a);
 	for (unsigned q = 0; ret == 0 && q < SVA_IDXD_MAX_WQS; q++) {
-		x->wq_slot[q] = slot[q];
-		x->wq_on[q] = wqs && slot[q] >= 0;
+		sva_idxd_st(x)->wq_slot[q] = slot[q];
+		sva_idxd_st(x)->wq_on[q] = wqs && slot[q] >= 0;
 	}
 	sva_mutex_unlock(&x->mutex);
 	return ret;
@@ -577,18 +579,18 @@ int sva_idxd_wq_enable(struct sva_idxd *x, const char *wq)
 	if (q < 0)
 		return q;
 	sva_mutex_lock(&x->mutex);
-	if (!x->a)
+	if (!sva_idxd_st(x)->a)
 		ret = sva_idxd_fail(x, -ENXIO, wq, "state", "the device is not enabled");
-	else if (x->wq_on[q])
+	else if (sva_idxd_st(x)->wq_on[q])
 		ret = sva_idxd_fail(x, -EBUSY, wq, "state", "already enabled");
-	else if (x->wq_slot[q] < 0)
+	else if (sva_idxd_st(x)->wq_slot[q] < 0)
 		ret = sva_idxd_fail(
 			x, -EINVAL, wq, "size",
 			"not configured (size > 0, type user) when the device was enabled");
 	else
-		ret = sva_idxd_cdev_add(x->a->wqs[x->wq_slot[q]]);
+		ret = sva_idxd_cdev_add(sva_idxd_st(x)->a->wqs[sva_idxd_st(x)->wq_slot[q]]);
 	if (ret == 0)
-		x->wq_on[q] = true;
+		sva_idxd_st(x)->wq_on[q] = true;
 	sva_mutex_unlock(&x->mutex);
 	return ret;
 }
@@ -600,11 +602,11 @@ int sva_idxd_wq_disable(struct sva_idxd *x, const char *wq)
 	if (q < 0)
 		return q;
 	sva_mutex_lock(&x->mutex);
-	if (!x->a || !x->wq_on[q]) {
+	if (!sva_idxd_st(x)->a || !sva_idxd_st(x)->wq_on[q]) {
 		ret = sva_idxd_fail(x, -EINVAL, wq, "state", "not enabled");
 	} else {
-		sva_idxd_cdev_del(x->a->wqs[x->wq_slot[q]], -ENXIO);
-		x->wq_on[q] = false;
+		sva_idxd_cdev_del(sva_idxd_st(x)->a->wqs[sva_idxd_st(x)->wq_slot[q]], -ENXIO);
+		sva_idxd_st(x)->wq_on[q] = false;
 	}
 	sva_mutex_unlock(&x->mutex);
 	return ret;
@@ -618,7 +620,7 @@ bool sva_idxd_wq_enabled(struct sva_idxd *x, const char *wq)
 	if (q < 0)
 		return false;
 	sva_mutex_lock(&x->mutex);
-	on = x->a && x->wq_on[q];
+	on = sva_idxd_st(x)->a && sva_idxd_st(x)->wq_on[q];
 	sva_mutex_unlock(&x->mutex);
 	return on;
 }
@@ -628,7 +630,7 @@ int sva_idxd_disable(struct sva_idxd *x)
 	int ret = 0;
 
 	sva_mutex_lock(&x->mutex);
-	if (!x->a)
+	if (!sva_idxd_st(x)->a)
 		ret = sva_idxd_fail(x, -EINVAL, x->name, "state", "not enabled");
 	else
 		sva_idxd_do_disable(x, -ENXIO);
@@ -642,7 +644,7 @@ int sva_idxd_attr_get(struct sva_idxd *x, const char *object, const char *attr, 
 	int ret;
 
 	sva_mutex_lock(&x->mutex);
-	ret = sva_idxd_conf_get(x, &x->conf, object, attr, buf, len);
+	ret = sva_idxd_conf_get(x, &sva_idxd_st(x)->conf, object, attr, buf, len);
 	sva_mutex_unlock(&x->mutex);
 	return ret;
 }
@@ -652,10 +654,10 @@ int sva_idxd_attr_set(struct sva_idxd *x, const char *object, const char *attr, 
 	int ret;
 
 	sva_mutex_lock(&x->mutex);
-	if (x->a)
+	if (sva_idxd_st(x)->a)
 		ret = sva_idxd_fail(x, -EBUSY, object, attr, "the device is enabled");
 	else
-		ret = sva_idxd_conf_set(x, &x->conf, object, attr, value, false);
+		ret = sva_idxd_conf_set(x, &sva_idxd_st(x)->conf, object, attr, value, false);
 	sva_mutex_unlock(&x->mutex);
 	return ret;
 }

@@ -37,13 +37,7 @@ struct sva_idxd_conf {
 	struct sva_idxd_wq_conf wqs[SVA_IDXD_MAX_WQS];
 };
 
-struct sva_idxd {
-	struct sva_kernel *k;
-	struct sva_world *w;
-	struct sva_device *dev;
-	char name[SVA_IDXD_NAME_MAX];
-	unsigned id; /* N of dsaN */
-	struct sva_mutex mutex;
+struct sva_idxd_state {
 	struct sva_idxd_conf conf;
 	struct sva_accel *a; /* enabled */
 	/* while enabled: each WQ's index in the accelerator (-1: not configured at the device's
@@ -51,6 +45,19 @@ struct sva_idxd {
 	int wq_slot[SVA_IDXD_MAX_WQS];
 	bool wq_on[SVA_IDXD_MAX_WQS];
 };
+
+struct sva_idxd {
+	struct sva_kernel *k;
+	struct sva_world *w;
+	struct sva_device *dev;
+	char name[SVA_IDXD_NAME_MAX];
+	unsigned id; /* N of dsaN */
+	struct sva_mutex mutex;
+	SVA_GUARDED_BY(struct sva_idxd_state) st; /* under mutex */
+};
+
+/* @x's configuration and state, its mutex asserted. */
+#define sva_idxd_st(x) (&sva_guarded(&(x)->mutex, (x)->st))
 
 /* config.c: set attribute @attr of @object in @conf from @value (text); @load: read-only ones
  * are skipped, not refused. Errors logged naming both. */

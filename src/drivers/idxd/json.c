@@ -176,8 +176,8 @@ int sva_idxd_load_config(struct sva_idxd *x, const char *json)
 		return -EINVAL;
 	}
 	sva_mutex_lock(&x->mutex);
-	copy = x->conf;
-	if (x->a) {
+	copy = sva_idxd_st(x)->conf;
+	if (sva_idxd_st(x)->a) {
 		sva_log(x->w, SVA_LOG_ERR, "idxd %s: load-config: %s: state: the device is enabled",
 			x->name, x->name);
 		ret = -EBUSY;
@@ -206,7 +206,7 @@ int sva_idxd_load_config(struct sva_idxd *x, const char *json)
 		ret = -ENOENT;
 	}
 	if (ret == 0)
-		x->conf = copy;
+		sva_idxd_st(x)->conf = copy;
 	sva_mutex_unlock(&x->mutex);
 	json_decref(root);
 	return ret;
@@ -220,7 +220,7 @@ static int sva_idxd_json_attrs(struct sva_idxd *x, json_t *o, const char *object
 	int ret = json_object_set_new(o, "dev", json_string(object));
 
 	for (int i = 0; ret == 0 && names[i]; i++) {
-		ret = sva_idxd_conf_get(x, &x->conf, object, names[i], v, sizeof(v));
+		ret = sva_idxd_conf_get(x, &sva_idxd_st(x)->conf, object, names[i], v, sizeof(v));
 		if (ret)
 			return ret;
 		ret = json_object_set_new(o, names[i],

@@ -27,8 +27,6 @@
 SVA_OBJ_CLASS(uacce);
 SVA_OBJ_CLASS(uacce_queue);
 
-#define SVA_UACCE_MAX_MMS 4
-
 struct sva_uacce_device {
 	struct sva_kernel *k;
 	struct sva_world *w;
@@ -48,13 +46,13 @@ struct sva_uacce_queue {
 	struct sva_uacce_device *u;
 	struct sva_bond *bond; /* NULL once unbound */
 	uint32_t pasid;
-	enum sva_uacce_q_state state; /* changed under u->mutex and mutex; read under either */
-	struct sva_mm *mm;	      /* the opener's, compared only */
+	SVA_GUARDED_BY(enum sva_uacce_q_state)
+	state;		   /* changed under u->mutex and mutex; read under either */
+	struct sva_mm *mm; /* the opener's, compared only */
 	void *priv;
 	struct sva_list_head node;
 	struct sva_mutex mutex; /* mms, and state against faults and mmap (under mmap_lock) */
-	struct sva_mm *mms[SVA_UACCE_MAX_MMS]; /* mms that mapped it, grabbed */
-	unsigned nmms;
+	SVA_GUARDED_BY(struct sva_mm_set) mms; /* that mapped it, grabbed; under mutex */
 };
 
 static const struct sva_vm_ops sva_uacce_vm_ops;
@@ -67,19 +65,23 @@ static void sva_uacce_put(struct sva_uacce_device *u)
 	sva_free(u->w, &sva_obj_uacce, u);
 }
 
+/* @q's state, read under either mutex, changed under both (SVA_GUARDED_BY). */
+#define sva_uacce_qstate(q)   sva_guarded2_read(&(q)->u->mutex, &(q)->mutex, (q)->state)
+#define sva_uacce_qstate_w(q) sva_guarded2(&(q)->u->mutex, &(q)->mutex, (q)->state)
+
 /* Stop and put @q (u->mutex held); it can do nothing any more. */
 static void sva_uacce_put_queue(struct sva_uacce_queue *q)
 {
 	const struct sva_uacce_ops *ops = q->u->ops;
 
-	if (q->state == SVA_UACCE_Q_ZOMBIE)
+	if (sva_uacce_qstate(q) == SVA_UACCE_Q_ZOMBIE)
 		return;
 	if (ops->stop_queue)
 		ops->stop_queue(q); /* waits for work in flight */
 	sva_mutex_lock(&q->mutex);  /* a concurrent fault must not see the queue half put */
 	if (ops->put_queue)
 		ops->put_queue(q);
-	q->state = SVA_UACCE_Q_ZOMBIE;
+	sva_uacce_qstate_w(q) = SVA_UACCE_Q_ZOMBIE;
 	sva_mutex_unlock(&q->mutex);
 }
 
@@ -95,7 +97,7 @@ static void sva_uacce_unbind(struct sva_uacce_queue *q)
 static void sva_uacce_set_state(struct sva_uacce_queue *q, enum sva_uacce_q_state state)
 {
 	sva_mutex_lock(&q->mutex);
-	q->state = state;
+	sva_uacce_qstate_w(q) = state;
 	sva_mutex_unlock(&q->mutex);
 }
 
@@ -143,7 +145,7 @@ static int sva_uacce_open(struct sva_file *file)
 			sva_uacce_unbind(q);
 	}
 	if (ret == 0) {
-		q->state = SVA_UACCE_Q_INIT;
+		sva_unguarded(q->state) = SVA_UACCE_Q_INIT; /* not on the list yet */
 		sva_glist_add_tail(&q->node, &u->queues);
 		u->nqueues++;
 		sva_refcount_inc(&u->refs);
@@ -170,8 +172,7 @@ static void sva_uacce_release(struct sva_file *file)
 	sva_glist_del(&q->node, &u->queues);
 	u->nqueues--;
 	sva_mutex_unlock(&u->mutex);
-	for (unsigned i = 0; i < q->nmms; i++)
-		sva_mmdrop(q->mms[i]);
+	sva_mm_set_drop(&sva_unguarded(q->mms)); /* released: no one else looks */
 	sva_trace(u->w, UACCE_RELEASE, u->name, q->pasid);
 	sva_mutex_destroy(&q->mutex);
 	sva_free(u->w, &sva_obj_uacce_queue, q);
@@ -199,7 +200,7 @@ static long sva_uacce_ioctl(struct sva_file *file, unsigned cmd, unsigned long a
 		return -EPERM;
 	if (cmd == SVA_UACCE_CMD_Q_STATE) {
 		sva_mutex_lock(&u->mutex); /* a put or a removal under way finishes first */
-		ret = q->state;
+		ret = sva_uacce_qstate(q);
 		sva_mutex_unlock(&u->mutex);
 		return ret;
 	}
@@ -213,7 +214,7 @@ static long sva_uacce_ioctl(struct sva_file *file, unsigned cmd, unsigned long a
 		ret = -ENODEV;
 	else if (cmd == SVA_UACCE_CMD_PUT_Q)
 		sva_uacce_put_queue(q);
-	else if (q->state != SVA_UACCE_Q_INIT)
+	else if (sva_uacce_qstate(q) != SVA_UACCE_Q_INIT)
 		ret = -EINVAL;
 	else if (!u->ops->start_queue || (ret = u->ops->start_queue(q)) == 0)
 		sva_uacce_set_state(q, SVA_UACCE_Q_STARTED);
@@ -234,19 +235,11 @@ static int sva_uacce_map_check(struct sva_uacce_queue *q, struct sva_mm *mm,
 	sva_mutex_lock(&q->mutex);
 	if (atomic_load(&q->u->removed))
 		ret = -ENODEV;
-	else if (q->state == SVA_UACCE_Q_ZOMBIE ||
+	else if (sva_uacce_qstate(q) == SVA_UACCE_Q_ZOMBIE ||
 		 pages > (ops->region_pages ? ops->region_pages(q, region) : 0))
 		ret = -EINVAL;
-	for (unsigned i = 0; ret == 0 && i < q->nmms; i++)
-		if (q->mms[i] == mm)
-			goto out;
-	if (ret == 0 && q->nmms == SVA_UACCE_MAX_MMS)
-		ret = -ENOSPC;
-	if (ret == 0) {
-		sva_mmgrab(mm);
-		q->mms[q->nmms++] = mm;
-	}
-out:
+	if (ret == 0)
+		ret = sva_mm_set_add(&sva_guarded(&q->mutex, q->mms), mm);
 	sva_mutex_unlock(&q->mutex);
 	return ret;
 }
@@ -289,7 +282,7 @@ static struct sva_page *sva_uacce_vm_fault(struct sva_vma *vma, uint64_t addr)
 	struct sva_page *page = NULL; /* NULL: SIGBUS */
 
 	sva_mutex_lock(&q->mutex); /* the queue cannot be put meanwhile */
-	if (!atomic_load(&q->u->removed) && q->state != SVA_UACCE_Q_ZOMBIE &&
+	if (!atomic_load(&q->u->removed) && sva_uacce_qstate(q) != SVA_UACCE_Q_ZOMBIE &&
 	    q->u->ops->region_page)
 		page = pg == 0 ? q->u->ops->region_page(q, SVA_UACCE_QFRT_MMIO, 0)
 			       : q->u->ops->region_page(q, SVA_UACCE_QFRT_DUS, pg - 1);
@@ -341,18 +334,13 @@ int sva_uacce_register(struct sva_kernel *k, struct sva_device *parent,
  */
 static void sva_uacce_zap_queue(struct sva_uacce_queue *q)
 {
-	struct sva_mm *mms[SVA_UACCE_MAX_MMS];
-	unsigned n = 0;
+	struct sva_mm *mms[SVA_MM_SET_MAX];
+	unsigned n;
 
 	sva_mutex_lock(&q->mutex);
-	for (unsigned i = 0; i < q->nmms; i++)
-		if (sva_mmget_not_zero(q->mms[i]))
-			mms[n++] = q->mms[i];
+	n = sva_mm_set_get_live(&sva_guarded(&q->mutex, q->mms), mms);
 	sva_mutex_unlock(&q->mutex);
-	for (unsigned i = 0; i < n; i++) {
-		sva_mm_zap_vmas(mms[i], &sva_uacce_vm_ops, q);
-		sva_mmput(mms[i]);
-	}
+	sva_mm_set_zap_put(mms, n, &sva_uacce_vm_ops, q);
 }
 
 /* Lock order here: u->mutex -> (unbind) -> mmap_lock (zap); nothing takes u->mutex under it. */
@@ -413,7 +401,7 @@ enum sva_uacce_q_state sva_uacce_queue_state(struct sva_uacce_queue *q)
 	enum sva_uacce_q_state state;
 
 	sva_mutex_lock(&q->mutex);
-	state = q->state;
+	state = sva_uacce_qstate(q);
 	sva_mutex_unlock(&q->mutex);
 	return state;
 }
