@@ -53,6 +53,17 @@ static struct sva_page *sva_fault_new_page(struct sva_fault *f, uint64_t old, un
 	return page;
 }
 
+/* The entry is no longer @old: another fault (or reclaim) got there first. */
+static bool sva_fault_pte_changed(struct sva_fault *f, uint64_t old)
+{
+	bool changed;
+
+	sva_spin_lock(&f->mm->ptl);
+	changed = sva_mm_pte_get(f->mm, f->pte) != old;
+	sva_spin_unlock(&f->mm->ptl);
+	return changed;
+}
+
 /* Not present: demand-zero, driver page, or swap-in. */
 static unsigned sva_fault_missing(struct sva_fault *f, uint64_t old)
 {
@@ -60,6 +71,13 @@ static unsigned sva_fault_missing(struct sva_fault *f, uint64_t old)
 	unsigned err;
 
 	page = sva_fault_new_page(f, old, &err);
+	/*
+	 * A swap slot gone under us: another fault swapped the page in and freed the slot after
+	 * this one read the entry. As do_swap_page's pte_same check, that is a retry, not SIGBUS.
+	 */
+	if (!page && err == SVA_VM_FAULT_SIGBUS && (old & SVA_PTE_SWAP) &&
+	    sva_fault_pte_changed(f, old))
+		return SVA_VM_FAULT_OK;
 	if (!page)
 		return err;
 	sva_spin_lock(&f->mm->ptl);
