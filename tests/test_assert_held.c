@@ -7,9 +7,16 @@
  * knows); a read-held rw-semaphore satisfies sva_lockdep_assert_held but not _write. The
  * assertion adds no scheduling decision: a program that asserts explores as many schedules
  * as one that does not.
+ *
+ * Guarded fields (SVA_GUARDED_BY): every read or write through sva_guarded() asserts its lock;
+ * sva_guarded2 (changed under two mutexes) asserts both, sva_guarded2_read either. The section
+ * audit (SVA_LOCK_AUDIT=FILE, sim) counts per acquisition site the holds in which nothing
+ * asserted the lock.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -228,6 +235,107 @@ static void test_no_scheduling_point(void **state)
 	assert_true(explored(false) > 1);
 }
 
+struct guarded {
+	struct sva_mutex a, b;
+	SVA_GUARDED_BY(int) one; /* under a */
+	SVA_GUARDED_BY(int) two; /* changed under a and b, read under either */
+};
+
+static void test_guarded_field_asserts_its_lock(void **state)
+{
+	(void)state;
+	for (int be = 0; be < 2; be++) {
+		struct sva_world *w = world(be ? SVA_BACKEND_SIM : SVA_BACKEND_NATIVE);
+		struct guarded g = { 0 };
+
+		sva_mutex_init(w, &g.a, "guard_a");
+		sva_mutex_init(w, &g.b, "guard_b");
+		sva_mutex_lock(&g.a);
+		sva_guarded(&g.a, g.one) = 7;
+		sva_guarded(&g.a, g.one)++;
+		assert_int_equal(not_held(w), 0);
+		sva_mutex_unlock(&g.a);
+		assert_int_equal(sva_guarded(&g.a, g.one), 8); /* the value, and a report */
+		assert_int_equal(not_held(w), 1);
+		assert_non_null(strstr(sva_report_first(w), "mutex guard_a not held at "));
+		assert_int_equal(sva_unguarded(g.one), 8);
+		assert_int_equal(not_held(w), 1);
+
+		sva_mutex_lock(&g.a);
+		sva_guarded2(&g.a, &g.b, g.two) = 1; /* a change needs both: b is missing */
+		assert_int_equal(not_held(w), 2);
+		sva_mutex_lock(&g.b);
+		sva_guarded2(&g.a, &g.b, g.two) = 2;
+		sva_mutex_unlock(&g.a);
+		assert_int_equal(sva_guarded2_read(&g.a, &g.b, g.two), 2); /* b alone reads */
+		sva_mutex_unlock(&g.b);
+		assert_int_equal(not_held(w), 2);
+		assert_int_equal(sva_guarded2_read(&g.a, &g.b, g.two), 2); /* neither */
+		assert_int_equal(not_held(w), 3);
+		sva_mutex_destroy(&g.a);
+		sva_mutex_destroy(&g.b);
+		sva_world_destroy(w);
+	}
+}
+
+/* The audit's line for @site in @path: the holds and the bare ones; false if absent. */
+static bool audit_line(const char *path, const char *site, unsigned long *held,
+		       unsigned long *bare)
+{
+	char line[512], s[256];
+	bool found = false;
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long h, b;
+
+		if (sscanf(line, "LOCKAUDIT %255s %lu %lu", s, &h, &b) == 3 && !strcmp(s, site)) {
+			*held = h;
+			*bare = b;
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static void test_audit_counts_bare_sections(void **state)
+{
+	char path[] = "/tmp/sva-lockaudit-XXXXXX";
+	int fd = mkstemp(path);
+	unsigned long held = 0, bare = 0;
+	const char *asserted = __FILE__ ":asserted", *bare_site = __FILE__ ":bare";
+	struct sva_world *w;
+	struct sva_mutex m;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	setenv("SVA_LOCK_AUDIT", path, 1);
+	w = world(SVA_BACKEND_SIM);
+	unsetenv("SVA_LOCK_AUDIT");
+	sva_mutex_init(w, &m, "audited");
+	for (int i = 0; i < 3; i++) {
+		sva_mutex_lock_at(&m, asserted);
+		sva_lockdep_assert_held(&m);
+		sva_mutex_unlock(&m);
+	}
+	for (int i = 0; i < 2; i++) {
+		sva_mutex_lock_at(&m, bare_site);
+		sva_mutex_unlock(&m);
+	}
+	sva_mutex_destroy(&m);
+	sva_world_destroy(w); /* writes the lines */
+	assert_true(audit_line(path, asserted, &held, &bare));
+	assert_int_equal(held, 3);
+	assert_int_equal(bare, 0);
+	assert_true(audit_line(path, bare_site, &held, &bare));
+	assert_int_equal(held, 2);
+	assert_int_equal(bare, 2);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +343,8 @@ int main(void)
 		cmocka_unit_test(test_unheld_is_reported),
 		cmocka_unit_test(test_held_by_another_is_reported),
 		cmocka_unit_test(test_no_scheduling_point),
+		cmocka_unit_test(test_guarded_field_asserts_its_lock),
+		cmocka_unit_test(test_audit_counts_bare_sections),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
