@@ -279,8 +279,7 @@ static void test_guarded_field_asserts_its_lock(void **state)
 }
 
 /* The audit's line for @site in @path: the holds and the bare ones; false if absent. */
-static bool audit_line(const char *path, const char *site, unsigned long *held,
-		       unsigned long *bare)
+static bool audit_line(const char *path, const char *site, unsigned long *held, unsigned long *bare)
 {
 	char line[512], s[256];
 	bool found = false;
