@@ -1114,127 +1114,7 @@ static void test_wait_free(void **state)
 	expect_native_run(body);
 }
 
-/* ---- random scenarios ---- */
-
-struct gen {
-	uint64_t x;
-	char *buf;
-	size_t len, cap;
-	unsigned nq; /* queues opened, each with a portal and two buffers */
-};
-
-static unsigned gen_rand(struct gen *g, unsigned n)
-{
-	g->x ^= g->x << 13;
-	g->x ^= g->x >> 7;
-	g->x ^= g->x << 17;
-	return (unsigned)(g->x % n);
-}
-
-static void gen_put(struct gen *g, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(g->buf + g->len, g->cap - g->len, fmt, ap);
-	va_end(ap);
-	if (n > 0 && g->len + (size_t)n < g->cap)
-		g->len += (size_t)n;
-}
-
-/* A queue: open, map, start, two buffers (shared WQs only: any number may open them). */
-static void gen_queue(struct gen *g)
-{
-	unsigned q = g->nq++;
-
-	gen_put(g, "\tr%u = open(dsa0wq%u)\n\tq%u = mmap(r%u, mmio)\n\tioctl(r%u, start_q)\n", q,
-		gen_rand(g, 2), q, q, q);
-	gen_put(g, "\ts%u = mmap(%uk)\n\td%u = mmap(%uk)\n", q, 4 * (1 + q % 3), q,
-		4 * (1 + q % 3));
-}
-
-/* One random statement using queue @q; calls that may fail are written `expect any`. */
-static void gen_stmt(struct gen *g, unsigned q)
-{
-	unsigned len = 4 * (1 + q % 3);
-
-	switch (gen_rand(g, 10)) {
-	case 0:
-		gen_put(g, "\tfill(s%u, %uk, %u)\n", q, len, gen_rand(g, 256));
-		break;
-	case 1:
-		gen_put(g, "\ttouch(d%u, %uk, 1)\n", q, len);
-		break;
-	case 2:
-		gen_put(g,
-			"\tc%u = submit(r%u, memmove, src=s%u, dst=d%u, len=%uk)\n\twait(c%u)\n"
-			"\texpect any\n",
-			q, q, q, q, len, q);
-		break;
-	case 3:
-		gen_put(g, "\tc%u = submit(r%u, fill, dst=d%u, len=%uk, pattern=%u)\n", q, q, q,
-			len, gen_rand(g, 1000));
-		break;
-	case 4:
-		gen_put(g, "\tyield(%u)\n", 1 + gen_rand(g, 5));
-		break;
-	case 5:
-		gen_put(g,
-			"\tc%u = submit(r%u, crc32c, src=s%u, len=%uk)\n\twait(c%u)\n"
-			"\texpect any\n",
-			q, q, q, len, q);
-		break;
-	case 6:
-		gen_put(g, "\tmunmap(d%u)\n\td%u = mmap(%uk)\n", q, q, len);
-		break;
-	case 7: /* a condition on a record: fault the page in and submit again */
-		gen_put(g,
-			"\tc%u = submit(r%u, memmove, src=s%u, dst=d%u, len=%uk)\n\twait(c%u)\n"
-			"\texpect any\n\tif c%u.status != SUCCESS {\n\t\ttouch(d%u, %uk, 1)\n\t}\n",
-			q, q, q, q, len, q, q, q, len);
-		break;
-	case 8:
-		gen_put(g, "\treclaim(%u)\n", 1 + gen_rand(g, 16));
-		break;
-	default:
-		gen_put(g, "\tmprotect(s%u, %uk, read)\n\tyield()\n\tmprotect(s%u, %uk, rw)\n", q,
-			len, q, len);
-		break;
-	}
-}
-
-/* A whole scenario: a device, processes that open queues, work, fork children and kill some. */
-static void gen_scenario(struct gen *g)
-{
-	unsigned nproc = 1 + gen_rand(g, 3);
-
-	g->len = 0;
-	g->nq = 0;
-	gen_put(g, "device dsa0 engines=%u pasid_bits=20%s\n", 1 + gen_rand(g, 2),
-		gen_rand(g, 2) ? " pri" : "");
-	gen_put(g, "wq dsa0 shared depth=8\nwq dsa0 shared depth=8%s\n",
-		strstr(g->buf, "pri") ? " bof" : "");
-	gen_put(g, "program child {\n\tyield(%u)\n}\n", 1 + gen_rand(g, 4));
-	for (unsigned p = 0; p < nproc; p++) {
-		unsigned nq = 1 + gen_rand(g, 2), first = g->nq;
-
-		gen_put(g, "process p%u {\n", p);
-		for (unsigned i = 0; i < nq; i++)
-			gen_queue(g);
-		for (unsigned i = 0, n = 2 + gen_rand(g, 6); i < n; i++)
-			gen_stmt(g, first + gen_rand(g, nq));
-		if (gen_rand(g, 2)) {
-			gen_put(g, "\tk%u = fork(child)\n", p);
-			if (gen_rand(g, 2))
-				gen_put(g, "\tkill(k%u)\n\texpect any\n", p);
-			gen_put(g, "\twait(k%u)\n\texpect any\n", p);
-		}
-		if (gen_rand(g, 2))
-			gen_put(g, "\tclose(r%u)\n", first);
-		gen_put(g, "}\n");
-	}
-}
+/* ---- random scenarios (sva_scenario_generate, `sva gen`) ---- */
 
 #if defined(__SANITIZE_THREAD__)
 #define RANDOM_SCENARIOS 100
@@ -1246,23 +1126,40 @@ static void gen_scenario(struct gen *g)
 
 static void test_random_scenarios_run_clean(void **state)
 {
-	struct gen g = { .x = 0x9e3779b97f4a7c15ull, .cap = 16384 };
+	size_t cap = 256 * 1024;
+	char *buf = malloc(cap);
 	(void)state;
 
-	g.buf = malloc(g.cap);
-	assert_non_null(g.buf);
+	assert_non_null(buf);
 	for (unsigned i = 0; i < RANDOM_SCENARIOS; i++) {
 		char msg[1024];
 		struct loaded l;
+		int len = sva_scenario_generate(i + 1, buf, cap);
 
-		gen_scenario(&g);
-		load_text(&l, "random.sva", g.buf);
+		assert_true(len > 0);
+		assert_int_equal((size_t)len, strlen(buf));
+		load_text(&l, "random.sva", buf);
 		if (run_once(&l, SVA_BACKEND_SIM, i + 1, SVA_VARIANT_FAITHFUL, msg, sizeof(msg)))
-			fail_msg("random scenario %u (seed %u): %s\n%s", i, i + 1, msg, g.buf);
+			fail_msg("random scenario of seed %u: %s\n%s", i + 1, msg, buf);
 		unload(&l);
 	}
 	print_message("  %u random scenarios ran clean\n", RANDOM_SCENARIOS);
-	free(g.buf);
+	free(buf);
+}
+
+/* The generator: a pure function of the seed; too small a buffer is -ENOSPC, not a cut text. */
+static void test_generated_scenario_is_the_seeds(void **state)
+{
+	char a[65536], b[65536], small[64];
+	(void)state;
+
+	assert_true(sva_scenario_generate(42, a, sizeof(a)) > 0);
+	assert_true(sva_scenario_generate(42, b, sizeof(b)) > 0);
+	assert_string_equal(a, b);
+	assert_true(sva_scenario_generate(43, b, sizeof(b)) > 0);
+	assert_true(strcmp(a, b) != 0);
+	assert_int_equal(sva_scenario_generate(42, small, sizeof(small)), -ENOSPC);
+	assert_int_equal(sva_scenario_generate(42, NULL, 10), -EINVAL);
 }
 
 int main(int argc, char **argv)
@@ -1291,6 +1188,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_empty_repeat_is_bounded_by_the_step_budget),
 		cmocka_unit_test(test_wait_free),
 		cmocka_unit_test(test_random_scenarios_run_clean),
+		cmocka_unit_test(test_generated_scenario_is_the_seeds),
 	};
 
 	if (argc > 1)

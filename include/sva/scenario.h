@@ -56,6 +56,14 @@ struct sva_scenario_stats {
 	int invariant; /* VIOLATION: the invariant broken (1..7), 0 for another problem */
 };
 
+/*
+ * A random scenario (src/scenario/gen.c; `sva gen`): a device, processes opening queues, DMA,
+ * address-space changes under the IOMMU, forks, passed fds, kills, a removal now and then;
+ * every call that may fail by design is `expect any`, so only the checker judges it. The text
+ * is a pure function of @seed. Its length, or -EINVAL, or -ENOSPC when @cap is too small.
+ */
+int sva_scenario_generate(uint64_t seed, char *buf, size_t cap);
+
 /* The state of runs of @s (one at a time); the program's arg. */
 struct sva_scenario_run;
 

@@ -36,6 +36,7 @@ enum {
 	SVA_CMD_BENCH = 1u << 4,
 	SVA_CMD_EXEC = 1u << 5,
 	SVA_CMD_FAULTS = 1u << 6,
+	SVA_CMD_GEN = 1u << 7,
 };
 
 enum sva_cli_option_id {
@@ -242,6 +243,7 @@ void sva_fault_print(const struct sva_fault_run *f, FILE *out);
 
 int sva_cmd_run(int argc, char **argv);
 int sva_cmd_faults(int argc, char **argv);
+int sva_cmd_gen(int argc, char **argv);
 int sva_cmd_stress(int argc, char **argv);
 int sva_cmd_bench(int argc, char **argv);
 int sva_cmd_tour(int argc, char **argv);

@@ -9,6 +9,7 @@
  *   sva replay FILE SCHEDULE     re-run one schedule exactly
  *   sva faults FILE              fail each allocation of its run in turn: exact unwind, no
  *                                leak, no invariant broken (cmd_faults.c)
+ *   sva gen [--seed N]           print a random scenario (src/scenario/gen.c)
  *   sva stress [FILE]            run it again and again: real threads, or random schedules
  *   sva bench [FILE]             its figures: runs/s on both backends, explored schedules/s
  *   sva variants                 the historical designs --variant NAME switches to
@@ -49,6 +50,11 @@ static const struct sva_cli_command sva_commands[] = {
 	  "line per N with the allocation failed and the outcome - a clean error, absorbed, a "
 	  "violation or a leak - then a summary; exit 1 on a violation or a leak",
 	  sva_cmd_faults, SVA_CMD_FAULTS },
+	{ "gen", "",
+	  "print a random scenario (--seed): queues, DMA, munmap, mprotect, reclaim, forks, "
+	  "passed fds, kills, a removal now and then, every call that may fail `expect any` - "
+	  "the checker alone judges it (sva stress FILE --sim)",
+	  sva_cmd_gen, SVA_CMD_GEN },
 	{ "stress", "[FILE]",
 	  "run a scenario again and again on real threads (or random sim schedules) until it "
 	  "breaks or the budget ends",

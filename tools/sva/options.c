@@ -24,9 +24,9 @@
 
 static const struct sva_cli_option sva_cli_options[] = {
 	{ SVA_OPT_SEED, "seed", 0, "S",
-	  SVA_CMD_RUN | SVA_CMD_EXPLORE | SVA_CMD_STRESS | SVA_CMD_FAULTS,
+	  SVA_CMD_RUN | SVA_CMD_EXPLORE | SVA_CMD_STRESS | SVA_CMD_FAULTS | SVA_CMD_GEN,
 	  "seed of the sim backend's random schedule (explore: of PCT; stress: of the first of "
-	  "its --sim runs, the next runs take the next seeds)",
+	  "its --sim runs, the next runs take the next seeds; gen: of the scenario)",
 	  "1; explore: 0", 0, UINT64_MAX },
 	{ SVA_OPT_NATIVE, "native", 0, NULL, SVA_CMD_RUN,
 	  "run on real threads (the native backend) instead of the deterministic sim scheduler",
