@@ -1433,15 +1433,15 @@ static void probe_fail_check(struct sva_world *w, void *arg, const struct sva_te
 		assert_int_equal(
 			sva_alloc_describe_live(w, SVA_TEST_IGNORED_TYPES, live, sizeof(live)),
 			f->live0);
-		assert_null(f->e.sw->prq);
+		assert_null(sva_unguarded(f->e.sw->prq));
 		return;
 	}
-	assert_non_null(f->e.sw->prq);
+	assert_non_null(sva_unguarded(f->e.sw->prq));
 	assert_int_equal(sva_alloc_live(w, &sva_obj_prq), 1);
 	/* the queue goes with the last PRI-capable device */
 	sva_device_remove(f->dev);
 	f->e.ndev = 0;
-	assert_null(f->e.sw->prq);
+	assert_null(sva_unguarded(f->e.sw->prq));
 	assert_int_equal(sva_alloc_live(w, &sva_obj_prq), 0);
 }
 

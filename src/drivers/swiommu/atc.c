@@ -32,11 +32,20 @@ void sva_atc_destroy(struct sva_atc *atc)
 	atc->e = NULL;
 }
 
+/* The entries, under the ATC lock (asserted: every section reads or changes them). */
+static struct sva_atc_entry *sva_atc_entries(struct sva_atc *atc)
+{
+	sva_lockdep_assert_held(&atc->lock);
+	return atc->e;
+}
+
 static struct sva_atc_entry *sva_atc_slot(struct sva_atc *atc, uint32_t pasid, uint64_t vpn)
 {
+	struct sva_atc_entry *e = sva_atc_entries(atc);
+
 	for (unsigned i = 0; i < atc->n; i++)
-		if (atc->e[i].valid && atc->e[i].pasid == pasid && atc->e[i].vpn == vpn)
-			return &atc->e[i];
+		if (e[i].valid && e[i].pasid == pasid && e[i].vpn == vpn)
+			return &e[i];
 	return NULL;
 }
 
@@ -57,16 +66,17 @@ bool sva_atc_find(struct sva_atc *atc, uint32_t pasid, uint64_t vpn, struct sva_
 /* An empty slot, else the round-robin victim. */
 static struct sva_atc_entry *sva_atc_victim(struct sva_atc *atc)
 {
-	struct sva_atc_entry *e;
+	struct sva_atc_entry *e = sva_atc_entries(atc);
+	unsigned victim;
 
 	for (unsigned i = 0; i < atc->n; i++)
-		if (!atc->e[i].valid) {
+		if (!e[i].valid) {
 			atc->valid++;
-			return &atc->e[i];
+			return &e[i];
 		}
-	e = &atc->e[atc->next];
+	victim = atc->next;
 	atc->next = (atc->next + 1) % atc->n;
-	return e;
+	return &e[victim];
 }
 
 bool sva_atc_fill(struct sva_atc *atc, uint32_t pasid, uint64_t vpn,
@@ -104,7 +114,7 @@ void sva_atc_invalidate(struct sva_atc *atc, uint32_t pasid, uint64_t vpn, uint6
 	sva_spin_lock(&atc->lock);
 	atc->invalidations++;
 	for (unsigned i = 0; i < atc->n; i++) {
-		struct sva_atc_entry *e = &atc->e[i];
+		struct sva_atc_entry *e = &sva_atc_entries(atc)[i];
 
 		uint64_t n = e->c.page_size > SVA_PAGE_SIZE ? e->c.page_size >> SVA_PAGE_SHIFT : 1;
 		uint64_t first = e->vpn & ~(n - 1); /* a huge page's piece: its whole page */

@@ -31,7 +31,7 @@ int sva_fault_log_init(struct sva_fault_log *log, struct sva_world *w, size_t ca
 		return -ENOMEM;
 	log->w = w;
 	log->cap = cap;
-	log->logged = 0;
+	sva_unguarded(log->logged) = 0;
 	for (unsigned i = 0; i < SVA_FAULT_NR; i++)
 		atomic_init(&log->reported[i], 0);
 	atomic_init(&log->silenced, 0);
@@ -50,8 +50,8 @@ void sva_fault_log_add(struct sva_fault_log *log, const struct sva_fault_record 
 {
 	atomic_fetch_add_explicit(&log->reported[rec->reason], 1, memory_order_relaxed);
 	sva_spin_lock(&log->lock);
-	log->ring[log->logged % log->cap] = *rec;
-	log->logged++;
+	log->ring[sva_guarded(&log->lock, log->logged) % log->cap] = *rec;
+	sva_guarded(&log->lock, log->logged)++;
 	sva_spin_unlock(&log->lock);
 }
 
@@ -85,7 +85,7 @@ uint64_t sva_swiommu_faults_logged(struct sva_swiommu *sw)
 	uint64_t n;
 
 	sva_spin_lock(&sw->log.lock);
-	n = sw->log.logged;
+	n = sva_guarded(&sw->log.lock, sw->log.logged);
 	sva_spin_unlock(&sw->log.lock);
 	return n;
 }
@@ -97,8 +97,9 @@ int sva_swiommu_fault_get(struct sva_swiommu *sw, size_t i, struct sva_fault_rec
 	int ret = -ENOENT;
 
 	sva_spin_lock(&log->lock);
-	held = log->logged < log->cap ? log->logged : log->cap;
-	first = log->logged - held;
+	first = sva_guarded(&log->lock, log->logged);
+	held = first < log->cap ? first : log->cap;
+	first -= held;
 	if (i < held) {
 		*out = log->ring[(first + i) % log->cap];
 		ret = 0;

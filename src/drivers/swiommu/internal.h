@@ -56,7 +56,7 @@ struct sva_fault_log {
 	struct sva_spinlock lock;
 	struct sva_fault_record *ring; /* [cap] */
 	size_t cap;
-	uint64_t logged; /* under lock */
+	SVA_GUARDED_BY(uint64_t) logged; /* records ever added; under lock */
 	_Atomic uint64_t reported[SVA_FAULT_NR];
 	_Atomic uint64_t silenced;
 };
@@ -88,8 +88,9 @@ struct sva_swiommu {
 	struct sva_mutex lock;		  /* devices, retired, prq, npri */
 	struct sva_glist devices;	  /* struct sva_sw_device; guarded by lock */
 	struct sva_swiommu_stats retired; /* counters of removed devices */
-	struct sva_sw_prq *prq;		  /* PRI: while a PRI-capable device is probed */
-	unsigned npri;			  /* PRI-capable devices */
+	/* PRI: the queue while a PRI-capable device is probed, and how many are; under lock */
+	SVA_GUARDED_BY(struct sva_sw_prq *) prq;
+	SVA_GUARDED_BY(unsigned) npri;
 	struct sva_sw_prq_counters pc;
 	/* the embedder's memory (embed.c): cfg.mem, and how the walker reads it */
 	const struct sva_swiommu_mem *mem;

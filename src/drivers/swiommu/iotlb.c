@@ -87,17 +87,29 @@ static void sva_iotlb_count32(_Atomic uint32_t *c, int d)
 			      memory_order_relaxed);
 }
 
-static void sva_iotlb_write_begin(struct sva_iotlb_set *set)
+/*
+ * A write section of set @s: under the set's lock, asserted (the kernel's seqcount_spinlock_t
+ * asserts its writer's lock the same way) - the lock-free readers rely on one writer a set.
+ */
+static void sva_iotlb_write_begin(struct sva_iotlb *t, unsigned s)
 {
-	uint32_t seq = atomic_load_explicit(&set->seq, memory_order_relaxed);
+	struct sva_iotlb_set *set = &t->set[s];
+	uint32_t seq;
+
+	sva_lockdep_assert_held(&t->lock[s]);
+	seq = atomic_load_explicit(&set->seq, memory_order_relaxed);
 
 	/* the release stores of the ways that follow keep this store before them */
 	atomic_store_explicit(&set->seq, seq + 1, memory_order_relaxed);
 }
 
-static void sva_iotlb_write_end(struct sva_iotlb_set *set)
+static void sva_iotlb_write_end(struct sva_iotlb *t, unsigned s)
 {
-	uint32_t seq = atomic_load_explicit(&set->seq, memory_order_relaxed);
+	struct sva_iotlb_set *set = &t->set[s];
+	uint32_t seq;
+
+	sva_lockdep_assert_held(&t->lock[s]);
+	seq = atomic_load_explicit(&set->seq, memory_order_relaxed);
 
 	atomic_store_explicit(&set->seq, seq + 1, memory_order_release);
 }
@@ -130,6 +142,7 @@ static struct sva_iotlb_entry *sva_iotlb_pick(struct sva_iotlb *t, unsigned s,
 	struct sva_iotlb_entry *ways = &t->entry[(size_t)s * t->ways], *empty = NULL, *old;
 	uint32_t oldest, now;
 
+	sva_lockdep_assert_held(&t->lock[s]); /* the victim pointer; no fill races this one */
 	*evict = false;
 	for (unsigned i = 0; i < t->ways; i++) {
 		if (!atomic_load_explicit(&ways[i].perm, memory_order_relaxed)) {
@@ -179,9 +192,9 @@ bool sva_iotlb_insert(struct sva_iotlb *t, const struct sva_iotlb_key *k, uint64
 		atomic_store(&t->huge, true); /* before the piece can be found */
 	e = sva_iotlb_pick(t, s, k, &evict);
 	was_empty = !atomic_load_explicit(&e->perm, memory_order_relaxed);
-	sva_iotlb_write_begin(&t->set[s]);
+	sva_iotlb_write_begin(t, s);
 	sva_iotlb_way_store(e, k, pfn, perm);
-	sva_iotlb_write_end(&t->set[s]);
+	sva_iotlb_write_end(t, s);
 	if (t->policy == SVA_IOTLB_LRU)
 		sva_iotlb_touch_(t, s, e);
 	sva_iotlb_count(&t->set[s].fills, 1);
@@ -230,12 +243,12 @@ static unsigned sva_iotlb_flush_set(struct sva_iotlb *t, unsigned s,
 		if (!sva_iotlb_match(&ways[i], m))
 			continue;
 		if (!n)
-			sva_iotlb_write_begin(&t->set[s]);
+			sva_iotlb_write_begin(t, s);
 		atomic_store_explicit(&ways[i].perm, 0, memory_order_release);
 		n++;
 	}
 	if (n) {
-		sva_iotlb_write_end(&t->set[s]);
+		sva_iotlb_write_end(t, s);
 		sva_iotlb_count32(&t->set[s].valid, -(int)n);
 	}
 	sva_spin_unlock(&t->lock[s]);

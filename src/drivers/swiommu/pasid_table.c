@@ -19,7 +19,7 @@ int sva_pasid_table_init(struct sva_pasid_table *t, struct sva_world *w, uint32_
 	t->sim = sva_world_backend(w) == SVA_BACKEND_SIM;
 	t->max_pasids = max_pasids;
 	t->ndir = ((size_t)max_pasids + SVA_PASID_LEAF_ENTRIES - 1) >> SVA_PASID_LEAF_BITS;
-	t->leaves = 0;
+	sva_unguarded(t->leaves) = 0;
 	t->dir = NULL;
 	if (t->ndir) {
 		t->dir = sva_alloc(w, &sva_obj_pasid_table, t->ndir * sizeof(*t->dir));
@@ -59,11 +59,23 @@ struct sva_pasid_entry *sva_pasid_table_get(struct sva_pasid_table *t, uint32_t 
 				sva_list_init(&leaf[j].node);
 			/* zeroed entries (invalid) visible before the leaf */
 			atomic_store_explicit(&t->dir[i], leaf, memory_order_release);
-			t->leaves++;
+			sva_guarded(&t->lock, t->leaves)++;
 		}
 	}
 	sva_mutex_unlock(&t->lock);
 	return leaf ? &leaf[pasid & (SVA_PASID_LEAF_ENTRIES - 1)] : NULL;
+}
+
+/*
+ * An entry's domain and word, changed together under the table lock (asserted): two writers
+ * interleaved would leave one's domain with the other's word for the lock-free readers.
+ */
+static void sva_pasid_entry_store(struct sva_pasid_table *t, struct sva_pasid_entry *e,
+				  struct sva_domain *domain, uint64_t word)
+{
+	sva_lockdep_assert_held(&t->lock);
+	atomic_store_explicit(&e->domain, domain, memory_order_release);
+	atomic_store_explicit(&e->word, word, memory_order_seq_cst);
 }
 
 void sva_pasid_entry_set(struct sva_pasid_table *t, struct sva_pasid_entry *e,
@@ -72,8 +84,7 @@ void sva_pasid_entry_set(struct sva_pasid_table *t, struct sva_pasid_entry *e,
 	uint32_t did = domain ? domain->id : 0;
 
 	sva_mutex_lock(&t->lock);
-	atomic_store_explicit(&e->domain, domain, memory_order_release);
-	atomic_store_explicit(&e->word, sva_pasid_word(state, did), memory_order_seq_cst);
+	sva_pasid_entry_store(t, e, domain, sva_pasid_word(state, did));
 	sva_mutex_unlock(&t->lock);
 }
 

@@ -51,8 +51,8 @@ struct sva_pasid_table {
 	size_t ndir;
 	_Atomic(struct sva_pasid_entry *) *dir; /* [ndir], NULL when max_pasids is 0 */
 	struct sva_mutex lock;
-	size_t leaves; /* under lock */
-	bool sim;      /* POR: readers name @lock (sva_pasid_table_entry) */
+	SVA_GUARDED_BY(size_t) leaves; /* allocated; under lock */
+	bool sim;		       /* POR: readers name @lock (sva_pasid_table_entry) */
 };
 
 static inline uint64_t sva_pasid_word(enum sva_pasid_entry_state state, uint32_t did)

@@ -50,6 +50,20 @@ static int sva_sw_prg_state(const struct sva_sw_prg *g)
 	return atomic_load_explicit(&g->state, memory_order_acquire);
 }
 
+/* Slot @i, for a section under the PRI lock (asserted; waiters read only the state, lock-free). */
+static struct sva_sw_prg *sva_sw_pri_slot(struct sva_sw_pri *pri, unsigned i)
+{
+	sva_lockdep_assert_held(&pri->lock);
+	return &pri->slots[i];
+}
+
+/* A slot's state changes under the PRI lock (asserted). */
+static void sva_sw_prg_set_state(struct sva_sw_pri *pri, struct sva_sw_prg *g, int state)
+{
+	sva_lockdep_assert_held(&pri->lock);
+	atomic_store_explicit(&g->state, state, memory_order_release);
+}
+
 static bool sva_sw_pri_has_free(struct sva_sw_pri *pri)
 {
 	for (unsigned i = 0; i < SVA_PRI_OUTSTANDING; i++)
@@ -67,8 +81,8 @@ static uint32_t sva_sw_pri_grpid(struct sva_sw_pri *pri)
 
 		pri->next_grpid = (pri->next_grpid + 1) % SVA_SW_PRGI_MAX;
 		for (unsigned i = 0; i < SVA_PRI_OUTSTANDING && !used; i++)
-			used = sva_sw_prg_state(&pri->slots[i]) != SVA_SW_PRG_FREE &&
-			       pri->slots[i].grpid == id;
+			used = sva_sw_prg_state(sva_sw_pri_slot(pri, i)) != SVA_SW_PRG_FREE &&
+			       sva_sw_pri_slot(pri, i)->grpid == id;
 		if (!used)
 			return id;
 	}
@@ -83,15 +97,15 @@ static struct sva_sw_prg *sva_sw_pri_slot_try(struct sva_sw_pri *pri, uint32_t p
 
 	sva_spin_lock(&pri->lock);
 	for (unsigned i = 0; i < SVA_PRI_OUTSTANDING && !g; i++)
-		if (sva_sw_prg_state(&pri->slots[i]) == SVA_SW_PRG_FREE)
-			g = &pri->slots[i];
+		if (sva_sw_prg_state(sva_sw_pri_slot(pri, i)) == SVA_SW_PRG_FREE)
+			g = sva_sw_pri_slot(pri, i);
 	if (g) {
 		g->pasid = pasid;
 		g->grpid = sva_sw_pri_grpid(pri);
 		g->async = async;
 		g->done = done;
 		g->ctx = ctx;
-		atomic_store_explicit(&g->state, SVA_SW_PRG_WAITING, memory_order_release);
+		sva_sw_prg_set_state(pri, g, SVA_SW_PRG_WAITING);
 	}
 	sva_spin_unlock(&pri->lock);
 	return g;
@@ -122,9 +136,9 @@ static int sva_sw_pri_slot_put(struct sva_sw_pri *pri, struct sva_sw_prg *g, boo
 	sva_spin_lock(&pri->lock);
 	if (sva_sw_prg_state(g) == SVA_SW_PRG_ANSWERED) {
 		*code = atomic_load_explicit(&g->code, memory_order_relaxed);
-		atomic_store_explicit(&g->state, SVA_SW_PRG_FREE, memory_order_release);
+		sva_sw_prg_set_state(pri, g, SVA_SW_PRG_FREE);
 	} else if (killed) {
-		atomic_store_explicit(&g->state, SVA_SW_PRG_ABANDONED, memory_order_release);
+		sva_sw_prg_set_state(pri, g, SVA_SW_PRG_ABANDONED);
 		ret = -EINTR;
 	}
 	sva_spin_unlock(&pri->lock);
@@ -144,7 +158,7 @@ void sva_sw_pri_respond(struct sva_sw_device *sdev, uint32_t pasid, uint32_t grp
 
 	sva_spin_lock(&pri->lock);
 	for (unsigned i = 0; i < SVA_PRI_OUTSTANDING && !g; i++) {
-		struct sva_sw_prg *s = &pri->slots[i];
+		struct sva_sw_prg *s = sva_sw_pri_slot(pri, i);
 		int state = sva_sw_prg_state(s);
 
 		if ((state == SVA_SW_PRG_WAITING || state == SVA_SW_PRG_ABANDONED) &&
@@ -159,12 +173,12 @@ void sva_sw_pri_respond(struct sva_sw_device *sdev, uint32_t pasid, uint32_t grp
 	if (g && g->async && g->done) { /* an event loop's group: its callback, slot free */
 		done = g->done;
 		done_ctx = g->ctx;
-		atomic_store_explicit(&g->state, SVA_SW_PRG_FREE, memory_order_release);
+		sva_sw_prg_set_state(pri, g, SVA_SW_PRG_FREE);
 	} else if (g && sva_sw_prg_state(g) == SVA_SW_PRG_WAITING) {
 		atomic_store_explicit(&g->code, code, memory_order_relaxed);
-		atomic_store_explicit(&g->state, SVA_SW_PRG_ANSWERED, memory_order_release);
+		sva_sw_prg_set_state(pri, g, SVA_SW_PRG_ANSWERED);
 	} else if (g) {
-		atomic_store_explicit(&g->state, SVA_SW_PRG_FREE, memory_order_release);
+		sva_sw_prg_set_state(pri, g, SVA_SW_PRG_FREE);
 	}
 	sva_spin_unlock(&pri->lock);
 	if (!g) {
@@ -305,7 +319,7 @@ int sva_pri_poll(struct sva_device *dev, uint32_t grpid, enum sva_page_response_
 
 	sva_spin_lock(&pri->lock);
 	for (unsigned i = 0; i < SVA_PRI_OUTSTANDING && ret == -ENOENT; i++) {
-		struct sva_sw_prg *g = &pri->slots[i];
+		struct sva_sw_prg *g = sva_sw_pri_slot(pri, i);
 		int state = sva_sw_prg_state(g);
 
 		if (state == SVA_SW_PRG_FREE || !g->async || g->done || g->grpid != grpid)
@@ -313,7 +327,7 @@ int sva_pri_poll(struct sva_device *dev, uint32_t grpid, enum sva_page_response_
 		ret = state == SVA_SW_PRG_ANSWERED ? 0 : -EAGAIN;
 		if (ret == 0) {
 			*code = atomic_load_explicit(&g->code, memory_order_relaxed);
-			atomic_store_explicit(&g->state, SVA_SW_PRG_FREE, memory_order_release);
+			sva_sw_prg_set_state(pri, g, SVA_SW_PRG_FREE);
 		}
 	}
 	sva_spin_unlock(&pri->lock);

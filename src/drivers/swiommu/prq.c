@@ -43,8 +43,10 @@ static bool sva_sw_prq_take(struct sva_sw_prq *prq, struct sva_sw_prq_entry *out
 		sva_spin_lock(&prq->lock);
 		n = atomic_load(&prq->count);
 		if (n) {
-			*out = prq->ring[prq->head];
-			prq->head = (prq->head + 1) % prq->cap;
+			struct sva_sw_prq_state *st = sva_sw_prq_st(prq);
+
+			*out = prq->ring[st->head];
+			st->head = (st->head + 1) % prq->cap;
 			atomic_store(&prq->count, n - 1);
 		}
 		sva_spin_unlock(&prq->lock);
@@ -76,13 +78,13 @@ static void sva_sw_prq_retire(struct sva_sw_prq *prq)
 	bool reopen;
 
 	sva_spin_lock(&prq->lock);
-	reopen = prq->overflow && atomic_load(&prq->count) == 0;
+	reopen = sva_sw_prq_st(prq)->overflow && atomic_load(&prq->count) == 0;
 	sva_spin_unlock(&prq->lock);
 	if (reopen) {
 		/* still overflowed: nothing is queued, so no partial request arrives meanwhile */
 		sva_iopf_queue_discard_partial(prq->iopf);
 		sva_spin_lock(&prq->lock);
-		prq->overflow = false;
+		sva_sw_prq_st(prq)->overflow = false;
 		atomic_fetch_add(&prq->reopens, 1);
 		sva_spin_unlock(&prq->lock);
 		sva_trace(prq->sw->w, SWIOMMU_PRQ_REOPEN, prq->sw->name);
@@ -109,7 +111,7 @@ static void sva_sw_prq_drain(struct sva_sw_prq *prq)
 	uint64_t upto;
 
 	sva_spin_lock(&prq->lock);
-	upto = prq->enqueued;
+	upto = sva_sw_prq_st(prq)->enqueued;
 	sva_spin_unlock(&prq->lock);
 	sva_trace(prq->sw->w, SWIOMMU_PRQ_DRAIN, prq->sw->name, upto - atomic_load(&prq->done));
 	sva_wait_event(&prq->drained, atomic_load(&prq->done) >= upto);
@@ -179,9 +181,9 @@ static void sva_sw_prq_put(struct sva_swiommu *sw)
 	struct sva_sw_prq *prq = NULL;
 
 	sva_mutex_lock(&sw->lock);
-	if (--sw->npri == 0) {
-		prq = sw->prq;
-		sw->prq = NULL;
+	if (--sva_guarded(&sw->lock, sw->npri) == 0) {
+		prq = sva_guarded(&sw->lock, sw->prq);
+		sva_guarded(&sw->lock, sw->prq) = NULL;
 	}
 	sva_mutex_unlock(&sw->lock);
 	if (prq)
@@ -193,11 +195,11 @@ int sva_sw_prq_add_device(struct sva_swiommu *sw, struct sva_sw_device *sdev)
 	int ret = 0;
 
 	sva_mutex_lock(&sw->lock);
-	if (!sw->prq)
-		ret = sva_sw_prq_create(sw, &sw->prq);
+	if (!sva_guarded(&sw->lock, sw->prq))
+		ret = sva_sw_prq_create(sw, &sva_guarded(&sw->lock, sw->prq));
 	if (ret == 0) {
-		sw->npri++;
-		sdev->prq = sw->prq;
+		sva_guarded(&sw->lock, sw->npri)++;
+		sdev->prq = sva_guarded(&sw->lock, sw->prq);
 	}
 	sva_mutex_unlock(&sw->lock);
 	if (ret)
@@ -241,25 +243,24 @@ static unsigned sva_sw_prq_queue_locked(struct sva_sw_prq *prq, struct sva_sw_de
 					const struct sva_page_request *reqs, unsigned n,
 					uint64_t gen, unsigned *dropped, bool *answer)
 {
+	struct sva_sw_prq_state *st = sva_sw_prq_st(prq);
 	unsigned queued = 0;
-
-	sva_lockdep_assert_held(&prq->lock);
 
 	for (unsigned i = 0; i < n; i++) {
 		unsigned count = atomic_load(&prq->count);
 
-		if (prq->overflow || count == prq->cap) {
-			prq->overflow = true;
+		if (st->overflow || count == prq->cap) {
+			st->overflow = true;
 			(*dropped)++;
 			if (reqs[i].last && !sva_sw_prq_is_marker(&reqs[i]))
 				*answer = true; /* the automatic response */
 			continue;
 		}
-		prq->ring[(prq->head + count) % prq->cap] =
+		prq->ring[(st->head + count) % prq->cap] =
 			(struct sva_sw_prq_entry){ .sdev = sdev, .req = reqs[i] };
-		prq->ring[(prq->head + count) % prq->cap].req.gen = gen;
+		prq->ring[(st->head + count) % prq->cap].req.gen = gen;
 		atomic_store(&prq->count, count + 1);
-		prq->enqueued++;
+		st->enqueued++;
 		queued++;
 	}
 	return queued;

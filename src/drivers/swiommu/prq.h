@@ -87,14 +87,23 @@ struct sva_sw_prq_entry {
 	struct sva_page_request req;
 };
 
+/* The ring's state, under the PRQ lock. */
+struct sva_sw_prq_state {
+	unsigned head;
+	bool overflow;	   /* dropping every request until the consumer empties the ring */
+	uint64_t enqueued; /* entries ever queued */
+};
+
+/* @prq's state, its lock asserted. */
+#define sva_sw_prq_st(prq) (&sva_guarded(&(prq)->lock, (prq)->st))
+
 struct sva_sw_prq {
 	struct sva_swiommu *sw;
-	struct sva_spinlock lock; /* the ring, overflow, enqueued */
-	unsigned cap, head;
-	_Atomic unsigned count;	  /* entries queued; changed under the lock */
-	bool overflow;		  /* dropping every request until the consumer empties the ring */
-	uint64_t enqueued;	  /* entries ever queued */
-	_Atomic uint64_t done;	  /* entries taken and reported by the consumer */
+	struct sva_spinlock lock; /* the ring and st */
+	unsigned cap;
+	SVA_GUARDED_BY(struct sva_sw_prq_state) st; /* under lock */
+	_Atomic unsigned count;			    /* entries queued; changed under the lock */
+	_Atomic uint64_t done;			    /* entries taken and reported by the consumer */
 	_Atomic uint64_t reopens; /* overflows ended (the ring emptied and reopened) */
 	atomic_bool stopping;
 	struct sva_waitq wq;	  /* the consumer waits for entries */
