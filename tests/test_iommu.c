@@ -594,6 +594,99 @@ static void test_attach_checks_and_rollback(void **state)
 	env_done(&e, devs, 3);
 }
 
+/* ---- the core's refusals of bad input, and the misuse it reports ---- */
+
+static void capture_warn(void *ctx, enum sva_log_level level, const char *msg)
+{
+	if (level <= SVA_LOG_WARN)
+		snprintf(ctx, 256, "%s", msg);
+}
+
+static void test_core_refuses_bad_input(void **state)
+{
+	struct sva_iommu_ops noops = { 0 };
+	struct sva_iommu_config cfg = { .ops = &noops, .pasid_bits = 21 };
+	struct sva_device_config dcfg = { .pasid_bits = 21 };
+	struct sva_device *devs[2], *other_dev, *dev;
+	struct sva_iommu *iommu, *other;
+	struct sva_domain *paging;
+	char msg[256] = "";
+	struct env e;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 1);
+	sva_iommu_sys_destroy(NULL); /* nothing */
+	/* an IOMMU: a configuration, its ops, at most 20 PASID bits */
+	assert_int_equal(sva_iommu_register(e.sys, NULL, &iommu), -EINVAL);
+	cfg.ops = NULL;
+	cfg.pasid_bits = 8;
+	assert_int_equal(sva_iommu_register(e.sys, &cfg, &iommu), -EINVAL);
+	cfg.ops = &noops;
+	cfg.pasid_bits = 21;
+	assert_int_equal(sva_iommu_register(e.sys, &cfg, &iommu), -EINVAL);
+	cfg.pasid_bits = 0; /* no PASIDs: a name of its own when given none */
+	assert_int_equal(sva_iommu_register(e.sys, &cfg, &other), 0);
+	assert_string_equal(sva_iommu_name(other), "iommu");
+	/* a device: a configuration, 20 bits, a group of the same IOMMU */
+	devs[0] = env_dev(&e, "fn0", 20, NULL);
+	assert_int_equal(sva_device_add(e.mi.iommu, NULL, &dev), -EINVAL);
+	assert_int_equal(sva_device_add(e.mi.iommu, &dcfg, &dev), -EINVAL);
+	dcfg.pasid_bits = 8;
+	dcfg.same_group = devs[0];
+	assert_int_equal(sva_device_add(other, &dcfg, &dev), -EINVAL);
+	dcfg.same_group = NULL;
+	assert_int_equal(sva_device_add(other, &dcfg, &other_dev), 0); /* no probe: fine */
+	assert_string_equal(other_dev->name, "device");
+	/* an IOMMU without PASIDs: none private, no paging domain from a driver without one */
+	assert_int_equal(sva_iommu_alloc_global_pasid(other_dev), SVA_PASID_INVALID);
+	assert_int_equal(sva_iommu_paging_domain_alloc(other_dev, &paging), -EOPNOTSUPP);
+	/* the driver's paging domain fails: its error */
+	sva_alloc_fail_nth(e.w, 1);
+	assert_int_equal(sva_iommu_paging_domain_alloc(devs[0], &paging), -ENOMEM);
+	/* attach: a device in no IOMMU's hands, a domain of a driver without set_dev_pasid */
+	assert_int_equal(sva_iommu_paging_domain_alloc(devs[0], &paging), 0);
+	assert_int_equal(sva_iommu_attach_device_pasid(paging, NULL, 5, NULL), -ENODEV);
+	assert_int_equal(sva_iommu_attach_device_pasid(paging, other_dev, 5, NULL), -EOPNOTSUPP);
+	sva_iommu_domain_free(paging);
+	/* freeing the invalid PASID: a warning, nothing freed */
+	sva_world_set_log_sink(e.w, capture_warn, msg);
+	sva_world_set_log_level(e.w, SVA_LOG_WARN);
+	sva_iommu_free_global_pasid(e.sys, SVA_PASID_INVALID);
+	assert_non_null(strstr(msg, "freeing the invalid PASID"));
+	assert_int_equal(sva_report_total(e.w), 0);
+	sva_device_remove(other_dev);
+	sva_iommu_unregister(other);
+	devs[1] = env_dev(&e, "fn1", 20, devs[0]);
+	env_done(&e, devs, 2);
+}
+
+/* Misuse the core reports rather than crash on: in a sim world, where freed objects wait. */
+static void test_core_reports_misuse(void **state)
+{
+	struct sva_iommu_ops noops = { 0 };
+	struct sva_iommu_config cfg = { .name = "left", .ops = &noops };
+	struct sva_iommu_sys *sys2;
+	struct sva_iommu *left;
+	struct sva_device *dev;
+	struct env e;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 1);
+	sva_test_quiet(e.w);
+	dev = env_dev(&e, "fn0", 20, NULL);
+	sva_device_remove(dev);
+	sva_device_remove(dev); /* removed twice: the second is a use after free */
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 1);
+	assert_non_null(strstr(sva_report_first(e.w), "device_remove"));
+	/* a subsystem destroyed with an IOMMU still registered */
+	assert_int_equal(sva_iommu_sys_create(sva_kernel_mm_sys(e.k), &sys2), 0);
+	assert_int_equal(sva_iommu_register(sys2, &cfg, &left), 0);
+	sva_iommu_sys_destroy(sys2);
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_BAD_USAGE), 1);
+	env_release(&e, NULL, 0);
+	sva_world_destroy(e.w); /* the IOMMU left behind goes with the world */
+}
+
 /* ---- exact unwinding under every allocation failure ---- */
 
 struct bind_fail {
@@ -998,6 +1091,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_group_members_share_the_handle),
 		cmocka_unit_test(test_slot_held_by_another_domain_is_ebusy),
 		cmocka_unit_test(test_attach_checks_and_rollback),
+		cmocka_unit_test(test_core_refuses_bad_input),
+		cmocka_unit_test(test_core_reports_misuse),
 		cmocka_unit_test(seed001_bind_unwinds_exactly_at_every_failure),
 		cmocka_unit_test(seed004_bound_process_exits_clean),
 		cmocka_unit_test(test_iopf_group_answered_once),
