@@ -9,7 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sva/accel.h"
+#include "sva/check.h"
+#include "sva/fs.h"
+#include "sva/idxd.h"
+#include "sva/iommu.h"
+#include "sva/mem.h"
+#include "sva/mm.h"
 #include "sva/proc.h"
+#include "sva/swiommu.h"
 #include "testutil.h"
 
 #define PAGE SVA_PAGE_SIZE
@@ -928,10 +936,33 @@ static void test_fail_nth_whole_life(void **state)
 	assert_true(st.errors > 15);
 }
 
+/* Every teardown takes NULL as free() does (an unwind calls them on what it did not make). */
+static void test_teardowns_accept_null(void **state)
+{
+	(void)state;
+	sva_world_destroy(NULL);
+	sva_kernel_destroy(NULL);
+	sva_mm_sys_destroy(NULL);
+	sva_phys_destroy(NULL);
+	sva_fs_destroy(NULL);
+	sva_workqueue_destroy(NULL);
+	sva_iommu_sys_destroy(NULL);
+	sva_iopf_queue_free(NULL);
+	sva_checker_detach(NULL);
+	sva_idxd_destroy(NULL);
+	sva_accel_destroy(NULL);
+	sva_swiommu_destroy(NULL);
+	sva_accel_client_close(NULL, NULL);
+	/* and the PASID space's counters read 0 of none */
+	assert_int_equal(sva_pasid_allocated(NULL), 0);
+	assert_int_equal(sva_pasid_space_bytes(NULL), 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_process_lives_and_is_reaped),
+		cmocka_unit_test(test_teardowns_accept_null),
 		cmocka_unit_test(test_fork_copy_on_write_and_no_pasid),
 		cmocka_unit_test(seed004_exit_order_mm_before_files),
 		cmocka_unit_test(seed000_fd_mm_cycle_with_mmget_leaks),
