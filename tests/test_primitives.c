@@ -1121,6 +1121,63 @@ static void test_sleep_in_atomic_reported(void **state)
 	}
 }
 
+/* The last message logged. */
+static void msg_sink(void *ctx, enum sva_log_level level, const char *msg)
+{
+	(void)level;
+	snprintf(ctx, 512, "%s", msg);
+}
+
+/* Misuse of a mutex and an rw-semaphore, each reported and survived (sim: no real sleep). */
+struct rw_misuse {
+	struct sva_world *w;
+	struct sva_mutex m;
+	struct sva_rwsem s;
+	unsigned long self_deadlock, not_owner;
+	bool still_held;
+};
+
+static int rw_misuse_actor(void *arg)
+{
+	struct rw_misuse *c = arg;
+
+	sva_mutex_lock(&c->m);
+	sva_mutex_lock(&c->m); /* again: would sleep forever, reported instead */
+	c->self_deadlock = sva_report_count(c->w, SVA_REPORT_DEADLOCK);
+	c->still_held = sva_mutex_held(&c->m);
+	sva_mutex_unlock(&c->m);
+	sva_up_read(&c->s);  /* no reader */
+	sva_up_write(&c->s); /* no writer */
+	c->not_owner = sva_report_count(c->w, SVA_REPORT_LOCK_NOT_OWNER);
+	sva_down_read(&c->s); /* left held: destroyed held */
+	return 0;
+}
+
+static void test_rwsem_and_mutex_misuse_reported(void **state)
+{
+	char msg[512] = "";
+	(void)state;
+	for (uint64_t seed = 1; seed <= SIM_SEEDS; seed++) {
+		struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, seed);
+		struct rw_misuse c = { .w = w };
+		struct spawn sp[] = { { "misuser", rw_misuse_actor, &c } };
+
+		sva_test_quiet(w);
+		sva_mutex_init(w, &c.m, NULL); /* the default names, as the reports show */
+		sva_rwsem_init(w, &c.s, NULL);
+		run_actors(w, sp, 1);
+		assert_true(c.self_deadlock >= 1);
+		assert_true(c.still_held);
+		assert_non_null(strstr(sva_report_first(w), "misuser"));
+		assert_int_equal(c.not_owner, 2);
+		sva_world_set_log_sink(w, msg_sink, msg);
+		sva_rwsem_destroy(&c.s);
+		assert_non_null(strstr(msg, "rwsem rwsem destroyed while held"));
+		sva_mutex_destroy(&c.m);
+		world_done_with_reports(w);
+	}
+}
+
 /* The holder of a spinlock must not sleep: the two actors hand over with flags and yields. */
 static int spin_owner_actor(void *arg)
 {
@@ -1189,6 +1246,7 @@ int main(void)
 		cmocka_unit_test(test_mutex_unlock_by_non_owner_reported),
 		cmocka_unit_test(test_mutex_held_at_exit_reported),
 		cmocka_unit_test(test_sleep_in_atomic_reported),
+		cmocka_unit_test(test_rwsem_and_mutex_misuse_reported),
 		cmocka_unit_test(test_spin_unlock_by_non_owner_reported),
 	};
 
