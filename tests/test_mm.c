@@ -164,6 +164,26 @@ static void test_mmap_split_merge(void **state)
 	assert_int_equal(sva_mm_mprotect(mm, a + 6 * PAGE, 4 * PAGE, SVA_PROT_READ), -ENOMEM);
 	assert_int_equal(sva_mm_vma_count(mm), 1);
 	assert_int_equal(sva_mm_mmap(mm, 0, 0, SVA_PROT_READ, 0, NULL, 0, &b), -EINVAL);
+	/* more bad input: too long, nowhere to answer, a fixed range unaligned or too high */
+	assert_int_equal(sva_mm_mmap(mm, 0, SVA_TASK_SIZE + PAGE, SVA_PROT_READ, 0, NULL, 0, &b),
+			 -EINVAL);
+	assert_int_equal(sva_mm_mmap(mm, 0, PAGE, SVA_PROT_READ, 0, NULL, 0, NULL), -EINVAL);
+	assert_int_equal(sva_mm_mmap(mm, a + 1, PAGE, SVA_PROT_READ, SVA_MAP_FIXED, NULL, 0, &b),
+			 -EINVAL);
+	assert_int_equal(sva_mm_mmap(mm, SVA_TASK_SIZE - PAGE, 2 * PAGE, SVA_PROT_READ,
+				     SVA_MAP_FIXED, NULL, 0, &b),
+			 -EINVAL);
+	assert_int_equal(sva_mm_mprotect(mm, a + 1, PAGE, SVA_PROT_READ), -EINVAL);
+	assert_int_equal(sva_mm_mprotect(mm, SVA_TASK_SIZE, PAGE, SVA_PROT_READ), -EINVAL);
+	/* a hole at the start of the range */
+	assert_int_equal(sva_mm_mprotect(mm, a - PAGE, 2 * PAGE, SVA_PROT_READ), -ENOMEM);
+	/* executable: the VMA says so */
+	assert_int_equal(sva_mm_mprotect(mm, a, PAGE, SVA_PROT_READ | SVA_PROT_EXEC), 0);
+	assert_true(vma_flags_at(mm, a) & SVA_VM_EXEC);
+	assert_int_equal(sva_mm_vma_count(mm), 2);
+	/* hooks: a point that is none, no function */
+	assert_int_equal(sva_mm_sys_add_hook(e.sys, SVA_MM_HOOK_NR, drop_hook, NULL), -EINVAL);
+	assert_int_equal(sva_mm_sys_add_hook(e.sys, SVA_MM_HOOK_DROP, NULL, NULL), -EINVAL);
 	sva_mmput(mm);
 	env_done(&e);
 }
