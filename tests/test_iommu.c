@@ -610,6 +610,7 @@ static void test_core_refuses_bad_input(void **state)
 	struct sva_device *devs[2], *other_dev, *dev;
 	struct sva_iommu *iommu, *other;
 	struct sva_domain *paging;
+	struct sva_bond *bond;
 	char msg[256] = "";
 	struct env e;
 	(void)state;
@@ -648,6 +649,9 @@ static void test_core_refuses_bad_input(void **state)
 	assert_int_equal(sva_iommu_attach_device_pasid(paging, NULL, 5, NULL), -ENODEV);
 	assert_int_equal(sva_iommu_attach_device_pasid(paging, other_dev, 5, NULL), -EOPNOTSUPP);
 	sva_iommu_domain_free(paging);
+	/* SVA: no device; a device without PASIDs */
+	assert_int_equal(sva_bind_device(NULL, e.mm, &bond), -ENODEV);
+	assert_int_equal(sva_bind_device(other_dev, e.mm, &bond), -ENOSPC); /* no PASID there */
 	/* freeing the invalid PASID: a warning, nothing freed */
 	sva_world_set_log_sink(e.w, capture_warn, msg);
 	sva_world_set_log_level(e.w, SVA_LOG_WARN);
@@ -668,6 +672,7 @@ static void test_core_reports_misuse(void **state)
 	struct sva_iommu_sys *sys2;
 	struct sva_iommu *left;
 	struct sva_device *dev;
+	struct sva_bond *bond;
 	struct env e;
 	(void)state;
 
@@ -678,13 +683,29 @@ static void test_core_reports_misuse(void **state)
 	sva_device_remove(dev); /* removed twice: the second is a use after free */
 	assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 1);
 	assert_non_null(strstr(sva_report_first(e.w), "device_remove"));
+	/* a bond unbound once too often, and its PASID asked after */
+	dev = env_dev(&e, "fn1", 20, NULL);
+	assert_int_equal(sva_bind_device(dev, e.mm, &bond), 0);
+	sva_unbind_device(bond);
+	sva_kernel_quiesce(e.k);
+	sva_unbind_device(bond);
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 2);
+	assert_int_equal(sva_bond_pasid(bond), SVA_PASID_INVALID);
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 3);
+	sva_device_remove(dev);
 	/* a subsystem destroyed with an IOMMU still registered */
 	assert_int_equal(sva_iommu_sys_create(sva_kernel_mm_sys(e.k), &sys2), 0);
 	assert_int_equal(sva_iommu_register(sys2, &cfg, &left), 0);
 	sva_iommu_sys_destroy(sys2);
 	assert_int_equal(sva_report_count(e.w, SVA_REPORT_BAD_USAGE), 1);
-	env_release(&e, NULL, 0);
-	sva_world_destroy(e.w); /* the IOMMU left behind goes with the world */
+	/* the run stopped at the use after free: the mm's PASID is not given back, and
+	   destroying the subsystem says so; the IOMMU left behind goes with the world */
+	sva_mmput(e.mm);
+	sva_kernel_quiesce(e.k);
+	sva_iommu_unregister(e.mi.iommu);
+	sva_iommu_sys_destroy(e.sys);
+	sva_kernel_destroy(e.k);
+	sva_world_destroy(e.w);
 }
 
 /* ---- exact unwinding under every allocation failure ---- */
@@ -959,6 +980,18 @@ static void test_iopf_invalid_answers(void **state)
 	assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), -EINVAL);
 	assert_int_equal(ie.e.mi.nresp, 4);
 	assert_int_equal(ie.e.mi.resp[3].code, SVA_PAGE_RESP_INVALID);
+	/* an instruction fetch from memory the VMA does not let execute; no PASID at all */
+	r = iopf_req(&ie, ie.rw, SVA_IOPF_EXEC, 5, true);
+	assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), 0);
+	sva_iopf_queue_flush_dev(ie.devs[0]);
+	assert_int_equal(ie.e.mi.nresp, 5);
+	assert_int_equal(ie.e.mi.resp[4].code, SVA_PAGE_RESP_INVALID);
+	assert_false(iopf_mapped(&ie, ie.rw));
+	r = iopf_req(&ie, ie.rw, SVA_IOPF_READ, 6, true);
+	r.pasid_valid = false;
+	assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), -EINVAL);
+	assert_int_equal(ie.e.mi.nresp, 6);
+	assert_int_equal(ie.e.mi.resp[5].code, SVA_PAGE_RESP_INVALID);
 	iopf_done(&ie);
 }
 
