@@ -1939,6 +1939,18 @@ static int bad_ioctl_task(struct sva_task *t, void *arg)
 	return 0;
 }
 
+/* The portal instructions without a descriptor: refused, reported (a caller's bug). */
+static int no_desc_task(struct sva_task *t, void *arg)
+{
+	uint64_t portal = 0x10000;
+
+	(void)arg;
+	TCHECK(sva_accel_movdir64b(t, portal, NULL) == -EINVAL);
+	TCHECK(sva_accel_movdir64b_retry(t, portal, NULL) == -EINVAL);
+	TCHECK(sva_accel_enqcmd(t, portal, NULL) == -EINVAL);
+	return 0;
+}
+
 static void test_driver_ioctl_refusals(void **state)
 {
 	struct env e;
@@ -1946,7 +1958,15 @@ static void test_driver_ioctl_refusals(void **state)
 
 	env_init(&e, SVA_BACKEND_SIM, 1, false);
 	assert_int_equal(sva_test_run_process(e.k, bad_ioctl_task, NULL), 0);
-	env_done(&e);
+	sva_test_quiet(e.w);
+	assert_int_equal(sva_test_run_process(e.k, no_desc_task, NULL), 0);
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_BAD_USAGE), 3);
+	assert_non_null(strstr(sva_report_first(e.w), "accel: MOVDIR64B for task"));
+	/* ENQCMDS: no device, no descriptor */
+	assert_int_equal(sva_accel_enqcmds(NULL, 1, false, NULL), -EINVAL);
+	env_release(&e);
+	assert_int_equal(sva_alloc_describe_live(e.w, SVA_TEST_IGNORED_TYPES, NULL, 0), 0);
+	sva_world_destroy(e.w); /* with the reports this test made */
 }
 
 /*

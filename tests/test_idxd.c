@@ -631,6 +631,35 @@ static int use_task(struct sva_task *t, void *arg)
 	return 0;
 }
 
+/* write(2) and the ioctl refuse what is not whole descriptors or has nowhere to go. */
+static int bad_write_task(struct sva_task *t, void *arg)
+{
+	struct dsa_hw_desc d[2];
+	int fd = sva_sys_open(t, "/dev/dsa/wq0.1");
+
+	(void)arg;
+	TCHECK(fd >= 0);
+	memset(d, 0, sizeof(d));
+	TCHECK(sva_sys_write(t, fd, d, sizeof(d[0]) + 8) == -EINVAL); /* not whole */
+	TCHECK(sva_sys_write(t, fd, d, 0) == -EINVAL);
+	TCHECK(sva_sys_write(t, fd, NULL, sizeof(d[0])) == -EINVAL);
+	TCHECK(sva_sys_ioctl(t, fd, SVA_ACCEL_IOCTL_WQ_INFO, 0) == -EFAULT);
+	TCHECK(sva_sys_close(t, fd) == 0);
+	return 0;
+}
+
+static void test_write_and_ioctl_refusals(void **state)
+{
+	struct env e;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 1);
+	configure(&e, "6");
+	assert_int_equal(sva_idxd_enable(e.x), 0);
+	assert_int_equal(sva_test_run_process(e.k, bad_write_task, NULL), 0);
+	env_done(&e);
+}
+
 static void test_open_map_submit(void **state)
 {
 	(void)state;
@@ -1480,6 +1509,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_attribute_refusals),
 		cmocka_unit_test(test_json_refuses_bad_shapes),
 		cmocka_unit_test(test_open_map_submit),
+		cmocka_unit_test(test_write_and_ioctl_refusals),
 		cmocka_unit_test(test_pasid_disabled_refuses_open),
 		cmocka_unit_test(test_client_library),
 		cmocka_unit_test(test_fail_nth_create_enable_open_disable),
