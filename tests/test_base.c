@@ -525,6 +525,10 @@ static void test_reports_counted_logged_and_first_kept(void **state)
 	struct log_capture cap = { 0 };
 	(void)state;
 
+	/* a kind that is none: no name, never counted */
+	assert_string_equal(sva_report_kind_name(SVA_REPORT_NR), "?");
+	assert_int_equal(sva_report_count(w, SVA_REPORT_NR), 0);
+
 	sva_world_set_log_sink(w, capture_sink, &cap);
 	assert_string_equal(sva_report_first(w), "");
 	sva_report(w, SVA_REPORT_REFCOUNT, "refcount %s underflow", "mm_users");

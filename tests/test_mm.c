@@ -336,6 +336,9 @@ static void test_notifier_register_needs_users_and_unregister_releases(void **st
 
 	env_init(&e, SVA_BACKEND_NATIVE, 64);
 	assert_int_equal(sva_mm_create(e.sys, NULL, &mm), 0);
+	r.mn.ops = NULL; /* a notifier needs its ops */
+	assert_int_equal(sva_mmu_notifier_register(&r.mn, mm), -EINVAL);
+	r.mn.ops = &rec_ops;
 	assert_int_equal(sva_mmu_notifier_register(&r.mn, mm), 0);
 	sva_mmu_notifier_unregister(&r.mn);
 	assert_int_equal(r.releases, 1); /* unregister of a live mm runs release */
