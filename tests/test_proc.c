@@ -669,6 +669,8 @@ static int echo_user(struct sva_task *t, void *arg)
 		return 2;
 	if (sva_sys_write(t, fd, got, 65) != -EFBIG)
 		return 3;
+	if (sva_sys_ioctl(t, fd, 1, 0) != -ENOTTY) /* a driver without ioctl */
+		return 13;
 	if (sva_sys_read(t, fd2, got, 1) != -EINVAL || sva_sys_write(t, fd2, "x", 1) != -EINVAL ||
 	    sva_sys_read(t, 42, got, 1) != -EBADF || sva_sys_write(t, 42, "x", 1) != -EBADF)
 		return 4;
