@@ -351,6 +351,28 @@ static void test_notifier_register_needs_users_and_unregister_releases(void **st
 	env_done(&e);
 }
 
+/* The last mmdrop of an mm never exited, with a notifier still on it: both reported. */
+static void test_mm_freed_before_exit_with_a_notifier_is_reported(void **state)
+{
+	struct recorder r = { .mn.ops = &rec_ops };
+	struct mm_env e;
+	struct sva_mm *mm;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 64);
+	sva_test_quiet(e.w);
+	assert_int_equal(sva_mm_create(e.sys, NULL, &mm), 0);
+	assert_int_equal(sva_mmu_notifier_register(&r.mn, mm), 0);
+	/* mm_count to 0 (the users' count and the notifier's) with its user and notifier there */
+	sva_mmdrop(mm);
+	sva_mmdrop(mm);
+	sva_mm_sys_synchronize(e.sys);
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_REFCOUNT), 2);
+	assert_non_null(strstr(sva_report_first(e.w), "mm_count reached 0 before exit_mmap"));
+	sva_mm_sys_destroy(e.sys);
+	sva_world_destroy(e.w);
+}
+
 /* ---- fork ---- */
 
 static void test_fork_copy_on_write(void **state)
@@ -712,6 +734,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_users_and_count_rules),
 		cmocka_unit_test(test_mmdrop_before_exit_is_reported),
+		cmocka_unit_test(test_mm_freed_before_exit_with_a_notifier_is_reported),
 		cmocka_unit_test(test_mmap_split_merge),
 		cmocka_unit_test(test_access_without_ptl_is_reported),
 		cmocka_unit_test(test_faults_and_their_errors),
