@@ -1026,6 +1026,43 @@ static int more_status_task(struct sva_task *t, void *arg)
 	TRY(t_run(t, c, &d, comp, &mr->full));
 	TCHECK(sva_sys_read_mem(t, b + PAGE, mr->rec, sizeof(mr->rec)) == 0);
 
+	/* DIF: an all-F tuple is an error when asked; 0xffff/0xffffffff tags escape when asked */
+	{
+		uint8_t blk[520], data[512], out[520];
+
+		fill_bytes(data, sizeof(data), 3);
+		ref_dif(blk, data, 1, 0x77, 0x1234);
+		memset(blk + 512, 0xff, 8);
+		TCHECK(sva_sys_write_mem(t, a, blk, sizeof(blk)) == 0);
+		sva_dsa_desc_dif_check(&d, a, sizeof(blk), 0, SVA_DSA_DIF_SRC_ALL_F_DETECT_ERR,
+				       0x77, 0x1234, comp);
+		TRY(t_run(t, c, &d, comp, &r));
+		TCHECK(r.status == DSA_COMP_DIF_ERR && r.dif_status == SVA_DSA_DIF_ERR_ALL_F);
+		blk[512] = 0; /* the guard no longer all F: the tags alone */
+		TCHECK(sva_sys_write_mem(t, a, blk, sizeof(blk)) == 0);
+		sva_dsa_desc_dif_check(&d, a, sizeof(blk), 0, SVA_DSA_DIF_SRC_APP_REF_F_DETECT,
+				       0x77, 0x1234, comp);
+		TRY(expect_status(t, c, &d, comp, DSA_COMP_SUCCESS));
+		/* DIF_UPDT passing the source's tags through to the new tuple */
+		ref_dif(blk, data, 1, 0x77, 0x1234);
+		TCHECK(sva_sys_write_mem(t, a, blk, sizeof(blk)) == 0);
+		memset(&d, 0, sizeof(d));
+		d.opcode = DSA_OPCODE_DIF_UPDT;
+		d.flags = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
+		d.completion_addr = comp;
+		d.src_addr = a;
+		d.dst_addr = b + PAGE;
+		d.xfer_size = sizeof(blk);
+		d.src_ref_tag_seed = 0x77;
+		d.src_app_tag_seed = 0x1234;
+		d.dest_ref_tag_seed = 0x9000;
+		d.dest_app_tag_seed = 0x5555;
+		d.upd_dest_flags = SVA_DSA_DIF_DST_APP_TAG_PASS | SVA_DSA_DIF_DST_REF_TAG_PASS;
+		TRY(expect_status(t, c, &d, comp, DSA_COMP_SUCCESS));
+		TCHECK(sva_sys_read_mem(t, b + PAGE, out, sizeof(out)) == 0);
+		TCHECK(memcmp(out, blk, sizeof(out)) == 0); /* the same tags: the same block */
+	}
+
 	/* faults a WQ without block-on-fault reports: the seed, src2, dest2 */
 	sva_dsa_desc_crc32c(&d, a, 64, 0, comp);
 	d.flags |= SVA_DSA_FLAG_CRC_READ_SEED;

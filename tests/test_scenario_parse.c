@@ -857,6 +857,18 @@ static void test_limits(void **state)
 		o += (size_t)snprintf(text + o, cap - o, "device d%d\n", i);
 	snprintf(text + o, cap - o, "process p {\n}\n");
 	check_bad(&(struct bad_case){ text, "t.sva:257:8: ", "too many devices (at most 256)" });
+
+	o = 0;
+	for (int i = 0; i < 1025; i++)
+		o += (size_t)snprintf(text + o, cap - o, "program w%d {\n}\n", i);
+	check_bad(&(struct bad_case){
+		text, "t.sva:2049:9: ", "too many processes and programs (at most 1024)" });
+
+	o = (size_t)snprintf(text, cap, "process p {\n}\n");
+	for (int i = 0; i < 1025; i++)
+		o += (size_t)snprintf(text + o, cap - o, "expect status(p) 0\n");
+	check_bad(&(struct bad_case){ text,
+				      "t.sva:1027:1: ", "too many expectations (at most 1024)" });
 	free(text);
 }
 
