@@ -562,6 +562,23 @@ static void test_domain_ids_reused_after_free(void **state)
 	env_done(&e, devs, 1);
 }
 
+static void capture_warn(void *ctx, enum sva_log_level level, const char *msg)
+{
+	if (level <= SVA_LOG_WARN)
+		snprintf(ctx, 256, "%s", msg);
+}
+
+/* A blocked domain whose set_dev_pasid fails (a driver that cannot block a PASID). */
+static int failing_set(struct sva_domain *domain, struct sva_device *dev, uint32_t pasid,
+		       struct sva_domain *old)
+{
+	(void)domain;
+	(void)dev;
+	(void)pasid;
+	(void)old;
+	return -EIO;
+}
+
 static void test_attach_checks_and_rollback(void **state)
 {
 	struct env e;
@@ -590,17 +607,29 @@ static void test_attach_checks_and_rollback(void **state)
 	assert_int_equal(mock_programmed(devs[2], 5), paging->id);
 	sva_iommu_detach_device_pasid(paging, devs[0], 5);
 	assert_int_equal(mock_programmed(devs[2], 5), 0);
+	/* a detach whose blocking fails on a member: warned, the detach goes on */
+	{
+		static const struct sva_domain_ops failing = { .set_dev_pasid = failing_set,
+							       .free = mock_domain_free };
+		char msg[256] = "";
+
+		assert_int_equal(sva_iommu_attach_device_pasid(paging, devs[0], 6, NULL), 0);
+		e.mi.blocked.ops = &failing;
+		sva_world_set_log_sink(e.w, capture_warn, msg);
+		sva_world_set_log_level(e.w, SVA_LOG_WARN);
+		sva_iommu_detach_device_pasid(paging, devs[0], 6);
+		assert_non_null(strstr(msg, ": blocking PASID 6 failed"));
+		assert_null(sva_iommu_get_domain_for_pasid(devs[0], 6));
+		e.mi.blocked.ops = &mock_domain_ops;
+		sva_test_quiet(e.w);
+		for (int i = 0; i < 3; i++) /* what the failed blocking left programmed */
+			mock_set_dev_pasid(&e.mi.blocked, devs[i], 6, paging);
+	}
 	sva_iommu_domain_free(paging);
 	env_done(&e, devs, 3);
 }
 
 /* ---- the core's refusals of bad input, and the misuse it reports ---- */
-
-static void capture_warn(void *ctx, enum sva_log_level level, const char *msg)
-{
-	if (level <= SVA_LOG_WARN)
-		snprintf(ctx, 256, "%s", msg);
-}
 
 static void test_core_refuses_bad_input(void **state)
 {
@@ -641,9 +670,21 @@ static void test_core_refuses_bad_input(void **state)
 	/* an IOMMU without PASIDs: none private, no paging domain from a driver without one */
 	assert_int_equal(sva_iommu_alloc_global_pasid(other_dev), SVA_PASID_INVALID);
 	assert_int_equal(sva_iommu_paging_domain_alloc(other_dev, &paging), -EOPNOTSUPP);
-	/* the driver's paging domain fails: its error */
+	/* the driver's paging domain fails: its error; then its domain ID: the domain freed */
 	sva_alloc_fail_nth(e.w, 1);
 	assert_int_equal(sva_iommu_paging_domain_alloc(devs[0], &paging), -ENOMEM);
+	sva_alloc_fail_nth(e.w, 2);
+	assert_int_equal(sva_iommu_paging_domain_alloc(devs[0], &paging), -ENOMEM);
+	assert_int_equal(sva_alloc_live(e.w, &sva_obj_domain), 0);
+	sva_alloc_fail_nth(e.w, 0);
+	/* a fault queue takes no device of an IOMMU that cannot answer page requests */
+	{
+		struct sva_iopf_queue *q;
+
+		assert_int_equal(sva_iopf_queue_alloc(e.sys, NULL, &q), 0);
+		assert_int_equal(sva_iopf_queue_add_device(q, other_dev), -ENODEV);
+		sva_iopf_queue_free(q);
+	}
 	/* attach: a device in no IOMMU's hands, a domain of a driver without set_dev_pasid */
 	assert_int_equal(sva_iommu_paging_domain_alloc(devs[0], &paging), 0);
 	assert_int_equal(sva_iommu_attach_device_pasid(paging, NULL, 5, NULL), -ENODEV);
