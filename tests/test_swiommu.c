@@ -1060,6 +1060,8 @@ static void test_paging_and_blocked_domains(void **state)
 	assert_true(t.iotlb_hit);
 	assert_int_equal(dom->ops->unmap(dom, iova), 0);
 	assert_int_equal(dom->ops->unmap(dom, iova), -ENOENT);
+	assert_int_equal(dom->ops->unmap(dom, iova + 1), -EINVAL);	/* not a page */
+	assert_int_equal(dom->ops->unmap(dom, SVA_TASK_SIZE), -EINVAL); /* beyond the table */
 	assert_int_equal(sva_translate(dev, pasid, iova, SVA_ACCESS_READ, &t), -EFAULT);
 	assert_int_equal(t.reason, SVA_FAULT_NOT_PRESENT);
 	/* mapped again, writable, and left mapped: freeing the domain unmaps it */
