@@ -733,12 +733,23 @@ static void test_core_reports_misuse(void **state)
 	assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 2);
 	assert_int_equal(sva_bond_pasid(bond), SVA_PASID_INVALID);
 	assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 3);
+	/* a fault queue freed with a device on it, then the device taken off the freed queue */
+	{
+		struct sva_iopf_queue *q;
+
+		assert_int_equal(sva_iopf_queue_alloc(e.sys, "q", &q), 0);
+		assert_int_equal(sva_iopf_queue_add_device(q, dev), 0);
+		sva_iopf_queue_free(q);
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_BAD_USAGE), 1);
+		sva_iopf_queue_remove_device(q, dev);
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 4);
+	}
 	sva_device_remove(dev);
 	/* a subsystem destroyed with an IOMMU still registered */
 	assert_int_equal(sva_iommu_sys_create(sva_kernel_mm_sys(e.k), &sys2), 0);
 	assert_int_equal(sva_iommu_register(sys2, &cfg, &left), 0);
 	sva_iommu_sys_destroy(sys2);
-	assert_int_equal(sva_report_count(e.w, SVA_REPORT_BAD_USAGE), 1);
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_BAD_USAGE), 2);
 	/* the run stopped at the use after free: the mm's PASID is not given back, and
 	   destroying the subsystem says so; the IOMMU left behind goes with the world */
 	sva_mmput(e.mm);
