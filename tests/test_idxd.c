@@ -532,6 +532,94 @@ static void test_json_refuses_bad_shapes(void **state)
 	env_done(&e);
 }
 
+/*
+ * save-config and load-config when jansson runs out of memory at each of its allocations in
+ * turn: -ENOMEM from save (or a text, when json_dumps absorbed it), a refusal from load,
+ * nothing leaked, the configuration unchanged. Jansson's allocator hooks take no context, hence
+ * this static.
+ */
+static struct {
+	long n, fail_at, live;
+} jm;
+
+static void *jm_malloc(size_t len)
+{
+	void *p;
+
+	if (++jm.n == jm.fail_at)
+		return NULL;
+	p = malloc(len);
+	jm.live += p != NULL;
+	return p;
+}
+
+static void jm_free(void *p)
+{
+	jm.live -= p != NULL;
+	free(p);
+}
+
+static void test_json_out_of_memory(void **state)
+{
+	struct env e;
+	char *before = NULL, *after;
+	long n, saves = 0, loads = 0;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 1);
+	configure(&e, "6");
+	json_set_alloc_funcs(jm_malloc, jm_free);
+	jm.fail_at = 0;
+	before = save(&e);
+	for (n = 1;; n++) {
+		char *out = NULL;
+		int ret;
+
+		jm.n = 0;
+		jm.fail_at = n;
+		ret = sva_idxd_save_config(e.x, &out);
+		if (jm.n < n) { /* nothing failed: done */
+			assert_int_equal(ret, 0);
+			assert_string_equal(out, before);
+			jm_free(out);
+			break;
+		}
+		if (ret == 0) { /* a failure json_dumps absorbed (its text is jansson's) */
+			assert_non_null(out);
+			jm_free(out);
+		} else {
+			assert_int_equal(ret, -ENOMEM);
+			assert_null(out);
+			saves++;
+		}
+		assert_int_equal(jm.live, 1); /* @before alone */
+	}
+	for (n = 1;; n++) {
+		int ret;
+
+		jm.n = 0;
+		jm.fail_at = n;
+		ret = sva_idxd_load_config(e.x, before);
+		if (jm.n < n) {
+			assert_int_equal(ret, 0);
+			break;
+		}
+		/* a refusal (jansson may misread a text it ran out of memory for: any errno) */
+		assert_true(ret <= 0);
+		assert_int_equal(jm.live, 1); /* @before alone */
+		jm.fail_at = 0;
+		after = save(&e);
+		assert_string_equal(before, after); /* nothing applied, or the same again */
+		jm_free(after);
+		loads++;
+	}
+	jm_free(before);
+	assert_int_equal(jm.live, 0);
+	json_set_alloc_funcs(malloc, free);
+	assert_true(saves > 10 && loads > 10);
+	env_done(&e);
+}
+
 /* ---- the character device ---- */
 
 static uint64_t t_mmap(struct sva_task *t, uint64_t pages)
@@ -1508,6 +1596,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_json_refuses_bad_input),
 		cmocka_unit_test(test_attribute_refusals),
 		cmocka_unit_test(test_json_refuses_bad_shapes),
+		cmocka_unit_test(test_json_out_of_memory),
 		cmocka_unit_test(test_open_map_submit),
 		cmocka_unit_test(test_write_and_ioctl_refusals),
 		cmocka_unit_test(test_pasid_disabled_refuses_open),
