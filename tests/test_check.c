@@ -211,7 +211,7 @@ static void test_i3_dma_through_the_wrong_entry(void **state)
 	dma(w, 9, 0);
 	assert_int_equal(sva_checker_violations(c, SVA_I3_ISOLATION), ++n);
 	assert_non_null(strstr(msg, "on PASID 9, which belongs to nobody"));
-	assert_int_equal(sva_report_count(w, SVA_REPORT_INVARIANT), n); /* I3 alone */
+	assert_int_equal(sva_report_count(w, SVA_REPORT_INVARIANT), n);	       /* I3 alone */
 	assert_int_equal(sva_checker_violations(c, (enum sva_invariant)0), n); /* 0: all of them */
 	assert_int_equal(sva_checker_violations(c, SVA_INVARIANT_NR), n);
 	assert_string_equal(sva_invariant_name((enum sva_invariant)0), "?");

@@ -97,6 +97,13 @@ static void world_done_with_reports(struct sva_world *w)
 	sva_world_destroy(w);
 }
 
+/* An actor that does nothing (spawned without a name). */
+static int nameless_actor(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
 /* ---- mutex and spinlock: mutual exclusion ---------------------------------------------------- */
 
 struct excl_ctx {
@@ -1178,6 +1185,34 @@ static void test_rwsem_and_mutex_misuse_reported(void **state)
 	}
 }
 
+/* An actor of no name, and the other primitives of none: their defaults. */
+static void test_primitives_of_no_name(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 1);
+	struct sva_spinlock sl;
+	struct sva_waitq q;
+	struct sva_completion done;
+	struct sva_actor *a;
+	int ret = -1;
+	(void)state;
+
+	sva_spin_lock_init(w, &sl, NULL);
+	sva_waitq_init(w, &q, NULL);
+	sva_completion_init(w, &done, NULL);
+	assert_string_equal(sl.name, "spinlock");
+	assert_string_equal(q.name, "waitq");
+	assert_string_equal(done.wq.name, "completion");
+	assert_int_equal(sva_actor_spawn(w, NULL, nameless_actor, NULL, 0, &a), 0);
+	assert_string_equal(sva_actor_name(a), "actor");
+	assert_int_equal(sva_world_run(w), 0);
+	assert_int_equal(sva_actor_join(a, &ret), 0);
+	assert_int_equal(ret, 0);
+	sva_completion_destroy(&done);
+	sva_waitq_destroy(&q);
+	sva_spin_lock_destroy(&sl);
+	sva_test_world_done(w);
+}
+
 /* The holder of a spinlock must not sleep: the two actors hand over with flags and yields. */
 static int spin_owner_actor(void *arg)
 {
@@ -1246,6 +1281,7 @@ int main(void)
 		cmocka_unit_test(test_mutex_unlock_by_non_owner_reported),
 		cmocka_unit_test(test_mutex_held_at_exit_reported),
 		cmocka_unit_test(test_sleep_in_atomic_reported),
+		cmocka_unit_test(test_primitives_of_no_name),
 		cmocka_unit_test(test_rwsem_and_mutex_misuse_reported),
 		cmocka_unit_test(test_spin_unlock_by_non_owner_reported),
 	};

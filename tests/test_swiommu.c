@@ -516,6 +516,7 @@ static void test_translate_after_bind_demand_paging(void **state)
 	assert_int_equal(sva_swiommu_fault_get(e.sw, 1, &rec), -ENOENT);
 	assert_int_equal(env_stats(&e).faults_reported[SVA_FAULT_NOT_PRESENT], 1);
 	assert_string_equal(sva_fault_reason_name(SVA_FAULT_NOT_PRESENT), "page not present");
+	assert_string_equal(sva_fault_reason_name(SVA_FAULT_NR), "?"); /* no reason */
 
 	/* the fault resolved (as PRI would), the translation works and is cached */
 	assert_int_equal(sva_mm_fault(mm, a, SVA_FAULT_FLAG_USER | SVA_FAULT_FLAG_REMOTE), 0);
