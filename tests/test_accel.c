@@ -1830,6 +1830,145 @@ static void test_create_refuses_bad_devices(void **state)
 	env_done(&e);
 }
 
+/* Every message logged at ERR, one a line, in @ctx (a char[1024]). */
+static void err_sink(void *ctx, enum sva_log_level level, const char *msg)
+{
+	size_t n = strlen(ctx);
+
+	if (level == SVA_LOG_ERR && n < 1024)
+		snprintf((char *)ctx + n, 1024 - n, "%s\n", msg);
+}
+
+/* Configuration @i of test_create_refuses_bad_configs: what is wrong in it, or NULL (the end). */
+static const char *spoil_config(struct sva_accel_config *c, int i)
+{
+	accel_config(c, 2);
+	switch (i) {
+	case 0:
+		c->nwqs = SVA_ACCEL_MAX_WQS + 1;
+		return "accel: bad configuration (9 WQs, 2 engines)";
+	case 1:
+		c->cdev_rule = (enum sva_accel_cdev_rule)7;
+		return "accel: bad configuration (3 WQs";
+	case 2:
+		c->engines = SVA_ACCEL_MAX_ENGINES + 1;
+		return "accel: bad configuration (3 WQs, 9 engines)";
+	case 3:
+		c->max_batch = 100000;
+		return "accel: bad configuration";
+	case 4:
+		c->engine_group[1] = SVA_ACCEL_MAX_GROUPS;
+		return "accel: engine 1: no group 4";
+	case 5:
+		c->wqs[2].group = 1; /* both engines serve group 0 */
+		return "accel: WQ 2: group 1 has no engine";
+	case 6:
+		c->wqs[1].group = SVA_ACCEL_MAX_GROUPS;
+		return "accel: WQ 1: group 4 has no engine";
+	case 7:
+		c->wqs[1].depth = SVA_ACCEL_MAX_DEPTH + 1;
+		return "accel dsa0: WQ 1: bad configuration (size 1025";
+	case 8:
+		c->wqs[0].mode = (enum sva_accel_wq_mode)9;
+		return "accel dsa0: WQ 0: bad configuration";
+	case 9:
+		c->wqs[2].priority = 16;
+		return "accel dsa0: WQ 2: bad configuration (size 8, group 0, priority 16";
+	case 10:
+		c->wqs[1].threshold = 9;
+		return "accel dsa0: WQ 1: bad configuration (size 8, group 0, priority 0, "
+		       "threshold 9)";
+	default:
+		return NULL;
+	}
+}
+
+static void test_create_refuses_bad_configs(void **state)
+{
+	struct sva_device_config dcfg = { .name = "dev1", .pasid_bits = 8 };
+	struct sva_accel_config acfg;
+	struct sva_device *dev1;
+	struct sva_accel *a2;
+	char err[1024] = "";
+	const char *want;
+	struct env e;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 1, false);
+	sva_world_set_log_sink(e.w, err_sink, err);
+	assert_int_equal(sva_device_add(sva_swiommu_iommu(e.sw), &dcfg, &dev1), 0);
+	assert_int_equal(sva_accel_create(e.k, dev1, NULL, &a2), -EINVAL);
+	assert_non_null(strstr(err, "accel: bad configuration (0 WQs, 0 engines)"));
+	for (int i = 0; (want = spoil_config(&acfg, i)); i++) {
+		err[0] = '\0';
+		a2 = NULL;
+		acfg.name = "dsa0"; /* the device's name is not checked: it is dev1's */
+		assert_int_equal(sva_accel_create(e.k, dev1, &acfg, &a2), -EINVAL);
+		assert_null(a2);
+		if (!strstr(err, want))
+			fail_msg("config %d: expected \"%s\", got \"%s\"", i, want, err);
+	}
+	/* and a good one on the same device still works: nothing was left claimed */
+	accel_config(&acfg, 1);
+	acfg.name = "dsa1";
+	acfg.wqs[0].name = "mine";
+	assert_int_equal(sva_accel_create(e.k, dev1, &acfg, &a2), 0);
+	assert_string_equal(sva_accel_wq_name(a2, 0), "mine");
+	assert_string_equal(sva_accel_wq_name(a2, 1), "dsa1wq1");
+	assert_null(sva_accel_wq_uacce(a2, 3));
+	assert_int_equal(sva_accel_wq_pasid(a2, 3), SVA_PASID_INVALID);
+	assert_int_equal(sva_accel_wq_pending(a2, 3), 0);
+	sva_accel_destroy(a2);
+	sva_device_remove(dev1);
+	env_done(&e);
+}
+
+/* The driver's ioctl: only WQ_INFO, and it needs somewhere to write. */
+static int bad_ioctl_task(struct sva_task *t, void *arg)
+{
+	struct sva_accel_wq_info info;
+	int fd = sva_sys_open(t, "dsa0wq1");
+
+	(void)arg;
+	TCHECK(fd >= 0);
+	TCHECK(sva_sys_ioctl(t, fd, 0x6199u, 0) == -ENOTTY);
+	TCHECK(sva_sys_ioctl(t, fd, SVA_ACCEL_IOCTL_WQ_INFO, 0) == -EFAULT);
+	TCHECK(sva_sys_ioctl(t, fd, SVA_ACCEL_IOCTL_WQ_INFO, (unsigned long)(uintptr_t)&info) == 0);
+	TCHECK(info.index == 1 && info.mode == SVA_ACCEL_WQ_SHARED);
+	TCHECK(sva_sys_close(t, fd) == 0);
+	return 0;
+}
+
+/* The portal instructions without a descriptor: refused, reported (a caller's bug). */
+static int no_desc_task(struct sva_task *t, void *arg)
+{
+	uint64_t portal = 0x10000;
+
+	(void)arg;
+	TCHECK(sva_accel_movdir64b(t, portal, NULL) == -EINVAL);
+	TCHECK(sva_accel_movdir64b_retry(t, portal, NULL) == -EINVAL);
+	TCHECK(sva_accel_enqcmd(t, portal, NULL) == -EINVAL);
+	return 0;
+}
+
+static void test_driver_ioctl_refusals(void **state)
+{
+	struct env e;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 1, false);
+	assert_int_equal(sva_test_run_process(e.k, bad_ioctl_task, NULL), 0);
+	sva_test_quiet(e.w);
+	assert_int_equal(sva_test_run_process(e.k, no_desc_task, NULL), 0);
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_BAD_USAGE), 3);
+	assert_non_null(strstr(sva_report_first(e.w), "accel: MOVDIR64B for task"));
+	/* ENQCMDS: no device, no descriptor */
+	assert_int_equal(sva_accel_enqcmds(NULL, 1, false, NULL), -EINVAL);
+	env_release(&e);
+	assert_int_equal(sva_alloc_describe_live(e.w, SVA_TEST_IGNORED_TYPES, NULL, 0), 0);
+	sva_world_destroy(e.w); /* with the reports this test made */
+}
+
 /*
  * The accelerator's lifetime paths, each allocation failed in turn: its creation (its WQs, its
  * engines, their char devices) and a client's whole use - open a shared WQ (the PASID, the bond,
@@ -2075,6 +2214,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_explore_submit_vs_exit),
 		cmocka_unit_test(test_explore_submit_vs_exit_block_on_fault),
 		cmocka_unit_test(test_create_refuses_bad_devices),
+		cmocka_unit_test(test_create_refuses_bad_configs),
+		cmocka_unit_test(test_driver_ioctl_refusals),
 		cmocka_unit_test(test_create_unwinds_at_every_failure),
 	};
 

@@ -352,6 +352,44 @@ static void test_fail_nth_records_the_site(void **state)
 	sva_test_world_done(w);
 }
 
+/*
+ * sva_alloc() as a function (its name in parentheses, or taken by address: no call site), and
+ * the sizes and objects the allocator refuses.
+ */
+static void test_alloc_function_form_and_refusals(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+	void *(*fn)(struct sva_world *, const struct sva_obj_class *, size_t) = sva_alloc;
+	struct sva_alloc_injection inj;
+	unsigned char *a;
+	void *s;
+	(void)state;
+
+	sva_test_quiet(w);
+	a = (sva_alloc)(w, &sva_obj_test, 16);
+	assert_non_null(a);
+	assert_int_equal(a[15], 0); /* zeroed */
+	assert_int_equal(sva_alloc_live(w, &sva_obj_test), 1);
+	sva_alloc_fail_nth(w, 1);
+	assert_null(fn(w, &sva_obj_string, 8));
+	assert_true(sva_alloc_injection(w, &inj));
+	assert_string_equal(inj.site, "?"); /* the function knows no call site */
+	assert_int_equal(inj.type, &sva_obj_string);
+	/* a size the header cannot be added to */
+	assert_null(sva_alloc(w, &sva_obj_string, SIZE_MAX - 4));
+	assert_int_equal(sva_alloc_live(w, &sva_obj_string), 0);
+	/* sva_realloc of an object of another class: refused and reported, the object kept */
+	s = sva_alloc(w, &sva_obj_string, 8);
+	assert_null(sva_realloc(w, &sva_obj_test, s, 64));
+	assert_int_equal(sva_report_count(w, SVA_REPORT_BAD_USAGE), 1);
+	assert_non_null(strstr(sva_report_first(w), "sva_realloc of a test"));
+	assert_non_null(strstr(sva_report_first(w), "wrong type"));
+	assert_int_equal(sva_alloc_live(w, &sva_obj_string), 1);
+	sva_free(w, &sva_obj_string, s);
+	sva_free(w, &sva_obj_test, a);
+	sva_world_destroy(w);
+}
+
 static void test_world_destroy_frees_what_is_left(void **state)
 {
 	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 1);
@@ -487,6 +525,10 @@ static void test_reports_counted_logged_and_first_kept(void **state)
 	struct log_capture cap = { 0 };
 	(void)state;
 
+	/* a kind that is none: no name, never counted */
+	assert_string_equal(sva_report_kind_name(SVA_REPORT_NR), "?");
+	assert_int_equal(sva_report_count(w, SVA_REPORT_NR), 0);
+
 	sva_world_set_log_sink(w, capture_sink, &cap);
 	assert_string_equal(sva_report_first(w), "");
 	sva_report(w, SVA_REPORT_REFCOUNT, "refcount %s underflow", "mm_users");
@@ -517,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_fail_nth_sweep_reaches_every_allocation),
 		cmocka_unit_test(test_fail_nth_sweep_catches_broken_error_paths),
 		cmocka_unit_test(test_fail_nth_records_the_site),
+		cmocka_unit_test(test_alloc_function_form_and_refusals),
 		cmocka_unit_test(test_world_destroy_frees_what_is_left),
 		cmocka_unit_test(test_realloc_and_mapped_objects),
 		cmocka_unit_test(test_log_levels_and_sink),

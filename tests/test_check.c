@@ -92,8 +92,10 @@ static void test_i6_groups_answered_exactly_once(void **state)
 	pasid_begin(w, 3, 1);
 	pasid_end(w, 3, 1); /* freed with group 2 pending */
 	assert_int_equal(sva_checker_violations(c, SVA_I2_NO_EARLY_REUSE), 1);
-	sva_checker_finish(c); /* and never answered */
+	sva_checker_quiesce(c); /* every process reaped: still unanswered */
 	assert_int_equal(sva_checker_violations(c, SVA_I6_LIVENESS), 2);
+	sva_checker_finish(c); /* and never answered */
+	assert_int_equal(sva_checker_violations(c, SVA_I6_LIVENESS), 3);
 	sva_checker_detach(c);
 	sva_world_destroy(w);
 }
@@ -154,6 +156,66 @@ static void test_i3_enqcmd_with_another_mms_pasid(void **state)
 	assert_int_equal(sva_checker_violations(c, SVA_I3_ISOLATION), 1);
 	assert_non_null(strstr(sva_report_first(w), "task 11 of mm2 submitted a descriptor with "
 						    "PASID 6, which belongs to another mm"));
+	sva_checker_detach(c);
+	sva_world_destroy(w);
+}
+
+/* The last message logged (a violation's report), for the I3 cases below. */
+static void last_msg_sink(void *ctx, enum sva_log_level level, const char *msg)
+{
+	(void)level;
+	snprintf(ctx, 512, "%s", msg);
+}
+
+static void dma(struct sva_world *w, uint32_t pasid, uint64_t gen)
+{
+	sva_trace(w, DMA_ACCESS, "acc0", pasid, 0x1000, 42, 0, gen);
+}
+
+/* I3 on the translation: whose PASID it is, whether the entry translates, for whom, when. */
+static void test_i3_dma_through_the_wrong_entry(void **state)
+{
+	struct sva_checker *c;
+	struct sva_world *w = check_world(&c);
+	char msg[512] = "";
+	unsigned long n = 0;
+	(void)state;
+
+	sva_world_set_log_sink(w, last_msg_sink, msg);
+	dma(w, 7, 0);
+	assert_int_equal(sva_checker_violations(c, SVA_I3_ISOLATION), ++n);
+	assert_non_null(strstr(msg, "acc0 accessed 0x1000 on PASID 7, which belongs to nobody"));
+	pasid_begin(w, 7, 1);
+	dma(w, 7, 0);
+	assert_int_equal(sva_checker_violations(c, SVA_I3_ISOLATION), ++n);
+	assert_non_null(strstr(msg, "on PASID 7, whose entry does not translate"));
+	sva_trace(w, SWIOMMU_PASID_ENTRY, "acc0", 7, SVA_PASID_ENTRY_TRANSLATING, 2,
+		  2); /* mm2's table */
+	dma(w, 7, 0);
+	assert_int_equal(sva_checker_violations(c, SVA_I3_ISOLATION), ++n);
+	assert_non_null(strstr(msg, "through mm2's page table (generation 2), but the PASID "
+				    "belongs to mm1 (generation 1)"));
+	sva_trace(w, SWIOMMU_PASID_ENTRY, "acc0", 7, SVA_PASID_ENTRY_TRANSLATING, 1, 1);
+	dma(w, 7, 5); /* issued under a generation that is not the PASID's now */
+	assert_int_equal(sva_checker_violations(c, SVA_I3_ISOLATION), ++n);
+	assert_non_null(strstr(msg, "for generation 5 of the PASID, now generation 1 (mm1)"));
+	dma(w, 7, 1); /* right: judged on the frame, of an mm the checker has not seen: nothing */
+	dma(w, 7, 0);
+	/* a driver's own PASID is not an mm's to judge, until it is freed */
+	sva_trace(w, PASID_ALLOC_PRIVATE, 9, "acc0", 3);
+	sva_trace(w, SWIOMMU_PASID_ENTRY, "acc0", 9, SVA_PASID_ENTRY_TRANSLATING, 0, 0);
+	dma(w, 9, 0);
+	assert_int_equal(sva_checker_violations(c, SVA_I3_ISOLATION), n);
+	sva_trace(w, SWIOMMU_PASID_ENTRY, "acc0", 9, SVA_PASID_ENTRY_INVALID, 0, 0);
+	sva_trace(w, PASID_FREE_PRIVATE, 9); /* no device holds it: not I2 */
+	dma(w, 9, 0);
+	assert_int_equal(sva_checker_violations(c, SVA_I3_ISOLATION), ++n);
+	assert_non_null(strstr(msg, "on PASID 9, which belongs to nobody"));
+	assert_int_equal(sva_report_count(w, SVA_REPORT_INVARIANT), n);	       /* I3 alone */
+	assert_int_equal(sva_checker_violations(c, (enum sva_invariant)0), n); /* 0: all of them */
+	assert_int_equal(sva_checker_violations(c, SVA_INVARIANT_NR), n);
+	assert_string_equal(sva_invariant_name((enum sva_invariant)0), "?");
+	assert_string_equal(sva_invariant_name(SVA_INVARIANT_NR), "?");
 	sva_checker_detach(c);
 	sva_world_destroy(w);
 }
@@ -559,6 +621,7 @@ int main(void)
 		cmocka_unit_test(test_i7_silent_between_release_and_unbind),
 		cmocka_unit_test(test_i2_descriptor_of_a_former_owner),
 		cmocka_unit_test(test_i3_enqcmd_with_another_mms_pasid),
+		cmocka_unit_test(test_i3_dma_through_the_wrong_entry),
 		cmocka_unit_test(test_i4_i5_at_the_end),
 		cmocka_unit_test(test_table_keeps_every_record),
 		cmocka_unit_test(test_long_run_many_live),

@@ -966,6 +966,149 @@ static void test_every_error_status(void **state)
 	}
 }
 
+/*
+ * More of the statuses a descriptor ends with: a read-back of the destination, AP_DELTA's own
+ * limits, Check Result's mask for CR_DELTA, a delta record that fills up, and the page faults
+ * of a CRC seed, a second source and a second destination (a WQ without block-on-fault: the
+ * fault address in the record, nothing written after it).
+ */
+struct more_run {
+	struct dsa_completion_record seed, cmp2, dcast2, full;
+	uint8_t rec[SVA_DSA_DELTA_MIN_RECORD];
+};
+
+#define UNMAPPED 0x7000ull /* below every mapping of the task: never mapped */
+
+static int more_status_task(struct sva_task *t, void *arg)
+{
+	struct more_run *mr = arg;
+	struct sva_accel_client *c;
+	struct dsa_completion_record r;
+	uint64_t comp, a, b;
+	uint8_t buf[256];
+	struct dsa_hw_desc d;
+
+	TCHECK(sva_accel_client_open(t, "dsa0wq0", &c) == 0);
+	TCHECK((comp = t_mmap(t, PAGE)) != 0);
+	TCHECK((a = t_mmap(t, 2 * PAGE)) != 0);
+	TCHECK((b = t_mmap(t, 2 * PAGE)) != 0);
+	fill_bytes(buf, sizeof(buf), 5);
+	TCHECK(sva_sys_write_mem(t, a, buf, sizeof(buf)) == 0);
+
+	/* Destination Readback: the copy, then its last byte read back */
+	sva_dsa_desc_memmove(&d, b, a, sizeof(buf), comp);
+	d.flags |= IDXD_OP_FLAG_DRDBK;
+	TRY(t_run(t, c, &d, comp, &r));
+	TCHECK(r.status == DSA_COMP_SUCCESS && r.bytes_completed == sizeof(buf));
+
+	/* AP_DELTA: the size in words, the destination aligned */
+	sva_dsa_desc_ap_delta(&d, b, a, 10, 100, comp);
+	TRY(expect_status(t, c, &d, comp, DSA_COMP_XFER_ERANGE));
+	sva_dsa_desc_ap_delta(&d, b + 4, a, 10, 128, comp);
+	TRY(expect_status(t, c, &d, comp, DSA_COMP_ADDR_ALIGN));
+
+	/* CR_DELTA and Check Result: the mask says which results are expected */
+	TCHECK(sva_sys_write_mem(t, b, buf, sizeof(buf)) == 0);
+	sva_dsa_desc_cr_delta(&d, a, b, sizeof(buf), b + PAGE, PAGE, comp); /* the same: 0 */
+	d.flags |= IDXD_OP_FLAG_CR;
+	d.expected_res_mask = 1u << 0;
+	TRY(t_run(t, c, &d, comp, &r));
+	TCHECK(r.status == DSA_COMP_SUCCESS && r.result == 0);
+	d.expected_res_mask = 1u << 1;
+	TRY(t_run(t, c, &d, comp, &r));
+	TCHECK(r.status == DSA_COMP_SUCCESS_PRED && r.result == 0);
+
+	/* a record of 8 entries for 16 words that differ: full at the ninth, result 2 */
+	for (unsigned i = 0; i < 16; i++)
+		buf[i * 8] ^= 0xff;
+	TCHECK(sva_sys_write_mem(t, b, buf, sizeof(buf)) == 0);
+	sva_dsa_desc_cr_delta(&d, a, b, sizeof(buf), b + PAGE, SVA_DSA_DELTA_MIN_RECORD, comp);
+	TRY(t_run(t, c, &d, comp, &mr->full));
+	TCHECK(sva_sys_read_mem(t, b + PAGE, mr->rec, sizeof(mr->rec)) == 0);
+
+	/* DIF: an all-F tuple is an error when asked; 0xffff/0xffffffff tags escape when asked */
+	{
+		uint8_t blk[520], data[512], out[520];
+
+		fill_bytes(data, sizeof(data), 3);
+		ref_dif(blk, data, 1, 0x77, 0x1234);
+		memset(blk + 512, 0xff, 8);
+		TCHECK(sva_sys_write_mem(t, a, blk, sizeof(blk)) == 0);
+		sva_dsa_desc_dif_check(&d, a, sizeof(blk), 0, SVA_DSA_DIF_SRC_ALL_F_DETECT_ERR,
+				       0x77, 0x1234, comp);
+		TRY(t_run(t, c, &d, comp, &r));
+		TCHECK(r.status == DSA_COMP_DIF_ERR && r.dif_status == SVA_DSA_DIF_ERR_ALL_F);
+		blk[512] = 0; /* the guard no longer all F: the tags alone */
+		TCHECK(sva_sys_write_mem(t, a, blk, sizeof(blk)) == 0);
+		sva_dsa_desc_dif_check(&d, a, sizeof(blk), 0, SVA_DSA_DIF_SRC_APP_REF_F_DETECT,
+				       0x77, 0x1234, comp);
+		TRY(expect_status(t, c, &d, comp, DSA_COMP_SUCCESS));
+		/* DIF_UPDT passing the source's tags through to the new tuple */
+		ref_dif(blk, data, 1, 0x77, 0x1234);
+		TCHECK(sva_sys_write_mem(t, a, blk, sizeof(blk)) == 0);
+		memset(&d, 0, sizeof(d));
+		d.opcode = DSA_OPCODE_DIF_UPDT;
+		d.flags = IDXD_OP_FLAG_CRAV | IDXD_OP_FLAG_RCR;
+		d.completion_addr = comp;
+		d.src_addr = a;
+		d.dst_addr = b + PAGE;
+		d.xfer_size = sizeof(blk);
+		d.src_ref_tag_seed = 0x77;
+		d.src_app_tag_seed = 0x1234;
+		d.dest_ref_tag_seed = 0x9000;
+		d.dest_app_tag_seed = 0x5555;
+		d.upd_dest_flags = SVA_DSA_DIF_DST_APP_TAG_PASS | SVA_DSA_DIF_DST_REF_TAG_PASS;
+		TRY(expect_status(t, c, &d, comp, DSA_COMP_SUCCESS));
+		TCHECK(sva_sys_read_mem(t, b + PAGE, out, sizeof(out)) == 0);
+		TCHECK(memcmp(out, blk, sizeof(out)) == 0); /* the same tags: the same block */
+	}
+
+	/* faults a WQ without block-on-fault reports: the seed, src2, dest2 */
+	sva_dsa_desc_crc32c(&d, a, 64, 0, comp);
+	d.flags |= SVA_DSA_FLAG_CRC_READ_SEED;
+	d.seed_addr = UNMAPPED;
+	TRY(t_run(t, c, &d, comp, &mr->seed));
+	sva_dsa_desc_compare(&d, a, UNMAPPED, 64, comp);
+	TRY(t_run(t, c, &d, comp, &mr->cmp2));
+	sva_dsa_desc_dualcast(&d, b, UNMAPPED, a, 64, comp);
+	TRY(t_run(t, c, &d, comp, &mr->dcast2));
+	sva_accel_client_close(t, c);
+	return 0;
+}
+
+static void test_more_statuses(void **state)
+{
+	struct more_run *mr = calloc(1, sizeof(*mr));
+	(void)state;
+
+	assert_non_null(mr);
+	SVA_TEST_FOR_EACH_BACKEND(bc)
+	{
+		struct env e;
+
+		memset(mr, 0, sizeof(*mr));
+		env_init(&e, bc, 1);
+		assert_int_equal(sva_test_run_process(e.k, more_status_task, mr), 0);
+		assert_int_equal(mr->full.status, DSA_COMP_SUCCESS);
+		assert_int_equal(mr->full.result, 2);
+		assert_int_equal(mr->full.delta_rec_size, SVA_DSA_DELTA_MIN_RECORD);
+		assert_int_equal(mr->full.bytes_completed, 8 * 8); /* where the ninth word is */
+		for (unsigned i = 0; i < 8; i++) /* each entry: the word's offset, then b's word */
+			assert_int_equal(mr->rec[i * SVA_DSA_DELTA_ENTRY], i);
+		assert_int_equal(mr->seed.status, DSA_COMP_PAGE_FAULT_NOBOF);
+		assert_int_equal(mr->seed.fault_addr, UNMAPPED);
+		assert_int_equal(mr->seed.bytes_completed, 0);
+		assert_int_equal(mr->cmp2.status, DSA_COMP_PAGE_FAULT_NOBOF);
+		assert_int_equal(mr->cmp2.fault_addr, UNMAPPED);
+		assert_int_equal(mr->dcast2.status,
+				 DSA_COMP_PAGE_FAULT_NOBOF | DSA_COMP_STATUS_WRITE);
+		assert_int_equal(mr->dcast2.fault_addr, UNMAPPED);
+		assert_int_equal(mr->dcast2.bytes_completed, 0);
+		env_done(&e);
+	}
+	free(mr);
+}
+
 /* ---- batches and DRAIN ---- */
 
 struct batch_run {
@@ -1339,6 +1482,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_native_engines_wake_from_sleep),
 		cmocka_unit_test(test_every_opcode_against_the_cpu),
 		cmocka_unit_test(test_every_error_status),
+		cmocka_unit_test(test_more_statuses),
 		cmocka_unit_test(test_batches),
 		cmocka_unit_test(test_drain_waits_for_what_came_before),
 	};

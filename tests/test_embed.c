@@ -462,6 +462,77 @@ static void test_embed_bad_input(void **state)
 	env_done(&v);
 }
 
+/* ---- creation unwound at every allocation failure; the accessors of none ---- */
+
+struct embed_fail {
+	struct sva_embed *e;
+};
+
+static struct sva_world *embed_fail_setup(void *arg)
+{
+	((struct embed_fail *)arg)->e = NULL;
+	return sva_test_world(SVA_BACKEND_SIM, 1);
+}
+
+static int embed_fail_body(struct sva_world *w, void *arg)
+{
+	struct embed_fail *f = arg;
+	struct sva_swiommu_device_config dc[2] = {
+		{ .name = "a", .rid = SVA_RID(0, 1, 0), .pasid_bits = 8, .pri = true },
+		{ .name = "b", .pasid_bits = 4 },
+	};
+	struct sva_embed_config cfg = { .devices = dc, .ndevices = 2, .world = w };
+
+	return sva_embed_create(&cfg, &f->e);
+}
+
+static void embed_fail_check(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct embed_fail *f = arg;
+
+	(void)w;
+	if (r->ret) {
+		assert_null(f->e); /* nothing handed out */
+		return;
+	}
+	assert_non_null(sva_embed_device(f->e, 1));
+	assert_ptr_equal(sva_embed_world(f->e), w);
+}
+
+static void embed_fail_teardown(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct embed_fail *f = arg;
+
+	(void)w;
+	(void)r;
+	if (f->e)
+		assert_int_equal(sva_embed_destroy(f->e), 0);
+}
+
+static void test_embed_create_unwinds_at_every_failure(void **state)
+{
+	struct embed_fail f;
+	struct sva_test_fail_case c = { .name = "embed create (IOMMU, two devices)",
+					.setup = embed_fail_setup,
+					.body = embed_fail_body,
+					.check = embed_fail_check,
+					.teardown = embed_fail_teardown,
+					.arg = &f };
+	struct sva_test_fail_stats st;
+	(void)state;
+
+	sva_test_fail_sweep(&c, &st);
+	assert_true(st.errors >= 3);
+	/* the accessors of no embedding, and its destroy */
+	assert_null(sva_embed_device(NULL, 0));
+	assert_null(sva_embed_swiommu(NULL));
+	assert_null(sva_embed_world(NULL));
+	assert_null(sva_embed_mm_sys(NULL));
+	assert_int_equal(sva_embed_destroy(NULL), 0);
+	assert_int_equal(sva_swiommu_device_add(NULL, NULL, NULL), -EINVAL);
+	assert_int_equal(sva_swiommu_set_pasid_table(NULL, 1, 0x1000), -EINVAL);
+}
+
 /* ---- page requests answered by the embedder, from an event loop ---- */
 
 struct answer {
@@ -605,6 +676,7 @@ int main(void)
 		cmocka_unit_test(test_embed_ats_entry),
 		cmocka_unit_test(test_embed_ats_after_release),
 		cmocka_unit_test(test_embed_rid_and_setup),
+		cmocka_unit_test(test_embed_create_unwinds_at_every_failure),
 		cmocka_unit_test(test_embed_bad_input),
 		cmocka_unit_test(test_embed_pri_async),
 	};

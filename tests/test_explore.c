@@ -218,6 +218,63 @@ static void test_abba_reported_as_deadlock(void **state)
 	assert_non_null(strstr(p.deadlock, line2));
 }
 
+/* ---- what makes a schedule fail besides a check: a leak, the run's error, a bare check ---- */
+
+enum judged { LEAKS, CHECK_BARE, SETUP_FAILS };
+
+static int leak_actor(void *arg)
+{
+	struct sva_world *w = arg;
+
+	return sva_alloc(w, &sva_obj_test, 16) ? 0 : -ENOMEM; /* never freed */
+}
+
+static int judged_setup(struct sva_world *w, void *arg)
+{
+	enum judged *j = arg;
+
+	if (*j == SETUP_FAILS)
+		return -ENOSPC;
+	return sva_actor_spawn(w, "leaker", leak_actor, w, 0, NULL);
+}
+
+static int judged_check(struct sva_world *w, void *arg, int run, char *msg, size_t len)
+{
+	enum judged *j = arg;
+
+	(void)w;
+	(void)run;
+	(void)msg;
+	(void)len;
+	return *j == CHECK_BARE ? -EIO : 0; /* an error without a message */
+}
+
+static void test_leaks_and_bare_checks_fail_the_schedule(void **state)
+{
+	enum judged j = LEAKS;
+	struct sva_program prog = { "judged", judged_setup, judged_check, NULL, &j, false };
+	struct sva_explore_config cfg = { .preemption_bound = 0 };
+	struct sva_explore_result res;
+	struct sva_world_config wc = { .backend = SVA_BACKEND_SIM, .seed = 1 };
+	char msg[256], sched[256];
+	(void)state;
+
+	assert_int_equal(sva_explore(&cfg, &prog, &res), 0);
+	assert_int_equal(res.failures, 1);
+	assert_string_equal(res.message, "leak: 1 test");
+	j = CHECK_BARE;
+	assert_int_equal(sva_explore(&cfg, &prog, &res), 0);
+	assert_int_equal(res.failures, 1);
+	assert_non_null(strstr(res.message, "check failed: -EIO"));
+	j = SETUP_FAILS;
+	assert_int_equal(sva_explore(&cfg, &prog, &res), -ENOSPC);
+	assert_non_null(strstr(res.message, "setup of judged failed: -ENOSPC"));
+	prog.name = NULL; /* a program of no name is "program" */
+	assert_int_not_equal(
+		sva_program_run_once(&wc, &prog, sched, sizeof(sched), msg, sizeof(msg)), 0);
+	assert_non_null(strstr(msg, "setup of program failed: -ENOSPC"));
+}
+
 static void test_max_schedules_bounds_the_search(void **state)
 {
 	struct counter_prog p = { .nactors = 3, .locked = true };
@@ -243,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_lost_update_every_failure_counted),
 		cmocka_unit_test(test_abba_reported_as_deadlock),
 		cmocka_unit_test(test_max_schedules_bounds_the_search),
+		cmocka_unit_test(test_leaks_and_bare_checks_fail_the_schedule),
 	};
 
 	return cmocka_run_group_tests_name("explore", tests, NULL, NULL);

@@ -321,6 +321,305 @@ static void test_json_refuses_bad_input(void **state)
 	env_done(&e);
 }
 
+/* Every refusal of the attribute interface: the errno, and the message naming what was wrong. */
+static void expect_err(struct env *e, int ret, int want, const char *msg)
+{
+	assert_int_equal(ret, want);
+	if (!strstr(e->last_err, msg))
+		fail_msg("expected \"%s\" in \"%s\"", msg, e->last_err);
+}
+
+static void test_attribute_refusals(void **state)
+{
+	static const char *const dev_attrs[] = { "max_groups",	      "max_engines",
+						 "max_work_queues",   "max_work_queues_size",
+						 "max_transfer_size", "max_batch_size" };
+	static const char *const wq_attrs[] = { "priority",    "block_on_fault", "max_batch_size",
+						"ats_disable", "type",		 "state" };
+	char buf[SVA_IDXD_ATTR_MAX], long_name[64];
+	struct sva_idxd *y = NULL;
+	struct env e;
+
+	(void)state;
+	env_init(&e, SVA_BACKEND_SIM, 1);
+	/* objects that are not this device's */
+	expect_err(&e, sva_idxd_attr_get(e.x, NULL, "size", buf, sizeof(buf)), -ENOENT,
+		   "(null): size: no such object");
+	expect_err(&e, sva_idxd_attr_get(e.x, "queue0.0", "size", buf, sizeof(buf)), -ENOENT,
+		   "queue0.0: size: no such object");
+	expect_err(&e, sva_idxd_attr_get(e.x, "engine0.x", "group_id", buf, sizeof(buf)), -ENOENT,
+		   "engine0.x: group_id");
+	/* no attribute, an unknown one, a buffer too small or none */
+	expect_err(&e, sva_idxd_attr_get(e.x, "dsa0", NULL, buf, sizeof(buf)), -ENOENT,
+		   "dsa0: (null): no such attribute");
+	expect_err(&e, sva_idxd_attr_get(e.x, "dsa0", "colour", buf, sizeof(buf)), -ENOENT,
+		   "dsa0: colour: no such attribute");
+	expect_err(&e, sva_idxd_attr_get(e.x, "group0.1", "colour", buf, sizeof(buf)), -ENOENT,
+		   "group0.1: colour");
+	expect_err(&e, sva_idxd_attr_get(e.x, "engine0.2", "colour", buf, sizeof(buf)), -ENOENT,
+		   "engine0.2: colour");
+	expect_err(&e, sva_idxd_attr_get(e.x, "wq0.2", "colour", buf, sizeof(buf)), -ENOENT,
+		   "wq0.2: colour");
+	expect_err(&e, sva_idxd_attr_get(e.x, "wq0.2", "size", NULL, 0), -ERANGE,
+		   "buffer too small");
+	/* what the device reports, read-only */
+	for (size_t i = 0; i < sizeof(dev_attrs) / sizeof(dev_attrs[0]); i++) {
+		assert_int_equal(sva_idxd_attr_get(e.x, "dsa0", dev_attrs[i], buf, sizeof(buf)), 0);
+		assert_true(strtoul(buf, NULL, 10) > 0);
+		expect_err(&e, sva_idxd_attr_set(e.x, "dsa0", dev_attrs[i], "1"), -EACCES,
+			   "read-only");
+	}
+	get(&e, "wq0.0", "priority", "1");
+	get(&e, "wq0.0", "block_on_fault", "0");
+	get(&e, "wq0.0", "ats_disable", "0");
+	get(&e, "wq0.0", "type", "none");
+	get(&e, "wq0.0", "state", "disabled");
+	get(&e, "group0.0", "read_buffers_reserved", "0");
+	get(&e, "group0.0", "use_read_buffer_limit", "0");
+	for (size_t i = 0; i < sizeof(wq_attrs) / sizeof(wq_attrs[0]); i++)
+		assert_int_equal(sva_idxd_attr_get(e.x, "wq0.0", wq_attrs[i], buf, sizeof(buf)), 0);
+
+	/* writes: no attribute, no value, unknown ones, read-only ones */
+	expect_err(&e, sva_idxd_attr_set(e.x, "wq0.0", NULL, "1"), -ENOENT,
+		   "wq0.0: (null): no such attribute");
+	expect_err(&e, sva_idxd_attr_set(e.x, "wq0.0", "size", NULL), -EINVAL,
+		   "wq0.0: size: no value");
+	expect_err(&e, sva_idxd_attr_set(e.x, "dsa0", "colour", "1"), -ENOENT, "dsa0: colour");
+	expect_err(&e, sva_idxd_attr_set(e.x, "group0.0", "colour", "1"), -ENOENT,
+		   "group0.0: colour");
+	expect_err(&e, sva_idxd_attr_set(e.x, "engine0.0", "colour", "1"), -ENOENT,
+		   "engine0.0: colour");
+	expect_err(&e, sva_idxd_attr_set(e.x, "group0.0", "grouped_workqueues", "wq0.0"), -EACCES,
+		   "group0.0: grouped_workqueues: read-only");
+	expect_err(&e, sva_idxd_attr_set(e.x, "group0.0", "grouped_engines", "engine0.0"), -EACCES,
+		   "group0.0: grouped_engines: read-only");
+	expect_err(&e, sva_idxd_attr_set(e.x, "wq0.0", "state", "enabled"), -EACCES,
+		   "wq0.0: state: read-only");
+	/* bad values, each named with the value */
+	expect_err(&e, sva_idxd_attr_set(e.x, "group0.0", "read_buffers_reserved", "256"), -EINVAL,
+		   "group0.0: read_buffers_reserved: '256'");
+	expect_err(&e, sva_idxd_attr_set(e.x, "group0.0", "read_buffers_allowed", "x"), -EINVAL,
+		   "group0.0: read_buffers_allowed: 'x'");
+	expect_err(&e, sva_idxd_attr_set(e.x, "group0.0", "use_read_buffer_limit", "2"), -EINVAL,
+		   "use_read_buffer_limit: '2'");
+	set(&e, "group0.0", "read_buffers_reserved", "4");
+	set(&e, "group0.0", "use_read_buffer_limit", "1");
+	get(&e, "group0.0", "read_buffers_reserved", "4");
+	get(&e, "group0.0", "use_read_buffer_limit", "1");
+	expect_err(&e, sva_idxd_attr_set(e.x, "engine0.0", "group_id", "-2"), -EINVAL,
+		   "not -1 or a group");
+	expect_err(&e, sva_idxd_attr_set(e.x, "wq0.0", "size", ""), -EINVAL, "wq0.0: size: ''");
+	expect_err(&e, sva_idxd_attr_set(e.x, "wq0.0", "size", "-1"), -EINVAL, "size: '-1'");
+	expect_err(&e, sva_idxd_attr_set(e.x, "wq0.0", "size", " 1"), -EINVAL, "size: ' 1'");
+	expect_err(&e, sva_idxd_attr_set(e.x, "wq0.0", "size", "4k"), -EINVAL, "size: '4k'");
+	expect_err(&e, sva_idxd_attr_set(e.x, "wq0.0", "size", "99999999999999999999999"), -EINVAL,
+		   "not 0..max_work_queues_size");
+	expect_err(&e, sva_idxd_attr_set(e.x, "wq0.0", "priority", "0"), -EINVAL,
+		   "priority: '0': not 1..15");
+	expect_err(&e, sva_idxd_attr_set(e.x, "wq0.0", "block_on_fault", "yes"), -EINVAL,
+		   "block_on_fault: 'yes'");
+	expect_err(&e, sva_idxd_attr_set(e.x, "wq0.0", "max_batch_size", "0"), -EINVAL,
+		   "max_batch_size: '0'");
+	expect_err(&e, sva_idxd_attr_set(e.x, "wq0.0", "max_transfer_size", "0"), -EINVAL,
+		   "max_transfer_size: '0'");
+	expect_err(&e, sva_idxd_attr_set(e.x, "wq0.0", "threshold", "129"), -EINVAL,
+		   "threshold: '129'");
+	expect_err(&e, sva_idxd_attr_set(e.x, "wq0.0", "ats_disable", "-"), -EINVAL,
+		   "ats_disable: '-'");
+	expect_err(&e, sva_idxd_attr_set(e.x, "wq0.0", "type", "kernel"), -EINVAL,
+		   "type: 'kernel': not user or none");
+	memset(long_name, 'n', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	expect_err(&e, sva_idxd_attr_set(e.x, "wq0.0", "name", long_name), -EINVAL,
+		   "longer than 31 characters");
+	get(&e, "wq0.0", "size", "0"); /* none of them applied */
+	get(&e, "wq0.0", "priority", "1");
+	get(&e, "wq0.0", "name", "");
+
+	/* a WQ by its name: not one of this device's */
+	expect_err(&e, sva_idxd_wq_enable(e.x, NULL), -ENOENT, "(null): state: no such WQ");
+	expect_err(&e, sva_idxd_wq_enable(e.x, "wq1.0"), -ENOENT, "wq1.0: state: no such WQ");
+	expect_err(&e, sva_idxd_wq_disable(e.x, "wq0.8"), -ENOENT, "wq0.8: state: no such WQ");
+	expect_err(&e, sva_idxd_wq_disable(e.x, "wq0.0x"), -ENOENT, "wq0.0x");
+	assert_false(sva_idxd_wq_enabled(e.x, "wq"));
+	expect_err(&e, sva_idxd_wq_enable(e.x, "wq0.0"), -ENXIO, "the device is not enabled");
+	expect_err(&e, sva_idxd_wq_disable(e.x, "wq0.0"), -EINVAL, "wq0.0: state: not enabled");
+
+	/* enable's checks of the whole: nothing to enable, a threshold above the size, the sum */
+	expect_err(&e, sva_idxd_enable(e.x), -EINVAL, "dsa0: wqs: no WQ of size > 0");
+	set(&e, "engine0.0", "group_id", "0");
+	set(&e, "wq0.0", "mode", "shared");
+	set(&e, "wq0.0", "size", "4");
+	set(&e, "wq0.0", "threshold", "5");
+	set(&e, "wq0.0", "group_id", "0");
+	set(&e, "wq0.0", "type", "user");
+	expect_err(&e, sva_idxd_enable(e.x), -EINVAL, "wq0.0: threshold: larger than size");
+	set(&e, "wq0.0", "threshold", "4");
+	set(&e, "wq0.0", "size", "128");
+	set(&e, "wq0.1", "size", "1");
+	set(&e, "wq0.1", "group_id", "0");
+	set(&e, "wq0.1", "type", "user");
+	expect_err(&e, sva_idxd_enable(e.x), -EINVAL,
+		   "wq0.1: size: the WQs' sizes exceed max_work_queues_size");
+	assert_false(sva_idxd_enabled(e.x));
+	set(&e, "wq0.0", "size", "8");
+	assert_int_equal(sva_idxd_enable_device(e.x), 0); /* the device alone: no WQ enabled */
+	assert_false(sva_idxd_wq_enabled(e.x, "wq0.0"));
+	expect_err(&e, sva_idxd_wq_enable(e.x, "wq0.2"), -EINVAL, "wq0.2: size: not configured");
+	assert_int_equal(sva_idxd_wq_enable(e.x, "wq0.0"), 0);
+	expect_err(&e, sva_idxd_wq_enable(e.x, "wq0.0"), -EBUSY, "wq0.0: state: already enabled");
+	assert_true(sva_idxd_wq_enabled(e.x, "wq0.0"));
+	assert_int_equal(sva_idxd_disable(e.x), 0);
+
+	/* the device's name: dsaN, N its id; none is dsa0 */
+	expect_err(&e, sva_idxd_create(e.k, e.dev, "dsa", &y), -EINVAL,
+		   "idxd dsa: bad device or name (dsaN)");
+	expect_err(&e, sva_idxd_create(e.k, e.dev, "dsa1x", &y), -EINVAL, "idxd dsa1x: bad");
+	expect_err(&e, sva_idxd_create(e.k, NULL, "dsa1", &y), -EINVAL, "idxd dsa1: bad");
+	expect_err(&e, sva_idxd_create(e.k, e.dev, "dsa1", NULL), -EINVAL, "idxd dsa1: bad");
+	assert_null(y);
+	assert_int_equal(sva_idxd_create(e.k, e.dev, NULL, &y), 0);
+	assert_string_equal(sva_idxd_name(y), "dsa0");
+	sva_idxd_destroy(y);
+	sva_idxd_destroy(NULL);
+	env_done(&e);
+}
+
+/* load-config's refusals of a file's shape, each naming where. */
+static void test_json_refuses_bad_shapes(void **state)
+{
+	static const struct {
+		const char *json;
+		int ret;
+		const char *msg;
+	} bad[] = {
+		{ NULL, -EINVAL, "line 0 column 0: no text" },
+		{ "[7]", -EINVAL, "[0]: dev: not a device object with a dev" },
+		{ "[{\"dev\":3}]", -EINVAL, "[0]: dev: not a device object" },
+		{ "[{\"dev\":\"dsa0\",\"wqs\":{}}]", -EINVAL, "dsa0: wqs: not an array" },
+		{ "[{\"dev\":\"dsa0\",\"wqs\":[5]}]", -EINVAL, "wqs[0]: -: not an object" },
+		{ "[{\"dev\":\"dsa0\",\"wqs\":[{\"dev\":\"wq0.0\",\"size\":[1]}]}]", -EINVAL,
+		  "wq0.0: size: not a number or a string" },
+		{ "[{\"dev\":\"dsa0\",\"pasid_enabled\":null}]", -EINVAL,
+		  "dsa0: pasid_enabled: not a number or a string" },
+		{ "[{\"dev\":\"dsa0\",\"groups\":[{\"dev\":\"group0.0\",\"grouped_workqueues\":"
+		  "[{\"dev\":\"wq0.0\",\"size\":\"big\"}]}]}]",
+		  -EINVAL, "wq0.0: size: 'big'" },
+	};
+	struct env e;
+	char *before, *after;
+
+	(void)state;
+	env_init(&e, SVA_BACKEND_SIM, 1);
+	before = save(&e);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		e.last_err[0] = '\0';
+		expect_err(&e, sva_idxd_load_config(e.x, bad[i].json), bad[i].ret, bad[i].msg);
+	}
+	after = save(&e);
+	assert_string_equal(before, after);
+	free(after);
+	/* booleans are 0/1; a group's read-only lists are skipped on load */
+	assert_int_equal(sva_idxd_load_config(e.x, "[{\"dev\":\"dsa0\",\"pasid_enabled\":false,"
+						   "\"groups\":[{\"dev\":\"group0.0\","
+						   "\"grouped_workqueues\":\"wq0.0\"}],"
+						   "\"wqs\":[{\"dev\":\"wq0.0\","
+						   "\"block_on_fault\":true}]}]"),
+			 0);
+	get(&e, "dsa0", "pasid_enabled", "0");
+	get(&e, "wq0.0", "block_on_fault", "1");
+	free(before);
+	env_done(&e);
+}
+
+/*
+ * save-config and load-config when jansson runs out of memory at each of its allocations in
+ * turn: -ENOMEM from save (or a text, when json_dumps absorbed it), a refusal from load,
+ * nothing leaked, the configuration unchanged. Jansson's allocator hooks take no context, hence
+ * this static.
+ */
+static struct {
+	long n, fail_at, live;
+} jm;
+
+static void *jm_malloc(size_t len)
+{
+	void *p;
+
+	if (++jm.n == jm.fail_at)
+		return NULL;
+	p = malloc(len);
+	jm.live += p != NULL;
+	return p;
+}
+
+static void jm_free(void *p)
+{
+	jm.live -= p != NULL;
+	free(p);
+}
+
+static void test_json_out_of_memory(void **state)
+{
+	struct env e;
+	char *before = NULL, *after;
+	long n, saves = 0, loads = 0;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 1);
+	configure(&e, "6");
+	json_set_alloc_funcs(jm_malloc, jm_free);
+	jm.fail_at = 0;
+	before = save(&e);
+	for (n = 1;; n++) {
+		char *out = NULL;
+		int ret;
+
+		jm.n = 0;
+		jm.fail_at = n;
+		ret = sva_idxd_save_config(e.x, &out);
+		if (jm.n < n) { /* nothing failed: done */
+			assert_int_equal(ret, 0);
+			assert_string_equal(out, before);
+			jm_free(out);
+			break;
+		}
+		if (ret == 0) { /* a failure json_dumps absorbed (its text is jansson's) */
+			assert_non_null(out);
+			jm_free(out);
+		} else {
+			assert_int_equal(ret, -ENOMEM);
+			assert_null(out);
+			saves++;
+		}
+		assert_int_equal(jm.live, 1); /* @before alone */
+	}
+	for (n = 1;; n++) {
+		int ret;
+
+		jm.n = 0;
+		jm.fail_at = n;
+		ret = sva_idxd_load_config(e.x, before);
+		if (jm.n < n) {
+			assert_int_equal(ret, 0);
+			break;
+		}
+		/* a refusal (jansson may misread a text it ran out of memory for: any errno) */
+		assert_true(ret <= 0);
+		assert_int_equal(jm.live, 1); /* @before alone */
+		jm.fail_at = 0;
+		after = save(&e);
+		assert_string_equal(before, after); /* nothing applied, or the same again */
+		jm_free(after);
+		loads++;
+	}
+	jm_free(before);
+	assert_int_equal(jm.live, 0);
+	json_set_alloc_funcs(malloc, free);
+	assert_true(saves > 10 && loads > 10);
+	env_done(&e);
+}
+
 /* ---- the character device ---- */
 
 static uint64_t t_mmap(struct sva_task *t, uint64_t pages)
@@ -418,6 +717,35 @@ static int use_task(struct sva_task *t, void *arg)
 	TCHECK(sva_sys_munmap(t, portal, PAGE) == 0);
 	TCHECK(sva_sys_close(t, fd) == 0);
 	return 0;
+}
+
+/* write(2) and the ioctl refuse what is not whole descriptors or has nowhere to go. */
+static int bad_write_task(struct sva_task *t, void *arg)
+{
+	struct dsa_hw_desc d[2];
+	int fd = sva_sys_open(t, "/dev/dsa/wq0.1");
+
+	(void)arg;
+	TCHECK(fd >= 0);
+	memset(d, 0, sizeof(d));
+	TCHECK(sva_sys_write(t, fd, d, sizeof(d[0]) + 8) == -EINVAL); /* not whole */
+	TCHECK(sva_sys_write(t, fd, d, 0) == -EINVAL);
+	TCHECK(sva_sys_write(t, fd, NULL, sizeof(d[0])) == -EINVAL);
+	TCHECK(sva_sys_ioctl(t, fd, SVA_ACCEL_IOCTL_WQ_INFO, 0) == -EFAULT);
+	TCHECK(sva_sys_close(t, fd) == 0);
+	return 0;
+}
+
+static void test_write_and_ioctl_refusals(void **state)
+{
+	struct env e;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 1);
+	configure(&e, "6");
+	assert_int_equal(sva_idxd_enable(e.x), 0);
+	assert_int_equal(sva_test_run_process(e.k, bad_write_task, NULL), 0);
+	env_done(&e);
 }
 
 static void test_open_map_submit(void **state)
@@ -1266,7 +1594,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_attributes_while_disabled),
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_json_refuses_bad_input),
+		cmocka_unit_test(test_attribute_refusals),
+		cmocka_unit_test(test_json_refuses_bad_shapes),
+		cmocka_unit_test(test_json_out_of_memory),
 		cmocka_unit_test(test_open_map_submit),
+		cmocka_unit_test(test_write_and_ioctl_refusals),
 		cmocka_unit_test(test_pasid_disabled_refuses_open),
 		cmocka_unit_test(test_client_library),
 		cmocka_unit_test(test_fail_nth_create_enable_open_disable),

@@ -562,6 +562,23 @@ static void test_domain_ids_reused_after_free(void **state)
 	env_done(&e, devs, 1);
 }
 
+static void capture_warn(void *ctx, enum sva_log_level level, const char *msg)
+{
+	if (level <= SVA_LOG_WARN)
+		snprintf(ctx, 256, "%s", msg);
+}
+
+/* A blocked domain whose set_dev_pasid fails (a driver that cannot block a PASID). */
+static int failing_set(struct sva_domain *domain, struct sva_device *dev, uint32_t pasid,
+		       struct sva_domain *old)
+{
+	(void)domain;
+	(void)dev;
+	(void)pasid;
+	(void)old;
+	return -EIO;
+}
+
 static void test_attach_checks_and_rollback(void **state)
 {
 	struct env e;
@@ -590,8 +607,157 @@ static void test_attach_checks_and_rollback(void **state)
 	assert_int_equal(mock_programmed(devs[2], 5), paging->id);
 	sva_iommu_detach_device_pasid(paging, devs[0], 5);
 	assert_int_equal(mock_programmed(devs[2], 5), 0);
+	/* a detach whose blocking fails on a member: warned, the detach goes on */
+	{
+		static const struct sva_domain_ops failing = { .set_dev_pasid = failing_set,
+							       .free = mock_domain_free };
+		char msg[256] = "";
+
+		assert_int_equal(sva_iommu_attach_device_pasid(paging, devs[0], 6, NULL), 0);
+		e.mi.blocked.ops = &failing;
+		sva_world_set_log_sink(e.w, capture_warn, msg);
+		sva_world_set_log_level(e.w, SVA_LOG_WARN);
+		sva_iommu_detach_device_pasid(paging, devs[0], 6);
+		assert_non_null(strstr(msg, ": blocking PASID 6 failed"));
+		assert_null(sva_iommu_get_domain_for_pasid(devs[0], 6));
+		e.mi.blocked.ops = &mock_domain_ops;
+		sva_test_quiet(e.w);
+		for (int i = 0; i < 3; i++) /* what the failed blocking left programmed */
+			mock_set_dev_pasid(&e.mi.blocked, devs[i], 6, paging);
+	}
 	sva_iommu_domain_free(paging);
 	env_done(&e, devs, 3);
+}
+
+/* ---- the core's refusals of bad input, and the misuse it reports ---- */
+
+static void test_core_refuses_bad_input(void **state)
+{
+	struct sva_iommu_ops noops = { 0 };
+	struct sva_iommu_config cfg = { .ops = &noops, .pasid_bits = 21 };
+	struct sva_device_config dcfg = { .pasid_bits = 21 };
+	struct sva_device *devs[2], *other_dev, *dev;
+	struct sva_iommu *iommu, *other;
+	struct sva_domain *paging;
+	struct sva_bond *bond;
+	char msg[256] = "";
+	struct env e;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 1);
+	sva_iommu_sys_destroy(NULL); /* nothing */
+	/* an IOMMU: a configuration, its ops, at most 20 PASID bits */
+	assert_int_equal(sva_iommu_register(e.sys, NULL, &iommu), -EINVAL);
+	cfg.ops = NULL;
+	cfg.pasid_bits = 8;
+	assert_int_equal(sva_iommu_register(e.sys, &cfg, &iommu), -EINVAL);
+	cfg.ops = &noops;
+	cfg.pasid_bits = 21;
+	assert_int_equal(sva_iommu_register(e.sys, &cfg, &iommu), -EINVAL);
+	cfg.pasid_bits = 0; /* no PASIDs: a name of its own when given none */
+	assert_int_equal(sva_iommu_register(e.sys, &cfg, &other), 0);
+	assert_string_equal(sva_iommu_name(other), "iommu");
+	/* a device: a configuration, 20 bits, a group of the same IOMMU */
+	devs[0] = env_dev(&e, "fn0", 20, NULL);
+	assert_int_equal(sva_device_add(e.mi.iommu, NULL, &dev), -EINVAL);
+	assert_int_equal(sva_device_add(e.mi.iommu, &dcfg, &dev), -EINVAL);
+	dcfg.pasid_bits = 8;
+	dcfg.same_group = devs[0];
+	assert_int_equal(sva_device_add(other, &dcfg, &dev), -EINVAL);
+	dcfg.same_group = NULL;
+	assert_int_equal(sva_device_add(other, &dcfg, &other_dev), 0); /* no probe: fine */
+	assert_string_equal(other_dev->name, "device");
+	/* an IOMMU without PASIDs: none private, no paging domain from a driver without one */
+	assert_int_equal(sva_iommu_alloc_global_pasid(other_dev), SVA_PASID_INVALID);
+	assert_int_equal(sva_iommu_paging_domain_alloc(other_dev, &paging), -EOPNOTSUPP);
+	/* the driver's paging domain fails: its error; then its domain ID: the domain freed */
+	sva_alloc_fail_nth(e.w, 1);
+	assert_int_equal(sva_iommu_paging_domain_alloc(devs[0], &paging), -ENOMEM);
+	sva_alloc_fail_nth(e.w, 2);
+	assert_int_equal(sva_iommu_paging_domain_alloc(devs[0], &paging), -ENOMEM);
+	assert_int_equal(sva_alloc_live(e.w, &sva_obj_domain), 0);
+	sva_alloc_fail_nth(e.w, 0);
+	/* a fault queue takes no device of an IOMMU that cannot answer page requests */
+	{
+		struct sva_iopf_queue *q;
+
+		assert_int_equal(sva_iopf_queue_alloc(e.sys, NULL, &q), 0);
+		assert_int_equal(sva_iopf_queue_add_device(q, other_dev), -ENODEV);
+		sva_iopf_queue_free(q);
+	}
+	/* attach: a device in no IOMMU's hands, a domain of a driver without set_dev_pasid */
+	assert_int_equal(sva_iommu_paging_domain_alloc(devs[0], &paging), 0);
+	assert_int_equal(sva_iommu_attach_device_pasid(paging, NULL, 5, NULL), -ENODEV);
+	assert_int_equal(sva_iommu_attach_device_pasid(paging, other_dev, 5, NULL), -EOPNOTSUPP);
+	sva_iommu_domain_free(paging);
+	/* SVA: no device; a device without PASIDs */
+	assert_int_equal(sva_bind_device(NULL, e.mm, &bond), -ENODEV);
+	assert_int_equal(sva_bind_device(other_dev, e.mm, &bond), -ENOSPC); /* no PASID there */
+	/* freeing the invalid PASID: a warning, nothing freed */
+	sva_world_set_log_sink(e.w, capture_warn, msg);
+	sva_world_set_log_level(e.w, SVA_LOG_WARN);
+	sva_iommu_free_global_pasid(e.sys, SVA_PASID_INVALID);
+	assert_non_null(strstr(msg, "freeing the invalid PASID"));
+	assert_int_equal(sva_report_total(e.w), 0);
+	sva_device_remove(other_dev);
+	sva_iommu_unregister(other);
+	devs[1] = env_dev(&e, "fn1", 20, devs[0]);
+	env_done(&e, devs, 2);
+}
+
+/* Misuse the core reports rather than crash on: in a sim world, where freed objects wait. */
+static void test_core_reports_misuse(void **state)
+{
+	struct sva_iommu_ops noops = { 0 };
+	struct sva_iommu_config cfg = { .name = "left", .ops = &noops };
+	struct sva_iommu_sys *sys2;
+	struct sva_iommu *left;
+	struct sva_device *dev;
+	struct sva_bond *bond;
+	struct env e;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 1);
+	sva_test_quiet(e.w);
+	dev = env_dev(&e, "fn0", 20, NULL);
+	sva_device_remove(dev);
+	sva_device_remove(dev); /* removed twice: the second is a use after free */
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 1);
+	assert_non_null(strstr(sva_report_first(e.w), "device_remove"));
+	/* a bond unbound once too often, and its PASID asked after */
+	dev = env_dev(&e, "fn1", 20, NULL);
+	assert_int_equal(sva_bind_device(dev, e.mm, &bond), 0);
+	sva_unbind_device(bond);
+	sva_kernel_quiesce(e.k);
+	sva_unbind_device(bond);
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 2);
+	assert_int_equal(sva_bond_pasid(bond), SVA_PASID_INVALID);
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 3);
+	/* a fault queue freed with a device on it, then the device taken off the freed queue */
+	{
+		struct sva_iopf_queue *q;
+
+		assert_int_equal(sva_iopf_queue_alloc(e.sys, "q", &q), 0);
+		assert_int_equal(sva_iopf_queue_add_device(q, dev), 0);
+		sva_iopf_queue_free(q);
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_BAD_USAGE), 1);
+		sva_iopf_queue_remove_device(q, dev);
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 4);
+	}
+	sva_device_remove(dev);
+	/* a subsystem destroyed with an IOMMU still registered */
+	assert_int_equal(sva_iommu_sys_create(sva_kernel_mm_sys(e.k), &sys2), 0);
+	assert_int_equal(sva_iommu_register(sys2, &cfg, &left), 0);
+	sva_iommu_sys_destroy(sys2);
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_BAD_USAGE), 2);
+	/* the run stopped at the use after free: the mm's PASID is not given back, and
+	   destroying the subsystem says so; the IOMMU left behind goes with the world */
+	sva_mmput(e.mm);
+	sva_kernel_quiesce(e.k);
+	sva_iommu_unregister(e.mi.iommu);
+	sva_iommu_sys_destroy(e.sys);
+	sva_kernel_destroy(e.k);
+	sva_world_destroy(e.w);
 }
 
 /* ---- exact unwinding under every allocation failure ---- */
@@ -866,6 +1032,18 @@ static void test_iopf_invalid_answers(void **state)
 	assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), -EINVAL);
 	assert_int_equal(ie.e.mi.nresp, 4);
 	assert_int_equal(ie.e.mi.resp[3].code, SVA_PAGE_RESP_INVALID);
+	/* an instruction fetch from memory the VMA does not let execute; no PASID at all */
+	r = iopf_req(&ie, ie.rw, SVA_IOPF_EXEC, 5, true);
+	assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), 0);
+	sva_iopf_queue_flush_dev(ie.devs[0]);
+	assert_int_equal(ie.e.mi.nresp, 5);
+	assert_int_equal(ie.e.mi.resp[4].code, SVA_PAGE_RESP_INVALID);
+	assert_false(iopf_mapped(&ie, ie.rw));
+	r = iopf_req(&ie, ie.rw, SVA_IOPF_READ, 6, true);
+	r.pasid_valid = false;
+	assert_int_equal(sva_iommu_report_device_fault(ie.devs[0], &r), -EINVAL);
+	assert_int_equal(ie.e.mi.nresp, 6);
+	assert_int_equal(ie.e.mi.resp[5].code, SVA_PAGE_RESP_INVALID);
 	iopf_done(&ie);
 }
 
@@ -998,6 +1176,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_group_members_share_the_handle),
 		cmocka_unit_test(test_slot_held_by_another_domain_is_ebusy),
 		cmocka_unit_test(test_attach_checks_and_rollback),
+		cmocka_unit_test(test_core_refuses_bad_input),
+		cmocka_unit_test(test_core_reports_misuse),
 		cmocka_unit_test(seed001_bind_unwinds_exactly_at_every_failure),
 		cmocka_unit_test(seed004_bound_process_exits_clean),
 		cmocka_unit_test(test_iopf_group_answered_once),

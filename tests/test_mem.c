@@ -960,6 +960,55 @@ static void test_pgtable_destroy_reports_live_leaves(void **state)
 	sva_world_destroy(e.w);
 }
 
+/*
+ * A corrupt table is reported, never followed: an intermediate entry pointing outside the
+ * arena, one that is not a table, a present leaf mapping no frame. Each walk fails -EFAULT.
+ */
+static void test_corrupt_entries_reported_not_followed(void **state)
+{
+	struct sva_mmu_gather tlb;
+	struct env e;
+	sva_pte_t *root, *leaf;
+	uint64_t good;
+	int err = 0;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_NATIVE, 16, true);
+	assert_non_null(sva_pgtable_walk(&e.pt, 0, true, NULL));
+	root = sva_page_address(e.pt.root);
+	good = sva_pte_read(&root[0]);
+	/* a present entry whose frame is beyond the arena */
+	sva_pte_write(&root[0], sva_pte_make(1u << 20, SVA_PTE_PRESENT | SVA_PTE_WRITE));
+	assert_null(sva_pgtable_walk(&e.pt, 0, false, &err));
+	assert_int_equal(err, -EFAULT);
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_BAD_USAGE), 1);
+	assert_non_null(strstr(sva_report_first(e.w), "points outside the arena"));
+	assert_int_equal(sva_pgtable_query(&e.pt, 0x1000), 0); /* the query too */
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_BAD_USAGE), 2);
+	/* not present, yet not empty: not a table */
+	sva_pte_write(&root[0], sva_pte_make(3, 0) | SVA_PTE_SWAP);
+	err = 0;
+	assert_null(sva_pgtable_walk(&e.pt, 0, true, &err));
+	assert_int_equal(err, -EFAULT);
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_BAD_USAGE), 3);
+	sva_pte_write(&root[0], good);
+	/* a present leaf of frame 0 (never a frame of the arena): zapped with a report */
+	leaf = sva_pgtable_walk(&e.pt, 0x3000, true, NULL);
+	assert_non_null(leaf);
+	sva_pte_write(leaf, SVA_PTE_PRESENT | SVA_PTE_USER);
+	sva_tlb_gather_init(&tlb, e.phys, NULL, NULL);
+	sva_pgtable_zap_range(&e.pt, 0x3000, 0x4000, &tlb, NULL, NULL);
+	sva_tlb_gather_done(&tlb);
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_BAD_USAGE), 4);
+	assert_int_equal(sva_pte_read(leaf), 0);
+	/* addresses beyond user space translate to nothing */
+	assert_int_equal(sva_pgtable_query(&e.pt, SVA_TASK_SIZE), 0);
+	assert_int_equal(sva_report_total(e.w), 4);
+	sva_pgtable_destroy(&e.pt);
+	sva_phys_destroy(e.phys);
+	sva_world_destroy(e.w);
+}
+
 /* ---- a hardware walker against a mapper/zapper ------------------------------------------- */
 
 /*
@@ -1134,6 +1183,7 @@ int main(void)
 		cmocka_unit_test(test_page_alloc_concurrent),
 		cmocka_unit_test(test_walk_allocates_missing_levels),
 		cmocka_unit_test(test_walk_intermediate_entries),
+		cmocka_unit_test(test_corrupt_entries_reported_not_followed),
 		cmocka_unit_test(test_walk_rejects_high_addresses),
 		cmocka_unit_test(test_walk_enomem_leaves_nothing_behind),
 		cmocka_unit_test(test_walk_enomem_then_zap_reclaims_partial_levels),

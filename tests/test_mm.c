@@ -164,6 +164,26 @@ static void test_mmap_split_merge(void **state)
 	assert_int_equal(sva_mm_mprotect(mm, a + 6 * PAGE, 4 * PAGE, SVA_PROT_READ), -ENOMEM);
 	assert_int_equal(sva_mm_vma_count(mm), 1);
 	assert_int_equal(sva_mm_mmap(mm, 0, 0, SVA_PROT_READ, 0, NULL, 0, &b), -EINVAL);
+	/* more bad input: too long, nowhere to answer, a fixed range unaligned or too high */
+	assert_int_equal(sva_mm_mmap(mm, 0, SVA_TASK_SIZE + PAGE, SVA_PROT_READ, 0, NULL, 0, &b),
+			 -EINVAL);
+	assert_int_equal(sva_mm_mmap(mm, 0, PAGE, SVA_PROT_READ, 0, NULL, 0, NULL), -EINVAL);
+	assert_int_equal(sva_mm_mmap(mm, a + 1, PAGE, SVA_PROT_READ, SVA_MAP_FIXED, NULL, 0, &b),
+			 -EINVAL);
+	assert_int_equal(sva_mm_mmap(mm, SVA_TASK_SIZE - PAGE, 2 * PAGE, SVA_PROT_READ,
+				     SVA_MAP_FIXED, NULL, 0, &b),
+			 -EINVAL);
+	assert_int_equal(sva_mm_mprotect(mm, a + 1, PAGE, SVA_PROT_READ), -EINVAL);
+	assert_int_equal(sva_mm_mprotect(mm, SVA_TASK_SIZE, PAGE, SVA_PROT_READ), -EINVAL);
+	/* a hole at the start of the range */
+	assert_int_equal(sva_mm_mprotect(mm, a - PAGE, 2 * PAGE, SVA_PROT_READ), -ENOMEM);
+	/* executable: the VMA says so */
+	assert_int_equal(sva_mm_mprotect(mm, a, PAGE, SVA_PROT_READ | SVA_PROT_EXEC), 0);
+	assert_true(vma_flags_at(mm, a) & SVA_VM_EXEC);
+	assert_int_equal(sva_mm_vma_count(mm), 2);
+	/* hooks: a point that is none, no function */
+	assert_int_equal(sva_mm_sys_add_hook(e.sys, SVA_MM_HOOK_NR, drop_hook, NULL), -EINVAL);
+	assert_int_equal(sva_mm_sys_add_hook(e.sys, SVA_MM_HOOK_DROP, NULL, NULL), -EINVAL);
 	sva_mmput(mm);
 	env_done(&e);
 }
@@ -316,6 +336,9 @@ static void test_notifier_register_needs_users_and_unregister_releases(void **st
 
 	env_init(&e, SVA_BACKEND_NATIVE, 64);
 	assert_int_equal(sva_mm_create(e.sys, NULL, &mm), 0);
+	r.mn.ops = NULL; /* a notifier needs its ops */
+	assert_int_equal(sva_mmu_notifier_register(&r.mn, mm), -EINVAL);
+	r.mn.ops = &rec_ops;
 	assert_int_equal(sva_mmu_notifier_register(&r.mn, mm), 0);
 	sva_mmu_notifier_unregister(&r.mn);
 	assert_int_equal(r.releases, 1); /* unregister of a live mm runs release */
@@ -326,6 +349,28 @@ static void test_notifier_register_needs_users_and_unregister_releases(void **st
 	assert_int_equal(sva_mmu_notifier_register(&r.mn, mm), -EINVAL); /* users == 0 */
 	sva_mmdrop(mm);
 	env_done(&e);
+}
+
+/* The last mmdrop of an mm never exited, with a notifier still on it: both reported. */
+static void test_mm_freed_before_exit_with_a_notifier_is_reported(void **state)
+{
+	struct recorder r = { .mn.ops = &rec_ops };
+	struct mm_env e;
+	struct sva_mm *mm;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 64);
+	sva_test_quiet(e.w);
+	assert_int_equal(sva_mm_create(e.sys, NULL, &mm), 0);
+	assert_int_equal(sva_mmu_notifier_register(&r.mn, mm), 0);
+	/* mm_count to 0 (the users' count and the notifier's) with its user and notifier there */
+	sva_mmdrop(mm);
+	sva_mmdrop(mm);
+	sva_mm_sys_synchronize(e.sys);
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_REFCOUNT), 2);
+	assert_non_null(strstr(sva_report_first(e.w), "mm_count reached 0 before exit_mmap"));
+	sva_mm_sys_destroy(e.sys);
+	sva_world_destroy(e.w);
 }
 
 /* ---- fork ---- */
@@ -689,6 +734,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_users_and_count_rules),
 		cmocka_unit_test(test_mmdrop_before_exit_is_reported),
+		cmocka_unit_test(test_mm_freed_before_exit_with_a_notifier_is_reported),
 		cmocka_unit_test(test_mmap_split_merge),
 		cmocka_unit_test(test_access_without_ptl_is_reported),
 		cmocka_unit_test(test_faults_and_their_errors),

@@ -231,6 +231,23 @@ static void test_pasid_exhaust_full_space(void **state)
 	teardown_all(w, s);
 }
 
+/* A space smaller than one chunk: every ID, then -ENOSPC however large the device's bound. */
+static void test_pasid_exhaust_small_space(void **state)
+{
+	(void)state;
+	struct sva_world *w = world_native();
+	struct sva_pasid_space *s = space_new(w, 100);
+
+	for (uint32_t want = 1; want < 100; want++)
+		alloc_expect(s, SVA_PASID_MAX, want);
+	alloc_nospc(s, SVA_PASID_MAX);
+	alloc_nospc(s, 100);
+	assert_int_equal(sva_pasid_allocated(s), 99);
+	assert_int_equal(sva_pasid_free(s, 42), 0);
+	alloc_expect(s, SVA_PASID_MAX, 42);
+	teardown_all(w, s);
+}
+
 /* ---- bounds ---------------------------------------------------------------------------- */
 
 static void test_pasid_per_call_max_bounds(void **state)
@@ -750,6 +767,7 @@ int main(void)
 		cmocka_unit_test(test_pasid_lowest_free_reuse_order),
 		cmocka_unit_test(test_pasid_lowest_free_across_boundaries),
 		cmocka_unit_test(test_pasid_exhaust_full_space),
+		cmocka_unit_test(test_pasid_exhaust_small_space),
 		cmocka_unit_test(test_pasid_per_call_max_bounds),
 		cmocka_unit_test(test_pasid_max_zero_one_is_enospc),
 		cmocka_unit_test(test_pasid_max_above_space_clamps),

@@ -97,6 +97,13 @@ static void world_done_with_reports(struct sva_world *w)
 	sva_world_destroy(w);
 }
 
+/* An actor that does nothing (spawned without a name). */
+static int nameless_actor(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
 /* ---- mutex and spinlock: mutual exclusion ---------------------------------------------------- */
 
 struct excl_ctx {
@@ -1087,6 +1094,7 @@ static int sleep_in_atomic_actor(void *arg)
 	sva_spin_lock(&c->s);
 	sva_mutex_lock(&c->m); /* sleeping primitive under a spinlock */
 	sva_mutex_unlock(&c->m);
+	sva_might_sleep(c->w, "here.c:1", "copy_from_user"); /* a sleeping function of the model */
 	sva_spin_unlock(&c->s);
 	c->sleep_reports_inside = sva_report_count(c->w, SVA_REPORT_SLEEP_IN_ATOMIC);
 	/* once the spinlock is released, sleeping is fine again */
@@ -1108,16 +1116,101 @@ static void test_sleep_in_atomic_reported(void **state)
 		sva_mutex_init(w, &c.m, "inner");
 		sva_spin_lock_init(w, &c.s, "outer");
 		run_actors(w, sp, 1);
-		assert_int_equal(c.sleep_reports_inside, 1);
-		assert_int_equal(c.sleep_reports_after, 1);
-		assert_int_equal(sva_report_count(w, SVA_REPORT_SLEEP_IN_ATOMIC), 1);
-		assert_int_equal(sva_report_total(w), 1);
+		assert_int_equal(c.sleep_reports_inside, 2);
+		assert_int_equal(c.sleep_reports_after, 2);
+		assert_int_equal(sva_report_count(w, SVA_REPORT_SLEEP_IN_ATOMIC), 2);
+		assert_int_equal(sva_report_total(w), 2);
 		assert_non_null(strstr(sva_report_first(w), "sleeper"));
 		assert_false(sva_mutex_is_locked(&c.m));
 		sva_spin_lock_destroy(&c.s);
 		sva_mutex_destroy(&c.m);
 		world_done_with_reports(w);
 	}
+}
+
+/* The last message logged. */
+static void msg_sink(void *ctx, enum sva_log_level level, const char *msg)
+{
+	(void)level;
+	snprintf(ctx, 512, "%s", msg);
+}
+
+/* Misuse of a mutex and an rw-semaphore, each reported and survived (sim: no real sleep). */
+struct rw_misuse {
+	struct sva_world *w;
+	struct sva_mutex m;
+	struct sva_rwsem s;
+	unsigned long self_deadlock, not_owner;
+	bool still_held;
+};
+
+static int rw_misuse_actor(void *arg)
+{
+	struct rw_misuse *c = arg;
+
+	sva_mutex_lock(&c->m);
+	sva_mutex_lock(&c->m); /* again: would sleep forever, reported instead */
+	c->self_deadlock = sva_report_count(c->w, SVA_REPORT_DEADLOCK);
+	c->still_held = sva_mutex_held(&c->m);
+	sva_mutex_unlock(&c->m);
+	sva_up_read(&c->s);  /* no reader */
+	sva_up_write(&c->s); /* no writer */
+	c->not_owner = sva_report_count(c->w, SVA_REPORT_LOCK_NOT_OWNER);
+	sva_down_read(&c->s); /* left held: destroyed held */
+	return 0;
+}
+
+static void test_rwsem_and_mutex_misuse_reported(void **state)
+{
+	char msg[512] = "";
+	(void)state;
+	for (uint64_t seed = 1; seed <= SIM_SEEDS; seed++) {
+		struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, seed);
+		struct rw_misuse c = { .w = w };
+		struct spawn sp[] = { { "misuser", rw_misuse_actor, &c } };
+
+		sva_test_quiet(w);
+		sva_mutex_init(w, &c.m, NULL); /* the default names, as the reports show */
+		sva_rwsem_init(w, &c.s, NULL);
+		run_actors(w, sp, 1);
+		assert_true(c.self_deadlock >= 1);
+		assert_true(c.still_held);
+		assert_non_null(strstr(sva_report_first(w), "misuser"));
+		assert_int_equal(c.not_owner, 2);
+		sva_world_set_log_sink(w, msg_sink, msg);
+		sva_rwsem_destroy(&c.s);
+		assert_non_null(strstr(msg, "rwsem rwsem destroyed while held"));
+		sva_mutex_destroy(&c.m);
+		world_done_with_reports(w);
+	}
+}
+
+/* An actor of no name, and the other primitives of none: their defaults. */
+static void test_primitives_of_no_name(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 1);
+	struct sva_spinlock sl;
+	struct sva_waitq q;
+	struct sva_completion done;
+	struct sva_actor *a;
+	int ret = -1;
+	(void)state;
+
+	sva_spin_lock_init(w, &sl, NULL);
+	sva_waitq_init(w, &q, NULL);
+	sva_completion_init(w, &done, NULL);
+	assert_string_equal(sl.name, "spinlock");
+	assert_string_equal(q.name, "waitq");
+	assert_string_equal(done.wq.name, "completion");
+	assert_int_equal(sva_actor_spawn(w, NULL, nameless_actor, NULL, 0, &a), 0);
+	assert_string_equal(sva_actor_name(a), "actor");
+	assert_int_equal(sva_world_run(w), 0);
+	assert_int_equal(sva_actor_join(a, &ret), 0);
+	assert_int_equal(ret, 0);
+	sva_completion_destroy(&done);
+	sva_waitq_destroy(&q);
+	sva_spin_lock_destroy(&sl);
+	sva_test_world_done(w);
 }
 
 /* The holder of a spinlock must not sleep: the two actors hand over with flags and yields. */
@@ -1188,6 +1281,8 @@ int main(void)
 		cmocka_unit_test(test_mutex_unlock_by_non_owner_reported),
 		cmocka_unit_test(test_mutex_held_at_exit_reported),
 		cmocka_unit_test(test_sleep_in_atomic_reported),
+		cmocka_unit_test(test_primitives_of_no_name),
+		cmocka_unit_test(test_rwsem_and_mutex_misuse_reported),
 		cmocka_unit_test(test_spin_unlock_by_non_owner_reported),
 	};
 

@@ -9,7 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sva/accel.h"
+#include "sva/check.h"
+#include "sva/fs.h"
+#include "sva/idxd.h"
+#include "sva/iommu.h"
+#include "sva/mem.h"
+#include "sva/mm.h"
 #include "sva/proc.h"
+#include "sva/swiommu.h"
 #include "testutil.h"
 
 #define PAGE SVA_PAGE_SIZE
@@ -661,6 +669,8 @@ static int echo_user(struct sva_task *t, void *arg)
 		return 2;
 	if (sva_sys_write(t, fd, got, 65) != -EFBIG)
 		return 3;
+	if (sva_sys_ioctl(t, fd, 1, 0) != -ENOTTY) /* a driver without ioctl */
+		return 13;
 	if (sva_sys_read(t, fd2, got, 1) != -EINVAL || sva_sys_write(t, fd2, "x", 1) != -EINVAL ||
 	    sva_sys_read(t, 42, got, 1) != -EBADF || sva_sys_write(t, 42, "x", 1) != -EBADF)
 		return 4;
@@ -928,10 +938,90 @@ static void test_fail_nth_whole_life(void **state)
 	assert_true(st.errors > 15);
 }
 
+/* A system call for a task made by another actor: reported, the task's state untouched. */
+struct foreign {
+	struct sva_task *victim;
+	struct sva_completion ready, done;
+	int ret;
+};
+
+static int victim_main(struct sva_task *t, void *arg)
+{
+	struct foreign *f = arg;
+
+	f->victim = t;
+	sva_complete(&f->ready);
+	sva_wait_for_completion(&f->done);
+	return 0;
+}
+
+static int intruder_main(struct sva_task *t, void *arg)
+{
+	struct foreign *f = arg;
+
+	(void)t;
+	sva_wait_for_completion(&f->ready);
+	f->ret = sva_sys_close(f->victim, 77); /* not its own task */
+	sva_complete(&f->done);
+	return 0;
+}
+
+static void test_syscall_by_another_actor_reported(void **state)
+{
+	struct foreign f = { 0 };
+	struct sva_process *a, *b;
+	int sa = -1, sb = -1;
+	struct env e;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 2);
+	sva_test_quiet(e.w);
+	sva_completion_init(e.w, &f.ready, "ready");
+	sva_completion_init(e.w, &f.done, "done");
+	assert_int_equal(sva_process_start(e.k, "victim", victim_main, &f, &a), 0);
+	assert_int_equal(sva_process_start(e.k, "intruder", intruder_main, &f, &b), 0);
+	assert_int_equal(sva_process_wait(a, &sa), 0);
+	assert_int_equal(sva_process_wait(b, &sb), 0);
+	assert_int_equal(sa, 0);
+	assert_int_equal(sb, 0);
+	assert_int_equal(f.ret, -EBADF);
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_BAD_USAGE), 1);
+	assert_non_null(strstr(sva_report_first(e.w), "system call for task"));
+	assert_non_null(strstr(sva_report_first(e.w), "of victim made by intruder"));
+	sva_completion_destroy(&f.ready);
+	sva_completion_destroy(&f.done);
+	env_release(&e);
+	sva_world_destroy(e.w);
+}
+
+/* Every teardown takes NULL as free() does (an unwind calls them on what it did not make). */
+static void test_teardowns_accept_null(void **state)
+{
+	(void)state;
+	sva_world_destroy(NULL);
+	sva_kernel_destroy(NULL);
+	sva_mm_sys_destroy(NULL);
+	sva_phys_destroy(NULL);
+	sva_fs_destroy(NULL);
+	sva_workqueue_destroy(NULL);
+	sva_iommu_sys_destroy(NULL);
+	sva_iopf_queue_free(NULL);
+	sva_checker_detach(NULL);
+	sva_idxd_destroy(NULL);
+	sva_accel_destroy(NULL);
+	sva_swiommu_destroy(NULL);
+	sva_accel_client_close(NULL, NULL);
+	/* and the PASID space's counters read 0 of none */
+	assert_int_equal(sva_pasid_allocated(NULL), 0);
+	assert_int_equal(sva_pasid_space_bytes(NULL), 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_process_lives_and_is_reaped),
+		cmocka_unit_test(test_teardowns_accept_null),
+		cmocka_unit_test(test_syscall_by_another_actor_reported),
 		cmocka_unit_test(test_fork_copy_on_write_and_no_pasid),
 		cmocka_unit_test(seed004_exit_order_mm_before_files),
 		cmocka_unit_test(seed000_fd_mm_cycle_with_mmget_leaks),

@@ -861,6 +861,23 @@ static void test_failed_call_is_a_value(void **state)
 	expect_run("process p {\n\tr0 = open(dsa0wq0)\n\tr1 = open(dsa0wq0)\n\texpect any\n"
 		   "\texpect r1 == -EBUSY\n\texpect r0 == 0\n}\n",
 		   NULL);
+	/* verify reads what fill wrote: a byte that differs is EIO */
+	expect_run("process p {\n\tb = mmap(4k)\n\tfill(b, 4k, 1)\n\tverify(b, 4k, 2)\n}\n",
+		   "t.sva:7:2: verify() returned -EIO (I/O error), expected success");
+	expect_run("process p {\n\tb = mmap(4k)\n\tfill(b, 4k, 1)\n\tverify(b, 4k, 1)\n"
+		   "\tverify(b, 4k, 2)\n\texpect error(EIO)\n}\n",
+		   NULL);
+	/* a failed address used as one: EFAULT, and where it failed */
+	expect_run(
+		"process p {\n\tr0 = open(dsa0wq0)\n\tr1 = open(dsa0wq0)\n\texpect any\n"
+		"\tq = mmap(r1, mmio)\n\texpect any\n\tfill(q, 4k)\n}\n",
+		"t.sva:10:2: fill() returned -EFAULT (Bad address), expected success: q is -EBADF "
+		"(mmap() failed at 8:2)");
+	/* a record another process set is not this one's */
+	expect_run("program w {\n\texpect c0.status == SUCCESS\n}\nprocess p {\n\tp1 = fork(w)\n"
+		   "\tr0 = open(dsa0wq1)\n\tb = mmap(4k)\n"
+		   "\tc0 = submit(r0, memmove, src=b, dst=b, len=8)\n\twait(c0)\n}\n",
+		   "t.sva:5:9: c0 is not set in this process");
 }
 
 static void test_completion_record_fields(void **state)

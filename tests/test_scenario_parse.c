@@ -5,6 +5,7 @@
  * the first problem; loading from a file; and 20,000 mutations of a valid scenario, none of
  * which crashes, leaks (under ASan) or answers anything but a tree or one line of error.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +149,13 @@ static void test_declarations(void **state)
 	assert_int_equal(s->devices[0].max_xfer, 2 << 20);
 	assert_int_equal(s->devices[0].cdev, SVA_ACCEL_CDEV_IDXD); /* the default */
 	assert_int_equal(s->devices[1].cdev, SVA_ACCEL_CDEV_UACCE);
+	{
+		struct sva_scenario *t =
+			parse_ok("device d cdev=idxd\nwq d shared\nprocess p {\n}\n");
+
+		assert_int_equal(t->devices[0].cdev, SVA_ACCEL_CDEV_IDXD); /* said */
+		sva_scenario_free(t);
+	}
 	assert_int_equal(s->devices[0].loc.line, 3);
 	assert_int_equal(s->devices[0].loc.col, 8);
 	assert_string_equal(s->devices[1].name, "dsa1");
@@ -770,6 +778,10 @@ static const struct bad_case bad_cases[] = {
 	{ "process p x200 {\n}\nprocess q x57 {\n}\n",
 	  "t.sva:3:11: ", "too many processes at the start: 257, a run has at most 256 tasks" },
 	{ "process p x256 {\n}\nprocess q {\n}\n", "t.sva:3:9: ", "too many processes" },
+	/* names that may come later but never do: in a nested block, in a top-level expect */
+	{ PROC("\trepeat 2 {\n\t\tp1 = fork(nosuch)\n\t}\n"),
+	  "t.sva:3:13: ", "unknown program 'nosuch'" },
+	{ "expect status(ghost) 0\n" PROC(""), "t.sva:1:15: ", "unknown process 'ghost'" },
 };
 
 static void check_bad(const struct bad_case *c)
@@ -845,6 +857,18 @@ static void test_limits(void **state)
 		o += (size_t)snprintf(text + o, cap - o, "device d%d\n", i);
 	snprintf(text + o, cap - o, "process p {\n}\n");
 	check_bad(&(struct bad_case){ text, "t.sva:257:8: ", "too many devices (at most 256)" });
+
+	o = 0;
+	for (int i = 0; i < 1025; i++)
+		o += (size_t)snprintf(text + o, cap - o, "program w%d {\n}\n", i);
+	check_bad(&(struct bad_case){
+		text, "t.sva:2049:9: ", "too many processes and programs (at most 1024)" });
+
+	o = (size_t)snprintf(text, cap, "process p {\n}\n");
+	for (int i = 0; i < 1025; i++)
+		o += (size_t)snprintf(text + o, cap - o, "expect status(p) 0\n");
+	check_bad(&(struct bad_case){ text,
+				      "t.sva:1027:1: ", "too many expectations (at most 1024)" });
 	free(text);
 }
 
@@ -981,6 +1005,20 @@ static void test_load(void **state)
 	assert_string_equal(err, want);
 	assert_int_equal(sva_scenario_load("/", &s, err, sizeof(err)), -EISDIR);
 	assert_string_equal(err, "cannot read /: Is a directory");
+	/* no file named, or nowhere to put the scenario */
+	assert_int_equal(sva_scenario_load(NULL, &s, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "no scenario file");
+	assert_int_equal(sva_scenario_load(path, NULL, NULL, 0), -EINVAL);
+	/* larger than 16 MiB (a sparse file: nothing written) */
+	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (16l << 20) + 1), 0);
+	close(fd);
+	assert_int_equal(sva_scenario_load(path, &s, err, sizeof(err)), -EFBIG);
+	assert_null(s);
+	snprintf(want, sizeof(want), "cannot read %s: larger than 16 MiB", path);
+	assert_string_equal(err, want);
+	unlink(path);
 }
 
 /* ---- mutations ----------------------------------------------------------------------------- */

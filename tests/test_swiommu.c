@@ -516,6 +516,7 @@ static void test_translate_after_bind_demand_paging(void **state)
 	assert_int_equal(sva_swiommu_fault_get(e.sw, 1, &rec), -ENOENT);
 	assert_int_equal(env_stats(&e).faults_reported[SVA_FAULT_NOT_PRESENT], 1);
 	assert_string_equal(sva_fault_reason_name(SVA_FAULT_NOT_PRESENT), "page not present");
+	assert_string_equal(sva_fault_reason_name(SVA_FAULT_NR), "?"); /* no reason */
 
 	/* the fault resolved (as PRI would), the translation works and is cached */
 	assert_int_equal(sva_mm_fault(mm, a, SVA_FAULT_FLAG_USER | SVA_FAULT_FLAG_REMOTE), 0);
@@ -1060,6 +1061,8 @@ static void test_paging_and_blocked_domains(void **state)
 	assert_true(t.iotlb_hit);
 	assert_int_equal(dom->ops->unmap(dom, iova), 0);
 	assert_int_equal(dom->ops->unmap(dom, iova), -ENOENT);
+	assert_int_equal(dom->ops->unmap(dom, iova + 1), -EINVAL);	/* not a page */
+	assert_int_equal(dom->ops->unmap(dom, SVA_TASK_SIZE), -EINVAL); /* beyond the table */
 	assert_int_equal(sva_translate(dev, pasid, iova, SVA_ACCESS_READ, &t), -EFAULT);
 	assert_int_equal(t.reason, SVA_FAULT_NOT_PRESENT);
 	/* mapped again, writable, and left mapped: freeing the domain unmaps it */

@@ -505,6 +505,17 @@ static void external_mm_on(enum sva_backend b)
 	assert_int_equal(m.accesses, acc);
 	assert_int_equal(m.page[3][0], 0);
 	assert_int_equal(sva_dma_read(dev, pasid, 0x10000 + 3 * PAGE, out, 8, &st), 0);
+	/* a device does not execute from a real process's memory: refused before the owner */
+	{
+		struct sva_translation t;
+		unsigned asked = m.faults;
+
+		assert_int_equal(
+			sva_translate(dev, pasid, 0x10000, SVA_ACCESS_READ | SVA_ACCESS_EXEC, &t),
+			-EFAULT);
+		assert_int_equal(t.reason, SVA_FAULT_EXEC);
+		assert_int_equal(m.faults, asked);
+	}
 
 	/* exit_mmap: the PASID blocks, the owner's memory is never reached again */
 	sva_mmgrab(mm);

@@ -303,6 +303,17 @@ static void test_text_export(void **state)
 	assert_non_null(strstr(text, "dev0          file.open file=dsa0wq0\n"));
 	assert_non_null(strstr(text, "dev0         ]pasid.live pasid:5\n"));
 	free(text);
+	/* a file that cannot be written: -EIO from each writer */
+	{
+		FILE *full = fopen("/dev/full", "w");
+
+		assert_non_null(full);
+		setvbuf(full, NULL, _IONBF, 0); /* each write fails at once */
+		assert_int_equal(sva_trace_write_text(w, full), -EIO);
+		clearerr(full);
+		assert_int_equal(sva_trace_write_chrome_json(w, full), -EIO);
+		fclose(full);
+	}
 	sva_test_world_done(w);
 }
 

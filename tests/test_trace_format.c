@@ -97,6 +97,13 @@ static void test_every_format_prints_its_text(void **state)
 	/* a short buffer truncates, never overflows */
 	assert_string_equal(sva_trace_format(w, SVA_EV_FMT_fault_flags, 0xf, buf, 6), "WRITE");
 	assert_string_equal(sva_trace_format(w, SVA_EV_FMT_hex, 0x12345, buf, 4), "0x1");
+	/* no room at all: the buffer handed back untouched */
+	buf[0] = 'x';
+	assert_ptr_equal(sva_trace_format(w, SVA_EV_FMT_num, 7, buf, 0), buf);
+	assert_int_equal(buf[0], 'x');
+	/* a signal number no signal has: the number */
+	assert_string_equal(sva_trace_format(w, SVA_EV_FMT_signo, 200, buf, sizeof(buf)), "200");
+	assert_string_equal(sva_trace_format_name(SVA_EV_FMT_NR), "?");
 	sva_test_world_done(w);
 }
 

@@ -455,7 +455,7 @@ static void test_device_without_pasid_refuses_open(void **state)
 	struct sva_uacce_config ucfg = { .name = "acc1",
 					 .flags = SVA_UACCE_DEV_SVA,
 					 .ops = &mock_ops };
-	struct sva_uacce_device *u1;
+	struct sva_uacce_device *u1, *bad = NULL;
 	struct sva_device *dev1;
 	struct env e;
 	(void)state;
@@ -465,6 +465,17 @@ static void test_device_without_pasid_refuses_open(void **state)
 	ucfg.priv = &e.m;
 	assert_int_equal(sva_uacce_register(e.k, dev1, &ucfg, &u1), 0);
 	assert_int_equal(sva_uacce_register(e.k, dev1, &ucfg, &u1), -EEXIST);
+	/* a configuration, its ops, a name and SVA are required */
+	assert_int_equal(sva_uacce_register(e.k, dev1, NULL, &bad), -EINVAL);
+	ucfg.flags = 0;
+	assert_int_equal(sva_uacce_register(e.k, dev1, &ucfg, &bad), -EINVAL);
+	ucfg.flags = SVA_UACCE_DEV_SVA;
+	ucfg.name = NULL;
+	assert_int_equal(sva_uacce_register(e.k, dev1, &ucfg, &bad), -EINVAL);
+	ucfg.name = "acc2";
+	ucfg.ops = NULL;
+	assert_int_equal(sva_uacce_register(e.k, dev1, &ucfg, &bad), -EINVAL);
+	assert_null(bad);
 	assert_int_equal(sva_test_run_process(e.k, open_acc1, NULL), 0);
 	sva_uacce_remove(u1);
 	sva_device_remove(dev1);

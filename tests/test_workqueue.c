@@ -218,6 +218,21 @@ static void pending_refused_body(enum sva_backend backend, uint64_t seed)
 	wq_test_done(&t);
 }
 
+/* No name: "wq"; more workers asked for than a workqueue has: 8, each an actor of its own. */
+static void test_unnamed_and_capped_workqueue(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 1);
+	struct sva_workqueue *wq = NULL;
+	long before = sva_alloc_live(w, &sva_obj_actor);
+	(void)state;
+
+	assert_int_equal(sva_workqueue_create(w, NULL, 0, 1000, &wq), 0);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_actor) - before, 8);
+	sva_workqueue_destroy(wq);
+	assert_int_equal(sva_alloc_live(w, &sva_obj_actor), before);
+	sva_test_world_done(w);
+}
+
 static void test_queue_pending_work_refused_runs_once(void **state)
 {
 	(void)state;
@@ -808,6 +823,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_queued_work_runs),
+		cmocka_unit_test(test_unnamed_and_capped_workqueue),
 		cmocka_unit_test(test_queue_pending_work_refused_runs_once),
 		cmocka_unit_test(test_flush_work_waits_until_it_ran),
 		cmocka_unit_test(test_flush_workqueue_waits_for_everything_before),

@@ -242,8 +242,12 @@ static json_t *sva_idxd_json_array(struct sva_idxd *x, const char *prefix, unsig
 		char object[24];
 
 		snprintf(object, sizeof(object), "%s%u.%u", prefix, x->id, i);
-		if (!o || sva_idxd_json_attrs(x, o, object, names) ||
-		    json_array_append_new(arr, o)) {
+		if (!o || sva_idxd_json_attrs(x, o, object, names)) {
+			json_decref(o); /* not the array's yet */
+			json_decref(arr);
+			return NULL;
+		}
+		if (json_array_append_new(arr, o)) { /* which dropped @o */
 			json_decref(arr);
 			return NULL;
 		}
