@@ -736,16 +736,22 @@ static int bad_write_task(struct sva_task *t, void *arg)
 	return 0;
 }
 
-static void test_write_and_ioctl_refusals(void **state)
+/* Run @task as a process of a device configured with threshold 6 and enabled; it must return 0. */
+static void run_on_enabled(sva_task_fn task)
 {
 	struct env e;
-	(void)state;
 
 	env_init(&e, SVA_BACKEND_SIM, 1);
 	configure(&e, "6");
 	assert_int_equal(sva_idxd_enable(e.x), 0);
-	assert_int_equal(sva_test_run_process(e.k, bad_write_task, NULL), 0);
+	assert_int_equal(sva_test_run_process(e.k, task, NULL), 0);
 	env_done(&e);
+}
+
+static void test_write_and_ioctl_refusals(void **state)
+{
+	(void)state;
+	run_on_enabled(bad_write_task);
 }
 
 static void test_open_map_submit(void **state)
@@ -822,14 +828,8 @@ static int client_task(struct sva_task *t, void *arg)
 
 static void test_client_library(void **state)
 {
-	struct env e;
-
 	(void)state;
-	env_init(&e, SVA_BACKEND_SIM, 1);
-	configure(&e, "6");
-	assert_int_equal(sva_idxd_enable(e.x), 0);
-	assert_int_equal(sva_test_run_process(e.k, client_task, NULL), 0);
-	env_done(&e);
+	run_on_enabled(client_task);
 }
 
 /* ---- idxd's rule: another mm gets -EPERM ---- */
