@@ -474,20 +474,25 @@ static void sva_lockdep_not_held(struct sva_world *w, const char *kind, const ch
 		   me->name, kind, name ? name : "?", site);
 }
 
-/* Native reads go under the channel's lock; sim reads the fields (one actor runs). */
-void sva_mutex_assert_held_at(struct sva_mutex *m, const char *site)
+/* Native reads go under the channel's lock; sim reads the fields (one actor runs): no footprint. */
+static bool sva_mutex_owned(struct sva_mutex *m)
 {
 	struct sva_sched *s = m->wc.w->sched;
 	bool held;
 
-	if (s->sim) {
-		held = m->owner == sva_sched_owner(s);
-	} else {
-		sva_wchan_lock(&m->wc);
-		held = m->owner == sva_sched_owner(s);
-		sva_wchan_unlock(&m->wc);
-	}
-	if (!held)
+	if (s->sim)
+		return m->owner == sva_sched_owner(s);
+	sva_wchan_lock(&m->wc);
+	held = m->owner == sva_sched_owner(s);
+	sva_wchan_unlock(&m->wc);
+	return held;
+}
+
+void sva_mutex_assert_held_at(struct sva_mutex *m, const char *site)
+{
+	struct sva_sched *s = m->wc.w->sched;
+
+	if (!sva_mutex_owned(m))
 		sva_lockdep_not_held(m->wc.w, "mutex", m->name, site);
 	else if (s->lockdep.audit)
 		sva_lockaudit_asserted(s, m);
@@ -496,7 +501,7 @@ void sva_mutex_assert_held_at(struct sva_mutex *m, const char *site)
 void sva_mutex_assert_either_held_at(struct sva_mutex *a, struct sva_mutex *b, const char *site)
 {
 	struct sva_sched *s = a->wc.w->sched;
-	bool ha = sva_mutex_held(a), hb = sva_mutex_held(b);
+	bool ha = sva_mutex_owned(a), hb = sva_mutex_owned(b);
 
 	if (!ha && !hb) {
 		sva_report(a->wc.w, SVA_REPORT_LOCK_NOT_HELD,
