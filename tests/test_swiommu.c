@@ -989,6 +989,67 @@ static void test_dma_run_frames_and_fallbacks(void **state)
 	env_done(&e);
 }
 
+/*
+ * A DMA run's memo (native): a page a run reached is found there by the next run (counted as
+ * an IOTLB hit, no walk), until anything is invalidated: after an munmap the page is not at
+ * hand, as without the memo; an mprotect to read-only refuses the write the memo had seen.
+ */
+static void test_dma_run_memo_until_invalidated(void **state)
+{
+	struct env e;
+	struct sva_device *dev;
+	struct sva_swiommu_stats s0, s1;
+	struct sva_dma_memo memo;
+	struct sva_dma_run run;
+	struct sva_mm *mm;
+	struct sva_bond *bond;
+	uint64_t a, pfn = 0, pfn2 = 0;
+	uint32_t pasid;
+	char *p, *p2;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_NATIVE);
+	dev = env_dev(&e, "acc0", 20, false);
+	assert_int_equal(sva_mm_create(e.mm_sys, "proc", &mm), 0);
+	a = env_mmap(mm, 2 * PAGE, RW, SVA_MAP_POPULATE);
+	assert_int_equal(sva_bind_device(dev, mm, &bond), 0);
+	pasid = sva_bond_pasid(bond);
+	sva_dma_memo_reset(&memo);
+
+	assert_true(sva_dma_run_begin_memo(&run, dev, pasid, 0, &memo));
+	p = sva_dma_run_page(&run, a + 8, true, &pfn);
+	assert_non_null(p);
+	assert_int_equal(pfn, cpu_pfn(mm, a));
+	sva_dma_run_end(&run);
+	s0 = env_stats(&e);
+	assert_true(sva_dma_run_begin_memo(&run, dev, pasid, 0, &memo));
+	p2 = sva_dma_run_page(&run, a + 16, true, &pfn2);
+	assert_ptr_equal(p2, p + 8);
+	assert_int_equal(pfn2, pfn);
+	assert_non_null(sva_dma_run_page(&run, a + PAGE, false, &pfn2));
+	sva_dma_run_end(&run);
+	s1 = env_stats(&e);
+	assert_int_equal(s1.iotlb_hits - s0.iotlb_hits, 1); /* the memo's */
+	assert_int_equal(s1.walks - s0.walks, 1);	    /* the second page's */
+
+	/* read-only now: the write the memo holds is refused, the read still at hand */
+	assert_int_equal(sva_mm_mprotect(mm, a, PAGE, SVA_PROT_READ), 0);
+	assert_true(sva_dma_run_begin_memo(&run, dev, pasid, 0, &memo));
+	assert_null(sva_dma_run_page(&run, a + 8, true, &pfn2));
+	assert_non_null(sva_dma_run_page(&run, a + 8, false, &pfn2));
+	assert_int_equal(pfn2, pfn);
+	sva_dma_run_end(&run);
+	/* unmapped: not at hand, whatever the memo saw */
+	assert_int_equal(sva_mm_munmap(mm, a, PAGE), 0);
+	assert_true(sva_dma_run_begin_memo(&run, dev, pasid, 0, &memo));
+	assert_null(sva_dma_run_page(&run, a + 8, false, &pfn2));
+	sva_dma_run_end(&run);
+
+	sva_unbind_device(bond);
+	sva_mmput(mm);
+	env_done(&e);
+}
+
 static void test_paging_and_blocked_domains(void **state)
 {
 	struct env e;
@@ -1645,6 +1706,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_two_devices_share_domain_iotlb_and_atc),
 		cmocka_unit_test(test_dma_helpers_stop_at_first_fault),
 		cmocka_unit_test(test_dma_run_frames_and_fallbacks),
+		cmocka_unit_test(test_dma_run_memo_until_invalidated),
 		cmocka_unit_test(test_paging_and_blocked_domains),
 		cmocka_unit_test(test_attach_to_exited_mm_refused),
 		cmocka_unit_test(test_config_and_tiny_iotlb_end_to_end),

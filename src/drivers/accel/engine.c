@@ -232,6 +232,7 @@ int sva_accel_engines_start(struct sva_accel *a, unsigned n, const unsigned *gro
 		if (!e)
 			return -ENOMEM;
 		e->a = a;
+		sva_dma_memo_reset(&e->memo);
 		e->index = a->nengines;
 		e->next_wq = a->nengines % a->nwqs;
 		e->group = groups[a->nengines];

@@ -123,6 +123,7 @@ struct sva_accel_engine {
 	/* the job it runs, for DRAIN: set under the job's wq->lock at take, cleared at its end */
 	atomic_uint_fast64_t run_seq; /* 0: none */
 	atomic_uint run_wq, run_pasid;
+	struct sva_dma_memo memo; /* the pages its DMA runs reached (its thread's only) */
 	uint8_t buf[3][SVA_PAGE_SIZE];
 };
 

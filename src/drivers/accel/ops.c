@@ -300,7 +300,8 @@ static void sva_accel_copy(struct sva_accel_exec *x, const struct dsa_hw_desc *d
 			break;
 		if (run.held && ++pages % SVA_ACCEL_RUN_PAGES == 0)
 			sva_dma_run_end(&run);
-		if ((run.held || sva_dma_run_begin(&run, x->a->dev, x->pasid, x->gen)) &&
+		if ((run.held ||
+		     sva_dma_run_begin_memo(&run, x->a->dev, x->pasid, x->gen, &x->e->memo)) &&
 		    sva_accel_copy_fast(&run, va, n, done, step, buf, crc ? &sum : NULL)) {
 			done += step;
 			continue;
@@ -965,7 +966,7 @@ static bool sva_accel_record_fast(struct sva_accel_exec *x, uint64_t va,
 	uint64_t pfn;
 	void *p;
 
-	if (!sva_dma_run_begin(&run, x->a->dev, x->pasid, x->gen))
+	if (!sva_dma_run_begin_memo(&run, x->a->dev, x->pasid, x->gen, x->e ? &x->e->memo : NULL))
 		return false;
 	p = sva_accel_min(sizeof(*rec), SVA_ACCEL_PAGE_LEFT(va)) == sizeof(*rec)
 		    ? sva_dma_run_page(&run, va, true, &pfn)

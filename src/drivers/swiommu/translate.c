@@ -302,16 +302,13 @@ static unsigned sva_sw_access_of(unsigned perm)
 	       (perm & SVA_IOTLB_X ? SVA_ACCESS_EXEC : 0);
 }
 
-/* Everything but a native IOTLB hit: the scheduling point, a miss, a fault. */
-static __attribute__((noinline)) int sva_translate_slow(struct sva_sw_device *sdev, uint32_t pasid,
-							uint64_t va, unsigned access,
-							unsigned flags, struct sva_translation *out)
+/* @out from @tr: 0, or a fault logged (or counted) and -EFAULT. */
+static inline __attribute__((always_inline)) int
+sva_sw_translated(struct sva_sw_device *sdev, uint32_t pasid, uint64_t va, unsigned access,
+		  const struct sva_sw_tr *t, struct sva_translation *out)
 {
-	struct sva_sw_tr tr;
+	struct sva_sw_tr tr = *t;
 
-	if (sdev->sim) /* what the translation reads, it names */
-		sva_sw_point(sdev, flags);
-	sva_sw_translate(sdev, pasid, va, access, flags, &tr);
 	out->iotlb_hit = tr.hit;
 	out->reason = tr.reason;
 	if (__builtin_expect(tr.reason != SVA_FAULT_NONE, 0)) {
@@ -331,6 +328,36 @@ static __attribute__((noinline)) int sva_translate_slow(struct sva_sw_device *sd
 	return 0;
 }
 
+/* Everything but a native IOTLB hit or miss: the scheduling point, a fault, sim. */
+static __attribute__((noinline)) int sva_translate_slow(struct sva_sw_device *sdev, uint32_t pasid,
+							uint64_t va, unsigned access,
+							unsigned flags, struct sva_translation *out)
+{
+	struct sva_sw_tr tr;
+
+	if (sdev->sim) /* what the translation reads, it names */
+		sva_sw_point(sdev, flags);
+	sva_sw_translate(sdev, pasid, va, access, flags, &tr);
+	return sva_sw_translated(sdev, pasid, va, access, &tr, out);
+}
+
+/*
+ * A native miss of a translating entry @e (the IOTLB looked up in vain for @key): straight to
+ * the walk, as sva_translate_slow() would go with SVA_SW_MISSED once it had read the entry
+ * again.
+ */
+static __attribute__((noinline)) int sva_translate_miss(struct sva_sw_device *sdev,
+							struct sva_pasid_entry *e,
+							const struct sva_iotlb_key *key,
+							uint64_t va, unsigned access,
+							unsigned flags, struct sva_translation *out)
+{
+	struct sva_sw_tr tr = { .reason = SVA_FAULT_NONE };
+
+	sva_sw_walk(sdev, e, key, va, access, flags, &tr);
+	return sva_sw_translated(sdev, key->pasid, va, access, &tr, out);
+}
+
 /* sva_translate(), with SVA_SW_IN_SECTION when the DMA helpers call it. */
 static inline __attribute__((always_inline)) int
 sva_sw_translate_dev(struct sva_device *dev, uint32_t pasid, uint64_t va, unsigned access,
@@ -338,21 +365,24 @@ sva_sw_translate_dev(struct sva_device *dev, uint32_t pasid, uint64_t va, unsign
 {
 	struct sva_sw_device *sdev = sva_sw_device_of(dev);
 	struct sva_iotlb_result r;
-	bool missed = false;
+	bool missed;
 	uint64_t word;
 
-	/* the hit path, kept small: PASID entry, IOTLB set, done */
+	/* the hit path, kept small: PASID entry, IOTLB set, done; a miss straight to the walk */
 	if (__builtin_expect(!sdev->sim && pasid < sdev->table.max_pasids && va < SVA_TASK_SIZE,
 			     1)) {
-		word = sva_pasid_entry_word(sva_pasid_table_entry(&sdev->table, pasid));
+		struct sva_pasid_entry *e = sva_pasid_table_entry(&sdev->table, pasid);
+		struct sva_iotlb_key key;
+
+		word = sva_pasid_entry_word(e);
 		missed = sva_pasid_word_state(word) == SVA_PASID_ENTRY_TRANSLATING;
-		if (missed &&
-		    sva_iotlb_lookup(sdev->iotlb,
-				     &(struct sva_iotlb_key){ .did = sva_pasid_word_did(word),
-							      .pasid = pasid,
-							      .vpn = va >> SVA_PAGE_SHIFT },
-				     &r) &&
-		    sva_sw_hit_usable(r.perm, access, false)) {
+		key = (struct sva_iotlb_key){ .did = sva_pasid_word_did(word),
+					      .pasid = pasid,
+					      .vpn = va >> SVA_PAGE_SHIFT };
+		if (missed && !(sva_iotlb_lookup(sdev->iotlb, &key, &r) &&
+				sva_sw_hit_usable(r.perm, access, false)))
+			return sva_translate_miss(sdev, e, &key, va, access, flags, out);
+		if (missed) {
 			sva_sw_count(&sdev->c.iotlb_hits);
 			*out = (struct sva_translation){ .pfn = r.pfn,
 							 .perm = sva_sw_access_of(r.perm),
@@ -363,9 +393,7 @@ sva_sw_translate_dev(struct sva_device *dev, uint32_t pasid, uint64_t va, unsign
 			return 0;
 		}
 	}
-	/* missed: looked up in vain (the slow path re-reads the entry, walks directly) */
-	return sva_translate_slow(sdev, pasid, va, access, flags | (missed ? SVA_SW_MISSED : 0),
-				  out);
+	return sva_translate_slow(sdev, pasid, va, access, flags, out);
 }
 
 int sva_translate(struct sva_device *dev, uint32_t pasid, uint64_t va, unsigned access,
@@ -741,14 +769,33 @@ int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint6
 
 /* ---- DMA runs (native) ---- */
 
-bool sva_dma_run_begin(struct sva_dma_run *r, struct sva_device *dev, uint32_t pasid, uint64_t gen)
+void sva_dma_memo_reset(struct sva_dma_memo *m)
 {
+	*m = (struct sva_dma_memo){ .dev = NULL };
+}
+
+bool sva_dma_run_begin_memo(struct sva_dma_run *r, struct sva_device *dev, uint32_t pasid,
+			    uint64_t gen, struct sva_dma_memo *memo)
+{
+	struct sva_sw_device *sdev = sva_sw_device_of(dev);
+
 	*r = (struct sva_dma_run){ .dev = dev, .pasid = pasid, .gen = gen };
-	if (sva_sw_device_of(dev)->sim)
+	if (sdev->sim)
 		return false;
+	/* the memo stands for IOTLB hits: not where a hit does more (LRU) or the ATC answers */
+	if (memo && !dev->ats && sdev->iotlb->policy != SVA_IOTLB_LRU) {
+		if (memo->dev != dev) /* another device's pages: forgotten */
+			*memo = (struct sva_dma_memo){ .dev = dev };
+		r->memo = memo;
+	}
 	r->idx = sva_sw_dma_enter(dev);
 	r->held = true;
 	return true;
+}
+
+bool sva_dma_run_begin(struct sva_dma_run *r, struct sva_device *dev, uint32_t pasid, uint64_t gen)
+{
+	return sva_dma_run_begin_memo(r, dev, pasid, gen, NULL);
 }
 
 void sva_dma_run_end(struct sva_dma_run *r)
@@ -758,10 +805,19 @@ void sva_dma_run_end(struct sva_dma_run *r)
 	r->held = false;
 }
 
+/* The memo's slot for a page and a direction. */
+static inline struct sva_dma_memo_entry *sva_dma_memo_slot(struct sva_dma_memo *m, uint64_t vpn,
+							   bool write)
+{
+	return &m->e[(vpn * 2 + write) % SVA_DMA_MEMO_ENTRIES];
+}
+
 void *sva_dma_run_page(struct sva_dma_run *r, uint64_t va, bool write, uint64_t *pfn)
 {
 	struct sva_sw_device *sdev = sva_sw_device_of(r->dev);
 	unsigned access = write ? SVA_ACCESS_WRITE : SVA_ACCESS_READ;
+	struct sva_dma_memo_entry *m = NULL; /* the memo's slot to fill */
+	uint64_t gen = 0, word = 0;
 	char *frame;
 
 	if (!r->held)
@@ -778,15 +834,26 @@ void *sva_dma_run_page(struct sva_dma_run *r, uint64_t va, bool write, uint64_t 
 		struct sva_sw_tr tr;
 		bool missed = false;
 
-		/* the hit path of sva_translate(), inlined */
+		/* the hit path of sva_translate(), inlined; the memo before the IOTLB */
 		if (r->pasid < sdev->table.max_pasids && va < SVA_TASK_SIZE) {
-			uint64_t word =
-				sva_pasid_entry_word(sva_pasid_table_entry(&sdev->table, r->pasid));
-			struct sva_iotlb_key key = { .did = sva_pasid_word_did(word),
-						     .pasid = r->pasid,
-						     .vpn = va >> SVA_PAGE_SHIFT };
+			struct sva_iotlb_key key;
 
+			word = sva_pasid_entry_word(sva_pasid_table_entry(&sdev->table, r->pasid));
+			key = (struct sva_iotlb_key){ .did = sva_pasid_word_did(word),
+						      .pasid = r->pasid,
+						      .vpn = va >> SVA_PAGE_SHIFT };
 			missed = sva_pasid_word_state(word) == SVA_PASID_ENTRY_TRANSLATING;
+			if (missed && r->memo) {
+				/* before the lookup or the walk that would fill the memo */
+				gen = sva_iotlb_gen(sdev->iotlb);
+				m = sva_dma_memo_slot(r->memo, key.vpn, write);
+				if (m->valid && m->vpn == key.vpn && m->write == write &&
+				    m->pasid == r->pasid && m->word == word && m->gen == gen) {
+					sva_sw_count(&sdev->c.iotlb_hits);
+					*pfn = m->pfn;
+					return m->frame + (va & ~SVA_PAGE_MASK);
+				}
+			}
 			if (missed && sva_iotlb_lookup(sdev->iotlb, &key, &hit) &&
 			    sva_sw_hit_usable(hit.perm, access, false)) {
 				if (hit.perm & SVA_IOTLB_EXT)
@@ -805,7 +872,18 @@ void *sva_dma_run_page(struct sva_dma_run *r, uint64_t va, bool write, uint64_t 
 	}
 found:
 	frame = sva_phys_pfn_address(sdev->sw->phys, *pfn);
-	return frame ? frame + (va & ~SVA_PAGE_MASK) : NULL;
+	if (!frame)
+		return NULL;
+	if (m) /* with the generation and the entry read before the lookup that found it */
+		*m = (struct sva_dma_memo_entry){ .vpn = va >> SVA_PAGE_SHIFT,
+						  .word = word,
+						  .gen = gen,
+						  .pfn = *pfn,
+						  .frame = frame,
+						  .pasid = r->pasid,
+						  .write = write,
+						  .valid = true };
+	return frame + (va & ~SVA_PAGE_MASK);
 }
 
 void sva_dma_run_access(struct sva_dma_run *r, uint64_t va, uint64_t pfn, bool write)
