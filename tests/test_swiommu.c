@@ -990,9 +990,10 @@ static void test_dma_run_frames_and_fallbacks(void **state)
 }
 
 /*
- * A DMA run's memo (native): a page a run reached is found there by the next run (counted as
- * an IOTLB hit, no walk), until anything is invalidated: after an munmap the page is not at
- * hand, as without the memo; an mprotect to read-only refuses the write the memo had seen.
+ * A DMA run's memo (native): a page the IOTLB answered for in a run is found there by the next
+ * runs (counted as an IOTLB hit, no walk), until anything is invalidated: an mprotect to
+ * read-only refuses the write the memo had seen; after an munmap the page is not at hand, as
+ * without the memo.
  */
 static void test_dma_run_memo_until_invalidated(void **state)
 {
@@ -1029,8 +1030,12 @@ static void test_dma_run_memo_until_invalidated(void **state)
 	assert_non_null(sva_dma_run_page(&run, a + PAGE, false, &pfn2));
 	sva_dma_run_end(&run);
 	s1 = env_stats(&e);
-	assert_int_equal(s1.iotlb_hits - s0.iotlb_hits, 1); /* the memo's */
+	assert_int_equal(s1.iotlb_hits - s0.iotlb_hits, 1); /* the IOTLB's, now memoised */
 	assert_int_equal(s1.walks - s0.walks, 1);	    /* the second page's */
+	assert_true(sva_dma_run_begin_memo(&run, dev, pasid, 0, &memo));
+	assert_ptr_equal(sva_dma_run_page(&run, a + 24, true, &pfn2), p + 16);
+	sva_dma_run_end(&run);
+	assert_int_equal(env_stats(&e).iotlb_hits - s1.iotlb_hits, 1); /* the memo's */
 
 	/* read-only now: the write the memo holds is refused, the read still at hand */
 	assert_int_equal(sva_mm_mprotect(mm, a, PAGE, SVA_PROT_READ), 0);

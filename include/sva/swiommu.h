@@ -255,10 +255,12 @@ bool sva_dma_run_begin(struct sva_dma_run *r, struct sva_device *dev, uint32_t p
  * (the IOTLB's generation, read inside the run, as a fill reads it) and the PASID entry is the
  * same word - every change of translation bumps the generation before its flush, and waits for
  * the runs that may still use the old frame, as for an IOTLB hit. Counted as an IOTLB hit.
+ * A page enters it when the IOTLB answered for it (a page walked is not kept: streams of
+ * pages, each reached once, would only evict it).
  * Not used with an LRU IOTLB (whose hits update the order) or an ATS device (its ATC answers).
  * Zero it (or sva_dma_memo_reset()) before its first use; every field private.
  */
-#define SVA_DMA_MEMO_ENTRIES 8
+#define SVA_DMA_MEMO_ENTRIES 64 /* 32 pages each way: a 128 KiB descriptor's */
 struct sva_dma_memo_entry {
 	uint64_t vpn, word, gen, pfn;
 	char *frame;

@@ -805,23 +805,17 @@ void sva_dma_run_end(struct sva_dma_run *r)
 	r->held = false;
 }
 
-/* The memo's slot for a page and a direction. */
-static inline struct sva_dma_memo_entry *sva_dma_memo_slot(struct sva_dma_memo *m, uint64_t vpn,
-							   bool write)
-{
-	return &m->e[(vpn * 2 + write) % SVA_DMA_MEMO_ENTRIES];
-}
-
-void *sva_dma_run_page(struct sva_dma_run *r, uint64_t va, bool write, uint64_t *pfn)
+/*
+ * The frame of @va's page for a run without a memo (or past it): the ATC of an ATS device, else
+ * the hit path of sva_translate() inlined, a miss walked in the run's section. NULL when not
+ * at hand; *@hit when the IOTLB answered.
+ */
+static inline __attribute__((always_inline)) char *
+sva_dma_run_frame(struct sva_dma_run *r, uint64_t va, bool write, uint64_t *pfn, bool *hit)
 {
 	struct sva_sw_device *sdev = sva_sw_device_of(r->dev);
 	unsigned access = write ? SVA_ACCESS_WRITE : SVA_ACCESS_READ;
-	struct sva_dma_memo_entry *m = NULL; /* the memo's slot to fill */
-	uint64_t gen = 0, word = 0;
-	char *frame;
 
-	if (!r->held)
-		return NULL;
 	if (r->dev->ats) { /* through the ATC, as sva_dma_translate(); a miss asks: not here */
 		struct sva_ats_completion c;
 
@@ -830,37 +824,26 @@ void *sva_dma_run_page(struct sva_dma_run *r, uint64_t va, bool write, uint64_t 
 			return NULL;
 		*pfn = c.pfn;
 	} else {
-		struct sva_iotlb_result hit;
+		struct sva_iotlb_result res;
 		struct sva_sw_tr tr;
 		bool missed = false;
 
-		/* the hit path of sva_translate(), inlined; the memo before the IOTLB */
 		if (r->pasid < sdev->table.max_pasids && va < SVA_TASK_SIZE) {
-			struct sva_iotlb_key key;
+			uint64_t word =
+				sva_pasid_entry_word(sva_pasid_table_entry(&sdev->table, r->pasid));
+			struct sva_iotlb_key key = { .did = sva_pasid_word_did(word),
+						     .pasid = r->pasid,
+						     .vpn = va >> SVA_PAGE_SHIFT };
 
-			word = sva_pasid_entry_word(sva_pasid_table_entry(&sdev->table, r->pasid));
-			key = (struct sva_iotlb_key){ .did = sva_pasid_word_did(word),
-						      .pasid = r->pasid,
-						      .vpn = va >> SVA_PAGE_SHIFT };
 			missed = sva_pasid_word_state(word) == SVA_PASID_ENTRY_TRANSLATING;
-			if (missed && r->memo) {
-				/* before the lookup or the walk that would fill the memo */
-				gen = sva_iotlb_gen(sdev->iotlb);
-				m = sva_dma_memo_slot(r->memo, key.vpn, write);
-				if (m->valid && m->vpn == key.vpn && m->write == write &&
-				    m->pasid == r->pasid && m->word == word && m->gen == gen) {
-					sva_sw_count(&sdev->c.iotlb_hits);
-					*pfn = m->pfn;
-					return m->frame + (va & ~SVA_PAGE_MASK);
-				}
-			}
-			if (missed && sva_iotlb_lookup(sdev->iotlb, &key, &hit) &&
-			    sva_sw_hit_usable(hit.perm, access, false)) {
-				if (hit.perm & SVA_IOTLB_EXT)
+			if (missed && sva_iotlb_lookup(sdev->iotlb, &key, &res) &&
+			    sva_sw_hit_usable(res.perm, access, false)) {
+				if (res.perm & SVA_IOTLB_EXT)
 					return NULL;
 				sva_sw_count(&sdev->c.iotlb_hits);
-				*pfn = hit.pfn;
-				goto found;
+				*pfn = res.pfn;
+				*hit = true;
+				return sva_phys_pfn_address(sdev->sw->phys, *pfn);
 			}
 		}
 		sva_sw_translate(sdev, r->pasid, va, access,
@@ -870,12 +853,46 @@ void *sva_dma_run_page(struct sva_dma_run *r, uint64_t va, bool write, uint64_t 
 			return NULL;
 		*pfn = tr.pfn;
 	}
-found:
-	frame = sva_phys_pfn_address(sdev->sw->phys, *pfn);
-	if (!frame)
-		return NULL;
-	if (m) /* with the generation and the entry read before the lookup that found it */
-		*m = (struct sva_dma_memo_entry){ .vpn = va >> SVA_PAGE_SHIFT,
+	return sva_phys_pfn_address(sdev->sw->phys, *pfn);
+}
+
+/* The memo's slot for a page and a direction. */
+static inline struct sva_dma_memo_entry *sva_dma_memo_slot(struct sva_dma_memo *m, uint64_t vpn,
+							   bool write)
+{
+	return &m->e[(vpn * 2 + write) % SVA_DMA_MEMO_ENTRIES];
+}
+
+/*
+ * The same through the run's memo: an entry made with the IOTLB generation and the PASID
+ * entry's word that are still the current ones stands for the IOTLB's answer; else the
+ * answer, memoised when the IOTLB gave it (with the generation read before the lookup).
+ */
+static inline __attribute__((always_inline)) char *
+sva_dma_run_frame_memo(struct sva_dma_run *r, uint64_t va, bool write, uint64_t *pfn)
+{
+	struct sva_sw_device *sdev = sva_sw_device_of(r->dev);
+	uint64_t vpn = va >> SVA_PAGE_SHIFT, word, gen;
+	struct sva_dma_memo_entry *m;
+	bool hit = false;
+	char *frame;
+
+	if (r->pasid >= sdev->table.max_pasids)
+		return sva_dma_run_frame(r, va, write, pfn, &hit);
+	word = sva_pasid_entry_word(sva_pasid_table_entry(&sdev->table, r->pasid));
+	gen = sva_iotlb_gen(sdev->iotlb); /* before the lookup or the walk */
+	m = sva_dma_memo_slot(r->memo, vpn, write);
+	if (m->valid && m->vpn == vpn && m->write == write && m->pasid == r->pasid &&
+	    m->word == word && m->gen == gen &&
+	    sva_pasid_word_state(word) == SVA_PASID_ENTRY_TRANSLATING) {
+		sva_sw_count(&sdev->c.iotlb_hits);
+		*pfn = m->pfn;
+		return m->frame;
+	}
+	frame = sva_dma_run_frame(r, va, write, pfn, &hit);
+	/* a page walked is not memoised until it hits: a stream of pages never does */
+	if (frame && hit)
+		*m = (struct sva_dma_memo_entry){ .vpn = vpn,
 						  .word = word,
 						  .gen = gen,
 						  .pfn = *pfn,
@@ -883,7 +900,19 @@ found:
 						  .pasid = r->pasid,
 						  .write = write,
 						  .valid = true };
-	return frame + (va & ~SVA_PAGE_MASK);
+	return frame;
+}
+
+void *sva_dma_run_page(struct sva_dma_run *r, uint64_t va, bool write, uint64_t *pfn)
+{
+	bool hit = false;
+	char *frame;
+
+	if (!r->held)
+		return NULL;
+	frame = r->memo ? sva_dma_run_frame_memo(r, va, write, pfn)
+			: sva_dma_run_frame(r, va, write, pfn, &hit);
+	return frame ? frame + (va & ~SVA_PAGE_MASK) : NULL;
 }
 
 void sva_dma_run_access(struct sva_dma_run *r, uint64_t va, uint64_t pfn, bool write)
