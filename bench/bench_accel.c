@@ -15,8 +15,9 @@
  *                               survives the noise of a shared machine better than either rate;
  *  - crc32c.sw_mbps:            the table-free CRC32C the engines use, MB/s on one thread.
  *
- * The engine copies frame to frame in DMA runs (one in-flight section over the pages, an IOTLB
- * lookup per page and direction, no buffer), polls its queue before it sleeps, and the
+ * The engine copies frame to frame in DMA runs (one in-flight section over the pages, a lookup
+ * per page and direction - in the engine's memo of pages for a descriptor of up to 32 pages
+ * each way, else the IOTLB - no buffer), polls its queue before it sleeps, and the
  * submitting thread polls the record with a system call, a pause between polls and a yield
  * every 16; on a 2-core machine the engine and the poller each take a core. Each figure is the
  * best of its rounds. Output: "BENCH <name> <value> <unit>"; with valgrind installed also

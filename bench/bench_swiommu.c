@@ -16,7 +16,8 @@
  *  - sva.bind_unbind:        ns per sva_bind_device() + sva_unbind_device() pair of a live mm
  *                            (an SVA domain, notifier registration, PASID entry, flush, wait);
  *  - iotlb.stream_hit_rate:  % of IOTLB hits for sequential 64-byte DMA accesses over 1 MiB
- *                            with the default IOTLB (64 x 4);
+ *                            with the default IOTLB (64 x 4), by a device without ATS (an ATS
+ *                            device's accesses are the ATC's: the IOTLB sees one a page);
  *  - iopf.round_trip:        ns per page for a PRI-capable device writing 8 bytes into each page
  *                            of a mapping never touched: the translation faults, the page
  *                            request goes through the PRQ, its "prq" thread, the core's fault
@@ -33,6 +34,7 @@
  * (bench_instr.h: this program again under callgrind, `--instr hit|miss`).
  * `bench_swiommu translate` prints translate.hit and translate.miss only.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,13 +80,14 @@ struct bench {
 	struct sva_bond *bond;
 	uint32_t pasid;
 	uint64_t a;
+	bool no_ats; /* the device without ATS: its DMA goes through the IOTLB, not the ATC */
 };
 
 static void bench_init(struct bench *b, unsigned sets, unsigned ways, uint64_t len)
 {
 	struct sva_mm_sys_config mc = { .frames = 4096 };
 	struct sva_swiommu_config cfg = { .iotlb_sets = sets, .iotlb_ways = ways };
-	struct sva_device_config dc = { .name = "bench", .pasid_bits = 20, .ats = true };
+	struct sva_device_config dc = { .name = "bench", .pasid_bits = 20, .ats = !b->no_ats };
 
 	if (sva_world_create(NULL, &b->w) || sva_mm_sys_create(b->w, &mc, &b->mm_sys) ||
 	    sva_iommu_sys_create(b->mm_sys, &b->isys) ||
@@ -370,9 +373,15 @@ int main(int argc, char **argv)
 	ats = time_ats(&b, false);
 	atc = time_ats(&b, true);
 	dma = time_dma_read(&b);
-	stream = stream_hit_rate(&b);
 	bind = time_bind_unbind(&b);
 	bench_fini(&b);
+
+	/* an ATS device's stream would be the ATC's, one IOTLB lookup a page (its request) */
+	b.no_ats = true;
+	bench_init(&b, 0, 0, STREAM_LEN);
+	stream = stream_hit_rate(&b);
+	bench_fini(&b);
+	b.no_ats = false;
 
 	pri_init(&b);
 	round_trip = time_iopf_round_trip(&b);

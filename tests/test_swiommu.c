@@ -203,7 +203,6 @@ static void test_iotlb_invalidation(void **state)
 struct walk_sync {
 	struct sva_inflight f;
 	unsigned sections;
-	unsigned handle;    /* the walker's: a slot, or past them the fallback counters */
 	atomic_int entered; /* the walker is in its sections */
 	atomic_int leave;   /* the walker may leave one section (counts up) */
 	atomic_int synced;  /* sva_inflight_sync() returned */
@@ -222,7 +221,6 @@ static int walk_sync_walker(void *arg)
 
 	for (unsigned i = 0; i < ws->sections; i++)
 		h[i] = sva_inflight_walk_begin(&ws->f);
-	ws->handle = h[0];
 	atomic_store(&ws->entered, 1);
 	for (unsigned i = ws->sections; i-- > 0;) {
 		spin_until(&ws->leave, (int)(ws->sections - i));
@@ -240,46 +238,11 @@ static int walk_sync_syncer(void *arg)
 	return 0;
 }
 
-/* Take (and leave) one walk section: the thread keeps the slot it was given. */
-static int walk_once(void *arg)
-{
-	struct sva_inflight *f = arg;
-
-	sva_inflight_walk_end(f, sva_inflight_walk_begin(f));
-	return 0;
-}
-
 /*
- * The synchroniser started while @ws's walker is in its sections, and never returns before the
- * walker left the outermost one (it has had many chances to by the time it is checked). The
- * walker is let go either way, so that a failure ends the test rather than hanging it.
- */
-static void walk_sync_check(struct walk_sync *ws)
-{
-	struct sva_actor *walker, *syncer;
-	bool early = false;
-
-	assert_int_equal(sva_actor_spawn(ws->f.w, "walker", walk_sync_walker, ws, 0, &walker), 0);
-	spin_until(&ws->entered, 1);
-	assert_int_equal(sva_actor_spawn(ws->f.w, "syncer", walk_sync_syncer, ws, 0, &syncer), 0);
-	while (!atomic_load(&ws->f.waiting) && !atomic_load(&ws->synced))
-		sched_yield(); /* it is waiting (or, wrongly, done) */
-	for (unsigned i = 0; i < ws->sections; i++) {
-		for (int k = 0; k < 1000; k++)
-			sched_yield();
-		early |= atomic_load(&ws->synced) != 0;
-		atomic_store(&ws->leave, (int)i + 1); /* the innermost first */
-	}
-	assert_int_equal(sva_actor_join(syncer, NULL), 0);
-	assert_int_equal(sva_actor_join(walker, NULL), 0);
-	assert_false(early);
-	assert_int_equal(atomic_load(&ws->synced), 1);
-}
-
-/*
- * An invalidation waits for the walks that began before it: a thread's own slot (plain
- * stores, membarrier where the kernel has it), nested sections counted once, and a thread
- * beyond the slots, on the fallback counters.
+ * An invalidation waits for the walks that began before it, nested ones too: the synchroniser
+ * started while the walker is in its sections never returns before the walker left the
+ * outermost one (it has had many chances to by the time it is checked). The walker is let go
+ * either way, so that a failure ends the test rather than hanging it.
  */
 static void test_walk_sections_are_waited_for(void **state)
 {
@@ -289,28 +252,30 @@ static void test_walk_sections_are_waited_for(void **state)
 
 	assert_non_null(ws);
 	sva_inflight_init(&ws->f, w);
-	assert_true(ws->f.keyed);
 	for (unsigned sections = 1; sections <= 2; sections++) {
+		struct sva_actor *walker, *syncer;
+		bool early = false;
+
 		ws->sections = sections;
 		atomic_store(&ws->entered, 0);
 		atomic_store(&ws->leave, 0);
 		atomic_store(&ws->synced, 0);
-		walk_sync_check(ws);
-		assert_true(ws->handle < SVA_INFLIGHT_SLOTS);
+		assert_int_equal(sva_actor_spawn(w, "walker", walk_sync_walker, ws, 0, &walker), 0);
+		spin_until(&ws->entered, 1);
+		assert_int_equal(sva_actor_spawn(w, "syncer", walk_sync_syncer, ws, 0, &syncer), 0);
+		while (!atomic_load(&ws->f.waiting) && !atomic_load(&ws->synced))
+			sched_yield(); /* it is waiting (or, wrongly, done) */
+		for (unsigned i = 0; i < sections; i++) {
+			for (int k = 0; k < 1000; k++)
+				sched_yield();
+			early |= atomic_load(&ws->synced) != 0;
+			atomic_store(&ws->leave, (int)i + 1); /* the innermost first */
+		}
+		assert_int_equal(sva_actor_join(syncer, NULL), 0);
+		assert_int_equal(sva_actor_join(walker, NULL), 0);
+		assert_false(early);
+		assert_int_equal(atomic_load(&ws->synced), 1);
 	}
-	/* every slot taken (each spawned walker is a new thread): the next walks on the counters */
-	while (atomic_load(&ws->f.nslots) < SVA_INFLIGHT_SLOTS) {
-		struct sva_actor *a;
-
-		assert_int_equal(sva_actor_spawn(w, "taker", walk_once, &ws->f, 0, &a), 0);
-		assert_int_equal(sva_actor_join(a, NULL), 0);
-	}
-	ws->sections = 1;
-	atomic_store(&ws->entered, 0);
-	atomic_store(&ws->leave, 0);
-	atomic_store(&ws->synced, 0);
-	walk_sync_check(ws);
-	assert_true(ws->handle >= SVA_INFLIGHT_SLOTS);
 	sva_inflight_destroy(&ws->f);
 	free(ws);
 	sva_test_world_done(w);
@@ -1025,6 +990,72 @@ static void test_dma_run_frames_and_fallbacks(void **state)
 	env_done(&e);
 }
 
+/*
+ * A DMA run's memo (native): a page the IOTLB answered for in a run is found there by the next
+ * runs (counted as an IOTLB hit, no walk), until anything is invalidated: an mprotect to
+ * read-only refuses the write the memo had seen; after an munmap the page is not at hand, as
+ * without the memo.
+ */
+static void test_dma_run_memo_until_invalidated(void **state)
+{
+	struct env e;
+	struct sva_device *dev;
+	struct sva_swiommu_stats s0, s1;
+	struct sva_dma_memo memo;
+	struct sva_dma_run run;
+	struct sva_mm *mm;
+	struct sva_bond *bond;
+	uint64_t a, pfn = 0, pfn2 = 0;
+	uint32_t pasid;
+	char *p, *p2;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_NATIVE);
+	dev = env_dev(&e, "acc0", 20, false);
+	assert_int_equal(sva_mm_create(e.mm_sys, "proc", &mm), 0);
+	a = env_mmap(mm, 2 * PAGE, RW, SVA_MAP_POPULATE);
+	assert_int_equal(sva_bind_device(dev, mm, &bond), 0);
+	pasid = sva_bond_pasid(bond);
+	sva_dma_memo_reset(&memo);
+
+	assert_true(sva_dma_run_begin_memo(&run, dev, pasid, 0, &memo));
+	p = sva_dma_run_page(&run, a + 8, true, &pfn);
+	assert_non_null(p);
+	assert_int_equal(pfn, cpu_pfn(mm, a));
+	sva_dma_run_end(&run);
+	s0 = env_stats(&e);
+	assert_true(sva_dma_run_begin_memo(&run, dev, pasid, 0, &memo));
+	p2 = sva_dma_run_page(&run, a + 16, true, &pfn2);
+	assert_ptr_equal(p2, p + 8);
+	assert_int_equal(pfn2, pfn);
+	assert_non_null(sva_dma_run_page(&run, a + PAGE, false, &pfn2));
+	sva_dma_run_end(&run);
+	s1 = env_stats(&e);
+	assert_int_equal(s1.iotlb_hits - s0.iotlb_hits, 1); /* the IOTLB's, now memoised */
+	assert_int_equal(s1.walks - s0.walks, 1);	    /* the second page's */
+	assert_true(sva_dma_run_begin_memo(&run, dev, pasid, 0, &memo));
+	assert_ptr_equal(sva_dma_run_page(&run, a + 24, true, &pfn2), p + 16);
+	sva_dma_run_end(&run);
+	assert_int_equal(env_stats(&e).iotlb_hits - s1.iotlb_hits, 1); /* the memo's */
+
+	/* read-only now: the write the memo holds is refused, the read still at hand */
+	assert_int_equal(sva_mm_mprotect(mm, a, PAGE, SVA_PROT_READ), 0);
+	assert_true(sva_dma_run_begin_memo(&run, dev, pasid, 0, &memo));
+	assert_null(sva_dma_run_page(&run, a + 8, true, &pfn2));
+	assert_non_null(sva_dma_run_page(&run, a + 8, false, &pfn2));
+	assert_int_equal(pfn2, pfn);
+	sva_dma_run_end(&run);
+	/* unmapped: not at hand, whatever the memo saw */
+	assert_int_equal(sva_mm_munmap(mm, a, PAGE), 0);
+	assert_true(sva_dma_run_begin_memo(&run, dev, pasid, 0, &memo));
+	assert_null(sva_dma_run_page(&run, a + 8, false, &pfn2));
+	sva_dma_run_end(&run);
+
+	sva_unbind_device(bond);
+	sva_mmput(mm);
+	env_done(&e);
+}
+
 static void test_paging_and_blocked_domains(void **state)
 {
 	struct env e;
@@ -1683,6 +1714,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_two_devices_share_domain_iotlb_and_atc),
 		cmocka_unit_test(test_dma_helpers_stop_at_first_fault),
 		cmocka_unit_test(test_dma_run_frames_and_fallbacks),
+		cmocka_unit_test(test_dma_run_memo_until_invalidated),
 		cmocka_unit_test(test_paging_and_blocked_domains),
 		cmocka_unit_test(test_attach_to_exited_mm_refused),
 		cmocka_unit_test(test_config_and_tiny_iotlb_end_to_end),

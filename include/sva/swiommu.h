@@ -237,14 +237,44 @@ int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint6
  * the pages of a step are at hand, before touching them. The run must end before anything
  * that waits (a page request, a sleep): an invalidation waits for it.
  */
+struct sva_dma_memo;
 struct sva_dma_run {
 	struct sva_device *dev;
 	uint32_t pasid;
 	uint64_t gen;
 	unsigned idx;
 	bool held;
+	struct sva_dma_memo *memo;
 };
 bool sva_dma_run_begin(struct sva_dma_run *r, struct sva_device *dev, uint32_t pasid, uint64_t gen);
+
+/*
+ * A device model's memo of the pages its runs reached, kept from run to run by one thread (an
+ * engine's, say: a descriptor ring reuses its pages): a page found there skips the IOTLB's
+ * lookup. An entry holds only while nothing was invalidated on the IOMMU since it was made
+ * (the IOTLB's generation, read inside the run, as a fill reads it) and the PASID entry is the
+ * same word - every change of translation bumps the generation before its flush, and waits for
+ * the runs that may still use the old frame, as for an IOTLB hit. Counted as an IOTLB hit.
+ * A page enters it when the IOTLB answered for it (a page walked is not kept: streams of
+ * pages, each reached once, would only evict it).
+ * Not used with an LRU IOTLB (whose hits update the order) or an ATS device (its ATC answers).
+ * Zero it (or sva_dma_memo_reset()) before its first use; every field private.
+ */
+#define SVA_DMA_MEMO_ENTRIES 64 /* 32 pages each way: a 128 KiB descriptor's */
+struct sva_dma_memo_entry {
+	uint64_t vpn, word, gen, pfn;
+	char *frame;
+	uint32_t pasid;
+	bool write, valid;
+};
+struct sva_dma_memo {
+	struct sva_device *dev;
+	struct sva_dma_memo_entry e[SVA_DMA_MEMO_ENTRIES];
+};
+void sva_dma_memo_reset(struct sva_dma_memo *m);
+/* sva_dma_run_begin() with @memo (NULL: none) for the run's page lookups. */
+bool sva_dma_run_begin_memo(struct sva_dma_run *r, struct sva_device *dev, uint32_t pasid,
+			    uint64_t gen, struct sva_dma_memo *memo);
 void *sva_dma_run_page(struct sva_dma_run *r, uint64_t va, bool write, uint64_t *pfn);
 void sva_dma_run_access(struct sva_dma_run *r, uint64_t va, uint64_t pfn, bool write);
 void sva_dma_run_end(struct sva_dma_run *r);

@@ -19,8 +19,10 @@
  *
  * Native engines poll their group's queue a while (pauses, a yield now and then) before they
  * sleep on a->work, and a submitter wakes a->work only when an engine sleeps there (a->sleepers);
- * a job's end wakes wq->idle only when someone waits there (wq->idle_waiters). Sim: every
- * wait and wake-up as before (they are scheduling points and footprints).
+ * a job's end wakes wq->idle only when someone waits there (wq->idle_waiters), and drops the
+ * ctx's in-flight count without the WQ lock (a seq_cst subtract, then idle_waiters read: a
+ * waiter counts itself in before it reads the count, so one of them sees the other). Sim: every
+ * wait and wake-up, and that lock, as before (they are scheduling points and footprints).
  *
  * Locks: wq->lock (spinlock, leaf) around slots and counts; nothing else. The stop runs under
  * uacce's device mutex and sleeps on the WQ's idle queue, which engines never need.
@@ -97,6 +99,9 @@ static bool sva_accel_take(struct sva_accel_engine *e, struct sva_accel_job *job
 		slot = sva_list_first_entry(&wq->pending, struct sva_accel_slot, node);
 		sva_list_del(&slot->node);
 		wq->npending--;
+		/* in flight before no longer pending: a drain's lock-free condition reads
+		   npending, then inflight, and must never see the job in neither */
+		atomic_fetch_add(&slot->ctx->inflight, 1);
 		atomic_fetch_sub(&slot->ctx->npending, 1);
 		atomic_fetch_sub(&a->queued[wq->group], 1);
 		*job = (struct sva_accel_job){ .wq = wq, .ctx = slot->ctx, .desc = slot->desc };
@@ -106,7 +111,6 @@ static bool sva_accel_take(struct sva_accel_engine *e, struct sva_accel_job *job
 		job->seq = atomic_fetch_add(&a->seq, 1) + 1;
 		atomic_store(&e->run_seq,
 			     (job->seq << 23) | ((uint64_t)wq->index << 20) | job->pasid);
-		atomic_fetch_add(&slot->ctx->inflight, 1);
 		sva_list_add_tail(&slot->node, &wq->free);
 		sva_spin_unlock(&wq->lock);
 		e->next_wq = (e->next_wq + n + 1) % a->nwqs;
@@ -151,9 +155,13 @@ static void sva_accel_run(struct sva_accel_engine *e, struct sva_accel_job *job)
 			  c.fault_addr, job->gen, job->id);
 	/* the record is written: only now may a stopper or a DRAIN see the job gone */
 	atomic_store(&e->run_seq, 0);
-	sva_spin_lock(&wq->lock);
-	atomic_fetch_sub(&job->ctx->inflight, 1);
-	sva_spin_unlock(&wq->lock);
+	if (a->native) { /* seq_cst, before idle_waiters is read: no lock needed (see above) */
+		atomic_fetch_sub(&job->ctx->inflight, 1);
+	} else { /* sim: under the lock as before (its footprint is the schedule's) */
+		sva_spin_lock(&wq->lock);
+		atomic_fetch_sub(&job->ctx->inflight, 1);
+		sva_spin_unlock(&wq->lock);
+	}
 	if (a->native && !atomic_load(&wq->idle_waiters))
 		return; /* nobody waits on idle (sim: always woken, as before) */
 	sva_wake_up(&wq->idle);
@@ -232,6 +240,7 @@ int sva_accel_engines_start(struct sva_accel *a, unsigned n, const unsigned *gro
 		if (!e)
 			return -ENOMEM;
 		e->a = a;
+		sva_dma_memo_reset(&e->memo);
 		e->index = a->nengines;
 		e->next_wq = a->nengines % a->nwqs;
 		e->group = groups[a->nengines];

@@ -66,10 +66,11 @@ struct sva_accel_ctx {
 					   uacce queue, the idxd file; NULL: the kernel's ENQCMDS) */
 	uint32_t pasid;			/* the opener's (bound) PASID */
 	enum sva_accel_ctx_state state; /* under wq->lock */
-	atomic_uint inflight;		/* jobs of it running on engines; changed under wq->lock */
-	atomic_uint npending;		/* its slots on wq->pending; changed under wq->lock */
-	atomic_bool abort;		/* stopping: engines end its job at the next page */
-	struct sva_list_head node;	/* wq->ctxs */
+	atomic_uint inflight;	   /* jobs of it running on engines; raised under wq->lock (before
+				      npending drops), dropped at a job's end (native: lock-free) */
+	atomic_uint npending;	   /* its slots on wq->pending; changed under wq->lock */
+	atomic_bool abort;	   /* stopping: engines end its job at the next page */
+	struct sva_list_head node; /* wq->ctxs */
 };
 
 /* A descriptor waiting in a WQ. */
@@ -123,6 +124,7 @@ struct sva_accel_engine {
 	/* the job it runs, for DRAIN: set under the job's wq->lock at take, cleared at its end */
 	atomic_uint_fast64_t run_seq; /* 0: none */
 	atomic_uint run_wq, run_pasid;
+	struct sva_dma_memo memo; /* the pages its DMA runs reached (its thread's only) */
 	uint8_t buf[3][SVA_PAGE_SIZE];
 };
 

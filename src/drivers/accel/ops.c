@@ -287,6 +287,10 @@ static void sva_accel_copy(struct sva_accel_exec *x, const struct dsa_hw_desc *d
 	uint8_t *buf = x->e->buf[0];
 	struct sva_dma_status st;
 	struct sva_dma_run run = { .held = false };
+	/* the engine's memo of pages, for descriptors it can hold (beyond, a stream) */
+	struct sva_dma_memo *memo =
+		(uint64_t)d->xfer_size * n <= SVA_DMA_MEMO_ENTRIES * SVA_PAGE_SIZE ? &x->e->memo
+										   : NULL;
 	unsigned pages = 0;
 	uint64_t done = 0;
 	uint32_t sum = 0;
@@ -300,7 +304,7 @@ static void sva_accel_copy(struct sva_accel_exec *x, const struct dsa_hw_desc *d
 			break;
 		if (run.held && ++pages % SVA_ACCEL_RUN_PAGES == 0)
 			sva_dma_run_end(&run);
-		if ((run.held || sva_dma_run_begin(&run, x->a->dev, x->pasid, x->gen)) &&
+		if ((run.held || sva_dma_run_begin_memo(&run, x->a->dev, x->pasid, x->gen, memo)) &&
 		    sva_accel_copy_fast(&run, va, n, done, step, buf, crc ? &sum : NULL)) {
 			done += step;
 			continue;
@@ -965,7 +969,7 @@ static bool sva_accel_record_fast(struct sva_accel_exec *x, uint64_t va,
 	uint64_t pfn;
 	void *p;
 
-	if (!sva_dma_run_begin(&run, x->a->dev, x->pasid, x->gen))
+	if (!sva_dma_run_begin_memo(&run, x->a->dev, x->pasid, x->gen, x->e ? &x->e->memo : NULL))
 		return false;
 	p = sva_accel_min(sizeof(*rec), SVA_ACCEL_PAGE_LEFT(va)) == sizeof(*rec)
 		    ? sva_dma_run_page(&run, va, true, &pfn)

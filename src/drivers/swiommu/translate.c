@@ -302,16 +302,13 @@ static unsigned sva_sw_access_of(unsigned perm)
 	       (perm & SVA_IOTLB_X ? SVA_ACCESS_EXEC : 0);
 }
 
-/* Everything but a native IOTLB hit: the scheduling point, a miss, a fault. */
-static __attribute__((noinline)) int sva_translate_slow(struct sva_sw_device *sdev, uint32_t pasid,
-							uint64_t va, unsigned access,
-							unsigned flags, struct sva_translation *out)
+/* @out from @tr: 0, or a fault logged (or counted) and -EFAULT. */
+static inline __attribute__((always_inline)) int
+sva_sw_translated(struct sva_sw_device *sdev, uint32_t pasid, uint64_t va, unsigned access,
+		  const struct sva_sw_tr *t, struct sva_translation *out)
 {
-	struct sva_sw_tr tr;
+	struct sva_sw_tr tr = *t;
 
-	if (sdev->sim) /* what the translation reads, it names */
-		sva_sw_point(sdev, flags);
-	sva_sw_translate(sdev, pasid, va, access, flags, &tr);
 	out->iotlb_hit = tr.hit;
 	out->reason = tr.reason;
 	if (__builtin_expect(tr.reason != SVA_FAULT_NONE, 0)) {
@@ -331,6 +328,36 @@ static __attribute__((noinline)) int sva_translate_slow(struct sva_sw_device *sd
 	return 0;
 }
 
+/* Everything but a native IOTLB hit or miss: the scheduling point, a fault, sim. */
+static __attribute__((noinline)) int sva_translate_slow(struct sva_sw_device *sdev, uint32_t pasid,
+							uint64_t va, unsigned access,
+							unsigned flags, struct sva_translation *out)
+{
+	struct sva_sw_tr tr;
+
+	if (sdev->sim) /* what the translation reads, it names */
+		sva_sw_point(sdev, flags);
+	sva_sw_translate(sdev, pasid, va, access, flags, &tr);
+	return sva_sw_translated(sdev, pasid, va, access, &tr, out);
+}
+
+/*
+ * A native miss of a translating entry @e (the IOTLB looked up in vain for @key): straight to
+ * the walk, as sva_translate_slow() would go with SVA_SW_MISSED once it had read the entry
+ * again.
+ */
+static __attribute__((noinline)) int sva_translate_miss(struct sva_sw_device *sdev,
+							struct sva_pasid_entry *e,
+							const struct sva_iotlb_key *key,
+							uint64_t va, unsigned access,
+							unsigned flags, struct sva_translation *out)
+{
+	struct sva_sw_tr tr = { .reason = SVA_FAULT_NONE };
+
+	sva_sw_walk(sdev, e, key, va, access, flags, &tr);
+	return sva_sw_translated(sdev, key->pasid, va, access, &tr, out);
+}
+
 /* sva_translate(), with SVA_SW_IN_SECTION when the DMA helpers call it. */
 static inline __attribute__((always_inline)) int
 sva_sw_translate_dev(struct sva_device *dev, uint32_t pasid, uint64_t va, unsigned access,
@@ -338,21 +365,24 @@ sva_sw_translate_dev(struct sva_device *dev, uint32_t pasid, uint64_t va, unsign
 {
 	struct sva_sw_device *sdev = sva_sw_device_of(dev);
 	struct sva_iotlb_result r;
-	bool missed = false;
+	bool missed;
 	uint64_t word;
 
-	/* the hit path, kept small: PASID entry, IOTLB set, done */
+	/* the hit path, kept small: PASID entry, IOTLB set, done; a miss straight to the walk */
 	if (__builtin_expect(!sdev->sim && pasid < sdev->table.max_pasids && va < SVA_TASK_SIZE,
 			     1)) {
-		word = sva_pasid_entry_word(sva_pasid_table_entry(&sdev->table, pasid));
+		struct sva_pasid_entry *e = sva_pasid_table_entry(&sdev->table, pasid);
+		struct sva_iotlb_key key;
+
+		word = sva_pasid_entry_word(e);
 		missed = sva_pasid_word_state(word) == SVA_PASID_ENTRY_TRANSLATING;
-		if (missed &&
-		    sva_iotlb_lookup(sdev->iotlb,
-				     &(struct sva_iotlb_key){ .did = sva_pasid_word_did(word),
-							      .pasid = pasid,
-							      .vpn = va >> SVA_PAGE_SHIFT },
-				     &r) &&
-		    sva_sw_hit_usable(r.perm, access, false)) {
+		key = (struct sva_iotlb_key){ .did = sva_pasid_word_did(word),
+					      .pasid = pasid,
+					      .vpn = va >> SVA_PAGE_SHIFT };
+		if (missed && !(sva_iotlb_lookup(sdev->iotlb, &key, &r) &&
+				sva_sw_hit_usable(r.perm, access, false)))
+			return sva_translate_miss(sdev, e, &key, va, access, flags, out);
+		if (missed) {
 			sva_sw_count(&sdev->c.iotlb_hits);
 			*out = (struct sva_translation){ .pfn = r.pfn,
 							 .perm = sva_sw_access_of(r.perm),
@@ -363,9 +393,7 @@ sva_sw_translate_dev(struct sva_device *dev, uint32_t pasid, uint64_t va, unsign
 			return 0;
 		}
 	}
-	/* missed: looked up in vain (the slow path re-reads the entry, walks directly) */
-	return sva_translate_slow(sdev, pasid, va, access, flags | (missed ? SVA_SW_MISSED : 0),
-				  out);
+	return sva_translate_slow(sdev, pasid, va, access, flags, out);
 }
 
 int sva_translate(struct sva_device *dev, uint32_t pasid, uint64_t va, unsigned access,
@@ -741,14 +769,33 @@ int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint6
 
 /* ---- DMA runs (native) ---- */
 
-bool sva_dma_run_begin(struct sva_dma_run *r, struct sva_device *dev, uint32_t pasid, uint64_t gen)
+void sva_dma_memo_reset(struct sva_dma_memo *m)
 {
+	*m = (struct sva_dma_memo){ .dev = NULL };
+}
+
+bool sva_dma_run_begin_memo(struct sva_dma_run *r, struct sva_device *dev, uint32_t pasid,
+			    uint64_t gen, struct sva_dma_memo *memo)
+{
+	struct sva_sw_device *sdev = sva_sw_device_of(dev);
+
 	*r = (struct sva_dma_run){ .dev = dev, .pasid = pasid, .gen = gen };
-	if (sva_sw_device_of(dev)->sim)
+	if (sdev->sim)
 		return false;
+	/* the memo stands for IOTLB hits: not where a hit does more (LRU) or the ATC answers */
+	if (memo && !dev->ats && sdev->iotlb->policy != SVA_IOTLB_LRU) {
+		if (memo->dev != dev) /* another device's pages: forgotten */
+			*memo = (struct sva_dma_memo){ .dev = dev };
+		r->memo = memo;
+	}
 	r->idx = sva_sw_dma_enter(dev);
 	r->held = true;
 	return true;
+}
+
+bool sva_dma_run_begin(struct sva_dma_run *r, struct sva_device *dev, uint32_t pasid, uint64_t gen)
+{
+	return sva_dma_run_begin_memo(r, dev, pasid, gen, NULL);
 }
 
 void sva_dma_run_end(struct sva_dma_run *r)
@@ -758,14 +805,17 @@ void sva_dma_run_end(struct sva_dma_run *r)
 	r->held = false;
 }
 
-void *sva_dma_run_page(struct sva_dma_run *r, uint64_t va, bool write, uint64_t *pfn)
+/*
+ * The frame of @va's page for a run without a memo (or past it): the ATC of an ATS device, else
+ * the hit path of sva_translate() inlined, a miss walked in the run's section. NULL when not
+ * at hand; *@hit when the IOTLB answered.
+ */
+static inline __attribute__((always_inline)) char *
+sva_dma_run_frame(struct sva_dma_run *r, uint64_t va, bool write, uint64_t *pfn, bool *hit)
 {
 	struct sva_sw_device *sdev = sva_sw_device_of(r->dev);
 	unsigned access = write ? SVA_ACCESS_WRITE : SVA_ACCESS_READ;
-	char *frame;
 
-	if (!r->held)
-		return NULL;
 	if (r->dev->ats) { /* through the ATC, as sva_dma_translate(); a miss asks: not here */
 		struct sva_ats_completion c;
 
@@ -774,11 +824,10 @@ void *sva_dma_run_page(struct sva_dma_run *r, uint64_t va, bool write, uint64_t 
 			return NULL;
 		*pfn = c.pfn;
 	} else {
-		struct sva_iotlb_result hit;
+		struct sva_iotlb_result res;
 		struct sva_sw_tr tr;
 		bool missed = false;
 
-		/* the hit path of sva_translate(), inlined */
 		if (r->pasid < sdev->table.max_pasids && va < SVA_TASK_SIZE) {
 			uint64_t word =
 				sva_pasid_entry_word(sva_pasid_table_entry(&sdev->table, r->pasid));
@@ -787,13 +836,14 @@ void *sva_dma_run_page(struct sva_dma_run *r, uint64_t va, bool write, uint64_t 
 						     .vpn = va >> SVA_PAGE_SHIFT };
 
 			missed = sva_pasid_word_state(word) == SVA_PASID_ENTRY_TRANSLATING;
-			if (missed && sva_iotlb_lookup(sdev->iotlb, &key, &hit) &&
-			    sva_sw_hit_usable(hit.perm, access, false)) {
-				if (hit.perm & SVA_IOTLB_EXT)
+			if (missed && sva_iotlb_lookup(sdev->iotlb, &key, &res) &&
+			    sva_sw_hit_usable(res.perm, access, false)) {
+				if (res.perm & SVA_IOTLB_EXT)
 					return NULL;
 				sva_sw_count(&sdev->c.iotlb_hits);
-				*pfn = hit.pfn;
-				goto found;
+				*pfn = res.pfn;
+				*hit = true;
+				return sva_phys_pfn_address(sdev->sw->phys, *pfn);
 			}
 		}
 		sva_sw_translate(sdev, r->pasid, va, access,
@@ -803,8 +853,65 @@ void *sva_dma_run_page(struct sva_dma_run *r, uint64_t va, bool write, uint64_t 
 			return NULL;
 		*pfn = tr.pfn;
 	}
-found:
-	frame = sva_phys_pfn_address(sdev->sw->phys, *pfn);
+	return sva_phys_pfn_address(sdev->sw->phys, *pfn);
+}
+
+/* The memo's slot for a page and a direction. */
+static inline struct sva_dma_memo_entry *sva_dma_memo_slot(struct sva_dma_memo *m, uint64_t vpn,
+							   bool write)
+{
+	return &m->e[(vpn * 2 + write) % SVA_DMA_MEMO_ENTRIES];
+}
+
+/*
+ * The same through the run's memo: an entry made with the IOTLB generation and the PASID
+ * entry's word that are still the current ones stands for the IOTLB's answer; else the
+ * answer, memoised when the IOTLB gave it (with the generation read before the lookup).
+ */
+static inline __attribute__((always_inline)) char *
+sva_dma_run_frame_memo(struct sva_dma_run *r, uint64_t va, bool write, uint64_t *pfn)
+{
+	struct sva_sw_device *sdev = sva_sw_device_of(r->dev);
+	uint64_t vpn = va >> SVA_PAGE_SHIFT, word, gen;
+	struct sva_dma_memo_entry *m;
+	bool hit = false;
+	char *frame;
+
+	if (r->pasid >= sdev->table.max_pasids)
+		return sva_dma_run_frame(r, va, write, pfn, &hit);
+	word = sva_pasid_entry_word(sva_pasid_table_entry(&sdev->table, r->pasid));
+	gen = sva_iotlb_gen(sdev->iotlb); /* before the lookup or the walk */
+	m = sva_dma_memo_slot(r->memo, vpn, write);
+	if (m->valid && m->vpn == vpn && m->write == write && m->pasid == r->pasid &&
+	    m->word == word && m->gen == gen &&
+	    sva_pasid_word_state(word) == SVA_PASID_ENTRY_TRANSLATING) {
+		sva_sw_count(&sdev->c.iotlb_hits);
+		*pfn = m->pfn;
+		return m->frame;
+	}
+	frame = sva_dma_run_frame(r, va, write, pfn, &hit);
+	/* a page walked is not memoised until it hits: a stream of pages never does */
+	if (frame && hit)
+		*m = (struct sva_dma_memo_entry){ .vpn = vpn,
+						  .word = word,
+						  .gen = gen,
+						  .pfn = *pfn,
+						  .frame = frame,
+						  .pasid = r->pasid,
+						  .write = write,
+						  .valid = true };
+	return frame;
+}
+
+void *sva_dma_run_page(struct sva_dma_run *r, uint64_t va, bool write, uint64_t *pfn)
+{
+	bool hit = false;
+	char *frame;
+
+	if (!r->held)
+		return NULL;
+	frame = r->memo ? sva_dma_run_frame_memo(r, va, write, pfn)
+			: sva_dma_run_frame(r, va, write, pfn, &hit);
 	return frame ? frame + (va & ~SVA_PAGE_MASK) : NULL;
 }
 
