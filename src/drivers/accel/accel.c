@@ -37,14 +37,14 @@ int sva_accel_ctx_open(struct sva_accel_wq *wq, const void *key, uint32_t pasid,
 	ctx->wq = wq;
 	ctx->q = key;
 	ctx->pasid = pasid;
-	ctx->state = started ? SVA_ACCEL_CTX_STARTED : SVA_ACCEL_CTX_INIT;
+	sva_unguarded(ctx->state) = started ? SVA_ACCEL_CTX_STARTED : SVA_ACCEL_CTX_INIT;
 	sva_list_init(&ctx->node);
 	sva_spin_lock(&wq->lock);
 	if (wq->mode == SVA_ACCEL_WQ_DEDICATED && !sva_glist_empty(&wq->ctxs)) {
 		ret = -EBUSY;
 	} else {
 		if (wq->mode == SVA_ACCEL_WQ_DEDICATED)
-			wq->pasid = pasid; /* the WQ's PASID, programmed at open */
+			sva_wq_locked(wq, pasid) = pasid; /* the WQ's PASID, programmed at open */
 		sva_glist_add_tail(&ctx->node, &wq->ctxs);
 	}
 	sva_spin_unlock(&wq->lock);
@@ -68,7 +68,7 @@ void sva_accel_ctx_close(struct sva_accel_ctx *ctx)
 	sva_spin_lock(&wq->lock);
 	sva_glist_del(&ctx->node, &wq->ctxs);
 	if (wq->mode == SVA_ACCEL_WQ_DEDICATED)
-		wq->pasid = SVA_PASID_INVALID;
+		sva_wq_locked(wq, pasid) = SVA_PASID_INVALID;
 	sva_spin_unlock(&wq->lock);
 	sva_trace(w, ACCEL_CLOSE, wq->name, ctx->pasid);
 	sva_free(w, &sva_obj_accel_ctx, ctx);
@@ -99,8 +99,8 @@ static int sva_accel_start_queue(struct sva_uacce_queue *q)
 	int ret = 0;
 
 	sva_spin_lock(&wq->lock);
-	if (ctx->state == SVA_ACCEL_CTX_INIT)
-		ctx->state = SVA_ACCEL_CTX_STARTED;
+	if (sva_ctx_state(ctx) == SVA_ACCEL_CTX_INIT)
+		sva_ctx_state(ctx) = SVA_ACCEL_CTX_STARTED;
 	else
 		ret = -EINVAL;
 	sva_spin_unlock(&wq->lock);
@@ -211,15 +211,15 @@ static int sva_accel_wq_create(struct sva_accel *a, unsigned index,
 	wq->max_xfer = wc->max_xfer && wc->max_xfer < a->max_xfer ? wc->max_xfer : a->max_xfer;
 	wq->max_batch =
 		wc->max_batch && wc->max_batch < a->max_batch ? wc->max_batch : a->max_batch;
-	wq->pasid = SVA_PASID_INVALID;
+	sva_unguarded(wq->pasid) = SVA_PASID_INVALID;
 	sva_spin_lock_init(a->w, &wq->lock, "accel_wq");
 	sva_waitq_init(a->w, &wq->idle, "accel_wq_idle");
 	atomic_init(&wq->idle_waiters, 0);
 	sva_glist_init(&wq->ctxs, &wq->lock);
-	sva_list_init(&wq->pending);
-	sva_list_init(&wq->free);
+	sva_glist_init(&wq->pending, &wq->lock);
+	sva_glist_init(&wq->free, &wq->lock);
 	for (unsigned i = 0; i < depth; i++)
-		sva_list_add_tail(&wq->slots[i].node, &wq->free);
+		sva_list_add_tail(&wq->slots[i].node, sva_glist_unguarded(&wq->free)); /* new */
 	wq->portal = sva_page_alloc(a->phys, 0);
 	wq->portal_limited = sva_page_alloc(a->phys, 0);
 	if (wc->mode == SVA_ACCEL_WQ_SHARED) {
@@ -228,7 +228,7 @@ static int sva_accel_wq_create(struct sva_accel *a, unsigned index,
 		if (wq->kctx) {
 			wq->kctx->wq = wq;
 			wq->kctx->pasid = SVA_PASID_INVALID;
-			wq->kctx->state = SVA_ACCEL_CTX_STARTED;
+			sva_unguarded(wq->kctx->state) = SVA_ACCEL_CTX_STARTED;
 			sva_list_init(&wq->kctx->node);
 		}
 	}
@@ -437,7 +437,7 @@ uint32_t sva_accel_wq_pasid(struct sva_accel *a, unsigned index)
 		return SVA_PASID_INVALID;
 	wq = a->wqs[index];
 	sva_spin_lock(&wq->lock);
-	pasid = wq->pasid;
+	pasid = sva_wq_locked(wq, pasid);
 	sva_spin_unlock(&wq->lock);
 	return pasid;
 }
@@ -451,7 +451,7 @@ unsigned sva_accel_wq_pending(struct sva_accel *a, unsigned index)
 		return 0;
 	wq = a->wqs[index];
 	sva_spin_lock(&wq->lock);
-	n = wq->npending;
+	n = sva_wq_locked(wq, npending);
 	sva_spin_unlock(&wq->lock);
 	return n;
 }

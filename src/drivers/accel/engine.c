@@ -69,7 +69,7 @@ static unsigned sva_accel_best_priority(struct sva_accel_engine *e)
 		if (wq->group != e->group || wq->priority <= best)
 			continue;
 		sva_spin_lock(&wq->lock);
-		if (!sva_list_empty(&wq->pending))
+		if (!sva_glist_empty(&wq->pending))
 			best = wq->priority;
 		sva_spin_unlock(&wq->lock);
 	}
@@ -92,13 +92,14 @@ static bool sva_accel_take(struct sva_accel_engine *e, struct sva_accel_job *job
 		if (wq->group != e->group || wq->priority < best)
 			continue;
 		sva_spin_lock(&wq->lock);
-		if (sva_list_empty(&wq->pending)) {
+		if (sva_glist_empty(&wq->pending)) {
 			sva_spin_unlock(&wq->lock);
 			continue;
 		}
-		slot = sva_list_first_entry(&wq->pending, struct sva_accel_slot, node);
-		sva_list_del(&slot->node);
-		wq->npending--;
+		slot = sva_list_first_entry(sva_glist_locked(&wq->pending, false),
+					    struct sva_accel_slot, node);
+		sva_glist_del(&slot->node, &wq->pending);
+		sva_wq_locked(wq, npending)--;
 		/* in flight before no longer pending: a drain's lock-free condition reads
 		   npending, then inflight, and must never see the job in neither */
 		atomic_fetch_add(&slot->ctx->inflight, 1);
@@ -111,7 +112,7 @@ static bool sva_accel_take(struct sva_accel_engine *e, struct sva_accel_job *job
 		job->seq = atomic_fetch_add(&a->seq, 1) + 1;
 		atomic_store(&e->run_seq,
 			     (job->seq << 23) | ((uint64_t)wq->index << 20) | job->pasid);
-		sva_list_add_tail(&slot->node, &wq->free);
+		sva_glist_add_tail(&slot->node, &wq->free);
 		sva_spin_unlock(&wq->lock);
 		e->next_wq = (e->next_wq + n + 1) % a->nwqs;
 		return true;
@@ -304,16 +305,16 @@ void sva_accel_ctx_stop(struct sva_accel_ctx *ctx)
 
 	sva_list_init(&aborted);
 	sva_spin_lock(&wq->lock);
-	ctx->state = SVA_ACCEL_CTX_STOPPED;
+	sva_ctx_state(ctx) = SVA_ACCEL_CTX_STOPPED;
 	atomic_store(&ctx->abort, true);
-	sva_list_for_each_entry_safe(slot, tmp, &wq->pending, node) {
+	sva_glist_for_each_entry_safe(slot, tmp, &wq->pending, node) {
 		if (slot->ctx != ctx)
 			continue;
-		sva_list_del(&slot->node);
+		sva_glist_del(&slot->node, &wq->pending);
 		sva_list_add_tail(&slot->node, &aborted);
 		n++;
 	}
-	wq->npending -= n;
+	sva_wq_locked(wq, npending) -= n;
 	atomic_fetch_sub(&ctx->npending, n);
 	atomic_fetch_sub(&a->queued[wq->group], n);
 	sva_spin_unlock(&wq->lock);
@@ -324,7 +325,7 @@ void sva_accel_ctx_stop(struct sva_accel_ctx *ctx)
 	sva_spin_lock(&wq->lock);
 	sva_list_for_each_entry_safe(slot, tmp, &aborted, node) {
 		sva_list_del(&slot->node);
-		sva_list_add_tail(&slot->node, &wq->free);
+		sva_glist_add_tail(&slot->node, &wq->free);
 	}
 	sva_spin_unlock(&wq->lock);
 
@@ -345,7 +346,7 @@ void sva_accel_ctx_drain(struct sva_accel_ctx *ctx)
 	struct sva_accel_wq *wq = ctx->wq;
 
 	sva_spin_lock(&wq->lock);
-	ctx->state = SVA_ACCEL_CTX_STOPPED; /* refuses: the drain ends */
+	sva_ctx_state(ctx) = SVA_ACCEL_CTX_STOPPED; /* refuses: the drain ends */
 	sva_spin_unlock(&wq->lock);
 	sva_accel_idle_wait(wq,
 			    atomic_load(&ctx->npending) == 0 && atomic_load(&ctx->inflight) == 0);

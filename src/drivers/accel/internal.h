@@ -62,10 +62,10 @@ struct sva_accel_wq;
 /* One open queue of a WQ. */
 struct sva_accel_ctx {
 	struct sva_accel_wq *wq;
-	const void *q;			/* compared only: the key submission finds the ctx by (the
-					   uacce queue, the idxd file; NULL: the kernel's ENQCMDS) */
-	uint32_t pasid;			/* the opener's (bound) PASID */
-	enum sva_accel_ctx_state state; /* under wq->lock */
+	const void *q;	/* compared only: the key submission finds the ctx by (the
+			   uacce queue, the idxd file; NULL: the kernel's ENQCMDS) */
+	uint32_t pasid; /* the opener's (bound) PASID */
+	SVA_GUARDED_BY(enum sva_accel_ctx_state) state; /* under wq->lock */
 	atomic_uint inflight;	   /* jobs of it running on engines; raised under wq->lock (before
 				      npending drops), dropped at a job's end (native: lock-free) */
 	atomic_uint npending;	   /* its slots on wq->pending; changed under wq->lock */
@@ -102,18 +102,22 @@ struct sva_accel_wq {
 	   by any submission's decode: atomic */
 	struct sva_idxd_cdev *_Atomic cdev;
 	bool cdev_live; /* cdev registered and not deleted (the WQ enabled); the device's mutex */
-	struct sva_accel_ctx *kctx;   /* shared: the kernel's ENQCMDS submissions */
-	struct sva_spinlock lock;     /* everything below */
-	struct sva_glist ctxs;	      /* struct sva_accel_ctx; guarded by lock */
-	struct sva_list_head pending; /* struct sva_accel_slot, in submission order */
-	struct sva_list_head free;    /* the only proof a slot is free (see above) */
-	unsigned npending;	      /* on pending; a stopper's slots are on neither list */
-	uint32_t pasid;		      /* dedicated: the programmed PASID, or SVA_PASID_INVALID */
-	struct sva_waitq idle;	      /* stoppers wait here for a ctx's jobs to end, DRAINs too */
-	atomic_uint drains;	      /* DRAINs waiting on idle (a stop wakes them) */
+	struct sva_accel_ctx *kctx; /* shared: the kernel's ENQCMDS submissions */
+	struct sva_spinlock lock;   /* everything below */
+	struct sva_glist ctxs;	    /* struct sva_accel_ctx; guarded by lock */
+	struct sva_glist pending; /* struct sva_accel_slot, in submission order; guarded by lock */
+	struct sva_glist free;	  /* the only proof a slot is free (see above); guarded by lock */
+	SVA_GUARDED_BY(unsigned) npending; /* on pending; a stopper's slots are on neither list */
+	SVA_GUARDED_BY(uint32_t) pasid;	   /* dedicated: the programmed PASID, or INVALID */
+	struct sva_waitq idle;	  /* stoppers wait here for a ctx's jobs to end, DRAINs too */
+	atomic_uint drains;	  /* DRAINs waiting on idle (a stop wakes them) */
 	atomic_uint idle_waiters; /* native: whoever is at or in a wait on idle (engines wake) */
 	struct sva_accel_slot slots[];
 };
+
+/* A field of @wq (or of a ctx of it) under the WQ's lock, asserted. */
+#define sva_wq_locked(wq, f) sva_guarded(&(wq)->lock, (wq)->f)
+#define sva_ctx_state(ctx)   sva_guarded(&(ctx)->wq->lock, (ctx)->state)
 
 struct sva_accel_engine {
 	struct sva_accel *a;
@@ -155,7 +159,7 @@ struct sva_accel {
 	atomic_uint_fast64_t seq;	    /* descriptors taken by engines (DRAIN orders on it) */
 	atomic_uint_fast64_t submitted_ids; /* descriptors accepted: the last one's number */
 	struct sva_spinlock swerr_lock;	    /* a leaf */
-	struct sva_accel_swerr swerr;
+	SVA_GUARDED_BY(struct sva_accel_swerr) swerr; /* the SWERR register; under swerr_lock */
 	struct sva_accel_counters c;
 };
 

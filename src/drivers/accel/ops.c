@@ -943,10 +943,10 @@ static void sva_accel_swerr(struct sva_accel_exec *x, const struct dsa_hw_desc *
 
 	sva_accel_count(&a->c.swerrs, 1);
 	sva_spin_lock(&a->swerr_lock);
-	if (a->swerr.valid) {
-		a->swerr.overflow = true;
+	if (sva_guarded(&a->swerr_lock, a->swerr).valid) {
+		sva_guarded(&a->swerr_lock, a->swerr).overflow = true;
 	} else {
-		a->swerr = (struct sva_accel_swerr){
+		sva_guarded(&a->swerr_lock, a->swerr) = (struct sva_accel_swerr){
 			.valid = true,
 			.status = (uint8_t)status,
 			.opcode = d->opcode,
@@ -1017,8 +1017,8 @@ void sva_accel_complete(struct sva_accel_exec *x, const struct dsa_hw_desc *d,
 bool sva_accel_read_swerr(struct sva_accel *a, struct sva_accel_swerr *out)
 {
 	sva_spin_lock(&a->swerr_lock);
-	*out = a->swerr;
-	a->swerr = (struct sva_accel_swerr){ .valid = false };
+	*out = sva_guarded(&a->swerr_lock, a->swerr);
+	sva_guarded(&a->swerr_lock, a->swerr) = (struct sva_accel_swerr){ .valid = false };
 	sva_spin_unlock(&a->swerr_lock);
 	return out->valid;
 }

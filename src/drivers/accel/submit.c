@@ -81,8 +81,8 @@ static bool sva_accel_insn_fits(struct sva_accel_wq *wq, enum sva_accel_insn ins
  */
 static bool sva_accel_wq_full(struct sva_accel_wq *wq, bool limited)
 {
-	return sva_list_empty(&wq->free) ||
-	       (limited && wq->mode == SVA_ACCEL_WQ_SHARED && wq->npending >= wq->threshold);
+	return sva_glist_empty(&wq->free) || (limited && wq->mode == SVA_ACCEL_WQ_SHARED &&
+					      sva_wq_locked(wq, npending) >= wq->threshold);
 }
 
 int sva_accel_wq_enqueue(struct sva_accel_wq *wq, const void *q, struct sva_mm *mm,
@@ -99,13 +99,14 @@ int sva_accel_wq_enqueue(struct sva_accel_wq *wq, const void *q, struct sva_mm *
 		return -EINVAL;
 	sva_spin_lock(&wq->lock);
 	ctx = sva_accel_ctx_find(wq, q);
-	if (!ctx || ctx->state != SVA_ACCEL_CTX_STARTED) {
+	if (!ctx || sva_ctx_state(ctx) != SVA_ACCEL_CTX_STARTED) {
 		ret = -EPERM;
 	} else if (sva_accel_wq_full(wq, limited)) {
 		/* full; npending < depth is not enough, see internal.h */
 		ret = insn == SVA_ACCEL_MOVDIR64B ? 1 : -EAGAIN;
 	} else {
-		slot = sva_list_first_entry(&wq->free, struct sva_accel_slot, node);
+		slot = sva_list_first_entry(sva_glist_locked(&wq->free, false),
+					    struct sva_accel_slot, node);
 		sva_list_del(&slot->node);
 		slot->desc = *d;
 		/* a dedicated WQ runs on its own PASID, whatever the descriptor's field says */
@@ -118,8 +119,8 @@ int sva_accel_wq_enqueue(struct sva_accel_wq *wq, const void *q, struct sva_mm *
 		slot->id = id =
 			SVA_EV_DESC_ID(a->dev->id, atomic_fetch_add(&a->submitted_ids, 1) + 1);
 		slot->ctx = ctx;
-		sva_list_add_tail(&slot->node, &wq->pending);
-		wq->npending++;
+		sva_glist_add_tail(&slot->node, &wq->pending);
+		sva_wq_locked(wq, npending)++;
 		atomic_fetch_add(&ctx->npending, 1);
 		atomic_fetch_add(&a->queued[wq->group], 1);
 	}
