@@ -88,8 +88,9 @@ static void sva_iotlb_count32(_Atomic uint32_t *c, int d)
 }
 
 /*
- * A write section of set @s: under the set's lock, asserted (the kernel's seqcount_spinlock_t
- * asserts its writer's lock the same way) - the lock-free readers rely on one writer a set.
+ * A write section of set @s: under the set's lock, asserted once at its begin (the kernel's
+ * seqcount_spinlock_t asserts its writer's lock the same way) - the lock-free readers rely on
+ * one writer a set, and a fill's victim choice comes just before, under the same lock.
  */
 static void sva_iotlb_write_begin(struct sva_iotlb *t, unsigned s)
 {
@@ -106,10 +107,7 @@ static void sva_iotlb_write_begin(struct sva_iotlb *t, unsigned s)
 static void sva_iotlb_write_end(struct sva_iotlb *t, unsigned s)
 {
 	struct sva_iotlb_set *set = &t->set[s];
-	uint32_t seq;
-
-	sva_lockdep_assert_held(&t->lock[s]);
-	seq = atomic_load_explicit(&set->seq, memory_order_relaxed);
+	uint32_t seq = atomic_load_explicit(&set->seq, memory_order_relaxed);
 
 	atomic_store_explicit(&set->seq, seq + 1, memory_order_release);
 }
@@ -142,7 +140,6 @@ static struct sva_iotlb_entry *sva_iotlb_pick(struct sva_iotlb *t, unsigned s,
 	struct sva_iotlb_entry *ways = &t->entry[(size_t)s * t->ways], *empty = NULL, *old;
 	uint32_t oldest, now;
 
-	sva_lockdep_assert_held(&t->lock[s]); /* the victim pointer; no fill races this one */
 	*evict = false;
 	for (unsigned i = 0; i < t->ways; i++) {
 		if (!atomic_load_explicit(&ways[i].perm, memory_order_relaxed)) {
