@@ -56,6 +56,29 @@ static void test_i1_one_owner_per_pasid(void **state)
 	sva_world_destroy(w);
 }
 
+/* The audit of the model's own counters: a fact as it should be is silent, one that is not is a
+ * violation of the invariant named, with both numbers; events are counted per kind. */
+static void test_audit_reports_a_counter_off(void **state)
+{
+	struct sva_checker *c;
+	struct sva_world *w = check_world(&c);
+	(void)state;
+
+	assert_true(sva_checker_audit(c, SVA_I4_NO_LEAKS, "acc0 wq0", "uacce queues open", 0, 0));
+	assert_int_equal(sva_checker_violations(c, 0), 0);
+	assert_false(sva_checker_audit(c, SVA_I4_NO_LEAKS, "acc0 wq1", "PASID programmed", 5, 9));
+	assert_int_equal(sva_checker_violations(c, SVA_I4_NO_LEAKS), 1);
+	assert_non_null(strstr(sva_report_first(w), "I4 no leaks: at quiescence, acc0 wq1: PASID "
+						    "programmed 5, expected 9"));
+	assert_int_equal(sva_checker_events_of(c, SVA_EV_PASID_ALLOC), 0);
+	pasid_begin(w, 5, 1);
+	pasid_end(w, 5, 1);
+	assert_int_equal(sva_checker_events_of(c, SVA_EV_PASID_ALLOC), 1);
+	assert_int_equal(sva_checker_events_of(c, SVA_EV_NR), 0);
+	sva_checker_detach(c);
+	sva_world_destroy(w);
+}
+
 static void test_i2_free_while_a_device_holds_it(void **state)
 {
 	struct sva_checker *c;
@@ -617,6 +640,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_i1_one_owner_per_pasid),
 		cmocka_unit_test(test_i2_free_while_a_device_holds_it),
+		cmocka_unit_test(test_audit_reports_a_counter_off),
 		cmocka_unit_test(test_i6_groups_answered_exactly_once),
 		cmocka_unit_test(test_i7_silent_between_release_and_unbind),
 		cmocka_unit_test(test_i2_descriptor_of_a_former_owner),

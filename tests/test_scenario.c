@@ -309,6 +309,36 @@ static void test_reclaim_writeout_before_invalidate_caught(void **state)
 	unload(&l);
 }
 
+/*
+ * A dedicated WQ that keeps its PASID programmed after its last file closed
+ * (SVA_BREAK_WQ_KEEPS_PASID): no event says anything is wrong, the model's own accounting does -
+ * the quiescence audit reports it (I4, naming the WQ), on every seed; faithful, every seed clean.
+ */
+static void test_audit_sees_a_wq_left_programmed(void **state)
+{
+	char msg[1024];
+	struct loaded l;
+	(void)state;
+
+	load_file(&l, "seeds/000-pasid-follows-the-mm.sva");
+	for (uint64_t seed = 1; seed <= 16; seed++) {
+		struct sva_world_config wc = { .backend = SVA_BACKEND_SIM,
+					       .seed = seed,
+					       .quiet = true };
+
+		if (sva_program_run_once(&wc, &l.prog, NULL, 0, msg, sizeof(msg)))
+			fail_msg("faithful, seed %llu: %s", (unsigned long long)seed, msg);
+		wc.breaks = SVA_BREAK_WQ_KEEPS_PASID;
+		msg[0] = '\0';
+		assert_int_not_equal(sva_program_run_once(&wc, &l.prog, NULL, 0, msg, sizeof(msg)),
+				     0);
+		if (!strstr(msg, "I4 no leaks: at quiescence, ") ||
+		    !strstr(msg, "PASID programmed"))
+			fail_msg("seed %llu: %s", (unsigned long long)seed, msg);
+	}
+	unload(&l);
+}
+
 /* ---- a setup that fails ---- */
 
 /* The scenario's program with allocation @nth of its setup failing. */
@@ -1188,6 +1218,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_each_variant_breaks_its_example),
 		cmocka_unit_test(test_faithful_passes_every_example_at_k2),
 		cmocka_unit_test(test_reclaim_writeout_before_invalidate_caught),
+		cmocka_unit_test(test_audit_sees_a_wq_left_programmed),
 		cmocka_unit_test(test_call_expectations),
 		cmocka_unit_test(test_idxd_wq_char_device),
 		cmocka_unit_test(test_idxd_wq_device_configured_by_the_driver),

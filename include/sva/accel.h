@@ -89,6 +89,17 @@ struct sva_accel_client;
 #define SVA_ACCEL_MAX_GROUPS  4
 #define SVA_ACCEL_MAX_DEPTH   1024
 
+/*
+ * Test only (sva_world_config.breaks): a dedicated WQ keeps the PASID programmed at open after
+ * its last file is closed (idxd's release forgetting to clear WQ_PASID) - the scenario runner's
+ * quiescence audit reports it (src/scenario/audit.c).
+ */
+#define SVA_BREAK_WQ_KEEPS_PASID (1u << 5)
+static_assert((SVA_BREAK_WQ_KEEPS_PASID &
+	       (SVA_BREAK_BIND_LEAKS_BOND | SVA_BREAK_ACCESS_NO_PTL |
+		SVA_BREAK_RECLAIM_WRITEOUT_FIRST | (1u << 0) | (1u << 1))) == 0,
+	      "the layers' SVA_BREAK_* bits overlap (swiommu's are bits 0 and 1)");
+
 /* The #GP of ENQCMD without a PASID (the thread's register invalid and its mm has none). */
 #define SVA_ACCEL_EGP (-EPROTO)
 

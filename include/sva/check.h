@@ -72,6 +72,15 @@ void sva_checker_quiesce(struct sva_checker *c);
 void sva_checker_finish(struct sva_checker *c);
 unsigned long sva_checker_violations(struct sva_checker *c, enum sva_invariant inv);
 unsigned long sva_checker_events(struct sva_checker *c);
+/* Events of @kind seen so far. */
+unsigned long sva_checker_events_of(struct sva_checker *c, enum sva_event kind);
+/*
+ * One fact of the model's own accounting at quiescence, read by whoever knows the layers (the
+ * scenario runner's audit: the checker sees only events): @got, what @object's query says of
+ * @what, must be @want - else a violation of @inv naming both. True when it was.
+ */
+bool sva_checker_audit(struct sva_checker *c, enum sva_invariant inv, const char *object,
+		       const char *what, uint64_t got, uint64_t want);
 const char *sva_invariant_name(enum sva_invariant inv);
 
 SVA_END_DECLS

@@ -97,6 +97,7 @@ struct sva_checker {
 	unsigned long unanswered; /* page-request groups, over every device */
 	unsigned long violations[SVA_INVARIANT_NR];
 	unsigned long events;
+	unsigned long events_of[SVA_EV_NR]; /* per kind: what the audit compares counters with */
 	bool stop_on_violation;
 	uint32_t por_id; /* POR (sim): the shadow a DMA access is judged against */
 };
@@ -730,6 +731,8 @@ static void sva_checker_event(void *ctx, struct sva_world *w, const struct sva_t
 
 	pthread_mutex_lock(&c->lock);
 	c->events++;
+	if (ev->kind < SVA_EV_NR)
+		c->events_of[ev->kind]++;
 	sva_chk_dispatch(c, ev, &v);
 	pthread_mutex_unlock(&c->lock);
 	if (v.inv)
@@ -862,4 +865,25 @@ unsigned long sva_checker_events(struct sva_checker *c)
 	n = c->events;
 	pthread_mutex_unlock(&c->lock);
 	return n;
+}
+
+unsigned long sva_checker_events_of(struct sva_checker *c, enum sva_event kind)
+{
+	unsigned long n = 0;
+
+	pthread_mutex_lock(&c->lock);
+	if (kind < SVA_EV_NR)
+		n = c->events_of[kind];
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+bool sva_checker_audit(struct sva_checker *c, enum sva_invariant inv, const char *object,
+		       const char *what, uint64_t got, uint64_t want)
+{
+	if (got == want)
+		return true;
+	sva_checker_violated(c, inv, "at quiescence, %s: %s %llu, expected %llu", object, what,
+			     (unsigned long long)got, (unsigned long long)want);
+	return false;
 }

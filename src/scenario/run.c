@@ -402,6 +402,7 @@ static int sva_scn_check(struct sva_world *w, void *arg, int run, char *msg, siz
 	if (finished) {
 		sva_scn_reap(r);
 		sva_checker_quiesce(r->chk);
+		sva_scn_audit(r);
 		for (size_t i = 0; i < r->s->ngoals; i++)
 			if (r->s->goals[i].goal != SVA_SCN_GOAL_VIOLATION)
 				sva_scn_goal_process(r, &r->s->goals[i]);

@@ -175,6 +175,12 @@ void sva_scn_mms_add(struct sva_scn_mms *set, uint64_t mm);
 int sva_scn_device_destroy(struct sva_scenario_run *r, struct sva_world *w, size_t i);
 
 /*
+ * audit.c: at quiescence (every process reaped), what the model's queries say must be that
+ * nothing is live; each fact that is not is a violation of the run's checker.
+ */
+void sva_scn_audit(struct sva_scenario_run *r);
+
+/*
  * idxd.c: device @dev of cdev=idxd_wq created, configured and enabled through the idxd driver
  * (r->idxd[dev]); 0 or the driver's error, nothing left of it then.
  */

@@ -67,7 +67,7 @@ void sva_accel_ctx_close(struct sva_accel_ctx *ctx)
 
 	sva_spin_lock(&wq->lock);
 	sva_glist_del(&ctx->node, &wq->ctxs);
-	if (wq->mode == SVA_ACCEL_WQ_DEDICATED)
+	if (wq->mode == SVA_ACCEL_WQ_DEDICATED && !sva_world_broken(w, SVA_BREAK_WQ_KEEPS_PASID))
 		sva_wq_locked(wq, pasid) = SVA_PASID_INVALID;
 	sva_spin_unlock(&wq->lock);
 	sva_trace(w, ACCEL_CLOSE, wq->name, ctx->pasid);
