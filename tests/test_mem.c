@@ -706,7 +706,7 @@ static void test_zap_batch_overflow_flushes(void **state)
 	assert_false(log.page_outside_range);
 	assert_true(log.start <= base && log.end >= base + N * PG);
 	assert_true(log.start >= base && log.end <= base + N * PG); /* no wider than zapped */
-	assert_int_equal(sva_phys_free_frames(e.phys), free0);	      /* the tables went too */
+	assert_int_equal(sva_phys_free_frames(e.phys), free0);	    /* the tables went too */
 	env_done(&e);
 }
 
