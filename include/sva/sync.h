@@ -231,6 +231,18 @@ void sva_mutex_reads(struct sva_mutex *m);
 void sva_sched_point_named_at(struct sva_world *w, const char *site);
 /* sva_might_sleep() at a point whose steps name what they touch (as sva_sched_point_named()). */
 void sva_might_sleep_named(struct sva_world *w, const char *site, const char *what);
+/*
+ * Whether someone holds @s now (native; acquire: a release seen is ordered before what
+ * follows). For a waiter on sections under the lock (the IOTLB's walks): see it held, or not.
+ */
+static inline bool sva_spin_is_locked(struct sva_spinlock *s)
+{
+#ifdef __cplusplus
+	return __atomic_load_n(&s->locked, __ATOMIC_SEQ_CST) != 0;
+#else
+	return atomic_load_explicit(&s->locked, memory_order_seq_cst) != 0;
+#endif
+}
 void sva_spin_lock_slow_(struct sva_spinlock *s, const char *site);
 void sva_spin_unlock_slow_(struct sva_spinlock *s);
 
