@@ -400,8 +400,6 @@ static uint64_t sva_trace_slot_wait(struct sva_trace_slot *slot, uint64_t seq)
 static void sva_trace_store(struct sva_trace_ring *r, struct sva_trace_slot *slot, uint64_t ticket,
 			    const struct sva_trace_event *ev)
 {
-	uint64_t words[SVA_TRACE_WORDS];
-
 	/* the lap before is written (and no later one can start before this one ends) */
 	if (ticket >= r->capacity)
 		sva_trace_slot_wait(slot, 2 * (ticket - r->capacity) + 2);
@@ -410,12 +408,18 @@ static void sva_trace_store(struct sva_trace_ring *r, struct sva_trace_slot *slo
 	 * a reader that reads one of the words then sees the odd count or a later one when it
 	 * reads the count again (SVA_TRACE_WORD_STORE)
 	 */
-	memcpy(words, ev, sizeof(words));
 	atomic_signal_fence(memory_order_seq_cst);
-	/* ten moves, not a loop of ten: a quarter of an event's instructions went to its control */
+	/*
+	 * ten moves from the event, not a loop of ten through a copy: a quarter of an event's
+	 * instructions went to the loop's control
+	 */
 #pragma GCC unroll 16
-	for (size_t i = 0; i < SVA_TRACE_WORDS; i++)
-		atomic_store_explicit(&slot->word[i], words[i], SVA_TRACE_WORD_STORE);
+	for (size_t i = 0; i < SVA_TRACE_WORDS; i++) {
+		uint64_t word;
+
+		memcpy(&word, (const char *)ev + i * sizeof(word), sizeof(word));
+		atomic_store_explicit(&slot->word[i], word, SVA_TRACE_WORD_STORE);
+	}
 	atomic_store_explicit(&slot->seq, 2 * ticket + 2, memory_order_release);
 }
 

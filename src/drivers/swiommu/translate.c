@@ -202,24 +202,29 @@ sva_sw_walk_in(struct sva_sw_device *sdev, struct sva_pasid_entry *e,
 	uint64_t gen = sva_iotlb_gen(iotlb); /* before the entry and the table are read */
 	struct sva_sw_domain *sd = sva_sw_entry_domain(e, tr);
 	bool write = (access & SVA_ACCESS_WRITE) || (flags & SVA_SW_ATS);
+	bool released, external;
 	unsigned shift;
 	uint64_t pte;
 
-	if (set_locked && sd && !atomic_load(&sd->released) &&
-	    (!sd->pt || (sd->mm && sva_mm_external(sd->mm))))
+	if (!sd) {
+		if (!probe)
+			sva_sw_count(&sdev->c.iotlb_misses);
+		return true;
+	}
+	if (sdev->sim)
+		sva_mutex_reads(&sd->lock);    /* @released is written under it */
+	released = atomic_load(&sd->released); /* the mm is exiting: its table may be freed */
+	external = !released && sd->mm && sva_mm_external(sd->mm);
+	if (set_locked && !released && (external || !sd->pt))
 		return false; /* not under a spinlock: callbacks */
 	if (!probe)
 		sva_sw_count(&sdev->c.iotlb_misses);
-	if (!sd)
-		return true;
-	if (sdev->sim)
-		sva_mutex_reads(&sd->lock); /* @released is written under it */
-	if (atomic_load(&sd->released)) {   /* the mm is exiting: its table may be freed */
+	if (released) {
 		tr->reason = SVA_FAULT_PASID_BLOCKED;
 		tr->silent = true;
 		return true;
 	}
-	if (sd->mm && sva_mm_external(sd->mm)) {
+	if (external) {
 		if (probe) /* not at hand: the owner is asked once, by the slow path */
 			tr->reason = SVA_FAULT_NOT_PRESENT;
 		else
@@ -262,9 +267,10 @@ sva_sw_walk_in(struct sva_sw_device *sdev, struct sva_pasid_entry *e,
  * atomics); one that would call out (an external mm, an embedder's table), and every walk in
  * sim, where the walk is a scheduling point, runs in a walk section of the counters instead.
  */
-static __attribute__((noinline)) void
-sva_sw_walk(struct sva_sw_device *sdev, struct sva_pasid_entry *e, const struct sva_iotlb_key *key,
-	    uint64_t va, unsigned access, unsigned flags, struct sva_sw_tr *tr)
+static inline __attribute__((always_inline)) void
+sva_sw_walk_inline(struct sva_sw_device *sdev, struct sva_pasid_entry *e,
+		   const struct sva_iotlb_key *key, uint64_t va, unsigned access, unsigned flags,
+		   struct sva_sw_tr *tr)
 {
 	unsigned idx;
 
@@ -287,6 +293,14 @@ sva_sw_walk(struct sva_sw_device *sdev, struct sva_pasid_entry *e, const struct 
 	idx = sva_inflight_walk_begin(&sdev->inflight);
 	sva_sw_walk_in(sdev, e, key, va, access, flags, false, 0, tr);
 	sva_inflight_walk_end(&sdev->inflight, idx);
+}
+
+/* The walk out of line, for every caller but a native sva_translate() miss (which inlines it). */
+static __attribute__((noinline)) void
+sva_sw_walk(struct sva_sw_device *sdev, struct sva_pasid_entry *e, const struct sva_iotlb_key *key,
+	    uint64_t va, unsigned access, unsigned flags, struct sva_sw_tr *tr)
+{
+	sva_sw_walk_inline(sdev, e, key, va, access, flags, tr);
 }
 
 /* Whether a hit with @perm answers the request without a walk. */
@@ -399,7 +413,7 @@ static __attribute__((noinline)) int sva_translate_miss(struct sva_sw_device *sd
 {
 	struct sva_sw_tr tr = { .reason = SVA_FAULT_NONE };
 
-	sva_sw_walk(sdev, e, key, va, access, flags, &tr);
+	sva_sw_walk_inline(sdev, e, key, va, access, flags, &tr); /* one call fewer a miss */
 	return sva_sw_translated(sdev, key->pasid, va, access, &tr, out);
 }
 
