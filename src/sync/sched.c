@@ -6,11 +6,12 @@
  * The native clock (nanoseconds since creation) is read for every trace event - four a
  * descriptor on the accelerator's path - and CLOCK_MONOTONIC through the vDSO costs about
  * twice a bare TSC read on a VM (35-48 ns against 15-23 in session 11's measures). So on
- * x86-64 with an invariant TSC it is the TSC on a line fitted to CLOCK_MONOTONIC: the clock
- * itself until 2 ms have passed, then a line through the first sample and one taken between
- * two TSC reads close together; each time the baseline has grown fourfold a reading that
- * finds it so fits a longer one (anchored where the old line is, so time never steps back).
- * Calibrations are claimed by one reader each (@next) and published by @cur; lock-free.
+ * x86-64 with an invariant TSC the kernel's clock runs on (sysfs, read once per native world),
+ * it is the TSC on a line fitted to CLOCK_MONOTONIC: the clock itself until 2 ms have passed,
+ * then a line through the first sample and one taken between two TSC reads close together;
+ * each time the baseline has grown fourfold a reading that finds it so fits a longer one
+ * (anchored where the old line is, so time never steps back). Calibrations are claimed by one
+ * reader each (@next) and published by @cur; lock-free.
  */
 #include <errno.h>
 #include <sched.h>
@@ -49,12 +50,23 @@ static uint64_t sva_tsc(void)
 	return __builtin_ia32_rdtsc();
 }
 
-/* An invariant TSC (CPUID 0x80000007, EDX bit 8): one rate, on every core, in every state. */
+/*
+ * An invariant TSC (CPUID 0x80000007, EDX bit 8: one rate, on every core, in every state) that
+ * the kernel keeps its own clock on: then it found the cores' TSCs in step, and a hypervisor
+ * does not trap the read (where it would, reading the TSC would cost more than the vDSO).
+ */
 static bool sva_tsc_invariant(void)
 {
+	FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
 	unsigned a, b, c, d;
+	char line[16] = "";
+	bool tsc;
 
-	return __get_cpuid(0x80000007, &a, &b, &c, &d) && (d & (1u << 8));
+	if (!f)
+		return false;
+	tsc = fgets(line, sizeof(line), f) && strcmp(line, "tsc\n") == 0;
+	fclose(f);
+	return tsc && __get_cpuid(0x80000007, &a, &b, &c, &d) && (d & (1u << 8));
 }
 #else
 static uint64_t sva_tsc(void)
