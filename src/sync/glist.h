@@ -44,7 +44,7 @@ static inline void sva_lock_ref_assert(const struct sva_lock_ref *r, bool write,
 		sva_mutex_assert_held_at(r->lock, site);
 		break;
 	case SVA_LOCK_SPIN:
-		sva_spin_assert_held_at(r->lock, site);
+		sva_spin_assert_held_inline_at(r->lock, site);
 		break;
 	case SVA_LOCK_RWSEM:
 		if (write)
