@@ -10,7 +10,8 @@
  * that clearing and teardown find it. Its page requests go to the embedder
  * (cfg.mem->page_request) through the domain's iopf handler.
  *
- * Lock order: as domain.c; sw->lock is taken only around the fs list, never held while
+ * Lock order: as domain.c; sw->lock is taken only around the fs list (a guarded list: every
+ * walk and change asserts it), never held while
  * attaching, detaching or invalidating (those take the group mutex and the domain lock).
  */
 #include <errno.h>
@@ -133,7 +134,7 @@ static struct sva_sw_domain *sva_sw_fs_find(struct sva_sw_device *sdev, uint32_t
 	struct sva_sw_domain *sd, *found = NULL;
 
 	sva_mutex_lock(&sdev->sw->lock);
-	sva_list_for_each_entry(sd, &sdev->fs, fs_node)
+	sva_glist_for_each_entry(sd, &sdev->fs, fs_node)
 		if (sd->fs_pasid == pasid && !found)
 			found = sd;
 	sva_mutex_unlock(&sdev->sw->lock);
@@ -178,7 +179,7 @@ int sva_swiommu_set_pasid_table(struct sva_device *dev, uint32_t pasid, uint64_t
 		return ret;
 	}
 	sva_mutex_lock(&sw->lock);
-	sva_list_add_tail(&sd->fs_node, &sdev->fs);
+	sva_glist_add_tail(&sd->fs_node, &sdev->fs);
 	sva_mutex_unlock(&sw->lock);
 	return 0;
 }
@@ -191,7 +192,7 @@ int sva_swiommu_clear_pasid_table(struct sva_device *dev, uint32_t pasid)
 	if (!sd)
 		return -ENOENT;
 	sva_mutex_lock(&sdev->sw->lock);
-	sva_list_del(&sd->fs_node);
+	sva_glist_del(&sd->fs_node, &sdev->fs);
 	sva_mutex_unlock(&sdev->sw->lock);
 	sva_iommu_detach_device_pasid(&sd->dom, dev, pasid);
 	/* the entry is invalid and nothing is in flight on it: the table is the embedder's again */
@@ -278,8 +279,9 @@ static void sva_embed_clear_tables(struct sva_device *dev)
 		struct sva_sw_domain *sd = NULL;
 
 		sva_mutex_lock(&sdev->sw->lock);
-		if (!sva_list_empty(&sdev->fs))
-			sd = sva_container_of(sdev->fs.next, struct sva_sw_domain, fs_node);
+		if (!sva_glist_empty(&sdev->fs))
+			sd = sva_container_of(sva_glist_locked(&sdev->fs, false)->next,
+					      struct sva_sw_domain, fs_node);
 		sva_mutex_unlock(&sdev->sw->lock);
 		if (!sd)
 			return;
