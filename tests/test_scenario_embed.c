@@ -239,6 +239,29 @@ static void test_embed_stories_clean(void **state)
 	free(res);
 }
 
+/* On real threads too: the guest memory, its tables and the checker's queries of them. */
+static void test_embed_stories_native(void **state)
+{
+	char msg[1024];
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(stories) / sizeof(stories[0]); i++) {
+		struct loaded l;
+
+		load_file(&l, stories[i]);
+		for (uint64_t seed = 1; seed <= 4; seed++) {
+			struct sva_world_config wc = { .backend = SVA_BACKEND_NATIVE,
+						       .seed = seed,
+						       .quiet = true };
+
+			if (sva_program_run_once(&wc, &l.prog, NULL, 0, msg, sizeof(msg)))
+				fail_msg("%s, native run %llu: %s", stories[i],
+					 (unsigned long long)seed, msg);
+		}
+		unload(&l);
+	}
+}
+
 /* Explore @rel at K=2 with @breaks: the first failure's message (empty: none found). */
 static void explore_broken(const char *rel, unsigned breaks, char *msg, size_t len)
 {
@@ -304,6 +327,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_embed_parse_errors),
 		cmocka_unit_test(test_embed_calls),
 		cmocka_unit_test(test_embed_stories_clean),
+		cmocka_unit_test(test_embed_stories_native),
 		cmocka_unit_test(test_embed_invalidate_without_wait_caught),
 		cmocka_unit_test(test_embed_invalidate_keeping_the_atc_caught),
 	};

@@ -75,6 +75,8 @@ int sva_scn_guest_create(struct sva_scenario_run *r)
 {
 	struct sva_scn_guest *g = &r->guest;
 
+	if (!r->s->nembedders && !r->s->ntables)
+		return 0; /* no embedder in the scenario: no guest memory */
 	g->mem = calloc(SVA_SCN_GUEST_PAGES * SVA_PAGE_SIZE / sizeof(sva_pte_t), sizeof(sva_pte_t));
 	g->roots = calloc(r->s->ntables + 1, sizeof(*g->roots));
 	if (!g->mem || !g->roots)
@@ -307,6 +309,8 @@ static int sva_scn_guest_reset(struct sva_scenario_run *r)
 {
 	struct sva_scn_guest *g = &r->guest;
 
+	if (!g->mem)
+		return 0;
 	memset(g->mem, 0, (size_t)(g->next ? g->next : 1) * SVA_PAGE_SIZE);
 	g->next = 1; /* guest-physical 0 is never handed out */
 	g->nfree = 0;
