@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sva/check.h"
 #include "sva/iommu.h"
 #include "sva/mm.h"
 #include "sva/swiommu.h"
@@ -664,6 +665,58 @@ static void test_embed_pri_full_table_waits(void **state)
 	env_done(&v);
 }
 
+/*
+ * The checker on the embedder's memory: the DMA's accesses are judged against the embedder's
+ * table (read through sva_swiommu_query_table); a change announced before its invalidation
+ * may be used until the invalidation is done; an unannounced one used through a stale
+ * translation is I3, as is any stale use after the invalidation.
+ */
+static void test_embed_checker_judges_guest_dma(void **state)
+{
+	struct sva_checker *c;
+	struct env v;
+	char buf[16] = { 0 };
+	struct sva_dma_status st;
+	(void)state;
+
+	env_init(&v, true, false);
+	sva_test_quiet(v.w);
+	assert_int_equal(sva_checker_attach(v.w, &c), 0);
+	/* the query: the 4 KiB page, and the 4 KiB piece of the 2 MiB page (read-only, no PS) */
+	assert_int_equal(sva_swiommu_query_table(sva_embed_swiommu(v.e), v.g.root, 0x1234) &
+				 (SVA_PTE_PFN_MASK | SVA_PTE_WRITE | SVA_PTE_USER),
+			 0x100000 | SVA_PTE_WRITE | SVA_PTE_USER);
+	assert_int_equal(sva_swiommu_query_table(sva_embed_swiommu(v.e), v.g.root, 0x3456f0) &
+				 (SVA_PTE_PFN_MASK | SVA_PTE_PS | SVA_PTE_WRITE),
+			 0x345000);
+	assert_int_equal(sva_swiommu_query_table(sva_embed_swiommu(v.e), v.g.root, 0x5000), 0);
+	/* a table set before the checker came: set again, so that it knows whose it is */
+	assert_int_equal(sva_swiommu_set_pasid_table(v.dev, PASID, v.g.root), 0);
+	assert_int_equal(sva_dma_write(v.dev, PASID, 0x1000, buf, sizeof(buf), &st), 0);
+	assert_true(sva_checker_events_of(c, SVA_EV_DMA_ACCESS_GUEST) >= 1);
+	assert_int_equal(sva_checker_violations(c, 0), 0);
+
+	/* announced, then changed: the cached translation may still be used until invalidated */
+	sva_swiommu_table_changed(v.dev, PASID, 0x1000, SVA_PAGE_SIZE);
+	g_map(&v.g, 0x1000, 0x101000, 12, SVA_PTE_WRITE | SVA_PTE_USER);
+	assert_int_equal(sva_dma_read(v.dev, PASID, 0x1000, buf, sizeof(buf), &st), 0);
+	assert_int_equal(sva_checker_violations(c, 0), 0);
+	assert_int_equal(sva_swiommu_invalidate(v.dev, PASID, 0x1000, SVA_PAGE_SIZE), 0);
+	assert_int_equal(sva_dma_read(v.dev, PASID, 0x1000, buf, sizeof(buf), &st), 0);
+	assert_int_equal(sva_checker_violations(c, 0), 0);
+
+	/* changed without a word: the device's cached translation reaches the old page (I3) */
+	g_map(&v.g, 0x1000, 0x102000, 12, SVA_PTE_WRITE | SVA_PTE_USER);
+	assert_int_equal(sva_dma_read(v.dev, PASID, 0x1000, buf, sizeof(buf), &st), 0);
+	assert_int_equal(sva_checker_violations(c, SVA_I3_ISOLATION), 1);
+	assert_non_null(strstr(sva_report_first(v.w), "maps to 0x102000"));
+
+	sva_checker_detach(c);
+	assert_int_equal(sva_embed_destroy(v.e), 1); /* the one report: the violation */
+	sva_world_destroy(v.w);
+	free(v.g.mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -679,6 +732,7 @@ int main(void)
 		cmocka_unit_test(test_embed_create_unwinds_at_every_failure),
 		cmocka_unit_test(test_embed_bad_input),
 		cmocka_unit_test(test_embed_pri_async),
+		cmocka_unit_test(test_embed_checker_judges_guest_dma),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

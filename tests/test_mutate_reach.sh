@@ -1,7 +1,7 @@
 #!/bin/bash
 # The mutation judge's reach (docs/testing.md, "Mutation score"): on two examples - a seed that
-# never opens an idxd WQ and an idxd story - a mutant of the embedder API, which no scenario
-# drives, is unreached at once; one the seed's explorer kills is killed; one only the story
+# never opens an idxd WQ and an idxd story - a mutant of the embedder API, which neither
+# drives (the embedder stories do), is unreached at once; one the seed's explorer kills is killed; one only the story
 # executes is killed by the story with every command of the seed's left out; and reach.py
 # selects every command for lines it has no counters for.
 # Usage: test_mutate_reach.sh SRCDIR. Exits 77 (CTest: skipped) without GNU parallel or gcov.

@@ -188,6 +188,9 @@ static int run_examples(int unused, uint64_t seed)
 		"stories/prq-overflow-under-many-faults.sva",
 		"stories/reclaim-under-a-live-bond.sva",
 		"stories/wq-fd-passed-to-another-process.sva",
+		"stories/embedder-unmap-under-dma.sva",
+		"stories/embedder-page-request-while-clearing.sva",
+		"stories/embedder-ats-then-invalidate.sva",
 	};
 	int bad = 0;
 

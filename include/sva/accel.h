@@ -95,10 +95,10 @@ struct sva_accel_client;
  * quiescence audit reports it (src/scenario/audit.c).
  */
 #define SVA_BREAK_WQ_KEEPS_PASID (1u << 5)
-static_assert((SVA_BREAK_WQ_KEEPS_PASID &
-	       (SVA_BREAK_BIND_LEAKS_BOND | SVA_BREAK_ACCESS_NO_PTL |
-		SVA_BREAK_RECLAIM_WRITEOUT_FIRST | (1u << 0) | (1u << 1))) == 0,
-	      "the layers' SVA_BREAK_* bits overlap (swiommu's are bits 0 and 1)");
+static_assert((SVA_BREAK_WQ_KEEPS_PASID & (SVA_BREAK_BIND_LEAKS_BOND | SVA_BREAK_ACCESS_NO_PTL |
+					   SVA_BREAK_RECLAIM_WRITEOUT_FIRST | (1u << 0) |
+					   (1u << 1) | (1u << 6) | (1u << 7))) == 0,
+	      "the layers' SVA_BREAK_* bits overlap (swiommu's are bits 0, 1, 6 and 7)");
 
 /* The #GP of ENQCMD without a PASID (the thread's register invalid and its mm has none). */
 #define SVA_ACCEL_EGP (-EPROTO)

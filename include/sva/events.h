@@ -125,6 +125,17 @@
 	EV(SWIOMMU_PRI_RESET, "swiommu.pri_reset", NONE, INSTANT, (str, device))		\
 	EV(DMA_ACCESS, "dma.access", NONE, INSTANT, (str, device), (num, pasid), (hex, addr),	\
 	   (hex, frame), (num, write), (num, gen))						\
+	/* the embedder's first-stage tables (embed.c): set (set 1) or cleared (set 0), a change	\
+	   the embedder announced, an invalidation done (its wait for DMA included), an access	\
+	   to the embedder's memory (gpa: the guest-physical address reached) */		\
+	EV(SWIOMMU_EMBED_TABLE, "swiommu.embed_table", NONE, INSTANT, (str, device),		\
+	   (num, pasid), (hex, root), (num, set))						\
+	EV(SWIOMMU_EMBED_CHANGE, "swiommu.embed_change", NONE, INSTANT, (str, device),		\
+	   (num, pasid), (hex, start), (hex, end))						\
+	EV(SWIOMMU_EMBED_INVALIDATE, "swiommu.embed_invalidate", NONE, INSTANT, (str, device),	\
+	   (num, pasid), (hex, start), (hex, end))						\
+	EV(DMA_ACCESS_GUEST, "dma.access_guest", NONE, INSTANT, (str, device), (num, pasid),	\
+	   (hex, addr), (hex, gpa), (num, write))						\
 	/* uacce */										\
 	EV(UACCE_OPEN, "uacce.open", NONE, INSTANT, (str, device), (num, pasid))		\
 	EV(UACCE_RELEASE, "uacce.release", NONE, INSTANT, (str, device), (num, pasid))		\

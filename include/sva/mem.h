@@ -217,6 +217,12 @@ uint64_t sva_pgtable_hw_walk_mem(const struct sva_pt_mem *mem, uint64_t root_pa,
  * nothing, takes no lock and makes no scheduling point (the invariant checker's query).
  */
 uint64_t sva_pgtable_query(struct sva_pgtable *pt, uint64_t va);
+/*
+ * The same for the tables rooted at @root_pa in @mem: the leaf of @va with the permissions the
+ * levels above combine into it, as a 4 KiB entry (a huge page's: the frame of @va's 4 KiB piece,
+ * PS cleared); 0 when not present. Reads only: no ACCESSED / DIRTY bit set.
+ */
+uint64_t sva_pgtable_query_mem(const struct sva_pt_mem *mem, uint64_t root_pa, uint64_t va);
 
 /*
  * Clear every leaf entry in [start, end) (page-aligned). Present entries' pages and the table

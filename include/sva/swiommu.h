@@ -46,13 +46,19 @@ extern const struct sva_obj_class sva_obj_iotlb;
 extern const struct sva_obj_class sva_obj_fault_record;
 extern const struct sva_obj_class sva_obj_prq;
 /* Test only (sva_world_config.breaks): a PASID's detach does not drain its page requests. */
-#define SVA_BREAK_NO_PRQ_DRAIN (1u << 0)
+#define SVA_BREAK_NO_PRQ_DRAIN		(1u << 0)
 /* Test only: an mm's invalidation leaves the IOTLB and ATCs as they are. */
-#define SVA_BREAK_KEEP_IOTLB   (1u << 1)
-static_assert(((SVA_BREAK_NO_PRQ_DRAIN | SVA_BREAK_KEEP_IOTLB) &
+#define SVA_BREAK_KEEP_IOTLB		(1u << 1)
+/* Test only: the embedder's invalidation (sva_swiommu_invalidate) does not wait for DMA. */
+#define SVA_BREAK_EMBED_INVAL_NO_WAIT	(1u << 6)
+/* Test only: the embedder's invalidation flushes the IOTLB but leaves the device's ATC. */
+#define SVA_BREAK_EMBED_INVAL_KEEPS_ATC (1u << 7)
+static_assert(((SVA_BREAK_NO_PRQ_DRAIN | SVA_BREAK_KEEP_IOTLB | SVA_BREAK_EMBED_INVAL_NO_WAIT |
+		SVA_BREAK_EMBED_INVAL_KEEPS_ATC) &
 	       (SVA_BREAK_BIND_LEAKS_BOND | SVA_BREAK_ACCESS_NO_PTL |
 		SVA_BREAK_RECLAIM_WRITEOUT_FIRST)) == 0 &&
 		      (SVA_BREAK_NO_PRQ_DRAIN & SVA_BREAK_KEEP_IOTLB) == 0 &&
+		      (SVA_BREAK_EMBED_INVAL_NO_WAIT & SVA_BREAK_EMBED_INVAL_KEEPS_ATC) == 0 &&
 		      (SVA_BREAK_BIND_LEAKS_BOND & SVA_BREAK_ACCESS_NO_PTL) == 0,
 	      "the layers' SVA_BREAK_* bits overlap");
 /*
@@ -416,6 +422,22 @@ int sva_swiommu_clear_pasid_table(struct sva_device *dev, uint32_t pasid);
  * not an embedder table.
  */
 int sva_swiommu_invalidate(struct sva_device *dev, uint32_t pasid, uint64_t addr, uint64_t size);
+/*
+ * The embedder is about to change (or changed) the tables of (@dev, @pasid) for [addr, addr +
+ * size) (size 0: the whole PASID), and will invalidate: nothing is flushed, only traced
+ * (swiommu.embed_change), so that the invariant checker knows that until the invalidation
+ * covering it is done the device may still use the old translation there. Optional for the
+ * IOMMU; without it the checker judges every access to the embedder's memory against the table
+ * as it is at the access (see docs/embedding.md, "The checker and the embedder's tables").
+ */
+void sva_swiommu_table_changed(struct sva_device *dev, uint32_t pasid, uint64_t addr,
+			       uint64_t size);
+/*
+ * The leaf entry of @va in the first-stage table rooted at @root_gpa as it is now, as a 4 KiB
+ * entry (sva_pgtable_query_mem): read through the backend, nothing set, no lock, no scheduling
+ * point - the invariant checker's query. 0 when not present or without cfg.mem.
+ */
+uint64_t sva_swiommu_query_table(struct sva_swiommu *sw, uint64_t root_gpa, uint64_t va);
 /* Answer a group given to cfg.mem->page_request, and free it. */
 void sva_swiommu_page_response(struct sva_iopf_group *group, enum sva_page_response_code code);
 

@@ -11,8 +11,9 @@
  * The shadow sets are hash tables (table.h): every event is judged in constant time, however
  * long the run. Events arrive from any actor (native: any thread); the shadow state is under
  * @lock, a plain pthread mutex (the checker is infrastructure, not model: it holds no model
- * lock and makes no scheduling point; its one look at the model, the page-table query of a DMA
- * access's mm, is a read-only walk made while the access's DMA section keeps that table alive).
+ * lock and makes no scheduling point; its looks at the model, the page-table query of a DMA
+ * access's mm or of the embedder's table (through the swiommu's backend), are read-only walks
+ * made while the access's DMA section keeps that table alive).
  * Violations are reported after the lock is dropped. String values of events are interned by
  * the trace ring, so device names compare by pointer. Events are told apart by kind
  * (sva/events.h) and read by typed field accessors: a renamed or removed event does not
@@ -88,12 +89,28 @@ struct sva_chk_written_out {
 struct sva_chk_group {
 	struct sva_chk_key key;
 	unsigned long pending; /* reported, not yet answered */
+	bool held;	       /* counted in the PASID's holds (not an embedder table's group) */
+};
+
+/*
+ * key: the device and the PASID. An entry pointed at the embedder's first-stage table (from
+ * swiommu.embed_table set to its clear): the PASID is the embedder's (its guest's), not of the
+ * global space, so it holds nothing there; its accesses (dma.access_guest) are judged against
+ * the table, queried through the swiommu. A change the embedder announced is pending over
+ * [pstart, pend) until an invalidation covering it is done.
+ */
+struct sva_chk_embed {
+	struct sva_chk_key key;
+	struct sva_swiommu *sw;
+	uint64_t root;
+	bool pending;
+	uint64_t pstart, pend;
 };
 
 struct sva_checker {
 	struct sva_world *w;
 	pthread_mutex_t lock;
-	struct sva_chk_table pasids, holds, entries, binds, groups, mms, written_out;
+	struct sva_chk_table pasids, holds, entries, binds, groups, mms, written_out, embeds;
 	unsigned long unanswered; /* page-request groups, over every device */
 	unsigned long violations[SVA_INVARIANT_NR];
 	unsigned long events;
@@ -209,18 +226,20 @@ static void sva_chk_entry_set(struct sva_checker *c, const struct sva_trace_even
 	uint64_t state = sva_ev_num(ev, SWIOMMU_PASID_ENTRY, state);
 	const struct sva_chk_key *k = SVA_CHK_KEY(dev, pasid, 0);
 	struct sva_chk_entry *e = sva_chk_get(&c->entries, k);
+	/* an embedder table's PASID is not the global space's: it holds nothing there */
+	int hold = sva_chk_get(&c->embeds, k) ? 0 : 1;
 
 	if (state == SVA_CHK_INVALID) {
 		if (e) {
 			sva_chk_remove(&c->entries, k);
-			sva_chk_hold(c, pasid, -1, 0);
+			sva_chk_hold(c, pasid, -hold, 0);
 		}
 		return;
 	}
 	if (!e) {
 		e = sva_chk_put(&c->entries, k);
 		if (e)
-			sva_chk_hold(c, pasid, 1, 0);
+			sva_chk_hold(c, pasid, hold, 0);
 	}
 	if (e) {
 		e->state = state;
@@ -288,6 +307,110 @@ static void sva_chk_dma_frame(struct sva_checker *c, const struct sva_trace_even
 			 (unsigned long long)frame, (unsigned long long)va,
 			 (unsigned long long)sva_ev_num(ev, DMA_ACCESS, pasid),
 			 (unsigned long long)id, (unsigned long long)sva_pte_pfn(pte),
+			 !(pte & SVA_PTE_USER)	  ? " without user access"
+			 : !(pte & SVA_PTE_WRITE) ? " read-only"
+						  : "");
+}
+
+/* swiommu.embed_table: (device, PASID) points at the embedder's table (set), or no longer. */
+static void sva_chk_embed_table(struct sva_checker *c, const struct sva_trace_event *ev)
+{
+	const struct sva_chk_key *k = SVA_CHK_KEY(sva_ev_str(ev, SWIOMMU_EMBED_TABLE, device),
+						  sva_ev_num(ev, SWIOMMU_EMBED_TABLE, pasid), 0);
+	struct sva_chk_embed *t;
+
+	if (!sva_ev_num(ev, SWIOMMU_EMBED_TABLE, set)) {
+		sva_chk_remove(&c->embeds, k);
+		return;
+	}
+	t = sva_chk_put(&c->embeds, k);
+	if (t) {
+		t->sw = (struct sva_swiommu *)(uintptr_t)ev->obj; /* queried, never changed */
+		t->root = sva_ev_num(ev, SWIOMMU_EMBED_TABLE, root);
+		t->pending = false;
+	}
+}
+
+/* The embedder announced a change of [start, end): pending until invalidated. */
+static void sva_chk_embed_change(struct sva_checker *c, const struct sva_trace_event *ev)
+{
+	struct sva_chk_embed *t = sva_chk_get(
+		&c->embeds, SVA_CHK_KEY(sva_ev_str(ev, SWIOMMU_EMBED_CHANGE, device),
+					sva_ev_num(ev, SWIOMMU_EMBED_CHANGE, pasid), 0));
+	uint64_t start = sva_ev_num(ev, SWIOMMU_EMBED_CHANGE, start);
+	uint64_t end = sva_ev_num(ev, SWIOMMU_EMBED_CHANGE, end);
+
+	if (!t)
+		return;
+	if (!t->pending) {
+		t->pstart = start;
+		t->pend = end;
+	}
+	t->pstart = start < t->pstart ? start : t->pstart;
+	t->pend = end > t->pend ? end : t->pend;
+	t->pending = true;
+}
+
+/* An invalidation done (its wait for DMA included): the changes it covers are no longer pending. */
+static void sva_chk_embed_invalidate(struct sva_checker *c, const struct sva_trace_event *ev)
+{
+	struct sva_chk_embed *t = sva_chk_get(
+		&c->embeds, SVA_CHK_KEY(sva_ev_str(ev, SWIOMMU_EMBED_INVALIDATE, device),
+					sva_ev_num(ev, SWIOMMU_EMBED_INVALIDATE, pasid), 0));
+
+	if (t && t->pending && sva_ev_num(ev, SWIOMMU_EMBED_INVALIDATE, start) <= t->pstart &&
+	    sva_ev_num(ev, SWIOMMU_EMBED_INVALIDATE, end) >= t->pend)
+		t->pending = false;
+}
+
+/*
+ * An access to the embedder's memory (I3): the device's entry must translate through the
+ * embedder's table, and - unless a change the embedder announced is still being invalidated -
+ * the table must map the address to the page reached, with the access's permission (a user
+ * request: U/S, and R/W for a write). A stale IOTLB or ATC entry after the invalidation, or a
+ * DMA the invalidation did not wait for, reaches a page the table no longer maps there.
+ */
+static void sva_chk_dma_guest(struct sva_checker *c, const struct sva_trace_event *ev,
+			      struct sva_chk_violation *v)
+{
+	const char *dev = sva_ev_str(ev, DMA_ACCESS_GUEST, device);
+	uint32_t pasid = (uint32_t)sva_ev_num(ev, DMA_ACCESS_GUEST, pasid);
+	unsigned long long va = sva_ev_num(ev, DMA_ACCESS_GUEST, addr);
+	unsigned long long gpa = sva_ev_num(ev, DMA_ACCESS_GUEST, gpa);
+	bool write = sva_ev_num(ev, DMA_ACCESS_GUEST, write);
+	const struct sva_chk_key *k = SVA_CHK_KEY(dev, pasid, 0);
+	struct sva_chk_entry *e = sva_chk_get(&c->entries, k);
+	struct sva_chk_embed *t = sva_chk_get(&c->embeds, k);
+	uint64_t need = SVA_PTE_PRESENT | SVA_PTE_USER | (write ? SVA_PTE_WRITE : 0), pte;
+
+	if (!t || !e || e->state != SVA_CHK_TRANSLATING) {
+		v->inv = SVA_I3_ISOLATION;
+		snprintf(v->msg, sizeof(v->msg),
+			 "%s %s guest-physical %#llx at %#llx on PASID %u, whose entry %s", dev,
+			 write ? "wrote" : "read", gpa, va, pasid,
+			 !t ? "points at no embedder table (cleared)" : "does not translate");
+		return;
+	}
+	if (t->pending && va >= t->pstart && va < t->pend)
+		return; /* changed, not yet invalidated: the old translation may still be used */
+	pte = sva_swiommu_query_table(t->sw, t->root, va);
+	if ((pte & need) == need && (pte & SVA_PTE_PFN_MASK) == (gpa & SVA_PAGE_MASK))
+		return;
+	v->inv = SVA_I3_ISOLATION;
+	if (!(pte & SVA_PTE_PRESENT))
+		snprintf(v->msg, sizeof(v->msg),
+			 "%s %s guest-physical %#llx at %#llx on PASID %u, which the embedder's "
+			 "table (root %#llx) does not map since its invalidation (a stale IOTLB or "
+			 "ATC entry, or DMA the invalidation did not wait for)",
+			 dev, write ? "wrote" : "read", gpa, va, pasid,
+			 (unsigned long long)t->root);
+	else
+		snprintf(v->msg, sizeof(v->msg),
+			 "%s %s guest-physical %#llx at %#llx on PASID %u, which the embedder's "
+			 "table (root %#llx) maps to %#llx%s since its invalidation (a stale IOTLB "
+			 "or ATC entry, or DMA the invalidation did not wait for)",
+			 dev, write ? "wrote" : "read", gpa, va, pasid, (unsigned long long)t->root,
+			 (unsigned long long)(pte & SVA_PTE_PFN_MASK),
 			 !(pte & SVA_PTE_USER)	  ? " without user access"
 			 : !(pte & SVA_PTE_WRITE) ? " read-only"
 						  : "");
@@ -520,9 +643,11 @@ static void sva_chk_iopf_report(struct sva_checker *c, const struct sva_trace_ev
 	g = sva_chk_put(&c->groups, k);
 	if (!g)
 		return;
-	g->pending++;
+	if (!g->pending++)
+		g->held = !sva_chk_get(&c->embeds, SVA_CHK_KEY(k->device, k->pasid, 0));
 	c->unanswered++;
-	sva_chk_hold(c, k->pasid, 0, 1);
+	if (g->held)
+		sva_chk_hold(c, k->pasid, 0, 1);
 }
 
 static void sva_chk_iopf_response(struct sva_checker *c, const struct sva_trace_event *ev,
@@ -538,10 +663,13 @@ static void sva_chk_iopf_response(struct sva_checker *c, const struct sva_trace_
 	if (v->inv)
 		return;
 	if (g) {
+		bool held = g->held;
+
 		if (!--g->pending)
 			sva_chk_remove(&c->groups, k);
 		c->unanswered--;
-		sva_chk_hold(c, pasid, 0, -1);
+		if (held)
+			sva_chk_hold(c, pasid, 0, -1);
 		return;
 	}
 	v->inv = SVA_I6_LIVENESS;
@@ -584,6 +712,10 @@ static void sva_chk_por(struct sva_checker *c, const struct sva_trace_event *ev)
 	case SVA_EV_PASID_FREE_PRIVATE:
 	case SVA_EV_SWIOMMU_PASID_ENTRY:
 	case SVA_EV_DMA_ACCESS:
+	case SVA_EV_DMA_ACCESS_GUEST:
+	case SVA_EV_SWIOMMU_EMBED_TABLE:
+	case SVA_EV_SWIOMMU_EMBED_CHANGE:
+	case SVA_EV_SWIOMMU_EMBED_INVALIDATE:
 	case SVA_EV_MM_CREATE:
 	case SVA_EV_MM_FREE:
 	case SVA_EV_MM_EXIT_MMAP:
@@ -632,6 +764,18 @@ static void sva_chk_dispatch(struct sva_checker *c, const struct sva_trace_event
 		break;
 	case SVA_EV_DMA_ACCESS:
 		sva_chk_dma_access(c, ev, v);
+		break;
+	case SVA_EV_DMA_ACCESS_GUEST:
+		sva_chk_dma_guest(c, ev, v);
+		break;
+	case SVA_EV_SWIOMMU_EMBED_TABLE:
+		sva_chk_embed_table(c, ev);
+		break;
+	case SVA_EV_SWIOMMU_EMBED_CHANGE:
+		sva_chk_embed_change(c, ev);
+		break;
+	case SVA_EV_SWIOMMU_EMBED_INVALIDATE:
+		sva_chk_embed_invalidate(c, ev);
 		break;
 	case SVA_EV_SVA_BIND:
 		sva_chk_bind_event(c, ev);
@@ -762,6 +906,7 @@ int sva_checker_attach(struct sva_world *w, struct sva_checker **out)
 	sva_chk_table_init(&c->groups, sizeof(struct sva_chk_group));
 	sva_chk_table_init(&c->mms, sizeof(struct sva_chk_mm));
 	sva_chk_table_init(&c->written_out, sizeof(struct sva_chk_written_out));
+	sva_chk_table_init(&c->embeds, sizeof(struct sva_chk_embed));
 	ret = sva_world_subscribe_ordered(w, sva_checker_event, c);
 	if (ret) {
 		pthread_mutex_destroy(&c->lock);
@@ -784,6 +929,7 @@ void sva_checker_detach(struct sva_checker *c)
 	sva_chk_table_free(&c->groups);
 	sva_chk_table_free(&c->mms);
 	sva_chk_table_free(&c->written_out);
+	sva_chk_table_free(&c->embeds);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }

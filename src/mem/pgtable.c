@@ -280,6 +280,34 @@ uint64_t sva_pgtable_hw_walk_mem(const struct sva_pt_mem *mem, uint64_t root_pa,
 	return 0;
 }
 
+uint64_t sva_pgtable_query_mem(const struct sva_pt_mem *mem, uint64_t root_pa, uint64_t va)
+{
+	uint64_t acc = SVA_PT_ACC_INIT, table = root_pa & SVA_PTE_PFN_MASK;
+
+	if (va >= SVA_TASK_SIZE)
+		return 0;
+	for (int level = SVA_PT_LEVELS; level >= 1; level--) {
+		sva_pte_t *base = mem->table ? mem->table(mem->ctx, table) : NULL;
+		unsigned i = sva_pt_index(va, level);
+		uint64_t v = sva_pt_mem_read(mem, base ? &base[i] : NULL,
+					     table + (uint64_t)i * sizeof(sva_pte_t));
+
+		if (!(v & SVA_PTE_PRESENT))
+			return 0;
+		if (level == 1)
+			return sva_pt_combine(v, acc);
+		if ((v & SVA_PTE_PS) && level <= 3) { /* as the 4 KiB entry of va's page */
+			unsigned shift = sva_pt_shift(level);
+
+			v = sva_pt_huge_clean(sva_pt_combine(v, acc), shift) & ~SVA_PTE_PS;
+			return v + (va & ((1ull << shift) - 1) & SVA_PAGE_MASK);
+		}
+		acc = sva_pt_accumulate(acc, v);
+		table = v & SVA_PTE_PFN_MASK;
+	}
+	return 0;
+}
+
 uint64_t sva_pgtable_query(struct sva_pgtable *pt, uint64_t va)
 {
 	sva_pte_t *table = va < SVA_TASK_SIZE ? sva_pt_root(pt) : NULL;

@@ -91,6 +91,20 @@ enum sva_scn_op {
 	SVA_SCN_WQ_ENABLE,    /* wq_enable(WQ): idxd's enable-wq (its char device again) */
 	SVA_SCN_DISABLE,      /* disable(DEVICE): idxd's disable-device, files open or not */
 	SVA_SCN_ENABLE,	      /* enable(DEVICE): idxd's enable-device and every WQ's enable */
+	/* the embedder: a device model's guest tables and device behind the swiommu (embed.c) */
+	SVA_SCN_GMAP,		   /* gmap(TABLE, addr, len[, prot]): fresh guest pages mapped */
+	SVA_SCN_GUNMAP,		   /* gunmap(TABLE, addr, len): unmapped, the pages freed */
+	SVA_SCN_GPROTECT,	   /* gprotect(TABLE, addr, len, prot) */
+	SVA_SCN_GFILL,		   /* gfill(TABLE, addr, len[, byte]): the guest CPU writes */
+	SVA_SCN_GVERIFY,	   /* gverify(TABLE, addr, len, byte): the guest CPU reads */
+	SVA_SCN_SET_PASID_TABLE,   /* set_pasid_table(EMBEDDER, pasid, TABLE) */
+	SVA_SCN_CLEAR_PASID_TABLE, /* clear_pasid_table(EMBEDDER, pasid) */
+	SVA_SCN_INVALIDATE,	   /* invalidate(EMBEDDER, pasid[, addr, len]) */
+	SVA_SCN_DMA_READ,	   /* dma_read(EMBEDDER, pasid, addr, len[, byte]) */
+	SVA_SCN_DMA_WRITE,	   /* dma_write(EMBEDDER, pasid, addr, len, byte) */
+	SVA_SCN_ATS,	       /* a = ats(EMBEDDER, pasid, addr[, write]): a translation request */
+	SVA_SCN_ATC,	       /* a = atc(EMBEDDER, pasid, addr): the device's ATC only */
+	SVA_SCN_PAGE_RESPONSE, /* a = page_response(EMBEDDER, SUCCESS|INVALID|FAILURE) */
 	/* statements, not calls (each has an entry in sva_scn_calls[] all the same) */
 	SVA_SCN_REPEAT, /* repeat N { ... } */
 	SVA_SCN_IF,	/* if COND { ... } [else { ... }] */
@@ -112,6 +126,8 @@ const struct sva_scn_call *sva_scn_call_find(const char *name);
 const struct sva_scn_call *sva_scn_call_of(enum sva_scn_op op);
 const char *sva_scn_type_name(enum sva_scn_type t);
 
+/* Whether @op is one of the embedder's calls (gmap ... page_response). */
+bool sva_scn_op_is_embed(enum sva_scn_op op);
 /* Whether @op is a statement of its own (repeat, if, expect COND) rather than a call. */
 bool sva_scn_op_is_stmt(enum sva_scn_op op);
 
@@ -242,6 +258,24 @@ struct sva_scn_program {
 	struct sva_scn_block body;
 };
 
+/*
+ * embedder NAME rid=N [pasid_bits=N] [ats] [pri]: a device of a device model (the embedder),
+ * behind the swiommu with a requester ID, translating through guest tables (src/scenario/embed.c).
+ */
+struct sva_scn_embedder {
+	struct sva_scn_loc loc;
+	const char *name;
+	unsigned rid;
+	unsigned pasid_bits; /* default 8 */
+	bool ats, pri;
+};
+
+/* table NAME: a guest's first-stage table (x86-64 4-level) in the run's guest memory. */
+struct sva_scn_table {
+	struct sva_scn_loc loc;
+	const char *name;
+};
+
 enum sva_scn_goal {
 	SVA_SCN_GOAL_VIOLATION,	  /* expect violation(I2) */
 	SVA_SCN_GOAL_PASID_FREED, /* expect pasid(PROC) freed */
@@ -278,6 +312,10 @@ struct sva_scenario {
 	size_t ndevices;
 	struct sva_scn_wq *wqs;
 	size_t nwqs;
+	struct sva_scn_embedder *embedders;
+	size_t nembedders;
+	struct sva_scn_table *tables;
+	size_t ntables;
 	struct sva_scn_program *programs;
 	size_t nprograms;
 	struct sva_scn_var *vars;

@@ -59,6 +59,16 @@ static void sva_scn_audit_devices(struct sva_scenario_run *r)
 	}
 }
 
+/* The embedder's devices: no page request left unanswered (its guest OS answers them). */
+static void sva_scn_audit_embedders(struct sva_scenario_run *r)
+{
+	for (size_t i = 0; i < r->s->nembedders; i++)
+		if (r->edevs[i])
+			sva_checker_audit(r->chk, SVA_I6_LIVENESS, r->s->embedders[i].name,
+					  "page-request groups pending",
+					  sva_iopf_dev_pending(r->edevs[i]), 0);
+}
+
 /* Every PASID a top-level process had is free again, and none other is allocated. */
 static void sva_scn_audit_pasids(struct sva_scenario_run *r)
 {
@@ -86,6 +96,7 @@ void sva_scn_audit(struct sva_scenario_run *r)
 			  sva_kernel_processes(r->k), 0);
 	sva_scn_audit_pasids(r);
 	sva_scn_audit_devices(r);
+	sva_scn_audit_embedders(r);
 	sva_checker_audit(r->chk, SVA_I7_QUIET_TEARDOWN, "the IOMMU's fault log", "faults logged",
 			  sva_swiommu_faults_logged(r->sw),
 			  sva_checker_events_of(r->chk, SVA_EV_SWIOMMU_FAULT));

@@ -11,7 +11,9 @@
  *     second absent);
  *   - an OF parameter is WORD(VAR), wait_free's pasid(p1): the word and the variable;
  *   - repeat, if and expect COND are statements, not calls, but have an entry so that every
- *     statement has a signature: repeat's count is also its argument 0.
+ *     statement has a signature: repeat's count is also its argument 0;
+ *   - the embedder's calls (gmap ... page_response) name a declared table by their parameter
+ *     "table" and a declared embedder device by "device" (parse_embed.c).
  */
 #include <stddef.h>
 #include <string.h>
@@ -24,6 +26,7 @@ static const char *const sva_scn_ioctls[] = { "start_q", "put_q", NULL };
 static const char *const sva_scn_open_flags[] = { "cloexec", NULL };
 static const char *const sva_scn_prots[] = { "none", "read", "rw", NULL };
 static const char *const sva_scn_frees[] = { "pasid", "mm", NULL };
+static const char *const sva_scn_resp_codes[] = { "SUCCESS", "INVALID", "FAILURE", NULL };
 static const char *const sva_scn_submit_ops[] = {
 	"noop",	  "memmove",  "fill",	  "compare", "compare_pattern",
 	"crc32c", "copy_crc", "dualcast", "raw",     NULL,
@@ -140,12 +143,93 @@ const struct sva_scn_call sva_scn_calls[] = {
 	{ "wq_enable", SVA_SCN_WQ_ENABLE, SVA_SCN_T_NONE, 1, { SVA_SCN_NAME("wq", true) } },
 	{ "disable", SVA_SCN_DISABLE, SVA_SCN_T_NONE, 1, { SVA_SCN_NAME("device", true) } },
 	{ "enable", SVA_SCN_ENABLE, SVA_SCN_T_NONE, 1, { SVA_SCN_NAME("device", true) } },
+	/* the embedder (parse_embed.c checks them; interp_embed.c runs them): a NAME "table" is a
+	   declared table, "device" a declared embedder device */
+	{ "gmap",
+	  SVA_SCN_GMAP,
+	  SVA_SCN_T_NONE,
+	  4,
+	  { SVA_SCN_NAME("table", true), SVA_SCN_NUM("addr", true), SVA_SCN_NUM("len", true),
+	    SVA_SCN_WORDS("prot", sva_scn_prots, false) } },
+	{ "gunmap",
+	  SVA_SCN_GUNMAP,
+	  SVA_SCN_T_NONE,
+	  3,
+	  { SVA_SCN_NAME("table", true), SVA_SCN_NUM("addr", true), SVA_SCN_NUM("len", true) } },
+	{ "gprotect",
+	  SVA_SCN_GPROTECT,
+	  SVA_SCN_T_NONE,
+	  4,
+	  { SVA_SCN_NAME("table", true), SVA_SCN_NUM("addr", true), SVA_SCN_NUM("len", true),
+	    SVA_SCN_WORDS("prot", sva_scn_prots, true) } },
+	{ "gfill",
+	  SVA_SCN_GFILL,
+	  SVA_SCN_T_NONE,
+	  4,
+	  { SVA_SCN_NAME("table", true), SVA_SCN_NUM("addr", true), SVA_SCN_NUM("len", true),
+	    SVA_SCN_NUM("byte", false) } },
+	{ "gverify",
+	  SVA_SCN_GVERIFY,
+	  SVA_SCN_T_NONE,
+	  4,
+	  { SVA_SCN_NAME("table", true), SVA_SCN_NUM("addr", true), SVA_SCN_NUM("len", true),
+	    SVA_SCN_NUM("byte", true) } },
+	{ "set_pasid_table",
+	  SVA_SCN_SET_PASID_TABLE,
+	  SVA_SCN_T_NONE,
+	  3,
+	  { SVA_SCN_NAME("device", true), SVA_SCN_NUM("pasid", true),
+	    SVA_SCN_NAME("table", true) } },
+	{ "clear_pasid_table",
+	  SVA_SCN_CLEAR_PASID_TABLE,
+	  SVA_SCN_T_NONE,
+	  2,
+	  { SVA_SCN_NAME("device", true), SVA_SCN_NUM("pasid", true) } },
+	{ "invalidate",
+	  SVA_SCN_INVALIDATE,
+	  SVA_SCN_T_NONE,
+	  4,
+	  { SVA_SCN_NAME("device", true), SVA_SCN_NUM("pasid", true), SVA_SCN_NUM("addr", false),
+	    SVA_SCN_NUM("len", false) } },
+	{ "dma_read",
+	  SVA_SCN_DMA_READ,
+	  SVA_SCN_T_NONE,
+	  5,
+	  { SVA_SCN_NAME("device", true), SVA_SCN_NUM("pasid", true), SVA_SCN_NUM("addr", true),
+	    SVA_SCN_NUM("len", true), SVA_SCN_NUM("byte", false) } },
+	{ "dma_write",
+	  SVA_SCN_DMA_WRITE,
+	  SVA_SCN_T_NONE,
+	  5,
+	  { SVA_SCN_NAME("device", true), SVA_SCN_NUM("pasid", true), SVA_SCN_NUM("addr", true),
+	    SVA_SCN_NUM("len", true), SVA_SCN_NUM("byte", true) } },
+	{ "ats",
+	  SVA_SCN_ATS,
+	  SVA_SCN_T_ADDR,
+	  4,
+	  { SVA_SCN_NAME("device", true), SVA_SCN_NUM("pasid", true), SVA_SCN_NUM("addr", true),
+	    SVA_SCN_NUM("write", false) } },
+	{ "atc",
+	  SVA_SCN_ATC,
+	  SVA_SCN_T_ADDR,
+	  3,
+	  { SVA_SCN_NAME("device", true), SVA_SCN_NUM("pasid", true), SVA_SCN_NUM("addr", true) } },
+	{ "page_response",
+	  SVA_SCN_PAGE_RESPONSE,
+	  SVA_SCN_T_ADDR,
+	  2,
+	  { SVA_SCN_NAME("device", true), SVA_SCN_WORDS("code", sva_scn_resp_codes, true) } },
 	/* statements, listed so that every statement has a signature */
 	{ "repeat", SVA_SCN_REPEAT, SVA_SCN_T_NONE, 1, { SVA_SCN_NUM("count", true) } },
 	{ "if", SVA_SCN_IF, SVA_SCN_T_NONE, 0, { { 0 } } },
 	{ "expect", SVA_SCN_CHECK, SVA_SCN_T_NONE, 0, { { 0 } } },
 	{ NULL, SVA_SCN_OP_NR, SVA_SCN_T_NONE, 0, { { 0 } } },
 };
+
+bool sva_scn_op_is_embed(enum sva_scn_op op)
+{
+	return op >= SVA_SCN_GMAP && op <= SVA_SCN_PAGE_RESPONSE;
+}
 
 bool sva_scn_op_is_stmt(enum sva_scn_op op)
 {

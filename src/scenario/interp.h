@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The scenario interpreter's insides, shared by interp.c (a task's statements: variables,
- * conditions, the judging of outcomes) and interp_calls.c (what each call does). The state of
+ * conditions, the judging of outcomes), interp_calls.c (what each call does) and
+ * interp_embed.c (the embedder's calls). The state of
  * a process (struct sva_scn_proc) is read and changed only through the helpers here, under
  * the run's lock, never held across a system call (see runner.h).
  */
@@ -41,5 +42,9 @@ void sva_scn_map_add(struct sva_scn_exec *x, uint64_t addr, uint64_t len);
 
 /* interp_calls.c: run the call of x->st; its value (>= 0) or a negative errno. */
 long sva_scn_call(struct sva_scn_exec *x);
+/* interp_calls.c: wait a little (yield, then sleep); false once the tries are spent. */
+bool sva_scn_backoff(struct sva_scn_exec *x, unsigned *tries);
+/* interp_embed.c: an embedder's call (sva_scn_op_is_embed()). */
+long sva_scn_embed_call(struct sva_scn_exec *x);
 
 #endif /* SVA_SCENARIO_INTERP_H */

@@ -263,7 +263,7 @@ static long sva_scn_desc(struct sva_scn_exec *x, struct dsa_hw_desc *d, uint64_t
 }
 
 /* Wait a little: yield first, then sleep a millisecond (native engines may be slow). */
-static bool sva_scn_backoff(struct sva_scn_exec *x, unsigned *tries)
+bool sva_scn_backoff(struct sva_scn_exec *x, unsigned *tries)
 {
 	if (*tries >= SVA_SCN_SUBMIT_RETRIES + SVA_SCN_SLEEPS)
 		return false;
@@ -617,6 +617,6 @@ long sva_scn_call(struct sva_scn_exec *x)
 	case SVA_SCN_ENABLE:
 		return sva_scn_idxd_admin(x->c->r, x->st->op, sva_scn_arg(x, 0)->index);
 	default:
-		return -EINVAL;
+		return sva_scn_op_is_embed(x->st->op) ? sva_scn_embed_call(x) : -EINVAL;
 	}
 }

@@ -652,6 +652,8 @@ void sva_scenario_free(struct sva_scenario *s)
 	free(s->programs);
 	free(s->devices);
 	free(s->wqs);
+	free(s->embedders);
+	free(s->tables);
 	free(s->vars);
 	free(s->goals);
 	free(s->text);

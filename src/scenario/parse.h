@@ -7,6 +7,7 @@
  *   parse_decl.c    declarations: kernel, device, wq, process, program
  *   parse_stmt.c    statements: calls and their arguments, repeat, blocks
  *   parse_expect.c  expectations: after a call, and the top-level goals
+ *   parse_embed.c   the embedder: its devices and tables, the checks of its calls
  *
  * Every parse function works on the current token (parser->tok), steps over what it parsed,
  * and returns 0 or a negative errno with the message "file:line:col: ..." in parser->err
@@ -171,6 +172,25 @@ int sva_scn_errno_find(const struct sva_scn_tok *t);
 
 /* parse_decl.c: the declaration at the current token (kernel, device, wq, process, ...). */
 int sva_scn_parse_decl(struct sva_scn_parser *p);
+/*
+ * parse_decl.c: the option at the current token among @names (its index, stepped over), and
+ * "=N" after option @name with N in [@min, @max].
+ */
+int sva_scn_option(struct sva_scn_parser *p, const char *const *names, unsigned *seen,
+		   const char *what);
+int sva_scn_option_num(struct sva_scn_parser *p, const char *name, uint64_t min, uint64_t max,
+		       uint64_t *out);
+/* parse_embed.c: the declarations embedder NAME ... and table NAME. */
+int sva_scn_parse_embedder(struct sva_scn_parser *p);
+int sva_scn_parse_table(struct sva_scn_parser *p);
+int sva_scn_embedder_find(const struct sva_scenario *s, const struct sva_scn_tok *t);
+int sva_scn_table_find(const struct sva_scenario *s, const struct sva_scn_tok *t);
+/* parse_embed.c: the NAME @v of parameter @i of embedder call @st (a table or a device). */
+int sva_scn_embed_value_name(struct sva_scn_parser *p, const struct sva_scn_stmt *st, unsigned i,
+			     struct sva_scn_arg *a, const struct sva_scn_tok *v);
+/* parse_embed.c: what an embedder call's signature cannot say (the call begins at @at). */
+int sva_scn_check_embed(struct sva_scn_parser *p, const struct sva_scn_stmt *st,
+			struct sva_scn_loc at);
 /* parse_stmt.c: a block from its '{' (the current token) to its '}' on a line of its own. */
 int sva_scn_parse_block(struct sva_scn_parser *p, struct sva_scn_block *b);
 /* parse_stmt.c: the same up to its '}' only, which is stepped over (if's "} else {"). */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The scenario parser's declarations: kernel, iommu, device, wq, process and program (a program's
- * body is parsed by parse_stmt.c, a top-level expect by parse_expect.c). Options are words,
+ * body is parsed by parse_stmt.c, a top-level expect by parse_expect.c, the embedder's
+ * embedder and table by parse_embed.c). Options are words,
  * "word=N" or "word=NAME", each at most once per declaration; a name is declared once.
  */
 #include <errno.h>
@@ -22,8 +23,8 @@
  * The option at the current token among @names (NULL-terminated, at most 32): its index, the
  * token stepped over. A second use of one is an error; another token is not @what.
  */
-static int sva_scn_option(struct sva_scn_parser *p, const char *const *names, unsigned *seen,
-			  const char *what)
+int sva_scn_option(struct sva_scn_parser *p, const char *const *names, unsigned *seen,
+		   const char *what)
 {
 	for (int i = 0; names[i]; i++) {
 		int ret;
@@ -40,8 +41,8 @@ static int sva_scn_option(struct sva_scn_parser *p, const char *const *names, un
 }
 
 /* "=N" after option @name, N in [@min, @max]. */
-static int sva_scn_option_num(struct sva_scn_parser *p, const char *name, uint64_t min,
-			      uint64_t max, uint64_t *out)
+int sva_scn_option_num(struct sva_scn_parser *p, const char *name, uint64_t min, uint64_t max,
+		       uint64_t *out)
 {
 	char what[96];
 	int ret = sva_scn_eat(p, '=');
@@ -453,7 +454,8 @@ static const struct sva_scn_decl_parser sva_scn_decl_parsers[] = {
 	{ "kernel", sva_scn_parse_kernel },   { "iommu", sva_scn_parse_iommu },
 	{ "device", sva_scn_parse_device },   { "wq", sva_scn_parse_wq },
 	{ "process", sva_scn_parse_process }, { "program", sva_scn_parse_program_decl },
-	{ "expect", sva_scn_parse_goal },
+	{ "expect", sva_scn_parse_goal },     { "embedder", sva_scn_parse_embedder },
+	{ "table", sva_scn_parse_table },
 };
 
 int sva_scn_parse_decl(struct sva_scn_parser *p)
@@ -462,5 +464,6 @@ int sva_scn_parse_decl(struct sva_scn_parser *p)
 		if (sva_scn_word(&p->tok, sva_scn_decl_parsers[i].word))
 			return sva_scn_decl_parsers[i].parse(p);
 	return sva_scn_expected(
-		p, "a declaration (kernel, iommu, device, wq, process, program or expect)");
+		p, "a declaration (kernel, iommu, device, wq, embedder, table, process, program or "
+		   "expect)");
 }

@@ -218,6 +218,8 @@ static int sva_scn_parse_value(struct sva_scn_parser *p, struct sva_scn_stmt *st
 	case SVA_SCN_P_WORD:
 		return sva_scn_value_word(p, pa, a, v);
 	case SVA_SCN_P_NAME:
+		if (sva_scn_op_is_embed(st->op))
+			return sva_scn_embed_value_name(p, st, i, a, v);
 		return sva_scn_value_name(p, st, a, v);
 	case SVA_SCN_P_OF:
 		return sva_scn_value_of(p, pa, a);
@@ -378,6 +380,8 @@ static int sva_scn_check_call(struct sva_scn_parser *p, const struct sva_scn_stm
 		return sva_scn_fail(p, at, "mmap(fd) needs a region (mmio or dus)");
 	if (st->op == SVA_SCN_SUBMIT)
 		return sva_scn_check_submit(p, st, at);
+	if (sva_scn_op_is_embed(st->op))
+		return sva_scn_check_embed(p, st, at);
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Running a scenario: the world it needs (kernel, software IOMMU, the declared accelerators -
- * those of cdev=idxd_wq through the idxd driver, idxd.c),
+ * those of cdev=idxd_wq through the idxd driver, idxd.c -, the embedder's guest memory and
+ * devices, guest.c),
  * its processes, the figures of a run, and the verdict - as a closed program (sva/sync.h), so
  * one scenario runs once, replays a schedule, or is explored.
  *
@@ -183,7 +184,12 @@ static int sva_scn_setup(struct sva_world *w, void *arg)
 {
 	struct sva_scenario_run *r = arg;
 	struct sva_kernel_config kc = { .frames = r->s->kernel.frames };
-	struct sva_swiommu_config sc = { .name = "swiommu0", .prq_entries = r->s->iommu.prq };
+	struct sva_swiommu_config sc = {
+		.name = "swiommu0",
+		.prq_entries = r->s->iommu.prq,
+		/* the embedder's guest memory, when the scenario plays one */
+		.mem = r->s->nembedders ? &r->guest.ops : NULL
+	};
 	int ret;
 
 	r->w = w;
@@ -194,6 +200,7 @@ static int sva_scn_setup(struct sva_world *w, void *arg)
 	memset(r->devs, 0, r->s->ndevices * sizeof(*r->devs));
 	memset(r->accels, 0, r->s->ndevices * sizeof(*r->accels));
 	memset(r->idxd, 0, r->s->ndevices * sizeof(*r->idxd));
+	memset(r->edevs, 0, r->s->nembedders * sizeof(*r->edevs));
 	for (size_t i = 0; i < r->s->ndevices; i++)
 		atomic_store(&r->admin[i], 0);
 	atomic_store(&r->npool, 0);
@@ -218,6 +225,8 @@ static int sva_scn_setup(struct sva_world *w, void *arg)
 		ret = sva_swiommu_create(r->isys, &sc, &r->sw);
 	if (ret == 0)
 		ret = sva_scn_devices(r);
+	if (ret == 0)
+		ret = sva_scn_embedders_setup(r);
 	if (ret == 0)
 		ret = sva_scn_start(r);
 	if (ret) { /* no teardown follows a failed setup: what is not the world's goes here */
@@ -248,6 +257,9 @@ static void sva_scn_reap(struct sva_scenario_run *r)
 		for (size_t i = 0; i < r->s->ndevices; i++)
 			if (r->devs[i] && !atomic_load(&r->removed[i]) && r->devs[i]->pri)
 				sva_iopf_queue_flush_dev(r->devs[i]);
+		for (size_t i = 0; i < r->s->nembedders; i++)
+			if (r->edevs[i] && r->edevs[i]->pri)
+				sva_iopf_queue_flush_dev(r->edevs[i]);
 		sva_kernel_quiesce(r->k);
 	}
 }
@@ -276,6 +288,7 @@ static void sva_scn_destroy_model(struct sva_scenario_run *r)
 	for (size_t i = 0; i < r->s->ndevices; i++)
 		if (r->devs[i])
 			sva_scn_device_destroy(r, r->w, i);
+	sva_scn_embedders_destroy(r);
 	sva_swiommu_destroy(r->sw);
 	sva_iommu_sys_destroy(r->isys);
 	sva_kernel_destroy(r->k);
@@ -474,12 +487,13 @@ int sva_scenario_run_create(const struct sva_scenario *s, struct sva_scenario_ru
 	r->idxd = calloc(s->ndevices + 1, sizeof(*r->idxd));
 	r->removed = calloc(s->ndevices + 1, sizeof(*r->removed));
 	r->admin = calloc(s->ndevices + 1, sizeof(*r->admin));
+	r->edevs = calloc(s->nembedders + 1, sizeof(*r->edevs));
 	r->tops = calloc(ntops + 1, sizeof(*r->tops));
 	r->pool = calloc(SVA_SCN_MAX_TASKS, sizeof(*r->pool));
 	r->procs = calloc(SVA_SCN_MAX_TASKS, sizeof(*r->procs));
 	pthread_mutex_init(&r->lock, NULL);
-	if (!r->devs || !r->accels || !r->idxd || !r->removed || !r->admin || !r->tops ||
-	    !r->pool || !r->procs) {
+	if (!r->devs || !r->accels || !r->idxd || !r->removed || !r->admin || !r->edevs ||
+	    !r->tops || !r->pool || !r->procs || sva_scn_guest_create(r)) {
 		sva_scenario_run_free(r);
 		return -ENOMEM;
 	}
@@ -496,6 +510,8 @@ void sva_scenario_run_free(struct sva_scenario_run *r)
 	free(r->idxd);
 	free(r->removed);
 	free(r->admin);
+	free(r->edevs);
+	sva_scn_guest_free(r);
 	free(r->tops);
 	free(r->pool);
 	free(r->procs);

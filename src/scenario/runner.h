@@ -125,6 +125,35 @@ struct sva_scn_mail {
 
 #define SVA_SCN_MAX_MAIL 64
 
+/* The embedder's guest (guest.c): its memory, tables, PASIDs set and page requests queued. */
+#define SVA_SCN_GUEST_PAGES 256 /* 1 MiB of guest memory per run */
+#define SVA_SCN_MAX_GROUPS  64	/* page-request groups queued for page_response */
+#define SVA_SCN_MAX_SET	    64	/* (embedder device, PASID) pointed at a table */
+
+struct sva_scn_group {
+	struct sva_device *dev;
+	struct sva_iopf_group *group;
+};
+
+struct sva_scn_pasid {
+	int dev; /* index in the scenario's embedders */
+	uint32_t pasid;
+	int table;
+};
+
+struct sva_scn_guest {
+	sva_pte_t *mem;	 /* SVA_SCN_GUEST_PAGES pages; entries atomics, the rest bytes */
+	unsigned next;	 /* the next page never handed out */
+	uint64_t *roots; /* per scenario table: its PML4's guest-physical address */
+	uint64_t free[SVA_SCN_GUEST_PAGES]; /* pages unmapped, reused last-freed first */
+	unsigned nfree;
+	struct sva_scn_pasid set[SVA_SCN_MAX_SET];
+	unsigned nset;
+	struct sva_scn_group groups[SVA_SCN_MAX_GROUPS];
+	unsigned ngroups;
+	struct sva_swiommu_mem ops; /* the swiommu's backend (cfg.mem) */
+};
+
 struct sva_scenario_run {
 	const struct sva_scenario *s;
 	struct sva_world *w;
@@ -136,6 +165,7 @@ struct sva_scenario_run {
 	struct sva_idxd **idxd;	   /* per device of cdev=idxd_wq: the idxd driver's, else NULL */
 	atomic_bool *removed;	   /* per device: remove() took it */
 	atomic_uint *admin;	   /* per device: idxd calls in progress (idxd.c) */
+	struct sva_device **edevs; /* per embedder device (guest.c) */
 	struct sva_checker *chk;
 	struct sva_scn_top *tops;
 	size_t ntops;
@@ -152,6 +182,7 @@ struct sva_scenario_run {
 	unsigned nmail;
 	char failure[512]; /* the first call or goal that did not go as written */
 	unsigned long nfailures;
+	struct sva_scn_guest guest; /* the embedder's (guest.c): under @lock but its memory */
 };
 
 /* interp.c: the body of every task (arg: its struct sva_scn_ctx). */
@@ -192,5 +223,30 @@ int sva_scn_idxd_setup(struct sva_scenario_run *r, size_t dev);
 long sva_scn_idxd_admin(struct sva_scenario_run *r, enum sva_scn_op op, int index);
 /* What idxd device @dev's "clients" attribute of its WQ @wq (wqD.@wq) reads, or its error. */
 long sva_scn_idxd_clients(struct sva_scenario_run *r, size_t dev, unsigned wq);
+
+/*
+ * guest.c: the embedder's guest memory, allocated with the run (create, free) and made fresh at
+ * each setup with the embedder devices (setup); at the run's end its page requests answered,
+ * its PASIDs cleared, its devices removed (destroy).
+ */
+int sva_scn_guest_create(struct sva_scenario_run *r);
+void sva_scn_guest_free(struct sva_scenario_run *r);
+int sva_scn_embedders_setup(struct sva_scenario_run *r);
+void sva_scn_embedders_destroy(struct sva_scenario_run *r);
+/* The leaf flags of gmap's / gprotect's protection (rw, read, none). */
+uint64_t sva_scn_guest_prot(const char *prot);
+/* gmap: fresh pages at [va, va + len) of @table with @flags; -EEXIST, -ENOMEM. */
+long sva_scn_guest_map(struct sva_scenario_run *r, int table, uint64_t va, uint64_t len,
+		       uint64_t flags);
+/* gunmap (@flags 0) or gprotect (@flags the leaf's), announced to the checker first. */
+long sva_scn_guest_change(struct sva_scenario_run *r, int table, uint64_t va, uint64_t len,
+			  uint64_t flags);
+/* The guest CPU's access through @table; -EFAULT at a page it may not access. */
+long sva_scn_guest_cpu(struct sva_scenario_run *r, int table, uint64_t va, void *buf, uint64_t len,
+		       bool write);
+/* (@dev, @pasid) points at @table now (-1: at none). */
+void sva_scn_guest_set(struct sva_scenario_run *r, int dev, uint32_t pasid, int table);
+/* The oldest page-request group queued for embedder @dev (NULL: none); *@live: a PASID set. */
+struct sva_iopf_group *sva_scn_guest_take(struct sva_scenario_run *r, int dev, bool *live);
 
 #endif /* SVA_SCENARIO_RUNNER_H */

@@ -10,7 +10,8 @@
  * that clearing and teardown find it. Its page requests go to the embedder
  * (cfg.mem->page_request) through the domain's iopf handler.
  *
- * Lock order: as domain.c; sw->lock is taken only around the fs list, never held while
+ * Lock order: as domain.c; sw->lock is taken only around the fs list (a guarded list: every
+ * walk and change asserts it), never held while
  * attaching, detaching or invalidating (those take the group mutex and the domain lock).
  */
 #include <errno.h>
@@ -133,7 +134,7 @@ static struct sva_sw_domain *sva_sw_fs_find(struct sva_sw_device *sdev, uint32_t
 	struct sva_sw_domain *sd, *found = NULL;
 
 	sva_mutex_lock(&sdev->sw->lock);
-	sva_list_for_each_entry(sd, &sdev->fs, fs_node)
+	sva_glist_for_each_entry(sd, &sdev->fs, fs_node)
 		if (sd->fs_pasid == pasid && !found)
 			found = sd;
 	sva_mutex_unlock(&sdev->sw->lock);
@@ -169,13 +170,16 @@ int sva_swiommu_set_pasid_table(struct sva_device *dev, uint32_t pasid, uint64_t
 	sd->fs_pasid = pasid;
 	dom->ops = &sva_sw_fs_ops;
 	dom->iopf_handler = sva_sw_fs_iopf;
+	/* before the entry translates: the checker learns whose table it is (obj: to query it) */
+	sva_trace_obj(sw->w, sw, SWIOMMU_EMBED_TABLE, dev->name, pasid, root_gpa, 1);
 	ret = sva_iommu_attach_device_pasid(dom, dev, pasid, NULL);
 	if (ret) {
+		sva_trace_obj(sw->w, sw, SWIOMMU_EMBED_TABLE, dev->name, pasid, root_gpa, 0);
 		sva_iommu_domain_free(dom);
 		return ret;
 	}
 	sva_mutex_lock(&sw->lock);
-	sva_list_add_tail(&sd->fs_node, &sdev->fs);
+	sva_glist_add_tail(&sd->fs_node, &sdev->fs);
 	sva_mutex_unlock(&sw->lock);
 	return 0;
 }
@@ -188,11 +192,34 @@ int sva_swiommu_clear_pasid_table(struct sva_device *dev, uint32_t pasid)
 	if (!sd)
 		return -ENOENT;
 	sva_mutex_lock(&sdev->sw->lock);
-	sva_list_del(&sd->fs_node);
+	sva_glist_del(&sd->fs_node, &sdev->fs);
 	sva_mutex_unlock(&sdev->sw->lock);
 	sva_iommu_detach_device_pasid(&sd->dom, dev, pasid);
+	/* the entry is invalid and nothing is in flight on it: the table is the embedder's again */
+	sva_trace_obj(sdev->sw->w, sdev->sw, SWIOMMU_EMBED_TABLE, dev->name, pasid, sd->fs_root, 0);
 	sva_iommu_domain_free(&sd->dom);
 	return 0;
+}
+
+/*
+ * The test-only defects of the embedder's invalidation (sd->lock held): a flush that leaves the
+ * device's ATC (SVA_BREAK_EMBED_INVAL_KEEPS_ATC), or one that does not wait for the DMA in
+ * flight (SVA_BREAK_EMBED_INVAL_NO_WAIT).
+ */
+static void sva_sw_fs_flush_broken(struct sva_sw_domain *sd, uint64_t start, uint64_t end)
+{
+	struct sva_pasid_entry *e;
+
+	sva_lockdep_assert_held(&sd->lock);
+	sva_glist_for_each_entry(e, &sd->attached, node) {
+		if (sva_world_broken(sd->w, SVA_BREAK_EMBED_INVAL_KEEPS_ATC))
+			sva_iotlb_invalidate_pasid(sd->sw->iotlb, sd->dom.id, e->pasid);
+		else
+			sva_sw_flush(e->sdev, sd->dom.id, e->pasid, start, end);
+	}
+	if (!sva_world_broken(sd->w, SVA_BREAK_EMBED_INVAL_NO_WAIT))
+		sva_glist_for_each_entry(e, &sd->attached, node)
+			sva_inflight_sync(&e->sdev->inflight);
 }
 
 int sva_swiommu_invalidate(struct sva_device *dev, uint32_t pasid, uint64_t addr, uint64_t size)
@@ -205,9 +232,31 @@ int sva_swiommu_invalidate(struct sva_device *dev, uint32_t pasid, uint64_t addr
 	if (!size)
 		addr = 0;
 	sva_mutex_lock(&sd->lock);
-	sva_sw_domain_flush_locked(sd, addr & SVA_PAGE_MASK, end);
+	if (sva_world_broken(sd->w,
+			     SVA_BREAK_EMBED_INVAL_NO_WAIT | SVA_BREAK_EMBED_INVAL_KEEPS_ATC))
+		sva_sw_fs_flush_broken(sd, addr & SVA_PAGE_MASK, end);
+	else
+		sva_sw_domain_flush_locked(sd, addr & SVA_PAGE_MASK, end);
+	/* done, its wait for DMA included: from here no translation from before is used */
+	sva_trace(sd->w, SWIOMMU_EMBED_INVALIDATE, dev->name, pasid, addr & SVA_PAGE_MASK, end);
 	sva_mutex_unlock(&sd->lock);
 	return 0;
+}
+
+void sva_swiommu_table_changed(struct sva_device *dev, uint32_t pasid, uint64_t addr, uint64_t size)
+{
+	struct sva_sw_device *sdev = dev ? sva_sw_device_of(dev) : NULL;
+	uint64_t end = size && addr + size > addr ? addr + size : SVA_SW_FLUSH_WHOLE;
+
+	if (!sdev)
+		return;
+	sva_trace(sdev->sw->w, SWIOMMU_EMBED_CHANGE, dev->name, pasid,
+		  size ? addr & SVA_PAGE_MASK : 0, end);
+}
+
+uint64_t sva_swiommu_query_table(struct sva_swiommu *sw, uint64_t root_gpa, uint64_t va)
+{
+	return sw && sw->mem ? sva_pgtable_query_mem(&sw->ptmem, root_gpa, va) : 0;
 }
 
 /* ---- the common case in one call ---- */
@@ -230,8 +279,9 @@ static void sva_embed_clear_tables(struct sva_device *dev)
 		struct sva_sw_domain *sd = NULL;
 
 		sva_mutex_lock(&sdev->sw->lock);
-		if (!sva_list_empty(&sdev->fs))
-			sd = sva_container_of(sdev->fs.next, struct sva_sw_domain, fs_node);
+		if (!sva_glist_empty(&sdev->fs))
+			sd = sva_container_of(sva_glist_locked(&sdev->fs, false)->next,
+					      struct sva_sw_domain, fs_node);
 		sva_mutex_unlock(&sdev->sw->lock);
 		if (!sd)
 			return;

@@ -115,7 +115,7 @@ struct sva_sw_device {
 	/* the unmap notifier (set before use; read by every flush of the device) */
 	sva_unmap_notify_fn unmap_fn;
 	void *unmap_ctx;
-	struct sva_list_head fs; /* embedder-table domains on its PASIDs, under sw->lock */
+	struct sva_glist fs; /* embedder-table domains on its PASIDs; guarded by sw->lock */
 };
 
 struct sva_sw_domain {

@@ -185,7 +185,7 @@ static int sva_sw_probe_device(struct sva_device *dev)
 	sdev->dev = dev;
 	sdev->iotlb = sw->iotlb;
 	sdev->sim = sw->sim;
-	sva_list_init(&sdev->fs);
+	sva_glist_init(&sdev->fs, &sw->lock);
 	ret = sva_sw_device_init(sw, sdev);
 	if (ret)
 		goto free;

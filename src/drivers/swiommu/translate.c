@@ -652,7 +652,8 @@ static int sva_dma_fault(struct sva_device *dev, bool pri, uint32_t pasid, uint6
 
 /*
  * The copy of one page's chunk in the embedder's memory (inside the section): through its host
- * pointer when it has one, else its read / write. The checker does not follow this memory.
+ * pointer when it has one, else its read / write. The checker judges the access
+ * (dma.access_guest, traced before) against the embedder's table, which it queries.
  */
 static int sva_dma_move_ext(struct sva_swiommu *sw, const struct sva_translation *t, size_t off,
 			    char *buf, size_t n, bool write)
@@ -793,6 +794,10 @@ int sva_dma_copy_gen(struct sva_device *dev, uint32_t pasid, uint64_t gen, uint6
 			sva_sched_point(sw->w);
 		else if (sw->sim)
 			sva_sched_point_named(sw->w);
+		/* the embedder's memory: the access the checker judges against its table (I3) */
+		if (t.embedder && sva_world_subscribed(sw->w))
+			sva_trace(sw->w, DMA_ACCESS_GUEST, dev->name, pasid, cur,
+				  (t.pfn << SVA_PAGE_SHIFT) + off, write);
 		ret = t.external   ? sva_dma_move_external(dev, pasid, cur, bytes + st->done, chunk,
 							   write)
 		      : t.embedder ? sva_dma_move_ext(sw, &t, off, bytes + st->done, chunk, write)
