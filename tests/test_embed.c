@@ -35,6 +35,7 @@ struct guest {
 	uint64_t unmap_start, unmap_end;
 	uint32_t unmap_pasid;
 	atomic_int page_requests;
+	atomic_int cmpxchg_calls, cmpxchg_busy; /* cmpxchg64's calls; the next to find it changed */
 	struct sva_swiommu_mem ops;
 };
 
@@ -160,11 +161,11 @@ struct env {
 	struct guest g;
 };
 
-static void env_init(struct env *v, bool host, bool pri)
+static void env_init_ats(struct env *v, bool host, bool pri, bool ats)
 {
 	struct sva_swiommu_config ic = { .name = "vtd0", .mem = &v->g.ops };
 	struct sva_swiommu_device_config dc = {
-		.name = "dma0", .rid = SVA_RID(0, 3, 0), .pasid_bits = 8, .ats = true, .pri = pri
+		.name = "dma0", .rid = SVA_RID(0, 3, 0), .pasid_bits = 8, .ats = ats, .pri = pri
 	};
 	struct sva_embed_config cfg = { .iommu = &ic, .devices = &dc, .ndevices = 1 };
 
@@ -183,6 +184,11 @@ static void env_init(struct env *v, bool host, bool pri)
 	assert_int_equal(atomic_load(&v->g.unmaps), 1);
 	assert_int_equal(v->g.unmap_end, UINT64_MAX);
 	atomic_store(&v->g.unmaps, 0);
+}
+
+static void env_init(struct env *v, bool host, bool pri)
+{
+	env_init_ats(v, host, pri, true);
 }
 
 static void env_done(struct env *v)
@@ -306,6 +312,112 @@ static void test_embed_dma_read_write(void **state)
 {
 	(void)state;
 	check_dma(false);
+}
+
+/*
+ * A DMA run (native) reaches only libsva's frames directly: a page of the embedder's memory is
+ * not at hand - walked (then cached), hit in the IOTLB, with or without a memo, or found in the
+ * ATC of an ATS device - and is left to the DMA helpers, which reach it through the backend.
+ */
+static void check_dma_run(bool ats)
+{
+	struct sva_dma_status st;
+	struct sva_dma_memo memo;
+	struct sva_dma_run run;
+	struct sva_swiommu_stats s0, s1;
+	struct sva_ats_completion c;
+	struct env v;
+	uint64_t pfn = 0;
+	char out[8];
+
+	env_init_ats(&v, true, false, ats);
+	sva_dma_memo_reset(&memo);
+	memcpy(v.g.mem + 0x100010, "guest!!", 8);
+	if (ats) { /* the ATC holds the embedder's page: still not a frame of libsva's */
+		assert_int_equal(sva_ats_translate(v.dev, PASID, 0x1000, &c), 0);
+		assert_true(c.embedder && c.r);
+		assert_true(sva_atc_lookup(v.dev, PASID, 0x1010, &c));
+	}
+	for (int i = 0; i < 3; i++) { /* a walk that fills the IOTLB, then its hits */
+		sva_swiommu_get_stats(sva_embed_swiommu(v.e), &s0);
+		assert_true(sva_dma_run_begin_memo(&run, v.dev, PASID, 0, i == 2 ? &memo : NULL));
+		assert_null(sva_dma_run_page(&run, 0x1010, false, &pfn));
+		assert_null(sva_dma_run_page(&run, 0x1010, true, &pfn));
+		sva_dma_run_end(&run);
+		sva_swiommu_get_stats(sva_embed_swiommu(v.e), &s1);
+		assert_int_equal(s1.faults_reported[SVA_FAULT_NOT_PRESENT],
+				 s0.faults_reported[SVA_FAULT_NOT_PRESENT]);
+		if (!ats && i == 0) /* each walked: the read's entry does not grant a write */
+			assert_int_equal(s1.walks - s0.walks, 2);
+		else if (!ats)
+			assert_int_equal(s1.walks, s0.walks);
+	}
+	assert_false(memo.e[(0x1 * 2) % SVA_DMA_MEMO_ENTRIES].valid); /* nothing memoised */
+	assert_int_equal(sva_dma_read(v.dev, PASID, 0x1010, out, sizeof(out), &st), 0);
+	assert_string_equal(out, "guest!!");
+	env_done(&v);
+}
+
+static void test_embed_dma_run_leaves_guest_memory_to_the_helpers(void **state)
+{
+	(void)state;
+	check_dma_run(false);
+	check_dma_run(true);
+}
+
+/* The embedder's atomic: counts its calls; the first cmpxchg_busy calls find it changed. */
+static int g_cmpxchg64(void *ctx, uint64_t gpa, uint64_t old, uint64_t val)
+{
+	struct guest *g = ctx;
+	uint64_t *e = g_entry(g, gpa);
+
+	atomic_fetch_add(&g->cmpxchg_calls, 1);
+	if (atomic_fetch_sub(&g->cmpxchg_busy, 1) > 0 || *e != old)
+		return -EAGAIN;
+	*e = val;
+	return 0;
+}
+
+/*
+ * A read / write backend with the embedder's own compare-and-exchange: A and D are set through
+ * it (retried when the entry changed meanwhile); a table entry pointing outside guest memory
+ * reads as not present.
+ */
+static void test_embed_cmpxchg64_and_unreadable_tables(void **state)
+{
+	struct sva_translation t;
+	struct env v;
+	uint64_t slot;
+
+	(void)state;
+	{
+		struct sva_swiommu_config ic = { .name = "vtd0", .mem = &v.g.ops };
+		struct sva_swiommu_device_config dc = { .name = "dma0", .pasid_bits = 8 };
+		struct sva_embed_config cfg = { .iommu = &ic, .devices = &dc, .ndevices = 1 };
+
+		g_init(&v.g, false);
+		v.g.ops.cmpxchg64 = g_cmpxchg64;
+		v.w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+		cfg.world = v.w;
+		assert_int_equal(sva_embed_create(&cfg, &v.e), 0);
+		v.dev = sva_embed_device(v.e, 0);
+	}
+	g_map(&v.g, 0x1000, 0x100000, 12, SVA_PTE_WRITE | SVA_PTE_USER);
+	assert_int_equal(sva_swiommu_set_pasid_table(v.dev, PASID, v.g.root), 0);
+	atomic_store(&v.g.cmpxchg_busy, 1);
+	slot = g_slot(&v.g, 0x1000, 12);
+	assert_int_equal(sva_translate(v.dev, PASID, 0x1000, SVA_ACCESS_WRITE, &t), 0);
+	assert_int_equal(t.pfn, 0x100);
+	assert_true(*g_entry(&v.g, slot) & SVA_PTE_ACCESSED);
+	assert_true(*g_entry(&v.g, slot) & SVA_PTE_DIRTY);
+	assert_int_equal(atomic_load(&v.g.cmpxchg_calls), 2); /* the leaf's, retried once */
+	assert_true(atomic_load(&v.g.backend_reads) > 0);
+	/* the top-level entry of 0x8000000000 points beyond guest memory: not present */
+	*g_entry(&v.g, v.g.root + 8) = (GUEST_SIZE + 0x1000) | TBL_FLAGS;
+	assert_int_equal(sva_translate(v.dev, PASID, 0x8000000000ull, SVA_ACCESS_READ, &t),
+			 -EFAULT);
+	assert_int_equal(t.reason, SVA_FAULT_NOT_PRESENT);
+	env_done(&v);
 }
 
 /* ---- invalidation by the embedder; the unmap notifier ---- */
@@ -436,6 +548,8 @@ static void test_embed_rid_and_setup(void **state)
 	assert_int_equal(sva_embed_device(e, 1)->max_pasids, 16);
 	assert_int_equal(sva_embed_device(e, 2)->max_pasids, 0);
 	assert_int_equal(sva_swiommu_device_add(sva_embed_swiommu(e), &dup, &d), -EEXIST);
+	assert_int_equal(sva_swiommu_device_add(sva_embed_swiommu(e), NULL, &d), -EINVAL);
+	assert_int_equal(sva_swiommu_device_add(sva_embed_swiommu(e), &dup, NULL), -EINVAL);
 	/* no backend: embedder tables are refused */
 	assert_int_equal(sva_swiommu_set_pasid_table(sva_embed_device(e, 0), 1, 0x1000),
 			 -EOPNOTSUPP);
@@ -446,6 +560,10 @@ static void test_embed_rid_and_setup(void **state)
 	cfg.ndevices = 0;
 	assert_int_equal(sva_embed_create(&cfg, &e), -EINVAL);
 	assert_int_equal(sva_embed_create(NULL, &e), -EINVAL);
+	cfg.ndevices = 3;
+	assert_int_equal(sva_embed_create(&cfg, NULL), -EINVAL);
+	cfg.devices = NULL;
+	assert_int_equal(sva_embed_create(&cfg, &e), -EINVAL);
 }
 
 static void test_embed_bad_input(void **state)
@@ -672,6 +790,8 @@ int main(void)
 		cmocka_unit_test(test_embed_walk_read_write),
 		cmocka_unit_test(test_embed_dma_host_ptr),
 		cmocka_unit_test(test_embed_dma_read_write),
+		cmocka_unit_test(test_embed_cmpxchg64_and_unreadable_tables),
+		cmocka_unit_test(test_embed_dma_run_leaves_guest_memory_to_the_helpers),
 		cmocka_unit_test(test_embed_invalidate),
 		cmocka_unit_test(test_embed_ats_entry),
 		cmocka_unit_test(test_embed_ats_after_release),

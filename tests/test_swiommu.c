@@ -1056,6 +1056,109 @@ static void test_dma_run_memo_until_invalidated(void **state)
 	env_done(&e);
 }
 
+/* A run's page at @va, asserting what the run's refusal leaves: nothing logged or counted. */
+static void run_refuses(struct env *e, struct sva_device *dev, uint32_t pasid, uint64_t va,
+			bool write, struct sva_dma_memo *memo)
+{
+	struct sva_swiommu_stats s0 = env_stats(e), s1;
+	uint64_t logged = sva_swiommu_faults_logged(e->sw), pfn = 7;
+	struct sva_dma_run run;
+
+	assert_true(sva_dma_run_begin_memo(&run, dev, pasid, 0, memo));
+	assert_ptr_equal(run.memo, memo);
+	assert_null(sva_dma_run_page(&run, va, write, &pfn));
+	sva_dma_run_end(&run);
+	s1 = env_stats(e);
+	assert_int_equal(sva_swiommu_faults_logged(e->sw), logged);
+	assert_int_equal(s1.faults_silenced, s0.faults_silenced);
+	assert_int_equal(s1.walks, s0.walks);
+	assert_int_equal(s1.iotlb_misses, s0.iotlb_misses);
+	assert_int_equal(s1.iotlb_hits, s0.iotlb_hits);
+}
+
+/*
+ * What a DMA run (native) cannot reach directly, with and without a memo, is NULL with nothing
+ * logged or counted - the slow path that follows reports it once: a PASID beyond the device's,
+ * an invalid PASID entry, an address beyond the task size, a PASID entry blocked after its mm's
+ * exit. And two pages sharing a memo slot (vpn and vpn + 32) each get their own frame.
+ */
+static void test_dma_run_refusals_and_memo_slots(void **state)
+{
+	struct env e;
+	struct sva_device *dev, *narrow;
+	struct sva_dma_status st;
+	struct sva_dma_memo memo;
+	struct sva_dma_run run;
+	struct sva_mm *mm;
+	struct sva_bond *bond;
+	uint64_t a, far, pfn = 0, logged;
+	uint32_t pasid;
+	char buf[8];
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_NATIVE);
+	dev = env_dev(&e, "acc0", 20, false);
+	narrow = env_dev(&e, "narrow", 4, false);
+	assert_int_equal(sva_mm_create(e.mm_sys, "proc", &mm), 0);
+	a = env_mmap(mm, 33 * PAGE, RW, SVA_MAP_POPULATE);
+	far = a + 32 * PAGE; /* (vpn * 2 + write) % 64: the slot of a's page */
+	assert_int_equal(sva_bind_device(dev, mm, &bond), 0);
+	pasid = sva_bond_pasid(bond);
+	sva_dma_memo_reset(&memo);
+
+	for (int m = 0; m < 2; m++) {
+		struct sva_dma_memo *mp = m ? &memo : NULL;
+
+		for (int wr = 0; wr < 2; wr++) {
+			run_refuses(&e, narrow, 16, 0x1000, wr,
+				    mp);			    /* beyond the device's PASIDs */
+			run_refuses(&e, narrow, 3, 0x1000, wr, mp); /* an invalid entry */
+			run_refuses(&e, dev, pasid + 1, a, wr, mp); /* in range, never bound */
+			run_refuses(&e, dev, pasid, SVA_TASK_SIZE, wr, mp);
+		}
+	}
+	/* the slow path reports each once: the range, the invalid entry */
+	logged = sva_swiommu_faults_logged(e.sw);
+	assert_int_equal(sva_dma_read(narrow, 16, 0x1000, buf, sizeof(buf), &st), -EFAULT);
+	assert_int_equal(st.reason, SVA_FAULT_PASID_RANGE);
+	assert_int_equal(sva_dma_read(narrow, 3, 0x1000, buf, sizeof(buf), &st), -EFAULT);
+	assert_int_equal(st.reason, SVA_FAULT_PASID_INVALID);
+	assert_int_equal(sva_swiommu_faults_logged(e.sw), logged + 2);
+
+	/* a's page memoised (walked, then hit), then far's in the same slot, then a's again */
+	for (int i = 0; i < 2; i++) {
+		assert_true(sva_dma_run_begin_memo(&run, dev, pasid, 0, &memo));
+		assert_ptr_equal(sva_dma_run_page(&run, a, false, &pfn),
+				 (void *)sva_page_address(sva_pfn_to_page(sva_mm_sys_phys(e.mm_sys),
+									  cpu_pfn(mm, a))));
+		assert_int_equal(pfn, cpu_pfn(mm, a));
+		sva_dma_run_end(&run);
+	}
+	for (int i = 0; i < 2; i++) {
+		assert_true(sva_dma_run_begin_memo(&run, dev, pasid, 0, &memo));
+		assert_non_null(sva_dma_run_page(&run, far + 8, false, &pfn));
+		assert_int_equal(pfn, cpu_pfn(mm, far));
+		sva_dma_run_end(&run);
+	}
+	assert_int_not_equal(cpu_pfn(mm, a), cpu_pfn(mm, far));
+	assert_true(sva_dma_run_begin_memo(&run, dev, pasid, 0, &memo));
+	assert_non_null(sva_dma_run_page(&run, a + 8, false, &pfn));
+	assert_int_equal(pfn, cpu_pfn(mm, a)); /* not far's frame from the slot */
+	assert_non_null(sva_dma_run_page(&run, far, false, &pfn));
+	assert_int_equal(pfn, cpu_pfn(mm, far));
+	sva_dma_run_end(&run);
+
+	/* the mm exits while bound: blocked silently, and a run reaches nothing */
+	sva_mmgrab(mm);
+	sva_mmput(mm);
+	assert_int_equal(sva_swiommu_pasid_state(dev, pasid), SVA_PASID_ENTRY_BLOCKING_SILENT);
+	run_refuses(&e, dev, pasid, a, false, &memo);
+	run_refuses(&e, dev, pasid, a, true, NULL);
+	sva_unbind_device(bond);
+	sva_mmdrop(mm);
+	env_done(&e);
+}
+
 static void test_paging_and_blocked_domains(void **state)
 {
 	struct env e;
@@ -1080,12 +1183,24 @@ static void test_paging_and_blocked_domains(void **state)
 	assert_int_equal(dom->ops->map(dom, iova, page->pfn, SVA_PROT_READ), -EEXIST);
 	assert_int_equal(dom->ops->map(dom, iova + 1, page->pfn, SVA_PROT_READ), -EINVAL);
 	assert_int_equal(dom->ops->map(dom, iova + PAGE, 0, SVA_PROT_READ), -EINVAL);
+	assert_int_equal(dom->ops->map(dom, SVA_TASK_SIZE, page->pfn, SVA_PROT_READ), -EINVAL);
+	assert_int_equal(dom->ops->map(dom, iova + PAGE, page->pfn, SVA_PROT_EXEC), -EINVAL);
+	assert_int_equal(dom->ops->map(dom, iova + PAGE, page->pfn, SVA_PROT_NONE), -EINVAL);
+	/* executable: a device's execute request is granted there, and only there */
+	assert_int_equal(dom->ops->map(dom, iova + PAGE, page->pfn, SVA_PROT_READ | SVA_PROT_EXEC),
+			 0);
 	assert_int_equal(sva_iommu_attach_device_pasid(dom, dev, pasid, NULL), 0);
 	assert_int_equal(sva_swiommu_pasid_state(dev, pasid), SVA_PASID_ENTRY_TRANSLATING);
 	assert_int_equal(sva_dma_read(dev, pasid, iova, buf, 8, NULL), 0);
 	assert_string_equal(buf, "paging!");
 	assert_int_equal(sva_translate(dev, pasid, iova, SVA_ACCESS_WRITE, &t), -EFAULT);
 	assert_int_equal(t.reason, SVA_FAULT_WRITE);
+	assert_int_equal(sva_translate(dev, pasid, iova, SVA_ACCESS_EXEC, &t), -EFAULT);
+	assert_int_equal(t.reason, SVA_FAULT_EXEC);
+	assert_int_equal(sva_translate(dev, pasid, iova + PAGE, SVA_ACCESS_EXEC, &t), 0);
+	assert_int_equal(t.perm, SVA_ACCESS_READ | SVA_ACCESS_EXEC);
+	assert_int_equal(t.pfn, page->pfn);
+	assert_int_equal(dom->ops->unmap(dom, iova + PAGE), 0);
 	/* unmap invalidates the cached translation */
 	assert_int_equal(sva_translate(dev, pasid, iova, SVA_ACCESS_READ, &t), 0);
 	assert_int_equal(sva_translate(dev, pasid, iova, SVA_ACCESS_READ, &t), 0);
@@ -1715,6 +1830,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_dma_helpers_stop_at_first_fault),
 		cmocka_unit_test(test_dma_run_frames_and_fallbacks),
 		cmocka_unit_test(test_dma_run_memo_until_invalidated),
+		cmocka_unit_test(test_dma_run_refusals_and_memo_slots),
 		cmocka_unit_test(test_paging_and_blocked_domains),
 		cmocka_unit_test(test_attach_to_exited_mm_refused),
 		cmocka_unit_test(test_config_and_tiny_iotlb_end_to_end),

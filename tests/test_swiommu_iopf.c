@@ -628,6 +628,17 @@ static void iopf_no_vma_invalid(void **state)
 	assert_int_equal(stats(&e).prq_requests, 2);
 	/* bad groups; a device without PRI */
 	assert_int_equal(sva_pri_request_group(dev, pasid, NULL, 0, &code), -EINVAL);
+	{
+		struct sva_pri_page many[SVA_PRI_GROUP_MAX + 1];
+
+		for (unsigned i = 0; i <= SVA_PRI_GROUP_MAX; i++)
+			many[i] = (struct sva_pri_page){ a, SVA_ACCESS_READ };
+		assert_int_equal(
+			sva_pri_request_group(dev, pasid, many, SVA_PRI_GROUP_MAX + 1, &code),
+			-EINVAL);
+		assert_int_equal(sva_pri_request_group(dev, dev->max_pasids, many, 1, &code),
+				 -EINVAL);
+	}
 	assert_int_equal(sva_pri_request(dev, pasid, a, 0, &code), -EINVAL);
 	assert_int_equal(sva_pri_request(plain, pasid, a, SVA_ACCESS_READ, &code), -EOPNOTSUPP);
 	assert_int_equal(sva_dma_read(plain, pasid, a, &v, sizeof(v), &st), -EFAULT);
