@@ -564,6 +564,90 @@ static void test_fail_nth_mmap_and_dup(void **state)
 	assert_int_equal(st.errors, 2); /* the mm, its VMA */
 }
 
+/*
+ * Reclaim, then swap-in, with each allocation failed in turn (each page's writeout copy): a page
+ * whose copy failed stays in the swap cache - still evicted, its PTE a swap entry - and the
+ * fault that follows takes it back from there; every run reads back exactly what was written,
+ * and no frame or slot is left.
+ */
+#define RECLAIM_PAGES 70 /* more than the swap table's first 64 slots */
+
+struct reclaim_fail {
+	struct mm_env e;
+	struct sva_mm *mm;
+	uint64_t a;
+	size_t evicted;
+};
+
+static struct sva_world *reclaim_fail_setup(void *arg)
+{
+	struct reclaim_fail *f = arg;
+
+	env_init(&f->e, SVA_BACKEND_NATIVE, 256);
+	assert_int_equal(sva_mm_create(f->e.sys, NULL, &f->mm), 0);
+	assert_int_equal(sva_mm_mmap(f->mm, 0, RECLAIM_PAGES * PAGE, SVA_PROT_READ | SVA_PROT_WRITE,
+				     SVA_MAP_POPULATE, NULL, 0, &f->a),
+			 0);
+	for (uint64_t i = 0; i < RECLAIM_PAGES; i++)
+		assert_int_equal(sva_mm_access(f->mm, f->a + i * PAGE + 8, &i, sizeof(i), true), 0);
+	return f->e.w;
+}
+
+static int reclaim_fail_body(struct sva_world *w, void *arg)
+{
+	struct reclaim_fail *f = arg;
+
+	(void)w;
+	f->evicted = sva_mm_sys_reclaim(f->e.sys, RECLAIM_PAGES);
+	for (uint64_t i = 0; i < RECLAIM_PAGES; i++) {
+		uint64_t v = ~0ull;
+		int ret = sva_mm_access(f->mm, f->a + i * PAGE + 8, &v, sizeof(v), false);
+
+		if (ret)
+			return ret;
+		assert_int_equal(v, i);
+	}
+	return 0;
+}
+
+static void reclaim_fail_check(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct reclaim_fail *f = arg;
+
+	(void)w;
+	assert_int_equal(f->evicted, RECLAIM_PAGES); /* a failed copy does not stop reclaim */
+	if (r->ret == 0)			     /* every page back: no slot holds one */
+		assert_int_equal(sva_alloc_live(w, &sva_obj_swap_slot), 0);
+}
+
+static void reclaim_fail_teardown(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct reclaim_fail *f = arg;
+
+	(void)w;
+	(void)r;
+	sva_mmput(f->mm);
+	env_release(&f->e);
+}
+
+static void test_fail_nth_reclaim_and_swap_in(void **state)
+{
+	struct reclaim_fail f;
+	struct sva_test_fail_case c = { .name = "reclaim and swap-in",
+					.setup = reclaim_fail_setup,
+					.body = reclaim_fail_body,
+					.check = reclaim_fail_check,
+					.teardown = reclaim_fail_teardown,
+					.arg = &f };
+	struct sva_test_fail_stats st;
+	(void)state;
+
+	sva_test_fail_sweep(&c, &st);
+	assert_int_equal(st.allocations, RECLAIM_PAGES); /* one copy a page */
+	/* reclaim absorbs every failure (the page stays cached); a swap-in allocates nothing */
+	assert_int_equal(st.absorbed, st.runs);
+}
+
 /* ---- concurrency: faults racing munmap and reclaim ---- */
 
 struct race {
@@ -744,6 +828,7 @@ int main(void)
 		cmocka_unit_test(test_fork_dontcopy_wipeonfork_shared),
 		cmocka_unit_test(test_out_of_frames),
 		cmocka_unit_test(test_fail_nth_mmap_and_dup),
+		cmocka_unit_test(test_fail_nth_reclaim_and_swap_in),
 		cmocka_unit_test(test_faults_race_munmap_and_reclaim),
 	};
 
