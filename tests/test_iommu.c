@@ -594,6 +594,30 @@ static void test_attach_checks_and_rollback(void **state)
 	assert_int_equal(sva_iommu_paging_domain_alloc(devs[0], &paging), 0);
 	assert_int_equal(sva_iommu_attach_device_pasid(paging, devs[0], 0, NULL), -EINVAL);
 	assert_int_equal(sva_iommu_attach_device_pasid(paging, devs[0], 16, NULL), -EINVAL);
+	/* a driver whose blocked domain cannot be set (none, no ops, no set_dev_pasid) or whose
+	   domain cannot: refused before anything is programmed */
+	{
+		static const struct sva_domain_ops free_only = { .free = mock_domain_free };
+		const struct sva_domain_ops *ops = paging->ops;
+
+		e.mi.blocked.ops = &free_only;
+		assert_int_equal(sva_iommu_attach_device_pasid(paging, devs[0], 5, NULL),
+				 -EOPNOTSUPP);
+		e.mi.blocked.ops = NULL;
+		assert_int_equal(sva_iommu_attach_device_pasid(paging, devs[0], 5, NULL),
+				 -EOPNOTSUPP);
+		e.mi.blocked.ops = &mock_domain_ops;
+		paging->ops = &free_only;
+		assert_int_equal(sva_iommu_attach_device_pasid(paging, devs[0], 5, NULL),
+				 -EOPNOTSUPP);
+		paging->ops = NULL;
+		assert_int_equal(sva_iommu_attach_device_pasid(paging, devs[0], 5, NULL),
+				 -EOPNOTSUPP);
+		paging->ops = ops;
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(mock_programmed(devs[i], 5), 0);
+		assert_null(sva_iommu_get_domain_for_pasid(devs[0], 5));
+	}
 	/* the third member fails: the others are rolled back, the slot released */
 	md = devs[2]->iommu_priv;
 	md->fail_set = true;
