@@ -107,6 +107,75 @@ static void test_iotlb_struct_key_never_aliases(void **state)
 	sva_test_world_done(w);
 }
 
+static int mem_read_stub(void *ctx, uint64_t gpa, void *buf, size_t len)
+{
+	(void)ctx;
+	(void)gpa;
+	memset(buf, 0, len);
+	return 0;
+}
+
+static int mem_write_stub(void *ctx, uint64_t gpa, const void *buf, size_t len)
+{
+	(void)ctx;
+	(void)gpa;
+	(void)buf;
+	(void)len;
+	return 0;
+}
+
+/*
+ * An IOTLB's geometry: refused without one, with no set or way, or above the limits; a number
+ * of sets that is not a power of two still finds every entry it holds.
+ */
+static void test_iotlb_geometry(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 1);
+	const struct sva_iotlb_config bad[] = {
+		{ .sets = 0, .ways = 4 },
+		{ .sets = 4, .ways = 0 },
+		{ .sets = SVA_IOTLB_MAX_SETS + 1, .ways = 1 },
+		{ .sets = 4, .ways = SVA_IOTLB_MAX_WAYS + 1 },
+	};
+	struct sva_iotlb *t = NULL;
+	uint64_t pfn;
+	(void)state;
+
+	assert_int_equal(sva_iotlb_create(w, NULL, &t), -EINVAL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(sva_iotlb_create(w, &bad[i], &t), -EINVAL);
+	assert_null(t);
+	t = iotlb_new(w, 3, 1, SVA_IOTLB_ROUND_ROBIN); /* three sets: by modulo */
+	{
+		uint64_t in_set[3] = { UINT64_MAX, UINT64_MAX, UINT64_MAX }, again = UINT64_MAX;
+
+		/* the first page of each set, and a second of set 0 */
+		for (uint64_t vpn = 0; vpn < 64; vpn++) {
+			struct sva_iotlb_key k = { .did = 1, .pasid = 1, .vpn = vpn };
+			unsigned set = sva_iotlb_set_of(t, &k);
+
+			assert_true(set < 3);
+			if (in_set[set] == UINT64_MAX)
+				in_set[set] = vpn;
+			else if (set == 0 && again == UINT64_MAX)
+				again = vpn;
+		}
+		for (int i = 0; i < 3; i++)
+			assert_true(iotlb_put(t, 1, 1, in_set[i], 100 + in_set[i]));
+		for (int i = 0; i < 3; i++) {
+			assert_true(iotlb_has(t, 1, 1, in_set[i], &pfn));
+			assert_int_equal(pfn, 100 + in_set[i]);
+		}
+		assert_int_equal(iotlb_count(t).evictions, 0); /* one a set */
+		assert_true(iotlb_put(t, 1, 1, again, 7));     /* set 0's only way */
+		assert_int_equal(iotlb_count(t).evictions, 1);
+		assert_false(iotlb_has(t, 1, 1, in_set[0], NULL));
+		assert_true(iotlb_has(t, 1, 1, in_set[1], NULL));
+	}
+	sva_iotlb_destroy(t);
+	sva_test_world_done(w);
+}
+
 static void test_iotlb_eviction_tiny_sizes(void **state)
 {
 	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 1);
@@ -1281,6 +1350,35 @@ static void test_config_and_tiny_iotlb_end_to_end(void **state)
 
 	env_init_cfg(&e, SVA_BACKEND_SIM, &cfg, 512);
 	assert_int_equal(sva_swiommu_create(e.isys, &bad, &sw2), -EINVAL);
+	/* every limit, one past it; a backend of the embedder's that can neither map nor copy */
+	{
+		const struct sva_swiommu_mem read_only = { .read = mem_read_stub };
+		const struct sva_swiommu_mem write_only = { .write = mem_write_stub };
+		const struct sva_swiommu_config over[] = {
+			{ .pasid_bits = SVA_PASID_WIDTH_MAX + 1 },
+			{ .iotlb_sets = SVA_IOTLB_MAX_SETS + 1 },
+			{ .atc_entries = SVA_ATC_MAX_ENTRIES + 1 },
+			{ .fault_log_entries = SVA_SW_MAX_FAULT_LOG + 1 },
+			{ .prq_entries = SVA_SW_MAX_PRQ + 1 },
+			{ .mem = &read_only },
+			{ .mem = &write_only },
+		};
+
+		for (size_t i = 0; i < sizeof(over) / sizeof(over[0]); i++)
+			assert_int_equal(sva_swiommu_create(e.isys, &over[i], &sw2), -EINVAL);
+	}
+	/* the limits themselves are taken, as given */
+	{
+		const struct sva_swiommu_config at = { .pasid_bits = 8,
+						       .atc_entries = SVA_ATC_MAX_ENTRIES,
+						       .prq_entries = 4 };
+
+		assert_int_equal(sva_swiommu_create(e.isys, &at, &sw2), 0);
+		assert_int_equal(sw2->cfg.pasid_bits, 8);
+		assert_int_equal(sw2->cfg.atc_entries, SVA_ATC_MAX_ENTRIES);
+		assert_int_equal(sw2->cfg.prq_entries, 4);
+		sva_swiommu_destroy(sw2);
+	}
 	assert_int_equal(sva_swiommu_create(e.isys, NULL, &sw2), 0); /* every default */
 	assert_int_equal(sw2->cfg.iotlb_sets, 64);
 	assert_int_equal(sw2->cfg.iotlb_ways, 4);
@@ -1816,6 +1914,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_iotlb_struct_key_never_aliases),
 		cmocka_unit_test(test_iotlb_eviction_tiny_sizes),
+		cmocka_unit_test(test_iotlb_geometry),
 		cmocka_unit_test(test_iotlb_invalidation),
 		cmocka_unit_test(test_walk_sections_are_waited_for),
 		cmocka_unit_test(test_pasid_table_states),
