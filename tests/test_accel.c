@@ -1962,8 +1962,24 @@ static void test_driver_ioctl_refusals(void **state)
 	assert_int_equal(sva_test_run_process(e.k, no_desc_task, NULL), 0);
 	assert_int_equal(sva_report_count(e.w, SVA_REPORT_BAD_USAGE), 3);
 	assert_non_null(strstr(sva_report_first(e.w), "accel: MOVDIR64B for task"));
-	/* ENQCMDS: no device, no descriptor */
+	/* ENQCMDS: no device, no descriptor, no such WQ, a dedicated one; each refusal names the
+	   WQ, nothing queued */
 	assert_int_equal(sva_accel_enqcmds(NULL, 1, false, NULL), -EINVAL);
+	{
+		struct dsa_hw_desc d = { .opcode = DSA_OPCODE_NOOP };
+		char err[1024] = ""; /* err_sink's size */
+
+		sva_world_set_log_sink(e.w, err_sink, err);
+		assert_int_equal(sva_accel_enqcmds(e.a, 1, false, NULL), -EINVAL);
+		assert_non_null(strstr(err, "accel dsa0: ENQCMDS to WQ 1 refused"));
+		assert_int_equal(sva_accel_enqcmds(e.a, 3, false, &d), -EINVAL);
+		assert_non_null(strstr(err, "ENQCMDS to WQ 3 refused"));
+		assert_int_equal(sva_accel_enqcmds(e.a, 0, false, &d), -EINVAL);
+		assert_non_null(strstr(err, "ENQCMDS to WQ 0 refused"));
+		for (unsigned i = 0; i < 3; i++)
+			assert_int_equal(sva_accel_wq_pending(e.a, i), 0);
+		sva_test_quiet(e.w);
+	}
 	env_release(&e);
 	assert_int_equal(sva_alloc_describe_live(e.w, SVA_TEST_IGNORED_TYPES, NULL, 0), 0);
 	sva_world_destroy(e.w); /* with the reports this test made */
