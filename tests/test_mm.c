@@ -175,6 +175,14 @@ static void test_mmap_split_merge(void **state)
 			 -EINVAL);
 	assert_int_equal(sva_mm_mprotect(mm, a + 1, PAGE, SVA_PROT_READ), -EINVAL);
 	assert_int_equal(sva_mm_mprotect(mm, SVA_TASK_SIZE, PAGE, SVA_PROT_READ), -EINVAL);
+	/* no length; a length that wraps; a fixed mapping of no length */
+	assert_int_equal(sva_mm_munmap(mm, a, 0), -EINVAL);
+	assert_int_equal(sva_mm_mprotect(mm, a, 0, SVA_PROT_READ), -EINVAL);
+	assert_int_equal(sva_mm_munmap(mm, a, 0 - a), -EINVAL);
+	assert_int_equal(sva_mm_mprotect(mm, a, UINT64_MAX & SVA_PAGE_MASK, SVA_PROT_READ),
+			 -EINVAL);
+	assert_int_equal(sva_mm_mmap(mm, a, 0, SVA_PROT_READ, SVA_MAP_FIXED, NULL, 0, &b), -EINVAL);
+	assert_int_equal(sva_mm_vma_count(mm), 1);
 	/* a hole at the start of the range */
 	assert_int_equal(sva_mm_mprotect(mm, a - PAGE, 2 * PAGE, SVA_PROT_READ), -ENOMEM);
 	/* executable: the VMA says so */
