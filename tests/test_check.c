@@ -224,6 +224,17 @@ static void test_i3_dma_through_the_wrong_entry(void **state)
 	assert_non_null(strstr(msg, "for generation 5 of the PASID, now generation 1 (mm1)"));
 	dma(w, 7, 1); /* right: judged on the frame, of an mm the checker has not seen: nothing */
 	dma(w, 7, 0);
+	/* the owner's table, but programmed for another of its generations */
+	sva_trace(w, SWIOMMU_PASID_ENTRY, "acc0", 7, SVA_PASID_ENTRY_TRANSLATING, 1, 3);
+	dma(w, 7, 0);
+	assert_int_equal(sva_checker_violations(c, SVA_I3_ISOLATION), ++n);
+	assert_non_null(strstr(msg, "through mm1's page table (generation 3), but the PASID "
+				    "belongs to mm1 (generation 1)"));
+	/* an entry that names no generation: the owner's table is enough */
+	sva_trace(w, SWIOMMU_PASID_ENTRY, "acc0", 7, SVA_PASID_ENTRY_TRANSLATING, 1, 0);
+	dma(w, 7, 1);
+	dma(w, 7, 0);
+	assert_int_equal(sva_checker_violations(c, SVA_I3_ISOLATION), n);
 	/* a driver's own PASID is not an mm's to judge, until it is freed */
 	sva_trace(w, PASID_ALLOC_PRIVATE, 9, "acc0", 3);
 	sva_trace(w, SWIOMMU_PASID_ENTRY, "acc0", 9, SVA_PASID_ENTRY_TRANSLATING, 0, 0);
