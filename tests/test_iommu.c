@@ -562,6 +562,12 @@ static void test_domain_ids_reused_after_free(void **state)
 	env_done(&e, devs, 1);
 }
 
+static void last_report_sink(void *ctx, enum sva_log_level level, const char *msg)
+{
+	(void)level;
+	snprintf(ctx, 512, "%s", msg);
+}
+
 static void capture_warn(void *ctx, enum sva_log_level level, const char *msg)
 {
 	if (level <= SVA_LOG_WARN)
@@ -757,6 +763,35 @@ static void test_core_reports_misuse(void **state)
 	assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 2);
 	assert_int_equal(sva_bond_pasid(bond), SVA_PASID_INVALID);
 	assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 3);
+	/* the freed bond's other accessors answer nothing, each reported */
+	assert_null(sva_bond_device(bond));
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 4);
+	assert_int_equal(sva_bond_users(bond), 0);
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 5);
+	/* a freed domain attached, detached, freed again; the removed device used */
+	{
+		struct sva_device *fn2 = env_dev(&e, "fn2", 20, NULL);
+		struct sva_domain *paging;
+		char last[512] = "";
+
+		assert_int_equal(sva_iommu_paging_domain_alloc(fn2, &paging), 0);
+		sva_iommu_domain_free(paging);
+		sva_world_set_log_sink(e.w, last_report_sink, last);
+		assert_int_equal(sva_iommu_attach_device_pasid(paging, fn2, 5, NULL), -ENODEV);
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 6);
+		assert_non_null(strstr(last, "attach_device_pasid through a freed domain"));
+		sva_iommu_detach_device_pasid(paging, fn2, 5);
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 7);
+		assert_non_null(strstr(last, "detach_device_pasid through a freed domain"));
+		sva_iommu_domain_free(paging);
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 8);
+		assert_non_null(strstr(last, "iommu_domain_free through a freed domain"));
+		sva_device_remove(fn2);
+		assert_null(sva_iommu_get_domain_for_pasid(fn2, 5));
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 9);
+		assert_non_null(strstr(last, "get_domain_for_pasid through a freed device"));
+		sva_test_quiet(e.w);
+	}
 	/* a fault queue freed with a device on it, then the device taken off the freed queue */
 	{
 		struct sva_iopf_queue *q;
@@ -766,7 +801,7 @@ static void test_core_reports_misuse(void **state)
 		sva_iopf_queue_free(q);
 		assert_int_equal(sva_report_count(e.w, SVA_REPORT_BAD_USAGE), 1);
 		sva_iopf_queue_remove_device(q, dev);
-		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 4);
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 10);
 	}
 	sva_device_remove(dev);
 	/* a subsystem destroyed with an IOMMU still registered */
