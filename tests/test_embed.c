@@ -577,6 +577,21 @@ static void test_embed_bad_input(void **state)
 	assert_int_equal(sva_swiommu_set_pasid_table(v.dev, 256, 0x1000), -EINVAL);
 	assert_int_equal(sva_pri_submit(v.dev, PASID, 0x5000, SVA_ACCESS_READ, NULL, NULL, NULL),
 			 -EOPNOTSUPP);
+	/* without PRI: never stopped, a reset does nothing (and traces nothing), no group to poll
+	 */
+	{
+		enum sva_page_response_code code = SVA_PAGE_RESP_SUCCESS;
+		char *text;
+
+		assert_false(sva_pri_is_stopped(v.dev));
+		sva_pri_reset(v.dev);
+		text = sva_test_trace_string(v.w, sva_trace_write_text);
+		assert_non_null(strstr(text, "swiommu.pasid_entry")); /* the trace is kept */
+		assert_null(strstr(text, "swiommu.pri_reset"));
+		free(text);
+		assert_int_equal(sva_pri_poll(v.dev, 1, &code), -ENOENT);
+		assert_int_equal(code, SVA_PAGE_RESP_SUCCESS);
+	}
 	env_done(&v);
 }
 
