@@ -706,6 +706,12 @@ static int echo_user(struct sva_task *t, void *arg)
 	if (sva_sys_close(t, -1) != -EBADF || sva_sys_close(t, 1 << 20) != -EBADF ||
 	    sva_sys_send_fd(t, fd, 99999) != -ESRCH)
 		return 12;
+	/* the device's node names the same device: the same driver, its same buffer */
+	r = sva_sys_open(t, "/dev/echo");
+	memset(got, 0, sizeof(got));
+	if (r < 0 || sva_sys_write(t, r, "hello", 5) != 5 || sva_sys_read(t, fd, got, 8) != 5 ||
+	    memcmp(got, "hello", 5) != 0 || sva_sys_close(t, r))
+		return 14;
 	return sva_sys_close(t, fd) || sva_sys_close(t, fd2) ? 8 : 0;
 }
 
@@ -738,7 +744,8 @@ static int bad_calls(struct sva_task *t, void *arg)
 	uint64_t a;
 
 	(void)arg;
-	if (sva_sys_open(t, "nothing") != -ENODEV || sva_sys_close(t, 3) != -EBADF ||
+	if (sva_sys_open(t, "nothing") != -ENODEV || sva_sys_open(t, NULL) != -ENODEV ||
+	    sva_sys_open(t, "/dev/nothing") != -ENODEV || sva_sys_close(t, 3) != -EBADF ||
 	    sva_sys_dup(t, -1) != -EBADF || sva_sys_ioctl(t, 9, 0, 0) != -EBADF ||
 	    sva_sys_mmap(t, 0, PAGE, SVA_PROT_READ, 0, 7, 0, &a) != -EBADF ||
 	    sva_sys_kill(t, 999) != -ESRCH || sva_sys_send_fd(t, 0, 1) != -EBADF ||
