@@ -6,6 +6,7 @@
  * put), page reclaim and swap-in, allocation failures, and faults racing munmap under the sim
  * scheduler.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sva/mm.h"
@@ -359,6 +360,41 @@ static void test_notifier_register_needs_users_and_unregister_releases(void **st
 	env_done(&e);
 }
 
+/*
+ * A subscriber with no callbacks at all: every change and the exit go by (release traced, its
+ * count held until the deferred put drops it), and an unregister of a live mm needs none.
+ */
+static void test_notifier_without_callbacks(void **state)
+{
+	static const struct sva_mmu_notifier_ops none = { 0 };
+	struct sva_mmu_notifier mn = { .ops = &none }, mn2 = { .ops = &none };
+	struct mm_env e;
+	struct sva_mm *mm;
+	uint64_t a;
+	char *text;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 64);
+	assert_int_equal(sva_mm_create(e.sys, NULL, &mm), 0);
+	assert_int_equal(sva_mmu_notifier_register(&mn, mm), 0);
+	assert_int_equal(sva_mmu_notifier_register(&mn2, mm), 0);
+	assert_int_equal(sva_mm_mmap(mm, 0, 2 * PAGE, SVA_PROT_READ | SVA_PROT_WRITE,
+				     SVA_MAP_POPULATE, NULL, 0, &a),
+			 0);
+	assert_int_equal(sva_mm_munmap(mm, a, PAGE), 0);
+	sva_mmu_notifier_unregister(&mn2);
+	assert_int_equal(sva_mm_count(mm), 2);
+	sva_mmput(mm);
+	assert_true(sva_mm_is_dead(mm));
+	assert_int_equal(sva_mm_count(mm), 1); /* the subscription's, until its put */
+	sva_mmu_notifier_put(&mn);
+	sva_mm_sys_synchronize(e.sys);
+	text = sva_test_trace_string(e.w, sva_trace_write_text);
+	assert_non_null(strstr(text, "mmu_notifier.release"));
+	free(text);
+	env_done(&e);
+}
+
 /* The last mmdrop of an mm never exited, with a notifier still on it: both reported. */
 static void test_mm_freed_before_exit_with_a_notifier_is_reported(void **state)
 {
@@ -382,6 +418,42 @@ static void test_mm_freed_before_exit_with_a_notifier_is_reported(void **state)
 }
 
 /* ---- fork ---- */
+
+/*
+ * Fork of an mm whose pages were reclaimed: the child gets a swap slot of its own with the same
+ * contents (read back after the parent has written its own page again), and a page never
+ * touched stays absent in both.
+ */
+static void test_fork_of_swapped_pages(void **state)
+{
+	struct mm_env e;
+	struct sva_mm *parent, *child;
+	uint64_t a;
+	char v = 'S', x = 0;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 256);
+	assert_int_equal(sva_mm_create(e.sys, "parent", &parent), 0);
+	assert_int_equal(
+		sva_mm_mmap(parent, 0, 3 * PAGE, SVA_PROT_READ | SVA_PROT_WRITE, 0, NULL, 0, &a),
+		0);
+	assert_int_equal(sva_mm_access(parent, a, &v, 1, true), 0);
+	assert_int_equal(sva_mm_access(parent, a + 2 * PAGE, &v, 1, true), 0);
+	assert_int_equal(sva_mm_sys_reclaim(e.sys, 16), 2); /* both written pages out */
+	assert_int_equal(sva_mm_dup(parent, "child", &child), 0);
+	v = 'P';
+	assert_int_equal(sva_mm_access(parent, a, &v, 1, true), 0);
+	assert_int_equal(sva_mm_access(child, a, &x, 1, false), 0);
+	assert_int_equal(x, 'S');
+	assert_int_equal(sva_mm_access(child, a + 2 * PAGE, &x, 1, false), 0);
+	assert_int_equal(x, 'S');
+	assert_int_equal(sva_mm_access(parent, a + PAGE, &x, 1, false), 0); /* demand-zero */
+	assert_int_equal(x, 0);
+	sva_mmput(child);
+	sva_mmput(parent);
+	assert_int_equal(sva_alloc_live(e.w, &sva_obj_swap_slot), 0);
+	env_done(&e);
+}
 
 static void test_fork_copy_on_write(void **state)
 {
@@ -832,7 +904,9 @@ int main(void)
 		cmocka_unit_test(test_faults_and_their_errors),
 		cmocka_unit_test(test_notifier_sees_munmap_mprotect_reclaim),
 		cmocka_unit_test(test_notifier_register_needs_users_and_unregister_releases),
+		cmocka_unit_test(test_notifier_without_callbacks),
 		cmocka_unit_test(test_fork_copy_on_write),
+		cmocka_unit_test(test_fork_of_swapped_pages),
 		cmocka_unit_test(test_fork_dontcopy_wipeonfork_shared),
 		cmocka_unit_test(test_out_of_frames),
 		cmocka_unit_test(test_fail_nth_mmap_and_dup),
