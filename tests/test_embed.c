@@ -247,6 +247,18 @@ static void check_sizes(bool host)
 	assert_int_equal(t.reason, SVA_FAULT_NOT_PRESENT);
 	assert_int_equal(sva_translate(v.dev, PASID + 1, 0x1000, SVA_ACCESS_READ, &t), -EFAULT);
 	assert_int_equal(t.reason, SVA_FAULT_PASID_INVALID);
+	/* as entries: beyond the device's PASIDs, beyond the task size, a PASID not set */
+	assert_int_equal(sva_translate_entry(v.dev, 256, 0x1000, SVA_ACCESS_READ, &te, &why),
+			 -EFAULT);
+	assert_int_equal(why, SVA_FAULT_PASID_RANGE);
+	assert_int_equal(te.perm, 0);
+	assert_int_equal(
+		sva_translate_entry(v.dev, PASID, SVA_TASK_SIZE, SVA_ACCESS_READ, &te, &why),
+		-EFAULT);
+	assert_int_equal(why, SVA_FAULT_NOT_PRESENT);
+	assert_int_equal(sva_translate_entry(v.dev, PASID + 1, 0x1000, SVA_ACCESS_READ, &te, &why),
+			 -EFAULT);
+	assert_int_equal(why, SVA_FAULT_PASID_INVALID);
 	assert_true(*g_entry(&v.g, g_slot(&v.g, 0x1000, 12)) & SVA_PTE_ACCESSED);
 	assert_true(*g_entry(&v.g, g_slot(&v.g, 0x1000, 12)) & SVA_PTE_DIRTY);
 	assert_true(*g_entry(&v.g, g_slot(&v.g, 0x200000, 21)) & SVA_PTE_ACCESSED);

@@ -943,6 +943,29 @@ static void dma_helpers_stop_at_first_fault(enum sva_backend backend)
 	assert_int_equal(sva_mm_access(mm, a, buf + 64, 64, false), 0);
 	assert_memory_equal(buf, buf + 64, 64);
 	assert_int_equal(sva_dma_read(dev, pasid, UINT64_MAX - 3, buf, 8, &st), -EINVAL);
+	/* beyond the task size, and beyond the device's PASIDs: faults at the first byte */
+	assert_int_equal(sva_dma_read(dev, pasid, SVA_TASK_SIZE, buf, 8, &st), -EFAULT);
+	assert_int_equal(st.reason, SVA_FAULT_NOT_PRESENT);
+	assert_int_equal(st.fault_addr, SVA_TASK_SIZE);
+	assert_int_equal(sva_dma_read(dev, 1u << 20, a, buf, 8, &st), -EFAULT);
+	assert_int_equal(st.reason, SVA_FAULT_PASID_RANGE);
+	assert_int_equal(st.done, 0);
+	/* a translation as an entry: the page, W only for a write */
+	{
+		struct sva_tlb_entry te;
+		enum sva_fault_reason why;
+
+		assert_int_equal(sva_translate_entry(dev, pasid, a + 8, SVA_ACCESS_READ, &te, &why),
+				 0);
+		assert_int_equal(why, SVA_FAULT_NONE);
+		assert_int_equal(te.iova, a);
+		assert_int_equal(te.translated_addr, cpu_pfn(mm, a) << SVA_PAGE_SHIFT);
+		assert_int_equal(te.perm, SVA_ACCESS_READ);
+		assert_false(te.embedder);
+		assert_int_equal(sva_translate_entry(dev, pasid, a, SVA_ACCESS_WRITE, &te, NULL),
+				 0);
+		assert_int_equal(te.perm, SVA_ACCESS_READ | SVA_ACCESS_WRITE);
+	}
 	assert_int_equal(sva_dma_read(dev, pasid, a, buf, 0, &st), 0);
 
 	sva_unbind_device(bond);
