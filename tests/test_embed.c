@@ -36,6 +36,7 @@ struct guest {
 	uint32_t unmap_pasid;
 	atomic_int page_requests;
 	atomic_int cmpxchg_calls, cmpxchg_busy; /* cmpxchg64's calls; the next to find it changed */
+	bool lie; /* answer page requests SUCCESS without mapping anything */
 	struct sva_swiommu_mem ops;
 };
 
@@ -116,7 +117,7 @@ static int g_page_request(void *ctx, struct sva_device *dev, struct sva_iopf_gro
 
 	(void)dev;
 	atomic_fetch_add(&g->page_requests, 1);
-	for (unsigned i = 0; i < group->nfaults; i++) {
+	for (unsigned i = 0; i < group->nfaults && !g->lie; i++) {
 		g_map(g, group->faults[i].addr, g->next_page, 12, SVA_PTE_WRITE | SVA_PTE_USER);
 		g->next_page += SVA_PAGE_SIZE;
 	}
@@ -698,6 +699,35 @@ static void on_answer(void *ctx, struct sva_device *dev, uint32_t pasid, uint32_
 	atomic_fetch_add(&a->calls, 1);
 }
 
+/*
+ * A page request answered SUCCESS that leaves the page absent: the DMA helpers ask again, up to
+ * SVA_PRI_RETRIES times for the page, then stop at it with the fault; the ATC is never filled.
+ */
+static void test_embed_pri_success_without_the_page_gives_up(void **state)
+{
+	struct sva_dma_status st;
+	struct sva_ats_completion c;
+	struct env v;
+	char buf[8];
+
+	(void)state;
+	env_init(&v, true, true);
+	v.g.lie = true;
+	assert_int_equal(sva_dma_read(v.dev, PASID, 0x5000, buf, sizeof(buf), &st), -EFAULT);
+	assert_int_equal(st.pri_requests, SVA_PRI_RETRIES);
+	assert_int_equal(atomic_load(&v.g.page_requests), SVA_PRI_RETRIES);
+	assert_int_equal(st.response, SVA_PAGE_RESP_SUCCESS);
+	assert_int_equal(st.reason, SVA_FAULT_NOT_PRESENT);
+	assert_int_equal(st.fault_addr, 0x5000);
+	assert_int_equal(st.done, 0);
+	assert_false(sva_atc_lookup(v.dev, PASID, 0x5000, &c));
+	/* an honest answer: the same read completes */
+	v.g.lie = false;
+	assert_int_equal(sva_dma_read(v.dev, PASID, 0x5000, buf, sizeof(buf), &st), 0);
+	assert_int_equal(st.pri_requests, 1);
+	env_done(&v);
+}
+
 static void test_embed_pri_async(void **state)
 {
 	struct env v;
@@ -825,6 +855,7 @@ int main(void)
 		cmocka_unit_test(test_embed_rid_and_setup),
 		cmocka_unit_test(test_embed_create_unwinds_at_every_failure),
 		cmocka_unit_test(test_embed_bad_input),
+		cmocka_unit_test(test_embed_pri_success_without_the_page_gives_up),
 		cmocka_unit_test(test_embed_pri_async),
 	};
 

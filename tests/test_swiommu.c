@@ -602,6 +602,7 @@ static void test_pasid_checks(void **state)
 	/* ATS needs the capability */
 	assert_int_equal(sva_ats_translate(narrow, 3, 0, &(struct sva_ats_completion){ 0 }),
 			 -EOPNOTSUPP);
+	assert_false(sva_atc_lookup(narrow, 3, 0, &(struct sva_ats_completion){ 0 })); /* none */
 	env_done(&e);
 }
 
