@@ -596,9 +596,13 @@ static void test_pasid_checks(void **state)
 	assert_int_equal(t.reason, SVA_FAULT_PASID_RANGE);
 	assert_int_equal(sva_translate(narrow, 3, 0x1000, SVA_ACCESS_READ, &t), -EFAULT);
 	assert_int_equal(t.reason, SVA_FAULT_PASID_INVALID);
+	/* the PASID is checked before the address: an invalid entry says so beyond the task size */
+	assert_int_equal(sva_translate(narrow, 3, SVA_TASK_SIZE, SVA_ACCESS_READ, &t), -EFAULT);
+	assert_int_equal(t.reason, SVA_FAULT_PASID_INVALID);
+	assert_false(t.iotlb_hit);
 	assert_int_equal(sva_swiommu_pasid_state(narrow, 3), SVA_PASID_ENTRY_INVALID);
 	assert_int_equal(sva_swiommu_pasid_state(narrow, 300), SVA_PASID_ENTRY_INVALID);
-	assert_int_equal(sva_swiommu_faults_logged(e.sw), 3);
+	assert_int_equal(sva_swiommu_faults_logged(e.sw), 4);
 	/* ATS needs the capability */
 	assert_int_equal(sva_ats_translate(narrow, 3, 0, &(struct sva_ats_completion){ 0 }),
 			 -EOPNOTSUPP);
@@ -803,6 +807,8 @@ static void test_unbind_invalidates(void **state)
 	pasid = sva_bond_pasid(bond);
 	assert_int_equal(sva_translate(dev, pasid, a, SVA_ACCESS_READ, &t), 0);
 	assert_true(env_stats(&e).iotlb_entries >= 1);
+	assert_int_equal(sva_translate(dev, pasid, SVA_TASK_SIZE, SVA_ACCESS_READ, &t), -EFAULT);
+	assert_int_equal(t.reason, SVA_FAULT_NOT_PRESENT); /* beyond the table: never a walk */
 	sva_unbind_device(again); /* not the last user: still translating */
 	assert_int_equal(sva_translate(dev, pasid, a, SVA_ACCESS_READ, &t), 0);
 	sva_unbind_device(bond);
