@@ -802,6 +802,26 @@ static void test_core_reports_misuse(void **state)
 		assert_int_equal(sva_report_count(e.w, SVA_REPORT_BAD_USAGE), 1);
 		sva_iopf_queue_remove_device(q, dev);
 		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 10);
+		/* the freed queue given a device, its partials discarded, freed again */
+		assert_int_equal(sva_iopf_queue_add_device(q, dev), -ENODEV);
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 11);
+		sva_iopf_queue_discard_partial(q);
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 12);
+		sva_iopf_queue_free(q);
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 13);
+	}
+	/* a removed device bound, or reporting a fault */
+	{
+		struct sva_device *fn4 = env_dev(&e, "fn4", 20, NULL);
+		struct sva_page_request req = { .pasid = 1, .pasid_valid = true, .last = true };
+		struct sva_bond *b2 = NULL;
+
+		sva_device_remove(fn4);
+		assert_int_equal(sva_bind_device(fn4, e.mm, &b2), -ENODEV);
+		assert_null(b2);
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 14);
+		assert_int_equal(sva_iommu_report_device_fault(fn4, &req), -ENODEV);
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 15);
 	}
 	sva_device_remove(dev);
 	/* a subsystem destroyed with an IOMMU still registered */
