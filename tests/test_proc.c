@@ -754,6 +754,47 @@ static int bad_calls(struct sva_task *t, void *arg)
 	return 0;
 }
 
+static int exit_with_arg(struct sva_task *t, void *arg)
+{
+	(void)t;
+	return (int)(intptr_t)arg;
+}
+
+/*
+ * wait(pid) takes that child, not an earlier one; a status is written only where asked; wait(-1)
+ * then takes the one left, and there is none after.
+ */
+static int wait_by_pid(struct sva_task *t, void *arg)
+{
+	int first = sva_sys_fork(t, "first", exit_with_arg, (void *)(intptr_t)3);
+	int second = sva_sys_fork(t, "second", exit_with_arg, (void *)(intptr_t)4);
+	int st = -1;
+
+	(void)arg;
+	if (first < 0 || second < 0)
+		return 1;
+	if (sva_sys_wait(t, second, NULL) != second)
+		return 2;
+	if (sva_sys_wait(t, second, &st) != -ECHILD || st != -1)
+		return 3;
+	if (sva_sys_wait(t, -1, &st) != first || st != 3)
+		return 4;
+	return sva_sys_wait(t, -1, NULL) == -ECHILD ? 0 : 5;
+}
+
+static void test_wait_for_one_child_by_pid(void **state)
+{
+	struct sva_process *p;
+	struct env e;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 2);
+	assert_int_equal(sva_test_run_process(e.k, wait_by_pid, NULL), 0);
+	assert_int_equal(sva_process_start(e.k, "lone", exit_with_arg, (void *)(intptr_t)9, &p), 0);
+	assert_int_equal(sva_process_wait(p, NULL), 0); /* from outside, no status asked */
+	env_done(&e);
+}
+
 static void test_bad_system_calls_fail_cleanly(void **state)
 {
 	struct sva_process *p;
@@ -1040,6 +1081,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_exec_closes_cloexec_fds),
 		cmocka_unit_test(test_orphans_are_reaped),
 		cmocka_unit_test(test_bad_system_calls_fail_cleanly),
+		cmocka_unit_test(test_wait_for_one_child_by_pid),
 		cmocka_unit_test(test_read_write_and_accessors),
 		cmocka_unit_test(test_fail_nth_whole_life),
 		cmocka_unit_test(test_wait_from_outside_ends_when_the_world_stops),
