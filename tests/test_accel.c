@@ -1936,6 +1936,18 @@ static int bad_ioctl_task(struct sva_task *t, void *arg)
 	TCHECK(sva_sys_ioctl(t, fd, SVA_ACCEL_IOCTL_WQ_INFO, (unsigned long)(uintptr_t)&info) == 0);
 	TCHECK(info.index == 1 && info.mode == SVA_ACCEL_WQ_SHARED);
 	TCHECK(sva_sys_close(t, fd) == 0);
+	/* waiting for a record nothing writes: -ETIMEDOUT after the polls (no client to ask
+	   whether its queue stopped); a record at no address: its fault */
+	{
+		struct dsa_completion_record r;
+		uint64_t comp = t_mmap(t, 1, true);
+
+		TCHECK(comp != 0);
+		TCHECK(sva_accel_client_wait(t, NULL, comp, &r, 70) == -ETIMEDOUT);
+		TCHECK(r.status == DSA_COMP_NONE);
+		TCHECK(sva_sys_munmap(t, comp, PAGE) == 0);
+		TCHECK(sva_accel_client_wait(t, NULL, comp, &r, 70) == -EFAULT);
+	}
 	return 0;
 }
 
