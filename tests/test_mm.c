@@ -129,6 +129,51 @@ static void test_mmdrop_before_exit_is_reported(void **state)
 
 /* ---- mmap, munmap, mprotect ---- */
 
+/*
+ * Where an mmap without MAP_FIXED lands: at a free hint; after the mapping a hint falls in;
+ * from the bottom again when nothing fits above the hint; nowhere (-ENOMEM) when nothing fits
+ * at all. And the entries a populated mapping gets: user, NX unless executable, read-only
+ * unless writable.
+ */
+static void test_mmap_hints_and_pte_flags(void **state)
+{
+	struct mm_env e;
+	struct sva_mm *mm;
+	uint64_t a, b, c, d;
+	sva_pte_t *pte;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_NATIVE, 256);
+	assert_int_equal(sva_mm_create(e.sys, NULL, &mm), 0);
+	assert_int_equal(sva_mm_mmap(mm, 0x40000000, 2 * PAGE, SVA_PROT_READ, 0, NULL, 0, &a), 0);
+	assert_int_equal(a, 0x40000000); /* free: the hint itself */
+	assert_int_equal(sva_mm_mmap(mm, a + PAGE, PAGE, SVA_PROT_READ, 0, NULL, 0, &b), 0);
+	assert_int_equal(b, a + 2 * PAGE); /* inside a mapping: the first room after it */
+	assert_int_equal(
+		sva_mm_mmap(mm, SVA_TASK_SIZE - PAGE, 2 * PAGE, SVA_PROT_READ, 0, NULL, 0, &c), 0);
+	assert_true(c < a); /* no room above the hint: searched from the bottom */
+	assert_int_equal(sva_mm_vma_count(mm), 2); /* b merged with a */
+	assert_int_equal(
+		sva_mm_mmap(mm, PAGE, SVA_TASK_SIZE - 2 * PAGE, SVA_PROT_READ, 0, NULL, 0, &d),
+		-ENOMEM);
+	assert_int_equal(sva_mm_vma_count(mm), 2);
+	/* executable: no NX; PROT_NONE faults nothing in; read-only: no write bit */
+	assert_int_equal(sva_mm_mmap(mm, 0, PAGE, SVA_PROT_READ | SVA_PROT_EXEC, SVA_MAP_POPULATE,
+				     NULL, 0, &d),
+			 0);
+	pte = sva_pgtable_walk(sva_mm_pgtable(mm), d, false, NULL);
+	assert_non_null(pte);
+	assert_true(sva_pte_read(pte) & SVA_PTE_USER);
+	assert_false(sva_pte_read(pte) & SVA_PTE_NX);
+	assert_false(sva_pte_read(pte) & SVA_PTE_WRITE);
+	assert_int_equal(sva_mm_mmap(mm, 0, PAGE, SVA_PROT_READ, SVA_MAP_POPULATE, NULL, 0, &d), 0);
+	pte = sva_pgtable_walk(sva_mm_pgtable(mm), d, false, NULL);
+	assert_non_null(pte);
+	assert_true(sva_pte_read(pte) & SVA_PTE_NX);
+	sva_mmput(mm);
+	env_done(&e);
+}
+
 static void test_mmap_split_merge(void **state)
 {
 	struct mm_env e;
@@ -900,6 +945,7 @@ int main(void)
 		cmocka_unit_test(test_mmdrop_before_exit_is_reported),
 		cmocka_unit_test(test_mm_freed_before_exit_with_a_notifier_is_reported),
 		cmocka_unit_test(test_mmap_split_merge),
+		cmocka_unit_test(test_mmap_hints_and_pte_flags),
 		cmocka_unit_test(test_access_without_ptl_is_reported),
 		cmocka_unit_test(test_faults_and_their_errors),
 		cmocka_unit_test(test_notifier_sees_munmap_mprotect_reclaim),
