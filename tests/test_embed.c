@@ -425,6 +425,13 @@ static void test_embed_cmpxchg64_and_unreadable_tables(void **state)
 	assert_true(*g_entry(&v.g, slot) & SVA_PTE_DIRTY);
 	assert_int_equal(atomic_load(&v.g.cmpxchg_calls), 2); /* the leaf's, retried once */
 	assert_true(atomic_load(&v.g.backend_reads) > 0);
+	/* PS in a top-level entry is no 512 GiB page: the walk goes on through its table */
+	*g_entry(&v.g, v.g.root) |= SVA_PTE_PS;
+	assert_int_equal(sva_swiommu_invalidate(v.dev, PASID, 0, 0), 0); /* walk again */
+	assert_int_equal(sva_translate(v.dev, PASID, 0x1008, SVA_ACCESS_READ, &t), 0);
+	assert_false(t.iotlb_hit);
+	assert_int_equal(t.pfn, 0x100);
+	assert_int_equal(t.page_shift, 12);
 	/* the top-level entry of 0x8000000000 points beyond guest memory: not present */
 	*g_entry(&v.g, v.g.root + 8) = (GUEST_SIZE + 0x1000) | TBL_FLAGS;
 	assert_int_equal(sva_translate(v.dev, PASID, 0x8000000000ull, SVA_ACCESS_READ, &t),
