@@ -162,7 +162,7 @@ struct env {
 	struct guest g;
 };
 
-static void env_init_ats(struct env *v, bool host, bool pri, bool ats)
+static void env_init_on(struct env *v, bool host, bool pri, bool ats, enum sva_backend b)
 {
 	struct sva_swiommu_config ic = { .name = "vtd0", .mem = &v->g.ops };
 	struct sva_swiommu_device_config dc = {
@@ -171,7 +171,7 @@ static void env_init_ats(struct env *v, bool host, bool pri, bool ats)
 	struct sva_embed_config cfg = { .iommu = &ic, .devices = &dc, .ndevices = 1 };
 
 	g_init(&v->g, host);
-	v->w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+	v->w = sva_test_world(b, 1);
 	cfg.world = v->w;
 	assert_int_equal(sva_embed_create(&cfg, &v->e), 0);
 	v->dev = sva_embed_device(v->e, 0);
@@ -185,6 +185,11 @@ static void env_init_ats(struct env *v, bool host, bool pri, bool ats)
 	assert_int_equal(atomic_load(&v->g.unmaps), 1);
 	assert_int_equal(v->g.unmap_end, UINT64_MAX);
 	atomic_store(&v->g.unmaps, 0);
+}
+
+static void env_init_ats(struct env *v, bool host, bool pri, bool ats)
+{
+	env_init_on(v, host, pri, ats, SVA_BACKEND_NATIVE);
 }
 
 static void env_init(struct env *v, bool host, bool pri)
@@ -201,14 +206,14 @@ static void env_done(struct env *v)
 
 /* ---- walks, entries, A/D ---- */
 
-static void check_sizes(bool host)
+static void check_sizes(bool host, enum sva_backend b)
 {
 	struct env v;
 	struct sva_tlb_entry te;
 	struct sva_translation t;
 	enum sva_fault_reason why;
 
-	env_init(&v, host, false);
+	env_init_on(&v, host, false, true, b);
 	assert_int_equal(sva_translate_entry(v.dev, PASID, 0x1234, SVA_ACCESS_READ, &te, &why), 0);
 	assert_int_equal(te.iova, 0x1000);
 	assert_int_equal(te.translated_addr, 0x100000);
@@ -272,28 +277,31 @@ static void check_sizes(bool host)
 	env_done(&v);
 }
 
+/* Native, and sim (every walk and copy of guest memory a scheduling point). */
 static void test_embed_walk_host_ptr(void **state)
 {
 	(void)state;
-	check_sizes(true);
+	check_sizes(true, SVA_BACKEND_NATIVE);
+	check_sizes(true, SVA_BACKEND_SIM);
 }
 
 static void test_embed_walk_read_write(void **state)
 {
 	(void)state;
-	check_sizes(false);
+	check_sizes(false, SVA_BACKEND_NATIVE);
+	check_sizes(false, SVA_BACKEND_SIM);
 }
 
 /* ---- DMA into guest memory ---- */
 
-static void check_dma(bool host)
+static void check_dma(bool host, enum sva_backend b)
 {
 	struct env v;
 	struct sva_dma_status st;
 	char msg[] = "through the first stage", out[sizeof(msg)] = "";
 	char big[3 * 4096];
 
-	env_init(&v, host, false);
+	env_init_on(&v, host, false, true, b);
 	assert_int_equal(sva_dma_write(v.dev, PASID, 0x1ff0, msg, sizeof(msg), &st), -EFAULT);
 	assert_int_equal(st.done, 0x10); /* 0x2000 is not mapped */
 	assert_int_equal(st.fault_addr, 0x2000);
@@ -318,13 +326,15 @@ static void check_dma(bool host)
 static void test_embed_dma_host_ptr(void **state)
 {
 	(void)state;
-	check_dma(true);
+	check_dma(true, SVA_BACKEND_NATIVE);
+	check_dma(true, SVA_BACKEND_SIM);
 }
 
 static void test_embed_dma_read_write(void **state)
 {
 	(void)state;
-	check_dma(false);
+	check_dma(false, SVA_BACKEND_NATIVE);
+	check_dma(false, SVA_BACKEND_SIM);
 }
 
 /*
