@@ -779,6 +779,15 @@ static void test_goals(void **state)
 	snprintf(text, sizeof(text), "%sexpect pasid(p1) held\n", body);
 	assert_int_equal(run_text(text, SVA_VARIANT_FAITHFUL, msg, sizeof(msg)), -EFAULT);
 	assert_non_null(strstr(msg, "p1's PASID was freed"));
+	/* a process that never bound: its PASID neither freed nor held, and it says so */
+	assert_int_equal(run_text("process p2 {\n\texit(0)\n}\nexpect pasid(p2) freed\n",
+				  SVA_VARIANT_FAITHFUL, msg, sizeof(msg)),
+			 -EFAULT);
+	assert_non_null(strstr(msg, "p2's PASID was never allocated"));
+	assert_int_equal(run_text("process p2 {\n\texit(0)\n}\nexpect pasid(p2) held\n",
+				  SVA_VARIANT_FAITHFUL, msg, sizeof(msg)),
+			 -EFAULT);
+	assert_non_null(strstr(msg, "p2's PASID was never allocated"));
 	/* a violation expected: seen under the variant, missing under the faithful design */
 	snprintf(text, sizeof(text), "%sexpect violation(I2)\n", body);
 	assert_int_equal(run_text(text, SVA_VARIANT_PASID_FREE_AT_MMPUT, msg, sizeof(msg)), 0);
@@ -891,6 +900,9 @@ static void test_failed_call_is_a_value(void **state)
 	expect_run("process p {\n\tr0 = open(dsa0wq0)\n\tr1 = open(dsa0wq0)\n\texpect any\n"
 		   "\texpect r1 == -EBUSY\n\texpect r0 == 0\n}\n",
 		   NULL);
+	/* a value that succeeded is shown as the number it is */
+	expect_run("process p {\n\tr0 = open(dsa0wq1)\n\texpect r0 < 0\n}\n",
+		   "t.sva:6:2: expected r0 < 0, but r0 is 0");
 	/* verify reads what fill wrote: a byte that differs is EIO */
 	expect_run("process p {\n\tb = mmap(4k)\n\tfill(b, 4k, 1)\n\tverify(b, 4k, 2)\n}\n",
 		   "t.sva:7:2: verify() returned -EIO (I/O error), expected success");
