@@ -450,6 +450,56 @@ static void test_embed_cmpxchg64_and_unreadable_tables(void **state)
 	env_done(&v);
 }
 
+/*
+ * A backend that gives host pointers only (no read, no write): walks and A/D go through them;
+ * a table beyond guest memory (no pointer, nothing to read it with) is not present. Without a
+ * page_request callback, a PRI device's page request is answered INVALID by the IOMMU.
+ */
+static void test_embed_host_pointers_only_and_no_page_request(void **state)
+{
+	struct sva_swiommu_config ic = { .name = "vtd0" };
+	struct sva_swiommu_device_config dc = {
+		.name = "dma0", .rid = SVA_RID(0, 3, 0), .pasid_bits = 8, .pri = true
+	};
+	struct sva_embed_config cfg = { .iommu = &ic, .devices = &dc, .ndevices = 1 };
+	struct sva_translation t;
+	struct sva_dma_status st;
+	struct env v;
+	char out[8];
+
+	(void)state;
+	g_init(&v.g, true);
+	v.g.ops.read = NULL;
+	v.g.ops.write = NULL;
+	v.g.ops.page_request = NULL;
+	ic.mem = &v.g.ops;
+	v.w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+	cfg.world = v.w;
+	assert_int_equal(sva_embed_create(&cfg, &v.e), 0);
+	v.dev = sva_embed_device(v.e, 0);
+	g_map(&v.g, 0x1000, 0x100000, 12, SVA_PTE_WRITE | SVA_PTE_USER);
+	assert_int_equal(sva_swiommu_set_pasid_table(v.dev, PASID, v.g.root), 0);
+	memcpy(v.g.mem + 0x100000, "hostptr", 8);
+	assert_int_equal(sva_dma_read(v.dev, PASID, 0x1000, out, sizeof(out), &st), 0);
+	assert_string_equal(out, "hostptr");
+	assert_int_equal(sva_translate(v.dev, PASID, 0x1000, SVA_ACCESS_WRITE, &t), 0);
+	assert_true(*g_entry(&v.g, g_slot(&v.g, 0x1000, 12)) & SVA_PTE_DIRTY);
+	*g_entry(&v.g, v.g.root + 8) = (GUEST_SIZE + 0x1000) | TBL_FLAGS;
+	assert_int_equal(sva_translate(v.dev, PASID, 0x8000000000ull, SVA_ACCESS_READ, &t),
+			 -EFAULT);
+	assert_int_equal(t.reason, SVA_FAULT_NOT_PRESENT);
+	/* a page request with no one to ask: INVALID, the DMA stops at the page */
+	assert_int_equal(sva_dma_read(v.dev, PASID, 0x5000, out, sizeof(out), &st), -EFAULT);
+	assert_int_equal(st.pri_requests, 1);
+	assert_int_equal(st.response, SVA_PAGE_RESP_INVALID);
+	assert_int_equal(st.fault_addr, 0x5000);
+	/* an invalidation whose size wraps: the whole PASID */
+	assert_int_equal(sva_swiommu_invalidate(v.dev, PASID, 0x1000, UINT64_MAX), 0);
+	assert_int_equal(sva_translate(v.dev, PASID, 0x1000, SVA_ACCESS_READ, &t), 0);
+	assert_false(t.iotlb_hit);
+	env_done(&v);
+}
+
 /* ---- invalidation by the embedder; the unmap notifier ---- */
 
 static void test_embed_invalidate(void **state)
@@ -864,6 +914,7 @@ int main(void)
 		cmocka_unit_test(test_embed_walk_read_write),
 		cmocka_unit_test(test_embed_dma_host_ptr),
 		cmocka_unit_test(test_embed_dma_read_write),
+		cmocka_unit_test(test_embed_host_pointers_only_and_no_page_request),
 		cmocka_unit_test(test_embed_cmpxchg64_and_unreadable_tables),
 		cmocka_unit_test(test_embed_dma_run_leaves_guest_memory_to_the_helpers),
 		cmocka_unit_test(test_embed_invalidate),

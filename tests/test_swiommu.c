@@ -171,6 +171,19 @@ static void test_iotlb_geometry(void **state)
 		assert_int_equal(iotlb_count(t).evictions, 1);
 		assert_false(iotlb_has(t, 1, 1, in_set[0], NULL));
 		assert_true(iotlb_has(t, 1, 1, in_set[1], NULL));
+		/* no permission is not cached; a range of no page drops nothing; one that runs
+		   past the last page number stops there */
+		{
+			struct sva_iotlb_key k = { .did = 1, .pasid = 1, .vpn = 99 };
+
+			assert_false(sva_iotlb_insert(t, &k, 5, 0, sva_iotlb_gen(t)));
+			assert_false(iotlb_has(t, 1, 1, 99, NULL));
+		}
+		sva_iotlb_invalidate_range(t, 1, 1, in_set[1], 0);
+		assert_true(iotlb_has(t, 1, 1, in_set[1], NULL));
+		sva_iotlb_invalidate_range(t, 1, 1, in_set[1], UINT64_MAX);
+		assert_false(iotlb_has(t, 1, 1, in_set[1], NULL));
+		assert_true(iotlb_has(t, 1, 1, in_set[2], NULL) == (in_set[2] < in_set[1]));
 	}
 	sva_iotlb_destroy(t);
 	sva_test_world_done(w);
