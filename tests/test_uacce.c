@@ -346,6 +346,55 @@ static void test_driver_without_queue_ops(void **state)
 	env_done(&e);
 }
 
+/*
+ * uacce's pre-2020 mm_exit: the queues of the exiting mm's PASID are stopped and put (the
+ * parent's stop and put called once each, the queue a zombie); another PASID's are untouched,
+ * and the file still closes.
+ */
+struct mm_exit_run {
+	struct env *e;
+	long before, other, after;
+	int stops_other, stops, puts;
+};
+
+static int mm_exit_task(struct sva_task *t, void *arg)
+{
+	struct mm_exit_run *r = arg;
+	int fd = sva_sys_open(t, "acc0");
+	uint32_t pasid;
+
+	if (fd < 0 || sva_sys_ioctl(t, fd, SVA_UACCE_CMD_START_Q, 0))
+		return 1;
+	pasid = sva_mm_get_pasid(sva_task_mm(t));
+	r->before = sva_sys_ioctl(t, fd, SVA_UACCE_CMD_Q_STATE, 0);
+	sva_uacce_mm_exit(r->e->u, pasid + 1);
+	r->other = sva_sys_ioctl(t, fd, SVA_UACCE_CMD_Q_STATE, 0);
+	r->stops_other = r->e->m.stops;
+	sva_uacce_mm_exit(r->e->u, pasid);
+	r->after = sva_sys_ioctl(t, fd, SVA_UACCE_CMD_Q_STATE, 0);
+	r->stops = r->e->m.stops;
+	r->puts = r->e->m.puts;
+	return sva_sys_close(t, fd) ? 2 : 0;
+}
+
+static void test_mm_exit_puts_the_pasids_queues(void **state)
+{
+	struct env e;
+	struct mm_exit_run r = { .e = &e };
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 1, 0);
+	assert_int_equal(sva_test_run_process(e.k, mm_exit_task, &r), 0);
+	assert_int_equal(r.before, SVA_UACCE_Q_STARTED);
+	assert_int_equal(r.other, SVA_UACCE_Q_STARTED);
+	assert_int_equal(r.stops_other, 0);
+	assert_int_equal(r.after, SVA_UACCE_Q_ZOMBIE);
+	assert_int_equal(r.stops, 1);
+	assert_int_equal(r.puts, 1);
+	assert_int_equal(e.m.puts, 1); /* not again at the close */
+	env_done(&e);
+}
+
 /* ---- mmap, fork, exit without close ---- */
 
 struct maps {
@@ -710,6 +759,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_start_put_close),
 		cmocka_unit_test(test_driver_without_queue_ops),
+		cmocka_unit_test(test_mm_exit_puts_the_pasids_queues),
 		cmocka_unit_test(test_fail_nth_register_open_map_release),
 		cmocka_unit_test(seed002_many_opens_of_one_device),
 		cmocka_unit_test(seed000_exit_without_close_releases),
