@@ -170,6 +170,11 @@ static void test_mmap_hints_and_pte_flags(void **state)
 	pte = sva_pgtable_walk(sva_mm_pgtable(mm), d, false, NULL);
 	assert_non_null(pte);
 	assert_true(sva_pte_read(pte) & SVA_PTE_NX);
+	/* MAP_POPULATE of PROT_NONE: the mapping, nothing faulted in */
+	assert_int_equal(sva_mm_mmap(mm, 0, PAGE, SVA_PROT_NONE, SVA_MAP_POPULATE, NULL, 0, &d), 0);
+	pte = sva_pgtable_walk(sva_mm_pgtable(mm), d, false, NULL);
+	assert_true(!pte || !(sva_pte_read(pte) & SVA_PTE_PRESENT));
+	assert_int_equal(vma_flags_at(mm, d) & (SVA_VM_READ | SVA_VM_WRITE), 0);
 	sva_mmput(mm);
 	env_done(&e);
 }
