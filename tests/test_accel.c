@@ -1948,6 +1948,21 @@ static int bad_ioctl_task(struct sva_task *t, void *arg)
 		TCHECK(sva_sys_munmap(t, comp, PAGE) == 0);
 		TCHECK(sva_accel_client_wait(t, NULL, comp, &r, 70) == -EFAULT);
 	}
+	/* a portal store to memory that is no portal (anonymous, nothing mapped) or to a portal
+	   mapped read-only faults as the CPU's would: -EFAULT */
+	{
+		struct dsa_hw_desc d;
+		uint64_t anon = t_mmap(t, 1, true), ro = 0;
+		int fd2 = sva_sys_open(t, "dsa0wq1");
+
+		TCHECK(anon != 0 && fd2 >= 0);
+		sva_dsa_desc_noop(&d, 0);
+		TCHECK(sva_accel_enqcmd(t, anon, &d) == -EFAULT);
+		TCHECK(sva_accel_enqcmd(t, 0x1000, &d) == -EFAULT);
+		TCHECK(sva_sys_mmap(t, 0, PAGE, SVA_PROT_READ, SVA_MAP_SHARED, fd2, 0, &ro) == 0);
+		TCHECK(sva_accel_enqcmd(t, ro, &d) == -EFAULT);
+		TCHECK(sva_sys_close(t, fd2) == 0);
+	}
 	return 0;
 }
 
