@@ -33,6 +33,20 @@ static void test_ring_keeps_the_newest(void **state)
 	assert_int_equal(sva_trace_get(w, 8, &ev), -ENOENT);
 	assert_int_equal(ev.actor, -1); /* emitted outside any actor */
 	sva_test_world_done(w);
+
+	/* a capacity that is not a power of two: slots by modulo, the same newest kept */
+	c.trace_capacity = 5;
+	assert_int_equal(sva_world_create(&c, &w), 0);
+	for (int i = 0; i < 13; i++)
+		sva_trace(w, MM_RECLAIM, (uint64_t)i);
+	assert_int_equal(sva_trace_held(w), 5);
+	assert_int_equal(sva_trace_dropped(w), 8);
+	for (uint64_t i = 0; i < 5; i++) {
+		assert_int_equal(sva_trace_get(w, i, &ev), 0);
+		assert_int_equal(sva_ev_num(&ev, MM_RECLAIM, pages), 8 + i);
+	}
+	assert_int_equal(sva_trace_get(w, 5, &ev), -ENOENT);
+	sva_test_world_done(w);
 }
 
 struct walk {
