@@ -637,6 +637,26 @@ static void test_embed_rid_and_setup(void **state)
 	assert_int_equal(sva_embed_destroy(e), 0);
 	sva_test_world_done(w);
 
+	/* devices without a requester ID get 00:02.0 up to 00:1f.0: a 32nd has none left */
+	{
+		struct sva_swiommu_device_config many[32];
+		struct sva_world *w2 = sva_test_world(SVA_BACKEND_NATIVE, 0);
+		struct sva_embed_config mc = { .devices = many, .ndevices = 31, .world = w2 };
+
+		memset(many, 0, sizeof(many));
+		for (int i = 0; i < 32; i++)
+			many[i] =
+				(struct sva_swiommu_device_config){ .name = "d", .pasid_bits = 4 };
+		assert_int_equal(sva_embed_create(&mc, &e), 0);
+		assert_int_equal(sva_swiommu_device_rid(sva_embed_device(e, 30)),
+				 SVA_RID(0, 31, 0));
+		assert_int_equal(sva_embed_destroy(e), 0);
+		mc.ndevices = 32;
+		e = NULL;
+		assert_int_equal(sva_embed_create(&mc, &e), -EEXIST);
+		assert_null(e);
+		sva_test_world_done(w2); /* the failed creation left nothing */
+	}
 	cfg.ndevices = 0;
 	assert_int_equal(sva_embed_create(&cfg, &e), -EINVAL);
 	assert_int_equal(sva_embed_create(NULL, &e), -EINVAL);
@@ -657,6 +677,27 @@ static void test_embed_bad_input(void **state)
 	assert_int_equal(sva_swiommu_set_pasid_table(v.dev, 256, 0x1000), -EINVAL);
 	assert_int_equal(sva_pri_submit(v.dev, PASID, 0x5000, SVA_ACCESS_READ, NULL, NULL, NULL),
 			 -EOPNOTSUPP);
+	/* a PASID another domain holds: -EBUSY, that domain still translates; its domain not
+	   allocated: -ENOMEM, the entry stays invalid; a second table beside the first */
+	{
+		struct sva_domain *dom;
+
+		assert_int_equal(sva_iommu_paging_domain_alloc(v.dev, &dom), 0);
+		assert_int_equal(sva_iommu_attach_device_pasid(dom, v.dev, 6, NULL), 0);
+		assert_int_equal(sva_swiommu_set_pasid_table(v.dev, 6, v.g.root), -EBUSY);
+		assert_ptr_equal(sva_iommu_get_domain_for_pasid(v.dev, 6), dom);
+		assert_int_equal(sva_swiommu_pasid_state(v.dev, 6), SVA_PASID_ENTRY_TRANSLATING);
+		sva_iommu_detach_device_pasid(dom, v.dev, 6);
+		sva_iommu_domain_free(dom);
+		sva_alloc_fail_nth(v.w, 1);
+		assert_int_equal(sva_swiommu_set_pasid_table(v.dev, 7, v.g.root), -ENOMEM);
+		sva_alloc_fail_nth(v.w, 0);
+		assert_int_equal(sva_swiommu_pasid_state(v.dev, 7), SVA_PASID_ENTRY_INVALID);
+		assert_int_equal(sva_swiommu_set_pasid_table(v.dev, 7, v.g.root), 0);
+		assert_int_equal(sva_swiommu_clear_pasid_table(v.dev, 7), 0);
+		assert_int_equal(sva_swiommu_pasid_state(v.dev, PASID),
+				 SVA_PASID_ENTRY_TRANSLATING);
+	}
 	/* without PRI: never stopped, a reset does nothing (and traces nothing), no group to poll
 	 */
 	{
