@@ -12,12 +12,17 @@
  * sva_guarded2 (changed under two mutexes) asserts both, sva_guarded2_read either. The section
  * audit (SVA_LOCK_AUDIT=FILE, sim) counts per acquisition site the holds in which nothing
  * asserted the lock.
+ *
+ * Guarded lists (src/sync/glist.h) check each change as CONFIG_DEBUG_LIST does: a node added
+ * twice, or deleted though never added, is reported (SVA_REPORT_LIST_CORRUPTION) and the change
+ * is not made; a second delete of a self-linked node is list_del_init's no-op.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../src/sync/glist.h"
 #include "testutil.h"
 
 struct locks {
@@ -410,6 +415,62 @@ static void test_audit_every_lock_kind(void **state)
 	unlink(path);
 }
 
+static unsigned long corrupt(struct sva_world *w)
+{
+	return sva_report_count(w, SVA_REPORT_LIST_CORRUPTION);
+}
+
+static size_t glist_len(struct sva_glist *gl)
+{
+	size_t n = 0;
+	struct sva_list_head *pos;
+
+	sva_list_for_each(pos, sva_glist_locked(gl, false))
+		n++;
+	return n;
+}
+
+static void test_glist_refuses_corrupting_changes(void **state)
+{
+	(void)state;
+	for (int b = 0; b < 2; b++) {
+		struct sva_world *w = world(b ? SVA_BACKEND_SIM : SVA_BACKEND_NATIVE);
+		struct sva_list_head a = { 0 }, n = { 0 };
+		struct sva_glist one, two;
+		struct locks l;
+
+		locks_init(w, &l);
+		sva_glist_init(&one, &l.m);
+		sva_glist_init(&two, &l.m);
+		sva_mutex_lock(&l.m);
+		sva_glist_add_tail(&a, &one); /* a zeroed node: on no list */
+		assert_int_equal(corrupt(w), 0);
+		sva_glist_add(&a, &two); /* already on one */
+		assert_int_equal(corrupt(w), 1);
+		assert_int_equal(glist_len(&one), 1);
+		assert_int_equal(glist_len(&two), 0);
+		sva_glist_add_tail(&a, &one); /* twice on the same list */
+		assert_int_equal(corrupt(w), 2);
+		assert_int_equal(glist_len(&one), 1);
+		sva_glist_del(&a, &one);
+		sva_glist_del(&a, &one); /* self-linked now: a no-op */
+		assert_int_equal(corrupt(w), 2);
+		assert_int_equal(glist_len(&one), 0);
+		sva_glist_del(&n, &one); /* never added */
+		assert_int_equal(corrupt(w), 3);
+		sva_glist_del(sva_glist_unguarded(&one), &one); /* the head itself */
+		assert_int_equal(corrupt(w), 4);
+		assert_true(sva_list_empty(sva_glist_unguarded(&one)));
+		sva_glist_add(&a, &two); /* a deleted node may go on another list */
+		assert_int_equal(glist_len(&two), 1);
+		sva_glist_del(&a, &two);
+		sva_mutex_unlock(&l.m);
+		assert_int_equal(corrupt(w), 4);
+		assert_int_equal(not_held(w), 0);
+		done(w, &l);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -420,6 +481,7 @@ int main(void)
 		cmocka_unit_test(test_guarded_field_asserts_its_lock),
 		cmocka_unit_test(test_audit_counts_bare_sections),
 		cmocka_unit_test(test_audit_every_lock_kind),
+		cmocka_unit_test(test_glist_refuses_corrupting_changes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

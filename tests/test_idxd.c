@@ -825,6 +825,48 @@ static void test_open_map_submit(void **state)
 	}
 }
 
+/* wq0.1's clients attribute, read from inside a task of the device's world. */
+static unsigned long clients_of(struct sva_idxd *x)
+{
+	char buf[SVA_IDXD_ATTR_MAX];
+
+	if (sva_idxd_attr_get(x, "wq0.1", "clients", buf, sizeof(buf)))
+		return ~0ul;
+	return strtoul(buf, NULL, 10);
+}
+
+/* The kernel's client_count: one per open file, from open to release, a failed open none. */
+static int clients_task(struct sva_task *t, void *arg)
+{
+	struct sva_idxd *x = arg;
+	int a, b;
+
+	TCHECK(clients_of(x) == 0);
+	a = sva_sys_open(t, "/dev/dsa/wq0.1");
+	TCHECK(a >= 0 && clients_of(x) == 1);
+	b = sva_sys_open(t, "/dev/dsa/wq0.1");
+	TCHECK(b >= 0 && clients_of(x) == 2);
+	TCHECK(sva_sys_open(t, "/dev/dsa/wq0.7") < 0 && clients_of(x) == 2);
+	TCHECK(sva_sys_close(t, a) == 0 && clients_of(x) == 1);
+	TCHECK(sva_sys_close(t, b) == 0 && clients_of(x) == 0);
+	return 0;
+}
+
+static void test_clients_count_open_files(void **state)
+{
+	struct env e;
+
+	(void)state;
+	env_init(&e, SVA_BACKEND_SIM, 1);
+	configure(&e, "6");
+	get(&e, "wq0.1", "clients", "0"); /* disabled: no char device */
+	expect_err(&e, sva_idxd_attr_set(e.x, "wq0.1", "clients", "1"), -EACCES, "read-only");
+	assert_int_equal(sva_idxd_enable(e.x), 0);
+	assert_int_equal(sva_test_run_process(e.k, clients_task, e.x), 0);
+	get(&e, "wq0.1", "clients", "0");
+	env_done(&e);
+}
+
 static void test_pasid_disabled_refuses_open(void **state)
 {
 	struct use u = { .path = "dsa/wq0.0" };
@@ -1636,6 +1678,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_json_refuses_bad_shapes),
 		cmocka_unit_test(test_json_out_of_memory),
 		cmocka_unit_test(test_open_map_submit),
+		cmocka_unit_test(test_clients_count_open_files),
 		cmocka_unit_test(test_write_and_ioctl_refusals),
 		cmocka_unit_test(test_pasid_disabled_refuses_open),
 		cmocka_unit_test(test_client_library),

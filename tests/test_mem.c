@@ -674,36 +674,39 @@ static void test_zap_frees_nothing_before_flush(void **state)
 
 static void test_zap_batch_overflow_flushes(void **state)
 {
-	struct sva_page *pages[200];
-	struct flush_log log = { .va_of = va_of_mapped, .map = pages, .nmap = 200 };
+	/* past two batches; 100 pages in PD 0's last PT, 1,100 in PD 1's first three PTs */
+	enum { N = 1200, TABLES = 4 + 2 + 1 };
+	_Static_assert(N > 2 * SVA_TLB_BATCH, "the zap must fill the batch twice");
+	struct sva_page *pages[N];
+	struct flush_log log = { .va_of = va_of_mapped, .map = pages, .nmap = N };
 	struct sva_mmu_gather tlb;
-	uint64_t base = PD_SPAN - 100 * PG; /* two PTs, two PDs, one PDPT */
+	uint64_t base = PD_SPAN - 100 * PG;
 	size_t free0, free_mapped;
 	struct env e;
 	(void)state;
 
-	env_init(&e, SVA_BACKEND_NATIVE, 256, false);
+	env_init(&e, SVA_BACKEND_NATIVE, N + 64, false);
 	log.phys = e.phys;
 	log.base = base;
 	free0 = sva_phys_free_frames(e.phys);
-	for (int i = 0; i < 200; i++)
+	for (int i = 0; i < N; i++)
 		pages[i] = map_page(&e, base + (uint64_t)i * PG, RW);
 	free_mapped = sva_phys_free_frames(e.phys);
-	assert_int_equal(free0 - free_mapped, 200 + 5);
+	assert_int_equal(free0 - free_mapped, N + TABLES);
 
 	sva_tlb_gather_init(&tlb, e.phys, flush_record, &log);
-	sva_pgtable_zap_range(&e.pt, base, base + 200 * PG, &tlb, NULL, NULL);
-	assert_int_equal(log.calls, 205 / SVA_TLB_BATCH); /* each time a batch was full */
-	assert_int_equal(log.pages, (205 / SVA_TLB_BATCH) * SVA_TLB_BATCH);
+	sva_pgtable_zap_range(&e.pt, base, base + N * PG, &tlb, NULL, NULL);
+	assert_int_equal(log.calls, (N + TABLES) / SVA_TLB_BATCH); /* each time a batch was full */
+	assert_int_equal(log.pages, ((N + TABLES) / SVA_TLB_BATCH) * SVA_TLB_BATCH);
 	assert_int_equal(sva_phys_free_frames(e.phys), free_mapped + log.pages);
 	sva_tlb_gather_done(&tlb);
-	assert_int_equal(log.calls, (205 + SVA_TLB_BATCH - 1) / SVA_TLB_BATCH);
-	assert_int_equal(log.pages, 205);
+	assert_int_equal(log.calls, ((N + TABLES) + SVA_TLB_BATCH - 1) / SVA_TLB_BATCH);
+	assert_int_equal(log.pages, (N + TABLES));
 	assert_false(log.page_freed_early);
 	assert_false(log.page_outside_range);
-	assert_true(log.start <= base && log.end >= base + 200 * PG);
-	assert_true(log.start >= base && log.end <= base + 200 * PG); /* no wider than zapped */
-	assert_int_equal(sva_phys_free_frames(e.phys), free0);	      /* the tables went too */
+	assert_true(log.start <= base && log.end >= base + N * PG);
+	assert_true(log.start >= base && log.end <= base + N * PG); /* no wider than zapped */
+	assert_int_equal(sva_phys_free_frames(e.phys), free0);	    /* the tables went too */
 	env_done(&e);
 }
 
@@ -1139,7 +1142,7 @@ static void race_run(enum sva_backend backend, uint64_t seed, unsigned rounds)
 	assert_int_equal(atomic_load(&r.violations), 0);
 	assert_true(atomic_load(&r.passes) >= rounds);
 	assert_true(atomic_load(&r.present) >= rounds * RACE_PAGES);
-	/* 600 pages and 5 tables a round: ceil(605 / 64) flushes */
+	/* 600 pages and 5 tables a round: ceil(605 / SVA_TLB_BATCH) flushes */
 	assert_int_equal(atomic_load(&r.flushes),
 			 rounds * ((RACE_PAGES + 5 + SVA_TLB_BATCH - 1) / SVA_TLB_BATCH));
 	env_done(&e);

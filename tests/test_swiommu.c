@@ -333,7 +333,7 @@ static void test_walk_sections_are_waited_for(void **state)
 	(void)state;
 
 	assert_non_null(ws);
-	sva_inflight_init(&ws->f, w);
+	sva_inflight_init(&ws->f, w, NULL);
 	for (unsigned sections = 1; sections <= 2; sections++) {
 		struct sva_actor *walker, *syncer;
 		bool early = false;
@@ -360,6 +360,67 @@ static void test_walk_sections_are_waited_for(void **state)
 	}
 	sva_inflight_destroy(&ws->f);
 	free(ws);
+	sva_test_world_done(w);
+}
+
+/* A native walk's section is the lock of its fill's IOTLB set (translate.c): hold set @set. */
+struct set_walk {
+	struct sva_inflight f;
+	struct sva_iotlb *t;
+	unsigned set;
+	atomic_int entered, leave, synced;
+};
+
+static int set_walk_walker(void *arg)
+{
+	struct set_walk *sw = arg;
+
+	sva_spin_lock(&sw->t->lock[sw->set]);
+	atomic_store(&sw->entered, 1);
+	spin_until(&sw->leave, 1);
+	sva_spin_unlock(&sw->t->lock[sw->set]);
+	return 0;
+}
+
+static int set_walk_syncer(void *arg)
+{
+	struct set_walk *sw = arg;
+
+	sva_inflight_sync(&sw->f);
+	atomic_store(&sw->synced, 1);
+	return 0;
+}
+
+/*
+ * An invalidation waits for a walk under a set's lock as for one in the counters' section: the
+ * synchroniser started while the walker holds set 5 of 8 does not return before it let go
+ * (many chances to), and returns after; with no set held it returns at once.
+ */
+static void test_set_locked_walks_are_waited_for(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+	struct set_walk *sw = calloc(1, sizeof(*sw));
+	struct sva_actor *walker, *syncer;
+	(void)state;
+
+	assert_non_null(sw);
+	sw->t = iotlb_new(w, 8, 2, SVA_IOTLB_ROUND_ROBIN);
+	sw->set = 5;
+	sva_inflight_init(&sw->f, w, sw->t);
+	sva_inflight_sync(&sw->f); /* nothing held: returns */
+	assert_int_equal(sva_actor_spawn(w, "walker", set_walk_walker, sw, 0, &walker), 0);
+	spin_until(&sw->entered, 1);
+	assert_int_equal(sva_actor_spawn(w, "syncer", set_walk_syncer, sw, 0, &syncer), 0);
+	for (int k = 0; k < 2000; k++)
+		sched_yield();
+	assert_int_equal(atomic_load(&sw->synced), 0);
+	atomic_store(&sw->leave, 1);
+	assert_int_equal(sva_actor_join(syncer, NULL), 0);
+	assert_int_equal(sva_actor_join(walker, NULL), 0);
+	assert_int_equal(atomic_load(&sw->synced), 1);
+	sva_inflight_destroy(&sw->f);
+	sva_iotlb_destroy(sw->t);
+	free(sw);
 	sva_test_world_done(w);
 }
 
@@ -1960,6 +2021,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_iotlb_geometry),
 		cmocka_unit_test(test_iotlb_invalidation),
 		cmocka_unit_test(test_walk_sections_are_waited_for),
+		cmocka_unit_test(test_set_locked_walks_are_waited_for),
 		cmocka_unit_test(test_pasid_table_states),
 		cmocka_unit_test(test_atc_fill_evict_invalidate),
 		cmocka_unit_test(test_translate_after_bind_demand_paging),

@@ -242,6 +242,7 @@ void sva_world_set_log_sink(struct sva_world *w, sva_log_sink sink, void *ctx);
 	X(SLEEP_IN_ATOMIC, "sleeping while holding a spinlock") \
 	X(REFCOUNT, "refcount misuse")                          \
 	X(USE_AFTER_FREE, "use after free")                     \
+	X(LIST_CORRUPTION, "list corruption")                   \
 	X(SCHEDULE_DIVERGED, "schedule diverged")               \
 	X(BAD_USAGE, "API misuse")                              \
 	X(STEP_BUDGET, "step budget exceeded")                  \

@@ -117,7 +117,14 @@ struct sva_pgtable {
 	struct sva_page *root; /* level-4 table (PML4) */
 };
 
-#define SVA_TLB_BATCH 64
+/*
+ * Pages one gather holds before it must flush: a page of pointers, as the kernel's batch page
+ * (MAX_GATHER_BATCH, (4096 - 16) / 8 on x86-64). The kernel chains more batch pages while it can
+ * allocate them; the model never allocates, so it flushes as the kernel does when it cannot.
+ * A munmap of up to 2 MiB is one invalidation, as in the kernel - not one per 64 pages, which
+ * would hide an IOMMU's flush of the whole PASID above its threshold.
+ */
+#define SVA_TLB_BATCH 510
 
 /*
  * Pages waiting for an invalidation before they may be freed (the kernel's mmu_gather). The

@@ -557,8 +557,10 @@ static void sva_chk_world_report(struct sva_checker *c, const struct sva_trace_e
 	const char *kind = sva_ev_str(ev, REPORT, kind);
 
 	if (strcmp(kind, sva_report_kind_name(SVA_REPORT_REFCOUNT)) == 0 ||
-	    strcmp(kind, sva_report_kind_name(SVA_REPORT_USE_AFTER_FREE)) == 0)
-		c->violations[SVA_I5_REFCOUNT]++;
+	    strcmp(kind, sva_report_kind_name(SVA_REPORT_USE_AFTER_FREE)) == 0 ||
+	    strcmp(kind, sva_report_kind_name(SVA_REPORT_LIST_CORRUPTION)) == 0)
+		c->violations[SVA_I5_REFCOUNT]++; /* a node left on a list: a reference not dropped
+						   */
 	else if (strcmp(kind, sva_report_kind_name(SVA_REPORT_DEADLOCK)) == 0 ||
 		 strcmp(kind, sva_report_kind_name(SVA_REPORT_LOCK_ORDER)) == 0)
 		c->violations[SVA_I6_LIVENESS]++; /* an inversion is a deadlock waiting to happen */

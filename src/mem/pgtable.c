@@ -51,7 +51,10 @@ static inline unsigned sva_pt_index(uint64_t va, int level)
 static inline sva_pte_t *sva_pt_root(struct sva_pgtable *pt)
 {
 	sva_phys_touch(pt->phys); /* POR: @root too is the arena's (destroy clears it) */
-	return pt->root ? sva_page_address(pt->root) : NULL;
+	/* sva_page_address() inline: every walk starts here */
+	return pt->root ? (sva_pte_t *)(void *)(sva_page_phys(pt->root)->data +
+						pt->root->pfn * SVA_PAGE_SIZE)
+			: NULL;
 }
 
 /* The table an intermediate entry @v (present) points to; NULL (reported) if it is corrupt. */

@@ -4,10 +4,10 @@
  * fault queue flushed (run.c, sva_scn_reap), the model's own accounting - what its queries
  * say, the numbers a user of the library reads - must say that nothing is live: no process
  * left, no PASID allocated, no page request pending, no descriptor waiting, no WQ programmed
- * with a PASID, no uacce queue open; and the IOMMU's fault log must hold exactly the faults
- * its trace reported. The checker sees only events; these are the facts its shadow cannot
- * see, so a counter that drifts from what happened (a put that never comes, a pending count
- * that is not decremented, a PASID left in a device) is a violation of the run, named with
+ * with a PASID, no uacce queue open, no idxd WQ counting a client; and the IOMMU's fault log must
+ * hold exactly the faults its trace reported. The checker sees only events; these are the facts its
+ * shadow cannot see, so a counter that drifts from what happened (a put that never comes, a pending
+ * count that is not decremented, a PASID left in a device) is a violation of the run, named with
  * its object, and never only a wrong number in a test.
  *
  * Called by the check of a finished run (run.c), in a task of the world: each query takes the
@@ -33,6 +33,9 @@ static void sva_scn_audit_wqs(struct sva_scenario_run *r, size_t dev, struct sva
 				  sva_accel_wq_pending(a, wq->index), 0);
 		sva_checker_audit(r->chk, SVA_I4_NO_LEAKS, obj, "PASID programmed",
 				  sva_accel_wq_pasid(a, wq->index), SVA_PASID_INVALID);
+		if (r->idxd[dev])
+			sva_checker_audit(r->chk, SVA_I4_NO_LEAKS, obj, "idxd clients",
+					  sva_scn_idxd_clients(r, dev, wq->index), 0);
 		u = sva_accel_wq_uacce(a, wq->index);
 		if (u)
 			sva_checker_audit(r->chk, SVA_I4_NO_LEAKS, obj, "uacce queues open",

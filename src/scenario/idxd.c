@@ -27,20 +27,41 @@ static unsigned sva_scn_idxd_id(const char *name)
 	return (unsigned)strtoul(name + strcspn(name, "0123456789"), NULL, 10);
 }
 
-/* Write number @value to attribute @attr of object "@kindD.Q" (Q = @index). */
-static int sva_scn_idxd_set(struct sva_idxd *x, const char *kind, unsigned index, const char *attr,
-			    unsigned long value)
+/*
+ * Write number @value to attribute @attr of object "@kindD.Q" (Q = @index), and read it back
+ * as accel-config's list would: the driver must report what it took (-EIO, logged, if not).
+ */
+static int sva_scn_idxd_set(struct sva_world *w, struct sva_idxd *x, const char *kind,
+			    unsigned index, const char *attr, unsigned long value)
 {
-	char obj[32], v[24];
+	char obj[32], v[24], back[SVA_IDXD_ATTR_MAX];
+	int ret;
 
 	snprintf(obj, sizeof(obj), "%s%u.%u", kind, sva_scn_idxd_id(sva_idxd_name(x)), index);
 	snprintf(v, sizeof(v), "%lu", value);
-	return sva_idxd_attr_set(x, obj, attr, v);
+	ret = sva_idxd_attr_set(x, obj, attr, v);
+	ret = ret ? ret : sva_idxd_attr_get(x, obj, attr, back, sizeof(back));
+	if (ret == 0 && strcmp(back, v) != 0) {
+		sva_log(w, SVA_LOG_ERR, "idxd %s: %s: %s reads %s after writing %s",
+			sva_idxd_name(x), obj, attr, back, v);
+		ret = -EIO;
+	}
+	return ret;
+}
+
+long sva_scn_idxd_clients(struct sva_scenario_run *r, size_t dev, unsigned wq)
+{
+	char obj[32], v[SVA_IDXD_ATTR_MAX];
+	int ret;
+
+	snprintf(obj, sizeof(obj), "wq%u.%u", sva_scn_idxd_id(r->s->devices[dev].name), wq);
+	ret = sva_idxd_attr_get(r->idxd[dev], obj, "clients", v, sizeof(v));
+	return ret ? ret : strtol(v, NULL, 10);
 }
 
 /* The scenario's WQ @wq as accel-config's config-wq writes it. */
-static int sva_scn_idxd_config_wq(struct sva_idxd *x, const struct sva_scn_device *d,
-				  const struct sva_scn_wq *wq)
+static int sva_scn_idxd_config_wq(struct sva_scenario_run *r, struct sva_idxd *x,
+				  const struct sva_scn_device *d, const struct sva_scn_wq *wq)
 {
 	bool shared = wq->mode == SVA_SCN_WQ_SHARED;
 	char obj[32];
@@ -48,15 +69,15 @@ static int sva_scn_idxd_config_wq(struct sva_idxd *x, const struct sva_scn_devic
 
 	snprintf(obj, sizeof(obj), "wq%u.%u", sva_scn_idxd_id(d->name), wq->index);
 	ret = sva_idxd_attr_set(x, obj, "mode", shared ? "shared" : "dedicated");
-	ret = ret ? ret : sva_scn_idxd_set(x, "wq", wq->index, "size", wq->depth);
-	ret = ret ? ret : sva_scn_idxd_set(x, "wq", wq->index, "group_id", 0);
+	ret = ret ? ret : sva_scn_idxd_set(r->w, x, "wq", wq->index, "size", wq->depth);
+	ret = ret ? ret : sva_scn_idxd_set(r->w, x, "wq", wq->index, "group_id", 0);
 	if (!ret && wq->priority) /* 0: the driver's default */
-		ret = sva_scn_idxd_set(x, "wq", wq->index, "priority", wq->priority);
+		ret = sva_scn_idxd_set(r->w, x, "wq", wq->index, "priority", wq->priority);
 	if (!ret && shared)
-		ret = sva_scn_idxd_set(x, "wq", wq->index, "threshold", wq->threshold);
-	ret = ret ? ret : sva_scn_idxd_set(x, "wq", wq->index, "block_on_fault", wq->bof);
+		ret = sva_scn_idxd_set(r->w, x, "wq", wq->index, "threshold", wq->threshold);
+	ret = ret ? ret : sva_scn_idxd_set(r->w, x, "wq", wq->index, "block_on_fault", wq->bof);
 	if (!ret && d->max_xfer)
-		ret = sva_scn_idxd_set(x, "wq", wq->index, "max_transfer_size",
+		ret = sva_scn_idxd_set(r->w, x, "wq", wq->index, "max_transfer_size",
 				       (unsigned long)d->max_xfer);
 	ret = ret ? ret : sva_idxd_attr_set(x, obj, "type", "user");
 	return ret ? ret : sva_idxd_attr_set(x, obj, "name", wq->name);
@@ -72,10 +93,10 @@ int sva_scn_idxd_setup(struct sva_scenario_run *r, size_t dev)
 	if (ret)
 		return ret;
 	for (unsigned e = 0; ret == 0 && e < d->engines; e++)
-		ret = sva_scn_idxd_set(x, "engine", e, "group_id", 0);
+		ret = sva_scn_idxd_set(r->w, x, "engine", e, "group_id", 0);
 	for (size_t i = 0; ret == 0 && i < s->nwqs; i++)
 		if (s->wqs[i].device == (int)dev)
-			ret = sva_scn_idxd_config_wq(x, d, &s->wqs[i]);
+			ret = sva_scn_idxd_config_wq(r, x, d, &s->wqs[i]);
 	ret = ret ? ret : sva_idxd_enable(x);
 	if (ret) {
 		sva_idxd_destroy(x);

@@ -332,9 +332,9 @@ static int sva_scn_report_invariant(const char *text)
 
 /*
  * An invariant broken that the scenario does not expect; or a report of another problem - a
- * livelock, a diverged schedule... (a deadlock, a lock-order inversion, refcount misuse and a
- * use after free are the checker's I5/I6 too, and judged as those): the first one's text is
- * @msg.
+ * livelock, a diverged schedule... (a deadlock, a lock-order inversion, refcount misuse, a use
+ * after free and a list corruption are the checker's I5/I6 too, and judged as those): the
+ * first one's text is @msg.
  */
 static int sva_scn_judge_reports(struct sva_scenario_run *r, char *msg, size_t len)
 {
@@ -343,7 +343,8 @@ static int sva_scn_judge_reports(struct sva_scenario_run *r, char *msg, size_t l
 			      sva_report_count(r->w, SVA_REPORT_DEADLOCK) -
 			      sva_report_count(r->w, SVA_REPORT_LOCK_ORDER) -
 			      sva_report_count(r->w, SVA_REPORT_REFCOUNT) -
-			      sva_report_count(r->w, SVA_REPORT_USE_AFTER_FREE);
+			      sva_report_count(r->w, SVA_REPORT_USE_AFTER_FREE) -
+			      sva_report_count(r->w, SVA_REPORT_LIST_CORRUPTION);
 
 	const char *first = sva_report_first(r->w);
 	int named = sva_scn_report_invariant(first);

@@ -190,5 +190,7 @@ int sva_scn_idxd_setup(struct sva_scenario_run *r, size_t dev);
  * wqs), disable / enable of device @index. Its result; -ENODEV once the device was removed.
  */
 long sva_scn_idxd_admin(struct sva_scenario_run *r, enum sva_scn_op op, int index);
+/* What idxd device @dev's "clients" attribute of its WQ @wq (wqD.@wq) reads, or its error. */
+long sva_scn_idxd_clients(struct sva_scenario_run *r, size_t dev, unsigned wq);
 
 #endif /* SVA_SCENARIO_RUNNER_H */

@@ -8,6 +8,15 @@
  *
  * Nodes are plain struct sva_list_head. A list no one else can reach (at creation, at the
  * final teardown) is walked through sva_glist_unguarded(), which says so at the call site.
+ *
+ * Every change is also checked as the kernel's CONFIG_DEBUG_LIST checks it, and more strictly,
+ * since a node on no list is self-linked here (sva_list_init, sva_list_del) or zeroed (a fresh
+ * object): a node added must be on no list, a node deleted must be linked - on a list, or
+ * self-linked (a second del is a no-op, as the kernel's list_del_init of an empty node) - and
+ * the neighbours of either must point back. A change that fails is reported
+ * (SVA_REPORT_LIST_CORRUPTION, the site named) and not made, as the kernel's __list_add_valid()
+ * refuses it: a node left on the list it should have left, or added twice, is a lifetime bug of its
+ * owner, seen when it happens and not as a crash or a cycle later.
  */
 #ifndef SVA_SYNC_GLIST_H
 #define SVA_SYNC_GLIST_H
@@ -35,7 +44,7 @@ static inline void sva_lock_ref_assert(const struct sva_lock_ref *r, bool write,
 		sva_mutex_assert_held_at(r->lock, site);
 		break;
 	case SVA_LOCK_SPIN:
-		sva_spin_assert_held_at(r->lock, site);
+		sva_spin_assert_held_inline_at(r->lock, site);
 		break;
 	case SVA_LOCK_RWSEM:
 		if (write)
@@ -73,9 +82,51 @@ static inline struct sva_list_head *sva_glist_unguarded(struct sva_glist *gl)
 	return &gl->head;
 }
 
-#define sva_glist_add(n, gl)	  sva_list_add((n), sva_glist_locked((gl), true))
-#define sva_glist_add_tail(n, gl) sva_list_add_tail((n), sva_glist_locked((gl), true))
-#define sva_glist_del(n, gl)	  (sva_glist_locked((gl), true), sva_list_del(n))
+/* glist.c: report a change of @gl that CONFIG_DEBUG_LIST's checks refuse (@what: "add", "del"). */
+void sva_glist_corrupt(struct sva_glist *gl, const struct sva_list_head *n, const char *what,
+		       const char *site);
+
+/* On no list: self-linked, or zeroed and never added. */
+static inline bool sva_list_node_unlinked(const struct sva_list_head *n)
+{
+	return !n->next || n->next == n;
+}
+
+/* @n sits between two nodes that point back at it (a head, or a node on a list). */
+static inline bool sva_list_node_linked(const struct sva_list_head *n)
+{
+	return n->next && n->prev && n->next->prev == n && n->prev->next == n;
+}
+
+static inline void sva_glist_add_(struct sva_list_head *n, struct sva_glist *gl, bool tail,
+				  const char *site)
+{
+	struct sva_list_head *h = sva_glist_locked_(gl, true, site);
+
+	if (n == h || !sva_list_node_unlinked(n) || !sva_list_node_linked(h)) {
+		sva_glist_corrupt(gl, n, "add", site);
+		return;
+	}
+	if (tail)
+		sva_list_add_tail(n, h);
+	else
+		sva_list_add(n, h);
+}
+
+static inline void sva_glist_del_(struct sva_list_head *n, struct sva_glist *gl, const char *site)
+{
+	struct sva_list_head *h = sva_glist_locked_(gl, true, site);
+
+	if (n == h || !sva_list_node_linked(n)) { /* self-linked passes: list_del_init's no-op */
+		sva_glist_corrupt(gl, n, "del", site);
+		return;
+	}
+	sva_list_del(n);
+}
+
+#define sva_glist_add(n, gl)	  sva_glist_add_((n), (gl), false, SVA_HERE)
+#define sva_glist_add_tail(n, gl) sva_glist_add_((n), (gl), true, SVA_HERE)
+#define sva_glist_del(n, gl)	  sva_glist_del_((n), (gl), SVA_HERE)
 #define sva_glist_empty(gl)	  sva_list_empty(sva_glist_locked((gl), false))
 /* A walk asserts once, before the first entry (a break leaves both loops). */
 #define sva_glist_for_each_entry(pos, gl, member)                             \

@@ -533,16 +533,20 @@ void sva_spin_assert_held_at(struct sva_spinlock *l, const char *site)
 static void sva_rwsem_assert(struct sva_rwsem *r, bool write, const char *site)
 {
 	struct sva_sched *s = r->wc.w->sched;
-	struct sva_actor *me = sva_sched_owner(s);
 	bool held;
 
 	if (s->sim) {
-		held = r->writer == me ||
+		held = r->writer == sva_sched_owner(s) ||
 		       (!write && (s->lockdep.on ? sva_lockdep_in_stack(s, r) : r->readers > 0));
 	} else {
-		sva_wchan_lock(&r->wc);
-		held = r->writer == me || (!write && r->readers > 0);
-		sva_wchan_unlock(&r->wc);
+		/*
+		 * Without the channel's lock (rwsem.c stores both fields atomically): the writer is
+		 * me only if I stored it, and a reader I am keeps the count above zero, so either
+		 * answer is as exact as under the lock; another actor's reader counts, as before
+		 * (and then who I am is not asked: a thread-specific read less).
+		 */
+		held = (!write && __atomic_load_n(&r->readers, __ATOMIC_RELAXED) > 0) ||
+		       __atomic_load_n(&r->writer, __ATOMIC_RELAXED) == sva_sched_owner(s);
 	}
 	if (!held)
 		sva_lockdep_not_held(r->wc.w, write ? "rw-semaphore (write)" : "rw-semaphore",

@@ -174,6 +174,24 @@ struct sva_decision {
 	struct sva_footprint fp; /* POR: the chosen actor's step from here */
 };
 
+/*
+ * Native time as the TSC scaled to nanoseconds (sched.c): calibrations against
+ * CLOCK_MONOTONIC, each written once before @cur publishes it (release), never changed after.
+ */
+#define SVA_TSC_CALS 12
+struct sva_tsc_cal {
+	uint64_t tsc, ns; /* a point of the line: at TSC @tsc, @ns since t0 */
+	uint64_t mult;	  /* nanoseconds per tick, 32.32 fixed point */
+	uint64_t until;	  /* the TSC at which a longer baseline calibrates again */
+};
+struct sva_tsc_clock {
+	bool on;	  /* x86-64 with an invariant TSC; else CLOCK_MONOTONIC itself */
+	uint64_t tsc0;	  /* the TSC at t0 */
+	atomic_uint cur;  /* calibrations published: cal[cur - 1] is in use; 0: none yet */
+	atomic_uint next; /* calibrations claimed (one writer each) */
+	struct sva_tsc_cal cal[SVA_TSC_CALS];
+};
+
 struct sva_sched {
 	struct sva_world *w;
 	bool sim;
@@ -192,6 +210,7 @@ struct sva_sched {
 	/* native */
 	pthread_key_t current_key;
 	uint64_t t0_ns;
+	struct sva_tsc_clock tsc; /* the clock (sched.c) */
 
 	/* sim */
 	struct sva_actor *current;

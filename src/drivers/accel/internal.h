@@ -247,6 +247,8 @@ void sva_accel_teardown(struct sva_accel *a, int file_errno);
 int sva_idxd_cdev_add(struct sva_accel_wq *wq);
 /* Disable / removal with files open: drain, end their ctxs, unbind, zap; calls fail @err. */
 void sva_idxd_cdev_del(struct sva_accel_wq *wq, int err);
+/* The files open on @wq's char device, 0 without one (the device's mutex held: cdev_live). */
+unsigned sva_idxd_cdev_clients(struct sva_accel_wq *wq);
 /* An idxd cdev file: its device, its open ctx's key and the opener's mm; NULL otherwise. */
 struct sva_idxd_cdev *sva_idxd_file_cdev(struct sva_file *file, const void **key,
 					 struct sva_mm **mm);

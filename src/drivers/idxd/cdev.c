@@ -34,10 +34,11 @@ struct sva_idxd_cdev {
 	struct sva_device *parent;
 	char name[32];
 	bool pasid_enabled;
-	struct sva_mutex mutex;	 /* everything below */
-	struct sva_accel_wq *wq; /* NULL once deleted */
-	struct sva_glist files;	 /* struct sva_idxd_file, open and not ended */
-	int err;		 /* 0 while live; what calls get after the deletion */
+	struct sva_mutex mutex;		  /* everything below */
+	struct sva_accel_wq *wq;	  /* NULL once deleted */
+	struct sva_glist files;		  /* struct sva_idxd_file, open and not ended */
+	SVA_GUARDED_BY(unsigned) clients; /* files open, ended or not: the kernel's client_count */
+	int err;			  /* 0 while live; what calls get after the deletion */
 	struct sva_refcount refs;
 };
 
@@ -134,6 +135,7 @@ static int sva_idxd_open(struct sva_file *file)
 	}
 	if (ret == 0) {
 		sva_glist_add_tail(&f->node, &c->files);
+		sva_guarded(&c->mutex, c->clients)++;
 		sva_refcount_inc(&c->refs);
 	}
 	sva_mutex_unlock(&c->mutex);
@@ -153,6 +155,7 @@ static void sva_idxd_release(struct sva_file *file)
 
 	sva_mutex_lock(&c->mutex);
 	sva_idxd_file_end(f); /* drain, end, unbind */
+	sva_guarded(&c->mutex, c->clients)--;
 	sva_mutex_unlock(&c->mutex);
 	sva_mm_set_drop(&sva_unguarded(f->mms)); /* released: no one else looks */
 	sva_mutex_destroy(&f->mutex);
@@ -364,6 +367,19 @@ void sva_idxd_cdev_del(struct sva_accel_wq *wq, int err)
 	/* wq->cdev stays until the WQ is freed: only compared (by decode), and no portal of it
 	 * is mapped any more */
 	sva_idxd_cdev_put(c);
+}
+
+unsigned sva_idxd_cdev_clients(struct sva_accel_wq *wq)
+{
+	struct sva_idxd_cdev *c = atomic_load_explicit(&wq->cdev, memory_order_acquire);
+	unsigned n;
+
+	if (!c || !wq->cdev_live)
+		return 0; /* no char device (a freed one's pointer stays: not followed) */
+	sva_mutex_lock(&c->mutex);
+	n = sva_guarded(&c->mutex, c->clients);
+	sva_mutex_unlock(&c->mutex);
+	return n;
 }
 
 struct sva_idxd_cdev *sva_idxd_file_cdev(struct sva_file *file, const void **key,

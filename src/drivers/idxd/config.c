@@ -47,6 +47,7 @@ const char *const sva_idxd_wq_attrs[] = {
 	"type",
 	"name",
 	"state",
+	"clients",
 	NULL,
 };
 
@@ -66,6 +67,16 @@ enum sva_idxd_kind {
 	SVA_IDXD_OBJ_ENGINE,
 	SVA_IDXD_OBJ_WQ,
 };
+
+/* WQ @q's clients (x->mutex held): the files open on its char device, 0 while disabled. */
+static unsigned sva_idxd_wq_clients(struct sva_idxd *x, unsigned q)
+{
+	const struct sva_idxd_state *st = sva_idxd_st(x);
+
+	if (!st->a || !st->wq_on[q] || st->wq_slot[q] < 0)
+		return 0;
+	return sva_idxd_cdev_clients(st->a->wqs[st->wq_slot[q]]);
+}
 
 /* "dsa0", "group0.1", "engine0.2", "wq0.3" of this device: 0, its kind and index. */
 static int sva_idxd_object(struct sva_idxd *x, const char *object, enum sva_idxd_kind *kind,
@@ -231,6 +242,8 @@ int sva_idxd_conf_get(struct sva_idxd *x, const struct sva_idxd_conf *conf, cons
 			snprintf(v, sizeof(v), "%s",
 				 sva_idxd_st(x)->a && sva_idxd_st(x)->wq_on[i] ? "enabled"
 									       : "disabled");
+		else if (sva_idxd_is(attr, "clients"))
+			snprintf(v, sizeof(v), "%u", sva_idxd_wq_clients(x, i));
 		else
 			return sva_idxd_fail(x, -ENOENT, object, attr, "no such attribute");
 	}
@@ -355,7 +368,7 @@ int sva_idxd_conf_set(struct sva_idxd *x, struct sva_idxd_conf *conf, const char
 			if (ret == 0)
 				snprintf(q->name, sizeof(q->name), "%s", value);
 			bad = "longer than 31 characters";
-		} else if (sva_idxd_is(attr, "state")) {
+		} else if (sva_idxd_is(attr, "state") || sva_idxd_is(attr, "clients")) {
 			return load ? 0 : sva_idxd_fail(x, -EACCES, object, attr, "read-only");
 		} else {
 			return sva_idxd_fail(x, -ENOENT, object, attr, "no such attribute");

@@ -6,10 +6,12 @@
  * Walkers take no lock; they wake the wait queue only when a synchroniser waits.
  */
 #include "inflight.h"
+#include "iotlb.h"
 
-void sva_inflight_init(struct sva_inflight *f, struct sva_world *w)
+void sva_inflight_init(struct sva_inflight *f, struct sva_world *w, struct sva_iotlb *iotlb)
 {
 	f->w = w;
+	f->iotlb = iotlb;
 	f->por_id = sva_por_object(w);
 	sva_rwsem_init(w, &f->dma, "dma_inflight");
 	atomic_init(&f->walkers[0], 0);
@@ -64,6 +66,8 @@ static void sva_inflight_walk_sync(struct sva_inflight *f)
 void sva_inflight_sync(struct sva_inflight *f)
 {
 	sva_inflight_walk_sync(f);
+	if (f->iotlb)
+		sva_iotlb_sync_walks(f->iotlb);
 	sva_down_write(&f->dma);
 	sva_up_write(&f->dma);
 }

@@ -21,14 +21,18 @@
  *    walking thread a slot of plain stores ordered by membarrier(2); measured against these
  *    counters it saved no time - a pthread_getspecific per section, more instructions per
  *    miss - and cost every invalidation a system call per device, so it went: docs/testing.md.)
+ *    Since session 11 a native sva_translate() miss walks holding the lock of the IOTLB set
+ *    it fills instead (translate.c: one exchange for section and fill, two read-modify-writes
+ *    fewer), and the synchroniser also takes and releases every set it sees held
+ *    (sva_iotlb_sync_walks()); sim and walks that call out keep the counters.
  *
  * sva_inflight_sync(): after changing translation state (page table, PASID entry) and
  * flushing the caches, wait for walks, then for DMA sections, that may have used the old
  * state. Might sleep: a mutex, a wait queue, the rw-semaphore.
  *
- * Lock order: (domain lock) -> sync lock -> the walk wait queue; (domain lock) -> dma
- * rw-semaphore. A DMA section takes no lock of the kernel (mmap_lock, a domain's, the core's):
- * an invalidation holding those waits for it.
+ * Lock order: (domain lock) -> sync lock -> the walk wait queue; (domain lock) -> an IOTLB set
+ * lock (one at a time, a leaf); (domain lock) -> dma rw-semaphore. A DMA section takes no lock of
+ * the kernel (mmap_lock, a domain's, the core's): an invalidation holding those waits for it.
  */
 #ifndef SVA_SWIOMMU_INFLIGHT_H
 #define SVA_SWIOMMU_INFLIGHT_H
@@ -37,8 +41,11 @@
 
 #include "sva/sync.h"
 
+struct sva_iotlb;
+
 struct sva_inflight {
 	struct sva_rwsem dma;
+	struct sva_iotlb *iotlb; /* whose set locks are native walks' sections (translate.c) */
 	atomic_long walkers[2];
 	atomic_uint idx;
 	atomic_uint waiting; /* synchronisers waiting for walkers: walkers wake them */
@@ -48,7 +55,7 @@ struct sva_inflight {
 	uint32_t por_id; /* POR (sim): walkers, idx and waiting, lock-free on both sides */
 };
 
-void sva_inflight_init(struct sva_inflight *f, struct sva_world *w);
+void sva_inflight_init(struct sva_inflight *f, struct sva_world *w, struct sva_iotlb *iotlb);
 void sva_inflight_destroy(struct sva_inflight *f);
 
 static inline unsigned sva_inflight_walk_begin(struct sva_inflight *f)
@@ -74,7 +81,10 @@ static inline void sva_inflight_walk_end(struct sva_inflight *f, unsigned i)
 		sva_inflight_walk_wake_(f);
 }
 
-/* Wait for walks, then DMA sections, that began before the call. Might sleep. */
+/*
+ * Wait for walks (the counters' sections and the IOTLB's set-locked ones), then DMA sections,
+ * that began before the call. Might sleep.
+ */
 void sva_inflight_sync(struct sva_inflight *f);
 
 #endif /* SVA_SWIOMMU_INFLIGHT_H */

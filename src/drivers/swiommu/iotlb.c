@@ -153,8 +153,11 @@ static struct sva_iotlb_entry *sva_iotlb_pick(struct sva_iotlb *t, unsigned s,
 		return empty;
 	*evict = true;
 	if (t->policy == SVA_IOTLB_ROUND_ROBIN) {
-		old = &ways[t->set[s].victim];
-		t->set[s].victim = (t->set[s].victim + 1) % t->ways;
+		unsigned v = t->set[s].victim;
+
+		old = &ways[v];
+		/* not % ways: a division on every eviction of a walk's fill */
+		t->set[s].victim = v + 1 < t->ways ? v + 1 : 0;
 		return old;
 	}
 	now = atomic_load_explicit(&t->set[s].clock, memory_order_relaxed);
@@ -175,16 +178,24 @@ bool sva_iotlb_insert(struct sva_iotlb *t, const struct sva_iotlb_key *k, uint64
 		      unsigned perm, uint64_t gen)
 {
 	unsigned s = sva_iotlb_set_of(t, k);
-	struct sva_iotlb_entry *e;
-	bool evict, was_empty;
+	bool cached;
 
 	if (!perm)
 		return false;
 	sva_spin_lock(&t->lock[s]);
-	if (sva_iotlb_gen(t) != gen) {
-		sva_spin_unlock(&t->lock[s]);
+	cached = sva_iotlb_insert_locked(t, s, k, pfn, perm, gen);
+	sva_spin_unlock(&t->lock[s]);
+	return cached;
+}
+
+bool sva_iotlb_insert_locked(struct sva_iotlb *t, unsigned s, const struct sva_iotlb_key *k,
+			     uint64_t pfn, unsigned perm, uint64_t gen)
+{
+	struct sva_iotlb_entry *e;
+	bool evict, was_empty;
+
+	if (!perm || sva_iotlb_gen(t) != gen)
 		return false; /* an invalidation ran during the walk: the result may be stale */
-	}
 	if ((perm & (SVA_IOTLB_2M | SVA_IOTLB_1G)) && !atomic_load(&t->huge))
 		atomic_store(&t->huge, true); /* before the piece can be found */
 	e = sva_iotlb_pick(t, s, k, &evict);
@@ -199,8 +210,21 @@ bool sva_iotlb_insert(struct sva_iotlb *t, const struct sva_iotlb_key *k, uint64
 		sva_iotlb_count(&t->set[s].evictions, 1);
 	if (was_empty)
 		sva_iotlb_count32(&t->set[s].valid, 1);
-	sva_spin_unlock(&t->lock[s]);
 	return true;
+}
+
+void sva_iotlb_sync_walks(struct sva_iotlb *t)
+{
+	if (t->lock[0].sim)
+		return; /* sim walks in walk sections of the in-flight counters only */
+	/* the caller's change before the reads of the locks (see iotlb.h) */
+	atomic_thread_fence(memory_order_seq_cst);
+	for (unsigned s = 0; s < t->sets; s++) {
+		if (!sva_spin_is_locked(&t->lock[s]))
+			continue; /* acquire: a walk that released it is over, and seen */
+		sva_spin_lock(&t->lock[s]);
+		sva_spin_unlock(&t->lock[s]);
+	}
 }
 
 /* ---- invalidation ---- */

@@ -21,7 +21,8 @@
  *    table, and inserts (under the set lock) only if it has not moved. Either the filler saw
  *    the new page table, or its insert lands before the flush of that set, or it is refused.
  *
- * Lock order: iotlb set lock is a leaf (nothing is taken under it).
+ * Lock order: iotlb set lock is a leaf (nothing is taken under it). A native walk of the
+ * arena's page table runs under it (translate.c), taking nothing either.
  */
 #ifndef SVA_SWIOMMU_IOTLB_H
 #define SVA_SWIOMMU_IOTLB_H
@@ -196,6 +197,18 @@ static inline bool sva_iotlb_lookup(struct sva_iotlb *t, const struct sva_iotlb_
  */
 bool sva_iotlb_insert(struct sva_iotlb *t, const struct sva_iotlb_key *k, uint64_t pfn,
 		      unsigned perm, uint64_t gen);
+/* sva_iotlb_insert() by a filler holding the lock of @k's set @s (a native walk, translate.c). */
+bool sva_iotlb_insert_locked(struct sva_iotlb *t, unsigned s, const struct sva_iotlb_key *k,
+			     uint64_t pfn, unsigned perm, uint64_t gen);
+/*
+ * Wait for the walks that run holding a set's lock (native, translate.c: the lock is their
+ * walk section), for sva_inflight_sync(): every set locked when looked at is taken and
+ * released once. A walk that locks a set afterwards reads the caller's change: the caller's
+ * seq_cst fence comes before its read of the lock word and the walker's exchange, a full
+ * barrier, before its reads of the PASID entry (seq_cst) and the table, as with the in-flight
+ * counters (inflight.h). Never blocks for long: a walker takes nothing under the lock.
+ */
+void sva_iotlb_sync_walks(struct sva_iotlb *t);
 /* Drop the translations of (@did, @pasid) for pages [@vpn, @vpn + @npages). */
 void sva_iotlb_invalidate_range(struct sva_iotlb *t, uint32_t did, uint32_t pasid, uint64_t vpn,
 				uint64_t npages);

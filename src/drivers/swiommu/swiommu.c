@@ -160,7 +160,7 @@ static int sva_sw_device_init(struct sva_swiommu *sw, struct sva_sw_device *sdev
 		sva_pasid_table_destroy(&sdev->table);
 		return ret;
 	}
-	sva_inflight_init(&sdev->inflight, sw->w);
+	sva_inflight_init(&sdev->inflight, sw->w, sdev->iotlb);
 	sva_sw_pri_init(&sdev->pri, sw->w);
 	return 0;
 }

@@ -10,12 +10,12 @@
  *  3. The IOTLB, keyed by (domain id, PASID, page): a hit that grants what the access needs
  *     ends here. Lock-free, no reference taken: the hit path reads no domain.
  *  4. Otherwise, inside a walk section (inflight.h; the DMA helpers' own DMA section covers
- *     their walks, which saves two atomic read-modify-writes): re-read the entry and its
- *     domain, refuse if the mm has been released (its table may be freed: never walk it),
- *     walk the page table as
- *     hardware does (accessed / dirty set atomically), fill the IOTLB if no invalidation ran
- *     meanwhile, and judge the access: not present, user request to a supervisor page, write
- *     to a read-only page, execute from a no-execute page.
+ *     their walks, which saves two atomic read-modify-writes; in native a bare walk's section
+ *     is the lock of the IOTLB set its fill goes to, which saves them too): re-read the entry
+ *     and its domain, refuse if the mm has been released (its table may be freed: never walk
+ *     it), walk the page table as hardware does (accessed / dirty set atomically), fill the
+ *     IOTLB if no invalidation ran meanwhile, and judge the access: not present, user request
+ *     to a supervisor page, write to a read-only page, execute from a no-execute page.
  * A fault is logged with its reason (the kernel's dmesg) unless the entry is blocking-silent,
  * where it is only counted as silenced. Faults are never cached.
  *
@@ -33,7 +33,8 @@
  * and translate again (bounded: SVA_PRI_RETRIES per page). Waiting inside a section would
  * deadlock: the fault handler's copy-on-write break invalidates, and waits for sections.
  *
- * Locks: none on the hit path; a walk takes an IOTLB set spinlock to fill; a fault takes the
+ * Locks: none on the hit path; a walk takes an IOTLB set spinlock to fill (a native walk outside
+ * a DMA section holds it for the whole walk, taking nothing under it); a fault takes the
  * fault log spinlock; ATS takes the ATC spinlock; a DMA section holds the device's dma
  * rw-semaphore for read. Nothing here sleeps except sva_dma_begin() and the DMA helpers (a
  * page request waits with no section held).
@@ -185,40 +186,50 @@ static void sva_sw_point(struct sva_sw_device *sdev, unsigned flags)
 }
 
 /*
- * An IOTLB miss: walk the domain's page table, fill the IOTLB. The walk must be waited for by
- * invalidations: inside a DMA section it is (they wait for the section); otherwise it runs in
- * a walk section of its own.
+ * The walk of an IOTLB miss, in a walk section its caller holds: re-read the entry's domain,
+ * walk its page table, fill the IOTLB. With @set_locked the section is set @set's lock (see
+ * sva_sw_walk()): then a walk that would call out of the library - an external mm's owner, an
+ * embedder's table - is not done (false, nothing counted: the caller walks again in a counted
+ * section). True once walked.
  */
-static __attribute__((noinline)) void
-sva_sw_walk(struct sva_sw_device *sdev, struct sva_pasid_entry *e, const struct sva_iotlb_key *key,
-	    uint64_t va, unsigned access, unsigned flags, struct sva_sw_tr *tr)
+static inline __attribute__((always_inline)) bool
+sva_sw_walk_in(struct sva_sw_device *sdev, struct sva_pasid_entry *e,
+	       const struct sva_iotlb_key *key, uint64_t va, unsigned access, unsigned flags,
+	       bool set_locked, unsigned set, struct sva_sw_tr *tr)
 {
 	struct sva_iotlb *iotlb = sdev->iotlb;
-	bool own = !(flags & SVA_SW_IN_SECTION), probe = flags & SVA_SW_PROBE;
-	unsigned idx = own ? sva_inflight_walk_begin(&sdev->inflight) : 0;
+	bool probe = flags & SVA_SW_PROBE;
 	uint64_t gen = sva_iotlb_gen(iotlb); /* before the entry and the table are read */
 	struct sva_sw_domain *sd = sva_sw_entry_domain(e, tr);
 	bool write = (access & SVA_ACCESS_WRITE) || (flags & SVA_SW_ATS);
+	bool released, external;
 	unsigned shift;
 	uint64_t pte;
 
+	if (!sd) {
+		if (!probe)
+			sva_sw_count(&sdev->c.iotlb_misses);
+		return true;
+	}
+	if (sdev->sim)
+		sva_mutex_reads(&sd->lock);    /* @released is written under it */
+	released = atomic_load(&sd->released); /* the mm is exiting: its table may be freed */
+	external = !released && sd->mm && sva_mm_external(sd->mm);
+	if (set_locked && !released && (external || !sd->pt))
+		return false; /* not under a spinlock: callbacks */
 	if (!probe)
 		sva_sw_count(&sdev->c.iotlb_misses);
-	if (!sd)
-		goto out;
-	if (sdev->sim)
-		sva_mutex_reads(&sd->lock); /* @released is written under it */
-	if (atomic_load(&sd->released)) {   /* the mm is exiting: its table may be freed */
+	if (released) {
 		tr->reason = SVA_FAULT_PASID_BLOCKED;
 		tr->silent = true;
-		goto out;
+		return true;
 	}
-	if (sd->mm && sva_mm_external(sd->mm)) {
+	if (external) {
 		if (probe) /* not at hand: the owner is asked once, by the slow path */
 			tr->reason = SVA_FAULT_NOT_PRESENT;
 		else
 			sva_sw_walk_external(sd, va, access, flags, tr);
-		goto out;
+		return true;
 	}
 	if (sdev->sim) /* the walk reads memory another actor changes: the arena's, named */
 		sva_sw_point(sdev, flags);
@@ -237,11 +248,59 @@ sva_sw_walk(struct sva_sw_device *sdev, struct sva_pasid_entry *e, const struct 
 	}
 	if (tr->perm)
 		tr->perm |= sva_iotlb_size_flag(shift) | (sd->embedder ? SVA_IOTLB_EXT : 0);
-	if (tr->perm && key->did == sd->dom.id)
-		sva_iotlb_insert(iotlb, key, tr->pfn, tr->perm, gen);
-out:
-	if (own)
-		sva_inflight_walk_end(&sdev->inflight, idx);
+	if (tr->perm && key->did == sd->dom.id) {
+		if (set_locked)
+			sva_iotlb_insert_locked(iotlb, set, key, tr->pfn, tr->perm, gen);
+		else
+			sva_iotlb_insert(iotlb, key, tr->pfn, tr->perm, gen);
+	}
+	return true;
+}
+
+/*
+ * An IOTLB miss: walk the domain's page table, fill the IOTLB. The walk must be waited for by
+ * invalidations: inside a DMA section it is (they wait for the section). Otherwise, in
+ * native, it runs holding the lock of the IOTLB set its fill goes to: one atomic exchange for
+ * the section and the fill together, where a section of the in-flight counters costs two
+ * read-modify-writes more; sva_inflight_sync() waits for the sets held
+ * (sva_iotlb_sync_walks()). The walk takes nothing under it (the arena's table is read with
+ * atomics); one that would call out (an external mm, an embedder's table), and every walk in
+ * sim, where the walk is a scheduling point, runs in a walk section of the counters instead.
+ */
+static inline __attribute__((always_inline)) void
+sva_sw_walk_inline(struct sva_sw_device *sdev, struct sva_pasid_entry *e,
+		   const struct sva_iotlb_key *key, uint64_t va, unsigned access, unsigned flags,
+		   struct sva_sw_tr *tr)
+{
+	unsigned idx;
+
+	if (flags & SVA_SW_IN_SECTION) {
+		sva_sw_walk_in(sdev, e, key, va, access, flags, false, 0, tr);
+		return;
+	}
+	if (!sdev->sim) {
+		struct sva_iotlb *iotlb = sdev->iotlb;
+		unsigned set = sva_iotlb_set_of(iotlb, key);
+		bool walked;
+
+		sva_spin_lock(&iotlb->lock[set]);
+		walked = sva_sw_walk_in(sdev, e, key, va, access, flags, true, set, tr);
+		sva_spin_unlock(&iotlb->lock[set]);
+		if (walked)
+			return;
+		*tr = (struct sva_sw_tr){ .reason = SVA_FAULT_NONE };
+	}
+	idx = sva_inflight_walk_begin(&sdev->inflight);
+	sva_sw_walk_in(sdev, e, key, va, access, flags, false, 0, tr);
+	sva_inflight_walk_end(&sdev->inflight, idx);
+}
+
+/* The walk out of line, for every caller but a native sva_translate() miss (which inlines it). */
+static __attribute__((noinline)) void
+sva_sw_walk(struct sva_sw_device *sdev, struct sva_pasid_entry *e, const struct sva_iotlb_key *key,
+	    uint64_t va, unsigned access, unsigned flags, struct sva_sw_tr *tr)
+{
+	sva_sw_walk_inline(sdev, e, key, va, access, flags, tr);
 }
 
 /* Whether a hit with @perm answers the request without a walk. */
@@ -354,7 +413,7 @@ static __attribute__((noinline)) int sva_translate_miss(struct sva_sw_device *sd
 {
 	struct sva_sw_tr tr = { .reason = SVA_FAULT_NONE };
 
-	sva_sw_walk(sdev, e, key, va, access, flags, &tr);
+	sva_sw_walk_inline(sdev, e, key, va, access, flags, &tr); /* one call fewer a miss */
 	return sva_sw_translated(sdev, key->pasid, va, access, &tr, out);
 }
 
