@@ -1936,6 +1936,33 @@ static int bad_ioctl_task(struct sva_task *t, void *arg)
 	TCHECK(sva_sys_ioctl(t, fd, SVA_ACCEL_IOCTL_WQ_INFO, (unsigned long)(uintptr_t)&info) == 0);
 	TCHECK(info.index == 1 && info.mode == SVA_ACCEL_WQ_SHARED);
 	TCHECK(sva_sys_close(t, fd) == 0);
+	/* waiting for a record nothing writes: -ETIMEDOUT after the polls (no client to ask
+	   whether its queue stopped); a record at no address: its fault */
+	{
+		struct dsa_completion_record r;
+		uint64_t comp = t_mmap(t, 1, true);
+
+		TCHECK(comp != 0);
+		TCHECK(sva_accel_client_wait(t, NULL, comp, &r, 70) == -ETIMEDOUT);
+		TCHECK(r.status == DSA_COMP_NONE);
+		TCHECK(sva_sys_munmap(t, comp, PAGE) == 0);
+		TCHECK(sva_accel_client_wait(t, NULL, comp, &r, 70) == -EFAULT);
+	}
+	/* a portal store to memory that is no portal (anonymous, nothing mapped) or to a portal
+	   mapped read-only faults as the CPU's would: -EFAULT */
+	{
+		struct dsa_hw_desc d;
+		uint64_t anon = t_mmap(t, 1, true), ro = 0;
+		int fd2 = sva_sys_open(t, "dsa0wq1");
+
+		TCHECK(anon != 0 && fd2 >= 0);
+		sva_dsa_desc_noop(&d, 0);
+		TCHECK(sva_accel_enqcmd(t, anon, &d) == -EFAULT);
+		TCHECK(sva_accel_enqcmd(t, 0x1000, &d) == -EFAULT);
+		TCHECK(sva_sys_mmap(t, 0, PAGE, SVA_PROT_READ, SVA_MAP_SHARED, fd2, 0, &ro) == 0);
+		TCHECK(sva_accel_enqcmd(t, ro, &d) == -EFAULT);
+		TCHECK(sva_sys_close(t, fd2) == 0);
+	}
 	return 0;
 }
 
@@ -1962,8 +1989,24 @@ static void test_driver_ioctl_refusals(void **state)
 	assert_int_equal(sva_test_run_process(e.k, no_desc_task, NULL), 0);
 	assert_int_equal(sva_report_count(e.w, SVA_REPORT_BAD_USAGE), 3);
 	assert_non_null(strstr(sva_report_first(e.w), "accel: MOVDIR64B for task"));
-	/* ENQCMDS: no device, no descriptor */
+	/* ENQCMDS: no device, no descriptor, no such WQ, a dedicated one; each refusal names the
+	   WQ, nothing queued */
 	assert_int_equal(sva_accel_enqcmds(NULL, 1, false, NULL), -EINVAL);
+	{
+		struct dsa_hw_desc d = { .opcode = DSA_OPCODE_NOOP };
+		char err[1024] = ""; /* err_sink's size */
+
+		sva_world_set_log_sink(e.w, err_sink, err);
+		assert_int_equal(sva_accel_enqcmds(e.a, 1, false, NULL), -EINVAL);
+		assert_non_null(strstr(err, "accel dsa0: ENQCMDS to WQ 1 refused"));
+		assert_int_equal(sva_accel_enqcmds(e.a, 3, false, &d), -EINVAL);
+		assert_non_null(strstr(err, "ENQCMDS to WQ 3 refused"));
+		assert_int_equal(sva_accel_enqcmds(e.a, 0, false, &d), -EINVAL);
+		assert_non_null(strstr(err, "ENQCMDS to WQ 0 refused"));
+		for (unsigned i = 0; i < 3; i++)
+			assert_int_equal(sva_accel_wq_pending(e.a, i), 0);
+		sva_test_quiet(e.w);
+	}
 	env_release(&e);
 	assert_int_equal(sva_alloc_describe_live(e.w, SVA_TEST_IGNORED_TYPES, NULL, 0), 0);
 	sva_world_destroy(e.w); /* with the reports this test made */

@@ -340,6 +340,81 @@ static void test_audit_counts_bare_sections(void **state)
 	unlink(path);
 }
 
+/*
+ * The audit of every kind of lock: a spinlock and an rw-semaphore (read and write) asserted
+ * where taken, two mutexes asserted by "either" (both held: both count as asserted), two
+ * released out of order (bare), and more sites than the audit's first table holds.
+ */
+static void test_audit_every_lock_kind(void **state)
+{
+	static const char *const asserted[] = { "spin:asserted", "sem:read", "sem:write",
+						"either:a", "either:b" };
+	static char many[40][48];
+	char path[] = "/tmp/sva-lockaudit-XXXXXX";
+	int fd = mkstemp(path);
+	unsigned long held = 0, bare = 0;
+	struct sva_spinlock sl;
+	struct sva_rwsem sem;
+	struct sva_mutex a, b;
+	struct sva_world *w;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	setenv("SVA_LOCK_AUDIT", path, 1);
+	w = world(SVA_BACKEND_SIM);
+	unsetenv("SVA_LOCK_AUDIT");
+	sva_spin_lock_init(w, &sl, "audited_spin");
+	sva_rwsem_init(w, &sem, "audited_sem");
+	sva_mutex_init(w, &a, "audited_a");
+	sva_mutex_init(w, &b, "audited_b");
+	sva_spin_lock_at(&sl, "spin:asserted");
+	sva_lockdep_assert_held(&sl);
+	sva_spin_unlock(&sl);
+	sva_down_read_at(&sem, "sem:read");
+	sva_lockdep_assert_held(&sem);
+	sva_up_read(&sem);
+	sva_down_write_at(&sem, "sem:write");
+	sva_lockdep_assert_held_write(&sem);
+	sva_up_write(&sem);
+	sva_mutex_lock_at(&a, "either:a");
+	sva_mutex_lock_at(&b, "either:b");
+	sva_mutex_assert_either_held_at(&a, &b, "either");
+	sva_mutex_unlock(&b);
+	sva_mutex_unlock(&a);
+	sva_mutex_lock_at(&a, "order:a");
+	sva_mutex_lock_at(&b, "order:b");
+	sva_mutex_unlock(&a); /* not the last taken */
+	sva_mutex_unlock(&b);
+	for (int i = 0; i < 40; i++) {
+		snprintf(many[i], sizeof(many[i]), "many:%d", i);
+		sva_mutex_lock_at(&a, many[i]);
+		sva_mutex_unlock(&a);
+	}
+	sva_mutex_destroy(&b);
+	sva_mutex_destroy(&a);
+	sva_rwsem_destroy(&sem);
+	sva_spin_lock_destroy(&sl);
+	assert_int_equal(sva_report_total(w), 0);
+	sva_world_destroy(w); /* writes the lines */
+	for (size_t i = 0; i < sizeof(asserted) / sizeof(asserted[0]); i++) {
+		if (!audit_line(path, asserted[i], &held, &bare))
+			fail_msg("no line for %s", asserted[i]);
+		assert_int_equal(held, 1);
+		assert_int_equal(bare, 0);
+	}
+	assert_true(audit_line(path, "order:a", &held, &bare));
+	assert_int_equal(bare, 1);
+	assert_true(audit_line(path, "order:b", &held, &bare));
+	assert_int_equal(bare, 1);
+	for (int i = 0; i < 40; i++) {
+		assert_true(audit_line(path, many[i], &held, &bare));
+		assert_int_equal(held, 1);
+		assert_int_equal(bare, 1);
+	}
+	unlink(path);
+}
+
 static unsigned long corrupt(struct sva_world *w)
 {
 	return sva_report_count(w, SVA_REPORT_LIST_CORRUPTION);
@@ -405,6 +480,7 @@ int main(void)
 		cmocka_unit_test(test_no_scheduling_point),
 		cmocka_unit_test(test_guarded_field_asserts_its_lock),
 		cmocka_unit_test(test_audit_counts_bare_sections),
+		cmocka_unit_test(test_audit_every_lock_kind),
 		cmocka_unit_test(test_glist_refuses_corrupting_changes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

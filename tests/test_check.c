@@ -79,6 +79,12 @@ static void test_audit_reports_a_counter_off(void **state)
 	sva_world_destroy(w);
 }
 
+static void last_msg_sink(void *ctx, enum sva_log_level level, const char *msg)
+{
+	(void)level;
+	snprintf(ctx, 512, "%s", msg);
+}
+
 static void test_i2_free_while_a_device_holds_it(void **state)
 {
 	struct sva_checker *c;
@@ -95,6 +101,24 @@ static void test_i2_free_while_a_device_holds_it(void **state)
 	pasid_end(w, 7, 2);	/* freed at mmput: v5.18-rc1's bug */
 	assert_int_equal(sva_checker_violations(c, SVA_I2_NO_EARLY_REUSE), 1);
 	assert_non_null(strstr(sva_report_first(w), "I2 no early reuse: PASID 7 freed while acc1"));
+	/* freed with a page request of the PASID still unanswered */
+	{
+		char msg[512] = "";
+
+		sva_world_set_log_sink(w, last_msg_sink, msg);
+		pasid_begin(w, 8, 3);
+		sva_trace(w, SVA_BIND, "acc0", 3, 8, 1);
+		sva_trace(w, IOPF_REPORT, "acc0", 8, 4, 1, 3);
+		pasid_end(w, 8, 3);
+		assert_int_equal(sva_checker_violations(c, SVA_I2_NO_EARLY_REUSE), 2);
+		assert_non_null(
+			strstr(msg, "PASID 8 freed with page-request group 4 of acc0 unanswered"));
+		/* a driver's own PASID, then an mm given it: I1 names the driver */
+		sva_trace(w, PASID_ALLOC_PRIVATE, 9, "acc0", 5);
+		pasid_begin(w, 9, 4);
+		assert_int_equal(sva_checker_violations(c, SVA_I1_UNIQUENESS), 1);
+		assert_non_null(strstr(msg, "PASID 9 given to mm4 while a driver0 holds it"));
+	}
 	sva_checker_detach(c);
 	sva_world_destroy(w);
 }
@@ -184,12 +208,6 @@ static void test_i3_enqcmd_with_another_mms_pasid(void **state)
 }
 
 /* The last message logged (a violation's report), for the I3 cases below. */
-static void last_msg_sink(void *ctx, enum sva_log_level level, const char *msg)
-{
-	(void)level;
-	snprintf(ctx, 512, "%s", msg);
-}
-
 static void dma(struct sva_world *w, uint32_t pasid, uint64_t gen)
 {
 	sva_trace(w, DMA_ACCESS, "acc0", pasid, 0x1000, 42, 0, gen);
@@ -224,6 +242,17 @@ static void test_i3_dma_through_the_wrong_entry(void **state)
 	assert_non_null(strstr(msg, "for generation 5 of the PASID, now generation 1 (mm1)"));
 	dma(w, 7, 1); /* right: judged on the frame, of an mm the checker has not seen: nothing */
 	dma(w, 7, 0);
+	/* the owner's table, but programmed for another of its generations */
+	sva_trace(w, SWIOMMU_PASID_ENTRY, "acc0", 7, SVA_PASID_ENTRY_TRANSLATING, 1, 3);
+	dma(w, 7, 0);
+	assert_int_equal(sva_checker_violations(c, SVA_I3_ISOLATION), ++n);
+	assert_non_null(strstr(msg, "through mm1's page table (generation 3), but the PASID "
+				    "belongs to mm1 (generation 1)"));
+	/* an entry that names no generation: the owner's table is enough */
+	sva_trace(w, SWIOMMU_PASID_ENTRY, "acc0", 7, SVA_PASID_ENTRY_TRANSLATING, 1, 0);
+	dma(w, 7, 1);
+	dma(w, 7, 0);
+	assert_int_equal(sva_checker_violations(c, SVA_I3_ISOLATION), n);
 	/* a driver's own PASID is not an mm's to judge, until it is freed */
 	sva_trace(w, PASID_ALLOC_PRIVATE, 9, "acc0", 3);
 	sva_trace(w, SWIOMMU_PASID_ENTRY, "acc0", 9, SVA_PASID_ENTRY_TRANSLATING, 0, 0);

@@ -806,6 +806,8 @@ static int err_task(struct sva_task *t, void *arg)
 	TRY(expect_status(t, c, &d, comp, DSA_COMP_OVERLAP_BUFFERS));
 	sva_dsa_desc_ap_delta(&d, b, a, 15, 128, comp); /* not entries */
 	TRY(expect_status(t, c, &d, comp, DSA_COMP_DR_ERANGE));
+	sva_dsa_desc_ap_delta(&d, b, a, 30, 16, comp); /* 3 entries for 2 words */
+	TRY(expect_status(t, c, &d, comp, DSA_COMP_DR_ERANGE));
 	{
 		uint8_t rec[20] = { 0 };
 		uint16_t off[2] = { 3, 2 };
@@ -1000,6 +1002,17 @@ static int more_status_task(struct sva_task *t, void *arg)
 	d.flags |= IDXD_OP_FLAG_DRDBK;
 	TRY(t_run(t, c, &d, comp, &r));
 	TCHECK(r.status == DSA_COMP_SUCCESS && r.bytes_completed == sizeof(buf));
+	/* a copy that faults is not read back: the record is the fault's */
+	{
+		uint64_t hole = t_mmap(t, PAGE);
+
+		TCHECK(hole && sva_sys_munmap(t, hole, PAGE) == 0);
+		sva_dsa_desc_memmove(&d, hole, a, sizeof(buf), comp);
+		d.flags |= IDXD_OP_FLAG_DRDBK;
+		TRY(t_run(t, c, &d, comp, &r));
+		TCHECK(r.status == (DSA_COMP_PAGE_FAULT_NOBOF | DSA_COMP_STATUS_WRITE));
+		TCHECK(r.bytes_completed == 0 && r.fault_addr == hole);
+	}
 
 	/* AP_DELTA: the size in words, the destination aligned */
 	sva_dsa_desc_ap_delta(&d, b, a, 10, 100, comp);

@@ -36,6 +36,8 @@ struct guest {
 	uint64_t unmap_start, unmap_end;
 	uint32_t unmap_pasid;
 	atomic_int page_requests;
+	atomic_int cmpxchg_calls, cmpxchg_busy; /* cmpxchg64's calls; the next to find it changed */
+	bool lie; /* answer page requests SUCCESS without mapping anything */
 	struct sva_swiommu_mem ops;
 };
 
@@ -116,7 +118,7 @@ static int g_page_request(void *ctx, struct sva_device *dev, struct sva_iopf_gro
 
 	(void)dev;
 	atomic_fetch_add(&g->page_requests, 1);
-	for (unsigned i = 0; i < group->nfaults; i++) {
+	for (unsigned i = 0; i < group->nfaults && !g->lie; i++) {
 		g_map(g, group->faults[i].addr, g->next_page, 12, SVA_PTE_WRITE | SVA_PTE_USER);
 		g->next_page += SVA_PAGE_SIZE;
 	}
@@ -161,16 +163,16 @@ struct env {
 	struct guest g;
 };
 
-static void env_init(struct env *v, bool host, bool pri)
+static void env_init_on(struct env *v, bool host, bool pri, bool ats, enum sva_backend b)
 {
 	struct sva_swiommu_config ic = { .name = "vtd0", .mem = &v->g.ops };
 	struct sva_swiommu_device_config dc = {
-		.name = "dma0", .rid = SVA_RID(0, 3, 0), .pasid_bits = 8, .ats = true, .pri = pri
+		.name = "dma0", .rid = SVA_RID(0, 3, 0), .pasid_bits = 8, .ats = ats, .pri = pri
 	};
 	struct sva_embed_config cfg = { .iommu = &ic, .devices = &dc, .ndevices = 1 };
 
 	g_init(&v->g, host);
-	v->w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+	v->w = sva_test_world(b, 1);
 	cfg.world = v->w;
 	assert_int_equal(sva_embed_create(&cfg, &v->e), 0);
 	v->dev = sva_embed_device(v->e, 0);
@@ -186,6 +188,16 @@ static void env_init(struct env *v, bool host, bool pri)
 	atomic_store(&v->g.unmaps, 0);
 }
 
+static void env_init_ats(struct env *v, bool host, bool pri, bool ats)
+{
+	env_init_on(v, host, pri, ats, SVA_BACKEND_NATIVE);
+}
+
+static void env_init(struct env *v, bool host, bool pri)
+{
+	env_init_ats(v, host, pri, true);
+}
+
 static void env_done(struct env *v)
 {
 	assert_int_equal(sva_embed_destroy(v->e), 0); /* clears the table still set */
@@ -195,14 +207,14 @@ static void env_done(struct env *v)
 
 /* ---- walks, entries, A/D ---- */
 
-static void check_sizes(bool host)
+static void check_sizes(bool host, enum sva_backend b)
 {
 	struct env v;
 	struct sva_tlb_entry te;
 	struct sva_translation t;
 	enum sva_fault_reason why;
 
-	env_init(&v, host, false);
+	env_init_on(&v, host, false, true, b);
 	assert_int_equal(sva_translate_entry(v.dev, PASID, 0x1234, SVA_ACCESS_READ, &te, &why), 0);
 	assert_int_equal(te.iova, 0x1000);
 	assert_int_equal(te.translated_addr, 0x100000);
@@ -242,6 +254,18 @@ static void check_sizes(bool host)
 	assert_int_equal(t.reason, SVA_FAULT_NOT_PRESENT);
 	assert_int_equal(sva_translate(v.dev, PASID + 1, 0x1000, SVA_ACCESS_READ, &t), -EFAULT);
 	assert_int_equal(t.reason, SVA_FAULT_PASID_INVALID);
+	/* as entries: beyond the device's PASIDs, beyond the task size, a PASID not set */
+	assert_int_equal(sva_translate_entry(v.dev, 256, 0x1000, SVA_ACCESS_READ, &te, &why),
+			 -EFAULT);
+	assert_int_equal(why, SVA_FAULT_PASID_RANGE);
+	assert_int_equal(te.perm, 0);
+	assert_int_equal(
+		sva_translate_entry(v.dev, PASID, SVA_TASK_SIZE, SVA_ACCESS_READ, &te, &why),
+		-EFAULT);
+	assert_int_equal(why, SVA_FAULT_NOT_PRESENT);
+	assert_int_equal(sva_translate_entry(v.dev, PASID + 1, 0x1000, SVA_ACCESS_READ, &te, &why),
+			 -EFAULT);
+	assert_int_equal(why, SVA_FAULT_PASID_INVALID);
 	assert_true(*g_entry(&v.g, g_slot(&v.g, 0x1000, 12)) & SVA_PTE_ACCESSED);
 	assert_true(*g_entry(&v.g, g_slot(&v.g, 0x1000, 12)) & SVA_PTE_DIRTY);
 	assert_true(*g_entry(&v.g, g_slot(&v.g, 0x200000, 21)) & SVA_PTE_ACCESSED);
@@ -254,28 +278,31 @@ static void check_sizes(bool host)
 	env_done(&v);
 }
 
+/* Native, and sim (every walk and copy of guest memory a scheduling point). */
 static void test_embed_walk_host_ptr(void **state)
 {
 	(void)state;
-	check_sizes(true);
+	check_sizes(true, SVA_BACKEND_NATIVE);
+	check_sizes(true, SVA_BACKEND_SIM);
 }
 
 static void test_embed_walk_read_write(void **state)
 {
 	(void)state;
-	check_sizes(false);
+	check_sizes(false, SVA_BACKEND_NATIVE);
+	check_sizes(false, SVA_BACKEND_SIM);
 }
 
 /* ---- DMA into guest memory ---- */
 
-static void check_dma(bool host)
+static void check_dma(bool host, enum sva_backend b)
 {
 	struct env v;
 	struct sva_dma_status st;
 	char msg[] = "through the first stage", out[sizeof(msg)] = "";
 	char big[3 * 4096];
 
-	env_init(&v, host, false);
+	env_init_on(&v, host, false, true, b);
 	assert_int_equal(sva_dma_write(v.dev, PASID, 0x1ff0, msg, sizeof(msg), &st), -EFAULT);
 	assert_int_equal(st.done, 0x10); /* 0x2000 is not mapped */
 	assert_int_equal(st.fault_addr, 0x2000);
@@ -300,13 +327,178 @@ static void check_dma(bool host)
 static void test_embed_dma_host_ptr(void **state)
 {
 	(void)state;
-	check_dma(true);
+	check_dma(true, SVA_BACKEND_NATIVE);
+	check_dma(true, SVA_BACKEND_SIM);
 }
 
 static void test_embed_dma_read_write(void **state)
 {
 	(void)state;
-	check_dma(false);
+	check_dma(false, SVA_BACKEND_NATIVE);
+	check_dma(false, SVA_BACKEND_SIM);
+}
+
+/*
+ * A DMA run (native) reaches only libsva's frames directly: a page of the embedder's memory is
+ * not at hand - walked (then cached), hit in the IOTLB, with or without a memo, or found in the
+ * ATC of an ATS device - and is left to the DMA helpers, which reach it through the backend.
+ */
+static void check_dma_run(bool ats)
+{
+	struct sva_dma_status st;
+	struct sva_dma_memo memo;
+	struct sva_dma_run run;
+	struct sva_swiommu_stats s0, s1;
+	struct sva_ats_completion c;
+	struct env v;
+	uint64_t pfn = 0;
+	char out[8];
+
+	env_init_ats(&v, true, false, ats);
+	sva_dma_memo_reset(&memo);
+	memcpy(v.g.mem + 0x100010, "guest!!", 8);
+	if (ats) { /* the ATC holds the embedder's page: still not a frame of libsva's */
+		assert_int_equal(sva_ats_translate(v.dev, PASID, 0x1000, &c), 0);
+		assert_true(c.embedder && c.r);
+		assert_true(sva_atc_lookup(v.dev, PASID, 0x1010, &c));
+	}
+	for (int i = 0; i < 3; i++) { /* a walk that fills the IOTLB, then its hits */
+		sva_swiommu_get_stats(sva_embed_swiommu(v.e), &s0);
+		assert_true(sva_dma_run_begin_memo(&run, v.dev, PASID, 0, i == 2 ? &memo : NULL));
+		assert_null(sva_dma_run_page(&run, 0x1010, false, &pfn));
+		assert_null(sva_dma_run_page(&run, 0x1010, true, &pfn));
+		sva_dma_run_end(&run);
+		sva_swiommu_get_stats(sva_embed_swiommu(v.e), &s1);
+		assert_int_equal(s1.faults_reported[SVA_FAULT_NOT_PRESENT],
+				 s0.faults_reported[SVA_FAULT_NOT_PRESENT]);
+		if (!ats && i == 0) /* each walked: the read's entry does not grant a write */
+			assert_int_equal(s1.walks - s0.walks, 2);
+		else if (!ats)
+			assert_int_equal(s1.walks, s0.walks);
+	}
+	assert_false(memo.e[(0x1 * 2) % SVA_DMA_MEMO_ENTRIES].valid); /* nothing memoised */
+	assert_int_equal(sva_dma_read(v.dev, PASID, 0x1010, out, sizeof(out), &st), 0);
+	assert_string_equal(out, "guest!!");
+	env_done(&v);
+}
+
+static void test_embed_dma_run_leaves_guest_memory_to_the_helpers(void **state)
+{
+	(void)state;
+	check_dma_run(false);
+	check_dma_run(true);
+}
+
+/* The embedder's atomic: counts its calls; the first cmpxchg_busy calls find it changed. */
+static int g_cmpxchg64(void *ctx, uint64_t gpa, uint64_t old, uint64_t val)
+{
+	struct guest *g = ctx;
+	uint64_t *e = g_entry(g, gpa);
+
+	atomic_fetch_add(&g->cmpxchg_calls, 1);
+	if (atomic_fetch_sub(&g->cmpxchg_busy, 1) > 0 || *e != old)
+		return -EAGAIN;
+	*e = val;
+	return 0;
+}
+
+/*
+ * A read / write backend with the embedder's own compare-and-exchange: A and D are set through
+ * it (retried when the entry changed meanwhile); a table entry pointing outside guest memory
+ * reads as not present.
+ */
+static void test_embed_cmpxchg64_and_unreadable_tables(void **state)
+{
+	struct sva_translation t;
+	struct env v;
+	uint64_t slot;
+
+	(void)state;
+	{
+		struct sva_swiommu_config ic = { .name = "vtd0", .mem = &v.g.ops };
+		struct sva_swiommu_device_config dc = { .name = "dma0", .pasid_bits = 8 };
+		struct sva_embed_config cfg = { .iommu = &ic, .devices = &dc, .ndevices = 1 };
+
+		g_init(&v.g, false);
+		v.g.ops.cmpxchg64 = g_cmpxchg64;
+		v.w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+		cfg.world = v.w;
+		assert_int_equal(sva_embed_create(&cfg, &v.e), 0);
+		v.dev = sva_embed_device(v.e, 0);
+	}
+	g_map(&v.g, 0x1000, 0x100000, 12, SVA_PTE_WRITE | SVA_PTE_USER);
+	assert_int_equal(sva_swiommu_set_pasid_table(v.dev, PASID, v.g.root), 0);
+	atomic_store(&v.g.cmpxchg_busy, 1);
+	slot = g_slot(&v.g, 0x1000, 12);
+	assert_int_equal(sva_translate(v.dev, PASID, 0x1000, SVA_ACCESS_WRITE, &t), 0);
+	assert_int_equal(t.pfn, 0x100);
+	assert_true(*g_entry(&v.g, slot) & SVA_PTE_ACCESSED);
+	assert_true(*g_entry(&v.g, slot) & SVA_PTE_DIRTY);
+	assert_int_equal(atomic_load(&v.g.cmpxchg_calls), 2); /* the leaf's, retried once */
+	assert_true(atomic_load(&v.g.backend_reads) > 0);
+	/* PS in a top-level entry is no 512 GiB page: the walk goes on through its table */
+	*g_entry(&v.g, v.g.root) |= SVA_PTE_PS;
+	assert_int_equal(sva_swiommu_invalidate(v.dev, PASID, 0, 0), 0); /* walk again */
+	assert_int_equal(sva_translate(v.dev, PASID, 0x1008, SVA_ACCESS_READ, &t), 0);
+	assert_false(t.iotlb_hit);
+	assert_int_equal(t.pfn, 0x100);
+	assert_int_equal(t.page_shift, 12);
+	/* the top-level entry of 0x8000000000 points beyond guest memory: not present */
+	*g_entry(&v.g, v.g.root + 8) = (GUEST_SIZE + 0x1000) | TBL_FLAGS;
+	assert_int_equal(sva_translate(v.dev, PASID, 0x8000000000ull, SVA_ACCESS_READ, &t),
+			 -EFAULT);
+	assert_int_equal(t.reason, SVA_FAULT_NOT_PRESENT);
+	env_done(&v);
+}
+
+/*
+ * A backend that gives host pointers only (no read, no write): walks and A/D go through them;
+ * a table beyond guest memory (no pointer, nothing to read it with) is not present. Without a
+ * page_request callback, a PRI device's page request is answered INVALID by the IOMMU.
+ */
+static void test_embed_host_pointers_only_and_no_page_request(void **state)
+{
+	struct sva_swiommu_config ic = { .name = "vtd0" };
+	struct sva_swiommu_device_config dc = {
+		.name = "dma0", .rid = SVA_RID(0, 3, 0), .pasid_bits = 8, .pri = true
+	};
+	struct sva_embed_config cfg = { .iommu = &ic, .devices = &dc, .ndevices = 1 };
+	struct sva_translation t;
+	struct sva_dma_status st;
+	struct env v;
+	char out[8];
+
+	(void)state;
+	g_init(&v.g, true);
+	v.g.ops.read = NULL;
+	v.g.ops.write = NULL;
+	v.g.ops.page_request = NULL;
+	ic.mem = &v.g.ops;
+	v.w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+	cfg.world = v.w;
+	assert_int_equal(sva_embed_create(&cfg, &v.e), 0);
+	v.dev = sva_embed_device(v.e, 0);
+	g_map(&v.g, 0x1000, 0x100000, 12, SVA_PTE_WRITE | SVA_PTE_USER);
+	assert_int_equal(sva_swiommu_set_pasid_table(v.dev, PASID, v.g.root), 0);
+	memcpy(v.g.mem + 0x100000, "hostptr", 8);
+	assert_int_equal(sva_dma_read(v.dev, PASID, 0x1000, out, sizeof(out), &st), 0);
+	assert_string_equal(out, "hostptr");
+	assert_int_equal(sva_translate(v.dev, PASID, 0x1000, SVA_ACCESS_WRITE, &t), 0);
+	assert_true(*g_entry(&v.g, g_slot(&v.g, 0x1000, 12)) & SVA_PTE_DIRTY);
+	*g_entry(&v.g, v.g.root + 8) = (GUEST_SIZE + 0x1000) | TBL_FLAGS;
+	assert_int_equal(sva_translate(v.dev, PASID, 0x8000000000ull, SVA_ACCESS_READ, &t),
+			 -EFAULT);
+	assert_int_equal(t.reason, SVA_FAULT_NOT_PRESENT);
+	/* a page request with no one to ask: INVALID, the DMA stops at the page */
+	assert_int_equal(sva_dma_read(v.dev, PASID, 0x5000, out, sizeof(out), &st), -EFAULT);
+	assert_int_equal(st.pri_requests, 1);
+	assert_int_equal(st.response, SVA_PAGE_RESP_INVALID);
+	assert_int_equal(st.fault_addr, 0x5000);
+	/* an invalidation whose size wraps: the whole PASID */
+	assert_int_equal(sva_swiommu_invalidate(v.dev, PASID, 0x1000, UINT64_MAX), 0);
+	assert_int_equal(sva_translate(v.dev, PASID, 0x1000, SVA_ACCESS_READ, &t), 0);
+	assert_false(t.iotlb_hit);
+	env_done(&v);
 }
 
 /* ---- invalidation by the embedder; the unmap notifier ---- */
@@ -437,6 +629,8 @@ static void test_embed_rid_and_setup(void **state)
 	assert_int_equal(sva_embed_device(e, 1)->max_pasids, 16);
 	assert_int_equal(sva_embed_device(e, 2)->max_pasids, 0);
 	assert_int_equal(sva_swiommu_device_add(sva_embed_swiommu(e), &dup, &d), -EEXIST);
+	assert_int_equal(sva_swiommu_device_add(sva_embed_swiommu(e), NULL, &d), -EINVAL);
+	assert_int_equal(sva_swiommu_device_add(sva_embed_swiommu(e), &dup, NULL), -EINVAL);
 	/* no backend: embedder tables are refused */
 	assert_int_equal(sva_swiommu_set_pasid_table(sva_embed_device(e, 0), 1, 0x1000),
 			 -EOPNOTSUPP);
@@ -444,9 +638,33 @@ static void test_embed_rid_and_setup(void **state)
 	assert_int_equal(sva_embed_destroy(e), 0);
 	sva_test_world_done(w);
 
+	/* devices without a requester ID get 00:02.0 up to 00:1f.0: a 32nd has none left */
+	{
+		struct sva_swiommu_device_config many[32];
+		struct sva_world *w2 = sva_test_world(SVA_BACKEND_NATIVE, 0);
+		struct sva_embed_config mc = { .devices = many, .ndevices = 31, .world = w2 };
+
+		memset(many, 0, sizeof(many));
+		for (int i = 0; i < 32; i++)
+			many[i] =
+				(struct sva_swiommu_device_config){ .name = "d", .pasid_bits = 4 };
+		assert_int_equal(sva_embed_create(&mc, &e), 0);
+		assert_int_equal(sva_swiommu_device_rid(sva_embed_device(e, 30)),
+				 SVA_RID(0, 31, 0));
+		assert_int_equal(sva_embed_destroy(e), 0);
+		mc.ndevices = 32;
+		e = NULL;
+		assert_int_equal(sva_embed_create(&mc, &e), -EEXIST);
+		assert_null(e);
+		sva_test_world_done(w2); /* the failed creation left nothing */
+	}
 	cfg.ndevices = 0;
 	assert_int_equal(sva_embed_create(&cfg, &e), -EINVAL);
 	assert_int_equal(sva_embed_create(NULL, &e), -EINVAL);
+	cfg.ndevices = 3;
+	assert_int_equal(sva_embed_create(&cfg, NULL), -EINVAL);
+	cfg.devices = NULL;
+	assert_int_equal(sva_embed_create(&cfg, &e), -EINVAL);
 }
 
 static void test_embed_bad_input(void **state)
@@ -460,6 +678,42 @@ static void test_embed_bad_input(void **state)
 	assert_int_equal(sva_swiommu_set_pasid_table(v.dev, 256, 0x1000), -EINVAL);
 	assert_int_equal(sva_pri_submit(v.dev, PASID, 0x5000, SVA_ACCESS_READ, NULL, NULL, NULL),
 			 -EOPNOTSUPP);
+	/* a PASID another domain holds: -EBUSY, that domain still translates; its domain not
+	   allocated: -ENOMEM, the entry stays invalid; a second table beside the first */
+	{
+		struct sva_domain *dom;
+
+		assert_int_equal(sva_iommu_paging_domain_alloc(v.dev, &dom), 0);
+		assert_int_equal(sva_iommu_attach_device_pasid(dom, v.dev, 6, NULL), 0);
+		assert_int_equal(sva_swiommu_set_pasid_table(v.dev, 6, v.g.root), -EBUSY);
+		assert_ptr_equal(sva_iommu_get_domain_for_pasid(v.dev, 6), dom);
+		assert_int_equal(sva_swiommu_pasid_state(v.dev, 6), SVA_PASID_ENTRY_TRANSLATING);
+		sva_iommu_detach_device_pasid(dom, v.dev, 6);
+		sva_iommu_domain_free(dom);
+		sva_alloc_fail_nth(v.w, 1);
+		assert_int_equal(sva_swiommu_set_pasid_table(v.dev, 7, v.g.root), -ENOMEM);
+		sva_alloc_fail_nth(v.w, 0);
+		assert_int_equal(sva_swiommu_pasid_state(v.dev, 7), SVA_PASID_ENTRY_INVALID);
+		assert_int_equal(sva_swiommu_set_pasid_table(v.dev, 7, v.g.root), 0);
+		assert_int_equal(sva_swiommu_clear_pasid_table(v.dev, 7), 0);
+		assert_int_equal(sva_swiommu_pasid_state(v.dev, PASID),
+				 SVA_PASID_ENTRY_TRANSLATING);
+	}
+	/* without PRI: never stopped, a reset does nothing (and traces nothing), no group to poll
+	 */
+	{
+		enum sva_page_response_code code = SVA_PAGE_RESP_SUCCESS;
+		char *text;
+
+		assert_false(sva_pri_is_stopped(v.dev));
+		sva_pri_reset(v.dev);
+		text = sva_test_trace_string(v.w, sva_trace_write_text);
+		assert_non_null(strstr(text, "swiommu.pasid_entry")); /* the trace is kept */
+		assert_null(strstr(text, "swiommu.pri_reset"));
+		free(text);
+		assert_int_equal(sva_pri_poll(v.dev, 1, &code), -ENOENT);
+		assert_int_equal(code, SVA_PAGE_RESP_SUCCESS);
+	}
 	env_done(&v);
 }
 
@@ -552,6 +806,35 @@ static void on_answer(void *ctx, struct sva_device *dev, uint32_t pasid, uint32_
 	a->grpid = grpid;
 	a->code = code;
 	atomic_fetch_add(&a->calls, 1);
+}
+
+/*
+ * A page request answered SUCCESS that leaves the page absent: the DMA helpers ask again, up to
+ * SVA_PRI_RETRIES times for the page, then stop at it with the fault; the ATC is never filled.
+ */
+static void test_embed_pri_success_without_the_page_gives_up(void **state)
+{
+	struct sva_dma_status st;
+	struct sva_ats_completion c;
+	struct env v;
+	char buf[8];
+
+	(void)state;
+	env_init(&v, true, true);
+	v.g.lie = true;
+	assert_int_equal(sva_dma_read(v.dev, PASID, 0x5000, buf, sizeof(buf), &st), -EFAULT);
+	assert_int_equal(st.pri_requests, SVA_PRI_RETRIES);
+	assert_int_equal(atomic_load(&v.g.page_requests), SVA_PRI_RETRIES);
+	assert_int_equal(st.response, SVA_PAGE_RESP_SUCCESS);
+	assert_int_equal(st.reason, SVA_FAULT_NOT_PRESENT);
+	assert_int_equal(st.fault_addr, 0x5000);
+	assert_int_equal(st.done, 0);
+	assert_false(sva_atc_lookup(v.dev, PASID, 0x5000, &c));
+	/* an honest answer: the same read completes */
+	v.g.lie = false;
+	assert_int_equal(sva_dma_read(v.dev, PASID, 0x5000, buf, sizeof(buf), &st), 0);
+	assert_int_equal(st.pri_requests, 1);
+	env_done(&v);
 }
 
 static void test_embed_pri_async(void **state)
@@ -725,12 +1008,16 @@ int main(void)
 		cmocka_unit_test(test_embed_walk_read_write),
 		cmocka_unit_test(test_embed_dma_host_ptr),
 		cmocka_unit_test(test_embed_dma_read_write),
+		cmocka_unit_test(test_embed_host_pointers_only_and_no_page_request),
+		cmocka_unit_test(test_embed_cmpxchg64_and_unreadable_tables),
+		cmocka_unit_test(test_embed_dma_run_leaves_guest_memory_to_the_helpers),
 		cmocka_unit_test(test_embed_invalidate),
 		cmocka_unit_test(test_embed_ats_entry),
 		cmocka_unit_test(test_embed_ats_after_release),
 		cmocka_unit_test(test_embed_rid_and_setup),
 		cmocka_unit_test(test_embed_create_unwinds_at_every_failure),
 		cmocka_unit_test(test_embed_bad_input),
+		cmocka_unit_test(test_embed_pri_success_without_the_page_gives_up),
 		cmocka_unit_test(test_embed_pri_async),
 		cmocka_unit_test(test_embed_checker_judges_guest_dma),
 	};

@@ -124,6 +124,60 @@ static void test_locked_counter_clean_at_k2(void **state)
 	assert_true(res.schedules > 100); /* really enumerated, not one run */
 }
 
+/* What the explorer's progress hook was told: each call's figures. */
+struct progress_seen {
+	unsigned long calls, last_schedules, last_failures;
+};
+
+static void progress_hook(void *ctx, unsigned long schedules, unsigned long failures)
+{
+	struct progress_seen *p = ctx;
+
+	p->calls++;
+	assert_true(schedules > p->last_schedules);
+	assert_true(failures >= p->last_failures);
+	p->last_schedules = schedules;
+	p->last_failures = failures;
+}
+
+/*
+ * The progress hook is called every progress_every schedules with the figures so far, never
+ * without a period; the search is the same with or without it.
+ */
+static void test_progress_every_n_schedules(void **state)
+{
+	struct counter_prog p = { .nactors = 2, .locked = false };
+	struct sva_program prog = { "lost-update", counter_setup, counter_check, NULL, &p, false };
+	struct progress_seen seen = { 0 }, never = { 0 };
+	struct sva_explore_config cfg = { .preemption_bound = 1,
+					  .keep_going = true,
+					  .progress = progress_hook,
+					  .progress_ctx = &seen,
+					  .progress_every = 3 };
+	struct sva_explore_result res, res0;
+	(void)state;
+
+	assert_int_equal(sva_explore(&cfg, &prog, &res), 0);
+	assert_true(res.schedules >= 3);
+	assert_int_equal(seen.calls, res.schedules / 3);
+	assert_int_equal(seen.last_schedules, res.schedules / 3 * 3);
+	assert_true(seen.last_failures <= res.failures);
+	cfg.progress_ctx = &never;
+	cfg.progress_every = 0;
+	assert_int_equal(sva_explore(&cfg, &prog, &res0), 0);
+	assert_int_equal(never.calls, 0);
+	assert_int_equal(res0.schedules, res.schedules);
+	assert_int_equal(res0.failures, res.failures);
+	/* a run with nowhere for its message still says whether it failed */
+	{
+		struct sva_world_config wc = { .backend = SVA_BACKEND_SIM,
+					       .schedule = res.schedule,
+					       .nonpreemptive = true };
+
+		assert_int_equal(sva_program_run_once(&wc, &prog, NULL, 0, NULL, 0), -EFAULT);
+	}
+}
+
 static void test_lost_update_every_failure_counted(void **state)
 {
 	struct counter_prog p = { .nactors = 2, .locked = false };
@@ -298,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_no_preemption_no_lost_update),
 		cmocka_unit_test(test_locked_counter_clean_at_k2),
 		cmocka_unit_test(test_lost_update_every_failure_counted),
+		cmocka_unit_test(test_progress_every_n_schedules),
 		cmocka_unit_test(test_abba_reported_as_deadlock),
 		cmocka_unit_test(test_max_schedules_bounds_the_search),
 		cmocka_unit_test(test_leaks_and_bare_checks_fail_the_schedule),

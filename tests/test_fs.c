@@ -4,6 +4,9 @@
  * as task_work (not inside fput), from a kernel actor or from outside it runs on the
  * delayed-fput work.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "sva/fs.h"
 #include "testutil.h"
 
@@ -153,6 +156,31 @@ static void test_fs_destroy_runs_pending_releases(void **state)
 	sva_test_world_done(w);
 }
 
+/* A file of no name and no operations (a bare object): opened, named "file", freed at its put. */
+static void test_file_without_operations(void **state)
+{
+	static const struct sva_file_operations none = { 0 };
+	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 3);
+	struct sva_file *f = NULL, *g = NULL;
+	struct sva_fs *fs;
+	char *text;
+	(void)state;
+
+	assert_int_equal(sva_fs_create(w, &fs), 0);
+	assert_int_equal(sva_file_open(fs, NULL, NULL, NULL, &f), 0);
+	assert_int_equal(sva_file_open(fs, "bare", &none, NULL, &g), 0);
+	assert_string_equal(f->name, "file");
+	assert_int_equal(sva_alloc_live(w, &sva_obj_file), 2);
+	sva_fput(f);
+	sva_fput(g);
+	sva_fs_destroy(fs); /* runs the delayed releases */
+	assert_int_equal(sva_alloc_live(w, &sva_obj_file), 0);
+	text = sva_test_trace_string(w, sva_trace_write_text);
+	assert_non_null(strstr(text, "file.release"));
+	free(text);
+	sva_test_world_done(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_final_fput_elsewhere_is_delayed),
 		cmocka_unit_test(test_open_error_leaves_nothing),
 		cmocka_unit_test(test_fs_destroy_runs_pending_releases),
+		cmocka_unit_test(test_file_without_operations),
 	};
 
 	return cmocka_run_group_tests_name("fs", tests, NULL, NULL);

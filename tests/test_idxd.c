@@ -312,6 +312,44 @@ static void test_json_refuses_bad_input(void **state)
 	assert_int_equal(sva_idxd_load_config(e.x, "[{\"dev\":\"dsa0\",\"wqs\":["
 						   "{\"dev\":\"wq0.12\",\"size\":1}]}]"),
 			 -ENOENT);
+	/* not an object; a device named by a number; a value that is neither number nor string
+	   (an array, null); a string too long for any attribute; a "wqs" that is not an array */
+	assert_int_equal(sva_idxd_load_config(e.x, "[{\"dev\":\"dsa0\",\"wqs\":[7]}]"), -EINVAL);
+	assert_non_null(strstr(e.last_err, "wqs[0]: -: not an object"));
+	assert_int_equal(sva_idxd_load_config(e.x, "[3]"), -EINVAL);
+	assert_int_equal(sva_idxd_load_config(e.x, "[{\"dev\":5}]"), -EINVAL);
+	assert_int_equal(sva_idxd_load_config(e.x, "[{\"dev\":\"dsa0\",\"wqs\":["
+						   "{\"dev\":\"wq0.1\",\"size\":[1]}]}]"),
+			 -EINVAL);
+	assert_non_null(strstr(e.last_err, "wq0.1: size: not a number or a string"));
+	assert_int_equal(sva_idxd_load_config(e.x, "[{\"dev\":\"dsa0\",\"wqs\":["
+						   "{\"dev\":\"wq0.1\",\"size\":null}]}]"),
+			 -EINVAL);
+	assert_non_null(strstr(e.last_err, "wq0.1: size: not a number or a string"));
+	{
+		char text[SVA_IDXD_ATTR_MAX + 128], name[SVA_IDXD_ATTR_MAX + 8];
+
+		memset(name, 'x', sizeof(name) - 1);
+		name[sizeof(name) - 1] = '\0';
+		snprintf(text, sizeof(text),
+			 "[{\"dev\":\"dsa0\",\"wqs\":[{\"dev\":\"wq0.1\",\"name\":\"%s\"}]}]",
+			 name);
+		assert_int_equal(sva_idxd_load_config(e.x, text), -EINVAL);
+		assert_non_null(strstr(e.last_err, "wq0.1: name: not a number or a string"));
+	}
+	assert_int_equal(sva_idxd_load_config(e.x, "[{\"dev\":\"dsa0\",\"wqs\":{}}]"), -EINVAL);
+	assert_non_null(strstr(e.last_err, "not an array"));
+	/* a boolean is the attribute's 0 or 1, as accel-config writes block_on_fault */
+	assert_int_equal(sva_idxd_load_config(e.x,
+					      "[{\"dev\":\"dsa0\",\"wqs\":["
+					      "{\"dev\":\"wq0.1\",\"block_on_fault\":true}]}]"),
+			 0);
+	get(&e, "wq0.1", "block_on_fault", "1");
+	assert_int_equal(sva_idxd_load_config(e.x,
+					      "[{\"dev\":\"dsa0\",\"wqs\":["
+					      "{\"dev\":\"wq0.1\",\"block_on_fault\":false}]}]"),
+			 0);
+	get(&e, "wq0.1", "block_on_fault", "0");
 	after = save(&e);
 	assert_string_equal(before, after); /* every refusal left the configuration as it was */
 	free(after);

@@ -562,6 +562,12 @@ static void test_domain_ids_reused_after_free(void **state)
 	env_done(&e, devs, 1);
 }
 
+static void last_report_sink(void *ctx, enum sva_log_level level, const char *msg)
+{
+	(void)level;
+	snprintf(ctx, 512, "%s", msg);
+}
+
 static void capture_warn(void *ctx, enum sva_log_level level, const char *msg)
 {
 	if (level <= SVA_LOG_WARN)
@@ -594,6 +600,30 @@ static void test_attach_checks_and_rollback(void **state)
 	assert_int_equal(sva_iommu_paging_domain_alloc(devs[0], &paging), 0);
 	assert_int_equal(sva_iommu_attach_device_pasid(paging, devs[0], 0, NULL), -EINVAL);
 	assert_int_equal(sva_iommu_attach_device_pasid(paging, devs[0], 16, NULL), -EINVAL);
+	/* a driver whose blocked domain cannot be set (none, no ops, no set_dev_pasid) or whose
+	   domain cannot: refused before anything is programmed */
+	{
+		static const struct sva_domain_ops free_only = { .free = mock_domain_free };
+		const struct sva_domain_ops *ops = paging->ops;
+
+		e.mi.blocked.ops = &free_only;
+		assert_int_equal(sva_iommu_attach_device_pasid(paging, devs[0], 5, NULL),
+				 -EOPNOTSUPP);
+		e.mi.blocked.ops = NULL;
+		assert_int_equal(sva_iommu_attach_device_pasid(paging, devs[0], 5, NULL),
+				 -EOPNOTSUPP);
+		e.mi.blocked.ops = &mock_domain_ops;
+		paging->ops = &free_only;
+		assert_int_equal(sva_iommu_attach_device_pasid(paging, devs[0], 5, NULL),
+				 -EOPNOTSUPP);
+		paging->ops = NULL;
+		assert_int_equal(sva_iommu_attach_device_pasid(paging, devs[0], 5, NULL),
+				 -EOPNOTSUPP);
+		paging->ops = ops;
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(mock_programmed(devs[i], 5), 0);
+		assert_null(sva_iommu_get_domain_for_pasid(devs[0], 5));
+	}
 	/* the third member fails: the others are rolled back, the slot released */
 	md = devs[2]->iommu_priv;
 	md->fail_set = true;
@@ -733,6 +763,35 @@ static void test_core_reports_misuse(void **state)
 	assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 2);
 	assert_int_equal(sva_bond_pasid(bond), SVA_PASID_INVALID);
 	assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 3);
+	/* the freed bond's other accessors answer nothing, each reported */
+	assert_null(sva_bond_device(bond));
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 4);
+	assert_int_equal(sva_bond_users(bond), 0);
+	assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 5);
+	/* a freed domain attached, detached, freed again; the removed device used */
+	{
+		struct sva_device *fn2 = env_dev(&e, "fn2", 20, NULL);
+		struct sva_domain *paging;
+		char last[512] = "";
+
+		assert_int_equal(sva_iommu_paging_domain_alloc(fn2, &paging), 0);
+		sva_iommu_domain_free(paging);
+		sva_world_set_log_sink(e.w, last_report_sink, last);
+		assert_int_equal(sva_iommu_attach_device_pasid(paging, fn2, 5, NULL), -ENODEV);
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 6);
+		assert_non_null(strstr(last, "attach_device_pasid through a freed domain"));
+		sva_iommu_detach_device_pasid(paging, fn2, 5);
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 7);
+		assert_non_null(strstr(last, "detach_device_pasid through a freed domain"));
+		sva_iommu_domain_free(paging);
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 8);
+		assert_non_null(strstr(last, "iommu_domain_free through a freed domain"));
+		sva_device_remove(fn2);
+		assert_null(sva_iommu_get_domain_for_pasid(fn2, 5));
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 9);
+		assert_non_null(strstr(last, "get_domain_for_pasid through a freed device"));
+		sva_test_quiet(e.w);
+	}
 	/* a fault queue freed with a device on it, then the device taken off the freed queue */
 	{
 		struct sva_iopf_queue *q;
@@ -742,7 +801,27 @@ static void test_core_reports_misuse(void **state)
 		sva_iopf_queue_free(q);
 		assert_int_equal(sva_report_count(e.w, SVA_REPORT_BAD_USAGE), 1);
 		sva_iopf_queue_remove_device(q, dev);
-		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 4);
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 10);
+		/* the freed queue given a device, its partials discarded, freed again */
+		assert_int_equal(sva_iopf_queue_add_device(q, dev), -ENODEV);
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 11);
+		sva_iopf_queue_discard_partial(q);
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 12);
+		sva_iopf_queue_free(q);
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 13);
+	}
+	/* a removed device bound, or reporting a fault */
+	{
+		struct sva_device *fn4 = env_dev(&e, "fn4", 20, NULL);
+		struct sva_page_request req = { .pasid = 1, .pasid_valid = true, .last = true };
+		struct sva_bond *b2 = NULL;
+
+		sva_device_remove(fn4);
+		assert_int_equal(sva_bind_device(fn4, e.mm, &b2), -ENODEV);
+		assert_null(b2);
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 14);
+		assert_int_equal(sva_iommu_report_device_fault(fn4, &req), -ENODEV);
+		assert_int_equal(sva_report_count(e.w, SVA_REPORT_USE_AFTER_FREE), 15);
 	}
 	sva_device_remove(dev);
 	/* a subsystem destroyed with an IOMMU still registered */

@@ -6,6 +6,7 @@
  * put), page reclaim and swap-in, allocation failures, and faults racing munmap under the sim
  * scheduler.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sva/mm.h"
@@ -128,6 +129,56 @@ static void test_mmdrop_before_exit_is_reported(void **state)
 
 /* ---- mmap, munmap, mprotect ---- */
 
+/*
+ * Where an mmap without MAP_FIXED lands: at a free hint; after the mapping a hint falls in;
+ * from the bottom again when nothing fits above the hint; nowhere (-ENOMEM) when nothing fits
+ * at all. And the entries a populated mapping gets: user, NX unless executable, read-only
+ * unless writable.
+ */
+static void test_mmap_hints_and_pte_flags(void **state)
+{
+	struct mm_env e;
+	struct sva_mm *mm;
+	uint64_t a, b, c, d;
+	sva_pte_t *pte;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_NATIVE, 256);
+	assert_int_equal(sva_mm_create(e.sys, NULL, &mm), 0);
+	assert_int_equal(sva_mm_mmap(mm, 0x40000000, 2 * PAGE, SVA_PROT_READ, 0, NULL, 0, &a), 0);
+	assert_int_equal(a, 0x40000000); /* free: the hint itself */
+	assert_int_equal(sva_mm_mmap(mm, a + PAGE, PAGE, SVA_PROT_READ, 0, NULL, 0, &b), 0);
+	assert_int_equal(b, a + 2 * PAGE); /* inside a mapping: the first room after it */
+	assert_int_equal(
+		sva_mm_mmap(mm, SVA_TASK_SIZE - PAGE, 2 * PAGE, SVA_PROT_READ, 0, NULL, 0, &c), 0);
+	assert_true(c < a); /* no room above the hint: searched from the bottom */
+	assert_int_equal(sva_mm_vma_count(mm), 2); /* b merged with a */
+	assert_int_equal(
+		sva_mm_mmap(mm, PAGE, SVA_TASK_SIZE - 2 * PAGE, SVA_PROT_READ, 0, NULL, 0, &d),
+		-ENOMEM);
+	assert_int_equal(sva_mm_vma_count(mm), 2);
+	/* executable: no NX; PROT_NONE faults nothing in; read-only: no write bit */
+	assert_int_equal(sva_mm_mmap(mm, 0, PAGE, SVA_PROT_READ | SVA_PROT_EXEC, SVA_MAP_POPULATE,
+				     NULL, 0, &d),
+			 0);
+	pte = sva_pgtable_walk(sva_mm_pgtable(mm), d, false, NULL);
+	assert_non_null(pte);
+	assert_true(sva_pte_read(pte) & SVA_PTE_USER);
+	assert_false(sva_pte_read(pte) & SVA_PTE_NX);
+	assert_false(sva_pte_read(pte) & SVA_PTE_WRITE);
+	assert_int_equal(sva_mm_mmap(mm, 0, PAGE, SVA_PROT_READ, SVA_MAP_POPULATE, NULL, 0, &d), 0);
+	pte = sva_pgtable_walk(sva_mm_pgtable(mm), d, false, NULL);
+	assert_non_null(pte);
+	assert_true(sva_pte_read(pte) & SVA_PTE_NX);
+	/* MAP_POPULATE of PROT_NONE: the mapping, nothing faulted in */
+	assert_int_equal(sva_mm_mmap(mm, 0, PAGE, SVA_PROT_NONE, SVA_MAP_POPULATE, NULL, 0, &d), 0);
+	pte = sva_pgtable_walk(sva_mm_pgtable(mm), d, false, NULL);
+	assert_true(!pte || !(sva_pte_read(pte) & SVA_PTE_PRESENT));
+	assert_int_equal(vma_flags_at(mm, d) & (SVA_VM_READ | SVA_VM_WRITE), 0);
+	sva_mmput(mm);
+	env_done(&e);
+}
+
 static void test_mmap_split_merge(void **state)
 {
 	struct mm_env e;
@@ -175,6 +226,14 @@ static void test_mmap_split_merge(void **state)
 			 -EINVAL);
 	assert_int_equal(sva_mm_mprotect(mm, a + 1, PAGE, SVA_PROT_READ), -EINVAL);
 	assert_int_equal(sva_mm_mprotect(mm, SVA_TASK_SIZE, PAGE, SVA_PROT_READ), -EINVAL);
+	/* no length; a length that wraps; a fixed mapping of no length */
+	assert_int_equal(sva_mm_munmap(mm, a, 0), -EINVAL);
+	assert_int_equal(sva_mm_mprotect(mm, a, 0, SVA_PROT_READ), -EINVAL);
+	assert_int_equal(sva_mm_munmap(mm, a, 0 - a), -EINVAL);
+	assert_int_equal(sva_mm_mprotect(mm, a, UINT64_MAX & SVA_PAGE_MASK, SVA_PROT_READ),
+			 -EINVAL);
+	assert_int_equal(sva_mm_mmap(mm, a, 0, SVA_PROT_READ, SVA_MAP_FIXED, NULL, 0, &b), -EINVAL);
+	assert_int_equal(sva_mm_vma_count(mm), 1);
 	/* a hole at the start of the range */
 	assert_int_equal(sva_mm_mprotect(mm, a - PAGE, 2 * PAGE, SVA_PROT_READ), -ENOMEM);
 	/* executable: the VMA says so */
@@ -351,6 +410,41 @@ static void test_notifier_register_needs_users_and_unregister_releases(void **st
 	env_done(&e);
 }
 
+/*
+ * A subscriber with no callbacks at all: every change and the exit go by (release traced, its
+ * count held until the deferred put drops it), and an unregister of a live mm needs none.
+ */
+static void test_notifier_without_callbacks(void **state)
+{
+	static const struct sva_mmu_notifier_ops none = { 0 };
+	struct sva_mmu_notifier mn = { .ops = &none }, mn2 = { .ops = &none };
+	struct mm_env e;
+	struct sva_mm *mm;
+	uint64_t a;
+	char *text;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 64);
+	assert_int_equal(sva_mm_create(e.sys, NULL, &mm), 0);
+	assert_int_equal(sva_mmu_notifier_register(&mn, mm), 0);
+	assert_int_equal(sva_mmu_notifier_register(&mn2, mm), 0);
+	assert_int_equal(sva_mm_mmap(mm, 0, 2 * PAGE, SVA_PROT_READ | SVA_PROT_WRITE,
+				     SVA_MAP_POPULATE, NULL, 0, &a),
+			 0);
+	assert_int_equal(sva_mm_munmap(mm, a, PAGE), 0);
+	sva_mmu_notifier_unregister(&mn2);
+	assert_int_equal(sva_mm_count(mm), 2);
+	sva_mmput(mm);
+	assert_true(sva_mm_is_dead(mm));
+	assert_int_equal(sva_mm_count(mm), 1); /* the subscription's, until its put */
+	sva_mmu_notifier_put(&mn);
+	sva_mm_sys_synchronize(e.sys);
+	text = sva_test_trace_string(e.w, sva_trace_write_text);
+	assert_non_null(strstr(text, "mmu_notifier.release"));
+	free(text);
+	env_done(&e);
+}
+
 /* The last mmdrop of an mm never exited, with a notifier still on it: both reported. */
 static void test_mm_freed_before_exit_with_a_notifier_is_reported(void **state)
 {
@@ -374,6 +468,42 @@ static void test_mm_freed_before_exit_with_a_notifier_is_reported(void **state)
 }
 
 /* ---- fork ---- */
+
+/*
+ * Fork of an mm whose pages were reclaimed: the child gets a swap slot of its own with the same
+ * contents (read back after the parent has written its own page again), and a page never
+ * touched stays absent in both.
+ */
+static void test_fork_of_swapped_pages(void **state)
+{
+	struct mm_env e;
+	struct sva_mm *parent, *child;
+	uint64_t a;
+	char v = 'S', x = 0;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 256);
+	assert_int_equal(sva_mm_create(e.sys, "parent", &parent), 0);
+	assert_int_equal(
+		sva_mm_mmap(parent, 0, 3 * PAGE, SVA_PROT_READ | SVA_PROT_WRITE, 0, NULL, 0, &a),
+		0);
+	assert_int_equal(sva_mm_access(parent, a, &v, 1, true), 0);
+	assert_int_equal(sva_mm_access(parent, a + 2 * PAGE, &v, 1, true), 0);
+	assert_int_equal(sva_mm_sys_reclaim(e.sys, 16), 2); /* both written pages out */
+	assert_int_equal(sva_mm_dup(parent, "child", &child), 0);
+	v = 'P';
+	assert_int_equal(sva_mm_access(parent, a, &v, 1, true), 0);
+	assert_int_equal(sva_mm_access(child, a, &x, 1, false), 0);
+	assert_int_equal(x, 'S');
+	assert_int_equal(sva_mm_access(child, a + 2 * PAGE, &x, 1, false), 0);
+	assert_int_equal(x, 'S');
+	assert_int_equal(sva_mm_access(parent, a + PAGE, &x, 1, false), 0); /* demand-zero */
+	assert_int_equal(x, 0);
+	sva_mmput(child);
+	sva_mmput(parent);
+	assert_int_equal(sva_alloc_live(e.w, &sva_obj_swap_slot), 0);
+	env_done(&e);
+}
 
 static void test_fork_copy_on_write(void **state)
 {
@@ -564,6 +694,90 @@ static void test_fail_nth_mmap_and_dup(void **state)
 	assert_int_equal(st.errors, 2); /* the mm, its VMA */
 }
 
+/*
+ * Reclaim, then swap-in, with each allocation failed in turn (each page's writeout copy): a page
+ * whose copy failed stays in the swap cache - still evicted, its PTE a swap entry - and the
+ * fault that follows takes it back from there; every run reads back exactly what was written,
+ * and no frame or slot is left.
+ */
+#define RECLAIM_PAGES 70 /* more than the swap table's first 64 slots */
+
+struct reclaim_fail {
+	struct mm_env e;
+	struct sva_mm *mm;
+	uint64_t a;
+	size_t evicted;
+};
+
+static struct sva_world *reclaim_fail_setup(void *arg)
+{
+	struct reclaim_fail *f = arg;
+
+	env_init(&f->e, SVA_BACKEND_NATIVE, 256);
+	assert_int_equal(sva_mm_create(f->e.sys, NULL, &f->mm), 0);
+	assert_int_equal(sva_mm_mmap(f->mm, 0, RECLAIM_PAGES * PAGE, SVA_PROT_READ | SVA_PROT_WRITE,
+				     SVA_MAP_POPULATE, NULL, 0, &f->a),
+			 0);
+	for (uint64_t i = 0; i < RECLAIM_PAGES; i++)
+		assert_int_equal(sva_mm_access(f->mm, f->a + i * PAGE + 8, &i, sizeof(i), true), 0);
+	return f->e.w;
+}
+
+static int reclaim_fail_body(struct sva_world *w, void *arg)
+{
+	struct reclaim_fail *f = arg;
+
+	(void)w;
+	f->evicted = sva_mm_sys_reclaim(f->e.sys, RECLAIM_PAGES);
+	for (uint64_t i = 0; i < RECLAIM_PAGES; i++) {
+		uint64_t v = ~0ull;
+		int ret = sva_mm_access(f->mm, f->a + i * PAGE + 8, &v, sizeof(v), false);
+
+		if (ret)
+			return ret;
+		assert_int_equal(v, i);
+	}
+	return 0;
+}
+
+static void reclaim_fail_check(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct reclaim_fail *f = arg;
+
+	(void)w;
+	assert_int_equal(f->evicted, RECLAIM_PAGES); /* a failed copy does not stop reclaim */
+	if (r->ret == 0)			     /* every page back: no slot holds one */
+		assert_int_equal(sva_alloc_live(w, &sva_obj_swap_slot), 0);
+}
+
+static void reclaim_fail_teardown(struct sva_world *w, void *arg, const struct sva_test_fail_run *r)
+{
+	struct reclaim_fail *f = arg;
+
+	(void)w;
+	(void)r;
+	sva_mmput(f->mm);
+	env_release(&f->e);
+}
+
+static void test_fail_nth_reclaim_and_swap_in(void **state)
+{
+	struct reclaim_fail f;
+	struct sva_test_fail_case c = { .name = "reclaim and swap-in",
+					.setup = reclaim_fail_setup,
+					.body = reclaim_fail_body,
+					.check = reclaim_fail_check,
+					.teardown = reclaim_fail_teardown,
+					.arg = &f };
+	struct sva_test_fail_stats st;
+	(void)state;
+
+	sva_test_fail_sweep(&c, &st);
+	assert_int_equal(st.allocations, RECLAIM_PAGES); /* one copy a page */
+	/* reclaim absorbs every failure (the page stays cached); a swap-in allocates nothing */
+	assert_int_equal(st.absorbed, st.runs);
+}
+
 /* ---- concurrency: faults racing munmap and reclaim ---- */
 
 struct race {
@@ -736,14 +950,18 @@ int main(void)
 		cmocka_unit_test(test_mmdrop_before_exit_is_reported),
 		cmocka_unit_test(test_mm_freed_before_exit_with_a_notifier_is_reported),
 		cmocka_unit_test(test_mmap_split_merge),
+		cmocka_unit_test(test_mmap_hints_and_pte_flags),
 		cmocka_unit_test(test_access_without_ptl_is_reported),
 		cmocka_unit_test(test_faults_and_their_errors),
 		cmocka_unit_test(test_notifier_sees_munmap_mprotect_reclaim),
 		cmocka_unit_test(test_notifier_register_needs_users_and_unregister_releases),
+		cmocka_unit_test(test_notifier_without_callbacks),
 		cmocka_unit_test(test_fork_copy_on_write),
+		cmocka_unit_test(test_fork_of_swapped_pages),
 		cmocka_unit_test(test_fork_dontcopy_wipeonfork_shared),
 		cmocka_unit_test(test_out_of_frames),
 		cmocka_unit_test(test_fail_nth_mmap_and_dup),
+		cmocka_unit_test(test_fail_nth_reclaim_and_swap_in),
 		cmocka_unit_test(test_faults_race_munmap_and_reclaim),
 	};
 

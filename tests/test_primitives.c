@@ -1295,6 +1295,42 @@ static void test_native_clock_monotonic_at_monotonic_pace(void **state)
 	sva_test_world_done(w);
 }
 
+static void last_report_sink(void *ctx, enum sva_log_level level, const char *msg)
+{
+	(void)level;
+	snprintf(ctx, 256, "%s", msg);
+}
+
+/* A lock released that nobody holds: each reported naming nobody as its holder, no change. */
+static void test_release_of_an_unheld_lock_reported(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 1);
+	struct sva_spinlock s;
+	struct sva_rwsem r;
+	struct sva_mutex m;
+	char last[256] = "";
+	(void)state;
+
+	sva_world_set_log_sink(w, last_report_sink, last);
+	sva_mutex_init(w, &m, "free_mutex");
+	sva_rwsem_init(w, &r, "free_sem");
+	sva_spin_lock_init(w, &s, "free_spin");
+	sva_mutex_unlock(&m);
+	assert_non_null(strstr(last, "releases mutex free_mutex owned by nobody"));
+	sva_up_write(&r);
+	assert_non_null(strstr(last, "releases rwsem free_sem written by nobody"));
+	sva_spin_unlock(&s);
+	assert_non_null(strstr(last, "releases spinlock free_spin owned by nobody"));
+	assert_int_equal(sva_report_count(w, SVA_REPORT_LOCK_NOT_OWNER), 3);
+	assert_false(sva_mutex_is_locked(&m));
+	assert_false(sva_rwsem_is_write_locked(&r));
+	sva_spin_lock_destroy(&s);
+	sva_rwsem_destroy(&r);
+	sva_mutex_destroy(&m);
+	assert_int_equal(sva_report_total(w), 3);
+	world_done_with_reports(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1321,6 +1357,7 @@ int main(void)
 		cmocka_unit_test(test_primitives_of_no_name),
 		cmocka_unit_test(test_rwsem_and_mutex_misuse_reported),
 		cmocka_unit_test(test_spin_unlock_by_non_owner_reported),
+		cmocka_unit_test(test_release_of_an_unheld_lock_reported),
 	};
 
 	return cmocka_run_group_tests_name("primitives", tests, NULL, NULL);

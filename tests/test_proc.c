@@ -706,6 +706,12 @@ static int echo_user(struct sva_task *t, void *arg)
 	if (sva_sys_close(t, -1) != -EBADF || sva_sys_close(t, 1 << 20) != -EBADF ||
 	    sva_sys_send_fd(t, fd, 99999) != -ESRCH)
 		return 12;
+	/* the device's node names the same device: the same driver, its same buffer */
+	r = sva_sys_open(t, "/dev/echo");
+	memset(got, 0, sizeof(got));
+	if (r < 0 || sva_sys_write(t, r, "hello", 5) != 5 || sva_sys_read(t, fd, got, 8) != 5 ||
+	    memcmp(got, "hello", 5) != 0 || sva_sys_close(t, r))
+		return 14;
 	return sva_sys_close(t, fd) || sva_sys_close(t, fd2) ? 8 : 0;
 }
 
@@ -738,13 +744,55 @@ static int bad_calls(struct sva_task *t, void *arg)
 	uint64_t a;
 
 	(void)arg;
-	if (sva_sys_open(t, "nothing") != -ENODEV || sva_sys_close(t, 3) != -EBADF ||
+	if (sva_sys_open(t, "nothing") != -ENODEV || sva_sys_open(t, NULL) != -ENODEV ||
+	    sva_sys_open(t, "/dev/nothing") != -ENODEV || sva_sys_close(t, 3) != -EBADF ||
 	    sva_sys_dup(t, -1) != -EBADF || sva_sys_ioctl(t, 9, 0, 0) != -EBADF ||
 	    sva_sys_mmap(t, 0, PAGE, SVA_PROT_READ, 0, 7, 0, &a) != -EBADF ||
 	    sva_sys_kill(t, 999) != -ESRCH || sva_sys_send_fd(t, 0, 1) != -EBADF ||
 	    sva_sys_wait(t, -1, NULL) != -ECHILD)
 		return 1;
 	return 0;
+}
+
+static int exit_with_arg(struct sva_task *t, void *arg)
+{
+	(void)t;
+	return (int)(intptr_t)arg;
+}
+
+/*
+ * wait(pid) takes that child, not an earlier one; a status is written only where asked; wait(-1)
+ * then takes the one left, and there is none after.
+ */
+static int wait_by_pid(struct sva_task *t, void *arg)
+{
+	int first = sva_sys_fork(t, "first", exit_with_arg, (void *)(intptr_t)3);
+	int second = sva_sys_fork(t, "second", exit_with_arg, (void *)(intptr_t)4);
+	int st = -1;
+
+	(void)arg;
+	if (first < 0 || second < 0)
+		return 1;
+	if (sva_sys_wait(t, second, NULL) != second)
+		return 2;
+	if (sva_sys_wait(t, second, &st) != -ECHILD || st != -1)
+		return 3;
+	if (sva_sys_wait(t, -1, &st) != first || st != 3)
+		return 4;
+	return sva_sys_wait(t, -1, NULL) == -ECHILD ? 0 : 5;
+}
+
+static void test_wait_for_one_child_by_pid(void **state)
+{
+	struct sva_process *p;
+	struct env e;
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 2);
+	assert_int_equal(sva_test_run_process(e.k, wait_by_pid, NULL), 0);
+	assert_int_equal(sva_process_start(e.k, "lone", exit_with_arg, (void *)(intptr_t)9, &p), 0);
+	assert_int_equal(sva_process_wait(p, NULL), 0); /* from outside, no status asked */
+	env_done(&e);
 }
 
 static void test_bad_system_calls_fail_cleanly(void **state)
@@ -1033,6 +1081,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_exec_closes_cloexec_fds),
 		cmocka_unit_test(test_orphans_are_reaped),
 		cmocka_unit_test(test_bad_system_calls_fail_cleanly),
+		cmocka_unit_test(test_wait_for_one_child_by_pid),
 		cmocka_unit_test(test_read_write_and_accessors),
 		cmocka_unit_test(test_fail_nth_whole_life),
 		cmocka_unit_test(test_wait_from_outside_ends_when_the_world_stops),

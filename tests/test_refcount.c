@@ -484,6 +484,81 @@ static void test_ops_on_freed_object_reported(void **state)
 	world_done_with_reports(w);
 }
 
+/* Every primitive an object embeds, freed with it. */
+struct laden {
+	struct sva_atomic at;
+	struct sva_rwsem sem;
+	struct sva_mutex lock;
+	struct sva_waitq wq;
+	struct sva_completion done;
+};
+
+static void last_msg_sink(void *ctx, enum sva_log_level level, const char *msg)
+{
+	(void)level;
+	snprintf(ctx, 256, "%s", msg);
+}
+
+/*
+ * The rest of the primitives through a freed object: each operation is reported as a use after
+ * free naming itself and the object's class, changes nothing, and answers what a caller must
+ * not act on (no lock taken, nothing read as live, a wait interrupted).
+ */
+static void test_every_primitive_through_a_freed_object(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_SIM, 1);
+	struct laden *o = sva_alloc(w, &sva_obj_test, sizeof(*o));
+	unsigned long n = 0;
+	char last[256] = "";
+	(void)state;
+
+	assert_non_null(o);
+	sva_atomic_init(w, &o->at, 5);
+	sva_rwsem_init(w, &o->sem, "laden_sem");
+	sva_mutex_init(w, &o->lock, "laden_lock");
+	sva_waitq_init(w, &o->wq, "laden_wq");
+	sva_completion_init(w, &o->done, "laden_done");
+	sva_completion_destroy(&o->done);
+	sva_waitq_destroy(&o->wq);
+	sva_mutex_destroy(&o->lock);
+	sva_rwsem_destroy(&o->sem);
+	sva_free(w, &sva_obj_test, o);
+	sva_world_set_log_sink(w, last_msg_sink, last);
+#define UAF(op, name)                                                               \
+	do {                                                                        \
+		op;                                                                 \
+		assert_true(sva_report_count(w, SVA_REPORT_USE_AFTER_FREE) > n);    \
+		n = sva_report_count(w, SVA_REPORT_USE_AFTER_FREE);                 \
+		if (!strstr(last, "use after free: " name " through a freed test")) \
+			fail_msg("%s: %s", name, last);                             \
+	} while (0)
+	UAF(assert_int_equal(sva_atomic_read(&o->at), SVA_REFCOUNT_SATURATED), "atomic_read");
+	UAF(sva_atomic_set(&o->at, 1), "atomic_set");
+	UAF(assert_int_equal(sva_atomic_add_return(&o->at, 1), SVA_REFCOUNT_SATURATED),
+	    "atomic_add_return");
+	UAF(assert_int_equal(sva_atomic_cmpxchg(&o->at, 5, 6), SVA_REFCOUNT_SATURATED),
+	    "atomic_cmpxchg");
+	UAF(assert_false(sva_atomic_add_unless(&o->at, 1, 0)), "atomic_add_unless");
+	UAF(sva_down_read(&o->sem), "down_read");
+	UAF(sva_down_write(&o->sem), "down_write");
+	UAF(assert_false(sva_down_read_trylock(&o->sem)), "down_read_trylock");
+	UAF(assert_false(sva_down_write_trylock(&o->sem)), "down_write_trylock");
+	UAF(sva_up_read(&o->sem), "up_read");
+	UAF(sva_up_write(&o->sem), "up_write");
+	UAF(sva_rwsem_is_write_locked(&o->sem), "rwsem_is_write_locked");
+	UAF(assert_false(sva_mutex_trylock(&o->lock)), "mutex_trylock");
+	UAF(sva_mutex_is_locked(&o->lock), "mutex_is_locked");
+	UAF(assert_false(sva_mutex_held(&o->lock)), "mutex_held");
+	UAF(assert_int_equal(sva_wait_event_killable(&o->wq, false), -EINTR), "wait_event");
+	UAF(sva_complete(&o->done), "complete");
+	UAF(sva_complete_all(&o->done), "complete_all");
+	UAF(assert_int_equal(sva_wait_for_completion(&o->done), -EINTR), "wait_for_completion");
+#undef UAF
+	assert_int_equal(sva_report_total(w), n); /* nothing else: no lock misuse */
+	assert_true(sva_world_stopped(w));
+	world_done_with_reports(w);
+}
+
 /* A user of the object and a freer that does not wait for it (no reference taken). */
 struct uaf_prog {
 	struct sva_world *w;
@@ -572,6 +647,7 @@ int main(void)
 		cmocka_unit_test(test_inc_not_zero_vs_last_put_explored),
 		cmocka_unit_test(test_read_then_inc_vs_last_put_caught),
 		cmocka_unit_test(test_ops_on_freed_object_reported),
+		cmocka_unit_test(test_every_primitive_through_a_freed_object),
 		cmocka_unit_test(test_explorer_fails_free_under_a_user),
 	};
 

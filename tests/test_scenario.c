@@ -779,6 +779,15 @@ static void test_goals(void **state)
 	snprintf(text, sizeof(text), "%sexpect pasid(p1) held\n", body);
 	assert_int_equal(run_text(text, SVA_VARIANT_FAITHFUL, msg, sizeof(msg)), -EFAULT);
 	assert_non_null(strstr(msg, "p1's PASID was freed"));
+	/* a process that never bound: its PASID neither freed nor held, and it says so */
+	assert_int_equal(run_text("process p2 {\n\texit(0)\n}\nexpect pasid(p2) freed\n",
+				  SVA_VARIANT_FAITHFUL, msg, sizeof(msg)),
+			 -EFAULT);
+	assert_non_null(strstr(msg, "p2's PASID was never allocated"));
+	assert_int_equal(run_text("process p2 {\n\texit(0)\n}\nexpect pasid(p2) held\n",
+				  SVA_VARIANT_FAITHFUL, msg, sizeof(msg)),
+			 -EFAULT);
+	assert_non_null(strstr(msg, "p2's PASID was never allocated"));
 	/* a violation expected: seen under the variant, missing under the faithful design */
 	snprintf(text, sizeof(text), "%sexpect violation(I2)\n", body);
 	assert_int_equal(run_text(text, SVA_VARIANT_PASID_FREE_AT_MMPUT, msg, sizeof(msg)), 0);
@@ -891,6 +900,9 @@ static void test_failed_call_is_a_value(void **state)
 	expect_run("process p {\n\tr0 = open(dsa0wq0)\n\tr1 = open(dsa0wq0)\n\texpect any\n"
 		   "\texpect r1 == -EBUSY\n\texpect r0 == 0\n}\n",
 		   NULL);
+	/* a value that succeeded is shown as the number it is */
+	expect_run("process p {\n\tr0 = open(dsa0wq1)\n\texpect r0 < 0\n}\n",
+		   "t.sva:6:2: expected r0 < 0, but r0 is 0");
 	/* verify reads what fill wrote: a byte that differs is EIO */
 	expect_run("process p {\n\tb = mmap(4k)\n\tfill(b, 4k, 1)\n\tverify(b, 4k, 2)\n}\n",
 		   "t.sva:7:2: verify() returned -EIO (I/O error), expected success");
@@ -903,6 +915,24 @@ static void test_failed_call_is_a_value(void **state)
 		"\tq = mmap(r1, mmio)\n\texpect any\n\tfill(q, 4k)\n}\n",
 		"t.sva:10:2: fill() returned -EFAULT (Bad address), expected success: q is -EBADF "
 		"(mmap() failed at 8:2)");
+	/* every call given a failed value: its own error, which its expectation judges (an fd:
+	   EBADF; an address: EFAULT; a record of no submission: EINVAL); munmap of part of a
+	   mapping leaves the rest mapped, then the whole goes, and nothing is left to protect */
+	expect_run(
+		"program c {\n\texit(0)\n}\n"
+		"process p {\n\tr0 = open(dsa0wq0)\n\tr1 = open(dsa0wq0)\n\texpect error(EBUSY)\n"
+		"\tq1 = mmap(r1, mmio)\n\texpect error(EBADF)\n"
+		"\tmunmap(q1)\n\texpect error(EFAULT)\n"
+		"\tmprotect(q1, 4k, read)\n\texpect error(EFAULT)\n"
+		"\tioctl(r1, start_q)\n\texpect error(EBADF)\n"
+		"\tc1 = submit(r1, noop)\n\texpect error(EBADF)\n"
+		"\twait(c1)\n\texpect error(EINVAL)\n"
+		"\tp1 = fork(c)\n\tsend_fd(r1, p1)\n\texpect error(EBADF)\n\twait(p1)\n"
+		"\tb = mmap(8k)\n\tfill(b, 8k, 1)\n\tmunmap(b, 4k)\n"
+		"\tverify(b, 4k, 1)\n\texpect error(EFAULT)\n"
+		"\tmunmap(b)\n\tmprotect(b, 4k, read)\n\texpect error(ENOMEM)\n}\n"
+		"expect status(p) 0\n",
+		NULL);
 	/* a record another process set is not this one's */
 	expect_run("program w {\n\texpect c0.status == SUCCESS\n}\nprocess p {\n\tp1 = fork(w)\n"
 		   "\tr0 = open(dsa0wq1)\n\tb = mmap(4k)\n"

@@ -893,6 +893,17 @@ static void test_error_buffer_and_arguments(void **state)
 	assert_null(s);
 	sva_scenario_free(NULL);
 	assert_null(sva_scenario_file(NULL));
+	/* a buffer of no length is never written: each refusal still says which */
+	strcpy(err, "untouched");
+	assert_int_equal(sva_scenario_parse("t.sva", "nope", &s, err, 0), -EINVAL);
+	assert_int_equal(sva_scenario_parse("t.sva", NULL, &s, err, 0), -EINVAL);
+	assert_int_equal(sva_scenario_load(NULL, &s, err, 0), -EINVAL);
+	assert_int_equal(sva_scenario_load("/nonexistent/t.sva", &s, err, 0), -ENOENT);
+	assert_int_equal(sva_scenario_load("/nonexistent/t.sva", &s, NULL, 0), -ENOENT);
+	assert_int_equal(sva_scenario_parse("t.sva", NULL, &s, NULL, 0), -EINVAL);
+	assert_int_equal(sva_scenario_load(NULL, &s, NULL, 0), -EINVAL);
+	assert_string_equal(err, "untouched");
+	assert_null(s);
 }
 
 /* ---- out of memory ------------------------------------------------------------------------- */

@@ -256,6 +256,14 @@ static void test_schedule_bounded_by_step_budget(void **state)
 	assert_int_equal(n, 6);
 	/* a repeat count too large for any integer is too long, not a wrap */
 	assert_int_equal(sva_schedule_check("a99999999999999999999999", 0, &n, NULL, 0), -E2BIG);
+	/* a budget above the schedule's own limit is that limit; no count asked, no message */
+	assert_int_equal(sva_schedule_check("a100000001", UINT64_MAX, &n, err, sizeof(err)),
+			 -E2BIG);
+	assert_non_null(strstr(err, "more than 100000000 decisions"));
+	assert_int_equal(sva_schedule_check("a100000000", UINT64_MAX, NULL, NULL, 0), 0);
+	strcpy(err, "kept");
+	assert_int_equal(sva_schedule_check("a0", 0, NULL, err, 0), -EINVAL);
+	assert_string_equal(err, "kept");
 }
 
 /* A malformed schedule says where and what. */
@@ -270,6 +278,7 @@ static void test_schedule_errors_say_where(void **state)
 		{ "a[x]", "bad schedule at character 2: expected an actor number after '['" },
 		{ "a[12", "bad schedule at character 2: expected ']'" },
 		{ "[70000]", "bad schedule at character 1: an actor number is 0..65535" },
+		{ "[99999999999999999999999]", "at character 1: an actor number is 0..65535" },
 		{ "a5 b", "bad schedule at character 3: expected an actor" },
 	};
 	char err[160];

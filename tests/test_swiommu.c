@@ -107,6 +107,88 @@ static void test_iotlb_struct_key_never_aliases(void **state)
 	sva_test_world_done(w);
 }
 
+static int mem_read_stub(void *ctx, uint64_t gpa, void *buf, size_t len)
+{
+	(void)ctx;
+	(void)gpa;
+	memset(buf, 0, len);
+	return 0;
+}
+
+static int mem_write_stub(void *ctx, uint64_t gpa, const void *buf, size_t len)
+{
+	(void)ctx;
+	(void)gpa;
+	(void)buf;
+	(void)len;
+	return 0;
+}
+
+/*
+ * An IOTLB's geometry: refused without one, with no set or way, or above the limits; a number
+ * of sets that is not a power of two still finds every entry it holds.
+ */
+static void test_iotlb_geometry(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 1);
+	const struct sva_iotlb_config bad[] = {
+		{ .sets = 0, .ways = 4 },
+		{ .sets = 4, .ways = 0 },
+		{ .sets = SVA_IOTLB_MAX_SETS + 1, .ways = 1 },
+		{ .sets = 4, .ways = SVA_IOTLB_MAX_WAYS + 1 },
+	};
+	struct sva_iotlb *t = NULL;
+	uint64_t pfn;
+	(void)state;
+
+	assert_int_equal(sva_iotlb_create(w, NULL, &t), -EINVAL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(sva_iotlb_create(w, &bad[i], &t), -EINVAL);
+	assert_null(t);
+	t = iotlb_new(w, 3, 1, SVA_IOTLB_ROUND_ROBIN); /* three sets: by modulo */
+	{
+		uint64_t in_set[3] = { UINT64_MAX, UINT64_MAX, UINT64_MAX }, again = UINT64_MAX;
+
+		/* the first page of each set, and a second of set 0 */
+		for (uint64_t vpn = 0; vpn < 64; vpn++) {
+			struct sva_iotlb_key k = { .did = 1, .pasid = 1, .vpn = vpn };
+			unsigned set = sva_iotlb_set_of(t, &k);
+
+			assert_true(set < 3);
+			if (in_set[set] == UINT64_MAX)
+				in_set[set] = vpn;
+			else if (set == 0 && again == UINT64_MAX)
+				again = vpn;
+		}
+		for (int i = 0; i < 3; i++)
+			assert_true(iotlb_put(t, 1, 1, in_set[i], 100 + in_set[i]));
+		for (int i = 0; i < 3; i++) {
+			assert_true(iotlb_has(t, 1, 1, in_set[i], &pfn));
+			assert_int_equal(pfn, 100 + in_set[i]);
+		}
+		assert_int_equal(iotlb_count(t).evictions, 0); /* one a set */
+		assert_true(iotlb_put(t, 1, 1, again, 7));     /* set 0's only way */
+		assert_int_equal(iotlb_count(t).evictions, 1);
+		assert_false(iotlb_has(t, 1, 1, in_set[0], NULL));
+		assert_true(iotlb_has(t, 1, 1, in_set[1], NULL));
+		/* no permission is not cached; a range of no page drops nothing; one that runs
+		   past the last page number stops there */
+		{
+			struct sva_iotlb_key k = { .did = 1, .pasid = 1, .vpn = 99 };
+
+			assert_false(sva_iotlb_insert(t, &k, 5, 0, sva_iotlb_gen(t)));
+			assert_false(iotlb_has(t, 1, 1, 99, NULL));
+		}
+		sva_iotlb_invalidate_range(t, 1, 1, in_set[1], 0);
+		assert_true(iotlb_has(t, 1, 1, in_set[1], NULL));
+		sva_iotlb_invalidate_range(t, 1, 1, in_set[1], UINT64_MAX);
+		assert_false(iotlb_has(t, 1, 1, in_set[1], NULL));
+		assert_true(iotlb_has(t, 1, 1, in_set[2], NULL) == (in_set[2] < in_set[1]));
+	}
+	sva_iotlb_destroy(t);
+	sva_test_world_done(w);
+}
+
 static void test_iotlb_eviction_tiny_sizes(void **state)
 {
 	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 1);
@@ -588,12 +670,17 @@ static void test_pasid_checks(void **state)
 	assert_int_equal(t.reason, SVA_FAULT_PASID_RANGE);
 	assert_int_equal(sva_translate(narrow, 3, 0x1000, SVA_ACCESS_READ, &t), -EFAULT);
 	assert_int_equal(t.reason, SVA_FAULT_PASID_INVALID);
+	/* the PASID is checked before the address: an invalid entry says so beyond the task size */
+	assert_int_equal(sva_translate(narrow, 3, SVA_TASK_SIZE, SVA_ACCESS_READ, &t), -EFAULT);
+	assert_int_equal(t.reason, SVA_FAULT_PASID_INVALID);
+	assert_false(t.iotlb_hit);
 	assert_int_equal(sva_swiommu_pasid_state(narrow, 3), SVA_PASID_ENTRY_INVALID);
 	assert_int_equal(sva_swiommu_pasid_state(narrow, 300), SVA_PASID_ENTRY_INVALID);
-	assert_int_equal(sva_swiommu_faults_logged(e.sw), 3);
+	assert_int_equal(sva_swiommu_faults_logged(e.sw), 4);
 	/* ATS needs the capability */
 	assert_int_equal(sva_ats_translate(narrow, 3, 0, &(struct sva_ats_completion){ 0 }),
 			 -EOPNOTSUPP);
+	assert_false(sva_atc_lookup(narrow, 3, 0, &(struct sva_ats_completion){ 0 })); /* none */
 	env_done(&e);
 }
 
@@ -794,6 +881,8 @@ static void test_unbind_invalidates(void **state)
 	pasid = sva_bond_pasid(bond);
 	assert_int_equal(sva_translate(dev, pasid, a, SVA_ACCESS_READ, &t), 0);
 	assert_true(env_stats(&e).iotlb_entries >= 1);
+	assert_int_equal(sva_translate(dev, pasid, SVA_TASK_SIZE, SVA_ACCESS_READ, &t), -EFAULT);
+	assert_int_equal(t.reason, SVA_FAULT_NOT_PRESENT); /* beyond the table: never a walk */
 	sva_unbind_device(again); /* not the last user: still translating */
 	assert_int_equal(sva_translate(dev, pasid, a, SVA_ACCESS_READ, &t), 0);
 	sva_unbind_device(bond);
@@ -935,6 +1024,29 @@ static void dma_helpers_stop_at_first_fault(enum sva_backend backend)
 	assert_int_equal(sva_mm_access(mm, a, buf + 64, 64, false), 0);
 	assert_memory_equal(buf, buf + 64, 64);
 	assert_int_equal(sva_dma_read(dev, pasid, UINT64_MAX - 3, buf, 8, &st), -EINVAL);
+	/* beyond the task size, and beyond the device's PASIDs: faults at the first byte */
+	assert_int_equal(sva_dma_read(dev, pasid, SVA_TASK_SIZE, buf, 8, &st), -EFAULT);
+	assert_int_equal(st.reason, SVA_FAULT_NOT_PRESENT);
+	assert_int_equal(st.fault_addr, SVA_TASK_SIZE);
+	assert_int_equal(sva_dma_read(dev, 1u << 20, a, buf, 8, &st), -EFAULT);
+	assert_int_equal(st.reason, SVA_FAULT_PASID_RANGE);
+	assert_int_equal(st.done, 0);
+	/* a translation as an entry: the page, W only for a write */
+	{
+		struct sva_tlb_entry te;
+		enum sva_fault_reason why;
+
+		assert_int_equal(sva_translate_entry(dev, pasid, a + 8, SVA_ACCESS_READ, &te, &why),
+				 0);
+		assert_int_equal(why, SVA_FAULT_NONE);
+		assert_int_equal(te.iova, a);
+		assert_int_equal(te.translated_addr, cpu_pfn(mm, a) << SVA_PAGE_SHIFT);
+		assert_int_equal(te.perm, SVA_ACCESS_READ);
+		assert_false(te.embedder);
+		assert_int_equal(sva_translate_entry(dev, pasid, a, SVA_ACCESS_WRITE, &te, NULL),
+				 0);
+		assert_int_equal(te.perm, SVA_ACCESS_READ | SVA_ACCESS_WRITE);
+	}
 	assert_int_equal(sva_dma_read(dev, pasid, a, buf, 0, &st), 0);
 
 	sva_unbind_device(bond);
@@ -1117,6 +1229,109 @@ static void test_dma_run_memo_until_invalidated(void **state)
 	env_done(&e);
 }
 
+/* A run's page at @va, asserting what the run's refusal leaves: nothing logged or counted. */
+static void run_refuses(struct env *e, struct sva_device *dev, uint32_t pasid, uint64_t va,
+			bool write, struct sva_dma_memo *memo)
+{
+	struct sva_swiommu_stats s0 = env_stats(e), s1;
+	uint64_t logged = sva_swiommu_faults_logged(e->sw), pfn = 7;
+	struct sva_dma_run run;
+
+	assert_true(sva_dma_run_begin_memo(&run, dev, pasid, 0, memo));
+	assert_ptr_equal(run.memo, memo);
+	assert_null(sva_dma_run_page(&run, va, write, &pfn));
+	sva_dma_run_end(&run);
+	s1 = env_stats(e);
+	assert_int_equal(sva_swiommu_faults_logged(e->sw), logged);
+	assert_int_equal(s1.faults_silenced, s0.faults_silenced);
+	assert_int_equal(s1.walks, s0.walks);
+	assert_int_equal(s1.iotlb_misses, s0.iotlb_misses);
+	assert_int_equal(s1.iotlb_hits, s0.iotlb_hits);
+}
+
+/*
+ * What a DMA run (native) cannot reach directly, with and without a memo, is NULL with nothing
+ * logged or counted - the slow path that follows reports it once: a PASID beyond the device's,
+ * an invalid PASID entry, an address beyond the task size, a PASID entry blocked after its mm's
+ * exit. And two pages sharing a memo slot (vpn and vpn + 32) each get their own frame.
+ */
+static void test_dma_run_refusals_and_memo_slots(void **state)
+{
+	struct env e;
+	struct sva_device *dev, *narrow;
+	struct sva_dma_status st;
+	struct sva_dma_memo memo;
+	struct sva_dma_run run;
+	struct sva_mm *mm;
+	struct sva_bond *bond;
+	uint64_t a, far, pfn = 0, logged;
+	uint32_t pasid;
+	char buf[8];
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_NATIVE);
+	dev = env_dev(&e, "acc0", 20, false);
+	narrow = env_dev(&e, "narrow", 4, false);
+	assert_int_equal(sva_mm_create(e.mm_sys, "proc", &mm), 0);
+	a = env_mmap(mm, 33 * PAGE, RW, SVA_MAP_POPULATE);
+	far = a + 32 * PAGE; /* (vpn * 2 + write) % 64: the slot of a's page */
+	assert_int_equal(sva_bind_device(dev, mm, &bond), 0);
+	pasid = sva_bond_pasid(bond);
+	sva_dma_memo_reset(&memo);
+
+	for (int m = 0; m < 2; m++) {
+		struct sva_dma_memo *mp = m ? &memo : NULL;
+
+		for (int wr = 0; wr < 2; wr++) {
+			run_refuses(&e, narrow, 16, 0x1000, wr,
+				    mp);			    /* beyond the device's PASIDs */
+			run_refuses(&e, narrow, 3, 0x1000, wr, mp); /* an invalid entry */
+			run_refuses(&e, dev, pasid + 1, a, wr, mp); /* in range, never bound */
+			run_refuses(&e, dev, pasid, SVA_TASK_SIZE, wr, mp);
+		}
+	}
+	/* the slow path reports each once: the range, the invalid entry */
+	logged = sva_swiommu_faults_logged(e.sw);
+	assert_int_equal(sva_dma_read(narrow, 16, 0x1000, buf, sizeof(buf), &st), -EFAULT);
+	assert_int_equal(st.reason, SVA_FAULT_PASID_RANGE);
+	assert_int_equal(sva_dma_read(narrow, 3, 0x1000, buf, sizeof(buf), &st), -EFAULT);
+	assert_int_equal(st.reason, SVA_FAULT_PASID_INVALID);
+	assert_int_equal(sva_swiommu_faults_logged(e.sw), logged + 2);
+
+	/* a's page memoised (walked, then hit), then far's in the same slot, then a's again */
+	for (int i = 0; i < 2; i++) {
+		assert_true(sva_dma_run_begin_memo(&run, dev, pasid, 0, &memo));
+		assert_ptr_equal(sva_dma_run_page(&run, a, false, &pfn),
+				 (void *)sva_page_address(sva_pfn_to_page(sva_mm_sys_phys(e.mm_sys),
+									  cpu_pfn(mm, a))));
+		assert_int_equal(pfn, cpu_pfn(mm, a));
+		sva_dma_run_end(&run);
+	}
+	for (int i = 0; i < 2; i++) {
+		assert_true(sva_dma_run_begin_memo(&run, dev, pasid, 0, &memo));
+		assert_non_null(sva_dma_run_page(&run, far + 8, false, &pfn));
+		assert_int_equal(pfn, cpu_pfn(mm, far));
+		sva_dma_run_end(&run);
+	}
+	assert_int_not_equal(cpu_pfn(mm, a), cpu_pfn(mm, far));
+	assert_true(sva_dma_run_begin_memo(&run, dev, pasid, 0, &memo));
+	assert_non_null(sva_dma_run_page(&run, a + 8, false, &pfn));
+	assert_int_equal(pfn, cpu_pfn(mm, a)); /* not far's frame from the slot */
+	assert_non_null(sva_dma_run_page(&run, far, false, &pfn));
+	assert_int_equal(pfn, cpu_pfn(mm, far));
+	sva_dma_run_end(&run);
+
+	/* the mm exits while bound: blocked silently, and a run reaches nothing */
+	sva_mmgrab(mm);
+	sva_mmput(mm);
+	assert_int_equal(sva_swiommu_pasid_state(dev, pasid), SVA_PASID_ENTRY_BLOCKING_SILENT);
+	run_refuses(&e, dev, pasid, a, false, &memo);
+	run_refuses(&e, dev, pasid, a, true, NULL);
+	sva_unbind_device(bond);
+	sva_mmdrop(mm);
+	env_done(&e);
+}
+
 static void test_paging_and_blocked_domains(void **state)
 {
 	struct env e;
@@ -1141,12 +1356,24 @@ static void test_paging_and_blocked_domains(void **state)
 	assert_int_equal(dom->ops->map(dom, iova, page->pfn, SVA_PROT_READ), -EEXIST);
 	assert_int_equal(dom->ops->map(dom, iova + 1, page->pfn, SVA_PROT_READ), -EINVAL);
 	assert_int_equal(dom->ops->map(dom, iova + PAGE, 0, SVA_PROT_READ), -EINVAL);
+	assert_int_equal(dom->ops->map(dom, SVA_TASK_SIZE, page->pfn, SVA_PROT_READ), -EINVAL);
+	assert_int_equal(dom->ops->map(dom, iova + PAGE, page->pfn, SVA_PROT_EXEC), -EINVAL);
+	assert_int_equal(dom->ops->map(dom, iova + PAGE, page->pfn, SVA_PROT_NONE), -EINVAL);
+	/* executable: a device's execute request is granted there, and only there */
+	assert_int_equal(dom->ops->map(dom, iova + PAGE, page->pfn, SVA_PROT_READ | SVA_PROT_EXEC),
+			 0);
 	assert_int_equal(sva_iommu_attach_device_pasid(dom, dev, pasid, NULL), 0);
 	assert_int_equal(sva_swiommu_pasid_state(dev, pasid), SVA_PASID_ENTRY_TRANSLATING);
 	assert_int_equal(sva_dma_read(dev, pasid, iova, buf, 8, NULL), 0);
 	assert_string_equal(buf, "paging!");
 	assert_int_equal(sva_translate(dev, pasid, iova, SVA_ACCESS_WRITE, &t), -EFAULT);
 	assert_int_equal(t.reason, SVA_FAULT_WRITE);
+	assert_int_equal(sva_translate(dev, pasid, iova, SVA_ACCESS_EXEC, &t), -EFAULT);
+	assert_int_equal(t.reason, SVA_FAULT_EXEC);
+	assert_int_equal(sva_translate(dev, pasid, iova + PAGE, SVA_ACCESS_EXEC, &t), 0);
+	assert_int_equal(t.perm, SVA_ACCESS_READ | SVA_ACCESS_EXEC);
+	assert_int_equal(t.pfn, page->pfn);
+	assert_int_equal(dom->ops->unmap(dom, iova + PAGE), 0);
 	/* unmap invalidates the cached translation */
 	assert_int_equal(sva_translate(dev, pasid, iova, SVA_ACCESS_READ, &t), 0);
 	assert_int_equal(sva_translate(dev, pasid, iova, SVA_ACCESS_READ, &t), 0);
@@ -1227,6 +1454,35 @@ static void test_config_and_tiny_iotlb_end_to_end(void **state)
 
 	env_init_cfg(&e, SVA_BACKEND_SIM, &cfg, 512);
 	assert_int_equal(sva_swiommu_create(e.isys, &bad, &sw2), -EINVAL);
+	/* every limit, one past it; a backend of the embedder's that can neither map nor copy */
+	{
+		const struct sva_swiommu_mem read_only = { .read = mem_read_stub };
+		const struct sva_swiommu_mem write_only = { .write = mem_write_stub };
+		const struct sva_swiommu_config over[] = {
+			{ .pasid_bits = SVA_PASID_WIDTH_MAX + 1 },
+			{ .iotlb_sets = SVA_IOTLB_MAX_SETS + 1 },
+			{ .atc_entries = SVA_ATC_MAX_ENTRIES + 1 },
+			{ .fault_log_entries = SVA_SW_MAX_FAULT_LOG + 1 },
+			{ .prq_entries = SVA_SW_MAX_PRQ + 1 },
+			{ .mem = &read_only },
+			{ .mem = &write_only },
+		};
+
+		for (size_t i = 0; i < sizeof(over) / sizeof(over[0]); i++)
+			assert_int_equal(sva_swiommu_create(e.isys, &over[i], &sw2), -EINVAL);
+	}
+	/* the limits themselves are taken, as given */
+	{
+		const struct sva_swiommu_config at = { .pasid_bits = 8,
+						       .atc_entries = SVA_ATC_MAX_ENTRIES,
+						       .prq_entries = 4 };
+
+		assert_int_equal(sva_swiommu_create(e.isys, &at, &sw2), 0);
+		assert_int_equal(sw2->cfg.pasid_bits, 8);
+		assert_int_equal(sw2->cfg.atc_entries, SVA_ATC_MAX_ENTRIES);
+		assert_int_equal(sw2->cfg.prq_entries, 4);
+		sva_swiommu_destroy(sw2);
+	}
 	assert_int_equal(sva_swiommu_create(e.isys, NULL, &sw2), 0); /* every default */
 	assert_int_equal(sw2->cfg.iotlb_sets, 64);
 	assert_int_equal(sw2->cfg.iotlb_ways, 4);
@@ -1762,6 +2018,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_iotlb_struct_key_never_aliases),
 		cmocka_unit_test(test_iotlb_eviction_tiny_sizes),
+		cmocka_unit_test(test_iotlb_geometry),
 		cmocka_unit_test(test_iotlb_invalidation),
 		cmocka_unit_test(test_walk_sections_are_waited_for),
 		cmocka_unit_test(test_set_locked_walks_are_waited_for),
@@ -1777,6 +2034,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_dma_helpers_stop_at_first_fault),
 		cmocka_unit_test(test_dma_run_frames_and_fallbacks),
 		cmocka_unit_test(test_dma_run_memo_until_invalidated),
+		cmocka_unit_test(test_dma_run_refusals_and_memo_slots),
 		cmocka_unit_test(test_paging_and_blocked_domains),
 		cmocka_unit_test(test_attach_to_exited_mm_refused),
 		cmocka_unit_test(test_config_and_tiny_iotlb_end_to_end),

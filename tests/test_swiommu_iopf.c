@@ -393,6 +393,8 @@ static void iopf_demand_fault(void **state)
 struct ext_mem {
 	unsigned char page[4][PAGE];
 	bool present[4], ro[4];
+	bool gone;    /* the owner's memory is gone (present: -ESRCH) */
+	bool refuses; /* the owner's access fails */
 	unsigned faults, accesses, released;
 };
 
@@ -406,6 +408,8 @@ static int ext_present(void *ctx, uint64_t va, bool write)
 	struct ext_mem *m = ctx;
 	int i = ext_index(va);
 
+	if (m->gone)
+		return -ESRCH;
 	if (i < 0 || (write && m->ro[i]))
 		return -EFAULT;
 	return m->present[i];
@@ -429,6 +433,8 @@ static int ext_access(void *ctx, uint64_t va, void *buf, size_t len, bool write)
 	int i = ext_index(va);
 
 	m->accesses++;
+	if (m->refuses)
+		return -EIO;
 	assert_true(i >= 0 && m->present[i] && (va & ~SVA_PAGE_MASK) + len <= PAGE);
 	if (write)
 		memcpy(&m->page[i][va & ~SVA_PAGE_MASK], buf, len);
@@ -517,6 +523,22 @@ static void external_mm_on(enum sva_backend b)
 		assert_int_equal(m.faults, asked);
 	}
 
+	/* the owner's access fails: a bus error at the page; its memory gone: blocked, silently */
+	m.refuses = true;
+	assert_int_equal(sva_dma_read(dev, pasid, 0x10000 + 8, out, 8, &st), -EIO);
+	assert_int_equal(st.fault_addr, 0x10000 + 8);
+	assert_int_equal(st.done, 0);
+	m.refuses = false;
+	m.gone = true;
+	{
+		uint64_t logged = sva_swiommu_faults_logged(e.sw);
+
+		assert_int_equal(sva_dma_read(dev, pasid, 0x10000, out, 8, &st), -EFAULT);
+		assert_int_equal(st.reason, SVA_FAULT_PASID_BLOCKED);
+		assert_int_equal(st.pri_requests, 0);
+		assert_int_equal(sva_swiommu_faults_logged(e.sw), logged);
+	}
+	m.gone = false;
 	/* exit_mmap: the PASID blocks, the owner's memory is never reached again */
 	sva_mmgrab(mm);
 	sva_mmput(mm);
@@ -628,6 +650,17 @@ static void iopf_no_vma_invalid(void **state)
 	assert_int_equal(stats(&e).prq_requests, 2);
 	/* bad groups; a device without PRI */
 	assert_int_equal(sva_pri_request_group(dev, pasid, NULL, 0, &code), -EINVAL);
+	{
+		struct sva_pri_page many[SVA_PRI_GROUP_MAX + 1];
+
+		for (unsigned i = 0; i <= SVA_PRI_GROUP_MAX; i++)
+			many[i] = (struct sva_pri_page){ a, SVA_ACCESS_READ };
+		assert_int_equal(
+			sva_pri_request_group(dev, pasid, many, SVA_PRI_GROUP_MAX + 1, &code),
+			-EINVAL);
+		assert_int_equal(sva_pri_request_group(dev, dev->max_pasids, many, 1, &code),
+				 -EINVAL);
+	}
 	assert_int_equal(sva_pri_request(dev, pasid, a, 0, &code), -EINVAL);
 	assert_int_equal(sva_pri_request(plain, pasid, a, SVA_ACCESS_READ, &code), -EOPNOTSUPP);
 	assert_int_equal(sva_dma_read(plain, pasid, a, &v, sizeof(v), &st), -EFAULT);

@@ -33,6 +33,20 @@ static void test_ring_keeps_the_newest(void **state)
 	assert_int_equal(sva_trace_get(w, 8, &ev), -ENOENT);
 	assert_int_equal(ev.actor, -1); /* emitted outside any actor */
 	sva_test_world_done(w);
+
+	/* a capacity that is not a power of two: slots by modulo, the same newest kept */
+	c.trace_capacity = 5;
+	assert_int_equal(sva_world_create(&c, &w), 0);
+	for (int i = 0; i < 13; i++)
+		sva_trace(w, MM_RECLAIM, (uint64_t)i);
+	assert_int_equal(sva_trace_held(w), 5);
+	assert_int_equal(sva_trace_dropped(w), 8);
+	for (uint64_t i = 0; i < 5; i++) {
+		assert_int_equal(sva_trace_get(w, i, &ev), 0);
+		assert_int_equal(sva_ev_num(&ev, MM_RECLAIM, pages), 8 + i);
+	}
+	assert_int_equal(sva_trace_get(w, 5, &ev), -ENOENT);
+	sva_test_world_done(w);
 }
 
 struct walk {
@@ -378,6 +392,49 @@ static void test_chrome_json_export_parses_with_tracks(void **state)
 	sva_test_world_done(w);
 }
 
+/*
+ * Page-request arrows: at most 256 requests wait for their response; one more forgets the
+ * oldest, whose late response then draws no arrow, while the newest's still does.
+ */
+static void test_chrome_flows_forget_the_oldest(void **state)
+{
+	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
+	unsigned long starts = 0, ends = 0, end_id = 0;
+	json_t *root, *events, *ev;
+	size_t i;
+	char *text;
+	(void)state;
+
+	for (uint64_t g = 1; g <= 257; g++)
+		sva_trace(w, SWIOMMU_PRQ_REQUEST, "acc0", 1, g, 0, 0);
+	sva_trace(w, SWIOMMU_PRI_RESPONSE, "acc0", 1, 1, 0);   /* the oldest: forgotten */
+	sva_trace(w, SWIOMMU_PRI_RESPONSE, "acc0", 1, 257, 0); /* the newest */
+	sva_trace(w, SWIOMMU_PRI_RESPONSE, "acc0", 1, 257, 0); /* answered already */
+	text = sva_test_trace_string(w, sva_trace_write_chrome_json);
+	root = json_loads(text, 0, NULL);
+	assert_non_null(root);
+	events = json_object_get(root, "traceEvents");
+	json_array_foreach(events, i, ev)
+	{
+		const char *ph = json_string_value(json_object_get(ev, "ph"));
+
+		if (strcmp(json_string_value(json_object_get(ev, "name")), "page request") != 0)
+			continue;
+		if (strcmp(ph, "s") == 0)
+			starts++;
+		if (strcmp(ph, "f") == 0) {
+			ends++;
+			end_id = (unsigned long)json_integer_value(json_object_get(ev, "id"));
+		}
+	}
+	assert_int_equal(starts, 257);
+	assert_int_equal(ends, 1);
+	assert_int_equal(end_id, 257);
+	json_decref(root);
+	free(text);
+	sva_test_world_done(w);
+}
+
 static void test_string_values_are_copied(void **state)
 {
 	struct sva_world *w = sva_test_world(SVA_BACKEND_NATIVE, 0);
@@ -409,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_subscribers_get_events_in_ring_order),
 		cmocka_unit_test(test_text_export),
 		cmocka_unit_test(test_chrome_json_export_parses_with_tracks),
+		cmocka_unit_test(test_chrome_flows_forget_the_oldest),
 		cmocka_unit_test(test_string_values_are_copied),
 	};
 

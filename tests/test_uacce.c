@@ -266,6 +266,135 @@ static void seed002_many_opens_of_one_device(void **state)
 	}
 }
 
+/*
+ * A parent driver that gives uacce nothing but a count of region pages: open binds with no
+ * get_queue, START_Q starts with no start_queue, an ioctl of its own is -EINVAL, the regions
+ * map but a touch of them finds no page (-EIO, the SIGBUS), PUT_Q puts with no stop or put; and
+ * with no ops at all nothing maps.
+ */
+static const struct sva_uacce_ops bare_ops = { .region_pages = mock_region_pages };
+static const struct sva_uacce_ops no_ops = { 0 };
+
+struct bare {
+	struct env *e;
+	long state_opened, state_started, state_put, own_ioctl, start_again;
+	int map, touch, map_none;
+	bool translating;
+};
+
+static int bare_queue(struct sva_task *t, void *arg)
+{
+	struct bare *b = arg;
+	int fd = sva_sys_open(t, "bare0"), fd2;
+	uint64_t a;
+	char c;
+
+	if (fd < 0)
+		return 1;
+	b->translating = sva_swiommu_pasid_state(b->e->dev, sva_mm_get_pasid(sva_task_mm(t))) ==
+			 SVA_PASID_ENTRY_TRANSLATING;
+	b->state_opened = sva_sys_ioctl(t, fd, SVA_UACCE_CMD_Q_STATE, 0);
+	if (sva_sys_ioctl(t, fd, SVA_UACCE_CMD_START_Q, 0))
+		return 2;
+	b->state_started = sva_sys_ioctl(t, fd, SVA_UACCE_CMD_Q_STATE, 0);
+	b->start_again = sva_sys_ioctl(t, fd, SVA_UACCE_CMD_START_Q, 0);
+	b->own_ioctl = sva_sys_ioctl(t, fd, 0x77, 0);
+	b->map = sva_sys_mmap(t, 0, PAGE, SVA_PROT_READ, SVA_MAP_SHARED, fd, 0, &a);
+	b->touch = b->map ? 0 : sva_sys_read_mem(t, a, &c, 1);
+	if (sva_sys_ioctl(t, fd, SVA_UACCE_CMD_PUT_Q, 0))
+		return 3;
+	b->state_put = sva_sys_ioctl(t, fd, SVA_UACCE_CMD_Q_STATE, 0);
+	fd2 = sva_sys_open(t, "none0");
+	if (fd2 < 0)
+		return 4;
+	b->map_none = sva_sys_mmap(t, 0, PAGE, SVA_PROT_READ, SVA_MAP_SHARED, fd2, 0, &a);
+	return sva_sys_close(t, fd) || sva_sys_close(t, fd2) ? 5 : 0;
+}
+
+static void test_driver_without_queue_ops(void **state)
+{
+	struct sva_uacce_config bcfg = { .name = "bare0",
+					 .flags = SVA_UACCE_DEV_SVA,
+					 .ops = &bare_ops };
+	struct sva_uacce_config ncfg = { .name = "none0",
+					 .flags = SVA_UACCE_DEV_SVA,
+					 .ops = &no_ops };
+	struct sva_uacce_device *bare, *none;
+	struct env e;
+	struct bare b = { .e = &e };
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 1, 0);
+	assert_int_equal(sva_uacce_register(e.k, e.dev, &bcfg, &bare), 0);
+	assert_int_equal(sva_uacce_register(e.k, e.dev, &ncfg, &none), 0);
+	assert_int_equal(sva_test_run_process(e.k, bare_queue, &b), 0);
+	assert_true(b.translating);
+	assert_int_equal(b.state_opened, SVA_UACCE_Q_INIT);
+	assert_int_equal(b.state_started, SVA_UACCE_Q_STARTED);
+	assert_int_equal(b.start_again, -EINVAL);
+	assert_int_equal(b.own_ioctl, -EINVAL);
+	assert_int_equal(b.map, 0);
+	assert_int_equal(b.touch, -EIO); /* the fault found no page: a bus error */
+	assert_int_equal(b.state_put, SVA_UACCE_Q_ZOMBIE);
+	assert_int_equal(b.map_none, -EINVAL);
+	sva_kernel_quiesce(e.k);
+	assert_int_equal(sva_uacce_queues(bare), 0);
+	assert_int_equal(sva_uacce_queues(none), 0);
+	assert_int_equal(e.m.gets, 0); /* the mock's device was never opened */
+	sva_uacce_remove(none);
+	sva_uacce_remove(bare);
+	env_done(&e);
+}
+
+/*
+ * uacce's pre-2020 mm_exit: the queues of the exiting mm's PASID are stopped and put (the
+ * parent's stop and put called once each, the queue a zombie); another PASID's are untouched,
+ * and the file still closes.
+ */
+struct mm_exit_run {
+	struct env *e;
+	long before, other, after;
+	int stops_other, stops, puts;
+};
+
+static int mm_exit_task(struct sva_task *t, void *arg)
+{
+	struct mm_exit_run *r = arg;
+	int fd = sva_sys_open(t, "acc0");
+	uint32_t pasid;
+
+	if (fd < 0 || sva_sys_ioctl(t, fd, SVA_UACCE_CMD_START_Q, 0))
+		return 1;
+	pasid = sva_mm_get_pasid(sva_task_mm(t));
+	r->before = sva_sys_ioctl(t, fd, SVA_UACCE_CMD_Q_STATE, 0);
+	sva_uacce_mm_exit(r->e->u, pasid + 1);
+	r->other = sva_sys_ioctl(t, fd, SVA_UACCE_CMD_Q_STATE, 0);
+	r->stops_other = r->e->m.stops;
+	sva_uacce_mm_exit(r->e->u, pasid);
+	r->after = sva_sys_ioctl(t, fd, SVA_UACCE_CMD_Q_STATE, 0);
+	r->stops = r->e->m.stops;
+	r->puts = r->e->m.puts;
+	return sva_sys_close(t, fd) ? 2 : 0;
+}
+
+static void test_mm_exit_puts_the_pasids_queues(void **state)
+{
+	struct env e;
+	struct mm_exit_run r = { .e = &e };
+	(void)state;
+
+	env_init(&e, SVA_BACKEND_SIM, 1, 0);
+	assert_int_equal(sva_test_run_process(e.k, mm_exit_task, &r), 0);
+	assert_int_equal(r.before, SVA_UACCE_Q_STARTED);
+	assert_int_equal(r.other, SVA_UACCE_Q_STARTED);
+	assert_int_equal(r.stops_other, 0);
+	assert_int_equal(r.after, SVA_UACCE_Q_ZOMBIE);
+	assert_int_equal(r.stops, 1);
+	assert_int_equal(r.puts, 1);
+	assert_int_equal(e.m.puts, 1); /* not again at the close */
+	env_done(&e);
+}
+
 /* ---- mmap, fork, exit without close ---- */
 
 struct maps {
@@ -629,6 +758,8 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_start_put_close),
+		cmocka_unit_test(test_driver_without_queue_ops),
+		cmocka_unit_test(test_mm_exit_puts_the_pasids_queues),
 		cmocka_unit_test(test_fail_nth_register_open_map_release),
 		cmocka_unit_test(seed002_many_opens_of_one_device),
 		cmocka_unit_test(seed000_exit_without_close_releases),

@@ -132,13 +132,14 @@ void sva_iopf_queue_free(struct sva_iopf_queue *q)
 
 int sva_iopf_queue_add_device(struct sva_iopf_queue *q, struct sva_device *dev)
 {
-	struct sva_iommu_sys *sys = q->sys;
+	struct sva_iommu_sys *sys;
 	struct sva_iommu_fault_param *p;
 	int ret = 0;
 
 	if (sva_iopf_queue_gone(q, "iopf_queue_add_device") ||
 	    sva_device_gone(dev, "iopf_queue_add_device") || !dev->iommu->ops->page_response)
 		return -ENODEV;
+	sys = q->sys; /* only now: a freed queue's fields are poison (ASan aborts on them) */
 	p = sva_alloc(sys->w, &sva_obj_iopf_param, sizeof(*p));
 	if (!p)
 		return -ENOMEM;

@@ -47,7 +47,9 @@ void sva_wake_up(struct sva_waitq *q)
  */
 void sva_waitq_prepare_(struct sva_waitq *q, const char *site, bool killable)
 {
-	if (sva_obj_might_sleep_on(&q->wc.w, &q->wc.por_id, site, q->name, "wait_event"))
+	/* the name is read only from a live queue: a freed one's is poison (ASan aborts on it) */
+	if (sva_obj_freed(&q->wc.w, "wait_event") ||
+	    sva_obj_might_sleep_on(&q->wc.w, &q->wc.por_id, site, q->name, "wait_event"))
 		return;
 	if (killable)
 		sva_wchan_enter_killable(&q->wc);
