@@ -252,8 +252,13 @@ static uint64_t sva_pt_mem_touch(const struct sva_pt_mem *mem, sva_pte_t *t, uin
 	return v;
 }
 
-uint64_t sva_pgtable_hw_walk_mem(const struct sva_pt_mem *mem, uint64_t root_pa, uint64_t va,
-				 bool write, unsigned *shift)
+/*
+ * The leaf entry mapping @va in the tables at @root_pa of @mem, combined with the permissions
+ * of the levels above (0: not mapped), and its level's page shift in *@shift; with @touch,
+ * accessed (and dirty for @write) are set in it as the hardware's walk sets them.
+ */
+static uint64_t sva_pt_mem_leaf(const struct sva_pt_mem *mem, uint64_t root_pa, uint64_t va,
+				bool touch, bool write, unsigned *shift)
 {
 	uint64_t acc = SVA_PT_ACC_INIT, table = root_pa & SVA_PTE_PFN_MASK;
 
@@ -271,7 +276,9 @@ uint64_t sva_pgtable_hw_walk_mem(const struct sva_pt_mem *mem, uint64_t root_pa,
 			return 0;
 		if (level == 1 || ((v & SVA_PTE_PS) && level <= 3)) {
 			*shift = sva_pt_shift(level);
-			v = sva_pt_combine(sva_pt_mem_touch(mem, t, pa, v, write), acc);
+			if (touch)
+				v = sva_pt_mem_touch(mem, t, pa, v, write);
+			v = sva_pt_combine(v, acc);
 			return level == 1 ? v : sva_pt_huge_clean(v, *shift);
 		}
 		acc = sva_pt_accumulate(acc, v);
@@ -280,32 +287,21 @@ uint64_t sva_pgtable_hw_walk_mem(const struct sva_pt_mem *mem, uint64_t root_pa,
 	return 0;
 }
 
+uint64_t sva_pgtable_hw_walk_mem(const struct sva_pt_mem *mem, uint64_t root_pa, uint64_t va,
+				 bool write, unsigned *shift)
+{
+	return sva_pt_mem_leaf(mem, root_pa, va, true, write, shift);
+}
+
 uint64_t sva_pgtable_query_mem(const struct sva_pt_mem *mem, uint64_t root_pa, uint64_t va)
 {
-	uint64_t acc = SVA_PT_ACC_INIT, table = root_pa & SVA_PTE_PFN_MASK;
+	unsigned shift;
+	uint64_t v = sva_pt_mem_leaf(mem, root_pa, va, false, false, &shift);
 
-	if (va >= SVA_TASK_SIZE)
-		return 0;
-	for (int level = SVA_PT_LEVELS; level >= 1; level--) {
-		sva_pte_t *base = mem->table ? mem->table(mem->ctx, table) : NULL;
-		unsigned i = sva_pt_index(va, level);
-		uint64_t v = sva_pt_mem_read(mem, base ? &base[i] : NULL,
-					     table + (uint64_t)i * sizeof(sva_pte_t));
-
-		if (!(v & SVA_PTE_PRESENT))
-			return 0;
-		if (level == 1)
-			return sva_pt_combine(v, acc);
-		if ((v & SVA_PTE_PS) && level <= 3) { /* as the 4 KiB entry of va's page */
-			unsigned shift = sva_pt_shift(level);
-
-			v = sva_pt_huge_clean(sva_pt_combine(v, acc), shift) & ~SVA_PTE_PS;
-			return v + (va & ((1ull << shift) - 1) & SVA_PAGE_MASK);
-		}
-		acc = sva_pt_accumulate(acc, v);
-		table = v & SVA_PTE_PFN_MASK;
-	}
-	return 0;
+	if (!v || shift == SVA_PAGE_SHIFT)
+		return v;
+	/* a huge page, as the 4 KiB entry of va's page */
+	return (v & ~SVA_PTE_PS) + (va & ((1ull << shift) - 1) & SVA_PAGE_MASK);
 }
 
 uint64_t sva_pgtable_query(struct sva_pgtable *pt, uint64_t va)
