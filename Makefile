@@ -15,7 +15,7 @@ CTEST_FLAGS ?= --output-on-failure --no-tests=error -j $(JOBS)
 FUZZ_CC ?= clang
 FUZZ_CXX ?= clang++
 FUZZ_SECONDS ?= 60
-FUZZ_CHECK_SECONDS ?= 45
+FUZZ_CHECK_SECONDS ?= 60
 
 .PHONY: all deps run check lint format bench asan release tsan install clean mutate mutate-check \
 	sweep fuzz fuzz-check coverage
