@@ -22,6 +22,18 @@ static inline bool sva_list_empty(const struct sva_list_head *h)
 	return h->next == h;
 }
 
+/* On no list: self-linked, or zeroed and never added (CONFIG_DEBUG_LIST's checks, sync/glist.h). */
+static inline bool sva_list_node_unlinked(const struct sva_list_head *n)
+{
+	return !n->next || n->next == n;
+}
+
+/* @n sits between two nodes that point back at it (a head, or a node on a list). */
+static inline bool sva_list_node_linked(const struct sva_list_head *n)
+{
+	return n->next && n->prev && n->next->prev == n && n->prev->next == n;
+}
+
 static inline void sva_list_insert_(struct sva_list_head *n, struct sva_list_head *prev,
 				    struct sva_list_head *next)
 {

@@ -86,18 +86,6 @@ static inline struct sva_list_head *sva_glist_unguarded(struct sva_glist *gl)
 void sva_glist_corrupt(struct sva_glist *gl, const struct sva_list_head *n, const char *what,
 		       const char *site);
 
-/* On no list: self-linked, or zeroed and never added. */
-static inline bool sva_list_node_unlinked(const struct sva_list_head *n)
-{
-	return !n->next || n->next == n;
-}
-
-/* @n sits between two nodes that point back at it (a head, or a node on a list). */
-static inline bool sva_list_node_linked(const struct sva_list_head *n)
-{
-	return n->next && n->prev && n->next->prev == n && n->prev->next == n;
-}
-
 static inline void sva_glist_add_(struct sva_list_head *n, struct sva_glist *gl, bool tail,
 				  const char *site)
 {

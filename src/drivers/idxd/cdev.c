@@ -11,8 +11,10 @@
  * from open to release, or to the cdev's deletion, whichever comes first. Each mm that mapped
  * the portal is grabbed (mmgrab) so the deletion can zap its mappings.
  *
- * c->files is a guarded list (c->mutex, asserted on every change and walk).
- * Lock order: c->mutex -> (bind / unbind: iommu_sva_lock -> ...), c->mutex -> wq->lock,
+ * c->files is a guarded list (c->mutex, asserted on every change and walk); c->clients, the
+ * files open from open to release (the kernel's client_count), is guarded by c->mutex too.
+ * Lock order: the idxd device's mutex -> c->mutex (enable, disable, the clients attribute:
+ * config.c), c->mutex -> (bind / unbind: iommu_sva_lock -> ...), c->mutex -> wq->lock,
  * c->mutex -> mmap_lock (the zap); mmap_lock -> f->mutex (mmap and the portal's fault). Nothing
  * takes c->mutex under mmap_lock: the portal store finds its ctx under the WQ lock by the file
  * (sva_idxd_file_cdev() reads only what does not change after open).
