@@ -187,7 +187,7 @@ static void env_check(struct env *e)
 /* Everything but the world: the accelerator (checked first), the device, the IOMMU, the kernel. */
 static void env_release(struct env *e)
 {
-	sva_kernel_quiesce(e->k);
+	sva_iopf_quiesce(e->k, &e->dev, 1);
 	if (!e->destroyed) {
 		env_check(e);
 		sva_accel_destroy(e->a);
@@ -1409,7 +1409,7 @@ static void assert_released(struct env *e, struct inflight *f)
 	struct sva_swiommu_stats ss;
 	struct sva_accel_stats s;
 
-	sva_kernel_quiesce(e->k);
+	sva_iopf_quiesce(e->k, &e->dev, 1); /* a fault handler may hold the victim's last user */
 	sva_accel_get_stats(e->a, &s);
 	sva_swiommu_get_stats(e->sw, &ss);
 	print_message("%s: %llu completed (%llu partial), %llu aborted, %llu records lost, "

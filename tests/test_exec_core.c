@@ -306,6 +306,48 @@ static void test_bad_names_and_busy_destroy(void **state)
 	exec_end(x);
 }
 
+/*
+ * A real exit seen twice: the daemon's own pidfd (sva_exec_process_exited) and the core's
+ * watcher end the same shadow at once, many times over; each shadow ends once and is freed
+ * once (ASan: never touched after), and no client is left.
+ */
+static void test_exit_seen_by_the_daemon_and_the_watcher_at_once(void **state)
+{
+	struct sva_exec *x = exec_new();
+
+	(void)state;
+	for (int i = 0; i < 40; i++) {
+		struct sva_exec_file *f;
+		int go[2], status;
+		siginfo_t si;
+		char c = 0;
+		pid_t child;
+
+		assert_int_equal(pipe(go), 0);
+		child = fork();
+		assert_true(child >= 0);
+		if (child == 0)
+			_exit(read(go[0], &c, 1) == 1 ? 0 : 2);
+		assert_int_equal(sva_exec_open(x, "wq0.0", child, &f), 0);
+		sva_exec_release(f); /* the shadow lives on, its process has not exited */
+		assert_int_equal(sva_exec_clients(x), 1);
+		assert_int_equal(write(go[1], &c, 1), 1);
+		do { /* the exit, as the watcher's pidfd sees it: then both end the shadow */
+			memset(&si, 0, sizeof(si));
+			assert_int_equal(
+				waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT | WNOHANG), 0);
+		} while (!si.si_pid);
+		sva_exec_process_exited(x, child);
+		assert_int_equal(waitpid(child, &status, 0), child);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		sva_exec_process_exited(x, child);
+		assert_int_equal(sva_exec_clients(x), 0);
+		close(go[0]);
+		close(go[1]);
+	}
+	exec_end(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_read_only_destination_is_not_written),
 		cmocka_unit_test(test_child_refused_then_its_own_queue_outlives_its_exit),
 		cmocka_unit_test(test_bad_names_and_busy_destroy),
+		cmocka_unit_test(test_exit_seen_by_the_daemon_and_the_watcher_at_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

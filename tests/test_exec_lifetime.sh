@@ -50,7 +50,12 @@ check() { # NAME EXPECTED-STATUS EXPECTED-VIOLATIONS
 	if [ "$rc" != "$2" ] || [ "${v:-x}" != "$3" ]; then
 		echo "FAIL: $1: exit $rc (expected $2), daemon violations ${v:-none} (expected $3)"
 		cat "$log"
-		[ -f "$dlog" ] && tail -20 "$dlog"
+		# a sanitizer's report whole (its stack, not only the legend that ends it), else the tail
+		if [ -f "$dlog" ] && grep -q 'ERROR: .*Sanitizer' "$dlog"; then
+			sed -n '/ERROR: .*Sanitizer/,/SUMMARY/p' "$dlog"
+		elif [ -f "$dlog" ]; then
+			tail -20 "$dlog"
+		fi
 		fail=1
 	else
 		echo "ok: $1: $(tail -1 "$log")"

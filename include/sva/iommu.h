@@ -425,6 +425,18 @@ void sva_iopf_queue_remove_device(struct sva_iopf_queue *q, struct sva_device *d
  * takes (the mmap_lock of a bound mm, iommu_sva_lock is fine: handlers do not take it).
  */
 void sva_iopf_queue_flush_dev(struct sva_device *dev);
+
+struct sva_kernel;
+/*
+ * Let the deferred work finish, as a harness does before judging what is left: the kernel's
+ * (reaping, delayed fput, SRCU callbacks; sva_kernel_quiesce()) and the I/O page faults still
+ * being served on @devs (NULL entries and devices without a fault queue skipped) - a fault
+ * handler may hold the last user of an exited process's mm, and its mmput tears the address
+ * space down, its VMAs' final fputs releasing the files. Each may queue work for the others,
+ * hence passes.
+ * Context: may sleep; the same as sva_iopf_queue_flush_dev(); no device of @devs removed meanwhile.
+ */
+void sva_iopf_quiesce(struct sva_kernel *k, struct sva_device *const *devs, size_t n);
 /* Drop every partial request of @q (after a hardware queue overflow). Context: may sleep. */
 void sva_iopf_queue_discard_partial(struct sva_iopf_queue *q);
 /*

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "sva/proc.h"
 
 SVA_OBJ_CLASS(iopf_queue);
 SVA_OBJ_CLASS(iopf_group);
@@ -243,6 +244,16 @@ void sva_iopf_queue_flush_dev(struct sva_device *dev)
 		return;
 	sva_flush_workqueue(p->queue->wq);
 	sva_iopf_put_param(p);
+}
+
+void sva_iopf_quiesce(struct sva_kernel *k, struct sva_device *const *devs, size_t n)
+{
+	for (int pass = 0; pass < 3; pass++) {
+		for (size_t i = 0; i < n; i++)
+			if (devs[i])
+				sva_iopf_queue_flush_dev(devs[i]);
+		sva_kernel_quiesce(k);
+	}
 }
 
 void sva_iopf_queue_discard_partial(struct sva_iopf_queue *q)

@@ -240,28 +240,30 @@ static int sva_scn_setup(struct sva_world *w, void *arg)
 /* ---- the end of a run ---- */
 
 /*
- * Reap the top-level processes, then let the deferred work finish before anything is judged:
- * the kernel's (reaping, delayed fput, SRCU callbacks) and the I/O page faults still being
- * served - a fault handler may hold the last user of an exited process's mm, and its mmput
- * tears the address space down. On native threads these run on after the last process ends;
- * each may queue work for the others, hence the passes.
+ * Reap the top-level processes, then let the deferred work finish before anything is judged
+ * (sva_iopf_quiesce(): on native threads it runs on after the last process ends) - on every
+ * device not removed, the embedders' included.
  */
 static void sva_scn_reap(struct sva_scenario_run *r)
 {
+	size_t nd = r->s->ndevices, n = nd + r->s->nembedders;
+	struct sva_device **devs = calloc(n ? n : 1, sizeof(*devs));
+
 	for (size_t i = 0; i < r->ntops; i++) {
 		struct sva_scn_top *top = &r->tops[i];
 
 		top->reaped = sva_process_wait(top->p, &top->status) == 0;
 	}
-	for (int pass = 0; pass < 3; pass++) {
-		for (size_t i = 0; i < r->s->ndevices; i++)
-			if (r->devs[i] && !atomic_load(&r->removed[i]) && r->devs[i]->pri)
-				sva_iopf_queue_flush_dev(r->devs[i]);
-		for (size_t i = 0; i < r->s->nembedders; i++)
-			if (r->edevs[i] && r->edevs[i]->pri)
-				sva_iopf_queue_flush_dev(r->edevs[i]);
-		sva_kernel_quiesce(r->k);
+	if (!devs) { /* the kernel's work only: the audit then names what a fault still held */
+		sva_log(r->w, SVA_LOG_ERR, "scenario: no memory to list the devices to quiesce");
+		n = 0;
 	}
+	for (size_t i = 0; devs && i < nd; i++)
+		devs[i] = atomic_load(&r->removed[i]) ? NULL : r->devs[i];
+	for (size_t i = nd; devs && i < n; i++)
+		devs[i] = r->edevs[i - nd];
+	sva_iopf_quiesce(r->k, devs, n);
+	free(devs);
 }
 
 int sva_scn_device_destroy(struct sva_scenario_run *r, struct sva_world *w, size_t i)

@@ -94,7 +94,8 @@ struct exec_proc {
 	struct exec_mem *mem; /* until the shadow's mm takes it (sva_mm_set_external) */
 	bool exited;	      /* the real process has: the shadow is exiting (under x->lock) */
 	bool stopped;	      /* the shadow has exited and been reaped (under x->lock) */
-	unsigned nfiles;      /* struct sva_exec_file naming it (under x->lock) */
+	unsigned nfiles;      /* files naming it, and callers pinning it across an unlock: the
+			       * watcher frees no shadow they count (under x->lock) */
 	struct exec_proc *next;
 };
 
@@ -366,6 +367,13 @@ static void exec_procs_reap_locked(struct sva_exec *x)
 	}
 }
 
+/* Drop a pin of @p (exec_proc_get's caller's, a file's): the watcher may reap it. x->lock held. */
+static void exec_proc_unpin_locked(struct sva_exec *x, struct exec_proc *p)
+{
+	if (!--p->nfiles && p->exited)
+		exec_wake_watcher(x);
+}
+
 /* The real process of @p ended: its shadow exits (exit_mmap blocks its PASIDs). */
 static void exec_proc_exit(struct sva_exec *x, struct exec_proc *p)
 {
@@ -383,6 +391,10 @@ static void exec_proc_exit(struct sva_exec *x, struct exec_proc *p)
 	exec_wake_watcher(x); /* to reap it once no file names it */
 }
 
+/*
+ * The daemon saw @tgid's pidfd, as the watcher may have meanwhile: @p stays pinned while it
+ * exits, or the watcher could end and free it first.
+ */
 void sva_exec_process_exited(struct sva_exec *x, pid_t tgid)
 {
 	struct exec_proc *p;
@@ -391,9 +403,15 @@ void sva_exec_process_exited(struct sva_exec *x, pid_t tgid)
 	for (p = x->procs; p; p = p->next)
 		if (p->tgid == tgid && !p->exited)
 			break;
-	pthread_mutex_unlock(&x->lock);
 	if (p)
-		exec_proc_exit(x, p);
+		p->nfiles++;
+	pthread_mutex_unlock(&x->lock);
+	if (!p)
+		return;
+	exec_proc_exit(x, p);
+	pthread_mutex_lock(&x->lock);
+	exec_proc_unpin_locked(x, p);
+	pthread_mutex_unlock(&x->lock);
 }
 
 /* The watcher: a shadow's real process ends when its pidfd becomes readable. */
@@ -484,8 +502,7 @@ int sva_exec_open(struct sva_exec *x, const char *wq, pid_t pid, struct sva_exec
 	if (p) {
 		exec_proc_alive(x, p);
 		pthread_mutex_lock(&x->lock);
-		if (!--p->nfiles && p->exited)
-			exec_wake_watcher(x);
+		exec_proc_unpin_locked(x, p);
 		pthread_mutex_unlock(&x->lock);
 	}
 	pthread_mutex_lock(&x->lock);
@@ -638,8 +655,7 @@ void sva_exec_release(struct sva_exec_file *f)
 	pthread_mutex_lock(&x->lock);
 	if (opened)
 		x->nfiles--;
-	if (!--p->nfiles && p->exited)
-		exec_wake_watcher(x); /* to reap the shadow */
+	exec_proc_unpin_locked(x, p); /* the watcher reaps the shadow */
 	pthread_mutex_unlock(&x->lock);
 	free(f);
 }
