@@ -57,6 +57,8 @@ static const struct format_case format_cases[] = {
 	{ SVA_EV_FMT_pasid_state, SVA_PASID_ENTRY_TRANSLATING, "TRANSLATING" },
 	{ SVA_EV_FMT_pasid_state, SVA_PASID_ENTRY_BLOCKING_SILENT, "BLOCKING_SILENT" },
 	{ SVA_EV_FMT_desc, SVA_EV_DESC_ID(2, 17), "2.17" },
+	{ SVA_EV_FMT_owner_gen, 3, "3" },
+	{ SVA_EV_FMT_owner_gen, SVA_PASID_GEN_EMBEDDER | 2, "embedder#2" },
 };
 
 /* A world whose layers named their values, as their subsystems' creation does. */
@@ -182,7 +184,7 @@ static const struct {
 	{ "prot", SVA_EV_FMT_prot },	{ "reason", SVA_EV_FMT_fault_reason },
 	{ "signal", SVA_EV_FMT_signo }, { "desc", SVA_EV_FMT_desc },
 	{ "pasid", SVA_EV_FMT_num },	{ "pid", SVA_EV_FMT_num },
-	{ "mm", SVA_EV_FMT_num },	{ "gen", SVA_EV_FMT_num },
+	{ "mm", SVA_EV_FMT_num },	{ "gen", SVA_EV_FMT_owner_gen },
 };
 
 static void test_the_table_declares_the_formats(void **state)

@@ -79,26 +79,26 @@
 	   (num, domain))									\
 	EV(IOMMU_DETACH, "iommu.detach", NONE, INSTANT, (str, device), (num, pasid),		\
 	   (num, domain))									\
-	EV(PASID_ALLOC, "pasid", pasid, BEGIN, (num, mm), (num, gen))				\
-	EV(PASID_FREE, "pasid", pasid, END, (num, mm), (num, gen))				\
+	EV(PASID_ALLOC, "pasid", pasid, BEGIN, (num, mm), (owner_gen, gen))				\
+	EV(PASID_FREE, "pasid", pasid, END, (num, mm), (owner_gen, gen))				\
 	EV(PASID_ALLOC_PRIVATE, "pasid.alloc_private", NONE, INSTANT, (num, pasid),		\
-	   (str, device), (num, gen))								\
+	   (str, device), (owner_gen, gen))								\
 	EV(PASID_FREE_PRIVATE, "pasid.free_private", NONE, INSTANT, (num, pasid))		\
 	EV(SVA_BIND, "sva.bind", NONE, INSTANT, (str, device), (num, mm), (num, pasid),		\
 	   (num, users))									\
 	EV(SVA_UNBIND, "sva.unbind", NONE, INSTANT, (str, device), (num, mm), (num, pasid),	\
 	   (num, last))										\
 	EV(IOPF_REPORT, "iopf.report", NONE, INSTANT, (str, device), (num, pasid),		\
-	   (num, grpid), (num, last), (num, gen))						\
+	   (num, grpid), (num, last), (owner_gen, gen))						\
 	EV(IOPF_HANDLE, "iopf.handle", NONE, INSTANT, (num, mm), (hex, addr), (num, pasid),	\
-	   (num, gen))										\
+	   (owner_gen, gen))										\
 	EV(IOPF_RESPONSE, "iopf.response", NONE, INSTANT, (str, device), (num, pasid),		\
-	   (num, grpid), (page_resp, code), (num, gen))						\
+	   (num, grpid), (page_resp, code), (owner_gen, gen))						\
 	/* the software IOMMU */								\
 	EV(SWIOMMU_CREATE, "swiommu.create", NONE, INSTANT, (str, name), (num, sets),		\
 	   (num, ways))										\
 	EV(SWIOMMU_PASID_ENTRY, "swiommu.pasid_entry", NONE, INSTANT, (str, device),		\
-	   (num, pasid), (pasid_state, state), (num, mm), (num, gen))				\
+	   (num, pasid), (pasid_state, state), (num, mm), (owner_gen, gen))				\
 	EV(SWIOMMU_RELEASE, "swiommu.release", NONE, INSTANT, (str, device), (num, pasid),	\
 	   (num, mm))										\
 	EV(SWIOMMU_FAULT, "swiommu.fault", NONE, INSTANT, (str, device), (num, pasid),		\
@@ -106,7 +106,7 @@
 	EV(SWIOMMU_FAULT_SILENCED, "swiommu.fault_silenced", NONE, INSTANT, (str, device),	\
 	   (num, pasid), (hex, addr))								\
 	EV(SWIOMMU_PRQ_REQUEST, "swiommu.prq_request", NONE, INSTANT, (str, device),		\
-	   (num, pasid), (num, grpid), (num, domain), (num, gen))				\
+	   (num, pasid), (num, grpid), (num, domain), (owner_gen, gen))				\
 	EV(SWIOMMU_PRQ_OVERFLOW, "swiommu.prq_overflow", NONE, INSTANT, (str, device),		\
 	   (num, pasid), (num, grpid), (num, dropped))						\
 	EV(SWIOMMU_PRQ_REFUSED, "swiommu.prq_refused", NONE, INSTANT, (str, device),		\
@@ -124,12 +124,12 @@
 	   (num, pasid), (num, grpid), (page_resp, code))					\
 	EV(SWIOMMU_PRI_RESET, "swiommu.pri_reset", NONE, INSTANT, (str, device))		\
 	EV(DMA_ACCESS, "dma.access", NONE, INSTANT, (str, device), (num, pasid), (hex, addr),	\
-	   (hex, frame), (num, write), (num, gen))						\
+	   (hex, frame), (num, write), (owner_gen, gen))						\
 	/* the embedder's first-stage tables (embed.c): set (set 1) or cleared (set 0), a change	\
 	   the embedder announced, an invalidation done (its wait for DMA included), an access	\
 	   to the embedder's memory (gpa: the guest-physical address reached) */		\
 	EV(SWIOMMU_EMBED_TABLE, "swiommu.embed_table", NONE, INSTANT, (str, device),		\
-	   (num, pasid), (hex, root), (num, set))						\
+	   (num, pasid), (hex, root), (num, set), (owner_gen, gen))					\
 	EV(SWIOMMU_EMBED_CHANGE, "swiommu.embed_change", NONE, INSTANT, (str, device),		\
 	   (num, pasid), (hex, start), (hex, end))						\
 	EV(SWIOMMU_EMBED_INVALIDATE, "swiommu.embed_invalidate", NONE, INSTANT, (str, device),	\
@@ -153,18 +153,18 @@
 	   (num, pasid))									\
 	/* a descriptor's life: desc is its id, the device's and its number at submission */	\
 	EV(ACCEL_SUBMIT, "accel.submit", pasid, INSTANT, (str, wq), (num, pasid),		\
-	   (dsa_op, opcode), (num, gen), (num, mm), (desc, desc))				\
+	   (dsa_op, opcode), (owner_gen, gen), (num, mm), (desc, desc))				\
 	EV(ACCEL_START, "accel.start", pasid, INSTANT, (num, engine), (num, pasid),		\
 	   (dsa_op, opcode), (num, size), (desc, desc))						\
 	EV(ACCEL_COMPLETE, "accel.complete", pasid, INSTANT, (num, pasid),			\
-	   (dsa_status, status), (num, bytes), (hex, fault_addr), (num, gen), (desc, desc))	\
+	   (dsa_status, status), (num, bytes), (hex, fault_addr), (owner_gen, gen), (desc, desc))	\
 	EV(ACCEL_ABORT, "accel.abort", pasid, INSTANT, (num, pasid), (dsa_status, status),	\
-	   (num, bytes), (hex, fault_addr), (num, gen), (desc, desc))				\
+	   (num, bytes), (hex, fault_addr), (owner_gen, gen), (desc, desc))				\
 	/* a descriptor aborted in its queue, before any engine took it */			\
 	EV(ACCEL_ABORT_QUEUED, "accel.abort", pasid, INSTANT, (num, pasid), (dsa_op, opcode),	\
-	   (num, pending), (num, gen), (desc, desc))						\
+	   (num, pending), (owner_gen, gen), (desc, desc))						\
 	EV(ACCEL_RECORD_LOST, "accel.record_lost", pasid, INSTANT, (num, pasid), (hex, addr),	\
-	   (fault_reason, reason), (num, gen), (desc, desc))					\
+	   (fault_reason, reason), (owner_gen, gen), (desc, desc))					\
 	EV(ACCEL_STOP, "accel.stop", pasid, INSTANT, (str, wq), (num, pasid), (num, aborted))	\
 	/* the tool's built-in programs */							\
 	EV(PASID_ALLOC_FAILED, "pasid.alloc_failed", NONE, INSTANT, (num, max), (err, err))	\
@@ -190,6 +190,7 @@
 	X(fault_flags, num, "a CPU fault's flags: WRITE|USER|REMOTE (FAULT_FLAG_*)")		\
 	X(prot, num, "a mapping's protection: READ|WRITE, NONE")				\
 	X(signo, num, "a signal by name: SIGKILL")						\
+	X(owner_gen, num, "a PASID owner's generation: 3, or an embedder's table: embedder#2")	\
 	X(pasid_state, num, "a PASID table entry's state: TRANSLATING, BLOCKING_SILENT, ...")	\
 	X(desc, num, "a descriptor's id: the device's id . its number at submission (1.17)")
 #define SVA_EV_STORE_str	 str
@@ -205,6 +206,7 @@
 #define SVA_EV_STORE_signo	 num
 #define SVA_EV_STORE_pasid_state num
 #define SVA_EV_STORE_desc	 num
+#define SVA_EV_STORE_owner_gen	 num
 /* A descriptor id (format desc): the device's id in the high bits, its sequence number below. */
 #define SVA_EV_DESC_SEQ_BITS 40
 #define SVA_EV_DESC_ID(dev_id, seq) (((uint64_t)(dev_id) << SVA_EV_DESC_SEQ_BITS) | (seq))

@@ -510,6 +510,13 @@ uint32_t sva_mm_get_pasid(struct sva_mm *mm);
  * Context: as sva_mm_get_pasid().
  */
 uint64_t sva_mm_pasid_gen(struct sva_mm *mm);
+/*
+ * The bit of a generation that an embedder's table was installed under (the swiommu's
+ * set_pasid_table: one per (device, PASID) installation), not an allocation of the global PASID
+ * space: an embedder's PASIDs are its guest's. Work stamped with one is judged against the
+ * device's table at that PASID (the checker's I2), as an mm's is against the PASID's owner.
+ */
+#define SVA_PASID_GEN_EMBEDDER (1ull << 63)
 /* SVA domains of @mm (for tests and the checker). Context: may sleep (iommu_sva_lock). */
 unsigned sva_mm_sva_domains(struct sva_iommu_sys *sys, struct sva_mm *mm);
 

@@ -97,12 +97,13 @@ struct sva_chk_group {
  * swiommu.embed_table set to its clear): the PASID is the embedder's (its guest's), not of the
  * global space, so it holds nothing there; its accesses (dma.access_guest) are judged against
  * the table, queried through the swiommu. A change the embedder announced is pending over
- * [pstart, pend) until an invalidation covering it is done.
+ * [pstart, pend) until an invalidation covering it is done. @gen names the installation: work
+ * stamped with another (a page request of a table since cleared or replaced) is I2.
  */
 struct sva_chk_embed {
 	struct sva_chk_key key;
 	struct sva_swiommu *sw;
-	uint64_t root;
+	uint64_t root, gen;
 	bool pending;
 	uint64_t pstart, pend;
 };
@@ -327,6 +328,7 @@ static void sva_chk_embed_table(struct sva_checker *c, const struct sva_trace_ev
 	if (t) {
 		t->sw = (struct sva_swiommu *)(uintptr_t)ev->obj; /* queried, never changed */
 		t->root = sva_ev_num(ev, SWIOMMU_EMBED_TABLE, root);
+		t->gen = sva_ev_num(ev, SWIOMMU_EMBED_TABLE, gen);
 		t->pending = false;
 	}
 }
@@ -462,10 +464,37 @@ static void sva_chk_dma_access(struct sva_checker *c, const struct sva_trace_eve
 }
 
 /*
+ * Work issued under installation @gen of an embedder's table at @dev's @pasid must be done while
+ * that table is installed there (I2): not after the embedder cleared it, nor for the table
+ * that replaced it. Without a device to look it up (a handler's event), not judged.
+ */
+static void sva_chk_issued_embedder(struct sva_checker *c, const char *what, const char *dev,
+				    uint64_t pasid, uint64_t gen, struct sva_chk_violation *v)
+{
+	struct sva_chk_embed *t = dev ? sva_chk_get(&c->embeds, SVA_CHK_KEY(dev, pasid, 0)) : NULL;
+	unsigned long long n = gen & ~SVA_PASID_GEN_EMBEDDER;
+
+	if (!dev || (t && t->gen == gen))
+		return;
+	v->inv = SVA_I2_NO_EARLY_REUSE;
+	if (!t)
+		snprintf(v->msg, sizeof(v->msg),
+			 "%s on PASID %llu of %s (the embedder's table #%llu) after the embedder "
+			 "cleared the table",
+			 what, (unsigned long long)pasid, dev, n);
+	else
+		snprintf(v->msg, sizeof(v->msg),
+			 "%s issued under the embedder's table #%llu at PASID %llu of %s, since "
+			 "replaced by table #%llu",
+			 what, n, (unsigned long long)pasid, dev,
+			 (unsigned long long)(t->gen & ~SVA_PASID_GEN_EMBEDDER));
+}
+
+/*
  * Work issued under generation @gen of @pasid (a page request, its handling, its answer; a
  * descriptor's completion) must be done while that generation owns the PASID (I2): not for the
  * PASID's next owner, nor after it was freed. @dev, when given, must still be bound to it (not
- * after its last unbind).
+ * after its last unbind). An embedder's table's generation: sva_chk_issued_embedder().
  */
 static void sva_chk_issued(struct sva_checker *c, const char *what, const char *dev, uint64_t pasid,
 			   uint64_t gen, struct sva_chk_violation *v)
@@ -474,7 +503,11 @@ static void sva_chk_issued(struct sva_checker *c, const char *what, const char *
 	struct sva_chk_bind *b = dev ? sva_chk_get(&c->binds, SVA_CHK_KEY(dev, pasid, 0)) : NULL;
 
 	if (!gen)
-		return; /* not issued under an mm's PASID */
+		return; /* not issued under an owner's PASID */
+	if (gen & SVA_PASID_GEN_EMBEDDER) {
+		sva_chk_issued_embedder(c, what, dev, pasid, gen, v);
+		return;
+	}
 	if (p && p->gen == gen && (!dev || (b && b->gen == gen)))
 		return;
 	v->inv = SVA_I2_NO_EARLY_REUSE;

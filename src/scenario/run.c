@@ -239,14 +239,25 @@ static int sva_scn_setup(struct sva_world *w, void *arg)
 
 /* ---- the end of a run ---- */
 
+/* Device @i of the run (the embedders' after the declared ones) if its fault queue is to be
+ * flushed: PRI-capable and not removed (no lock is taken for the others). */
+static struct sva_device *sva_scn_pri_dev(struct sva_scenario_run *r, size_t i)
+{
+	size_t nd = r->s->ndevices;
+	struct sva_device *d = i < nd ? r->devs[i] : r->edevs[i - nd];
+
+	if (!d || !d->pri || (i < nd && atomic_load(&r->removed[i])))
+		return NULL;
+	return d;
+}
+
 /*
  * Reap the top-level processes, then let the deferred work finish before anything is judged
- * (sva_iopf_quiesce(): on native threads it runs on after the last process ends) - on every
- * device not removed, the embedders' included.
+ * (sva_iopf_quiesce(): on native threads it runs on after the last process ends).
  */
 static void sva_scn_reap(struct sva_scenario_run *r)
 {
-	size_t nd = r->s->ndevices, n = nd + r->s->nembedders;
+	size_t n = r->s->ndevices + r->s->nembedders;
 	struct sva_device **devs = calloc(n ? n : 1, sizeof(*devs));
 
 	for (size_t i = 0; i < r->ntops; i++) {
@@ -258,10 +269,8 @@ static void sva_scn_reap(struct sva_scenario_run *r)
 		sva_log(r->w, SVA_LOG_ERR, "scenario: no memory to list the devices to quiesce");
 		n = 0;
 	}
-	for (size_t i = 0; devs && i < nd; i++)
-		devs[i] = atomic_load(&r->removed[i]) ? NULL : r->devs[i];
-	for (size_t i = nd; devs && i < n; i++)
-		devs[i] = r->edevs[i - nd];
+	for (size_t i = 0; i < n; i++)
+		devs[i] = sva_scn_pri_dev(r, i);
 	sva_iopf_quiesce(r->k, devs, n);
 	free(devs);
 }

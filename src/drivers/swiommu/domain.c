@@ -141,13 +141,24 @@ static struct sva_sw_domain *sva_sw_translating(struct sva_domain *d)
 	return d && d->type != SVA_DOMAIN_BLOCKED ? sva_sw_domain_of(d) : NULL;
 }
 
+/* The owner generation @domain's requests are stamped with: its mm's PASID's, or its embedder
+ * table's installation; 0: a domain of no owner (blocked, a kernel paging domain). */
+static uint64_t sva_sw_domain_gen(struct sva_domain *domain)
+{
+	if (!domain || domain->type == SVA_DOMAIN_BLOCKED)
+		return 0;
+	if (domain->mm)
+		return sva_mm_pasid_gen(domain->mm);
+	return sva_sw_domain_of(domain)->embedder ? sva_sw_domain_of(domain)->fs_gen : 0;
+}
+
 /* Store @state / @domain in @e, flush what the old entry cached, wait if it could translate. */
 static void sva_sw_entry_store(struct sva_sw_device *sdev, struct sva_pasid_entry *e,
 			       uint32_t pasid, enum sva_pasid_entry_state state,
 			       struct sva_domain *domain)
 {
 	uint64_t old = sva_pasid_entry_word(e);
-	uint64_t gen = domain && domain->mm ? sva_mm_pasid_gen(domain->mm) : 0;
+	uint64_t gen = sva_sw_domain_gen(domain);
 
 	if (gen) { /* before it translates; kept after, for the last owner's stale work */
 		if (sdev->sim) /* POR: read lock-free with the entry: name the table's lock */

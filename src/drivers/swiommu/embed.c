@@ -168,13 +168,15 @@ int sva_swiommu_set_pasid_table(struct sva_device *dev, uint32_t pasid, uint64_t
 	sd->fs_root = root_gpa;
 	sd->fs_dev = dev;
 	sd->fs_pasid = pasid;
+	sd->fs_gen = SVA_PASID_GEN_EMBEDDER | (atomic_fetch_add(&sw->fs_gens, 1) + 1);
 	dom->ops = &sva_sw_fs_ops;
 	dom->iopf_handler = sva_sw_fs_iopf;
 	/* before the entry translates: the checker learns whose table it is (obj: to query it) */
-	sva_trace_obj(sw->w, sw, SWIOMMU_EMBED_TABLE, dev->name, pasid, root_gpa, 1);
+	sva_trace_obj(sw->w, sw, SWIOMMU_EMBED_TABLE, dev->name, pasid, root_gpa, 1, sd->fs_gen);
 	ret = sva_iommu_attach_device_pasid(dom, dev, pasid, NULL);
 	if (ret) {
-		sva_trace_obj(sw->w, sw, SWIOMMU_EMBED_TABLE, dev->name, pasid, root_gpa, 0);
+		sva_trace_obj(sw->w, sw, SWIOMMU_EMBED_TABLE, dev->name, pasid, root_gpa, 0,
+			      sd->fs_gen);
 		sva_iommu_domain_free(dom);
 		return ret;
 	}
@@ -196,7 +198,8 @@ int sva_swiommu_clear_pasid_table(struct sva_device *dev, uint32_t pasid)
 	sva_mutex_unlock(&sdev->sw->lock);
 	sva_iommu_detach_device_pasid(&sd->dom, dev, pasid);
 	/* the entry is invalid and nothing is in flight on it: the table is the embedder's again */
-	sva_trace_obj(sdev->sw->w, sdev->sw, SWIOMMU_EMBED_TABLE, dev->name, pasid, sd->fs_root, 0);
+	sva_trace_obj(sdev->sw->w, sdev->sw, SWIOMMU_EMBED_TABLE, dev->name, pasid, sd->fs_root, 0,
+		      sd->fs_gen);
 	sva_iommu_domain_free(&sd->dom);
 	return 0;
 }

@@ -95,6 +95,7 @@ struct sva_swiommu {
 	/* the embedder's memory (embed.c): cfg.mem, and how the walker reads it */
 	const struct sva_swiommu_mem *mem;
 	struct sva_pt_mem ptmem;
+	atomic_uint_fast64_t fs_gens; /* installations of an embedder's table so far */
 };
 
 struct sva_sw_device {
@@ -134,6 +135,7 @@ struct sva_sw_domain {
 	uint64_t fs_root;
 	struct sva_device *fs_dev;
 	uint32_t fs_pasid;
+	uint64_t fs_gen;	      /* which installation: SVA_PASID_GEN_EMBEDDER | count */
 	struct sva_list_head fs_node; /* in the device's fs list */
 };
 
