@@ -658,6 +658,32 @@ static void test_embed_rid_and_setup(void **state)
 		assert_null(e);
 		sva_test_world_done(w2); /* the failed creation left nothing */
 	}
+	/* onto an IOMMU of the caller's: only the devices are the holder's, destroy keeps the rest
+	 */
+	{
+		struct sva_world *w3 = sva_test_world(SVA_BACKEND_NATIVE, 0);
+		struct sva_embed_config host = { .devices = dc, .ndevices = 1, .world = w3 };
+		struct sva_embed_config plug = { .devices = &dc[1], .ndevices = 1 };
+		struct sva_embed *h, *p;
+
+		assert_int_equal(sva_embed_create(&host, &h), 0);
+		plug.swiommu = sva_embed_swiommu(h);
+		assert_int_equal(sva_embed_create(&plug, &p), 0);
+		assert_ptr_equal(sva_embed_swiommu(p), sva_embed_swiommu(h));
+		assert_ptr_equal(sva_embed_world(p), w3);
+		assert_null(sva_embed_mm_sys(p));
+		assert_ptr_equal(sva_swiommu_find_device(plug.swiommu, SVA_RID(0, 1, 0)),
+				 sva_embed_device(h, 0)); /* the host's device, rid 00:01.0 */
+		/* "b" has no rid and is first of its holder: none given, so 00:00.0 */
+		assert_ptr_equal(sva_swiommu_find_device(plug.swiommu, 0), sva_embed_device(p, 0));
+		assert_int_equal(sva_embed_create(&plug, &e), -EEXIST); /* its rid is taken */
+		assert_int_equal(sva_embed_destroy(p), 0);
+		assert_null(sva_swiommu_find_device(plug.swiommu, 0)); /* removed, the IOMMU kept */
+		assert_ptr_equal(sva_swiommu_find_device(plug.swiommu, SVA_RID(0, 1, 0)),
+				 sva_embed_device(h, 0));
+		assert_int_equal(sva_embed_destroy(h), 0);
+		sva_test_world_done(w3); /* nothing left: the plugged device went with its holder */
+	}
 	cfg.ndevices = 0;
 	assert_int_equal(sva_embed_create(&cfg, &e), -EINVAL);
 	assert_int_equal(sva_embed_create(NULL, &e), -EINVAL);

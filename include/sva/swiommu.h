@@ -459,8 +459,14 @@ void sva_swiommu_set_unmap_notifier(struct sva_device *dev, sva_unmap_notify_fn 
  * IOMMU subsystems, the swiommu (@iommu, NULL: defaults), the devices (requester IDs
  * 00:01.0, 00:02.0, ... when a config's rid is 0 and it is not the first). The fine-grained
  * calls stay for anything else; the objects are reachable through the accessors.
+ *
+ * With @swiommu, the devices are added to that IOMMU of the caller's instead (a machine whose
+ * kernel and other devices exist already, a device model plugged in later): nothing else is
+ * made, destroy keeps the IOMMU, its subsystems and world, and @iommu, @frames and @world are
+ * not used.
  */
 struct sva_embed_config {
+	struct sva_swiommu *swiommu;
 	const struct sva_swiommu_config *iommu;
 	const struct sva_swiommu_device_config *devices; /* [ndevices] */
 	unsigned ndevices;
@@ -471,12 +477,14 @@ struct sva_embed_config {
 
 struct sva_embed;
 
-/* 0, -EINVAL (no devices, a bad config), -ENOMEM, or a step's error (everything undone). */
+/* 0, -EINVAL (no devices, a bad config), -ENOMEM, or a step's error (everything undone).
+ * Context: may sleep; with @cfg->swiommu, as sva_swiommu_device_add(). */
 int sva_embed_create(const struct sva_embed_config *cfg, struct sva_embed **out);
 /*
  * Tear it all down in the kernel's order: embedder tables still set are cleared, the devices
- * removed, the IOMMU, the subsystems, the world (unless it was the caller's). SVA bonds must
- * be unbound and mms dropped first. Returns the number of reports the world made (0: clean).
+ * removed, the IOMMU, the subsystems, the world (unless they were the caller's). SVA bonds must
+ * be unbound and mms dropped first, and the page requests given to the embedder answered.
+ * Returns the number of reports the world made (0: clean).
  */
 unsigned long sva_embed_destroy(struct sva_embed *e);
 struct sva_device *sva_embed_device(struct sva_embed *e, unsigned i);

@@ -324,22 +324,44 @@ static int sva_scn_guest_reset(struct sva_scenario_run *r)
 	return 0;
 }
 
+/* The embedders' devices, added to the run's IOMMU by the one-call setup a device model uses. */
 int sva_scn_embedders_setup(struct sva_scenario_run *r)
 {
 	const struct sva_scenario *s = r->s;
+	struct sva_swiommu_device_config *dcs;
+	struct sva_embed_config ec = { .swiommu = r->sw };
 	int ret = sva_scn_guest_reset(r);
 
-	for (size_t i = 0; i < s->nembedders && !ret; i++) {
+	r->embed = NULL;
+	if (ret || !s->nembedders)
+		return ret;
+	dcs = calloc(s->nembedders, sizeof(*dcs));
+	if (!dcs)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nembedders; i++) {
 		const struct sva_scn_embedder *e = &s->embedders[i];
-		struct sva_swiommu_device_config dc = { .name = e->name,
-							.rid = (uint16_t)e->rid,
-							.pasid_bits = e->pasid_bits,
-							.ats = e->ats,
-							.pri = e->pri };
 
-		ret = sva_swiommu_device_add(r->sw, &dc, &r->edevs[i]);
+		dcs[i] = (struct sva_swiommu_device_config){ .name = e->name,
+							     .rid = (uint16_t)e->rid,
+							     .pasid_bits = e->pasid_bits,
+							     .ats = e->ats,
+							     .pri = e->pri };
 	}
+	ec.devices = dcs;
+	ec.ndevices = (unsigned)s->nembedders;
+	ret = sva_embed_create(&ec, &r->embed);
+	free(dcs);
+	for (size_t i = 0; i < s->nembedders && !ret; i++)
+		r->edevs[i] = sva_embed_device(r->embed, (unsigned)i);
 	return ret;
+}
+
+/* A setup that failed after the embedders': their holder goes (nothing ran on them). */
+void sva_scn_embedders_forget(struct sva_scenario_run *r)
+{
+	sva_embed_destroy(r->embed);
+	r->embed = NULL;
+	memset(r->edevs, 0, r->s->nembedders * sizeof(*r->edevs));
 }
 
 /*
@@ -362,10 +384,8 @@ void sva_scn_embedders_destroy(struct sva_scenario_run *r)
 			break;
 		sva_swiommu_page_response(group, SVA_PAGE_RESP_INVALID);
 	}
-	for (unsigned i = 0; i < g->nset; i++)
-		sva_swiommu_clear_pasid_table(r->edevs[g->set[i].dev], g->set[i].pasid);
 	g->nset = 0;
-	for (size_t i = 0; i < r->s->nembedders; i++)
-		if (r->edevs[i])
-			sva_device_remove(r->edevs[i]);
+	sva_embed_destroy(r->embed); /* the tables still set cleared, the devices removed */
+	r->embed = NULL;
+	memset(r->edevs, 0, r->s->nembedders * sizeof(*r->edevs));
 }

@@ -230,6 +230,7 @@ static int sva_scn_setup(struct sva_world *w, void *arg)
 	if (ret == 0)
 		ret = sva_scn_start(r);
 	if (ret) { /* no teardown follows a failed setup: what is not the world's goes here */
+		sva_scn_embedders_forget(r);
 		sva_world_unsubscribe(w, sva_scn_event, r);
 		sva_checker_detach(r->chk);
 		r->chk = NULL;
@@ -246,7 +247,7 @@ static struct sva_device *sva_scn_pri_dev(struct sva_scenario_run *r, size_t i)
 	size_t nd = r->s->ndevices;
 	struct sva_device *d = i < nd ? r->devs[i] : r->edevs[i - nd];
 
-	if (!d || !d->pri || (i < nd && atomic_load(&r->removed[i])))
+	if (!d || (i < nd && atomic_load(&r->removed[i])) || !d->pri) /* removed: freed */
 		return NULL;
 	return d;
 }

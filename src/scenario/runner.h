@@ -166,6 +166,7 @@ struct sva_scenario_run {
 	atomic_bool *removed;	   /* per device: remove() took it */
 	atomic_uint *admin;	   /* per device: idxd calls in progress (idxd.c) */
 	struct sva_device **edevs; /* per embedder device (guest.c) */
+	struct sva_embed *embed;   /* their one-call setup on sw, when there are any (guest.c) */
 	struct sva_checker *chk;
 	struct sva_scn_top *tops;
 	size_t ntops;
@@ -232,6 +233,7 @@ long sva_scn_idxd_clients(struct sva_scenario_run *r, size_t dev, unsigned wq);
 int sva_scn_guest_create(struct sva_scenario_run *r);
 void sva_scn_guest_free(struct sva_scenario_run *r);
 int sva_scn_embedders_setup(struct sva_scenario_run *r);
+void sva_scn_embedders_forget(struct sva_scenario_run *r);
 void sva_scn_embedders_destroy(struct sva_scenario_run *r);
 /* The leaf flags of gmap's / gprotect's protection (rw, read, none). */
 uint64_t sva_scn_guest_prot(const char *prot);

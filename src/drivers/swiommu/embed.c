@@ -19,6 +19,8 @@
 
 #include "internal.h"
 
+SVA_OBJ_CLASS(embed);
+
 /* ---- the backend seen by the walker ---- */
 
 static sva_pte_t *sva_sw_mem_table(void *ctx, uint64_t pa)
@@ -267,6 +269,7 @@ uint64_t sva_swiommu_query_table(struct sva_swiommu *sw, uint64_t root_gpa, uint
 struct sva_embed {
 	struct sva_world *w;
 	bool own_world;
+	bool own_iommu; /* sw and its subsystems are this holder's (no cfg.swiommu) */
 	struct sva_mm_sys *mm_sys;
 	struct sva_iommu_sys *isys;
 	struct sva_swiommu *sw;
@@ -306,13 +309,17 @@ unsigned long sva_embed_destroy(struct sva_embed *e)
 		sva_embed_clear_tables(e->dev[i]);
 		sva_device_remove(e->dev[i]);
 	}
-	if (e->sw)
+	if (e->own_iommu && e->sw)
 		sva_swiommu_destroy(e->sw);
 	if (e->isys)
 		sva_iommu_sys_destroy(e->isys);
 	if (e->mm_sys)
 		sva_mm_sys_destroy(e->mm_sys);
 	reports = sva_report_total(e->w);
+	if (!e->own_iommu) {
+		sva_free(e->w, &sva_obj_embed, e);
+		return reports;
+	}
 	if (e->own_world)
 		sva_world_destroy(e->w);
 	free(e);
@@ -343,11 +350,25 @@ int sva_embed_create(const struct sva_embed_config *cfg, struct sva_embed **out)
 
 	if (!cfg || !out || !cfg->ndevices || !cfg->devices)
 		return -EINVAL;
+	if (cfg->swiommu) { /* the caller's machine: only the devices (and the holder) are ours */
+		size_t size = sizeof(*e) + cfg->ndevices * sizeof(e->dev[0]);
+
+		/* the world's: freed with it when a stopped run never tears down */
+		e = sva_alloc(cfg->swiommu->w, &sva_obj_embed, size);
+		if (!e)
+			return -ENOMEM;
+		e->n = cfg->ndevices;
+		e->sw = cfg->swiommu;
+		e->w = cfg->swiommu->w;
+		ret = sva_embed_devices(e, cfg);
+		goto done;
+	}
 	/* the world's allocator does not exist yet: the holder is plain heap memory */
 	e = calloc(1, sizeof(*e) + cfg->ndevices * sizeof(e->dev[0]));
 	if (!e)
 		return -ENOMEM;
 	e->n = cfg->ndevices;
+	e->own_iommu = true;
 	mcfg = (struct sva_mm_sys_config){ .frames = cfg->frames };
 	e->w = cfg->world;
 	e->own_world = !cfg->world;
@@ -363,6 +384,7 @@ int sva_embed_create(const struct sva_embed_config *cfg, struct sva_embed **out)
 		ret = sva_swiommu_create(e->isys, cfg->iommu ? cfg->iommu : &icfg, &e->sw);
 	if (!ret)
 		ret = sva_embed_devices(e, cfg);
+done:
 	if (ret) {
 		sva_embed_destroy(e);
 		return ret;
