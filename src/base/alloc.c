@@ -268,14 +268,15 @@ void *sva_realloc(struct sva_world *w, const struct sva_obj_class *cls, void *ob
 static void sva_obj_poison(struct sva_world *w, struct sva_obj_header *h)
 {
 	uintptr_t word = (uintptr_t)w ^ SVA_POISON_DELTA;
+	const size_t size = h->size; /* read once: the stores below may alias the header */
 	char *p = sva_obj_of(h);
 	size_t i;
 
-	for (i = 0; i + sizeof(word) <= h->size; i += sizeof(word))
+	for (i = 0; i + sizeof(word) <= size; i += sizeof(word))
 		memcpy(p + i, &word, sizeof(word));
-	memset(p + i, SVA_POISON_TAIL_BYTE, h->size - i);
+	memset(p + i, SVA_POISON_TAIL_BYTE, size - i);
 #ifdef SVA_ASAN
-	ASAN_POISON_MEMORY_REGION(p, h->size);
+	ASAN_POISON_MEMORY_REGION(p, size);
 #endif
 }
 
