@@ -163,12 +163,17 @@ struct env {
 	struct guest g;
 };
 
-static void env_init_on(struct env *v, bool host, bool pri, bool ats, enum sva_backend b)
+/* @pri_reqs: the device's PRI allocation (0: the swiommu's maximum) */
+static void env_init_reqs(struct env *v, bool host, bool pri, bool ats, enum sva_backend b,
+			  unsigned pri_reqs)
 {
 	struct sva_swiommu_config ic = { .name = "vtd0", .mem = &v->g.ops };
-	struct sva_swiommu_device_config dc = {
-		.name = "dma0", .rid = SVA_RID(0, 3, 0), .pasid_bits = 8, .ats = ats, .pri = pri
-	};
+	struct sva_swiommu_device_config dc = { .name = "dma0",
+						.rid = SVA_RID(0, 3, 0),
+						.pasid_bits = 8,
+						.ats = ats,
+						.pri = pri,
+						.pri_reqs = pri_reqs };
 	struct sva_embed_config cfg = { .iommu = &ic, .devices = &dc, .ndevices = 1 };
 
 	g_init(&v->g, host);
@@ -186,6 +191,11 @@ static void env_init_on(struct env *v, bool host, bool pri, bool ats, enum sva_b
 	assert_int_equal(atomic_load(&v->g.unmaps), 1);
 	assert_int_equal(v->g.unmap_end, UINT64_MAX);
 	atomic_store(&v->g.unmaps, 0);
+}
+
+static void env_init_on(struct env *v, bool host, bool pri, bool ats, enum sva_backend b)
+{
+	env_init_reqs(v, host, pri, ats, b, 0);
 }
 
 static void env_init_ats(struct env *v, bool host, bool pri, bool ats)
@@ -631,6 +641,14 @@ static void test_embed_rid_and_setup(void **state)
 	assert_int_equal(sva_swiommu_device_add(sva_embed_swiommu(e), &dup, &d), -EEXIST);
 	assert_int_equal(sva_swiommu_device_add(sva_embed_swiommu(e), NULL, &d), -EINVAL);
 	assert_int_equal(sva_swiommu_device_add(sva_embed_swiommu(e), &dup, NULL), -EINVAL);
+	{ /* a PRI allocation needs PRI */
+		struct sva_swiommu_device_config noprireqs = { .name = "e",
+							       .rid = 0x0300,
+							       .pri_reqs = 2 };
+
+		assert_int_equal(sva_swiommu_device_add(sva_embed_swiommu(e), &noprireqs, &d),
+				 -EINVAL);
+	}
 	/* no backend: embedder tables are refused */
 	assert_int_equal(sva_swiommu_set_pasid_table(sva_embed_device(e, 0), 1, 0x1000),
 			 -EOPNOTSUPP);
@@ -932,12 +950,13 @@ static int blocking_requester(void *arg)
 }
 
 /*
- * SVA_PRI_OUTSTANDING polled groups fill the device's table - the next submit is -EBUSY - and
- * answered, they keep their slots until polled: a blocking request sleeps meanwhile, and the
- * first poll frees a slot for it.
+ * The device's allocation of polled groups (@reqs; 0: SVA_PRI_OUTSTANDING) fills its table -
+ * the next submit is -EBUSY - and answered, they keep their slots until polled: a blocking
+ * request sleeps meanwhile, and the first poll frees a slot for it.
  */
-static void test_embed_pri_full_table_waits(void **state)
+static void pri_full_table_waits(unsigned reqs)
 {
+	const unsigned n = reqs ? reqs : SVA_PRI_OUTSTANDING;
 	uint32_t grpid[SVA_PRI_OUTSTANDING];
 	enum sva_page_response_code code;
 	struct sva_actor *a;
@@ -945,16 +964,15 @@ static void test_embed_pri_full_table_waits(void **state)
 	struct env v;
 	int ret;
 
-	(void)state;
-	env_init(&v, true, true);
+	env_init_reqs(&v, true, true, true, SVA_BACKEND_NATIVE, reqs);
 	r.v = &v;
-	for (unsigned i = 0; i < SVA_PRI_OUTSTANDING; i++)
+	for (unsigned i = 0; i < n; i++)
 		assert_int_equal(sva_pri_submit(v.dev, PASID, 0x5000, SVA_ACCESS_READ, NULL, NULL,
 						&grpid[i]),
 				 0);
 	assert_int_equal(sva_pri_submit(v.dev, PASID, 0x5000, SVA_ACCESS_READ, NULL, NULL, NULL),
 			 -EBUSY);
-	while ((unsigned)atomic_load(&v.g.page_requests) < SVA_PRI_OUTSTANDING)
+	while ((unsigned)atomic_load(&v.g.page_requests) < n)
 		sched_yield();
 	assert_int_equal(sva_actor_spawn(v.w, "requester", blocking_requester, &r, 0, &a), 0);
 	usleep(20000);
@@ -966,12 +984,19 @@ static void test_embed_pri_full_table_waits(void **state)
 	assert_int_equal(sva_actor_join(a, &ret), 0);
 	assert_int_equal(r.ret, 0);
 	assert_int_equal(r.code, SVA_PAGE_RESP_SUCCESS);
-	for (unsigned i = 1; i < SVA_PRI_OUTSTANDING; i++) {
+	for (unsigned i = 1; i < n; i++) {
 		while ((ret = sva_pri_poll(v.dev, grpid[i], &code)) == -EAGAIN)
 			sched_yield();
 		assert_int_equal(ret, 0);
 	}
 	env_done(&v);
+}
+
+static void test_embed_pri_full_table_waits(void **state)
+{
+	(void)state;
+	pri_full_table_waits(0);
+	pri_full_table_waits(2); /* a device enabled with two outstanding requests */
 }
 
 /*

@@ -596,6 +596,8 @@ static const struct bad_case bad_cases[] = {
 	{ "device d engines=9\n" PROC(""), "t.sva:1:18: ", "expected engines 1..8, found '9'" },
 	{ "device d foo\n" PROC(""), "t.sva:1:10: ", "expected a device option" },
 	{ "device d pri pri\n" PROC(""), "t.sva:1:14: ", "duplicate option pri" },
+	{ "device d pri=0\n" PROC(""), "t.sva:1:14: ", "expected pri 1..32" },
+	{ "device d pri=33\n" PROC(""), "t.sva:1:14: ", "expected pri 1..32" },
 	{ "device d group=d\n" PROC(""), "t.sva:1:16: ", "cannot join its own group" },
 	{ "device d group=e\n" PROC(""), "t.sva:1:16: ", "unknown device 'e'" },
 	{ "device d cdev=vfio\n" PROC(""),

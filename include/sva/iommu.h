@@ -240,8 +240,12 @@ struct sva_iommu_sys *sva_iommu_sys_of(struct sva_iommu *iommu);
 
 struct sva_device_config {
 	const char *name;
-	unsigned pasid_bits;	       /* the device's PASID capability; 0 = no PASID */
-	bool ats, pri;		       /* capabilities */
+	unsigned pasid_bits; /* the device's PASID capability; 0 = no PASID */
+	bool ats, pri;	     /* capabilities */
+	/* PRI's outstanding page-request allocation (the kernel's pci_enable_pri(pdev, reqs)):
+	 * at most that many groups in flight, the device waits for a response beyond; 0 = as
+	 * many as the IOMMU driver allows (the swiommu: SVA_PRI_OUTSTANDING). Needs @pri. */
+	unsigned pri_reqs;
 	struct sva_device *same_group; /* join that device's group (NULL: a group of its own) */
 };
 
@@ -253,6 +257,7 @@ struct sva_device {
 	struct sva_iommu_group *group;
 	uint32_t max_pasids; /* min(device, IOMMU); 0 = no PASID support */
 	bool ats, pri;
+	uint16_t pri_reqs; /* the config's (0: the driver's maximum) */
 	/* public, read-write by their owners */
 	void *iommu_priv; /* the IOMMU driver's per-device state */
 	void *priv;	  /* the device model's */

@@ -335,7 +335,8 @@ int sva_swiommu_disable_iopf(struct sva_device *dev);
  * answers: the IOMMU's "prq" thread, the fault handler's workqueue, or the caller itself when
  * the IOMMU answers at once) or, with @done NULL, through sva_pri_poll(). @done must not call
  * back into libsva and must not block. -EOPNOTSUPP, -EINVAL, -EIO as
- * sva_pri_request(); -EBUSY when SVA_PRI_OUTSTANDING groups are outstanding (never sleeps).
+ * sva_pri_request(); -EBUSY when the device's allocation of groups (pri_reqs, at most
+ * SVA_PRI_OUTSTANDING) is outstanding (never sleeps).
  * An automatic response of an overflowing queue is SUCCESS, as for the blocking call: the
  * device retries (it faults again and asks again).
  */
@@ -398,6 +399,7 @@ struct sva_swiommu_device_config {
 	uint16_t rid;	     /* bus/device/function (SVA_RID); unique behind the swiommu */
 	unsigned pasid_bits; /* the PASID capability's width; 0 = no PASID */
 	bool ats, pri;
+	unsigned pri_reqs; /* PRI's outstanding allocation (struct sva_device_config's) */
 };
 
 /* A device behind @sw with a requester ID. -EEXIST when @rid is taken; sva_device_add's. */

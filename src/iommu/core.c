@@ -195,7 +195,8 @@ int sva_device_add(struct sva_iommu *iommu, const struct sva_device_config *cfg,
 	int ret;
 
 	if (!cfg || cfg->pasid_bits > SVA_PASID_WIDTH_MAX ||
-	    (cfg->same_group && cfg->same_group->iommu != iommu))
+	    (cfg->same_group && cfg->same_group->iommu != iommu) ||
+	    (cfg->pri_reqs && (!cfg->pri || cfg->pri_reqs > UINT16_MAX)))
 		return -EINVAL;
 	dev = sva_alloc(sys->w, &sva_obj_device, sizeof(*dev));
 	if (!dev)
@@ -206,6 +207,7 @@ int sva_device_add(struct sva_iommu *iommu, const struct sva_device_config *cfg,
 	dev->max_pasids = dev_max < iommu->max_pasids ? dev_max : iommu->max_pasids;
 	dev->ats = cfg->ats;
 	dev->pri = cfg->pri;
+	dev->pri_reqs = (uint16_t)cfg->pri_reqs;
 	g = cfg->same_group ? cfg->same_group->group : sva_group_alloc(sys);
 	if (!g) {
 		sva_free(sys->w, &sva_obj_device, dev);

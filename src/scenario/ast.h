@@ -221,7 +221,7 @@ struct sva_scn_var {
 enum sva_scn_wq_mode { SVA_SCN_WQ_DEDICATED, SVA_SCN_WQ_SHARED };
 
 /*
- * device NAME [engines=N] [pasid_bits=N] [pri] [ats] [group=DEVICE] [max_xfer=N] [cdev=R]; with
+ * device NAME [engines=N] [pasid_bits=N] [pri[=N]] [ats] [group=DEVICE] [max_xfer=N] [cdev=R]; with
  * cdev=idxd_wq an idxd device, configured through the idxd driver (src/scenario/idxd.c).
  */
 struct sva_scn_device {
@@ -230,6 +230,7 @@ struct sva_scn_device {
 	unsigned engines;    /* default 1 */
 	unsigned pasid_bits; /* default 20 */
 	bool pri, ats;
+	unsigned pri_reqs;	       /* pri=N: PRI's outstanding allocation; 0 = the maximum */
 	int group;		       /* index of the device whose group it joins, or -1 */
 	uint64_t max_xfer;	       /* 0: the accelerator's default */
 	enum sva_accel_cdev_rule cdev; /* cdev=idxd|uacce|idxd_wq; default idxd */

@@ -15,6 +15,7 @@
 
 #include "sva/accel.h"
 #include "sva/idxd.h"
+#include "sva/swiommu.h"
 #include "parse.h"
 
 /* ---- options of declarations --------------------------------------------------------------- */
@@ -141,7 +142,7 @@ static int sva_scn_device_option(struct sva_scn_parser *p, struct sva_scn_device
 	uint64_t v = 0;
 
 	o = sva_scn_option(p, opts, seen,
-			   "a device option (engines=N, pasid_bits=N, pri, ats, group=DEVICE, "
+			   "a device option (engines=N, pasid_bits=N, pri[=N], ats, group=DEVICE, "
 			   "max_xfer=N, cdev=idxd|uacce|idxd_wq) or end of line");
 	if (o >= 0 && o < SVA_SCN_DEV_NOPTS)
 		at[o] = loc;
@@ -154,9 +155,13 @@ static int sva_scn_device_option(struct sva_scn_parser *p, struct sva_scn_device
 		ret = sva_scn_option_num(p, "pasid_bits", 1, SVA_SCN_MAX_PASID_BITS, &v);
 		d->pasid_bits = (unsigned)v;
 		return ret;
-	case 2:
+	case 2: /* pri, or pri=N: PRI with an allocation of N outstanding page requests */
 		d->pri = true;
-		return 0;
+		if (!sva_scn_punct(&p->tok, '='))
+			return 0;
+		ret = sva_scn_option_num(p, "pri", 1, SVA_PRI_OUTSTANDING, &v);
+		d->pri_reqs = (unsigned)v;
+		return ret;
 	case 3:
 		d->ats = true;
 		return 0;

@@ -133,6 +133,7 @@ static int sva_scn_devices(struct sva_scenario_run *r)
 			.pasid_bits = d->pasid_bits,
 			.ats = d->ats,
 			.pri = d->pri,
+			.pri_reqs = d->pri_reqs,
 			.same_group = d->group >= 0 ? r->devs[d->group] : NULL,
 		};
 		struct sva_accel_config ac;

@@ -88,9 +88,11 @@ int sva_swiommu_device_add(struct sva_swiommu *sw, const struct sva_swiommu_devi
 		return -EINVAL;
 	if (sva_swiommu_find_device(sw, cfg->rid))
 		return -EEXIST;
-	dc = (struct sva_device_config){
-		.name = cfg->name, .pasid_bits = cfg->pasid_bits, .ats = cfg->ats, .pri = cfg->pri
-	};
+	dc = (struct sva_device_config){ .name = cfg->name,
+					 .pasid_bits = cfg->pasid_bits,
+					 .ats = cfg->ats,
+					 .pri = cfg->pri,
+					 .pri_reqs = cfg->pri_reqs };
 	ret = sva_device_add(sw->iommu, &dc, out);
 	if (ret == 0)
 		sva_sw_device_of(*out)->rid = cfg->rid;

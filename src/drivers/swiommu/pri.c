@@ -4,13 +4,14 @@
  * translation fails and it wants the page made present.
  *
  * A requester takes a slot of the device's outstanding-group table (sleeping, killable, while
- * all SVA_PRI_OUTSTANDING are busy), gives it a 9-bit group index no other outstanding group
- * uses, sends the group to the IOMMU's PRQ (prq.c) and sleeps, killable, until the response
- * for (PASID, group index) marks the slot answered. A response that finds no outstanding group
- * is counted and dropped, as a device drops an unexpected PRG Response. FAILURE stops the
- * device's PRI (new requests fail with -EIO) until sva_pri_reset(). A killed requester leaves
- * its slot abandoned; the response, which always comes (answered by the core, by the IOMMU
- * itself, or INVALID when the PASID is detached or the device leaves its fault queue), frees it.
+ * all the device's allocation - pri_reqs, at most SVA_PRI_OUTSTANDING - are busy), gives it a 9-bit
+ * group index no other outstanding group uses, sends the group to the IOMMU's PRQ (prq.c) and
+ * sleeps, killable, until the response for (PASID, group index) marks the slot answered. A response
+ * that finds no outstanding group is counted and dropped, as a device drops an unexpected PRG
+ * Response. FAILURE stops the device's PRI (new requests fail with -EIO) until sva_pri_reset(). A
+ * killed requester leaves its slot abandoned; the response, which always comes (answered by the
+ * core, by the IOMMU itself, or INVALID when the PASID is detached or the device leaves its fault
+ * queue), frees it.
  *
  * Trace: "swiommu.pri_request" when a group is sent, "swiommu.pri_response" when its answer
  * reaches the device (under the PRI lock, so before its group index can be reused), and
@@ -27,12 +28,13 @@
 
 #include "internal.h"
 
-void sva_sw_pri_init(struct sva_sw_pri *pri, struct sva_world *w)
+void sva_sw_pri_init(struct sva_sw_pri *pri, struct sva_world *w, unsigned reqs)
 {
 	sva_spin_lock_init(w, &pri->lock, "swiommu_pri");
 	sva_waitq_init(w, &pri->wq, "pri_response");
 	atomic_init(&pri->stopped, false);
 	pri->next_grpid = 0;
+	pri->nslots = reqs && reqs < SVA_PRI_OUTSTANDING ? reqs : SVA_PRI_OUTSTANDING;
 	for (unsigned i = 0; i < SVA_PRI_OUTSTANDING; i++) {
 		atomic_init(&pri->slots[i].state, SVA_SW_PRG_FREE);
 		atomic_init(&pri->slots[i].code, SVA_PAGE_RESP_SUCCESS);
@@ -66,7 +68,7 @@ static void sva_sw_prg_set_state(struct sva_sw_pri *pri, struct sva_sw_prg *g, i
 
 static bool sva_sw_pri_has_free(struct sva_sw_pri *pri)
 {
-	for (unsigned i = 0; i < SVA_PRI_OUTSTANDING; i++)
+	for (unsigned i = 0; i < pri->nslots; i++)
 		if (sva_sw_prg_state(&pri->slots[i]) == SVA_SW_PRG_FREE)
 			return true;
 	return false;
@@ -80,7 +82,7 @@ static uint32_t sva_sw_pri_grpid(struct sva_sw_pri *pri)
 		bool used = false;
 
 		pri->next_grpid = (pri->next_grpid + 1) % SVA_SW_PRGI_MAX;
-		for (unsigned i = 0; i < SVA_PRI_OUTSTANDING && !used; i++)
+		for (unsigned i = 0; i < pri->nslots && !used; i++)
 			used = sva_sw_prg_state(sva_sw_pri_slot(pri, i)) != SVA_SW_PRG_FREE &&
 			       sva_sw_pri_slot(pri, i)->grpid == id;
 		if (!used)
@@ -96,7 +98,7 @@ static struct sva_sw_prg *sva_sw_pri_slot_try(struct sva_sw_pri *pri, uint32_t p
 	struct sva_sw_prg *g = NULL;
 
 	sva_spin_lock(&pri->lock);
-	for (unsigned i = 0; i < SVA_PRI_OUTSTANDING && !g; i++)
+	for (unsigned i = 0; i < pri->nslots && !g; i++)
 		if (sva_sw_prg_state(sva_sw_pri_slot(pri, i)) == SVA_SW_PRG_FREE)
 			g = sva_sw_pri_slot(pri, i);
 	if (g) {
@@ -157,7 +159,7 @@ void sva_sw_pri_respond(struct sva_sw_device *sdev, uint32_t pasid, uint32_t grp
 	void *done_ctx = NULL;
 
 	sva_spin_lock(&pri->lock);
-	for (unsigned i = 0; i < SVA_PRI_OUTSTANDING && !g; i++) {
+	for (unsigned i = 0; i < pri->nslots && !g; i++) {
 		struct sva_sw_prg *s = sva_sw_pri_slot(pri, i);
 		int state = sva_sw_prg_state(s);
 
@@ -318,7 +320,7 @@ int sva_pri_poll(struct sva_device *dev, uint32_t grpid, enum sva_page_response_
 	int ret = -ENOENT;
 
 	sva_spin_lock(&pri->lock);
-	for (unsigned i = 0; i < SVA_PRI_OUTSTANDING && ret == -ENOENT; i++) {
+	for (unsigned i = 0; i < pri->nslots && ret == -ENOENT; i++) {
 		struct sva_sw_prg *g = sva_sw_pri_slot(pri, i);
 		int state = sva_sw_prg_state(g);
 

@@ -71,10 +71,12 @@ struct sva_sw_pri {
 	struct sva_waitq wq;	  /* requesters: their response, or a free slot */
 	atomic_bool stopped;	  /* a FAILURE response came: no requests until reset */
 	unsigned next_grpid;
+	unsigned nslots; /* the device's allocation: slots[0..nslots) are used */
 	struct sva_sw_prg slots[SVA_PRI_OUTSTANDING];
 };
 
-void sva_sw_pri_init(struct sva_sw_pri *pri, struct sva_world *w);
+/* @reqs: the device's PRI allocation (0 or beyond the table: SVA_PRI_OUTSTANDING). */
+void sva_sw_pri_init(struct sva_sw_pri *pri, struct sva_world *w, unsigned reqs);
 void sva_sw_pri_destroy(struct sva_sw_pri *pri);
 /* A response for (@pasid, @grpid) reached the device (any source: core or IOMMU). */
 void sva_sw_pri_respond(struct sva_sw_device *sdev, uint32_t pasid, uint32_t grpid,

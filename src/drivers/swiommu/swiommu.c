@@ -161,7 +161,7 @@ static int sva_sw_device_init(struct sva_swiommu *sw, struct sva_sw_device *sdev
 		return ret;
 	}
 	sva_inflight_init(&sdev->inflight, sw->w, sdev->iotlb);
-	sva_sw_pri_init(&sdev->pri, sw->w);
+	sva_sw_pri_init(&sdev->pri, sw->w, sdev->dev->pri_reqs);
 	return 0;
 }
 
